@@ -1,0 +1,154 @@
+/**
+ * API errors: small named classes, each carrying the Kubernetes Status it stands for
+ * (code, reason, message, field causes). The gRPC mapping lives in one place, libs/wire.
+ */
+import { KINDS, qualifiedResource, type Kind } from '../types/object.js';
+import { aggregate, errorBody, type FieldError } from './field-error.js';
+
+export interface StatusCause {
+  reason: string;
+  message: string;
+  field: string;
+}
+
+export interface Status {
+  code: number;
+  reason: string;
+  message: string;
+  details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[] };
+}
+
+export class ApiError extends Error {
+  readonly status: Status;
+  constructor(status: Status, options?: ErrorOptions) {
+    super(status.message, options);
+    this.name = 'ApiError';
+    this.status = status;
+  }
+  get reason(): string {
+    return this.status.reason;
+  }
+}
+
+function resourceOf(kind: Kind | string): string {
+  return kind in KINDS ? qualifiedResource(kind as Kind) : kind;
+}
+
+export class NotFoundError extends ApiError {
+  constructor(kind: Kind | string, name: string) {
+    super({ code: 404, reason: 'NotFound', message: `${resourceOf(kind)} "${name}" not found`, details: { name, kind: resourceOf(kind) } });
+    this.name = 'NotFoundError';
+  }
+}
+
+export class AlreadyExistsError extends ApiError {
+  constructor(kind: Kind | string, name: string) {
+    super({ code: 409, reason: 'AlreadyExists', message: `${resourceOf(kind)} "${name}" already exists`, details: { name, kind: resourceOf(kind) } });
+    this.name = 'AlreadyExistsError';
+  }
+}
+
+/** Optimistic concurrency failure (stale resourceVersion). */
+export class ConflictError extends ApiError {
+  constructor(kind: Kind | string, name: string, detail = 'the object has been modified; please apply your changes to the latest version and try again') {
+    super({
+      code: 409,
+      reason: 'Conflict',
+      message: `Operation cannot be fulfilled on ${resourceOf(kind)} "${name}": ${detail}`,
+      details: { name, kind: resourceOf(kind) },
+    });
+    this.name = 'ConflictError';
+  }
+}
+
+/** 422: `Service "x" is invalid: <aggregate of field errors>`, every error of the object at once. */
+export class InvalidError extends ApiError {
+  readonly fieldErrors: FieldError[];
+  constructor(kind: Kind | string, name: string, errors: FieldError[]) {
+    super({
+      code: 422,
+      reason: 'Invalid',
+      message: `${kind} "${name}" is invalid: ${aggregate(errors)}`,
+      details: {
+        name,
+        kind,
+        causes: errors.map((e) => ({ reason: e.type, message: errorBody(e), field: e.field })),
+      },
+    });
+    this.name = 'InvalidError';
+    this.fieldErrors = errors;
+  }
+}
+
+export class ForbiddenError extends ApiError {
+  constructor(kind: Kind | string, name: string, detail: string) {
+    super({ code: 403, reason: 'Forbidden', message: `${resourceOf(kind)} "${name}" is forbidden: ${detail}`, details: { name, kind: resourceOf(kind) } });
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class BadRequestError extends ApiError {
+  constructor(message: string) {
+    super({ code: 400, reason: 'BadRequest', message });
+    this.name = 'BadRequestError';
+  }
+}
+
+/** 410 Gone: the requested revision is older than the kept history; relist. */
+export class ExpiredError extends ApiError {
+  constructor(message: string) {
+    super({ code: 410, reason: 'Expired', message });
+    this.name = 'ExpiredError';
+  }
+  static tooOld(requested: number, oldest: number): ExpiredError {
+    return new ExpiredError(`too old resource version: ${requested} (${oldest})`);
+  }
+}
+
+export class InternalError extends ApiError {
+  constructor(detail: string, options?: ErrorOptions) {
+    super({ code: 500, reason: 'InternalError', message: `Internal error occurred: ${detail}` }, options);
+    this.name = 'InternalError';
+  }
+}
+
+/** A pool (ClusterIPs, NodePorts) has nothing left: Kubernetes' 500 `range is full`, its own class so it maps to RESOURCE_EXHAUSTED. */
+export class RangeFullError extends InternalError {
+  constructor(detail: string) {
+    super(detail);
+    this.name = 'RangeFullError';
+  }
+}
+
+export class UnavailableError extends ApiError {
+  constructor(message: string) {
+    super({ code: 503, reason: 'ServiceUnavailable', message });
+    this.name = 'UnavailableError';
+  }
+}
+
+/** Rebuilds the named class from a Status received over the wire, so `instanceof` works on clients. */
+export function apiErrorFromStatus(status: Status): ApiError {
+  const make = (cls: { prototype: ApiError; name: string }): ApiError => {
+    const e = Object.create(cls.prototype) as ApiError;
+    Object.assign(e, { status, message: status.message, name: cls.name });
+    if (cls === InvalidError) {
+      Object.assign(e, {
+        fieldErrors: (status.details?.causes ?? []).map((c) => ({ type: c.reason, field: c.field, detail: c.message })),
+      });
+    }
+    return e;
+  };
+  switch (status.reason) {
+    case 'NotFound': return make(NotFoundError);
+    case 'AlreadyExists': return make(AlreadyExistsError);
+    case 'Conflict': return make(ConflictError);
+    case 'Invalid': return make(InvalidError);
+    case 'Forbidden': return make(ForbiddenError);
+    case 'BadRequest': return make(BadRequestError);
+    case 'Expired': return make(ExpiredError);
+    case 'InternalError': return make(InternalError);
+    case 'ServiceUnavailable': return make(UnavailableError);
+    default: return new ApiError(status);
+  }
+}

@@ -1,0 +1,36 @@
+/** metav1.ObjectMeta, as Kubernetes writes it in JSON. */
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  /** Opaque: compare for equality only. The cluster-wide revision of the write that made this version. */
+  resourceVersion?: string;
+  /** RFC 3339, UTC, seconds precision (as Kubernetes prints it). */
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectReference {
+  kind?: string;
+  namespace?: string;
+  name?: string;
+  uid?: string;
+  apiVersion?: string;
+  resourceVersion?: string;
+}
+
+/** intstr.IntOrString: a port number or an IANA port name. */
+export type IntOrString = number | string;
