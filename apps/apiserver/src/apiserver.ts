@@ -1,0 +1,109 @@
+/**
+ * The apiserver, assembled: store → registry → (watch hub, NATS publisher) → gRPC + HTTP.
+ * `startApiServer` is what main() runs and what integration tests start in-process.
+ */
+import { status as Code, type Server } from '@grpc/grpc-js';
+import { HealthService, StreamTracker, addReflection, listen, newServer, stopServer } from '@minimesh/grpc-kit';
+import { pb } from '@minimesh/proto';
+import { createLogger, startHttpEndpoint, type HttpEndpoint, type Logger } from '@minimesh/runtime';
+import { EventPublisher } from './events/nats-publisher.js';
+import { apiServiceHandlers } from './grpc/api-service.js';
+import { instrument } from './grpc/instrument.js';
+import { apiServerMetrics } from './metrics.js';
+import { defaultApiServerOptions, type ApiServerOptions } from './options.js';
+import { openRegistry } from './registry/bootstrap.js';
+import type { Registry } from './registry/registry.js';
+import { SqliteStore } from './store/sqlite-store.js';
+import type { Store } from './store/store.js';
+import { WatchHub } from './watch/watch-hub.js';
+
+export interface ApiServer {
+  /** host:port of the gRPC API. */
+  address: string;
+  httpAddress: string;
+  registry: Registry;
+  store: Store;
+  publisher?: EventPublisher;
+  stop(): Promise<void>;
+}
+
+const COMPACT_EVERY_MS = 5000;
+
+export async function startApiServer(partial: Partial<ApiServerOptions> = {}, log: Logger = createLogger('apiserver')): Promise<ApiServer> {
+  const opts = { ...defaultApiServerOptions(), ...partial };
+  const metrics = apiServerMetrics();
+  const store = new SqliteStore(opts['data-dir']);
+  const registry = await openRegistry(store, {
+    serviceCidr: opts['service-cluster-ip-range'],
+    nodePortRange: opts['service-node-port-range'],
+    log,
+  });
+  const hub = new WatchHub(store, { bookmarkIntervalMs: opts['bookmark-interval'] * 1000 });
+  registry.onCommit((events) => hub.publish(events));
+
+  let publisher: EventPublisher | undefined;
+  if (opts['nats-url']) {
+    publisher = new EventPublisher(store, {
+      url: opts['nats-url'],
+      stream: opts['nats-stream'],
+      maxAgeMs: opts['nats-max-age'] * 1000,
+      log: log.child('events'),
+      onPublished: (events) => metrics.publishedRevision.set(events[events.length - 1]!.revision),
+    });
+    registry.onCommit(() => publisher!.notify());
+    publisher.start();
+  }
+  registry.onCommit((events) => metrics.revision.set(events[events.length - 1]!.revision));
+  metrics.revision.set(await store.revision());
+
+  // History compaction: keep `watch-history` events, and never drop one NATS has not got yet.
+  const compactor = setInterval(() => {
+    void (async () => {
+      let upTo = (await store.revision()) - opts['watch-history'];
+      if (publisher) upTo = Math.min(upTo, await store.publishedRevision());
+      if (upTo > 0) await store.compact(upTo);
+    })().catch((e: Error) => log.warn('history compaction failed', { err: e.message }));
+  }, COMPACT_EVERY_MS);
+  compactor.unref();
+
+  const streams = new StreamTracker();
+  const server: Server = newServer();
+  const logError = (msg: string, meta: Record<string, unknown>) => log.error(msg, meta);
+  server.addService(pb.ApiServiceService, instrument(apiServiceHandlers(registry, hub, streams, logError), metrics));
+  const health = new HealthService(['minimesh.v1.ApiService']);
+  health.addTo(server, streams);
+  addReflection(server, ['minimesh/v1/api.proto', 'grpc/health/v1/health.proto']);
+  const address = await listen(server, opts.listen);
+  const watcherGauge = setInterval(() => metrics.watchers.set(hub.watchers), 1000);
+  watcherGauge.unref();
+
+  let http: HttpEndpoint;
+  try {
+    http = await startHttpEndpoint({ listen: opts['http-listen'], registry: metrics.registry, ready: () => true });
+  } catch (e) {
+    server.forceShutdown();
+    throw e;
+  }
+  health.setServing(true);
+  log.info('apiserver serving', { grpc: address, http: http.address, dataDir: opts['data-dir'], storeId: store.id });
+
+  return {
+    address,
+    httpAddress: http.address,
+    registry,
+    store,
+    publisher,
+    async stop() {
+      health.setServing(false);
+      clearInterval(compactor);
+      clearInterval(watcherGauge);
+      await stopServer(server, streams);
+      await http.close();
+      await publisher?.stop();
+      await store.close();
+      log.info('apiserver stopped');
+    },
+  };
+}
+
+export { Code };

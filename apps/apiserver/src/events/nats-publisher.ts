@@ -1,0 +1,145 @@
+/**
+ * Publishes every committed event to NATS JetStream, in revision order, exactly once per
+ * revision (JetStream de-duplicates on `Nats-Msg-Id: <store id>-<revision>`).
+ *
+ * The store's event history is the outbox: the publisher keeps a high-water mark in the store
+ * and sends whatever lies after it, so events committed while NATS was down (or while this
+ * process was down) go out, in order, as soon as NATS answers again. Writes never wait for it.
+ */
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, nanos, StorageType, DiscardPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import type { Logger } from '@minimesh/runtime';
+import { encodeWatchEvent } from './event-codec.js';
+import type { Store, StoredEvent } from '../store/store.js';
+import { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX, HEADER_EVENT_TYPE, HEADER_KIND_PREVIOUS, HEADER_REVISION, HEADER_STORE, eventSubject } from './subjects.js';
+
+export interface PublisherOptions {
+  /** nats://host:port[,nats://...] */
+  url: string;
+  stream?: string;
+  /** How long the stream keeps events. */
+  maxAgeMs?: number;
+  batchSize?: number;
+  log: Logger;
+  onPublished?: (events: StoredEvent[]) => void;
+}
+
+const DEFAULT_MAX_AGE_MS = 24 * 3600 * 1000; // a day of history on the stream
+const DEFAULT_BATCH = 256;
+const MAX_BACKOFF_MS = 5000;
+
+export class EventPublisher {
+  private nc?: NatsConnection;
+  private js?: JetStreamClient;
+  private stopped = false;
+  private wake?: () => void;
+  private pending = false;
+  private loop?: Promise<void>;
+  private readonly stream: string;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: PublisherOptions,
+  ) {
+    this.stream = opts.stream ?? DEFAULT_EVENT_STREAM;
+  }
+
+  get connected(): boolean {
+    return !!this.nc && !this.nc.isClosed();
+  }
+
+  start(): void {
+    this.loop = this.run();
+  }
+
+  /** New events were committed. */
+  notify(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    await this.loop;
+    await this.nc?.drain().catch(() => undefined);
+  }
+
+  private async ensureConnected(): Promise<JetStreamClient> {
+    if (!this.nc || this.nc.isClosed()) {
+      this.js = undefined;
+      this.nc = await connect({
+        servers: this.opts.url.split(','),
+        reconnect: true,
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        name: 'minimesh-apiserver',
+      });
+    }
+    if (this.js) return this.js;
+    // (Re)declare the stream: NATS may have come back without it.
+    const jsm = await jetstreamManager(this.nc);
+    const config = {
+      name: this.stream,
+      subjects: [`${EVENT_SUBJECT_PREFIX}.>`],
+      storage: StorageType.File,
+      discard: DiscardPolicy.Old,
+      max_age: nanos(this.opts.maxAgeMs ?? DEFAULT_MAX_AGE_MS),
+      duplicate_window: nanos(120_000),
+    };
+    try {
+      await jsm.streams.info(this.stream);
+      await jsm.streams.update(this.stream, config);
+    } catch {
+      await jsm.streams.add(config);
+    }
+    this.js = jetstream(this.nc);
+    this.opts.log.info('publishing events to NATS JetStream', { url: this.opts.url, stream: this.stream });
+    return this.js;
+  }
+
+  private async publishBatch(js: JetStreamClient, events: StoredEvent[]): Promise<void> {
+    for (const ev of events) {
+      const h = headers();
+      h.set(HEADER_REVISION, String(ev.revision));
+      h.set(HEADER_KIND_PREVIOUS, String(ev.kindPrevious));
+      h.set(HEADER_STORE, this.store.id);
+      h.set(HEADER_EVENT_TYPE, ev.type);
+      await js.publish(eventSubject(ev.kind, ev.namespace, ev.name), encodeWatchEvent(ev), {
+        msgID: `${this.store.id}-${ev.revision}`,
+        headers: h,
+        timeout: 5000,
+      });
+    }
+  }
+
+  private async run(): Promise<void> {
+    let backoff = 100;
+    while (!this.stopped) {
+      try {
+        const js = await this.ensureConnected();
+        this.pending = false;
+        const events = await this.store.eventsAfter(await this.store.publishedRevision(), this.opts.batchSize ?? DEFAULT_BATCH);
+        if (events.length === 0) {
+          if (!this.pending) await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = undefined;
+          continue;
+        }
+        await this.publishBatch(js, events);
+        await this.store.setPublishedRevision(events[events.length - 1]!.revision);
+        this.opts.onPublished?.(events);
+        backoff = 100;
+      } catch (e) {
+        if (this.stopped) break;
+        this.js = undefined;
+        this.opts.log.warn('cannot publish events to NATS yet; will retry', { err: (e as Error).message, retryInMs: backoff });
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          setTimeout(resolve, backoff).unref();
+        });
+        this.wake = undefined;
+        backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+/** The apiserver's Prometheus metrics (names after kube-apiserver's where one exists). */
+import { Counter, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
+
+export function apiServerMetrics() {
+  const registry = new PromRegistry();
+  return {
+    registry,
+    requests: new Counter({
+      name: 'apiserver_request_total',
+      help: 'Counter of apiserver requests broken out for each verb, resource and response code.',
+      labelNames: ['verb', 'resource', 'code'],
+      registers: [registry],
+    }),
+    requestDuration: new Histogram({
+      name: 'apiserver_request_duration_seconds',
+      help: 'Response latency distribution in seconds for each verb and resource.',
+      labelNames: ['verb', 'resource'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    revision: new Gauge({ name: 'minimesh_apiserver_revision', help: 'Current cluster-wide revision of the store.', registers: [registry] }),
+    publishedRevision: new Gauge({
+      name: 'minimesh_apiserver_events_published_revision',
+      help: 'Highest revision published to NATS JetStream.',
+      registers: [registry],
+    }),
+    watchers: new Gauge({ name: 'apiserver_registered_watchers', help: 'Number of currently open gRPC watches.', registers: [registry] }),
+  };
+}
+
+export type ApiServerMetrics = ReturnType<typeof apiServerMetrics>;

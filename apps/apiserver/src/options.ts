@@ -1,0 +1,39 @@
+/** The apiserver's flags: defaults() + parse(), every flag also settable by its environment variable. */
+import { parseCidr, parsePortRange } from '@minimesh/allocators';
+import { parseFlags, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
+
+export const APISERVER_FLAGS = {
+  listen: { description: 'gRPC listen address (host:port; port 0 picks a free one).', default: '127.0.0.1:6443' },
+  'http-listen': { description: 'HTTP address for /healthz, /livez, /readyz and /metrics.', default: '127.0.0.1:6444' },
+  'data-dir': { description: 'Directory of the SQLite store (created if missing).', default: '.minimesh/apiserver' },
+  'nats-url': {
+    description: 'NATS server(s) to publish events to, comma-separated; empty disables publishing.',
+    default: 'nats://127.0.0.1:4222',
+  },
+  'nats-stream': { description: 'JetStream stream that keeps the events.', default: 'MINIMESH_EVENTS' },
+  'nats-max-age': { description: 'How long the stream keeps events, in seconds.', default: 86400 },
+  'service-cluster-ip-range': {
+    description: 'CIDR from which ClusterIPs are allocated (the first address goes to the `kubernetes` Service).',
+    default: '10.96.0.0/12',
+    parse: (raw: string) => {
+      parseCidr(raw);
+      return raw;
+    },
+  },
+  'service-node-port-range': {
+    description: 'Port range reserved for NodePort services, e.g. 30000-32767.',
+    default: '30000-32767',
+    parse: (raw: string) => {
+      parsePortRange(raw);
+      return raw;
+    },
+  },
+  'watch-history': { description: 'How many events the store keeps for watches to resume from.', default: 10000 },
+  'bookmark-interval': { description: 'Seconds between BOOKMARK events on idle watches that allow them.', default: 10 },
+} satisfies FlagSpecs;
+
+export type ApiServerOptions = FlagValues<typeof APISERVER_FLAGS>;
+
+export function defaultApiServerOptions(): ApiServerOptions {
+  return parseFlags(APISERVER_FLAGS, [], {}).values;
+}

@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AlreadyExistsError, ConflictError, NotFoundError, type Service } from '@minimesh/api';
+import { tempDir } from '@minimesh/testing';
+import { SqliteStore } from './sqlite-store.js';
+
+function svc(name: string, labels?: Record<string, string>): Service {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', labels }, spec: { ports: [{ port: 80 }] } };
+}
+
+describe('SqliteStore', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: SqliteStore;
+  beforeEach(() => {
+    dir = tempDir();
+    store = new SqliteStore(dir.path);
+  });
+  afterEach(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  it('store - create, update, delete bump one revision each and record events', async () => {
+    const [a] = await store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+    expect(a).toMatchObject({ revision: 1, type: 'ADDED', kind: 'Service', namespace: 'default', name: 'a', kindPrevious: 0 });
+    expect(a!.object.metadata.resourceVersion).toBe('1');
+    const [u] = await store.commit({ ops: [{ type: 'update', object: svc('a', { x: 'y' }), expectRevision: 1 }] });
+    expect(u).toMatchObject({ revision: 2, type: 'MODIFIED', kindPrevious: 1 });
+    expect(u!.previous?.metadata.labels).toBeUndefined();
+    const [d] = await store.commit({ ops: [{ type: 'delete', kind: 'Service', namespace: 'default', name: 'a' }] });
+    expect(d).toMatchObject({ revision: 3, type: 'DELETED', kindPrevious: 2 });
+    expect(d!.object.metadata.resourceVersion).toBe('3');
+    expect(d!.object.metadata.labels).toEqual({ x: 'y' });
+    expect(await store.get('Service', 'default', 'a')).toBeUndefined();
+    expect(await store.revision()).toBe(3);
+    expect((await store.eventsAfter(1)).map((e) => e.revision)).toEqual([2, 3]);
+  });
+
+  it('store - preconditions fail with the named errors and change nothing', async () => {
+    await store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+    await expect(store.commit({ ops: [{ type: 'create', object: svc('a') }] })).rejects.toBeInstanceOf(AlreadyExistsError);
+    await expect(store.commit({ ops: [{ type: 'update', object: svc('a'), expectRevision: 7 }] })).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.commit({ ops: [{ type: 'delete', kind: 'Service', namespace: 'default', name: 'zz' }] })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await store.revision()).toBe(1);
+  });
+
+  it('store - a batch is atomic: one failing op leaves no trace of the others', async () => {
+    await store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+    await expect(
+      store.commit({
+        ops: [
+          { type: 'create', object: svc('b') },
+          { type: 'create', object: svc('a') },
+        ],
+        allocate: [{ pool: 'clusterip', value: '10.96.0.20', owner: 'default/b' }],
+      }),
+    ).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect(await store.get('Service', 'default', 'b')).toBeUndefined();
+    expect(await store.allocations('clusterip')).toEqual([]);
+    expect(await store.revision()).toBe(1);
+  });
+
+  it('store - an allocation can never be held twice', async () => {
+    await store.commit({ ops: [{ type: 'create', object: svc('a') }], allocate: [{ pool: 'nodeport', value: '30080', owner: 'default/a' }] });
+    await expect(
+      store.commit({ ops: [{ type: 'create', object: svc('b') }], allocate: [{ pool: 'nodeport', value: '30080', owner: 'default/b' }] }),
+    ).rejects.toThrow(/UNIQUE/);
+    await store.commit({ ops: [{ type: 'delete', kind: 'Service', namespace: 'default', name: 'a' }], release: [{ pool: 'nodeport', value: '30080' }] });
+    await store.commit({ ops: [{ type: 'create', object: svc('b') }], allocate: [{ pool: 'nodeport', value: '30080', owner: 'default/b' }] });
+    expect(await store.allocations('nodeport')).toEqual([{ pool: 'nodeport', value: '30080', owner: 'default/b' }]);
+  });
+
+  it('store - list is a snapshot with its revision, per namespace or across them', async () => {
+    await store.commit({ ops: [{ type: 'create', object: svc('b') }, { type: 'create', object: svc('a') }] });
+    await store.commit({ ops: [{ type: 'create', object: { ...svc('c'), metadata: { name: 'c', namespace: 'other' } } }] });
+    const all = await store.list('Service');
+    expect(all.revision).toBe(3);
+    expect(all.items.map((o) => o.metadata.name)).toEqual(['a', 'b', 'c']);
+    expect((await store.list('Service', 'other')).items.map((o) => o.metadata.name)).toEqual(['c']);
+  });
+
+  it('store - compaction drops old history and moves the oldest revision', async () => {
+    for (const n of ['a', 'b', 'c', 'd']) await store.commit({ ops: [{ type: 'create', object: svc(n) }] });
+    expect(await store.oldestRevision()).toBe(1);
+    expect(await store.compact(2)).toBe(2);
+    expect(await store.oldestRevision()).toBe(3);
+    await store.compact(4);
+    expect(await store.oldestRevision()).toBe(5);
+  });
+
+  it('store - survives reopening: objects, revision, per-kind chain, published mark and id', async () => {
+    await store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+    await store.setPublishedRevision(1);
+    const id = store.id;
+    await store.close();
+    store = new SqliteStore(dir.path);
+    expect(store.id).toBe(id);
+    expect(await store.revision()).toBe(1);
+    expect(await store.publishedRevision()).toBe(1);
+    const [ev] = await store.commit({ ops: [{ type: 'create', object: svc('b') }] });
+    expect(ev).toMatchObject({ revision: 2, kindPrevious: 1 });
+  });
+});

@@ -1,0 +1,196 @@
+/**
+ * The default engine: one SQLite file in the data directory, WAL journal with synchronous=FULL,
+ * so a commit returns only once it is durable (kill -9 loses no acknowledged write).
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AlreadyExistsError, ConflictError, NotFoundError, type Kind, type KubeObject } from '@minimesh/api';
+import type { Allocation, Batch, EventType, Store, StoredEvent } from './store.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS objects (
+  kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  revision INTEGER NOT NULL, data TEXT NOT NULL,
+  PRIMARY KEY (kind, namespace, name)
+);
+CREATE TABLE IF NOT EXISTS events (
+  revision INTEGER PRIMARY KEY, type TEXT NOT NULL,
+  kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+  data TEXT NOT NULL, previous TEXT, kind_previous INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS allocations (
+  pool TEXT NOT NULL, value TEXT NOT NULL, owner TEXT NOT NULL,
+  PRIMARY KEY (pool, value)
+);
+`;
+
+interface EventRow {
+  revision: number;
+  type: EventType;
+  kind: Kind;
+  namespace: string;
+  name: string;
+  data: string;
+  previous: string | null;
+  kind_previous: number;
+}
+
+function toEvent(r: EventRow): StoredEvent {
+  const e: StoredEvent = {
+    revision: r.revision,
+    type: r.type,
+    kind: r.kind,
+    namespace: r.namespace,
+    name: r.name,
+    object: JSON.parse(r.data),
+    kindPrevious: r.kind_previous,
+  };
+  if (r.previous) e.previous = JSON.parse(r.previous);
+  return e;
+}
+
+function withRevision<T extends KubeObject>(obj: T, revision: number): T {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
+}
+
+export class SqliteStore implements Store {
+  readonly id: string;
+  private readonly db: Database.Database;
+  private readonly q;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new Database(join(dataDir, 'minimesh.db'));
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    this.q = {
+      getMeta: this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: this.db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
+      getObject: this.db.prepare<[string, string, string], { revision: number; data: string }>(
+        'SELECT revision, data FROM objects WHERE kind = ? AND namespace = ? AND name = ?',
+      ),
+      listAll: this.db.prepare<[string], { data: string }>('SELECT data FROM objects WHERE kind = ? ORDER BY namespace, name'),
+      listNs: this.db.prepare<[string, string], { data: string }>('SELECT data FROM objects WHERE kind = ? AND namespace = ? ORDER BY name'),
+      putObject: this.db.prepare<[string, string, string, number, string]>(
+        'INSERT INTO objects (kind, namespace, name, revision, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT(kind, namespace, name) DO UPDATE SET revision = excluded.revision, data = excluded.data',
+      ),
+      deleteObject: this.db.prepare<[string, string, string]>('DELETE FROM objects WHERE kind = ? AND namespace = ? AND name = ?'),
+      addEvent: this.db.prepare<[number, string, string, string, string, string, string | null, number]>(
+        'INSERT INTO events (revision, type, kind, namespace, name, data, previous, kind_previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      eventsAfter: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE revision > ? ORDER BY revision LIMIT ?'),
+      oldestEvent: this.db.prepare<[], { revision: number | null }>('SELECT MIN(revision) AS revision FROM events'),
+      compact: this.db.prepare<[number]>('DELETE FROM events WHERE revision <= ?'),
+      allocations: this.db.prepare<[string], Allocation>('SELECT pool, value, owner FROM allocations WHERE pool = ? ORDER BY value'),
+      allocate: this.db.prepare<[string, string, string]>('INSERT INTO allocations (pool, value, owner) VALUES (?, ?, ?)'),
+      release: this.db.prepare<[string, string]>('DELETE FROM allocations WHERE pool = ? AND value = ?'),
+    };
+    let id = this.q.getMeta.get('store_id')?.value;
+    if (!id) {
+      id = randomUUID();
+      this.q.setMeta.run('store_id', id);
+    }
+    this.id = id;
+  }
+
+  private currentRevision(): number {
+    return Number(this.q.getMeta.get('revision')?.value ?? 0);
+  }
+
+  async revision(): Promise<number> {
+    return this.currentRevision();
+  }
+
+  async get(kind: Kind, namespace: string, name: string): Promise<KubeObject | undefined> {
+    const row = this.q.getObject.get(kind, namespace, name);
+    return row ? JSON.parse(row.data) : undefined;
+  }
+
+  async list(kind: Kind, namespace?: string): Promise<{ items: KubeObject[]; revision: number }> {
+    const read = this.db.transaction(() => {
+      const rows = namespace ? this.q.listNs.all(kind, namespace) : this.q.listAll.all(kind);
+      return { items: rows.map((r) => JSON.parse(r.data) as KubeObject), revision: this.currentRevision() };
+    });
+    return read();
+  }
+
+  async commit(batch: Batch): Promise<StoredEvent[]> {
+    const run = this.db.transaction((b: Batch) => {
+      let rev = this.currentRevision();
+      const events: StoredEvent[] = [];
+      const kindRevisions = new Map<string, number>();
+      const record = (type: EventType, kind: Kind, namespace: string, name: string, obj: KubeObject, previous?: string) => {
+        const kindPrevious = kindRevisions.get(kind) ?? Number(this.q.getMeta.get(`kind_revision:${kind}`)?.value ?? 0);
+        kindRevisions.set(kind, rev);
+        this.q.addEvent.run(rev, type, kind, namespace, name, JSON.stringify(obj), previous ?? null, kindPrevious);
+        const ev: StoredEvent = { revision: rev, type, kind, namespace, name, object: obj, kindPrevious };
+        if (previous) ev.previous = JSON.parse(previous);
+        events.push(ev);
+      };
+      for (const op of b.ops) {
+        const kind = op.type === 'delete' ? op.kind : op.object.kind;
+        const namespace = op.type === 'delete' ? op.namespace : (op.object.metadata.namespace ?? '');
+        const name = op.type === 'delete' ? op.name : (op.object.metadata.name ?? '');
+        const existing = this.q.getObject.get(kind, namespace, name);
+        rev += 1;
+        if (op.type === 'create') {
+          if (existing) throw new AlreadyExistsError(kind, name);
+          const obj = withRevision(op.object, rev);
+          this.q.putObject.run(kind, namespace, name, rev, JSON.stringify(obj));
+          record('ADDED', kind, namespace, name, obj);
+        } else if (op.type === 'update') {
+          if (!existing) throw new NotFoundError(kind, name);
+          if (existing.revision !== op.expectRevision) throw new ConflictError(kind, name);
+          const obj = withRevision(op.object, rev);
+          this.q.putObject.run(kind, namespace, name, rev, JSON.stringify(obj));
+          record('MODIFIED', kind, namespace, name, obj, existing.data);
+        } else {
+          if (!existing) throw new NotFoundError(kind, name);
+          if (op.expectRevision !== undefined && existing.revision !== op.expectRevision) throw new ConflictError(kind, name);
+          const obj = withRevision(JSON.parse(existing.data) as KubeObject, rev);
+          this.q.deleteObject.run(kind, namespace, name);
+          record('DELETED', kind, namespace, name, obj);
+        }
+      }
+      for (const r of b.release ?? []) this.q.release.run(r.pool, r.value);
+      for (const a of b.allocate ?? []) this.q.allocate.run(a.pool, a.value, a.owner);
+      for (const [kind, r] of kindRevisions) this.q.setMeta.run(`kind_revision:${kind}`, String(r));
+      if (events.length) this.q.setMeta.run('revision', String(rev));
+      return events;
+    });
+    return run.immediate(batch);
+  }
+
+  async eventsAfter(revision: number, limit = 100_000): Promise<StoredEvent[]> {
+    return this.q.eventsAfter.all(revision, limit).map(toEvent);
+  }
+
+  async oldestRevision(): Promise<number> {
+    return this.q.oldestEvent.get()?.revision ?? this.currentRevision() + 1;
+  }
+
+  async allocations(pool: string): Promise<Allocation[]> {
+    return this.q.allocations.all(pool);
+  }
+
+  async publishedRevision(): Promise<number> {
+    return Number(this.q.getMeta.get('published_revision')?.value ?? 0);
+  }
+
+  async setPublishedRevision(revision: number): Promise<void> {
+    this.q.setMeta.run('published_revision', String(revision));
+  }
+
+  async compact(upTo: number): Promise<number> {
+    return this.q.compact.run(upTo).changes;
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

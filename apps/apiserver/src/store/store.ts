@@ -1,0 +1,72 @@
+/**
+ * The storage engine behind the registry: objects, the event history (which is also the outbox
+ * of the NATS publisher) and the allocation tables, all changed together in atomic batches under
+ * one cluster-wide revision. SQLite implements it today; another engine (etcd) implements the
+ * same interface without touching the registry or the handlers.
+ */
+import type { Kind, KubeObject } from '@minimesh/api';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface StoredEvent {
+  revision: number;
+  type: EventType;
+  kind: Kind;
+  namespace: string;
+  name: string;
+  /** The new state; for DELETED the last state, with the deletion's revision as resourceVersion. */
+  object: KubeObject;
+  /** The state before a MODIFIED (watches with a label selector need it). */
+  previous?: KubeObject;
+  /**
+   * Revision of the previous event of the same kind (0 for the first). A consumer that follows
+   * one kind sees a gap when this is not the last revision it got.
+   */
+  kindPrevious: number;
+}
+
+export type StoreOp =
+  | { type: 'create'; object: KubeObject }
+  /** expectRevision: the revision the caller read; a different current one is a conflict. */
+  | { type: 'update'; object: KubeObject; expectRevision: number }
+  | { type: 'delete'; kind: Kind; namespace: string; name: string; expectRevision?: number };
+
+export interface Allocation {
+  /** `clusterip` or `nodeport`. */
+  pool: string;
+  value: string;
+  /** `namespace/name` of the owning Service. */
+  owner: string;
+}
+
+export interface Batch {
+  ops: StoreOp[];
+  allocate?: Allocation[];
+  release?: Omit<Allocation, 'owner'>[];
+}
+
+export interface Store {
+  /** Stable id of this data directory: event ids are `<id>-<revision>`. */
+  readonly id: string;
+  revision(): Promise<number>;
+  get(kind: Kind, namespace: string, name: string): Promise<KubeObject | undefined>;
+  /** A consistent snapshot: the objects and the revision they are at. */
+  list(kind: Kind, namespace?: string): Promise<{ items: KubeObject[]; revision: number }>;
+  /**
+   * Applies every op and allocation change atomically and durably (the promise resolves only
+   * after the data is on disk), each op getting the next revision. Throws AlreadyExistsError,
+   * NotFoundError or ConflictError (and changes nothing) when a precondition fails.
+   */
+  commit(batch: Batch): Promise<StoredEvent[]>;
+  /** Events with revision > `revision`, in order. */
+  eventsAfter(revision: number, limit?: number): Promise<StoredEvent[]>;
+  /** Oldest revision still in the history (revision + 1 when the history is empty). */
+  oldestRevision(): Promise<number>;
+  allocations(pool: string): Promise<Allocation[]>;
+  /** The publisher's high-water mark: every event up to it is on NATS. */
+  publishedRevision(): Promise<number>;
+  setPublishedRevision(revision: number): Promise<void>;
+  /** Drops history events with revision <= `upTo`. Returns how many were dropped. */
+  compact(upTo: number): Promise<number>;
+  close(): Promise<void>;
+}

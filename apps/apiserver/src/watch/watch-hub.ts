@@ -1,0 +1,121 @@
+/**
+ * Fan-out of committed events to gRPC watchers. A watch replays the history it asks for from
+ * the store, then follows live events; it never misses one in between because it subscribes
+ * before it reads. A revision older than the kept history is a 410 "too old resource version".
+ */
+import { BadRequestError, ExpiredError, UnavailableError, type KubeObject } from '@minimesh/api';
+import type { Store, StoredEvent } from '../store/store.js';
+import { filterEvent, type WatchFilter } from './watch-filter.js';
+
+export interface WatchRequest extends WatchFilter {
+  /** '' or '0': current state as ADDED first. */
+  resourceVersion: string;
+  allowBookmarks: boolean;
+}
+
+export interface WatchOutput {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
+  object?: KubeObject;
+  revision: number;
+  kindPrevious?: number;
+}
+
+export interface WatchHubOptions {
+  /** Events buffered for one watcher before it is dropped as too slow. */
+  maxQueue?: number;
+  /** How often an idle watcher that allows bookmarks gets one. */
+  bookmarkIntervalMs?: number;
+}
+
+interface Subscriber {
+  queue: StoredEvent[];
+  wake?: () => void;
+  overflow: boolean;
+}
+
+export class WatchHub {
+  private readonly subscribers = new Set<Subscriber>();
+  private latest = 0;
+  private readonly maxQueue: number;
+  private readonly bookmarkIntervalMs: number;
+
+  constructor(
+    private readonly store: Store,
+    opts: WatchHubOptions = {},
+  ) {
+    this.maxQueue = opts.maxQueue ?? 100_000;
+    this.bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 10_000;
+  }
+
+  get watchers(): number {
+    return this.subscribers.size;
+  }
+
+  publish(events: StoredEvent[]): void {
+    if (events.length) this.latest = events[events.length - 1]!.revision;
+    for (const s of this.subscribers) {
+      if (s.overflow) continue;
+      s.queue.push(...events);
+      if (s.queue.length > this.maxQueue) s.overflow = true;
+      s.wake?.();
+    }
+  }
+
+  async *watch(req: WatchRequest, signal: AbortSignal): AsyncGenerator<WatchOutput> {
+    const sub: Subscriber = { queue: [], overflow: false };
+    this.subscribers.add(sub);
+    const onAbort = () => sub.wake?.();
+    signal.addEventListener('abort', onAbort);
+    try {
+      let sent: number;
+      if (req.resourceVersion === '' || req.resourceVersion === '0') {
+        const { items, revision } = await this.store.list(req.kind, req.namespace || undefined);
+        for (const object of items) {
+          if (req.selector.matches(object.metadata.labels)) yield { type: 'ADDED', object, revision: Number(object.metadata.resourceVersion) };
+        }
+        sent = revision;
+      } else {
+        const from = Number(req.resourceVersion);
+        if (!Number.isSafeInteger(from) || from < 0) throw new BadRequestError(`invalid resource version: "${req.resourceVersion}"`);
+        const oldest = await this.store.oldestRevision();
+        if (from < oldest - 1) throw ExpiredError.tooOld(from, oldest - 1);
+        sent = from;
+        for (const ev of await this.store.eventsAfter(from)) {
+          sent = ev.revision;
+          const out = filterEvent(req, ev);
+          if (out) yield { ...out, revision: ev.revision, kindPrevious: ev.kindPrevious };
+        }
+      }
+      this.latest = Math.max(this.latest, sent);
+      if (req.allowBookmarks) yield { type: 'BOOKMARK', revision: sent };
+
+      let lastBookmark = Date.now();
+      while (!signal.aborted) {
+        if (sub.overflow) throw new UnavailableError('watch closed: the watcher fell too far behind; watch again from the last resourceVersion');
+        if (sub.queue.length === 0) {
+          const wait = req.allowBookmarks ? Math.max(0, this.bookmarkIntervalMs - (Date.now() - lastBookmark)) : undefined;
+          await new Promise<void>((resolve) => {
+            sub.wake = resolve;
+            if (wait !== undefined) setTimeout(resolve, wait).unref();
+          });
+          sub.wake = undefined;
+          if (req.allowBookmarks && sub.queue.length === 0 && Date.now() - lastBookmark >= this.bookmarkIntervalMs) {
+            lastBookmark = Date.now();
+            yield { type: 'BOOKMARK', revision: Math.max(sent, this.latest) };
+          }
+          continue;
+        }
+        const batch = sub.queue.splice(0, sub.queue.length);
+        for (const ev of batch) {
+          if (ev.revision <= sent) continue;
+          sent = ev.revision;
+          const out = filterEvent(req, ev);
+          if (out) yield { ...out, revision: ev.revision, kindPrevious: ev.kindPrevious };
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      this.subscribers.delete(sub);
+    }
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * ApiClient over gRPC. Every unary call has a deadline; a watch has none (keepalive instead) and
+ * is cancelled when the consumer stops iterating or aborts its signal.
+ */
+import { Metadata, credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import type { Kind, KubeObject, ObjectOfKind } from '@minimesh/api';
+import { pb } from '@minimesh/proto';
+import { fromGrpcError, objectFromWire, objectToWire } from '@minimesh/wire';
+import type { ApiClient, ListOptions, ListResult, WatchEvent, WatchEventType, WatchOptions } from './api-client.js';
+
+export interface ClientOptions {
+  /** Per-call deadline for unary calls. */
+  timeoutMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+const EVENT_TYPES: Record<number, WatchEventType | undefined> = {
+  [pb.EventType.ADDED]: 'ADDED',
+  [pb.EventType.MODIFIED]: 'MODIFIED',
+  [pb.EventType.DELETED]: 'DELETED',
+  [pb.EventType.BOOKMARK]: 'BOOKMARK',
+};
+
+type Unary<Req, Res> = (req: Req, meta: Metadata, opts: { deadline: Date }, cb: (err: ServiceError | null, res: Res) => void) => unknown;
+
+export function connectApiClient(address: string, opts: ClientOptions = {}): ApiClient {
+  const target = address.replace(/^(grpc|http):\/\//, '');
+  const raw = new pb.ApiServiceClient(target, credentials.createInsecure(), {
+    'grpc.keepalive_time_ms': 30_000,
+    'grpc.keepalive_timeout_ms': 10_000,
+    'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  });
+  const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+
+  function call<Req, Res>(method: Unary<Req, Res>, req: Req): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      method.call(raw, req, new Metadata(), { deadline: new Date(Date.now() + timeout) }, (err, res) =>
+        err ? reject(fromGrpcError(err)) : resolve(res),
+      );
+    });
+  }
+
+  return {
+    async create<T extends KubeObject>(obj: T): Promise<T> {
+      return objectFromWire(await call(raw.create as never, { object: objectToWire(obj) })) as T;
+    },
+    async get<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind<K>> {
+      return objectFromWire(await call(raw.get as never, { kind, namespace, name })) as ObjectOfKind<K>;
+    },
+    async list<K extends Kind>(kind: K, o: ListOptions = {}): Promise<ListResult<ObjectOfKind<K>>> {
+      const res = await call<pb.ListRequest, pb.ObjectList>(raw.list as never, {
+        kind,
+        namespace: o.namespace ?? '',
+        labelSelector: o.labelSelector ?? '',
+      });
+      return { items: res.items.map((i) => objectFromWire(i) as ObjectOfKind<K>), resourceVersion: res.resourceVersion };
+    },
+    async update<T extends KubeObject>(obj: T): Promise<T> {
+      return objectFromWire(await call(raw.update as never, { object: objectToWire(obj) })) as T;
+    },
+    async updateStatus<T extends KubeObject>(obj: T): Promise<T> {
+      return objectFromWire(await call(raw.updateStatus as never, { object: objectToWire(obj) })) as T;
+    },
+    async delete<K extends Kind>(kind: K, namespace: string, name: string, o: { resourceVersion?: string } = {}): Promise<ObjectOfKind<K>> {
+      return objectFromWire(await call(raw.delete as never, { kind, namespace, name, resourceVersion: o.resourceVersion ?? '' })) as ObjectOfKind<K>;
+    },
+    watch<K extends Kind>(kind: K, o: WatchOptions = {}): AsyncIterable<WatchEvent<ObjectOfKind<K>>> {
+      return {
+        [Symbol.asyncIterator]: () => watchIterator<ObjectOfKind<K>>(
+          raw.watch({
+            kind,
+            namespace: o.namespace ?? '',
+            labelSelector: o.labelSelector ?? '',
+            resourceVersion: o.resourceVersion ?? '',
+            allowBookmarks: o.allowBookmarks ?? false,
+          }),
+          o.signal,
+        ),
+      };
+    },
+    close() {
+      raw.close();
+    },
+  };
+}
+
+/** Turns a server stream into an async iterator; return() and abort cancel the call. */
+function watchIterator<T extends KubeObject>(stream: ClientReadableStream<pb.WatchEvent>, signal?: AbortSignal): AsyncIterator<WatchEvent<T>> {
+  const buffered: WatchEvent<T>[] = [];
+  let failure: Error | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  const cancel = () => {
+    ended = true;
+    stream.cancel();
+    notify();
+  };
+  signal?.addEventListener('abort', cancel, { once: true });
+  if (signal?.aborted) cancel();
+  stream.on('data', (ev: pb.WatchEvent) => {
+    const type = EVENT_TYPES[ev.type];
+    if (!type) return;
+    const out: WatchEvent<T> = { type, resourceVersion: ev.resourceVersion };
+    if (ev.object) out.object = objectFromWire(ev.object) as T;
+    if (ev.previousResourceVersion) out.previousResourceVersion = ev.previousResourceVersion;
+    buffered.push(out);
+    notify();
+  });
+  stream.on('error', (err: ServiceError) => {
+    if (!ended) failure = fromGrpcError(err);
+    ended = true;
+    notify();
+  });
+  stream.on('end', () => {
+    ended = true;
+    notify();
+  });
+  return {
+    async next(): Promise<IteratorResult<WatchEvent<T>>> {
+      for (;;) {
+        const ev = buffered.shift();
+        if (ev) return { value: ev, done: false };
+        if (failure) {
+          const f = failure;
+          failure = undefined;
+          signal?.removeEventListener('abort', cancel);
+          throw f;
+        }
+        if (ended) {
+          signal?.removeEventListener('abort', cancel);
+          return { value: undefined, done: true };
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    },
+    async return(): Promise<IteratorResult<WatchEvent<T>>> {
+      cancel();
+      signal?.removeEventListener('abort', cancel);
+      return { value: undefined, done: true };
+    },
+  };
+}

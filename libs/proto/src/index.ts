@@ -1,0 +1,6 @@
+// Generated wire types. Only edge code (libs/wire, gRPC handlers, clients) imports this package.
+export * as pb from './gen/minimesh/v1/api.js';
+export * as pbCore from './gen/minimesh/v1/core.js';
+export * as pbDiscovery from './gen/minimesh/v1/discovery.js';
+export * as pbMeta from './gen/minimesh/v1/meta.js';
+export * as pbHealth from './gen/grpc/health/v1/health.js';

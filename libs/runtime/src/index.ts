@@ -1,0 +1,4 @@
+export * from './flags.js';
+export * from './logger.js';
+export * from './http-endpoint.js';
+export * from './shutdown.js';

@@ -1,0 +1,3 @@
+export * from './nats-server.js';
+export * from './net.js';
+export * from './wait.js';

@@ -1,0 +1,82 @@
+/**
+ * The one place where API errors meet gRPC status codes.
+ *
+ * | Kubernetes reason        | gRPC code           |
+ * |--------------------------|---------------------|
+ * | NotFound                 | NOT_FOUND           |
+ * | AlreadyExists            | ALREADY_EXISTS      |
+ * | Conflict (stale version) | ABORTED             |
+ * | Invalid, BadRequest      | INVALID_ARGUMENT    |
+ * | Forbidden                | FAILED_PRECONDITION |
+ * | Expired (410 Gone)       | OUT_OF_RANGE        |
+ * | range is full            | RESOURCE_EXHAUSTED  |
+ * | ServiceUnavailable       | UNAVAILABLE         |
+ * | anything else            | INTERNAL            |
+ *
+ * The message is the Kubernetes message; the whole Status (reason, field causes) rides in the
+ * trailer `minimesh-status-bin` so clients rebuild the named error class.
+ */
+import { Metadata, status as Code, type ServiceError, type StatusObject } from '@grpc/grpc-js';
+import { ApiError, InternalError, RangeFullError, UnavailableError, apiErrorFromStatus, type Status } from '@minimesh/api';
+import { pb } from '@minimesh/proto';
+
+export const STATUS_TRAILER = 'minimesh-status-bin';
+
+const CODE_OF_REASON: Record<string, Code> = {
+  NotFound: Code.NOT_FOUND,
+  AlreadyExists: Code.ALREADY_EXISTS,
+  Conflict: Code.ABORTED,
+  Invalid: Code.INVALID_ARGUMENT,
+  BadRequest: Code.INVALID_ARGUMENT,
+  Forbidden: Code.FAILED_PRECONDITION,
+  Expired: Code.OUT_OF_RANGE,
+  ServiceUnavailable: Code.UNAVAILABLE,
+};
+
+export function grpcCodeOf(err: ApiError): Code {
+  if (err instanceof RangeFullError) return Code.RESOURCE_EXHAUSTED;
+  return CODE_OF_REASON[err.status.reason] ?? Code.INTERNAL;
+}
+
+/** Turns anything thrown by a handler into a gRPC status. Unknown errors become a generic INTERNAL. */
+export function toGrpcStatus(err: unknown): Partial<StatusObject> {
+  const apiErr = err instanceof ApiError ? err : new InternalError('an unexpected error happened; see the server log');
+  const metadata = new Metadata();
+  metadata.set(STATUS_TRAILER, Buffer.from(pb.Status.encode(pb.Status.fromPartial(apiErr.status)).finish()));
+  return { code: grpcCodeOf(apiErr), details: apiErr.status.message, metadata };
+}
+
+const REASON_OF_CODE: Partial<Record<Code, { reason: string; code: number }>> = {
+  [Code.NOT_FOUND]: { reason: 'NotFound', code: 404 },
+  [Code.ALREADY_EXISTS]: { reason: 'AlreadyExists', code: 409 },
+  [Code.ABORTED]: { reason: 'Conflict', code: 409 },
+  [Code.INVALID_ARGUMENT]: { reason: 'BadRequest', code: 400 },
+  [Code.OUT_OF_RANGE]: { reason: 'Expired', code: 410 },
+};
+
+/** Turns a failed call back into the named API error. */
+export function fromGrpcError(err: ServiceError | Error): ApiError {
+  const se = err as Partial<ServiceError>;
+  const raw = se.metadata?.get(STATUS_TRAILER)?.[0];
+  if (raw instanceof Buffer) {
+    const st = pb.Status.decode(raw);
+    const status: Status = {
+      code: st.code,
+      reason: st.reason,
+      message: st.message,
+      details: st.details && {
+        name: st.details.name,
+        group: st.details.group,
+        kind: st.details.kind,
+        causes: st.details.causes,
+      },
+    };
+    return apiErrorFromStatus(status);
+  }
+  if (se.code === Code.UNAVAILABLE || se.code === Code.DEADLINE_EXCEEDED) {
+    return new UnavailableError(`the server is unavailable: ${se.details ?? err.message}`);
+  }
+  const mapped = se.code !== undefined ? REASON_OF_CODE[se.code] : undefined;
+  if (mapped) return apiErrorFromStatus({ ...mapped, message: se.details ?? err.message });
+  return new InternalError(se.details ?? err.message, { cause: err });
+}

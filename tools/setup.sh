@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what minimesh needs on this machine, only what is missing, quietly:
+#   - Debian packages: nats-server (events), iproute2/iptables/nftables/conntrack (the local
+#     cluster and the node agent), curl and dnsutils (tests and walkthroughs);
+#   - npm packages from package-lock.json (npm ci), when node_modules is missing or stale.
+# Safe to run again and again: the README's commands call it first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have nats-server || need_apt+=(nats-server)
+have ip || need_apt+=(iproute2)
+have iptables || need_apt+=(iptables)
+have nft || need_apt+=(nftables)
+have conntrack || need_apt+=(conntrack)
+have curl || need_apt+=(curl)
+have dig || need_apt+=(dnsutils)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${need_apt[*]} (run as root, or: sudo apt-get install ${need_apt[*]})" >&2
+  else
+    echo "setup: installing ${need_apt[*]}" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  fi
+fi
+
+# npm ci when node_modules does not match package-lock.json.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
