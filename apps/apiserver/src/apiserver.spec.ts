@@ -102,7 +102,7 @@ describe('apiserver', () => {
     await expect(t.client.create(svc('x', { ports: [{ port: 80 }] }, 'nope'))).rejects.toThrow('namespaces "nope" not found');
     await expect(t.client.create(svc('service-clusterip', { ports: [{ port: 80 }] }))).rejects.toBeInstanceOf(AlreadyExistsError);
     await expect(t.client.create(svc('service-clusterip', { ports: [{ port: 80 }] }))).rejects.toThrow('services "service-clusterip" already exists');
-    const gen = await t.client.create({ ...svc('', { ports: [{ port: 80 }] }), metadata: { generateName: 'web-', namespace: 'study' } });
+    const gen = await t.client.create({ ...svc('', { ports: [{ port: 80 }] }), metadata: { generateName: 'web-', namespace: 'study' } as Service['metadata'] });
     expect(gen.metadata.name).toMatch(/^web-[a-z0-9]{5}$/);
   });
 
@@ -144,7 +144,7 @@ describe('apiserver', () => {
     const ip = cur.spec!.clusterIP!;
     const reuse = await t.client.create(svc('takes-ip', { clusterIP: ip, ports: [{ port: 80 }] }));
     expect(reuse.spec?.clusterIP).toBe(ip);
-    const back = await t.client.update({ ...ext, spec: { type: 'ClusterIP', ports: [{ port: 80 }], selector: { app: 'nginx-pod' } } });
+    const back = await t.client.update({ ...ext, spec: { type: 'ClusterIP', ports: [{ port: 80 }], selector: { app: 'nginx-pod' } } as Service['spec'] });
     expect(back.spec?.clusterIP).toMatch(/^10\.(9[6-9]|10[0-9]|11[01])\./);
     expect(back.spec?.clusterIP).not.toBe(ip);
   });
@@ -160,7 +160,7 @@ describe('apiserver', () => {
     });
     expect(withStatus.status?.loadBalancer?.ingress).toEqual([{ ip: '192.168.200.1', ipMode: 'VIP' }]);
     expect(withStatus.spec?.ports?.length).toBe(1);
-    const relabeled = await t.client.update({ ...withStatus, metadata: { ...withStatus.metadata, labels: { x: 'y' } }, status: {} });
+    const relabeled = await t.client.update({ ...withStatus, metadata: { ...withStatus.metadata, labels: { x: 'y' } }, status: {} as Service['status'] });
     expect(relabeled.status?.loadBalancer?.ingress?.[0]?.ip).toBe('192.168.200.1');
   });
 

@@ -6,8 +6,8 @@
  * and sends whatever lies after it, so events committed while NATS was down (or while this
  * process was down) go out, in order, as soon as NATS answers again. Writes never wait for it.
  */
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, nanos, StorageType, DiscardPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, StorageType, DiscardPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from '@minimesh/runtime';
 import { encodeWatchEvent } from './event-codec.js';
 import type { Store, StoredEvent } from '../store/store.js';

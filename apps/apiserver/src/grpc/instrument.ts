@@ -12,7 +12,7 @@ const VERBS: Record<string, string> = {
 };
 
 export function instrument<T extends object>(handlers: T, metrics: ApiServerMetrics): T & UntypedServiceImplementation {
-  const out: Record<string, unknown> = { ...handlers };
+  const out: Record<string, unknown> = { ...(handlers as Record<string, unknown>) };
   for (const [method, verb] of Object.entries(VERBS)) {
     const h = (handlers as Record<string, unknown>)[method] as
       | ((call: ServerUnaryCall<{ kind?: string; object?: { kind?: { $case: string } } }, unknown>, cb: sendUnaryData<unknown>) => void)

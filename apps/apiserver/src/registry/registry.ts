@@ -198,7 +198,7 @@ export class Registry {
         }
       }
     } else if (old.kind === 'Service') {
-      batch.release!.push(...serviceReleases(old));
+      batch.release!.push(...serviceReleases(old as Service));
     }
     batch.ops.push({ type: 'delete', kind, namespace: ns, name, expectRevision: Number(old.metadata.resourceVersion) });
     const events = await this.commit(batch);
