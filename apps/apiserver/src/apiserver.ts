@@ -18,8 +18,10 @@ import type { Store } from './store/store.js';
 import { WatchHub } from './watch/watch-hub.js';
 
 export interface ApiServer {
-  /** host:port of the gRPC API. */
+  /** host:port of the gRPC API (the first listen address). */
   address: string;
+  /** Every bound address (TCP and unix:// sockets). */
+  addresses: string[];
   httpAddress: string;
   registry: Registry;
   store: Store;
@@ -73,7 +75,8 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
   const health = new HealthService(['minimesh.v1.ApiService']);
   health.addTo(server, streams);
   addReflection(server, ['minimesh/v1/api.proto', 'grpc/health/v1/health.proto']);
-  const address = await listen(server, opts.listen);
+  const addresses = await listen(server, opts.listen);
+  const address = addresses[0]!;
   const watcherGauge = setInterval(() => metrics.watchers.set(hub.watchers), 1000);
   watcherGauge.unref();
 
@@ -85,10 +88,11 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
     throw e;
   }
   health.setServing(true);
-  log.info('apiserver serving', { grpc: address, http: http.address, dataDir: opts['data-dir'], storeId: store.id });
+  log.info('apiserver serving', { grpc: addresses, http: http.address, dataDir: opts['data-dir'], storeId: store.id });
 
   return {
     address,
+    addresses,
     httpAddress: http.address,
     registry,
     store,

@@ -3,7 +3,10 @@ import { parseCidr, parsePortRange } from '@minimesh/allocators';
 import { parseFlags, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
 export const APISERVER_FLAGS = {
-  listen: { description: 'gRPC listen address (host:port; port 0 picks a free one).', default: '127.0.0.1:6443' },
+  listen: {
+    description: 'gRPC listen addresses, comma-separated: host:port (port 0 picks a free one) or unix:///path.sock.',
+    default: '127.0.0.1:6443',
+  },
   'http-listen': { description: 'HTTP address for /healthz, /livez, /readyz and /metrics.', default: '127.0.0.1:6444' },
   'data-dir': { description: 'Directory of the SQLite store (created if missing).', default: '.minimesh/apiserver' },
   'nats-url': {

@@ -1,4 +1,6 @@
 /** Binding and graceful stopping of a grpc-js server. */
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import type { StreamTracker } from './handlers.js';
 
@@ -12,13 +14,25 @@ export function newServer(): Server {
   });
 }
 
-/** Binds host:port (port 0 picks one) and returns the bound address. */
-export async function listen(server: Server, address: string): Promise<string> {
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-  );
-  const host = address.slice(0, address.lastIndexOf(':'));
-  return `${host}:${port}`;
+/**
+ * Binds every address of a comma-separated list: `host:port` (port 0 picks one) or
+ * `unix:///path/to.sock` (a Unix socket also reaches processes in other network namespaces).
+ * Returns the bound addresses, TCP ones with their real port.
+ */
+export async function listen(server: Server, addresses: string): Promise<string[]> {
+  const bound: string[] = [];
+  for (const address of addresses.split(',').map((a) => a.trim()).filter(Boolean)) {
+    if (address.startsWith('unix:')) {
+      const path = address.replace(/^unix:(\/\/)?/, '');
+      rmSync(path, { force: true });
+      mkdirSync(dirname(path), { recursive: true });
+    }
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    );
+    bound.push(address.startsWith('unix:') ? address : `${address.slice(0, address.lastIndexOf(':'))}:${port}`);
+  }
+  return bound;
 }
 
 /** Ends every stream, lets unary calls finish, then forces after `graceMs`. */

@@ -7,7 +7,7 @@
  */
 import type { IntOrString, KubeObject, Kind, ServicePort } from '@minimesh/api';
 import { KINDS } from '@minimesh/api';
-import { pb, pbCore, pbDiscovery } from '@minimesh/proto';
+import { pb, pbCoordination, pbCore, pbDiscovery } from '@minimesh/proto';
 
 type Case = NonNullable<pb.Object['kind']>['$case'];
 
@@ -24,6 +24,7 @@ const CODECS: Record<Kind, Codec> = {
   Service: { $case: 'service', ...pbCore.Service },
   Endpoints: { $case: 'endpoints', ...pbCore.Endpoints },
   EndpointSlice: { $case: 'endpointSlice', ...pbDiscovery.EndpointSlice },
+  Lease: { $case: 'lease', ...pbCoordination.Lease },
 };
 
 const KIND_OF_CASE = Object.fromEntries(Object.entries(CODECS).map(([kind, c]) => [c.$case, kind])) as Record<Case, Kind>;

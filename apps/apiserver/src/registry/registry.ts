@@ -147,7 +147,7 @@ export class Registry {
     obj = part === 'spec' ? prepareForUpdate(obj, old) : prepareForStatusUpdate(obj, old);
     obj = defaultObject(obj);
     const errors = part === 'spec' ? validateObjectUpdate(obj, old) : validateStatusUpdate(obj, old);
-    if (obj.kind === 'Service' && part === 'spec') errors.push(...validateServiceIPFamilies(obj));
+    if (obj.kind === 'Service' && part === 'spec') errors.push(...validateServiceIPFamilies(obj, old as Service));
     if (errors.length) throw new InvalidError(obj.kind, nameOf(obj), errors);
 
     const expectRevision = Number(old.metadata.resourceVersion);
@@ -158,7 +158,7 @@ export class Registry {
       return ev!.object as T;
     }
     const plan = planServiceAllocations(obj, old as Service, this.allocators);
-    const svc = canonical(defaultServiceIPFamilyFields(plan.service));
+    const svc = canonical(defaultServiceIPFamilyFields(plan.service, old as Service));
     if (sameObject(svc, old)) {
       plan.rollback();
       return old;

@@ -1,8 +1,9 @@
 import type { Endpoints, Namespace, Node, Pod, Service } from './core.js';
 import type { EndpointSlice } from './discovery.js';
+import type { Lease } from './coordination.js';
 
 /** Every object the API serves. `kind` discriminates. */
-export type KubeObject = Namespace | Node | Pod | Service | Endpoints | EndpointSlice;
+export type KubeObject = Namespace | Node | Pod | Service | Endpoints | EndpointSlice | Lease;
 export type Kind = KubeObject['kind'];
 export type ObjectOfKind<K extends Kind> = Extract<KubeObject, { kind: K }>;
 
@@ -33,6 +34,15 @@ export const KINDS: Record<Kind, KindInfo> = {
     shortNames: [],
     namespaced: true,
     group: 'discovery.k8s.io',
+  },
+  Lease: {
+    kind: 'Lease',
+    apiVersion: 'coordination.k8s.io/v1',
+    resource: 'leases',
+    singular: 'lease',
+    shortNames: [],
+    namespaced: true,
+    group: 'coordination.k8s.io',
   },
 };
 

@@ -20,6 +20,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { Lease } from "./coordination.js";
 import { Endpoints, Namespace, Node, Pod, Service } from "./core.js";
 import { EndpointSlice } from "./discovery.js";
 
@@ -90,6 +91,7 @@ export interface Object {
     | { $case: "service"; value: Service }
     | { $case: "endpoints"; value: Endpoints }
     | { $case: "endpointSlice"; value: EndpointSlice }
+    | { $case: "lease"; value: Lease }
     | undefined;
 }
 
@@ -100,7 +102,7 @@ export interface ObjectList {
 }
 
 export interface GetRequest {
-  /** Kind name as in manifests: Namespace, Node, Pod, Service, Endpoints, EndpointSlice. */
+  /** Kind name as in manifests: Namespace, Node, Pod, Service, Endpoints, EndpointSlice, Lease. */
   kind: string;
   namespace: string;
   name: string;
@@ -208,6 +210,9 @@ export const Object: MessageFns<Object> = {
       case "endpointSlice":
         EndpointSlice.encode(message.kind.value, writer.uint32(50).fork()).join();
         break;
+      case "lease":
+        Lease.encode(message.kind.value, writer.uint32(58).fork()).join();
+        break;
     }
     return writer;
   },
@@ -273,6 +278,14 @@ export const Object: MessageFns<Object> = {
             message.kind = { $case: "endpointSlice", value: EndpointSlice.decode(reader, reader.uint32()) };
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.kind = { $case: "lease", value: Lease.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -301,6 +314,8 @@ export const Object: MessageFns<Object> = {
         ? { $case: "endpointSlice", value: EndpointSlice.fromJSON(object.endpointSlice) }
         : isSet(object.endpoint_slice)
         ? { $case: "endpointSlice", value: EndpointSlice.fromJSON(object.endpoint_slice) }
+        : isSet(object.lease)
+        ? { $case: "lease", value: Lease.fromJSON(object.lease) }
         : undefined,
     };
   },
@@ -319,6 +334,8 @@ export const Object: MessageFns<Object> = {
       obj.endpoints = Endpoints.toJSON(message.kind.value);
     } else if (message.kind?.$case === "endpointSlice") {
       obj.endpointSlice = EndpointSlice.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "lease") {
+      obj.lease = Lease.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -362,6 +379,12 @@ export const Object: MessageFns<Object> = {
       case "endpointSlice": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "endpointSlice", value: EndpointSlice.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "lease": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "lease", value: Lease.fromPartial(object.kind.value) };
         }
         break;
       }

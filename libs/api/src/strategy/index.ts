@@ -1,0 +1,15 @@
+export { prepareForCreate } from './prepare-for-create.js';
+export { prepareForUpdate } from './prepare-for-update.js';
+export { prepareForStatusUpdate } from './prepare-for-status-update.js';
+export { normalizeClusterIPs } from './normalize-cluster-ips.js';
+export { patchAllocatedValues } from './patch-allocated-values.js';
+export { dropTypeDependentFields } from './drop-type-dependent-fields.js';
+export {
+  isHeadlessService,
+  serviceNeedsClusterIP,
+  serviceNeedsNodePorts,
+  serviceTypeHasNodePorts,
+  isExternallyAccessible,
+  requestsOnlyLocalTraffic,
+  needsHealthCheck,
+} from './service-helpers.js';

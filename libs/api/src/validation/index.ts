@@ -1,0 +1,49 @@
+export { validateObject, validateObjectUpdate, validateStatusUpdate } from './validate-object.js';
+export { validateServiceIPFamilies, effectiveIPFamilyPolicy, CLUSTER_IP_FAMILIES } from './service-ip-families.js';
+export {
+  isDNS1123Label,
+  isDNS1123Subdomain,
+  isDNS1035Label,
+  isFullyQualifiedDomainName,
+  validateDNS1123Label,
+  validateDNS1123Subdomain,
+  nameIsDNSSubdomain,
+  nameIsDNSLabel,
+  nameIsDNS1035Label,
+  regexError,
+  maxLenError,
+  inclusiveRangeError,
+  type NameValidator,
+} from './dns.js';
+export {
+  isQualifiedName,
+  isValidLabelValue,
+  validateQualifiedName,
+  validateLabelName,
+  validateLabels,
+  validateAnnotations,
+} from './label-validation.js';
+export { isValidPortNum, isValidPortName, validatePortNumOrName } from './ports.js';
+export {
+  parseIPSloppy,
+  parseCIDRSloppy,
+  ipFamilyOf,
+  isIPv6String,
+  isValidIP,
+  isValidIPv4Address,
+  isValidIPv6Address,
+  isValidCIDR,
+  validateNonSpecialIP,
+  type IPFamily,
+} from './ip.js';
+export { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+export { validateService } from './service.js';
+export { validateServiceUpdate, validateServiceStatusUpdate, validateLoadBalancerStatus } from './service-update.js';
+export { validateServiceClusterIPsRelatedFields } from './service-cluster-ips.js';
+export { validateEndpoints } from './endpoints.js';
+export { validateEndpointSlice } from './endpoint-slice.js';
+export { validatePod } from './pod.js';
+export { validateNode } from './node.js';
+export { validateNamespace } from './namespace.js';
+export { validateLease } from './lease.js';
+export { validateShape } from './shape.js';

@@ -1,0 +1,135 @@
+/**
+ * The entry points the apiserver calls: validate an object on create, on update and on a status
+ * update. Each returns every error of the object at once, in Kubernetes' order. A body whose
+ * fields have the wrong JSON types gets only those type errors (Kubernetes fails to decode it
+ * before any rule runs).
+ */
+import { formatFieldError, type FieldError } from '../errors/field-error.js';
+import { KINDS, type KubeObject } from '../types/object.js';
+import { nameIsDNSSubdomain, type NameValidator } from './dns.js';
+import { validateEndpointSlice, validateEndpointSliceUpdate } from './endpoint-slice.js';
+import { validateEndpoints, validateEndpointsUpdate } from './endpoints.js';
+import { rec, str } from './json-access.js';
+import { validateLease, validateLeaseUpdate } from './lease.js';
+import { validateNamespace, validateNamespaceStatusUpdate, validateNamespaceUpdate } from './namespace.js';
+import { validateNode, validateNodeUpdate, validateNodeUpdateRules } from './node.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
+import { validateService } from './service.js';
+import { validateServiceStatusUpdate, validateServiceUpdate } from './service-update.js';
+import { validateShape } from './shape.js';
+
+/** Drops errors identical to an earlier one (the same rule reached twice through nested validators). */
+function dedupe(errs: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errs.filter((e) => {
+    const key = `${e.type}|${formatFieldError(e)}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function kindOf(obj: KubeObject): string {
+  return str(rec(obj).kind);
+}
+
+/** IsValidPathSegmentName: the name check the generic registry applies to every object. */
+const nameIsPathSegment: NameValidator = (name, prefix) => {
+  if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
+  return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
+};
+
+/**
+ * The generic registry's checks before every update (rest.BeforeUpdate validateCommonFields):
+ * ObjectMeta as on create (names only as path segments) and the ObjectMeta update rules.
+ */
+function commonUpdateErrors(obj: KubeObject, old: KubeObject): FieldError[] {
+  const namespaced = KINDS[obj.kind]?.namespaced ?? true;
+  return [...validateObjectMeta(rec(obj).metadata, namespaced, nameIsPathSegment), ...validateObjectMetaUpdate(rec(obj).metadata, rec(old).metadata)];
+}
+
+/** Validation of a new object (after defaultObject and prepareForCreate). */
+export function validateObject(obj: KubeObject): FieldError[] {
+  const shape = validateShape(obj);
+  if (shape.length) return shape;
+  switch (kindOf(obj)) {
+    case 'Service':
+      return dedupe(validateService(obj as Extract<KubeObject, { kind: 'Service' }>));
+    case 'Endpoints':
+      return dedupe(validateEndpoints(obj as Extract<KubeObject, { kind: 'Endpoints' }>));
+    case 'EndpointSlice':
+      return dedupe(validateEndpointSlice(obj as Extract<KubeObject, { kind: 'EndpointSlice' }>));
+    case 'Pod':
+      return dedupe(validatePod(obj as Extract<KubeObject, { kind: 'Pod' }>));
+    case 'Node':
+      return dedupe(validateNode(obj as Extract<KubeObject, { kind: 'Node' }>));
+    case 'Namespace':
+      return dedupe(validateNamespace(obj as Extract<KubeObject, { kind: 'Namespace' }>));
+    case 'Lease':
+      return dedupe(validateLease(obj as Extract<KubeObject, { kind: 'Lease' }>));
+    default:
+      return dedupe(validateObjectMeta(rec(obj).metadata, KINDS[obj.kind]?.namespaced ?? true, nameIsDNSSubdomain));
+  }
+}
+
+/** Validation of an update (after defaultObject and prepareForUpdate), against the stored object. */
+export function validateObjectUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  const shape = validateShape(obj);
+  if (shape.length) return shape;
+  const errs = commonUpdateErrors(obj, old);
+  switch (kindOf(obj)) {
+    case 'Service':
+      errs.push(...validateServiceUpdate(obj as Extract<KubeObject, { kind: 'Service' }>, old as Extract<KubeObject, { kind: 'Service' }>));
+      break;
+    case 'Endpoints':
+      errs.push(...validateEndpointsUpdate(obj as Extract<KubeObject, { kind: 'Endpoints' }>, old as Extract<KubeObject, { kind: 'Endpoints' }>));
+      break;
+    case 'EndpointSlice':
+      errs.push(
+        ...validateEndpointSliceUpdate(obj as Extract<KubeObject, { kind: 'EndpointSlice' }>, old as Extract<KubeObject, { kind: 'EndpointSlice' }>),
+      );
+      break;
+    case 'Pod':
+      errs.push(...validatePodUpdate(obj as Extract<KubeObject, { kind: 'Pod' }>, old as Extract<KubeObject, { kind: 'Pod' }>));
+      break;
+    case 'Node':
+      errs.push(...validateNodeUpdate(obj as Extract<KubeObject, { kind: 'Node' }>, old as Extract<KubeObject, { kind: 'Node' }>));
+      break;
+    case 'Namespace':
+      errs.push(...validateNamespaceUpdate(obj as Extract<KubeObject, { kind: 'Namespace' }>, old as Extract<KubeObject, { kind: 'Namespace' }>));
+      break;
+    case 'Lease':
+      errs.push(...validateLeaseUpdate(obj as Extract<KubeObject, { kind: 'Lease' }>, old as Extract<KubeObject, { kind: 'Lease' }>));
+      break;
+  }
+  return dedupe(errs);
+}
+
+/**
+ * Validation of a status update (after defaultObject and prepareForStatusUpdate): the Service
+ * load-balancer status, the Pod IPs, the Node update rules, the Namespace phase; other kinds
+ * have no status and get the ObjectMeta update rules only.
+ */
+export function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
+  const shape = validateShape(obj);
+  if (shape.length) return shape;
+  const errs = commonUpdateErrors(obj, old);
+  switch (kindOf(obj)) {
+    case 'Service':
+      errs.push(...validateServiceStatusUpdate(obj as Extract<KubeObject, { kind: 'Service' }>, old as Extract<KubeObject, { kind: 'Service' }>));
+      break;
+    case 'Pod':
+      errs.push(...validatePodStatusUpdate(obj as Extract<KubeObject, { kind: 'Pod' }>, old as Extract<KubeObject, { kind: 'Pod' }>));
+      break;
+    case 'Node':
+      errs.push(...validateNodeUpdateRules(obj as Extract<KubeObject, { kind: 'Node' }>, old as Extract<KubeObject, { kind: 'Node' }>));
+      break;
+    case 'Namespace':
+      errs.push(
+        ...validateNamespaceStatusUpdate(obj as Extract<KubeObject, { kind: 'Namespace' }>, old as Extract<KubeObject, { kind: 'Namespace' }>),
+      );
+      break;
+  }
+  return dedupe(errs);
+}
