@@ -1,0 +1,91 @@
+/**
+ * One sync of one Service, as Kubernetes' endpoints and EndpointSlice controllers do it: the
+ * desired Endpoints and slices computed from the cached Service, Pods and Nodes (pure functions
+ * of @minimesh/endpoints), written only where they differ from what is stored.
+ */
+import { NotFoundError, type Endpoints, type Node, type Service } from '@minimesh/api';
+import type { ApiClient } from '@minimesh/client';
+import {
+  ENDPOINTSLICE_CONTROLLER_NAME,
+  ENDPOINTS_CONTROLLER_NAME,
+  LABEL_ENDPOINTS_MANAGED_BY,
+  computeEndpoints,
+  endpointsEqual,
+  hasSelector,
+  reconcileEndpointSlices,
+  type TriggerTimeTracker,
+} from '@minimesh/endpoints';
+import { splitKey, slicesOfService, type Caches } from './caches.js';
+import { writeSliceChanges, type WriteCounts } from './write-changes.js';
+
+export interface ServiceSyncContext {
+  client: ApiClient;
+  caches: Caches;
+  triggerTimes: TriggerTimeTracker;
+  maxEndpointsPerSlice: number;
+}
+
+export interface ServiceSyncResult extends WriteCounts {
+  endpoints: 'created' | 'updated' | 'deleted' | 'unchanged' | 'none';
+}
+
+const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
+
+export async function syncService(ctx: ServiceSyncContext, key: string): Promise<ServiceSyncResult> {
+  const { client, caches } = ctx;
+  const { namespace, name } = splitKey(key);
+  const svc = caches.services.get(namespace, name);
+  const existing = caches.endpoints.get(namespace, name);
+  const ourSlices = slicesOfService(caches, key).filter((s) => s.metadata.labels?.[MANAGED_BY_LABEL] === ENDPOINTSLICE_CONTROLLER_NAME);
+
+  if (!svc || svc.spec?.type === 'ExternalName' || !hasSelector(svc)) {
+    // Gone, or no longer ours to compute: remove what this controller wrote. Endpoints written by
+    // hand (no managed-by label of ours) are never touched; the mirroring controller owns their slices.
+    if (!svc) ctx.triggerTimes.forget(namespace, name);
+    let endpoints: ServiceSyncResult['endpoints'] = 'none';
+    if (!svc && existing && existing.metadata.labels?.[LABEL_ENDPOINTS_MANAGED_BY] === ENDPOINTS_CONTROLLER_NAME) {
+      await deleteIgnoringNotFound(client, namespace, name);
+      endpoints = 'deleted';
+    }
+    const counts = await writeSliceChanges(client, { create: [], update: [], delete: ourSlices });
+    return { endpoints, ...counts };
+  }
+
+  const pods = caches.pods.byNamespace(namespace);
+  const triggerTime = ctx.triggerTimes.compute(namespace, svc, pods);
+  const endpoints = await writeEndpoints(client, svc, computeEndpoints(svc, pods, { triggerTime, existing }), existing);
+  const nodes = new Map<string, Node>(caches.nodes.list().map((n) => [n.metadata.name ?? '', n]));
+  const changes = reconcileEndpointSlices(svc, pods, ourSlices, {
+    maxEndpointsPerSlice: ctx.maxEndpointsPerSlice,
+    triggerTime,
+    nodes: nodes.size ? nodes : undefined,
+  });
+  const counts = await writeSliceChanges(client, changes);
+  if (changes.errors.length) throw new Error(changes.errors.join('; '));
+  return { endpoints, ...counts };
+}
+
+async function writeEndpoints(
+  client: ApiClient,
+  svc: Service,
+  desired: Endpoints | null,
+  existing: Endpoints | undefined,
+): Promise<ServiceSyncResult['endpoints']> {
+  if (!desired) return 'none';
+  if (!existing) {
+    await client.create(desired);
+    return 'created';
+  }
+  if (endpointsEqual(existing, desired)) return 'unchanged';
+  await client.update(desired);
+  void svc;
+  return 'updated';
+}
+
+async function deleteIgnoringNotFound(client: ApiClient, namespace: string, name: string): Promise<void> {
+  try {
+    await client.delete('Endpoints', namespace, name);
+  } catch (e) {
+    if (!(e instanceof NotFoundError)) throw e;
+  }
+}

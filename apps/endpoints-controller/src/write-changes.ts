@@ -1,0 +1,31 @@
+/** Carries a computed set of EndpointSlice changes out against the API. */
+import { AlreadyExistsError, NotFoundError, type EndpointSlice } from '@minimesh/api';
+import type { ApiClient } from '@minimesh/client';
+import type { SliceChanges } from '@minimesh/endpoints';
+
+export interface WriteCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+}
+
+export async function writeSliceChanges(client: ApiClient, changes: SliceChanges): Promise<WriteCounts> {
+  for (const s of changes.create) {
+    try {
+      await client.create<EndpointSlice>(s);
+    } catch (e) {
+      // A generated name that is taken: the next sync generates another.
+      if (!(e instanceof AlreadyExistsError)) throw e;
+      throw new Error(`EndpointSlice name ${s.metadata.name} is taken; retrying`, { cause: e });
+    }
+  }
+  for (const s of changes.update) await client.update<EndpointSlice>(s);
+  for (const s of changes.delete) {
+    try {
+      await client.delete('EndpointSlice', s.metadata.namespace ?? '', s.metadata.name ?? '');
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+    }
+  }
+  return { created: changes.create.length, updated: changes.update.length, deleted: changes.delete.length };
+}

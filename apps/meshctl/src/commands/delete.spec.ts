@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { harness, type Harness } from '../testing/harness.js';
+
+async function cluster(): Promise<Harness> {
+  const h = harness();
+  await h.meshctl('apply', '-f', '001-my-service-without-selector.yaml', '-f', '001-my-nodeport-service.yaml');
+  return h;
+}
+
+describe('meshctl delete', () => {
+  it('deletes by kind and names, printing kubectl\'s lines', async () => {
+    const h = await cluster();
+    expect(await h.meshctl('delete', 'svc', 'my-service', 'my-nodeport-service')).toEqual({
+      code: 0,
+      stdout: 'service "my-service" deleted\nservice "my-nodeport-service" deleted\n',
+      stderr: '',
+    });
+    expect(await h.meshctl('delete', 'endpoints/my-service')).toEqual({ code: 0, stdout: 'endpoints "my-service" deleted\n', stderr: '' });
+  });
+
+  it('reports missing objects as NotFound, unless --ignore-not-found', async () => {
+    const h = await cluster();
+    expect(await h.meshctl('delete', 'service', 'x', 'my-service')).toEqual({
+      code: 1,
+      stdout: 'service "my-service" deleted\n',
+      stderr: 'Error from server (NotFound): services "x" not found\n',
+    });
+    expect(await h.meshctl('delete', 'svc', 'x', '--ignore-not-found')).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('deletes what a manifest describes, naming the file in errors', async () => {
+    const h = await cluster();
+    expect(await h.meshctl('delete', '-f', '001-my-service-without-selector.yaml')).toEqual({
+      code: 0,
+      stdout: 'service "my-service" deleted\nendpoints "my-service" deleted\n',
+      stderr: '',
+    });
+    expect(await h.meshctl('delete', '-f', '001-my-service-without-selector.yaml')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'Error from server (NotFound): error when deleting "001-my-service-without-selector.yaml": services "my-service" not found\n' +
+        'Error from server (NotFound): error when deleting "001-my-service-without-selector.yaml": endpoints "my-service" not found\n',
+    });
+  });
+
+  it('deletes several kinds by name, and everything matching --all or -l', async () => {
+    const h = await cluster();
+    expect((await h.meshctl('delete', 'svc,ep', 'my-service')).stdout).toBe('service "my-service" deleted\nendpoints "my-service" deleted\n');
+    expect((await h.meshctl('delete', 'svc', '--all')).stdout).toBe('service "my-nodeport-service" deleted\n');
+    expect(await h.meshctl('delete', 'svc', '--all')).toEqual({ code: 0, stdout: 'No resources found\n', stderr: '' });
+    await h.meshctl('apply', '-f', '002-namespace.yaml');
+    expect((await h.meshctl('delete', 'ns', '-l', 'nope=1')).stdout).toBe('No resources found\n');
+    expect((await h.meshctl('delete', 'namespace', 'study')).stdout).toBe('namespace "study" deleted\n');
+  });
+
+  it('refuses ambiguous requests like kubectl', async () => {
+    const h = harness();
+    expect((await h.meshctl('delete')).stderr).toBe(
+      "error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n",
+    );
+    expect((await h.meshctl('delete', 'svc')).stderr).toBe('error: resource(s) were provided, but no name was specified\n');
+    expect((await h.meshctl('delete', 'widgets', 'x')).stderr).toBe('error: the server doesn\'t have a resource type "widgets"\n');
+  });
+
+  it('supports --dry-run=client', async () => {
+    const h = await cluster();
+    expect((await h.meshctl('delete', 'svc', 'my-service', '--dry-run=client')).stdout).toBe('service "my-service" deleted (dry run)\n');
+    expect(h.client.peek('Service', 'default', 'my-service')).toBeDefined();
+  });
+});

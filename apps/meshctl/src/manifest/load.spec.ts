@@ -1,0 +1,62 @@
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../cli/errors.js';
+import { TESTDATA } from '../testing/harness.js';
+import { loadManifests, parseDocuments } from './load.js';
+
+describe('parseDocuments', () => {
+  it('splits multi-document YAML and skips empty documents', () => {
+    const docs = parseDocuments('---\n---\nkind: A\n---\n# only a comment\n---\nkind: B\n...\n', 'x.yaml');
+    expect(docs.map((d) => d.value)).toEqual([{ kind: 'A' }, { kind: 'B' }]);
+    expect(docs.every((d) => d.source === 'x.yaml')).toBe(true);
+  });
+
+  it('expands a kind: List into its items', () => {
+    const docs = parseDocuments('apiVersion: v1\nkind: List\nitems:\n- kind: Service\n- kind: Endpoints\n', 'l.yaml');
+    expect(docs.map((d) => d.value)).toEqual([{ kind: 'Service' }, { kind: 'Endpoints' }]);
+  });
+
+  it('reads YAML as Kubernetes does: 1.1 booleans, but dates and 1:20 stay strings', () => {
+    const [doc] = parseDocuments('a: yes\nb: 2001-12-14\nc: 1:20\nd: "80"\ne: 0x50\nf: ~\n', 'y.yaml');
+    expect(doc!.value).toEqual({ a: true, b: '2001-12-14', c: '1:20', d: '80', e: 80, f: null });
+  });
+
+  it('accepts JSON manifests', () => {
+    expect(parseDocuments('{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "x"}}', 'ns.json')[0]!.value).toEqual({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'x' },
+    });
+  });
+
+  it('fails with the file name and line on malformed YAML', () => {
+    expect(() => parseDocuments('kind: Service\nmetadata:\n  name: x\n   bad: [\n', 'bad.yaml')).toThrow(CliError);
+    expect(() => parseDocuments('a: 1\na: 2\n', 'dup.yaml')).toThrow(/^error parsing dup\.yaml: error converting YAML to JSON: yaml: line 2: /);
+  });
+});
+
+describe('loadManifests', () => {
+  it('reads files, directories (sorted, manifests only) and stdin', async () => {
+    const one = await loadManifests(['001-my-service-without-selector.yaml'], { cwd: TESTDATA });
+    expect(one.documents.map((d) => (d.value as { kind: string }).kind)).toEqual(['Service', 'Endpoints']);
+    const dir = await loadManifests(['.'], { cwd: TESTDATA });
+    const files = readdirSync(TESTDATA).filter((f) => f.endsWith('.yaml')).sort();
+    expect([...new Set(dir.documents.map((d) => d.source))]).toEqual(files);
+    const stdin = await loadManifests(['-'], { readStdin: async () => 'kind: Namespace\n' });
+    expect(stdin.documents).toEqual([{ source: 'STDIN', value: { kind: 'Namespace' } }]);
+  });
+
+  it('fails on a missing path like kubectl', async () => {
+    await expect(loadManifests(['nope.yaml'], { cwd: TESTDATA })).rejects.toThrow('the path "nope.yaml" does not exist');
+  });
+
+  it('parses every seed manifest in testdata', async () => {
+    const all = await loadManifests(['.'], { cwd: TESTDATA });
+    expect(all.problems).toEqual([]);
+    const kinds = all.documents.map((d) => `${(d.value as { apiVersion: string }).apiVersion} ${(d.value as { kind: string }).kind}`);
+    expect(kinds).toContain('apps/v1 Namespace');
+    expect(kinds).toContain('apps/v1 Deployment');
+    expect(kinds.filter((k) => k === 'v1 Service')).toHaveLength(10);
+    expect(kinds.filter((k) => k === 'v1 Endpoints')).toHaveLength(1);
+  });
+});

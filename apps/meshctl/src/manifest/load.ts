@@ -1,0 +1,125 @@
+/**
+ * Reading manifests: files, directories (.yaml, .yml, .json; `-R` recurses) and `-` for stdin.
+ * Multi-document YAML, empty documents skipped, `kind: List` expanded into its items. YAML is read
+ * with 1.1 rules as Kubernetes' YAML reader does (`yes` is a boolean, `0777` octal), but dates
+ * and `1:20` stay strings.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import YAML from 'yaml';
+import { CliError } from '../cli/errors.js';
+
+export interface ManifestDocument {
+  /** As kubectl names it in messages: the path as given (`dir/svc.yaml`) or `STDIN`. */
+  source: string;
+  value: unknown;
+}
+
+/** One document that could not be read: reported, while the others still apply. */
+export interface ManifestProblem {
+  source: string;
+  error: Error;
+}
+
+export interface LoadedManifests {
+  documents: ManifestDocument[];
+  problems: ManifestProblem[];
+}
+
+const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+
+const GO_YAML_TAGS_DROPPED = new Set(['tag:yaml.org,2002:timestamp']);
+
+function yamlTags(tags: YAML.Tags): YAML.Tags {
+  return tags.filter((t) => {
+    const tag = t as { tag?: string; format?: string };
+    if (tag.tag && GO_YAML_TAGS_DROPPED.has(tag.tag)) return false;
+    // Sexagesimal numbers (`1:20`) are YAML 1.1 but not what Kubernetes' reader produces.
+    return tag.format !== 'TIME';
+  });
+}
+
+export function parseDocuments(text: string, source: string): ManifestDocument[] {
+  const docs = YAML.parseAllDocuments(text, { version: '1.1', customTags: yamlTags });
+  const out: ManifestDocument[] = [];
+  const list = Array.isArray(docs) ? docs : [docs];
+  for (const doc of list) {
+    const err = doc.errors[0];
+    if (err) {
+      const line = err.linePos?.[0]?.line;
+      const msg = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      throw new CliError(`error parsing ${source}: error converting YAML to JSON: yaml: ${line ? `line ${line}: ` : ''}${msg}`);
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    if (value === null || value === undefined) continue;
+    if (isList(value)) {
+      for (const item of (value as { items?: unknown[] }).items ?? []) {
+        if (item !== null && item !== undefined) out.push({ source, value: item });
+      }
+      continue;
+    }
+    out.push({ source, value });
+  }
+  return out;
+}
+
+function isList(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.kind === 'string' && v.kind.endsWith('List') && Array.isArray(v.items) && (v.apiVersion === 'v1' || v.apiVersion === undefined || typeof v.apiVersion === 'string');
+}
+
+function filesOf(dir: string, recursive: boolean): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (recursive) out.push(...filesOf(full, recursive));
+    } else if (MANIFEST_EXTENSIONS.has(path.extname(entry.name))) {
+      out.push(full);
+    }
+  }
+  return out;
+}
+
+export interface LoadOptions {
+  recursive?: boolean;
+  cwd?: string;
+  readStdin?: () => Promise<string>;
+}
+
+/** Every document of every `-f` argument, in order. A missing path fails the whole command, as in kubectl. */
+export async function loadManifests(filenames: readonly string[], opts: LoadOptions = {}): Promise<LoadedManifests> {
+  const documents: ManifestDocument[] = [];
+  const problems: ManifestProblem[] = [];
+  const read = (text: string, source: string): void => {
+    try {
+      documents.push(...parseDocuments(text, source));
+    } catch (e) {
+      problems.push({ source, error: e as Error });
+    }
+  };
+  for (const name of filenames) {
+    if (name === '-') {
+      if (!opts.readStdin) throw new CliError('reading from stdin is not supported here');
+      read(await opts.readStdin(), 'STDIN');
+      continue;
+    }
+    if (/^https?:\/\//.test(name)) throw new CliError(`unable to read URL "${name}": URLs are not supported by meshctl`);
+    const full = path.resolve(opts.cwd ?? process.cwd(), name);
+    let isDir: boolean;
+    try {
+      isDir = statSync(full).isDirectory();
+    } catch {
+      throw new CliError(`the path "${name}" does not exist`);
+    }
+    if (isDir) {
+      for (const file of filesOf(full, !!opts.recursive)) {
+        read(readFileSync(file, 'utf8'), path.join(name, path.relative(full, file)));
+      }
+    } else {
+      read(readFileSync(full, 'utf8'), name);
+    }
+  }
+  return { documents, problems };
+}

@@ -1,0 +1,46 @@
+/** Runs meshctl commands in-process against a FakeApiClient, capturing stdout, stderr and the exit code. */
+import { fileURLToPath } from 'node:url';
+import { run } from '../cli/run.js';
+import { BufferOutput } from '../cli/io.js';
+import { FakeApiClient } from './fake-client.js';
+
+export const TESTDATA = fileURLToPath(new URL('../../testdata/', import.meta.url));
+
+/** 2024-05-01T12:00:00Z: the fixed "now" of the tests. */
+export const NOW = Date.parse('2024-05-01T12:00:00Z');
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Harness {
+  client: FakeApiClient;
+  /** The clock the client stamps objects with and AGE is computed against; tests move it. */
+  clock: { now: number };
+  meshctl(...argv: string[]): Promise<Result>;
+  /** With a stdin text, for `-f -`. */
+  meshctlWithStdin(stdin: string, ...argv: string[]): Promise<Result>;
+}
+
+export function harness(env: Record<string, string> = {}): Harness {
+  const clock = { now: NOW };
+  const client = new FakeApiClient({ now: () => clock.now });
+  const exec = async (stdin: string | undefined, argv: string[]): Promise<Result> => {
+    const stdout = new BufferOutput();
+    const stderr = new BufferOutput();
+    const code = await run(
+      argv,
+      { stdout, stderr, client, now: () => clock.now, cwd: TESTDATA, readStdin: async () => stdin ?? '' },
+      { env },
+    );
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  };
+  return {
+    client,
+    clock,
+    meshctl: (...argv) => exec(undefined, argv),
+    meshctlWithStdin: (stdin, ...argv) => exec(stdin, argv),
+  };
+}

@@ -1,0 +1,162 @@
+/**
+ * Transport 'nats': the apiserver's event stream on JetStream, from the cache's revision.
+ *
+ * Resuming after revision R: a binary search over stream sequences (single-message reads) finds
+ * the first message with Minimesh-Revision > R; an ordered consumer filtered on the kind's
+ * subjects starts there. Every message must continue the kind's chain: its Minimesh-Kind-Previous
+ * must not be above the last revision the cache has (else events of the kind are missing:
+ * purged, aged out, or the stream was recreated), and its Minimesh-Store must be the store the
+ * cache came from. Either failure is a RelistRequiredError. A consumer that stops (disconnect,
+ * missed heartbeats, consumer or stream gone) is a ConsumerFailureError: the informer resumes
+ * from its last revision the same way, and that resume proves continuity or relists.
+ *
+ * Selection is done here: the stream carries every namespace and label, and an object that
+ * stops matching the selector is handed on as DELETED.
+ */
+import type { Kind, Selector } from '@minimesh/api';
+import { pb } from '@minimesh/proto';
+import { objectFromWire } from '@minimesh/wire';
+import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerNotification, type JsMsg } from '@nats-io/jetstream';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import { ConsumerFailureError, RelistRequiredError } from './errors.js';
+import { HEADER_KIND_PREVIOUS, HEADER_REVISION, HEADER_STORE, kindSubjects } from './event-stream.js';
+import type { ChangeSink, ChangeType, Follower } from './follower.js';
+import type { NatsSession } from './nats-session.js';
+import type { InformerLogger } from './options.js';
+import { revisionOf } from './resource-version.js';
+import { findStartSequence, type MessageMark } from './stream-position.js';
+
+export interface JetStreamFollowerOptions {
+  session: NatsSession;
+  stream: string;
+  kind: Kind;
+  namespace: string;
+  selector: Selector;
+  log: InformerLogger;
+}
+
+const CHANGE_TYPES: Partial<Record<pb.EventType, ChangeType>> = {
+  [pb.EventType.ADDED]: 'ADDED',
+  [pb.EventType.MODIFIED]: 'MODIFIED',
+  [pb.EventType.DELETED]: 'DELETED',
+};
+
+/** Consumer notifications after which the consumer cannot be trusted to deliver. */
+const FATAL_NOTIFICATIONS = new Set<ConsumerNotification['type']>([
+  'heartbeats_missed',
+  'consumer_deleted',
+  'consumer_not_found',
+  'stream_not_found',
+  'ordered_consumer_recreated',
+  'no_responders',
+]);
+
+const REQUEST_TIMEOUT_MS = 5_000;
+const CONSUMER_INACTIVE_THRESHOLD_MS = 30_000;
+
+export class JetStreamFollower implements Follower {
+  /** The store the cache's events come from; learned from the stream. */
+  private store?: string;
+
+  constructor(private readonly opts: JetStreamFollowerOptions) {}
+
+  async follow(sink: ChangeSink, signal: AbortSignal): Promise<void> {
+    const { session, stream, kind, log } = this.opts;
+    const nc = await session.connection();
+    await session.whenConnected(signal);
+    if (signal.aborted) return;
+
+    const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: REQUEST_TIMEOUT_MS });
+    const info = await jsm.streams.info(stream);
+    const read = async (seq: number): Promise<MessageMark | null> => {
+      const m = await jsm.streams.getMessage(stream, { seq });
+      return m ? markOf(m.header) : null;
+    };
+    const bounds = { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
+    if (this.store === undefined && bounds.lastSeq >= bounds.firstSeq) this.store = (await read(bounds.lastSeq))?.store;
+    const after = revisionOf(sink.resourceVersion);
+    const startSeq = await findStartSequence(read, bounds, after, this.store);
+    log.debug('following the event stream', { kind, stream, after, startSeq, firstSeq: bounds.firstSeq, lastSeq: bounds.lastSeq });
+
+    const consumer = await jetstream(nc, { timeout: REQUEST_TIMEOUT_MS }).consumers.get(stream, {
+      filter_subjects: kindSubjects(kind),
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: startSeq,
+      inactive_threshold: CONSUMER_INACTIVE_THRESHOLD_MS,
+    });
+    const messages = await consumer.consume({ max_messages: 256 });
+
+    let failure: Error | undefined;
+    const stop = (why?: Error) => {
+      failure ??= why;
+      void messages.close().catch(() => undefined);
+    };
+    const onAbort = () => stop();
+    signal.addEventListener('abort', onAbort, { once: true });
+    const offStatus = session.onStatus((s) => {
+      if (s.type === 'disconnect' || s.type === 'staleConnection' || s.type === 'close') stop(new ConsumerFailureError(`NATS connection lost (${s.type})`));
+    });
+    void (async () => {
+      for await (const n of messages.status()) {
+        if (FATAL_NOTIFICATIONS.has(n.type)) stop(new ConsumerFailureError(`consumer failed: ${JSON.stringify(n)}`));
+      }
+    })().catch(() => undefined);
+    if (signal.aborted) stop();
+
+    try {
+      for await (const m of messages) {
+        this.handle(m, sink);
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      offStatus();
+      await messages.close().catch(() => undefined);
+      consumer.delete().catch(() => undefined);
+    }
+    if (failure && !signal.aborted) throw failure;
+  }
+
+  async close(): Promise<void> {
+    await this.opts.session.close();
+  }
+
+  private handle(m: JsMsg, sink: ChangeSink): void {
+    const mark = markOf(m.headers);
+    if (!mark) {
+      this.opts.log.warn('skipping a stream message without minimesh headers', { seq: m.seq, subject: m.subject });
+      return;
+    }
+    if (this.store !== undefined && mark.store !== this.store) {
+      const was = this.store;
+      this.store = undefined;
+      throw new RelistRequiredError('store-changed', `event ${mark.revision} comes from store ${mark.store}, the cache from ${was}`);
+    }
+    this.store = mark.store;
+    const last = revisionOf(sink.resourceVersion);
+    if (mark.revision <= last) return; // already seen (a re-sent tail, or before the list)
+    if (mark.kindPrevious > last) {
+      throw new RelistRequiredError(
+        'gap',
+        `event ${mark.revision} follows ${this.opts.kind} event ${mark.kindPrevious}, but the cache is at ${last}: events are missing from the stream`,
+      );
+    }
+    const ev = pb.WatchEvent.decode(m.data);
+    const type = CHANGE_TYPES[ev.type];
+    const rv = String(mark.revision);
+    if (!type || !ev.object) return sink.advance(rv);
+    const obj = objectFromWire(ev.object);
+    const { namespace, selector, kind } = this.opts;
+    if (obj.kind !== kind || (namespace && obj.metadata.namespace !== namespace)) return sink.advance(rv);
+    if (type !== 'DELETED' && !selector.matches(obj.metadata.labels)) return sink.apply('DELETED', obj, rv);
+    sink.apply(type, obj, rv);
+  }
+}
+
+function markOf(h: MsgHdrs | undefined): (MessageMark & { kindPrevious: number }) | null {
+  const revision = Number(h?.get(HEADER_REVISION));
+  const kindPrevious = Number(h?.get(HEADER_KIND_PREVIOUS) || 0);
+  const store = h?.get(HEADER_STORE) ?? '';
+  if (!Number.isSafeInteger(revision) || revision <= 0 || !Number.isSafeInteger(kindPrevious)) return null;
+  return { revision, kindPrevious, store };
+}
+

@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import type { Pod } from '@minimesh/api';
+import { NAMESPACE_INDEX, ObjectCache, labelIndexFunc } from './object-cache.js';
+
+const pod = (namespace: string, name: string, rv: string, labels: Record<string, string> = {}): Pod => ({
+  apiVersion: 'v1',
+  kind: 'Pod',
+  metadata: { namespace, name, resourceVersion: rv, labels },
+  spec: { containers: [{ name: 'c' }] },
+});
+
+describe('object cache', () => {
+  it('cache - get, list and keys by namespace/name; objects are frozen', () => {
+    const c = new ObjectCache<Pod>();
+    c.set(pod('a', 'p1', '1'));
+    c.set(pod('b', 'p1', '2'));
+    expect(c.get('a', 'p1')?.metadata.resourceVersion).toBe('1');
+    expect(c.keys().sort()).toEqual(['a/p1', 'b/p1']);
+    expect(c.list()).toHaveLength(2);
+    expect(() => {
+      (c.get('a', 'p1')!.metadata as { name: string }).name = 'x';
+    }).toThrow(TypeError);
+  });
+
+  it('indexes - by namespace built in, by label, kept current on update and delete, added late', () => {
+    const c = new ObjectCache<Pod>();
+    c.set(pod('a', 'p1', '1', { app: 'web' }));
+    c.set(pod('a', 'p2', '2', { app: 'db' }));
+    c.set(pod('b', 'p3', '3', { app: 'web' }));
+    c.addIndexer('app', labelIndexFunc('app'));
+    expect(c.byIndex(NAMESPACE_INDEX, 'a').map((p) => p.metadata.name).sort()).toEqual(['p1', 'p2']);
+    expect(c.byIndex('app', 'web').map((p) => p.metadata.name).sort()).toEqual(['p1', 'p3']);
+    c.set(pod('a', 'p1', '4', { app: 'db' }));
+    expect(c.byIndex('app', 'web').map((p) => p.metadata.name)).toEqual(['p3']);
+    c.delete('b/p3');
+    expect(c.byIndex('app', 'web')).toEqual([]);
+    expect(c.indexValues('app')).toEqual(['db']);
+    expect(c.byIndex(NAMESPACE_INDEX, 'b')).toEqual([]);
+    expect(() => c.addIndexer('app', labelIndexFunc('x'))).toThrow(/already exists/);
+    expect(() => c.byIndex('nope', 'x')).toThrow(/no index "nope"/);
+  });
+
+  it('indexes - an index function that throws leaves the object out of that index only', () => {
+    const errors: string[] = [];
+    const c = new ObjectCache<Pod>((index) => errors.push(index));
+    c.addIndexer('boom', (p) => {
+      if (p.metadata.name === 'bad') throw new Error('no');
+      return ['x'];
+    });
+    c.set(pod('a', 'bad', '1'));
+    c.set(pod('a', 'good', '2'));
+    expect(c.byIndex('boom', 'x').map((p) => p.metadata.name)).toEqual(['good']);
+    expect(c.get('a', 'bad')).toBeDefined();
+    expect(errors).toEqual(['boom']);
+    c.delete('a/bad');
+    expect(c.size).toBe(1);
+  });
+
+  it('replace - deletes what is missing, updates what changed, adds what is new, skips what is equal', () => {
+    const c = new ObjectCache<Pod>();
+    c.replace([pod('a', 'keep', '1'), pod('a', 'change', '2'), pod('a', 'gone', '3')]);
+    const d = c.replace([pod('a', 'keep', '1'), pod('a', 'change', '5'), pod('a', 'new', '6')]);
+    expect(d.deleted.map((p) => p.metadata.name)).toEqual(['gone']);
+    expect(d.updated.map((u) => [u.old.metadata.resourceVersion, u.current.metadata.resourceVersion])).toEqual([['2', '5']]);
+    expect(d.added.map((p) => p.metadata.name)).toEqual(['new']);
+    expect(c.keys().sort()).toEqual(['a/change', 'a/keep', 'a/new']);
+  });
+
+  it('isNewer - compares resourceVersions as revisions', () => {
+    const c = new ObjectCache<Pod>();
+    c.set(pod('a', 'p', '10'));
+    expect(c.isNewer(pod('a', 'p', '9'))).toBe(false);
+    expect(c.isNewer(pod('a', 'p', '10'))).toBe(false);
+    expect(c.isNewer(pod('a', 'p', '11'))).toBe(true);
+    expect(c.isNewer(pod('a', 'other', '1'))).toBe(true);
+  });
+});

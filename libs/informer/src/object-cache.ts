@@ -1,0 +1,182 @@
+/**
+ * The informer's store: objects of one kind by `namespace/name` (client-go's thread-safe store
+ * plus Indexer). JavaScript runs one handler at a time, so "thread-safe" here means: objects are
+ * frozen when they enter the cache and every read returns a fresh array, so a caller can neither
+ * change the cache by accident nor see it change under an iteration.
+ */
+import { objectKey, type KubeObject, type Selector } from '@minimesh/api';
+import { InvalidArgumentError } from './errors.js';
+import { isNewer } from './resource-version.js';
+
+/** The values an object is filed under in one index (none: not in it). */
+export type IndexFunc<T> = (obj: T) => string[];
+
+/** The built-in index of every cache: objects by namespace ('' for cluster-scoped kinds). */
+export const NAMESPACE_INDEX = 'namespace';
+
+/** The cache key of an object: `namespace/name`, or `name` for cluster-scoped kinds. */
+export function cacheKey(namespace: string, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+/** An index function filing objects under the value of one label (`app` → `web`). */
+export function labelIndexFunc<T extends KubeObject>(labelKey: string): IndexFunc<T> {
+  return (obj) => {
+    const v = obj.metadata.labels?.[labelKey];
+    return v === undefined ? [] : [v];
+  };
+}
+
+/** What a relist changed, in the order handlers hear it: deletions first. */
+export interface ReplaceDelta<T> {
+  deleted: T[];
+  added: T[];
+  updated: Array<{ old: T; current: T }>;
+}
+
+export class ObjectCache<T extends KubeObject> {
+  private readonly items = new Map<string, T>();
+  private readonly indexers = new Map<string, IndexFunc<T>>();
+  /** index name → indexed value → keys */
+  private readonly indices = new Map<string, Map<string, Set<string>>>();
+  /** key → index name → the values the object was filed under (unfiling never re-runs user code) */
+  private readonly filed = new Map<string, Map<string, string[]>>();
+
+  /** `onIndexError`: an index function threw; the object is left out of that index. */
+  constructor(private readonly onIndexError: (index: string, err: unknown) => void = () => undefined) {
+    this.addIndexer(NAMESPACE_INDEX, (obj) => [obj.metadata.namespace ?? '']);
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    return this.items.get(cacheKey(namespace, name));
+  }
+
+  getByKey(key: string): T | undefined {
+    return this.items.get(key);
+  }
+
+  list(): T[] {
+    return [...this.items.values()];
+  }
+
+  keys(): string[] {
+    return [...this.items.keys()];
+  }
+
+  /** Objects whose labels match `selector`. */
+  listMatching(selector: Selector): T[] {
+    return this.list().filter((o) => selector.matches(o.metadata.labels));
+  }
+
+  /** Adds an index and files every cached object in it. Names are unique. */
+  addIndexer(name: string, fn: IndexFunc<T>): void {
+    if (!name) throw InvalidArgumentError.format('name', 'is required');
+    if (this.indexers.has(name)) throw InvalidArgumentError.format('name', `index "${name}" already exists`);
+    if (typeof fn !== 'function') throw InvalidArgumentError.format('fn', 'must be a function');
+    this.indexers.set(name, fn);
+    this.indices.set(name, new Map());
+    for (const [key, obj] of this.items) this.file(name, fn, key, obj);
+  }
+
+  /** Objects filed under `value` in the index `name`. */
+  byIndex(name: string, value: string): T[] {
+    const index = this.indices.get(name);
+    if (!index) throw InvalidArgumentError.format('name', `no index "${name}"`);
+    return [...(index.get(value) ?? [])].map((k) => this.items.get(k)!);
+  }
+
+  /** The values that have at least one object in the index `name`. */
+  indexValues(name: string): string[] {
+    const index = this.indices.get(name);
+    if (!index) throw InvalidArgumentError.format('name', `no index "${name}"`);
+    return [...index.keys()];
+  }
+
+  /** Stores `obj` (frozen); returns what it replaced. */
+  set(obj: T): T | undefined {
+    const key = objectKey(obj);
+    const old = this.items.get(key);
+    if (old) this.unfileAll(key);
+    deepFreeze(obj);
+    this.items.set(key, obj);
+    for (const [name, fn] of this.indexers) this.file(name, fn, key, obj);
+    return old;
+  }
+
+  /** Removes the object under `key`; returns it. */
+  delete(key: string): T | undefined {
+    const old = this.items.get(key);
+    if (!old) return undefined;
+    this.unfileAll(key);
+    this.items.delete(key);
+    return old;
+  }
+
+  /**
+   * Makes the cache hold exactly `items` (a fresh list) and says what changed. An object whose
+   * resourceVersion is unchanged is left alone and not reported.
+   */
+  replace(items: T[]): ReplaceDelta<T> {
+    const delta: ReplaceDelta<T> = { deleted: [], added: [], updated: [] };
+    const fresh = new Map(items.map((o) => [objectKey(o), o]));
+    for (const [key, old] of this.items) {
+      if (!fresh.has(key)) delta.deleted.push(this.delete(key)!);
+    }
+    for (const [key, obj] of fresh) {
+      const old = this.items.get(key);
+      if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) continue;
+      this.set(obj);
+      if (old) delta.updated.push({ old, current: obj });
+      else delta.added.push(obj);
+    }
+    return delta;
+  }
+
+  /** True when `obj` is a later version than the cached one (or nothing is cached under its key). */
+  isNewer(obj: T): boolean {
+    return isNewer(obj, this.items.get(objectKey(obj)));
+  }
+
+  private file(name: string, fn: IndexFunc<T>, key: string, obj: T): void {
+    let values: string[];
+    try {
+      values = [...new Set(fn(obj))];
+    } catch (e) {
+      this.onIndexError(name, e);
+      return;
+    }
+    const index = this.indices.get(name)!;
+    for (const value of values) {
+      let keys = index.get(value);
+      if (!keys) index.set(value, (keys = new Set()));
+      keys.add(key);
+    }
+    let byIndex = this.filed.get(key);
+    if (!byIndex) this.filed.set(key, (byIndex = new Map()));
+    byIndex.set(name, values);
+  }
+
+  private unfileAll(key: string): void {
+    for (const [name, values] of this.filed.get(key) ?? []) {
+      const index = this.indices.get(name)!;
+      for (const value of values) {
+        const keys = index.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) index.delete(value);
+      }
+    }
+    this.filed.delete(key);
+  }
+}
+
+function deepFreeze<V>(value: V): V {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
