@@ -26,13 +26,15 @@ export interface PublisherOptions {
 
 const DEFAULT_MAX_AGE_MS = 24 * 3600 * 1000; // a day of history on the stream
 const DEFAULT_BATCH = 256;
-const MAX_BACKOFF_MS = 5000;
+const MAX_BACKOFF_MS = 2000;
+const PUBLISH_TIMEOUT_MS = 2000;
 
 export class EventPublisher {
   private nc?: NatsConnection;
   private js?: JetStreamClient;
   private stopped = false;
   private wake?: () => void;
+  private wakeOnStop?: () => void;
   private pending = false;
   private loop?: Promise<void>;
   private readonly stream: string;
@@ -61,6 +63,7 @@ export class EventPublisher {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
+    this.wakeOnStop?.();
     await this.loop;
     await this.nc?.drain().catch(() => undefined);
   }
@@ -108,7 +111,7 @@ export class EventPublisher {
       await js.publish(eventSubject(ev.kind, ev.namespace, ev.name), encodeWatchEvent(ev), {
         msgID: `${this.store.id}-${ev.revision}`,
         headers: h,
-        timeout: 5000,
+        timeout: PUBLISH_TIMEOUT_MS,
       });
     }
   }
@@ -133,11 +136,13 @@ export class EventPublisher {
         if (this.stopped) break;
         this.js = undefined;
         this.opts.log.warn('cannot publish events to NATS yet; will retry', { err: (e as Error).message, retryInMs: backoff });
+        // New commits do not cut the wait short (that would only burn through the backoff);
+        // stop() does.
         await new Promise<void>((resolve) => {
-          this.wake = resolve;
+          this.wakeOnStop = resolve;
           setTimeout(resolve, backoff).unref();
         });
-        this.wake = undefined;
+        this.wakeOnStop = undefined;
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     }

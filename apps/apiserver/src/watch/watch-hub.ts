@@ -79,6 +79,9 @@ export class WatchHub {
         if (!Number.isSafeInteger(from) || from < 0) throw new BadRequestError(`invalid resource version: "${req.resourceVersion}"`);
         const oldest = await this.store.oldestRevision();
         if (from < oldest - 1) throw ExpiredError.tooOld(from, oldest - 1);
+        // A revision this store never reached (e.g. the client saw another data directory): relist.
+        const current = await this.store.revision();
+        if (from > current) throw ExpiredError.tooLarge(from, current);
         sent = from;
         for (const ev of await this.store.eventsAfter(from)) {
           sent = ev.revision;

@@ -105,3 +105,17 @@ describe('watch', () => {
     expect((await got)[0]?.object?.metadata.name).toBe('after-relist');
   }, 30_000);
 });
+
+describe('watch from a revision the store never reached', () => {
+  it('watch - a revision newer than the store is "Too large resource version": relist', async () => {
+    const t = await startTestApiServer();
+    try {
+      const rev = Number((await t.client.list('Pod')).resourceVersion);
+      const err = await take(t.client.watch('Pod', { resourceVersion: String(rev + 100) }), 1, 2000).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ExpiredError);
+      expect((err as Error).message).toBe(`Too large resource version: ${rev + 100}, current: ${rev}`);
+    } finally {
+      await t.stop();
+    }
+  });
+});

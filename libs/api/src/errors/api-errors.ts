@@ -103,6 +103,10 @@ export class ExpiredError extends ApiError {
   static tooOld(requested: number, oldest: number): ExpiredError {
     return new ExpiredError(`too old resource version: ${requested} (${oldest})`);
   }
+  /** A revision the store has not reached: Kubernetes answers "Too large resource version"; clients relist. */
+  static tooLarge(requested: number, current: number): ExpiredError {
+    return new ExpiredError(`Too large resource version: ${requested}, current: ${current}`);
+  }
 }
 
 export class InternalError extends ApiError {
