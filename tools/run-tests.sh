@@ -9,8 +9,20 @@ results=.test-results
 rm -rf "$results"
 mkdir -p "$results"
 
+# Type-check first (TypeScript runs through tsx, so this is the build): a type error fails the run.
+NX_DAEMON=false NX_NO_CLOUD=true npx nx run-many -t typecheck --parallel=2 --outputStyle=static "$@" >"$results/typecheck.log" 2>&1
+typecheck=$?
+if [ $typecheck -ne 0 ]; then
+  grep -E "error TS|Failed tasks|- .*:typecheck" "$results/typecheck.log" | head -40
+  echo '{"numPassedTests":0,"numFailedTests":1,"numFailedTestSuites":1}' >"$results/typecheck.json"
+else
+  echo "typecheck: every project type-checks"
+  echo '{"numPassedTests":1,"numFailedTests":0}' >"$results/typecheck.json"
+fi
+
 MINIMESH_TEST_RESULTS="$PWD/$results" NX_DAEMON=false NX_NO_CLOUD=true \
   npx nx run-many -t test --parallel=1 --outputStyle=stream --skip-nx-cache "$@"
 status=$?
+[ $typecheck -eq 0 ] || status=1
 
 node tools/test-totals.mjs "$results" "$status"
