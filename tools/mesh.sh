@@ -1,10 +1,40 @@
 #!/usr/bin/env bash
-# Runs the minimesh control plane on this machine, in the foreground: nats-server (JetStream)
-# and the apiserver, with their data under .minimesh/. Ctrl-C stops everything.
-# Set-up (apt and npm packages) happens first, only for what is missing.
+# Runs the mesh on this machine, in the foreground; Ctrl-C stops it and removes what it made.
+#
+#  - As root on Linux: a local cluster out of network namespaces (tools/cluster): 2 nodes, the
+#    control plane (NATS, apiserver, endpoints-controller) and a node agent in every node, plus the
+#    three walkthrough pods (app=nginx-pod in namespace study) so Services have something to reach.
+#  - Otherwise: the control plane alone on loopback (NATS, apiserver, endpoints-controller).
+#
+# Set-up (Debian and npm packages) happens first, only for what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
+
+if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
+  NAME=${MINIMESH_CLUSTER:-minimesh}
+  cleanup() {
+    trap - EXIT INT TERM
+    echo
+    npx minimesh-cluster down --name "$NAME" || true
+  }
+  trap cleanup EXIT INT TERM
+  npx minimesh-cluster down --name "$NAME" >/dev/null 2>&1 || true
+  npx minimesh-cluster up --name "$NAME" --nodes "${MINIMESH_NODES:-2}"
+  npx minimesh-cluster pod add pod-1 --name "$NAME" --node node1 -n study --labels app=nginx-pod --port 80 >/dev/null
+  npx minimesh-cluster pod add pod-2 --name "$NAME" --node node1 -n study --labels app=nginx-pod --port 80 >/dev/null
+  npx minimesh-cluster pod add pod-3 --name "$NAME" --node node2 -n study --labels app=nginx-pod --port 80 >/dev/null
+  npx minimesh-cluster status --name "$NAME"
+  cat <<TXT
+
+The mesh is up (cluster "$NAME"). In another terminal:
+  eval \$(npx minimesh-cluster env --name $NAME)
+  npx meshctl apply -f apps/meshctl/testdata/002-service-clusterip.yaml
+  npx minimesh-cluster exec pod-1 -n study -- curl -s http://10.97.97.97/
+Ctrl-C here stops the mesh and removes the cluster.
+TXT
+  while true; do sleep 3600; done
+fi
 
 state=.minimesh
 mkdir -p "$state/nats" "$state/apiserver" "$state/logs"
@@ -27,14 +57,18 @@ npx minimesh-apiserver --listen "$API" --data-dir "$state/apiserver" --nats-url 
   2> >(tee -a "$state/logs/apiserver.log" >&2) &
 pids+=($!)
 
+npx minimesh-endpoints-controller --server "$API" --transport nats --nats-url "nats://127.0.0.1:$NATS_PORT" \
+  --http-listen 127.0.0.1:0 2> >(tee -a "$state/logs/endpoints-controller.log" >&2) &
+pids+=($!)
+
 for _ in $(seq 1 100); do
   if npx meshctl --server "$API" get ns >/dev/null 2>&1; then break; fi
   sleep 0.2
 done
 cat <<TXT
 
-minimesh is running: apiserver on $API, NATS on 127.0.0.1:$NATS_PORT, data in $state/.
-In another terminal:
+minimesh's control plane is running (not root, so no local cluster): apiserver on $API,
+NATS on 127.0.0.1:$NATS_PORT, data in $state/. In another terminal:
   export MINIMESH_SERVER=$API
   npx meshctl get svc -A
 Ctrl-C stops it.

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// The pods' workload: answers on every given port with one line, `IP: <podIP> <pod> <node>`.
+// TCP ports speak HTTP (any method, any path, like the walkthrough's nginx pages), UDP ports reply
+// the same line to every datagram. Plain JavaScript, no dependencies, to keep each pod small.
+//
+//   node echo-server.mjs --ip 10.244.1.10 --pod web-1 --node node1 --port 80/tcp --port 53/udp
+import dgram from 'node:dgram';
+import http from 'node:http';
+
+function parse(argv) {
+  const opts = { ip: '', pod: '', node: '', ports: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[++i];
+    if (value === undefined) throw new Error(`flag needs a value: ${flag}`);
+    if (flag === '--ip') opts.ip = value;
+    else if (flag === '--pod') opts.pod = value;
+    else if (flag === '--node') opts.node = value;
+    else if (flag === '--port') {
+      const [port, proto = 'tcp'] = value.split('/');
+      opts.ports.push({ port: Number(port), proto: proto.toLowerCase() });
+    } else throw new Error(`unknown flag: ${flag}`);
+  }
+  if (opts.ports.length === 0) opts.ports.push({ port: 80, proto: 'tcp' });
+  return opts;
+}
+
+const opts = parse(process.argv.slice(2));
+const body = `IP: ${opts.ip} ${opts.pod} ${opts.node}\n`;
+const servers = [];
+
+function listenTcp(port) {
+  const server = http.createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  });
+  server.keepAliveTimeout = 1000;
+  servers.push(server);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', resolve);
+  });
+}
+
+function listenUdp(port) {
+  const socket = dgram.createSocket('udp4');
+  socket.on('message', (_msg, rinfo) => socket.send(body, rinfo.port, rinfo.address));
+  servers.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(port, '0.0.0.0', resolve);
+  });
+}
+
+try {
+  await Promise.all(opts.ports.map(({ port, proto }) => (proto === 'udp' ? listenUdp(port) : listenTcp(port))));
+} catch (e) {
+  process.stderr.write(`echo-server: ${e.message}\n`);
+  process.exit(1);
+}
+const list = opts.ports.map((p) => `${p.port}/${p.proto}`).join(' ');
+process.stdout.write(`echo-server ready: ${opts.pod} ${opts.ip} on ${list}\n`);
+
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));

@@ -1,0 +1,103 @@
+/**
+ * The processes `up` starts, in one table: where each runs (root namespace or inside every node
+ * namespace), its program, its arguments and extra environment. Adjust flags here.
+ *
+ * Processes inside node namespaces cannot reach loopback of the root namespace; they reach the
+ * apiserver over its Unix socket (gRPC, Watch included). NATS is only on 127.0.0.1 of the root
+ * namespace, so only root-namespace apps get its URL.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { splitHostPort } from '@minimesh/runtime';
+import type { ClusterState, StateLayout } from './state.js';
+import type { NodePlan } from './topology.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+export const BIN_DIR = join(REPO_ROOT, 'node_modules', '.bin');
+export const ECHO_SERVER = fileURLToPath(new URL('../echo/echo-server.mjs', import.meta.url));
+
+export interface AppContext {
+  state: ClusterState;
+  layout: StateLayout;
+  /** For per-node apps. */
+  node?: NodePlan;
+}
+
+export interface AppSpec {
+  /** Process name (pid and log file); per-node apps get `-<node>` appended. */
+  name: string;
+  /** A workspace bin (run with this node) or a program on $PATH. */
+  program: { bin: string } | { path: string };
+  where: 'root' | 'node';
+  /** Without it `up` fails; an optional app whose bin is missing is skipped with a warning. */
+  required: boolean;
+  args(ctx: AppContext): string[];
+  env?(ctx: AppContext): Record<string, string>;
+}
+
+const tcpPort = (url: string) => String(splitHostPort(url.replace(/^[a-z]+:\/\//, '')).port);
+
+export const CONTROL_PLANE: AppSpec[] = [
+  {
+    name: 'nats-server',
+    program: { path: process.env.NATS_SERVER_BIN || 'nats-server' },
+    where: 'root',
+    required: true,
+    args: ({ state, layout }) => ['-a', '127.0.0.1', '-p', tcpPort(state.nats.url), '-js', '-sd', layout.natsDir],
+  },
+  {
+    name: 'apiserver',
+    program: { bin: 'minimesh-apiserver' },
+    where: 'root',
+    required: true,
+    args: ({ state, layout }) => [
+      '--listen', `${state.apiserver.address},${state.apiserver.unix}`,
+      '--http-listen', state.apiserver.http,
+      '--data-dir', layout.dataDir,
+      '--nats-url', state.nats.url,
+      '--service-cluster-ip-range', state.serviceCIDR,
+    ],
+  },
+];
+
+export const CONTROLLERS: AppSpec[] = [
+  {
+    name: 'endpoints-controller',
+    program: { bin: 'minimesh-endpoints-controller' },
+    where: 'root',
+    required: false,
+    args: ({ state }) => ['--server', state.apiserver.unix],
+    env: ({ state }) => ({ MINIMESH_NATS_URL: state.nats.url, MINIMESH_HTTP_LISTEN: '127.0.0.1:0' }),
+  },
+  {
+    name: 'node-agent',
+    program: { bin: 'minimesh-node-agent' },
+    where: 'node',
+    required: false,
+    args: ({ state, node }) => ['--server', state.apiserver.unix, '--node-name', node!.name],
+  },
+];
+
+export interface ResolvedProgram {
+  command: string;
+  args: string[];
+  /** Set when the program is a workspace bin that is not installed. */
+  missing?: string;
+}
+
+/** The command line of an app: workspace bins run under this node binary. */
+export function resolveProgram(app: AppSpec, ctx: AppContext): ResolvedProgram {
+  const args = app.args(ctx);
+  if ('path' in app.program) return { command: app.program.path, args };
+  const bin = join(BIN_DIR, app.program.bin);
+  if (!existsSync(bin)) return { command: process.execPath, args: [bin, ...args], missing: bin };
+  return { command: process.execPath, args: [bin, ...args] };
+}
+
+/** The environment for a child: ours without MINIMESH_* (a shell's `eval $(minimesh-cluster env)` must not leak in), plus `extra`. */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MINIMESH_')) env[k] = v;
+  return { ...env, ...extra };
+}

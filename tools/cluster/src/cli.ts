@@ -1,0 +1,80 @@
+/** What every subcommand shares: its shape, the cluster flag, user errors, root checks, the API client. */
+import { connectApiClient, type ApiClient } from '@minimesh/client';
+import type { OptSpec, OptSpecs, ParsedArgs } from './args.js';
+import { stateLayout, type ClusterState, type StateLayout } from './state.js';
+import { DEFAULT_CLUSTER_NAME, clusterNameProblem } from './topology.js';
+
+/** A failure to report as one line, `error: <message>`, exit code 1. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export interface Command {
+  usage: string;
+  description: string;
+  flags: OptSpecs;
+  /** Returns the exit code. */
+  run(args: ParsedArgs): Promise<number>;
+}
+
+export const CLUSTER_FLAG: OptSpec = {
+  type: 'string',
+  value: 'NAME',
+  env: 'MINIMESH_CLUSTER',
+  help: `Name of the cluster (default "${DEFAULT_CLUSTER_NAME}"); namespaces are named mm-<NAME>-*.`,
+};
+
+export const NAMESPACE_FLAG: OptSpec = { type: 'string', short: 'n', value: 'NS', help: 'Namespace of the pod (default "default").' };
+
+export interface ClusterRef {
+  cluster: string;
+  layout: StateLayout;
+}
+
+export function clusterRef(args: ParsedArgs): ClusterRef {
+  const cluster = args.strings.name ?? DEFAULT_CLUSTER_NAME;
+  const problem = clusterNameProblem(cluster);
+  if (problem) throw new UserError(problem);
+  return { cluster, layout: stateLayout(cluster) };
+}
+
+export function requireRoot(what: string): void {
+  if (process.getuid?.() !== 0) throw new UserError(`${what} needs root (network namespaces): run it as root, e.g. sudo npx minimesh-cluster ...`);
+}
+
+export function exactlyOne(args: ParsedArgs, what: string): string {
+  if (args.positionals.length !== 1) throw new UserError(`expected exactly one ${what}, got ${args.positionals.length ? args.positionals.join(' ') : 'none'}`);
+  return args.positionals[0]!;
+}
+
+/** A client of the cluster's apiserver (TCP on loopback) that is closed after `fn`. */
+export async function withApi<T>(state: ClusterState, fn: (api: ApiClient) => Promise<T>, timeoutMs = 10_000): Promise<T> {
+  const api = connectApiClient(state.apiserver.address, { timeoutMs });
+  try {
+    return await fn(api);
+  } finally {
+    api.close();
+  }
+}
+
+export function print(line = ''): void {
+  process.stdout.write(line + '\n');
+}
+
+export function warn(line: string): void {
+  process.stderr.write(`warning: ${line}\n`);
+}
+
+/** Columns padded to the widest cell, kubectl style (three spaces between columns). */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 3)))
+      .join('')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}

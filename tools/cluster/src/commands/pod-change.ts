@@ -1,0 +1,131 @@
+/** `pod delete`, `pod ready` and `pod label`: changes to a pod that exists. */
+import { ConflictError, NotFoundError, type Pod } from '@minimesh/api';
+import type { ApiClient } from '@minimesh/client';
+import type { ParsedArgs } from '../args.js';
+import { CLUSTER_FLAG, NAMESPACE_FLAG, UserError, clusterRef, exactlyOne, print, requireRoot, warn, withApi, type Command } from '../cli.js';
+import { applyLabelArgs } from '../labels.js';
+import { listNetns } from '../netns.js';
+import { kubeTime, withReadiness } from '../objects.js';
+import { podKey, podProcessName, readState, requireState, withLock, writeState } from '../state.js';
+import { removePodNetwork } from '../teardown.js';
+import { podNames } from '../topology.js';
+
+const notFound = (name: string, namespace: string) => new UserError(`pod "${name}" not found in namespace "${namespace}"`);
+
+async function getPod(api: ApiClient, namespace: string, name: string): Promise<Pod> {
+  try {
+    return await api.get('Pod', namespace, name);
+  } catch (e) {
+    if (e instanceof NotFoundError) throw notFound(name, namespace);
+    throw e;
+  }
+}
+
+/** Read-modify-write of a pod, again on a write conflict. `change` returns undefined for "nothing to do". */
+async function modifyPod(api: ApiClient, namespace: string, name: string, change: (pod: Pod) => Promise<Pod | undefined>): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    const pod = await getPod(api, namespace, name);
+    try {
+      return (await change(pod)) !== undefined;
+    } catch (e) {
+      if (!(e instanceof ConflictError) || attempt >= 5) throw e;
+    }
+  }
+}
+
+export const podDelete: Command = {
+  usage: 'minimesh-cluster pod delete NAME [-n NS]',
+  description: 'Deletes the Pod object from the apiserver, then stops its echo server and deletes its namespace. Needs root.',
+  flags: { namespace: NAMESPACE_FLAG, name: CLUSTER_FLAG },
+  async run(args: ParsedArgs): Promise<number> {
+    const { cluster, layout } = clusterRef(args);
+    const name = exactlyOne(args, 'pod name');
+    const namespace = args.strings.namespace ?? 'default';
+    const state = requireState(cluster, layout);
+    const key = podKey(namespace, name);
+    const netns = state.pods[key]?.netns ?? podNames(cluster, namespace, name).netns;
+    const local = state.pods[key] !== undefined || (await listNetns()).includes(netns);
+    if (local) requireRoot('pod delete');
+    const inApi = await withApi(state, async (api) => {
+      try {
+        await api.delete('Pod', namespace, name);
+        return true;
+      } catch (e) {
+        if (e instanceof NotFoundError) return false;
+        throw e;
+      }
+    });
+    if (!inApi && !local) throw notFound(name, namespace);
+    if (local) {
+      await removePodNetwork(layout, podProcessName(namespace, name), netns);
+      await withLock(layout, async () => {
+        const current = readState(layout);
+        if (current?.pods[key]) {
+          delete current.pods[key];
+          writeState(layout, current);
+        }
+      });
+    }
+    print(`pod "${name}" deleted${inApi ? '' : ' (it was not in the apiserver)'}`);
+    return 0;
+  },
+};
+
+export const podReady: Command = {
+  usage: 'minimesh-cluster pod ready NAME [-n NS] [--ready=false]',
+  description:
+    "Sets the pod's Ready (and ContainersReady) condition, with a new lastTransitionTime, as a failing or passing\n" +
+    'readiness probe would. The echo server keeps running either way.',
+  flags: {
+    ready: { type: 'bool', help: 'The new readiness: --ready (default) or --ready=false.' },
+    namespace: NAMESPACE_FLAG,
+    name: CLUSTER_FLAG,
+  },
+  async run(args: ParsedArgs): Promise<number> {
+    const { cluster, layout } = clusterRef(args);
+    const name = exactlyOne(args, 'pod name');
+    const namespace = args.strings.namespace ?? 'default';
+    const ready = args.bools.ready ?? true;
+    const state = requireState(cluster, layout);
+    const changed = await withApi(state, (api) =>
+      modifyPod(api, namespace, name, async (pod) => {
+        const next = withReadiness(pod, ready, kubeTime());
+        return next ? api.updateStatus(next) : undefined;
+      }),
+    );
+    print(`pod/${name} ${changed ? '' : 'already '}ready=${ready}`);
+    return 0;
+  },
+};
+
+export const podLabel: Command = {
+  usage: 'minimesh-cluster pod label NAME [-n NS] [--overwrite] KEY=VALUE... KEY-...',
+  description: 'Updates the labels of a pod with kubectl label semantics: KEY=VALUE sets (an existing different value\nneeds --overwrite), KEY- removes.',
+  flags: {
+    overwrite: { type: 'bool', help: 'Allow replacing the value of an existing label.' },
+    namespace: NAMESPACE_FLAG,
+    name: CLUSTER_FLAG,
+  },
+  async run(args: ParsedArgs): Promise<number> {
+    const { cluster, layout } = clusterRef(args);
+    const [name, ...changes] = args.positionals;
+    if (!name) throw new UserError('expected a pod name and at least one label update (KEY=VALUE or KEY-)');
+    const namespace = args.strings.namespace ?? 'default';
+    const state = requireState(cluster, layout);
+    const changed = await withApi(state, (api) =>
+      modifyPod(api, namespace, name, async (pod) => {
+        let result;
+        try {
+          result = applyLabelArgs(pod.metadata.labels ?? {}, changes, args.bools.overwrite ?? false);
+        } catch (e) {
+          throw new UserError((e as Error).message);
+        }
+        for (const w of result.warnings) warn(w);
+        if (!result.changed) return undefined;
+        return api.update({ ...pod, metadata: { ...pod.metadata, labels: result.labels } });
+      }),
+    );
+    print(`pod/${name} ${changed ? 'labeled' : 'not labeled'}`);
+    return 0;
+  },
+};

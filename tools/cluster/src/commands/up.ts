@@ -1,0 +1,96 @@
+/** `up`: builds the namespaces, starts the control plane, registers the nodes, returns. */
+import { mkdirSync } from 'node:fs';
+import type { ParsedArgs } from '../args.js';
+import { CLUSTER_FLAG, UserError, clusterRef, print, requireRoot, warn, withApi, type Command } from '../cli.js';
+import { controlPlaneAddresses, registerNodes, startControlPlane, startControllers } from '../control-plane.js';
+import { buildFabric, buildNode, buildOutside } from '../network.js';
+import { stateDirExists, writeState, type ClusterState } from '../state.js';
+import { clusterNamespaces, teardown } from '../teardown.js';
+import { DEFAULT_NODES, MAX_NODES, SERVICE_CIDR, planCluster } from '../topology.js';
+
+export const up: Command = {
+  usage: 'minimesh-cluster up [--nodes N] [--name NAME]',
+  description:
+    'Builds a local cluster out of network namespaces (a fabric bridge, N nodes, an outside client) and starts\n' +
+    'nats-server, the apiserver and the endpoints controller in the root namespace and a node agent inside each\n' +
+    'node, all in the background. Needs root. Stop it with `minimesh-cluster down`.',
+  flags: {
+    nodes: { type: 'string', value: 'N', help: `Number of nodes (default ${DEFAULT_NODES}).` },
+    name: CLUSTER_FLAG,
+  },
+  async run(args: ParsedArgs): Promise<number> {
+    const { cluster, layout } = clusterRef(args);
+    const rawNodes = args.strings.nodes ?? String(DEFAULT_NODES);
+    if (!/^\d+$/.test(rawNodes)) throw new UserError(`--nodes must be a whole number from 1 to ${MAX_NODES}, not "${rawNodes}"`);
+    const nodes = Number(rawNodes);
+    let plan;
+    try {
+      plan = planCluster(cluster, nodes);
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+    requireRoot('up');
+    const leftovers = await clusterNamespaces(cluster);
+    if (leftovers.length || stateDirExists(layout)) {
+      throw new UserError(
+        `cluster "${cluster}" already exists (${leftovers.length} namespaces, state in ${layout.dir}); ` +
+          `run \`minimesh-cluster down${cluster === 'minimesh' ? '' : ` --name ${cluster}`}\` first`,
+      );
+    }
+    const started = Date.now();
+    mkdirSync(layout.logDir, { recursive: true });
+    mkdirSync(layout.pidDir, { recursive: true });
+    const state: ClusterState = {
+      name: cluster,
+      createdAt: new Date().toISOString(),
+      status: 'starting',
+      plan,
+      serviceCIDR: SERVICE_CIDR,
+      ...(await controlPlaneAddresses(layout)),
+      processes: [],
+      pods: {},
+    };
+    writeState(layout, state);
+    // Ctrl-C half way: remove what is there already, as a failure would.
+    const interrupted = () => {
+      process.stderr.write(`\ninterrupted: cleaning up cluster "${cluster}"...\n`);
+      void teardown(cluster, layout).finally(() => process.exit(130));
+    };
+    process.once('SIGINT', interrupted);
+    process.once('SIGTERM', interrupted);
+    try {
+      await buildFabric(plan);
+      for (const node of plan.nodes) await buildNode(plan, node);
+      await buildOutside(plan);
+      const ctx = { state, layout };
+      state.processes.push(...(await startControlPlane(ctx)));
+      writeState(layout, state);
+      await withApi(state, (api) => registerNodes(api, state));
+      state.processes.push(...startControllers(ctx, warn));
+      state.status = 'up';
+      writeState(layout, state);
+    } catch (e) {
+      process.stderr.write(`error: ${(e as Error).message}\n`);
+      process.stderr.write(`cleaning up cluster "${cluster}"...\n`);
+      await teardown(cluster, layout);
+      return 1;
+    } finally {
+      process.off('SIGINT', interrupted);
+      process.off('SIGTERM', interrupted);
+    }
+
+    print(`cluster "${cluster}" is up (${((Date.now() - started) / 1000).toFixed(1)} s), state in ${layout.dir}`);
+    print(`  fabric   ${plan.fabricNetns} (bridge ${plan.bridge}, 192.168.100.0/24)`);
+    for (const n of plan.nodes) print(`  ${n.name.padEnd(8)} ${n.netns.padEnd(24)} ${n.ip.padEnd(16)} pods ${n.podCIDR}`);
+    print(`  outside  ${plan.outsideNetns.padEnd(24)} ${plan.outsideIP}`);
+    print(`  services ${state.serviceCIDR} (cluster DNS 10.96.0.10)`);
+    print(`  apiserver ${state.apiserver.address} and ${state.apiserver.unix}; NATS ${state.nats.url}`);
+    for (const p of state.processes) {
+      print(`  ${p.skipped ? 'not started' : 'started'} ${p.name}${p.netns ? ` in ${p.netns}` : ''}${p.skipped ? ` (${p.skipped})` : ''}`);
+    }
+    print();
+    print(`MINIMESH_SERVER=${state.apiserver.address}`);
+    print(`Use it with: eval $(npx minimesh-cluster env${cluster === 'minimesh' ? '' : ` --name ${cluster}`}) && npx meshctl get nodes -o wide`);
+    return 0;
+  },
+};
