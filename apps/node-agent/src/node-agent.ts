@@ -1,0 +1,118 @@
+/**
+ * The node agent, assembled: informers on Services, EndpointSlices and this Node feed the
+ * proxier's change trackers; the proxier programs the kernel. `startNodeAgent` is what main()
+ * runs and what tests start in-process (inside a network namespace for the kernel part).
+ */
+import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import type { Node } from '@minimesh/api';
+import { connectApiClient } from '@minimesh/client';
+import { createInformer, informerSet } from '@minimesh/informer';
+import { startHttpEndpoint, type Logger } from '@minimesh/runtime';
+import { exec as realExec, type Exec } from './exec.js';
+import { startHealthz } from './healthz.js';
+import { Iptables } from './iptables/iptables.js';
+import { IptablesProxier } from './iptables/proxier.js';
+import { proxyMetrics } from './metrics.js';
+import type { NodeAgentOptions } from './options.js';
+
+export interface NodeAgent {
+  proxier: IptablesProxier;
+  metricsAddress: string;
+  healthzAddress: string;
+  stop(): Promise<void>;
+}
+
+/** kube-proxy falls back to iptables when the kernel has no IPVS; so does minimesh. */
+export function effectiveProxyMode(requested: string, log: Logger, ipvsPresent = existsSync('/proc/net/ip_vs')): 'iptables' {
+  if (requested === 'ipvs') {
+    if (!ipvsPresent) {
+      log.warn("Can't use the IPVS proxier: IPVS is not available in this kernel (no /proc/net/ip_vs); using iptables proxy mode");
+      return 'iptables';
+    }
+    throw new Error('proxy mode ipvs: this kernel has IPVS, but minimesh programs IPVS only in a later release; use --proxy-mode=iptables');
+  }
+  return 'iptables';
+}
+
+function localIPv4s(): string[] {
+  const out: string[] = [];
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) out.push(a.address);
+  }
+  return out;
+}
+
+export function nodeAddresses(node: Node | undefined): string[] {
+  const fromNode = (node?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
+  return [...new Set([...fromNode, ...localIPv4s()])];
+}
+
+export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exec = realExec): Promise<NodeAgent> {
+  effectiveProxyMode(o['proxy-mode'], log);
+  const metrics = proxyMetrics();
+  const client = connectApiClient(o.server);
+  const common = { client, transport: o.transport as 'grpc' | 'nats', nats: { servers: o['nats-url'] }, logger: log.child('informer') };
+  const services = createInformer({ kind: 'Service', ...common });
+  const slices = createInformer({ kind: 'EndpointSlice', ...common });
+  const nodes = createInformer({ kind: 'Node', ...common });
+  const thisNode = () => nodes.get('', o['node-name']);
+
+  const proxier = new IptablesProxier({
+    nodeName: o['node-name'],
+    nodeAddresses: () => nodeAddresses(thisNode()),
+    render: {
+      prefix: o['chain-prefix'],
+      clusterCIDR: o['cluster-cidr'] || undefined,
+      masqueradeAll: o['masquerade-all'],
+      nodePortAddresses: o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((s) => s.trim()) : undefined,
+      localhostNodePorts: o['localhost-nodeports'],
+    },
+    minSyncMs: o['min-sync-period'] * 1000,
+    syncMs: o['sync-period'] * 1000,
+    iptables: new Iptables(exec, { restoreBin: o['iptables-restore'] }),
+    exec,
+    log: log.child('iptables'),
+    metrics,
+  });
+  services.addEventHandler({
+    onAdd: (s) => proxier.onServiceChange(undefined, s),
+    onUpdate: (a, b) => proxier.onServiceChange(a, b),
+    onDelete: (s) => proxier.onServiceChange(s, undefined),
+  });
+  slices.addEventHandler({
+    onAdd: (s) => proxier.onSliceChange(undefined, s),
+    onUpdate: (a, b) => proxier.onSliceChange(a, b),
+    onDelete: (s) => proxier.onSliceChange(s, undefined),
+  });
+  const nodeChanged = (n: Node) => {
+    if (n.metadata.name === o['node-name']) proxier.onNodeChange();
+  };
+  nodes.addEventHandler({ onAdd: nodeChanged, onUpdate: (_a, b) => nodeChanged(b), onDelete: nodeChanged });
+
+  const all = informerSet(services, slices, nodes);
+  const metricsEndpoint = await startHttpEndpoint({ listen: o['metrics-bind-address'], registry: metrics.registry, ready: () => proxier.synced });
+  const healthz = await startHealthz(o['healthz-bind-address'], proxier, 2 * o['sync-period'] * 1000, metrics);
+  proxier.start();
+  all.start();
+  void all.waitForSync().then(
+    () => {
+      log.info('caches synced; programming rules', { node: o['node-name'], mode: 'iptables', prefix: o['chain-prefix'] });
+      proxier.setInitialized();
+    },
+    () => undefined,
+  );
+  return {
+    proxier,
+    metricsAddress: metricsEndpoint.address,
+    healthzAddress: healthz.address,
+    async stop() {
+      // Rules stay in the kernel: a restarted agent takes them over without dropping traffic.
+      await all.stop();
+      await proxier.stop();
+      await metricsEndpoint.close();
+      await healthz.close();
+      client.close();
+    },
+  };
+}

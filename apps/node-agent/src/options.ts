@@ -1,0 +1,47 @@
+/** The node agent's flags (kube-proxy's names where it has one), each also settable by its environment variable. */
+import { hostname } from 'node:os';
+import { parseFlags, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
+
+export const PROXY_MODES = ['iptables', 'ipvs'] as const;
+export type ProxyMode = (typeof PROXY_MODES)[number];
+
+export const NODE_AGENT_FLAGS = {
+  server: { description: 'apiserver gRPC address (host:port or unix:///path.sock).', default: '127.0.0.1:6443', env: 'MINIMESH_SERVER' },
+  'node-name': { description: 'The Node this agent programs (its endpoints are local).', default: hostname(), env: 'MINIMESH_NODE_NAME' },
+  transport: {
+    description: 'How informers follow changes: grpc (the apiserver Watch) or nats (the JetStream event stream).',
+    default: 'grpc',
+    parse: (raw: string) => {
+      if (raw !== 'grpc' && raw !== 'nats') throw new Error(`"${raw}" is not one of grpc, nats`);
+      return raw;
+    },
+  },
+  'nats-url': { description: 'NATS server(s) for --transport nats.', default: 'nats://127.0.0.1:4222' },
+  'proxy-mode': {
+    description: 'iptables, or ipvs (which falls back to iptables when the kernel has no IPVS, as kube-proxy does).',
+    default: 'iptables',
+    parse: (raw: string) => {
+      if (!(PROXY_MODES as readonly string[]).includes(raw)) throw new Error(`"${raw}" is not one of ${PROXY_MODES.join(', ')}`);
+      return raw;
+    },
+  },
+  'chain-prefix': { description: 'Prefix of every chain (KUBE-, or another to run beside kube-proxy).', default: 'KUBE-' },
+  'cluster-cidr': { description: 'Pod CIDR of the cluster: traffic from outside it to a ClusterIP is masqueraded.', default: '10.244.0.0/16' },
+  'masquerade-all': { description: 'Masquerade all traffic sent to ClusterIPs.', default: false },
+  'nodeport-addresses': {
+    description: 'Comma-separated CIDRs whose local addresses serve NodePorts; empty: every local address.',
+    default: '',
+  },
+  'localhost-nodeports': { description: 'Serve NodePorts on 127.0.0.1 too (needs route_localnet).', default: true },
+  'min-sync-period': { description: 'Seconds: the shortest time between two syncs (changes are batched).', default: 1 },
+  'sync-period': { description: 'Seconds: the longest time between two syncs (a full resync).', default: 30 },
+  'iptables-restore': { description: 'The iptables-restore binary (iptables-nft-restore or iptables-legacy-restore to pick a backend).', default: 'iptables-restore' },
+  'metrics-bind-address': { description: 'HTTP address of /metrics.', default: '127.0.0.1:10249' },
+  'healthz-bind-address': { description: 'HTTP address of /healthz and /livez.', default: '0.0.0.0:10256' },
+} satisfies FlagSpecs;
+
+export type NodeAgentOptions = FlagValues<typeof NODE_AGENT_FLAGS>;
+
+export function defaultNodeAgentOptions(): NodeAgentOptions {
+  return parseFlags(NODE_AGENT_FLAGS, [], {}).values;
+}

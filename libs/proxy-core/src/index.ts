@@ -1,0 +1,15 @@
+export * from './service-port.js';
+export * from './endpoint-info.js';
+export * from './endpoints-from-slices.js';
+export * from './change-trackers.js';
+export * from './categorize-endpoints.js';
+export * from './chain-names.js';
+export * from './probability.js';
+export * from './node-port-addresses.js';
+export * from './restore-table.js';
+export * from './iptables-jumps.js';
+export * from './iptables-save-form.js';
+export * from './render-iptables.js';
+export * from './stale-conntrack.js';
+export * from './bounded-frequency-runner.js';
+export { cidrContains, formatIPv4, formatIPv4CIDR, isIPv4, normalizeIPv4, parseIPv4, parseIPv4CIDR, type IPv4CIDR } from './ipv4.js';

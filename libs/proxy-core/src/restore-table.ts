@@ -1,0 +1,88 @@
+/**
+ * One table of `iptables-restore --noflush` input. Under --noflush a chain named by a
+ * `:CHAIN - [0:0]` line is created or flushed and must be re-specified in full; chains not
+ * named are left alone; `-X CHAIN` deletes one (after its line flushed it).
+ *
+ * Output is laid out the way kube-proxy's golden tests print a ruleset (sortIPTablesRules):
+ * NODEPORTS and SERVICES first, then the other chains alphabetically; chain lines, then the
+ * rules grouped by chain in the same order (each chain's rules in the order written), then the
+ * `-X` lines. iptables-restore only cares about the order of rules within a chain, which is
+ * exactly kube-proxy's.
+ */
+
+export type TableName = 'filter' | 'nat';
+
+/** Where the renderer writes a table's chains and rules (a restore table, or a counter). */
+export interface TableSink {
+  declare(chain: string): void;
+  /** Appends `-A <chain> <spec>`. */
+  append(chain: string, spec: string): void;
+}
+
+export class RestoreTable implements TableSink {
+  private readonly chains = new Map<string, string[]>();
+  private readonly deleted = new Set<string>();
+  private rules = 0;
+
+  /** @param first chains listed before the alphabetical rest (kube-proxy: NODEPORTS, SERVICES). */
+  constructor(
+    readonly name: TableName,
+    private readonly first: readonly string[],
+  ) {}
+
+  declare(chain: string): void {
+    if (!this.chains.has(chain)) this.chains.set(chain, []);
+  }
+
+  append(chain: string, spec: string): void {
+    const rules = this.chains.get(chain);
+    // Appending to an undeclared chain would add to a live chain without flushing it.
+    if (rules === undefined) throw new Error(`rule for undeclared chain ${chain}`);
+    rules.push(spec);
+    this.rules++;
+  }
+
+  /** Flush and delete a chain (`:CHAIN - [0:0]` then `-X CHAIN`). */
+  delete(chain: string): void {
+    if (this.chains.get(chain)?.length) throw new Error(`deleting chain ${chain} that has rules`);
+    this.declare(chain);
+    this.deleted.add(chain);
+  }
+
+  has(chain: string): boolean {
+    return this.chains.has(chain);
+  }
+
+  /** Number of `-A` lines. */
+  get ruleCount(): number {
+    return this.rules;
+  }
+
+  get deletedChains(): string[] {
+    return [...this.deleted].sort();
+  }
+
+  render(): string {
+    const order = [...this.chains.keys()].sort((a, b) => rank(this.first, a) - rank(this.first, b) || (a < b ? -1 : a > b ? 1 : 0));
+    const lines = [`*${this.name}`];
+    for (const c of order) lines.push(`:${c} - [0:0]`);
+    for (const c of order) for (const r of this.chains.get(c)!) lines.push(`-A ${c} ${r}`);
+    for (const c of this.deletedChains) lines.push(`-X ${c}`);
+    lines.push('COMMIT');
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+function rank(first: readonly string[], chain: string): number {
+  const i = first.indexOf(chain);
+  return i < 0 ? first.length : i;
+}
+
+/** A sink that only counts: the chains of unchanged services in a partial restore. */
+export class CountingSink implements TableSink {
+  rules = 0;
+  declare(): void {}
+  append(): void {
+    this.rules++;
+  }
+}
