@@ -148,8 +148,68 @@ describe.skipIf(!!reason)(title, () => {
     expect(moved).toMatch(/^IP: \S+ udp-b /);
   }, 90_000);
 
+  it('NodePorts answer on 127.0.0.1 of a node too (localhost NodePorts)', async () => {
+    const seen = tally(await curlMany('node2', undefined, 'http://127.0.0.1:30002/', 6));
+    expect(seen.size).toBeGreaterThan(0);
+    expect([...seen.keys()].every((k) => k.startsWith('pod-'))).toBe(true);
+  }, 30_000);
+
+  it('externalTrafficPolicy Local: a node without a local endpoint drops, one with answers from its own pods only', async () => {
+    await client.create(svc('local-np', { selector: { app: 'nginx-pod' }, type: 'NodePort', externalTrafficPolicy: 'Local', ports: [{ port: 80, nodePort: 30080 }] }));
+    await reachable('outside', undefined, 'http://192.168.100.11:30080/');
+    const node1 = tally(await curlMany('outside', undefined, 'http://192.168.100.11:30080/', 8));
+    expect([...node1.keys()].every((k) => k === 'pod-1' || k === 'pod-2')).toBe(true);
+    const node2 = await cluster.curl('outside', undefined, 'http://192.168.100.12:30080/', 1);
+    expect(node2.code).toBe(28); // timed out: DROP, not REJECT
+  }, 60_000);
+
+  it('LoadBalancer ingress IPs reach the Service', async () => {
+    const lb = await client.create(svc('lb', { selector: { app: 'nginx-pod' }, type: 'LoadBalancer', ports: [{ port: 80 }] }));
+    await client.updateStatus({ ...lb, status: { loadBalancer: { ingress: [{ ip: '192.168.200.10' }] } } });
+    await cluster.must('exec', 'outside', '--', 'ip', 'route', 'replace', '192.168.200.10/32', 'via', '192.168.100.12');
+    await reachable('outside', undefined, 'http://192.168.200.10/');
+  }, 60_000);
+
+  it('meshctl get nodes -o wide shows each node\'s INTERNAL-IP', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const bin = new URL('../../../meshctl/bin/meshctl.mjs', import.meta.url).pathname;
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'get', 'nodes', '-o', 'wide', '--server', await cluster.apiserverAddress()]);
+    expect(stdout).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP/);
+    expect(stdout).toMatch(/^node1\s+Ready\s+.*192\.168\.100\.11/m);
+    expect(stdout).toMatch(/^node2\s+Ready\s+.*192\.168\.100\.12/m);
+  }, 30_000);
+
+  it('a restart of the node agent does not drop traffic; the new one takes over the rules', async () => {
+    const pidPath = `/run/minimesh/${cluster.name}/pids/node-agent-node1.pid`;
+    const { readFileSync } = await import('node:fs');
+    const pid = Number(readFileSync(pidPath, 'utf8').split(/\s+/)[0]);
+    const before = (await cluster.exec('node1', undefined, 'iptables-save', '-t', 'nat')).stdout.split('\n').filter((l) => l.startsWith('-A'));
+    process.kill(pid, 'SIGTERM');
+    await sleep(500);
+    // Agent gone: the rules are still there and still work.
+    const during = tally(await curlMany('pod-1', 'study', 'http://10.97.97.97/', 8));
+    expect(during.size).toBeGreaterThan(0);
+    const still = (await cluster.exec('node1', undefined, 'iptables-save', '-t', 'nat')).stdout.split('\n').filter((l) => l.startsWith('-A'));
+    expect(still).toEqual(before);
+    // A new agent starts, syncs, and programs new changes.
+    const bin = new URL('../../bin/minimesh-node-agent.mjs', import.meta.url).pathname;
+    const { spawn } = await import('node:child_process');
+    const child = spawn('ip', ['netns', 'exec', `mm-${cluster.name}-n1`, process.execPath, bin, '--server', `unix:///run/minimesh/${cluster.name}/apiserver.sock`, '--node-name', 'node1'], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, MINIMESH_LOG_LEVEL: 'error' },
+    });
+    child.unref();
+    const fresh = await client.create(svc('after-restart', { selector: { app: 'nginx-pod' }, ports: [{ port: 8080, targetPort: 80 }] }));
+    await reachable('pod-1', 'study', `http://${fresh.spec!.clusterIP}:8080/`, 20_000);
+    const after = (await cluster.exec('node1', undefined, 'iptables-save', '-t', 'nat')).stdout;
+    expect(after).toContain('-A KUBE-SERVICES -d 10.97.97.97/32');
+  }, 60_000);
+
   it('the node agent exposes kube-proxy metrics and health inside each node', async () => {
-    const metrics = await cluster.exec('node1', undefined, 'curl', '-s', 'http://127.0.0.1:10249/metrics');
+    // node2's agent has run since the start (node1's was restarted above).
+    const metrics = await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/metrics');
     expect(metrics.stdout).toContain('kubeproxy_sync_proxy_rules_duration_seconds_bucket');
     expect(metrics.stdout).toMatch(/kubeproxy_network_programming_duration_seconds_count\{ip_family="IPv4"\} [1-9]/);
     const health = await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10256/healthz');
