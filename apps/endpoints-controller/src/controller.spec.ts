@@ -169,11 +169,23 @@ describe('endpoints-controller replicas and restarts', () => {
       metadata: { name: 'orphan', namespace: 'study', labels: { 'endpoints.kubernetes.io/managed-by': 'endpoint-controller' } },
       subsets: [],
     });
+    // A mirrored slice whose Endpoints is gone, and a user's own slice that must stay.
+    const sliceOf = (name: string, manager: string): EndpointSlice => ({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name, namespace: 'study', labels: { 'kubernetes.io/service-name': 'gone', 'endpointslice.kubernetes.io/managed-by': manager } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.1.1.1'] }],
+      ports: [{ port: 80 }],
+    });
+    await t.client.create(sliceOf('gone-mirrored', 'endpointslicemirroring-controller.k8s.io'));
+    await t.client.create(sliceOf('gone-by-hand', 'my-own-tool'));
     await t.client.create(service('steady', { selector: { app: 'steady' }, ports: [{ port: 80 }] }));
     await t.client.create(pod('s1', '10.244.1.80', 'node1', { app: 'steady' }));
     const c = startController(t.server.address);
     await c.started;
     await eventually(async () => (await getOrUndefined(t.client, 'orphan')) === undefined);
+    await eventually(async () => (await slicesOf(t.client, 'gone')).map((s) => s.metadata.name).join() === 'gone-by-hand');
     await eventually(async () => endpointsText(await getOrUndefined(t.client, 'steady')) === '10.244.1.80:80');
     const rv = await t.server.store.revision();
     await c.stop();

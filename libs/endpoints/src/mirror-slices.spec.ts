@@ -215,9 +215,21 @@ describe('mirrorEndpoints: what is skipped', () => {
       {
         type: 'Warning',
         reason: 'TooManyAddressesToMirror',
-        message: 'A max of 1000 addresses can be mirrored to EndpointSlices per Endpoints subset. 5 addresses were skipped',
+        message: 'A max of 1000 addresses can be mirrored to EndpointSlices per Endpoints subset, and 1000 per Endpoints object. 5 addresses were skipped',
       },
     ]);
+  });
+
+  it('at most 1000 addresses per Endpoints object, across its subsets', () => {
+    const subset = (base: number, port: number) => ({
+      addresses: Array.from({ length: 600 }, (_, i) => ({ ip: `10.${base}.${Math.floor(i / 250)}.${i % 250}` })),
+      ports: [{ port }],
+    });
+    const r = mirror(myEndpoints([subset(1, 80), subset(2, 81)]), myService());
+    const total = r.create.reduce((n, s) => n + (s.endpoints?.length ?? 0), 0);
+    expect(total).toBe(1000);
+    expect(r.events[0]).toMatchObject({ reason: 'TooManyAddressesToMirror' });
+    expect(r.events[0]!.message).toMatch(/200 addresses were skipped$/);
   });
 
   it('honours maxEndpointsPerSubset', () => {

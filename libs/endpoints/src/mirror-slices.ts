@@ -29,6 +29,8 @@ import {
 export interface MirrorOptions {
   /** --mirroring-max-endpoints-per-subset: 1000 by default. */
   maxEndpointsPerSubset?: number;
+  /** Most addresses mirrored from one Endpoints object across its subsets: 1000 by default. */
+  maxEndpointsPerObject?: number;
   /** Names for new slices; random `<endpoints>-xxxxx` by default. */
   generateName?: NameGenerator;
 }
@@ -171,9 +173,11 @@ export function mirrorEndpoints(
   }
 
   const max = opts.maxEndpointsPerSubset ?? DEFAULT_MIRRORING_MAX_ENDPOINTS_PER_SUBSET;
+  const maxTotal = opts.maxEndpointsPerObject ?? DEFAULT_MIRRORING_MAX_ENDPOINTS_PER_SUBSET;
   const desiredByKey = new Map<string, Desired>();
   let invalid = 0;
   let skipped = 0;
+  let mirrored = 0;
   for (const subset of repackSubsets(endpoints.subsets ?? [])) {
     const ports = (subset.ports ?? [])
       .map((p) => {
@@ -195,11 +199,12 @@ export function mirrorEndpoints(
       ...(subset.notReadyAddresses ?? []).map((a): [EndpointAddress, boolean] => [a, false]),
     ];
     for (const [address, ready] of candidates) {
-      if (added >= max) break;
+      if (added >= max || mirrored >= maxTotal) break;
       const ep = addressToEndpoint(address, ready);
       if (ep) {
         desired.set.insert(ep);
         added++;
+        mirrored++;
       } else {
         invalid++;
       }
@@ -213,7 +218,7 @@ export function mirrorEndpoints(
     result.events.push({
       type: 'Warning',
       reason: 'TooManyAddressesToMirror',
-      message: `A max of ${max} addresses can be mirrored to EndpointSlices per Endpoints subset. ${skipped} addresses were skipped`,
+      message: `A max of ${max} addresses can be mirrored to EndpointSlices per Endpoints subset, and ${maxTotal} per Endpoints object. ${skipped - invalid} addresses were skipped`,
     });
   }
 
