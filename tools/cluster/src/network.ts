@@ -45,6 +45,8 @@ export interface PodNetwork {
   ip: string;
   namespace: string;
   node: NodePlan;
+  /** The pod's /etc/resolv.conf (default: cluster DNS with the namespace's search path). */
+  resolvConf?: string;
 }
 
 /**
@@ -62,18 +64,18 @@ export async function buildPod(p: PodNetwork): Promise<void> {
   await ip(p.netns, 'route', 'add', node.gateway, 'dev', 'eth0', 'scope', 'link');
   await ip(p.netns, 'route', 'add', 'default', 'via', node.gateway, 'dev', 'eth0', 'onlink');
   await ip(node.netns, 'route', 'add', `${p.ip}/32`, 'dev', p.hostVeth, 'scope', 'link');
-  writePodResolvConf(p.netns, p.namespace);
+  writePodResolvConf(p.netns, p.resolvConf ?? resolvConf(p.namespace));
 }
 
 export const ETC_NETNS = '/etc/netns';
 
 /** `ip netns exec` bind-mounts /etc/netns/<netns>/resolv.conf over /etc/resolv.conf. */
-export function writePodResolvConf(netns: string, namespace: string): void {
+export function writePodResolvConf(netns: string, content: string): void {
   const dir = join(ETC_NETNS, netns);
   for (let attempt = 0; ; attempt++) {
     try {
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'resolv.conf'), resolvConf(namespace));
+      writeFileSync(join(dir, 'resolv.conf'), content);
       return;
     } catch (e) {
       // Another cluster's teardown may have just removed an empty /etc/netns.

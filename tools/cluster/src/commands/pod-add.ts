@@ -10,9 +10,9 @@ import { parseLabelList } from '../labels.js';
 import { buildPod } from '../network.js';
 import { kubeTime, parsePortSpec, podObject } from '../objects.js';
 import { isAlive, startDetached, type ProcessRecord } from '../processes.js';
-import { podKey, podProcessName, readState, requireState, withLock, writeState, type PodRecord } from '../state.js';
+import { podKey, podProcessName, readState, requireState, withLock, writeState, type ClusterState, type PodRecord, type StateLayout } from '../state.js';
 import { removePodNetwork } from '../teardown.js';
-import { allocatePodIP, podNames } from '../topology.js';
+import { allocatePodIP, podNames, type NodePlan } from '../topology.js';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -61,38 +61,84 @@ export const podAdd: Command = {
     if (!node) throw new UserError(`node "${nodeName}" not found (nodes: ${state.plan.nodes.map((n) => n.name).join(', ')})`);
     requireRoot('pod add');
 
-    const rec = await withLock(layout, async () => {
-      const current = readState(layout) ?? state;
-      const key = podKey(namespace, name);
-      if (current.pods[key]) throw new UserError(`pod "${name}" already exists in namespace "${namespace}"`);
-      const used = Object.values(current.pods).filter((p) => p.node === node.name).map((p) => p.ip);
-      const ip = allocatePodIP(node, used);
-      const names = podNames(cluster, namespace, name);
-      const pod: PodRecord = { name, namespace, node: node.name, ip, netns: names.netns, hostVeth: names.hostVeth, ports, process: podProcessName(namespace, name) };
-      await withApi(current, async (api) => {
-        await mustNotExist(api, namespace, name);
-        try {
-          await buildPod({ netns: pod.netns, hostVeth: pod.hostVeth, ip, namespace, node });
-          await startEcho(layout.logDir, layout.pidDir, pod, node.name);
-          await ensureNamespace(api, namespace);
-          const now = kubeTime();
-          await api.create(
-            podObject({ name, namespace, node, ip, labels, ports, hostname: args.strings.hostname, subdomain: args.strings.subdomain, ready: !args.bools['not-ready'], now }),
-          );
-        } catch (e) {
-          await removePodNetwork(layout, pod.process, pod.netns);
-          throw e;
-        }
-      });
-      current.pods[key] = pod;
-      writeState(layout, current);
-      return pod;
+    const rec = await addPod(cluster, layout, state, {
+      name,
+      namespace,
+      node,
+      labels,
+      ports,
+      hostname: args.strings.hostname,
+      subdomain: args.strings.subdomain,
+      ready: !args.bools['not-ready'],
     });
     const portList = rec.ports.map((p) => `${p.containerPort}/${p.protocol}${p.name ? `(${p.name})` : ''}`).join(' ');
     print(`pod/${name} created in namespace ${namespace}: ${rec.ip} on ${rec.node}, ${portList}${args.bools['not-ready'] ? ', not ready' : ''} (netns ${rec.netns})`);
     return 0;
   },
 };
+
+/** What runs in a pod: by default the echo server; the cluster's own pods (DNS) bring their program. */
+export interface PodProgram {
+  command: string;
+  args: string[];
+  /** Resolves once the program serves (it is polled until then, up to `startTimeoutMs`). */
+  started: (logText: string) => boolean | Promise<boolean>;
+  startTimeoutMs?: number;
+  /** The pod's resolv.conf, when it must not point at cluster DNS. */
+  resolvConf?: string;
+}
+
+export interface AddPodOptions {
+  name: string;
+  namespace: string;
+  node: NodePlan;
+  labels: Record<string, string>;
+  ports: ContainerPort[];
+  hostname?: string;
+  subdomain?: string;
+  ready: boolean;
+  program?: PodProgram;
+}
+
+/** Builds the pod's network, starts its program, registers the Pod; undoes it all on failure. */
+export async function addPod(cluster: string, layout: StateLayout, state: ClusterState, o: AddPodOptions): Promise<PodRecord> {
+  return withLock(layout, async () => {
+    const current = readState(layout) ?? state;
+    const key = podKey(o.namespace, o.name);
+    if (current.pods[key]) throw new UserError(`pod "${o.name}" already exists in namespace "${o.namespace}"`);
+    const used = Object.values(current.pods).filter((p) => p.node === o.node.name).map((p) => p.ip);
+    const ip = allocatePodIP(o.node, used);
+    const names = podNames(cluster, o.namespace, o.name);
+    const pod: PodRecord = {
+      name: o.name,
+      namespace: o.namespace,
+      node: o.node.name,
+      ip,
+      netns: names.netns,
+      hostVeth: names.hostVeth,
+      ports: o.ports,
+      process: podProcessName(o.namespace, o.name),
+    };
+    await withApi(current, async (api) => {
+      await mustNotExist(api, o.namespace, o.name);
+      try {
+        await buildPod({ netns: pod.netns, hostVeth: pod.hostVeth, ip, namespace: o.namespace, node: o.node, resolvConf: o.program?.resolvConf });
+        await startPodProgram(layout.logDir, layout.pidDir, pod, o.program ?? echoProgram(pod, o.node.name));
+        await ensureNamespace(api, o.namespace);
+        const now = kubeTime();
+        await api.create(
+          podObject({ name: o.name, namespace: o.namespace, node: o.node, ip, labels: o.labels, ports: o.ports, hostname: o.hostname, subdomain: o.subdomain, ready: o.ready, now }),
+        );
+      } catch (e) {
+        await removePodNetwork(layout, pod.process, pod.netns);
+        throw e;
+      }
+    });
+    current.pods[key] = pod;
+    writeState(layout, current);
+    return pod;
+  });
+}
 
 async function mustNotExist(api: ApiClient, namespace: string, name: string): Promise<void> {
   try {
@@ -120,28 +166,26 @@ export async function ensureNamespace(api: ApiClient, namespace: string): Promis
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts the pod's echo server inside its namespace and waits for its "ready" line. */
-async function startEcho(logDir: string, pidDir: string, pod: PodRecord, node: string): Promise<ProcessRecord> {
-  const log = join(logDir, `${pod.process}.log`);
-  rmSync(log, { force: true });
+/** The echo server answering `IP: <podIP> <pod> <node>` on every port of the pod. */
+function echoProgram(pod: PodRecord, node: string): PodProgram {
   const args = [ECHO_SERVER, '--ip', pod.ip, '--pod', pod.name, '--node', node];
   for (const p of pod.ports) args.push('--port', `${p.containerPort}/${(p.protocol ?? 'TCP').toLowerCase()}`);
-  const rec = startDetached({
-    name: pod.process,
-    command: process.execPath,
-    args: ['--max-old-space-size=32', ...args],
-    env: childEnv(),
-    logFile: log,
-    pidDir,
-    netns: pod.netns,
-  });
-  const deadline = Date.now() + 10_000;
+  return { command: process.execPath, args: ['--max-old-space-size=32', ...args], started: (log) => log.includes('echo-server ready') };
+}
+
+/** Starts the pod's program inside its namespace and waits until it serves. */
+async function startPodProgram(logDir: string, pidDir: string, pod: PodRecord, program: PodProgram): Promise<ProcessRecord> {
+  const log = join(logDir, `${pod.process}.log`);
+  rmSync(log, { force: true });
+  const rec = startDetached({ name: pod.process, command: program.command, args: program.args, env: childEnv(), logFile: log, pidDir, netns: pod.netns });
+  const timeoutMs = program.startTimeoutMs ?? 10_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const text = readLog(log);
-    if (text.includes('echo-server ready')) return rec;
-    if (!isAlive(rec.pid, rec.startTime)) throw new Error(`the echo server of pod "${pod.name}" exited: ${text.trim().split('\n').pop() ?? ''}`);
-    if (Date.now() > deadline) throw new Error(`the echo server of pod "${pod.name}" did not start within 10 s (log: ${log})`);
-    await sleep(20);
+    if (await program.started(text)) return rec;
+    if (!isAlive(rec.pid, rec.startTime)) throw new Error(`the program of pod "${pod.name}" exited: ${text.trim().split('\n').pop() ?? ''}`);
+    if (Date.now() > deadline) throw new Error(`the program of pod "${pod.name}" did not start within ${timeoutMs / 1000} s (log: ${log})`);
+    await sleep(50);
   }
 }
 

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import type { ParsedArgs } from '../args.js';
 import { CLUSTER_FLAG, UserError, clusterRef, print, requireRoot, warn, withApi, type Command } from '../cli.js';
+import { startClusterDns } from '../cluster-dns.js';
 import { controlPlaneAddresses, registerNodes, startControlPlane, startControllers } from '../control-plane.js';
 import { buildFabric, buildNode, buildOutside } from '../network.js';
 import { stateDirExists, writeState, type ClusterState } from '../state.js';
@@ -12,10 +13,12 @@ export const up: Command = {
   usage: 'minimesh-cluster up [--nodes N] [--name NAME]',
   description:
     'Builds a local cluster out of network namespaces (a fabric bridge, N nodes, an outside client) and starts\n' +
-    'nats-server, the apiserver and the endpoints controller in the root namespace and a node agent inside each\n' +
-    'node, all in the background. Needs root. Stop it with `minimesh-cluster down`.',
+    'nats-server, the apiserver and the endpoints controller in the root namespace, a node agent inside each\n' +
+    'node, and cluster DNS as the pod kube-system/coredns (10.96.0.10), all in the background. Needs root.\n' +
+    'Stop it with `minimesh-cluster down`.',
   flags: {
     nodes: { type: 'string', value: 'N', help: `Number of nodes (default ${DEFAULT_NODES}).` },
+    'no-dns': { type: 'bool', help: 'Do not start cluster DNS (the coredns pod in kube-system running minimesh-dns).' },
     name: CLUSTER_FLAG,
   },
   async run(args: ParsedArgs): Promise<number> {
@@ -69,6 +72,7 @@ export const up: Command = {
       state.processes.push(...startControllers(ctx, warn));
       state.status = 'up';
       writeState(layout, state);
+      if (args.bools['no-dns'] !== true) await startClusterDns(cluster, layout, state, warn);
     } catch (e) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
       process.stderr.write(`cleaning up cluster "${cluster}"...\n`);

@@ -1,0 +1,195 @@
+/**
+ * Benchmark (not a test): dnsperf against minimesh-dns and against Knot DNS serving the same
+ * names from zone files, one after the other, everything on 127.0.0.1.
+ *
+ *   cluster   <svc>.bench.svc.cluster.local A (100 ClusterIP services), a headless service's A,
+ *             SRV of a named port, and an NXDOMAIN, answered from the cluster snapshot
+ *   external  host<N>.example.test A, forwarded once to a fake upstream on loopback and then
+ *             served from the cache (Knot answers them authoritatively from a zone)
+ *
+ * Run through bench/dnsperf.sh (which installs dnsperf and knot); BENCH_SECONDS sets the length
+ * of each run (default 5).
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EndpointSlice, Namespace, Service } from '@minimesh/api';
+import { connectApiClient } from '@minimesh/client';
+import { freePort, waitForPort } from '@minimesh/testing';
+import { startFakeUpstream } from '../src/test-support.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SERVICES = 100;
+const HOSTS = 100;
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'minimesh-dnsperf-'));
+const children: ChildProcess[] = [];
+
+function start(cmd: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  const p = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let err = '';
+  p.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
+  p.on('exit', (code) => {
+    if (code && code !== 0 && !stopping) process.stderr.write(`${cmd} exited with ${code}:\n${err}\n`);
+  });
+  children.push(p);
+  return p;
+}
+
+let stopping = false;
+function cleanup(): void {
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+}
+process.on('exit', cleanup);
+process.on('SIGINT', () => process.exit(130));
+
+async function until(check: () => Promise<boolean>, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const svcIP = (i: number) => `10.97.${i >> 8}.${i & 255}`;
+const hostIP = (i: number) => `192.0.2.${i % 250}`;
+const HEADLESS = ['10.244.1.1', '10.244.1.2', '10.244.2.1'];
+
+async function populate(api: string): Promise<void> {
+  const client = connectApiClient(api);
+  await client.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
+  for (let i = 0; i < SERVICES; i++) {
+    await client.create<Service>({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc${i}`, namespace: 'bench' }, spec: { clusterIP: svcIP(i), ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
+  }
+  await client.create<Service>({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'headless', namespace: 'bench' }, spec: { clusterIP: 'None', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
+  await client.create<EndpointSlice>({
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { name: 'headless-1', namespace: 'bench', labels: { 'kubernetes.io/service-name': 'headless' } },
+    addressType: 'IPv4',
+    endpoints: HEADLESS.map((ip) => ({ addresses: [ip], conditions: { ready: true } })),
+    ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+  });
+  client.close();
+}
+
+function writeFiles(): { cluster: string; external: string; knotConf: (port: number) => string } {
+  const q: string[] = [];
+  for (let i = 0; i < SERVICES; i++) q.push(`svc${i}.bench.svc.cluster.local A`);
+  q.push('headless.bench.svc.cluster.local A', '_http._tcp.svc7.bench.svc.cluster.local SRV', 'missing.bench.svc.cluster.local A');
+  writeFileSync(join(dir, 'cluster.txt'), q.join('\n') + '\n');
+  writeFileSync(join(dir, 'external.txt'), Array.from({ length: HOSTS }, (_, i) => `host${i}.example.test A`).join('\n') + '\n');
+
+  const z = ['$ORIGIN cluster.local.', '$TTL 30', '@ SOA ns.dns.cluster.local. hostmaster.cluster.local. 1 7200 1800 86400 30', '@ NS ns.dns', 'ns.dns A 127.0.0.1', 'dns-version TXT "1.1.0"'];
+  for (let i = 0; i < SERVICES; i++) z.push(`svc${i}.bench.svc A ${svcIP(i)}`, `_http._tcp.svc${i}.bench.svc SRV 0 100 80 svc${i}.bench.svc.cluster.local.`);
+  for (const ip of HEADLESS) z.push(`headless.bench.svc A ${ip}`);
+  writeFileSync(join(dir, 'cluster.local.zone'), z.join('\n') + '\n');
+  const e = ['$ORIGIN example.test.', '$TTL 60', '@ SOA ns.example.test. hostmaster.example.test. 1 7200 1800 86400 10', '@ NS ns', 'ns A 127.0.0.1'];
+  for (let i = 0; i < HOSTS; i++) e.push(`host${i} A ${hostIP(i)}`);
+  writeFileSync(join(dir, 'example.test.zone'), e.join('\n') + '\n');
+  return {
+    cluster: join(dir, 'cluster.txt'),
+    external: join(dir, 'external.txt'),
+    knotConf: (port) =>
+      [
+        'server:',
+        `    listen: 127.0.0.1@${port}`,
+        `    rundir: ${dir}`,
+        '    user: root:root',
+        'database:',
+        `    storage: ${dir}/knotdb`,
+        'log:',
+        '  - target: stderr',
+        '    any: warning',
+        'template:',
+        '  - id: default',
+        `    storage: ${dir}`,
+        'zone:',
+        '  - domain: cluster.local',
+        '    file: cluster.local.zone',
+        '  - domain: example.test',
+        '    file: example.test.zone',
+      ].join('\n') + '\n',
+  };
+}
+
+interface Result {
+  qps: number;
+  avgMs: number;
+  maxMs: number;
+  stdMs: number;
+  lost: string;
+}
+
+/** Runs dnsperf without blocking this process: the fake upstream lives here. */
+async function dnsperf(port: number, file: string, seconds: number): Promise<Result> {
+  const out = await new Promise<string>((resolve, reject) => {
+    const p = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(seconds)]);
+    let text = '';
+    p.stdout.on('data', (d: Buffer) => (text += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (text += d.toString()));
+    p.on('error', reject);
+    p.on('exit', () => resolve(text));
+  });
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? NaN);
+  return {
+    qps: num(/Queries per second:\s+([\d.]+)/),
+    avgMs: num(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
+    maxMs: num(/Average Latency \(s\):.*max ([\d.]+)/) * 1000,
+    stdMs: num(/Latency StdDev \(s\):\s+([\d.]+)/) * 1000,
+    lost: /Queries lost:\s+(\d+ \([\d.]+%\))/.exec(out)?.[1] ?? '?',
+  };
+}
+
+async function main(): Promise<void> {
+  const files = writeFiles();
+  const [apiPort, dnsPort, readyPort, knotPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const upstream = await startFakeUpstream();
+  for (let i = 0; i < HOSTS; i++) upstream.records.set(`host${i}.example.test`, [hostIP(i)]);
+
+  start('node', [join(ROOT, 'apps/apiserver/bin/minimesh-apiserver.mjs'), '--listen', `127.0.0.1:${apiPort}`, '--http-listen', '127.0.0.1:0', '--data-dir', join(dir, 'api'), '--nats-url', '']);
+  await waitForPort(apiPort, 20_000);
+  await populate(`127.0.0.1:${apiPort}`);
+
+  const dnsArgs = ['--server', `127.0.0.1:${apiPort}`, '--listen', `127.0.0.1:${dnsPort}`, '--health-listen', '127.0.0.1:0', '--ready-listen', `127.0.0.1:${readyPort}`, '--metrics-listen', '127.0.0.1:0'];
+  start('node', [join(ROOT, 'apps/dns/bin/minimesh-dns.mjs'), ...dnsArgs, '--upstreams', upstream.address, '--register-service=false'], { MINIMESH_LOG_LEVEL: 'warn' });
+  await until(async () => (await fetch(`http://127.0.0.1:${readyPort}/ready`)).status === 200, 'minimesh-dns /ready');
+
+  writeFileSync(join(dir, 'knot.conf'), files.knotConf(knotPort));
+  start('knotd', ['-c', join(dir, 'knot.conf')]);
+  await until(async () => spawnSync('dig', ['@127.0.0.1', '-p', String(knotPort), 'svc0.bench.svc.cluster.local', '+short', '+time=1', '+tries=1'], { encoding: 'utf8' }).stdout.trim() === svcIP(0), 'knotd');
+
+  // Warm up: JIT for minimesh-dns, the cache for the external names.
+  await dnsperf(dnsPort, files.cluster, 1);
+  await dnsperf(dnsPort, files.external, 1);
+  await dnsperf(knotPort, files.cluster, 1);
+  const upstreamQueries = upstream.received.length;
+
+  const rows: [string, Result, Result][] = [
+    ['cluster names', await dnsperf(dnsPort, files.cluster, SECONDS), await dnsperf(knotPort, files.cluster, SECONDS)],
+    ['external names (cached)', await dnsperf(dnsPort, files.external, SECONDS), await dnsperf(knotPort, files.external, SECONDS)],
+  ];
+  const knotVersion = spawnSync('knotd', ['--version'], { encoding: 'utf8' }).stdout.trim().replace(/^knotd \(Knot DNS\), version /, '');
+  const dnsperfVersion = spawnSync('dnsperf', ['-h'], { encoding: 'utf8' }).stdout.match(/Version ([\d.]+)/)?.[1] ?? '?';
+  const cell = (r: Result) => `${Math.round(r.qps).toLocaleString('en-US').padStart(8)} qps  avg ${r.avgMs.toFixed(2)} ms (sd ${r.stdMs.toFixed(2)}, max ${r.maxMs.toFixed(1)})  lost ${r.lost}`;
+  const lines = [
+    `dnsperf ${dnsperfVersion}, ${SECONDS} s per run, 1 client, 100 outstanding; ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), node ${process.version}; all on 127.0.0.1`,
+    `${''.padEnd(26)}${'minimesh-dns'.padEnd(76)}knotd ${knotVersion}`,
+    ...rows.map(([name, a, b]) => `${name.padEnd(26)}${cell(a).padEnd(76)}${cell(b)}`),
+    `upstream queries during the measured runs: ${upstream.received.length - upstreamQueries} (everything else came from the cache)`,
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  await upstream.close();
+}
+
+main()
+  .then(() => process.exit(0))
+  .catch((e: Error) => {
+    process.stderr.write(`dnsperf bench: ${e.stack ?? e.message}\n`);
+    process.exit(1);
+  });

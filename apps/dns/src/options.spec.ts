@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { FlagError, parseFlags } from '@minimesh/runtime';
+import { configEnv, configPath } from './config-file.js';
+import { serverLabel } from './dns-app.js';
+import { DNS_FLAGS } from './options.js';
+import { parseUpstream } from './plugins/upstream-exchange.js';
+import { parseResolvConf } from './resolv-conf.js';
+
+const load = (argv: string[], env: Record<string, string>, file?: string) => {
+  const path = configPath(DNS_FLAGS, argv, env);
+  const fromFile = path ? configEnv(DNS_FLAGS, path, () => file ?? '{}') : {};
+  return parseFlags(DNS_FLAGS, argv, { ...fromFile, ...env }).values;
+};
+
+describe('options', () => {
+  it('defaults: kubeadm\'s Corefile and CoreDNS\'s ports', () => {
+    const o = load([], {});
+    expect(o).toMatchObject({ listen: '0.0.0.0:53', zones: 'cluster.local,in-addr.arpa,ip6.arpa', ttl: 30, pods: 'insecure', 'cache-ttl': 30, 'cache-size': 9984 });
+    expect([o['health-listen'], o['ready-listen'], o['metrics-listen'], o.lameduck, o['register-service'], o['service-ip']]).toEqual(['0.0.0.0:8080', '0.0.0.0:8181', '0.0.0.0:9153', 5, true, '10.96.0.10']);
+  });
+
+  it('a config file sets anything; the environment beats it, and flags beat both', () => {
+    const file = JSON.stringify({ ttl: 5, pods: 'verified', upstreams: ['127.0.0.1:5300', '127.0.0.2'], 'register-service': false });
+    const o = load(['--config', 'x.json', '--pods', 'disabled'], { MINIMESH_TTL: '7' }, file);
+    expect([o.ttl, o.pods, o.upstreams, o['register-service']]).toEqual([7, 'disabled', '127.0.0.1:5300,127.0.0.2', false]);
+    expect(load(['--config=x.json'], {}, file).ttl).toBe(5);
+    expect(load([], { MINIMESH_CONFIG: 'x.json' }, file).ttl).toBe(5);
+  });
+
+  it('refuses what it does not know or cannot take', () => {
+    expect(() => load(['--config', 'x'], {}, '{"colour": 1}')).toThrow('unknown key "colour"');
+    expect(() => load(['--config', 'x'], {}, '[1]')).toThrow('must be a JSON object');
+    expect(() => load(['--config', 'x'], {}, '{"ttl": 4000}')).toThrow(FlagError);
+    expect(() => load(['--pods', 'maybe'], {})).toThrow('"maybe" is not one of disabled, insecure, verified');
+    expect(() => load(['--policy', 'first'], {})).toThrow('not one of random, round_robin, sequential');
+  });
+
+  it('resolv.conf nameservers and upstream addresses', () => {
+    expect(parseResolvConf('# x\nsearch a.b\nnameserver 10.0.0.2\nnameserver fe80::1%eth0\n  nameserver 1.1.1.1 # c\noptions ndots:5\n')).toEqual(['10.0.0.2', 'fe80::1', '1.1.1.1']);
+    expect(parseUpstream('10.0.0.2')).toEqual({ host: '10.0.0.2', port: 53, family: 4, label: '10.0.0.2:53' });
+    expect(parseUpstream('127.0.0.1:5300').label).toBe('127.0.0.1:5300');
+    expect(parseUpstream('[::1]:5300')).toMatchObject({ host: '::1', port: 5300, family: 6, label: '[::1]:5300' });
+    expect(parseUpstream('dns://2001:db8::1').label).toBe('[2001:db8::1]:53');
+    expect(() => parseUpstream('resolver.example')).toThrow('is not an IP address');
+  });
+
+  it('the server label is CoreDNS\'s', () => {
+    expect(serverLabel('0.0.0.0:53', 53)).toBe('dns://:53');
+    expect(serverLabel('10.96.0.10:53', 53)).toBe('dns://10.96.0.10:53');
+  });
+});

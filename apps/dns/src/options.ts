@@ -1,0 +1,68 @@
+/**
+ * minimesh-dns flags: defaults() + parse(), each settable by its environment variable, and all
+ * of them by a JSON config file (`--config`; keys are the flag names). Precedence: flag, then
+ * environment, then file, then default.
+ */
+import type { FlagSpecs, FlagValues } from '@minimesh/runtime';
+import { PODS_MODES, DEFAULT_FALLTHROUGH, DEFAULT_TTL, DEFAULT_ZONES, DEFAULT_PODS, MAX_TTL } from '@minimesh/dns-core';
+import { FORWARD_POLICIES } from './plugins/upstream-pool.js';
+import { DEFAULT_KUBE_DNS_IP } from './kube-dns-service.js';
+
+const oneOf = (allowed: readonly string[]) => (raw: string) => {
+  if (!allowed.includes(raw)) throw new Error(`"${raw}" is not one of ${allowed.join(', ')}`);
+  return raw;
+};
+
+const intIn = (lo: number, hi: number) => (raw: string) => {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < lo || n > hi) throw new Error(`${raw} is not an integer between ${lo} and ${hi}`);
+  return n;
+};
+
+const seconds = (raw: string) => {
+  const n = Number(raw.replace(/s$/, ''));
+  if (!Number.isFinite(n) || n < 0) throw new Error(`"${raw}" is not a number of seconds`);
+  return n;
+};
+
+export const DNS_FLAGS = {
+  config: { description: 'JSON file with any of these flags as keys (lists as arrays or comma-separated).', default: '' },
+  server: { description: 'apiserver gRPC address (host:port or unix:///path.sock).', default: '127.0.0.1:6443', env: 'MINIMESH_SERVER' },
+  transport: { description: 'How informers follow changes: grpc (the apiserver Watch) or nats (the JetStream event stream).', default: 'grpc', parse: oneOf(['grpc', 'nats']) },
+  'nats-url': { description: 'NATS server(s) for --transport nats.', default: 'nats://127.0.0.1:4222' },
+  listen: { description: 'DNS address, UDP and TCP (host:port; port 0 picks a free one).', default: '0.0.0.0:53' },
+  zones: { description: 'Zones answered from the cluster (the first forward zone is the cluster domain; reverse zones give PTR).', default: DEFAULT_ZONES.join(',') },
+  ttl: { description: `TTL of cluster answers in seconds (0..${MAX_TTL}).`, default: DEFAULT_TTL, parse: intIn(0, MAX_TTL) },
+  pods: { description: 'Pod records <a-b-c-d>.<ns>.pod.<zone>: disabled, insecure (any IP) or verified (a pod with that IP in that namespace).', default: DEFAULT_PODS as string, parse: oneOf(PODS_MODES) },
+  fallthrough: { description: 'Zones whose name errors go on to forwarding instead of NXDOMAIN (comma-separated; "." for all).', default: DEFAULT_FALLTHROUGH.join(',') },
+  'endpoint-pod-names': { description: 'Name endpoints without a hostname after their pod instead of their dashed IP.', default: false },
+  'local-ips': { description: 'This server\'s own addresses for the apex NS record (default: the listen address, or every interface address).', default: '' },
+  upstreams: { description: 'Where everything else is forwarded (comma-separated ip[:port]; default: the nameservers of --resolv-conf).', default: '' },
+  'resolv-conf': { description: 'Resolver configuration the default upstreams come from.', default: '/etc/resolv.conf' },
+  policy: { description: 'Order upstreams are tried in: random, round_robin or sequential.', default: 'random', parse: oneOf(FORWARD_POLICIES) },
+  'max-concurrent': { description: 'Forwarded queries in flight at most; more are REFUSED.', default: 1000, parse: intIn(1, 1_000_000) },
+  'force-tcp': { description: 'Forward over TCP always.', default: false },
+  'prefer-udp': { description: 'Forward over UDP even queries that came over TCP.', default: false },
+  'forward-timeout': { description: 'Seconds to wait for one upstream before trying the next.', default: 2, parse: seconds },
+  'health-check': { description: 'Seconds between health probes of an upstream that failed twice.', default: 0.5, parse: seconds },
+  'cache-size': { description: 'Entries in each of the success and the denial cache (0 turns caching off).', default: 9984, parse: intIn(0, 10_000_000) },
+  'cache-ttl': { description: 'Longest time, in seconds, a forwarded answer is cached (CoreDNS `cache 30`).', default: 30, parse: intIn(0, 86_400) },
+  'cache-min-ttl': { description: 'Shortest time, in seconds, a forwarded answer is cached.', default: 5, parse: intIn(0, 86_400) },
+  'servfail-ttl': { description: 'Seconds an upstream SERVFAIL is cached (0: never).', default: 5, parse: intIn(0, 300) },
+  'loop-detect': { description: 'Probe for forwarding loops at start and exit when one is found (CoreDNS loop).', default: true },
+  'health-listen': { description: 'Address of /health (200 OK while the process runs, also in lame duck).', default: '0.0.0.0:8080' },
+  'ready-listen': { description: 'Address of /ready (200 OK once the caches synced, 503 in lame duck).', default: '0.0.0.0:8181' },
+  'metrics-listen': { description: 'Address of /metrics (Prometheus, CoreDNS metric names).', default: '0.0.0.0:9153' },
+  lameduck: { description: 'Seconds to keep answering after SIGTERM while /ready fails.', default: 5, parse: seconds },
+  'register-service': { description: 'Create and keep the kube-dns Service in kube-system.', default: true },
+  'service-ip': { description: 'ClusterIP of the kube-dns Service.', default: DEFAULT_KUBE_DNS_IP },
+} satisfies FlagSpecs;
+
+export type DnsOptions = FlagValues<typeof DNS_FLAGS>;
+
+export function list(value: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

@@ -1,0 +1,67 @@
+/**
+ * The `forward` plugin: sends what no other plugin answered to the upstream servers and returns
+ * their reply as it is (CoreDNS plugin/forward). The client's transport is kept (a TCP query is
+ * forwarded over TCP) unless `forceTcp`/`preferUdp` say otherwise; a truncated UDP reply goes
+ * back truncated, for the client to retry over TCP. Each upstream gets `readTimeoutMs`; the next
+ * one is tried until `deadlineMs`; then SERVFAIL. Over `maxConcurrent` queries in flight: REFUSED.
+ */
+import { Rcode, messageResponse, rcodeName, reply, type Plugin } from '@minimesh/dns-core';
+import type { Logger } from '@minimesh/runtime';
+import type { DnsMetrics } from '../metrics.js';
+import { scanMessage } from '../wire/wire-scan.js';
+import type { UpstreamExchange } from './upstream-exchange.js';
+import type { UpstreamPool } from './upstream-pool.js';
+
+export const FORWARD_PLUGIN = 'forward';
+
+export interface ForwardOptions {
+  pool: UpstreamPool;
+  exchange: UpstreamExchange;
+  maxConcurrent: number;
+  readTimeoutMs: number;
+  deadlineMs: number;
+  forceTcp: boolean;
+  preferUdp: boolean;
+  metrics: DnsMetrics['forward'];
+  log: Logger;
+}
+
+export function forwardPlugin(o: ForwardOptions): Plugin {
+  let inflight = 0;
+  return {
+    name: FORWARD_PLUGIN,
+    setup: (next) => async (req) => {
+      if (o.pool.size === 0) return next(req);
+      if (inflight >= o.maxConcurrent) {
+        o.metrics.maxConcurrentRejects.inc();
+        return messageResponse(FORWARD_PLUGIN, reply(Rcode.REFUSED));
+      }
+      inflight++;
+      try {
+        const deadline = Date.now() + o.deadlineMs;
+        const tcp = o.forceTcp || (req.proto === 'tcp' && !o.preferUdp);
+        for (const up of o.pool.order()) {
+          const timeout = Math.min(o.readTimeoutMs, deadline - Date.now());
+          if (timeout <= 0) break;
+          const started = performance.now();
+          o.metrics.requests.with(up.label).inc();
+          try {
+            const wire = tcp ? await o.exchange.tcp(up, req.wire, timeout) : await o.exchange.udp(up, req.wire, timeout);
+            const rcode = scanMessage(wire).rcode;
+            const name = rcodeName(rcode);
+            o.metrics.responses.with(name, up.label).inc();
+            o.metrics.requestDuration.with(up.label, name).observe((performance.now() - started) / 1000);
+            o.pool.succeeded(up);
+            return { plugin: FORWARD_PLUGIN, rcode, wire };
+          } catch (e) {
+            o.pool.failed(up);
+            o.log.debug('upstream failed', { to: up.label, qname: req.question.name, err: (e as Error).message });
+          }
+        }
+        return messageResponse(FORWARD_PLUGIN, reply(Rcode.SERVFAIL));
+      } finally {
+        inflight--;
+      }
+    },
+  };
+}

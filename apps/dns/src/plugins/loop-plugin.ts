@@ -1,0 +1,91 @@
+/**
+ * The `loop` plugin (CoreDNS plugin/loop): at start the server sends itself a query for a random
+ * name, `<n>.<n>. HINFO`, through its own chain and on to the upstreams. Seeing that query come
+ * back more than twice means the upstreams forward to us: a loop, reported through `onLoop`
+ * (CoreDNS exits; so does minimesh-dns). Probing goes on for up to 30 s until one exchange has
+ * succeeded, then stops. Besides, a query arriving from one of our own forwarding sockets is a
+ * loop by construction and is answered SERVFAIL at once.
+ */
+import { Rcode, messageResponse, reply, type DnsRequest, type Plugin, type Remote } from '@minimesh/dns-core';
+
+export const LOOP_PLUGIN = 'loop';
+
+export interface LoopDetector {
+  readonly plugin: Plugin;
+  readonly probeName: string;
+  /** Sends probes (through `send`) until one succeeds or `windowMs` has passed. */
+  probe(send: (name: string) => Promise<boolean>, opts?: { windowMs?: number; intervalMs?: number }): Promise<void>;
+  stop(): void;
+}
+
+export interface LoopOptions {
+  onLoop: (message: string) => void;
+  /** True when `remote` is one of this process's forwarding sockets. */
+  isOwnForwarder?: (remote: Remote) => boolean;
+  /** The server's address, for the message. */
+  server: string;
+}
+
+const randomLabel = () => String(Math.floor(Math.random() * 2 ** 52));
+
+export function loopDetector(o: LoopOptions): LoopDetector {
+  const probeName = `${randomLabel()}.${randomLabel()}.`;
+  let seen = 0;
+  let disabled = false;
+  let reported = false;
+  let timer: NodeJS.Timeout | undefined;
+  const report = (req: DnsRequest) => {
+    if (reported) return;
+    reported = true;
+    o.onLoop(
+      `Loop (${req.remote.address}:${req.remote.port} -> ${o.server}) detected for zone ".", see https://coredns.io/plugins/loop#troubleshooting. Query: "HINFO ${probeName}"`,
+    );
+  };
+  const servfail = () => messageResponse(LOOP_PLUGIN, reply(Rcode.SERVFAIL));
+
+  const plugin: Plugin = {
+    name: LOOP_PLUGIN,
+    setup: (next) => async (req) => {
+      if (!req.internal && o.isOwnForwarder?.(req.remote)) {
+        report(req);
+        return servfail();
+      }
+      if (disabled || req.question.type !== 'HINFO' || req.question.name.toLowerCase() !== probeName) return next(req);
+      seen++;
+      if (seen > 2) {
+        report(req);
+        return servfail();
+      }
+      return next(req);
+    },
+  };
+
+  return {
+    plugin,
+    probeName,
+    async probe(send, opts = {}) {
+      const deadline = Date.now() + (opts.windowMs ?? 30_000);
+      const interval = opts.intervalMs ?? 1000;
+      while (!disabled && Date.now() < deadline) {
+        seen = 0;
+        if (await send(probeName)) {
+          // Late echoes of a loop still count for a moment.
+          await new Promise<void>((r) => {
+            timer = setTimeout(r, Math.min(2000, interval * 2));
+            timer.unref();
+          });
+          break;
+        }
+        await new Promise<void>((r) => {
+          timer = setTimeout(r, interval);
+          timer.unref();
+        });
+      }
+      disabled = true;
+    },
+    stop() {
+      disabled = true;
+      clearTimeout(timer);
+    },
+  };
+}

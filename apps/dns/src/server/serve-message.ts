@@ -1,0 +1,103 @@
+/**
+ * One query, bytes in, bytes out (core/dnsserver ServeDNS with the ScrubWriter): decode, accept
+ * or reject, run the plugin chain, encode within the client's size, and report to the metrics.
+ */
+import { Rcode, acceptQuery, reply, type DnsRequest, type DnsResponse, type Handler, type Remote } from '@minimesh/dns-core';
+import type { Logger } from '@minimesh/runtime';
+import { HEADER_SIZE, decodeQuery, type DecodedQuery } from '../wire/query-decoder.js';
+import { skipName } from '../wire/wire-names.js';
+import { MAX_TCP_SIZE, MIN_UDP_SIZE, encodeResponse } from '../wire/response-encoder.js';
+import { setId, truncatedReply } from '../wire/wire-scan.js';
+import type { RequestMetrics } from './request-metrics.js';
+
+export interface ServeContext {
+  handler: Handler;
+  metrics: RequestMetrics;
+  log: Logger;
+}
+
+/** What an answer may weigh: 65535 over TCP; the client's EDNS0 size (at least 512) over UDP, else 512. */
+export function sizeLimit(proto: 'udp' | 'tcp', edns?: { udpSize: number }): number {
+  if (proto === 'tcp') return MAX_TCP_SIZE;
+  return Math.max(MIN_UDP_SIZE, edns?.udpSize ?? MIN_UDP_SIZE);
+}
+
+function encodeFor(q: DecodedQuery, proto: 'udp' | 'tcp', resp: DnsResponse): Uint8Array {
+  const maxSize = sizeLimit(proto, q.edns);
+  if (resp.wire) {
+    const out = resp.wire.slice();
+    setId(out, q.id);
+    if (out.length <= maxSize) return out;
+    return truncatedReply(out, skipName(out, HEADER_SIZE) + 4);
+  }
+  return encodeResponse(resp.message, {
+    id: q.id,
+    opcode: q.header.opcode,
+    recursionDesired: q.recursionDesired,
+    checkingDisabled: q.checkingDisabled,
+    question: q.question,
+    edns: q.edns ? { udpSize: q.edns.udpSize, dnssecOk: q.edns.dnssecOk } : undefined,
+    maxSize,
+  });
+}
+
+/** Returns the reply to send, or undefined to send nothing. */
+export async function serveMessage(ctx: ServeContext, wire: Uint8Array, proto: 'udp' | 'tcp', remote: Remote): Promise<Uint8Array | undefined> {
+  const started = performance.now();
+  let q: DecodedQuery;
+  try {
+    q = decodeQuery(wire);
+  } catch {
+    if (wire.length < 12) return undefined;
+    // The header is readable: FORMERR, as miekg/dns does for a message that does not unpack.
+    const id = (wire[0]! << 8) | wire[1]!;
+    ctx.metrics.dropped(proto, remote.family, wire.length);
+    return encodeResponse(reply(Rcode.FORMERR), { id, opcode: (wire[2]! >> 3) & 0xf, recursionDesired: false, checkingDisabled: false, maxSize: MIN_UDP_SIZE });
+  }
+  const verdict = acceptQuery(q.header);
+  if (verdict === 'drop') return undefined;
+  if (verdict !== 'accept' || !q.question) {
+    ctx.metrics.dropped(proto, remote.family, wire.length);
+    const rcode = typeof verdict === 'number' ? verdict : Rcode.FORMERR;
+    const withQuestion = rcode === Rcode.BADVERS;
+    return encodeResponse(reply(rcode), {
+      id: q.id,
+      opcode: q.header.opcode,
+      recursionDesired: q.recursionDesired,
+      checkingDisabled: q.checkingDisabled,
+      question: withQuestion ? q.question : undefined,
+      edns: withQuestion && q.edns ? { udpSize: q.edns.udpSize, dnssecOk: false } : undefined,
+      maxSize: MIN_UDP_SIZE,
+    });
+  }
+  const req: DnsRequest = {
+    id: q.id,
+    opcode: q.header.opcode,
+    recursionDesired: q.recursionDesired,
+    checkingDisabled: q.checkingDisabled,
+    question: q.question,
+    edns: q.edns,
+    proto,
+    remote,
+    wire,
+    internal: false,
+  };
+  let resp: DnsResponse;
+  try {
+    resp = await ctx.handler(req);
+  } catch (e) {
+    ctx.metrics.panic();
+    ctx.log.error('plugin chain failed', { qname: q.question.name, qtype: q.question.type, err: (e as Error).stack ?? String(e) });
+    resp = { plugin: '', rcode: Rcode.SERVFAIL, message: reply(Rcode.SERVFAIL) };
+  }
+  let out: Uint8Array;
+  try {
+    out = encodeFor(q, proto, resp);
+  } catch (e) {
+    ctx.log.error('encoding the reply failed', { qname: q.question.name, err: (e as Error).message });
+    resp = { plugin: '', rcode: Rcode.SERVFAIL, message: reply(Rcode.SERVFAIL) };
+    out = encodeFor(q, proto, resp);
+  }
+  ctx.metrics.observe(req, resp, wire.length, out.length, (performance.now() - started) / 1000);
+  return out;
+}

@@ -1,0 +1,14 @@
+export * from './message.js';
+export * from './qtypes.js';
+export * from './names.js';
+export * from './ip.js';
+export * from './zone-config.js';
+export * from './parse-qname.js';
+export * from './cluster-snapshot.js';
+export * from './endpoint-hostname.js';
+export { NAME_ERROR, hostType, type Backend, type Entry, type Found, type QueryState } from './find-records.js';
+export { soaRecord, type Chase } from './backend-lookup.js';
+export * from './kubernetes-handler.js';
+export * from './plugin.js';
+export * from './kubernetes-plugin.js';
+export * from './accept-query.js';

@@ -1,0 +1,32 @@
+/**
+ * The `kubernetes` plugin: answers the cluster zones from the current snapshot with the pure
+ * handler, passes everything else on, and completes answers that end in an out-of-zone CNAME
+ * (ExternalName) by resolving the target through the chain, the way CoreDNS's upstream does.
+ */
+import type { ClusterSnapshot } from './cluster-snapshot.js';
+import { serveKubernetes } from './kubernetes-handler.js';
+import { Rcode, reply } from './message.js';
+import { messageResponse, type Plugin } from './plugin.js';
+import type { KubernetesConfig } from './zone-config.js';
+
+export const KUBERNETES_PLUGIN = 'kubernetes';
+
+export function kubernetesPlugin(config: KubernetesConfig, snapshot: () => ClusterSnapshot): Plugin {
+  return {
+    name: KUBERNETES_PLUGIN,
+    setup: (next, chain) => async (req) => {
+      const out = serveKubernetes(snapshot(), config, req.question);
+      if (out.kind === 'next') return next(req);
+      if (out.kind === 'refused') return messageResponse(KUBERNETES_PLUGIN, reply(Rcode.REFUSED));
+      const { message, chase } = out;
+      if (chase) {
+        const found = await chain.lookup(chase.name, chase.type, req);
+        if (found) {
+          message.answer.push(...found.answer);
+          if (found.truncated) message.truncated = true;
+        }
+      }
+      return messageResponse(KUBERNETES_PLUGIN, message);
+    },
+  };
+}
