@@ -6,7 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints, Service } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
-import { ClusterDriver, UDP_PROBE, e2eSkipReason, tally } from './cluster-driver.js';
+import { fileURLToPath } from 'node:url';
+import { ClusterDriver, e2eSkipReason, tally } from '@minimesh/cluster/test-support';
+
+const UDP_PROBE = fileURLToPath(new URL('../../e2e/udp-probe.mjs', import.meta.url));
 
 const reason = e2eSkipReason();
 const title = reason ? `walkthrough on a local cluster (skipped: ${reason})` : 'walkthrough on a local cluster';

@@ -1,10 +1,9 @@
-/** Drives a local cluster through the minimesh-cluster command line, as a user would. */
+/** For end-to-end tests elsewhere: drives a local cluster through the minimesh-cluster command line, as a user would. */
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-const CLUSTER_BIN = fileURLToPath(new URL('../../../../tools/cluster/bin/minimesh-cluster.mjs', import.meta.url));
-export const UDP_PROBE = fileURLToPath(new URL('../../e2e/udp-probe.mjs', import.meta.url));
+const CLUSTER_BIN = fileURLToPath(new URL('../bin/minimesh-cluster.mjs', import.meta.url));
 
 /** Why the end-to-end suites cannot run here, or undefined when they can. */
 export function e2eSkipReason(): string | undefined {
