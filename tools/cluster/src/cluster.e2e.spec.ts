@@ -80,7 +80,7 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
   const ips: Record<string, string> = {};
 
   beforeAll(async () => {
-    const out = await ok('up', '--nodes', '2');
+    const out = await ok('up', '--nodes', '2', '--no-dns');
     expect(out).toContain(`cluster "${CLUSTER}" is up`);
     const server = /^MINIMESH_SERVER=(127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
     expect(server).toBeDefined();
@@ -241,14 +241,14 @@ describe.skipIf(skipReason !== undefined)('down after a crash', () => {
   }, 60_000);
 
   it('finds and removes the leftovers without the state file and pid files', async () => {
-    await okOf(crashed, ['up', '--nodes', '1']);
+    await okOf(crashed, ['up', '--nodes', '1', '--no-dns']);
     await okOf(crashed, ['pod', 'add', 'p', '--node', 'node1']);
     const pids = readPidFiles(crashedLayout.pidDir);
     expect(pids.length).toBeGreaterThanOrEqual(3);
     rmSync(crashedLayout.stateFile);
     rmSync(crashedLayout.pidDir, { recursive: true });
 
-    const again = await cliOf(crashed, ['up', '--nodes', '1']);
+    const again = await cliOf(crashed, ['up', '--nodes', '1', '--no-dns']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(new RegExp(`^error: cluster "${crashed}" already exists \\(4 namespaces, .*run \`minimesh-cluster down --name ${crashed}\` first\n$`));
 
