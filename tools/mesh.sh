@@ -33,7 +33,8 @@ The mesh is up (cluster "$NAME"). In another terminal:
   npx minimesh-cluster exec pod-1 -n study -- curl -s http://10.97.97.97/
 Ctrl-C here stops the mesh and removes the cluster.
 TXT
-  while true; do sleep 3600; done
+  # wait (not a foreground sleep) so Ctrl-C or SIGTERM runs the cleanup at once
+  while true; do sleep 3600 & wait $!; done
 fi
 
 state=.minimesh
