@@ -23,11 +23,12 @@ export function bytes(n: number): string {
   return `${n} B`;
 }
 
-/** A Markdown table (so the output can be pasted into a README as is). */
-export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
+/** A Markdown table (so the output can be pasted into a README as is); the first `textColumns` align left. */
+export function table(header: readonly string[], rows: readonly (readonly string[])[], textColumns = 1): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
-  const sep = `|${widths.map((w, i) => (i === 0 ? `${'-'.repeat(w + 1)}-` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  const left = (i: number) => i < textColumns;
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (left(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const sep = `|${widths.map((w, i) => (left(i) ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
   return [line(header), sep, ...rows.map(line)].join('\n');
 }
 

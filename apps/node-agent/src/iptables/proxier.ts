@@ -29,6 +29,8 @@ export interface IptablesProxierOptions {
   render: RenderOptions & { prefix: string };
   minSyncMs: number;
   syncMs: number;
+  /** At least this often a sync rewrites everything (default FULL_SYNC_PERIOD_MS). */
+  fullSyncPeriodMs?: number;
   iptables: Iptables;
   exec: Exec;
   log: Logger;
@@ -37,6 +39,8 @@ export interface IptablesProxierOptions {
 
 const FAMILY = { ip_family: 'IPv4' };
 const CANARY_CHECK_MS = 5000;
+/** Like kube-proxy (proxyutil.FullSyncPeriod): partial syncs, but a full one at least this often. */
+export const FULL_SYNC_PERIOD_MS = 3600_000;
 
 export class IptablesProxier {
   readonly services = new ServiceChangeTracker();
@@ -46,6 +50,7 @@ export class IptablesProxier {
   private needFullSync = true;
   private natChains?: Set<string>;
   private lastCanaryCheck = 0;
+  private lastFullSync = 0;
   /** When rules last matched the desired state (epoch ms), and when a change was last queued. */
   lastSynced = 0;
   lastQueued = 0;
@@ -118,7 +123,7 @@ export class IptablesProxier {
       this.o.log.warn('canary chain is gone (someone flushed the tables): full resync');
       this.needFullSync = true;
     }
-    const full = this.needFullSync;
+    const full = this.needFullSync || Date.now() - this.lastFullSync > (this.o.fullSyncPeriodMs ?? FULL_SYNC_PERIOD_MS);
     metrics.serviceChangesPending.set(this.services.pending);
     metrics.endpointChangesPending.set(this.endpoints.pending);
     const svcUpdate = this.services.checkoutChanges();
@@ -150,6 +155,7 @@ export class IptablesProxier {
     }
     this.natChains = new Set(result.natChains);
     this.needFullSync = false;
+    if (full) this.lastFullSync = Date.now();
 
     const cleanup = staleUdpConntrack(this.services.serviceMap, svcUpdate, epUpdate);
     try {

@@ -1,0 +1,423 @@
+/**
+ * Rule-load benchmark of the node agent's iptables mode (a script that prints figures; not a test).
+ *
+ * For N services × 2 endpoints (synthetic Service + EndpointSlice objects, built in memory and fed
+ * through the agent's change trackers), inside a fresh network namespace `mmbench-rules-<pid>`:
+ *   - render: renderIptables, full sync;
+ *   - agent apply: what the proxier does on a full sync after rendering, through the agent's
+ *     applier (apps/node-agent/src/iptables/iptables.ts): ensure the 14 jumps from the built-in
+ *     chains and the canary chain (`iptables -C/-I/-N`), then `iptables-restore -w 5 --noflush`
+ *     with the text on stdin; first into empty tables, then again over the same rules;
+ *   - side by side, a bare `iptables-restore --noflush < file` of the same file (first / again), and
+ *     `iptables-legacy-restore --noflush` as a second reference when it is installed;
+ *   - one partial sync: one service's endpoints changed, render + apply (restore only, as the
+ *     proxier does).
+ * One warm-up run (every step, at the first size) and one warm-up render per size are discarded;
+ * figures are medians of the runs that follow (3 by default).
+ *
+ *   sudo npx tsx apps/node-agent/bench/rules.ts [--quick] [--sizes 1000,5000,10000] [--runs 3] [--no-legacy]
+ *
+ * The script re-runs itself inside the namespace (`ip netns exec`), so the applier spawns
+ * iptables-restore exactly as the agent does inside a node namespace. The namespace is deleted at
+ * the end, on failure and on Ctrl-C. Without root, only the render columns are printed.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { EndpointSlice, Service } from '@minimesh/api';
+import { EndpointsChangeTracker, ServiceChangeTracker, renderIptables, type RenderInput, type RenderResult } from '@minimesh/proxy-core';
+import { exec } from '../src/exec.js';
+import { Iptables } from '../src/iptables/iptables.js';
+import { defaultNodeAgentOptions } from '../src/options.js';
+import { assertInsideNetns, createNetns, deleteNetns, environment, has, kernelSkipReason, mustSh, netnsInode, onInterrupt, removeOwnLeftovers, sh, spawnSelfInNetns } from './lib/host.js';
+import { bytes, median, ms, table, timed } from './lib/stats.js';
+
+const USAGE = `usage: npx tsx apps/node-agent/bench/rules.ts [--quick] [--sizes 1000,5000,10000] [--runs 3] [--no-legacy]
+  --quick       1000 and 5000 services, 1 run after the warm-up
+  --sizes LIST  numbers of services (2 endpoints each)
+  --runs N      measured runs per size after one warm-up run (default 3)
+  --no-legacy   skip the iptables-legacy-restore reference`;
+
+const NS_PREFIX = 'mmbench-rules-';
+const NODE = { name: 'node1', addresses: ['192.168.100.11'] };
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    sizes: { type: 'string' },
+    runs: { type: 'string' },
+    'no-legacy': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+    // Internal: set when the script runs itself inside the namespace.
+    'in-netns': { type: 'string' },
+    'root-netns': { type: 'string' },
+  },
+});
+
+if (flags.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
+
+const sizes = (flags.sizes ?? (flags.quick ? '1000,5000' : '1000,5000,10000')).split(',').map((s) => Number(s.trim()));
+const runs = Number(flags.runs ?? (flags.quick ? 1 : 3));
+if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 50_000) || !Number.isInteger(runs) || runs < 1 || runs > 10) {
+  console.error(`bad --sizes or --runs\n${USAGE}`);
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Synthetic cluster state: N ClusterIP services, each with one slice of 2 ready endpoints on two
+// nodes (one local to this node), named ports, as the endpoints-controller writes them.
+
+function ipv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+const SERVICE_BASE = (10 << 24) | (96 << 16) | (1 << 8); // 10.96.1.0, inside 10.96.0.0/12
+const POD_BASE = (10 << 24) | (244 << 16) | (1 << 8); // 10.244.1.0, inside the cluster CIDR
+const MOVED_BASE = (10 << 24) | (245 << 16); // endpoints moved by the partial syncs
+
+function service(i: number): Service {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { namespace: 'bench', name: `svc-${i}` },
+    spec: { type: 'ClusterIP', clusterIP: ipv4(SERVICE_BASE + i), selector: { app: `svc-${i}` }, ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }] },
+  };
+}
+
+function slice(i: number, second = ipv4(POD_BASE + 2 * i + 1)): EndpointSlice {
+  const cond = { ready: true, serving: true, terminating: false };
+  return {
+    apiVersion: 'discovery.k8s.io/v1',
+    kind: 'EndpointSlice',
+    metadata: { namespace: 'bench', name: `svc-${i}-x7k2p`, labels: { 'kubernetes.io/service-name': `svc-${i}` } },
+    addressType: 'IPv4',
+    ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
+    endpoints: [
+      { addresses: [ipv4(POD_BASE + 2 * i)], nodeName: 'node1', conditions: cond },
+      { addresses: [second], nodeName: 'node2', conditions: cond },
+    ],
+  };
+}
+
+/** The render options the agent derives from its default flags (node-agent.ts). */
+function agentRenderOptions(): RenderInput['opts'] & { prefix: string } {
+  const o = defaultNodeAgentOptions();
+  return {
+    prefix: o['chain-prefix'],
+    clusterCIDR: o['cluster-cidr'] || undefined,
+    masqueradeAll: o['masquerade-all'],
+    nodePortAddresses: o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((s) => s.trim()) : undefined,
+    localhostNodePorts: o['localhost-nodeports'],
+  };
+}
+
+interface State {
+  services: ServiceChangeTracker;
+  endpoints: EndpointsChangeTracker;
+  ingestMs: number;
+}
+
+function ingest(n: number): State {
+  const services = new ServiceChangeTracker();
+  const endpoints = new EndpointsChangeTracker({ nodeName: NODE.name, startTime: 0 });
+  const svcs = Array.from({ length: n }, (_, i) => service(i));
+  const slices = Array.from({ length: n }, (_, i) => slice(i));
+  const t0 = process.hrtime.bigint();
+  for (const s of svcs) services.update(undefined, s);
+  for (const s of slices) endpoints.update(undefined, s);
+  services.checkoutChanges();
+  endpoints.checkoutChanges();
+  return { services, endpoints, ingestMs: Number(process.hrtime.bigint() - t0) / 1e6 };
+}
+
+function render(st: State, changed?: ReadonlySet<string>, existing?: Iterable<string>): RenderResult {
+  return renderIptables({
+    services: st.services.serviceMap,
+    endpoints: st.endpoints.endpointsMap,
+    node: NODE,
+    opts: agentRenderOptions(),
+    changedServices: changed,
+    existingNatChains: existing,
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kernel side (only ever run inside the benchmark's namespace; see assertInsideNetns).
+
+/** `bin args < file`, timed from spawn to exit (the applier's spawn cost is in its figure too). */
+function restoreFile(bin: string, args: readonly string[], file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const fd = openSync(file, 'r');
+    const err: Buffer[] = [];
+    const t0 = process.hrtime.bigint();
+    const p = spawn(bin, args, { stdio: [fd, 'ignore', 'pipe'] });
+    p.stderr!.on('data', (d: Buffer) => err.push(d));
+    p.once('error', (e) => {
+      closeSync(fd);
+      reject(e);
+    });
+    p.once('close', (code) => {
+      const elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
+      closeSync(fd);
+      if (code === 0) resolve(elapsed);
+      else reject(new Error(`${bin} ${args.join(' ')} < ${file} failed (${code}): ${Buffer.concat(err).toString().trim()}`));
+    });
+  });
+}
+
+/** Empty nft tables, as in a fresh namespace (iptables-nft keeps its tables in nf_tables). */
+function resetNft(): void {
+  mustSh('nft', ['flush', 'ruleset']);
+}
+
+/** Flush and delete every legacy chain (iptables-legacy tables cannot be removed). */
+function resetLegacy(): void {
+  mustSh('iptables-legacy-restore', [], '*filter\nCOMMIT\n*nat\nCOMMIT\n*mangle\nCOMMIT\n');
+}
+
+function countRules(saveBin: string, table: string, prefix: string): number {
+  return mustSh(saveBin, ['-t', table]).split('\n').filter((l) => l.startsWith(`-A ${prefix}`)).length;
+}
+
+interface Run {
+  jumpsFirst: number;
+  restoreFirst: number;
+  jumpsAgain: number;
+  restoreAgain: number;
+  bareFirst: number;
+  bareAgain: number;
+  flushingFirst: number;
+  legacyFirst?: number;
+  legacyAgain?: number;
+  partialRender: number;
+  partialApply: number;
+  partialBytes: number;
+  partialNatWritten: number;
+}
+
+async function kernelRun(n: number, st: State, full: RenderResult, file: string, run: number, legacy: boolean): Promise<Run> {
+  const opts = agentRenderOptions();
+  const ipt = new Iptables(exec, { restoreBin: defaultNodeAgentOptions()['iptables-restore'] });
+  const ensure = async () => {
+    for (const j of full.ensureJumps) await ipt.ensureJump(j);
+    for (const t of full.canary.tables) await ipt.ensureChain(t, full.canary.chain);
+  };
+
+  resetNft();
+  const jumpsFirst = (await timed(ensure)).ms;
+  const restoreFirst = (await timed(() => ipt.restore(full.restore))).ms;
+  if (run <= 1) {
+    // The rules really are in the kernel: every rule of our chains, as rendered.
+    const nat = countRules('iptables-save', 'nat', opts.prefix);
+    const filter = countRules('iptables-save', 'filter', opts.prefix);
+    if (nat !== full.ruleCounts.nat || filter !== full.ruleCounts.filter) {
+      throw new Error(`after the apply the kernel has ${nat} nat / ${filter} filter rules in ${opts.prefix}* chains; rendered ${full.ruleCounts.nat} / ${full.ruleCounts.filter}`);
+    }
+  }
+  const jumpsAgain = (await timed(ensure)).ms;
+  const restoreAgain = (await timed(() => ipt.restore(full.restore))).ms;
+
+  // Partial sync: service k's second endpoint moves to another pod IP (a new SEP chain, the old one -X).
+  const k = (run * 7919 + 17) % n;
+  const before = slice(k);
+  const after = slice(k, ipv4(MOVED_BASE + run + 1));
+  st.endpoints.update(before, after);
+  const upd = st.endpoints.checkoutChanges();
+  const pr = await timed(() => render(st, upd.updatedServices, full.natChains));
+  const partialApply = (await timed(() => ipt.restore(pr.value.restore))).ms;
+  if (!pr.value.partial || pr.value.deletedChains.length !== 1) throw new Error(`partial sync of svc-${k}: expected one stale SEP chain deleted, got ${pr.value.deletedChains.length}`);
+  // Back to the state `full` describes, for the next run (which starts from empty tables).
+  st.endpoints.update(after, before);
+  st.endpoints.checkoutChanges();
+
+  resetNft();
+  const bareFirst = await restoreFile('iptables-restore', ['--noflush'], file);
+  const bareAgain = await restoreFile('iptables-restore', ['--noflush'], file);
+  if (run <= 1 && countRules('iptables-save', 'nat', opts.prefix) !== full.ruleCounts.nat) throw new Error('bare iptables-restore did not load every nat rule');
+  // Diagnostic reference only (the agent cannot use it: it would flush every other chain of
+  // the tables): the same file without --noflush, into empty tables.
+  resetNft();
+  const flushingFirst = await restoreFile('iptables-restore', [], file);
+  resetNft();
+
+  let legacyFirst: number | undefined;
+  let legacyAgain: number | undefined;
+  if (legacy) {
+    resetLegacy();
+    legacyFirst = await restoreFile('iptables-legacy-restore', ['--noflush'], file);
+    legacyAgain = await restoreFile('iptables-legacy-restore', ['--noflush'], file);
+    if (run <= 1 && countRules('iptables-legacy-save', 'nat', opts.prefix) !== full.ruleCounts.nat) throw new Error('iptables-legacy-restore did not load every nat rule');
+    resetLegacy();
+  }
+  return {
+    jumpsFirst,
+    restoreFirst,
+    jumpsAgain,
+    restoreAgain,
+    bareFirst,
+    bareAgain,
+    flushingFirst,
+    legacyFirst,
+    legacyAgain,
+    partialRender: pr.ms,
+    partialApply,
+    partialBytes: Buffer.byteLength(pr.value.restore),
+    partialNatWritten: pr.value.ruleCounts.natWritten,
+  };
+}
+
+interface Row {
+  n: number;
+  full: RenderResult;
+  bytes: number;
+  ingestMs: number;
+  renderMs: number;
+  runs: Run[];
+}
+
+async function measure(n: number, kernel: boolean, legacy: boolean, dir: string | undefined, warmUp: boolean): Promise<Row> {
+  const st = ingest(n);
+  // Warm-up render, then `runs` timed ones.
+  let full = render(st);
+  const renders: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const r = await timed(() => render(st));
+    renders.push(r.ms);
+    full = r.value;
+  }
+  const row: Row = { n, full, bytes: Buffer.byteLength(full.restore), ingestMs: st.ingestMs, renderMs: median(renders), runs: [] };
+  if (!kernel || dir === undefined) return row;
+  const file = join(dir, `rules-${n}.txt`);
+  writeFileSync(file, full.restore);
+  // run 0 is the warm-up (first size only); it also checks that the kernel holds every rendered rule.
+  for (let run = warmUp ? 0 : 1; run <= runs; run++) {
+    process.stderr.write(`  ${n} services: ${run === 0 ? 'warm-up' : `run ${run}/${runs}`}\n`);
+    const r = await kernelRun(n, st, full, file, run, legacy);
+    if (run > 0) row.runs.push(r);
+  }
+  return row;
+}
+
+function report(rows: Row[], kernel: boolean, legacy: boolean): void {
+  const med = (row: Row, f: (r: Run) => number | undefined) => {
+    const xs = row.runs.map(f).filter((x): x is number => x !== undefined);
+    return xs.length ? median(xs) : undefined;
+  };
+  const header = ['services', 'nat rules', 'filter rules', 'nat chains', 'file', 'render'];
+  if (kernel) {
+    header.push('agent apply first', 'agent re-apply', 'iptables-restore first', 'iptables-restore again');
+    if (legacy) header.push('legacy first', 'legacy again');
+    header.push('partial render', 'partial apply', 'partial file');
+  }
+  const body = rows.map((row) => {
+    const cells = [String(row.n), String(row.full.ruleCounts.nat), String(row.full.ruleCounts.filter), String(row.full.natChains.size), bytes(row.bytes), ms(row.renderMs, 1)];
+    if (kernel) {
+      cells.push(
+        ms(med(row, (r) => r.jumpsFirst + r.restoreFirst)),
+        ms(med(row, (r) => r.jumpsAgain + r.restoreAgain)),
+        ms(med(row, (r) => r.bareFirst)),
+        ms(med(row, (r) => r.bareAgain)),
+      );
+      if (legacy) cells.push(ms(med(row, (r) => r.legacyFirst)), ms(med(row, (r) => r.legacyAgain)));
+      cells.push(ms(med(row, (r) => r.partialRender), 1), ms(med(row, (r) => r.partialApply)), bytes(med(row, (r) => r.partialBytes) ?? 0));
+    }
+    return cells;
+  });
+  console.log(
+    `\nTimes in ms, median of ${runs} run(s); ${kernel ? `one warm-up run (all steps) at ${rows[0]?.n} services first, and` : ''} one warm-up render per size. 2 endpoints per service.\n`,
+  );
+  console.log(table(header, body));
+  console.log('');
+  for (const row of rows) {
+    const parts = [`${row.n}: trackers ingest ${ms(row.ingestMs)} ms`];
+    if (kernel) {
+      parts.push(
+        `agent apply = jumps+canary ${ms(med(row, (r) => r.jumpsFirst))} + restore ${ms(med(row, (r) => r.restoreFirst))} first, ` +
+          `${ms(med(row, (r) => r.jumpsAgain))} + ${ms(med(row, (r) => r.restoreAgain))} again`,
+        `partial restore writes ${row.runs[0]?.partialNatWritten ?? '?'} nat rules`,
+        `the same file without --noflush (flushing mode, not usable by the agent) ${ms(med(row, (r) => r.flushingFirst))} into empty tables`,
+      );
+    }
+    console.log(`- ${parts.join('; ')}`);
+  }
+  console.log(
+    '\nColumns: render = renderIptables (full sync) from the change trackers\' maps; agent apply = the agent\'s applier ' +
+      '(Iptables.ensureJump ×' +
+      ` ${rows[0]?.full.ensureJumps.length ?? '?'} + ensureChain canary ×3 + restore, i.e. \`iptables-restore -w 5 --noflush\` fed on stdin) ` +
+      'into empty tables, then over the same rules; iptables-restore = a bare `iptables-restore --noflush < file` of the same file ' +
+      '(nf_tables backend); legacy = `iptables-legacy-restore --noflush < file`; partial = one service\'s endpoints changed: ' +
+      'render with changedServices, then the applier\'s restore. Every time includes spawning the process (a few ms).',
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function inNetns(ns: string, rootInode: string): Promise<void> {
+  assertInsideNetns(ns, rootInode);
+  const legacy = !flags['no-legacy'] && has('iptables-legacy-restore');
+  console.log(environment());
+  console.log(`network namespace ${ns}; sizes ${sizes.join(', ')}; ${runs} run(s) per size after a warm-up`);
+  const dir = mkdtempSync(join(tmpdir(), 'mmbench-rules-'));
+  try {
+    const rows: Row[] = [];
+    for (const [i, n] of sizes.entries()) rows.push(await measure(n, true, legacy, dir, i === 0));
+    report(rows, true, legacy);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    resetNft();
+    if (legacy) resetLegacy();
+  }
+}
+
+async function orchestrate(): Promise<number> {
+  const skip = kernelSkipReason();
+  if (skip) {
+    console.log(environment());
+    console.log(`kernel part skipped (${skip}): render figures only`);
+    const rows: Row[] = [];
+    for (const n of sizes) rows.push(await measure(n, false, false, undefined, false));
+    report(rows, false, false);
+    return 0;
+  }
+  const leftovers = removeOwnLeftovers(NS_PREFIX);
+  if (leftovers.length) console.error(`removed leftovers of killed runs: ${leftovers.join(', ')}`);
+  const ns = `${NS_PREFIX}${process.pid}`;
+  let child: ReturnType<typeof spawnSelfInNetns> | undefined;
+  const cleanup = () => {
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(child.pid, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    }
+    deleteNetns(ns);
+  };
+  const off = onInterrupt(cleanup);
+  try {
+    createNetns(ns);
+    const args = ['--in-netns', ns, '--root-netns', netnsInode(), '--sizes', sizes.join(','), '--runs', String(runs), ...(flags['no-legacy'] ? ['--no-legacy'] : [])];
+    child = spawnSelfInNetns(ns, args);
+    const c = child;
+    return await new Promise<number>((resolve) => c.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  } finally {
+    cleanup();
+    off();
+    if (sh('ip', ['netns', 'list']).stdout.split('\n').some((l) => l.split(' ')[0] === ns)) console.error(`warning: could not delete network namespace ${ns}`);
+  }
+}
+
+try {
+  if (flags['in-netns']) {
+    await inNetns(flags['in-netns'], flags['root-netns'] ?? '');
+  } else {
+    process.exitCode = await orchestrate();
+  }
+} catch (e) {
+  console.error(`rules benchmark failed: ${(e as Error).stack ?? e}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,152 @@
+/**
+ * The proxier's sync decisions with a fake kernel: what it restores (full or partial), when it
+ * ensures the jumps and the canary, and how it recovers from a failed restore or a flushed table.
+ */
+import { describe, expect, it } from 'vitest';
+import type { EndpointSlice, Service } from '@minimesh/api';
+import { createLogger } from '@minimesh/runtime';
+import type { Exec, ExecResult } from '../exec.js';
+import { proxyMetrics } from '../metrics.js';
+import { Iptables } from './iptables.js';
+import { IptablesProxier } from './proxier.js';
+
+class FakeKernel {
+  calls: string[][] = [];
+  restores: string[] = [];
+  chains = new Set<string>();
+  failNextRestore = false;
+  exec: Exec = async (file, args, input): Promise<ExecResult> => {
+    this.calls.push([file, ...args]);
+    const ok = { code: 0, stdout: '', stderr: '' };
+    if (file === 'iptables-restore') {
+      if (this.failNextRestore) {
+        this.failNextRestore = false;
+        return { code: 2, stdout: '', stderr: 'iptables-restore: line 3 failed' };
+      }
+      this.restores.push(input ?? '');
+      return ok;
+    }
+    if (file === 'iptables-save') return { ...ok, stdout: '*nat\n:KUBE-SVC-OLDOLDOLDOLDOLD1 - [0:0]\nCOMMIT\n' };
+    if (file === 'iptables') {
+      const t = args[args.indexOf('-t') + 1]!;
+      if (args.includes('-S')) return this.chains.has(`${t}/${args[args.indexOf('-S') + 1]}`) ? ok : { code: 1, stdout: '', stderr: 'No chain' };
+      if (args.includes('-N')) this.chains.add(`${t}/${args[args.indexOf('-N') + 1]}`);
+      if (args.includes('-C')) return { code: 1, stdout: '', stderr: 'Bad rule' };
+      return ok;
+    }
+    if (file === 'conntrack') return { code: 1, stdout: '', stderr: '0 flow entries have been deleted.' };
+    return ok;
+  };
+}
+
+const svc = (name: string, ip: string): Service => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: 'study', uid: name },
+  spec: { type: 'ClusterIP', clusterIP: ip, clusterIPs: [ip], selector: { app: name }, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }] },
+});
+
+const slice = (svcName: string, ip: string): EndpointSlice => ({
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  metadata: { name: `${svcName}-abcde`, namespace: 'study', labels: { 'kubernetes.io/service-name': svcName } },
+  addressType: 'IPv4',
+  endpoints: [{ addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node1' }],
+  ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+});
+
+function setup(fullSyncPeriodMs?: number) {
+  const kernel = new FakeKernel();
+  const proxier = new IptablesProxier({
+    nodeName: 'node1',
+    nodeAddresses: () => ['192.168.100.11'],
+    render: { prefix: 'KUBE-', clusterCIDR: '10.244.0.0/16' },
+    minSyncMs: 0,
+    syncMs: 3600_000,
+    fullSyncPeriodMs,
+    iptables: new Iptables(kernel.exec, { restoreBin: 'iptables-restore' }),
+    exec: kernel.exec,
+    log: createLogger('test', { level: 'error' }),
+    metrics: proxyMetrics(),
+  });
+  return { kernel, proxier };
+}
+
+describe('IptablesProxier', () => {
+  it('proxier - writes nothing before the caches synced', async () => {
+    const { kernel, proxier } = setup();
+    proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
+    await proxier.sync();
+    expect(kernel.restores).toEqual([]);
+  });
+
+  it('proxier - first sync is full: jumps, canary, every chain, stale chains of an earlier run deleted', async () => {
+    const { kernel, proxier } = setup();
+    proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
+    proxier.onSliceChange(undefined, slice('a', '10.244.1.5'));
+    (proxier as unknown as { initialized: boolean }).initialized = true;
+    await proxier.sync();
+    expect(kernel.restores).toHaveLength(1);
+    const input = kernel.restores[0]!;
+    expect(input).toContain('*filter');
+    // kube-proxy's restore input order (iptables-save prints it normalized).
+    expect(input).toContain('-A KUBE-SERVICES -m comment --comment "study/a:http cluster IP" -m tcp -p tcp -d 10.96.0.20 --dport 80 -j KUBE-SVC-');
+    expect(input).toContain('-X KUBE-SVC-OLDOLDOLDOLDOLD1');
+    expect(kernel.calls.some((c) => c.includes('-I') && c.includes('PREROUTING'))).toBe(true);
+    expect(kernel.chains.has('nat/KUBE-PROXY-CANARY')).toBe(true);
+    expect(proxier.synced).toBe(true);
+  });
+
+  it('proxier - later syncs are partial: only the changed service chains are rewritten', async () => {
+    const { kernel, proxier } = setup();
+    proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
+    proxier.onServiceChange(undefined, svc('b', '10.96.0.21'));
+    (proxier as unknown as { initialized: boolean }).initialized = true;
+    await proxier.sync();
+    kernel.calls = [];
+    proxier.onSliceChange(undefined, slice('b', '10.244.2.7'));
+    await proxier.sync();
+    const partial = kernel.restores[1]!;
+    expect(partial).toContain('10.244.2.7');
+    expect(partial).not.toMatch(/^:KUBE-SVC-.*\n(?:.*\n)*.*study\/a:http ->/m);
+    expect(kernel.calls.some((c) => c.includes('-I'))).toBe(false); // no jump checks on partial syncs
+  });
+
+  it('proxier - a failed restore is retried as a full sync', async () => {
+    const { kernel, proxier } = setup();
+    proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
+    (proxier as unknown as { initialized: boolean }).initialized = true;
+    await proxier.sync();
+    kernel.failNextRestore = true;
+    proxier.onServiceChange(undefined, svc('b', '10.96.0.21'));
+    await expect(proxier.sync()).rejects.toThrow(/iptables-restore failed/);
+    kernel.calls = [];
+    await proxier.sync();
+    expect(kernel.calls.some((c) => c.includes('-I') && c.includes('PREROUTING'))).toBe(true);
+    expect(kernel.restores.at(-1)).toContain('"study/b:http has no endpoints"');
+  });
+
+  it('proxier - a flushed table (canary gone) forces a full sync', async () => {
+    const { kernel, proxier } = setup();
+    proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
+    (proxier as unknown as { initialized: boolean }).initialized = true;
+    await proxier.sync();
+    kernel.chains.clear(); // someone ran iptables -F -X
+    (proxier as unknown as { lastCanaryCheck: number }).lastCanaryCheck = 0;
+    kernel.calls = [];
+    await proxier.sync();
+    expect(kernel.chains.has('filter/KUBE-PROXY-CANARY')).toBe(true);
+    expect(kernel.calls.some((c) => c.includes('-I') && c.includes('PREROUTING'))).toBe(true);
+  });
+
+  it('proxier - a full sync at least every full-sync period', async () => {
+    const { kernel, proxier } = setup(0);
+    proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
+    (proxier as unknown as { initialized: boolean }).initialized = true;
+    await proxier.sync();
+    kernel.calls = [];
+    await new Promise((r) => setTimeout(r, 5));
+    await proxier.sync();
+    expect(kernel.calls.some((c) => c.includes('-I') && c.includes('PREROUTING'))).toBe(true);
+  });
+});
