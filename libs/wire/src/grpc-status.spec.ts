@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { status as Code, type ServiceError } from '@grpc/grpc-js';
+import { ConflictError, ExpiredError, InvalidError, NotFoundError, RangeFullError, field } from '@minimesh/api';
+import { fromGrpcError, toGrpcStatus } from './grpc-status.js';
+
+/** What a client sees of a status a handler sent. */
+function roundTrip(err: unknown) {
+  const st = toGrpcStatus(err);
+  const se = Object.assign(new Error(st.details), { code: st.code, details: st.details, metadata: st.metadata }) as ServiceError;
+  return { code: st.code, back: fromGrpcError(se) };
+}
+
+describe('gRPC status mapping', () => {
+  it.each([
+    [new NotFoundError('Service', 'x'), Code.NOT_FOUND, NotFoundError],
+    [new ConflictError('Service', 'x'), Code.ABORTED, ConflictError],
+    [new InvalidError('Service', 'x', [field.required('spec.ports')]), Code.INVALID_ARGUMENT, InvalidError],
+    [ExpiredError.tooOld(3, 9), Code.OUT_OF_RANGE, ExpiredError],
+    [new RangeFullError('failed to allocate a serviceIP: range is full'), Code.RESOURCE_EXHAUSTED, Error],
+  ])('status - %s maps to its code and back to its class with the same message', (err, code, cls) => {
+    const { code: got, back } = roundTrip(err);
+    expect(got).toBe(code);
+    expect(back).toBeInstanceOf(cls);
+    expect(back.message).toBe((err as Error).message);
+  });
+
+  it('status - field causes travel with an Invalid error', () => {
+    const { back } = roundTrip(new InvalidError('Service', 'x', [field.invalid('spec.ports[0].port', 0, 'must be between 1 and 65535, inclusive')]));
+    expect(back.status.details?.causes).toEqual([
+      { reason: 'FieldValueInvalid', field: 'spec.ports[0].port', message: 'Invalid value: 0: must be between 1 and 65535, inclusive' },
+    ]);
+  });
+
+  it('status - an unexpected error becomes a generic INTERNAL without leaking its text', () => {
+    const st = toGrpcStatus(new TypeError('secret internals'));
+    expect(st.code).toBe(Code.INTERNAL);
+    expect(st.details).not.toContain('secret');
+  });
+
+  it('status - a refused connection reads as the server being unavailable', () => {
+    const se = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: Code.UNAVAILABLE, details: 'No connection established' }) as ServiceError;
+    expect(fromGrpcError(se).message).toBe('the server is unavailable: No connection established');
+  });
+});
