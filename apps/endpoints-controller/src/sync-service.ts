@@ -3,7 +3,7 @@
  * desired Endpoints and slices computed from the cached Service, Pods and Nodes (pure functions
  * of @minimesh/endpoints), written only where they differ from what is stored.
  */
-import { NotFoundError, type Endpoints, type Node, type Service } from '@minimesh/api';
+import { NotFoundError, type Endpoints, type Node } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
 import {
   ENDPOINTSLICE_CONTROLLER_NAME,
@@ -53,7 +53,7 @@ export async function syncService(ctx: ServiceSyncContext, key: string): Promise
 
   const pods = caches.pods.byNamespace(namespace);
   const triggerTime = ctx.triggerTimes.compute(namespace, svc, pods);
-  const endpoints = await writeEndpoints(client, svc, computeEndpoints(svc, pods, { triggerTime, existing }), existing);
+  const endpoints = await writeEndpoints(client, computeEndpoints(svc, pods, { triggerTime, existing }), existing);
   const nodes = new Map<string, Node>(caches.nodes.list().map((n) => [n.metadata.name ?? '', n]));
   const changes = reconcileEndpointSlices(svc, pods, ourSlices, {
     maxEndpointsPerSlice: ctx.maxEndpointsPerSlice,
@@ -65,12 +65,7 @@ export async function syncService(ctx: ServiceSyncContext, key: string): Promise
   return { endpoints, ...counts };
 }
 
-async function writeEndpoints(
-  client: ApiClient,
-  svc: Service,
-  desired: Endpoints | null,
-  existing: Endpoints | undefined,
-): Promise<ServiceSyncResult['endpoints']> {
+async function writeEndpoints(client: ApiClient, desired: Endpoints | null, existing: Endpoints | undefined): Promise<ServiceSyncResult['endpoints']> {
   if (!desired) return 'none';
   if (!existing) {
     await client.create(desired);
@@ -78,7 +73,6 @@ async function writeEndpoints(
   }
   if (endpointsEqual(existing, desired)) return 'unchanged';
   await client.update(desired);
-  void svc;
   return 'updated';
 }
 
