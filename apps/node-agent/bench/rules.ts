@@ -230,6 +230,12 @@ async function kernelRun(n: number, st: State, full: RenderResult, file: string,
   const pr = await timed(() => render(st, upd.updatedServices, full.natChains));
   const partialApply = (await timed(() => ipt.restore(pr.value.restore))).ms;
   if (!pr.value.partial || pr.value.deletedChains.length !== 1) throw new Error(`partial sync of svc-${k}: expected one stale SEP chain deleted, got ${pr.value.deletedChains.length}`);
+  if (run <= 1) {
+    const nat = mustSh('iptables-save', ['-t', 'nat']);
+    const moved = `--to-destination ${ipv4(MOVED_BASE + run + 1)}:8080`;
+    const count = nat.split('\n').filter((l) => l.startsWith(`-A ${opts.prefix}`)).length;
+    if (!nat.includes(moved) || count !== full.ruleCounts.nat) throw new Error(`after the partial sync of svc-${k} the kernel has ${count} nat rules (want ${full.ruleCounts.nat}), moved endpoint ${nat.includes(moved) ? 'present' : 'missing'}`);
+  }
   // Back to the state `full` describes, for the next run (which starts from empty tables).
   st.endpoints.update(after, before);
   st.endpoints.checkoutChanges();
@@ -362,14 +368,14 @@ async function inNetns(ns: string, rootInode: string): Promise<void> {
   console.log(environment());
   console.log(`network namespace ${ns}; sizes ${sizes.join(', ')}; ${runs} run(s) per size after a warm-up`);
   const dir = mkdtempSync(join(tmpdir(), 'mmbench-rules-'));
+  const off = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
   try {
     const rows: Row[] = [];
     for (const [i, n] of sizes.entries()) rows.push(await measure(n, true, legacy, dir, i === 0));
     report(rows, true, legacy);
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    resetNft();
-    if (legacy) resetLegacy();
+    off();
   }
 }
 
