@@ -226,3 +226,18 @@ describe('apiserver', () => {
     ).rejects.toThrow('provided port is already allocated');
   });
 });
+
+describe('apiserver start-up', () => {
+  it('bootstrap - starts even when another Service took the first ClusterIP', async () => {
+    const t = await startTestApiServer();
+    try {
+      await t.client.delete('Service', 'default', 'kubernetes');
+      await t.client.create(svc('squatter', { clusterIP: '10.96.0.1', ports: [{ port: 80 }] }, 'default'));
+      await t.restart();
+      expect((await t.client.get('Service', 'default', 'squatter')).spec?.clusterIP).toBe('10.96.0.1');
+      await expect(t.client.get('Service', 'default', 'kubernetes')).rejects.toBeInstanceOf(NotFoundError);
+    } finally {
+      await t.stop();
+    }
+  });
+});

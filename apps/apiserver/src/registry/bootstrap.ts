@@ -43,7 +43,9 @@ export async function restoreAllocators(store: Store, opts: BootstrapOptions): P
 }
 
 export async function openRegistry(store: Store, opts: BootstrapOptions): Promise<Registry> {
-  const registry = new Registry(store, await restoreAllocators(store, opts));
+  const registry = new Registry(store, await restoreAllocators(store, opts), {
+    onListenerError: (e) => opts.log.error('a commit listener failed', { err: (e as Error).stack ?? String(e) }),
+  });
   const ensure = async (create: () => Promise<unknown>) => {
     try {
       await create();
@@ -59,6 +61,12 @@ export async function openRegistry(store: Store, opts: BootstrapOptions): Promis
   }
   if (!(await store.get('Service', 'default', 'kubernetes'))) {
     const ip = indexedIP(opts.serviceCidr, 1);
+    if (registry.clusterIPTaken(ip)) {
+      // Someone else holds the first IP (the Service was deleted and the IP reused): carry on
+      // without it, as Kubernetes' reconciler does, rather than refuse to start.
+      opts.log.warn('cannot recreate the kubernetes Service: its ClusterIP is held by another Service', { clusterIP: ip });
+      return registry;
+    }
     const svc: Service = {
       apiVersion: 'v1',
       kind: 'Service',

@@ -40,6 +40,8 @@ export type CommitListener = (events: StoredEvent[]) => void;
 
 export interface RegistryOptions {
   clock?: () => Date;
+  /** Told when a commit listener throws (the write itself stands). */
+  onListenerError?: (err: unknown) => void;
 }
 
 /** The wire form is canonical: empty and absent fields are the same thing there. */
@@ -60,6 +62,7 @@ export class Registry {
   private readonly listeners: CommitListener[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private readonly clock: () => Date;
+  private readonly onListenerError: (err: unknown) => void;
 
   constructor(
     readonly store: Store,
@@ -67,6 +70,12 @@ export class Registry {
     opts: RegistryOptions = {},
   ) {
     this.clock = opts.clock ?? (() => new Date());
+    this.onListenerError = opts.onListenerError ?? ((e) => process.emitWarning(`commit listener failed: ${(e as Error).message}`));
+  }
+
+  /** Whether a ClusterIP is allocated now. */
+  clusterIPTaken(ip: string): boolean {
+    return this.allocators.ip.has(ip);
   }
 
   /** Called with every committed batch of events, in revision order. */
@@ -80,9 +89,16 @@ export class Registry {
     return run;
   }
 
+  /** Commits durably, then tells the listeners; a failing listener never turns a done write into a failed one. */
   private async commit(batch: Batch): Promise<StoredEvent[]> {
     const events = await this.store.commit(batch);
-    for (const l of this.listeners) l(events);
+    for (const l of this.listeners) {
+      try {
+        l(events);
+      } catch (e) {
+        this.onListenerError(e);
+      }
+    }
     return events;
   }
 

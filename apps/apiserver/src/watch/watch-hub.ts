@@ -27,6 +27,8 @@ export interface WatchHubOptions {
   bookmarkIntervalMs?: number;
 }
 
+const REPLAY_PAGE = 10_000;
+
 interface Subscriber {
   queue: StoredEvent[];
   wake?: () => void;
@@ -55,7 +57,7 @@ export class WatchHub {
     if (events.length) this.latest = events[events.length - 1]!.revision;
     for (const s of this.subscribers) {
       if (s.overflow) continue;
-      s.queue.push(...events);
+      for (const ev of events) s.queue.push(ev);
       if (s.queue.length > this.maxQueue) s.overflow = true;
       s.wake?.();
     }
@@ -83,10 +85,15 @@ export class WatchHub {
         const current = await this.store.revision();
         if (from > current) throw ExpiredError.tooLarge(from, current);
         sent = from;
-        for (const ev of await this.store.eventsAfter(from)) {
-          sent = ev.revision;
-          const out = filterEvent(req, ev);
-          if (out) yield { ...out, revision: ev.revision, kindPrevious: ev.kindPrevious };
+        // Page through the history: the live queue (subscribed above) takes over after it.
+        for (;;) {
+          const page = await this.store.eventsAfter(sent, REPLAY_PAGE);
+          for (const ev of page) {
+            sent = ev.revision;
+            const out = filterEvent(req, ev);
+            if (out) yield { ...out, revision: ev.revision, kindPrevious: ev.kindPrevious };
+          }
+          if (page.length < REPLAY_PAGE) break;
         }
       }
       this.latest = Math.max(this.latest, sent);

@@ -119,3 +119,34 @@ describe('watch from a revision the store never reached', () => {
     }
   });
 });
+
+describe('watch over a long history', () => {
+  it('watch - replays more than one page of history without losing an event', async () => {
+    const t = await startTestApiServer({ 'watch-history': 100_000 });
+    try {
+      const from = (await t.client.list('Namespace')).resourceVersion;
+      // 25,000 events in a few batches straight into the store (as a long NATS outage would leave them).
+      const store = t.server.store;
+      for (let b = 0; b < 5; b++) {
+        await store.commit({
+          ops: Array.from({ length: 5000 }, (_, i) => ({
+            type: 'create' as const,
+            object: { apiVersion: 'v1' as const, kind: 'Namespace' as const, metadata: { name: `h-${b}-${i}` } },
+          })),
+        });
+      }
+      const ac = new AbortController();
+      let n = 0;
+      let last = Number(from);
+      for await (const ev of t.client.watch('Namespace', { resourceVersion: from, signal: ac.signal })) {
+        expect(Number(ev.resourceVersion)).toBe(last + 1);
+        last = Number(ev.resourceVersion);
+        if (++n === 25_000) break;
+      }
+      ac.abort();
+      expect(n).toBe(25_000);
+    } finally {
+      await t.stop();
+    }
+  }, 60_000);
+});
