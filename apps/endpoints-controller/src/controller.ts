@@ -23,6 +23,7 @@ import { createCaches, keyOf, type Caches } from './caches.js';
 import type { ControllerMetrics } from './metrics.js';
 import { syncMirroring } from './sync-mirroring.js';
 import { syncService } from './sync-service.js';
+import { NotLeaderError } from './write-changes.js';
 
 export interface EndpointsControllerOptions {
   client: ApiClient;
@@ -82,8 +83,11 @@ export class EndpointsController {
     this.caches.all.start();
     await this.caches.all.waitForSync();
     this.o.log.info('caches synced');
-    const onError = (controller: string) => (key: string, err: unknown, dropped: boolean) =>
-      this.o.log.warn(dropped ? 'dropping key after too many retries' : 'sync failed, will retry', { controller, key, err: (err as Error).message });
+    const onError = (controller: string) => (key: string, err: unknown, dropped: boolean) => {
+      if (err instanceof NotLeaderError) return; // leadership moved on: the new leader syncs it
+      const msg = dropped ? 'dropping key after too many retries' : 'sync failed, will retry';
+      this.o.log.warn(msg, { controller, key, err: (err as Error).message });
+    };
     this.workers = Promise.all([
       runWorkers(this.serviceQueue, this.o.workers, (k) => this.syncServiceKey(k), { onError: onError('endpoints') }),
       runWorkers(this.mirrorQueue, Math.max(1, Math.floor(this.o.workers / 2)), (k) => this.syncMirrorKey(k), { onError: onError('mirroring') }),
@@ -97,14 +101,19 @@ export class EndpointsController {
     else this.enqueueEverything();
   }
 
+  /** Workers finish first, then the lease is released: no write of ours runs beside a new leader. */
   async stop(): Promise<void> {
     clearInterval(this.depthTimer);
-    await this.elector?.stop();
     this.serviceQueue.shutDown();
     this.mirrorQueue.shutDown();
     await this.workers;
+    await this.elector?.stop();
     await this.caches.all.stop();
   }
+
+  private readonly guard = (): void => {
+    if (!this.leading) throw new NotLeaderError();
+  };
 
   private setLeading(v: boolean): void {
     this.leading = v;
@@ -196,7 +205,10 @@ export class EndpointsController {
   private async syncServiceKey(key: string): Promise<void> {
     if (!this.leading) return;
     const r = await this.timed('endpoints', () =>
-      syncService({ client: this.o.client, caches: this.caches, triggerTimes: this.triggerTimes, maxEndpointsPerSlice: this.o.maxEndpointsPerSlice }, key),
+      syncService(
+        { client: this.o.client, caches: this.caches, triggerTimes: this.triggerTimes, maxEndpointsPerSlice: this.o.maxEndpointsPerSlice, guard: this.guard },
+        key,
+      ),
     );
     if (r.endpoints !== 'unchanged' && r.endpoints !== 'none') this.o.metrics.writes.inc({ kind: 'Endpoints', op: r.endpoints });
     this.countSlices(r);
@@ -204,7 +216,7 @@ export class EndpointsController {
 
   private async syncMirrorKey(key: string): Promise<void> {
     if (!this.leading) return;
-    const r = await this.timed('mirroring', () => syncMirroring(this.o.client, this.caches, key, (m) => this.o.log.warn(m, { endpoints: key })));
+    const r = await this.timed('mirroring', () => syncMirroring(this.o.client, this.caches, key, (m) => this.o.log.warn(m, { endpoints: key }), this.guard));
     this.countSlices(r);
   }
 

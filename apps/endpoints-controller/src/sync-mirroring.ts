@@ -5,16 +5,16 @@
 import type { ApiClient } from '@minimesh/client';
 import { mirrorEndpoints, mirroredSlicesFor } from '@minimesh/endpoints';
 import { splitKey, type Caches } from './caches.js';
-import { writeSliceChanges, type WriteCounts } from './write-changes.js';
+import { writeSliceChanges, type WriteCounts, type WriteGuard } from './write-changes.js';
 
-export async function syncMirroring(client: ApiClient, caches: Caches, key: string, warn: (msg: string) => void): Promise<WriteCounts> {
+export async function syncMirroring(client: ApiClient, caches: Caches, key: string, warn: (msg: string) => void, guard: WriteGuard): Promise<WriteCounts> {
   const { namespace, name } = splitKey(key);
   const endpoints = caches.endpoints.get(namespace, name);
   const slices = caches.slices.byNamespace(namespace);
   if (!endpoints) {
-    return writeSliceChanges(client, { create: [], update: [], delete: mirroredSlicesFor(namespace, name, slices) });
+    return writeSliceChanges(client, { create: [], update: [], delete: mirroredSlicesFor(namespace, name, slices) }, guard);
   }
   const result = mirrorEndpoints(endpoints, caches.services.get(namespace, name), slices);
   for (const ev of result.events) warn(`${ev.reason}: ${ev.message}`);
-  return writeSliceChanges(client, result);
+  return writeSliceChanges(client, result, guard);
 }

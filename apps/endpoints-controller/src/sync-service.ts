@@ -16,13 +16,15 @@ import {
   type TriggerTimeTracker,
 } from '@minimesh/endpoints';
 import { splitKey, slicesOfService, type Caches } from './caches.js';
-import { writeSliceChanges, type WriteCounts } from './write-changes.js';
+import { writeSliceChanges, type WriteCounts, type WriteGuard } from './write-changes.js';
 
 export interface ServiceSyncContext {
   client: ApiClient;
   caches: Caches;
   triggerTimes: TriggerTimeTracker;
   maxEndpointsPerSlice: number;
+  /** Throws once this replica stops leading: no write happens after that. */
+  guard: WriteGuard;
 }
 
 export interface ServiceSyncResult extends WriteCounts {
@@ -44,34 +46,41 @@ export async function syncService(ctx: ServiceSyncContext, key: string): Promise
     if (!svc) ctx.triggerTimes.forget(namespace, name);
     let endpoints: ServiceSyncResult['endpoints'] = 'none';
     if (!svc && existing && existing.metadata.labels?.[LABEL_ENDPOINTS_MANAGED_BY] === ENDPOINTS_CONTROLLER_NAME) {
+      ctx.guard();
       await deleteIgnoringNotFound(client, namespace, name);
       endpoints = 'deleted';
     }
-    const counts = await writeSliceChanges(client, { create: [], update: [], delete: ourSlices });
+    const counts = await writeSliceChanges(client, { create: [], update: [], delete: ourSlices }, ctx.guard);
     return { endpoints, ...counts };
   }
 
   const pods = caches.pods.byNamespace(namespace);
   const triggerTime = ctx.triggerTimes.compute(namespace, svc, pods);
-  const endpoints = await writeEndpoints(client, computeEndpoints(svc, pods, { triggerTime, existing }), existing);
+  const endpoints = await writeEndpoints(client, computeEndpoints(svc, pods, { triggerTime, existing }), existing, ctx.guard);
   const nodes = new Map<string, Node>(caches.nodes.list().map((n) => [n.metadata.name ?? '', n]));
   const changes = reconcileEndpointSlices(svc, pods, ourSlices, {
     maxEndpointsPerSlice: ctx.maxEndpointsPerSlice,
     triggerTime,
     nodes: nodes.size ? nodes : undefined,
   });
-  const counts = await writeSliceChanges(client, changes);
+  const counts = await writeSliceChanges(client, changes, ctx.guard);
   if (changes.errors.length) throw new Error(changes.errors.join('; '));
   return { endpoints, ...counts };
 }
 
-async function writeEndpoints(client: ApiClient, desired: Endpoints | null, existing: Endpoints | undefined): Promise<ServiceSyncResult['endpoints']> {
+async function writeEndpoints(
+  client: ApiClient,
+  desired: Endpoints | null,
+  existing: Endpoints | undefined,
+  guard: WriteGuard,
+): Promise<ServiceSyncResult['endpoints']> {
   if (!desired) return 'none';
+  if (existing && endpointsEqual(existing, desired)) return 'unchanged';
+  guard();
   if (!existing) {
     await client.create(desired);
     return 'created';
   }
-  if (endpointsEqual(existing, desired)) return 'unchanged';
   await client.update(desired);
   return 'updated';
 }

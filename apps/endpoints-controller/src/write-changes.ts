@@ -9,8 +9,20 @@ export interface WriteCounts {
   deleted: number;
 }
 
-export async function writeSliceChanges(client: ApiClient, changes: SliceChanges): Promise<WriteCounts> {
+/** Thrown before a write when this replica is no longer the leader (the sync stops there). */
+export class NotLeaderError extends Error {
+  constructor() {
+    super('not the leader any more: write skipped');
+    this.name = 'NotLeaderError';
+  }
+}
+
+/** Checked before every write: throws NotLeaderError once leadership is lost. */
+export type WriteGuard = () => void;
+
+export async function writeSliceChanges(client: ApiClient, changes: SliceChanges, guard: WriteGuard = () => undefined): Promise<WriteCounts> {
   for (const s of changes.create) {
+    guard();
     try {
       await client.create<EndpointSlice>(s);
     } catch (e) {
@@ -19,8 +31,12 @@ export async function writeSliceChanges(client: ApiClient, changes: SliceChanges
       throw new Error(`EndpointSlice name ${s.metadata.name} is taken; retrying`, { cause: e });
     }
   }
-  for (const s of changes.update) await client.update<EndpointSlice>(s);
+  for (const s of changes.update) {
+    guard();
+    await client.update<EndpointSlice>(s);
+  }
   for (const s of changes.delete) {
+    guard();
     try {
       await client.delete('EndpointSlice', s.metadata.namespace ?? '', s.metadata.name ?? '');
     } catch (e) {

@@ -60,3 +60,36 @@ describe('LeaderElector', () => {
     await b.stop();
   });
 });
+
+describe('LeaderElector with an apiserver that stops answering', () => {
+  it('leader election - a leader whose requests hang steps down within the renew deadline', async () => {
+    let hang = false;
+    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'x', namespace: 'kube-system', resourceVersion: '1' }, spec: {} };
+    const forever = new Promise<never>(() => undefined);
+    const client = {
+      get: async () => (hang ? forever : structuredClone(lease)),
+      update: async (o: typeof lease) => (hang ? forever : { ...o, metadata: { ...o.metadata, resourceVersion: String(Number(o.metadata.resourceVersion) + 1) } }),
+      create: async () => (hang ? forever : lease),
+    } as unknown as import('@minimesh/client').ApiClient;
+    const log: string[] = [];
+    const e = new LeaderElector({
+      client,
+      namespace: 'kube-system',
+      name: 'x',
+      identity: 'me',
+      leaseDurationMs: 900,
+      renewDeadlineMs: 600,
+      retryPeriodMs: 100,
+      onStartedLeading: () => log.push('leads'),
+      onStoppedLeading: () => log.push('stops'),
+    });
+    e.start();
+    await eventually(() => e.isLeader(), 2000);
+    hang = true;
+    const t0 = Date.now();
+    await eventually(() => !e.isLeader(), 3000);
+    expect(Date.now() - t0).toBeLessThan(1500);
+    expect(log).toEqual(['leads', 'stops']);
+    (e as unknown as { stopped: boolean }).stopped = true;
+  });
+});

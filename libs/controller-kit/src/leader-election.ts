@@ -31,6 +31,22 @@ const DEFAULT_LEASE_DURATION_MS = 6000;
 const DEFAULT_RENEW_DEADLINE_MS = 4000;
 const DEFAULT_RETRY_PERIOD_MS = 1000;
 
+class RenewTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`lease request took longer than ${ms} ms`);
+    this.name = 'RenewTimeoutError';
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new RenewTimeoutError(ms)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** metav1.MicroTime. */
 function microTime(ms: number): string {
   return new Date(ms).toISOString().replace(/Z$/, '000Z');
@@ -85,9 +101,11 @@ export class LeaderElector {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
+      const sentAt = this.o.now();
       try {
-        const ok = await this.tryAcquireOrRenew();
-        if (ok) this.lastRenew = this.o.now();
+        // A call that hangs must not keep a leader leading: it is bounded by the renew deadline.
+        const ok = await withTimeout(this.tryAcquireOrRenew(), this.o.renewDeadlineMs);
+        if (ok) this.lastRenew = sentAt;
         this.setLeading(ok);
       } catch (e) {
         this.o.onError?.(e);
