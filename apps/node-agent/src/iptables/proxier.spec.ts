@@ -15,10 +15,17 @@ class FakeKernel {
   restores: string[] = [];
   chains = new Set<string>();
   failNextRestore = false;
+  /** Resolves a held restore; set holdRestore to make the next restore wait for it. */
+  holdRestore = false;
+  release?: () => void;
   exec: Exec = async (file, args, input): Promise<ExecResult> => {
     this.calls.push([file, ...args]);
     const ok = { code: 0, stdout: '', stderr: '' };
     if (file === 'iptables-restore') {
+      if (this.holdRestore) {
+        this.holdRestore = false;
+        await new Promise<void>((r) => (this.release = r));
+      }
       if (this.failNextRestore) {
         this.failNextRestore = false;
         return { code: 2, stdout: '', stderr: 'iptables-restore: line 3 failed' };
@@ -146,6 +153,43 @@ describe('IptablesProxier', () => {
     await proxier.sync();
     kernel.calls = [];
     await new Promise((r) => setTimeout(r, 5));
+    await proxier.sync();
+    expect(kernel.calls.some((c) => c.includes('-I') && c.includes('PREROUTING'))).toBe(true);
+  });
+
+  it('proxier - stale UDP flows of a failed sync are still cleaned once a sync succeeds', async () => {
+    const { kernel, proxier } = setup();
+    const udp = (ip: string): Service => ({
+      ...svc('dns', ip),
+      spec: { ...svc('dns', ip).spec, ports: [{ name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 }] },
+    });
+    const udpSlice = (epIP: string): EndpointSlice => ({ ...slice('dns', epIP), ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] });
+    proxier.onServiceChange(undefined, udp('10.96.0.10'));
+    proxier.onSliceChange(undefined, udpSlice('10.244.1.9'));
+    (proxier as unknown as { initialized: boolean }).initialized = true;
+    await proxier.sync();
+    proxier.onSliceChange(udpSlice('10.244.1.9'), udpSlice('10.244.2.9'));
+    kernel.failNextRestore = true;
+    await expect(proxier.sync()).rejects.toThrow();
+    kernel.calls = [];
+    await proxier.sync();
+    const deletes = kernel.calls.filter((c) => c[0] === 'conntrack').map((c) => c.join(' '));
+    expect(deletes).toContain('conntrack -D -p udp --orig-dst 10.96.0.10 --dst-nat 10.244.1.9');
+  });
+
+  it('proxier - a full sync asked for during a sync happens next', async () => {
+    const { kernel, proxier } = setup();
+    proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
+    (proxier as unknown as { initialized: boolean }).initialized = true;
+    await proxier.sync();
+    kernel.holdRestore = true;
+    proxier.onServiceChange(undefined, svc('b', '10.96.0.21'));
+    const running = proxier.sync();
+    await new Promise((r) => setTimeout(r, 20));
+    proxier.onNodeChange(); // the node's addresses changed while the restore runs
+    kernel.release!();
+    await running;
+    kernel.calls = [];
     await proxier.sync();
     expect(kernel.calls.some((c) => c.includes('-I') && c.includes('PREROUTING'))).toBe(true);
   });

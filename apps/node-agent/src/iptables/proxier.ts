@@ -13,6 +13,7 @@ import {
   canaryChain,
   renderIptables,
   staleUdpConntrack,
+  type ConntrackCleanup,
   type RenderOptions,
 } from '@minimesh/proxy-core';
 import type { EndpointSlice, Service } from '@minimesh/api';
@@ -42,6 +43,17 @@ const CANARY_CHECK_MS = 5000;
 /** Like kube-proxy (proxyutil.FullSyncPeriod): partial syncs, but a full one at least this often. */
 export const FULL_SYNC_PERIOD_MS = 3600_000;
 
+const EMPTY_CLEANUP: ConntrackCleanup = { serviceIPs: [], nodePorts: [], natEntries: [], nodePortNatEntries: [] };
+
+function mergeCleanups(a: ConntrackCleanup, b: ConntrackCleanup): ConntrackCleanup {
+  return {
+    serviceIPs: [...new Set([...a.serviceIPs, ...b.serviceIPs])],
+    nodePorts: [...new Set([...a.nodePorts, ...b.nodePorts])],
+    natEntries: [...a.natEntries, ...b.natEntries],
+    nodePortNatEntries: [...a.nodePortNatEntries, ...b.nodePortNatEntries],
+  };
+}
+
 export class IptablesProxier {
   readonly services = new ServiceChangeTracker();
   readonly endpoints: EndpointsChangeTracker;
@@ -51,6 +63,7 @@ export class IptablesProxier {
   private natChains?: Set<string>;
   private lastCanaryCheck = 0;
   private lastFullSync = 0;
+  private pendingCleanup: ConntrackCleanup = EMPTY_CLEANUP;
   /** When rules last matched the desired state (epoch ms), and when a change was last queued. */
   lastSynced = 0;
   lastQueued = 0;
@@ -124,23 +137,28 @@ export class IptablesProxier {
       this.needFullSync = true;
     }
     const full = this.needFullSync || Date.now() - this.lastFullSync > (this.o.fullSyncPeriodMs ?? FULL_SYNC_PERIOD_MS);
+    // Cleared now, so a request for a full sync that arrives during this one is not lost.
+    this.needFullSync = false;
     metrics.serviceChangesPending.set(this.services.pending);
     metrics.endpointChangesPending.set(this.endpoints.pending);
     const svcUpdate = this.services.checkoutChanges();
     const epUpdate = this.endpoints.checkoutChanges();
+    // Stale UDP flows of this checkout wait until a restore and a conntrack run both succeed.
+    this.pendingCleanup = mergeCleanups(this.pendingCleanup, staleUdpConntrack(this.services.serviceMap, svcUpdate, epUpdate));
 
-    // Chains left by an earlier run are deleted by the first full restore.
-    if (full) this.natChains ??= new Set(await iptables.chains('nat', render.prefix));
     const changed = new Set([...svcUpdate.updatedServices, ...epUpdate.updatedServices]);
-    const result = renderIptables({
-      services: this.services.serviceMap,
-      endpoints: this.endpoints.endpointsMap,
-      node: { name: this.o.nodeName, addresses: this.o.nodeAddresses() },
-      opts: render,
-      changedServices: full ? undefined : changed,
-      existingNatChains: this.natChains,
-    });
+    let result: ReturnType<typeof renderIptables>;
     try {
+      // Chains left by an earlier run are deleted by the first full restore.
+      if (full) this.natChains ??= new Set(await iptables.chains('nat', render.prefix));
+      result = renderIptables({
+        services: this.services.serviceMap,
+        endpoints: this.endpoints.endpointsMap,
+        node: { name: this.o.nodeName, addresses: this.o.nodeAddresses() },
+        opts: render,
+        changedServices: full ? undefined : changed,
+        existingNatChains: this.natChains,
+      });
       if (full) {
         for (const j of result.ensureJumps) await iptables.ensureJump(j);
         for (const t of result.canary.tables) await iptables.ensureChain(t, result.canary.chain);
@@ -148,21 +166,20 @@ export class IptablesProxier {
       await iptables.restore(result.restore);
     } catch (e) {
       metrics.restoreFailures.inc(FAMILY);
-      if (result.partial) metrics.partialRestoreFailures.inc(FAMILY);
+      if (!full) metrics.partialRestoreFailures.inc(FAMILY);
       this.needFullSync = true;
       this.natChains = undefined;
       throw e;
     }
     this.natChains = new Set(result.natChains);
-    this.needFullSync = false;
     if (full) this.lastFullSync = Date.now();
 
-    const cleanup = staleUdpConntrack(this.services.serviceMap, svcUpdate, epUpdate);
     try {
-      const deleted = await clearStaleUdpConntrack(this.o.exec, cleanup);
+      const deleted = await clearStaleUdpConntrack(this.o.exec, this.pendingCleanup);
+      this.pendingCleanup = EMPTY_CLEANUP;
       if (deleted) metrics.conntrackDeleted.inc(FAMILY, deleted);
     } catch (e) {
-      this.o.log.warn('could not delete stale UDP conntrack entries', { err: (e as Error).message });
+      this.o.log.warn('could not delete stale UDP conntrack entries; will retry', { err: (e as Error).message });
     }
 
     const now = Date.now();
