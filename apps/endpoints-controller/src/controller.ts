@@ -24,6 +24,7 @@ import type { ControllerMetrics } from './metrics.js';
 import { syncMirroring } from './sync-mirroring.js';
 import { syncService } from './sync-service.js';
 import { NotLeaderError } from './write-changes.js';
+import { SliceTracker, StaleCacheError } from './slice-tracker.js';
 
 export interface EndpointsControllerOptions {
   client: ApiClient;
@@ -43,6 +44,7 @@ export class EndpointsController {
   private readonly serviceQueue = new WorkQueue<string>();
   private readonly mirrorQueue = new WorkQueue<string>();
   private readonly triggerTimes = new TriggerTimeTracker();
+  private readonly sliceTracker = new SliceTracker();
   private readonly elector?: LeaderElector;
   private leading = false;
   private workers?: Promise<void>;
@@ -85,6 +87,7 @@ export class EndpointsController {
     this.o.log.info('caches synced');
     const onError = (controller: string) => (key: string, err: unknown, dropped: boolean) => {
       if (err instanceof NotLeaderError) return; // leadership moved on: the new leader syncs it
+      if (err instanceof StaleCacheError && !dropped) return; // retried once the informer has caught up
       const msg = dropped ? 'dropping key after too many retries' : 'sync failed, will retry';
       this.o.log.warn(msg, { controller, key, err: (err as Error).message });
     };
@@ -206,7 +209,7 @@ export class EndpointsController {
     if (!this.leading) return;
     const r = await this.timed('endpoints', () =>
       syncService(
-        { client: this.o.client, caches: this.caches, triggerTimes: this.triggerTimes, maxEndpointsPerSlice: this.o.maxEndpointsPerSlice, guard: this.guard },
+        { client: this.o.client, caches: this.caches, triggerTimes: this.triggerTimes, maxEndpointsPerSlice: this.o.maxEndpointsPerSlice, guard: this.guard, tracker: this.sliceTracker },
         key,
       ),
     );

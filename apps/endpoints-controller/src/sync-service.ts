@@ -3,7 +3,7 @@
  * desired Endpoints and slices computed from the cached Service, Pods and Nodes (pure functions
  * of @minimesh/endpoints), written only where they differ from what is stored.
  */
-import { NotFoundError, type Endpoints, type Node } from '@minimesh/api';
+import { NotFoundError, type Endpoints, type EndpointSlice, type Node } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
 import {
   ENDPOINTSLICE_CONTROLLER_NAME,
@@ -16,6 +16,7 @@ import {
   type TriggerTimeTracker,
 } from '@minimesh/endpoints';
 import { splitKey, slicesOfService, type Caches } from './caches.js';
+import type { SliceTracker } from './slice-tracker.js';
 import { writeSliceChanges, type WriteCounts, type WriteGuard } from './write-changes.js';
 
 export interface ServiceSyncContext {
@@ -25,6 +26,8 @@ export interface ServiceSyncContext {
   maxEndpointsPerSlice: number;
   /** Throws once this replica stops leading: no write happens after that. */
   guard: WriteGuard;
+  /** Our slice writes the cache has not shown yet. */
+  tracker: SliceTracker;
 }
 
 export interface ServiceSyncResult extends WriteCounts {
@@ -36,6 +39,8 @@ const MANAGED_BY_LABEL = 'endpointslice.kubernetes.io/managed-by';
 export async function syncService(ctx: ServiceSyncContext, key: string): Promise<ServiceSyncResult> {
   const { client, caches } = ctx;
   const { namespace, name } = splitKey(key);
+  ctx.tracker.check(key, (slice) => caches.slices.get(namespace, slice));
+  const observer = { written: (s: EndpointSlice) => ctx.tracker.written(key, s), deleted: (n: string) => ctx.tracker.deleted(key, n) };
   const svc = caches.services.get(namespace, name);
   const existing = caches.endpoints.get(namespace, name);
   const ourSlices = slicesOfService(caches, key).filter((s) => s.metadata.labels?.[MANAGED_BY_LABEL] === ENDPOINTSLICE_CONTROLLER_NAME);
@@ -50,7 +55,7 @@ export async function syncService(ctx: ServiceSyncContext, key: string): Promise
       await deleteIgnoringNotFound(client, namespace, name);
       endpoints = 'deleted';
     }
-    const counts = await writeSliceChanges(client, { create: [], update: [], delete: ourSlices }, ctx.guard);
+    const counts = await writeSliceChanges(client, { create: [], update: [], delete: ourSlices }, ctx.guard, observer);
     return { endpoints, ...counts };
   }
 
@@ -63,7 +68,7 @@ export async function syncService(ctx: ServiceSyncContext, key: string): Promise
     triggerTime,
     nodes: nodes.size ? nodes : undefined,
   });
-  const counts = await writeSliceChanges(client, changes, ctx.guard);
+  const counts = await writeSliceChanges(client, changes, ctx.guard, observer);
   if (changes.errors.length) throw new Error(changes.errors.join('; '));
   return { endpoints, ...counts };
 }

@@ -20,11 +20,23 @@ export class NotLeaderError extends Error {
 /** Checked before every write: throws NotLeaderError once leadership is lost. */
 export type WriteGuard = () => void;
 
-export async function writeSliceChanges(client: ApiClient, changes: SliceChanges, guard: WriteGuard = () => undefined): Promise<WriteCounts> {
+/** What was written, for the SliceTracker. */
+export interface WriteObserver {
+  written(slice: EndpointSlice): void;
+  deleted(name: string): void;
+}
+
+export async function writeSliceChanges(
+  client: ApiClient,
+  changes: SliceChanges,
+  guard: WriteGuard = () => undefined,
+  observer?: WriteObserver,
+): Promise<WriteCounts> {
   for (const s of changes.create) {
     guard();
     try {
-      await client.create<EndpointSlice>(s);
+      const created = await client.create<EndpointSlice>(s);
+      observer?.written(created);
     } catch (e) {
       // A generated name that is taken: the next sync generates another.
       if (!(e instanceof AlreadyExistsError)) throw e;
@@ -33,7 +45,8 @@ export async function writeSliceChanges(client: ApiClient, changes: SliceChanges
   }
   for (const s of changes.update) {
     guard();
-    await client.update<EndpointSlice>(s);
+    const updated = await client.update<EndpointSlice>(s);
+    observer?.written(updated);
   }
   for (const s of changes.delete) {
     guard();
@@ -42,6 +55,7 @@ export async function writeSliceChanges(client: ApiClient, changes: SliceChanges
     } catch (e) {
       if (!(e instanceof NotFoundError)) throw e;
     }
+    observer?.deleted(s.metadata.name ?? '');
   }
   return { created: changes.create.length, updated: changes.update.length, deleted: changes.delete.length };
 }

@@ -11,6 +11,11 @@ export interface ListResult<T> {
   items: T[];
   /** The revision the list is a snapshot of: watch from here. */
   resourceVersion: string;
+  /**
+   * The apiserver's store (data directory) the list comes from: revisions restart at 1 in every
+   * store, so pass it back in WatchOptions.storeId. Absent when the server did not say.
+   */
+  storeId?: string;
 }
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
@@ -27,6 +32,8 @@ export interface WatchEvent<T extends KubeObject = KubeObject> {
 export interface WatchOptions extends ListOptions {
   /** Empty or '0': an ADDED for every current object first. Otherwise changes strictly after it. */
   resourceVersion?: string;
+  /** The storeId of the list `resourceVersion` came from: another store fails with ExpiredError (relist). */
+  storeId?: string;
   allowBookmarks?: boolean;
   /** Aborting ends the stream (and cancels the call). */
   signal?: AbortSignal;

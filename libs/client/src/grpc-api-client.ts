@@ -57,7 +57,9 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
         namespace: o.namespace ?? '',
         labelSelector: o.labelSelector ?? '',
       });
-      return { items: res.items.map((i) => objectFromWire(i) as ObjectOfKind<K>), resourceVersion: res.resourceVersion };
+      const result: ListResult<ObjectOfKind<K>> = { items: res.items.map((i) => objectFromWire(i) as ObjectOfKind<K>), resourceVersion: res.resourceVersion };
+      if (res.storeId) result.storeId = res.storeId;
+      return result;
     },
     async update<T extends KubeObject>(obj: T): Promise<T> {
       return objectFromWire(await call(raw.update as never, { object: objectToWire(obj) })) as T;
@@ -77,6 +79,7 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
             labelSelector: o.labelSelector ?? '',
             resourceVersion: o.resourceVersion ?? '',
             allowBookmarks: o.allowBookmarks ?? false,
+            storeId: o.storeId ?? '',
           }),
           o.signal,
         ),

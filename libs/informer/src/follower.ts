@@ -10,6 +10,8 @@ export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface ChangeSink {
   /** The revision the cache is at: follow changes strictly after it. */
   readonly resourceVersion: string;
+  /** The store (apiserver data directory) of the cache's last list; '' when the apiserver did not say. */
+  readonly storeId: string;
   /** A change of an object the informer selects (a DELETED also for one that stopped matching). */
   apply(type: ChangeType, object: KubeObject, resourceVersion: string): void;
   /** Nothing for this cache up to `resourceVersion` (a bookmark, or an event of other objects). */

@@ -11,7 +11,7 @@ import type { Pod } from '@minimesh/api';
 import { eventually, tempDir } from '@minimesh/testing';
 import type { Informer } from './informer.js';
 import { revisionOf } from './resource-version.js';
-import { matchesList, ns, pod, recordingLogger, startTestCluster, testInformer, type TestCluster } from './test-support/cluster.js';
+import { allPublished, matchesList, ns, pod, recordingLogger, startTestCluster, testInformer, type TestCluster } from './test-support/cluster.js';
 
 /** An informer of one namespace that records what its handlers hear. */
 async function watched(c: TestCluster, transport: 'grpc' | 'nats', namespace: string) {
@@ -27,12 +27,6 @@ async function watched(c: TestCluster, transport: 'grpc' | 'nats', namespace: st
 async function relabel(c: TestCluster, namespace: string, name: string, value: string): Promise<void> {
   const p = await c.truth.get('Pod', namespace, name);
   await c.truth.update({ ...p, metadata: { ...p.metadata, labels: { v: value } } });
-}
-
-async function allPublished(c: TestCluster): Promise<void> {
-  const store = c.api.server.store;
-  const rev = await store.revision();
-  await eventually(async () => (await store.publishedRevision()) >= rev, 15_000);
 }
 
 describe('history expiry over grpc', () => {

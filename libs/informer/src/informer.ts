@@ -9,7 +9,7 @@
  *   await pods.waitForSync();
  *
  * Every relist replaces the cache: objects missing from the new list are deleted (onDelete with
- * finalStateUnknown), changed ones updated, new ones added, unchanged ones (same
+ * finalStateUnknown), changed ones updated, new ones added, unchanged ones (same uid and
  * resourceVersion) left alone. An event not newer than the cached object is ignored.
  */
 import { objectKey, parseSelector, type Kind, type KubeObject, type ObjectOfKind, type Selector } from '@minimesh/api';
@@ -39,6 +39,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private readonly cache: ObjectCache<T>;
   private readonly handlers: EventHandlers<T>;
   private resourceVersion = '';
+  /** The store of the last list: revisions mean something only within it. */
+  private storeId = '';
   private synced = false;
   private syncWaiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
   private abort?: AbortController;
@@ -186,13 +188,17 @@ export class Informer<T extends KubeObject = KubeObject> {
   /** How the reflector changes the cache. Objects arrive as KubeObject; the kind filter makes them T. */
   private sink(signal: AbortSignal): ReflectorSink {
     const current = () => this.resourceVersion;
+    const store = () => this.storeId;
     // After stop() nothing changes the cache, even a request that was already in flight.
     return {
       get resourceVersion() {
         return current();
       },
-      replace: (items, resourceVersion, reason) => {
-        if (!signal.aborted) this.replace(items as T[], resourceVersion, reason);
+      get storeId() {
+        return store();
+      },
+      replace: (list, reason) => {
+        if (!signal.aborted) this.replace(list.items as T[], list.resourceVersion, list.storeId ?? '', reason);
       },
       apply: (type, object, resourceVersion) => {
         if (!signal.aborted) this.apply(type, object as T, resourceVersion);
@@ -203,9 +209,10 @@ export class Informer<T extends KubeObject = KubeObject> {
     };
   }
 
-  private replace(items: T[], resourceVersion: string, reason: RelistReason): void {
+  private replace(items: T[], resourceVersion: string, storeId: string, reason: RelistReason): void {
     const delta = this.cache.replace(items);
     this.resourceVersion = resourceVersion;
+    this.storeId = storeId;
     for (const obj of delta.deleted) this.handlers.deleted(obj, { finalStateUnknown: true });
     for (const { old, current } of delta.updated) this.handlers.updated(old, current);
     for (const obj of delta.added) this.handlers.added(obj);

@@ -1,14 +1,18 @@
 /**
  * Transport 'nats': the apiserver's event stream on JetStream, from the cache's revision.
  *
- * Resuming after revision R: a binary search over stream sequences (single-message reads) finds
- * the first message with Minimesh-Revision > R; an ordered consumer filtered on the kind's
+ * Resuming after revision R of store S (the cache's list says both): a binary search over stream
+ * sequences (single-message reads) finds the first message of S with Minimesh-Revision > R (the
+ * messages of an older store count as before it); an ordered consumer filtered on the kind's
  * subjects starts there. Every message must continue the kind's chain: its Minimesh-Kind-Previous
  * must not be above the last revision the cache has (else events of the kind are missing:
- * purged, aged out, or the stream was recreated), and its Minimesh-Store must be the store the
- * cache came from. Either failure is a RelistRequiredError. A consumer that stops (disconnect,
- * missed heartbeats, consumer or stream gone) is a ConsumerFailureError: the informer resumes
- * from its last revision the same way, and that resume proves continuity or relists.
+ * purged, aged out, or the stream was recreated), and its Minimesh-Store must be S (else the
+ * apiserver moved to another data directory, or the stream's tail is an old store's that a new
+ * apiserver has not published after yet). Either failure is a RelistRequiredError. A list that
+ * names no store (an apiserver older than ObjectList.store_id) is followed without the store
+ * check. A consumer that stops (disconnect, missed heartbeats, consumer or stream gone) is a
+ * ConsumerFailureError: the informer resumes from its last revision the same way, and that
+ * resume proves continuity or relists.
  *
  * Selection is done here: the stream carries every namespace and label, and an object that
  * stops matching the selector is handed on as DELETED.
@@ -55,9 +59,6 @@ const REQUEST_TIMEOUT_MS = 5_000;
 const CONSUMER_INACTIVE_THRESHOLD_MS = 30_000;
 
 export class JetStreamFollower implements Follower {
-  /** The store the cache's events come from; learned from the stream. */
-  private store?: string;
-
   constructor(private readonly opts: JetStreamFollowerOptions) {}
 
   async follow(sink: ChangeSink, signal: AbortSignal): Promise<void> {
@@ -73,10 +74,9 @@ export class JetStreamFollower implements Follower {
       return m ? markOf(m.header) : null;
     };
     const bounds = { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
-    if (this.store === undefined && bounds.lastSeq >= bounds.firstSeq) this.store = (await read(bounds.lastSeq))?.store;
     const after = revisionOf(sink.resourceVersion);
-    const startSeq = await findStartSequence(read, bounds, after, this.store);
-    log.debug('following the event stream', { kind, stream, after, startSeq, firstSeq: bounds.firstSeq, lastSeq: bounds.lastSeq });
+    const startSeq = await findStartSequence(read, bounds, after, sink.storeId || undefined);
+    log.debug('following the event stream', { kind, stream, after, store: sink.storeId, startSeq, firstSeq: bounds.firstSeq, lastSeq: bounds.lastSeq });
 
     const consumer = await jetstream(nc, { timeout: REQUEST_TIMEOUT_MS }).consumers.get(stream, {
       filter_subjects: kindSubjects(kind),
@@ -126,12 +126,9 @@ export class JetStreamFollower implements Follower {
       this.opts.log.warn('skipping a stream message without minimesh headers', { seq: m.seq, subject: m.subject });
       return;
     }
-    if (this.store !== undefined && mark.store !== this.store) {
-      const was = this.store;
-      this.store = undefined;
-      throw new RelistRequiredError('store-changed', `event ${mark.revision} comes from store ${mark.store}, the cache from ${was}`);
+    if (sink.storeId && mark.store !== sink.storeId) {
+      throw new RelistRequiredError('store-changed', `event ${mark.revision} comes from store ${mark.store}, the cache from ${sink.storeId}`);
     }
-    this.store = mark.store;
     const last = revisionOf(sink.resourceVersion);
     if (mark.revision <= last) return; // already seen (a re-sent tail, or before the list)
     if (mark.kindPrevious > last) {

@@ -66,6 +66,18 @@ describe('object cache', () => {
     expect(c.keys().sort()).toEqual(['a/change', 'a/keep', 'a/new']);
   });
 
+  it('replace - the same resourceVersion with another uid is another object (a list from a new store): updated', () => {
+    const withUid = (p: Pod, uid: string): Pod => ({ ...p, metadata: { ...p.metadata, uid } });
+    const c = new ObjectCache<Pod>();
+    c.replace([withUid(pod('a', 'same', '7'), 'old-1'), withUid(pod('a', 'moved', '8'), 'old-2')]);
+    const d = c.replace([withUid(pod('a', 'same', '7'), 'old-1'), withUid(pod('a', 'moved', '8'), 'new-2')]);
+    expect(d.deleted).toEqual([]);
+    expect(d.added).toEqual([]);
+    expect(d.updated.map((u) => [u.old.metadata.uid, u.current.metadata.uid])).toEqual([['old-2', 'new-2']]);
+    expect(c.get('a', 'moved')?.metadata.uid).toBe('new-2');
+    expect(c.get('a', 'same')?.metadata.uid).toBe('old-1');
+  });
+
   it('isNewer - compares resourceVersions as revisions', () => {
     const c = new ObjectCache<Pod>();
     c.set(pod('a', 'p', '10'));

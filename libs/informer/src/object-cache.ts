@@ -117,8 +117,10 @@ export class ObjectCache<T extends KubeObject> {
   }
 
   /**
-   * Makes the cache hold exactly `items` (a fresh list) and says what changed. An object whose
-   * resourceVersion is unchanged is left alone and not reported.
+   * Makes the cache hold exactly `items` (a fresh list) and says what changed. An object with the
+   * same uid and resourceVersion is left alone and not reported; a different uid with the same
+   * resourceVersion is another object (a list from another store, whose revisions also start at
+   * 1) and is reported as updated.
    */
   replace(items: T[]): ReplaceDelta<T> {
     const delta: ReplaceDelta<T> = { deleted: [], added: [], updated: [] };
@@ -128,7 +130,7 @@ export class ObjectCache<T extends KubeObject> {
     }
     for (const [key, obj] of fresh) {
       const old = this.items.get(key);
-      if (old && old.metadata.resourceVersion === obj.metadata.resourceVersion) continue;
+      if (old && isSameVersion(old, obj)) continue;
       this.set(obj);
       if (old) delta.updated.push({ old, current: obj });
       else delta.added.push(obj);
@@ -171,6 +173,11 @@ export class ObjectCache<T extends KubeObject> {
     }
     this.filed.delete(key);
   }
+}
+
+/** The same object at the same revision: a resourceVersion alone is not enough across stores. */
+function isSameVersion(a: KubeObject, b: KubeObject): boolean {
+  return a.metadata.uid === b.metadata.uid && a.metadata.resourceVersion === b.metadata.resourceVersion;
 }
 
 function deepFreeze<V>(value: V): V {

@@ -5,15 +5,15 @@
  * backoff with jitter, reset once a stream delivered something or ran for a while.
  */
 import { ExpiredError, type Kind, type KubeObject } from '@minimesh/api';
-import type { ApiClient } from '@minimesh/client';
+import type { ApiClient, ListResult } from '@minimesh/client';
 import { Backoff, sleep } from './backoff.js';
 import { RelistRequiredError, type RelistReason } from './errors.js';
 import type { ChangeSink, ChangeType, Follower } from './follower.js';
 import type { InformerLogger } from './options.js';
 
 export interface ReflectorSink extends ChangeSink {
-  /** A fresh list at `resourceVersion`: the cache becomes exactly `items`. */
-  replace(items: KubeObject[], resourceVersion: string, reason: RelistReason): void;
+  /** A fresh list: the cache becomes exactly its items, at its revision of its store. */
+  replace(list: ListResult<KubeObject>, reason: RelistReason): void;
 }
 
 export interface ReflectorOptions {
@@ -39,6 +39,9 @@ export class Reflector {
       get resourceVersion() {
         return sink.resourceVersion;
       },
+      get storeId() {
+        return sink.storeId;
+      },
       apply(type: ChangeType, object: KubeObject, resourceVersion: string) {
         delivered++;
         sink.apply(type, object, resourceVersion);
@@ -56,8 +59,8 @@ export class Reflector {
         if (relist) {
           const list = await untilAborted(client.list(kind, { namespace, labelSelector }), signal);
           if (!list) break;
-          sink.replace(list.items, list.resourceVersion, relist);
-          log.debug('listed', { kind, reason: relist, resourceVersion: list.resourceVersion, items: list.items.length });
+          sink.replace(list, relist);
+          log.debug('listed', { kind, reason: relist, resourceVersion: list.resourceVersion, storeId: list.storeId, items: list.items.length });
           relist = undefined;
         }
         await untilAborted(follower.follow(counting, signal), signal);

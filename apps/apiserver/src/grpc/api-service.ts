@@ -41,7 +41,7 @@ export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: S
       'List',
       async (req: pb.ListRequest): Promise<pb.ObjectList> => {
         const { items, revision } = await registry.list(kindOf(req.kind), req.namespace, req.labelSelector);
-        return { items: items.map(objectToWire), resourceVersion: String(revision) };
+        return { items: items.map(objectToWire), resourceVersion: String(revision), storeId: registry.store.id };
       },
       logError,
     ),
@@ -61,6 +61,7 @@ export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: S
           selector: parseLabelSelector(req.labelSelector),
           resourceVersion: req.resourceVersion,
           allowBookmarks: req.allowBookmarks,
+          storeId: req.storeId,
         };
         for await (const out of hub.watch(filter, signal)) yield watchEventToWire(out);
       },

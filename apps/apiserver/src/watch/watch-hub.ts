@@ -1,7 +1,8 @@
 /**
  * Fan-out of committed events to gRPC watchers. A watch replays the history it asks for from
  * the store, then follows live events; it never misses one in between because it subscribes
- * before it reads. A revision older than the kept history is a 410 "too old resource version".
+ * before it reads. A revision older than the kept history is a 410 "too old resource version";
+ * so is a revision of another store (revisions restart at 1 in every data directory).
  */
 import { BadRequestError, ExpiredError, UnavailableError, type KubeObject } from '@minimesh/api';
 import type { Store, StoredEvent } from '../store/store.js';
@@ -11,6 +12,8 @@ export interface WatchRequest extends WatchFilter {
   /** '' or '0': current state as ADDED first. */
   resourceVersion: string;
   allowBookmarks: boolean;
+  /** The store `resourceVersion` belongs to; '' or absent: not said (taken to be this one). */
+  storeId?: string;
 }
 
 export interface WatchOutput {
@@ -69,6 +72,9 @@ export class WatchHub {
     const onAbort = () => sub.wake?.();
     signal.addEventListener('abort', onAbort);
     try {
+      if (req.storeId && req.storeId !== this.store.id) {
+        throw new ExpiredError(`resource version belongs to another store (have ${req.storeId}, this store is ${this.store.id})`);
+      }
       let sent: number;
       if (req.resourceVersion === '' || req.resourceVersion === '0') {
         const { items, revision } = await this.store.list(req.kind, req.namespace || undefined);

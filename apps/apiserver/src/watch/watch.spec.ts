@@ -106,6 +106,25 @@ describe('watch', () => {
   }, 30_000);
 });
 
+describe('watch with the store id of its list', () => {
+  it('watch - a list names its store; a watch from another store\'s revision is Expired, from this store\'s it works', async () => {
+    const t = await startTestApiServer();
+    try {
+      const list = await t.client.list('Pod');
+      expect(list.storeId).toBe(t.server.store.id);
+      const foreign = 'another-data-dir';
+      const err = await take(t.client.watch('Pod', { resourceVersion: list.resourceVersion, storeId: foreign }), 1, 2000).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ExpiredError);
+      expect((err as Error).message).toBe(`resource version belongs to another store (have ${foreign}, this store is ${list.storeId})`);
+      const got = take(t.client.watch('Pod', { resourceVersion: list.resourceVersion, storeId: list.storeId }), 1);
+      await t.client.create(pod('same-store'));
+      expect((await got)[0]?.object?.metadata.name).toBe('same-store');
+    } finally {
+      await t.stop();
+    }
+  });
+});
+
 describe('watch from a revision the store never reached', () => {
   it('watch - a revision newer than the store is "Too large resource version": relist', async () => {
     const t = await startTestApiServer();

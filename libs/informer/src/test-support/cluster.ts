@@ -4,7 +4,7 @@
  */
 import type { Kind, KubeObject, Namespace, Pod } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
-import { startNats, type NatsServer } from '@minimesh/testing';
+import { eventually, startNats, type NatsServer } from '@minimesh/testing';
 import { startTestApiServer, type TestApiServer } from '@minimesh/apiserver/test-support';
 import { createInformer } from '../informer.js';
 import type { Informer } from '../informer.js';
@@ -121,6 +121,13 @@ export const pod = (namespace: string, name: string, labels: Record<string, stri
 /** `namespace/name@resourceVersion` of each object, sorted: what "the same objects" means here. */
 export function fingerprint(objects: KubeObject[]): string[] {
   return objects.map((o) => `${o.metadata.namespace ?? ''}/${o.metadata.name}@${o.metadata.resourceVersion}`).sort();
+}
+
+/** Resolves once the apiserver has published every committed event to NATS. */
+export async function allPublished(c: TestCluster): Promise<void> {
+  const store = c.api.server.store;
+  const rev = await store.revision();
+  await eventually(async () => (await store.publishedRevision()) >= rev, 15_000);
 }
 
 /** True once the informer's cache is exactly the apiserver's list for the same selection. */

@@ -99,6 +99,11 @@ export interface ObjectList {
   items: Object[];
   /** The revision the list is a consistent snapshot of: watch from here. */
   resourceVersion: string;
+  /**
+   * The id of the apiserver's data directory (the Minimesh-Store header of its NATS events).
+   * Revisions restart at 1 in every store: a revision means something only with its store id.
+   */
+  storeId: string;
 }
 
 export interface GetRequest {
@@ -143,6 +148,12 @@ export interface WatchRequest {
    */
   resourceVersion: string;
   allowBookmarks: boolean;
+  /**
+   * Optional: the store_id of the List that resource_version came from. When set and not this
+   * server's store (it restarted on another data directory), the watch fails with OUT_OF_RANGE:
+   * relist.
+   */
+  storeId: string;
 }
 
 /**
@@ -394,7 +405,7 @@ export const Object: MessageFns<Object> = {
 };
 
 function createBaseObjectList(): ObjectList {
-  return { items: [], resourceVersion: "" };
+  return { items: [], resourceVersion: "", storeId: "" };
 }
 
 export const ObjectList: MessageFns<ObjectList> = {
@@ -404,6 +415,9 @@ export const ObjectList: MessageFns<ObjectList> = {
     }
     if (message.resourceVersion !== "") {
       writer.uint32(18).string(message.resourceVersion);
+    }
+    if (message.storeId !== "") {
+      writer.uint32(26).string(message.storeId);
     }
     return writer;
   },
@@ -437,6 +451,14 @@ export const ObjectList: MessageFns<ObjectList> = {
             message.resourceVersion = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.storeId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -457,6 +479,11 @@ export const ObjectList: MessageFns<ObjectList> = {
         : isSet(object.resource_version)
         ? globalThis.String(object.resource_version)
         : "",
+      storeId: isSet(object.storeId)
+        ? globalThis.String(object.storeId)
+        : isSet(object.store_id)
+        ? globalThis.String(object.store_id)
+        : "",
     };
   },
 
@@ -468,6 +495,9 @@ export const ObjectList: MessageFns<ObjectList> = {
     if (message.resourceVersion !== "") {
       obj.resourceVersion = message.resourceVersion;
     }
+    if (message.storeId !== "") {
+      obj.storeId = message.storeId;
+    }
     return obj;
   },
 
@@ -478,6 +508,7 @@ export const ObjectList: MessageFns<ObjectList> = {
     const message = createBaseObjectList();
     message.items = object.items?.map((e) => Object.fromPartial(e)) || [];
     message.resourceVersion = object.resourceVersion ?? "";
+    message.storeId = object.storeId ?? "";
     return message;
   },
 };
@@ -948,7 +979,7 @@ export const DeleteRequest: MessageFns<DeleteRequest> = {
 };
 
 function createBaseWatchRequest(): WatchRequest {
-  return { kind: "", namespace: "", labelSelector: "", resourceVersion: "", allowBookmarks: false };
+  return { kind: "", namespace: "", labelSelector: "", resourceVersion: "", allowBookmarks: false, storeId: "" };
 }
 
 export const WatchRequest: MessageFns<WatchRequest> = {
@@ -967,6 +998,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     }
     if (message.allowBookmarks !== false) {
       writer.uint32(40).bool(message.allowBookmarks);
+    }
+    if (message.storeId !== "") {
+      writer.uint32(50).string(message.storeId);
     }
     return writer;
   },
@@ -1024,6 +1058,14 @@ export const WatchRequest: MessageFns<WatchRequest> = {
             message.allowBookmarks = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.storeId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1055,6 +1097,11 @@ export const WatchRequest: MessageFns<WatchRequest> = {
         : isSet(object.allow_bookmarks)
         ? globalThis.Boolean(object.allow_bookmarks)
         : false,
+      storeId: isSet(object.storeId)
+        ? globalThis.String(object.storeId)
+        : isSet(object.store_id)
+        ? globalThis.String(object.store_id)
+        : "",
     };
   },
 
@@ -1075,6 +1122,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     if (message.allowBookmarks !== false) {
       obj.allowBookmarks = message.allowBookmarks;
     }
+    if (message.storeId !== "") {
+      obj.storeId = message.storeId;
+    }
     return obj;
   },
 
@@ -1088,6 +1138,7 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     message.labelSelector = object.labelSelector ?? "";
     message.resourceVersion = object.resourceVersion ?? "";
     message.allowBookmarks = object.allowBookmarks ?? false;
+    message.storeId = object.storeId ?? "";
     return message;
   },
 };
