@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Namespace } from '@minimesh/api';
 import { connectApiClient } from '@minimesh/client';
-import { freePort, tempDir, waitForPort } from '@minimesh/testing';
+import { eventually, freePort, tempDir, waitForPort } from '@minimesh/testing';
 
 const BIN = fileURLToPath(new URL('../bin/minimesh-apiserver.mjs', import.meta.url));
 
@@ -43,8 +43,10 @@ describe('durability', () => {
       }
     })();
     await new Promise((r) => setTimeout(r, 700));
+    const exited = new Promise((r) => proc!.once('exit', r));
     proc.kill('SIGKILL');
     stop = true;
+    await exited; // the port is free only once the old process is gone
     await writer;
     client.close();
     expect(acked.length).toBeGreaterThan(5);
@@ -52,7 +54,7 @@ describe('durability', () => {
     proc = startBinary(port, dir.path);
     await waitForPort(port, 20_000);
     const again = connectApiClient(`127.0.0.1:${port}`);
-    const names = new Set((await again.list('Namespace')).items.map((n) => n.metadata.name));
+    const names = new Set((await eventually(() => again.list('Namespace'), 20_000, 100)).items.map((n) => n.metadata.name));
     again.close();
     expect(acked.filter((n) => !names.has(n))).toEqual([]);
   }, 60_000);
