@@ -189,7 +189,16 @@ describe.skipIf(!!reason)(title, () => {
     const pid = Number(readFileSync(pidPath, 'utf8').split(/\s+/)[0]);
     const before = (await cluster.exec('node1', undefined, 'iptables-save', '-t', 'nat')).stdout.split('\n').filter((l) => l.startsWith('-A'));
     process.kill(pid, 'SIGTERM');
-    await sleep(500);
+    const gone = () => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    for (let i = 0; i < 100 && !gone(); i++) await sleep(50);
+    expect(gone()).toBe(true);
     // Agent gone: the rules are still there and still work.
     const during = tally(await curlMany('pod-1', 'study', 'http://10.97.97.97/', 8));
     expect(during.size).toBeGreaterThan(0);
