@@ -71,7 +71,7 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
   const upstreams = upstreamTexts.map(parseUpstream);
   if (upstreams.length === 0) log.warn('no upstream servers: names outside the cluster zones get SERVFAIL');
 
-  const source = new ClusterSource({ client, transport: o.transport as 'grpc' | 'nats', natsUrl: o['nats-url'], watchPods: config.pods === 'verified', log: log.child('kubernetes'), metrics: metrics.kubernetes });
+  const source = new ClusterSource({ client, transport: o.transport, natsUrl: o['nats-url'], watchPods: config.pods === 'verified', log: log.child('kubernetes'), metrics: metrics.kubernetes });
   const exchange = new UpstreamExchange();
   const pool = new UpstreamPool({ upstreams, policy: o.policy as 'random', maxFails: 2, healthCheckMs: o['health-check'] * 1000, exchange, metrics: metrics.forward });
 

@@ -3,6 +3,7 @@
  * of them by a JSON config file (`--config`; keys are the flag names). Precedence: flag, then
  * environment, then file, then default.
  */
+import { INFORMER_FLAGS } from '@minimesh/informer';
 import type { FlagSpecs, FlagValues } from '@minimesh/runtime';
 import { PODS_MODES, DEFAULT_FALLTHROUGH, DEFAULT_TTL, DEFAULT_ZONES, DEFAULT_PODS, MAX_TTL } from '@minimesh/dns-core';
 import { FORWARD_POLICIES } from './plugins/upstream-pool.js';
@@ -27,9 +28,7 @@ const seconds = (raw: string) => {
 
 export const DNS_FLAGS = {
   config: { description: 'JSON file with any of these flags as keys (lists as arrays or comma-separated).', default: '' },
-  server: { description: 'apiserver gRPC address (host:port or unix:///path.sock).', default: '127.0.0.1:6443', env: 'MINIMESH_SERVER' },
-  transport: { description: 'How informers follow changes: grpc (the apiserver Watch) or nats (the JetStream event stream).', default: 'grpc', parse: oneOf(['grpc', 'nats']) },
-  'nats-url': { description: 'NATS server(s) for --transport nats.', default: 'nats://127.0.0.1:4222' },
+  ...INFORMER_FLAGS,
   listen: { description: 'DNS address, UDP and TCP (host:port; port 0 picks a free one).', default: '0.0.0.0:53' },
   zones: { description: 'Zones answered from the cluster (the first forward zone is the cluster domain; reverse zones give PTR).', default: DEFAULT_ZONES.join(',') },
   ttl: { description: `TTL of cluster answers in seconds (0..${MAX_TTL}).`, default: DEFAULT_TTL, parse: intIn(0, MAX_TTL) },

@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const client = connectApiClient(o.server);
   const controller = new EndpointsController({
     client,
-    transport: o.transport as 'grpc' | 'nats',
+    transport: o.transport,
     natsUrl: o['nats-url'],
     workers: o.workers,
     maxEndpointsPerSlice: o['max-endpoints-per-slice'],

@@ -1,19 +1,11 @@
 /** The endpoints-controller's flags: defaults() + parse(), each also settable by its environment variable. */
 import { hostname } from 'node:os';
+import { INFORMER_FLAGS } from '@minimesh/informer';
 import type { FlagSpecs, FlagValues } from '@minimesh/runtime';
 import { parseFlags } from '@minimesh/runtime';
 
 export const CONTROLLER_FLAGS = {
-  server: { description: 'apiserver gRPC address (host:port or unix:///path.sock).', default: '127.0.0.1:6443', env: 'MINIMESH_SERVER' },
-  transport: {
-    description: 'How informers follow changes: grpc (the apiserver Watch) or nats (the JetStream event stream).',
-    default: 'grpc',
-    parse: (raw: string) => {
-      if (raw !== 'grpc' && raw !== 'nats') throw new Error(`"${raw}" is not one of grpc, nats`);
-      return raw;
-    },
-  },
-  'nats-url': { description: 'NATS server(s) for --transport nats.', default: 'nats://127.0.0.1:4222' },
+  ...INFORMER_FLAGS,
   'http-listen': { description: 'HTTP address for /healthz, /readyz and /metrics.', default: '127.0.0.1:10252' },
   workers: { description: 'Services synced concurrently.', default: 5 },
   'max-endpoints-per-slice': {

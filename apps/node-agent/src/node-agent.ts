@@ -52,7 +52,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exe
   effectiveProxyMode(o['proxy-mode'], log);
   const metrics = proxyMetrics();
   const client = connectApiClient(o.server);
-  const common = { client, transport: o.transport as 'grpc' | 'nats', nats: { servers: o['nats-url'] }, logger: log.child('informer') };
+  const common = { client, transport: o.transport, nats: { servers: o['nats-url'] }, logger: log.child('informer') };
   const services = createInformer({ kind: 'Service', ...common });
   const slices = createInformer({ kind: 'EndpointSlice', ...common });
   const nodes = createInformer({ kind: 'Node', ...common });

@@ -1,22 +1,14 @@
 /** The node agent's flags (kube-proxy's names where it has one), each also settable by its environment variable. */
 import { hostname } from 'node:os';
+import { INFORMER_FLAGS } from '@minimesh/informer';
 import { parseFlags, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
 export const PROXY_MODES = ['iptables', 'ipvs'] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
 export const NODE_AGENT_FLAGS = {
-  server: { description: 'apiserver gRPC address (host:port or unix:///path.sock).', default: '127.0.0.1:6443', env: 'MINIMESH_SERVER' },
+  ...INFORMER_FLAGS,
   'node-name': { description: 'The Node this agent programs (its endpoints are local).', default: hostname(), env: 'MINIMESH_NODE_NAME' },
-  transport: {
-    description: 'How informers follow changes: grpc (the apiserver Watch) or nats (the JetStream event stream).',
-    default: 'grpc',
-    parse: (raw: string) => {
-      if (raw !== 'grpc' && raw !== 'nats') throw new Error(`"${raw}" is not one of grpc, nats`);
-      return raw;
-    },
-  },
-  'nats-url': { description: 'NATS server(s) for --transport nats.', default: 'nats://127.0.0.1:4222' },
   'proxy-mode': {
     description: 'iptables, or ipvs (which falls back to iptables when the kernel has no IPVS, as kube-proxy does).',
     default: 'iptables',
