@@ -28,16 +28,15 @@
  * 1 if something broke (a change never reached a node within 60 s, the cluster did not start...),
  * 2 if it cannot run here (not root...).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import type { Pod, Service } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { ClusterDriver, e2eSkipReason } from '@minimesh/cluster/test-support';
 import { environment, has, netnsList, onInterrupt, sh } from './lib/host.js';
 import { histogramDelta, histogramQuantile, parseHistogram, type Histogram } from './lib/prom.js';
 import { ms, prng, quantile, table } from './lib/stats.js';
+import { NODES, Observer, log, startWatcher, type Change, type Kind } from './lib/kernel-observer.js';
+import { NS, Workload, service, type FlipPod } from './lib/workload.js';
 
 const USAGE = `usage: sudo npx tsx apps/node-agent/bench/latency.ts [--quick] [--serial N] [--churn N] [--rate R] [--seed S]
   --serial N   changes made one at a time, agents idle (default 45; --quick 15)
@@ -69,221 +68,11 @@ if (![SERIAL, CHURN, SEED].every((n) => Number.isInteger(n) && n >= 0) || SERIAL
   process.exit(2);
 }
 
-const NS = 'bench';
-const NODES = ['node1', 'node2'];
-const CHANGE_TIMEOUT_MS = 60_000;
 const SLO_SECONDS = 30; // ClusterLoader2's CL2_NETWORK_PROGRAMMING_LATENCY_THRESHOLD default (kubeproxy.md §5.2)
 const NPL = 'kubeproxy_network_programming_duration_seconds';
 const SYNC = 'kubeproxy_sync_proxy_rules_duration_seconds';
-const WATCHER = fileURLToPath(new URL('./lib/kernel-watch.ts', import.meta.url));
 
 const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
-const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${s}\n`);
-
-// ---------------------------------------------------------------------------------------------
-// Observation: per node, dumps of the nat table taken right after each nf_tables commit.
-
-interface Dump {
-  /** Commit notifications (Date.now() in the helper) since the previous dump began. */
-  events: number[];
-  start: number;
-  end: number;
-  text: string;
-}
-
-interface Seen {
-  /** When the change was in this node's kernel (see resolutionNote). */
-  at: number;
-  dump: Dump;
-}
-
-type Kind = 'service create' | 'service delete' | 'pod unready' | 'pod ready';
-type Phase = 'serial' | 'churn' | 'setup';
-
-interface Change {
-  id: number;
-  phase: Phase;
-  kind: Kind;
-  target: string;
-  t0: number;
-  apiMs?: number;
-  pred: (natText: string) => boolean;
-  seen: (Seen | undefined)[];
-  latency?: number;
-  done: Promise<void>;
-  settle: (err?: Error) => void;
-  timer?: NodeJS.Timeout;
-}
-
-class Observer {
-  readonly pending = new Set<Change>();
-  readonly dumps: Dump[][] = NODES.map(() => []);
-  readonly last: (Dump | undefined)[] = NODES.map(() => undefined);
-  private nextId = 0;
-
-  /** Latest commit notification per node. */
-  readonly lastCommit: number[] = NODES.map(() => 0);
-
-  onDump(node: number, d: Dump): void {
-    this.dumps[node]!.push({ ...d, text: '' });
-    for (const e of d.events) this.lastCommit[node] = Math.max(this.lastCommit[node]!, e);
-    this.last[node] = d;
-    for (const c of this.pending) this.check(c, node, d);
-  }
-
-  private check(c: Change, node: number, d: Dump): void {
-    if (c.seen[node] || d.start < c.t0 || !c.pred(d.text)) return;
-    // The commit that made it true was notified at or before the dump began; the latest
-    // notification after t0 is the one (commits of one agent are >= 1 s apart).
-    const after = d.events.filter((t) => t >= c.t0);
-    c.seen[node] = { at: after.length ? Math.max(...after) : d.start, dump: { ...d, text: '' } };
-    if (c.seen.every(Boolean)) {
-      c.latency = Math.max(...c.seen.map((s) => s!.at)) - c.t0;
-      this.pending.delete(c);
-      c.settle();
-    }
-  }
-
-  /** Resolves once no node has committed anything for `quietMs` (the agents' min-sync cooldown is over). */
-  async quiet(quietMs: number, maxMs = 15_000): Promise<void> {
-    const deadline = Date.now() + maxMs;
-    while (Date.now() < deadline) {
-      const since = Date.now() - Math.max(...this.lastCommit);
-      if (since >= quietMs) return;
-      await sleep(Math.min(50, quietMs - since + 1));
-    }
-  }
-
-  /** Registers a change just before it is sent (t0 = now). */
-  track(phase: Phase, kind: Kind, target: string, pred: (t: string) => boolean): Change {
-    let settle!: (err?: Error) => void;
-    const done = new Promise<void>((resolve, reject) => {
-      settle = (err) => (err ? reject(err) : resolve());
-    });
-    done.catch(() => undefined);
-    const c: Change = { id: this.nextId++, phase, kind, target, t0: Date.now(), pred, seen: NODES.map(() => undefined), done, settle };
-    c.timer = setTimeout(() => {
-      if (!this.pending.has(c)) return;
-      this.pending.delete(c);
-      const missing = NODES.filter((_, i) => !c.seen[i]).join(', ');
-      c.settle(new Error(`${kind} ${target}: not in the kernel of ${missing} after ${CHANGE_TIMEOUT_MS / 1000} s`));
-    }, CHANGE_TIMEOUT_MS);
-    void done.finally(() => clearTimeout(c.timer)).catch(() => undefined);
-    this.pending.add(c);
-    return c;
-  }
-}
-
-/** The helper in one node namespace; its dumps go to the observer. */
-function startWatcher(netns: string, node: number, obs: Observer): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('ip', ['netns', 'exec', netns, process.execPath, ...process.execArgv, WATCHER, '--every', '1000'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let ready = false;
-    p.stderr!.on('data', (d: Buffer) => process.stderr.write(`[watch ${NODES[node]}] ${d}`));
-    p.once('error', reject);
-    p.once('exit', (code) => {
-      if (!ready) reject(new Error(`kernel watcher in ${netns} exited (${code}) before it was ready`));
-      else if (code !== 0 && code !== null) log(`kernel watcher in ${netns} exited (${code})`);
-    });
-    createInterface({ input: p.stdout! }).on('line', (line) => {
-      const msg = JSON.parse(line) as Dump & { ready?: boolean };
-      if (msg.ready) {
-        ready = true;
-        resolve(p);
-      } else obs.onDump(node, msg);
-    });
-  });
-}
-
-// ---------------------------------------------------------------------------------------------
-// The changes.
-
-const hasLine = (text: string, ...parts: string[]) => text.split('\n').some((l) => parts.every((p) => l.includes(p)));
-
-function service(name: string, app: string): Service {
-  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { type: 'ClusterIP', selector: { app }, ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] } };
-}
-
-/** RFC 3339 with seconds, as the kubelet (and minimesh-cluster pod ready) writes lastTransitionTime. */
-const kubeTime = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-function withReadiness(pod: Pod, ready: boolean): Pod {
-  const status = ready ? 'True' : 'False';
-  const conditions = [...(pod.status?.conditions ?? [])].filter((c) => c.type !== 'Ready' && c.type !== 'ContainersReady');
-  for (const type of ['ContainersReady', 'Ready']) conditions.push({ type, status, lastTransitionTime: kubeTime(), ...(ready ? {} : { reason: 'ContainersNotReady' }) });
-  return { ...pod, status: { ...pod.status, conditions } };
-}
-
-interface FlipPod {
-  name: string;
-  ip: string;
-  pod: Pod;
-  ready: boolean;
-  busy: boolean;
-}
-
-class Workload {
-  private svcSeq = 0;
-  /** Services by name: 'creating' until seen everywhere, then 'live', then 'deleting'. */
-  readonly services = new Map<string, 'creating' | 'live' | 'deleting'>();
-  readonly changes: Change[] = [];
-
-  constructor(
-    private readonly client: ApiClient,
-    private readonly obs: Observer,
-    readonly flips: FlipPod[],
-  ) {}
-
-  async createService(phase: Phase): Promise<Change> {
-    const name = `svc-${++this.svcSeq}`;
-    this.services.set(name, 'creating');
-    const c = this.obs.track(phase, 'service create', name, (t) => hasLine(t, '-A KUBE-SERVICES ', `--comment "${NS}/${name} cluster IP"`, '-j KUBE-SVC-'));
-    await this.send(c, () => this.client.create(service(name, 'web')));
-    void c.done.then(() => this.services.set(name, 'live'), () => undefined);
-    return c;
-  }
-
-  canDelete(): string | undefined {
-    for (const [name, st] of this.services) if (st === 'live') return name;
-    return undefined;
-  }
-
-  async deleteService(phase: Phase, name: string): Promise<Change> {
-    this.services.set(name, 'deleting');
-    const c = this.obs.track(phase, 'service delete', name, (t) => !t.includes(`"${NS}/${name} cluster IP"`));
-    await this.send(c, () => this.client.delete('Service', NS, name));
-    void c.done.then(() => this.services.delete(name), () => undefined);
-    return c;
-  }
-
-  /** A flip pod with no change in flight whose flip keeps at least one flip pod ready. */
-  canFlip(pick: () => number): FlipPod | undefined {
-    const readyCount = this.flips.filter((f) => f.ready).length;
-    const ok = this.flips.filter((f) => !f.busy && (!f.ready || readyCount > 1));
-    return ok.length ? ok[Math.floor(pick() * ok.length)] : undefined;
-  }
-
-  async flip(phase: Phase, f: FlipPod): Promise<Change> {
-    f.busy = true;
-    f.ready = !f.ready;
-    const want = f.ready;
-    const dnat = `--to-destination ${f.ip}:80`;
-    const c = this.obs.track(phase, want ? 'pod ready' : 'pod unready', f.name, (t) => t.includes(dnat) === want);
-    await this.send(c, async () => {
-      f.pod = await this.client.updateStatus(withReadiness(f.pod, want));
-    });
-    void c.done.then(() => {
-      f.busy = false;
-    }, () => undefined);
-    return c;
-  }
-
-  private async send(c: Change, call: () => Promise<unknown>): Promise<void> {
-    if (c.phase !== 'setup') this.changes.push(c);
-    await call();
-    c.apiMs = Date.now() - c.t0;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 

@@ -125,7 +125,7 @@ export class ObjectCache<T extends KubeObject> {
   replace(items: T[]): ReplaceDelta<T> {
     const delta: ReplaceDelta<T> = { deleted: [], added: [], updated: [] };
     const fresh = new Map(items.map((o) => [objectKey(o), o]));
-    for (const [key, old] of this.items) {
+    for (const key of [...this.items.keys()]) {
       if (!fresh.has(key)) delta.deleted.push(this.delete(key)!);
     }
     for (const [key, obj] of fresh) {

@@ -1,0 +1,128 @@
+/**
+ * The latency benchmark's observer: per node, dumps of the nat table taken right after each
+ * nf_tables commit (lib/kernel-watch.ts inside the node namespace), matched against the changes
+ * the benchmark sent. It never polls the agents.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+export const NODES = ['node1', 'node2'];
+export const CHANGE_TIMEOUT_MS = 60_000;
+const WATCHER = fileURLToPath(new URL('./kernel-watch.ts', import.meta.url));
+
+const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
+export const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${s}\n`);
+
+
+export interface Dump {
+  /** Commit notifications (Date.now() in the helper) since the previous dump began. */
+  events: number[];
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface Seen {
+  /** When the change was in this node's kernel (see resolutionNote). */
+  at: number;
+  dump: Dump;
+}
+
+export type Kind = 'service create' | 'service delete' | 'pod unready' | 'pod ready';
+export type Phase = 'serial' | 'churn' | 'setup';
+
+export interface Change {
+  id: number;
+  phase: Phase;
+  kind: Kind;
+  target: string;
+  t0: number;
+  apiMs?: number;
+  pred: (natText: string) => boolean;
+  seen: (Seen | undefined)[];
+  latency?: number;
+  done: Promise<void>;
+  settle: (err?: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+export class Observer {
+  readonly pending = new Set<Change>();
+  readonly dumps: Dump[][] = NODES.map(() => []);
+  readonly last: (Dump | undefined)[] = NODES.map(() => undefined);
+  private nextId = 0;
+
+  /** Latest commit notification per node. */
+  readonly lastCommit: number[] = NODES.map(() => 0);
+
+  onDump(node: number, d: Dump): void {
+    this.dumps[node]!.push({ ...d, text: '' });
+    for (const e of d.events) this.lastCommit[node] = Math.max(this.lastCommit[node]!, e);
+    this.last[node] = d;
+    for (const c of this.pending) this.check(c, node, d);
+  }
+
+  private check(c: Change, node: number, d: Dump): void {
+    if (c.seen[node] || d.start < c.t0 || !c.pred(d.text)) return;
+    // The commit that made it true was notified at or before the dump began; the latest
+    // notification after t0 is the one (commits of one agent are >= 1 s apart).
+    const after = d.events.filter((t) => t >= c.t0);
+    c.seen[node] = { at: after.length ? Math.max(...after) : d.start, dump: { ...d, text: '' } };
+    if (c.seen.every(Boolean)) {
+      c.latency = Math.max(...c.seen.map((s) => s!.at)) - c.t0;
+      this.pending.delete(c);
+      c.settle();
+    }
+  }
+
+  /** Resolves once no node has committed anything for `quietMs` (the agents' min-sync cooldown is over). */
+  async quiet(quietMs: number, maxMs = 15_000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    while (Date.now() < deadline) {
+      const since = Date.now() - Math.max(...this.lastCommit);
+      if (since >= quietMs) return;
+      await sleep(Math.min(50, quietMs - since + 1));
+    }
+  }
+
+  /** Registers a change just before it is sent (t0 = now). */
+  track(phase: Phase, kind: Kind, target: string, pred: (t: string) => boolean): Change {
+    let settle!: (err?: Error) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (err) => (err ? reject(err) : resolve());
+    });
+    done.catch(() => undefined);
+    const c: Change = { id: this.nextId++, phase, kind, target, t0: Date.now(), pred, seen: NODES.map(() => undefined), done, settle };
+    c.timer = setTimeout(() => {
+      if (!this.pending.has(c)) return;
+      this.pending.delete(c);
+      const missing = NODES.filter((_, i) => !c.seen[i]).join(', ');
+      c.settle(new Error(`${kind} ${target}: not in the kernel of ${missing} after ${CHANGE_TIMEOUT_MS / 1000} s`));
+    }, CHANGE_TIMEOUT_MS);
+    void done.finally(() => clearTimeout(c.timer)).catch(() => undefined);
+    this.pending.add(c);
+    return c;
+  }
+}
+
+/** The helper in one node namespace; its dumps go to the observer. */
+export function startWatcher(netns: string, node: number, obs: Observer): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('ip', ['netns', 'exec', netns, process.execPath, ...process.execArgv, WATCHER, '--every', '1000'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let ready = false;
+    p.stderr!.on('data', (d: Buffer) => process.stderr.write(`[watch ${NODES[node]}] ${d}`));
+    p.once('error', reject);
+    p.once('exit', (code) => {
+      if (!ready) reject(new Error(`kernel watcher in ${netns} exited (${code}) before it was ready`));
+      else if (code !== 0 && code !== null) log(`kernel watcher in ${netns} exited (${code})`);
+    });
+    createInterface({ input: p.stdout! }).on('line', (line) => {
+      const msg = JSON.parse(line) as Dump & { ready?: boolean };
+      if (msg.ready) {
+        ready = true;
+        resolve(p);
+      } else obs.onDump(node, msg);
+    });
+  });
+}
