@@ -32,7 +32,8 @@ import { exec } from '../src/exec.js';
 import { Iptables } from '../src/iptables/iptables.js';
 import { defaultNodeAgentOptions } from '../src/options.js';
 import { assertInsideNetns, createNetns, deleteNetns, environment, has, kernelSkipReason, mustSh, netnsInode, onInterrupt, removeOwnLeftovers, sh, spawnSelfInNetns } from './lib/host.js';
-import { bytes, median, ms, table, timed } from './lib/stats.js';
+import { median, timed } from './lib/stats.js';
+import { report, type Row, type Run } from './lib/rules-report.js';
 
 const USAGE = `usage: npx tsx apps/node-agent/bench/rules.ts [--quick] [--sizes 1000,5000,10000] [--runs 3] [--no-legacy]
   --quick       1000 and 5000 services, 1 run after the warm-up
@@ -183,22 +184,6 @@ function countRules(saveBin: string, table: string, prefix: string): number {
   return mustSh(saveBin, ['-t', table]).split('\n').filter((l) => l.startsWith(`-A ${prefix}`)).length;
 }
 
-interface Run {
-  jumpsFirst: number;
-  restoreFirst: number;
-  jumpsAgain: number;
-  restoreAgain: number;
-  bareFirst: number;
-  bareAgain: number;
-  flushingFirst: number;
-  legacyFirst?: number;
-  legacyAgain?: number;
-  partialRender: number;
-  partialApply: number;
-  partialBytes: number;
-  partialNatWritten: number;
-}
-
 async function kernelRun(n: number, st: State, full: RenderResult, file: string, run: number, legacy: boolean): Promise<Run> {
   const opts = agentRenderOptions();
   const ipt = new Iptables(exec, { restoreBin: defaultNodeAgentOptions()['iptables-restore'] });
@@ -276,15 +261,6 @@ async function kernelRun(n: number, st: State, full: RenderResult, file: string,
   };
 }
 
-interface Row {
-  n: number;
-  full: RenderResult;
-  bytes: number;
-  ingestMs: number;
-  renderMs: number;
-  runs: Run[];
-}
-
 async function measure(n: number, kernel: boolean, legacy: boolean, dir: string | undefined, warmUp: boolean): Promise<Row> {
   const st = ingest(n);
   // Warm-up render, then `runs` timed ones.
@@ -308,58 +284,6 @@ async function measure(n: number, kernel: boolean, legacy: boolean, dir: string 
   return row;
 }
 
-function report(rows: Row[], kernel: boolean, legacy: boolean): void {
-  const med = (row: Row, f: (r: Run) => number | undefined) => {
-    const xs = row.runs.map(f).filter((x): x is number => x !== undefined);
-    return xs.length ? median(xs) : undefined;
-  };
-  const header = ['services', 'nat rules', 'filter rules', 'nat chains', 'file', 'render'];
-  if (kernel) {
-    header.push('agent apply first', 'agent re-apply', 'iptables-restore first', 'iptables-restore again');
-    if (legacy) header.push('legacy first', 'legacy again');
-    header.push('partial render', 'partial apply', 'partial file');
-  }
-  const body = rows.map((row) => {
-    const cells = [String(row.n), String(row.full.ruleCounts.nat), String(row.full.ruleCounts.filter), String(row.full.natChains.size), bytes(row.bytes), ms(row.renderMs, 1)];
-    if (kernel) {
-      cells.push(
-        ms(med(row, (r) => r.jumpsFirst + r.restoreFirst)),
-        ms(med(row, (r) => r.jumpsAgain + r.restoreAgain)),
-        ms(med(row, (r) => r.bareFirst)),
-        ms(med(row, (r) => r.bareAgain)),
-      );
-      if (legacy) cells.push(ms(med(row, (r) => r.legacyFirst)), ms(med(row, (r) => r.legacyAgain)));
-      cells.push(ms(med(row, (r) => r.partialRender), 1), ms(med(row, (r) => r.partialApply)), bytes(med(row, (r) => r.partialBytes) ?? 0));
-    }
-    return cells;
-  });
-  console.log(
-    `\nTimes in ms, median of ${runs} run(s); ${kernel ? `one warm-up run (all steps) at ${rows[0]?.n} services first, and` : ''} one warm-up render per size. 2 endpoints per service.\n`,
-  );
-  console.log(table(header, body));
-  console.log('');
-  for (const row of rows) {
-    const parts = [`${row.n}: trackers ingest ${ms(row.ingestMs)} ms`];
-    if (kernel) {
-      parts.push(
-        `agent apply = jumps+canary ${ms(med(row, (r) => r.jumpsFirst))} + restore ${ms(med(row, (r) => r.restoreFirst))} first, ` +
-          `${ms(med(row, (r) => r.jumpsAgain))} + ${ms(med(row, (r) => r.restoreAgain))} again`,
-        `partial restore writes ${row.runs[0]?.partialNatWritten ?? '?'} nat rules`,
-        `the same file without --noflush (flushing mode, not usable by the agent) ${ms(med(row, (r) => r.flushingFirst))} into empty tables`,
-      );
-    }
-    console.log(`- ${parts.join('; ')}`);
-  }
-  console.log(
-    '\nColumns: render = renderIptables (full sync) from the change trackers\' maps; agent apply = the agent\'s applier ' +
-      '(Iptables.ensureJump ×' +
-      ` ${rows[0]?.full.ensureJumps.length ?? '?'} + ensureChain canary ×3 + restore, i.e. \`iptables-restore -w 5 --noflush\` fed on stdin) ` +
-      'into empty tables, then over the same rules; iptables-restore = a bare `iptables-restore --noflush < file` of the same file ' +
-      '(nf_tables backend); legacy = `iptables-legacy-restore --noflush < file`; partial = one service\'s endpoints changed: ' +
-      'render with changedServices, then the applier\'s restore. Every time includes spawning the process (a few ms).',
-  );
-}
-
 // ---------------------------------------------------------------------------------------------
 
 async function inNetns(ns: string, rootInode: string): Promise<void> {
@@ -372,7 +296,7 @@ async function inNetns(ns: string, rootInode: string): Promise<void> {
   try {
     const rows: Row[] = [];
     for (const [i, n] of sizes.entries()) rows.push(await measure(n, true, legacy, dir, i === 0));
-    report(rows, true, legacy);
+    report(rows, true, legacy, runs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
     off();
@@ -386,7 +310,7 @@ async function orchestrate(): Promise<number> {
     console.log(`kernel part skipped (${skip}): render figures only`);
     const rows: Row[] = [];
     for (const n of sizes) rows.push(await measure(n, false, false, undefined, false));
-    report(rows, false, false);
+    report(rows, false, false, runs);
     return 0;
   }
   const leftovers = removeOwnLeftovers(NS_PREFIX);
