@@ -25,3 +25,15 @@ export async function clearStaleUdpConntrack(exec: Exec, c: ConntrackCleanup, bi
   }
   return deleted;
 }
+
+export const EMPTY_CLEANUP: ConntrackCleanup = { serviceIPs: [], nodePorts: [], natEntries: [], nodePortNatEntries: [] };
+
+/** Two syncs' stale flows, for a cleanup that waits until the rules are in place. */
+export function mergeCleanups(a: ConntrackCleanup, b: ConntrackCleanup): ConntrackCleanup {
+  return {
+    serviceIPs: [...new Set([...a.serviceIPs, ...b.serviceIPs])],
+    nodePorts: [...new Set([...a.nodePorts, ...b.nodePorts])],
+    natEntries: [...a.natEntries, ...b.natEntries],
+    nodePortNatEntries: [...a.nodePortNatEntries, ...b.nodePortNatEntries],
+  };
+}

@@ -14,17 +14,20 @@ import { startHealthz } from './healthz.js';
 import { Iptables } from './iptables/iptables.js';
 import { IptablesProxier } from './iptables/proxier.js';
 import { proxyMetrics } from './metrics.js';
+import { Nft } from './nftables/nft.js';
+import { NftablesProxier } from './nftables/proxier.js';
 import type { NodeAgentOptions } from './options.js';
 
 export interface NodeAgent {
-  proxier: IptablesProxier;
+  proxier: IptablesProxier | NftablesProxier;
   metricsAddress: string;
   healthzAddress: string;
   stop(): Promise<void>;
 }
 
 /** kube-proxy falls back to iptables when the kernel has no IPVS; so does minimesh. */
-export function effectiveProxyMode(requested: string, log: Logger, ipvsPresent = existsSync('/proc/net/ip_vs')): 'iptables' {
+export function effectiveProxyMode(requested: string, log: Logger, ipvsPresent = existsSync('/proc/net/ip_vs')): 'iptables' | 'nftables' {
+  if (requested === 'nftables') return 'nftables';
   if (requested === 'ipvs') {
     if (!ipvsPresent) {
       log.warn("Can't use the IPVS proxier: IPVS is not available in this kernel (no /proc/net/ip_vs); using iptables proxy mode");
@@ -49,7 +52,7 @@ export function nodeAddresses(node: Node | undefined): string[] {
 }
 
 export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exec = realExec): Promise<NodeAgent> {
-  effectiveProxyMode(o['proxy-mode'], log);
+  const mode = effectiveProxyMode(o['proxy-mode'], log);
   const metrics = proxyMetrics();
   const client = connectApiClient(o.server);
   const common = { client, transport: o.transport, nats: { servers: o['nats-url'] }, logger: log.child('informer') };
@@ -58,23 +61,41 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exe
   const nodes = createInformer({ kind: 'Node', ...common });
   const thisNode = () => nodes.get('', o['node-name']);
 
-  const proxier = new IptablesProxier({
+  const nodePortAddresses = o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((x) => x.trim()) : undefined;
+  const shared = {
     nodeName: o['node-name'],
     nodeAddresses: () => nodeAddresses(thisNode()),
-    render: {
-      prefix: o['chain-prefix'],
-      clusterCIDR: o['cluster-cidr'] || undefined,
-      masqueradeAll: o['masquerade-all'],
-      nodePortAddresses: o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((s) => s.trim()) : undefined,
-      localhostNodePorts: o['localhost-nodeports'],
-    },
     minSyncMs: o['min-sync-period'] * 1000,
     syncMs: o['sync-period'] * 1000,
-    iptables: new Iptables(exec, { restoreBin: o['iptables-restore'] }),
     exec,
-    log: log.child('iptables'),
     metrics,
-  });
+  };
+  const proxier =
+    mode === 'nftables'
+      ? new NftablesProxier({
+          ...shared,
+          render: {
+            table: o['nft-table'],
+            clusterCIDR: o['cluster-cidr'] || undefined,
+            masqueradeAll: o['masquerade-all'],
+            nodePortAddresses,
+            localhostNodePorts: o['localhost-nodeports'],
+          },
+          nft: new Nft(exec),
+          log: log.child('nftables'),
+        })
+      : new IptablesProxier({
+          ...shared,
+          render: {
+            prefix: o['chain-prefix'],
+            clusterCIDR: o['cluster-cidr'] || undefined,
+            masqueradeAll: o['masquerade-all'],
+            nodePortAddresses,
+            localhostNodePorts: o['localhost-nodeports'],
+          },
+          iptables: new Iptables(exec, { restoreBin: o['iptables-restore'] }),
+          log: log.child('iptables'),
+        });
   services.addEventHandler({
     onAdd: (s) => proxier.onServiceChange(undefined, s),
     onUpdate: (a, b) => proxier.onServiceChange(a, b),
@@ -97,7 +118,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exe
   all.start();
   void all.waitForSync().then(
     () => {
-      log.info('caches synced; programming rules', { node: o['node-name'], mode: 'iptables', prefix: o['chain-prefix'] });
+      log.info('caches synced; programming rules', { node: o['node-name'], mode, ...(mode === 'nftables' ? { table: o['nft-table'] } : { prefix: o['chain-prefix'] }) });
       proxier.setInitialized();
     },
     () => undefined,

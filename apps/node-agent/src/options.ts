@@ -3,14 +3,14 @@ import { hostname } from 'node:os';
 import { INFORMER_FLAGS } from '@minimesh/informer';
 import { parseFlags, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
-export const PROXY_MODES = ['iptables', 'ipvs'] as const;
+export const PROXY_MODES = ['iptables', 'nftables', 'ipvs'] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
 export const NODE_AGENT_FLAGS = {
   ...INFORMER_FLAGS,
   'node-name': { description: 'The Node this agent programs (its endpoints are local).', default: hostname(), env: 'MINIMESH_NODE_NAME' },
   'proxy-mode': {
-    description: 'iptables, or ipvs (which falls back to iptables when the kernel has no IPVS, as kube-proxy does).',
+    description: 'iptables, nftables (one private table, kube-proxy\'s nftables layout), or ipvs (which falls back to iptables when the kernel has no IPVS, as kube-proxy does).',
     default: 'iptables',
     parse: (raw: string) => {
       if (!(PROXY_MODES as readonly string[]).includes(raw)) throw new Error(`"${raw}" is not one of ${PROXY_MODES.join(', ')}`);
@@ -18,6 +18,7 @@ export const NODE_AGENT_FLAGS = {
     },
   },
   'chain-prefix': { description: 'Prefix of every chain (KUBE-, or another to run beside kube-proxy).', default: 'KUBE-' },
+  'nft-table': { description: 'nftables mode: name of the agent\'s table in the ip family (kube-proxy, or another to run beside kube-proxy).', default: 'kube-proxy' },
   'cluster-cidr': { description: 'Pod CIDR of the cluster: traffic from outside it to a ClusterIP is masqueraded.', default: '10.244.0.0/16' },
   'masquerade-all': { description: 'Masquerade all traffic sent to ClusterIPs.', default: false },
   'nodeport-addresses': {

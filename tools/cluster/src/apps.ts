@@ -36,6 +36,9 @@ export interface AppSpec {
   env?(ctx: AppContext): Record<string, string>;
 }
 
+/** The node agent's --proxy-mode values (`up --proxy-mode`). */
+export const NODE_AGENT_PROXY_MODES = ['iptables', 'nftables', 'ipvs'] as const;
+
 const tcpPort = (url: string) => String(splitHostPort(url.replace(/^[a-z]+:\/\//, '')).port);
 
 export const CONTROL_PLANE: AppSpec[] = [
@@ -75,7 +78,7 @@ export const CONTROLLERS: AppSpec[] = [
     program: { bin: 'minimesh-node-agent' },
     where: 'node',
     required: false,
-    args: ({ state, node }) => ['--server', state.apiserver.unix, '--node-name', node!.name],
+    args: ({ state, node }) => ['--server', state.apiserver.unix, '--node-name', node!.name, ...(state.proxyMode ? ['--proxy-mode', state.proxyMode] : [])],
   },
 ];
 

@@ -67,6 +67,8 @@ export interface ClusterState {
   status: 'starting' | 'up';
   plan: ClusterPlan;
   serviceCIDR: string;
+  /** The node agents' --proxy-mode (`up --proxy-mode`); unset: the agent's default (iptables). */
+  proxyMode?: string;
   apiserver: { address: string; unix: string; http: string };
   nats: { url: string };
   processes: ProcessEntry[];

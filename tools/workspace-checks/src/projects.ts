@@ -35,13 +35,13 @@ export function readProjects(): Project[] {
   return out;
 }
 
-/** Non-test, non-generated TypeScript files of a project (test helpers in test-support are test code). */
+/** Non-test, non-generated TypeScript files of a project (test helpers in test-support and e2e folders are test code). */
 export function sourceFiles(p: Project): string[] {
   const files: string[] = [];
   const walk = (dir: string) => {
     for (const e of readdirSync(dir)) {
       const full = join(dir, e);
-      if (e === 'node_modules' || e === 'gen' || e === 'testdata' || e === 'test-support' || e === 'test-support.ts') continue;
+      if (e === 'node_modules' || e === 'gen' || e === 'testdata' || e === 'test-support' || e === 'test-support.ts' || e === 'e2e') continue;
       if (statSync(full).isDirectory()) walk(full);
       else if (e.endsWith('.ts') && !e.endsWith('.spec.ts') && !e.endsWith('.d.ts')) files.push(full);
     }

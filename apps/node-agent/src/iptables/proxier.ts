@@ -18,7 +18,7 @@ import {
 } from '@minimesh/proxy-core';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import type { Logger } from '@minimesh/runtime';
-import { clearStaleUdpConntrack } from '../conntrack.js';
+import { EMPTY_CLEANUP, clearStaleUdpConntrack, mergeCleanups } from '../conntrack.js';
 import type { Exec } from '../exec.js';
 import type { ProxyMetrics } from '../metrics.js';
 import type { Iptables } from './iptables.js';
@@ -42,17 +42,6 @@ const FAMILY = { ip_family: 'IPv4' };
 const CANARY_CHECK_MS = 5000;
 /** Like kube-proxy (proxyutil.FullSyncPeriod): partial syncs, but a full one at least this often. */
 export const FULL_SYNC_PERIOD_MS = 3600_000;
-
-const EMPTY_CLEANUP: ConntrackCleanup = { serviceIPs: [], nodePorts: [], natEntries: [], nodePortNatEntries: [] };
-
-function mergeCleanups(a: ConntrackCleanup, b: ConntrackCleanup): ConntrackCleanup {
-  return {
-    serviceIPs: [...new Set([...a.serviceIPs, ...b.serviceIPs])],
-    nodePorts: [...new Set([...a.nodePorts, ...b.nodePorts])],
-    natEntries: [...a.natEntries, ...b.natEntries],
-    nodePortNatEntries: [...a.nodePortNatEntries, ...b.nodePortNatEntries],
-  };
-}
 
 export class IptablesProxier {
   readonly services = new ServiceChangeTracker();

@@ -1,5 +1,6 @@
 /** `up`: builds the namespaces, starts the control plane, registers the nodes, returns. */
 import { mkdirSync } from 'node:fs';
+import { NODE_AGENT_PROXY_MODES } from '../apps.js';
 import type { ParsedArgs } from '../args.js';
 import { CLUSTER_FLAG, UserError, clusterRef, print, requireRoot, warn, withApi, type Command } from '../cli.js';
 import { startClusterDns } from '../cluster-dns.js';
@@ -10,7 +11,7 @@ import { clusterNamespaces, teardown } from '../teardown.js';
 import { DEFAULT_NODES, MAX_NODES, SERVICE_CIDR, planCluster } from '../topology.js';
 
 export const up: Command = {
-  usage: 'minimesh-cluster up [--nodes N] [--name NAME]',
+  usage: 'minimesh-cluster up [--nodes N] [--proxy-mode MODE] [--name NAME]',
   description:
     'Builds a local cluster out of network namespaces (a fabric bridge, N nodes, an outside client) and starts\n' +
     'nats-server, the apiserver and the endpoints controller in the root namespace, a node agent inside each\n' +
@@ -18,6 +19,7 @@ export const up: Command = {
     'Stop it with `minimesh-cluster down`.',
   flags: {
     nodes: { type: 'string', value: 'N', help: `Number of nodes (default ${DEFAULT_NODES}).` },
+    'proxy-mode': { type: 'string', value: 'MODE', help: `The node agents' proxy mode: ${NODE_AGENT_PROXY_MODES.join(', ')} (default: the agent's, iptables).` },
     'no-dns': { type: 'bool', help: 'Do not start cluster DNS (the coredns pod in kube-system running minimesh-dns).' },
     name: CLUSTER_FLAG,
   },
@@ -26,6 +28,10 @@ export const up: Command = {
     const rawNodes = args.strings.nodes ?? String(DEFAULT_NODES);
     if (!/^\d+$/.test(rawNodes)) throw new UserError(`--nodes must be a whole number from 1 to ${MAX_NODES}, not "${rawNodes}"`);
     const nodes = Number(rawNodes);
+    const proxyMode = args.strings['proxy-mode'];
+    if (proxyMode !== undefined && !(NODE_AGENT_PROXY_MODES as readonly string[]).includes(proxyMode)) {
+      throw new UserError(`--proxy-mode must be one of ${NODE_AGENT_PROXY_MODES.join(', ')}, not "${proxyMode}"`);
+    }
     let plan;
     try {
       plan = planCluster(cluster, nodes);
@@ -49,6 +55,7 @@ export const up: Command = {
       status: 'starting',
       plan,
       serviceCIDR: SERVICE_CIDR,
+      ...(proxyMode !== undefined ? { proxyMode } : {}),
       ...(await controlPlaneAddresses(layout)),
       processes: [],
       pods: {},
@@ -87,7 +94,7 @@ export const up: Command = {
     print(`  fabric   ${plan.fabricNetns} (bridge ${plan.bridge}, 192.168.100.0/24)`);
     for (const n of plan.nodes) print(`  ${n.name.padEnd(8)} ${n.netns.padEnd(24)} ${n.ip.padEnd(16)} pods ${n.podCIDR}`);
     print(`  outside  ${plan.outsideNetns.padEnd(24)} ${plan.outsideIP}`);
-    print(`  services ${state.serviceCIDR} (cluster DNS 10.96.0.10)`);
+    print(`  services ${state.serviceCIDR} (cluster DNS 10.96.0.10)${state.proxyMode ? `, node agents in ${state.proxyMode} mode` : ''}`);
     print(`  apiserver ${state.apiserver.address} and ${state.apiserver.unix}; NATS ${state.nats.url}`);
     for (const p of state.processes) {
       print(`  ${p.skipped ? 'not started' : 'started'} ${p.name}${p.netns ? ` in ${p.netns}` : ''}${p.skipped ? ` (${p.skipped})` : ''}`);

@@ -1,0 +1,257 @@
+/**
+ * End to end on a 2-node local cluster (network namespaces, real iptables or nftables in each
+ * node, real processes): the Kubernetes Service walkthrough of the documents, reproduced, once
+ * per proxy mode (`minimesh-cluster up --proxy-mode`). Needs root; without it the suite is
+ * skipped and says why. Imported by the walkthrough specs, which run the modes one after another.
+ */
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Endpoints, Service } from '@minimesh/api';
+import { connectApiClient, type ApiClient } from '@minimesh/client';
+import { fileURLToPath } from 'node:url';
+import { ClusterDriver, e2eSkipReason, tally } from '@minimesh/cluster/test-support';
+
+const UDP_PROBE = fileURLToPath(new URL('../../e2e/udp-probe.mjs', import.meta.url));
+
+export type WalkthroughMode = 'iptables' | 'nftables';
+
+/** The node's proxy rules as lines, to compare across an agent restart. */
+const RULES_DUMP: Record<WalkthroughMode, string[]> = {
+  iptables: ['iptables-save', '-t', 'nat'],
+  nftables: ['nft', 'list', 'table', 'ip', 'kube-proxy'],
+};
+/** A line that shows the walkthrough's ClusterIP 10.97.97.97:80 is programmed. */
+const CLUSTER_IP_RULE: Record<WalkthroughMode, string> = {
+  iptables: '-A KUBE-SERVICES -d 10.97.97.97/32 -p tcp -m comment --comment "study/service-clusterip cluster IP" -m tcp --dport 80 -j KUBE-SVC-',
+  nftables: '10.97.97.97 . tcp . 80 : goto service-',
+};
+
+function skipReason(mode: WalkthroughMode): string | undefined {
+  const reason = e2eSkipReason();
+  if (reason || mode !== 'nftables') return reason;
+  return spawnSync('nft', ['--version']).status === 0 ? undefined : 'needs nft (nftables)';
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function svc(name: string, spec: Service['spec']): Service {
+  return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'study' }, spec };
+}
+
+export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
+  const reason = skipReason(mode);
+  const title = `walkthrough on a local cluster, ${mode} mode${reason ? ` (skipped: ${reason})` : ''}`;
+  // iptables-save adds a dated header and counters; the rules are the `-A` lines.
+  const ruleLines = (text: string) => text.split('\n').filter((l) => (mode === 'iptables' ? l.startsWith('-A') : l.trim() !== ''));
+  const dump = async (node: string) => (await cluster.exec(node, undefined, ...RULES_DUMP[mode])).stdout;
+  const cluster = new ClusterDriver(clusterName);
+
+  describe.skipIf(!!reason)(title, () => {
+    let client: ApiClient;
+
+    /** `n` requests from inside `target`, in one exec (one process start, not n). */
+    async function curlMany(target: string, ns: string | undefined, url: string, n: number): Promise<string[]> {
+      const r = await cluster.exec(target, ns, 'sh', '-c', `for i in $(seq ${n}); do curl -s -m 2 ${url}; echo; done`);
+      return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
+    }
+
+    /** Waits until `url` answers from `target` (the rule is in place), up to `ms`. */
+    async function reachable(target: string, ns: string | undefined, url: string, ms = 10_000): Promise<void> {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline) {
+        if ((await cluster.curl(target, ns, url, 1)).stdout.startsWith('IP: ')) return;
+        await sleep(100);
+      }
+      throw new Error(`${url} not reachable from ${target} after ${ms} ms`);
+    }
+
+    beforeAll(async () => {
+      await cluster.run('down');
+      await cluster.must('up', '--nodes', '2', '--proxy-mode', mode);
+      await cluster.must('pod', 'add', 'pod-1', '--node', 'node1', '-n', 'study', '--labels', 'app=nginx-pod', '--port', '80');
+      await cluster.must('pod', 'add', 'pod-2', '--node', 'node1', '-n', 'study', '--labels', 'app=nginx-pod', '--port', '80');
+      await cluster.must('pod', 'add', 'pod-3', '--node', 'node2', '-n', 'study', '--labels', 'app=nginx-pod', '--port', '80');
+      await cluster.must('pod', 'add', 'client', '--node', 'node2', '-n', 'study', '--labels', 'role=client', '--port', '8080');
+      client = connectApiClient(await cluster.apiserverAddress());
+    }, 120_000);
+
+    afterAll(async () => {
+      client?.close();
+      const down = await cluster.run('down');
+      if (down.code !== 0) console.error(down.stderr);
+    }, 60_000);
+
+    it('ClusterIP 10.97.97.97 spreads requests over all 3 pods, from any pod and from both nodes', async () => {
+      await client.create(svc('service-clusterip', { selector: { app: 'nginx-pod' }, clusterIP: '10.97.97.97', type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] }));
+      await reachable('client', 'study', 'http://10.97.97.97/');
+      for (const [target, ns] of [['client', 'study'], ['pod-1', 'study'], ['node1', undefined], ['node2', undefined]] as const) {
+        const seen = tally(await curlMany(target, ns, 'http://10.97.97.97/', 24));
+        expect([...seen.keys()].sort(), `from ${target}`).toEqual(['pod-1', 'pod-2', 'pod-3']);
+      }
+    }, 120_000);
+
+    it('sessionAffinity ClientIP sends one client to one pod every time', async () => {
+      const cur = await client.get('Service', 'study', 'service-clusterip');
+      await client.update({ ...cur, spec: { ...cur.spec, sessionAffinity: 'ClientIP' } });
+      await sleep(1500);
+      const seen = tally(await curlMany('client', 'study', 'http://10.97.97.97/', 15));
+      expect(seen.size).toBe(1);
+      const back = await client.get('Service', 'study', 'service-clusterip');
+      await client.update({ ...back, spec: { ...back.spec, sessionAffinity: 'None', sessionAffinityConfig: undefined } });
+    }, 60_000);
+
+    it('NodePort 30002 is reachable on both node IPs from outside the nodes', async () => {
+      await client.create(svc('service-nodeport', { selector: { app: 'nginx-pod' }, type: 'NodePort', ports: [{ port: 80, targetPort: 80, nodePort: 30002 }] }));
+      for (const ip of ['192.168.100.11', '192.168.100.12']) {
+        await reachable('outside', undefined, `http://${ip}:30002/`);
+        const seen = tally(await curlMany('outside', undefined, `http://${ip}:30002/`, 18));
+        expect([...seen.keys()].sort(), `via ${ip}`).toEqual(['pod-1', 'pod-2', 'pod-3']);
+      }
+    }, 120_000);
+
+    it('a Service with no endpoints refuses at once (no timeout)', async () => {
+      const empty = await client.create(svc('nobody-home', { selector: { app: 'nobody' }, ports: [{ port: 80 }] }));
+      await sleep(1500);
+      const r = await cluster.curl('client', 'study', `http://${empty.spec!.clusterIP}/`, 5);
+      expect(r.code).toBe(7); // curl: couldn't connect (ICMP port unreachable from the REJECT rule)
+      expect(r.ms).toBeLessThan(2500);
+    }, 60_000);
+
+    it('a pod turning unready, or deleted, stops receiving traffic within a second', async () => {
+      await sleep(1100); // past the agent's min sync period, as after any quiet second
+      await cluster.must('pod', 'ready', 'pod-2', '-n', 'study', '--ready=false');
+      await sleep(1000);
+      const afterUnready = tally(await curlMany('client', 'study', 'http://10.97.97.97/', 15));
+      expect(afterUnready.has('pod-2')).toBe(false);
+      await cluster.must('pod', 'ready', 'pod-2', '-n', 'study', '--ready=true');
+      await sleep(1100);
+      await cluster.must('pod', 'delete', 'pod-3', '-n', 'study');
+      await sleep(1000);
+      const afterDelete = tally(await curlMany('client', 'study', 'http://10.97.97.97/', 15));
+      expect(afterDelete.has('pod-3')).toBe(false);
+      expect([...afterDelete.keys()].sort()).toEqual(['pod-1', 'pod-2']);
+    }, 60_000);
+
+    it('a selector-less Service with hand-written Endpoints (pod IPs) works', async () => {
+      const pod1 = await client.get('Pod', 'study', 'pod-1');
+      const manual = await client.create(svc('my-service', { ports: [{ protocol: 'TCP', port: 80, targetPort: 80 }] }));
+      await client.create<Endpoints>({
+        apiVersion: 'v1',
+        kind: 'Endpoints',
+        metadata: { name: 'my-service', namespace: 'study' },
+        subsets: [{ addresses: [{ ip: pod1.status!.podIP! }], ports: [{ port: 80 }] }],
+      });
+      await reachable('client', 'study', `http://${manual.spec!.clusterIP}/`);
+      const seen = tally(await curlMany('client', 'study', `http://${manual.spec!.clusterIP}/`, 6));
+      expect([...seen.keys()]).toEqual(['pod-1']);
+    }, 60_000);
+
+    it('externalIPs work from outside the nodes', async () => {
+      await client.create(svc('external', { selector: { app: 'nginx-pod' }, ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 80 }], externalIPs: ['80.11.12.10'] }));
+      await cluster.must('exec', 'outside', '--', 'ip', 'route', 'replace', '80.11.12.10/32', 'via', '192.168.100.11');
+      await reachable('outside', undefined, 'http://80.11.12.10/');
+    }, 60_000);
+
+    it('a UDP Service works, and a UDP client moves to a new endpoint after the old one is deleted', async () => {
+      await cluster.must('pod', 'add', 'udp-a', '--node', 'node1', '-n', 'study', '--labels', 'app=udp', '--port', '9000/udp:echo');
+      const udp = await client.create(svc('udp-echo', { selector: { app: 'udp' }, ports: [{ name: 'echo', protocol: 'UDP', port: 9000, targetPort: 9000 }] }));
+      const ip = udp.spec!.clusterIP!;
+      const probe = async () => (await cluster.exec('client', 'study', process.execPath, UDP_PROBE, ip, '9000', '40000', '1', '500')).stdout.trim();
+      let first = '';
+      for (let i = 0; i < 50 && !first.startsWith('IP: '); i++) {
+        first = await probe();
+        if (!first.startsWith('IP: ')) await sleep(200);
+      }
+      expect(first).toMatch(/^IP: \S+ udp-a /);
+      // A second endpoint; the flow stays with udp-a (conntrack) until udp-a goes away.
+      await cluster.must('pod', 'add', 'udp-b', '--node', 'node2', '-n', 'study', '--labels', 'app=udp', '--port', '9000/udp:echo');
+      await sleep(1500);
+      expect(await probe()).toMatch(/ udp-a /);
+      await cluster.must('pod', 'delete', 'udp-a', '-n', 'study');
+      let moved = '';
+      for (let i = 0; i < 20 && !moved.includes(' udp-b '); i++) {
+        await sleep(250);
+        moved = await probe();
+      }
+      expect(moved).toMatch(/^IP: \S+ udp-b /);
+    }, 90_000);
+
+    it('NodePorts answer on 127.0.0.1 of a node too (localhost NodePorts)', async () => {
+      const seen = tally(await curlMany('node2', undefined, 'http://127.0.0.1:30002/', 6));
+      expect(seen.size).toBeGreaterThan(0);
+      expect([...seen.keys()].every((k) => k.startsWith('pod-'))).toBe(true);
+    }, 30_000);
+
+    it('externalTrafficPolicy Local: a node without a local endpoint drops, one with answers from its own pods only', async () => {
+      await client.create(svc('local-np', { selector: { app: 'nginx-pod' }, type: 'NodePort', externalTrafficPolicy: 'Local', ports: [{ port: 80, nodePort: 30080 }] }));
+      await reachable('outside', undefined, 'http://192.168.100.11:30080/');
+      const node1 = tally(await curlMany('outside', undefined, 'http://192.168.100.11:30080/', 8));
+      expect([...node1.keys()].every((k) => k === 'pod-1' || k === 'pod-2')).toBe(true);
+      const node2 = await cluster.curl('outside', undefined, 'http://192.168.100.12:30080/', 1);
+      expect(node2.code).toBe(28); // timed out: DROP, not REJECT
+    }, 60_000);
+
+    it('LoadBalancer ingress IPs reach the Service', async () => {
+      const lb = await client.create(svc('lb', { selector: { app: 'nginx-pod' }, type: 'LoadBalancer', ports: [{ port: 80 }] }));
+      await client.updateStatus({ ...lb, status: { loadBalancer: { ingress: [{ ip: '192.168.200.10' }] } } });
+      await cluster.must('exec', 'outside', '--', 'ip', 'route', 'replace', '192.168.200.10/32', 'via', '192.168.100.12');
+      await reachable('outside', undefined, 'http://192.168.200.10/');
+    }, 60_000);
+
+    it('meshctl get nodes -o wide shows each node\'s INTERNAL-IP', async () => {
+      const { execFile } = await import('node:child_process');
+      const { promisify } = await import('node:util');
+      const bin = new URL('../../../meshctl/bin/meshctl.mjs', import.meta.url).pathname;
+      const { stdout } = await promisify(execFile)(process.execPath, [bin, 'get', 'nodes', '-o', 'wide', '--server', await cluster.apiserverAddress()]);
+      expect(stdout).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP/);
+      expect(stdout).toMatch(/^node1\s+Ready\s+.*192\.168\.100\.11/m);
+      expect(stdout).toMatch(/^node2\s+Ready\s+.*192\.168\.100\.12/m);
+    }, 30_000);
+
+    it('a restart of the node agent does not drop traffic; the new one takes over the rules', async () => {
+      const pidPath = `/run/minimesh/${cluster.name}/pids/node-agent-node1.pid`;
+      const { readFileSync } = await import('node:fs');
+      const pid = Number(readFileSync(pidPath, 'utf8').split(/\s+/)[0]);
+      const before = ruleLines(await dump('node1'));
+      process.kill(pid, 'SIGTERM');
+      const gone = () => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      };
+      for (let i = 0; i < 100 && !gone(); i++) await sleep(50);
+      expect(gone()).toBe(true);
+      // Agent gone: the rules are still there and still work.
+      const during = tally(await curlMany('pod-1', 'study', 'http://10.97.97.97/', 8));
+      expect(during.size).toBeGreaterThan(0);
+      const still = ruleLines(await dump('node1'));
+      expect(still).toEqual(before);
+      // A new agent starts, syncs, and programs new changes.
+      const bin = new URL('../../bin/minimesh-node-agent.mjs', import.meta.url).pathname;
+      const { spawn } = await import('node:child_process');
+      const child = spawn('ip', ['netns', 'exec', `mm-${cluster.name}-n1`, process.execPath, bin, '--server', `unix:///run/minimesh/${cluster.name}/apiserver.sock`, '--node-name', 'node1', '--proxy-mode', mode], {
+        detached: true,
+        stdio: 'ignore',
+        env: { ...process.env, MINIMESH_LOG_LEVEL: 'error' },
+      });
+      child.unref();
+      const fresh = await client.create(svc('after-restart', { selector: { app: 'nginx-pod' }, ports: [{ port: 8080, targetPort: 80 }] }));
+      await reachable('pod-1', 'study', `http://${fresh.spec!.clusterIP}:8080/`, 20_000);
+      expect(await dump('node1')).toContain(CLUSTER_IP_RULE[mode]);
+    }, 60_000);
+
+    it('the node agent exposes kube-proxy metrics and health inside each node', async () => {
+      // node2's agent has run since the start (node1's was restarted above).
+      const metrics = await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/metrics');
+      expect(metrics.stdout).toContain('kubeproxy_sync_proxy_rules_duration_seconds_bucket');
+      expect(metrics.stdout).toMatch(/kubeproxy_network_programming_duration_seconds_count\{ip_family="IPv4"\} [1-9]/);
+      const health = await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10256/healthz');
+      expect(JSON.parse(health.stdout)).toMatchObject({ nodeEligible: true });
+      expect(await dump('node1')).toContain(CLUSTER_IP_RULE[mode]);
+      if (mode === 'nftables') expect(metrics.stdout).not.toMatch(/kubeproxy_sync_proxy_rules_nftables_sync_failures_total\{ip_family="IPv4"\} [1-9]/);
+    }, 30_000);
+  });
+}

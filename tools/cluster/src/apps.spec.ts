@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { CONTROLLERS, type AppContext } from './apps.js';
+import type { ClusterState, StateLayout } from './state.js';
+import { planCluster } from './topology.js';
+
+const agent = CONTROLLERS.find((a) => a.name === 'node-agent')!;
+const plan = planCluster('t', 2);
+
+function ctx(proxyMode?: string): AppContext {
+  const state = {
+    name: 't',
+    plan,
+    serviceCIDR: '10.96.0.0/12',
+    apiserver: { address: '127.0.0.1:1', unix: 'unix:///run/x.sock', http: '127.0.0.1:2' },
+    ...(proxyMode ? { proxyMode } : {}),
+  } as unknown as ClusterState;
+  return { state, layout: {} as StateLayout, node: plan.nodes[0] };
+}
+
+describe('node-agent arguments', () => {
+  it('apps - pass --proxy-mode through when `up --proxy-mode` stored one', () => {
+    expect(agent.args(ctx('nftables'))).toEqual(['--server', 'unix:///run/x.sock', '--node-name', 'node1', '--proxy-mode', 'nftables']);
+  });
+
+  it("apps - leave the agent's default mode alone otherwise", () => {
+    expect(agent.args(ctx())).toEqual(['--server', 'unix:///run/x.sock', '--node-name', 'node1']);
+  });
+});
