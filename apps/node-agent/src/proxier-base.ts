@@ -1,0 +1,134 @@
+/**
+ * What every proxy mode shares, in kube-proxy's shape: informer handlers feed the change trackers
+ * and ask a bounded-frequency runner for a sync; nothing is written before the informers synced;
+ * stale UDP flows wait until a sync and a conntrack run both succeeded; the sync metrics.
+ * A mode (iptables, nftables) only says how one sync renders and applies its rules.
+ */
+import { BoundedFrequencyRunner, EndpointsChangeTracker, ServiceChangeTracker, staleUdpConntrack, type ConntrackCleanup, type EndpointsMapUpdate, type ServiceMapUpdate } from '@minimesh/proxy-core';
+import type { EndpointSlice, Service } from '@minimesh/api';
+import type { Logger } from '@minimesh/runtime';
+import { EMPTY_CLEANUP, clearStaleUdpConntrack, mergeCleanups } from './conntrack.js';
+import type { Exec } from './exec.js';
+import type { ProxyMetrics } from './metrics.js';
+
+export const FAMILY = { ip_family: 'IPv4' };
+
+export interface ProxierBaseOptions {
+  nodeName: string;
+  /** The node's IPv4 addresses, primary first. */
+  nodeAddresses: () => string[];
+  minSyncMs: number;
+  syncMs: number;
+  exec: Exec;
+  log: Logger;
+  metrics: ProxyMetrics;
+}
+
+export interface SyncOutcome {
+  full: boolean;
+  noLocalEndpoints: { internal: number; external: number };
+}
+
+export abstract class ProxierBase {
+  readonly services = new ServiceChangeTracker();
+  readonly endpoints: EndpointsChangeTracker;
+  private readonly runner: BoundedFrequencyRunner;
+  protected initialized = false;
+  private pendingCleanup: ConntrackCleanup = EMPTY_CLEANUP;
+  /** When rules last matched the desired state (epoch ms), and when a change was last queued. */
+  lastSynced = 0;
+  lastQueued = 0;
+
+  constructor(private readonly base: ProxierBaseOptions) {
+    this.endpoints = new EndpointsChangeTracker({ nodeName: base.nodeName });
+    this.runner = new BoundedFrequencyRunner({
+      name: 'sync-runner',
+      fn: () => this.sync(),
+      minInterval: base.minSyncMs,
+      maxInterval: base.syncMs,
+      retryInterval: base.minSyncMs,
+      onError: (e) => base.log.error('sync failed; will retry', { err: (e as Error).message }),
+    });
+  }
+
+  /** One sync of the rules; a mode implements it with checkout(), cleanConntrack() and recordSync(). */
+  abstract sync(): Promise<void>;
+
+  get synced(): boolean {
+    return this.lastSynced > 0;
+  }
+
+  onServiceChange(prev: Service | undefined, cur: Service | undefined): void {
+    if (this.services.update(prev, cur)) this.queue();
+    this.base.metrics.serviceChangesTotal.inc();
+  }
+
+  onSliceChange(prev: EndpointSlice | undefined, cur: EndpointSlice | undefined): void {
+    if (this.endpoints.update(prev, cur)) this.queue();
+    this.base.metrics.endpointChangesTotal.inc();
+  }
+
+  /** The node's addresses changed: NodePort rules depend on them. */
+  onNodeChange(): void {
+    this.queue();
+  }
+
+  /** Informers have synced: rules may now be written (never from a partial view). */
+  setInitialized(): void {
+    this.initialized = true;
+    this.runner.run();
+  }
+
+  start(): void {
+    this.runner.loop();
+  }
+
+  async stop(): Promise<void> {
+    await this.runner.stop();
+  }
+
+  protected queue(): void {
+    this.lastQueued = Date.now();
+    this.base.metrics.lastQueued.set(FAMILY, this.lastQueued / 1000);
+    if (this.initialized) this.runner.run();
+  }
+
+  /** Folds the pending changes into the full maps; their stale UDP flows wait for cleanConntrack(). */
+  protected checkout(): { svcUpdate: ServiceMapUpdate; epUpdate: EndpointsMapUpdate } {
+    const { metrics } = this.base;
+    metrics.serviceChangesPending.set(this.services.pending);
+    metrics.endpointChangesPending.set(this.endpoints.pending);
+    const svcUpdate = this.services.checkoutChanges();
+    const epUpdate = this.endpoints.checkoutChanges();
+    this.pendingCleanup = mergeCleanups(this.pendingCleanup, staleUdpConntrack(this.services.serviceMap, svcUpdate, epUpdate));
+    return { svcUpdate, epUpdate };
+  }
+
+  /** After the rules are in: deletes the stale UDP flows of every checkout so far (kept for a retry if it fails). */
+  protected async cleanConntrack(): Promise<void> {
+    try {
+      const deleted = await clearStaleUdpConntrack(this.base.exec, this.pendingCleanup);
+      this.pendingCleanup = EMPTY_CLEANUP;
+      if (deleted) this.base.metrics.conntrackDeleted.inc(FAMILY, deleted);
+    } catch (e) {
+      this.base.log.warn('could not delete stale UDP conntrack entries; will retry', { err: (e as Error).message });
+    }
+  }
+
+  /** The metrics of a successful sync that began at `start` (process.hrtime.bigint()); returns its seconds. */
+  protected recordSync(start: bigint, epUpdate: EndpointsMapUpdate, outcome: SyncOutcome): number {
+    const { metrics } = this.base;
+    const now = Date.now();
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    metrics.syncDuration.observe(FAMILY, seconds);
+    (outcome.full ? metrics.fullSyncDuration : metrics.partialSyncDuration).observe(FAMILY, seconds);
+    metrics.lastSync.set(FAMILY, now / 1000);
+    metrics.noLocalEndpoints.set({ ...FAMILY, traffic_policy: 'internal' }, outcome.noLocalEndpoints.internal);
+    metrics.noLocalEndpoints.set({ ...FAMILY, traffic_policy: 'external' }, outcome.noLocalEndpoints.external);
+    for (const times of epUpdate.lastChangeTriggerTimes.values()) {
+      for (const t of times) metrics.programmingLatency.observe(FAMILY, Math.max(0, now - t) / 1000);
+    }
+    this.lastSynced = now;
+    return seconds;
+  }
+}
