@@ -4,28 +4,17 @@
  * node agent inside every node namespace (skipped with a warning while their bins do not exist).
  */
 import { readFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { basename, join } from 'node:path';
 import { AlreadyExistsError } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
+import { freePort } from '@minimesh/runtime';
 import { CONTROLLERS, CONTROL_PLANE, childEnv, resolveProgram, type AppContext, type AppSpec } from './apps.js';
 import { nodeObject, kubeTime } from './objects.js';
 import { isAlive, startDetached, type ProcessRecord } from './processes.js';
 import type { ClusterState, ProcessEntry, StateLayout } from './state.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A TCP port free on 127.0.0.1 right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function tcpOpen(port: number): Promise<boolean> {
   return new Promise((resolve) => {
