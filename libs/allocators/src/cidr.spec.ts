@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cidrContains, formatIPv4, indexedIP, isIPv4, parseCidr, parseIPv4, rangeSize } from './cidr.js';
+import { formatIPv4 } from '@minimesh/api';
+import { cidrContains, indexedIP, parseCidr, rangeSize, requireIPv4 } from './cidr.js';
 import { InvalidAddressError } from './errors.js';
 
 describe('IPv4 addresses', () => {
@@ -9,21 +10,20 @@ describe('IPv4 addresses', () => {
     ['192.168.1.255', 0xc0a801ff],
     ['255.255.255.255', 0xffffffff],
   ])('%s <-> %d', (s, n) => {
-    expect(parseIPv4(s)).toBe(n);
+    expect(requireIPv4(s)).toBe(n);
     expect(formatIPv4(n)).toBe(s);
   });
 
   it('reads leading zeros as decimal, like Kubernetes ParseIPSloppy', () => {
-    expect(formatIPv4(parseIPv4('010.096.000.010'))).toBe('10.96.0.10');
+    expect(formatIPv4(requireIPv4('010.096.000.010'))).toBe('10.96.0.10');
   });
 
   it.each(['', '1.2.3', '1.2.3.4.5', '256.0.0.1', '1.2.3.x', ' 1.2.3.4', '1..3.4', '1.2.3.4/32', '1234.1.1.1'])('rejects %j', (s) => {
-    expect(() => parseIPv4(s)).toThrow(new InvalidAddressError(`invalid IP address: ${s}`));
-    expect(isIPv4(s)).toBe(false);
+    expect(() => requireIPv4(s)).toThrow(new InvalidAddressError(`invalid IP address: ${s}`));
   });
 
   it('refuses IPv6 with a clear error', () => {
-    expect(() => parseIPv4('fd00::1')).toThrow(new InvalidAddressError('IPv6 is not supported (minimesh is single-stack IPv4): fd00::1'));
+    expect(() => requireIPv4('fd00::1')).toThrow(new InvalidAddressError('IPv6 is not supported (minimesh is single-stack IPv4): fd00::1'));
   });
 });
 
@@ -61,7 +61,7 @@ describe('CIDRs', () => {
     ['10.0.0.0/24', '10.0.1.0', false],
   ])('%s contains %s: %s', (cidr, ip, want) => {
     expect(cidrContains(cidr, ip)).toBe(want);
-    expect(parseCidr(cidr).contains(parseIPv4(ip))).toBe(want);
+    expect(parseCidr(cidr).contains(requireIPv4(ip))).toBe(want);
   });
 });
 

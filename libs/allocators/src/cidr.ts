@@ -1,11 +1,11 @@
 /**
- * IPv4 addresses as unsigned 32-bit numbers, and CIDR blocks over them. IPv6 is refused: minimesh is
- * single-stack IPv4.
+ * IPv4 CIDR blocks for the allocators, over libs/api's IPv4 numbers, with Kubernetes' errors. IPv6
+ * is refused: minimesh is single-stack IPv4.
  */
 
+import { formatIPv4, parseIPv4 } from '@minimesh/api';
 import { InvalidAddressError } from './errors.js';
 
-const OCTET = /^[0-9]{1,3}$/;
 const PREFIX = /^[0-9]{1,2}$/;
 
 function refuseIPv6(s: string): void {
@@ -13,30 +13,19 @@ function refuseIPv6(s: string): void {
 }
 
 /**
- * Parses dotted-quad IPv4 to an unsigned 32-bit number. Leading zeros are read as decimal, as
- * Kubernetes' ParseIPSloppy reads them ("010.1.1.1" is 10.1.1.1).
+ * An IPv4 address as an unsigned 32-bit number (libs/api's sloppy parser: leading zeros read as
+ * decimal, as Kubernetes' ParseIPSloppy), or an InvalidAddressError in Kubernetes' words.
  */
-export function parseIPv4(s: string): number {
+export function requireIPv4(s: string): number {
   refuseIPv6(s);
-  const parts = s.split('.');
-  if (parts.length !== 4 || !parts.every((p) => OCTET.test(p) && Number(p) <= 255)) {
-    throw new InvalidAddressError(`invalid IP address: ${s}`);
-  }
-  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+  const n = parseIPv4(s);
+  if (n === undefined) throw new InvalidAddressError(`invalid IP address: ${s}`);
+  return n;
 }
 
-export function isIPv4(s: string): boolean {
-  try {
-    parseIPv4(s);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export function formatIPv4(n: number): string {
+function requireIPv4Number(n: number): number {
   if (!Number.isInteger(n) || n < 0 || n > 0xffffffff) throw new InvalidAddressError(`not an IPv4 address: ${n}`);
-  return [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join('.');
+  return n;
 }
 
 /** An IPv4 CIDR block; the network address has its host bits cleared. */
@@ -51,7 +40,7 @@ export class Cidr {
     if (!Number.isInteger(prefixLength) || prefixLength < 0 || prefixLength > 32) {
       throw new InvalidAddressError(`invalid prefix length: ${prefixLength}`);
     }
-    formatIPv4(network); // range check
+    requireIPv4Number(network);
     this.network = network - (network % this.size);
   }
 
@@ -66,7 +55,7 @@ export class Cidr {
   }
 
   contains(ip: string | number): boolean {
-    const n = typeof ip === 'number' ? ip : parseIPv4(ip);
+    const n = typeof ip === 'number' ? ip : requireIPv4(ip);
     return n >= this.network && n <= this.broadcast;
   }
 
@@ -92,10 +81,11 @@ export function parseCidr(s: string): Cidr {
   refuseIPv6(s);
   const slash = s.indexOf('/');
   const prefix = s.slice(slash + 1);
-  if (slash < 0 || !PREFIX.test(prefix) || Number(prefix) > 32 || !isIPv4(s.slice(0, slash))) {
+  const network = slash < 0 ? undefined : parseIPv4(s.slice(0, slash));
+  if (network === undefined || !PREFIX.test(prefix) || Number(prefix) > 32) {
     throw new InvalidAddressError(`invalid CIDR address: ${s}`);
   }
-  return new Cidr(parseIPv4(s.slice(0, slash)), Number(prefix));
+  return new Cidr(network, Number(prefix));
 }
 
 function asCidr(cidr: Cidr | string): Cidr {

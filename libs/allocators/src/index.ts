@@ -1,5 +1,5 @@
 export { type AllocatorOptions, type RandomSource } from './bitmap.js';
-export { Cidr, cidrContains, formatIPv4, indexedIP, isIPv4, parseCidr, parseIPv4, rangeSize } from './cidr.js';
+export { Cidr, cidrContains, indexedIP, parseCidr, rangeSize, requireIPv4 } from './cidr.js';
 export {
   AllocatorError,
   AllocatorFullError,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatIPv4, parseIPv4 } from './cidr.js';
+import { formatIPv4 } from '@minimesh/api';
+import { requireIPv4 } from './cidr.js';
 import { AllocatorFullError, AlreadyAllocatedError, InvalidRangeError, NotInRangeError } from './errors.js';
 import { calculateIPRangeOffset, ClusterIPAllocator } from './ip-allocator.js';
 
@@ -65,7 +66,7 @@ describe('ClusterIPAllocator - dynamic allocation', () => {
   it('starts at a random place in the upper band and scans forward', () => {
     expect(new ClusterIPAllocator('10.96.0.0/12', { random: () => 0 }).allocateNext()).toBe('10.96.1.1');
     expect(new ClusterIPAllocator('10.96.0.0/12', { random: () => 0.999999999 }).allocateNext()).toBe('10.111.255.254');
-    expect(new ClusterIPAllocator('10.0.0.0/24', { random: () => 0.5 }).allocateNext()).toBe(formatIPv4(parseIPv4('10.0.0.17') + 119));
+    expect(new ClusterIPAllocator('10.0.0.0/24', { random: () => 0.5 }).allocateNext()).toBe(formatIPv4(requireIPv4('10.0.0.17') + 119));
   });
 
   it('skips taken addresses and wraps within the upper band', () => {
@@ -78,12 +79,12 @@ describe('ClusterIPAllocator - dynamic allocation', () => {
 
   it('prefers the upper band until it is full, then uses the static band', () => {
     const a = new ClusterIPAllocator('10.0.0.0/24', { random: seeded(1) });
-    const upper = Array.from({ length: 238 }, () => parseIPv4(a.allocateNext()));
-    expect(Math.min(...upper)).toBe(parseIPv4('10.0.0.17'));
-    expect(Math.max(...upper)).toBe(parseIPv4('10.0.0.254'));
+    const upper = Array.from({ length: 238 }, () => requireIPv4(a.allocateNext()));
+    expect(Math.min(...upper)).toBe(requireIPv4('10.0.0.17'));
+    expect(Math.max(...upper)).toBe(requireIPv4('10.0.0.254'));
     expect(new Set(upper).size).toBe(238);
-    const lower = Array.from({ length: 16 }, () => parseIPv4(a.allocateNext()));
-    expect(lower.every((n) => n >= parseIPv4('10.0.0.1') && n <= parseIPv4('10.0.0.16'))).toBe(true);
+    const lower = Array.from({ length: 16 }, () => requireIPv4(a.allocateNext()));
+    expect(lower.every((n) => n >= requireIPv4('10.0.0.1') && n <= requireIPv4('10.0.0.16'))).toBe(true);
     expect(() => a.allocateNext()).toThrow(new AllocatorFullError('IP'));
   });
 
@@ -94,7 +95,7 @@ describe('ClusterIPAllocator - dynamic allocation', () => {
       const got: string[] = [];
       for (let i = 0; i < a.max; i++) got.push(a.allocateNext());
       const expected = Array.from({ length: a.max }, (_, i) => formatIPv4(a.cidr.network + 1 + i));
-      expect([...got].sort((x, y) => parseIPv4(x) - parseIPv4(y))).toEqual(expected);
+      expect([...got].sort((x, y) => requireIPv4(x) - requireIPv4(y))).toEqual(expected);
       expect(a.free()).toBe(0);
       expect(a.used()).toBe(a.max);
       expect(() => a.allocateNext()).toThrow('range is full');
@@ -105,15 +106,15 @@ describe('ClusterIPAllocator - dynamic allocation', () => {
   it('fills a /27 upper band (14 addresses) before touching the 16 static ones', () => {
     const a = new ClusterIPAllocator('10.0.0.0/27', { random: seeded(7) });
     const first = Array.from({ length: 14 }, () => a.allocateNext());
-    expect(first.every((ip) => parseIPv4(ip) >= parseIPv4('10.0.0.17'))).toBe(true);
-    expect(parseIPv4(a.allocateNext())).toBeLessThanOrEqual(parseIPv4('10.0.0.16'));
+    expect(first.every((ip) => requireIPv4(ip) >= requireIPv4('10.0.0.17'))).toBe(true);
+    expect(requireIPv4(a.allocateNext())).toBeLessThanOrEqual(requireIPv4('10.0.0.16'));
   });
 
   it('allocates at random with Math.random by default', () => {
     const a = new ClusterIPAllocator('10.96.0.0/12');
     const ip = a.allocateNext();
     expect(a.has(ip)).toBe(true);
-    expect(parseIPv4(ip)).toBeGreaterThan(parseIPv4('10.96.1.0'));
+    expect(requireIPv4(ip)).toBeGreaterThan(requireIPv4('10.96.1.0'));
   });
 
   it('rejects a random source outside [0, 1)', () => {

@@ -10,7 +10,8 @@
  */
 
 import { AllocationBitmap, type AllocatorOptions } from './bitmap.js';
-import { Cidr, formatIPv4, parseCidr, parseIPv4 } from './cidr.js';
+import { formatIPv4 } from '@minimesh/api';
+import { Cidr, parseCidr, requireIPv4 } from './cidr.js';
 import { AllocatorFullError, AlreadyAllocatedError, InvalidAddressError, InvalidRangeError, NotInRangeError } from './errors.js';
 
 /** kube-apiserver refuses a service CIDR with fewer addresses than this. */
@@ -145,7 +146,7 @@ export class ClusterIPAllocator {
   private tryOffsetOf(ip: string): number | undefined {
     let n: number;
     try {
-      n = parseIPv4(ip);
+      n = requireIPv4(ip);
     } catch (e) {
       if (e instanceof InvalidAddressError) return undefined;
       throw e;
@@ -158,7 +159,7 @@ export class ClusterIPAllocator {
 /** The IP as Go would print it in the error (canonical dotted quad), or as given when it does not parse. */
 function canonical(ip: string): string {
   try {
-    return formatIPv4(parseIPv4(ip));
+    return formatIPv4(requireIPv4(ip));
   } catch {
     return ip;
   }

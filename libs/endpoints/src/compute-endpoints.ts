@@ -3,12 +3,10 @@
  * syncService) writes for a Service: the v1 Endpoints object, in canonical form, with its labels
  * and annotations. `endpointsEqual` is the controller's "is there actually an update" check.
  */
-import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints, ObjectMeta, Pod, Service } from '@minimesh/api';
-import { isServiceIPSet } from './ip-family.js';
+import { isPodReady, isServiceIPSet, type EndpointAddress, type EndpointPort, type EndpointSubset, type Endpoints, type ObjectMeta, type Pod, type Service } from '@minimesh/api';
 import {
   findPort,
   hasSelector,
-  isPodReady,
   podIPForService,
   podReference,
   selectPodsForService,

@@ -8,7 +8,7 @@
  * something is to be created; a Service whose pods yield no endpoint gets exactly one empty
  * placeholder slice. An unchanged slice is never in `update`.
  */
-import type { Endpoint, EndpointSlice, EndpointSlicePort, Node, OwnerReference, Pod, Service } from '@minimesh/api';
+import { ipFamilyOf, isPodReady, isPodTerminating, isServiceIPSet, podIPs, type Endpoint, type EndpointSlice, type EndpointSlicePort, type IPFamily, type Node, type OwnerReference, type Pod, type Service } from '@minimesh/api';
 import {
   EndpointSet,
   compareEndpoints,
@@ -17,13 +17,10 @@ import {
   ownedBy,
   portMapKey,
 } from './endpoint-set.js';
-import { ipFamilyOf, isServiceIPSet, serviceIPFamily, type IPFamily } from './ip-family.js';
+import { serviceIPFamily } from './ip-family.js';
 import {
   findPort,
   hasSelector,
-  isPodReady,
-  isPodTerminating,
-  podIPs,
   podReference,
   selectPodsForService,
   shouldPodBeInEndpoints,

@@ -1,14 +1,9 @@
 export * from './well-known.js';
-export { isIPv6String, isServiceIPSet, normalizeIPv4, serviceIPFamily, ipFamilyOf, type IPFamily } from './ip-family.js';
+export { serviceIPFamily } from './ip-family.js';
 export {
   findPort,
   hasSelector,
-  isPodReady,
-  isPodTerminal,
-  isPodTerminating,
   podIPForService,
-  podIPs,
-  podReadyCondition,
   podReference,
   selectPodsForService,
   shouldPodBeInEndpoints,

@@ -7,9 +7,8 @@
  * addresses that are not valid IPv4. Slices are owned by the Endpoints object and carry its
  * labels and annotations (minus the trigger time and kubectl's last-applied configuration).
  */
-import type { Endpoint, EndpointAddress, EndpointSlice, EndpointSlicePort, Endpoints, OwnerReference, Service } from '@minimesh/api';
+import { normalizeIPv4, type Endpoint, type EndpointAddress, type EndpointSlice, type EndpointSlicePort, type Endpoints, type OwnerReference, type Service } from '@minimesh/api';
 import { EndpointSet, compareEndpoints, compareSlicePorts, endpointsEqualBeyondHash, portMapKey } from './endpoint-set.js';
-import { normalizeIPv4 } from './ip-family.js';
 import { hasSelector } from './pod-endpoint-rules.js';
 import { repackSubsets } from './repack-subsets.js';
 import { stringMapsEqual, withoutKeys } from './semantic-equal.js';

@@ -2,8 +2,7 @@
  * Which pod updates matter to the endpoint controllers, and which Services to resync for them
  * (k8s.io/endpointslice/util podEndpointsChanged, GetServicesToUpdateOnPodChange).
  */
-import { objectKey, selectorFromServiceSelector, type Pod, type Service } from '@minimesh/api';
-import { isPodReady, podIPs } from './pod-endpoint-rules.js';
+import { isPodReady, objectKey, podIPs, selectorFromServiceSelector, type Pod, type Service } from '@minimesh/api';
 
 export interface PodChange {
   /** The pod's endpoint may differ (deletion, readiness, IPs, node, ports, phase). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Pod, ServicePort } from '@minimesh/api';
-import { findPort, isPodReady, podIPForService, selectPodsForService, shouldPodBeInEndpoints, shouldSetHostname } from './pod-endpoint-rules.js';
+import { isPodReady } from '@minimesh/api';
+import { findPort, podIPForService, selectPodsForService, shouldPodBeInEndpoints, shouldSetHostname } from './pod-endpoint-rules.js';
 import { makePod, makeService, serviceClusterIP, serviceHeadless, walkthroughPods } from './testing/fixtures.js';
 
 describe('shouldPodBeInEndpoints', () => {

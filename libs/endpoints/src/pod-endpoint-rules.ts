@@ -1,39 +1,10 @@
 /**
- * The per-pod rules both endpoint controllers share (k8s.io/endpointslice/util, pkg/api/v1/pod):
- * whether a pod is published at all, whether it is ready, which of its IPs a Service uses, which
- * port a Service port reaches on it, and whether its hostname is published.
+ * The per-pod rules both endpoint controllers share (k8s.io/endpointslice/util): whether a pod is
+ * published at all, which of its IPs a Service uses, which port a Service port reaches on it, and
+ * whether its hostname is published. Readiness and the pod's IPs are libs/api's pod helpers.
  */
-import { selectorFromServiceSelector, type ObjectReference, type Pod, type PodCondition, type Service, type ServicePort } from '@minimesh/api';
-import { ipFamilyOf, serviceIPFamily } from './ip-family.js';
-
-/** The pod's Ready condition, if it has one. */
-export function podReadyCondition(pod: Pod): PodCondition | undefined {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready');
-}
-
-/** IsPodReady: the Ready condition is present and True. */
-export function isPodReady(pod: Pod): boolean {
-  return podReadyCondition(pod)?.status === 'True';
-}
-
-/** Succeeded or Failed: the pod's containers will never run again. */
-export function isPodTerminal(pod: Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
-}
-
-/** The pod has a deletionTimestamp (it is shutting down). */
-export function isPodTerminating(pod: Pod): boolean {
-  return pod.metadata.deletionTimestamp !== undefined && pod.metadata.deletionTimestamp !== '';
-}
-
-/** status.podIPs, falling back to status.podIP when only the singular field is filled. */
-export function podIPs(pod: Pod): string[] {
-  const ips = (pod.status?.podIPs ?? []).map((p) => p.ip).filter((ip) => ip !== undefined && ip !== '');
-  if (ips.length > 0) return ips;
-  const ip = pod.status?.podIP;
-  return ip ? [ip] : [];
-}
+import { ipFamilyOf, isPodTerminal, isPodTerminating, podIPs, selectorFromServiceSelector, type ObjectReference, type Pod, type Service, type ServicePort } from '@minimesh/api';
+import { serviceIPFamily } from './ip-family.js';
 
 /**
  * ShouldPodBeInEndpoints: not terminal (Succeeded/Failed), has an IP, and is not terminating

@@ -10,8 +10,7 @@
  * undefined when none did (the annotation is then removed). State is kept per Service and must
  * be dropped with `forget` when the Service is deleted.
  */
-import type { Pod, Service } from '@minimesh/api';
-import { podReadyCondition } from './pod-endpoint-rules.js';
+import { podReadyCondition, type Pod, type Service } from '@minimesh/api';
 import { ANNOTATION_LAST_CHANGE_TRIGGER_TIME } from './well-known.js';
 
 export { ANNOTATION_LAST_CHANGE_TRIGGER_TIME };

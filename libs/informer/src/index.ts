@@ -19,5 +19,4 @@ export {
   type Transport,
 } from './options.js';
 export { ConsumerFailureError, InformerStoppedError, InvalidArgumentError, RelistRequiredError, type RelistReason } from './errors.js';
-export { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX } from './event-stream.js';
 export { INFORMER_FLAGS } from './flags.js';

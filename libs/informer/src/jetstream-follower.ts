@@ -19,11 +19,9 @@
  */
 import type { Kind, Selector } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
-import { objectFromWire } from '@minimesh/wire';
+import { kindSubjects, objectFromWire, streamEventMark } from '@minimesh/wire';
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerNotification, type JsMsg } from '@nats-io/jetstream';
-import type { MsgHdrs } from '@nats-io/transport-node';
 import { ConsumerFailureError, RelistRequiredError } from './errors.js';
-import { HEADER_KIND_PREVIOUS, HEADER_REVISION, HEADER_STORE, kindSubjects } from './event-stream.js';
 import type { ChangeSink, ChangeType, Follower } from './follower.js';
 import type { NatsSession } from './nats-session.js';
 import type { InformerLogger } from './options.js';
@@ -71,7 +69,7 @@ export class JetStreamFollower implements Follower {
     const info = await jsm.streams.info(stream);
     const read = async (seq: number): Promise<MessageMark | null> => {
       const m = await jsm.streams.getMessage(stream, { seq });
-      return m ? markOf(m.header) : null;
+      return m ? streamEventMark(m.header) : null;
     };
     const bounds = { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
     const after = revisionOf(sink.resourceVersion);
@@ -121,7 +119,7 @@ export class JetStreamFollower implements Follower {
   }
 
   private handle(m: JsMsg, sink: ChangeSink): void {
-    const mark = markOf(m.headers);
+    const mark = streamEventMark(m.headers);
     if (!mark) {
       this.opts.log.warn('skipping a stream message without minimesh headers', { seq: m.seq, subject: m.subject });
       return;
@@ -148,12 +146,3 @@ export class JetStreamFollower implements Follower {
     sink.apply(type, obj, rv);
   }
 }
-
-function markOf(h: MsgHdrs | undefined): (MessageMark & { kindPrevious: number }) | null {
-  const revision = Number(h?.get(HEADER_REVISION));
-  const kindPrevious = Number(h?.get(HEADER_KIND_PREVIOUS) || 0);
-  const store = h?.get(HEADER_STORE) ?? '';
-  if (!Number.isSafeInteger(revision) || revision <= 0 || !Number.isSafeInteger(kindPrevious)) return null;
-  return { revision, kindPrevious, store };
-}
-

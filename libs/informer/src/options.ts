@@ -8,7 +8,7 @@ import type { ApiClient } from '@minimesh/client';
 import { createLogger } from '@minimesh/runtime';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { InvalidArgumentError } from './errors.js';
-import { DEFAULT_EVENT_STREAM } from './event-stream.js';
+import { DEFAULT_EVENT_STREAM } from '@minimesh/wire';
 
 /** How the informer follows changes after its list: the apiserver's gRPC Watch, or the JetStream event stream. */
 export type Transport = 'grpc' | 'nats';

@@ -5,9 +5,8 @@
  * with the same NAME and protocol; an endpoint is its first address at the slice port's number;
  * duplicates across slices are merged (a local copy wins); each list is sorted by "ip:port".
  */
-import { LABEL_SERVICE_NAME, type EndpointSlice } from '@minimesh/api';
+import { type EndpointSlice, LABEL_SERVICE_NAME, normalizeIPv4 } from '@minimesh/api';
 import { compareEndpoints, makeEndpointInfo, type EndpointInfo, type EndpointsMap } from './endpoint-info.js';
-import { normalizeIPv4 } from './ipv4.js';
 import { servicePortKey, toProxyProtocol, type ProxyProtocol } from './service-port.js';
 
 /** The part of an EndpointSlice kube-proxy cares about, normalized so equal slices compare equal. */

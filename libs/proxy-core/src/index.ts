@@ -14,4 +14,3 @@ export * from './nftables-names.js';
 export * from './render-nftables.js';
 export * from './stale-conntrack.js';
 export * from './bounded-frequency-runner.js';
-export { cidrContains, formatIPv4, formatIPv4CIDR, isIPv4, normalizeIPv4, parseIPv4, parseIPv4CIDR, type IPv4CIDR } from './ipv4.js';

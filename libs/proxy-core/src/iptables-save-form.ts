@@ -10,7 +10,7 @@
  * view of a rule can be compared with the desired one, and so seeds copied from `iptables-save`
  * can be checked against rendered rules.
  */
-import { formatIPv4, formatIPv4CIDR, parseIPv4, parseIPv4CIDR } from './ipv4.js';
+import { formatIPv4, formatIPv4CIDR, parseIPv4, parseIPv4CIDR } from '@minimesh/api';
 import { formatFixedHalfEven } from './probability.js';
 
 /** Splits a rule line into arguments, honouring double quotes (kube-proxy quotes comments). */

@@ -4,7 +4,7 @@
  * otherwise NodePorts answer on the node's addresses inside the CIDRs, one rule per address.
  * Where kube-proxy lists the host's interfaces, this takes the addresses it is given.
  */
-import { cidrContains, formatIPv4, parseIPv4, parseIPv4CIDR, type IPv4CIDR } from './ipv4.js';
+import { cidrContains, formatIPv4, parseIPv4, parseIPv4CIDR, type IPv4CIDR } from '@minimesh/api';
 
 export interface NodePortAddresses {
   /** Matches every local address. */

@@ -9,11 +9,11 @@
  * Services in `changedServices`; the others stay in the kernel untouched. Either way, service
  * chains in `existingNatChains` that the ruleset no longer has are flushed and deleted (`-X`).
  */
+import { cidrContains, isLoopbackIPv4, parseIPv4, parseIPv4CIDR } from '@minimesh/api';
 import { categorizeEndpoints } from './categorize-endpoints.js';
 import { DEFAULT_CHAIN_PREFIX, endpointHash, isServiceChainName, portProtoHash, topLevelChains, type TopLevelChains } from './chain-names.js';
 import type { EndpointInfo, EndpointsMap } from './endpoint-info.js';
 import { canaryChain, ensureJumps, type CanarySpec, type JumpRule } from './iptables-jumps.js';
-import { cidrContains, isLoopbackIPv4, parseIPv4, parseIPv4CIDR } from './ipv4.js';
 import { nodePortIPs, parseNodePortAddresses } from './node-port-addresses.js';
 import { probability } from './probability.js';
 import { CountingSink, RestoreTable, type TableSink } from './restore-table.js';

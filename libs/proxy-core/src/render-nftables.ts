@@ -16,9 +16,9 @@
  * `numgen random mod n vmap { … }`: anonymous per-service maps grow super-linearly in this
  * kernel (toolchain.md §1, 10k services: 16.9 s against 1.2 s).
  */
+import { cidrContains, isLoopbackIPv4, parseIPv4, parseIPv4CIDR } from '@minimesh/api';
 import { categorizeEndpoints } from './categorize-endpoints.js';
 import type { EndpointInfo, EndpointsMap } from './endpoint-info.js';
-import { cidrContains, isLoopbackIPv4, parseIPv4, parseIPv4CIDR } from './ipv4.js';
 import { DEFAULT_NFT_TABLE, nftAffinitySet, nftEndpointChain, nftServiceChains } from './nftables-names.js';
 import { nodePortIPs, parseNodePortAddresses } from './node-port-addresses.js';
 import type { RenderNode } from './render-iptables.js';

@@ -3,8 +3,7 @@
  * Service, in the IPv4 family, and the rules that make it from a Service object
  * (servicechangetracker.go serviceToServiceMap, pkg/api/v1/service helpers).
  */
-import type { Service } from '@minimesh/api';
-import { formatIPv4CIDR, normalizeIPv4, parseIPv4CIDR } from './ipv4.js';
+import { formatIPv4CIDR, needsHealthCheck, normalizeIPv4, parseIPv4CIDR, requestsOnlyLocalTraffic, type Service } from '@minimesh/api';
 
 export type ProxyProtocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -98,18 +97,6 @@ export function clusterIPv4(svc: Service): string {
   return '';
 }
 
-/** apiservice.ExternalPolicyLocal. */
-export function externalPolicyLocal(svc: Service): boolean {
-  const t = svc.spec?.type;
-  if (t !== 'LoadBalancer' && t !== 'NodePort') return false;
-  return svc.spec?.externalTrafficPolicy === 'Local';
-}
-
-/** apiservice.NeedsHealthCheck. */
-export function needsHealthCheck(svc: Service): boolean {
-  return svc.spec?.type === 'LoadBalancer' && externalPolicyLocal(svc);
-}
-
 /**
  * The proxied ports of a Service: none for ExternalName, headless or ClusterIP-less (or
  * IPv6-only) services; ports with a protocol other than TCP/UDP/SCTP are skipped.
@@ -127,7 +114,7 @@ export function servicePortsFromService(svc: Service): ServicePortInfo[] {
   const externalIPs = (spec.externalIPs ?? []).map(normalizeIPv4).filter((ip): ip is string => ip !== undefined);
   const sourceRanges: string[] = [];
   for (const r of spec.loadBalancerSourceRanges ?? []) {
-    const cidr = parseIPv4CIDR(r);
+    const cidr = parseIPv4CIDR(r.trim()); // kube-proxy trims source ranges
     if (cidr) sourceRanges.push(formatIPv4CIDR(cidr));
   }
   const lbVIPs: string[] = [];
@@ -136,7 +123,7 @@ export function servicePortsFromService(svc: Service): ServicePortInfo[] {
     const ip = normalizeIPv4(ing.ip);
     if (ip !== undefined) lbVIPs.push(ip);
   }
-  const eLocal = externalPolicyLocal(svc);
+  const eLocal = requestsOnlyLocalTraffic(svc);
   const iLocal = spec.internalTrafficPolicy === 'Local';
   const hcnp = needsHealthCheck(svc) ? (spec.healthCheckNodePort ?? 0) : 0;
 

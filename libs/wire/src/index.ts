@@ -1,2 +1,3 @@
 export * from './convert.js';
 export * from './grpc-status.js';
+export * from './event-stream.js';

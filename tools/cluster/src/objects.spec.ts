@@ -1,6 +1,7 @@
 import { validateObject } from '@minimesh/api';
 import { describe, expect, it } from 'vitest';
-import { isPodReady, kubeTime, nodeObject, parsePortSpec, podObject, withReadiness } from './objects.js';
+import { isPodReady } from '@minimesh/api';
+import { kubeTime, nodeObject, parsePortSpec, podObject, withReadiness } from './objects.js';
 import { nodePlan } from './topology.js';
 
 const T0 = '2026-01-02T03:04:05Z';

@@ -2,7 +2,7 @@
  * The Node and Pod objects the cluster tool registers with the apiserver, in the shape a kubelet
  * would report them (pure builders). Also the `--port P[/PROTO][:name]` syntax of `pod add`.
  */
-import type { ContainerPort, Node, Pod, PodCondition } from '@minimesh/api';
+import { isPodReady, type ContainerPort, type Node, type Pod, type PodCondition } from '@minimesh/api';
 import type { NodePlan } from './topology.js';
 
 /** RFC 3339 at seconds precision, as Kubernetes prints times. */
@@ -103,11 +103,6 @@ export function podObject(p: PodInput): Pod {
       conditions: readyConditions(p.ready, p.now),
     },
   };
-}
-
-/** Is the pod's Ready condition True? */
-export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 }
 
 /**

@@ -10,7 +10,7 @@ import { pb } from '@minimesh/proto';
 import { objectFromWire } from '@minimesh/wire';
 import { eventually, startNats, type NatsServer } from '@minimesh/testing';
 import { startTestApiServer, type TestApiServer } from '../test-support.js';
-import { HEADER_KIND_PREVIOUS, HEADER_REVISION } from './subjects.js';
+import { HEADER_KIND_PREVIOUS, HEADER_REVISION } from '@minimesh/wire';
 
 interface Received {
   subject: string;

@@ -9,9 +9,8 @@
 import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, StorageType, DiscardPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from '@minimesh/runtime';
-import { encodeWatchEvent } from './event-codec.js';
 import type { Store, StoredEvent } from '../store/store.js';
-import { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX, HEADER_EVENT_TYPE, HEADER_KIND_PREVIOUS, HEADER_REVISION, HEADER_STORE, eventSubject } from './subjects.js';
+import { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX, encodeStreamEvent, eventSubject, streamEventHeaders } from '@minimesh/wire';
 
 export interface PublisherOptions {
   /** nats://host:port[,nats://...] */
@@ -104,11 +103,8 @@ export class EventPublisher {
   private async publishBatch(js: JetStreamClient, events: StoredEvent[]): Promise<void> {
     for (const ev of events) {
       const h = headers();
-      h.set(HEADER_REVISION, String(ev.revision));
-      h.set(HEADER_KIND_PREVIOUS, String(ev.kindPrevious));
-      h.set(HEADER_STORE, this.store.id);
-      h.set(HEADER_EVENT_TYPE, ev.type);
-      await js.publish(eventSubject(ev.kind, ev.namespace, ev.name), encodeWatchEvent(ev), {
+      for (const [name, value] of streamEventHeaders(ev, this.store.id)) h.set(name, value);
+      await js.publish(eventSubject(ev.kind, ev.namespace, ev.name), encodeStreamEvent(ev), {
         msgID: `${this.store.id}-${ev.revision}`,
         headers: h,
         timeout: PUBLISH_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 /** What the server itself writes into metadata on create and keeps on update. */
 import { randomUUID } from 'node:crypto';
-import { KINDS, type KubeObject, type ObjectMeta } from '@minimesh/api';
+import { KINDS, stableStringify, type KubeObject, type ObjectMeta } from '@minimesh/api';
 
 const GENERATE_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 
@@ -43,13 +43,4 @@ export function metaForUpdate<T extends KubeObject>(obj: T, old: KubeObject): T 
 export function sameObject(a: KubeObject, b: KubeObject): boolean {
   const strip = (o: KubeObject) => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
   return stableStringify(strip(a)) === stableStringify(strip(b));
-}
-
-export function stableStringify(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'undefined';
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
-  const entries = Object.entries(v as Record<string, unknown>)
-    .filter(([, x]) => x !== undefined)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableStringify(x)}`).join(',')}}`;
 }

@@ -30,7 +30,7 @@ import {
 } from '@minimesh/api';
 import { objectFromWire, objectToWire } from '@minimesh/wire';
 import type { Batch, Store, StoredEvent } from '../store/store.js';
-import { metaForCreate, metaForUpdate, stableStringify } from './object-meta.js';
+import { metaForCreate, metaForUpdate, sameObject } from './object-meta.js';
 import { applyReleases, planServiceAllocations, serviceReleases, type Allocators } from './service-allocations.js';
 
 /** Namespaces that always exist and may not be deleted. */
@@ -47,11 +47,6 @@ export interface RegistryOptions {
 /** The wire form is canonical: empty and absent fields are the same thing there. */
 function canonical<T extends KubeObject>(obj: T): T {
   return objectFromWire(objectToWire(obj)) as T;
-}
-
-function sameObject(a: KubeObject, b: KubeObject): boolean {
-  const strip = (o: KubeObject) => stableStringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
-  return strip(a) === strip(b);
 }
 
 function nameOf(obj: KubeObject): string {

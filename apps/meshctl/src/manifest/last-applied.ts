@@ -3,19 +3,9 @@
  * JSON with keys sorted (it is a marshalled map), the namespace filled in, without the annotation
  * itself (an empty `annotations: {}` stays, as kubectl leaves it), and a trailing newline.
  */
-import type { KubeObject } from '@minimesh/api';
+import { sortKeysDeep, type KubeObject } from '@minimesh/api';
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
-
-function sortKeysDeep(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeysDeep);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeysDeep((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
-}
 
 /** The annotation value for a manifest object. */
 export function lastAppliedConfiguration(obj: KubeObject): string {

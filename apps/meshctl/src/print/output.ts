@@ -3,7 +3,7 @@
  * apiVersion, kind and metadata first; yaml with keys sorted (it goes through a map, as
  * sigs.k8s.io/yaml does) and lists not indented under their key; several objects in a `List`.
  */
-import type { Kind, KubeObject } from '@minimesh/api';
+import { sortKeysDeep, type Kind, type KubeObject } from '@minimesh/api';
 import YAML from 'yaml';
 import { CliError } from '../cli/errors.js';
 import { objectRef } from '../resources.js';
@@ -49,16 +49,6 @@ export function kubeOrder(obj: KubeObject): Record<string, unknown> {
     top.metadata = ordered(top.metadata as Record<string, unknown>, METADATA_ORDER);
   }
   return top;
-}
-
-function sortKeysDeep(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeysDeep);
-  if (v && typeof v === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = sortKeysDeep((v as Record<string, unknown>)[k]);
-    return out;
-  }
-  return v;
 }
 
 /** kubectl's List wrapper for several objects. */

@@ -5,7 +5,7 @@
  * validateServiceIPFamilies), before or after allocating the clusterIP.
  */
 import type { Service } from '../types/core.js';
-import { ipFamilyOf } from '../validation/ip.js';
+import { ipFamilyOf } from '../net/ip.js';
 import { isRecord, rec, strings } from '../validation/json-access.js';
 import { CLUSTER_IP_FAMILIES, effectiveIPFamilyPolicy } from '../validation/service-ip-families.js';
 

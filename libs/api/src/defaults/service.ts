@@ -1,6 +1,6 @@
 /** SetDefaults_Service (pkg/apis/core/v1/defaults.go), on a mutable copy. */
 import type { Service } from '../types/core.js';
-import { isExternallyAccessible } from '../strategy/service-helpers.js';
+import { isExternallyAccessible } from '../helpers/service.js';
 import { isRecord, isSet, type JsonRecord } from '../validation/json-access.js';
 import { zeroNullEntries } from './null-entries.js';
 

@@ -6,7 +6,7 @@
  */
 import type { Service } from '../types/core.js';
 import { isRecord, isSet, list, num, rec, sameStrings, str, strings } from '../validation/json-access.js';
-import { isExternallyAccessible, needsHealthCheck, serviceNeedsClusterIP, serviceTypeHasNodePorts } from './service-helpers.js';
+import { isExternallyAccessible, needsHealthCheck, serviceNeedsClusterIP, serviceTypeHasNodePorts } from '../helpers/service.js';
 
 type Spec = Record<string, unknown>;
 

@@ -4,12 +4,3 @@ export { prepareForStatusUpdate } from './prepare-for-status-update.js';
 export { normalizeClusterIPs } from './normalize-cluster-ips.js';
 export { patchAllocatedValues } from './patch-allocated-values.js';
 export { dropTypeDependentFields } from './drop-type-dependent-fields.js';
-export {
-  isHeadlessService,
-  serviceNeedsClusterIP,
-  serviceNeedsNodePorts,
-  serviceTypeHasNodePorts,
-  isExternallyAccessible,
-  requestsOnlyLocalTraffic,
-  needsHealthCheck,
-} from './service-helpers.js';

@@ -5,7 +5,7 @@
  */
 import type { Service } from '../types/core.js';
 import { isRecord, list, num, rec, str, strings } from '../validation/json-access.js';
-import { needsHealthCheck, serviceNeedsClusterIP, serviceTypeHasNodePorts } from './service-helpers.js';
+import { needsHealthCheck, serviceNeedsClusterIP, serviceTypeHasNodePorts } from '../helpers/service.js';
 
 function nodePortsOf(spec: Record<string, unknown>): Set<number> {
   return new Set(list(spec.ports).map((p) => num(rec(p).nodePort)).filter((n) => n !== 0));

@@ -25,16 +25,11 @@ export {
 } from './label-validation.js';
 export { isValidPortNum, isValidPortName, validatePortNumOrName } from './ports.js';
 export {
-  parseIPSloppy,
-  parseCIDRSloppy,
-  ipFamilyOf,
-  isIPv6String,
   isValidIP,
   isValidIPv4Address,
   isValidIPv6Address,
   isValidCIDR,
   validateNonSpecialIP,
-  type IPFamily,
 } from './ip.js';
 export { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 export { validateService } from './service.js';

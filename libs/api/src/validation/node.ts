@@ -3,7 +3,8 @@ import { field, type FieldError } from '../errors/field-error.js';
 import type { Node } from '../types/core.js';
 import { nameIsDNSSubdomain } from './dns.js';
 import { goNodeAddress } from './go-format.js';
-import { isValidCIDR, parseCIDRSloppy } from './ip.js';
+import { isValidCIDR } from './ip.js';
+import { parseCIDRSloppy } from '../net/ip.js';
 import { list, rec, str, strings } from './json-access.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 

@@ -6,7 +6,8 @@
 import { field, type FieldError, type GoValue } from '../errors/field-error.js';
 import { goStringSlice } from './go-format.js';
 import type { Service } from '../types/core.js';
-import { isIPv6String, isValidIP, parseIPSloppy, ipFamilyOf } from './ip.js';
+import { isValidIP } from './ip.js';
+import { ipFamilyOf, isIPv6String, parseIPSloppy } from '../net/ip.js';
 import { isSet, rec, str, strings } from './json-access.js';
 
 export const SUPPORTED_IP_FAMILIES = ['IPv4', 'IPv6'] as const;

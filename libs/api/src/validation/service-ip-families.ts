@@ -5,7 +5,7 @@
  */
 import { field, type FieldError } from '../errors/field-error.js';
 import type { Service } from '../types/core.js';
-import { ipFamilyOf } from './ip.js';
+import { ipFamilyOf } from '../net/ip.js';
 import { list, rec } from './json-access.js';
 import { ipFieldsOf, validateServiceClusterIPsRelatedFields } from './service-cluster-ips.js';
 

@@ -4,7 +4,7 @@
  */
 import { field, type FieldError } from '../errors/field-error.js';
 import type { Service } from '../types/core.js';
-import { isExternallyAccessible, needsHealthCheck } from '../strategy/service-helpers.js';
+import { isExternallyAccessible, needsHealthCheck } from '../helpers/service.js';
 import { isSet, num, rec, str } from './json-access.js';
 import { validateQualifiedName } from './label-validation.js';
 import { isValidPortNum } from './ports.js';

@@ -4,7 +4,8 @@
  */
 import { field, type FieldError } from '../errors/field-error.js';
 import type { Service } from '../types/core.js';
-import { isValidIP, parseIPSloppy } from './ip.js';
+import { isValidIP } from './ip.js';
+import { parseIPSloppy } from '../net/ip.js';
 import { isDNS1123Subdomain } from './dns.js';
 import { isSet, list, rec, str } from './json-access.js';
 import { validateObjectMetaUpdate } from './object-meta.js';

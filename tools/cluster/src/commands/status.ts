@@ -1,8 +1,7 @@
 /** `status`: nodes, pods and processes of the cluster, like a small `kubectl get`. */
-import type { Node, Pod } from '@minimesh/api';
+import { isPodReady, type Node, type Pod } from '@minimesh/api';
 import type { ParsedArgs } from '../args.js';
 import { CLUSTER_FLAG, UserError, clusterRef, print, table, withApi, type Command } from '../cli.js';
-import { isPodReady } from '../objects.js';
 import { isAlive, pidFile, readPidFile } from '../processes.js';
 import { readState, type ClusterState, type StateLayout } from '../state.js';
 

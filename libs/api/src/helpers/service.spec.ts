@@ -7,7 +7,7 @@ import {
   requestsOnlyLocalTraffic,
   serviceNeedsClusterIP,
   serviceNeedsNodePorts,
-} from './service-helpers.js';
+} from './service.js';
 
 const svc = (spec: Record<string, unknown> | undefined) => ({ apiVersion: 'v1', kind: 'Service', metadata: {}, spec }) as Service;
 

@@ -1,6 +1,8 @@
 /**
- * Small questions about a Service that the apiserver, the validation and the node agent all ask,
- * answered as Kubernetes' pkg/api/service/util.go and the service registry answer them.
+ * Small questions about a Service that the apiserver, the validation, the controllers and the node
+ * agent all ask, answered as Kubernetes' pkg/api/v1/service/util.go, pkg/apis/core/helper
+ * (IsServiceIPSet) and the service registry answer them. They read the object defensively (any
+ * field may be missing), so validation can ask them of objects it has not validated yet.
  */
 import type { Service } from '../types/core.js';
 import { list, rec, str } from '../validation/json-access.js';
@@ -57,4 +59,10 @@ export function requestsOnlyLocalTraffic(svc: Service): boolean {
 /** NeedsHealthCheck: LoadBalancer with externalTrafficPolicy Local (it gets a healthCheckNodePort). */
 export function needsHealthCheck(svc: Service): boolean {
   return typeOf(svc) === 'LoadBalancer' && requestsOnlyLocalTraffic(svc);
+}
+
+/** helper.IsServiceIPSet: the Service has a cluster IP (not headless, not unset). */
+export function isServiceIPSet(svc: Service): boolean {
+  const ip = spec(svc).clusterIP;
+  return typeof ip === 'string' && ip !== '' && ip !== 'None';
 }

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import type { Namespace } from '@minimesh/api';
+import { pb } from '@minimesh/proto';
+import { objectFromWire } from './convert.js';
+import { eventSubject, encodeStreamEvent, kindSubjects, streamEventHeaders, streamEventMark } from './event-stream.js';
+
+describe('event stream contract', () => {
+  it('subjects - one token per part, cluster scope and dotted names escaped', () => {
+    expect(eventSubject('Service', 'study', 'service-clusterip')).toBe('minimesh.v1.events.Service.study.service-clusterip');
+    expect(eventSubject('Node', '', 'node1.example.com')).toBe('minimesh.v1.events.Node._.node1_example_com');
+    expect(kindSubjects('Pod')).toBe('minimesh.v1.events.Pod.>');
+  });
+
+  it('payload - a WatchEvent with the revisions as resource versions', () => {
+    const object: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } };
+    const ev = pb.WatchEvent.decode(encodeStreamEvent({ type: 'MODIFIED', object, revision: 7, kindPrevious: 3 }));
+    expect([ev.type, ev.resourceVersion, ev.previousResourceVersion, objectFromWire(ev.object!).metadata.name]).toEqual([pb.EventType.MODIFIED, '7', '3', 'study']);
+  });
+
+  it('headers - written and read back as a mark; anything else is not an event', () => {
+    const object: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } };
+    const headers = new Map(streamEventHeaders({ type: 'ADDED', object, revision: 12, kindPrevious: 9 }, 'store-a'));
+    expect(headers.get('Minimesh-Event-Type')).toBe('ADDED');
+    const get = (m: Map<string, string>) => ({ get: (k: string) => m.get(k) ?? '' });
+    expect(streamEventMark(get(headers))).toEqual({ revision: 12, kindPrevious: 9, store: 'store-a' });
+    expect(streamEventMark(get(new Map([['Minimesh-Revision', 'x']])))).toBeNull();
+    expect(streamEventMark(get(new Map()))).toBeNull();
+    expect(streamEventMark(undefined)).toBeNull();
+  });
+});

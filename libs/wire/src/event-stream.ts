@@ -1,0 +1,89 @@
+/**
+ * The apiserver's event stream on NATS JetStream: the one contract between the publisher (the
+ * apiserver) and every follower (libs/informer).
+ *
+ *   stream   MINIMESH_EVENTS, subjects minimesh.v1.events.>
+ *   subject  minimesh.v1.events.<Kind>.<namespace or _>.<name with dots as _>
+ *            Kind as in manifests (`Service`, `EndpointSlice`); `_` as the namespace of
+ *            cluster-scoped objects (no namespace can be called that); dots in names (DNS
+ *            subdomains) written as `_`, which no object name can contain, so a subject names
+ *            exactly one object.
+ *   payload  a serialized minimesh.v1.WatchEvent, the message gRPC Watch sends
+ *   headers  Minimesh-Revision       the event's cluster-wide revision
+ *            Minimesh-Kind-Previous  the revision of the previous event of the same kind (0: none)
+ *            Minimesh-Store          the id of the store (data directory) that wrote it
+ *            Minimesh-Event-Type     ADDED | MODIFIED | DELETED
+ */
+import type { Kind, KubeObject } from '@minimesh/api';
+import { pb } from '@minimesh/proto';
+import { objectToWire } from './convert.js';
+
+export const EVENT_SUBJECT_PREFIX = 'minimesh.v1.events';
+export const DEFAULT_EVENT_STREAM = 'MINIMESH_EVENTS';
+export const CLUSTER_SCOPE_TOKEN = '_';
+
+export const HEADER_REVISION = 'Minimesh-Revision';
+export const HEADER_KIND_PREVIOUS = 'Minimesh-Kind-Previous';
+export const HEADER_STORE = 'Minimesh-Store';
+export const HEADER_EVENT_TYPE = 'Minimesh-Event-Type';
+
+export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** The subject of one object's events. */
+export function eventSubject(kind: Kind, namespace: string, name: string): string {
+  return `${EVENT_SUBJECT_PREFIX}.${kind}.${namespace || CLUSTER_SCOPE_TOKEN}.${name.replace(/\./g, '_')}`;
+}
+
+/**
+ * Every event of one kind, all namespaces. An informer of one namespace still follows the whole
+ * kind: Kind-Previous chains the kind, not a namespace, and the chain is how gaps show.
+ */
+export function kindSubjects(kind: Kind): string {
+  return `${EVENT_SUBJECT_PREFIX}.${kind}.>`;
+}
+
+export interface StreamEvent {
+  type: EventType;
+  object: KubeObject;
+  revision: number;
+  /** The revision of the previous event of the same kind; 0 when it is the first. */
+  kindPrevious: number;
+}
+
+const WIRE_TYPES = { ADDED: pb.EventType.ADDED, MODIFIED: pb.EventType.MODIFIED, DELETED: pb.EventType.DELETED } as const;
+
+/** The payload of an event. */
+export function encodeStreamEvent(ev: StreamEvent): Uint8Array {
+  return pb.WatchEvent.encode({
+    type: WIRE_TYPES[ev.type],
+    object: objectToWire(ev.object),
+    resourceVersion: String(ev.revision),
+    previousResourceVersion: String(ev.kindPrevious),
+  }).finish();
+}
+
+/** The headers of an event, by name. */
+export function streamEventHeaders(ev: StreamEvent, storeId: string): [string, string][] {
+  return [
+    [HEADER_REVISION, String(ev.revision)],
+    [HEADER_KIND_PREVIOUS, String(ev.kindPrevious)],
+    [HEADER_STORE, storeId],
+    [HEADER_EVENT_TYPE, ev.type],
+  ];
+}
+
+/** Where a message stands in the stream, read from its headers alone (no payload decoding). */
+export interface StreamEventMark {
+  revision: number;
+  kindPrevious: number;
+  store: string;
+}
+
+/** The mark of a message, or null when its headers are not an event's. */
+export function streamEventMark(headers: { get(name: string): string } | undefined): StreamEventMark | null {
+  const revision = Number(headers?.get(HEADER_REVISION));
+  const kindPrevious = Number(headers?.get(HEADER_KIND_PREVIOUS) || 0);
+  const store = headers?.get(HEADER_STORE) ?? '';
+  if (!Number.isSafeInteger(revision) || revision <= 0 || !Number.isSafeInteger(kindPrevious)) return null;
+  return { revision, kindPrevious, store };
+}
