@@ -11,7 +11,7 @@ import {
   type Pod,
   type Service,
 } from '@minimesh/api';
-import { startTestApiServer, type TestApiServer } from './test-support.js';
+import { startTestApiServer, type TestApiServer } from './testing/index.js';
 
 const ns = (name: string): Namespace => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 

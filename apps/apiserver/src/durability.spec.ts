@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Namespace } from '@minimesh/api';
 import { connectApiClient } from '@minimesh/client';
-import { eventually, freePort, tempDir, waitForPort } from '@minimesh/testing';
+import { eventually, freePort, tempDir, waitForPort } from '@minimesh/runtime/testing';
 
 const BIN = fileURLToPath(new URL('../bin/minimesh-apiserver.mjs', import.meta.url));
 

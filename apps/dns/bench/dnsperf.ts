@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EndpointSlice, Namespace, Service } from '@minimesh/api';
 import { connectApiClient } from '@minimesh/client';
-import { freePort, waitForPort } from '@minimesh/testing';
-import { startFakeUpstream } from '../src/test-support.js';
+import { freePort, waitForPort } from '@minimesh/runtime/testing';
+import { startFakeUpstream } from '../src/testing/index.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const SERVICES = 100;

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Endpoints, Namespace, Pod, Service } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
-import { freePort, startNats, tempDir, waitForPort, type NatsServer } from '@minimesh/testing';
+import { freePort, startNats, tempDir, waitForPort, type NatsServer } from '@minimesh/runtime/testing';
 
 const { values } = parseArgs({
   options: {

@@ -31,7 +31,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
-import { ClusterDriver, e2eSkipReason } from '@minimesh/cluster/test-support';
+import { ClusterDriver, e2eSkipReason } from '@minimesh/cluster/testing';
 import { environment, has, netnsList, onInterrupt, sh } from './lib/host.js';
 import { histogramDelta, histogramQuantile, parseHistogram, type Histogram } from './lib/prom.js';
 import { ms, prng, quantile, table } from './lib/stats.js';

@@ -20,3 +20,4 @@ export {
 } from './options.js';
 export { ConsumerFailureError, InformerStoppedError, InvalidArgumentError, RelistRequiredError, type RelistReason } from './errors.js';
 export { INFORMER_FLAGS } from './flags.js';
+export { revisionOf } from './resource-version.js';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExpiredError, type Pod } from '@minimesh/api';
 import type { ApiClient, ListResult, WatchEvent } from '@minimesh/client';
-import { eventually } from '@minimesh/testing';
+import { eventually } from '@minimesh/runtime/testing';
 import { createInformer } from './informer.js';
 
 const pod = (name: string, rv: number, labels: Record<string, string> = {}): Pod => ({

@@ -1,6 +1,13 @@
-/** Reads the workspace's projects: name, folder, tags and the source files that import things. */
-import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
+/**
+ * Reads the workspace's projects: name, folder, tags, package exports, and their TypeScript files
+ * sorted into what they are:
+ *   - source: `src/**` that is not test code;
+ *   - test code: `*.spec.ts` files, and helpers in `src/testing/` (a project's test helpers, exported
+ *     as `<package>/testing`) and `src/e2e/` (suites on the local cluster);
+ *   - bench: `bench/**` scripts (type-checked like source, run by hand).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -11,6 +18,7 @@ export interface Project {
   tags: string[];
   type: string;
   scope: string;
+  exports: Record<string, string>;
 }
 
 export function readProjects(): Project[] {
@@ -21,7 +29,7 @@ export function readProjects(): Project[] {
     for (const name of readdirSync(base)) {
       const pkgPath = join(base, name, 'package.json');
       if (!existsSync(pkgPath)) continue;
-      const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { name: string; nx?: { tags?: string[] } };
+      const pkg = JSON.parse(readFileSync(pkgPath, 'utf8')) as { name: string; nx?: { tags?: string[] }; exports?: Record<string, string> };
       const tags = pkg.nx?.tags ?? [];
       out.push({
         packageName: pkg.name,
@@ -29,26 +37,46 @@ export function readProjects(): Project[] {
         tags,
         type: tags.find((t) => t.startsWith('type:'))?.slice(5) ?? '',
         scope: tags.find((t) => t.startsWith('scope:'))?.slice(6) ?? '',
+        exports: pkg.exports ?? {},
       });
     }
   }
   return out;
 }
 
-/** Non-test, non-generated TypeScript files of a project (test helpers in test-support and e2e folders are test code). */
+function walk(dir: string, out: string[]): string[] {
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir)) {
+    const full = join(dir, e);
+    if (e === 'node_modules' || e === 'gen' || e === 'testdata') continue;
+    if (statSync(full).isDirectory()) walk(full, out);
+    else if (e.endsWith('.ts') && !e.endsWith('.d.ts')) out.push(full);
+  }
+  return out;
+}
+
+/** Every TypeScript file of a project: src/ and bench/ (generated code left out). */
+export function allFiles(p: Project): string[] {
+  return [...walk(join(p.dir, 'src'), []), ...walk(join(p.dir, 'bench'), [])];
+}
+
+/** `src/testing/...` or `src/e2e/...` of its project. */
+export function inTestFolder(p: Project, file: string): boolean {
+  const parts = relative(p.dir, file).split(sep);
+  return parts[0] === 'src' && (parts[1] === 'testing' || parts[1] === 'e2e');
+}
+
+export function isTestCode(p: Project, file: string): boolean {
+  return file.endsWith('.spec.ts') || inTestFolder(p, file);
+}
+
+export function isBench(p: Project, file: string): boolean {
+  return relative(p.dir, file).split(sep)[0] === 'bench';
+}
+
+/** Non-test, non-generated source files of a project. */
 export function sourceFiles(p: Project): string[] {
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const e of readdirSync(dir)) {
-      const full = join(dir, e);
-      if (e === 'node_modules' || e === 'gen' || e === 'testdata' || e === 'test-support' || e === 'test-support.ts' || e === 'e2e') continue;
-      if (statSync(full).isDirectory()) walk(full);
-      else if (e.endsWith('.ts') && !e.endsWith('.spec.ts') && !e.endsWith('.d.ts')) files.push(full);
-    }
-  };
-  const src = join(p.dir, 'src');
-  if (existsSync(src)) walk(src);
-  return files;
+  return allFiles(p).filter((f) => !isTestCode(p, f) && !isBench(p, f));
 }
 
 const IMPORT_RE = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;

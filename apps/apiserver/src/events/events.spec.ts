@@ -8,8 +8,8 @@ import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { Namespace } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
 import { objectFromWire } from '@minimesh/wire';
-import { eventually, startNats, type NatsServer } from '@minimesh/testing';
-import { startTestApiServer, type TestApiServer } from '../test-support.js';
+import { eventually, startNats, type NatsServer } from '@minimesh/runtime/testing';
+import { startTestApiServer, type TestApiServer } from '../testing/index.js';
 import { HEADER_KIND_PREVIOUS, HEADER_REVISION } from '@minimesh/wire';
 
 interface Received {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlreadyExistsError, ConflictError, NotFoundError, type Service } from '@minimesh/api';
-import { tempDir } from '@minimesh/testing';
+import { tempDir } from '@minimesh/runtime/testing';
 import { SqliteStore } from './sqlite-store.js';
 
 function svc(name: string, labels?: Record<string, string>): Service {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExpiredError, type Pod } from '@minimesh/api';
 import type { WatchEvent } from '@minimesh/client';
-import { startTestApiServer, type TestApiServer } from '../test-support.js';
+import { startTestApiServer, type TestApiServer } from '../testing/index.js';
 
 const pod = (name: string, labels: Record<string, string> = {}): Pod => ({
   apiVersion: 'v1',

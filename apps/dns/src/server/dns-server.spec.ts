@@ -11,7 +11,7 @@ import { FIXTURE_SERVICES, FIXTURE_SLICES, coreDnsConfig, ep, fixtureSnapshot, s
 import { createLogger } from '@minimesh/runtime';
 import { dnsMetrics } from '../metrics.js';
 import { assembleChain } from '../plugin-chain.js';
-import { answers, decodeReply, query } from '../test-support.js';
+import { answers, decodeReply, query } from '../testing/index.js';
 import { startListeners, type DnsListeners } from './dns-listeners.js';
 import { requestMetrics } from './request-metrics.js';
 import { serveMessage } from './serve-message.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { FakeApiClient } from '../testing/fake-client.js';
+import { FakeApiClient } from '@minimesh/client/testing';
 import { BufferOutput } from './io.js';
 import { lazyClient } from './lazy-client.js';
 import { run } from './run.js';

@@ -1,10 +1,17 @@
-/** Runs meshctl commands in-process against a FakeApiClient, capturing stdout, stderr and the exit code. */
+/**
+ * Runs meshctl commands in-process, capturing stdout, stderr and the exit code: against a
+ * FakeApiClient (`harness`), or against a real apiserver (`meshctlAgainst`).
+ */
 import { fileURLToPath } from 'node:url';
+import { connectApiClient } from '@minimesh/client';
+import { FakeApiClient } from '@minimesh/client/testing';
 import { run } from '../cli/run.js';
 import { BufferOutput } from '../cli/io.js';
-import { FakeApiClient } from './fake-client.js';
 
 export const TESTDATA = fileURLToPath(new URL('../../testdata/', import.meta.url));
+
+/** The meshctl binary, for tests that run it as a process. */
+export const MESHCTL_BIN = fileURLToPath(new URL('../../bin/meshctl.mjs', import.meta.url));
 
 /** 2024-05-01T12:00:00Z: the fixed "now" of the tests. */
 export const NOW = Date.parse('2024-05-01T12:00:00Z');
@@ -42,5 +49,15 @@ export function harness(env: Record<string, string> = {}): Harness {
     clock,
     meshctl: (...argv) => exec(undefined, argv),
     meshctlWithStdin: (stdin, ...argv) => exec(stdin, argv),
+  };
+}
+
+/** meshctl as a user runs it against the apiserver at `server` (host:port), in the testdata folder. */
+export function meshctlAgainst(server: string): (...argv: string[]) => Promise<Result> {
+  return async (...argv) => {
+    const stdout = new BufferOutput();
+    const stderr = new BufferOutput();
+    const code = await run(argv, { stdout, stderr, cwd: TESTDATA }, { env: { MINIMESH_SERVER: server }, connect: async (s) => connectApiClient(s) });
+    return { code, stdout: stdout.text, stderr: stderr.text };
   };
 }

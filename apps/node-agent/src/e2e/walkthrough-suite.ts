@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints, Service } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { fileURLToPath } from 'node:url';
-import { ClusterDriver, e2eSkipReason, tally } from '@minimesh/cluster/test-support';
+import { ClusterDriver, e2eSkipReason, tally } from '@minimesh/cluster/testing';
 
 const UDP_PROBE = fileURLToPath(new URL('../../e2e/udp-probe.mjs', import.meta.url));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CIDR, clusterIP, IP, loadBalancer, messages, nodePort, PORT_RANGE, QUALIFIED_3_PARTS, type Case } from './service-fixtures.js';
+import { CIDR, clusterIP, IP, loadBalancer, messages, nodePort, PORT_RANGE, QUALIFIED_3_PARTS, type Case } from '../testing/service-fixtures.js';
 
 /** ValidateService steps 8-19: cluster IPs, external IPs, type, ports across, load balancer and traffic fields. */
 const cases: Case[] = [

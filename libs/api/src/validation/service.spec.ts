@@ -16,7 +16,7 @@ import {
   PORT_RANGE,
   QUALIFIED_3_PARTS,
   type Case,
-} from './service-fixtures.js';
+} from '../testing/service-fixtures.js';
 
 const cases: Case[] = [
   // valid baselines

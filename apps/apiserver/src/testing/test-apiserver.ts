@@ -1,0 +1,39 @@
+/** Starting a real apiserver (in this process) on free ports with its own data directory, for tests. */
+import { connectApiClient, type ApiClient } from '@minimesh/client';
+import { createLogger } from '@minimesh/runtime';
+import { tempDir } from '@minimesh/runtime/testing';
+import { startApiServer, type ApiServer } from '../apiserver.js';
+import type { ApiServerOptions } from '../options.js';
+
+export interface TestApiServer {
+  server: ApiServer;
+  client: ApiClient;
+  dataDir: string;
+  /** Stops the server (keeping the data) and starts a new one on the same data directory. */
+  restart(extra?: Partial<ApiServerOptions>): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startTestApiServer(opts: Partial<ApiServerOptions> = {}): Promise<TestApiServer> {
+  const dir = tempDir('minimesh-apiserver-');
+  const log = createLogger('apiserver', { level: (process.env.MINIMESH_LOG_LEVEL as 'debug' | undefined) ?? 'error' });
+  const base = { listen: '127.0.0.1:0', 'http-listen': '127.0.0.1:0', 'data-dir': dir.path, 'nats-url': '', ...opts };
+  const t: TestApiServer = {
+    server: await startApiServer(base, log),
+    client: undefined as unknown as ApiClient,
+    dataDir: dir.path,
+    async restart(extra = {}) {
+      t.client.close();
+      await t.server.stop();
+      t.server = await startApiServer({ ...base, ...extra }, log);
+      t.client = connectApiClient(t.server.address);
+    },
+    async stop() {
+      t.client.close();
+      await t.server.stop();
+      dir.remove();
+    },
+  };
+  t.client = connectApiClient(t.server.address);
+  return t;
+}

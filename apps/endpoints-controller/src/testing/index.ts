@@ -1,0 +1,2 @@
+export * from './start-controller.js';
+export * from './objects.js';

@@ -1,3 +1,0 @@
-export * from './nats-server.js';
-export * from './net.js';
-export * from './wait.js';

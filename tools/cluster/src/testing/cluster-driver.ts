@@ -1,0 +1,74 @@
+/** For end-to-end tests elsewhere: drives a local cluster through the minimesh-cluster command line, as a user would. */
+import { execFile, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const CLUSTER_BIN = fileURLToPath(new URL('../../bin/minimesh-cluster.mjs', import.meta.url));
+
+/** Why the end-to-end suites cannot run here, or undefined when they can. */
+export function e2eSkipReason(): string | undefined {
+  if (process.platform !== 'linux') return 'needs Linux network namespaces';
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces and iptables inside them)';
+  for (const [bin, args] of [['ip', ['netns', 'list']], ['iptables-restore', ['--version']], ['conntrack', ['--version']], ['curl', ['--version']]] as const) {
+    if (spawnSync(bin, args).status !== 0) return `needs ${bin} (bash tools/setup.sh installs it)`;
+  }
+  return undefined;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export class ClusterDriver {
+  constructor(readonly name: string) {}
+
+  async run(...args: string[]): Promise<RunResult> {
+    const t0 = Date.now();
+    try {
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLUSTER_BIN, ...args], {
+        env: { ...process.env, MINIMESH_CLUSTER: this.name },
+        maxBuffer: 16 * 1024 * 1024,
+      });
+      return { code: 0, stdout, stderr, ms: Date.now() - t0 };
+    } catch (e) {
+      const err = e as { code?: number; stdout?: string; stderr?: string };
+      return { code: typeof err.code === 'number' ? err.code : 1, stdout: err.stdout ?? '', stderr: err.stderr ?? '', ms: Date.now() - t0 };
+    }
+  }
+
+  async must(...args: string[]): Promise<string> {
+    const r = await this.run(...args);
+    if (r.code !== 0) throw new Error(`minimesh-cluster ${args.join(' ')} failed (${r.code}): ${r.stderr || r.stdout}`);
+    return r.stdout;
+  }
+
+  /** Runs a command in a pod (`pod` + namespace) or node/outside namespace. */
+  exec(target: string, namespace: string | undefined, ...cmd: string[]): Promise<RunResult> {
+    return this.run('exec', target, ...(namespace ? ['-n', namespace] : []), '--', ...cmd);
+  }
+
+  /** `curl` from a namespace; returns the body, or '' on failure. */
+  async curl(target: string, namespace: string | undefined, url: string, timeoutS = 2): Promise<RunResult> {
+    return this.exec(target, namespace, 'curl', '-s', '-m', String(timeoutS), url);
+  }
+
+  async apiserverAddress(): Promise<string> {
+    const env = await this.must('env');
+    const m = /MINIMESH_SERVER=(\S+)/.exec(env);
+    if (!m) throw new Error(`no MINIMESH_SERVER in: ${env}`);
+    return m[1]!;
+  }
+}
+
+/** Counts replies by the pod name in `IP: <ip> <pod> <node>`. */
+export function tally(lines: string[]): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const l of lines) {
+    const pod = /^IP: \S+ (\S+) /.exec(l.trim())?.[1] ?? `other:${l.trim()}`;
+    m.set(pod, (m.get(pod) ?? 0) + 1);
+  }
+  return m;
+}
