@@ -68,7 +68,7 @@ if (![SERIAL, CHURN, SEED].every((n) => Number.isInteger(n) && n >= 0) || SERIAL
   process.exit(2);
 }
 
-const SLO_SECONDS = 30; // ClusterLoader2's CL2_NETWORK_PROGRAMMING_LATENCY_THRESHOLD default (kubeproxy.md §5.2)
+const SLO_SECONDS = 30; // ClusterLoader2's CL2_NETWORK_PROGRAMMING_LATENCY_THRESHOLD default (kubernetes/perf-tests)
 const NPL = 'kubeproxy_network_programming_duration_seconds';
 const SYNC = 'kubeproxy_sync_proxy_rules_duration_seconds';
 
@@ -248,7 +248,7 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
   );
   const extP99 = quantile(epX, 0.99);
   console.log(
-    `\nReference SLO (kubeproxy.md §5.2): in-cluster network programming latency p99 <= X, no official X; ClusterLoader2's ` +
+    `\nReference SLO (kubernetes/community sig-scalability/slos/slos.md): in-cluster network programming latency p99 <= X, no official X; ClusterLoader2's ` +
       `default threshold is ${SLO_SECONDS} s. Measured p99: external ${ms(extP99)} ms (${((extP99 / 1000 / SLO_SECONDS) * 100).toFixed(1)}% of ${SLO_SECONDS} s), ` +
       `agents' histogram ${NODES.map((n, i) => `${n} ${ms(histogramQuantile(histogramDelta(metrics[0]![i]!.get(NPL), metrics.at(-1)![i]!.get(NPL)), 0.99) * 1000)} ms`).join(', ')}.`,
   );

@@ -3,7 +3,8 @@
  * way: `defaultKubernetesConfig()` + `parseKubernetesConfig(input)` returning a complete,
  * checked value; a KubernetesConfigError names the field.
  *
- * The defaults are kubeadm's Corefile (reference/dns.md §3.2), the deployment minimesh plays:
+ * The defaults are kubeadm's Corefile (the coredns ConfigMap in kubernetes/kubernetes
+ * cmd/kubeadm/app/phases/addons/dns/manifests.go), the deployment minimesh plays:
  * `kubernetes cluster.local in-addr.arpa ip6.arpa { pods insecure; fallthrough in-addr.arpa ip6.arpa; ttl 30 }`.
  * The plugin's own defaults differ (ttl 5, pods disabled, no fallthrough).
  */

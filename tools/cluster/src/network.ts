@@ -1,6 +1,5 @@
 /**
- * Builds the cluster's network out of namespaces (the topology proven in
- * shared/reference/toolchain.md §1): a fabric bridge, nodes with a veth each to it, an outside
+ * Builds the cluster's network out of namespaces: a fabric bridge, nodes with a veth each to it, an outside
  * client, and pods with a Calico-ptp-style veth to their node. Every veth is created inside a
  * cluster namespace with its peer moved straight into another, never in the root namespace.
  */

@@ -21,10 +21,6 @@ export interface DecodedQuery {
 
 const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
 
-export function readHeaderId(buf: Uint8Array): number | undefined {
-  return buf.length >= 2 ? u16(buf, 0) : undefined;
-}
-
 export function decodeQuery(buf: Uint8Array): DecodedQuery {
   if (buf.length < HEADER_SIZE) throw new WireFormatError('message shorter than a header');
   const flags = u16(buf, 2);

@@ -1,6 +1,6 @@
 /**
- * The manifests of the shared seed articles (001: Service examples with Endpoints and externalIPs;
- * 002: the "study" namespace walkthrough) go through create exactly as the apiserver runs it and
+ * The manifests of the documents minimesh follows (Chinese articles on Kubernetes Services: 001,
+ * Service examples with Endpoints and externalIPs; 002, the "study" namespace walkthrough) go through create exactly as the apiserver runs it and
  * come out defaulted and valid.
  */
 import { describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 /**
  * ValidateService: a Service on create, and the second half of an update. The steps and their
- * order are Kubernetes' (reference §1, steps 1-19); every error is reported, none stops the rest.
+ * order are Kubernetes' (pkg/apis/core/validation/validation.go, ValidateService); every error is reported, none stops the rest.
  */
 import { field, type FieldError } from '../errors/field-error.js';
 import type { Service } from '../types/core.js';
