@@ -12,3 +12,5 @@ export * from './defaults/index.js';
 export * from './strategy/index.js';
 export * from './helpers/index.js';
 export * from './util/canonical-json.js';
+export * from './patch/index.js';
+export * from './fields/index.js';

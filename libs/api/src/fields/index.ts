@@ -1,0 +1,1 @@
+export { FieldSelector, parseFieldSelector, SELECTABLE_FIELDS, type FieldRequirement } from './field-selector.js';

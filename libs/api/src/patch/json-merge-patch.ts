@@ -1,0 +1,15 @@
+/**
+ * JSON merge patch (RFC 7386, `application/merge-patch+json`): objects merge member by member,
+ * `null` removes a member, anything else (arrays included) replaces what was there.
+ */
+import { isPlainObject, type JsonValue } from './json.js';
+
+export function applyMergePatch(target: unknown, patch: unknown): JsonValue {
+  if (!isPlainObject(patch)) return structuredClone(patch) as JsonValue;
+  const out: Record<string, JsonValue> = isPlainObject(target) ? { ...(target as Record<string, JsonValue>) } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else out[key] = applyMergePatch(out[key], value);
+  }
+  return out;
+}
