@@ -1,4 +1,4 @@
-import type { IntOrString, ObjectMeta, ObjectReference } from './meta.js';
+import type { Condition, IntOrString, ObjectMeta, ObjectReference } from './meta.js';
 
 // ---------------------------------------------------------------- Namespace
 
@@ -62,6 +62,10 @@ export interface PodSpec {
   subdomain?: string;
   containers?: Container[];
   initContainers?: Container[];
+  /** Seconds a deleted pod has to stop; default 30. */
+  terminationGracePeriodSeconds?: number;
+  /** The pod runs in its node's network namespace (its IP is the node's). */
+  hostNetwork?: boolean;
 }
 
 export interface Container {
@@ -149,6 +153,7 @@ export interface SessionAffinityConfig {
 
 export interface ServiceStatus {
   loadBalancer?: { ingress?: LoadBalancerIngress[] };
+  conditions?: Condition[];
 }
 
 export interface LoadBalancerIngress {

@@ -12,6 +12,24 @@ export interface ObjectMeta {
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];
+  /** Keys that must be removed before a deleted object goes away. */
+  finalizers?: string[];
+  /** Seconds the object has to go gracefully once deletionTimestamp is set. */
+  deletionGracePeriodSeconds?: number;
+  /** Bumped by the server on every spec change. */
+  generation?: number;
+}
+
+/** metav1.Condition. */
+export interface Condition {
+  type: string;
+  /** True, False or Unknown. */
+  status: string;
+  observedGeneration?: number;
+  /** RFC 3339. */
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
 }
 
 export interface OwnerReference {

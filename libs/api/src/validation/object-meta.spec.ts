@@ -120,3 +120,25 @@ describe('ObjectMeta update rules', () => {
     expect(validateObjectUpdate(o, old())).toHaveLength(1);
   });
 });
+
+describe('metadata.finalizers and graceful deletion', () => {
+  const base = { name: 'web', namespace: 'default', uid: 'u1', resourceVersion: '7', creationTimestamp: '2024-01-02T03:04:05Z' };
+
+  it('finalizers are qualified names', () => {
+    expect(messages(objectOf('Endpoints', { ...base, finalizers: ['example.com/cleanup', 'kubernetes', 'bad name'] }))).toEqual([
+      "metadata.finalizers: Invalid value: \"bad name\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+    ]);
+  });
+
+  it('an object being deleted may lose finalizers but gain none; its grace period is fixed', () => {
+    const deleting = objectOf('Endpoints', { ...base, deletionTimestamp: '2024-01-02T03:05:00Z', deletionGracePeriodSeconds: 30, finalizers: ['a.io/x', 'b.io/y'] });
+    const removed = objectOf('Endpoints', { ...base, deletionTimestamp: '2024-01-02T03:05:00Z', deletionGracePeriodSeconds: 30, finalizers: ['b.io/y'] });
+    expect(validateObjectUpdate(removed, deleting)).toEqual([]);
+    const added = objectOf('Endpoints', { ...base, deletionTimestamp: '2024-01-02T03:05:00Z', deletionGracePeriodSeconds: 30, finalizers: ['a.io/x', 'b.io/y', 'c.io/z'] });
+    expect(validateObjectUpdate(added, deleting).map(formatFieldError)).toEqual([
+      'metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"c.io/z"}',
+    ]);
+    const regraced = objectOf('Endpoints', { ...base, deletionTimestamp: '2024-01-02T03:05:00Z', deletionGracePeriodSeconds: 5, finalizers: ['a.io/x', 'b.io/y'] });
+    expect(validateObjectUpdate(regraced, deleting).map(formatFieldError)).toEqual(['metadata.deletionGracePeriodSeconds: Invalid value: 5: field is immutable']);
+  });
+});

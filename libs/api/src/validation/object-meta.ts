@@ -1,12 +1,12 @@
 /**
  * ObjectMeta validation on create and on update, as apimachinery's ValidateObjectMeta and
- * ValidateObjectMetaUpdate do it (no generation, finalizers or managedFields in this model).
+ * ValidateObjectMetaUpdate do it (no managedFields in this model).
  */
 import { field, GoValue, goQuote, type FieldError } from '../errors/field-error.js';
 import { nameIsDNSLabel, type NameValidator } from './dns.js';
-import { goTime, sameTime } from './go-format.js';
-import { isSet, list, rec, str, type JsonRecord } from './json-access.js';
-import { validateAnnotations, validateLabels } from './label-validation.js';
+import { goStringSlice, goTime, sameTime } from './go-format.js';
+import { isSet, list, num, rec, str, type JsonRecord } from './json-access.js';
+import { isQualifiedName, validateAnnotations, validateLabels } from './label-validation.js';
 
 const FIELD_IMMUTABLE = 'field is immutable';
 
@@ -62,12 +62,20 @@ export function validateOwnerReferences(refs: unknown, path: string): FieldError
   return errs;
 }
 
+/** ValidateFinalizers: every finalizer a qualified name (`example.com/cleanup`). */
+function validateFinalizers(finalizers: unknown, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const f of list(finalizers).map(str)) for (const msg of isQualifiedName(f)) errs.push(field.invalid(path, f, msg));
+  return errs;
+}
+
 /** The parts of ObjectMeta validated the same way on create and update. */
 function validateMetaCommon(meta: JsonRecord): FieldError[] {
   return [
     ...validateLabels(meta.labels, 'metadata.labels'),
     ...validateAnnotations(meta.annotations, 'metadata.annotations'),
     ...validateOwnerReferences(meta.ownerReferences, 'metadata.ownerReferences'),
+    ...validateFinalizers(meta.finalizers, 'metadata.finalizers'),
   ];
 }
 
@@ -113,6 +121,16 @@ export function validateObjectMetaUpdate(newMetadata: unknown, oldMetadata: unkn
   const deleted = str(meta.deletionTimestamp);
   if (!sameTime(deleted, str(old.deletionTimestamp))) {
     errs.push(field.invalid('metadata.deletionTimestamp', deleted ? goTime(deleted) : null, FIELD_IMMUTABLE));
+  }
+  if (isSet(meta.deletionGracePeriodSeconds) !== isSet(old.deletionGracePeriodSeconds) || num(meta.deletionGracePeriodSeconds) !== num(old.deletionGracePeriodSeconds)) {
+    errs.push(field.invalid('metadata.deletionGracePeriodSeconds', isSet(meta.deletionGracePeriodSeconds) ? num(meta.deletionGracePeriodSeconds) : null, FIELD_IMMUTABLE));
+  }
+  if (str(old.deletionTimestamp)) {
+    const before = new Set(list(old.finalizers).map(str));
+    const added = [...new Set(list(meta.finalizers).map(str))].filter((f) => !before.has(f)).sort();
+    if (added.length) {
+      errs.push(field.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(added).text}`));
+    }
   }
   errs.push(...validateMetaCommon(meta));
   return errs;

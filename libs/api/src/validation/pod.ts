@@ -8,7 +8,7 @@ import { nameIsDNSSubdomain, validateDNS1123Label } from './dns.js';
 import { goPodIP, goPodIPs } from './go-format.js';
 import { isValidIP } from './ip.js';
 import { ipFamilyOf } from '../net/ip.js';
-import { list, num, rec, str, type JsonRecord } from './json-access.js';
+import { isSet, list, num, rec, str, type JsonRecord } from './json-access.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { isValidPortName, isValidPortNum, validateProtocol } from './ports.js';
 
@@ -65,6 +65,9 @@ function validatePodSpec(spec: JsonRecord): FieldError[] {
   if (hostname) errs.push(...validateDNS1123Label(hostname, 'spec.hostname'));
   const subdomain = str(spec.subdomain);
   if (subdomain) errs.push(...validateDNS1123Label(subdomain, 'spec.subdomain'));
+  if (isSet(spec.terminationGracePeriodSeconds) && num(spec.terminationGracePeriodSeconds) < 0) {
+    errs.push(field.invalid('spec.terminationGracePeriodSeconds', num(spec.terminationGracePeriodSeconds), 'must be greater than or equal to 0'));
+  }
   return errs;
 }
 

@@ -41,6 +41,19 @@ const objectMeta = obj({
   ownerReferences: arr(
     obj({ apiVersion: 'string', kind: 'string', name: 'string', uid: 'string', controller: 'boolean', blockOwnerDeletion: 'boolean' }),
   ),
+  finalizers: strs,
+  deletionGracePeriodSeconds: 'integer',
+  generation: 'integer',
+});
+
+/** metav1.Condition (Service status). */
+const metaCondition = obj({
+  type: 'string',
+  status: 'string',
+  observedGeneration: 'integer',
+  lastTransitionTime: 'string',
+  reason: 'string',
+  message: 'string',
 });
 
 const condition = obj({
@@ -78,6 +91,7 @@ const serviceSpec = obj({
 
 const serviceStatus = obj({
   loadBalancer: obj({ ingress: arr(obj({ ip: 'string', hostname: 'string', ipMode: 'string' })) }),
+  conditions: arr(metaCondition),
 });
 
 const endpointAddress = obj({ ip: 'string', hostname: 'string', nodeName: 'string', targetRef: objectReference });
@@ -105,7 +119,15 @@ export const KIND_SHAPES: Record<Kind, Record<string, Shape>> = {
   },
   Pod: {
     metadata: objectMeta,
-    spec: obj({ nodeName: 'string', hostname: 'string', subdomain: 'string', containers: arr(container), initContainers: arr(container) }),
+    spec: obj({
+      nodeName: 'string',
+      hostname: 'string',
+      subdomain: 'string',
+      containers: arr(container),
+      initContainers: arr(container),
+      terminationGracePeriodSeconds: 'integer',
+      hostNetwork: 'boolean',
+    }),
     status: obj({
       phase: 'string',
       podIP: 'string',

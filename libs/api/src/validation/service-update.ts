@@ -4,6 +4,7 @@
  */
 import { field, type FieldError } from '../errors/field-error.js';
 import type { Service } from '../types/core.js';
+import { validateConditions } from './conditions.js';
 import { isValidIP } from './ip.js';
 import { parseIPSloppy } from '../net/ip.js';
 import { isDNS1123Subdomain } from './dns.js';
@@ -62,5 +63,9 @@ export function validateLoadBalancerStatus(svc: Service): FieldError[] {
 
 /** ValidateServiceStatusUpdate: metadata update rules and the load-balancer status. */
 export function validateServiceStatusUpdate(svc: Service, oldSvc: Service): FieldError[] {
-  return [...validateObjectMetaUpdate(rec(svc).metadata, rec(oldSvc).metadata), ...validateLoadBalancerStatus(svc)];
+  return [
+    ...validateObjectMetaUpdate(rec(svc).metadata, rec(oldSvc).metadata),
+    ...validateLoadBalancerStatus(svc),
+    ...validateConditions(rec(rec(svc).status).conditions, 'status.conditions'),
+  ];
 }

@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { IntOrString, ObjectMeta, ObjectReference } from "./meta.js";
+import { Condition, IntOrString, ObjectMeta, ObjectReference } from "./meta.js";
 
 /**
  * The core/v1 kinds minimesh serves: Namespace, Node, Pod, Service, Endpoints.
@@ -76,6 +76,12 @@ export interface PodSpec {
   subdomain: string;
   containers: Container[];
   initContainers: Container[];
+  /** Seconds a deleted pod has to stop (default 30). */
+  terminationGracePeriodSeconds?:
+    | number
+    | undefined;
+  /** The pod runs in its node's network namespace; its IP is the node's. */
+  hostNetwork: boolean;
 }
 
 export interface Container {
@@ -175,6 +181,7 @@ export interface ClientIPConfig {
 
 export interface ServiceStatus {
   loadBalancer?: LoadBalancerStatus | undefined;
+  conditions: Condition[];
 }
 
 export interface LoadBalancerStatus {
@@ -1128,7 +1135,15 @@ export const Pod: MessageFns<Pod> = {
 };
 
 function createBasePodSpec(): PodSpec {
-  return { nodeName: "", hostname: "", subdomain: "", containers: [], initContainers: [] };
+  return {
+    nodeName: "",
+    hostname: "",
+    subdomain: "",
+    containers: [],
+    initContainers: [],
+    terminationGracePeriodSeconds: undefined,
+    hostNetwork: false,
+  };
 }
 
 export const PodSpec: MessageFns<PodSpec> = {
@@ -1147,6 +1162,12 @@ export const PodSpec: MessageFns<PodSpec> = {
     }
     for (const v of message.initContainers) {
       Container.encode(v!, writer.uint32(42).fork()).join();
+    }
+    if (message.terminationGracePeriodSeconds !== undefined) {
+      writer.uint32(48).int64(message.terminationGracePeriodSeconds);
+    }
+    if (message.hostNetwork !== false) {
+      writer.uint32(56).bool(message.hostNetwork);
     }
     return writer;
   },
@@ -1204,6 +1225,22 @@ export const PodSpec: MessageFns<PodSpec> = {
             message.initContainers.push(Container.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.terminationGracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.hostNetwork = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1233,6 +1270,16 @@ export const PodSpec: MessageFns<PodSpec> = {
         : globalThis.Array.isArray(object?.init_containers)
         ? object.init_containers.map((e: any) => Container.fromJSON(e))
         : [],
+      terminationGracePeriodSeconds: isSet(object.terminationGracePeriodSeconds)
+        ? globalThis.Number(object.terminationGracePeriodSeconds)
+        : isSet(object.termination_grace_period_seconds)
+        ? globalThis.Number(object.termination_grace_period_seconds)
+        : undefined,
+      hostNetwork: isSet(object.hostNetwork)
+        ? globalThis.Boolean(object.hostNetwork)
+        : isSet(object.host_network)
+        ? globalThis.Boolean(object.host_network)
+        : false,
     };
   },
 
@@ -1253,6 +1300,12 @@ export const PodSpec: MessageFns<PodSpec> = {
     if (message.initContainers?.length) {
       obj.initContainers = message.initContainers.map((e) => Container.toJSON(e));
     }
+    if (message.terminationGracePeriodSeconds !== undefined) {
+      obj.terminationGracePeriodSeconds = Math.round(message.terminationGracePeriodSeconds);
+    }
+    if (message.hostNetwork !== false) {
+      obj.hostNetwork = message.hostNetwork;
+    }
     return obj;
   },
 
@@ -1266,6 +1319,8 @@ export const PodSpec: MessageFns<PodSpec> = {
     message.subdomain = object.subdomain ?? "";
     message.containers = object.containers?.map((e) => Container.fromPartial(e)) || [];
     message.initContainers = object.initContainers?.map((e) => Container.fromPartial(e)) || [];
+    message.terminationGracePeriodSeconds = object.terminationGracePeriodSeconds ?? undefined;
+    message.hostNetwork = object.hostNetwork ?? false;
     return message;
   },
 };
@@ -2938,13 +2993,16 @@ export const ClientIPConfig: MessageFns<ClientIPConfig> = {
 };
 
 function createBaseServiceStatus(): ServiceStatus {
-  return { loadBalancer: undefined };
+  return { loadBalancer: undefined, conditions: [] };
 }
 
 export const ServiceStatus: MessageFns<ServiceStatus> = {
   encode(message: ServiceStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.loadBalancer !== undefined) {
       LoadBalancerStatus.encode(message.loadBalancer, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.conditions) {
+      Condition.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -2970,6 +3028,14 @@ export const ServiceStatus: MessageFns<ServiceStatus> = {
             message.loadBalancer = LoadBalancerStatus.decode(reader, reader.uint32());
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.conditions.push(Condition.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2989,6 +3055,9 @@ export const ServiceStatus: MessageFns<ServiceStatus> = {
         : isSet(object.load_balancer)
         ? LoadBalancerStatus.fromJSON(object.load_balancer)
         : undefined,
+      conditions: globalThis.Array.isArray(object?.conditions)
+        ? object.conditions.map((e: any) => Condition.fromJSON(e))
+        : [],
     };
   },
 
@@ -2996,6 +3065,9 @@ export const ServiceStatus: MessageFns<ServiceStatus> = {
     const obj: any = {};
     if (message.loadBalancer !== undefined) {
       obj.loadBalancer = LoadBalancerStatus.toJSON(message.loadBalancer);
+    }
+    if (message.conditions?.length) {
+      obj.conditions = message.conditions.map((e) => Condition.toJSON(e));
     }
     return obj;
   },
@@ -3008,6 +3080,7 @@ export const ServiceStatus: MessageFns<ServiceStatus> = {
     message.loadBalancer = (object.loadBalancer !== undefined && object.loadBalancer !== null)
       ? LoadBalancerStatus.fromPartial(object.loadBalancer)
       : undefined;
+    message.conditions = object.conditions?.map((e) => Condition.fromPartial(e)) || [];
     return message;
   },
 };
@@ -3644,6 +3717,17 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

@@ -31,6 +31,14 @@ export interface ObjectMeta {
   labels: { [key: string]: string };
   annotations: { [key: string]: string };
   ownerReferences: OwnerReference[];
+  /** Keys that must be removed (by whoever put them there) before a deleted object goes away. */
+  finalizers: string[];
+  /** Seconds the object has to go gracefully once deletionTimestamp is set. */
+  deletionGracePeriodSeconds?:
+    | number
+    | undefined;
+  /** Bumped by the server on every change of the spec (kinds with a spec and status). */
+  generation: number;
 }
 
 export interface ObjectMeta_LabelsEntry {
@@ -41,6 +49,17 @@ export interface ObjectMeta_LabelsEntry {
 export interface ObjectMeta_AnnotationsEntry {
   key: string;
   value: string;
+}
+
+/** metav1.Condition: one aspect of an object's current state. */
+export interface Condition {
+  type: string;
+  /** True, False or Unknown. */
+  status: string;
+  observedGeneration: number;
+  lastTransitionTime: string;
+  reason: string;
+  message: string;
 }
 
 export interface OwnerReference {
@@ -78,6 +97,9 @@ function createBaseObjectMeta(): ObjectMeta {
     labels: {},
     annotations: {},
     ownerReferences: [],
+    finalizers: [],
+    deletionGracePeriodSeconds: undefined,
+    generation: 0,
   };
 }
 
@@ -112,6 +134,15 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
     });
     for (const v of message.ownerReferences) {
       OwnerReference.encode(v!, writer.uint32(82).fork()).join();
+    }
+    for (const v of message.finalizers) {
+      writer.uint32(90).string(v!);
+    }
+    if (message.deletionGracePeriodSeconds !== undefined) {
+      writer.uint32(96).int64(message.deletionGracePeriodSeconds);
+    }
+    if (message.generation !== 0) {
+      writer.uint32(104).int64(message.generation);
     }
     return writer;
   },
@@ -215,6 +246,30 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
             message.ownerReferences.push(OwnerReference.decode(reader, reader.uint32()));
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.finalizers.push(reader.string());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.deletionGracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.generation = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -285,6 +340,15 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
         : globalThis.Array.isArray(object?.owner_references)
         ? object.owner_references.map((e: any) => OwnerReference.fromJSON(e))
         : [],
+      finalizers: globalThis.Array.isArray(object?.finalizers)
+        ? object.finalizers.map((e: any) => globalThis.String(e))
+        : [],
+      deletionGracePeriodSeconds: isSet(object.deletionGracePeriodSeconds)
+        ? globalThis.Number(object.deletionGracePeriodSeconds)
+        : isSet(object.deletion_grace_period_seconds)
+        ? globalThis.Number(object.deletion_grace_period_seconds)
+        : undefined,
+      generation: isSet(object.generation) ? globalThis.Number(object.generation) : 0,
     };
   },
 
@@ -332,6 +396,15 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
     if (message.ownerReferences?.length) {
       obj.ownerReferences = message.ownerReferences.map((e) => OwnerReference.toJSON(e));
     }
+    if (message.finalizers?.length) {
+      obj.finalizers = message.finalizers;
+    }
+    if (message.deletionGracePeriodSeconds !== undefined) {
+      obj.deletionGracePeriodSeconds = Math.round(message.deletionGracePeriodSeconds);
+    }
+    if (message.generation !== 0) {
+      obj.generation = Math.round(message.generation);
+    }
     return obj;
   },
 
@@ -366,6 +439,9 @@ export const ObjectMeta: MessageFns<ObjectMeta> = {
       {},
     );
     message.ownerReferences = object.ownerReferences?.map((e) => OwnerReference.fromPartial(e)) || [];
+    message.finalizers = object.finalizers?.map((e) => e) || [];
+    message.deletionGracePeriodSeconds = object.deletionGracePeriodSeconds ?? undefined;
+    message.generation = object.generation ?? 0;
     return message;
   },
 };
@@ -536,6 +612,163 @@ export const ObjectMeta_AnnotationsEntry: MessageFns<ObjectMeta_AnnotationsEntry
     const message = createBaseObjectMeta_AnnotationsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseCondition(): Condition {
+  return { type: "", status: "", observedGeneration: 0, lastTransitionTime: "", reason: "", message: "" };
+}
+
+export const Condition: MessageFns<Condition> = {
+  encode(message: Condition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== "") {
+      writer.uint32(10).string(message.type);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.observedGeneration !== 0) {
+      writer.uint32(24).int64(message.observedGeneration);
+    }
+    if (message.lastTransitionTime !== "") {
+      writer.uint32(34).string(message.lastTransitionTime);
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    if (message.message !== "") {
+      writer.uint32(50).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Condition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.type = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.observedGeneration = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.lastTransitionTime = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Condition {
+    return {
+      type: isSet(object.type) ? globalThis.String(object.type) : "",
+      status: isSet(object.status) ? globalThis.String(object.status) : "",
+      observedGeneration: isSet(object.observedGeneration)
+        ? globalThis.Number(object.observedGeneration)
+        : isSet(object.observed_generation)
+        ? globalThis.Number(object.observed_generation)
+        : 0,
+      lastTransitionTime: isSet(object.lastTransitionTime)
+        ? globalThis.String(object.lastTransitionTime)
+        : isSet(object.last_transition_time)
+        ? globalThis.String(object.last_transition_time)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: Condition): unknown {
+    const obj: any = {};
+    if (message.type !== "") {
+      obj.type = message.type;
+    }
+    if (message.status !== "") {
+      obj.status = message.status;
+    }
+    if (message.observedGeneration !== 0) {
+      obj.observedGeneration = Math.round(message.observedGeneration);
+    }
+    if (message.lastTransitionTime !== "") {
+      obj.lastTransitionTime = message.lastTransitionTime;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Condition>, I>>(base?: I): Condition {
+    return Condition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Condition>, I>>(object: I): Condition {
+    const message = createBaseCondition();
+    message.type = object.type ?? "";
+    message.status = object.status ?? "";
+    message.observedGeneration = object.observedGeneration ?? 0;
+    message.lastTransitionTime = object.lastTransitionTime ?? "";
+    message.reason = object.reason ?? "";
+    message.message = object.message ?? "";
     return message;
   },
 };
@@ -971,6 +1204,17 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;
