@@ -100,6 +100,7 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
     async stop() {
       health.setServing(false);
       clearInterval(compactor);
+      registry.stop();
       clearInterval(watcherGauge);
       await stopServer(server, streams);
       await http.close();

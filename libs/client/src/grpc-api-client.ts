@@ -3,10 +3,10 @@
  * is cancelled when the consumer stops iterating or aborts its signal.
  */
 import { Metadata, credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
-import type { Kind, KubeObject, ObjectOfKind } from '@minimesh/api';
+import type { DeleteOptions, Kind, KubeObject, ObjectOfKind, PatchType } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
 import { fromGrpcError, objectFromWire, objectToWire } from '@minimesh/wire';
-import type { ApiClient, ListOptions, ListResult, WatchEvent, WatchEventType, WatchOptions } from './api-client.js';
+import type { ApiClient, ListOptions, ListResult, SelectOptions, WatchEvent, WatchEventType, WatchOptions } from './api-client.js';
 
 export interface ClientOptions {
   /** Per-call deadline for unary calls. */
@@ -21,6 +21,31 @@ const EVENT_TYPES: Record<number, WatchEventType | undefined> = {
   [pb.EventType.DELETED]: 'DELETED',
   [pb.EventType.BOOKMARK]: 'BOOKMARK',
 };
+
+const PATCH_TYPES: Record<PatchType, pb.PatchType> = { json: pb.PatchType.JSON, merge: pb.PatchType.MERGE, strategic: pb.PatchType.STRATEGIC };
+
+function listRequest(kind: Kind, o: ListOptions): pb.ListRequest {
+  return {
+    kind,
+    namespace: o.namespace ?? '',
+    labelSelector: o.labelSelector ?? '',
+    fieldSelector: o.fieldSelector ?? '',
+    limit: o.limit ?? 0,
+    continue: o.continue ?? '',
+    resourceVersion: o.resourceVersion ?? '',
+    resourceVersionMatch: o.resourceVersionMatch ?? '',
+  };
+}
+
+function deleteOptions(o: DeleteOptions): pb.DeleteOptions {
+  const out: pb.DeleteOptions = {
+    preconditionUid: o.preconditions?.uid ?? '',
+    preconditionResourceVersion: o.preconditions?.resourceVersion ?? '',
+    propagationPolicy: o.propagationPolicy ?? '',
+  };
+  if (o.gracePeriodSeconds !== undefined) out.gracePeriodSeconds = o.gracePeriodSeconds;
+  return out;
+}
 
 type Unary<Req, Res> = (req: Req, meta: Metadata, opts: { deadline: Date }, cb: (err: ServiceError | null, res: Res) => void) => unknown;
 
@@ -52,13 +77,11 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
       return objectFromWire(await call(raw.get as never, { kind, namespace, name })) as ObjectOfKind<K>;
     },
     async list<K extends Kind>(kind: K, o: ListOptions = {}): Promise<ListResult<ObjectOfKind<K>>> {
-      const res = await call<pb.ListRequest, pb.ObjectList>(raw.list as never, {
-        kind,
-        namespace: o.namespace ?? '',
-        labelSelector: o.labelSelector ?? '',
-      });
+      const res = await call<pb.ListRequest, pb.ObjectList>(raw.list as never, listRequest(kind, o));
       const result: ListResult<ObjectOfKind<K>> = { items: res.items.map((i) => objectFromWire(i) as ObjectOfKind<K>), resourceVersion: res.resourceVersion };
       if (res.storeId) result.storeId = res.storeId;
+      if (res.continue) result.continue = res.continue;
+      if (res.remainingItemCount !== undefined) result.remainingItemCount = res.remainingItemCount;
       return result;
     },
     async update<T extends KubeObject>(obj: T): Promise<T> {
@@ -67,8 +90,18 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
     async updateStatus<T extends KubeObject>(obj: T): Promise<T> {
       return objectFromWire(await call(raw.updateStatus as never, { object: objectToWire(obj) })) as T;
     },
-    async delete<K extends Kind>(kind: K, namespace: string, name: string, o: { resourceVersion?: string } = {}): Promise<ObjectOfKind<K>> {
-      return objectFromWire(await call(raw.delete as never, { kind, namespace, name, resourceVersion: o.resourceVersion ?? '' })) as ObjectOfKind<K>;
+    async delete<K extends Kind>(kind: K, namespace: string, name: string, o: DeleteOptions & { resourceVersion?: string } = {}): Promise<ObjectOfKind<K>> {
+      const req: pb.DeleteRequest = { kind, namespace, name, resourceVersion: o.resourceVersion ?? '', options: deleteOptions(o) };
+      return objectFromWire(await call(raw.delete as never, req)) as ObjectOfKind<K>;
+    },
+    async deleteCollection<K extends Kind>(kind: K, select: SelectOptions, o: DeleteOptions = {}): Promise<ObjectOfKind<K>[]> {
+      const res = await call<pb.DeleteCollectionRequest, pb.ObjectList>(raw.deleteCollection as never, { list: listRequest(kind, select), options: deleteOptions(o) });
+      return res.items.map((i) => objectFromWire(i) as ObjectOfKind<K>);
+    },
+    async patch<K extends Kind>(kind: K, namespace: string, name: string, type: PatchType, patch: string | object, o: { subresource?: 'status' } = {}): Promise<ObjectOfKind<K>> {
+      const body = Buffer.from(typeof patch === 'string' ? patch : JSON.stringify(patch));
+      const req: pb.PatchRequest = { kind, namespace, name, type: PATCH_TYPES[type], patch: body, subresource: o.subresource ?? '' };
+      return objectFromWire(await call(raw.patch as never, req)) as ObjectOfKind<K>;
     },
     watch<K extends Kind>(kind: K, o: WatchOptions = {}): AsyncIterable<WatchEvent<ObjectOfKind<K>>> {
       return {
@@ -77,6 +110,7 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
             kind,
             namespace: o.namespace ?? '',
             labelSelector: o.labelSelector ?? '',
+            fieldSelector: o.fieldSelector ?? '',
             resourceVersion: o.resourceVersion ?? '',
             allowBookmarks: o.allowBookmarks ?? false,
             storeId: o.storeId ?? '',

@@ -1,10 +1,11 @@
 /** minimesh.v1.ApiService: wire in, registry call, wire out. Nothing else happens here. */
-import { BadRequestError, isKind, type Kind } from '@minimesh/api';
+import { BadRequestError, isKind, parseFieldSelector, type DeleteOptions, type Kind, type PatchType } from '@minimesh/api';
 import { serverStream, unary, type ErrorLogger, type StreamTracker } from '@minimesh/grpc-kit';
 import { pb } from '@minimesh/proto';
 import { objectFromWire, objectToWire } from '@minimesh/wire';
+import { parseLabelSelector } from '../registry/label-selector.js';
+import type { ListOptions } from '../registry/list-options.js';
 import type { Registry } from '../registry/registry.js';
-import { parseLabelSelector } from '../registry/registry.js';
 import type { WatchHub, WatchOutput } from '../watch/watch-hub.js';
 
 function kindOf(kind: string): Kind {
@@ -24,6 +25,40 @@ const EVENT_TYPES = {
   BOOKMARK: pb.EventType.BOOKMARK,
 } as const;
 
+function listOptionsOf(req: pb.ListRequest): ListOptions {
+  return {
+    namespace: req.namespace,
+    labelSelector: req.labelSelector,
+    fieldSelector: req.fieldSelector,
+    limit: Number(req.limit),
+    continue: req.continue,
+    resourceVersion: req.resourceVersion,
+    resourceVersionMatch: req.resourceVersionMatch,
+  };
+}
+
+function deleteOptionsOf(o: pb.DeleteOptions | undefined, resourceVersion = ''): DeleteOptions {
+  const out: DeleteOptions = {};
+  if (o?.gracePeriodSeconds !== undefined) out.gracePeriodSeconds = Number(o.gracePeriodSeconds);
+  const uid = o?.preconditionUid ?? '';
+  const rv = o?.preconditionResourceVersion || resourceVersion;
+  if (uid || rv) out.preconditions = { ...(uid ? { uid } : {}), ...(rv ? { resourceVersion: rv } : {}) };
+  if (o?.propagationPolicy) out.propagationPolicy = o.propagationPolicy;
+  return out;
+}
+
+const PATCH_TYPES: Partial<Record<pb.PatchType, PatchType>> = {
+  [pb.PatchType.JSON]: 'json',
+  [pb.PatchType.MERGE]: 'merge',
+  [pb.PatchType.STRATEGIC]: 'strategic',
+};
+
+function listToWire(res: { items: Parameters<typeof objectToWire>[0][]; revision: number; continue?: string; remainingItemCount?: number }, storeId: string): pb.ObjectList {
+  const out: pb.ObjectList = { items: res.items.map(objectToWire), resourceVersion: String(res.revision), storeId, continue: res.continue ?? '' };
+  if (res.remainingItemCount !== undefined) out.remainingItemCount = res.remainingItemCount;
+  return out;
+}
+
 function watchEventToWire(out: WatchOutput): pb.WatchEvent {
   return {
     type: EVENT_TYPES[out.type],
@@ -39,17 +74,33 @@ export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: S
     get: unary('Get', async (req: pb.GetRequest) => objectToWire(await registry.get(kindOf(req.kind), req.namespace, req.name)), logError),
     list: unary(
       'List',
-      async (req: pb.ListRequest): Promise<pb.ObjectList> => {
-        const { items, revision } = await registry.list(kindOf(req.kind), req.namespace, req.labelSelector);
-        return { items: items.map(objectToWire), resourceVersion: String(revision), storeId: registry.store.id };
-      },
+      async (req: pb.ListRequest): Promise<pb.ObjectList> => listToWire(await registry.list(kindOf(req.kind), listOptionsOf(req)), registry.store.id),
       logError,
     ),
     update: unary('Update', async (req: pb.UpdateRequest) => objectToWire(await registry.update(objectOf(req.object))), logError),
     updateStatus: unary('UpdateStatus', async (req: pb.UpdateRequest) => objectToWire(await registry.updateStatus(objectOf(req.object))), logError),
     delete: unary(
       'Delete',
-      async (req: pb.DeleteRequest) => objectToWire(await registry.delete(kindOf(req.kind), req.namespace, req.name, req.resourceVersion || undefined)),
+      async (req: pb.DeleteRequest) => objectToWire(await registry.delete(kindOf(req.kind), req.namespace, req.name, deleteOptionsOf(req.options, req.resourceVersion))),
+      logError,
+    ),
+    deleteCollection: unary(
+      'DeleteCollection',
+      async (req: pb.DeleteCollectionRequest): Promise<pb.ObjectList> => {
+        const list = req.list ?? pb.ListRequest.fromPartial({});
+        const items = await registry.deleteCollection(kindOf(list.kind), listOptionsOf(list), deleteOptionsOf(req.options));
+        return { items: items.map(objectToWire), resourceVersion: String(await registry.store.revision()), storeId: registry.store.id, continue: '' };
+      },
+      logError,
+    ),
+    patch: unary(
+      'Patch',
+      async (req: pb.PatchRequest) => {
+        const type = PATCH_TYPES[req.type];
+        if (!type) throw new BadRequestError('the patch has no type: JSON, MERGE or STRATEGIC');
+        if (req.subresource !== '' && req.subresource !== 'status') throw new BadRequestError(`the server could not find the requested resource (subresource "${req.subresource}")`);
+        return objectToWire(await registry.patch(kindOf(req.kind), req.namespace, req.name, type, req.patch, req.subresource));
+      },
       logError,
     ),
     watch: serverStream(
@@ -59,6 +110,7 @@ export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: S
           kind: kindOf(req.kind),
           namespace: req.namespace,
           selector: parseLabelSelector(req.labelSelector),
+          fields: parseFieldSelector(req.fieldSelector, kindOf(req.kind)),
           resourceVersion: req.resourceVersion,
           allowBookmarks: req.allowBookmarks,
           storeId: req.storeId,

@@ -46,6 +46,7 @@ export async function openRegistry(store: Store, opts: BootstrapOptions): Promis
   const registry = new Registry(store, await restoreAllocators(store, opts), {
     onListenerError: (e) => opts.log.error('a commit listener failed', { err: (e as Error).stack ?? String(e) }),
   });
+  await registry.resumeDeletions();
   const ensure = async (create: () => Promise<unknown>) => {
     try {
       await create();

@@ -3,33 +3,47 @@
  * validated, given its allocations, committed to the store as one atomic batch and only then
  * announced (to watchers and the event publisher) in revision order.
  *
- * Writes are serialized: one at a time, so the allocators and the store never race.
+ * Writes are serialized: one at a time, so the allocators and the store never race. Deletes are
+ * graceful where Kubernetes makes them so (see libs/api graceful-deletion): a marked object stays
+ * until its grace period ends (DeletionTimers), it is deleted again with grace 0, or an update
+ * removes its last finalizer.
  */
 import {
   BadRequestError,
+  ExpiredError,
   ForbiddenError,
   InvalidError,
   KINDS,
   NotFoundError,
   ConflictError,
+  applyPatch,
+  field,
+  checkDeletePreconditions,
   defaultObject,
-  parseSelector,
+  deletesOnUpdate,
+  isServerAllocatedField,
+  planDeletion,
   prepareForCreate,
   prepareForStatusUpdate,
   prepareForUpdate,
+  validateDeleteOptions,
   validateObject,
   validateObjectUpdate,
   validateStatusUpdate,
   defaultServiceIPFamilyFields,
   validateServiceIPFamilies,
+  type DeleteOptions,
+  type FieldError,
   type Kind,
   type KubeObject,
   type ObjectOfKind,
-  type Selector,
+  type PatchType,
   type Service,
 } from '@minimesh/api';
 import { objectFromWire, objectToWire } from '@minimesh/wire';
 import type { Batch, Store, StoredEvent } from '../store/store.js';
+import { DeletionTimers } from './deletion-timers.js';
+import { continueExpired, pageOf, planList, type ListOptions, type ListPage } from './list-options.js';
 import { metaForCreate, metaForUpdate, sameObject } from './object-meta.js';
 import { applyReleases, planServiceAllocations, serviceReleases, type Allocators } from './service-allocations.js';
 
@@ -40,8 +54,13 @@ export type CommitListener = (events: StoredEvent[]) => void;
 
 export interface RegistryOptions {
   clock?: () => Date;
-  /** Told when a commit listener throws (the write itself stands). */
+  /** Told when a commit listener or a deletion timer fails (the write itself stands). */
   onListenerError?: (err: unknown) => void;
+}
+
+export interface ListResult<T> extends ListPage<T> {
+  /** The revision the list (every page of it) is a snapshot of. */
+  revision: number;
 }
 
 /** The wire form is canonical: empty and absent fields are the same thing there. */
@@ -58,6 +77,7 @@ export class Registry {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly clock: () => Date;
   private readonly onListenerError: (err: unknown) => void;
+  private readonly timers: DeletionTimers;
 
   constructor(
     readonly store: Store,
@@ -66,6 +86,29 @@ export class Registry {
   ) {
     this.clock = opts.clock ?? (() => new Date());
     this.onListenerError = opts.onListenerError ?? ((e) => process.emitWarning(`commit listener failed: ${(e as Error).message}`));
+    this.timers = new DeletionTimers(
+      (kind, namespace, name, uid) => this.delete(kind, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid } }).then(() => undefined),
+      () => this.clock().getTime(),
+      (e) => {
+        if (!(e instanceof NotFoundError) && !(e instanceof ConflictError)) this.onListenerError(e);
+      },
+    );
+  }
+
+  /** Arms the timers of objects left marked for deletion (after a restart). */
+  async resumeDeletions(): Promise<void> {
+    for (const k of Object.values(KINDS)) {
+      for (const obj of (await this.store.list(k.kind)).items) if (obj.metadata.deletionTimestamp) this.timers.track(obj);
+    }
+  }
+
+  /** Graceful deletions waiting for their period to end. */
+  get pendingDeletions(): number {
+    return this.timers.pending;
+  }
+
+  stop(): void {
+    this.timers.stop();
   }
 
   /** Whether a ClusterIP is allocated now. */
@@ -87,6 +130,10 @@ export class Registry {
   /** Commits durably, then tells the listeners; a failing listener never turns a done write into a failed one. */
   private async commit(batch: Batch): Promise<StoredEvent[]> {
     const events = await this.store.commit(batch);
+    for (const ev of events) {
+      if (ev.type === 'DELETED') this.timers.forget(ev.object);
+      else if (ev.object.metadata.deletionTimestamp) this.timers.track(ev.object);
+    }
     for (const l of this.listeners) {
       try {
         l(events);
@@ -106,11 +153,29 @@ export class Registry {
     return obj as ObjectOfKind<K>;
   }
 
-  async list<K extends Kind>(kind: K, namespace = '', labelSelector = ''): Promise<{ items: ObjectOfKind<K>[]; revision: number }> {
-    const selector = parseLabelSelector(labelSelector);
-    const ns = KINDS[kind].namespaced ? namespace : '';
-    const { items, revision } = await this.store.list(kind, ns || undefined);
-    return { items: items.filter((o) => selector.matches(o.metadata.labels)) as ObjectOfKind<K>[], revision };
+  /** A list, or one page of it, with label and field selectors applied. */
+  async list<K extends Kind>(kind: K, opts: ListOptions = {}): Promise<ListResult<ObjectOfKind<K>>> {
+    const plan = planList(kind, opts);
+    const ns = KINDS[kind].namespaced ? opts.namespace || undefined : undefined;
+    const current = await this.store.revision();
+    let revision = current;
+    let snapshot: KubeObject[];
+    if (plan.atRevision !== undefined && plan.atRevision < current) {
+      try {
+        snapshot = await this.store.listAt(kind, ns, plan.atRevision);
+      } catch (e) {
+        throw opts.continue ? continueExpired() : e;
+      }
+      revision = plan.atRevision;
+    } else {
+      if (plan.notOlderThan !== undefined && plan.notOlderThan > current) throw ExpiredError.tooLarge(plan.notOlderThan, current);
+      if (plan.atRevision !== undefined && plan.atRevision > current) throw ExpiredError.tooLarge(plan.atRevision, current);
+      const listed = await this.store.list(kind, ns);
+      snapshot = listed.items;
+      revision = listed.revision;
+    }
+    const page = pageOf(snapshot, plan, revision, (o) => plan.labels.matches(o.metadata.labels) && plan.fields.matches(o));
+    return { ...page, items: page.items as ObjectOfKind<K>[], revision };
   }
 
   // ------------------------------------------------------------------ writes
@@ -122,10 +187,10 @@ export class Registry {
   private async createLocked<T extends KubeObject>(input: T): Promise<T> {
     let obj = metaForCreate(input, this.clock());
     obj = defaultObject(prepareForCreate(obj));
-    const errors = validateObject(obj);
-    if (obj.kind === 'Service') errors.push(...validateServiceIPFamilies(obj));
+    let errors = validateObject(obj);
+    if (obj.kind === 'Service') errors = [...errors, ...validateServiceIPFamilies(obj)].filter((e) => !isServerAllocatedField(e));
     if (errors.length) throw new InvalidError(obj.kind, nameOf(obj), errors);
-    if (KINDS[obj.kind].namespaced) await this.requireNamespace(obj.metadata.namespace!);
+    if (KINDS[obj.kind].namespaced) await this.requireNamespace(obj);
 
     if (obj.kind !== 'Service') {
       const [ev] = await this.commit({ ops: [{ type: 'create', object: canonical(obj) }] });
@@ -150,6 +215,27 @@ export class Registry {
     return this.serialize(() => this.updateLocked(input, 'status'));
   }
 
+  /**
+   * PATCH: the patch applied to the stored object (or its status), then written as an update. A
+   * resourceVersion in the patch is a precondition; without one the patch applies to whatever is
+   * current (writes are serialized, so nothing changes in between).
+   */
+  patch<K extends Kind>(kind: K, namespace: string, name: string, type: PatchType, body: string | Uint8Array, subresource: '' | 'status' = ''): Promise<ObjectOfKind<K>> {
+    return this.serialize(async () => {
+      const old = await this.get(kind, namespace, name);
+      const patched = applyPatch(kind, old, type, body) as unknown as KubeObject;
+      const errors: FieldError[] = [];
+      if (!patched || typeof patched !== 'object' || typeof patched.metadata !== 'object' || patched.metadata === null) {
+        throw new BadRequestError('the patch does not leave an object');
+      }
+      if (patched.kind !== kind) errors.push(field.invalid('kind', patched.kind, 'field is immutable'));
+      if (patched.metadata.name !== name) errors.push(field.invalid('metadata.name', patched.metadata.name ?? '', 'field is immutable'));
+      if ((patched.metadata.namespace ?? '') !== (old.metadata.namespace ?? '')) errors.push(field.invalid('metadata.namespace', patched.metadata.namespace ?? '', 'field is immutable'));
+      if (errors.length) throw new InvalidError(kind, name, errors);
+      return (await this.updateLocked(patched, subresource === 'status' ? 'status' : 'spec')) as ObjectOfKind<K>;
+    });
+  }
+
   private async updateLocked<T extends KubeObject>(input: T, part: 'spec' | 'status'): Promise<T> {
     const old = (await this.get(input.kind, input.metadata.namespace ?? '', nameOf(input))) as T;
     const wantRv = input.metadata.resourceVersion;
@@ -157,11 +243,12 @@ export class Registry {
     let obj = metaForUpdate({ ...input, metadata: { ...input.metadata, namespace: old.metadata.namespace } }, old);
     obj = part === 'spec' ? prepareForUpdate(obj, old) : prepareForStatusUpdate(obj, old);
     obj = defaultObject(obj);
-    const errors = part === 'spec' ? validateObjectUpdate(obj, old) : validateStatusUpdate(obj, old);
-    if (obj.kind === 'Service' && part === 'spec') errors.push(...validateServiceIPFamilies(obj, old as Service));
+    let errors = part === 'spec' ? validateObjectUpdate(obj, old) : validateStatusUpdate(obj, old);
+    if (obj.kind === 'Service' && part === 'spec') errors = [...errors, ...validateServiceIPFamilies(obj, old as Service)].filter((e) => !isServerAllocatedField(e));
     if (errors.length) throw new InvalidError(obj.kind, nameOf(obj), errors);
-
     const expectRevision = Number(old.metadata.resourceVersion);
+    if (deletesOnUpdate(obj, old)) return (await this.remove(old, expectRevision)) as T;
+
     if (obj.kind !== 'Service' || part === 'status') {
       const next = canonical(obj);
       if (sameObject(next, old)) return old;
@@ -188,17 +275,50 @@ export class Registry {
     }
   }
 
-  delete<K extends Kind>(kind: K, namespace: string, name: string, resourceVersion?: string): Promise<ObjectOfKind<K>> {
-    return this.serialize(() => this.deleteLocked(kind, namespace, name, resourceVersion));
+  /**
+   * DELETE: removes the object, or marks it for a graceful deletion (see the file comment);
+   * returns it as removed or as marked.
+   */
+  delete<K extends Kind>(kind: K, namespace: string, name: string, opts: DeleteOptions = {}): Promise<ObjectOfKind<K>> {
+    validateDeleteOptions(opts);
+    return this.serialize(() => this.deleteLocked(kind, namespace, name, opts));
   }
 
-  private async deleteLocked<K extends Kind>(kind: K, namespace: string, name: string, resourceVersion?: string): Promise<ObjectOfKind<K>> {
+  /** DELETE of every object a list selects, each deleted (or marked) as its own delete would. */
+  async deleteCollection<K extends Kind>(kind: K, listOpts: ListOptions, opts: DeleteOptions = {}): Promise<ObjectOfKind<K>[]> {
+    validateDeleteOptions(opts);
+    const { items } = await this.list(kind, { ...listOpts, limit: undefined, continue: undefined });
+    const out: ObjectOfKind<K>[] = [];
+    for (const obj of items) {
+      try {
+        out.push(await this.serialize(() => this.deleteLocked(kind, obj.metadata.namespace ?? '', nameOf(obj), opts)));
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e; // gone in the meantime
+      }
+    }
+    return out;
+  }
+
+  private async deleteLocked<K extends Kind>(kind: K, namespace: string, name: string, opts: DeleteOptions): Promise<ObjectOfKind<K>> {
     const old = await this.get(kind, namespace, name);
-    if (resourceVersion && resourceVersion !== old.metadata.resourceVersion) throw new ConflictError(kind, name);
+    checkDeletePreconditions(old, opts);
+    if (kind === 'Namespace' && SYSTEM_NAMESPACES.includes(name)) throw new ForbiddenError('Namespace', name, 'this namespace may not be deleted');
+    const plan = planDeletion(old, opts, this.clock().getTime());
+    if (plan.action === 'none') return old;
+    const expectRevision = Number(old.metadata.resourceVersion);
+    if (plan.action === 'mark') {
+      const [ev] = await this.commit({ ops: [{ type: 'update', object: canonical(plan.object), expectRevision }] });
+      return ev!.object as ObjectOfKind<K>;
+    }
+    return (await this.remove(old, expectRevision)) as ObjectOfKind<K>;
+  }
+
+  /** Removes an object for good: a Namespace with what is in it, a Service with its allocations. */
+  private async remove(old: KubeObject, expectRevision: number): Promise<KubeObject> {
+    const name = nameOf(old);
     const ns = old.metadata.namespace ?? '';
     const batch: Batch = { ops: [], release: [] };
-    if (kind === 'Namespace') {
-      if (SYSTEM_NAMESPACES.includes(name)) throw new ForbiddenError('Namespace', name, 'this namespace may not be deleted');
+    if (old.kind === 'Namespace') {
       // Deleting a namespace deletes what is in it, each object with its own revision, atomically.
       for (const k of Object.values(KINDS)) {
         if (!k.namespaced) continue;
@@ -211,22 +331,18 @@ export class Registry {
     } else if (old.kind === 'Service') {
       batch.release!.push(...serviceReleases(old as Service));
     }
-    batch.ops.push({ type: 'delete', kind, namespace: ns, name, expectRevision: Number(old.metadata.resourceVersion) });
+    batch.ops.push({ type: 'delete', kind: old.kind, namespace: ns, name, expectRevision });
     const events = await this.commit(batch);
     applyReleases(batch.release!, this.allocators);
-    return events[events.length - 1]!.object as ObjectOfKind<K>;
+    return events[events.length - 1]!.object;
   }
 
-  private async requireNamespace(namespace: string): Promise<void> {
+  private async requireNamespace(obj: KubeObject): Promise<void> {
+    const namespace = obj.metadata.namespace!;
     const ns = await this.store.get('Namespace', '', namespace);
     if (!ns) throw new NotFoundError('Namespace', namespace);
-  }
-}
-
-export function parseLabelSelector(text: string): Selector {
-  try {
-    return parseSelector(text);
-  } catch (e) {
-    throw new BadRequestError(`unable to parse label selector "${text}": ${(e as Error).message}`);
+    if (ns.metadata.deletionTimestamp) {
+      throw new ForbiddenError(obj.kind, nameOf(obj), `unable to create new content in namespace ${namespace} because it is being terminated`);
+    }
   }
 }

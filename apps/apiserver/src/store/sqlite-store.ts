@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { AlreadyExistsError, ConflictError, NotFoundError, type Kind, type KubeObject } from '@minimesh/api';
+import { AlreadyExistsError, ConflictError, ExpiredError, NotFoundError, type Kind, type KubeObject } from '@minimesh/api';
 import type { Allocation, Batch, EventType, Store, StoredEvent } from './store.js';
 
 const SCHEMA = `
@@ -84,6 +84,7 @@ export class SqliteStore implements Store {
         'INSERT INTO events (revision, type, kind, namespace, name, data, previous, kind_previous) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
       eventsAfter: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE revision > ? ORDER BY revision LIMIT ?'),
+      kindEventsAfter: this.db.prepare<[string, number], EventRow>('SELECT * FROM events WHERE kind = ? AND revision > ? ORDER BY revision'),
       oldestEvent: this.db.prepare<[], { revision: number | null }>('SELECT MIN(revision) AS revision FROM events'),
       compact: this.db.prepare<[number]>('DELETE FROM events WHERE revision <= ?'),
       allocations: this.db.prepare<[string], Allocation>('SELECT pool, value, owner FROM allocations WHERE pool = ? ORDER BY value'),
@@ -115,6 +116,35 @@ export class SqliteStore implements Store {
     const read = this.db.transaction(() => {
       const rows = namespace ? this.q.listNs.all(kind, namespace) : this.q.listAll.all(kind);
       return { items: rows.map((r) => JSON.parse(r.data) as KubeObject), revision: this.currentRevision() };
+    });
+    return read();
+  }
+
+  async listAt(kind: Kind, namespace: string | undefined, revision: number): Promise<KubeObject[]> {
+    const read = this.db.transaction(() => {
+      const current = this.currentRevision();
+      const rows = namespace ? this.q.listNs.all(kind, namespace) : this.q.listAll.all(kind);
+      const objects = rows.map((r) => JSON.parse(r.data) as KubeObject);
+      if (revision >= current) return objects;
+      const oldest = this.q.oldestEvent.get()?.revision ?? current + 1;
+      if (revision < oldest - 1) throw ExpiredError.tooOld(revision, oldest - 1);
+      // The first change after `revision` of each object tells its state then: absent (it was
+      // ADDED later), or the `previous` of that MODIFIED / DELETED.
+      const before = new Map<string, KubeObject | null>();
+      for (const r of this.q.kindEventsAfter.all(kind, revision)) {
+        if (namespace && r.namespace !== namespace) continue;
+        const key = `${r.namespace}/${r.name}`;
+        if (before.has(key)) continue;
+        before.set(key, r.type === 'ADDED' || !r.previous ? null : (JSON.parse(r.previous) as KubeObject));
+      }
+      const out: KubeObject[] = [];
+      for (const o of objects) {
+        const key = `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
+        if (!before.has(key)) out.push(o);
+      }
+      for (const o of before.values()) if (o) out.push(o);
+      const keyOf = (o: KubeObject) => `${o.metadata.namespace ?? ''}\u0000${o.metadata.name ?? ''}`;
+      return out.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
     });
     return read();
   }
@@ -154,7 +184,7 @@ export class SqliteStore implements Store {
           if (op.expectRevision !== undefined && existing.revision !== op.expectRevision) throw new ConflictError(kind, name);
           const obj = withRevision(JSON.parse(existing.data) as KubeObject, rev);
           this.q.deleteObject.run(kind, namespace, name);
-          record('DELETED', kind, namespace, name, obj);
+          record('DELETED', kind, namespace, name, obj, existing.data);
         }
       }
       for (const r of b.release ?? []) this.q.release.run(r.pool, r.value);

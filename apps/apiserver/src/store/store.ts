@@ -16,7 +16,7 @@ export interface StoredEvent {
   name: string;
   /** The new state; for DELETED the last state, with the deletion's revision as resourceVersion. */
   object: KubeObject;
-  /** The state before a MODIFIED (watches with a label selector need it). */
+  /** The state before a MODIFIED or DELETED (watches with a selector and lists at a past revision need it). */
   previous?: KubeObject;
   /**
    * Revision of the previous event of the same kind (0 for the first). A consumer that follows
@@ -52,6 +52,11 @@ export interface Store {
   get(kind: Kind, namespace: string, name: string): Promise<KubeObject | undefined>;
   /** A consistent snapshot: the objects and the revision they are at. */
   list(kind: Kind, namespace?: string): Promise<{ items: KubeObject[]; revision: number }>;
+  /**
+   * The objects as they were at an earlier `revision` (the current ones, rolled back through the
+   * history kept since). Throws ExpiredError when the history no longer reaches back that far.
+   */
+  listAt(kind: Kind, namespace: string | undefined, revision: number): Promise<KubeObject[]>;
   /**
    * Applies every op and allocation change atomically and durably (the promise resolves only
    * after the data is on disk), each op getting the next revision. Throws AlreadyExistsError,

@@ -6,7 +6,7 @@
  */
 import { BadRequestError, ExpiredError, UnavailableError, type KubeObject } from '@minimesh/api';
 import type { Store, StoredEvent } from '../store/store.js';
-import { filterEvent, type WatchFilter } from './watch-filter.js';
+import { filterEvent, watchMatches, type WatchFilter } from './watch-filter.js';
 
 export interface WatchRequest extends WatchFilter {
   /** '' or '0': current state as ADDED first. */
@@ -79,7 +79,7 @@ export class WatchHub {
       if (req.resourceVersion === '' || req.resourceVersion === '0') {
         const { items, revision } = await this.store.list(req.kind, req.namespace || undefined);
         for (const object of items) {
-          if (req.selector.matches(object.metadata.labels)) yield { type: 'ADDED', object, revision: Number(object.metadata.resourceVersion) };
+          if (watchMatches(req, object)) yield { type: 'ADDED', object, revision: Number(object.metadata.resourceVersion) };
         }
         sent = revision;
       } else {

@@ -1,6 +1,6 @@
 /** An ApiClient that connects on first use, so `--help` and client-side failures never dial the apiserver. */
-import type { Kind, KubeObject, ObjectOfKind } from '@minimesh/api';
-import type { ApiClient, ListOptions, ListResult, WatchEvent, WatchOptions } from '@minimesh/client';
+import type { DeleteOptions, Kind, KubeObject, ObjectOfKind, PatchType } from '@minimesh/api';
+import type { ApiClient, ListOptions, ListResult, SelectOptions, WatchEvent, WatchOptions } from '@minimesh/client';
 
 export interface LazyClient extends ApiClient {
   /** True once the factory has been called. */
@@ -33,8 +33,14 @@ export function lazyClient(factory: () => Promise<ApiClient>): LazyClient {
     async updateStatus<T extends KubeObject>(obj: T): Promise<T> {
       return (await real()).updateStatus(obj);
     },
-    async delete<K extends Kind>(kind: K, namespace: string, name: string, opts?: { resourceVersion?: string }): Promise<ObjectOfKind<K>> {
+    async delete<K extends Kind>(kind: K, namespace: string, name: string, opts?: DeleteOptions & { resourceVersion?: string }): Promise<ObjectOfKind<K>> {
       return (await real()).delete(kind, namespace, name, opts);
+    },
+    async deleteCollection<K extends Kind>(kind: K, select: SelectOptions, opts?: DeleteOptions): Promise<ObjectOfKind<K>[]> {
+      return (await real()).deleteCollection(kind, select, opts);
+    },
+    async patch<K extends Kind>(kind: K, namespace: string, name: string, type: PatchType, patch: string | object, opts?: { subresource?: 'status' }): Promise<ObjectOfKind<K>> {
+      return (await real()).patch(kind, namespace, name, type, patch, opts);
     },
     async *watch<K extends Kind>(kind: K, opts?: WatchOptions): AsyncIterable<WatchEvent<ObjectOfKind<K>>> {
       yield* (await real()).watch(kind, opts);

@@ -42,3 +42,4 @@ export { validateNode } from './node.js';
 export { validateNamespace } from './namespace.js';
 export { validateLease } from './lease.js';
 export { validateShape } from './shape.js';
+export { isServerAllocatedField } from './service-traffic.js';

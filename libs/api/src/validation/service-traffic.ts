@@ -81,3 +81,13 @@ export function validateLoadBalancerClassField(oldSvc: Service | undefined, svc:
   }
   return errs;
 }
+
+/**
+ * Errors about a value the server allocates itself before it stores the object (Kubernetes
+ * allocates in BeginCreate/BeginUpdate, before validation runs): a missing healthCheckNodePort
+ * of a LoadBalancer Service with externalTrafficPolicy Local. A registry that allocates after
+ * validating drops these.
+ */
+export function isServerAllocatedField(e: FieldError): boolean {
+  return e.field === 'spec.healthCheckNodePort' && e.type === 'FieldValueRequired';
+}

@@ -3,8 +3,9 @@
  * the same libs/api pipeline as the real registry — prepareForCreate/prepareForUpdate, defaulting,
  * validation (InvalidError with Kubernetes' messages), the status subresource rules — and get one
  * cluster-wide revision as resourceVersion, uids and creation timestamps; NotFound, AlreadyExists
- * and Conflict as the server words them; label selectors; watches from a revision. Allocation is a
- * test double's: ClusterIPs counted up from 10.96.0.1, NodePorts from 30000.
+ * and Conflict as the server words them; label and field selectors; graceful deletion and
+ * finalizers; patches; watches from a revision. Allocation is a test double's: ClusterIPs counted up
+ * from 10.96.0.1, NodePorts from 30000; paging is by position.
  */
 import {
   AlreadyExistsError,
@@ -12,9 +13,15 @@ import {
   InvalidError,
   KINDS,
   NotFoundError,
+  applyPatch,
+  checkDeletePreconditions,
   defaultObject,
+  deletesOnUpdate,
+  parseFieldSelector,
+  planDeletion,
   defaultServiceIPFamilyFields,
   isHeadlessService,
+  isServerAllocatedField,
   needsHealthCheck,
   parseSelector,
   prepareForCreate,
@@ -26,12 +33,14 @@ import {
   validateObjectUpdate,
   validateServiceIPFamilies,
   validateStatusUpdate,
+  type DeleteOptions,
   type Kind,
   type KubeObject,
   type ObjectOfKind,
+  type PatchType,
   type Service,
 } from '@minimesh/api';
-import type { ApiClient, ListOptions, ListResult, WatchEvent, WatchOptions } from '../api-client.js';
+import type { ApiClient, ListOptions, ListResult, SelectOptions, WatchEvent, WatchOptions } from '../api-client.js';
 
 export interface FakeClientOptions {
   /** Clock for creationTimestamp (ms since epoch). */
@@ -94,8 +103,8 @@ export class FakeApiClient implements ApiClient {
   private admit<T extends KubeObject>(obj: T, old?: T): T {
     let next = old ? prepareForUpdate(obj, old) : prepareForCreate(obj);
     next = defaultObject(next);
-    const errors = old ? validateObjectUpdate(next, old) : validateObject(next);
-    if (next.kind === 'Service') errors.push(...validateServiceIPFamilies(next, old as Service | undefined));
+    let errors = old ? validateObjectUpdate(next, old) : validateObject(next);
+    if (next.kind === 'Service') errors = [...errors, ...validateServiceIPFamilies(next, old as Service | undefined)].filter((e) => !isServerAllocatedField(e));
     if (errors.length) throw new InvalidError(next.kind, next.metadata.name ?? '', errors);
     if (next.kind !== 'Service') return next;
     return defaultServiceIPFamilyFields(this.allocate(next as Service), old as Service | undefined) as unknown as T;
@@ -143,13 +152,22 @@ export class FakeApiClient implements ApiClient {
   async list<K extends Kind>(kind: K, opts: ListOptions = {}): Promise<ListResult<ObjectOfKind<K>>> {
     this.record('list', kind, opts.namespace ?? '', opts.labelSelector ? `-l ${opts.labelSelector}` : '');
     this.hook?.('list', { kind, namespace: opts.namespace ?? '', name: '' });
+    const all = this.select(kind, opts);
+    const start = opts.continue ? Number(opts.continue) : 0;
+    const end = opts.limit ? start + opts.limit : all.length;
+    const result: ListResult<ObjectOfKind<K>> = { items: all.slice(start, end), resourceVersion: String(this.revision) };
+    if (end < all.length) result.continue = String(end);
+    return result;
+  }
+
+  private select<K extends Kind>(kind: K, opts: SelectOptions): ObjectOfKind<K>[] {
     const selector = parseSelector(opts.labelSelector ?? '');
-    const items = [...this.objects.values()]
+    const fields = parseFieldSelector(opts.fieldSelector ?? '', kind);
+    return [...this.objects.values()]
       .filter((o) => o.kind === kind)
       .filter((o) => !opts.namespace || o.metadata.namespace === opts.namespace)
-      .filter((o) => selector.matches(o.metadata.labels ?? {}))
+      .filter((o) => selector.matches(o.metadata.labels ?? {}) && fields.matches(o))
       .map((o) => clone(o) as ObjectOfKind<K>);
-    return { items, resourceVersion: String(this.revision) };
   }
 
   async update<T extends KubeObject>(input: T): Promise<T> {
@@ -170,6 +188,7 @@ export class FakeApiClient implements ApiClient {
       obj.metadata.creationTimestamp = old.metadata.creationTimestamp;
     } else {
       obj = this.admit(obj, old);
+      if (deletesOnUpdate(obj, old)) return this.remove(obj) as unknown as T;
     }
     return this.store(obj, 'MODIFIED') as T;
   }
@@ -192,23 +211,46 @@ export class FakeApiClient implements ApiClient {
     return this.store(obj, 'MODIFIED') as T;
   }
 
-  async delete<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind<K>> {
+  /** Deletes as the registry does: at once, or marked for a graceful deletion (no timer runs here). */
+  async delete<K extends Kind>(kind: K, namespace: string, name: string, opts: DeleteOptions & { resourceVersion?: string } = {}): Promise<ObjectOfKind<K>> {
     this.record('delete', kind, namespace, name);
     this.hook?.('delete', { kind, namespace, name });
-    const key = keyOf(kind, namespace, name);
-    const obj = this.objects.get(key);
+    const obj = this.objects.get(keyOf(kind, namespace, name));
     if (!obj) throw new NotFoundError(kind, name);
-    this.objects.delete(key);
+    const preconditions = { ...opts.preconditions, ...(opts.resourceVersion ? { resourceVersion: opts.resourceVersion } : {}) };
+    checkDeletePreconditions(obj, { ...opts, preconditions });
+    const plan = planDeletion(obj, opts, this.now());
+    if (plan.action === 'none') return clone(obj) as ObjectOfKind<K>;
+    if (plan.action === 'mark') return this.store(clone(plan.object), 'MODIFIED') as ObjectOfKind<K>;
+    return this.remove(obj) as ObjectOfKind<K>;
+  }
+
+  private remove(obj: KubeObject): KubeObject {
+    this.objects.delete(keyOf(obj.kind, obj.metadata.namespace ?? '', obj.metadata.name ?? ''));
     this.revision++;
-    obj.metadata.resourceVersion = String(this.revision);
-    this.emit(kind, 'DELETED', obj);
-    return clone(obj) as ObjectOfKind<K>;
+    const gone = { ...clone(obj), metadata: { ...clone(obj.metadata), resourceVersion: String(this.revision) } };
+    this.emit(obj.kind, 'DELETED', gone);
+    return clone(gone);
+  }
+
+  async deleteCollection<K extends Kind>(kind: K, select: SelectOptions, opts: DeleteOptions = {}): Promise<ObjectOfKind<K>[]> {
+    const out: ObjectOfKind<K>[] = [];
+    for (const o of this.select(kind, select)) out.push(await this.delete(kind, o.metadata.namespace ?? '', o.metadata.name ?? '', opts));
+    return out;
+  }
+
+  async patch<K extends Kind>(kind: K, namespace: string, name: string, type: PatchType, patch: string | object, opts: { subresource?: 'status' } = {}): Promise<ObjectOfKind<K>> {
+    const old = this.objects.get(keyOf(kind, namespace, name));
+    if (!old) throw new NotFoundError(kind, name);
+    const next = applyPatch(kind, old, type, typeof patch === 'string' ? patch : JSON.stringify(patch)) as unknown as ObjectOfKind<K>;
+    return opts.subresource === 'status' ? this.updateStatus(next) : this.update(next);
   }
 
   async *watch<K extends Kind>(kind: K, opts: WatchOptions = {}): AsyncIterable<WatchEvent<ObjectOfKind<K>>> {
     this.record('watch', kind, opts.namespace ?? '', opts.resourceVersion ? `from ${opts.resourceVersion}` : '');
     const from = Number(opts.resourceVersion ?? 0);
     const selector = parseSelector(opts.labelSelector ?? '');
+    const fields = parseFieldSelector(opts.fieldSelector ?? '', kind);
     let next = 0;
     for (;;) {
       while (next < this.events.length) {
@@ -216,7 +258,7 @@ export class FakeApiClient implements ApiClient {
         const o = event.object!;
         if (k !== kind || Number(event.resourceVersion) <= from) continue;
         if (opts.namespace && o.metadata.namespace !== opts.namespace) continue;
-        if (!selector.matches(o.metadata.labels ?? {})) continue;
+        if (!selector.matches(o.metadata.labels ?? {}) || !fields.matches(o)) continue;
         yield clone(event) as WatchEvent<ObjectOfKind<K>>;
       }
       if (this.closed || opts.signal?.aborted) return;

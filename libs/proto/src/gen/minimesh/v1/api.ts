@@ -31,6 +31,54 @@ import { EndpointSlice } from "./discovery.js";
  * causes) travels in the trailer "minimesh-status-bin" as a serialized minimesh.v1.Status.
  */
 
+export enum PatchType {
+  PATCH_TYPE_UNSPECIFIED = 0,
+  /** JSON - RFC 6902, application/json-patch+json. */
+  JSON = 1,
+  /** MERGE - RFC 7386, application/merge-patch+json. */
+  MERGE = 2,
+  /** STRATEGIC - Kubernetes' strategic merge patch, application/strategic-merge-patch+json. */
+  STRATEGIC = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function patchTypeFromJSON(object: any): PatchType {
+  switch (object) {
+    case 0:
+    case "PATCH_TYPE_UNSPECIFIED":
+      return PatchType.PATCH_TYPE_UNSPECIFIED;
+    case 1:
+    case "JSON":
+      return PatchType.JSON;
+    case 2:
+    case "MERGE":
+      return PatchType.MERGE;
+    case 3:
+    case "STRATEGIC":
+      return PatchType.STRATEGIC;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PatchType.UNRECOGNIZED;
+  }
+}
+
+export function patchTypeToJSON(object: PatchType): string {
+  switch (object) {
+    case PatchType.PATCH_TYPE_UNSPECIFIED:
+      return "PATCH_TYPE_UNSPECIFIED";
+    case PatchType.JSON:
+      return "JSON";
+    case PatchType.MERGE:
+      return "MERGE";
+    case PatchType.STRATEGIC:
+      return "STRATEGIC";
+    case PatchType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export enum EventType {
   EVENT_TYPE_UNSPECIFIED = 0,
   ADDED = 1,
@@ -104,6 +152,10 @@ export interface ObjectList {
    * Revisions restart at 1 in every store: a revision means something only with its store id.
    */
   storeId: string;
+  /** Set when the list was cut by `limit`: pass it as ListRequest.continue for the next page. */
+  continue: string;
+  /** How many objects the following pages hold (only when no selector filters the list). */
+  remainingItemCount?: number | undefined;
 }
 
 export interface GetRequest {
@@ -119,6 +171,16 @@ export interface ListRequest {
   namespace: string;
   /** Kubernetes label selector syntax: "app=web,tier!=db,env in (a,b),!legacy". */
   labelSelector: string;
+  /** Kubernetes field selector syntax: "metadata.name=web,spec.nodeName!=node2". */
+  fieldSelector: string;
+  /** Most objects in one page; 0: all of them. */
+  limit: number;
+  /** The continue token of the previous page. */
+  continue: string;
+  /** Empty: the current state. Otherwise see resource_version_match. */
+  resourceVersion: string;
+  /** Exact (the state at resource_version) or NotOlderThan (default); needs resource_version. */
+  resourceVersionMatch: string;
 }
 
 export interface CreateRequest {
@@ -136,6 +198,37 @@ export interface DeleteRequest {
   name: string;
   /** Optional precondition. */
   resourceVersion: string;
+  options?: DeleteOptions | undefined;
+}
+
+/** metav1.DeleteOptions. */
+export interface DeleteOptions {
+  /** Seconds before the object goes (pods are deleted gracefully); 0: at once. Unset: the default. */
+  gracePeriodSeconds?:
+    | number
+    | undefined;
+  /** Preconditions: the delete fails with ABORTED (Conflict) when they do not hold. */
+  preconditionUid: string;
+  preconditionResourceVersion: string;
+  /** Orphan, Background or Foreground. */
+  propagationPolicy: string;
+}
+
+export interface DeleteCollectionRequest {
+  /** Which objects: kind, namespace and selectors as in List. */
+  list?: ListRequest | undefined;
+  options?: DeleteOptions | undefined;
+}
+
+export interface PatchRequest {
+  kind: string;
+  namespace: string;
+  name: string;
+  type: PatchType;
+  /** The patch document (JSON). */
+  patch: Buffer;
+  /** "" for the object, "status" for its status subresource. */
+  subresource: string;
 }
 
 export interface WatchRequest {
@@ -154,6 +247,7 @@ export interface WatchRequest {
    * relist.
    */
   storeId: string;
+  fieldSelector: string;
 }
 
 /**
@@ -405,7 +499,7 @@ export const Object: MessageFns<Object> = {
 };
 
 function createBaseObjectList(): ObjectList {
-  return { items: [], resourceVersion: "", storeId: "" };
+  return { items: [], resourceVersion: "", storeId: "", continue: "", remainingItemCount: undefined };
 }
 
 export const ObjectList: MessageFns<ObjectList> = {
@@ -418,6 +512,12 @@ export const ObjectList: MessageFns<ObjectList> = {
     }
     if (message.storeId !== "") {
       writer.uint32(26).string(message.storeId);
+    }
+    if (message.continue !== "") {
+      writer.uint32(34).string(message.continue);
+    }
+    if (message.remainingItemCount !== undefined) {
+      writer.uint32(40).int64(message.remainingItemCount);
     }
     return writer;
   },
@@ -459,6 +559,22 @@ export const ObjectList: MessageFns<ObjectList> = {
             message.storeId = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.continue = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.remainingItemCount = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -484,6 +600,12 @@ export const ObjectList: MessageFns<ObjectList> = {
         : isSet(object.store_id)
         ? globalThis.String(object.store_id)
         : "",
+      continue: isSet(object.continue) ? globalThis.String(object.continue) : "",
+      remainingItemCount: isSet(object.remainingItemCount)
+        ? globalThis.Number(object.remainingItemCount)
+        : isSet(object.remaining_item_count)
+        ? globalThis.Number(object.remaining_item_count)
+        : undefined,
     };
   },
 
@@ -498,6 +620,12 @@ export const ObjectList: MessageFns<ObjectList> = {
     if (message.storeId !== "") {
       obj.storeId = message.storeId;
     }
+    if (message.continue !== "") {
+      obj.continue = message.continue;
+    }
+    if (message.remainingItemCount !== undefined) {
+      obj.remainingItemCount = Math.round(message.remainingItemCount);
+    }
     return obj;
   },
 
@@ -509,6 +637,8 @@ export const ObjectList: MessageFns<ObjectList> = {
     message.items = object.items?.map((e) => Object.fromPartial(e)) || [];
     message.resourceVersion = object.resourceVersion ?? "";
     message.storeId = object.storeId ?? "";
+    message.continue = object.continue ?? "";
+    message.remainingItemCount = object.remainingItemCount ?? undefined;
     return message;
   },
 };
@@ -615,7 +745,16 @@ export const GetRequest: MessageFns<GetRequest> = {
 };
 
 function createBaseListRequest(): ListRequest {
-  return { kind: "", namespace: "", labelSelector: "" };
+  return {
+    kind: "",
+    namespace: "",
+    labelSelector: "",
+    fieldSelector: "",
+    limit: 0,
+    continue: "",
+    resourceVersion: "",
+    resourceVersionMatch: "",
+  };
 }
 
 export const ListRequest: MessageFns<ListRequest> = {
@@ -628,6 +767,21 @@ export const ListRequest: MessageFns<ListRequest> = {
     }
     if (message.labelSelector !== "") {
       writer.uint32(26).string(message.labelSelector);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(34).string(message.fieldSelector);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(40).int64(message.limit);
+    }
+    if (message.continue !== "") {
+      writer.uint32(50).string(message.continue);
+    }
+    if (message.resourceVersion !== "") {
+      writer.uint32(58).string(message.resourceVersion);
+    }
+    if (message.resourceVersionMatch !== "") {
+      writer.uint32(66).string(message.resourceVersionMatch);
     }
     return writer;
   },
@@ -669,6 +823,46 @@ export const ListRequest: MessageFns<ListRequest> = {
             message.labelSelector = reader.string();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.limit = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.continue = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.resourceVersion = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.resourceVersionMatch = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -690,6 +884,23 @@ export const ListRequest: MessageFns<ListRequest> = {
         : isSet(object.label_selector)
         ? globalThis.String(object.label_selector)
         : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      continue: isSet(object.continue) ? globalThis.String(object.continue) : "",
+      resourceVersion: isSet(object.resourceVersion)
+        ? globalThis.String(object.resourceVersion)
+        : isSet(object.resource_version)
+        ? globalThis.String(object.resource_version)
+        : "",
+      resourceVersionMatch: isSet(object.resourceVersionMatch)
+        ? globalThis.String(object.resourceVersionMatch)
+        : isSet(object.resource_version_match)
+        ? globalThis.String(object.resource_version_match)
+        : "",
     };
   },
 
@@ -704,6 +915,21 @@ export const ListRequest: MessageFns<ListRequest> = {
     if (message.labelSelector !== "") {
       obj.labelSelector = message.labelSelector;
     }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.continue !== "") {
+      obj.continue = message.continue;
+    }
+    if (message.resourceVersion !== "") {
+      obj.resourceVersion = message.resourceVersion;
+    }
+    if (message.resourceVersionMatch !== "") {
+      obj.resourceVersionMatch = message.resourceVersionMatch;
+    }
     return obj;
   },
 
@@ -715,6 +941,11 @@ export const ListRequest: MessageFns<ListRequest> = {
     message.kind = object.kind ?? "";
     message.namespace = object.namespace ?? "";
     message.labelSelector = object.labelSelector ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
+    message.limit = object.limit ?? 0;
+    message.continue = object.continue ?? "";
+    message.resourceVersion = object.resourceVersion ?? "";
+    message.resourceVersionMatch = object.resourceVersionMatch ?? "";
     return message;
   },
 };
@@ -858,7 +1089,7 @@ export const UpdateRequest: MessageFns<UpdateRequest> = {
 };
 
 function createBaseDeleteRequest(): DeleteRequest {
-  return { kind: "", namespace: "", name: "", resourceVersion: "" };
+  return { kind: "", namespace: "", name: "", resourceVersion: "", options: undefined };
 }
 
 export const DeleteRequest: MessageFns<DeleteRequest> = {
@@ -874,6 +1105,9 @@ export const DeleteRequest: MessageFns<DeleteRequest> = {
     }
     if (message.resourceVersion !== "") {
       writer.uint32(34).string(message.resourceVersion);
+    }
+    if (message.options !== undefined) {
+      DeleteOptions.encode(message.options, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -923,6 +1157,14 @@ export const DeleteRequest: MessageFns<DeleteRequest> = {
             message.resourceVersion = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.options = DeleteOptions.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -945,6 +1187,7 @@ export const DeleteRequest: MessageFns<DeleteRequest> = {
         : isSet(object.resource_version)
         ? globalThis.String(object.resource_version)
         : "",
+      options: isSet(object.options) ? DeleteOptions.fromJSON(object.options) : undefined,
     };
   },
 
@@ -962,6 +1205,9 @@ export const DeleteRequest: MessageFns<DeleteRequest> = {
     if (message.resourceVersion !== "") {
       obj.resourceVersion = message.resourceVersion;
     }
+    if (message.options !== undefined) {
+      obj.options = DeleteOptions.toJSON(message.options);
+    }
     return obj;
   },
 
@@ -974,12 +1220,394 @@ export const DeleteRequest: MessageFns<DeleteRequest> = {
     message.namespace = object.namespace ?? "";
     message.name = object.name ?? "";
     message.resourceVersion = object.resourceVersion ?? "";
+    message.options = (object.options !== undefined && object.options !== null)
+      ? DeleteOptions.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteOptions(): DeleteOptions {
+  return { gracePeriodSeconds: undefined, preconditionUid: "", preconditionResourceVersion: "", propagationPolicy: "" };
+}
+
+export const DeleteOptions: MessageFns<DeleteOptions> = {
+  encode(message: DeleteOptions, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.gracePeriodSeconds !== undefined) {
+      writer.uint32(8).int64(message.gracePeriodSeconds);
+    }
+    if (message.preconditionUid !== "") {
+      writer.uint32(18).string(message.preconditionUid);
+    }
+    if (message.preconditionResourceVersion !== "") {
+      writer.uint32(26).string(message.preconditionResourceVersion);
+    }
+    if (message.propagationPolicy !== "") {
+      writer.uint32(34).string(message.propagationPolicy);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteOptions {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteOptions();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.gracePeriodSeconds = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.preconditionUid = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.preconditionResourceVersion = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.propagationPolicy = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteOptions {
+    return {
+      gracePeriodSeconds: isSet(object.gracePeriodSeconds)
+        ? globalThis.Number(object.gracePeriodSeconds)
+        : isSet(object.grace_period_seconds)
+        ? globalThis.Number(object.grace_period_seconds)
+        : undefined,
+      preconditionUid: isSet(object.preconditionUid)
+        ? globalThis.String(object.preconditionUid)
+        : isSet(object.precondition_uid)
+        ? globalThis.String(object.precondition_uid)
+        : "",
+      preconditionResourceVersion: isSet(object.preconditionResourceVersion)
+        ? globalThis.String(object.preconditionResourceVersion)
+        : isSet(object.precondition_resource_version)
+        ? globalThis.String(object.precondition_resource_version)
+        : "",
+      propagationPolicy: isSet(object.propagationPolicy)
+        ? globalThis.String(object.propagationPolicy)
+        : isSet(object.propagation_policy)
+        ? globalThis.String(object.propagation_policy)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteOptions): unknown {
+    const obj: any = {};
+    if (message.gracePeriodSeconds !== undefined) {
+      obj.gracePeriodSeconds = Math.round(message.gracePeriodSeconds);
+    }
+    if (message.preconditionUid !== "") {
+      obj.preconditionUid = message.preconditionUid;
+    }
+    if (message.preconditionResourceVersion !== "") {
+      obj.preconditionResourceVersion = message.preconditionResourceVersion;
+    }
+    if (message.propagationPolicy !== "") {
+      obj.propagationPolicy = message.propagationPolicy;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteOptions>, I>>(base?: I): DeleteOptions {
+    return DeleteOptions.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteOptions>, I>>(object: I): DeleteOptions {
+    const message = createBaseDeleteOptions();
+    message.gracePeriodSeconds = object.gracePeriodSeconds ?? undefined;
+    message.preconditionUid = object.preconditionUid ?? "";
+    message.preconditionResourceVersion = object.preconditionResourceVersion ?? "";
+    message.propagationPolicy = object.propagationPolicy ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteCollectionRequest(): DeleteCollectionRequest {
+  return { list: undefined, options: undefined };
+}
+
+export const DeleteCollectionRequest: MessageFns<DeleteCollectionRequest> = {
+  encode(message: DeleteCollectionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.list !== undefined) {
+      ListRequest.encode(message.list, writer.uint32(10).fork()).join();
+    }
+    if (message.options !== undefined) {
+      DeleteOptions.encode(message.options, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteCollectionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteCollectionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.list = ListRequest.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.options = DeleteOptions.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteCollectionRequest {
+    return {
+      list: isSet(object.list) ? ListRequest.fromJSON(object.list) : undefined,
+      options: isSet(object.options) ? DeleteOptions.fromJSON(object.options) : undefined,
+    };
+  },
+
+  toJSON(message: DeleteCollectionRequest): unknown {
+    const obj: any = {};
+    if (message.list !== undefined) {
+      obj.list = ListRequest.toJSON(message.list);
+    }
+    if (message.options !== undefined) {
+      obj.options = DeleteOptions.toJSON(message.options);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteCollectionRequest>, I>>(base?: I): DeleteCollectionRequest {
+    return DeleteCollectionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteCollectionRequest>, I>>(object: I): DeleteCollectionRequest {
+    const message = createBaseDeleteCollectionRequest();
+    message.list = (object.list !== undefined && object.list !== null)
+      ? ListRequest.fromPartial(object.list)
+      : undefined;
+    message.options = (object.options !== undefined && object.options !== null)
+      ? DeleteOptions.fromPartial(object.options)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePatchRequest(): PatchRequest {
+  return { kind: "", namespace: "", name: "", type: 0, patch: Buffer.alloc(0), subresource: "" };
+}
+
+export const PatchRequest: MessageFns<PatchRequest> = {
+  encode(message: PatchRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== "") {
+      writer.uint32(10).string(message.kind);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(18).string(message.namespace);
+    }
+    if (message.name !== "") {
+      writer.uint32(26).string(message.name);
+    }
+    if (message.type !== 0) {
+      writer.uint32(32).int32(message.type);
+    }
+    if (message.patch.length !== 0) {
+      writer.uint32(42).bytes(message.patch);
+    }
+    if (message.subresource !== "") {
+      writer.uint32(50).string(message.subresource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PatchRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePatchRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.patch = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.subresource = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PatchRequest {
+    return {
+      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      type: isSet(object.type) ? patchTypeFromJSON(object.type) : 0,
+      patch: isSet(object.patch) ? Buffer.from(bytesFromBase64(object.patch)) : Buffer.alloc(0),
+      subresource: isSet(object.subresource) ? globalThis.String(object.subresource) : "",
+    };
+  },
+
+  toJSON(message: PatchRequest): unknown {
+    const obj: any = {};
+    if (message.kind !== "") {
+      obj.kind = message.kind;
+    }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.type !== 0) {
+      obj.type = patchTypeToJSON(message.type);
+    }
+    if (message.patch.length !== 0) {
+      obj.patch = base64FromBytes(message.patch);
+    }
+    if (message.subresource !== "") {
+      obj.subresource = message.subresource;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PatchRequest>, I>>(base?: I): PatchRequest {
+    return PatchRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PatchRequest>, I>>(object: I): PatchRequest {
+    const message = createBasePatchRequest();
+    message.kind = object.kind ?? "";
+    message.namespace = object.namespace ?? "";
+    message.name = object.name ?? "";
+    message.type = object.type ?? 0;
+    message.patch = object.patch ?? Buffer.alloc(0);
+    message.subresource = object.subresource ?? "";
     return message;
   },
 };
 
 function createBaseWatchRequest(): WatchRequest {
-  return { kind: "", namespace: "", labelSelector: "", resourceVersion: "", allowBookmarks: false, storeId: "" };
+  return {
+    kind: "",
+    namespace: "",
+    labelSelector: "",
+    resourceVersion: "",
+    allowBookmarks: false,
+    storeId: "",
+    fieldSelector: "",
+  };
 }
 
 export const WatchRequest: MessageFns<WatchRequest> = {
@@ -1001,6 +1629,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     }
     if (message.storeId !== "") {
       writer.uint32(50).string(message.storeId);
+    }
+    if (message.fieldSelector !== "") {
+      writer.uint32(58).string(message.fieldSelector);
     }
     return writer;
   },
@@ -1066,6 +1697,14 @@ export const WatchRequest: MessageFns<WatchRequest> = {
             message.storeId = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldSelector = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1102,6 +1741,11 @@ export const WatchRequest: MessageFns<WatchRequest> = {
         : isSet(object.store_id)
         ? globalThis.String(object.store_id)
         : "",
+      fieldSelector: isSet(object.fieldSelector)
+        ? globalThis.String(object.fieldSelector)
+        : isSet(object.field_selector)
+        ? globalThis.String(object.field_selector)
+        : "",
     };
   },
 
@@ -1125,6 +1769,9 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     if (message.storeId !== "") {
       obj.storeId = message.storeId;
     }
+    if (message.fieldSelector !== "") {
+      obj.fieldSelector = message.fieldSelector;
+    }
     return obj;
   },
 
@@ -1139,6 +1786,7 @@ export const WatchRequest: MessageFns<WatchRequest> = {
     message.resourceVersion = object.resourceVersion ?? "";
     message.allowBookmarks = object.allowBookmarks ?? false;
     message.storeId = object.storeId ?? "";
+    message.fieldSelector = object.fieldSelector ?? "";
     return message;
   },
 };
@@ -1656,13 +2304,34 @@ export const ApiServiceService = {
     responseSerialize: (value: Object): Buffer => Buffer.from(Object.encode(value).finish()),
     responseDeserialize: (value: Buffer): Object => Object.decode(value),
   },
-  /** Returns the object as it was when deleted. */
+  /** Returns the object as it was when deleted, or as marked for a graceful deletion. */
   delete: {
     path: "/minimesh.v1.ApiService/Delete" as const,
     requestStream: false as const,
     responseStream: false as const,
     requestSerialize: (value: DeleteRequest): Buffer => Buffer.from(DeleteRequest.encode(value).finish()),
     requestDeserialize: (value: Buffer): DeleteRequest => DeleteRequest.decode(value),
+    responseSerialize: (value: Object): Buffer => Buffer.from(Object.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Object => Object.decode(value),
+  },
+  /** Deletes every object the list selects; returns them (deleted or marked). */
+  deleteCollection: {
+    path: "/minimesh.v1.ApiService/DeleteCollection" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteCollectionRequest): Buffer =>
+      Buffer.from(DeleteCollectionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteCollectionRequest => DeleteCollectionRequest.decode(value),
+    responseSerialize: (value: ObjectList): Buffer => Buffer.from(ObjectList.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ObjectList => ObjectList.decode(value),
+  },
+  /** Applies a JSON, merge or strategic merge patch to an object or its status. */
+  patch: {
+    path: "/minimesh.v1.ApiService/Patch" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PatchRequest): Buffer => Buffer.from(PatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PatchRequest => PatchRequest.decode(value),
     responseSerialize: (value: Object): Buffer => Buffer.from(Object.encode(value).finish()),
     responseDeserialize: (value: Buffer): Object => Object.decode(value),
   },
@@ -1685,8 +2354,12 @@ export interface ApiServiceServer extends UntypedServiceImplementation {
   update: handleUnaryCall<UpdateRequest, Object>;
   /** Replaces status only; spec is kept. */
   updateStatus: handleUnaryCall<UpdateRequest, Object>;
-  /** Returns the object as it was when deleted. */
+  /** Returns the object as it was when deleted, or as marked for a graceful deletion. */
   delete: handleUnaryCall<DeleteRequest, Object>;
+  /** Deletes every object the list selects; returns them (deleted or marked). */
+  deleteCollection: handleUnaryCall<DeleteCollectionRequest, ObjectList>;
+  /** Applies a JSON, merge or strategic merge patch to an object or its status. */
+  patch: handleUnaryCall<PatchRequest, Object>;
   watch: handleServerStreamingCall<WatchRequest, WatchEvent>;
 }
 
@@ -1756,7 +2429,7 @@ export interface ApiServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Object) => void,
   ): ClientUnaryCall;
-  /** Returns the object as it was when deleted. */
+  /** Returns the object as it was when deleted, or as marked for a graceful deletion. */
   delete(request: DeleteRequest, callback: (error: ServiceError | null, response: Object) => void): ClientUnaryCall;
   delete(
     request: DeleteRequest,
@@ -1765,6 +2438,35 @@ export interface ApiServiceClient extends Client {
   ): ClientUnaryCall;
   delete(
     request: DeleteRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Object) => void,
+  ): ClientUnaryCall;
+  /** Deletes every object the list selects; returns them (deleted or marked). */
+  deleteCollection(
+    request: DeleteCollectionRequest,
+    callback: (error: ServiceError | null, response: ObjectList) => void,
+  ): ClientUnaryCall;
+  deleteCollection(
+    request: DeleteCollectionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ObjectList) => void,
+  ): ClientUnaryCall;
+  deleteCollection(
+    request: DeleteCollectionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ObjectList) => void,
+  ): ClientUnaryCall;
+  /** Applies a JSON, merge or strategic merge patch to an object or its status. */
+  patch(request: PatchRequest, callback: (error: ServiceError | null, response: Object) => void): ClientUnaryCall;
+  patch(
+    request: PatchRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Object) => void,
+  ): ClientUnaryCall;
+  patch(
+    request: PatchRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Object) => void,
@@ -1782,6 +2484,14 @@ export const ApiServiceClient = makeGenericClientConstructor(
   serviceName: string;
 };
 
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin ? T
@@ -1794,6 +2504,17 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
