@@ -32,7 +32,7 @@ describe('apiserver', () => {
     expect(names).toEqual(expect.arrayContaining(['default', 'kube-system', 'study']));
     const k = await t.client.get('Service', 'default', 'kubernetes');
     expect(k.spec?.clusterIP).toBe('10.96.0.1');
-    expect(k.spec?.ports?.[0]).toMatchObject({ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 });
+    expect(k.spec?.ports?.[0]).toMatchObject({ name: 'https', port: 443, protocol: 'TCP', targetPort: Number(t.server.address.split(':').pop()) });
     const defaultNs = await t.client.get('Namespace', '', 'default');
     expect(defaultNs.metadata.labels).toEqual({ 'kubernetes.io/metadata.name': 'default' });
     expect(defaultNs.status?.phase).toBe('Active');
@@ -231,8 +231,20 @@ describe('apiserver start-up', () => {
   it('bootstrap - starts even when another Service took the first ClusterIP', async () => {
     const t = await startTestApiServer();
     try {
-      await t.client.delete('Service', 'default', 'kubernetes');
-      await t.client.create(svc('squatter', { clusterIP: '10.96.0.1', ports: [{ port: 80 }] }, 'default'));
+      // The kubernetes Service is recreated at once when deleted, so the squatter takes its IP in
+      // the same store transaction, as if it had won that race.
+      const squatter: Service = {
+        ...svc('squatter', { type: 'ClusterIP', clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1'], ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] }, 'default'),
+      };
+      squatter.metadata.uid = 'squatter-uid';
+      await t.server.store.commit({
+        ops: [
+          { type: 'delete', kind: 'Service', namespace: 'default', name: 'kubernetes' },
+          { type: 'create', object: squatter },
+        ],
+        release: [{ pool: 'clusterip', value: '10.96.0.1' }],
+        allocate: [{ pool: 'clusterip', value: '10.96.0.1', owner: 'default/squatter' }],
+      });
       await t.restart();
       expect((await t.client.get('Service', 'default', 'squatter')).spec?.clusterIP).toBe('10.96.0.1');
       await expect(t.client.get('Service', 'default', 'kubernetes')).rejects.toBeInstanceOf(NotFoundError);

@@ -3,6 +3,8 @@
  * `startApiServer` is what main() runs and what integration tests start in-process.
  */
 import { status as Code, type Server } from '@grpc/grpc-js';
+import { networkInterfaces } from 'node:os';
+import { indexedIP } from '@minimesh/allocators';
 import { HealthService, StreamTracker, addReflection, listen, newServer, stopServer } from '@minimesh/grpc-kit';
 import { pb } from '@minimesh/proto';
 import { createLogger, startHttpEndpoint, type HttpEndpoint, type Logger } from '@minimesh/runtime';
@@ -12,6 +14,7 @@ import { instrument } from './grpc/instrument.js';
 import { apiServerMetrics } from './metrics.js';
 import { defaultApiServerOptions, type ApiServerOptions } from './options.js';
 import { openRegistry } from './registry/bootstrap.js';
+import { KubernetesServiceReconciler } from './registry/kubernetes-service.js';
 import type { Registry } from './registry/registry.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
@@ -26,6 +29,7 @@ export interface ApiServer {
   registry: Registry;
   store: Store;
   publisher?: EventPublisher;
+  kubernetesService: KubernetesServiceReconciler;
   stop(): Promise<void>;
 }
 
@@ -87,6 +91,13 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
     server.forceShutdown();
     throw e;
   }
+  const kubernetesService = new KubernetesServiceReconciler(registry, {
+    clusterIP: indexedIP(opts['service-cluster-ip-range'], 1),
+    advertiseAddress: opts['advertise-address'] || firstHostIPv4(),
+    port: portOf(address),
+    log: log.child('kubernetes-service'),
+  });
+  await kubernetesService.start();
   health.setServing(true);
   log.info('apiserver serving', { grpc: addresses, http: http.address, dataDir: opts['data-dir'], storeId: store.id });
 
@@ -97,9 +108,11 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
     registry,
     store,
     publisher,
+    kubernetesService,
     async stop() {
       health.setServing(false);
       clearInterval(compactor);
+      kubernetesService.stop();
       registry.stop();
       clearInterval(watcherGauge);
       await stopServer(server, streams);
@@ -109,6 +122,20 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
       log.info('apiserver stopped');
     },
   };
+}
+
+/** The first non-internal IPv4 address of this host, as kube-apiserver picks its advertise address; '' when there is none. */
+function firstHostIPv4(): string {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return '';
+}
+
+/** The port of host:port (a unix socket listener has none: 6443, the apiserver's usual). */
+function portOf(address: string): number {
+  const m = /:(\d+)$/.exec(address);
+  return m ? Number(m[1]) : 6443;
 }
 
 export { Code };

@@ -1,5 +1,6 @@
 /** The apiserver's flags: defaults() + parse(), every flag also settable by its environment variable. */
 import { parseCidr, parsePortRange } from '@minimesh/allocators';
+import { parseIPv4 } from '@minimesh/api';
 import { parseFlags, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
 export const APISERVER_FLAGS = {
@@ -28,6 +29,15 @@ export const APISERVER_FLAGS = {
     default: '30000-32767',
     parse: (raw: string) => {
       parsePortRange(raw);
+      return raw;
+    },
+  },
+  'advertise-address': {
+    description:
+      'The address of this apiserver advertised in the `kubernetes` Service\'s endpoints; empty: the first non-loopback IPv4 address of this host (none: endpoints without addresses).',
+    default: '',
+    parse: (raw: string) => {
+      if (raw !== '' && parseIPv4(raw) === undefined) throw new Error(`"${raw}" is not an IPv4 address`);
       return raw;
     },
   },

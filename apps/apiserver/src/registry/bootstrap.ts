@@ -1,9 +1,9 @@
 /**
- * Start-up: rebuild the allocators from the store, then make sure the objects every cluster has
- * exist: the system namespaces and the `kubernetes` Service holding the first ClusterIP.
+ * Start-up: rebuild the allocators from the store, resume graceful deletions, then make sure the
+ * system namespaces exist (the `kubernetes` Service is kubernetes-service.ts's).
  */
-import { AlreadyExistsError, type Namespace, type Service } from '@minimesh/api';
-import { ClusterIPAllocator, NodePortAllocator, indexedIP } from '@minimesh/allocators';
+import { AlreadyExistsError, type Namespace } from '@minimesh/api';
+import { ClusterIPAllocator, NodePortAllocator } from '@minimesh/allocators';
 import type { Logger } from '@minimesh/runtime';
 import type { Store } from '../store/store.js';
 import { Registry, SYSTEM_NAMESPACES } from './registry.js';
@@ -59,22 +59,6 @@ export async function openRegistry(store: Store, opts: BootstrapOptions): Promis
       const ns: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
       await ensure(() => registry.create(ns));
     }
-  }
-  if (!(await store.get('Service', 'default', 'kubernetes'))) {
-    const ip = indexedIP(opts.serviceCidr, 1);
-    if (registry.clusterIPTaken(ip)) {
-      // Someone else holds the first IP (the Service was deleted and the IP reused): carry on
-      // without it, as Kubernetes' reconciler does, rather than refuse to start.
-      opts.log.warn('cannot recreate the kubernetes Service: its ClusterIP is held by another Service', { clusterIP: ip });
-      return registry;
-    }
-    const svc: Service = {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-      spec: { type: 'ClusterIP', clusterIP: ip, ports: [{ name: 'https', protocol: 'TCP', port: 443, targetPort: 6443 }] },
-    };
-    await ensure(() => registry.create(svc));
   }
   return registry;
 }

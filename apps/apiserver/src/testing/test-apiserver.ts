@@ -9,7 +9,7 @@ export interface TestApiServer {
   server: ApiServer;
   client: ApiClient;
   dataDir: string;
-  /** Stops the server (keeping the data) and starts a new one on the same data directory. */
+  /** Stops the server (keeping the data) and starts a new one on the same data directory and port. */
   restart(extra?: Partial<ApiServerOptions>): Promise<void>;
   stop(): Promise<void>;
 }
@@ -24,8 +24,9 @@ export async function startTestApiServer(opts: Partial<ApiServerOptions> = {}): 
     dataDir: dir.path,
     async restart(extra = {}) {
       t.client.close();
+      const listen = base.listen.endsWith(':0') ? t.server.address : base.listen;
       await t.server.stop();
-      t.server = await startApiServer({ ...base, ...extra }, log);
+      t.server = await startApiServer({ ...base, listen, ...extra }, log);
       t.client = connectApiClient(t.server.address);
     },
     async stop() {
