@@ -27,7 +27,7 @@ describe('the kubernetes Service', () => {
     await t.client.delete('Endpoints', 'default', 'kubernetes');
     await t.client.delete('EndpointSlice', 'default', 'kubernetes');
     const svc = await eventually(() => t.client.get('Service', 'default', 'kubernetes').catch(() => undefined), 3000);
-    expect(svc.spec?.clusterIP).toBe('10.96.0.1');
+    expect(svc!.spec?.clusterIP).toBe('10.96.0.1');
     await eventually(() => t.client.get('Endpoints', 'default', 'kubernetes').catch(() => undefined), 3000);
     await eventually(() => t.client.get('EndpointSlice', 'default', 'kubernetes').catch(() => undefined), 3000);
   });
