@@ -128,8 +128,10 @@ export class Flags {
     return fromEnv !== undefined && fromEnv !== '' ? fromEnv : fallback;
   }
 
-  bool(name: string): boolean {
-    return this.parsed.values.get(name) === true;
+  /** The flag's value; `fallback` when it was not given (`--wait` defaults to true). */
+  bool(name: string, fallback = false): boolean {
+    const v = this.parsed.values.get(name);
+    return typeof v === 'boolean' ? v : fallback;
   }
 
   strings(name: string): string[] {

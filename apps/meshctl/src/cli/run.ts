@@ -4,6 +4,8 @@
  */
 import { apiResourcesCommand } from '../commands/api-resources.js';
 import { applyCommand } from '../commands/apply.js';
+import { annotateCommand, labelCommand } from '../commands/label.js';
+import { patchCommand } from '../commands/patch.js';
 import { createCommand } from '../commands/create.js';
 import { deleteCommand } from '../commands/delete.js';
 import { describeCommand } from '../commands/describe.js';
@@ -24,6 +26,9 @@ export const COMMANDS: readonly Command[] = [
   getCommand,
   deleteCommand,
   applyCommand,
+  patchCommand,
+  labelCommand,
+  annotateCommand,
   describeCommand,
   apiResourcesCommand,
 ];

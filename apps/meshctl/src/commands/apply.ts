@@ -1,9 +1,10 @@
 /**
  * `meshctl apply -f`: create what does not exist (recording the last-applied configuration), or
- * three-way merge the manifest into the live object and update it (`configured`), or do nothing
- * (`unchanged`). Every object is tried; failures are reported together at the end, like kubectl.
+ * three-way merge the manifest into the live object and send the difference as a strategic merge
+ * patch, as kubectl does for the core kinds (`configured`), or do nothing (`unchanged`). Every
+ * object is tried; failures are reported together at the end, like kubectl.
  */
-import { KINDS, type KubeObject } from '@minimesh/api';
+import { KINDS, PATCH_SCHEMAS, createStrategicMergePatch, type KubeObject } from '@minimesh/api';
 import type { Command, GlobalContext } from '../cli/command.js';
 import { DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG } from '../cli/command.js';
 import { addSourceToErr, CliError, isNotFound, reasonOf, throwCollected } from '../cli/errors.js';
@@ -66,7 +67,8 @@ async function applyOne(m: MappedObject, io: CommandIO, dryRun: DryRun): Promise
     if (deepEqual(desired, current)) return { result: 'unchanged', object: live };
     if (dryRun === 'client') return { result: 'configured', object: desired };
     try {
-      const updated = await client.update({ ...desired, ...('status' in live ? { status: (live as { status?: unknown }).status } : {}) } as KubeObject);
+      const patch = createStrategicMergePatch(current, desired, PATCH_SCHEMAS[m.kind]) as object;
+      const updated = await client.patch(m.kind, m.namespace, m.name, 'strategic', patch);
       return { result: 'configured', object: updated };
     } catch (e) {
       if (reasonOf(e) !== 'Conflict' || attempt >= MAX_CONFLICT_RETRIES) throw addSourceToErr('applying', m.source, e);

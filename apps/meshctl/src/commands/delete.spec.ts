@@ -69,3 +69,42 @@ describe('meshctl delete', () => {
     expect(h.client.peek('Service', 'default', 'my-service')).toBeDefined();
   });
 });
+
+describe('meshctl delete, gracefully', () => {
+  const pod = (name: string, labels: Record<string, string>) => ({
+    apiVersion: 'v1' as const,
+    kind: 'Pod' as const,
+    metadata: { name, namespace: 'default', labels },
+    spec: { nodeName: 'node1', containers: [{ name: 'c' }] },
+  });
+
+  it('marks a pod for graceful deletion; --wait=false returns at once, --grace-period=0 --force removes it', async () => {
+    const h = harness();
+    h.client.seed(pod('web', { app: 'web' }));
+    expect(await h.meshctl('delete', 'pod', 'web', '--wait=false')).toEqual({ code: 0, stdout: 'pod "web" deleted\n', stderr: '' });
+    expect(h.client.peek('Pod', 'default', 'web')?.metadata.deletionGracePeriodSeconds).toBe(30);
+    const forced = await h.meshctl('delete', 'pod', 'web', '--grace-period=0', '--force');
+    expect(forced.stdout).toBe('pod "web" force deleted\n');
+    expect(forced.stderr).toContain('Warning: Immediate deletion does not wait for confirmation');
+    expect(h.client.peek('Pod', 'default', 'web')).toBeUndefined();
+  });
+
+  it('--now is a one-second grace period; --wait gives up after --timeout', async () => {
+    const h = harness();
+    h.client.seed(pod('web', { app: 'web' }));
+    const r = await h.meshctl('delete', 'pod', 'web', '--now', '--timeout=300ms');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('error: timed out waiting for the condition on pods/web\n');
+    expect(h.client.peek('Pod', 'default', 'web')?.metadata.deletionGracePeriodSeconds).toBe(1);
+    expect((await h.meshctl('delete', 'pod', 'web', '--now', '--grace-period=5')).stderr).toBe('error: --now and --grace-period cannot be specified together\n');
+  });
+
+  it('-l deletes the matching objects in one collection delete per kind', async () => {
+    const h = harness();
+    h.client.seed(pod('a', { app: 'x' }), pod('b', { app: 'x' }), pod('c', { app: 'y' }));
+    const r = await h.meshctl('delete', 'pods', '-l', 'app=x', '--grace-period=0', '--force');
+    expect(r.stdout).toBe('pod "a" force deleted\npod "b" force deleted\n');
+    expect(h.client.peek('Pod', 'default', 'c')).toBeDefined();
+    expect((await h.meshctl('delete', 'pods', '--field-selector', 'metadata.name=c', '--all', '--grace-period=0', '--force')).stdout).toBe('pod "c" force deleted\n');
+  });
+});

@@ -1,5 +1,10 @@
-/** `meshctl delete`: by name, by `-f` manifests, or every match of `--all` / `-l`. Prints `service "x" deleted`. */
-import type { Kind } from '@minimesh/api';
+/**
+ * `meshctl delete`: by name, by `-f` manifests, or every match of `--all` / `-l` (one
+ * DeleteCollection per kind). Prints `service "x" deleted`. Pods are deleted gracefully:
+ * `--grace-period N` (-1: the pod's own), `--now` (1 s), `--force` with `--grace-period=0`; with
+ * `--wait` (the default) the command returns once the objects are gone.
+ */
+import type { DeleteOptions, Kind, KubeObject } from '@minimesh/api';
 import type { Command, GlobalContext } from '../cli/command.js';
 import { ALL_NAMESPACES_FLAG, DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG, SELECTOR_FLAG } from '../cli/command.js';
 import { addSourceToErr, CliError, isNotFound, throwCollected } from '../cli/errors.js';
@@ -16,23 +21,76 @@ interface Target {
   source?: string;
 }
 
+const WAIT_POLL_MS = 200;
+
+function deleteOptions(flags: Flags): DeleteOptions {
+  const raw = flags.string('grace-period', '-1');
+  const grace = Number(raw);
+  if (!Number.isInteger(grace)) throw new CliError(`invalid argument "${raw}" for "--grace-period" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
+  if (flags.bool('now') && grace !== -1) throw new CliError('--now and --grace-period cannot be specified together');
+  if (flags.bool('force') && grace !== 0 && !flags.bool('now')) {
+    if (grace === -1) throw new CliError('--force requires --grace-period=0 (or --grace-period=1 for a graceful delete)');
+  }
+  const opts: DeleteOptions = {};
+  if (flags.bool('now')) opts.gracePeriodSeconds = 1;
+  else if (grace >= 0) opts.gracePeriodSeconds = grace;
+  return opts;
+}
+
+/** `--timeout` as kubectl reads it (`30s`, `2m`, `1h`; 0: a week, i.e. wait for as long as it takes). */
+function timeoutMs(flags: Flags): number {
+  const raw = flags.string('timeout', '0s');
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
+  if (!m) throw new CliError(`invalid argument "${raw}" for "--timeout" flag: time: invalid duration "${raw}"`);
+  const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return ms === 0 ? 7 * 24 * 3_600_000 : ms;
+}
+
+/** Waits until each deleted object is gone (or replaced by a new one of the same name). */
+async function waitForDeletion(objects: readonly KubeObject[], io: CommandIO, limitMs: number): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  for (const o of objects) {
+    for (;;) {
+      const current = await io.client.get(o.kind, o.metadata.namespace ?? '', o.metadata.name ?? '').catch((e: unknown) => {
+        if (isNotFound(e)) return undefined;
+        throw e;
+      });
+      if (!current || current.metadata.uid !== o.metadata.uid) break;
+      if (Date.now() > deadline) throw new CliError(`timed out waiting for the condition on ${kindString(o.kind)}s/${o.metadata.name ?? ''}`);
+      await new Promise((r) => setTimeout(r, WAIT_POLL_MS));
+    }
+  }
+}
+
+function deletedWord(flags: Flags, opts: DeleteOptions): string {
+  return flags.bool('force') && opts.gracePeriodSeconds === 0 ? 'force deleted' : 'deleted';
+}
+
+const FORCE_WARNING =
+  'Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n';
+
 const NO_RESOURCES_HINT =
   "Example resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'";
 
 async function deleteTargets(targets: readonly Target[], flags: Flags, io: CommandIO, dryRun: DryRun, errors: unknown[]): Promise<void> {
+  const opts = deleteOptions(flags);
+  const deleted: KubeObject[] = [];
   for (const t of targets) {
     try {
-      if (dryRun !== 'client') await io.client.delete(t.kind, t.namespace, t.name);
-      io.stdout.write(`${kindString(t.kind)} "${t.name}" deleted${dryRunSuffix(dryRun)}\n`);
+      if (dryRun !== 'client') deleted.push(await io.client.delete(t.kind, t.namespace, t.name, opts));
+      io.stdout.write(`${kindString(t.kind)} "${t.name}" ${deletedWord(flags, opts)}${dryRunSuffix(dryRun)}\n`);
     } catch (e) {
       if (isNotFound(e) && flags.bool('ignore-not-found')) continue;
       errors.push(t.source ? addSourceToErr('deleting', t.source, e) : e);
     }
   }
+  if (flags.bool('wait', true) && deleted.length) await waitForDeletion(deleted, io, timeoutMs(flags));
 }
 
 export async function runDelete(flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<number> {
   const dryRun = parseDryRun(flags);
+  const opts = deleteOptions(flags);
+  if (flags.bool('force') && opts.gracePeriodSeconds === 0) io.stderr.write(FORCE_WARNING);
   const errors: unknown[] = [];
   const selector = flags.string('selector');
   const all = flags.bool('all');
@@ -60,20 +118,20 @@ export async function runDelete(flags: Flags, io: CommandIO, ctx: GlobalContext)
   }
   if (!all && !selector) throw new CliError('resource(s) were provided, but no name was specified');
 
-  const targets: Target[] = [];
+  // Every match of the selector: one DeleteCollection per kind (a dry run only lists them).
+  const deleted: KubeObject[] = [];
   for (const kind of args.kinds) {
     const namespace = isNamespaced(kind) && !allNs ? ctx.namespace : '';
-    const list = await io.client.list(kind, { namespace, labelSelector: selector || undefined });
-    for (const o of [...list.items].sort(byNamespaceAndName)) {
-      targets.push({ kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name ?? '' });
-    }
+    const select = { namespace, labelSelector: selector || undefined, fieldSelector: flags.string('field-selector') || undefined };
+    const objects = dryRun === 'client' ? (await io.client.list(kind, select)).items : await io.client.deleteCollection(kind, select, opts);
+    deleted.push(...[...objects].sort(byNamespaceAndName));
   }
-  if (targets.length === 0) {
+  if (deleted.length === 0) {
     io.stdout.write('No resources found\n');
     return 0;
   }
-  await deleteTargets(targets, flags, io, dryRun, errors);
-  throwCollected(errors);
+  for (const o of deleted) io.stdout.write(`${kindString(o.kind)} "${o.metadata.name ?? ''}" ${deletedWord(flags, opts)}${dryRunSuffix(dryRun)}\n`);
+  if (dryRun !== 'client' && flags.bool('wait', true)) await waitForDeletion(deleted, io, timeoutMs(flags));
   return 0;
 }
 
@@ -88,7 +146,8 @@ export const deleteCommand: Command = {
     '  # Delete the objects of service.yaml\n  meshctl delete -f ./service.yaml\n\n' +
     '  # Delete a service\n  meshctl delete svc my-service\n\n' +
     '  # Delete services and endpoints with the same name\n  meshctl delete service,endpoints my-service\n\n' +
-    '  # Delete every service labelled app=web\n  meshctl delete svc -l app=web\n',
+    '  # Delete every service labelled app=web\n  meshctl delete svc -l app=web\n\n' +
+    '  # Delete a pod with the minimal delay, or at once without waiting for it to stop\n  meshctl delete pod web --now\n  meshctl delete pod web --grace-period=0 --force\n',
   flags: [
     FILENAME_FLAG,
     RECURSIVE_FLAG,
@@ -97,6 +156,17 @@ export const deleteCommand: Command = {
     DRY_RUN_FLAG,
     { name: 'all', type: 'bool', defaultText: 'false', help: 'Delete all resources, in the namespace of the specified resource types.' },
     { name: 'ignore-not-found', type: 'bool', defaultText: 'false', help: 'Treat "resource not found" as a successful delete.' },
+    { name: 'field-selector', type: 'string', defaultText: "''", help: 'Selector (field query) to filter on, supports \'=\', \'==\', and \'!=\'.(e.g. --field-selector key1=value1,key2=value2).' },
+    {
+      name: 'grace-period',
+      type: 'string',
+      defaultText: '-1',
+      help: 'Period of time in seconds given to the resource to terminate gracefully. Ignored if negative. Set to 1 for immediate shutdown. Can only be set to 0 when --force is true (force deletion).',
+    },
+    { name: 'now', type: 'bool', defaultText: 'false', help: 'If true, resources are signaled for immediate shutdown (same as --grace-period=1).' },
+    { name: 'force', type: 'bool', defaultText: 'false', help: 'If true, immediately remove resources from API and bypass graceful deletion.' },
+    { name: 'wait', type: 'bool', defaultText: 'true', help: 'If true, wait for resources to be gone before returning. This waits for finalizers.' },
+    { name: 'timeout', type: 'string', defaultText: '0s', help: 'The length of time to wait before giving up on a delete, zero means wait as long as it takes.' },
   ],
   run: runDelete,
 };

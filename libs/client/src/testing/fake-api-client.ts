@@ -29,6 +29,7 @@ import {
   prepareForUpdate,
   serviceNeedsClusterIP,
   serviceNeedsNodePorts,
+  stableStringify,
   validateObject,
   validateObjectUpdate,
   validateServiceIPFamilies,
@@ -53,6 +54,12 @@ type Hook = (op: 'create' | 'update' | 'delete' | 'get' | 'list', obj: { kind: K
 
 function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
+}
+
+/** An update that would change nothing is not written (the registry's rule). */
+function unchanged(next: KubeObject, old: KubeObject): boolean {
+  const strip = (o: KubeObject) => stableStringify({ ...o, metadata: { ...o.metadata, resourceVersion: undefined } });
+  return strip(next) === strip(old);
 }
 
 function keyOf(kind: Kind, namespace: string, name: string): string {
@@ -189,6 +196,7 @@ export class FakeApiClient implements ApiClient {
     } else {
       obj = this.admit(obj, old);
       if (deletesOnUpdate(obj, old)) return this.remove(obj) as unknown as T;
+      if (unchanged(obj, old)) return clone(old);
     }
     return this.store(obj, 'MODIFIED') as T;
   }
@@ -207,6 +215,7 @@ export class FakeApiClient implements ApiClient {
       obj = defaultObject(prepareForStatusUpdate(clone(input), old));
       const errors = validateStatusUpdate(obj, old);
       if (errors.length) throw new InvalidError(kind, name, errors);
+      if (unchanged(obj, old)) return clone(old);
     }
     return this.store(obj, 'MODIFIED') as T;
   }
