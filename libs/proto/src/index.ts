@@ -4,4 +4,5 @@ export * as pbCore from './gen/minimesh/v1/core.js';
 export * as pbDiscovery from './gen/minimesh/v1/discovery.js';
 export * as pbCoordination from './gen/minimesh/v1/coordination.js';
 export * as pbMeta from './gen/minimesh/v1/meta.js';
+export * as pbMetallb from './gen/minimesh/v1/metallb.js';
 export * as pbHealth from './gen/grpc/health/v1/health.js';

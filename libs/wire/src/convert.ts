@@ -7,7 +7,7 @@
  */
 import type { IntOrString, KubeObject, Kind, ServicePort } from '@minimesh/api';
 import { KINDS } from '@minimesh/api';
-import { pb, pbCoordination, pbCore, pbDiscovery } from '@minimesh/proto';
+import { pb, pbCoordination, pbCore, pbDiscovery, pbMetallb } from '@minimesh/proto';
 
 type Case = NonNullable<pb.Object['kind']>['$case'];
 
@@ -25,6 +25,8 @@ const CODECS: Record<Kind, Codec> = {
   Endpoints: { $case: 'endpoints', ...pbCore.Endpoints },
   EndpointSlice: { $case: 'endpointSlice', ...pbDiscovery.EndpointSlice },
   Lease: { $case: 'lease', ...pbCoordination.Lease },
+  IPAddressPool: { $case: 'ipAddressPool', ...pbMetallb.IPAddressPool },
+  L2Advertisement: { $case: 'l2Advertisement', ...pbMetallb.L2Advertisement },
 };
 
 const KIND_OF_CASE = Object.fromEntries(Object.entries(CODECS).map(([kind, c]) => [c.$case, kind])) as Record<Case, Kind>;

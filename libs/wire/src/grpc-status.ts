@@ -6,7 +6,8 @@
  * | NotFound                 | NOT_FOUND           |
  * | AlreadyExists            | ALREADY_EXISTS      |
  * | Conflict (stale version) | ABORTED             |
- * | Invalid, BadRequest      | INVALID_ARGUMENT    |
+ * | Invalid, BadRequest,     | INVALID_ARGUMENT    |
+ * | UnsupportedMediaType     |                     |
  * | Forbidden                | FAILED_PRECONDITION |
  * | Expired (410 Gone)       | OUT_OF_RANGE        |
  * | range is full            | RESOURCE_EXHAUSTED  |
@@ -28,6 +29,7 @@ const CODE_OF_REASON: Record<string, Code> = {
   Conflict: Code.ABORTED,
   Invalid: Code.INVALID_ARGUMENT,
   BadRequest: Code.INVALID_ARGUMENT,
+  UnsupportedMediaType: Code.INVALID_ARGUMENT,
   Forbidden: Code.FAILED_PRECONDITION,
   Expired: Code.OUT_OF_RANGE,
   ServiceUnavailable: Code.UNAVAILABLE,

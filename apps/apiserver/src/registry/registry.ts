@@ -29,11 +29,13 @@ import {
   validateDeleteOptions,
   validateObject,
   validateObjectUpdate,
+  validatePoolOverlaps,
   validateStatusUpdate,
   defaultServiceIPFamilyFields,
   validateServiceIPFamilies,
   type DeleteOptions,
   type FieldError,
+  type IPAddressPool,
   type Kind,
   type KubeObject,
   type ObjectOfKind,
@@ -189,6 +191,7 @@ export class Registry {
     obj = defaultObject(prepareForCreate(obj));
     let errors = validateObject(obj);
     if (obj.kind === 'Service') errors = [...errors, ...validateServiceIPFamilies(obj)].filter((e) => !isServerAllocatedField(e));
+    if (obj.kind === 'IPAddressPool' && errors.length === 0) errors = await this.poolOverlaps(obj);
     if (errors.length) throw new InvalidError(obj.kind, nameOf(obj), errors);
     if (KINDS[obj.kind].namespaced) await this.requireNamespace(obj);
 
@@ -245,6 +248,7 @@ export class Registry {
     obj = defaultObject(obj);
     let errors = part === 'spec' ? validateObjectUpdate(obj, old) : validateStatusUpdate(obj, old);
     if (obj.kind === 'Service' && part === 'spec') errors = [...errors, ...validateServiceIPFamilies(obj, old as Service)].filter((e) => !isServerAllocatedField(e));
+    if (obj.kind === 'IPAddressPool' && part === 'spec' && errors.length === 0) errors = await this.poolOverlaps(obj);
     if (errors.length) throw new InvalidError(obj.kind, nameOf(obj), errors);
     const expectRevision = Number(old.metadata.resourceVersion);
     if (deletesOnUpdate(obj, old)) return (await this.remove(old, expectRevision)) as T;
@@ -335,6 +339,12 @@ export class Registry {
     const events = await this.commit(batch);
     applyReleases(batch.release!, this.allocators);
     return events[events.length - 1]!.object;
+  }
+
+  /** MetalLB refuses a pool whose addresses overlap another pool's (its webhook's check). */
+  private async poolOverlaps(pool: IPAddressPool): Promise<FieldError[]> {
+    const { items } = await this.store.list('IPAddressPool');
+    return validatePoolOverlaps(pool, items as IPAddressPool[]);
   }
 
   private async requireNamespace(obj: KubeObject): Promise<void> {

@@ -183,6 +183,9 @@ describe('meshctl apply of every seed manifest', () => {
         'service/service-headliness created',
         'service/service-nodeport created',
         'service/service-clusterip configured',
+        'namespace/metallb-system created',
+        'ipaddresspool.metallb.io/first-pool created',
+        'l2advertisement.metallb.io/example created',
         '',
       ].join('\n'),
     );

@@ -4,7 +4,7 @@
  * patch, as kubectl does for the core kinds (`configured`), or do nothing (`unchanged`). Every
  * object is tried; failures are reported together at the end, like kubectl.
  */
-import { KINDS, PATCH_SCHEMAS, createStrategicMergePatch, type KubeObject } from '@minimesh/api';
+import { KINDS, PATCH_SCHEMAS, createMergePatch, createStrategicMergePatch, type KubeObject } from '@minimesh/api';
 import type { Command, GlobalContext } from '../cli/command.js';
 import { DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG } from '../cli/command.js';
 import { addSourceToErr, CliError, isNotFound, reasonOf, throwCollected } from '../cli/errors.js';
@@ -67,8 +67,10 @@ async function applyOne(m: MappedObject, io: CommandIO, dryRun: DryRun): Promise
     if (deepEqual(desired, current)) return { result: 'unchanged', object: live };
     if (dryRun === 'client') return { result: 'configured', object: desired };
     try {
-      const patch = createStrategicMergePatch(current, desired, PATCH_SCHEMAS[m.kind]) as object;
-      const updated = await client.patch(m.kind, m.namespace, m.name, 'strategic', patch);
+      // kubectl sends a strategic merge patch for built-in kinds, a merge patch for custom resources.
+      const custom = KINDS[m.kind].custom === true;
+      const patch = (custom ? createMergePatch(current, desired) : createStrategicMergePatch(current, desired, PATCH_SCHEMAS[m.kind])) as object;
+      const updated = await client.patch(m.kind, m.namespace, m.name, custom ? 'merge' : 'strategic', patch);
       return { result: 'configured', object: updated };
     } catch (e) {
       if (reasonOf(e) !== 'Conflict' || attempt >= MAX_CONFLICT_RETRIES) throw addSourceToErr('applying', m.source, e);

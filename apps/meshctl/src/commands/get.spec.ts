@@ -128,3 +128,21 @@ describe('meshctl get', () => {
     );
   });
 });
+
+describe('meshctl get, MetalLB kinds', () => {
+  it('applies MetalLB’s example unchanged and prints its printer columns', async () => {
+    const h = harness();
+    expect((await h.meshctl('apply', '-f', 'metallb-l2.yaml')).stdout).toBe(
+      'namespace/metallb-system created\nipaddresspool.metallb.io/first-pool created\nl2advertisement.metallb.io/example created\n',
+    );
+    expect((await h.meshctl('get', 'ipaddresspools', '-n', 'metallb-system')).stdout).toBe(
+      'NAME         AUTO ASSIGN   AVOID BUGGY IPS   ADDRESSES\n' + 'first-pool   true          false             ["192.168.10.0/24","192.168.9.1-192.168.9.5","fc00:f853:0ccd:e799::/124"]\n',
+    );
+    expect((await h.meshctl('get', 'l2advertisements.metallb.io', '-A')).stdout).toBe(
+      'NAMESPACE        NAME      IPADDRESSPOOLS   IPADDRESSPOOL SELECTORS   INTERFACES\nmetallb-system   example                                              \n',
+    );
+    expect((await h.meshctl('apply', '-f', 'metallb-l2.yaml')).stdout).toBe(
+      'namespace/metallb-system unchanged\nipaddresspool.metallb.io/first-pool unchanged\nl2advertisement.metallb.io/example unchanged\n',
+    );
+  });
+});

@@ -52,14 +52,16 @@ describe('meshctl command line', () => {
   it('lists the API resources', async () => {
     const h = harness();
     expect((await h.meshctl('api-resources')).stdout).toBe(
-      'NAME             SHORTNAMES   APIVERSION               NAMESPACED   KIND\n' +
-      'endpoints        ep           v1                       true         Endpoints\n' +
-      'endpointslices                discovery.k8s.io/v1      true         EndpointSlice\n' +
-      'leases                        coordination.k8s.io/v1   true         Lease\n' +
-      'namespaces       ns           v1                       false        Namespace\n' +
-      'nodes            no           v1                       false        Node\n' +
-      'pods             po           v1                       true         Pod\n' +
-      'services         svc          v1                       true         Service\n',
+      'NAME               SHORTNAMES   APIVERSION               NAMESPACED   KIND\n' +
+      'endpoints          ep           v1                       true         Endpoints\n' +
+      'endpointslices                  discovery.k8s.io/v1      true         EndpointSlice\n' +
+      'ipaddresspools                  metallb.io/v1beta1       true         IPAddressPool\n' +
+      'l2advertisements                metallb.io/v1beta1       true         L2Advertisement\n' +
+      'leases                          coordination.k8s.io/v1   true         Lease\n' +
+      'namespaces         ns           v1                       false        Namespace\n' +
+      'nodes              no           v1                       false        Node\n' +
+      'pods               po           v1                       true         Pod\n' +
+      'services           svc          v1                       true         Service\n',
     );
   });
 });

@@ -44,6 +44,8 @@ const MESSAGE_OF_KIND: Record<Kind, string> = {
   Endpoints: 'Endpoints',
   EndpointSlice: 'EndpointSlice',
   Lease: 'Lease',
+  IPAddressPool: 'IPAddressPool',
+  L2Advertisement: 'L2Advertisement',
 };
 
 /** Proto messages whose Go struct has another name. */

@@ -6,8 +6,10 @@ import {
   formatLabels,
   type Endpoints,
   type EndpointSlice,
+  type IPAddressPool,
   type Kind,
   type KubeObject,
+  type L2Advertisement,
   type Lease,
   type Namespace,
   type Node,
@@ -206,6 +208,33 @@ const leaseColumns: TableColumns = {
   },
 };
 
+/** A CRD printer column holding a list: kubectl prints it as JSON (`["a","b"]`), absent as empty. */
+function jsonCell(v: unknown): string {
+  return v === undefined ? '' : JSON.stringify(v);
+}
+
+/** MetalLB's additionalPrinterColumns for IPAddressPool. */
+const ipAddressPoolColumns: TableColumns = {
+  headers: ['NAME', 'AUTO ASSIGN', 'AVOID BUGGY IPS', 'ADDRESSES'],
+  wideHeaders: [],
+  cells(obj) {
+    const pool = obj as IPAddressPool;
+    return [pool.metadata.name ?? '', String(pool.spec?.autoAssign ?? true), String(pool.spec?.avoidBuggyIPs ?? false), jsonCell(pool.spec?.addresses)];
+  },
+};
+
+/** MetalLB's additionalPrinterColumns for L2Advertisement (node selectors only with -o wide). */
+const l2AdvertisementColumns: TableColumns = {
+  headers: ['NAME', 'IPADDRESSPOOLS', 'IPADDRESSPOOL SELECTORS', 'INTERFACES'],
+  wideHeaders: ['NODE SELECTORS'],
+  cells(obj, ctx) {
+    const adv = obj as L2Advertisement;
+    const cells = [adv.metadata.name ?? '', jsonCell(adv.spec?.ipAddressPools), jsonCell(adv.spec?.ipAddressPoolSelectors), jsonCell(adv.spec?.interfaces)];
+    if (ctx.wide) cells.push(jsonCell(adv.spec?.nodeSelectors));
+    return cells;
+  },
+};
+
 export const COLUMNS: Record<Kind, TableColumns> = {
   Service: serviceColumns,
   Endpoints: endpointsColumns,
@@ -214,4 +243,6 @@ export const COLUMNS: Record<Kind, TableColumns> = {
   Node: nodeColumns,
   Namespace: namespaceColumns,
   Lease: leaseColumns,
+  IPAddressPool: ipAddressPoolColumns,
+  L2Advertisement: l2AdvertisementColumns,
 };

@@ -6,6 +6,7 @@
 import type { KubeObject } from '../types/object.js';
 import { isRecord, type JsonRecord } from '../validation/json-access.js';
 import { defaultEndpointSliceInPlace, defaultEndpointsInPlace } from './endpoints.js';
+import { defaultIPAddressPoolInPlace } from './metallb.js';
 import { defaultNamespaceInPlace } from './namespace.js';
 import { defaultPodInPlace } from './pod.js';
 import { defaultServiceInPlace } from './service.js';
@@ -16,6 +17,7 @@ const DEFAULTERS: Record<string, (obj: JsonRecord) => void> = {
   EndpointSlice: defaultEndpointSliceInPlace,
   Pod: defaultPodInPlace,
   Namespace: defaultNamespaceInPlace,
+  IPAddressPool: defaultIPAddressPoolInPlace,
   // Node: nothing to default.
 };
 

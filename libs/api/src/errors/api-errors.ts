@@ -109,6 +109,14 @@ export class ExpiredError extends ApiError {
   }
 }
 
+/** 415: a request body the server does not take for this resource (a strategic merge patch of a custom resource). */
+export class UnsupportedMediaTypeError extends ApiError {
+  constructor(message: string) {
+    super({ code: 415, reason: 'UnsupportedMediaType', message });
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
 export class InternalError extends ApiError {
   constructor(detail: string, options?: ErrorOptions) {
     super({ code: 500, reason: 'InternalError', message: `Internal error occurred: ${detail}` }, options);
@@ -153,6 +161,7 @@ export function apiErrorFromStatus(status: Status): ApiError {
     case 'Expired': return make(ExpiredError);
     case 'InternalError': return make(InternalError);
     case 'ServiceUnavailable': return make(UnavailableError);
+    case 'UnsupportedMediaType': return make(UnsupportedMediaTypeError);
     default: return new ApiError(status);
   }
 }

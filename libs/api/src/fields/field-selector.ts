@@ -41,6 +41,8 @@ export const SELECTABLE_FIELDS: Record<Kind, Record<string, FieldGetter>> = {
   Endpoints: META,
   EndpointSlice: { ...META, addressType: (o) => o.addressType ?? '' },
   Lease: META,
+  IPAddressPool: META,
+  L2Advertisement: META,
 };
 
 export class FieldSelector {

@@ -1,2 +1,3 @@
 export * from './ip.js';
 export * from './ipv4.js';
+export * from './address-range.js';

@@ -2,8 +2,8 @@
  * One entry for the apiserver's PATCH verb: the patch type (by its Kubernetes content type or
  * short name) picks the algorithm; the kind picks the strategic-merge schema.
  */
-import { BadRequestError } from '../errors/api-errors.js';
-import type { Kind } from '../types/object.js';
+import { BadRequestError, UnsupportedMediaTypeError } from '../errors/api-errors.js';
+import { KINDS, type Kind } from '../types/object.js';
 import { decodePatch, type JsonValue } from './json.js';
 import { applyMergePatch } from './json-merge-patch.js';
 import { applyJsonPatch } from './json-patch.js';
@@ -41,6 +41,11 @@ export function applyPatch(kind: Kind, object: unknown, type: PatchType, body: s
     case 'merge':
       return applyMergePatch(object, patch);
     case 'strategic':
+      if (KINDS[kind].custom) {
+        throw new UnsupportedMediaTypeError(
+          'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+        );
+      }
       return applyStrategicMergePatch(object, patch, PATCH_SCHEMAS[kind]);
   }
 }

@@ -63,4 +63,7 @@ export const PATCH_SCHEMAS: Record<Kind, PatchSchema> = {
   Endpoints: { fields: { metadata: objectMeta } },
   EndpointSlice: { fields: { metadata: objectMeta } },
   Lease: { fields: { metadata: objectMeta } },
+  // Custom resources (MetalLB's): no strategic merge patch, as for any CRD.
+  IPAddressPool: { fields: { metadata: objectMeta } },
+  L2Advertisement: { fields: { metadata: objectMeta } },
 };

@@ -15,6 +15,8 @@ const NON_STATUS_FIELDS: Record<string, string[]> = {
   Endpoints: ['subsets'],
   EndpointSlice: ['addressType', 'endpoints', 'ports'],
   Lease: ['spec'],
+  IPAddressPool: ['spec'],
+  L2Advertisement: ['spec'],
 };
 
 /**

@@ -1,9 +1,10 @@
 import type { Endpoints, Namespace, Node, Pod, Service } from './core.js';
 import type { EndpointSlice } from './discovery.js';
 import type { Lease } from './coordination.js';
+import type { IPAddressPool, L2Advertisement } from './metallb.js';
 
 /** Every object the API serves. `kind` discriminates. */
-export type KubeObject = Namespace | Node | Pod | Service | Endpoints | EndpointSlice | Lease;
+export type KubeObject = Namespace | Node | Pod | Service | Endpoints | EndpointSlice | Lease | IPAddressPool | L2Advertisement;
 export type Kind = KubeObject['kind'];
 export type ObjectOfKind<K extends Kind> = Extract<KubeObject, { kind: K }>;
 
@@ -18,6 +19,8 @@ export interface KindInfo {
   namespaced: boolean;
   /** Group for messages (`endpointslices.discovery.k8s.io "x" not found`); '' for core. */
   group: string;
+  /** A custom resource (a CRD in Kubernetes): JSON and merge patches only. */
+  custom?: boolean;
 }
 
 export const KINDS: Record<Kind, KindInfo> = {
@@ -43,6 +46,26 @@ export const KINDS: Record<Kind, KindInfo> = {
     shortNames: [],
     namespaced: true,
     group: 'coordination.k8s.io',
+  },
+  IPAddressPool: {
+    kind: 'IPAddressPool',
+    apiVersion: 'metallb.io/v1beta1',
+    resource: 'ipaddresspools',
+    singular: 'ipaddresspool',
+    shortNames: [],
+    namespaced: true,
+    group: 'metallb.io',
+    custom: true,
+  },
+  L2Advertisement: {
+    kind: 'L2Advertisement',
+    apiVersion: 'metallb.io/v1beta1',
+    resource: 'l2advertisements',
+    singular: 'l2advertisement',
+    shortNames: [],
+    namespaced: true,
+    group: 'metallb.io',
+    custom: true,
   },
 };
 

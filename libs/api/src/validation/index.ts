@@ -42,4 +42,5 @@ export { validateNode } from './node.js';
 export { validateNamespace } from './namespace.js';
 export { validateLease } from './lease.js';
 export { validateShape } from './shape.js';
+export { validateIPAddressPool, validateL2Advertisement, validateLabelSelector, validatePoolOverlaps, poolRanges } from './metallb.js';
 export { isServerAllocatedField } from './service-traffic.js';

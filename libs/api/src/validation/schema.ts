@@ -105,6 +105,11 @@ const container = obj({
   restartPolicy: 'string',
 });
 
+const labelSelector = obj({
+  matchLabels: stringMap,
+  matchExpressions: arr(obj({ key: 'string', operator: 'string', values: strs })),
+});
+
 /** The shape of each kind's top-level fields (apiVersion and kind are the caller's business). */
 export const KIND_SHAPES: Record<Kind, Record<string, Shape>> = {
   Namespace: {
@@ -172,5 +177,19 @@ export const KIND_SHAPES: Record<Kind, Record<string, Shape>> = {
       renewTime: 'string',
       leaseTransitions: 'integer',
     }),
+  },
+  IPAddressPool: {
+    metadata: objectMeta,
+    spec: obj({
+      addresses: strs,
+      autoAssign: 'boolean',
+      avoidBuggyIPs: 'boolean',
+      serviceAllocation: obj({ priority: 'integer', namespaces: strs, namespaceSelectors: arr(labelSelector), serviceSelectors: arr(labelSelector) }),
+    }),
+    status: obj({ assignedIPv4: 'integer', assignedIPv6: 'integer', availableIPv4: 'integer', availableIPv6: 'integer' }),
+  },
+  L2Advertisement: {
+    metadata: objectMeta,
+    spec: obj({ ipAddressPools: strs, ipAddressPoolSelectors: arr(labelSelector), nodeSelectors: arr(labelSelector), interfaces: strs }),
   },
 };

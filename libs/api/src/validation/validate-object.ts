@@ -11,6 +11,7 @@ import { validateEndpointSlice, validateEndpointSliceUpdate } from './endpoint-s
 import { validateEndpoints, validateEndpointsUpdate } from './endpoints.js';
 import { rec, str } from './json-access.js';
 import { validateLease, validateLeaseUpdate } from './lease.js';
+import { validateIPAddressPool, validateL2Advertisement } from './metallb.js';
 import { validateNamespace, validateNamespaceStatusUpdate, validateNamespaceUpdate } from './namespace.js';
 import { validateNode, validateNodeUpdate, validateNodeUpdateRules } from './node.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
@@ -68,6 +69,10 @@ export function validateObject(obj: KubeObject): FieldError[] {
       return dedupe(validateNamespace(obj as Extract<KubeObject, { kind: 'Namespace' }>));
     case 'Lease':
       return dedupe(validateLease(obj as Extract<KubeObject, { kind: 'Lease' }>));
+    case 'IPAddressPool':
+      return dedupe(validateIPAddressPool(obj as Extract<KubeObject, { kind: 'IPAddressPool' }>));
+    case 'L2Advertisement':
+      return dedupe(validateL2Advertisement(obj as Extract<KubeObject, { kind: 'L2Advertisement' }>));
     default:
       return dedupe(validateObjectMeta(rec(obj).metadata, KINDS[obj.kind]?.namespaced ?? true, nameIsDNSSubdomain));
   }
@@ -101,6 +106,12 @@ export function validateObjectUpdate(obj: KubeObject, old: KubeObject): FieldErr
       break;
     case 'Lease':
       errs.push(...validateLeaseUpdate(obj as Extract<KubeObject, { kind: 'Lease' }>, old as Extract<KubeObject, { kind: 'Lease' }>));
+      break;
+    case 'IPAddressPool':
+      errs.push(...validateIPAddressPool(obj as Extract<KubeObject, { kind: 'IPAddressPool' }>));
+      break;
+    case 'L2Advertisement':
+      errs.push(...validateL2Advertisement(obj as Extract<KubeObject, { kind: 'L2Advertisement' }>));
       break;
   }
   return dedupe(errs);

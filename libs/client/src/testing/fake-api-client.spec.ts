@@ -31,7 +31,7 @@ describe('FakeApiClient', () => {
   it('keeps allocations on update when the client leaves them out; stale versions conflict', async () => {
     const c = new FakeApiClient();
     const created = await c.create(svc('web', { type: 'NodePort', ports: [{ port: 80 }] }));
-    const updated = await c.update(svc('web', { type: 'NodePort', ports: [{ port: 80 }] }));
+    const updated = await c.update(svc('web', { type: 'NodePort', ports: [{ port: 80 }], selector: { app: 'web' } }));
     expect(updated.spec?.clusterIP).toBe(created.spec?.clusterIP);
     expect(updated.spec?.ports?.[0]?.nodePort).toBe(created.spec?.ports?.[0]?.nodePort);
     await expect(c.update({ ...updated, metadata: { ...updated.metadata, resourceVersion: created.metadata.resourceVersion } })).rejects.toBeInstanceOf(ConflictError);

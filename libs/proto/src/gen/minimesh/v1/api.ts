@@ -23,6 +23,7 @@ import {
 import { Lease } from "./coordination.js";
 import { Endpoints, Namespace, Node, Pod, Service } from "./core.js";
 import { EndpointSlice } from "./discovery.js";
+import { IPAddressPool, L2Advertisement } from "./metallb.js";
 
 /**
  * The minimesh API: one generic set of verbs over every kind, like the Kubernetes REST API.
@@ -140,6 +141,8 @@ export interface Object {
     | { $case: "endpoints"; value: Endpoints }
     | { $case: "endpointSlice"; value: EndpointSlice }
     | { $case: "lease"; value: Lease }
+    | { $case: "ipAddressPool"; value: IPAddressPool }
+    | { $case: "l2Advertisement"; value: L2Advertisement }
     | undefined;
 }
 
@@ -159,7 +162,10 @@ export interface ObjectList {
 }
 
 export interface GetRequest {
-  /** Kind name as in manifests: Namespace, Node, Pod, Service, Endpoints, EndpointSlice, Lease. */
+  /**
+   * Kind name as in manifests: Namespace, Node, Pod, Service, Endpoints, EndpointSlice, Lease,
+   * IPAddressPool, L2Advertisement.
+   */
   kind: string;
   namespace: string;
   name: string;
@@ -318,6 +324,12 @@ export const Object: MessageFns<Object> = {
       case "lease":
         Lease.encode(message.kind.value, writer.uint32(58).fork()).join();
         break;
+      case "ipAddressPool":
+        IPAddressPool.encode(message.kind.value, writer.uint32(66).fork()).join();
+        break;
+      case "l2Advertisement":
+        L2Advertisement.encode(message.kind.value, writer.uint32(74).fork()).join();
+        break;
     }
     return writer;
   },
@@ -391,6 +403,22 @@ export const Object: MessageFns<Object> = {
             message.kind = { $case: "lease", value: Lease.decode(reader, reader.uint32()) };
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.kind = { $case: "ipAddressPool", value: IPAddressPool.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.kind = { $case: "l2Advertisement", value: L2Advertisement.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -421,6 +449,14 @@ export const Object: MessageFns<Object> = {
         ? { $case: "endpointSlice", value: EndpointSlice.fromJSON(object.endpoint_slice) }
         : isSet(object.lease)
         ? { $case: "lease", value: Lease.fromJSON(object.lease) }
+        : isSet(object.ipAddressPool)
+        ? { $case: "ipAddressPool", value: IPAddressPool.fromJSON(object.ipAddressPool) }
+        : isSet(object.ip_address_pool)
+        ? { $case: "ipAddressPool", value: IPAddressPool.fromJSON(object.ip_address_pool) }
+        : isSet(object.l2Advertisement)
+        ? { $case: "l2Advertisement", value: L2Advertisement.fromJSON(object.l2Advertisement) }
+        : isSet(object.l2_advertisement)
+        ? { $case: "l2Advertisement", value: L2Advertisement.fromJSON(object.l2_advertisement) }
         : undefined,
     };
   },
@@ -441,6 +477,10 @@ export const Object: MessageFns<Object> = {
       obj.endpointSlice = EndpointSlice.toJSON(message.kind.value);
     } else if (message.kind?.$case === "lease") {
       obj.lease = Lease.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "ipAddressPool") {
+      obj.ipAddressPool = IPAddressPool.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "l2Advertisement") {
+      obj.l2Advertisement = L2Advertisement.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -490,6 +530,18 @@ export const Object: MessageFns<Object> = {
       case "lease": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "lease", value: Lease.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "ipAddressPool": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "ipAddressPool", value: IPAddressPool.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "l2Advertisement": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "l2Advertisement", value: L2Advertisement.fromPartial(object.kind.value) };
         }
         break;
       }
