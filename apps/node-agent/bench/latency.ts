@@ -37,6 +37,7 @@ import { histogramDelta, histogramQuantile, parseHistogram, type Histogram } fro
 import { ms, prng, quantile, table } from './lib/stats.js';
 import { NODES, Observer, log, startWatcher, type Change, type Kind } from './lib/kernel-observer.js';
 import { NS, Workload, service, type FlipPod } from './lib/workload.js';
+import { maxOf } from '@minimesh/api';
 
 const USAGE = `usage: sudo npx tsx apps/node-agent/bench/latency.ts [--quick] [--serial N] [--churn N] [--rate R] [--seed S]
   --serial N   changes made one at a time, agents idle (default 45; --quick 15)
@@ -130,7 +131,7 @@ async function churnPhase(w: Workload, n: number, rand: () => number): Promise<v
 // Report.
 
 function quantileRow(label: string, kind: string, xs: number[]): string[] {
-  return [label, kind, String(xs.length), ms(quantile(xs, 0.5)), ms(quantile(xs, 0.9)), ms(quantile(xs, 0.99)), ms(xs.length ? Math.max(...xs) : NaN)];
+  return [label, kind, String(xs.length), ms(quantile(xs, 0.5)), ms(quantile(xs, 0.9)), ms(quantile(xs, 0.99)), ms(xs.length ? maxOf(xs) : NaN)];
 }
 
 function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | undefined>[][], startedAt: number): void {
@@ -156,7 +157,7 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
 
   const perNode = NODES.map((name, i) => {
     const xs = done.map((c) => c.seen[i]!.at - c.t0);
-    return [name, String(xs.length), ms(quantile(xs, 0.5)), ms(quantile(xs, 0.99)), ms(Math.max(...xs))];
+    return [name, String(xs.length), ms(quantile(xs, 0.5)), ms(quantile(xs, 0.99)), ms(maxOf(xs))];
   });
   const api = done.map((c) => c.apiMs ?? NaN).filter((x) => !Number.isNaN(x));
   console.log(`\nPer node (all changes), ms:\n`);
@@ -167,14 +168,14 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
   const all = obs.dumps.flat();
   const triggered = all.filter((d) => d.events.length > 0);
   const durations = all.map((d) => d.end - d.start);
-  const wake = triggered.map((d) => d.start - Math.max(...d.events));
+  const wake = triggered.map((d) => d.start - maxOf(d.events));
   const seen = done.flatMap((c) => c.seen.map((s) => s!));
   const byPeriodic = seen.filter((s) => s.dump.events.length === 0).length;
   const coalesced = seen.filter((s) => s.dump.events.length > 1).length;
   console.log(
     `\nObserver resolution: each node's nf_tables commit notification (\`nft monitor\`, "# new generation") is timestamped ` +
       `when the helper reads it, and an \`iptables-save -t nat\` starts at once (notification → dump start p50 ${ms(quantile(wake, 0.5), 1)} ms, ` +
-      `max ${ms(wake.length ? Math.max(...wake) : NaN, 1)} ms; dump p50 ${ms(quantile(durations, 0.5), 1)} ms, max ${ms(Math.max(...durations), 1)} ms; ` +
+      `max ${ms(wake.length ? maxOf(wake) : NaN, 1)} ms; dump p50 ${ms(quantile(durations, 0.5), 1)} ms, max ${ms(maxOf(durations), 1)} ms; ` +
       `${all.length} dumps, ${triggered.length} triggered by commits). A change counts as in a node's kernel at the notification of ` +
       `the commit after which the first dump shows it; clock resolution 1 ms (Date.now() in both processes). ` +
       `${coalesced} of ${seen.length} detections came from a dump covering more than one commit (latency over-stated by at most ` +
@@ -207,7 +208,7 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
       const one = cs.flatMap((c) => NODES.map((_, i) => [c, i] as const)).filter(([c, i]) => commitsUntil(c, i) <= 1);
       const more = cs.flatMap((c) => NODES.map((_, i) => [c, i] as const)).filter(([c, i]) => commitsUntil(c, i) > 1);
       const lat = (xs: (readonly [Change, number])[]) => ms(quantile(xs.map(([c, i]) => c.seen[i]!.at - c.t0), 0.5));
-      crow.push([phase, k, `${one.length} / ${more.length}`, lat(one), lat(more), String(Math.max(...counts))]);
+      crow.push([phase, k, `${one.length} / ${more.length}`, lat(one), lat(more), String(maxOf(counts))]);
     }
   }
   console.log(`\nAgent syncs (iptables-restore runs) per node until the change was visible; each node × change counted once:\n`);

@@ -15,3 +15,4 @@ export * from './helpers/index.js';
 export * from './util/canonical-json.js';
 export * from './patch/index.js';
 export * from './fields/index.js';
+export * from './util/arrays.js';

@@ -8,6 +8,7 @@ import { serveKubernetes } from './kubernetes-handler.js';
 import { Rcode, reply } from './message.js';
 import { messageResponse, type Plugin } from './plugin.js';
 import type { KubernetesConfig } from './zone-config.js';
+import { pushAll } from '@minimesh/api';
 
 export const KUBERNETES_PLUGIN = 'kubernetes';
 
@@ -22,7 +23,7 @@ export function kubernetesPlugin(config: KubernetesConfig, snapshot: () => Clust
       if (chase) {
         const found = await chain.lookup(chase.name, chase.type, req);
         if (found) {
-          message.answer.push(...found.answer);
+          pushAll(message.answer, found.answer);
           if (found.truncated) message.truncated = true;
         }
       }

@@ -8,7 +8,7 @@
  * something is to be created; a Service whose pods yield no endpoint gets exactly one empty
  * placeholder slice. An unchanged slice is never in `update`.
  */
-import { ipFamilyOf, isPodReady, isPodTerminating, isServiceIPSet, podIPs, type Endpoint, type EndpointSlice, type EndpointSlicePort, type IPFamily, type Node, type OwnerReference, type Pod, type Service } from '@minimesh/api';
+import { pushAll, ipFamilyOf, isPodReady, isPodTerminating, isServiceIPSet, podIPs, type Endpoint, type EndpointSlice, type EndpointSlicePort, type IPFamily, type Node, type OwnerReference, type Pod, type Service } from '@minimesh/api';
 import {
   EndpointSet,
   compareEndpoints,
@@ -321,11 +321,11 @@ export function reconcileEndpointSlices(
   for (const key of [...desiredByPorts.keys()].sort()) {
     const { ports, set } = desiredByPorts.get(key)!;
     const r = reconcilePortMapping(svc, existingByPorts.get(key) ?? [], set, ports, addressType, max);
-    toCreate.push(...r.create);
-    toUpdate.push(...r.update);
-    toDelete.push(...r.delete);
+    pushAll(toCreate, r.create);
+    pushAll(toUpdate, r.update);
+    pushAll(toDelete, r.delete);
   }
-  for (const [key, slices] of existingByPorts) if (!desiredByPorts.has(key)) toDelete.push(...slices);
+  for (const [key, slices] of existingByPorts) if (!desiredByPorts.has(key)) pushAll(toDelete, slices);
 
   // Exactly one empty placeholder when no slice would otherwise remain.
   if (existing.length === toDelete.length && toCreate.length === 0) {
@@ -348,7 +348,7 @@ export function reconcileEndpointSlices(
       i++;
     }
   }
-  toDelete.push(...otherFamily);
+  pushAll(toDelete, otherFamily);
 
   // Don't create slices for a Service being deleted (the garbage collector is removing them).
   if (svc.metadata.deletionTimestamp) toCreate = [];

@@ -7,7 +7,7 @@
  * addresses that are not valid IPv4. Slices are owned by the Endpoints object and carry its
  * labels and annotations (minus the trigger time and kubectl's last-applied configuration).
  */
-import { normalizeIPv4, type Endpoint, type EndpointAddress, type EndpointSlice, type EndpointSlicePort, type Endpoints, type OwnerReference, type Service } from '@minimesh/api';
+import { pushAll, normalizeIPv4, type Endpoint, type EndpointAddress, type EndpointSlice, type EndpointSlicePort, type Endpoints, type OwnerReference, type Service } from '@minimesh/api';
 import { EndpointSet, compareEndpoints, compareSlicePorts, endpointsEqualBeyondHash, portMapKey } from './endpoint-set.js';
 import { hasSelector } from './pod-endpoint-rules.js';
 import { repackSubsets } from './repack-subsets.js';
@@ -233,11 +233,11 @@ export function mirrorEndpoints(
   const toDelete: EndpointSlice[] = [];
   for (const key of [...desiredByKey.keys()].sort()) {
     const r = reconcilePortMapping(endpoints, existingByKey.get(key) ?? [], desiredByKey.get(key)!, max);
-    toCreate.push(...r.create);
-    toUpdate.push(...r.update);
-    toDelete.push(...r.delete);
+    pushAll(toCreate, r.create);
+    pushAll(toUpdate, r.update);
+    pushAll(toDelete, r.delete);
   }
-  for (const [key, slices] of existingByKey) if (!desiredByKey.has(key)) toDelete.push(...slices);
+  for (const [key, slices] of existingByKey) if (!desiredByKey.has(key)) pushAll(toDelete, slices);
 
   // recycleSlices: creates take over the names of slices that would be deleted (same address type).
   for (let i = 0; i < toCreate.length; ) {

@@ -1,16 +1,21 @@
+// What every proxy mode shares: service ports and endpoints from the API objects, the change
+// trackers, endpoint categorisation, the node's render options, conntrack cleanup, the runner.
 export * from './service-port.js';
 export * from './endpoint-info.js';
 export * from './endpoints-from-slices.js';
 export * from './change-trackers.js';
 export * from './categorize-endpoints.js';
-export * from './chain-names.js';
-export * from './probability.js';
 export * from './node-port-addresses.js';
-export * from './restore-table.js';
-export * from './iptables-jumps.js';
-export * from './iptables-save-form.js';
-export * from './render-iptables.js';
-export * from './nftables-names.js';
-export * from './render-nftables.js';
+export * from './render-options.js';
+export * from './name-hash.js';
 export * from './stale-conntrack.js';
 export * from './bounded-frequency-runner.js';
+// iptables mode.
+export * from './iptables/chain-names.js';
+export * from './iptables/probability.js';
+export * from './iptables/restore-table.js';
+export * from './iptables/iptables-jumps.js';
+export * from './iptables/render-iptables.js';
+// nftables mode.
+export * from './nftables/nftables-names.js';
+export * from './nftables/render-nftables.js';

@@ -8,40 +8,7 @@
  * until its grace period ends (DeletionTimers), it is deleted again with grace 0, or an update
  * removes its last finalizer.
  */
-import {
-  BadRequestError,
-  ExpiredError,
-  ForbiddenError,
-  InvalidError,
-  KINDS,
-  NotFoundError,
-  ConflictError,
-  applyPatch,
-  field,
-  checkDeletePreconditions,
-  defaultObject,
-  deletesOnUpdate,
-  isServerAllocatedField,
-  planDeletion,
-  prepareForCreate,
-  prepareForStatusUpdate,
-  prepareForUpdate,
-  validateDeleteOptions,
-  validateObject,
-  validateObjectUpdate,
-  validatePoolOverlaps,
-  validateStatusUpdate,
-  defaultServiceIPFamilyFields,
-  validateServiceIPFamilies,
-  type DeleteOptions,
-  type FieldError,
-  type IPAddressPool,
-  type Kind,
-  type KubeObject,
-  type ObjectOfKind,
-  type PatchType,
-  type Service,
-} from '@minimesh/api';
+import { pushAll, BadRequestError, ExpiredError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, applyPatch, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
 import { objectFromWire, objectToWire } from '@minimesh/wire';
 import type { Batch, Store, StoredEvent } from '../store/store.js';
 import { DeletionTimers } from './deletion-timers.js';
@@ -329,11 +296,11 @@ export class Registry {
         const { items } = await this.store.list(k.kind, name);
         for (const item of items) {
           batch.ops.push({ type: 'delete', kind: k.kind, namespace: name, name: nameOf(item) });
-          if (item.kind === 'Service') batch.release!.push(...serviceReleases(item));
+          if (item.kind === 'Service') pushAll(batch.release!, serviceReleases(item));
         }
       }
     } else if (old.kind === 'Service') {
-      batch.release!.push(...serviceReleases(old as Service));
+      pushAll(batch.release!, serviceReleases(old as Service));
     }
     batch.ops.push({ type: 'delete', kind: old.kind, namespace: ns, name, expectRevision });
     const events = await this.commit(batch);

@@ -5,6 +5,7 @@
  */
 
 export type FlagType = 'string' | 'bool' | 'strings';
+import { pushAll } from '@minimesh/api';
 
 export interface FlagSpec {
   name: string;
@@ -55,7 +56,7 @@ export function parseFlags(argv: readonly string[], specs: readonly FlagSpec[]):
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
+      pushAll(positionals, argv.slice(i + 1));
       break;
     }
     if (arg.startsWith('--') && arg.length > 2) {

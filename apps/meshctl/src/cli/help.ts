@@ -2,6 +2,7 @@
 import type { Command } from './command.js';
 import { GLOBAL_FLAGS } from './command.js';
 import type { FlagSpec } from './flags.js';
+import { maxOf } from '@minimesh/api';
 
 function flagLine(f: FlagSpec): string {
   const names = f.short ? `-${f.short}, --${f.name}` : `--${f.name}`;
@@ -19,7 +20,7 @@ export function commandHelp(cmd: Command): string {
 }
 
 export function rootHelp(commands: readonly Command[]): string {
-  const width = Math.max(...commands.map((c) => c.name.length)) + 3;
+  const width = maxOf(commands.map((c) => c.name.length)) + 3;
   return (
     'meshctl controls the minimesh cluster, the way kubectl controls Kubernetes.\n\n' +
     'Basic Commands:\n' +

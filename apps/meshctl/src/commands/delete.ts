@@ -4,7 +4,7 @@
  * `--grace-period N` (-1: the pod's own), `--now` (1 s), `--force` with `--grace-period=0`; with
  * `--wait` (the default) the command returns once the objects are gone.
  */
-import type { DeleteOptions, Kind, KubeObject } from '@minimesh/api';
+import { pushAll, type DeleteOptions, type Kind, type KubeObject } from '@minimesh/api';
 import type { Command, GlobalContext } from '../cli/command.js';
 import { ALL_NAMESPACES_FLAG, DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG, SELECTOR_FLAG } from '../cli/command.js';
 import { addSourceToErr, CliError, isNotFound, throwCollected } from '../cli/errors.js';
@@ -99,7 +99,7 @@ export async function runDelete(flags: Flags, io: CommandIO, ctx: GlobalContext)
   if (flags.strings('filename').length > 0) {
     if (flags.positionals.length > 0) throw new CliError('Unexpected args: ' + `[${flags.positionals.join(' ')}]`);
     const manifests = await readManifests(flags, io, ctx, 'delete');
-    errors.push(...manifests.errors);
+    pushAll(errors, manifests.errors);
     const targets = manifests.objects.map((m) => ({ kind: m.kind, namespace: m.namespace, name: m.name, source: m.source }));
     await deleteTargets(targets, flags, io, dryRun, errors);
     throwCollected(errors);
@@ -124,7 +124,7 @@ export async function runDelete(flags: Flags, io: CommandIO, ctx: GlobalContext)
     const namespace = isNamespaced(kind) && !allNs ? ctx.namespace : '';
     const select = { namespace, labelSelector: selector || undefined, fieldSelector: flags.string('field-selector') || undefined };
     const objects = dryRun === 'client' ? (await io.client.list(kind, select)).items : await io.client.deleteCollection(kind, select, opts);
-    deleted.push(...[...objects].sort(byNamespaceAndName));
+    pushAll(deleted, [...objects].sort(byNamespaceAndName));
   }
   if (deleted.length === 0) {
     io.stdout.write('No resources found\n');

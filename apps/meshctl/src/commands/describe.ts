@@ -1,5 +1,5 @@
 /** `meshctl describe TYPE [NAME_PREFIX...]`: kubectl's multi-line descriptions, separated by blank lines. */
-import type { Endpoints, EndpointSlice, Kind, KubeObject, Namespace, Node, Pod, Service } from '@minimesh/api';
+import { pushAll, type Endpoints, type EndpointSlice, type Kind, type KubeObject, type Namespace, type Node, type Pod, type Service } from '@minimesh/api';
 import { LABEL_SERVICE_NAME } from '@minimesh/api';
 import type { Command, GlobalContext } from '../cli/command.js';
 import { ALL_NAMESPACES_FLAG, SELECTOR_FLAG } from '../cli/command.js';
@@ -72,7 +72,7 @@ export async function runDescribe(flags: Flags, io: CommandIO, ctx: GlobalContex
     for (const { kind, name } of args.named) {
       try {
         const found = await findByNameOrPrefix(kind, isNamespaced(kind) ? ctx.namespace : '', name, io);
-        targets.push(...found.map((object) => ({ kind, object })));
+        pushAll(targets, found.map((object) => ({ kind, object })));
       } catch (e) {
         errors.push(e);
       }
@@ -80,7 +80,7 @@ export async function runDescribe(flags: Flags, io: CommandIO, ctx: GlobalContex
   } else {
     for (const kind of args.kinds) {
       const list = await io.client.list(kind, { namespace: isNamespaced(kind) && !allNs ? ctx.namespace : '', labelSelector: selector || undefined });
-      targets.push(...[...list.items].sort(byNamespaceAndName).map((object) => ({ kind, object })));
+      pushAll(targets, [...list.items].sort(byNamespaceAndName).map((object) => ({ kind, object })));
     }
     if (targets.length === 0) io.stderr.write(noResourcesMessage(args.kinds, allNs, ctx.namespace));
   }

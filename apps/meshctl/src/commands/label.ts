@@ -3,7 +3,7 @@
  * value needs `--overwrite`. The change goes as a JSON merge patch of metadata, as kubectl sends it,
  * to one named object or to every object `-l` / `--all` selects.
  */
-import { createMergePatch, type Kind, type KubeObject } from '@minimesh/api';
+import { pushAll, createMergePatch, type Kind, type KubeObject } from '@minimesh/api';
 import type { Command, GlobalContext } from '../cli/command.js';
 import { ALL_NAMESPACES_FLAG, SELECTOR_FLAG } from '../cli/command.js';
 import { CliError, throwCollected } from '../cli/errors.js';
@@ -50,7 +50,7 @@ async function targetsOf(resources: string[], flags: Flags, io: CommandIO, ctx: 
   const out: KubeObject[] = [];
   for (const kind of args.kinds) {
     const namespace = isNamespaced(kind) && !flags.bool('all-namespaces') ? ctx.namespace : '';
-    out.push(...(await io.client.list(kind, { namespace, labelSelector: selector || undefined })).items.sort(byNamespaceAndName));
+    pushAll(out, (await io.client.list(kind, { namespace, labelSelector: selector || undefined })).items.sort(byNamespaceAndName));
   }
   return out;
 }

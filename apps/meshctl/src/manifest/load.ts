@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { CliError } from '../cli/errors.js';
+import { pushAll } from '@minimesh/api';
 
 export interface ManifestDocument {
   /** As kubectl names it in messages: the path as given (`dir/svc.yaml`) or `STDIN`. */
@@ -74,7 +75,7 @@ function filesOf(dir: string, recursive: boolean): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     const full = path.join(dir, entry.name);
     if (entry.isDirectory()) {
-      if (recursive) out.push(...filesOf(full, recursive));
+      if (recursive) pushAll(out, filesOf(full, recursive));
     } else if (MANIFEST_EXTENSIONS.has(path.extname(entry.name))) {
       out.push(full);
     }
@@ -94,7 +95,7 @@ export async function loadManifests(filenames: readonly string[], opts: LoadOpti
   const problems: ManifestProblem[] = [];
   const read = (text: string, source: string): void => {
     try {
-      documents.push(...parseDocuments(text, source));
+      pushAll(documents, parseDocuments(text, source));
     } catch (e) {
       problems.push({ source, error: e as Error });
     }

@@ -5,6 +5,7 @@
  * 2). Cells end at '\t'; the text after a line's last tab is not aligned. A column is aligned over
  * a block of consecutive lines that all have a cell in it, so a line without tabs starts a new block.
  */
+import { pushAll } from '@minimesh/api';
 
 export interface TabwriterOptions {
   minwidth: number;
@@ -62,7 +63,7 @@ export function tabwrite(text: string, opts: TabwriterOptions, remembered?: Reme
       }
       if (remembered) {
         const max = remembered.maxwidths;
-        if (max.length < widths.length) max.push(...widths.slice(max.length));
+        if (max.length < widths.length) pushAll(max, widths.slice(max.length));
         if (max.length === widths.length) max.push(w);
         else if (max[column]! > w) w = max[column]!;
         else max[column] = w;

@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { maxOf } from '@minimesh/api';
 
 export const NODES = ['node1', 'node2'];
 export const CHANGE_TIMEOUT_MS = 60_000;
@@ -68,9 +69,9 @@ export class Observer {
     // The commit that made it true was notified at or before the dump began; the latest
     // notification after t0 is the one (commits of one agent are >= 1 s apart).
     const after = d.events.filter((t) => t >= c.t0);
-    c.seen[node] = { at: after.length ? Math.max(...after) : d.start, dump: { ...d, text: '' } };
+    c.seen[node] = { at: after.length ? maxOf(after) : d.start, dump: { ...d, text: '' } };
     if (c.seen.every(Boolean)) {
-      c.latency = Math.max(...c.seen.map((s) => s!.at)) - c.t0;
+      c.latency = maxOf(c.seen.map((s) => s!.at)) - c.t0;
       this.pending.delete(c);
       c.settle();
     }
@@ -80,7 +81,7 @@ export class Observer {
   async quiet(quietMs: number, maxMs = 15_000): Promise<void> {
     const deadline = Date.now() + maxMs;
     while (Date.now() < deadline) {
-      const since = Date.now() - Math.max(...this.lastCommit);
+      const since = Date.now() - maxOf(this.lastCommit);
       if (since >= quietMs) return;
       await sleep(Math.min(50, quietMs - since + 1));
     }

@@ -9,6 +9,7 @@ import { buildFabric, buildNode, buildOutside } from '../network.js';
 import { stateDirExists, writeState, type ClusterState } from '../state.js';
 import { clusterNamespaces, teardown } from '../teardown.js';
 import { DEFAULT_NODES, MAX_NODES, SERVICE_CIDR, planCluster } from '../topology.js';
+import { pushAll } from '@minimesh/api';
 
 export const up: Command = {
   usage: 'minimesh-cluster up [--nodes N] [--proxy-mode MODE] [--name NAME]',
@@ -73,10 +74,10 @@ export const up: Command = {
       for (const node of plan.nodes) await buildNode(plan, node);
       await buildOutside(plan);
       const ctx = { state, layout };
-      state.processes.push(...(await startControlPlane(ctx)));
+      pushAll(state.processes, await startControlPlane(ctx));
       writeState(layout, state);
       await withApi(state, (api) => registerNodes(api, state));
-      state.processes.push(...startControllers(ctx, warn));
+      pushAll(state.processes, startControllers(ctx, warn));
       state.status = 'up';
       writeState(layout, state);
       if (args.bools['no-dns'] !== true) await startClusterDns(cluster, layout, state, warn);

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { renderIptables } from './render-iptables.js';
-import { ep, makeService, makeSlice, NODE1, NOT_READY, ruleset, stateOf, TERMINATING, walkthroughService, walkthroughSlice } from './testing/fixtures.js';
-import { filterTable, MASQ_RULES, NAT_IDLE, NODEPORTS_LAST } from './testing/rulesets.js';
+import { ep, makeService, makeSlice, NODE1, NOT_READY, ruleset, stateOf, TERMINATING, walkthroughService, walkthroughSlice } from '../testing/fixtures.js';
+import { filterTable, MASQ_RULES, NAT_IDLE, NODEPORTS_LAST } from '../testing/rulesets.js';
 
 const render = (services: Service[], slices: EndpointSlice[], node = NODE1) => renderIptables({ ...stateOf(services, slices, node.name), node, opts: { clusterCIDR: '10.244.0.0/16' } });
 const port80 = [{ name: '', port: 80, protocol: 'TCP' }];

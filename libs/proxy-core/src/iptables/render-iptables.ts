@@ -10,30 +10,19 @@
  * chains in `existingNatChains` that the ruleset no longer has are flushed and deleted (`-X`).
  */
 import { cidrContains, isLoopbackIPv4, parseIPv4, parseIPv4CIDR } from '@minimesh/api';
-import { categorizeEndpoints } from './categorize-endpoints.js';
+import { resolveRenderOptions, type ProxyRenderOptions, type RenderNode } from '../render-options.js';
+import { categorizeEndpoints } from '../categorize-endpoints.js';
 import { DEFAULT_CHAIN_PREFIX, endpointHash, isServiceChainName, portProtoHash, topLevelChains, type TopLevelChains } from './chain-names.js';
-import type { EndpointInfo, EndpointsMap } from './endpoint-info.js';
+import type { EndpointInfo, EndpointsMap } from '../endpoint-info.js';
 import { canaryChain, ensureJumps, type CanarySpec, type JumpRule } from './iptables-jumps.js';
-import { nodePortIPs, parseNodePortAddresses } from './node-port-addresses.js';
+import { nodePortIPs } from '../node-port-addresses.js';
 import { probability } from './probability.js';
 import { CountingSink, RestoreTable, type TableSink } from './restore-table.js';
-import { compareServicePorts, externallyAccessible, serviceNamespacedName, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo, type ServicePortMap } from './service-port.js';
+import { compareServicePorts, externallyAccessible, serviceNamespacedName, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
 
-export interface RenderOptions {
+export interface RenderOptions extends ProxyRenderOptions {
   /** Chain prefix (default "KUBE-"); another one lets the agent run beside kube-proxy. */
   prefix?: string;
-  /** Pod CIDR of the cluster (detect-local-mode ClusterCIDR): `! -s` masquerade, `-s` short-circuit. */
-  clusterCIDR?: string;
-  /** Masquerade all traffic to ClusterIPs (no `! -s <clusterCIDR>`). */
-  masqueradeAll?: boolean;
-  /** --nodeport-addresses CIDRs; default: every local address (`-m addrtype --dst-type LOCAL`). */
-  nodePortAddresses?: readonly string[];
-  /** NodePorts on 127.0.0.1 (kube-proxy's default true; forced off if nodePortAddresses exclude loopback). */
-  localhostNodePorts?: boolean;
-  /** Masquerade mark bit (default 14 → 0x4000). */
-  masqueradeBit?: number;
-  /** MASQUERADE --random-fully (kube-proxy adds it when iptables supports it; default true). */
-  randomFully?: boolean;
   /** The host sets nf_conntrack_tcp_be_liberal: no INVALID DROP in KUBE-FORWARD (default false). */
   conntrackTCPBeLiberal?: boolean;
   /** Above this many endpoints, per-endpoint comments are left out (default 1000). */
@@ -48,14 +37,6 @@ export interface RenderOptions {
 /** kube-proxy's nfacct counter names (kubeproxy_iptables_*_packets_total metrics). */
 export const NFACCT_LOCALHOST_NODEPORTS = 'localhost_nps_accepted_pkts';
 export const NFACCT_CT_STATE_INVALID_DROPPED = 'ct_state_invalid_dropped_pkts';
-
-export interface RenderNode {
-  name: string;
-  /** The node's local IPv4 addresses; the first is its primary IP (kube-proxy's nodeIP). */
-  addresses: readonly string[];
-  /** topology.kubernetes.io/zone of the node, for topology hints. */
-  zone?: string;
-}
 
 export interface RenderInput {
   services: ServicePortMap;
@@ -115,12 +96,8 @@ export function renderIptables(input: RenderInput): RenderResult {
   const o = input.opts ?? {};
   const prefix = o.prefix ?? DEFAULT_CHAIN_PREFIX;
   const chains = topLevelChains(prefix);
-  const npa = parseNodePortAddresses(o.nodePortAddresses);
-  const localhostNodePorts = (o.localhostNodePorts ?? true) && npa.containsIPv4Loopback;
-  const bit = o.masqueradeBit ?? 14;
-  if (!Number.isInteger(bit) || bit < 0 || bit > 31) throw new RangeError(`masqueradeBit ${bit} is not in [0, 31]`);
-  const mark = `0x${(2 ** bit).toString(16)}`;
-  if (o.clusterCIDR !== undefined && parseIPv4CIDR(o.clusterCIDR) === undefined) throw new Error(`clusterCIDR ${o.clusterCIDR} is not an IPv4 CIDR`);
+  const common = resolveRenderOptions(o);
+  const { mark, localhostNodePorts, nodePortAddresses: npa } = common;
 
   const filter = new RestoreTable('filter', [chains.nodePorts, chains.services]);
   const nat = new RestoreTable('nat', [chains.nodePorts, chains.services]);
@@ -129,7 +106,7 @@ export function renderIptables(input: RenderInput): RenderResult {
 
   nat.append(chains.postrouting, `-m mark ! --mark ${mark}/${mark} -j RETURN`);
   nat.append(chains.postrouting, `-j MARK --xor-mark ${mark}`);
-  nat.append(chains.postrouting, `-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${o.randomFully ?? true ? ' --random-fully' : ''}`);
+  nat.append(chains.postrouting, `-m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${common.randomFully ? ' --random-fully' : ''}`);
   nat.append(chains.markMasq, `-j MARK --or-mark ${mark}`);
   if (localhostNodePorts) {
     // Mitigates the route_localnet hole (issue 90259); a copy of kubelet's rule.
@@ -149,8 +126,8 @@ export function renderIptables(input: RenderInput): RenderResult {
     active: new Set([chains.services, chains.nodePorts, chains.postrouting, chains.markMasq]),
     node: input.node,
     nodeIP: input.node.addresses[0] === undefined ? undefined : parseIPv4(input.node.addresses[0]),
-    clusterCIDR: o.clusterCIDR?.trim(),
-    masqueradeAll: o.masqueradeAll ?? false,
+    clusterCIDR: common.clusterCIDR,
+    masqueradeAll: common.masqueradeAll,
     largeClusterMode: totalEndpoints > (o.largeClusterEndpointsThreshold ?? 1000),
     localhostNodePorts,
     nfacct: o.nfacct ?? false,

@@ -1,8 +1,8 @@
 /** The renderer's options: chain prefix, masquerading, NodePort addresses, marks, large clusters, jumps. */
 import { describe, expect, it } from 'vitest';
 import { renderIptables, type RenderOptions } from './render-iptables.js';
-import { NODE1, ruleset, stateOf, walkthroughService, walkthroughSlice } from './testing/fixtures.js';
-import { filterTable, MASQ_RULES } from './testing/rulesets.js';
+import { NODE1, ruleset, stateOf, walkthroughService, walkthroughSlice } from '../testing/fixtures.js';
+import { filterTable, MASQ_RULES } from '../testing/rulesets.js';
 
 const walkthrough = stateOf([walkthroughService()], [walkthroughSlice()], 'node1');
 const render = (opts: RenderOptions, node = NODE1) => renderIptables({ ...walkthrough, node, opts });

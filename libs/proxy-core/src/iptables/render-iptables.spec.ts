@@ -3,10 +3,10 @@
  * (192.168.100.51, pod CIDR 10.244.0.0/16).
  */
 import { describe, expect, it } from 'vitest';
-import { iptablesSaveRule } from './iptables-save-form.js';
+import { iptablesSaveRule } from '../testing/iptables-save-form.js';
 import { renderIptables, type RenderOptions } from './render-iptables.js';
-import { ep, makeService, makeSlice, NODE1, NOT_READY, ruleset, stateOf, walkthroughService, walkthroughSlice } from './testing/fixtures.js';
-import { filterTable, MASQ_RULES, NAT_IDLE, NODEPORTS_LAST } from './testing/rulesets.js';
+import { ep, makeService, makeSlice, NODE1, NOT_READY, ruleset, stateOf, walkthroughService, walkthroughSlice } from '../testing/fixtures.js';
+import { filterTable, MASQ_RULES, NAT_IDLE, NODEPORTS_LAST } from '../testing/rulesets.js';
 import type { EndpointSlice, Service } from '@minimesh/api';
 
 const OPTS: RenderOptions = { clusterCIDR: '10.244.0.0/16' };

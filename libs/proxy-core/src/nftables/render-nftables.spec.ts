@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { hashAndTruncate } from './nftables-names.js';
 import { renderNftables, type NftRenderOptions } from './render-nftables.js';
-import { ep, makeService, makeSlice, NODE1, ruleset, stateOf, walkthroughService, walkthroughSlice } from './testing/fixtures.js';
-import { nftPreamble } from './testing/nft-rulesets.js';
+import { ep, makeService, makeSlice, NODE1, ruleset, stateOf, walkthroughService, walkthroughSlice } from '../testing/fixtures.js';
+import { nftPreamble } from '../testing/nft-rulesets.js';
 
 const OPTS: NftRenderOptions = { clusterCIDR: '10.244.0.0/16' };
 const render = (services: Service[], slices: EndpointSlice[], opts: NftRenderOptions = OPTS, more: Partial<Parameters<typeof renderNftables>[0]> = {}) =>

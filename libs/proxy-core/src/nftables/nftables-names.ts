@@ -5,9 +5,9 @@
  * "..." (nft's limit is 256). Service base "ns/svc/proto/portName"; endpoint base
  * "ns/svc/proto/portName__ip/port".
  */
-import { hash16 } from './chain-names.js';
-import type { EndpointInfo } from './endpoint-info.js';
-import type { ServicePortInfo } from './service-port.js';
+import { hash16 } from '../name-hash.js';
+import type { EndpointInfo } from '../endpoint-info.js';
+import type { ServicePortInfo } from '../service-port.js';
 
 export const DEFAULT_NFT_TABLE = 'kube-proxy';
 const MAX_NAME = 240;
@@ -49,9 +49,4 @@ export function nftEndpointChain(svc: ServicePortInfo, ep: EndpointInfo): string
 
 export function nftAffinitySet(svc: ServicePortInfo, ep: EndpointInfo): string {
   return `affinity-${hashAndTruncate(nftEndpointBase(svc, ep))}`;
-}
-
-/** isServiceChainName: per-service and per-endpoint chains are the ones with a "/". */
-export function isNftServiceChainName(chain: string): boolean {
-  return chain.includes('/');
 }

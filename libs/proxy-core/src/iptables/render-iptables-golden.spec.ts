@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Service } from '@minimesh/api';
-import { EndpointsChangeTracker, ServiceChangeTracker } from './change-trackers.js';
+import { EndpointsChangeTracker, ServiceChangeTracker } from '../change-trackers.js';
 import { renderIptables, type RenderOptions, type RenderResult } from './render-iptables.js';
-import { ep, makeService, makeSlice, ruleset } from './testing/fixtures.js';
+import { ep, makeService, makeSlice, ruleset } from '../testing/fixtures.js';
 
 const NODE = { name: 'test-node', addresses: ['192.168.0.2'] };
 const OPTS: RenderOptions = { clusterCIDR: '10.0.0.0/8', randomFully: false };

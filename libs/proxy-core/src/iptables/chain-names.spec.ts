@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   endpointHash,
-  hash16,
   isServiceChainName,
   portProtoHash,
   serviceExternalChainName,
@@ -12,6 +11,7 @@ import {
   topLevelChains,
   validateChainPrefix,
 } from './chain-names.js';
+import { hash16 } from '../name-hash.js';
 
 describe('chain names: kube-proxy hash vectors', () => {
   // From kube-proxy's proxier_test.go goldens (reference/kubeproxy.md §1.2) and real clusters.

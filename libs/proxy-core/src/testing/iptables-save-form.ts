@@ -11,7 +11,7 @@
  * can be checked against rendered rules.
  */
 import { formatIPv4, formatIPv4CIDR, parseIPv4, parseIPv4CIDR } from '@minimesh/api';
-import { formatFixedHalfEven } from './probability.js';
+import { formatFixedHalfEven } from '../iptables/probability.js';
 
 /** Splits a rule line into arguments, honouring double quotes (kube-proxy quotes comments). */
 export function splitRuleArgs(line: string): string[] {

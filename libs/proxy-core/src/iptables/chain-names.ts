@@ -5,30 +5,11 @@
  * "IPTables Chain Names must be <= 28 chars long". The prefix (default "KUBE-") is configurable
  * so the agent can run beside kube-proxy; it does not enter the hash.
  */
-import { createHash } from 'node:crypto';
+import { hash16 } from '../name-hash.js';
 
 export const DEFAULT_CHAIN_PREFIX = 'KUBE-';
 /** iptables' limit (XT_EXTENSION_MAXNAMELEN - 1). */
 export const MAX_CHAIN_NAME_LENGTH = 28;
-
-const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-
-/** The first 16 characters of base32.StdEncoding(sha256(input)) (16 chars = 80 bits = 10 bytes). */
-export function hash16(input: string): string {
-  const digest = createHash('sha256').update(input, 'utf8').digest();
-  let out = '';
-  let buffer = 0;
-  let bits = 0;
-  for (let i = 0; i < 10; i++) {
-    buffer = ((buffer << 8) | digest[i]!) & 0xfff;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32[(buffer >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
-}
 
 /** portProtoHash(servicePortName, protocol): hash16(name + lower(protocol)). */
 export function portProtoHash(servicePortName: string, protocol: string): string {
