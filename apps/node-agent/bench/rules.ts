@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { EndpointsChangeTracker, ServiceChangeTracker, renderIptables, type RenderInput, type RenderResult } from '@minimesh/proxy-core';
-import { exec } from '../src/exec.js';
+import { exec } from '@minimesh/runtime';
 import { Iptables } from '../src/iptables/iptables.js';
 import { defaultNodeAgentOptions } from '../src/options.js';
 import { assertInsideNetns, createNetns, deleteNetns, environment, has, kernelSkipReason, mustSh, netnsInode, onInterrupt, removeOwnLeftovers, sh, spawnSelfInNetns } from './lib/host.js';

@@ -3,7 +3,7 @@
  * talking to an endpoint that is gone). `conntrack -D` exits 1 when nothing matched; that is fine.
  */
 import type { ConntrackCleanup } from '@minimesh/proxy-core';
-import { CommandError, type Exec } from './exec.js';
+import { CommandError, type Exec } from '@minimesh/runtime';
 
 function deletedCount(stderr: string): number {
   const m = /(\d+) flow entries have been deleted/.exec(stderr);

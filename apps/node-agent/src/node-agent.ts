@@ -9,7 +9,7 @@ import type { Node } from '@minimesh/api';
 import { connectApiClient } from '@minimesh/client';
 import { createInformer, informerSet } from '@minimesh/informer';
 import { startHttpEndpoint, type Logger } from '@minimesh/runtime';
-import { exec as realExec, type Exec } from './exec.js';
+import { exec as realExec, type Exec } from '@minimesh/runtime';
 import { startHealthz } from './healthz.js';
 import { Iptables } from './iptables/iptables.js';
 import { IptablesProxier } from './iptables/proxier.js';

@@ -8,7 +8,7 @@ import { BoundedFrequencyRunner, EndpointsChangeTracker, ServiceChangeTracker, s
 import type { EndpointSlice, Service } from '@minimesh/api';
 import type { Logger } from '@minimesh/runtime';
 import { EMPTY_CLEANUP, clearStaleUdpConntrack, mergeCleanups } from './conntrack.js';
-import type { Exec } from './exec.js';
+import type { Exec } from '@minimesh/runtime';
 import type { ProxyMetrics } from './metrics.js';
 
 export const FAMILY = { ip_family: 'IPv4' };

@@ -1,20 +1,18 @@
 /**
- * Command-line flags with environment equivalents, in the nats.js options style:
- * a spec gives each flag its default, and `parseFlags` returns a fully-defaulted, validated
- * options object (flag > environment > default) or throws a FlagError naming the flag.
+ * The server apps' flags, in the nats.js options style: a spec gives each flag its default (whose
+ * type is the flag's type: string, number or boolean), an optional `parse`, and an environment
+ * equivalent (MINIMESH_<FLAG> unless `env` says otherwise); `parseFlags` returns a fully-defaulted,
+ * validated options object (flag > environment > default) or throws a FlagError naming the flag.
+ * The command line itself is read by the project's one parser (./command-line.ts).
  */
+import { FlagError, parseBool, parseCommandLine, type FlagDef } from './command-line.js';
 
-export class FlagError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'FlagError';
-  }
-}
+export { FlagError } from './command-line.js';
 
 export interface FlagSpec<T> {
-  /** Kebab-case name: `--data-dir`. The env equivalent is MINIMESH_<UPPER_SNAKE> unless `env` says otherwise. */
   description: string;
   default: T;
+  /** Environment variable; MINIMESH_<UPPER_SNAKE> of the flag name unless given. */
   env?: string;
   /** Parses the raw text; throw an Error with a short reason when it is not acceptable. */
   parse?: (raw: string) => T;
@@ -27,7 +25,7 @@ export function envName(flag: string, spec: FlagSpec<unknown>): string {
   return spec.env ?? `MINIMESH_${flag.replace(/-/g, '_').toUpperCase()}`;
 }
 
-function parseValue(flag: string, spec: FlagSpec<unknown>, raw: string, source: string): unknown {
+function parseValue(spec: FlagSpec<unknown>, raw: string, source: string): unknown {
   try {
     if (spec.parse) return spec.parse(raw);
     if (typeof spec.default === 'number') {
@@ -36,9 +34,12 @@ function parseValue(flag: string, spec: FlagSpec<unknown>, raw: string, source: 
       return n;
     }
     if (typeof spec.default === 'boolean') {
-      if (['true', '1', 'yes', ''].includes(raw)) return true;
-      if (['false', '0', 'no'].includes(raw)) return false;
-      throw new Error(`"${raw}" is not a boolean`);
+      if (raw === '') return true;
+      try {
+        return parseBool(raw, source);
+      } catch {
+        throw new Error(`"${raw}" is not a boolean`);
+      }
     }
     return raw;
   } catch (e) {
@@ -53,40 +54,20 @@ export interface ParsedFlags<S extends FlagSpecs> {
   positionals: string[];
 }
 
+const HELP: FlagDef = { name: 'help', short: 'h', type: 'bool', help: 'Show this help.' };
+
 export function parseFlags<S extends FlagSpecs>(specs: S, argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedFlags<S> {
+  const defs: FlagDef[] = [HELP, ...Object.entries(specs).map(([name, spec]) => ({ name, type: typeof spec.default === 'boolean' ? ('bool' as const) : ('string' as const), help: spec.description }))];
+  const parsed = parseCommandLine(argv, defs);
   const values: Record<string, unknown> = {};
   for (const [flag, spec] of Object.entries(specs)) {
-    const e = env[envName(flag, spec)];
-    values[flag] = e !== undefined ? parseValue(flag, spec, e, envName(flag, spec)) : spec.default;
+    const given = parsed.values.get(flag);
+    const fromEnv = env[envName(flag, spec)];
+    if (given !== undefined) values[flag] = parseValue(spec, String(given), `--${flag}`);
+    else if (fromEnv !== undefined) values[flag] = parseValue(spec, fromEnv, envName(flag, spec));
+    else values[flag] = spec.default;
   }
-  const positionals: string[] = [];
-  let help = false;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--help' || arg === '-h') {
-      help = true;
-      continue;
-    }
-    if (!arg.startsWith('--')) {
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const spec = specs[name];
-    if (!spec) throw new FlagError(`unknown flag: --${name}`);
-    let raw: string;
-    if (eq !== -1) raw = arg.slice(eq + 1);
-    else if (typeof spec.default === 'boolean') raw = 'true';
-    else {
-      const next = argv[i + 1];
-      if (next === undefined) throw new FlagError(`flag needs an argument: --${name}`);
-      raw = next;
-      i++;
-    }
-    values[name] = parseValue(name, spec, raw, `--${name}`);
-  }
-  return { values: values as FlagValues<S>, help, positionals };
+  return { values: values as FlagValues<S>, help: parsed.values.get('help') === true, positionals: [...parsed.positionals, ...parsed.rest] };
 }
 
 export function helpText(usage: string, description: string, specs: FlagSpecs): string {

@@ -38,9 +38,9 @@ describe('parseArgs', () => {
 
   it.each([
     [['--bogus'], 'unknown flag: --bogus'],
-    [['-x'], 'unknown flag: -x'],
+    [['-x'], "unknown shorthand flag: 'x' in -x"],
     [['--node'], 'flag needs an argument: --node'],
-    [['--ready=maybe'], 'invalid value for --ready: "maybe" is not a boolean'],
+    [['--ready=maybe'], 'invalid argument "maybe" for "--ready" flag: strconv.ParseBool: parsing "maybe": invalid syntax'],
   ])('refuses %j', (argv, err) => {
     expect(() => parseArgs(argv, specs, {})).toThrow(err);
   });

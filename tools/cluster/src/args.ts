@@ -1,8 +1,12 @@
 /**
- * Command-line arguments of minimesh-cluster, kubectl style: `--flag value`, `--flag=value`,
- * short `-n value`, repeated flags (`--port 80 --port 53/udp`), booleans (`--ready`,
- * `--ready=false`), and everything after `--` kept as is (for `exec`).
+ * Command-line arguments of minimesh-cluster, kubectl style (the project's one parser,
+ * @minimesh/runtime's parseCommandLine): `--flag value`, `--flag=value`, short `-n value`,
+ * repeated flags (`--port 80 --port 53/udp`), booleans (`--ready`, `--ready=false`), and
+ * everything after `--` kept as is (for `exec`).
  */
+import { CommandLine, FlagError, parseCommandLine, type FlagDef, type FlagType } from '@minimesh/runtime';
+
+const TYPES: Record<OptType, FlagType> = { string: 'string', bool: 'bool', list: 'strings' };
 
 export type OptType = 'string' | 'bool' | 'list';
 
@@ -35,57 +39,30 @@ export class UsageError extends Error {
   }
 }
 
-function parseBool(name: string, raw: string): boolean {
-  if (['true', '1', 'yes'].includes(raw)) return true;
-  if (['false', '0', 'no'].includes(raw)) return false;
-  throw new UsageError(`invalid value for --${name}: "${raw}" is not a boolean`);
-}
-
+/** Reads argv with the project's one command-line parser (pflag's rules), into the shape the commands use. */
 export function parseArgs(argv: string[], specs: OptSpecs, env: NodeJS.ProcessEnv = process.env): ParsedArgs {
-  const out: ParsedArgs = { strings: {}, bools: {}, lists: {}, positionals: [], rest: [], help: false };
-  for (const [name, spec] of Object.entries(specs)) {
-    if (spec.type === 'list') out.lists[name] = [];
-    if (spec.type === 'string' && spec.env && env[spec.env]) out.strings[name] = env[spec.env];
+  const defs: FlagDef[] = [
+    { name: 'help', short: 'h', type: 'bool', help: '' },
+    ...Object.entries(specs).map(([name, spec]) => ({ name, short: spec.short, type: TYPES[spec.type], help: spec.help, env: spec.env })),
+  ];
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv, defs);
+  } catch (e) {
+    if (e instanceof FlagError) throw new UsageError(e.message);
+    throw e;
   }
-  const byShort = new Map(Object.entries(specs).flatMap(([n, s]) => (s.short ? [[s.short, n] as const] : [])));
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      out.rest = argv.slice(i + 1);
-      break;
-    }
-    if (arg === '--help' || arg === '-h') {
-      out.help = true;
-      continue;
-    }
-    let name: string;
-    let inline: string | undefined;
-    if (arg.startsWith('--')) {
-      const eq = arg.indexOf('=');
-      name = arg.slice(2, eq === -1 ? undefined : eq);
-      inline = eq === -1 ? undefined : arg.slice(eq + 1);
-    } else if (/^-[A-Za-z]$/.test(arg)) {
-      const long = byShort.get(arg.slice(1));
-      if (!long) throw new UsageError(`unknown flag: ${arg}`);
-      name = long;
+  const line = new CommandLine(parsed, defs, env);
+  const out: ParsedArgs = { strings: {}, bools: {}, lists: {}, positionals: parsed.positionals, rest: parsed.rest, help: parsed.values.get('help') === true };
+  for (const [name, spec] of Object.entries(specs)) {
+    if (spec.type === 'list') out.lists[name] = (parsed.values.get(name) as string[] | undefined) ?? [];
+    else if (spec.type === 'bool') {
+      const v = parsed.values.get(name);
+      if (typeof v === 'boolean') out.bools[name] = v;
     } else {
-      out.positionals.push(arg);
-      continue;
+      const v = line.string(name);
+      if (v !== '') out.strings[name] = v;
     }
-    const spec = specs[name];
-    if (!spec) throw new UsageError(`unknown flag: --${name}`);
-    if (spec.type === 'bool') {
-      out.bools[name] = inline === undefined ? true : parseBool(name, inline);
-      continue;
-    }
-    let value = inline;
-    if (value === undefined) {
-      value = argv[i + 1];
-      if (value === undefined) throw new UsageError(`flag needs an argument: --${name}`);
-      i++;
-    }
-    if (spec.type === 'list') out.lists[name]!.push(value);
-    else out.strings[name] = value;
   }
   return out;
 }

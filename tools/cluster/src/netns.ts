@@ -3,32 +3,14 @@
  * which command failed and why. Nothing here touches the root namespace's links, addresses or
  * routes: every link and route command takes the namespace it acts in (`ip -n NS ...`).
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileSync } from 'node:child_process';
+import { run } from '@minimesh/runtime';
 
-const run = promisify(execFile);
-
-export class CommandError extends Error {
-  constructor(
-    readonly command: string[],
-    readonly stderr: string,
-    readonly code: number | string | undefined,
-  ) {
-    super(`${command.join(' ')}: ${stderr.trim().split('\n').pop() || `exit code ${String(code)}`}`);
-    this.name = 'CommandError';
-  }
-}
+export { CommandError } from '@minimesh/runtime';
 
 /** Runs a program and returns its stdout; throws CommandError with the last line of stderr. */
-export async function exec(cmd: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await run(cmd, args, { maxBuffer: 16 * 1024 * 1024 });
-    return stdout;
-  } catch (e) {
-    const err = e as { stderr?: string; code?: number | string; message: string };
-    if (err.code === 'ENOENT') throw new CommandError([cmd, ...args], `${cmd} is not installed (run: bash tools/setup.sh)`, err.code);
-    throw new CommandError([cmd, ...args], err.stderr || err.message, err.code);
-  }
+export function exec(cmd: string, args: string[]): Promise<string> {
+  return run(cmd, args);
 }
 
 /** `ip -n NS <args>` (or plain `ip <args>` for namespace management). */

@@ -1,6 +1,6 @@
 /** What every meshctl command is: flags, help text and a run function over CommandIO. */
 import type { CommandIO } from './io.js';
-import type { Flags, FlagSpec } from './flags.js';
+import type { CommandLine, FlagDef } from '@minimesh/runtime';
 
 export interface GlobalContext {
   /** `-n`, else `default`. */
@@ -21,14 +21,14 @@ export interface Command {
   description: string;
   usage: string;
   examples: string;
-  flags: FlagSpec[];
-  run(flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<number>;
+  flags: FlagDef[];
+  run(flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number>;
 }
 
 export const DEFAULT_SERVER = '127.0.0.1:6443';
 
 /** Flags every command accepts. */
-export const GLOBAL_FLAGS: FlagSpec[] = [
+export const GLOBAL_FLAGS: FlagDef[] = [
   {
     name: 'server',
     short: 's',
@@ -44,7 +44,7 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
 /** Flags that take a value among the global ones, to find the command name in argv. */
 export const GLOBAL_VALUE_FLAGS = new Set(['-s', '--server', '-n', '--namespace']);
 
-export const FILENAME_FLAG: FlagSpec = {
+export const FILENAME_FLAG: FlagDef = {
   name: 'filename',
   short: 'f',
   type: 'strings',
@@ -52,7 +52,7 @@ export const FILENAME_FLAG: FlagSpec = {
   help: "Filename, directory, or '-' for standard input, that contains the configuration.",
 };
 
-export const RECURSIVE_FLAG: FlagSpec = {
+export const RECURSIVE_FLAG: FlagDef = {
   name: 'recursive',
   short: 'R',
   type: 'bool',
@@ -60,7 +60,7 @@ export const RECURSIVE_FLAG: FlagSpec = {
   help: 'Process the directory used in -f, --filename recursively.',
 };
 
-export const SELECTOR_FLAG: FlagSpec = {
+export const SELECTOR_FLAG: FlagDef = {
   name: 'selector',
   short: 'l',
   type: 'string',
@@ -68,7 +68,7 @@ export const SELECTOR_FLAG: FlagSpec = {
   help: "Selector (label query) to filter on, supports '=', '==', '!=', 'in', 'notin'. (e.g. -l key1=value1,key2=value2)",
 };
 
-export const ALL_NAMESPACES_FLAG: FlagSpec = {
+export const ALL_NAMESPACES_FLAG: FlagDef = {
   name: 'all-namespaces',
   short: 'A',
   type: 'bool',
@@ -76,7 +76,7 @@ export const ALL_NAMESPACES_FLAG: FlagSpec = {
   help: "If present, list the requested object(s) across all namespaces. Namespace in current context is ignored even if specified with --namespace.",
 };
 
-export const DRY_RUN_FLAG: FlagSpec = {
+export const DRY_RUN_FLAG: FlagDef = {
   name: 'dry-run',
   type: 'string',
   defaultText: "'none'",

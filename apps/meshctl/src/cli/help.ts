@@ -1,10 +1,10 @@
 /** `--help` text, laid out like kubectl's. */
 import type { Command } from './command.js';
 import { GLOBAL_FLAGS } from './command.js';
-import type { FlagSpec } from './flags.js';
+import type { FlagDef } from '@minimesh/runtime';
 import { maxOf } from '@minimesh/api';
 
-function flagLine(f: FlagSpec): string {
+function flagLine(f: FlagDef): string {
   const names = f.short ? `-${f.short}, --${f.name}` : `--${f.name}`;
   return `    ${names}=${f.defaultText ?? "''"}:\n\t${f.help}\n`;
 }

@@ -14,7 +14,7 @@ import { getCommand } from '../commands/get.js';
 import type { Command, GlobalContext } from './command.js';
 import { DEFAULT_SERVER, GLOBAL_FLAGS, GLOBAL_VALUE_FLAGS } from './command.js';
 import { CliError, formatError } from './errors.js';
-import { FlagError, Flags, parseFlags } from './flags.js';
+import { CommandLine, FlagError, parseCommandLine } from '@minimesh/runtime';
 import { commandHelp, rootHelp } from './help.js';
 import type { CommandIO } from './io.js';
 import { lazyClient, type LazyClient } from './lazy-client.js';
@@ -101,9 +101,9 @@ async function runCommand(
   }
   try {
     const specs = [...cmd.flags, ...GLOBAL_FLAGS];
-    let flags: Flags;
+    let flags: CommandLine;
     try {
-      flags = new Flags(parseFlags(rest, specs), specs, env);
+      flags = new CommandLine(parseCommandLine(rest, specs), specs, env);
     } catch (e) {
       if (e instanceof FlagError) throw new CliError(e.message, `See 'meshctl ${cmd.name} --help' for usage.`);
       throw e;

@@ -8,7 +8,7 @@ import { KINDS, PATCH_SCHEMAS, createMergePatch, createStrategicMergePatch, type
 import type { Command, GlobalContext } from '../cli/command.js';
 import { DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG } from '../cli/command.js';
 import { addSourceToErr, CliError, isNotFound, reasonOf, throwCollected } from '../cli/errors.js';
-import type { Flags } from '../cli/flags.js';
+import type { CommandLine } from '@minimesh/runtime';
 import type { CommandIO } from '../cli/io.js';
 import { readLastApplied, withLastApplied } from '../manifest/last-applied.js';
 import type { MappedObject } from '../manifest/mapping.js';
@@ -79,7 +79,7 @@ async function applyOne(m: MappedObject, io: CommandIO, dryRun: DryRun): Promise
   }
 }
 
-export async function runApply(flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<number> {
+export async function runApply(flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> {
   if (flags.positionals.length > 0) {
     throw new CliError(`Unexpected args: [${flags.positionals.join(' ')}]`, "See 'meshctl apply -h' for help and examples");
   }

@@ -2,7 +2,7 @@
 import type { Service, ServicePort } from '@minimesh/api';
 import type { GlobalContext } from '../cli/command.js';
 import { CliError } from '../cli/errors.js';
-import type { Flags } from '../cli/flags.js';
+import type { CommandLine } from '@minimesh/runtime';
 import type { CommandIO } from '../cli/io.js';
 import { withLastApplied } from '../manifest/last-applied.js';
 import { parseOutputFormat, renderObjects } from '../print/output.js';
@@ -31,7 +31,7 @@ function parseTcp(spec: string, nodePort: number): ServicePort {
   return sp;
 }
 
-export async function createServiceCommand(args: string[], flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<number> {
+export async function createServiceCommand(args: string[], flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> {
   const [typeArg, name] = args;
   const type = typeArg ? TYPES[typeArg] : undefined;
   if (!type) throw new CliError(`unknown service type "${typeArg ?? ''}": use one of clusterip, nodeport, loadbalancer, externalname`);

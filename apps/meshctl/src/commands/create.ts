@@ -6,7 +6,7 @@ import type { Namespace } from '@minimesh/api';
 import type { Command, GlobalContext } from '../cli/command.js';
 import { DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG } from '../cli/command.js';
 import { addSourceToErr, CliError, throwCollected } from '../cli/errors.js';
-import type { Flags } from '../cli/flags.js';
+import type { CommandLine } from '@minimesh/runtime';
 import type { CommandIO } from '../cli/io.js';
 import { withLastApplied } from '../manifest/last-applied.js';
 import { parseOutputFormat, renderObjects } from '../print/output.js';
@@ -14,7 +14,7 @@ import { objectRef, resolveKind } from '../resources.js';
 import { createServiceCommand } from './create-service.js';
 import { dryRunSuffix, parseDryRun, readManifests } from './manifests.js';
 
-async function createNamespace(name: string | undefined, flags: Flags, io: CommandIO): Promise<number> {
+async function createNamespace(name: string | undefined, flags: CommandLine, io: CommandIO): Promise<number> {
   if (!name) throw new CliError('exactly one NAME is required, got 0', "See 'meshctl create namespace -h' for help and examples");
   const dryRun = parseDryRun(flags);
   let ns: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
@@ -24,7 +24,7 @@ async function createNamespace(name: string | undefined, flags: Flags, io: Comma
   return 0;
 }
 
-export async function runCreate(flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<number> {
+export async function runCreate(flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> {
   const [sub, ...rest] = flags.positionals;
   if (sub !== undefined && flags.strings('filename').length === 0) {
     const kind = resolveKind(sub);

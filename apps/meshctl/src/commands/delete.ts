@@ -8,7 +8,7 @@ import { pushAll, type DeleteOptions, type Kind, type KubeObject } from '@minime
 import type { Command, GlobalContext } from '../cli/command.js';
 import { ALL_NAMESPACES_FLAG, DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG, SELECTOR_FLAG } from '../cli/command.js';
 import { addSourceToErr, CliError, isNotFound, throwCollected } from '../cli/errors.js';
-import type { Flags } from '../cli/flags.js';
+import type { CommandLine } from '@minimesh/runtime';
 import type { CommandIO } from '../cli/io.js';
 import { byNamespaceAndName, isNamespaced, kindString } from '../resources.js';
 import { dryRunSuffix, parseDryRun, readManifests, type DryRun } from './manifests.js';
@@ -23,7 +23,7 @@ interface Target {
 
 const WAIT_POLL_MS = 200;
 
-function deleteOptions(flags: Flags): DeleteOptions {
+function deleteOptions(flags: CommandLine): DeleteOptions {
   const raw = flags.string('grace-period', '-1');
   const grace = Number(raw);
   if (!Number.isInteger(grace)) throw new CliError(`invalid argument "${raw}" for "--grace-period" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
@@ -38,7 +38,7 @@ function deleteOptions(flags: Flags): DeleteOptions {
 }
 
 /** `--timeout` as kubectl reads it (`30s`, `2m`, `1h`; 0: a week, i.e. wait for as long as it takes). */
-function timeoutMs(flags: Flags): number {
+function timeoutMs(flags: CommandLine): number {
   const raw = flags.string('timeout', '0s');
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
   if (!m) throw new CliError(`invalid argument "${raw}" for "--timeout" flag: time: invalid duration "${raw}"`);
@@ -62,7 +62,7 @@ async function waitForDeletion(objects: readonly KubeObject[], io: CommandIO, li
   }
 }
 
-function deletedWord(flags: Flags, opts: DeleteOptions): string {
+function deletedWord(flags: CommandLine, opts: DeleteOptions): string {
   return flags.bool('force') && opts.gracePeriodSeconds === 0 ? 'force deleted' : 'deleted';
 }
 
@@ -72,7 +72,7 @@ const FORCE_WARNING =
 const NO_RESOURCES_HINT =
   "Example resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'";
 
-async function deleteTargets(targets: readonly Target[], flags: Flags, io: CommandIO, dryRun: DryRun, errors: unknown[]): Promise<void> {
+async function deleteTargets(targets: readonly Target[], flags: CommandLine, io: CommandIO, dryRun: DryRun, errors: unknown[]): Promise<void> {
   const opts = deleteOptions(flags);
   const deleted: KubeObject[] = [];
   for (const t of targets) {
@@ -87,7 +87,7 @@ async function deleteTargets(targets: readonly Target[], flags: Flags, io: Comma
   if (flags.bool('wait', true) && deleted.length) await waitForDeletion(deleted, io, timeoutMs(flags));
 }
 
-export async function runDelete(flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<number> {
+export async function runDelete(flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> {
   const dryRun = parseDryRun(flags);
   const opts = deleteOptions(flags);
   if (flags.bool('force') && opts.gracePeriodSeconds === 0) io.stderr.write(FORCE_WARNING);

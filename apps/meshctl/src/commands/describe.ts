@@ -4,7 +4,7 @@ import { LABEL_SERVICE_NAME } from '@minimesh/api';
 import type { Command, GlobalContext } from '../cli/command.js';
 import { ALL_NAMESPACES_FLAG, SELECTOR_FLAG } from '../cli/command.js';
 import { CliError, isNotFound, throwCollected } from '../cli/errors.js';
-import type { Flags } from '../cli/flags.js';
+import type { CommandLine } from '@minimesh/runtime';
 import { nowOf, type CommandIO } from '../cli/io.js';
 import { describeEndpoints, describeEndpointSlice } from '../describe/endpoints.js';
 import { describeGeneric } from '../describe/generic.js';
@@ -59,7 +59,7 @@ async function findByNameOrPrefix(kind: Kind, namespace: string, name: string, i
   }
 }
 
-export async function runDescribe(flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<number> {
+export async function runDescribe(flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> {
   const args = parseResourceArgs(flags.positionals);
   if (args.kinds.length === 0) {
     throw new CliError('You must specify the type of resource to describe. Use "meshctl api-resources" for a complete list of supported resources.');

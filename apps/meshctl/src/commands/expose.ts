@@ -6,7 +6,7 @@ import type { Kind, KubeObject, Pod, Service, ServicePort } from '@minimesh/api'
 import type { Command, GlobalContext } from '../cli/command.js';
 import { DRY_RUN_FLAG } from '../cli/command.js';
 import { CliError } from '../cli/errors.js';
-import type { Flags } from '../cli/flags.js';
+import type { CommandLine } from '@minimesh/runtime';
 import type { CommandIO } from '../cli/io.js';
 import { withLastApplied } from '../manifest/last-applied.js';
 import { parseOutputFormat, renderObjects } from '../print/output.js';
@@ -80,7 +80,7 @@ function buildPorts(portString: string, flagProtocol: string, introspected: { po
   return ports;
 }
 
-export async function runExpose(flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<number> {
+export async function runExpose(flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> {
   const args = parseResourceArgs(flags.positionals);
   if (args.named.length === 0) {
     throw new CliError('You must provide one or more resources by argument or filename.', "See 'meshctl expose -h' for help and examples");

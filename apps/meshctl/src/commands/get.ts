@@ -3,7 +3,7 @@ import type { Kind, KubeObject } from '@minimesh/api';
 import type { Command, GlobalContext } from '../cli/command.js';
 import { ALL_NAMESPACES_FLAG, SELECTOR_FLAG } from '../cli/command.js';
 import { CliError, isNotFound, throwCollected } from '../cli/errors.js';
-import type { Flags } from '../cli/flags.js';
+import type { CommandLine } from '@minimesh/runtime';
 import { nowOf, type CommandIO } from '../cli/io.js';
 import { parseOutputFormat, renderObjects, type OutputFormat } from '../print/output.js';
 import { renderTable } from '../print/table.js';
@@ -17,7 +17,7 @@ interface Found {
   object: KubeObject;
 }
 
-function renderTables(found: readonly Found[], kinds: readonly Kind[], format: OutputFormat, flags: Flags, io: CommandIO, multipleKinds: boolean): string {
+function renderTables(found: readonly Found[], kinds: readonly Kind[], format: OutputFormat, flags: CommandLine, io: CommandIO, multipleKinds: boolean): string {
   const allNs = flags.bool('all-namespaces');
   const tables: string[] = [];
   for (const kind of kinds) {
@@ -37,7 +37,7 @@ function renderTables(found: readonly Found[], kinds: readonly Kind[], format: O
   return tables.join('\n');
 }
 
-export async function runGet(flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<number> {
+export async function runGet(flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> {
   const args = parseResourceArgs(flags.positionals);
   if (args.kinds.length === 0) {
     io.stderr.write(

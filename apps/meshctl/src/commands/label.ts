@@ -7,7 +7,7 @@ import { pushAll, createMergePatch, type Kind, type KubeObject } from '@minimesh
 import type { Command, GlobalContext } from '../cli/command.js';
 import { ALL_NAMESPACES_FLAG, SELECTOR_FLAG } from '../cli/command.js';
 import { CliError, throwCollected } from '../cli/errors.js';
-import type { Flags } from '../cli/flags.js';
+import type { CommandLine } from '@minimesh/runtime';
 import type { CommandIO } from '../cli/io.js';
 import { byNamespaceAndName, isNamespaced, objectRef } from '../resources.js';
 import { parseResourceArgs } from './resource-args.js';
@@ -38,7 +38,7 @@ function splitArgs(positionals: readonly string[]): { resources: string[]; chang
   return i === -1 ? { resources: [...positionals], changes: [] } : { resources: positionals.slice(0, i), changes: positionals.slice(i) };
 }
 
-async function targetsOf(resources: string[], flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<KubeObject[]> {
+async function targetsOf(resources: string[], flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<KubeObject[]> {
   const args = parseResourceArgs(resources);
   const selector = flags.string('selector');
   if (args.kinds.length === 0) throw new CliError('one or more resources must be specified as <resource> <name> or <resource>/<name>');
@@ -56,7 +56,7 @@ async function targetsOf(resources: string[], flags: Flags, io: CommandIO, ctx: 
 }
 
 function edit(field: Field, what: string, verb: string) {
-  return async (flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<number> => {
+  return async (flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> => {
     const { resources, changes } = splitArgs(flags.positionals);
     const wanted = parseChanges(changes, what);
     const targets = await targetsOf(resources, flags, io, ctx);

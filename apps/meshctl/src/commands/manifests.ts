@@ -2,7 +2,7 @@
 import type { CommandIO } from '../cli/io.js';
 import type { GlobalContext } from '../cli/command.js';
 import { CliError } from '../cli/errors.js';
-import type { Flags } from '../cli/flags.js';
+import type { CommandLine } from '@minimesh/runtime';
 import { loadManifests } from '../manifest/load.js';
 import { mapDocument, type MappedObject } from '../manifest/mapping.js';
 
@@ -13,7 +13,7 @@ export interface MappedManifests {
 }
 
 /** Reads `-f` and maps every document; decoding failures stay on their object (the server reports them in kubectl). */
-export async function readManifests(flags: Flags, io: CommandIO, ctx: GlobalContext, verb: string): Promise<MappedManifests> {
+export async function readManifests(flags: CommandLine, io: CommandIO, ctx: GlobalContext, verb: string): Promise<MappedManifests> {
   const filenames = flags.strings('filename');
   if (filenames.length === 0) {
     throw new CliError('must specify one of -f and -k', `See 'meshctl ${verb} --help' for usage.`);
@@ -34,7 +34,7 @@ export async function readManifests(flags: Flags, io: CommandIO, ctx: GlobalCont
 
 export type DryRun = 'none' | 'client';
 
-export function parseDryRun(flags: Flags): DryRun {
+export function parseDryRun(flags: CommandLine): DryRun {
   const v = flags.string('dry-run', 'none');
   if (v === 'none' || v === 'client') return v;
   if (v === 'server') throw new CliError('--dry-run=server is not supported by minimesh');

@@ -6,7 +6,7 @@
 import { applyPatch, type Kind, type PatchType } from '@minimesh/api';
 import type { Command, GlobalContext } from '../cli/command.js';
 import { CliError } from '../cli/errors.js';
-import type { Flags } from '../cli/flags.js';
+import type { CommandLine } from '@minimesh/runtime';
 import type { CommandIO } from '../cli/io.js';
 import { isNamespaced, objectRef } from '../resources.js';
 import { parseResourceArgs } from './resource-args.js';
@@ -21,7 +21,7 @@ export function singleTarget(positionals: readonly string[], ctx: GlobalContext,
   return { kind, name, namespace: isNamespaced(kind) ? ctx.namespace : '' };
 }
 
-export async function runPatch(flags: Flags, io: CommandIO, ctx: GlobalContext): Promise<number> {
+export async function runPatch(flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> {
   const type = TYPES[flags.string('type', 'strategic')];
   if (!type) throw new CliError(`--type must be one of [json merge strategic], not "${flags.string('type')}"`);
   const body = flags.string('patch');

@@ -5,7 +5,7 @@
  */
 import type { Kind, KubeObject } from '@minimesh/api';
 import type { GlobalContext } from '../cli/command.js';
-import type { Flags } from '../cli/flags.js';
+import type { CommandLine } from '@minimesh/runtime';
 import { nowOf, type CommandIO } from '../cli/io.js';
 import { kubeOrder, toJSON, toYAML, type OutputFormat } from '../print/output.js';
 import { renderTable } from '../print/table.js';
@@ -19,7 +19,7 @@ export interface WatchRequest {
   namespace: string;
   labelSelector: string;
   format: OutputFormat;
-  flags: Flags;
+  flags: CommandLine;
   io: CommandIO;
   ctx: GlobalContext;
 }

@@ -4,7 +4,7 @@
  * (nft or legacy) is whichever the binaries name.
  */
 import type { JumpRule } from '@minimesh/proxy-core';
-import { CommandError, type Exec } from '../exec.js';
+import { CommandError, type Exec } from '@minimesh/runtime';
 
 export interface IptablesOptions {
   /** iptables-restore, iptables-nft-restore or iptables-legacy-restore. */

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { createLogger } from '@minimesh/runtime';
-import type { Exec, ExecResult } from '../exec.js';
+import type { Exec, ExecResult } from '@minimesh/runtime';
 import { proxyMetrics } from '../metrics.js';
 import { Iptables } from './iptables.js';
 import { IptablesProxier } from './proxier.js';

@@ -3,7 +3,7 @@
  * transaction (a failing script changes nothing). The agent runs inside its node's network
  * namespace, so `nft` programs that namespace only. Errors carry nft's stderr.
  */
-import { CommandError, type Exec } from '../exec.js';
+import { CommandError, type Exec } from '@minimesh/runtime';
 
 export class Nft {
   constructor(

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { hashAndTruncate } from '@minimesh/proxy-core';
 import { createLogger } from '@minimesh/runtime';
-import type { Exec, ExecResult } from '../exec.js';
+import type { Exec, ExecResult } from '@minimesh/runtime';
 import { proxyMetrics } from '../metrics.js';
 import { Nft } from './nft.js';
 import { NftablesProxier } from './proxier.js';
