@@ -1,14 +1,15 @@
 /** The apiserver's flags: defaults() + parse(), every flag also settable by its environment variable. */
-import { parseCidr, parsePortRange } from '@minimesh/allocators';
+import { ClusterIPAllocator, parseCidr, parsePortRange } from '@minimesh/allocators';
 import { parseIPv4 } from '@minimesh/api';
-import { parseFlags, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
+import { parseFlags, parseListenAddress, parseListenAddresses, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
 export const APISERVER_FLAGS = {
   listen: {
     description: 'gRPC listen addresses, comma-separated: host:port (port 0 picks a free one) or unix:///path.sock.',
     default: '127.0.0.1:6443',
+    parse: (raw: string) => parseListenAddresses(raw, true),
   },
-  'http-listen': { description: 'HTTP address for /healthz, /livez, /readyz and /metrics.', default: '127.0.0.1:6444' },
+  'http-listen': { description: 'HTTP address for /healthz, /livez, /readyz and /metrics.', default: '127.0.0.1:6444', parse: (raw: string) => parseListenAddress(raw) },
   'data-dir': { description: 'Directory of the SQLite store (created if missing).', default: '.minimesh/apiserver' },
   'nats-url': {
     description: 'NATS server(s) to publish events to, comma-separated; empty disables publishing.',
@@ -20,7 +21,7 @@ export const APISERVER_FLAGS = {
     description: 'CIDR from which ClusterIPs are allocated (the first address goes to the `kubernetes` Service).',
     default: '10.96.0.0/12',
     parse: (raw: string) => {
-      parseCidr(raw);
+      new ClusterIPAllocator(parseCidr(raw)); // the range checks kube-apiserver makes (size, at most /12)
       return raw;
     },
   },

@@ -4,7 +4,7 @@
  * environment, then file, then default.
  */
 import { INFORMER_FLAGS } from '@minimesh/informer';
-import type { FlagSpecs, FlagValues } from '@minimesh/runtime';
+import { parseListenAddress, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 import { PODS_MODES, DEFAULT_FALLTHROUGH, DEFAULT_TTL, DEFAULT_ZONES, DEFAULT_PODS, MAX_TTL } from '@minimesh/dns-core';
 import { FORWARD_POLICIES } from './plugins/upstream-pool.js';
 import { DEFAULT_KUBE_DNS_IP } from './kube-dns-service.js';
@@ -29,7 +29,7 @@ const seconds = (raw: string) => {
 export const DNS_FLAGS = {
   config: { description: 'JSON file with any of these flags as keys (lists as arrays or comma-separated).', default: '' },
   ...INFORMER_FLAGS,
-  listen: { description: 'DNS address, UDP and TCP (host:port; port 0 picks a free one).', default: '0.0.0.0:53' },
+  listen: { description: 'DNS address, UDP and TCP (host:port; port 0 picks a free one).', default: '0.0.0.0:53', parse: (raw: string) => parseListenAddress(raw) },
   zones: { description: 'Zones answered from the cluster (the first forward zone is the cluster domain; reverse zones give PTR).', default: DEFAULT_ZONES.join(',') },
   ttl: { description: `TTL of cluster answers in seconds (0..${MAX_TTL}).`, default: DEFAULT_TTL, parse: intIn(0, MAX_TTL) },
   pods: { description: 'Pod records <a-b-c-d>.<ns>.pod.<zone>: disabled, insecure (any IP) or verified (a pod with that IP in that namespace).', default: DEFAULT_PODS as string, parse: oneOf(PODS_MODES) },
@@ -49,9 +49,9 @@ export const DNS_FLAGS = {
   'cache-min-ttl': { description: 'Shortest time, in seconds, a forwarded answer is cached.', default: 5, parse: intIn(0, 86_400) },
   'servfail-ttl': { description: 'Seconds an upstream SERVFAIL is cached (0: never).', default: 5, parse: intIn(0, 300) },
   'loop-detect': { description: 'Probe for forwarding loops at start and exit when one is found (CoreDNS loop).', default: true },
-  'health-listen': { description: 'Address of /health (200 OK while the process runs, also in lame duck).', default: '0.0.0.0:8080' },
-  'ready-listen': { description: 'Address of /ready (200 OK once the caches synced, 503 in lame duck).', default: '0.0.0.0:8181' },
-  'metrics-listen': { description: 'Address of /metrics (Prometheus, CoreDNS metric names).', default: '0.0.0.0:9153' },
+  'health-listen': { description: 'Address of /health (200 OK while the process runs, also in lame duck).', default: '0.0.0.0:8080', parse: (raw: string) => parseListenAddress(raw) },
+  'ready-listen': { description: 'Address of /ready (200 OK once the caches synced, 503 in lame duck).', default: '0.0.0.0:8181', parse: (raw: string) => parseListenAddress(raw) },
+  'metrics-listen': { description: 'Address of /metrics (Prometheus, CoreDNS metric names).', default: '0.0.0.0:9153', parse: (raw: string) => parseListenAddress(raw) },
   lameduck: { description: 'Seconds to keep answering after SIGTERM while /ready fails.', default: 5, parse: seconds },
   'register-service': { description: 'Create and keep the kube-dns Service in kube-system.', default: true },
   'service-ip': { description: 'ClusterIP of the kube-dns Service.', default: DEFAULT_KUBE_DNS_IP },

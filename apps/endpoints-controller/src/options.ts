@@ -2,11 +2,11 @@
 import { hostname } from 'node:os';
 import { INFORMER_FLAGS } from '@minimesh/informer';
 import type { FlagSpecs, FlagValues } from '@minimesh/runtime';
-import { parseFlags } from '@minimesh/runtime';
+import { parseFlags, parseListenAddress } from '@minimesh/runtime';
 
 export const CONTROLLER_FLAGS = {
   ...INFORMER_FLAGS,
-  'http-listen': { description: 'HTTP address for /healthz, /readyz and /metrics.', default: '127.0.0.1:10252' },
+  'http-listen': { description: 'HTTP address for /healthz, /readyz and /metrics.', default: '127.0.0.1:10252', parse: (raw: string) => parseListenAddress(raw) },
   workers: { description: 'Services synced concurrently.', default: 5 },
   'max-endpoints-per-slice': {
     description: 'Most endpoints in one EndpointSlice (1..1000).',

@@ -1,7 +1,7 @@
 /** The node agent's flags (kube-proxy's names where it has one), each also settable by its environment variable. */
 import { hostname } from 'node:os';
 import { INFORMER_FLAGS } from '@minimesh/informer';
-import { parseFlags, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
+import { parseFlags, parseListenAddress, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
 export const PROXY_MODES = ['iptables', 'nftables', 'ipvs'] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
@@ -29,8 +29,8 @@ export const NODE_AGENT_FLAGS = {
   'min-sync-period': { description: 'Seconds: the shortest time between two syncs (changes are batched).', default: 1 },
   'sync-period': { description: 'Seconds: the longest time between two syncs (a full resync).', default: 30 },
   'iptables-restore': { description: 'The iptables-restore binary (iptables-nft-restore or iptables-legacy-restore to pick a backend).', default: 'iptables-restore' },
-  'metrics-bind-address': { description: 'HTTP address of /metrics.', default: '127.0.0.1:10249' },
-  'healthz-bind-address': { description: 'HTTP address of /healthz and /livez.', default: '0.0.0.0:10256' },
+  'metrics-bind-address': { description: 'HTTP address of /metrics.', default: '127.0.0.1:10249', parse: (raw: string) => parseListenAddress(raw) },
+  'healthz-bind-address': { description: 'HTTP address of /healthz and /livez.', default: '0.0.0.0:10256', parse: (raw: string) => parseListenAddress(raw) },
 } satisfies FlagSpecs;
 
 export type NodeAgentOptions = FlagValues<typeof NODE_AGENT_FLAGS>;

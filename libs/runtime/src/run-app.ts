@@ -1,7 +1,7 @@
 /**
  * The entry point every minimesh app shares: flags (with their environment variables) → `--help`
- * or a flag error (exit 2, with the help text) → start → graceful stop on SIGTERM/SIGINT; a
- * failure to start exits 1 with its reason.
+ * or a flag error (one line and a hint, exit 2) → start → graceful stop on SIGTERM/SIGINT; a
+ * failure to start is one line with its reason, exit 1 (the stack only with MINIMESH_DEBUG=1).
  */
 import { FlagError, helpText, parseFlags, type FlagSpecs, type FlagValues } from './flags.js';
 import { createLogger, type Logger } from './logger.js';
@@ -27,7 +27,7 @@ export function runApp<S extends FlagSpecs>(spec: AppSpec<S>): void {
       parsed = parseFlags(spec.flags, argv, spec.env ? spec.env(argv) : process.env);
     } catch (e) {
       if (!(e instanceof FlagError)) throw e;
-      process.stderr.write(`error: ${e.message}\n\n${helpText(usage, spec.description, spec.flags)}`);
+      process.stderr.write(`${spec.name}: ${e.message}\nRun '${spec.name} --help' for usage.\n`);
       process.exit(2);
     }
     if (parsed.help) {
@@ -39,7 +39,16 @@ export function runApp<S extends FlagSpecs>(spec: AppSpec<S>): void {
     onShutdown(log, stop);
   };
   run().catch((e: Error) => {
-    process.stderr.write(`${spec.name}: ${e.stack ?? e.message}\n`);
+    process.stderr.write(`${spec.name}: ${startFailure(e)}\n`);
     process.exit(1);
   });
+}
+
+/** One line saying why an app could not start (a port in use, a data directory it cannot write). */
+export function startFailure(e: Error): string {
+  if (process.env.MINIMESH_DEBUG) return e.stack ?? e.message;
+  const err = e as NodeJS.ErrnoException & { address?: string; port?: number };
+  if (err.code === 'EADDRINUSE') return `cannot listen on ${err.address ?? ''}${err.port ? `:${err.port}` : ''}: address already in use`;
+  if (err.code === 'EACCES' && err.syscall === 'listen') return `cannot listen on ${err.address ?? ''}${err.port ? `:${err.port}` : ''}: permission denied`;
+  return (e.message || String(e)).split('\n')[0]!;
 }
