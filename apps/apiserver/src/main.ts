@@ -1,6 +1,6 @@
 /** minimesh-apiserver: owns every object, allocates ClusterIPs and NodePorts, publishes events. */
 import { runApp } from '@minimesh/runtime';
-import { startApiServer } from './apiserver.js';
+import { startApiServer } from './app.js';
 import { APISERVER_FLAGS } from './options.js';
 
 runApp({

@@ -1,7 +1,7 @@
 /** minimesh-dns: cluster DNS, CoreDNS with the kubernetes plugin, small. */
 import { runApp } from '@minimesh/runtime';
 import { configEnv, configPath } from './config-file.js';
-import { startDnsApp } from './dns-app.js';
+import { startDnsApp } from './app.js';
 import { DNS_FLAGS } from './options.js';
 
 runApp({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FlagError, parseFlags } from '@minimesh/runtime';
 import { configEnv, configPath } from './config-file.js';
-import { serverLabel } from './dns-app.js';
+import { serverLabel } from './app.js';
 import { DNS_FLAGS } from './options.js';
 import { parseUpstream } from './plugins/upstream-exchange.js';
 import { parseResolvConf } from './resolv-conf.js';

@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { INFORMER_FLAGS } from '@minimesh/informer';
 import type { FlagSpecs, FlagValues } from '@minimesh/runtime';
-import { parseFlags, parseListenAddress } from '@minimesh/runtime';
+import { parseListenAddress } from '@minimesh/runtime';
 
 export const CONTROLLER_FLAGS = {
   ...INFORMER_FLAGS,
@@ -26,7 +26,3 @@ export const CONTROLLER_FLAGS = {
 } satisfies FlagSpecs;
 
 export type ControllerOptions = FlagValues<typeof CONTROLLER_FLAGS>;
-
-export function defaultControllerOptions(): ControllerOptions {
-  return parseFlags(CONTROLLER_FLAGS, [], {}).values;
-}

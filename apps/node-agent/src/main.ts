@@ -1,6 +1,6 @@
 /** minimesh-node-agent: kube-proxy's role on one node. */
 import { runApp } from '@minimesh/runtime';
-import { startNodeAgent } from './node-agent.js';
+import { startNodeAgent } from './app.js';
 import { NODE_AGENT_FLAGS } from './options.js';
 
 runApp({

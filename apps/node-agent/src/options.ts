@@ -4,7 +4,6 @@ import { INFORMER_FLAGS } from '@minimesh/informer';
 import { parseFlags, parseListenAddress, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
 export const PROXY_MODES = ['iptables', 'nftables', 'ipvs'] as const;
-export type ProxyMode = (typeof PROXY_MODES)[number];
 
 export const NODE_AGENT_FLAGS = {
   ...INFORMER_FLAGS,

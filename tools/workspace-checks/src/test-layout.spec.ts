@@ -77,3 +77,16 @@ describe('test layout', () => {
     expect(bad).toEqual([]);
   });
 });
+
+describe('app layout', () => {
+  it('apps - every server app is src/main.ts (runApp: flags, start, stop) over src/app.ts (the assembly)', () => {
+    const bad: string[] = [];
+    for (const p of projects.filter((x) => x.type === 'app')) {
+      const main = join(p.dir, 'src', 'main.ts');
+      if (!existsSync(main) || !readFileSync(main, 'utf8').includes('runApp(')) continue;
+      if (!existsSync(join(p.dir, 'src', 'app.ts'))) bad.push(`${rel(p.dir)} has no src/app.ts`);
+      else if (!readFileSync(main, 'utf8').includes("from './app.js'")) bad.push(`${rel(main)} does not start the app from ./app.js`);
+    }
+    expect(bad).toEqual([]);
+  });
+});

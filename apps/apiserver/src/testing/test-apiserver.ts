@@ -2,7 +2,7 @@
 import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { createLogger } from '@minimesh/runtime';
 import { tempDir } from '@minimesh/runtime/testing';
-import { startApiServer, type ApiServer } from '../apiserver.js';
+import { startApiServer, type ApiServer } from '../app.js';
 import type { ApiServerOptions } from '../options.js';
 
 export interface TestApiServer {

@@ -1,6 +1,6 @@
 /** minimesh-dns in-process on loopback with free ports, for tests. */
 import { createLogger, parseFlags } from '@minimesh/runtime';
-import { startDnsApp, type DnsApp } from '../dns-app.js';
+import { startDnsApp, type DnsApp } from '../app.js';
 
 export type { DnsApp };
 import { DNS_FLAGS, type DnsOptions } from '../options.js';
