@@ -104,7 +104,7 @@ function slice(i: number, second = ipv4(POD_BASE + 2 * i + 1)): EndpointSlice {
   };
 }
 
-/** The render options the agent derives from its default flags (node-agent.ts). */
+/** The render options the agent derives from its default flags (src/app.ts). */
 function agentRenderOptions(): RenderInput['opts'] & { prefix: string } {
   const o = defaultNodeAgentOptions();
   return {
