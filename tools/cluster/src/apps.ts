@@ -74,6 +74,15 @@ export const CONTROLLERS: AppSpec[] = [
     env: ({ state }) => ({ MINIMESH_NATS_URL: state.nats.url, MINIMESH_HTTP_LISTEN: '127.0.0.1:0' }),
   },
   {
+    // The kubelet's part: ends the pods the apiserver marks for deletion (`minimesh-cluster kubelet`).
+    name: 'kubelet',
+    program: { bin: 'minimesh-cluster' },
+    where: 'root',
+    required: false,
+    // The state file's path on its command line: it reads that file, and `down` finds it by it.
+    args: ({ state, layout }) => ['kubelet', '--name', state.name, '--state-file', layout.stateFile],
+  },
+  {
     name: 'node-agent',
     program: { bin: 'minimesh-node-agent' },
     where: 'node',

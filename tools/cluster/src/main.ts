@@ -4,12 +4,13 @@ import type { Command } from './cli.js';
 import { down } from './commands/down.js';
 import { env } from './commands/env.js';
 import { exec } from './commands/exec.js';
+import { kubelet } from './commands/kubelet.js';
 import { podAdd } from './commands/pod-add.js';
 import { podDelete, podLabel, podReady } from './commands/pod-change.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
 
-const COMMANDS: Record<string, Command> = { up, down, status, env, exec };
+const COMMANDS: Record<string, Command> = { up, down, status, env, exec, kubelet };
 const POD_COMMANDS: Record<string, Command> = { add: podAdd, delete: podDelete, ready: podReady, label: podLabel };
 
 const OVERVIEW = `minimesh-cluster: a local minimesh cluster out of network namespaces (Linux, root).
@@ -26,6 +27,7 @@ Commands:
   pod ready   Flip a pod's Ready condition (--ready=false)
   pod label   Relabel a pod (kubectl label semantics)
   exec        Run a command inside a pod, a node or the outside client
+  kubelet     (started by up) End the pods the apiserver marks for deletion
 
 Every command takes --name NAME (or $MINIMESH_CLUSTER) to pick the cluster, default "minimesh",
 and --help. State and logs: /run/minimesh/<name>/ ($MINIMESH_CLUSTER_STATE_DIR moves the base).

@@ -42,11 +42,14 @@ export async function teardown(cluster: string, layout: StateLayout, graceMs = 5
   return { processes, namespaces, stateDir: hadDir };
 }
 
-/** One pod: its echo server (pid file, then anything left in the namespace), the namespace, its resolv.conf. */
-export async function removePodNetwork(layout: StateLayout, processName: string, netns: string): Promise<void> {
-  await stopByPidFile(pidFile(layout.pidDir, processName), 3000);
+/**
+ * One pod: its echo server (pid file, then anything left in the namespace; SIGTERM, then SIGKILL
+ * after `graceMs`), the namespace, its resolv.conf.
+ */
+export async function removePodNetwork(layout: StateLayout, processName: string, netns: string, graceMs = 3000): Promise<void> {
+  await stopByPidFile(pidFile(layout.pidDir, processName), graceMs);
   const leftovers = await netnsPids(netns);
-  if (leftovers.length) await stopAll(leftovers.map((pid) => ({ pid })), 3000);
+  if (leftovers.length) await stopAll(leftovers.map((pid) => ({ pid })), graceMs);
   await deleteNetns(netns);
   removeEtcNetns(netns);
 }

@@ -6,7 +6,8 @@ import { CLUSTER_FLAG, NAMESPACE_FLAG, UserError, clusterRef, exactlyOne, print,
 import { applyLabelArgs } from '../labels.js';
 import { listNetns } from '../netns.js';
 import { kubeTime, withReadiness } from '../objects.js';
-import { podKey, podProcessName, readState, requireState, withLock, writeState } from '../state.js';
+import { terminatePod } from '../pod-termination.js';
+import { podKey, podProcessName, requireState } from '../state.js';
 import { removePodNetwork } from '../teardown.js';
 import { podNames } from '../topology.js';
 
@@ -34,42 +35,60 @@ async function modifyPod(api: ApiClient, namespace: string, name: string, change
 }
 
 export const podDelete: Command = {
-  usage: 'minimesh-cluster pod delete NAME [-n NS]',
-  description: 'Deletes the Pod object from the apiserver, then stops its echo server and deletes its namespace. Needs root.',
-  flags: { namespace: NAMESPACE_FLAG, name: CLUSTER_FLAG },
+  usage: 'minimesh-cluster pod delete NAME [-n NS] [--grace-period N] [--wait]',
+  description:
+    "Deletes a pod as a kubelet sees it deleted: the apiserver marks the Pod (deletionTimestamp, the grace period:\n" +
+    "--grace-period, else the pod's terminationGracePeriodSeconds, else 30 s), its echo server gets SIGTERM and at\n" +
+    'most that long to exit, its namespace goes, and the delete is confirmed with a grace period of 0.\n' +
+    'With --wait, returns once the Pod object is gone (finalizers may hold it). Needs root.',
+  flags: {
+    'grace-period': { type: 'string', value: 'SECONDS', help: "Seconds the pod has to stop (default: the pod's own, else 30)." },
+    wait: { type: 'bool', help: 'Return only when the Pod object is gone from the apiserver.' },
+    namespace: NAMESPACE_FLAG,
+    name: CLUSTER_FLAG,
+  },
   async run(args: ParsedArgs): Promise<number> {
     const { cluster, layout } = clusterRef(args);
     const name = exactlyOne(args, 'pod name');
     const namespace = args.strings.namespace ?? 'default';
+    const raw = args.strings['grace-period'];
+    const grace = raw === undefined ? undefined : Number(raw);
+    if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) throw new UserError(`--grace-period must be a whole number of seconds, not "${raw}"`);
     const state = requireState(cluster, layout);
     const key = podKey(namespace, name);
     const netns = state.pods[key]?.netns ?? podNames(cluster, namespace, name).netns;
     const local = state.pods[key] !== undefined || (await listNetns()).includes(netns);
     if (local) requireRoot('pod delete');
     const inApi = await withApi(state, async (api) => {
+      let marked: Pod;
       try {
-        await api.delete('Pod', namespace, name);
-        return true;
+        marked = await api.delete('Pod', namespace, name, grace === undefined ? {} : { gracePeriodSeconds: grace });
       } catch (e) {
         if (e instanceof NotFoundError) return false;
         throw e;
       }
-    });
+      if (local) await terminatePod(api, cluster, layout, marked);
+      if (args.bools.wait) await waitGone(api, namespace, name);
+      return true;
+    }, 600_000);
     if (!inApi && !local) throw notFound(name, namespace);
-    if (local) {
-      await removePodNetwork(layout, podProcessName(namespace, name), netns);
-      await withLock(layout, async () => {
-        const current = readState(layout);
-        if (current?.pods[key]) {
-          delete current.pods[key];
-          writeState(layout, current);
-        }
-      });
-    }
+    if (!inApi) await removePodNetwork(layout, podProcessName(namespace, name), netns);
     print(`pod "${name}" deleted${inApi ? '' : ' (it was not in the apiserver)'}`);
     return 0;
   },
 };
+
+async function waitGone(api: ApiClient, namespace: string, name: string): Promise<void> {
+  for (;;) {
+    try {
+      await api.get('Pod', namespace, name);
+    } catch (e) {
+      if (e instanceof NotFoundError) return;
+      throw e;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 export const podReady: Command = {
   usage: 'minimesh-cluster pod ready NAME [-n NS] [--ready=false]',

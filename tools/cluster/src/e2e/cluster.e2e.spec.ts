@@ -219,6 +219,36 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
     expect(after.code).not.toBe(0);
   });
 
+  it('pod delete --grace-period N --wait: the object stays marked until the pod has stopped, then goes', async () => {
+    await ok('pod', 'add', 'pod-g', '--node', 'node1', '-n', 'study');
+    const from = await api.list('Pod', { namespace: 'study' });
+    const ac = new AbortController();
+    const seen: string[] = [];
+    const watching = (async () => {
+      for await (const ev of api.watch('Pod', { namespace: 'study', fieldSelector: 'metadata.name=pod-g', resourceVersion: from.resourceVersion, signal: ac.signal })) {
+        seen.push(`${ev.type} ${ev.object?.metadata.deletionGracePeriodSeconds ?? '-'}`);
+        if (ev.type === 'DELETED') ac.abort();
+      }
+    })();
+    expect((await ok('pod', 'delete', 'pod-g', '-n', 'study', '--grace-period', '2', '--wait'))).toBe('pod "pod-g" deleted\n');
+    await watching;
+    // Marked with its grace period first (MODIFIED), removed once the pod had stopped (DELETED).
+    expect(seen).toEqual(['MODIFIED 2', 'DELETED 2']);
+    await expect(api.get('Pod', 'study', 'pod-g')).rejects.toBeInstanceOf(NotFoundError);
+    expect(await listNetns()).not.toContain(podNames(CLUSTER, 'study', 'pod-g').netns);
+  });
+
+  it('a pod deleted through the API (which only marks it) is ended by the cluster\'s kubelet', async () => {
+    await ok('pod', 'add', 'pod-k', '--node', 'node2', '-n', 'study');
+    const marked = await api.delete('Pod', 'study', 'pod-k');
+    expect(marked.metadata.deletionGracePeriodSeconds).toBe(30);
+    await eventually(async () => {
+      await expect(api.get('Pod', 'study', 'pod-k')).rejects.toBeInstanceOf(NotFoundError);
+    }, 10_000);
+    expect(await listNetns()).not.toContain(podNames(CLUSTER, 'study', 'pod-k').netns);
+    expect(existsSync(`${layout.pidDir}/echo-study_pod-k.pid`)).toBe(false);
+  });
+
   it('down stops every process and deletes every namespace and the state directory', async () => {
     pids = readPidFiles(layout.pidDir);
     expect(pids.map((p) => p.name)).toEqual(expect.arrayContaining(['apiserver', 'nats-server', 'echo-study_pod-a', 'echo-study_pod-c']));
