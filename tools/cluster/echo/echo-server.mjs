@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The pods' workload: answers on every given port with one line, `IP: <podIP> <pod> <node>`.
-// TCP ports speak HTTP (any method, any path, like the walkthrough's nginx pages), UDP ports reply
-// the same line to every datagram. Plain JavaScript, no dependencies, to keep each pod small.
+// The pods' workload: answers on every given port with one line,
+// `IP: <podIP> <pod> <node> from <client ip>:<client port>` — the peer it saw, so tests can tell
+// whether a source address was kept or masqueraded. TCP ports speak HTTP (any method, any path,
+// like the walkthrough's nginx pages), UDP ports reply the line to every datagram. Plain
+// JavaScript, no dependencies, to keep each pod small.
 //
 //   node echo-server.mjs --ip 10.244.1.10 --pod web-1 --node node1 --port 80/tcp --port 53/udp
 import dgram from 'node:dgram';
@@ -26,12 +28,13 @@ function parse(argv) {
 }
 
 const opts = parse(process.argv.slice(2));
-const body = `IP: ${opts.ip} ${opts.pod} ${opts.node}\n`;
+const line = (address, port) => `IP: ${opts.ip} ${opts.pod} ${opts.node} from ${address.replace(/^::ffff:/, '')}:${port}\n`;
 const servers = [];
 
 function listenTcp(port) {
   const server = http.createServer((req, res) => {
     req.resume();
+    const body = line(req.socket.remoteAddress ?? '', req.socket.remotePort ?? 0);
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
@@ -45,7 +48,7 @@ function listenTcp(port) {
 
 function listenUdp(port) {
   const socket = dgram.createSocket('udp4');
-  socket.on('message', (_msg, rinfo) => socket.send(body, rinfo.port, rinfo.address));
+  socket.on('message', (_msg, rinfo) => socket.send(line(rinfo.address, rinfo.port), rinfo.port, rinfo.address));
   servers.push(socket);
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
