@@ -81,6 +81,8 @@ export interface PodInput {
   subdomain?: string;
   ready: boolean;
   now: string;
+  /** The pod runs in its node's network namespace (its IP is the node's). */
+  hostNetwork?: boolean;
 }
 
 export function podObject(p: PodInput): Pod {
@@ -92,6 +94,7 @@ export function podObject(p: PodInput): Pod {
       nodeName: p.node.name,
       ...(p.hostname ? { hostname: p.hostname } : {}),
       ...(p.subdomain ? { subdomain: p.subdomain } : {}),
+      ...(p.hostNetwork ? { hostNetwork: true } : {}),
       containers: [{ name: 'echo', image: 'minimesh/echo-server', ports: p.ports }],
     },
     status: {

@@ -7,7 +7,7 @@
 import { NotFoundError, type Pod } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
 import { podKey, podProcessName, readState, withLock, writeState, type StateLayout } from './state.js';
-import { removePodNetwork } from './teardown.js';
+import { removePod } from './teardown.js';
 import { podNames } from './topology.js';
 
 /** The least time an echo server gets to exit on SIGTERM, even with a grace period of 0. */
@@ -19,7 +19,7 @@ export async function terminatePod(api: ApiClient, cluster: string, layout: Stat
   const key = podKey(namespace, name);
   const record = readState(layout)?.pods[key];
   const graceMs = Math.max(MIN_STOP_MS, (pod.metadata.deletionGracePeriodSeconds ?? 0) * 1000);
-  await removePodNetwork(layout, podProcessName(namespace, name), record?.netns ?? podNames(cluster, namespace, name).netns, graceMs);
+  await removePod(layout, record ?? { process: podProcessName(namespace, name), netns: podNames(cluster, namespace, name).netns }, graceMs);
   await withLock(layout, async () => {
     const current = readState(layout);
     if (current?.pods[key]) {

@@ -59,6 +59,8 @@ export interface PodRecord {
   ports: ContainerPort[];
   /** Pid file / log name of its echo server. */
   process: string;
+  /** It runs in its node's namespace (netns is the node's, and is never deleted with the pod). */
+  hostNetwork?: boolean;
 }
 
 export interface ClusterState {

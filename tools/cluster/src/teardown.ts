@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { deleteNetns, listNetns, netnsPids } from './netns.js';
 import { etcNetnsEntries, removeEtcNetns } from './network.js';
 import { pidFile, processesMentioning, readPidFiles, stopAll, stopByPidFile } from './processes.js';
-import { stateDirExists, type StateLayout } from './state.js';
+import { stateDirExists, type PodRecord, type StateLayout } from './state.js';
 import { deletionOrder, isClusterNetns } from './topology.js';
 
 export interface TeardownReport {
@@ -43,8 +43,18 @@ export async function teardown(cluster: string, layout: StateLayout, graceMs = 5
 }
 
 /**
- * One pod: its echo server (pid file, then anything left in the namespace; SIGTERM, then SIGKILL
- * after `graceMs`), the namespace, its resolv.conf.
+ * One pod: its program (by pid file; SIGTERM, then SIGKILL after `graceMs`), and unless it runs in
+ * its node's namespace (hostNetwork), whatever else is in its namespace, the namespace and its
+ * resolv.conf. A node's namespace is never touched here.
+ */
+export async function removePod(layout: StateLayout, pod: Pick<PodRecord, 'process' | 'netns' | 'hostNetwork'>, graceMs = 3000): Promise<void> {
+  if (pod.hostNetwork) await stopByPidFile(pidFile(layout.pidDir, pod.process), graceMs);
+  else await removePodNetwork(layout, pod.process, pod.netns, graceMs);
+}
+
+/**
+ * One pod network: its echo server (pid file, then anything left in the namespace; SIGTERM, then
+ * SIGKILL after `graceMs`), the namespace, its resolv.conf.
  */
 export async function removePodNetwork(layout: StateLayout, processName: string, netns: string, graceMs = 3000): Promise<void> {
   await stopByPidFile(pidFile(layout.pidDir, processName), graceMs);

@@ -11,19 +11,20 @@ import { buildPod } from '../network.js';
 import { kubeTime, parsePortSpec, podObject } from '../objects.js';
 import { isAlive, startDetached, type ProcessRecord } from '../processes.js';
 import { podKey, podProcessName, readState, requireState, withLock, writeState, type ClusterState, type PodRecord, type StateLayout } from '../state.js';
-import { removePodNetwork } from '../teardown.js';
+import { removePod } from '../teardown.js';
 import { allocatePodIP, podNames, type NodePlan } from '../topology.js';
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const podAdd: Command = {
-  usage: 'minimesh-cluster pod add NAME --node NODE [-n NS] [--labels k=v,...] [--port P[/PROTO][:name]]... [--hostname H --subdomain S] [--not-ready]',
+  usage: 'minimesh-cluster pod add NAME --node NODE [-n NS] [--labels k=v,...] [--port P[/PROTO][:name]]... [--hostname H --subdomain S] [--not-ready] [--host-network]',
   description:
     'Adds a pod: a network namespace with a veth to its node (eth0 10.244.<node>.x/32, default via 10.244.<node>.1),\n' +
     'an echo server answering `IP: <podIP> <pod> <node>` on every port (HTTP on TCP, a reply to each UDP datagram),\n' +
     'a resolv.conf pointing at cluster DNS 10.96.0.10, and the Pod object in the apiserver (Running, Ready unless\n' +
-    '--not-ready). Needs root.',
+    '--not-ready). With --host-network the echo server runs in the node\'s namespace and the pod\'s IP is the node\'s.\n' +
+    'Needs root.',
   flags: {
     node: { type: 'string', value: 'NODE', help: 'Node to run the pod on (node1, node2, ...). Required.' },
     namespace: NAMESPACE_FLAG,
@@ -32,6 +33,7 @@ export const podAdd: Command = {
     hostname: { type: 'string', value: 'H', help: 'spec.hostname of the pod.' },
     subdomain: { type: 'string', value: 'S', help: 'spec.subdomain of the pod.' },
     'not-ready': { type: 'bool', help: 'Register the pod with Ready=False.' },
+    'host-network': { type: 'bool', help: "Run the pod in its node's network namespace (spec.hostNetwork; its IP is the node's)." },
     name: CLUSTER_FLAG,
   },
   async run(args: ParsedArgs): Promise<number> {
@@ -70,6 +72,7 @@ export const podAdd: Command = {
       hostname: args.strings.hostname,
       subdomain: args.strings.subdomain,
       ready: !args.bools['not-ready'],
+      hostNetwork: args.bools['host-network'] === true,
     });
     const portList = rec.ports.map((p) => `${p.containerPort}/${p.protocol}${p.name ? `(${p.name})` : ''}`).join(' ');
     print(`pod/${name} created in namespace ${namespace}: ${rec.ip} on ${rec.node}, ${portList}${args.bools['not-ready'] ? ', not ready' : ''} (netns ${rec.netns})`);
@@ -98,6 +101,8 @@ export interface AddPodOptions {
   subdomain?: string;
   ready: boolean;
   program?: PodProgram;
+  /** Run in the node's namespace, with the node's IP (spec.hostNetwork). */
+  hostNetwork?: boolean;
 }
 
 /** Builds the pod's network, starts its program, registers the Pod; undoes it all on failure. */
@@ -106,31 +111,32 @@ export async function addPod(cluster: string, layout: StateLayout, state: Cluste
     const current = readState(layout) ?? state;
     const key = podKey(o.namespace, o.name);
     if (current.pods[key]) throw new UserError(`pod "${o.name}" already exists in namespace "${o.namespace}"`);
-    const used = Object.values(current.pods).filter((p) => p.node === o.node.name).map((p) => p.ip);
-    const ip = allocatePodIP(o.node, used);
+    const used = Object.values(current.pods).filter((p) => p.node === o.node.name && !p.hostNetwork).map((p) => p.ip);
+    const ip = o.hostNetwork ? o.node.ip : allocatePodIP(o.node, used);
     const names = podNames(cluster, o.namespace, o.name);
     const pod: PodRecord = {
       name: o.name,
       namespace: o.namespace,
       node: o.node.name,
       ip,
-      netns: names.netns,
-      hostVeth: names.hostVeth,
+      netns: o.hostNetwork ? o.node.netns : names.netns,
+      hostVeth: o.hostNetwork ? '' : names.hostVeth,
       ports: o.ports,
       process: podProcessName(o.namespace, o.name),
+      ...(o.hostNetwork ? { hostNetwork: true } : {}),
     };
     await withApi(current, async (api) => {
       await mustNotExist(api, o.namespace, o.name);
       try {
-        await buildPod({ netns: pod.netns, hostVeth: pod.hostVeth, ip, namespace: o.namespace, node: o.node, resolvConf: o.program?.resolvConf });
+        if (!o.hostNetwork) await buildPod({ netns: pod.netns, hostVeth: pod.hostVeth, ip, namespace: o.namespace, node: o.node, resolvConf: o.program?.resolvConf });
         await startPodProgram(layout.logDir, layout.pidDir, pod, o.program ?? echoProgram(pod, o.node.name));
         await ensureNamespace(api, o.namespace);
         const now = kubeTime();
         await api.create(
-          podObject({ name: o.name, namespace: o.namespace, node: o.node, ip, labels: o.labels, ports: o.ports, hostname: o.hostname, subdomain: o.subdomain, ready: o.ready, now }),
+          podObject({ name: o.name, namespace: o.namespace, node: o.node, ip, labels: o.labels, ports: o.ports, hostname: o.hostname, subdomain: o.subdomain, ready: o.ready, now, hostNetwork: o.hostNetwork }),
         );
       } catch (e) {
-        await removePodNetwork(layout, pod.process, pod.netns);
+        await removePod(layout, pod);
         throw e;
       }
     });

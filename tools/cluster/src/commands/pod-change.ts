@@ -8,7 +8,7 @@ import { listNetns } from '../netns.js';
 import { kubeTime, withReadiness } from '../objects.js';
 import { terminatePod } from '../pod-termination.js';
 import { podKey, podProcessName, requireState } from '../state.js';
-import { removePodNetwork } from '../teardown.js';
+import { removePod } from '../teardown.js';
 import { podNames } from '../topology.js';
 
 const notFound = (name: string, namespace: string) => new UserError(`pod "${name}" not found in namespace "${namespace}"`);
@@ -72,7 +72,7 @@ export const podDelete: Command = {
       return true;
     }, 600_000);
     if (!inApi && !local) throw notFound(name, namespace);
-    if (!inApi) await removePodNetwork(layout, podProcessName(namespace, name), netns);
+    if (!inApi) await removePod(layout, state.pods[key] ?? { process: podProcessName(namespace, name), netns });
     print(`pod "${name}" deleted${inApi ? '' : ' (it was not in the apiserver)'}`);
     return 0;
   },

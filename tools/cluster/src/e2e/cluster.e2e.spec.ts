@@ -220,6 +220,16 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
     expect(after.code).not.toBe(0);
   });
 
+  it('a hostNetwork pod runs in its node\'s namespace, with the node\'s IP, and its deletion leaves the node alone', async () => {
+    expect(await ok('pod', 'add', 'pod-h', '--node', 'node2', '-n', 'study', '--host-network', '--port', '8081')).toMatch(/pod\/pod-h created in namespace study: 192\.168\.100\.12 on node2/);
+    const pod = await api.get('Pod', 'study', 'pod-h');
+    expect([pod.spec?.hostNetwork, pod.status?.podIP]).toEqual([true, '192.168.100.12']);
+    expect(await curl('pod-a', 'http://192.168.100.12:8081/')).toMatch(new RegExp(`^IP: 192\\.168\\.100\\.12 pod-h node2 from ${ips['pod-a']}:\\d+\\n$`));
+    await ok('pod', 'delete', 'pod-h', '-n', 'study', '--wait');
+    expect(await listNetns()).toContain(`mm-${CLUSTER}-n2`);
+    expect((await curl('pod-a', `http://${ips['pod-c']}/`))).toMatch(/^IP: /);
+  });
+
   it('pod delete --grace-period N --wait: the object stays marked until the pod has stopped, then goes', async () => {
     await ok('pod', 'add', 'pod-g', '--node', 'node1', '-n', 'study');
     const from = await api.list('Pod', { namespace: 'study' });
