@@ -10,7 +10,8 @@ import { connectApiClient } from '@minimesh/client';
 import { createInformer, informerSet } from '@minimesh/informer';
 import { startHttpEndpoint, type Logger } from '@minimesh/runtime';
 import { exec as realExec, type Exec } from '@minimesh/runtime';
-import { startHealthz } from './healthz.js';
+import { proxyHealthy, startHealthz } from './healthz.js';
+import { ServiceHealthServer, healthChecks } from './service-health-server.js';
 import { Iptables } from './iptables/iptables.js';
 import { IptablesProxier } from './iptables/proxier.js';
 import { proxyMetrics } from './metrics.js';
@@ -18,8 +19,14 @@ import { Nft } from './nftables/nft.js';
 import { NftablesProxier } from './nftables/proxier.js';
 import type { NodeAgentOptions } from './options.js';
 
+/** Services with this label (any value) belong to another service proxy (kube-proxy's LabelServiceProxyName). */
+export const LABEL_SERVICE_PROXY_NAME = 'service.kubernetes.io/service-proxy-name';
+/** Set on the Endpoints and EndpointSlices of headless Services (v1.IsHeadlessService). */
+export const LABEL_HEADLESS = 'service.kubernetes.io/headless';
+
 export interface NodeAgent {
   proxier: IptablesProxier | NftablesProxier;
+  serviceHealth: ServiceHealthServer;
   metricsAddress: string;
   healthzAddress: string;
   stop(): Promise<void>;
@@ -56,12 +63,20 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exe
   const metrics = proxyMetrics();
   const client = connectApiClient(o.server);
   const common = { client, transport: o.transport, nats: { servers: o['nats-url'] }, logger: log.child('informer') };
-  const services = createInformer({ kind: 'Service', ...common });
-  const slices = createInformer({ kind: 'EndpointSlice', ...common });
+  // kube-proxy's filters: Services (and their slices, which carry their labels) meant for another
+  // service proxy, and the Endpoints/EndpointSlices of headless Services, are not ours.
+  const ours = { labelSelector: `!${LABEL_SERVICE_PROXY_NAME},!${LABEL_HEADLESS}` };
+  const services = createInformer({ kind: 'Service', ...common, ...ours });
+  const slices = createInformer({ kind: 'EndpointSlice', ...common, ...ours });
   const nodes = createInformer({ kind: 'Node', ...common });
   const thisNode = () => nodes.get('', o['node-name']);
 
   const nodePortAddresses = o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((x) => x.trim()) : undefined;
+  const healthTimeoutMs = 2 * o['sync-period'] * 1000;
+  const serviceHealth = new ServiceHealthServer({
+    proxyHealthy: () => proxyHealthy(proxier, healthTimeoutMs),
+    onError: (port, err) => log.error('cannot serve a health-check node port', { port, err: err.message }),
+  });
   const shared = {
     nodeName: o['node-name'],
     nodeAddresses: () => nodeAddresses(thisNode()),
@@ -69,6 +84,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exe
     syncMs: o['sync-period'] * 1000,
     exec,
     metrics,
+    onSynced: () => void serviceHealth.sync(healthChecks(proxier.services.serviceMap, proxier.endpoints.endpointsMap)),
   };
   const proxier =
     mode === 'nftables'
@@ -113,7 +129,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exe
 
   const all = informerSet(services, slices, nodes);
   const metricsEndpoint = await startHttpEndpoint({ listen: o['metrics-bind-address'], registry: metrics.registry, ready: () => proxier.synced });
-  const healthz = await startHealthz(o['healthz-bind-address'], proxier, 2 * o['sync-period'] * 1000, metrics);
+  const healthz = await startHealthz(o['healthz-bind-address'], proxier, healthTimeoutMs, metrics);
   proxier.start();
   all.start();
   void all.waitForSync().then(
@@ -125,12 +141,14 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exe
   );
   return {
     proxier,
+    serviceHealth,
     metricsAddress: metricsEndpoint.address,
     healthzAddress: healthz.address,
     async stop() {
       // Rules stay in the kernel: a restarted agent takes them over without dropping traffic.
       await all.stop();
       await proxier.stop();
+      await serviceHealth.stop();
       await metricsEndpoint.close();
       await healthz.close();
       client.close();

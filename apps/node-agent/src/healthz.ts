@@ -13,6 +13,12 @@ export interface HealthSource {
   lastQueued: number;
 }
 
+/** Healthy: rules were synced once, and no queued change has waited longer than `timeoutMs`. */
+export function proxyHealthy(src: HealthSource, timeoutMs: number, now = Date.now()): boolean {
+  const hung = src.lastQueued > src.lastSynced && now - src.lastQueued > timeoutMs;
+  return src.lastSynced > 0 && !hung;
+}
+
 export async function startHealthz(listen: string, src: HealthSource, timeoutMs: number, metrics: ProxyMetrics): Promise<{ address: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -21,8 +27,7 @@ export async function startHealthz(listen: string, src: HealthSource, timeoutMs:
       return;
     }
     const now = Date.now();
-    const hung = src.lastQueued > src.lastSynced && now - src.lastQueued > timeoutMs;
-    const healthy = src.lastSynced > 0 && !hung;
+    const healthy = proxyHealthy(src, timeoutMs, now);
     const code = healthy ? 200 : 503;
     (path === '/healthz' ? metrics.healthz : metrics.livez).inc({ code: String(code) });
     res.writeHead(code, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' });

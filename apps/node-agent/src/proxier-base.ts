@@ -22,6 +22,8 @@ export interface ProxierBaseOptions {
   exec: Exec;
   log: Logger;
   metrics: ProxyMetrics;
+  /** Told after every successful sync (the per-Service health checks follow it). */
+  onSynced?: () => void;
 }
 
 export interface SyncOutcome {
@@ -129,6 +131,7 @@ export abstract class ProxierBase {
       for (const t of times) metrics.programmingLatency.observe(FAMILY, Math.max(0, now - t) / 1000);
     }
     this.lastSynced = now;
+    this.base.onSynced?.();
     return seconds;
   }
 }
