@@ -5,12 +5,15 @@
 // like the walkthrough's nginx pages), UDP ports reply the line to every datagram. Plain
 // JavaScript, no dependencies, to keep each pod small.
 //
+// With --shutdown-delay S it keeps serving S seconds after SIGTERM before it exits, as an app that
+// drains on shutdown does (its pod is then terminating but still serving).
+//
 //   node echo-server.mjs --ip 10.244.1.10 --pod web-1 --node node1 --port 80/tcp --port 53/udp
 import dgram from 'node:dgram';
 import http from 'node:http';
 
 function parse(argv) {
-  const opts = { ip: '', pod: '', node: '', ports: [] };
+  const opts = { ip: '', pod: '', node: '', ports: [], shutdownDelay: 0 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[++i];
@@ -18,6 +21,7 @@ function parse(argv) {
     if (flag === '--ip') opts.ip = value;
     else if (flag === '--pod') opts.pod = value;
     else if (flag === '--node') opts.node = value;
+    else if (flag === '--shutdown-delay') opts.shutdownDelay = Number(value);
     else if (flag === '--port') {
       const [port, proto = 'tcp'] = value.split('/');
       opts.ports.push({ port: Number(port), proto: proto.toLowerCase() });
@@ -65,4 +69,5 @@ try {
 const list = opts.ports.map((p) => `${p.port}/${p.proto}`).join(' ');
 process.stdout.write(`echo-server ready: ${opts.pod} ${opts.ip} on ${list}\n`);
 
-for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => process.exit(0));
+for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => setTimeout(() => process.exit(0), opts.shutdownDelay * 1000).unref());
+if (opts.shutdownDelay > 0) setInterval(() => undefined, 1 << 30); // keep the loop alive through the delay

@@ -18,7 +18,7 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const podAdd: Command = {
-  usage: 'minimesh-cluster pod add NAME --node NODE [-n NS] [--labels k=v,...] [--port P[/PROTO][:name]]... [--hostname H --subdomain S] [--not-ready] [--host-network]',
+  usage: 'minimesh-cluster pod add NAME --node NODE [-n NS] [--labels k=v,...] [--port P[/PROTO][:name]]... [--hostname H --subdomain S] [--not-ready] [--host-network] [--shutdown-delay S]',
   description:
     'Adds a pod: a network namespace with a veth to its node (eth0 10.244.<node>.x/32, default via 10.244.<node>.1),\n' +
     'an echo server answering `IP: <podIP> <pod> <node>` on every port (HTTP on TCP, a reply to each UDP datagram),\n' +
@@ -33,6 +33,7 @@ export const podAdd: Command = {
     hostname: { type: 'string', value: 'H', help: 'spec.hostname of the pod.' },
     subdomain: { type: 'string', value: 'S', help: 'spec.subdomain of the pod.' },
     'not-ready': { type: 'bool', help: 'Register the pod with Ready=False.' },
+    'shutdown-delay': { type: 'string', value: 'SECONDS', help: 'The echo server keeps serving this long after SIGTERM (a draining app; its pod is terminating but serving).' },
     'host-network': { type: 'bool', help: "Run the pod in its node's network namespace (spec.hostNetwork; its IP is the node's)." },
     name: CLUSTER_FLAG,
   },
@@ -56,6 +57,8 @@ export const podAdd: Command = {
       if (seen.has(key)) throw new UserError(`port ${key} is given twice`);
       seen.add(key);
     }
+    const shutdownDelay = Number(args.strings['shutdown-delay'] ?? 0);
+    if (!Number.isFinite(shutdownDelay) || shutdownDelay < 0) throw new UserError(`--shutdown-delay must be a number of seconds, not "${args.strings['shutdown-delay']}"`);
     const state = requireState(cluster, layout);
     const nodeName = args.strings.node;
     if (!nodeName) throw new UserError(`--node is required (nodes: ${state.plan.nodes.map((n) => n.name).join(', ')})`);
@@ -73,6 +76,7 @@ export const podAdd: Command = {
       subdomain: args.strings.subdomain,
       ready: !args.bools['not-ready'],
       hostNetwork: args.bools['host-network'] === true,
+      shutdownDelaySeconds: shutdownDelay,
     });
     const portList = rec.ports.map((p) => `${p.containerPort}/${p.protocol}${p.name ? `(${p.name})` : ''}`).join(' ');
     print(`pod/${name} created in namespace ${namespace}: ${rec.ip} on ${rec.node}, ${portList}${args.bools['not-ready'] ? ', not ready' : ''} (netns ${rec.netns})`);
@@ -103,6 +107,8 @@ export interface AddPodOptions {
   program?: PodProgram;
   /** Run in the node's namespace, with the node's IP (spec.hostNetwork). */
   hostNetwork?: boolean;
+  /** The echo server keeps serving this long after SIGTERM. */
+  shutdownDelaySeconds?: number;
 }
 
 /** Builds the pod's network, starts its program, registers the Pod; undoes it all on failure. */
@@ -129,7 +135,7 @@ export async function addPod(cluster: string, layout: StateLayout, state: Cluste
       await mustNotExist(api, o.namespace, o.name);
       try {
         if (!o.hostNetwork) await buildPod({ netns: pod.netns, hostVeth: pod.hostVeth, ip, namespace: o.namespace, node: o.node, resolvConf: o.program?.resolvConf });
-        await startPodProgram(layout.logDir, layout.pidDir, pod, o.program ?? echoProgram(pod, o.node.name));
+        await startPodProgram(layout.logDir, layout.pidDir, pod, o.program ?? echoProgram(pod, o.node.name, o.shutdownDelaySeconds ?? 0));
         await ensureNamespace(api, o.namespace);
         const now = kubeTime();
         await api.create(
@@ -173,8 +179,8 @@ export async function ensureNamespace(api: ApiClient, namespace: string): Promis
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The echo server answering `IP: <podIP> <pod> <node>` on every port of the pod. */
-function echoProgram(pod: PodRecord, node: string): PodProgram {
-  const args = [ECHO_SERVER, '--ip', pod.ip, '--pod', pod.name, '--node', node];
+function echoProgram(pod: PodRecord, node: string, shutdownDelaySeconds: number): PodProgram {
+  const args = [ECHO_SERVER, '--ip', pod.ip, '--pod', pod.name, '--node', node, '--shutdown-delay', String(shutdownDelaySeconds)];
   for (const p of pod.ports) args.push('--port', `${p.containerPort}/${(p.protocol ?? 'TCP').toLowerCase()}`);
   return { command: process.execPath, args: ['--max-old-space-size=32', ...args], started: (log) => log.includes('echo-server ready') };
 }
