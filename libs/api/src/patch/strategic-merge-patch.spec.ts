@@ -25,9 +25,9 @@ describe('strategic merge patch', () => {
     ]);
   });
 
-  it('a port without protocol means TCP; new ports are appended', () => {
+  it('a port without protocol means TCP; the patch\'s items come in its order, before the server-only items after them', () => {
     const out = applyStrategicMergePatch(svc, { spec: { ports: [{ port: 53, targetPort: 1053 }, { port: 80, name: 'http' }] } }, S) as typeof svc;
-    expect(out.spec.ports.map((p) => `${p.port}/${p.protocol ?? ''}:${p.targetPort ?? ''}`)).toEqual(['53/TCP:1053', '53/UDP:53', '80/:']);
+    expect(out.spec.ports.map((p) => `${p.port}/${p.protocol ?? ''}:${p.targetPort ?? ''}`)).toEqual(['53/TCP:1053', '80/:', '53/UDP:53']);
   });
 
   it('$patch: delete removes an item, $patch: replace a whole list', () => {
@@ -42,7 +42,7 @@ describe('strategic merge patch', () => {
       spec: { selector?: unknown };
     };
     expect(out.spec.externalIPs).toEqual(['9.9.9.9']);
-    expect(out.metadata.finalizers).toEqual(['a', 'b']);
+    expect(out.metadata.finalizers).toEqual(['b', 'a']); // the patch's order, as apimachinery's normalizeElementOrder
     expect(out.spec.selector).toBeUndefined();
   });
 
@@ -59,8 +59,14 @@ describe('strategic merge patch', () => {
     const pod = { spec: { containers: [{ name: 'web', image: 'nginx', ports: [{ containerPort: 80 }] }, { name: 'side', image: 'busybox' }] } };
     const out = applyStrategicMergePatch(pod, { spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 443 }] }] } }, PATCH_SCHEMAS.Pod);
     expect(out).toEqual({
-      spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 80 }, { containerPort: 443 }] }, { name: 'side', image: 'busybox' }] },
+      spec: { containers: [{ name: 'web', image: 'nginx:1.27', ports: [{ containerPort: 443 }, { containerPort: 80 }] }, { name: 'side', image: 'busybox' }] },
     });
+  });
+
+  it('orders a merged list as apimachinery does: server-only items keep their places around the patch\'s', () => {
+    const list = { spec: { ports: [{ port: 1 }, { port: 2 }, { port: 3 }] } };
+    const out = applyStrategicMergePatch(list, { spec: { ports: [{ port: 2, name: 'two' }, { port: 9 }] } }, S) as { spec: { ports: { port: number }[] } };
+    expect(out.spec.ports.map((p) => p.port)).toEqual([1, 2, 9, 3]);
   });
 
   it('conditions merge by type (status subresource)', () => {

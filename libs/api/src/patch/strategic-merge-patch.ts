@@ -39,7 +39,7 @@ function mergeList(original: JsonValue | undefined, patch: JsonValue[], list: Li
   if (!list.mergeKey) {
     const out = [...orig];
     for (const p of patch) if (!out.some((o) => jsonEqual(o, p))) out.push(p);
-    return out;
+    return normalizeOrder(out, patch, orig, (a, b) => jsonEqual(a, b));
   }
   const out = orig.map((o) => structuredClone(o));
   for (const p of patch) {
@@ -55,6 +55,32 @@ function mergeList(original: JsonValue | undefined, patch: JsonValue[], list: Li
     }
     if (i === -1) out.push(stripDirectives(p));
     else out[i] = applyStrategicMergePatch(out[i], p, list.item);
+  }
+  const kept = patch.filter((p) => !(isPlainObject(p) && p.$patch === 'delete'));
+  return normalizeOrder(out, kept, orig, (a, b) => keyOf(a, list) === keyOf(b, list));
+}
+
+/**
+ * The order apimachinery gives a merged list (normalizeElementOrder + mergeSortedSlice): the items
+ * the patch names in the patch's order, the others in their original order, interleaved by their
+ * original positions; an item new to the list goes before the server-only items that follow it.
+ */
+function normalizeOrder(merged: JsonValue[], patch: JsonValue[], original: JsonValue[], same: (a: JsonValue, b: JsonValue) => boolean): JsonValue[] {
+  const indexIn = (list: JsonValue[], x: JsonValue) => list.findIndex((o) => same(o, x));
+  const fromPatch = merged.filter((x) => indexIn(patch, x) !== -1).sort((a, b) => indexIn(patch, a) - indexIn(patch, b));
+  const serverOnly = merged.filter((x) => indexIn(patch, x) === -1);
+  const out: JsonValue[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < serverOnly.length || j < fromPatch.length) {
+    if (j >= fromPatch.length) out.push(serverOnly[i++]!);
+    else if (i >= serverOnly.length) out.push(fromPatch[j++]!);
+    else {
+      const left = indexIn(original, serverOnly[i]!);
+      const right = indexIn(original, fromPatch[j]!);
+      if (left >= 0 && right >= 0 && left < right) out.push(serverOnly[i++]!);
+      else out.push(fromPatch[j++]!);
+    }
   }
   return out;
 }
