@@ -2,7 +2,9 @@
 // The pods' workload: answers on every given port with one line,
 // `IP: <podIP> <pod> <node> from <client ip>:<client port>` — the peer it saw, so tests can tell
 // whether a source address was kept or masqueraded. TCP ports speak HTTP (any method, any path,
-// like the walkthrough's nginx pages), UDP ports reply the line to every datagram. Plain
+// like the walkthrough's nginx pages), UDP ports reply the line to every datagram. SCTP ports are
+// declared on the pod (so Services and proxy rules see them) but not served: Node has no SCTP
+// sockets. Plain
 // JavaScript, no dependencies, to keep each pod small.
 //
 // With --shutdown-delay S it keeps serving S seconds after SIGTERM before it exits, as an app that
@@ -61,7 +63,8 @@ function listenUdp(port) {
 }
 
 try {
-  await Promise.all(opts.ports.map(({ port, proto }) => (proto === 'udp' ? listenUdp(port) : listenTcp(port))));
+  const served = opts.ports.filter((p) => p.proto !== 'sctp');
+  await Promise.all(served.map(({ port, proto }) => (proto === 'udp' ? listenUdp(port) : listenTcp(port))));
 } catch (e) {
   process.stderr.write(`echo-server: ${e.message}\n`);
   process.exit(1);

@@ -20,6 +20,7 @@ describe('parsePortSpec', () => {
     ['53/UDP:dns', { containerPort: 53, protocol: 'UDP', name: 'dns' }],
     ['8080:http', { containerPort: 8080, protocol: 'TCP', name: 'http' }],
     ['8080/tcp:web-alt', { containerPort: 8080, protocol: 'TCP', name: 'web-alt' }],
+    ['7777/sctp:assoc', { containerPort: 7777, protocol: 'SCTP', name: 'assoc' }],
   ])('%s', (spec, want) => {
     expect(parsePortSpec(spec)).toEqual(want);
   });
@@ -28,7 +29,7 @@ describe('parsePortSpec', () => {
     ['http', /expected PORT\[\/PROTOCOL\]\[:NAME\]/],
     ['0', /between 1 and 65535/],
     ['70000', /between 1 and 65535/],
-    ['80/sctp', /TCP and UDP only, not SCTP/],
+    ['80/quic', /protocol must be tcp, udp or sctp, not quic/],
     ['80:Web', /port name "Web"/],
   ])('refuses %s', (spec, err) => {
     expect(() => parsePortSpec(spec)).toThrow(err);

@@ -44,14 +44,14 @@ export function nodeObject(node: NodePlan, cluster: string, now: string): Node {
 
 const ECHO_PORT_NAME_RE = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 
-/** `80`, `53/udp`, `8080/tcp:http`, `53/UDP:dns` → a ContainerPort. Only TCP and UDP (what the echo server serves). */
+/** `80`, `53/udp`, `8080/tcp:http`, `53/UDP:dns` → a ContainerPort. SCTP ports are declared but not served (Node has no SCTP sockets). */
 export function parsePortSpec(spec: string): ContainerPort {
   const m = /^(\d+)(?:\/([A-Za-z]+))?(?::(.+))?$/.exec(spec.trim());
   if (!m) throw new Error(`invalid --port "${spec}": expected PORT[/PROTOCOL][:NAME], e.g. 80, 53/udp, 8080/tcp:http`);
   const port = Number(m[1]);
   if (port < 1 || port > 65535) throw new Error(`invalid --port "${spec}": port must be between 1 and 65535`);
   const protocol = (m[2] ?? 'TCP').toUpperCase();
-  if (protocol !== 'TCP' && protocol !== 'UDP') throw new Error(`invalid --port "${spec}": the echo server serves TCP and UDP only, not ${protocol}`);
+  if (protocol !== 'TCP' && protocol !== 'UDP' && protocol !== 'SCTP') throw new Error(`invalid --port "${spec}": protocol must be tcp, udp or sctp, not ${m[2]}`);
   const out: ContainerPort = { containerPort: port, protocol };
   if (m[3] !== undefined) {
     if (!ECHO_PORT_NAME_RE.test(m[3])) throw new Error(`invalid --port "${spec}": port name "${m[3]}" must be lowercase letters, digits and '-'`);
