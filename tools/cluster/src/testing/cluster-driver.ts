@@ -41,7 +41,7 @@ export class ClusterDriver {
 
   async must(...args: string[]): Promise<string> {
     const r = await this.run(...args);
-    if (r.code !== 0) throw new Error(`minimesh-cluster ${args.join(' ')} failed (${r.code}): ${r.stderr || r.stdout}`);
+    if (r.code !== 0) throw new Error(`MINIMESH_CLUSTER=${this.name} minimesh-cluster ${args.join(' ')} failed (${r.code}): ${r.stderr || r.stdout}`);
     return r.stdout;
   }
 
