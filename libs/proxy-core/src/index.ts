@@ -19,3 +19,7 @@ export * from './iptables/render-iptables.js';
 // nftables mode.
 export * from './nftables/nftables-names.js';
 export * from './nftables/render-nftables.js';
+
+export * from './userspace/schedulers.js';
+export * from './userspace/userspace-backends.js';
+export * from './userspace/render-portals.js';
