@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what minimesh needs on this machine, only what is missing, quietly:
 #   - Debian packages: nats-server (events), iproute2/iptables/nftables/conntrack (the local
-#     cluster and the node agent), curl and dnsutils (tests and walkthroughs);
+#     cluster and the node agent), ipset and ipvsadm (IPVS mode), curl and dnsutils (tests and
+#     walkthroughs), haproxy (the userspace proxy's benchmark compares against it);
 #   - npm packages from package-lock.json (npm ci), when node_modules is missing or stale.
 # Safe to run again and again: the README's commands call it first.
 set -euo pipefail
@@ -14,6 +15,9 @@ have ip || need_apt+=(iproute2)
 have iptables || need_apt+=(iptables)
 have nft || need_apt+=(nftables)
 have conntrack || need_apt+=(conntrack)
+have ipset || need_apt+=(ipset)
+have ipvsadm || need_apt+=(ipvsadm)
+have haproxy || need_apt+=(haproxy)
 have curl || need_apt+=(curl)
 have dig || need_apt+=(dnsutils)
 
