@@ -23,3 +23,4 @@ export * from './nftables/render-nftables.js';
 export * from './userspace/schedulers.js';
 export * from './userspace/userspace-backends.js';
 export * from './userspace/render-portals.js';
+export * from './userspace/adopt-portals.js';

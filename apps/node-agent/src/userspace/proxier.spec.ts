@@ -40,12 +40,13 @@ const slice = (svcName: string, port: number, nodes: string[]): EndpointSlice =>
   ports: [{ name: '', port, protocol: 'TCP' }],
 });
 
-function setup() {
+function setup(saved = '') {
   const restores: string[] = [];
   const commands: string[][] = [];
   const exec: Exec = async (file, args, input) => {
     commands.push([file, ...args]);
     if (file === 'iptables-restore') restores.push(input ?? '');
+    if (file === 'iptables-save') return { code: 0, stdout: saved, stderr: '' };
     if (file === 'iptables' && args.includes('-C')) return { code: 1, stdout: '', stderr: 'Bad rule' };
     return { code: 0, stdout: '', stderr: '' };
   };
@@ -131,5 +132,22 @@ describe('UserspaceProxier', () => {
     expect(restores[0]).toContain(`-d 10.97.97.97/32 -j REDIRECT --to-ports ${internal}`);
     // Both endpoints share the backend's port; only 127.0.0.1 (node1's) serves external traffic.
     for (let i = 0; i < 3; i++) expect(await ask(external)).toBe('any');
+  });
+
+  it('a restarted agent listens on the ports the rules it finds name, so they stay as they were', async () => {
+    const free = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as net.AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const saved = `*nat\n-A KUBE-PORTALS-CONTAINER -d 10.97.97.97/32 -p tcp -m comment --comment "study/web" -m tcp --dport 80 -j REDIRECT --to-ports ${free}\nCOMMIT\n`;
+    const { proxier, restores } = setup(saved);
+    proxier.onServiceChange(undefined, svc('web'));
+    proxier.onSliceChange(undefined, slice('web', await backend('web'), ['node1']));
+    await proxier.sync();
+    expect(proxier.proxyPort('study/web/TCP')).toBe(free);
+    expect(restores[0]).toContain(`-d 10.97.97.97/32 -j REDIRECT --to-ports ${free}`);
+    expect(await ask(free)).toBe('web');
   });
 });

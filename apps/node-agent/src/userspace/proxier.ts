@@ -6,8 +6,9 @@
  * portal rules that redirect the Service's addresses to the listeners' ports with
  * `iptables-restore --noflush`, and closes the listeners nothing points at any more (their
  * connections finish or are closed after the grace period). Live connections survive every sync.
+ * A restarted agent listens on the ports the rules it finds already name, so they stay as they were.
  */
-import { renderPortals, userspaceBackends, type EndpointInfo, type ProxyPorts, type UserspaceBackend, type UserspaceSchedulerName } from '@minimesh/proxy-core';
+import { adoptablePortals, adoptedPort, renderPortals, userspaceBackends, type EndpointInfo, type PortalRecord, type ProxyPorts, type UserspaceBackend, type UserspaceSchedulerName } from '@minimesh/proxy-core';
 import type { Registry } from 'prom-client';
 import { FAMILY, ProxierBase, type ProxierBaseOptions } from '../proxier-base.js';
 import type { Iptables } from '../iptables/iptables.js';
@@ -51,6 +52,8 @@ export class UserspaceProxier extends ProxierBase {
   private readonly proxyMetrics: UserspaceMetrics;
   private readonly warnedSkipped = new Set<string>();
   private jumpsEnsured = false;
+  /** The portals an earlier run left (read once, at the first sync). */
+  private adopted?: readonly PortalRecord[];
 
   constructor(private readonly o: UserspaceProxierOptions) {
     super(o);
@@ -67,6 +70,7 @@ export class UserspaceProxier extends ProxierBase {
     const start = process.hrtime.bigint();
     const { iptables, metrics } = this.o;
     const { epUpdate } = this.checkout();
+    this.adopted ??= await this.readAdoptable();
     const node = { name: this.o.nodeName, addresses: this.o.nodeAddresses() };
     const { backends, skipped } = userspaceBackends(this.services.serviceMap, this.endpoints.endpointsMap, node);
     for (const key of skipped) {
@@ -125,7 +129,10 @@ export class UserspaceProxier extends ProxierBase {
     if (!l) {
       const lb = new LoadBalancer({ scheduler: this.o.scheduler, ...lbOptions });
       const common = { service: svc.nameString, lb, metrics: this.proxyMetrics, log: this.o.log, host: this.o.listenHost };
-      const proxy = b.protocol === 'TCP' ? await TcpProxy.listen({ ...common, maxConnections: this.o.maxConnections }) : await UdpProxy.listen({ ...common, idleTimeoutMs: this.o.udpIdleTimeoutMs });
+      const open = (port: number) =>
+        b.protocol === 'TCP' ? TcpProxy.listen({ ...common, port, maxConnections: this.o.maxConnections }) : UdpProxy.listen({ ...common, port, idleTimeoutMs: this.o.udpIdleTimeoutMs });
+      const previous = adoptedPort(this.adopted ?? [], svc.nameString, b.protocol, svc.clusterIP, cls);
+      const proxy = previous === undefined ? await open(0) : await open(previous).catch(() => open(0));
       l = { protocol: b.protocol, lb, proxy };
       this.listeners.set(key, l);
     } else {
@@ -137,6 +144,15 @@ export class UserspaceProxier extends ProxierBase {
       else l.proxy.drain(gone);
     }
     return l.proxy.port;
+  }
+
+  private async readAdoptable(): Promise<PortalRecord[]> {
+    try {
+      return adoptablePortals(await this.o.iptables.save('nat'), this.o.prefix);
+    } catch (e) {
+      this.o.log.warn('cannot read the portals of an earlier run; listening on new ports', { err: (e as Error).message });
+      return [];
+    }
   }
 
   override async stop(): Promise<void> {
