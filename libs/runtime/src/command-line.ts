@@ -2,10 +2,12 @@
  * The one command-line parser of the project, pflag's rules (spf13/pflag, what kubectl uses):
  * `--name=value`, `--name value`, `-n value`, `-nvalue`, `-n=value`, grouped boolean shorthands
  * (`-Aw`), `--bool=false`, repeatable list flags (`strings`: repeated and comma-separated), flags
- * anywhere among the arguments, and `--` to end them. Errors are worded as pflag words them.
+ * anywhere among the arguments, and `--` to end them (what follows is kept as `rest`). Errors
+ * are worded as pflag words them.
  *
- * Three users sit on it: meshctl (kubectl's habits, through CommandLine), the cluster tool, and
- * every server app (typed specs with defaults and environment variables, ./flags.ts).
+ * Three users sit on it: meshctl (kubectl's habits and help layout), the cluster tool (flags as
+ * FlagDefs, read through CommandLine, help from `usageText`), and every server app (typed specs
+ * with defaults, environment variables and `parse` hooks, ./flags.ts, help from `usageText` too).
  */
 
 export type FlagType = 'string' | 'bool' | 'strings';
@@ -16,7 +18,7 @@ export interface FlagDef {
   type: FlagType;
   /** For help: the default as kubectl prints it (`''`, `false`, `[]`, ...). */
   defaultText?: string;
-  /** For help: what the value is (`NAME`). */
+  /** For help: what the value is (`NAME`; `VALUE` when not given; booleans take none). */
   valueName?: string;
   help: string;
   /** Environment variable that sets the flag when it is not given. */
@@ -132,9 +134,19 @@ export class CommandLine {
     private readonly env: Readonly<Record<string, string | undefined>> = {},
   ) {}
 
+  /** Parses argv against `defs`; a FlagError when argv does not fit them. */
+  static parse(argv: readonly string[], defs: readonly FlagDef[], env: Readonly<Record<string, string | undefined>> = {}): CommandLine {
+    return new CommandLine(parseCommandLine(argv, defs), defs, env);
+  }
+
   /** Arguments that are not flags, those after `--` included. */
   get positionals(): string[] {
     return [...this.parsed.positionals, ...this.parsed.rest];
+  }
+
+  /** Arguments that are not flags, before `--` only. */
+  get args(): string[] {
+    return this.parsed.positionals;
   }
 
   /** Arguments after `--` only. */
@@ -159,6 +171,12 @@ export class CommandLine {
     return this.fromEnv(name) ?? fallback;
   }
 
+  /** The flag's value, else its environment variable's; undefined when neither is set or it is empty. */
+  optional(name: string): string | undefined {
+    const v = this.string(name);
+    return v === '' ? undefined : v;
+  }
+
   /** The flag's value; its environment variable's, else `fallback` when it was not given. */
   bool(name: string, fallback = false): boolean {
     const v = this.parsed.values.get(name);
@@ -173,4 +191,24 @@ export class CommandLine {
     const e = this.fromEnv(name);
     return e !== undefined ? e.split(',').filter((x) => x !== '') : [];
   }
+}
+
+/**
+ * Help text for the cluster tool's commands and the server apps: the description, the usage, then
+ * one entry per flag (`-n, --namespace NS [$ENV]` over its help and default). meshctl lays its
+ * help out as kubectl does instead (apps/meshctl/src/cli/help.ts).
+ */
+export function usageText(usage: string, description: string, defs: readonly FlagDef[], heading = 'Flags:'): string {
+  const lines = [description, '', `Usage: ${usage}`];
+  const shown = defs.filter((d) => d.name !== 'help');
+  if (shown.length) lines.push('', heading);
+  for (const d of shown) {
+    const short = d.short ? `-${d.short}, ` : '';
+    const value = d.type === 'bool' ? '' : ` ${d.valueName ?? 'VALUE'}`;
+    const env = d.env ? ` [$${d.env}]` : '';
+    const def = d.defaultText !== undefined ? ` (default ${d.defaultText})` : '';
+    lines.push(`  ${short}--${d.name}${value}${env}`, `      ${d.help}${def}`);
+  }
+  lines.push('  -h, --help', '      Show this help.');
+  return lines.join('\n') + '\n';
 }

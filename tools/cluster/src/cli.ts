@@ -1,6 +1,6 @@
 /** What every subcommand shares: its shape, the cluster flag, user errors, root checks, the API client. */
 import { connectApiClient, type ApiClient } from '@minimesh/client';
-import type { OptSpec, OptSpecs, ParsedArgs } from './args.js';
+import type { CommandLine, FlagDef } from '@minimesh/runtime';
 import { stateLayout, type ClusterState, type StateLayout } from './state.js';
 import { DEFAULT_CLUSTER_NAME, clusterNameProblem } from './topology.js';
 
@@ -15,27 +15,29 @@ export class UserError extends Error {
 export interface Command {
   usage: string;
   description: string;
-  flags: OptSpecs;
+  /** Its flags besides --help, read by the project's one parser (@minimesh/runtime). */
+  flags: FlagDef[];
   /** Returns the exit code. */
-  run(args: ParsedArgs): Promise<number>;
+  run(args: CommandLine): Promise<number>;
 }
 
-export const CLUSTER_FLAG: OptSpec = {
+export const CLUSTER_FLAG: FlagDef = {
+  name: 'name',
   type: 'string',
-  value: 'NAME',
+  valueName: 'NAME',
   env: 'MINIMESH_CLUSTER',
   help: `Name of the cluster (default "${DEFAULT_CLUSTER_NAME}"); namespaces are named mm-<NAME>-*.`,
 };
 
-export const NAMESPACE_FLAG: OptSpec = { type: 'string', short: 'n', value: 'NS', help: 'Namespace of the pod (default "default").' };
+export const NAMESPACE_FLAG: FlagDef = { name: 'namespace', short: 'n', type: 'string', valueName: 'NS', help: 'Namespace of the pod (default "default").' };
 
 export interface ClusterRef {
   cluster: string;
   layout: StateLayout;
 }
 
-export function clusterRef(args: ParsedArgs): ClusterRef {
-  const cluster = args.strings.name ?? DEFAULT_CLUSTER_NAME;
+export function clusterRef(args: CommandLine): ClusterRef {
+  const cluster = args.optional('name') ?? DEFAULT_CLUSTER_NAME;
   const problem = clusterNameProblem(cluster);
   if (problem) throw new UserError(problem);
   return { cluster, layout: stateLayout(cluster) };
@@ -45,9 +47,9 @@ export function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) throw new UserError(`${what} needs root (network namespaces): run it as root, e.g. sudo npx minimesh-cluster ...`);
 }
 
-export function exactlyOne(args: ParsedArgs, what: string): string {
-  if (args.positionals.length !== 1) throw new UserError(`expected exactly one ${what}, got ${args.positionals.length ? args.positionals.join(' ') : 'none'}`);
-  return args.positionals[0]!;
+export function exactlyOne(args: CommandLine, what: string): string {
+  if (args.args.length !== 1) throw new UserError(`expected exactly one ${what}, got ${args.args.length ? args.args.join(' ') : 'none'}`);
+  return args.args[0]!;
 }
 
 /** A client of the cluster's apiserver (TCP on loopback) that is closed after `fn`. */

@@ -1,6 +1,6 @@
 /** minimesh-cluster: a local minimesh cluster out of network namespaces. */
-import { UsageError, helpText, parseArgs } from './args.js';
-import type { Command } from './cli.js';
+import { CommandLine, usageText, type FlagDef } from '@minimesh/runtime';
+import { UserError, type Command } from './cli.js';
 import { down } from './commands/down.js';
 import { env } from './commands/env.js';
 import { exec } from './commands/exec.js';
@@ -9,6 +9,8 @@ import { podAdd } from './commands/pod-add.js';
 import { podDelete, podLabel, podReady } from './commands/pod-change.js';
 import { status } from './commands/status.js';
 import { up } from './commands/up.js';
+
+const HELP_FLAG: FlagDef = { name: 'help', short: 'h', type: 'bool', help: 'Show this help.' };
 
 const COMMANDS: Record<string, Command> = { up, down, status, env, exec, kubelet };
 const POD_COMMANDS: Record<string, Command> = { add: podAdd, delete: podDelete, ready: podReady, label: podLabel };
@@ -58,15 +60,17 @@ async function main(argv: string[]): Promise<number> {
       return sub ? 0 : 2;
     }
     command = POD_COMMANDS[sub];
-    if (!command) throw new UsageError(`unknown pod command "${sub}" (add, delete, ready, label)`);
+    if (!command) throw new UserError(`unknown pod command "${sub}" (add, delete, ready, label)`);
     args = subArgs;
   } else {
     command = COMMANDS[first];
-    if (!command) throw new UsageError(`unknown command "${first}" (run minimesh-cluster --help)`);
+    if (!command) throw new UserError(`unknown command "${first}" (run minimesh-cluster --help)`);
   }
-  const parsed = parseArgs(args, command.flags);
-  if (parsed.help) {
-    process.stdout.write(helpText(command.usage, command.description, command.flags));
+  // Flags (and $MINIMESH_CLUSTER) by the project's one parser; a bad flag is one line, `error: <pflag's words>`.
+  const defs = [HELP_FLAG, ...command.flags];
+  const parsed = CommandLine.parse(args, defs, process.env);
+  if (parsed.bool('help')) {
+    process.stdout.write(usageText(command.usage, command.description, command.flags));
     return 0;
   }
   return command.run(parsed);

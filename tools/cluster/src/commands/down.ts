@@ -1,5 +1,5 @@
 /** `down`: stops every process and deletes every namespace and file of the cluster, also after a crash. */
-import type { ParsedArgs } from '../args.js';
+import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, clusterRef, print, requireRoot, type Command } from '../cli.js';
 import { teardown } from '../teardown.js';
 
@@ -9,8 +9,8 @@ export const down: Command = {
     'Stops every process of the cluster (control plane, node agents, pods) and deletes its namespaces, their\n' +
     '/etc/netns entries and its state directory. Works after a crash (it finds leftovers by name) and when\n' +
     'nothing is up.',
-  flags: { name: CLUSTER_FLAG },
-  async run(args: ParsedArgs): Promise<number> {
+  flags: [CLUSTER_FLAG],
+  async run(args: CommandLine): Promise<number> {
     const { cluster, layout } = clusterRef(args);
     requireRoot('down');
     const report = await teardown(cluster, layout);

@@ -1,5 +1,5 @@
 /** `env`: the addresses of a running cluster as shell exports, for `eval $(minimesh-cluster env)`. */
-import type { ParsedArgs } from '../args.js';
+import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, clusterRef, print, type Command } from '../cli.js';
 import { requireState } from '../state.js';
 
@@ -8,8 +8,8 @@ export const env: Command = {
   description:
     'Prints the apiserver and NATS addresses of the running cluster as shell exports, so that\n' +
     '`eval $(npx minimesh-cluster env)` points meshctl (and any minimesh app) at it.',
-  flags: { name: CLUSTER_FLAG },
-  async run(args: ParsedArgs): Promise<number> {
+  flags: [CLUSTER_FLAG],
+  async run(args: CommandLine): Promise<number> {
     const { cluster, layout } = clusterRef(args);
     const state = requireState(cluster, layout);
     print(`export MINIMESH_SERVER=${state.apiserver.address}`);

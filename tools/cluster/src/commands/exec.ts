@@ -1,7 +1,7 @@
 /** `exec`: runs a command inside a pod's, a node's or the outside client's network namespace. */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import type { ParsedArgs } from '../args.js';
+import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, NAMESPACE_FLAG, UserError, clusterRef, exactlyOne, requireRoot, type Command } from '../cli.js';
 import { podKey, requireState, type ClusterState } from '../state.js';
 
@@ -12,13 +12,13 @@ export const exec: Command = {
     'exit code returned: a pod (by name, in -n NS, default "default"; /etc/resolv.conf is the pod\'s), a node\n' +
     '(node1, node2, ...) or `outside`, the client on the fabric outside the nodes. Needs root.\n' +
     'Example: minimesh-cluster exec web-1 -n study -- curl -s http://10.244.2.10/',
-  flags: { namespace: NAMESPACE_FLAG, name: CLUSTER_FLAG },
-  async run(args: ParsedArgs): Promise<number> {
+  flags: [NAMESPACE_FLAG, CLUSTER_FLAG],
+  async run(args: CommandLine): Promise<number> {
     const { cluster, layout } = clusterRef(args);
     const target = exactlyOne(args, 'pod, node or `outside` (the command goes after --)');
     if (args.rest.length === 0) throw new UserError('no command given: put it after --, e.g. exec node1 -- ip route');
     const state = requireState(cluster, layout);
-    const netns = resolveTarget(state, target, args.strings.namespace);
+    const netns = resolveTarget(state, target, args.optional('namespace'));
     requireRoot('exec');
     return new Promise((resolve, reject) => {
       const child = spawn('ip', ['netns', 'exec', netns, ...args.rest], { stdio: 'inherit' });

@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlreadyExistsError, NotFoundError, type ContainerPort } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
-import type { ParsedArgs } from '../args.js';
+import type { CommandLine } from '@minimesh/runtime';
 import { ECHO_SERVER, childEnv } from '../apps.js';
 import { CLUSTER_FLAG, NAMESPACE_FLAG, UserError, clusterRef, exactlyOne, print, requireRoot, withApi, type Command } from '../cli.js';
 import { parseLabelList } from '../labels.js';
@@ -25,29 +25,30 @@ export const podAdd: Command = {
     'a resolv.conf pointing at cluster DNS 10.96.0.10, and the Pod object in the apiserver (Running, Ready unless\n' +
     '--not-ready). With --host-network the echo server runs in the node\'s namespace and the pod\'s IP is the node\'s.\n' +
     'Needs root.',
-  flags: {
-    node: { type: 'string', value: 'NODE', help: 'Node to run the pod on (node1, node2, ...). Required.' },
-    namespace: NAMESPACE_FLAG,
-    labels: { type: 'string', value: 'k=v,...', help: 'Labels of the pod, comma-separated.' },
-    port: { type: 'list', value: 'P[/PROTO][:name]', help: 'A container port the echo server serves (repeatable; default 80/TCP), e.g. 53/udp:dns.' },
-    hostname: { type: 'string', value: 'H', help: 'spec.hostname of the pod.' },
-    subdomain: { type: 'string', value: 'S', help: 'spec.subdomain of the pod.' },
-    'not-ready': { type: 'bool', help: 'Register the pod with Ready=False.' },
-    'shutdown-delay': { type: 'string', value: 'SECONDS', help: 'The echo server keeps serving this long after SIGTERM (a draining app; its pod is terminating but serving).' },
-    'host-network': { type: 'bool', help: "Run the pod in its node's network namespace (spec.hostNetwork; its IP is the node's)." },
-    name: CLUSTER_FLAG,
-  },
-  async run(args: ParsedArgs): Promise<number> {
+  flags: [
+    { name: 'node', type: 'string', valueName: 'NODE', help: 'Node to run the pod on (node1, node2, ...). Required.' },
+    NAMESPACE_FLAG,
+    { name: 'labels', type: 'string', valueName: 'k=v,...', help: 'Labels of the pod, comma-separated.' },
+    { name: 'port', type: 'strings', valueName: 'P[/PROTO][:name]', help: 'A container port the echo server serves (repeatable; default 80/TCP), e.g. 53/udp:dns.' },
+    { name: 'hostname', type: 'string', valueName: 'H', help: 'spec.hostname of the pod.' },
+    { name: 'subdomain', type: 'string', valueName: 'S', help: 'spec.subdomain of the pod.' },
+    { name: 'not-ready', type: 'bool', help: 'Register the pod with Ready=False.' },
+    { name: 'shutdown-delay', type: 'string', valueName: 'SECONDS', help: 'The echo server keeps serving this long after SIGTERM (a draining app; its pod is terminating but serving).' },
+    { name: 'host-network', type: 'bool', help: "Run the pod in its node's network namespace (spec.hostNetwork; its IP is the node's)." },
+    CLUSTER_FLAG,
+  ],
+  async run(args: CommandLine): Promise<number> {
     const { cluster, layout } = clusterRef(args);
     const name = exactlyOne(args, 'pod name');
-    const namespace = args.strings.namespace ?? 'default';
+    const namespace = args.optional('namespace') ?? 'default';
     if (!DNS_SUBDOMAIN.test(name) || name.length > 253) throw new UserError(`invalid pod name "${name}": must be a lowercase RFC 1123 subdomain`);
     if (!DNS_LABEL.test(namespace) || namespace.length > 63) throw new UserError(`invalid namespace "${namespace}": must be a lowercase RFC 1123 label`);
     let labels: Record<string, string>;
     let ports: ContainerPort[];
     try {
-      labels = parseLabelList(args.strings.labels ?? '');
-      ports = args.lists.port!.length ? args.lists.port!.map(parsePortSpec) : [{ containerPort: 80, protocol: 'TCP' }];
+      labels = parseLabelList(args.optional('labels') ?? '');
+      const portSpecs = args.strings('port');
+      ports = portSpecs.length ? portSpecs.map(parsePortSpec) : [{ containerPort: 80, protocol: 'TCP' }];
     } catch (e) {
       throw new UserError((e as Error).message);
     }
@@ -57,10 +58,10 @@ export const podAdd: Command = {
       if (seen.has(key)) throw new UserError(`port ${key} is given twice`);
       seen.add(key);
     }
-    const shutdownDelay = Number(args.strings['shutdown-delay'] ?? 0);
-    if (!Number.isFinite(shutdownDelay) || shutdownDelay < 0) throw new UserError(`--shutdown-delay must be a number of seconds, not "${args.strings['shutdown-delay']}"`);
+    const shutdownDelay = Number(args.optional('shutdown-delay') ?? 0);
+    if (!Number.isFinite(shutdownDelay) || shutdownDelay < 0) throw new UserError(`--shutdown-delay must be a number of seconds, not "${args.optional('shutdown-delay')}"`);
     const state = requireState(cluster, layout);
-    const nodeName = args.strings.node;
+    const nodeName = args.optional('node');
     if (!nodeName) throw new UserError(`--node is required (nodes: ${state.plan.nodes.map((n) => n.name).join(', ')})`);
     const node = state.plan.nodes.find((n) => n.name === nodeName);
     if (!node) throw new UserError(`node "${nodeName}" not found (nodes: ${state.plan.nodes.map((n) => n.name).join(', ')})`);
@@ -72,14 +73,14 @@ export const podAdd: Command = {
       node,
       labels,
       ports,
-      hostname: args.strings.hostname,
-      subdomain: args.strings.subdomain,
-      ready: !args.bools['not-ready'],
-      hostNetwork: args.bools['host-network'] === true,
+      hostname: args.optional('hostname'),
+      subdomain: args.optional('subdomain'),
+      ready: !args.bool('not-ready'),
+      hostNetwork: args.bool('host-network'),
       shutdownDelaySeconds: shutdownDelay,
     });
     const portList = rec.ports.map((p) => `${p.containerPort}/${p.protocol}${p.name ? `(${p.name})` : ''}`).join(' ');
-    print(`pod/${name} created in namespace ${namespace}: ${rec.ip} on ${rec.node}, ${portList}${args.bools['not-ready'] ? ', not ready' : ''} (netns ${rec.netns})`);
+    print(`pod/${name} created in namespace ${namespace}: ${rec.ip} on ${rec.node}, ${portList}${args.bool('not-ready') ? ', not ready' : ''} (netns ${rec.netns})`);
     return 0;
   },
 };

@@ -1,7 +1,7 @@
 /** `pod delete`, `pod ready` and `pod label`: changes to a pod that exists. */
 import { ConflictError, NotFoundError, type Pod } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
-import type { ParsedArgs } from '../args.js';
+import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, NAMESPACE_FLAG, UserError, clusterRef, exactlyOne, print, requireRoot, warn, withApi, type Command } from '../cli.js';
 import { applyLabelArgs } from '../labels.js';
 import { listNetns } from '../netns.js';
@@ -41,17 +41,17 @@ export const podDelete: Command = {
     "--grace-period, else the pod's terminationGracePeriodSeconds, else 30 s), its echo server gets SIGTERM and at\n" +
     'most that long to exit, its namespace goes, and the delete is confirmed with a grace period of 0.\n' +
     'With --wait, returns once the Pod object is gone (finalizers may hold it). Needs root.',
-  flags: {
-    'grace-period': { type: 'string', value: 'SECONDS', help: "Seconds the pod has to stop (default: the pod's own, else 30)." },
-    wait: { type: 'bool', help: 'Return only when the Pod object is gone from the apiserver.' },
-    namespace: NAMESPACE_FLAG,
-    name: CLUSTER_FLAG,
-  },
-  async run(args: ParsedArgs): Promise<number> {
+  flags: [
+    { name: 'grace-period', type: 'string', valueName: 'SECONDS', help: "Seconds the pod has to stop (default: the pod's own, else 30)." },
+    { name: 'wait', type: 'bool', help: 'Return only when the Pod object is gone from the apiserver.' },
+    NAMESPACE_FLAG,
+    CLUSTER_FLAG,
+  ],
+  async run(args: CommandLine): Promise<number> {
     const { cluster, layout } = clusterRef(args);
     const name = exactlyOne(args, 'pod name');
-    const namespace = args.strings.namespace ?? 'default';
-    const raw = args.strings['grace-period'];
+    const namespace = args.optional('namespace') ?? 'default';
+    const raw = args.optional('grace-period');
     const grace = raw === undefined ? undefined : Number(raw);
     if (grace !== undefined && (!Number.isInteger(grace) || grace < 0)) throw new UserError(`--grace-period must be a whole number of seconds, not "${raw}"`);
     const state = requireState(cluster, layout);
@@ -68,7 +68,7 @@ export const podDelete: Command = {
         throw e;
       }
       if (local) await terminatePod(api, cluster, layout, marked);
-      if (args.bools.wait) await waitGone(api, namespace, name);
+      if (args.bool('wait')) await waitGone(api, namespace, name);
       return true;
     }, 600_000);
     if (!inApi && !local) throw notFound(name, namespace);
@@ -95,16 +95,16 @@ export const podReady: Command = {
   description:
     "Sets the pod's Ready (and ContainersReady) condition, with a new lastTransitionTime, as a failing or passing\n" +
     'readiness probe would. The echo server keeps running either way.',
-  flags: {
-    ready: { type: 'bool', help: 'The new readiness: --ready (default) or --ready=false.' },
-    namespace: NAMESPACE_FLAG,
-    name: CLUSTER_FLAG,
-  },
-  async run(args: ParsedArgs): Promise<number> {
+  flags: [
+    { name: 'ready', type: 'bool', help: 'The new readiness: --ready (default) or --ready=false.' },
+    NAMESPACE_FLAG,
+    CLUSTER_FLAG,
+  ],
+  async run(args: CommandLine): Promise<number> {
     const { cluster, layout } = clusterRef(args);
     const name = exactlyOne(args, 'pod name');
-    const namespace = args.strings.namespace ?? 'default';
-    const ready = args.bools.ready ?? true;
+    const namespace = args.optional('namespace') ?? 'default';
+    const ready = args.bool('ready', true);
     const state = requireState(cluster, layout);
     const changed = await withApi(state, (api) =>
       modifyPod(api, namespace, name, async (pod) => {
@@ -120,22 +120,22 @@ export const podReady: Command = {
 export const podLabel: Command = {
   usage: 'minimesh-cluster pod label NAME [-n NS] [--overwrite] KEY=VALUE... KEY-...',
   description: 'Updates the labels of a pod with kubectl label semantics: KEY=VALUE sets (an existing different value\nneeds --overwrite), KEY- removes.',
-  flags: {
-    overwrite: { type: 'bool', help: 'Allow replacing the value of an existing label.' },
-    namespace: NAMESPACE_FLAG,
-    name: CLUSTER_FLAG,
-  },
-  async run(args: ParsedArgs): Promise<number> {
+  flags: [
+    { name: 'overwrite', type: 'bool', help: 'Allow replacing the value of an existing label.' },
+    NAMESPACE_FLAG,
+    CLUSTER_FLAG,
+  ],
+  async run(args: CommandLine): Promise<number> {
     const { cluster, layout } = clusterRef(args);
-    const [name, ...changes] = args.positionals;
+    const [name, ...changes] = args.args;
     if (!name) throw new UserError('expected a pod name and at least one label update (KEY=VALUE or KEY-)');
-    const namespace = args.strings.namespace ?? 'default';
+    const namespace = args.optional('namespace') ?? 'default';
     const state = requireState(cluster, layout);
     const changed = await withApi(state, (api) =>
       modifyPod(api, namespace, name, async (pod) => {
         let result;
         try {
-          result = applyLabelArgs(pod.metadata.labels ?? {}, changes, args.bools.overwrite ?? false);
+          result = applyLabelArgs(pod.metadata.labels ?? {}, changes, args.bool('overwrite'));
         } catch (e) {
           throw new UserError((e as Error).message);
         }

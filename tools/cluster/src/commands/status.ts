@@ -1,6 +1,6 @@
 /** `status`: nodes, pods and processes of the cluster, like a small `kubectl get`. */
 import { isPodReady, type Node, type Pod } from '@minimesh/api';
-import type { ParsedArgs } from '../args.js';
+import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, UserError, clusterRef, print, table, withApi, type Command } from '../cli.js';
 import { isAlive, pidFile, readPidFile } from '../processes.js';
 import { readState, type ClusterState, type StateLayout } from '../state.js';
@@ -8,8 +8,8 @@ import { readState, type ClusterState, type StateLayout } from '../state.js';
 export const status: Command = {
   usage: 'minimesh-cluster status [--name NAME]',
   description: 'Shows the nodes, the pods (as the apiserver has them) and the processes of the cluster.',
-  flags: { name: CLUSTER_FLAG },
-  async run(args: ParsedArgs): Promise<number> {
+  flags: [CLUSTER_FLAG],
+  async run(args: CommandLine): Promise<number> {
     const { cluster, layout } = clusterRef(args);
     const state = readState(layout);
     if (!state) throw new UserError(`cluster "${cluster}" is not up (no state in ${layout.dir})`);

@@ -1,7 +1,7 @@
 /** `up`: builds the namespaces, starts the control plane, registers the nodes, returns. */
 import { mkdirSync } from 'node:fs';
 import { NODE_AGENT_PROXY_MODES } from '../apps.js';
-import type { ParsedArgs } from '../args.js';
+import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, UserError, clusterRef, print, requireRoot, warn, withApi, type Command } from '../cli.js';
 import { startClusterDns } from '../cluster-dns.js';
 import { controlPlaneAddresses, registerNodes, startControlPlane, startControllers } from '../control-plane.js';
@@ -18,18 +18,18 @@ export const up: Command = {
     'nats-server, the apiserver and the endpoints controller in the root namespace, a node agent inside each\n' +
     'node, and cluster DNS as the pod kube-system/coredns (10.96.0.10), all in the background. Needs root.\n' +
     'Stop it with `minimesh-cluster down`.',
-  flags: {
-    nodes: { type: 'string', value: 'N', help: `Number of nodes (default ${DEFAULT_NODES}).` },
-    'proxy-mode': { type: 'string', value: 'MODE', help: `The node agents' proxy mode: ${NODE_AGENT_PROXY_MODES.join(', ')} (default: the agent's, iptables).` },
-    'no-dns': { type: 'bool', help: 'Do not start cluster DNS (the coredns pod in kube-system running minimesh-dns).' },
-    name: CLUSTER_FLAG,
-  },
-  async run(args: ParsedArgs): Promise<number> {
+  flags: [
+    { name: 'nodes', type: 'string', valueName: 'N', help: `Number of nodes (default ${DEFAULT_NODES}).` },
+    { name: 'proxy-mode', type: 'string', valueName: 'MODE', help: `The node agents' proxy mode: ${NODE_AGENT_PROXY_MODES.join(', ')} (default: the agent's, iptables).` },
+    { name: 'no-dns', type: 'bool', help: 'Do not start cluster DNS (the coredns pod in kube-system running minimesh-dns).' },
+    CLUSTER_FLAG,
+  ],
+  async run(args: CommandLine): Promise<number> {
     const { cluster, layout } = clusterRef(args);
-    const rawNodes = args.strings.nodes ?? String(DEFAULT_NODES);
+    const rawNodes = args.optional('nodes') ?? String(DEFAULT_NODES);
     if (!/^\d+$/.test(rawNodes)) throw new UserError(`--nodes must be a whole number from 1 to ${MAX_NODES}, not "${rawNodes}"`);
     const nodes = Number(rawNodes);
-    const proxyMode = args.strings['proxy-mode'];
+    const proxyMode = args.optional('proxy-mode');
     if (proxyMode !== undefined && !(NODE_AGENT_PROXY_MODES as readonly string[]).includes(proxyMode)) {
       throw new UserError(`--proxy-mode must be one of ${NODE_AGENT_PROXY_MODES.join(', ')}, not "${proxyMode}"`);
     }
@@ -80,7 +80,7 @@ export const up: Command = {
       pushAll(state.processes, startControllers(ctx, warn));
       state.status = 'up';
       writeState(layout, state);
-      if (args.bools['no-dns'] !== true) await startClusterDns(cluster, layout, state, warn);
+      if (!args.bool('no-dns')) await startClusterDns(cluster, layout, state, warn);
     } catch (e) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
       process.stderr.write(`cleaning up cluster "${cluster}"...\n`);
