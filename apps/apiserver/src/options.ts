@@ -1,7 +1,7 @@
 /** The apiserver's flags: defaults() + parse(), every flag also settable by its environment variable. */
 import { ClusterIPAllocator, parseCidr, parsePortRange } from '@minimesh/allocators';
 import { parseIPv4 } from '@minimesh/api';
-import { parseFlags, parseListenAddress, parseListenAddresses, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
+import { durationFlag, integer, nonEmpty, parseFlags, parseListenAddress, parseListenAddresses, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
 export const APISERVER_FLAGS = {
   listen: {
@@ -10,13 +10,21 @@ export const APISERVER_FLAGS = {
     parse: (raw: string) => parseListenAddresses(raw, true),
   },
   'http-listen': { description: 'HTTP address for /healthz, /livez, /readyz and /metrics.', default: '127.0.0.1:6444', parse: (raw: string) => parseListenAddress(raw) },
-  'data-dir': { description: 'Directory of the SQLite store (created if missing).', default: '.minimesh/apiserver' },
+  'data-dir': { description: 'Directory of the SQLite store (created if missing).', default: '.minimesh/apiserver', parse: nonEmpty },
   'nats-url': {
     description: 'NATS server(s) to publish events to, comma-separated; empty disables publishing.',
     default: 'nats://127.0.0.1:4222',
   },
-  'nats-stream': { description: 'JetStream stream that keeps the events.', default: 'MINIMESH_EVENTS' },
-  'nats-max-age': { description: 'How long the stream keeps events, in seconds.', default: 86400 },
+  'nats-stream': {
+    description: 'JetStream stream that keeps the events.',
+    default: 'MINIMESH_EVENTS',
+    parse: (raw: string) => {
+      // JetStream's rule for stream names.
+      if (raw === '' || /[\s.*>/\\]/.test(raw)) throw new Error(`"${raw}" is not a stream name (no spaces, ".", "*", ">", "/" or "\\")`);
+      return raw;
+    },
+  },
+  'nats-max-age': durationFlag('How long the stream keeps events (0: for ever).', 86400, { min: 'non-negative' }),
   'service-cluster-ip-range': {
     description: 'CIDR from which ClusterIPs are allocated (the first address goes to the `kubernetes` Service).',
     default: '10.96.0.0/12',
@@ -42,8 +50,8 @@ export const APISERVER_FLAGS = {
       return raw;
     },
   },
-  'watch-history': { description: 'How many events the store keeps for watches to resume from.', default: 10000 },
-  'bookmark-interval': { description: 'Seconds between BOOKMARK events on idle watches that allow them.', default: 10 },
+  'watch-history': { description: 'How many events the store keeps for watches to resume from.', default: 10000, parse: integer(0) },
+  'bookmark-interval': durationFlag('Time between BOOKMARK events on idle watches that allow them.', 10, { min: 'positive' }),
 } satisfies FlagSpecs;
 
 export type ApiServerOptions = FlagValues<typeof APISERVER_FLAGS>;

@@ -44,6 +44,27 @@ describe('options', () => {
     expect(() => parseUpstream('resolver.example')).toThrow('is not an IP address');
   });
 
+  it('durations take Go\'s syntax (CoreDNS writes 2s, 500ms) or seconds', () => {
+    expect(load(['--forward-timeout', '500ms', '--health-check', '1s', '--lameduck', '0'], {})).toMatchObject({ 'forward-timeout': 0.5, 'health-check': 1, lameduck: 0 });
+    expect(load(['--config', 'x'], {}, '{"forward-timeout": 3}')['forward-timeout']).toBe(3);
+    expect(() => load(['--forward-timeout', '0'], {})).toThrow('invalid value for --forward-timeout: "0": must be greater than 0');
+    expect(() => load(['--lameduck', '-1s'], {})).toThrow('invalid value for --lameduck: "-1s": must be greater than or equal to 0');
+    expect(() => load(['--forward-timeout', '2 min'], {})).toThrow('invalid value for --forward-timeout: time: invalid duration "2 min"');
+  });
+
+  it('zones, upstreams and addresses are checked when parsed, not when the server starts', () => {
+    expect(() => load(['--zones', 'bad zone'], {})).toThrow('invalid value for --zones: "bad zone" is not a domain name');
+    expect(() => load(['--zones', 'in-addr.arpa'], {})).toThrow('invalid value for --zones: at least one zone must not be a reverse zone');
+    expect(() => load(['--fallthrough', 'a..b'], {})).toThrow('invalid value for --fallthrough: "a..b" is not a domain name');
+    expect(() => load(['--upstreams', 'resolver.example'], {})).toThrow('invalid value for --upstreams: "resolver.example" is not an IP address (with an optional port)');
+    expect(() => load(['--upstreams', ','], {})).toThrow('invalid value for --upstreams: no address given');
+    expect(() => load(['--service-ip', '10.96.0'], {})).toThrow('invalid value for --service-ip: "10.96.0" is not an IP address');
+    expect(() => load(['--service-ip', 'fd00::10'], {})).toThrow('IPv6 is not supported');
+    expect(() => load(['--local-ips', '10.0.0.1,foo'], {})).toThrow('invalid value for --local-ips: "foo" is not an IP address');
+    expect(() => load(['--ttl', 'abc'], {})).toThrow('invalid value for --ttl: "abc" is not an integer');
+    expect(load(['--zones', 'example.org,cluster.local', '--upstreams', '10.0.0.2:5300', '--local-ips', '10.0.0.1,::1'], {})).toMatchObject({ zones: 'example.org,cluster.local' });
+  });
+
   it('the server label is CoreDNS\'s', () => {
     expect(serverLabel('0.0.0.0:53', 53)).toBe('dns://:53');
     expect(serverLabel('10.96.0.10:53', 53)).toBe('dns://10.96.0.10:53');

@@ -1,7 +1,7 @@
 /** minimesh-node-agent: kube-proxy's role on one node. */
 import { runApp } from '@minimesh/runtime';
 import { startNodeAgent } from './app.js';
-import { NODE_AGENT_FLAGS } from './options.js';
+import { NODE_AGENT_FLAGS, validateNodeAgentOptions } from './options.js';
 
 runApp({
   name: 'minimesh-node-agent',
@@ -10,6 +10,7 @@ runApp({
     "node's kernel (iptables or nftables, kube-proxy's layouts) so ClusterIPs, NodePorts, externalIPs and LoadBalancer\n" +
     'IPs reach their endpoints. Rules are left in place on exit; a restarted agent takes them over.',
   flags: NODE_AGENT_FLAGS,
+  validate: validateNodeAgentOptions,
   async start(o, log) {
     const agent = await startNodeAgent(o, log);
     log.info('node agent running', { node: o['node-name'], metrics: agent.metricsAddress, healthz: agent.healthzAddress });

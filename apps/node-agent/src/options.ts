@@ -1,33 +1,64 @@
 /** The node agent's flags (kube-proxy's names where it has one), each also settable by its environment variable. */
 import { hostname } from 'node:os';
+import { parseIPv4CIDR } from '@minimesh/api';
 import { INFORMER_FLAGS } from '@minimesh/informer';
-import { parseFlags, parseListenAddress, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
+import { validateChainPrefix } from '@minimesh/proxy-core';
+import { durationFlag, formatDuration, nonEmpty, oneOf, parseFlags, parseListenAddress, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
 export const PROXY_MODES = ['iptables', 'nftables', 'ipvs'] as const;
 
+/** kube-proxy's check of --cluster-cidr, single-stack IPv4. */
+export function parseClusterCIDR(raw: string): string {
+  if (raw.trim() === '') return '';
+  if (raw.includes(':')) throw new Error(`IPv6 is not supported (minimesh is single-stack IPv4): ${raw}`);
+  if (parseIPv4CIDR(raw.trim()) === undefined) throw new Error(`"${raw}" must be a valid CIDR block (e.g. 10.100.0.0/16)`);
+  return raw;
+}
+
+/** kube-proxy's check of --nodeport-addresses: every entry a CIDR (IPv6 ones are accepted and, as the other family, ignored). */
+export function parseNodePortAddressesFlag(raw: string): string {
+  for (const entry of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    const ok = entry.includes(':') ? /^[0-9a-fA-F:.]+\/\d{1,3}$/.test(entry) : parseIPv4CIDR(entry) !== undefined;
+    if (!ok) throw new Error(`"${entry}" must be a valid CIDR`);
+  }
+  return raw;
+}
+
+/** An nftables table name: nft's identifier syntax. */
+export function parseNftTable(raw: string): string {
+  if (!/^[A-Za-z_.][A-Za-z0-9_./-]*$/.test(raw) || raw.length > 255) throw new Error(`"${raw}" is not an nftables table name (a letter, "_" or "." first, then letters, digits, "_", ".", "/" or "-")`);
+  return raw;
+}
+
 export const NODE_AGENT_FLAGS = {
   ...INFORMER_FLAGS,
-  'node-name': { description: 'The Node this agent programs (its endpoints are local).', default: hostname(), env: 'MINIMESH_NODE_NAME' },
+  'node-name': { description: 'The Node this agent programs (its endpoints are local).', default: hostname(), env: 'MINIMESH_NODE_NAME', parse: nonEmpty },
   'proxy-mode': {
     description: 'iptables, nftables (one private table, kube-proxy\'s nftables layout), or ipvs (which falls back to iptables when the kernel has no IPVS, as kube-proxy does).',
     default: 'iptables',
+    parse: oneOf(PROXY_MODES) as (raw: string) => string,
+  },
+  'chain-prefix': {
+    description: 'Prefix of every chain (KUBE-, or another to run beside kube-proxy).',
+    default: 'KUBE-',
     parse: (raw: string) => {
-      if (!(PROXY_MODES as readonly string[]).includes(raw)) throw new Error(`"${raw}" is not one of ${PROXY_MODES.join(', ')}`);
+      if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(raw)) throw new Error(`"${raw}" is not a chain prefix (letters, digits, "_" and "-", a letter or digit first)`);
+      validateChainPrefix(raw); // and short enough for iptables' 28-character chain names
       return raw;
     },
   },
-  'chain-prefix': { description: 'Prefix of every chain (KUBE-, or another to run beside kube-proxy).', default: 'KUBE-' },
-  'nft-table': { description: 'nftables mode: name of the agent\'s table in the ip family (kube-proxy, or another to run beside kube-proxy).', default: 'kube-proxy' },
-  'cluster-cidr': { description: 'Pod CIDR of the cluster: traffic from outside it to a ClusterIP is masqueraded.', default: '10.244.0.0/16' },
+  'nft-table': { description: 'nftables mode: name of the agent\'s table in the ip family (kube-proxy, or another to run beside kube-proxy).', default: 'kube-proxy', parse: parseNftTable },
+  'cluster-cidr': { description: 'Pod CIDR of the cluster: traffic from outside it to a ClusterIP is masqueraded.', default: '10.244.0.0/16', parse: parseClusterCIDR },
   'masquerade-all': { description: 'Masquerade all traffic sent to ClusterIPs.', default: false },
   'nodeport-addresses': {
     description: 'Comma-separated CIDRs whose local addresses serve NodePorts; empty: every local address.',
     default: '',
+    parse: parseNodePortAddressesFlag,
   },
   'localhost-nodeports': { description: 'Serve NodePorts on 127.0.0.1 too (needs route_localnet).', default: true },
-  'min-sync-period': { description: 'Seconds: the shortest time between two syncs (changes are batched).', default: 1 },
-  'sync-period': { description: 'Seconds: the longest time between two syncs (a full resync).', default: 30 },
-  'iptables-restore': { description: 'The iptables-restore binary (iptables-nft-restore or iptables-legacy-restore to pick a backend).', default: 'iptables-restore' },
+  'min-sync-period': durationFlag('The shortest time between two syncs (changes are batched).', 1, { min: 'non-negative' }),
+  'sync-period': durationFlag('The longest time between two syncs (a full resync).', 30, { min: 'positive' }),
+  'iptables-restore': { description: 'The iptables-restore binary (iptables-nft-restore or iptables-legacy-restore to pick a backend).', default: 'iptables-restore', parse: nonEmpty },
   'metrics-bind-address': { description: 'HTTP address of /metrics.', default: '127.0.0.1:10249', parse: (raw: string) => parseListenAddress(raw) },
   'healthz-bind-address': { description: 'HTTP address of /healthz and /livez.', default: '0.0.0.0:10256', parse: (raw: string) => parseListenAddress(raw) },
 } satisfies FlagSpecs;
@@ -36,4 +67,11 @@ export type NodeAgentOptions = FlagValues<typeof NODE_AGENT_FLAGS>;
 
 export function defaultNodeAgentOptions(): NodeAgentOptions {
   return parseFlags(NODE_AGENT_FLAGS, [], {}).values;
+}
+
+/** The flags that must fit together, in kube-proxy's words (naming the flags). */
+export function validateNodeAgentOptions(o: NodeAgentOptions): void {
+  if (o['min-sync-period'] > o['sync-period']) {
+    throw new Error(`--sync-period (${formatDuration(o['sync-period'])}) must be greater than or equal to --min-sync-period (${formatDuration(o['min-sync-period'])})`);
+  }
 }
