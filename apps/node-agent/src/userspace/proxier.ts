@@ -129,7 +129,7 @@ export class UserspaceProxier extends ProxierBase {
     if (!l) {
       const lb = new LoadBalancer({ scheduler: this.o.scheduler, ...lbOptions });
       const common = { service: svc.nameString, lb, metrics: this.proxyMetrics, log: this.o.log, host: this.o.listenHost };
-      const open = (port: number) =>
+      const open = (port: number): Promise<TcpProxy | UdpProxy> =>
         b.protocol === 'TCP' ? TcpProxy.listen({ ...common, port, maxConnections: this.o.maxConnections }) : UdpProxy.listen({ ...common, port, idleTimeoutMs: this.o.udpIdleTimeoutMs });
       const previous = adoptedPort(this.adopted ?? [], svc.nameString, b.protocol, svc.clusterIP, cls);
       const proxy = previous === undefined ? await open(0) : await open(previous).catch(() => open(0));
