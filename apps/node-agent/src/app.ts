@@ -3,21 +3,16 @@
  * proxier's change trackers; the proxier programs the kernel. `startNodeAgent` is what main()
  * runs and what tests start in-process (inside a network namespace for the kernel part).
  */
-import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Node } from '@minimesh/api';
 import { connectApiClient } from '@minimesh/client';
 import { createInformer, informerSet } from '@minimesh/informer';
-import { startHttpEndpoint, type Logger } from '@minimesh/runtime';
-import { exec as realExec, type Exec } from '@minimesh/runtime';
+import { exec as realExec, startHttpEndpoint, type Exec, type Logger } from '@minimesh/runtime';
 import { proxyHealthy, startHealthz } from './healthz.js';
 import { ServiceHealthServer, healthChecks } from './service-health-server.js';
-import { Iptables } from './iptables/iptables.js';
-import { IptablesProxier } from './iptables/proxier.js';
 import { proxyMetrics } from './metrics.js';
-import { Nft } from './nftables/nft.js';
-import { NftablesProxier } from './nftables/proxier.js';
 import type { NodeAgentOptions } from './options.js';
+import { createProxier, effectiveProxyMode, type Proxier } from './proxy-modes.js';
 
 /** Services with this label (any value) belong to another service proxy (kube-proxy's LabelServiceProxyName). */
 export const LABEL_SERVICE_PROXY_NAME = 'service.kubernetes.io/service-proxy-name';
@@ -25,24 +20,11 @@ export const LABEL_SERVICE_PROXY_NAME = 'service.kubernetes.io/service-proxy-nam
 export const LABEL_HEADLESS = 'service.kubernetes.io/headless';
 
 export interface NodeAgent {
-  proxier: IptablesProxier | NftablesProxier;
+  proxier: Proxier;
   serviceHealth: ServiceHealthServer;
   metricsAddress: string;
   healthzAddress: string;
   stop(): Promise<void>;
-}
-
-/** kube-proxy falls back to iptables when the kernel has no IPVS; so does minimesh. */
-export function effectiveProxyMode(requested: string, log: Logger, ipvsPresent = existsSync('/proc/net/ip_vs')): 'iptables' | 'nftables' {
-  if (requested === 'nftables') return 'nftables';
-  if (requested === 'ipvs') {
-    if (!ipvsPresent) {
-      log.warn("Can't use the IPVS proxier: IPVS is not available in this kernel (no /proc/net/ip_vs); using iptables proxy mode");
-      return 'iptables';
-    }
-    throw new Error('proxy mode ipvs: this kernel has IPVS, but minimesh programs IPVS only in a later release; use --proxy-mode=iptables');
-  }
-  return 'iptables';
 }
 
 function localIPv4s(): string[] {
@@ -71,7 +53,6 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exe
   const nodes = createInformer({ kind: 'Node', ...common });
   const thisNode = () => nodes.get('', o['node-name']);
 
-  const nodePortAddresses = o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((x) => x.trim()) : undefined;
   const healthTimeoutMs = 2 * o['sync-period'] * 1000;
   const serviceHealth = new ServiceHealthServer({
     proxyHealthy: () => proxyHealthy(proxier, healthTimeoutMs),
@@ -86,32 +67,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exe
     metrics,
     onSynced: () => void serviceHealth.sync(healthChecks(proxier.services.serviceMap, proxier.endpoints.endpointsMap)),
   };
-  const proxier =
-    mode === 'nftables'
-      ? new NftablesProxier({
-          ...shared,
-          render: {
-            table: o['nft-table'],
-            clusterCIDR: o['cluster-cidr'] || undefined,
-            masqueradeAll: o['masquerade-all'],
-            nodePortAddresses,
-            localhostNodePorts: o['localhost-nodeports'],
-          },
-          nft: new Nft(exec),
-          log: log.child('nftables'),
-        })
-      : new IptablesProxier({
-          ...shared,
-          render: {
-            prefix: o['chain-prefix'],
-            clusterCIDR: o['cluster-cidr'] || undefined,
-            masqueradeAll: o['masquerade-all'],
-            nodePortAddresses,
-            localhostNodePorts: o['localhost-nodeports'],
-          },
-          iptables: new Iptables(exec, { restoreBin: o['iptables-restore'] }),
-          log: log.child('iptables'),
-        });
+  const proxier = createProxier(mode, o, shared, log, metrics.registry);
   services.addEventHandler({
     onAdd: (s) => proxier.onServiceChange(undefined, s),
     onUpdate: (a, b) => proxier.onServiceChange(a, b),

@@ -34,6 +34,16 @@ describe('node-agent flags', () => {
     expect(() => parse(['--node-name', ''])).toThrow('invalid value for --node-name: must not be empty');
   });
 
+  it('userspace mode\'s flags: the six schedulers, a UDP timeout, a connection limit; refused for other modes', () => {
+    expect(defaultNodeAgentOptions()).toMatchObject({ 'userspace-scheduler': '', 'udp-timeout': 30, 'userspace-max-connections': 10000 });
+    const o = parse(['--proxy-mode', 'userspace', '--userspace-scheduler', 'lc', '--udp-timeout', '1s', '--userspace-max-connections', '0']);
+    expect(o).toMatchObject({ 'proxy-mode': 'userspace', 'userspace-scheduler': 'lc', 'udp-timeout': 1, 'userspace-max-connections': 0 });
+    expect(() => validateNodeAgentOptions(o)).not.toThrow();
+    expect(() => parse(['--userspace-scheduler', 'wrr'])).toThrow('invalid value for --userspace-scheduler: unknown scheduler "wrr": must be one of rr, lc, dh, sh, sed, nq');
+    expect(() => parse(['--userspace-max-connections', '-1'])).toThrow('invalid value for --userspace-max-connections');
+    expect(() => validateNodeAgentOptions(parse(['--userspace-scheduler', 'sh']))).toThrow('--userspace-scheduler applies to --proxy-mode=userspace only, not --proxy-mode=iptables');
+  });
+
   it('run as a user runs it, a bad value is one line, a hint, exit 2', async () => {
     const bin = fileURLToPath(new URL('../bin/minimesh-node-agent.mjs', import.meta.url));
     const err = await promisify(execFile)(process.execPath, [bin, '--proxy-mode', 'kernelspace'], { timeout: 20_000 }).then(

@@ -2,10 +2,10 @@
 import { hostname } from 'node:os';
 import { parseIPv4CIDR } from '@minimesh/api';
 import { INFORMER_FLAGS } from '@minimesh/informer';
-import { validateChainPrefix } from '@minimesh/proxy-core';
-import { durationFlag, formatDuration, nonEmpty, oneOf, parseFlags, parseListenAddress, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
+import { parseUserspaceScheduler, validateChainPrefix } from '@minimesh/proxy-core';
+import { durationFlag, formatDuration, integer, nonEmpty, oneOf, parseFlags, parseListenAddress, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
-export const PROXY_MODES = ['iptables', 'nftables', 'ipvs'] as const;
+export const PROXY_MODES = ['iptables', 'nftables', 'ipvs', 'userspace'] as const;
 
 /** kube-proxy's check of --cluster-cidr, single-stack IPv4. */
 export function parseClusterCIDR(raw: string): string {
@@ -34,7 +34,8 @@ export const NODE_AGENT_FLAGS = {
   ...INFORMER_FLAGS,
   'node-name': { description: 'The Node this agent programs (its endpoints are local).', default: hostname(), env: 'MINIMESH_NODE_NAME', parse: nonEmpty },
   'proxy-mode': {
-    description: 'iptables, nftables (one private table, kube-proxy\'s nftables layout), or ipvs (which falls back to iptables when the kernel has no IPVS, as kube-proxy does).',
+    description:
+      'iptables, nftables (one private table, kube-proxy\'s nftables layout), ipvs (which falls back to iptables when the kernel has no IPVS, as kube-proxy does), or userspace (the agent proxies every connection itself).',
     default: 'iptables',
     parse: oneOf(PROXY_MODES) as (raw: string) => string,
   },
@@ -59,6 +60,15 @@ export const NODE_AGENT_FLAGS = {
   'min-sync-period': durationFlag('The shortest time between two syncs (changes are batched).', 1, { min: 'non-negative' }),
   'sync-period': durationFlag('The longest time between two syncs (a full resync).', 30, { min: 'positive' }),
   'iptables-restore': { description: 'The iptables-restore binary (iptables-nft-restore or iptables-legacy-restore to pick a backend).', default: 'iptables-restore', parse: nonEmpty },
+  'userspace-scheduler': {
+    description: 'userspace mode: how an endpoint is chosen: rr, lc, dh, sh, sed or nq (IPVS\'s meanings; default rr).',
+    default: '',
+    parse: (raw: string) => (raw === '' ? '' : parseUserspaceScheduler(raw)),
+  },
+  // kube-proxy's userspace mode ended flows after 250 ms; 30 s is conntrack's UDP timeout, so a
+  // client keeps its endpoint as long as in the other modes.
+  'udp-timeout': durationFlag('userspace mode: a UDP flow ends after this long without traffic.', 30, { min: 'positive' }),
+  'userspace-max-connections': { description: 'userspace mode: open connections per Service port at most (0: no limit).', default: 10000, parse: integer(0) },
   'metrics-bind-address': { description: 'HTTP address of /metrics.', default: '127.0.0.1:10249', parse: (raw: string) => parseListenAddress(raw) },
   'healthz-bind-address': { description: 'HTTP address of /healthz and /livez.', default: '0.0.0.0:10256', parse: (raw: string) => parseListenAddress(raw) },
 } satisfies FlagSpecs;
@@ -73,5 +83,10 @@ export function defaultNodeAgentOptions(): NodeAgentOptions {
 export function validateNodeAgentOptions(o: NodeAgentOptions): void {
   if (o['min-sync-period'] > o['sync-period']) {
     throw new Error(`--sync-period (${formatDuration(o['sync-period'])}) must be greater than or equal to --min-sync-period (${formatDuration(o['min-sync-period'])})`);
+  }
+  // A mode's own flags, given for another mode, would be silently ignored: refuse them.
+  const modeFlags: [flag: string, given: boolean, mode: string][] = [['--userspace-scheduler', o['userspace-scheduler'] !== '', 'userspace']];
+  for (const [flag, given, mode] of modeFlags) {
+    if (given && o['proxy-mode'] !== mode) throw new Error(`${flag} applies to --proxy-mode=${mode} only, not --proxy-mode=${o['proxy-mode']}`);
   }
 }

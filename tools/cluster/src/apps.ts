@@ -37,7 +37,7 @@ export interface AppSpec {
 }
 
 /** The node agent's --proxy-mode values (`up --proxy-mode`). */
-export const NODE_AGENT_PROXY_MODES = ['iptables', 'nftables', 'ipvs'] as const;
+export const NODE_AGENT_PROXY_MODES = ['iptables', 'nftables', 'ipvs', 'userspace'] as const;
 
 const tcpPort = (url: string) => String(splitHostPort(url.replace(/^[a-z]+:\/\//, '')).port);
 
@@ -87,7 +87,14 @@ export const CONTROLLERS: AppSpec[] = [
     program: { bin: 'minimesh-node-agent' },
     where: 'node',
     required: false,
-    args: ({ state, node }) => ['--server', state.apiserver.unix, '--node-name', node!.name, ...(state.proxyMode ? ['--proxy-mode', state.proxyMode] : [])],
+    args: ({ state, node }) => [
+      '--server',
+      state.apiserver.unix,
+      '--node-name',
+      node!.name,
+      ...(state.proxyMode ? ['--proxy-mode', state.proxyMode] : []),
+      ...(state.nodeAgentArgs ?? []),
+    ],
   },
 ];
 

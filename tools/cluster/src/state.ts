@@ -71,6 +71,8 @@ export interface ClusterState {
   serviceCIDR: string;
   /** The node agents' --proxy-mode (`up --proxy-mode`); unset: the agent's default (iptables). */
   proxyMode?: string;
+  /** More arguments for every node agent (`up --node-agent-arg`). */
+  nodeAgentArgs?: string[];
   apiserver: { address: string; unix: string; http: string };
   nats: { url: string };
   processes: ProcessEntry[];

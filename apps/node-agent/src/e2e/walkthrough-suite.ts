@@ -1,7 +1,7 @@
 /**
  * End to end on a 2-node local cluster (network namespaces, real iptables or nftables in each
  * node, real processes): the Kubernetes Service walkthrough of the documents, reproduced, once
- * per proxy mode (`minimesh-cluster up --proxy-mode`). Needs root; without it the suite is
+ * per proxy mode (`minimesh-cluster up --proxy-mode`): iptables, nftables, userspace. Needs root; without it the suite is
  * skipped and says why. Imported by the walkthrough specs, which run the modes one after another.
  */
 import { spawnSync } from 'node:child_process';
@@ -13,17 +13,19 @@ import { ClusterDriver, e2eSkipReason, tally } from '@minimesh/cluster/testing';
 
 const UDP_PROBE = fileURLToPath(new URL('../../e2e/udp-probe.mjs', import.meta.url));
 
-export type WalkthroughMode = 'iptables' | 'nftables';
+export type WalkthroughMode = 'iptables' | 'nftables' | 'userspace';
 
 /** The node's proxy rules as lines, to compare across an agent restart. */
 const RULES_DUMP: Record<WalkthroughMode, string[]> = {
   iptables: ['iptables-save', '-t', 'nat'],
   nftables: ['nft', 'list', 'table', 'ip', 'kube-proxy'],
+  userspace: ['iptables-save', '-t', 'nat'],
 };
 /** A line that shows the walkthrough's ClusterIP 10.97.97.97:80 is programmed. */
 const CLUSTER_IP_RULE: Record<WalkthroughMode, string> = {
   iptables: '-A KUBE-SERVICES -d 10.97.97.97/32 -p tcp -m comment --comment "study/service-clusterip cluster IP" -m tcp --dport 80 -j KUBE-SVC-',
   nftables: '10.97.97.97 . tcp . 80 : goto service-',
+  userspace: '-A KUBE-PORTALS-CONTAINER -d 10.97.97.97/32 -p tcp -m comment --comment "study/service-clusterip" -m tcp --dport 80 -j REDIRECT --to-ports ',
 };
 
 function skipReason(mode: WalkthroughMode): string | undefined {
@@ -42,7 +44,7 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
   const reason = skipReason(mode);
   const title = `walkthrough on a local cluster, ${mode} mode${reason ? ` (skipped: ${reason})` : ''}`;
   // iptables-save adds a dated header and counters; the rules are the `-A` lines.
-  const ruleLines = (text: string) => text.split('\n').filter((l) => (mode === 'iptables' ? l.startsWith('-A') : l.trim() !== ''));
+  const ruleLines = (text: string) => text.split('\n').filter((l) => (mode === 'nftables' ? l.trim() !== '' : l.startsWith('-A')));
   const dump = async (node: string) => (await cluster.exec(node, undefined, ...RULES_DUMP[mode])).stdout;
   const cluster = new ClusterDriver(clusterName);
 
@@ -208,7 +210,11 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
       expect(stdout).toMatch(/^node2\s+Ready\s+.*192\.168\.100\.12/m);
     }, 30_000);
 
-    it('a restart of the node agent does not drop traffic; the new one takes over the rules', async () => {
+    const restartTitle =
+      mode === 'userspace'
+        ? 'a restart of the node agent pauses its node\'s traffic; the new one listens on the ports the rules name, which stay as they were'
+        : 'a restart of the node agent does not drop traffic; the new one takes over the rules';
+    it(restartTitle, async () => {
       const pidPath = `/run/minimesh/${cluster.name}/pids/node-agent-node1.pid`;
       const { readFileSync } = await import('node:fs');
       const pid = Number(readFileSync(pidPath, 'utf8').split(/\s+/)[0]);
@@ -224,9 +230,12 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
       };
       for (let i = 0; i < 100 && !gone(); i++) await sleep(50);
       expect(gone()).toBe(true);
-      // Agent gone: the rules are still there and still work.
+      // Agent gone: the rules are still there and still work (the kernel forwards). In userspace
+      // mode the agent is the forwarder: its node's traffic waits for the new agent, which listens
+      // on the ports the rules name again.
       const during = tally(await curlMany('pod-1', 'study', 'http://10.97.97.97/', 8));
-      expect(during.size).toBeGreaterThan(0);
+      if (mode === 'userspace') expect(during.size).toBe(0);
+      else expect(during.size).toBeGreaterThan(0);
       const still = ruleLines(await dump('node1'));
       expect(still).toEqual(before);
       // A new agent starts, syncs, and programs new changes.
@@ -241,6 +250,10 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
       const fresh = await client.create(svc('after-restart', { selector: { app: 'nginx-pod' }, ports: [{ port: 8080, targetPort: 80 }] }));
       await reachable('pod-1', 'study', `http://${fresh.spec!.clusterIP}:8080/`, 20_000);
       expect(await dump('node1')).toContain(CLUSTER_IP_RULE[mode]);
+      if (mode === 'userspace') {
+        expect(tally(await curlMany('pod-1', 'study', 'http://10.97.97.97/', 8)).size).toBeGreaterThan(0);
+        expect(ruleLines(await dump('node1')).filter((l) => l.includes('study/service-clusterip'))).toEqual(before.filter((l) => l.includes('study/service-clusterip')));
+      }
     }, 60_000);
 
     it('the node agent exposes kube-proxy metrics and health inside each node', async () => {

@@ -65,6 +65,21 @@ describe('LoadBalancer', () => {
     expect([l.activeConnections(A.endpoint), l.activeConnections(C.endpoint)]).toEqual([0, 2]);
   });
 
+  it('closed connections count as inactive for two minutes: back-to-back short connections spread under lc', () => {
+    const { l, advance } = lb({ scheduler: 'lc' });
+    const seen: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const b = l.next('c')!;
+      l.opened(b.endpoint);
+      l.closed(b.endpoint);
+      seen.push(b.ip);
+    }
+    expect(seen).toEqual(['10.244.1.39', '10.244.1.40', '10.244.2.33', '10.244.1.39', '10.244.1.40', '10.244.2.33']);
+    expect(l.inactiveConnections(A.endpoint)).toBe(2);
+    advance(120_001);
+    expect(l.inactiveConnections(A.endpoint)).toBe(0);
+  });
+
   it('setEndpoints returns the endpoints that went away and forgets their affinity', () => {
     const { l } = lb({ affinitySeconds: 60 });
     const pinned = l.next('c')!;

@@ -1,7 +1,8 @@
 /**
  * The endpoint choice of one userspace proxy port (kube-proxy's LoadBalancerRR, with any of the
  * six schedulers): ClientIP session affinity with its timeout, the proxy's own count of open
- * connections per endpoint (lc, sed and nq read it), and endpoints that failed to connect passed
+ * connections per endpoint (lc, sed and nq read it) and of the ones closed in the last two minutes
+ * (IPVS's inactive connections, which lc weighs too), and endpoints that failed to connect passed
  * over for a while (doubling from 1 s to 30 s while they keep failing; one success clears it).
  */
 import { newScheduler, type Candidate, type Scheduler, type UserspaceSchedulerName } from '@minimesh/proxy-core';
@@ -23,6 +24,8 @@ export interface LoadBalancerOptions {
 }
 
 const FIRST_PENALTY_MS = 1000;
+/** How long a closed connection counts as inactive: IPVS's TCP TIME_WAIT timeout (2 min). */
+export const INACTIVE_MS = 120_000;
 const MAX_PENALTY_MS = 30_000;
 
 interface Failure {
@@ -34,6 +37,8 @@ export class LoadBalancer {
   private backends: readonly Backend[] = [];
   private readonly scheduler: Scheduler;
   private readonly active = new Map<string, number>();
+  /** Closing times per endpoint, oldest first. */
+  private readonly recentlyClosed = new Map<string, number[]>();
   private readonly affinity = new Map<string, { endpoint: string; lastUsed: number }>();
   private readonly failures = new Map<string, Failure>();
   private readonly now: () => number;
@@ -52,7 +57,10 @@ export class LoadBalancer {
     const keep = new Set(backends.map((b) => b.endpoint));
     const gone = this.backends.filter((b) => !keep.has(b.endpoint));
     this.backends = [...backends].sort((a, b) => (a.endpoint < b.endpoint ? -1 : a.endpoint > b.endpoint ? 1 : 0));
-    for (const b of gone) this.failures.delete(b.endpoint);
+    for (const b of gone) {
+      this.failures.delete(b.endpoint);
+      this.recentlyClosed.delete(b.endpoint);
+    }
     for (const [client, a] of this.affinity) if (!keep.has(a.endpoint)) this.affinity.delete(client);
     return gone;
   }
@@ -81,7 +89,13 @@ export class LoadBalancer {
     }
     const candidates: Candidate[] = this.backends
       .filter((b) => !exclude.has(b.endpoint))
-      .map((b) => ({ endpoint: b.endpoint, ip: b.ip, active: this.active.get(b.endpoint) ?? 0, failing: (this.failures.get(b.endpoint)?.until ?? 0) > now }));
+      .map((b) => ({
+        endpoint: b.endpoint,
+        ip: b.ip,
+        active: this.active.get(b.endpoint) ?? 0,
+        inactive: this.inactiveConnections(b.endpoint),
+        failing: (this.failures.get(b.endpoint)?.until ?? 0) > now,
+      }));
     const chosen = this.scheduler.pick(candidates, { clientIP, destinationIP: this.o.destinationIP });
     const backend = chosen && this.backends.find((b) => b.endpoint === chosen.endpoint);
     if (backend && this.o.affinitySeconds > 0) this.affinity.set(clientIP, { endpoint: backend.endpoint, lastUsed: now });
@@ -96,10 +110,25 @@ export class LoadBalancer {
     const n = (this.active.get(endpoint) ?? 0) - 1;
     if (n > 0) this.active.set(endpoint, n);
     else this.active.delete(endpoint);
+    const closedAt = this.recentlyClosed.get(endpoint) ?? [];
+    closedAt.push(this.now());
+    this.recentlyClosed.set(endpoint, closedAt);
   }
 
   activeConnections(endpoint: string): number {
     return this.active.get(endpoint) ?? 0;
+  }
+
+  /** Connections to `endpoint` closed within INACTIVE_MS. */
+  inactiveConnections(endpoint: string): number {
+    const closedAt = this.recentlyClosed.get(endpoint);
+    if (!closedAt) return 0;
+    const horizon = this.now() - INACTIVE_MS;
+    let expired = 0;
+    while (expired < closedAt.length && closedAt[expired]! <= horizon) expired++;
+    if (expired) closedAt.splice(0, expired);
+    if (closedAt.length === 0) this.recentlyClosed.delete(endpoint);
+    return closedAt.length;
   }
 
   failed(endpoint: string): void {

@@ -93,7 +93,7 @@ describe('UserspaceProxier', () => {
     expect(proxyPort).toBeGreaterThan(0);
     expect(restores[0]).toContain(`-A KUBE-PORTALS-CONTAINER -m comment --comment "study/web" -p tcp -m tcp --dport 80 -d 10.97.97.97/32 -j REDIRECT --to-ports ${proxyPort}`);
     expect(restores[0]).toContain(`-A KUBE-PORTALS-HOST -m comment --comment "study/web" -p tcp -m tcp --dport 80 -d 10.97.97.97/32 -j DNAT --to-destination 192.168.100.11:${proxyPort}`);
-    expect(commands.filter((c) => c.includes('-I')).map((c) => c[c.indexOf('-I') + 1])).toEqual(['INPUT', 'PREROUTING', 'OUTPUT', 'PREROUTING', 'OUTPUT']);
+    expect(commands.filter((c) => c.includes('-I')).map((c) => c[c.indexOf('-I') + 1])).toEqual(['INPUT', 'FORWARD', 'FORWARD', 'OUTPUT', 'INPUT', 'PREROUTING', 'OUTPUT', 'PREROUTING', 'OUTPUT']);
     expect(await ask(proxyPort)).toBe('web');
     expect(proxier.synced).toBe(true);
   });

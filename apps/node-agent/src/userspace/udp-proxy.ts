@@ -3,9 +3,9 @@
  * client address is a flow with its own socket connected to the endpoint the load balancer chose;
  * replies go back through the listening socket, so the client sees them come from the address it
  * sent to (conntrack undoes the portal's redirect). A flow ends after `idleTimeoutMs` without
- * traffic (kube-proxy's --udp-timeout, 250 ms by default). When the endpoint answers with an ICMP
- * port unreachable before it ever replied, the flow moves to the next endpoint and sends the
- * unanswered datagrams again.
+ * traffic (--udp-timeout: kube-proxy's userspace mode used 250 ms; the agent's default is
+ * conntrack's 30 s). When the endpoint answers with an ICMP port unreachable before it ever
+ * replied, the flow moves to the next endpoint and sends the unanswered datagrams again.
  */
 import dgram from 'node:dgram';
 import type { Backend } from './load-balancer.js';

@@ -59,7 +59,9 @@ describe('renderPortals', () => {
     );
     expect(r.filter).toBe(ruleset(`
       *filter
+      :KUBE-EXTERNAL-SERVICES - [0:0]
       :KUBE-NODEPORT-NON-LOCAL - [0:0]
+      :KUBE-SERVICES - [0:0]
       -A KUBE-NODEPORT-NON-LOCAL ${c} --dport 40001 -j ACCEPT
       COMMIT
     `));
@@ -89,11 +91,35 @@ describe('renderPortals', () => {
 
   it('kube-proxy\'s jumps, with the prefix', () => {
     expect(portalJumps('MM-').map((j) => `${j.table} ${j.chain} ${j.args.join(' ')}`)).toEqual([
+      'filter INPUT -m conntrack --ctstate NEW -m comment --comment kubernetes externally-visible service portals -j MM-EXTERNAL-SERVICES',
+      'filter FORWARD -m conntrack --ctstate NEW -m comment --comment kubernetes externally-visible service portals -j MM-EXTERNAL-SERVICES',
+      'filter FORWARD -m conntrack --ctstate NEW -m comment --comment kubernetes service portals -j MM-SERVICES',
+      'filter OUTPUT -m conntrack --ctstate NEW -m comment --comment kubernetes service portals -j MM-SERVICES',
       'filter INPUT -m comment --comment Ensure that non-local NodePort traffic can flow -j MM-NODEPORT-NON-LOCAL',
       'nat PREROUTING -m addrtype --dst-type LOCAL -m comment --comment handle service NodePorts; NOTE: this must be the last rule in the chain -j MM-NODEPORT-CONTAINER',
       'nat OUTPUT -m addrtype --dst-type LOCAL -m comment --comment handle service NodePorts; NOTE: this must be the last rule in the chain -j MM-NODEPORT-HOST',
       'nat PREROUTING -m comment --comment handle ClusterIPs; NOTE: this must be before the NodePort rules -j MM-PORTALS-CONTAINER',
       'nat OUTPUT -m comment --comment handle ClusterIPs; NOTE: this must be before the NodePort rules -j MM-PORTALS-HOST',
+    ]);
+  });
+
+  it('refuses instead of redirecting where there is no endpoint: REJECT without any, DROP when a Local policy has none here', () => {
+    const none = makeService('study', 'nobody', { clusterIP: '10.96.1.1', type: 'NodePort', externalIPs: ['203.0.113.9'], ports: [{ port: 80, protocol: 'TCP', nodePort: 30080 }] });
+    const local = makeService('study', 'local', { clusterIP: '10.96.1.2', type: 'NodePort', externalTrafficPolicy: 'Local', ports: [{ port: 80, protocol: 'TCP', nodePort: 30081 }] });
+    const elsewhere = makeSlice('study', 'local', { ports: [{ name: '', port: 80, protocol: 'TCP' }], endpoints: [ep('10.244.2.5', 'node2')] });
+    const { services, endpoints } = stateOf([none, local], [elsewhere], 'node1');
+    const { backends } = userspaceBackends(services, endpoints, NODE1);
+    const r = renderPortals({ backends, ports: new Map([['study/nobody/TCP', { internal: 40001 }], ['study/local/TCP', { internal: 40002, external: 40003 }]]), node: NODE1 });
+    expect(r.filter.split('\n').filter((l) => l.startsWith('-A') && !l.includes('NON-LOCAL'))).toEqual([
+      '-A KUBE-EXTERNAL-SERVICES -m comment --comment "study/local has no local endpoints" -p tcp -m tcp --dport 30081 -m addrtype --dst-type LOCAL -j DROP',
+      '-A KUBE-EXTERNAL-SERVICES -m comment --comment "study/nobody has no endpoints" -p tcp -m tcp --dport 80 -d 203.0.113.9/32 -j REJECT',
+      '-A KUBE-EXTERNAL-SERVICES -m comment --comment "study/nobody has no endpoints" -p tcp -m tcp --dport 30080 -m addrtype --dst-type LOCAL -j REJECT',
+      '-A KUBE-SERVICES -m comment --comment "study/nobody has no endpoints" -p tcp -m tcp --dport 80 -d 10.96.1.1/32 -j REJECT',
+    ]);
+    // The ClusterIP of the Local Service still goes to its endpoints elsewhere.
+    expect(r.nat.split('\n').filter((l) => l.startsWith('-A'))).toEqual([
+      '-A KUBE-PORTALS-CONTAINER -m comment --comment "study/local" -p tcp -m tcp --dport 80 -d 10.96.1.2/32 -j REDIRECT --to-ports 40002',
+      '-A KUBE-PORTALS-HOST -m comment --comment "study/local" -p tcp -m tcp --dport 80 -d 10.96.1.2/32 -j DNAT --to-destination 192.168.100.51:40002',
     ]);
   });
 });

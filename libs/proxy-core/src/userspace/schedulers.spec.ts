@@ -30,9 +30,13 @@ describe('userspace schedulers', () => {
     expect(s.pick([A, C], ctx)?.ip).toBe('10.244.1.39');
   });
 
-  it('lc picks the fewest active connections, the first of equals', () => {
+  it('lc picks the least active * 256 + inactive, the first of equals', () => {
     expect(picks('lc', [cand('10.0.0.1', 3), cand('10.0.0.2', 1), cand('10.0.0.3', 1)], 1)).toEqual(['10.0.0.2']);
     expect(picks('lc', [cand('10.0.0.1', 0), cand('10.0.0.2', 0)], 1)).toEqual(['10.0.0.1']);
+    // Recently closed connections count a little: a tie on active goes to the fewer inactive.
+    expect(picks('lc', [cand('10.0.0.1', 1, { inactive: 5 }), cand('10.0.0.2', 1, { inactive: 2 })], 1)).toEqual(['10.0.0.2']);
+    // ...but one active connection outweighs 255 inactive ones.
+    expect(picks('lc', [cand('10.0.0.1', 0, { inactive: 255 }), cand('10.0.0.2', 1)], 1)).toEqual(['10.0.0.1']);
   });
 
   it('sed picks the smallest (active + 1) / weight; nq an idle one first', () => {

@@ -3,7 +3,8 @@
  * net/netfilter/ipvs/ip_vs_{rr,lc,dh,sh,sed,nq}.c), for a proxy that counts its own connections:
  *
  * - rr  round robin: the endpoint after the one chosen last.
- * - lc  least connections: the fewest active connections (the first of equals).
+ * - lc  least connections: the least active * 256 + inactive (IPVS's overhead: connections closed
+ *       recently still count a little, so back-to-back short connections spread), the first of equals.
  * - dh  destination hashing: the address the client asked for (the Service's VIP) picks a bucket
  *       of a 256-bucket table filled with the endpoints in turn, so one VIP maps to one endpoint.
  * - sh  source hashing: the same with the client's address, so one client maps to one endpoint.
@@ -23,6 +24,8 @@ export interface Candidate {
   readonly ip: string;
   /** Connections open to it now (the proxy's own count). */
   readonly active: number;
+  /** Connections closed recently (IPVS's InActConn: in TIME_WAIT and the like). */
+  readonly inactive?: number;
   /** Relative capacity (default 1; 0 takes no new connections). */
   readonly weight?: number;
   /** Failing recently: passed over while another one is usable. */
@@ -122,7 +125,7 @@ class RoundRobin implements Scheduler {
 
 const SCHEDULERS: Record<UserspaceSchedulerName, () => Scheduler> = {
   rr: () => new RoundRobin(),
-  lc: () => ({ name: 'lc', pick: (cands) => leastBy(usableOf(cands), (c) => c.active) }),
+  lc: () => ({ name: 'lc', pick: (cands) => leastBy(usableOf(cands), (c) => c.active * 256 + (c.inactive ?? 0)) }),
   dh: () => ({ name: 'dh', pick: (cands, ctx) => hashPick(cands, hash32to8(ipv4Number(ctx.destinationIP))) }),
   sh: () => ({ name: 'sh', pick: (cands, ctx) => hashPick(cands, hash32to8(ipv4Number(ctx.clientIP))) }),
   sed: () => ({ name: 'sed', pick: (cands) => leastBy(usableOf(cands), (c) => (c.active + 1) / weightOf(c)) }),

@@ -19,6 +19,8 @@ export interface UserspaceBackend {
   readonly internal: readonly EndpointInfo[];
   /** Endpoints for traffic from outside (NodePort, externalIPs, LB IPs); undefined: the same as internal. */
   readonly external?: readonly EndpointInfo[];
+  /** Usable endpoints exist somewhere in the cluster (without any, the Service refuses; with none here, a Local policy drops). */
+  readonly hasAnyEndpoints: boolean;
 }
 
 const sameEndpoints = (a: readonly EndpointInfo[], b: readonly EndpointInfo[]) => a.length === b.length && a.every((e, i) => e.endpoint === b[i]!.endpoint);
@@ -32,11 +34,11 @@ export function userspaceBackends(services: ServicePortMap, endpoints: Endpoints
       skipped.push(svc.key);
       continue;
     }
-    const { clusterEndpoints, localEndpoints } = categorizeEndpoints(endpoints.get(svc.key) ?? [], svc, { nodeName: node.name, zone: node.zone });
+    const { clusterEndpoints, localEndpoints, hasAnyEndpoints } = categorizeEndpoints(endpoints.get(svc.key) ?? [], svc, { nodeName: node.name, zone: node.zone });
     const internal = svc.internalPolicyLocal ? localEndpoints : clusterEndpoints;
     const wantsExternal = externallyAccessible(svc);
     const external = wantsExternal ? (svc.externalPolicyLocal ? localEndpoints : clusterEndpoints) : internal;
-    backends.push({ service: svc, protocol: svc.protocol, internal, ...(sameEndpoints(internal, external) ? {} : { external }) });
+    backends.push({ service: svc, protocol: svc.protocol, internal, ...(sameEndpoints(internal, external) ? {} : { external }), hasAnyEndpoints });
   }
   return { backends, skipped };
 }

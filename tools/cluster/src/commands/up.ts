@@ -12,7 +12,7 @@ import { DEFAULT_NODES, MAX_NODES, SERVICE_CIDR, planCluster } from '../topology
 import { pushAll } from '@minimesh/api';
 
 export const up: Command = {
-  usage: 'minimesh-cluster up [--nodes N] [--proxy-mode MODE] [--name NAME]',
+  usage: 'minimesh-cluster up [--nodes N] [--proxy-mode MODE] [--node-agent-arg ARG]... [--name NAME]',
   description:
     'Builds a local cluster out of network namespaces (a fabric bridge, N nodes, an outside client) and starts\n' +
     'nats-server, the apiserver and the endpoints controller in the root namespace, a node agent inside each\n' +
@@ -21,6 +21,12 @@ export const up: Command = {
   flags: [
     { name: 'nodes', type: 'string', valueName: 'N', help: `Number of nodes (default ${DEFAULT_NODES}).` },
     { name: 'proxy-mode', type: 'string', valueName: 'MODE', help: `The node agents' proxy mode: ${NODE_AGENT_PROXY_MODES.join(', ')} (default: the agent's, iptables).` },
+    {
+      name: 'node-agent-arg',
+      type: 'strings',
+      valueName: 'ARG',
+      help: 'One more argument for every node agent, e.g. --node-agent-arg=--userspace-scheduler=lc (repeatable).',
+    },
     { name: 'no-dns', type: 'bool', help: 'Do not start cluster DNS (the coredns pod in kube-system running minimesh-dns).' },
     CLUSTER_FLAG,
   ],
@@ -57,6 +63,7 @@ export const up: Command = {
       plan,
       serviceCIDR: SERVICE_CIDR,
       ...(proxyMode !== undefined ? { proxyMode } : {}),
+      ...(args.strings('node-agent-arg').length ? { nodeAgentArgs: args.strings('node-agent-arg') } : {}),
       ...(await controlPlaneAddresses(layout)),
       processes: [],
       pods: {},

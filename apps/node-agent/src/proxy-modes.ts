@@ -1,0 +1,56 @@
+/**
+ * The proxy modes: which one runs (ipvs falls back to iptables where the kernel has no IPVS, as
+ * kube-proxy's CanUseIPVSProxier decides), and the proxier of each, built from the agent's flags.
+ */
+import { existsSync } from 'node:fs';
+import type { UserspaceSchedulerName } from '@minimesh/proxy-core';
+import type { Registry } from 'prom-client';
+import type { Logger } from '@minimesh/runtime';
+import { Iptables } from './iptables/iptables.js';
+import { IptablesProxier } from './iptables/proxier.js';
+import { Nft } from './nftables/nft.js';
+import { NftablesProxier } from './nftables/proxier.js';
+import type { NodeAgentOptions } from './options.js';
+import type { ProxierBaseOptions } from './proxier-base.js';
+import { UserspaceProxier } from './userspace/proxier.js';
+
+export type EffectiveProxyMode = 'iptables' | 'nftables' | 'userspace';
+export type Proxier = IptablesProxier | NftablesProxier | UserspaceProxier;
+
+/** kube-proxy falls back to iptables when the kernel has no IPVS; so does minimesh. */
+export function effectiveProxyMode(requested: string, log: Logger, ipvsPresent = existsSync('/proc/net/ip_vs')): EffectiveProxyMode {
+  if (requested === 'nftables' || requested === 'userspace') return requested;
+  if (requested === 'ipvs') {
+    if (!ipvsPresent) {
+      log.warn("Can't use the IPVS proxier: IPVS is not available in this kernel (no /proc/net/ip_vs); using iptables proxy mode");
+      return 'iptables';
+    }
+    throw new Error('proxy mode ipvs: this kernel has IPVS, but minimesh programs IPVS only in a later release; use --proxy-mode=iptables');
+  }
+  return 'iptables';
+}
+
+/** The proxier of `mode`, with what every mode shares (`shared`) and its own flags. */
+export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, shared: Omit<ProxierBaseOptions, 'log'>, log: Logger, registry: Registry): Proxier {
+  const nodePortAddresses = o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((x) => x.trim()) : undefined;
+  const iptables = () => new Iptables(shared.exec, { restoreBin: o['iptables-restore'] });
+  const common = { clusterCIDR: o['cluster-cidr'] || undefined, masqueradeAll: o['masquerade-all'], nodePortAddresses, localhostNodePorts: o['localhost-nodeports'] };
+  switch (mode) {
+    case 'nftables':
+      return new NftablesProxier({ ...shared, render: { table: o['nft-table'], ...common }, nft: new Nft(shared.exec), log: log.child('nftables') });
+    case 'userspace':
+      return new UserspaceProxier({
+        ...shared,
+        iptables: iptables(),
+        prefix: o['chain-prefix'],
+        nodePortAddresses,
+        scheduler: (o['userspace-scheduler'] || 'rr') as UserspaceSchedulerName,
+        udpIdleTimeoutMs: o['udp-timeout'] * 1000,
+        maxConnections: o['userspace-max-connections'],
+        registry,
+        log: log.child('userspace'),
+      });
+    case 'iptables':
+      return new IptablesProxier({ ...shared, render: { prefix: o['chain-prefix'], ...common }, iptables: iptables(), log: log.child('iptables') });
+  }
+}
