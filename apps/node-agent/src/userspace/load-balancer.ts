@@ -52,6 +52,11 @@ export class LoadBalancer {
     return this.backends;
   }
 
+  /** next() looks at the client's address (ClientIP affinity, source hashing). */
+  get needsClientIP(): boolean {
+    return this.o.affinitySeconds > 0 || this.o.scheduler === 'sh';
+  }
+
   /** New endpoints (sorted by "ip:port"); returns the ones that went away. */
   setEndpoints(backends: readonly Backend[]): Backend[] {
     const keep = new Set(backends.map((b) => b.endpoint));

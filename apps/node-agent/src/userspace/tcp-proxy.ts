@@ -38,9 +38,23 @@ interface Pair {
   readonly upstream: net.Socket;
 }
 
+const ignore = () => undefined;
+
+/** Copies `src` to `dst` with backpressure and passes the end (FIN) on: stream.pipe, lighter. */
+function relay(src: net.Socket, dst: net.Socket): void {
+  const resume = () => src.resume();
+  src.on('data', (chunk: Buffer) => {
+    if (!dst.write(chunk)) {
+      src.pause();
+      dst.once('drain', resume);
+    }
+  });
+  src.on('end', () => dst.end());
+}
+
 function dial(b: Backend, timeoutMs: number): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host: b.ip, port: b.port, allowHalfOpen: true });
+    const s = net.connect({ host: b.ip, port: b.port, allowHalfOpen: true, noDelay: true });
     const timer = setTimeout(() => {
       s.destroy();
       reject(new Error(`dial ${b.endpoint}: timed out after ${timeoutMs} ms`));
@@ -60,14 +74,30 @@ function dial(b: Backend, timeoutMs: number): Promise<net.Socket> {
 export class TcpProxy {
   private readonly open = new Map<string, Set<Pair>>();
   private closing = false;
+  // Metric children bound once (a labelled inc hashes its labels every time).
+  private readonly accepted;
+  private readonly bytesIn;
+  private readonly bytesOut;
+  private readonly activeByEndpoint = new Map<string, ReturnType<UserspaceMetrics['active']['labels']>>();
 
   private constructor(
     private readonly o: TcpProxyOptions,
     private readonly server: net.Server,
-  ) {}
+  ) {
+    this.accepted = o.metrics.connections.labels({ service: o.service, protocol: 'TCP' });
+    this.bytesIn = o.metrics.bytes.labels({ service: o.service, direction: 'in' });
+    this.bytesOut = o.metrics.bytes.labels({ service: o.service, direction: 'out' });
+  }
+
+  private activeGauge(endpoint: string) {
+    let g = this.activeByEndpoint.get(endpoint);
+    if (!g) this.activeByEndpoint.set(endpoint, (g = this.o.metrics.active.labels({ service: this.o.service, endpoint })));
+    return g;
+  }
 
   static async listen(o: TcpProxyOptions): Promise<TcpProxy> {
-    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    // No Nagle: small writes (a request, an answer) go out at once, as HAProxy sends them.
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
     const proxy = new TcpProxy(o, server);
     if (o.maxConnections > 0) server.maxConnections = o.maxConnections;
     server.on('connection', (client) => void proxy.accept(client));
@@ -94,9 +124,10 @@ export class TcpProxy {
 
   private async accept(client: net.Socket): Promise<void> {
     const { lb, metrics, service } = this.o;
-    client.on('error', () => undefined); // a reset client is dealt with on 'close'
-    metrics.connections.inc({ service, protocol: 'TCP' });
-    const clientIP = (client.remoteAddress ?? '').replace(/^::ffff:/, '');
+    client.on('error', ignore); // a reset client is dealt with on 'close'
+    this.accepted.inc();
+    // getpeername is a system call: only when affinity or source hashing needs the address.
+    const clientIP = lb.needsClientIP ? (client.remoteAddress ?? '').replace(/^::ffff:/, '') : '';
     if (lb.endpoints.length === 0) {
       metrics.rejected.inc({ service, reason: 'no_endpoints' });
       client.resetAndDestroy();
@@ -135,11 +166,12 @@ export class TcpProxy {
     if (!set) this.open.set(b.endpoint, (set = new Set()));
     set.add(pair);
     lb.opened(b.endpoint);
-    metrics.active.inc({ service, endpoint: b.endpoint });
+    const active = this.activeGauge(b.endpoint);
+    active.inc();
     upstream.on('error', () => client.destroy());
     client.on('error', () => upstream.destroy());
-    client.pipe(upstream);
-    upstream.pipe(client);
+    relay(client, upstream);
+    relay(upstream, client);
     client.resume();
     let closed = 0;
     const onClose = () => {
@@ -152,9 +184,9 @@ export class TcpProxy {
       set!.delete(pair);
       if (set!.size === 0) this.open.delete(b.endpoint);
       lb.closed(b.endpoint);
-      metrics.active.dec({ service, endpoint: b.endpoint });
-      metrics.bytes.inc({ service, direction: 'in' }, client.bytesRead);
-      metrics.bytes.inc({ service, direction: 'out' }, client.bytesWritten);
+      active.dec();
+      this.bytesIn.inc(client.bytesRead);
+      this.bytesOut.inc(client.bytesWritten);
     };
     client.once('close', onClose);
     upstream.once('close', onClose);
