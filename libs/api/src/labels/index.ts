@@ -9,4 +9,4 @@ export {
   type Requirement,
   type SelectorOperator,
 } from './selector.js';
-export { formatLabels, selectorFromServiceSelector, selectorFromSet, validatedSelectorFromSet } from './set.js';
+export { formatLabels, selectorFromLabelSelector, selectorFromServiceSelector, selectorFromSet, validatedSelectorFromSet, type LabelSelectorSpec } from './set.js';

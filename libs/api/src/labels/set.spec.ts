@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SelectorParseError } from './selector.js';
-import { formatLabels, selectorFromServiceSelector, selectorFromSet, validatedSelectorFromSet } from './set.js';
+import { formatLabels, selectorFromLabelSelector, selectorFromServiceSelector, selectorFromSet, validatedSelectorFromSet } from './set.js';
 
 describe('selectorFromSet', () => {
   it.each<[Record<string, string> | undefined, string]>([
@@ -74,5 +74,18 @@ describe('formatLabels', () => {
     [{ tier: 'fe', app: 'web', 'a.io/x': '' }, 'a.io/x=,app=web,tier=fe'],
   ])('%j -> %j', (set, want) => {
     expect(formatLabels(set)).toBe(want);
+  });
+});
+
+describe('selectorFromLabelSelector', () => {
+  it('matchLabels and matchExpressions must all hold; empty selects everything, absent nothing', () => {
+    const sel = selectorFromLabelSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['front', 'edge'] }, { key: 'canary', operator: 'DoesNotExist' }] })!;
+    expect(sel.toString()).toBe('app=web,!canary,tier in (edge,front)');
+    expect(sel.matches({ app: 'web', tier: 'edge' })).toBe(true);
+    expect(sel.matches({ app: 'web', tier: 'edge', canary: 'y' })).toBe(false);
+    expect(sel.matches({ app: 'web', tier: 'back' })).toBe(false);
+    expect(selectorFromLabelSelector({})!.matches({ any: 'thing' })).toBe(true);
+    expect(selectorFromLabelSelector(undefined)).toBeNull();
+    expect(() => selectorFromLabelSelector({ matchExpressions: [{ key: 'a', operator: 'Like', values: ['x'] }] })).toThrow('"Like" is not a valid label selector operator');
   });
 });

@@ -3,7 +3,7 @@
  */
 
 import { newRequirement } from './parser.js';
-import { Selector, type LabelSet, type Requirement } from './selector.js';
+import { Selector, SelectorParseError, type LabelSet, type Requirement, type SelectorOperator } from './selector.js';
 
 function sortedKeys(set: LabelSet): string[] {
   return Object.keys(set).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -43,4 +43,29 @@ export function formatLabels(set: LabelSet | undefined | null): string {
     .map((k) => `${k}=${set[k]}`)
     .join(',');
   return s === '' ? '<none>' : s;
+}
+
+/** metav1.LabelSelector's form: `matchLabels` pairs and `matchExpressions`. */
+export interface LabelSelectorSpec {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: readonly { key: string; operator: string; values?: readonly string[] }[];
+}
+
+const EXPRESSION_OPERATORS: Record<string, SelectorOperator> = { In: 'in', NotIn: 'notin', Exists: 'exists', DoesNotExist: '!' };
+
+/**
+ * metav1.LabelSelectorAsSelector: every pair and every expression must hold; an empty selector
+ * selects everything, an absent one (null/undefined) nothing. Throws SelectorParseError on a bad
+ * key, value or operator.
+ */
+export function selectorFromLabelSelector(sel: LabelSelectorSpec | null | undefined): Selector | null {
+  if (!sel) return null;
+  const reqs: Requirement[] = [];
+  for (const key of sortedKeys(sel.matchLabels ?? {})) reqs.push(newRequirement(key, '=', [sel.matchLabels![key]!]));
+  for (const e of sel.matchExpressions ?? []) {
+    const op = EXPRESSION_OPERATORS[e.operator];
+    if (!op) throw new SelectorParseError(`"${e.operator}" is not a valid label selector operator`);
+    reqs.push(newRequirement(e.key, op, e.values ?? []));
+  }
+  return reqs.length ? new Selector(reqs) : Selector.everything();
 }
