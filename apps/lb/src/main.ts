@@ -1,0 +1,15 @@
+/** minimesh-lb: LoadBalancer Services (MetalLB's controller and speaker, and a proxy load balancer). */
+import { runApp } from '@minimesh/runtime';
+import { startLbApp } from './app.js';
+import { LB_FLAGS, validateLbOptions } from './options.js';
+
+runApp({
+  name: 'minimesh-lb',
+  description:
+    'The minimesh load balancer (MetalLB\'s role): --role controller hands LoadBalancer Services addresses from\n' +
+    'IPAddressPools (metallb.io/v1beta1) and writes them to status.loadBalancer.ingress; several replicas may run,\n' +
+    'a Lease in kube-system elects the one that writes.',
+  flags: LB_FLAGS,
+  validate: validateLbOptions,
+  start: (o, log) => startLbApp(o, log),
+});
