@@ -2,6 +2,7 @@
  * Records from entries, per query type (CoreDNS plugin/backend_lookup.go): A/AAAA with CNAME
  * chasing, SRV with CoreDNS's priority/weight, TXT, CNAME, PTR, NS with glue, and the SOA.
  */
+import { pushAll } from '@minimesh/api';
 import type { ResourceRecord } from './message.js';
 import { fqdn, isSubdomain, joinName } from './names.js';
 import { hostType, reverse, services, type Backend, type QueryState } from './find-records.js';
@@ -43,7 +44,8 @@ export function addressRecords(b: Backend, st: QueryState, family: 'A' | 'AAAA',
       if (isSubdomain(st.zoneLower, targetLower)) {
         const next = addressRecords(b, { ...st, qname: target, name: targetLower }, family, [...previous, cname]);
         if (next.ok && next.records.length > 0) {
-          records.push(cname, ...next.records);
+          records.push(cname);
+          pushAll(records, next.records);
           chase ??= next.chase;
         }
         continue;

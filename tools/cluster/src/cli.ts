@@ -1,4 +1,5 @@
 /** What every subcommand shares: its shape, the cluster flag, user errors, root checks, the API client. */
+import { maxOf } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
 import type { CommandLine, FlagDef } from '@minimesh/runtime';
 import { stateLayout, type ClusterState, type StateLayout } from './state.js';
@@ -72,7 +73,7 @@ export function warn(line: string): void {
 
 /** Columns padded to the widest cell, kubectl style (three spaces between columns). */
 export function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = headers.map((h, i) => Math.max(h.length, maxOf(rows.map((r) => (r[i] ?? '').length))));
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]! + 3)))

@@ -1,4 +1,5 @@
 /** Small statistics and formatting for the benchmark scripts (figures only, no assertions). */
+import { maxOf } from '@minimesh/api';
 
 export function median(xs: readonly number[]): number {
   return quantile(xs, 0.5);
@@ -25,7 +26,7 @@ export function bytes(n: number): string {
 
 /** A Markdown table (so the output can be pasted into a README as is); the first `textColumns` align left. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[], textColumns = 1): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const widths = header.map((h, i) => Math.max(h.length, maxOf(rows.map((r) => (r[i] ?? '').length))));
   const left = (i: number) => i < textColumns;
   const line = (cells: readonly string[]) => `| ${cells.map((c, i) => (left(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   const sep = `|${widths.map((w, i) => (left(i) ? `${'-'.repeat(w + 2)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;

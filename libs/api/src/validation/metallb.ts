@@ -11,6 +11,7 @@ import { nameIsDNSLabel, nameIsDNSSubdomain } from './dns.js';
 import { isSet, list, num, rec, str } from './json-access.js';
 import { validateLabelName, validateLabels } from './label-validation.js';
 import { validateObjectMeta } from './object-meta.js';
+import { pushAll } from '../util/arrays.js';
 
 const OPERATORS = ['DoesNotExist', 'Exists', 'In', 'NotIn'];
 
@@ -59,8 +60,8 @@ export function validateIPAddressPool(pool: IPAddressPool): FieldError[] {
   list(alloc.namespaces).forEach((ns, i) => {
     for (const msg of nameIsDNSLabel(str(ns), false)) errs.push(field.invalid(`spec.serviceAllocation.namespaces[${i}]`, str(ns), msg));
   });
-  list(alloc.namespaceSelectors).forEach((s, i) => errs.push(...validateLabelSelector(s, `spec.serviceAllocation.namespaceSelectors[${i}]`)));
-  list(alloc.serviceSelectors).forEach((s, i) => errs.push(...validateLabelSelector(s, `spec.serviceAllocation.serviceSelectors[${i}]`)));
+  list(alloc.namespaceSelectors).forEach((s, i) => pushAll(errs, validateLabelSelector(s, `spec.serviceAllocation.namespaceSelectors[${i}]`)));
+  list(alloc.serviceSelectors).forEach((s, i) => pushAll(errs, validateLabelSelector(s, `spec.serviceAllocation.serviceSelectors[${i}]`)));
   return errs;
 }
 
@@ -96,8 +97,8 @@ export function validateL2Advertisement(adv: L2Advertisement): FieldError[] {
   list(spec.ipAddressPools).forEach((n, i) => {
     for (const msg of nameIsDNSSubdomain(str(n), false)) errs.push(field.invalid(`spec.ipAddressPools[${i}]`, str(n), msg));
   });
-  list(spec.ipAddressPoolSelectors).forEach((s, i) => errs.push(...validateLabelSelector(s, `spec.ipAddressPoolSelectors[${i}]`)));
-  list(spec.nodeSelectors).forEach((s, i) => errs.push(...validateLabelSelector(s, `spec.nodeSelectors[${i}]`)));
+  list(spec.ipAddressPoolSelectors).forEach((s, i) => pushAll(errs, validateLabelSelector(s, `spec.ipAddressPoolSelectors[${i}]`)));
+  list(spec.nodeSelectors).forEach((s, i) => pushAll(errs, validateLabelSelector(s, `spec.nodeSelectors[${i}]`)));
   list(spec.interfaces).forEach((n, i) => {
     if (str(n) === '') errs.push(field.required(`spec.interfaces[${i}]`));
   });

@@ -7,6 +7,7 @@ import { isValidCIDR } from './ip.js';
 import { parseCIDRSloppy } from '../net/ip.js';
 import { list, rec, str, strings } from './json-access.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+import { pushAll } from '../util/arrays.js';
 
 /** The pod CIDRs as the internal type holds them: podCIDRs, or [podCIDR] when only that is set. */
 export function effectivePodCIDRs(node: Node): string[] {
@@ -70,7 +71,7 @@ const POD_CIDR_CHANGE = 'node updates may not change podCIDR except from "" to v
 /** ValidateNodeUpdate: podCIDRs and providerID are fixed once set. Also the whole of a status update. */
 export function validateNodeUpdateRules(node: Node, old: Node): FieldError[] {
   const errs = validateObjectMetaUpdate(rec(node).metadata, rec(old).metadata);
-  errs.push(...validateNodeAddresses(node));
+  pushAll(errs, validateNodeAddresses(node));
   const oldCIDRs = effectivePodCIDRs(old);
   const newCIDRs = effectivePodCIDRs(node);
   if (oldCIDRs.length > 0) {

@@ -7,6 +7,7 @@ import { nameIsDNSLabel, type NameValidator } from './dns.js';
 import { goStringSlice, goTime, sameTime } from './go-format.js';
 import { isSet, list, num, rec, str, type JsonRecord } from './json-access.js';
 import { isQualifiedName, validateAnnotations, validateLabels } from './label-validation.js';
+import { pushAll } from '../util/arrays.js';
 
 const FIELD_IMMUTABLE = 'field is immutable';
 
@@ -100,7 +101,7 @@ export function validateObjectMeta(metadata: unknown, namespaced: boolean, nameF
   } else if (namespace) {
     errs.push(field.forbidden('metadata.namespace', 'not allowed on this type'));
   }
-  errs.push(...validateMetaCommon(meta));
+  pushAll(errs, validateMetaCommon(meta));
   return errs;
 }
 
@@ -132,6 +133,6 @@ export function validateObjectMetaUpdate(newMetadata: unknown, oldMetadata: unkn
       errs.push(field.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(added).text}`));
     }
   }
-  errs.push(...validateMetaCommon(meta));
+  pushAll(errs, validateMetaCommon(meta));
   return errs;
 }

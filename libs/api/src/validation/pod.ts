@@ -11,6 +11,7 @@ import { ipFamilyOf } from '../net/ip.js';
 import { isSet, list, num, rec, str, type JsonRecord } from './json-access.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { isValidPortName, isValidPortNum, validateProtocol } from './ports.js';
+import { pushAll } from '../util/arrays.js';
 
 /** validateContainerPorts: names are unique IANA service names, containerPort required and valid, hostPort valid. */
 function validateContainerPorts(ports: unknown, path: string): FieldError[] {
@@ -45,7 +46,7 @@ function validateContainerList(containers: JsonRecord[], path: string, seen: Set
     const name = str(c.name);
     if (name === '') errs.push(field.required(`${p}.name`));
     else errs.push(...validateDNS1123Label(name, `${p}.name`));
-    errs.push(...validateContainerPorts(c.ports, `${p}.ports`));
+    pushAll(errs, validateContainerPorts(c.ports, `${p}.ports`));
     if (seen.has(name)) errs.push(field.duplicate(`${p}.name`, name));
     else seen.add(name);
   });
@@ -57,8 +58,8 @@ function validatePodSpec(spec: JsonRecord): FieldError[] {
   const containers = list(spec.containers).map(rec);
   const seen = new Set<string>();
   if (containers.length === 0) errs.push(field.required('spec.containers'));
-  else errs.push(...validateContainerList(containers, 'spec.containers', seen));
-  errs.push(...validateContainerList(list(spec.initContainers).map(rec), 'spec.initContainers', seen));
+  else pushAll(errs, validateContainerList(containers, 'spec.containers', seen));
+  pushAll(errs, validateContainerList(list(spec.initContainers).map(rec), 'spec.initContainers', seen));
   const nodeName = str(spec.nodeName);
   if (nodeName) for (const msg of nameIsDNSSubdomain(nodeName, false)) errs.push(field.invalid('spec.nodeName', nodeName, msg));
   const hostname = str(spec.hostname);

@@ -23,6 +23,7 @@ import {
   validateServiceInternalTrafficPolicy,
   validateServiceTrafficDistribution,
 } from './service-traffic.js';
+import { pushAll } from '../util/arrays.js';
 
 export const SERVICE_TYPES = ['ClusterIP', 'ExternalName', 'LoadBalancer', 'NodePort'] as const;
 export const SESSION_AFFINITIES = ['ClientIP', 'None'] as const;
@@ -123,21 +124,21 @@ export function validateService(svc: Service): FieldError[] {
   const ports = servicePortsOf(spec);
   const errs: FieldError[] = [];
 
-  errs.push(...validateObjectMeta(meta, true, nameIsDNS1035Label)); // 1
+  pushAll(errs, validateObjectMeta(meta, true, nameIsDNS1035Label)); // 1
   errs.push(...validateTopologyAnnotations(meta)); // 2
   if (ports.length === 0 && !hasHeadlessClusterIPs(svc) && type !== 'ExternalName') errs.push(field.required('spec.ports')); // 3
   errs.push(...validateTypeSpecific(svc, spec)); // 4
-  errs.push(...validateServicePorts(ports)); // 5
-  if (isSet(spec.selector)) errs.push(...validateLabels(spec.selector, 'spec.selector')); // 6
+  pushAll(errs, validateServicePorts(ports)); // 5
+  if (isSet(spec.selector)) pushAll(errs, validateLabels(spec.selector, 'spec.selector')); // 6
   errs.push(...validateSessionAffinity(spec)); // 7
-  errs.push(...validateServiceClusterIPsRelatedFields(svc)); // 8
-  errs.push(...validateExternalIPs(spec)); // 9
+  pushAll(errs, validateServiceClusterIPsRelatedFields(svc)); // 8
+  pushAll(errs, validateExternalIPs(spec)); // 9
   if (type === '') errs.push(field.required('spec.type')); // 10
   else if (!(SERVICE_TYPES as readonly string[]).includes(type)) errs.push(field.notSupported('spec.type', type, SERVICE_TYPES));
-  errs.push(...validateNoNodePortsForClusterIP(type, ports)); // 11
-  errs.push(...validateDuplicateNodePorts(ports)); // 12
-  errs.push(...validateDuplicatePorts(ports)); // 13
-  errs.push(...validateSourceRanges(spec, meta)); // 14
+  pushAll(errs, validateNoNodePortsForClusterIP(type, ports)); // 11
+  pushAll(errs, validateDuplicateNodePorts(ports)); // 12
+  pushAll(errs, validateDuplicatePorts(ports)); // 13
+  pushAll(errs, validateSourceRanges(spec, meta)); // 14
   if (isSet(spec.allocateLoadBalancerNodePorts) && type !== 'LoadBalancer') {
     errs.push(field.forbidden('spec.allocateLoadBalancerNodePorts', "may only be used when `type` is 'LoadBalancer'")); // 15
   }

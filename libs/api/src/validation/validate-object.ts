@@ -19,6 +19,7 @@ import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.j
 import { validateService } from './service.js';
 import { validateServiceStatusUpdate, validateServiceUpdate } from './service-update.js';
 import { validateShape } from './shape.js';
+import { pushAll } from '../util/arrays.js';
 
 /** Drops errors identical to an earlier one (the same rule reached twice through nested validators). */
 function dedupe(errs: FieldError[]): FieldError[] {
@@ -85,33 +86,34 @@ export function validateObjectUpdate(obj: KubeObject, old: KubeObject): FieldErr
   const errs = commonUpdateErrors(obj, old);
   switch (kindOf(obj)) {
     case 'Service':
-      errs.push(...validateServiceUpdate(obj as Extract<KubeObject, { kind: 'Service' }>, old as Extract<KubeObject, { kind: 'Service' }>));
+      pushAll(errs, validateServiceUpdate(obj as Extract<KubeObject, { kind: 'Service' }>, old as Extract<KubeObject, { kind: 'Service' }>));
       break;
     case 'Endpoints':
-      errs.push(...validateEndpointsUpdate(obj as Extract<KubeObject, { kind: 'Endpoints' }>, old as Extract<KubeObject, { kind: 'Endpoints' }>));
+      pushAll(errs, validateEndpointsUpdate(obj as Extract<KubeObject, { kind: 'Endpoints' }>, old as Extract<KubeObject, { kind: 'Endpoints' }>));
       break;
     case 'EndpointSlice':
-      errs.push(
-        ...validateEndpointSliceUpdate(obj as Extract<KubeObject, { kind: 'EndpointSlice' }>, old as Extract<KubeObject, { kind: 'EndpointSlice' }>),
+      pushAll(
+        errs,
+        validateEndpointSliceUpdate(obj as Extract<KubeObject, { kind: 'EndpointSlice' }>, old as Extract<KubeObject, { kind: 'EndpointSlice' }>),
       );
       break;
     case 'Pod':
-      errs.push(...validatePodUpdate(obj as Extract<KubeObject, { kind: 'Pod' }>, old as Extract<KubeObject, { kind: 'Pod' }>));
+      pushAll(errs, validatePodUpdate(obj as Extract<KubeObject, { kind: 'Pod' }>, old as Extract<KubeObject, { kind: 'Pod' }>));
       break;
     case 'Node':
-      errs.push(...validateNodeUpdate(obj as Extract<KubeObject, { kind: 'Node' }>, old as Extract<KubeObject, { kind: 'Node' }>));
+      pushAll(errs, validateNodeUpdate(obj as Extract<KubeObject, { kind: 'Node' }>, old as Extract<KubeObject, { kind: 'Node' }>));
       break;
     case 'Namespace':
-      errs.push(...validateNamespaceUpdate(obj as Extract<KubeObject, { kind: 'Namespace' }>, old as Extract<KubeObject, { kind: 'Namespace' }>));
+      pushAll(errs, validateNamespaceUpdate(obj as Extract<KubeObject, { kind: 'Namespace' }>, old as Extract<KubeObject, { kind: 'Namespace' }>));
       break;
     case 'Lease':
-      errs.push(...validateLeaseUpdate(obj as Extract<KubeObject, { kind: 'Lease' }>, old as Extract<KubeObject, { kind: 'Lease' }>));
+      pushAll(errs, validateLeaseUpdate(obj as Extract<KubeObject, { kind: 'Lease' }>, old as Extract<KubeObject, { kind: 'Lease' }>));
       break;
     case 'IPAddressPool':
-      errs.push(...validateIPAddressPool(obj as Extract<KubeObject, { kind: 'IPAddressPool' }>));
+      pushAll(errs, validateIPAddressPool(obj as Extract<KubeObject, { kind: 'IPAddressPool' }>));
       break;
     case 'L2Advertisement':
-      errs.push(...validateL2Advertisement(obj as Extract<KubeObject, { kind: 'L2Advertisement' }>));
+      pushAll(errs, validateL2Advertisement(obj as Extract<KubeObject, { kind: 'L2Advertisement' }>));
       break;
   }
   return dedupe(errs);
@@ -128,17 +130,18 @@ export function validateStatusUpdate(obj: KubeObject, old: KubeObject): FieldErr
   const errs = commonUpdateErrors(obj, old);
   switch (kindOf(obj)) {
     case 'Service':
-      errs.push(...validateServiceStatusUpdate(obj as Extract<KubeObject, { kind: 'Service' }>, old as Extract<KubeObject, { kind: 'Service' }>));
+      pushAll(errs, validateServiceStatusUpdate(obj as Extract<KubeObject, { kind: 'Service' }>, old as Extract<KubeObject, { kind: 'Service' }>));
       break;
     case 'Pod':
-      errs.push(...validatePodStatusUpdate(obj as Extract<KubeObject, { kind: 'Pod' }>, old as Extract<KubeObject, { kind: 'Pod' }>));
+      pushAll(errs, validatePodStatusUpdate(obj as Extract<KubeObject, { kind: 'Pod' }>, old as Extract<KubeObject, { kind: 'Pod' }>));
       break;
     case 'Node':
-      errs.push(...validateNodeUpdateRules(obj as Extract<KubeObject, { kind: 'Node' }>, old as Extract<KubeObject, { kind: 'Node' }>));
+      pushAll(errs, validateNodeUpdateRules(obj as Extract<KubeObject, { kind: 'Node' }>, old as Extract<KubeObject, { kind: 'Node' }>));
       break;
     case 'Namespace':
-      errs.push(
-        ...validateNamespaceStatusUpdate(obj as Extract<KubeObject, { kind: 'Namespace' }>, old as Extract<KubeObject, { kind: 'Namespace' }>),
+      pushAll(
+        errs,
+        validateNamespaceStatusUpdate(obj as Extract<KubeObject, { kind: 'Namespace' }>, old as Extract<KubeObject, { kind: 'Namespace' }>),
       );
       break;
   }
