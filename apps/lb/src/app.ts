@@ -2,20 +2,37 @@
  * The lb app, assembled per role: API client → the role's loop → HTTP health and metrics.
  * `startLbApp` is what main() runs.
  */
-import { connectApiClient } from '@minimesh/client';
-import { startHttpEndpoint, type Logger } from '@minimesh/runtime';
+import { connectApiClient, type ApiClient } from '@minimesh/client';
+import { exec, startHttpEndpoint, type Logger } from '@minimesh/runtime';
 import { LbController } from './controller/lb-controller.js';
-import { lbMetrics } from './metrics.js';
+import { lbMetrics, type LbMetrics } from './metrics.js';
 import type { LbOptions } from './options.js';
+import { Speaker } from './speaker/speaker.js';
 
-export async function startLbApp(o: LbOptions, log: Logger): Promise<() => Promise<void>> {
-  const metrics = lbMetrics();
-  const client = connectApiClient(o.server);
-  const controller = new LbController({
-    client,
-    transport: o.transport,
-    natsUrl: o['nats-url'],
-    lbClass: o['lb-class'] || undefined,
+interface RoleLoop {
+  hasSynced(): boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** 200 from the node agent's /healthz within half a second. */
+function nodeAgentHealthy(url: string): () => Promise<boolean> {
+  if (!url) return async () => true;
+  return async () => {
+    try {
+      return (await fetch(url, { signal: AbortSignal.timeout(500) })).status === 200;
+    } catch {
+      return false;
+    }
+  };
+}
+
+function roleLoop(o: LbOptions, client: ApiClient, log: Logger, metrics: LbMetrics): RoleLoop {
+  const common = { client, transport: o.transport, natsUrl: o['nats-url'], lbClass: o['lb-class'] || undefined, log };
+  if (o.role === 'speaker') return new Speaker({ ...common, node: o['node-name'], exec, healthy: nodeAgentHealthy(o['node-agent-healthz']) });
+  return new LbController({
+    ...common,
+    metrics,
     leaderElection: o['leader-elect']
       ? {
           identity: o.identity,
@@ -25,14 +42,18 @@ export async function startLbApp(o: LbOptions, log: Logger): Promise<() => Promi
           retryPeriodMs: o['leader-elect-retry-period'] * 1000,
         }
       : undefined,
-    log,
-    metrics,
   });
-  const http = await startHttpEndpoint({ listen: o['http-listen'], registry: metrics.registry, ready: () => controller.hasSynced() });
-  await controller.start();
-  log.info('lb controller running', { server: o.server, http: http.address, lbClass: o['lb-class'] || '(none)' });
+}
+
+export async function startLbApp(o: LbOptions, log: Logger): Promise<() => Promise<void>> {
+  const metrics = lbMetrics();
+  const client = connectApiClient(o.server);
+  const loop = roleLoop(o, client, log, metrics);
+  const http = await startHttpEndpoint({ listen: o['http-listen'], registry: metrics.registry, ready: () => loop.hasSynced() });
+  await loop.start();
+  log.info(`lb ${o.role} running`, { server: o.server, http: http.address, lbClass: o['lb-class'] || '(none)', ...(o.role === 'speaker' ? { node: o['node-name'] } : {}) });
   return async () => {
-    await controller.stop();
+    await loop.stop();
     await http.close();
     client.close();
   };

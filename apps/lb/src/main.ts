@@ -8,7 +8,8 @@ runApp({
   description:
     'The minimesh load balancer (MetalLB\'s role): --role controller hands LoadBalancer Services addresses from\n' +
     'IPAddressPools (metallb.io/v1beta1) and writes them to status.loadBalancer.ingress; several replicas may run,\n' +
-    'a Lease in kube-system elects the one that writes.',
+    'a Lease in kube-system elects the one that writes. --role speaker runs on every node and announces, in layer 2,\n' +
+    'the addresses this node wins (one node per address; another takes over within seconds when it dies).',
   flags: LB_FLAGS,
   validate: validateLbOptions,
   start: (o, log) => startLbApp(o, log),

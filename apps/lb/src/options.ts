@@ -8,12 +8,12 @@ import { hostname } from 'node:os';
 import { INFORMER_FLAGS } from '@minimesh/informer';
 import { durationFlag, formatDuration, nonEmpty, oneOf, parseListenAddress, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
-export const ROLES = ['controller'] as const;
+export const ROLES = ['controller', 'speaker'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const LB_FLAGS = {
   ...INFORMER_FLAGS,
-  role: { description: 'What this process does: controller.', default: 'controller' as Role, parse: oneOf(ROLES) },
+  role: { description: 'controller, or speaker (one per node: layer 2 announcement).', default: 'controller' as Role, parse: oneOf(ROLES) },
   'lb-class': { description: 'The spec.loadBalancerClass served; empty: Services without one (MetalLB\'s --lb-class).', default: '' },
   'http-listen': { description: 'HTTP address of /healthz, /readyz and /metrics.', default: '127.0.0.1:7472', parse: (raw: string) => parseListenAddress(raw) },
   'leader-elect': { description: 'controller: run leader election so that only one replica writes.', default: true },
@@ -21,6 +21,11 @@ export const LB_FLAGS = {
   'leader-elect-renew-deadline': durationFlag('controller: how long a leader may fail to renew before it steps down.', 4, { min: 'positive' }),
   'leader-elect-retry-period': durationFlag('controller: time between lease attempts.', 1, { min: 'positive' }),
   'lease-name': { description: 'controller: Lease (in kube-system) the replicas compete for.', default: 'minimesh-lb-controller', parse: nonEmpty },
+  'node-name': { description: 'speaker: the Node this speaker announces from.', default: hostname(), env: 'MINIMESH_NODE_NAME', parse: nonEmpty },
+  'node-agent-healthz': {
+    description: 'speaker: the node agent\'s /healthz; while it does not answer 200 this node is no candidate to announce (empty: always a candidate).',
+    default: 'http://127.0.0.1:10256/healthz',
+  },
   identity: { description: 'This replica\'s identity in the leases.', default: `${hostname()}_${process.pid}`, parse: nonEmpty },
 } satisfies FlagSpecs;
 
