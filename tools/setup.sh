@@ -2,7 +2,8 @@
 # Installs what minimesh needs on this machine, only what is missing, quietly:
 #   - Debian packages: nats-server (events), iproute2/iptables/nftables/conntrack (the local
 #     cluster and the node agent), ipset and ipvsadm (IPVS mode), curl and dnsutils (tests and
-#     walkthroughs), haproxy (the userspace proxy's benchmark compares against it);
+#     walkthroughs), haproxy (the userspace proxy's benchmark compares against it), arping (the
+#     load balancer's gratuitous ARP);
 #   - npm packages from package-lock.json (npm ci), when node_modules is missing or stale.
 # Safe to run again and again: the README's commands call it first.
 set -euo pipefail
@@ -18,6 +19,7 @@ have conntrack || need_apt+=(conntrack)
 have ipset || need_apt+=(ipset)
 have ipvsadm || need_apt+=(ipvsadm)
 have haproxy || need_apt+=(haproxy)
+have arping || need_apt+=(iputils-arping)
 have curl || need_apt+=(curl)
 have dig || need_apt+=(dnsutils)
 
