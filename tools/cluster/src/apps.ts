@@ -34,10 +34,16 @@ export interface AppSpec {
   required: boolean;
   args(ctx: AppContext): string[];
   env?(ctx: AppContext): Record<string, string>;
+  /** Started only when this holds (default: always). */
+  when?(ctx: AppContext): boolean;
 }
 
 /** The node agent's --proxy-mode values (`up --proxy-mode`). */
 export const NODE_AGENT_PROXY_MODES = ['iptables', 'nftables', 'ipvs', 'userspace'] as const;
+
+/** How LoadBalancer Services get their addresses' traffic (`up --lb`): layer 2 speakers on the nodes, or none. */
+export const LB_MODES = ['l2', 'none'] as const;
+export type LbMode = (typeof LB_MODES)[number];
 
 const tcpPort = (url: string) => String(splitHostPort(url.replace(/^[a-z]+:\/\//, '')).port);
 
@@ -95,6 +101,24 @@ export const CONTROLLERS: AppSpec[] = [
       ...(state.proxyMode ? ['--proxy-mode', state.proxyMode] : []),
       ...(state.nodeAgentArgs ?? []),
     ],
+  },
+  {
+    // MetalLB's controller: addresses from the IPAddressPools into the Services' status.
+    name: 'lb-controller',
+    program: { bin: 'minimesh-lb' },
+    where: 'root',
+    required: false,
+    when: ({ state }) => (state.lbMode ?? 'l2') !== 'none',
+    args: ({ state }) => ['--role', 'controller', '--server', state.apiserver.unix, '--http-listen', '127.0.0.1:0'],
+  },
+  {
+    // MetalLB's speaker in layer 2 mode: the node that wins an address answers ARP for it.
+    name: 'lb-speaker',
+    program: { bin: 'minimesh-lb' },
+    where: 'node',
+    required: false,
+    when: ({ state }) => (state.lbMode ?? 'l2') === 'l2',
+    args: ({ state, node }) => ['--role', 'speaker', '--server', state.apiserver.unix, '--node-name', node!.name, '--http-listen', '127.0.0.1:0'],
   },
 ];
 

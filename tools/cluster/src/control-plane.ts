@@ -119,6 +119,7 @@ export async function registerNodes(api: ApiClient, state: ClusterState): Promis
 export function startControllers(ctx: AppContext, warn: (line: string) => void): ProcessEntry[] {
   const entries: ProcessEntry[] = [];
   for (const app of CONTROLLERS) {
+    if (app.when && !app.when(ctx)) continue;
     const targets = app.where === 'root' ? [undefined] : ctx.state.plan.nodes;
     for (const node of targets) {
       const name = node ? `${app.name}-${node.name}` : app.name;

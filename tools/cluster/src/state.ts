@@ -73,6 +73,8 @@ export interface ClusterState {
   proxyMode?: string;
   /** More arguments for every node agent (`up --node-agent-arg`). */
   nodeAgentArgs?: string[];
+  /** `up --lb`; unset: l2. */
+  lbMode?: 'l2' | 'none';
   apiserver: { address: string; unix: string; http: string };
   nats: { url: string };
   processes: ProcessEntry[];

@@ -2,11 +2,16 @@
  * Layer 2 announcement on a Linux node: an address this node wins is added to the interface that
  * carries the node's IP (as a /32 labelled `<dev>:lb`), so the kernel answers ARP for it, and a
  * gratuitous ARP (`arping -U`) tells the network's caches at once on a takeover. An address the
- * node no longer wins is removed. (MetalLB's speaker answers ARP from user space without adding
+ * node no longer wins is removed. Each address lives ADDRESS_LIFETIME_S seconds unless renewed,
+ * and every apply renews it: if the speaker dies, its addresses vanish with it, as MetalLB's ARP
+ * answers stop when its speaker does. (MetalLB's speaker answers ARP from user space without adding
  * the address; the effect on the wire is the same.) The node agent's LoadBalancer rules then take
  * the traffic to the Service's endpoints.
  */
 import type { Exec, Logger } from '@minimesh/runtime';
+
+/** Seconds an announced address lives without renewal (the speaker renews every second). */
+export const ADDRESS_LIFETIME_S = 3;
 
 export interface AnnouncerOptions {
   exec: Exec;
@@ -74,10 +79,12 @@ export class AddressAnnouncer {
       this.o.log.info('withdrew', { ip, dev });
     }
     const added: string[] = [];
+    const label = this.label(dev);
+    const lifetime = ['valid_lft', String(ADDRESS_LIFETIME_S), 'preferred_lft', String(ADDRESS_LIFETIME_S)];
     for (const ip of want) {
+      // Renewed every time: the lifetime is the dead speaker's switch.
+      await this.ip(['addr', 'replace', `${ip}/32`, 'dev', dev, ...(label ? ['label', label] : []), ...lifetime]);
       if (this.announced.has(ip)) continue;
-      const label = this.label(dev);
-      await this.ip(['addr', 'replace', `${ip}/32`, 'dev', dev, ...(label ? ['label', label] : [])]);
       this.announced.add(ip);
       added.push(ip);
       // Neighbours that cached another node's MAC for this address learn the new one now.

@@ -29,7 +29,7 @@ function fakeHost(nodeIP: string) {
     const a = args.join(' ');
     if (a === '-o -4 addr show') return ok([`2: eth0    inet ${nodeIP}/24 brd 192.168.100.255 scope global eth0`, ...[...extra].map(([ip, l]) => `2: eth0    inet ${ip}/32 scope global ${l}`)].join('\n'));
     if (a.startsWith('-o -4 addr show dev eth0 label')) return ok([...extra].map(([ip, l]) => `2: eth0    inet ${ip}/32 scope global ${l}`).join('\n'));
-    let m = /^addr replace ([\d.]+)\/32 dev eth0 label (\S+)$/.exec(a);
+    let m = /^addr replace ([\d.]+)\/32 dev eth0 label (\S+) valid_lft 3 preferred_lft 3$/.exec(a);
     if (m) return extra.set(m[1]!, m[2]!), ok();
     m = /^addr del ([\d.]+)\/32 dev eth0$/.exec(a);
     if (m) return extra.delete(m[1]!), ok();

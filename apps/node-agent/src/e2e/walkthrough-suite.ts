@@ -193,11 +193,15 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
       expect(node2.code).toBe(28); // timed out: DROP, not REJECT
     }, 60_000);
 
-    it('LoadBalancer ingress IPs reach the Service', async () => {
-      const lb = await client.create(svc('lb', { selector: { app: 'nginx-pod' }, type: 'LoadBalancer', ports: [{ port: 80 }] }));
-      await client.updateStatus({ ...lb, status: { loadBalancer: { ingress: [{ ip: '192.168.200.10' }] } } });
-      await cluster.must('exec', 'outside', '--', 'ip', 'route', 'replace', '192.168.200.10/32', 'via', '192.168.100.12');
-      await reachable('outside', undefined, 'http://192.168.200.10/');
+    it('a LoadBalancer Service gets an EXTERNAL-IP from the cluster\'s pool, and it reaches the Service from outside', async () => {
+      await client.create(svc('lb', { selector: { app: 'nginx-pod' }, type: 'LoadBalancer', ports: [{ port: 80 }] }));
+      let ip = '';
+      for (let i = 0; i < 100 && !ip; i++) {
+        ip = (await client.get('Service', 'study', 'lb')).status?.loadBalancer?.ingress?.[0]?.ip ?? '';
+        if (!ip) await sleep(100);
+      }
+      expect(ip).toMatch(/^192\.168\.100\.(2[0-4]\d|250)$/); // the default pool, 192.168.100.200-250
+      await reachable('outside', undefined, `http://${ip}/`);
     }, 60_000);
 
     it('meshctl get nodes -o wide shows each node\'s INTERNAL-IP', async () => {

@@ -1,6 +1,7 @@
 /** `up`: builds the namespaces, starts the control plane, registers the nodes, returns. */
 import { mkdirSync } from 'node:fs';
-import { NODE_AGENT_PROXY_MODES } from '../apps.js';
+import { LB_MODES, NODE_AGENT_PROXY_MODES, type LbMode } from '../apps.js';
+import { DEFAULT_POOL, createDefaultPool } from '../load-balancer.js';
 import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, UserError, clusterRef, print, requireRoot, warn, withApi, type Command } from '../cli.js';
 import { startClusterDns } from '../cluster-dns.js';
@@ -12,7 +13,7 @@ import { DEFAULT_NODES, MAX_NODES, SERVICE_CIDR, planCluster } from '../topology
 import { pushAll } from '@minimesh/api';
 
 export const up: Command = {
-  usage: 'minimesh-cluster up [--nodes N] [--proxy-mode MODE] [--node-agent-arg ARG]... [--name NAME]',
+  usage: 'minimesh-cluster up [--nodes N] [--proxy-mode MODE] [--node-agent-arg ARG]... [--lb l2|none] [--name NAME]',
   description:
     'Builds a local cluster out of network namespaces (a fabric bridge, N nodes, an outside client) and starts\n' +
     'nats-server, the apiserver and the endpoints controller in the root namespace, a node agent inside each\n' +
@@ -27,6 +28,12 @@ export const up: Command = {
       valueName: 'ARG',
       help: 'One more argument for every node agent, e.g. --node-agent-arg=--userspace-scheduler=lc (repeatable).',
     },
+    {
+      name: 'lb',
+      type: 'string',
+      valueName: 'MODE',
+      help: `How LoadBalancer Services are served: ${LB_MODES.join(', ')} (default l2: the lb controller, a speaker per node, and the pool ${DEFAULT_POOL.addresses}).`,
+    },
     { name: 'no-dns', type: 'bool', help: 'Do not start cluster DNS (the coredns pod in kube-system running minimesh-dns).' },
     CLUSTER_FLAG,
   ],
@@ -39,6 +46,8 @@ export const up: Command = {
     if (proxyMode !== undefined && !(NODE_AGENT_PROXY_MODES as readonly string[]).includes(proxyMode)) {
       throw new UserError(`--proxy-mode must be one of ${NODE_AGENT_PROXY_MODES.join(', ')}, not "${proxyMode}"`);
     }
+    const lbMode = (args.optional('lb') ?? 'l2') as LbMode;
+    if (!(LB_MODES as readonly string[]).includes(lbMode)) throw new UserError(`--lb must be one of ${LB_MODES.join(', ')}, not "${lbMode}"`);
     let plan;
     try {
       plan = planCluster(cluster, nodes);
@@ -64,6 +73,7 @@ export const up: Command = {
       serviceCIDR: SERVICE_CIDR,
       ...(proxyMode !== undefined ? { proxyMode } : {}),
       ...(args.strings('node-agent-arg').length ? { nodeAgentArgs: args.strings('node-agent-arg') } : {}),
+      lbMode,
       ...(await controlPlaneAddresses(layout)),
       processes: [],
       pods: {},
@@ -85,6 +95,7 @@ export const up: Command = {
       writeState(layout, state);
       await withApi(state, (api) => registerNodes(api, state));
       pushAll(state.processes, startControllers(ctx, warn));
+      await withApi(state, (api) => createDefaultPool(api, lbMode));
       state.status = 'up';
       writeState(layout, state);
       if (!args.bool('no-dns')) await startClusterDns(cluster, layout, state, warn);
@@ -103,6 +114,7 @@ export const up: Command = {
     for (const n of plan.nodes) print(`  ${n.name.padEnd(8)} ${n.netns.padEnd(24)} ${n.ip.padEnd(16)} pods ${n.podCIDR}`);
     print(`  outside  ${plan.outsideNetns.padEnd(24)} ${plan.outsideIP}`);
     print(`  services ${state.serviceCIDR} (cluster DNS 10.96.0.10)${state.proxyMode ? `, node agents in ${state.proxyMode} mode` : ''}`);
+    if (lbMode !== 'none') print(`  load balancers ${DEFAULT_POOL.addresses} (pool ${DEFAULT_POOL.name}, ${lbMode === 'l2' ? 'layer 2' : lbMode})`);
     print(`  apiserver ${state.apiserver.address} and ${state.apiserver.unix}; NATS ${state.nats.url}`);
     for (const p of state.processes) {
       print(`  ${p.skipped ? 'not started' : 'started'} ${p.name}${p.netns ? ` in ${p.netns}` : ''}${p.skipped ? ` (${p.skipped})` : ''}`);
