@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// The pods' workload: answers on every given port with one line,
-// `IP: <podIP> <pod> <node> from <client ip>:<client port>` — the peer it saw, so tests can tell
-// whether a source address was kept or masqueraded. TCP ports speak HTTP (any method, any path,
-// like the walkthrough's nginx pages), UDP ports reply the line to every datagram. SCTP ports are
-// declared on the pod (so Services and proxy rules see them) but not served: Node has no SCTP
-// sockets. Plain
-// JavaScript, no dependencies, to keep each pod small.
+// The pods' workload: answers on every given port with two lines,
+//
+//   IP: <podIP> <pod> <node>
+//   from <client ip>:<client port>
+//
+// The first is what tests parse to tell which pod answered; the second names the peer the server
+// saw (the TCP connection's remote address, the UDP datagram's source), so tests can tell whether
+// a source address was kept or masqueraded. TCP ports speak HTTP (any method, any path, like the
+// walkthrough's nginx pages), UDP ports reply both lines to every datagram. SCTP ports are declared
+// on the pod (so Services and proxy rules see them) but not served: Node has no SCTP sockets.
+// Plain JavaScript, no dependencies, to keep each pod small.
 //
 // With --shutdown-delay S it keeps serving S seconds after SIGTERM before it exits, as an app that
 // drains on shutdown does (its pod is then terminating but still serving).
@@ -34,13 +38,13 @@ function parse(argv) {
 }
 
 const opts = parse(process.argv.slice(2));
-const line = (address, port) => `IP: ${opts.ip} ${opts.pod} ${opts.node} from ${address.replace(/^::ffff:/, '')}:${port}\n`;
+const reply = (address, port) => `IP: ${opts.ip} ${opts.pod} ${opts.node}\nfrom ${address.replace(/^::ffff:/, '')}:${port}\n`;
 const servers = [];
 
 function listenTcp(port) {
   const server = http.createServer((req, res) => {
     req.resume();
-    const body = line(req.socket.remoteAddress ?? '', req.socket.remotePort ?? 0);
+    const body = reply(req.socket.remoteAddress ?? '', req.socket.remotePort ?? 0);
     res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
@@ -54,7 +58,7 @@ function listenTcp(port) {
 
 function listenUdp(port) {
   const socket = dgram.createSocket('udp4');
-  socket.on('message', (_msg, rinfo) => socket.send(line(rinfo.address, rinfo.port), rinfo.port, rinfo.address));
+  socket.on('message', (_msg, rinfo) => socket.send(reply(rinfo.address, rinfo.port), rinfo.port, rinfo.address));
   servers.push(socket);
   return new Promise((resolve, reject) => {
     socket.once('error', reject);
@@ -69,8 +73,8 @@ try {
   process.stderr.write(`echo-server: ${e.message}\n`);
   process.exit(1);
 }
-const list = opts.ports.map((p) => `${p.port}/${p.proto}`).join(' ');
-process.stdout.write(`echo-server ready: ${opts.pod} ${opts.ip} on ${list}\n`);
-
+// Handlers first, then "ready": a SIGTERM sent as soon as the server is up must find them.
 for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => setTimeout(() => process.exit(0), opts.shutdownDelay * 1000).unref());
 if (opts.shutdownDelay > 0) setInterval(() => undefined, 1 << 30); // keep the loop alive through the delay
+const list = opts.ports.map((p) => `${p.port}/${p.proto}`).join(' ');
+process.stdout.write(`echo-server ready: ${opts.pod} ${opts.ip} on ${list}\n`);

@@ -23,9 +23,8 @@ const cluster = new ClusterDriver(`us${process.pid % 100000}`);
 
 describe.skipIf(!!reason)(`userspace mode on a local cluster (lc scheduler)${reason ? ` (skipped: ${reason})` : ''}`, () => {
   let api: ApiClient;
-  /** `n` requests from the client pod: one line each, the answer or FAIL. */
-  const curlMany = async (url: string, n: number) =>
-    (await cluster.exec('client', NS, 'sh', '-c', `for i in $(seq ${n}); do curl -s -m 3 ${url} || echo FAIL; done`)).stdout.split('\n').filter(Boolean);
+  /** `n` requests from the client pod: one entry each, the answer (its lines joined) or FAIL. */
+  const curlMany = async (url: string, n: number) => (await cluster.curlMany('client', NS, url, n, 3)).map((l) => l || 'FAIL');
 
   beforeAll(async () => {
     await cluster.run('down');

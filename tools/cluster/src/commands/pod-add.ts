@@ -21,10 +21,10 @@ export const podAdd: Command = {
   usage: 'minimesh-cluster pod add NAME --node NODE [-n NS] [--labels k=v,...] [--port P[/PROTO][:name]]... [--hostname H --subdomain S] [--not-ready] [--host-network] [--shutdown-delay S]',
   description:
     'Adds a pod: a network namespace with a veth to its node (eth0 10.244.<node>.x/32, default via 10.244.<node>.1),\n' +
-    'an echo server answering `IP: <podIP> <pod> <node>` on every port (HTTP on TCP, a reply to each UDP datagram),\n' +
-    'a resolv.conf pointing at cluster DNS 10.96.0.10, and the Pod object in the apiserver (Running, Ready unless\n' +
-    '--not-ready). With --host-network the echo server runs in the node\'s namespace and the pod\'s IP is the node\'s.\n' +
-    'Needs root.',
+    'an echo server answering two lines, `IP: <podIP> <pod> <node>` and `from <client ip>:<client port>`, on every\n' +
+    'port (HTTP on TCP, a reply to each UDP datagram), a resolv.conf pointing at cluster DNS 10.96.0.10, and the Pod\n' +
+    'object in the apiserver (Running, Ready unless --not-ready). With --host-network the echo server runs in the\n' +
+    'node\'s namespace and the pod\'s IP is the node\'s. Needs root.',
   flags: [
     { name: 'node', type: 'string', valueName: 'NODE', help: 'Node to run the pod on (node1, node2, ...). Required.' },
     NAMESPACE_FLAG,
@@ -179,7 +179,7 @@ export async function ensureNamespace(api: ApiClient, namespace: string): Promis
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The echo server answering `IP: <podIP> <pod> <node>` on every port of the pod. */
+/** The echo server answering `IP: <podIP> <pod> <node>` and `from <client ip>:<port>` on every port of the pod. */
 function echoProgram(pod: PodRecord, node: string, shutdownDelaySeconds: number): PodProgram {
   const args = [ECHO_SERVER, '--ip', pod.ip, '--pod', pod.name, '--node', node, '--shutdown-delay', String(shutdownDelaySeconds)];
   for (const p of pod.ports) args.push('--port', `${p.containerPort}/${(p.protocol ?? 'TCP').toLowerCase()}`);

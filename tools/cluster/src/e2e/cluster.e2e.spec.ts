@@ -139,11 +139,12 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
   });
 
   it('pods reach each other on the same node and across nodes; nodes reach pods', async () => {
-    // The echo line names the peer: pod to pod, the client's own address (no NAT).
-    expect(await curl('pod-a', `http://${ips['pod-c']}/`)).toMatch(new RegExp(`^IP: ${ips['pod-c']} pod-c node2 from ${ips['pod-a']}:\\d+\\n$`));
-    expect(await curl('pod-a', `http://${ips['pod-b']}/`)).toMatch(new RegExp(`^IP: ${ips['pod-b']} pod-b node1 from [0-9.]+:\\d+\\n$`));
-    expect(await curl('pod-c', `http://${ips['pod-a']}/`)).toMatch(new RegExp(`^IP: ${ips['pod-a']} pod-a node1 from ${ips['pod-c']}:\\d+\\n$`));
-    expect(await curl('node2', `http://${ips['pod-b']}/`)).toMatch(new RegExp(`^IP: ${ips['pod-b']} pod-b node1 from [0-9.]+:\\d+\\n$`));
+    // The echo server's second line names the peer: pod to pod, the client's own address (no NAT).
+    expect(await curl('pod-a', `http://${ips['pod-c']}/`)).toMatch(new RegExp(`^IP: ${ips['pod-c']} pod-c node2\\nfrom ${ips['pod-a']}:\\d+\\n$`));
+    expect(await curl('pod-a', `http://${ips['pod-b']}/`)).toMatch(new RegExp(`^IP: ${ips['pod-b']} pod-b node1\\nfrom ${ips['pod-a']}:\\d+\\n$`));
+    expect(await curl('pod-c', `http://${ips['pod-a']}/`)).toMatch(new RegExp(`^IP: ${ips['pod-a']} pod-a node1\\nfrom ${ips['pod-c']}:\\d+\\n$`));
+    // A node reaches another node's pod from its own address.
+    expect(await curl('node2', `http://${ips['pod-b']}/`)).toMatch(new RegExp(`^IP: ${ips['pod-b']} pod-b node1\\nfrom 192\\.168\\.100\\.12:\\d+\\n$`));
   });
 
   it('the outside client reaches a node IP', async () => {
@@ -157,7 +158,7 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
   });
 
   it('the echo server answers UDP datagrams', async () => {
-    expect(await ok('exec', 'pod-c', '-n', 'study', '--', process.execPath, '-e', UDP_CLIENT(ips['pod-a']!, 5353))).toMatch(new RegExp(`^IP: ${ips['pod-a']} pod-a node1 from [0-9.]+:\\d+\\n$`));
+    expect(await ok('exec', 'pod-c', '-n', 'study', '--', process.execPath, '-e', UDP_CLIENT(ips['pod-a']!, 5353))).toMatch(new RegExp(`^IP: ${ips['pod-a']} pod-a node1\\nfrom ${ips['pod-c']}:\\d+\\n$`));
   });
 
   it('a pod has the cluster resolv.conf', async () => {
@@ -173,7 +174,7 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
     expect(unready.status?.conditions?.find((c) => c.type === 'ContainersReady')?.status).toBe('False');
     expect(await ok('pod', 'ready', 'pod-b', '-n', 'study', '--ready=false')).toBe('pod/pod-b already ready=false\n');
     // Readiness is only a condition: the echo server keeps answering.
-    expect(await curl('pod-a', `http://${ips['pod-b']}/`)).toMatch(new RegExp(`^IP: ${ips['pod-b']} pod-b node1 from [0-9.]+:\\d+\\n$`));
+    expect(await curl('pod-a', `http://${ips['pod-b']}/`)).toMatch(new RegExp(`^IP: ${ips['pod-b']} pod-b node1\\nfrom [0-9.]+:\\d+\\n$`));
     await ok('pod', 'ready', 'pod-b', '-n', 'study');
     expect(readyOf(await api.get('Pod', 'study', 'pod-b'))?.status).toBe('True');
   });
@@ -224,7 +225,7 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
     expect(await ok('pod', 'add', 'pod-h', '--node', 'node2', '-n', 'study', '--host-network', '--port', '8081')).toMatch(/pod\/pod-h created in namespace study: 192\.168\.100\.12 on node2/);
     const pod = await api.get('Pod', 'study', 'pod-h');
     expect([pod.spec?.hostNetwork, pod.status?.podIP]).toEqual([true, '192.168.100.12']);
-    expect(await curl('pod-a', 'http://192.168.100.12:8081/')).toMatch(new RegExp(`^IP: 192\\.168\\.100\\.12 pod-h node2 from ${ips['pod-a']}:\\d+\\n$`));
+    expect(await curl('pod-a', 'http://192.168.100.12:8081/')).toMatch(new RegExp(`^IP: 192\\.168\\.100\\.12 pod-h node2\\nfrom ${ips['pod-a']}:\\d+\\n$`));
     await ok('pod', 'delete', 'pod-h', '-n', 'study', '--wait');
     expect(await listNetns()).toContain(`mm-${CLUSTER}-n2`);
     expect((await curl('pod-a', `http://${ips['pod-c']}/`))).toMatch(/^IP: /);

@@ -55,6 +55,17 @@ export class ClusterDriver {
     return this.exec(target, namespace, 'curl', '-s', '-m', String(timeoutS), url);
   }
 
+  /**
+   * `n` requests from inside a namespace, in one exec (one process start, not n): one entry per
+   * request, the body's lines joined by a space (`IP: <ip> <pod> <node> from <ip>:<port>` for
+   * an echo server), '' for a failure.
+   */
+  async curlMany(target: string, namespace: string | undefined, url: string, n: number, timeoutS = 2): Promise<string[]> {
+    const script = `for i in $(seq ${n}); do printf '%s\\n' "$(curl -s -m ${timeoutS} '${url}' | tr '\\n' ' ')"; done`;
+    const r = await this.exec(target, namespace, 'sh', '-c', script);
+    return r.stdout.split('\n').slice(0, n).map((l) => l.trim());
+  }
+
   async apiserverAddress(): Promise<string> {
     const env = await this.must('env');
     const m = /MINIMESH_SERVER=(\S+)/.exec(env);
@@ -63,11 +74,32 @@ export class ClusterDriver {
   }
 }
 
-/** Counts replies by the pod name in `IP: <ip> <pod> <node>`. */
+/** An echo server's answer: `IP: <ip> <pod> <node>`, then `from <client ip>:<client port>`. */
+export interface EchoReply {
+  ip: string;
+  pod: string;
+  node: string;
+  /** The peer the server saw, when the answer has its second line. */
+  from?: { ip: string; port: number };
+}
+
+/** Parses an echo server's answer (its two lines, or both joined by a space as curlMany returns them). */
+export function parseEcho(body: string): EchoReply | undefined {
+  const m = /^IP: (\S+) (\S+) (\S+)(?:\s+from ([0-9.]+):(\d+))?\s*$/.exec(body.trim());
+  if (!m) return undefined;
+  return { ip: m[1]!, pod: m[2]!, node: m[3]!, ...(m[4] ? { from: { ip: m[4], port: Number(m[5]) } } : {}) };
+}
+
+/**
+ * Counts replies by the pod name in `IP: <ip> <pod> <node>`. A `from <ip>:<port>` line (the echo
+ * server's second line, when bodies were split into lines) belongs to the reply before it and is
+ * not counted; any other line counts as `other:<line>`.
+ */
 export function tally(lines: string[]): Map<string, number> {
   const m = new Map<string, number>();
   for (const l of lines) {
-    const pod = /^IP: \S+ (\S+) /.exec(l.trim())?.[1] ?? `other:${l.trim()}`;
+    if (/^from \S+:\d+$/.test(l.trim())) continue;
+    const pod = /^IP: \S+ (\S+)(?: |$)/.exec(l.trim())?.[1] ?? `other:${l.trim()}`;
     m.set(pod, (m.get(pod) ?? 0) + 1);
   }
   return m;

@@ -21,7 +21,10 @@ export interface Conformance {
   readonly mode: ProxyMode;
   readonly cluster: ClusterDriver;
   readonly api: ApiClient;
-  /** `n` requests from `target` (a pod of `conf`, a node, or `outside`), one answer line each ('' for a failure). */
+  /**
+   * `n` requests from `target` (a pod of `conf`, a node, or `outside`), one entry each ('' for a
+   * failure): the echo server's two lines joined, `IP: <ip> <pod> <node> from <client ip>:<port>`.
+   */
   curlMany(target: string, url: string, n: number): Promise<string[]>;
   /** The pods that answered `n` requests. */
   spread(target: string, url: string, n: number): Promise<string[]>;
@@ -56,8 +59,7 @@ export function conformance(mode: ProxyMode, clusterName: string, themes: ((c: C
       return api;
     },
     async curlMany(target, url, n) {
-      const r = await cluster.exec(target, isPod(target) ? NS : undefined, 'sh', '-c', `for i in $(seq ${n}); do curl -s -m 2 ${url}; echo; done`);
-      return r.stdout.split('\n').map((l) => l.trim());
+      return cluster.curlMany(target, isPod(target) ? NS : undefined, url, n);
     },
     async spread(target, url, n) {
       return [...tally((await c.curlMany(target, url, n)).filter(Boolean)).keys()].sort();

@@ -6,10 +6,11 @@
  * address; Cluster masquerades it.
  */
 import { expect, it } from 'vitest';
+import { parseEcho } from '@minimesh/cluster/testing';
 import { NODE_IPS, NS, OUTSIDE_IP, type Conformance } from './harness.js';
 
-/** The client address the echo line names: `... from 10.244.2.11:43210`. */
-const peer = (line: string) => /from ([0-9.]+):\d+$/.exec(line.trim())?.[1];
+/** The client address the echo server saw (its second line, `from 10.244.2.11:43210`). */
+const peer = (reply: string) => parseEcho(reply)?.from?.ip;
 
 export function trafficPolicyTheme(c: Conformance): void {
   it('internalTrafficPolicy Local: a pod and a node reach only their own node\'s pods', async () => {
