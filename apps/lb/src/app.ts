@@ -7,6 +7,8 @@ import { exec, startHttpEndpoint, type Logger } from '@minimesh/runtime';
 import { LbController } from './controller/lb-controller.js';
 import { lbMetrics, type LbMetrics } from './metrics.js';
 import type { LbOptions } from './options.js';
+import { networkInterfaces } from 'node:os';
+import { ProxyLb } from './proxy/proxy-lb.js';
 import { Speaker } from './speaker/speaker.js';
 
 interface RoleLoop {
@@ -27,9 +29,18 @@ function nodeAgentHealthy(url: string): () => Promise<boolean> {
   };
 }
 
+/** This host's own IPv4 address: the first one that is not loopback and not a /32 it owns for a Service. */
+function ownIP(): string | undefined {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal && a.netmask !== '255.255.255.255') return a.address;
+  }
+  return undefined;
+}
+
 function roleLoop(o: LbOptions, client: ApiClient, log: Logger, metrics: LbMetrics): RoleLoop {
   const common = { client, transport: o.transport, natsUrl: o['nats-url'], lbClass: o['lb-class'] || undefined, log };
   if (o.role === 'speaker') return new Speaker({ ...common, node: o['node-name'], exec, healthy: nodeAgentHealthy(o['node-agent-healthz']) });
+  if (o.role === 'proxy') return new ProxyLb({ ...common, exec, ownIP, healthyNodes: metrics.healthyNodes });
   return new LbController({
     ...common,
     metrics,

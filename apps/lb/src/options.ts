@@ -8,12 +8,12 @@ import { hostname } from 'node:os';
 import { INFORMER_FLAGS } from '@minimesh/informer';
 import { durationFlag, formatDuration, nonEmpty, oneOf, parseListenAddress, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
-export const ROLES = ['controller', 'speaker'] as const;
+export const ROLES = ['controller', 'speaker', 'proxy'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const LB_FLAGS = {
   ...INFORMER_FLAGS,
-  role: { description: 'controller, or speaker (one per node: layer 2 announcement).', default: 'controller' as Role, parse: oneOf(ROLES) },
+  role: { description: 'controller, speaker (one per node: layer 2 announcement) or proxy (outside the nodes: owns the addresses, forwards to healthy nodes).', default: 'controller' as Role, parse: oneOf(ROLES) },
   'lb-class': { description: 'The spec.loadBalancerClass served; empty: Services without one (MetalLB\'s --lb-class).', default: '' },
   'http-listen': { description: 'HTTP address of /healthz, /readyz and /metrics.', default: '127.0.0.1:7472', parse: (raw: string) => parseListenAddress(raw) },
   'leader-elect': { description: 'controller: run leader election so that only one replica writes.', default: true },

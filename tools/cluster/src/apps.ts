@@ -29,7 +29,8 @@ export interface AppSpec {
   name: string;
   /** A workspace bin (run with this node) or a program on $PATH. */
   program: { bin: string } | { path: string };
-  where: 'root' | 'node';
+  /** The root namespace, every node's, or the proxy load balancer's. */
+  where: 'root' | 'node' | 'lb';
   /** Without it `up` fails; an optional app whose bin is missing is skipped with a warning. */
   required: boolean;
   args(ctx: AppContext): string[];
@@ -41,8 +42,8 @@ export interface AppSpec {
 /** The node agent's --proxy-mode values (`up --proxy-mode`). */
 export const NODE_AGENT_PROXY_MODES = ['iptables', 'nftables', 'ipvs', 'userspace'] as const;
 
-/** How LoadBalancer Services get their addresses' traffic (`up --lb`): layer 2 speakers on the nodes, or none. */
-export const LB_MODES = ['l2', 'none'] as const;
+/** How LoadBalancer Services get their addresses' traffic (`up --lb`): layer 2 speakers on the nodes, a proxy load balancer outside them, or none. */
+export const LB_MODES = ['l2', 'proxy', 'none'] as const;
 export type LbMode = (typeof LB_MODES)[number];
 
 const tcpPort = (url: string) => String(splitHostPort(url.replace(/^[a-z]+:\/\//, '')).port);
@@ -119,6 +120,15 @@ export const CONTROLLERS: AppSpec[] = [
     required: false,
     when: ({ state }) => (state.lbMode ?? 'l2') === 'l2',
     args: ({ state, node }) => ['--role', 'speaker', '--server', state.apiserver.unix, '--node-name', node!.name, '--http-listen', '127.0.0.1:0'],
+  },
+  {
+    // A cloud load balancer's role: owns the addresses, forwards to healthy nodes.
+    name: 'lb-proxy',
+    program: { bin: 'minimesh-lb' },
+    where: 'lb',
+    required: false,
+    when: ({ state }) => state.lbMode === 'proxy',
+    args: ({ state }) => ['--role', 'proxy', '--server', state.apiserver.unix, '--http-listen', '127.0.0.1:0'],
   },
 ];
 

@@ -120,6 +120,12 @@ export function startControllers(ctx: AppContext, warn: (line: string) => void):
   const entries: ProcessEntry[] = [];
   for (const app of CONTROLLERS) {
     if (app.when && !app.when(ctx)) continue;
+    if (app.where === 'lb') {
+      const { entry } = start(app, ctx, app.name, ctx.state.plan.lbNetns);
+      entries.push(entry);
+      if (entry.skipped) warn(`${app.name} not started: ${entry.skipped}`);
+      continue;
+    }
     const targets = app.where === 'root' ? [undefined] : ctx.state.plan.nodes;
     for (const node of targets) {
       const name = node ? `${app.name}-${node.name}` : app.name;

@@ -38,6 +38,11 @@ export async function buildOutside(plan: ClusterPlan): Promise<void> {
   await attachToFabric(plan, plan.outsideNetns, plan.outsideVeth, plan.outsideIP);
 }
 
+/** The proxy load balancer's namespace on the fabric (it programs its own forwarding inside). */
+export async function buildLoadBalancer(plan: ClusterPlan): Promise<void> {
+  await attachToFabric(plan, plan.lbNetns, plan.lbVeth, plan.lbIP);
+}
+
 export interface PodNetwork {
   netns: string;
   hostVeth: string;

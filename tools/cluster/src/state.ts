@@ -74,7 +74,7 @@ export interface ClusterState {
   /** More arguments for every node agent (`up --node-agent-arg`). */
   nodeAgentArgs?: string[];
   /** `up --lb`; unset: l2. */
-  lbMode?: 'l2' | 'none';
+  lbMode?: 'l2' | 'proxy' | 'none';
   apiserver: { address: string; unix: string; http: string };
   nats: { url: string };
   processes: ProcessEntry[];

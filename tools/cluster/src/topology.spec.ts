@@ -22,6 +22,9 @@ describe('planCluster', () => {
       outsideNetns: 'mm-minimesh-out',
       outsideIP: '192.168.100.100',
       outsideVeth: 'mmout',
+      lbNetns: 'mm-minimesh-lb',
+      lbIP: '192.168.100.2',
+      lbVeth: 'mmlb',
       nodes: [
         { index: 1, name: 'node1', netns: 'mm-minimesh-n1', ip: '192.168.100.11', podCIDR: '10.244.1.0/24', gateway: '10.244.1.1', fabricVeth: 'mmn1' },
         { index: 2, name: 'node2', netns: 'mm-minimesh-n2', ip: '192.168.100.12', podCIDR: '10.244.2.0/24', gateway: '10.244.2.1', fabricVeth: 'mmn2' },
@@ -45,7 +48,7 @@ describe('planCluster', () => {
 
   it('keeps every interface name within 15 characters', () => {
     const plan = planCluster('a-long-cluster-name', 50);
-    const names = [plan.bridge, plan.outsideVeth, ...plan.nodes.map((n) => n.fabricVeth), podNames(plan.name, 'some-namespace', 'a-very-long-pod-name').hostVeth];
+    const names = [plan.bridge, plan.outsideVeth, plan.lbVeth, ...plan.nodes.map((n) => n.fabricVeth), podNames(plan.name, 'some-namespace', 'a-very-long-pod-name').hostVeth];
     for (const n of names) expect(n.length).toBeLessThanOrEqual(15);
   });
 });

@@ -4,6 +4,7 @@
  *   fabric netns  mm-<name>-fabric   bridge mmbr0, one port per node (mmn<i>) and one for outside (mmout)
  *   node netns    mm-<name>-n<i>     eth0 192.168.100.(10+i)/24, pod CIDR 10.244.<i>.0/24
  *   outside netns mm-<name>-out      eth0 192.168.100.100/24 (a client outside the nodes)
+ *   lb netns      mm-<name>-lb       eth0 192.168.100.2/24 (the proxy load balancer, `up --lb proxy`)
  *   pod netns     mm-<name>-p-<hash> eth0 10.244.<i>.x/32, its node-side veth mmp<hash> has 10.244.<i>.1/32
  *
  * Interface names stay within Linux's 15 characters; every interface lives inside one of these
@@ -14,6 +15,7 @@ import { createHash } from 'node:crypto';
 export const FABRIC_PREFIX_LEN = 24;
 export const FABRIC_NET = '192.168.100';
 export const OUTSIDE_IP = `${FABRIC_NET}.100`;
+export const LB_IP = `${FABRIC_NET}.2`;
 export const SERVICE_CIDR = '10.96.0.0/12';
 export const CLUSTER_DNS_IP = '10.96.0.10';
 export const CLUSTER_DOMAIN = 'cluster.local';
@@ -46,6 +48,10 @@ export interface ClusterPlan {
   outsideNetns: string;
   outsideIP: string;
   outsideVeth: string;
+  /** The proxy load balancer's namespace (built only with `up --lb proxy`). */
+  lbNetns: string;
+  lbIP: string;
+  lbVeth: string;
   nodes: NodePlan[];
 }
 
@@ -82,6 +88,9 @@ export function planCluster(name: string, nodes: number): ClusterPlan {
     outsideNetns: `${netnsPrefix(name)}out`,
     outsideIP: OUTSIDE_IP,
     outsideVeth: 'mmout',
+    lbNetns: `${netnsPrefix(name)}lb`,
+    lbIP: LB_IP,
+    lbVeth: 'mmlb',
     nodes: Array.from({ length: nodes }, (_, i) => nodePlan(name, i + 1)),
   };
 }
@@ -121,12 +130,12 @@ export function podNames(cluster: string, namespace: string, name: string): PodN
 export function isClusterNetns(cluster: string, netns: string): boolean {
   const prefix = netnsPrefix(cluster);
   if (!netns.startsWith(prefix)) return false;
-  return /^(fabric|out|n\d+|p-[0-9a-f]{8})$/.test(netns.slice(prefix.length));
+  return /^(fabric|out|lb|n\d+|p-[0-9a-f]{8})$/.test(netns.slice(prefix.length));
 }
 
-/** Order to delete namespaces in: pods, nodes, outside, fabric (each veth pair goes with its first end). */
+/** Order to delete namespaces in: pods, nodes, outside and lb, fabric (each veth pair goes with its first end). */
 export function deletionOrder(netnses: string[]): string[] {
-  const rank = (ns: string) => (/-p-[0-9a-f]{8}$/.test(ns) ? 0 : /-n\d+$/.test(ns) ? 1 : /-out$/.test(ns) ? 2 : 3);
+  const rank = (ns: string) => (/-p-[0-9a-f]{8}$/.test(ns) ? 0 : /-n\d+$/.test(ns) ? 1 : /-(out|lb)$/.test(ns) ? 2 : 3);
   return [...netnses].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 

@@ -6,7 +6,7 @@ import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, UserError, clusterRef, print, requireRoot, warn, withApi, type Command } from '../cli.js';
 import { startClusterDns } from '../cluster-dns.js';
 import { controlPlaneAddresses, registerNodes, startControlPlane, startControllers } from '../control-plane.js';
-import { buildFabric, buildNode, buildOutside } from '../network.js';
+import { buildFabric, buildLoadBalancer, buildNode, buildOutside } from '../network.js';
 import { stateDirExists, writeState, type ClusterState } from '../state.js';
 import { clusterNamespaces, teardown } from '../teardown.js';
 import { DEFAULT_NODES, MAX_NODES, SERVICE_CIDR, planCluster } from '../topology.js';
@@ -32,7 +32,7 @@ export const up: Command = {
       name: 'lb',
       type: 'string',
       valueName: 'MODE',
-      help: `How LoadBalancer Services are served: ${LB_MODES.join(', ')} (default l2: the lb controller, a speaker per node, and the pool ${DEFAULT_POOL.addresses}).`,
+      help: `How LoadBalancer Services are served: ${LB_MODES.join(', ')} (default l2: the lb controller and a speaker per node; proxy: the controller and a load balancer outside the nodes at 192.168.100.2; both with the pool ${DEFAULT_POOL.addresses}).`,
     },
     { name: 'no-dns', type: 'bool', help: 'Do not start cluster DNS (the coredns pod in kube-system running minimesh-dns).' },
     CLUSTER_FLAG,
@@ -90,6 +90,7 @@ export const up: Command = {
       await buildFabric(plan);
       for (const node of plan.nodes) await buildNode(plan, node);
       await buildOutside(plan);
+      if (lbMode === 'proxy') await buildLoadBalancer(plan);
       const ctx = { state, layout };
       pushAll(state.processes, await startControlPlane(ctx));
       writeState(layout, state);
@@ -114,7 +115,7 @@ export const up: Command = {
     for (const n of plan.nodes) print(`  ${n.name.padEnd(8)} ${n.netns.padEnd(24)} ${n.ip.padEnd(16)} pods ${n.podCIDR}`);
     print(`  outside  ${plan.outsideNetns.padEnd(24)} ${plan.outsideIP}`);
     print(`  services ${state.serviceCIDR} (cluster DNS 10.96.0.10)${state.proxyMode ? `, node agents in ${state.proxyMode} mode` : ''}`);
-    if (lbMode !== 'none') print(`  load balancers ${DEFAULT_POOL.addresses} (pool ${DEFAULT_POOL.name}, ${lbMode === 'l2' ? 'layer 2' : lbMode})`);
+    if (lbMode !== 'none') print(`  load balancers ${DEFAULT_POOL.addresses} (pool ${DEFAULT_POOL.name}, ${lbMode === 'l2' ? 'layer 2 from the nodes' : `proxy in ${plan.lbNetns} ${plan.lbIP}`})`);
     print(`  apiserver ${state.apiserver.address} and ${state.apiserver.unix}; NATS ${state.nats.url}`);
     for (const p of state.processes) {
       print(`  ${p.skipped ? 'not started' : 'started'} ${p.name}${p.netns ? ` in ${p.netns}` : ''}${p.skipped ? ` (${p.skipped})` : ''}`);
