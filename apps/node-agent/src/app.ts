@@ -5,11 +5,12 @@
  */
 import { networkInterfaces } from 'node:os';
 import type { Node } from '@minimesh/api';
-import { connectApiClient } from '@minimesh/client';
+import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { createInformer, informerSet } from '@minimesh/informer';
+import { nodePortIPs, parseNodePortAddresses } from '@minimesh/proxy-core';
 import { exec as realExec, startHttpEndpoint, type Exec, type Logger } from '@minimesh/runtime';
 import { proxyHealthy, startHealthz } from './healthz.js';
-import { ServiceHealthServer, healthChecks } from './service-health-server.js';
+import { ServiceHealthServer } from './service-health-server.js';
 import { proxyMetrics } from './metrics.js';
 import type { NodeAgentOptions } from './options.js';
 import { createProxier, effectiveProxyMode, type Proxier } from './proxy-modes.js';
@@ -18,6 +19,12 @@ import { createProxier, effectiveProxyMode, type Proxier } from './proxy-modes.j
 export const LABEL_SERVICE_PROXY_NAME = 'service.kubernetes.io/service-proxy-name';
 /** Set on the Endpoints and EndpointSlices of headless Services (v1.IsHeadlessService). */
 export const LABEL_HEADLESS = 'service.kubernetes.io/headless';
+/**
+ * kube-proxy's informer filter (cmd/kube-proxy/app/server.go), on Services and EndpointSlices
+ * alike: objects for another service proxy, and headless Services' slices, are never seen. The
+ * apiserver applies it to list and watch (an object that gains either label arrives as DELETED).
+ */
+export const PROXY_LABEL_SELECTOR = `!${LABEL_SERVICE_PROXY_NAME},!${LABEL_HEADLESS}`;
 
 export interface NodeAgent {
   proxier: Proxier;
@@ -35,19 +42,38 @@ function localIPv4s(): string[] {
   return out;
 }
 
+/**
+ * Where the per-Service health-check ports listen (kube-proxy's newServiceHealthServer): 0.0.0.0,
+ * or with --nodeport-addresses this host's IPv4 addresses inside those CIDRs (loopback included).
+ */
+export function healthCheckHosts(nodePortAddressesFlag: string, interfaces = networkInterfaces()): string[] {
+  const npa = parseNodePortAddresses(nodePortAddressesFlag ? nodePortAddressesFlag.split(',').map((x) => x.trim()) : undefined);
+  if (npa.matchAll) return ['0.0.0.0'];
+  const local = Object.values(interfaces).flatMap((addrs) => (addrs ?? []).filter((a) => a.family === 'IPv4').map((a) => a.address));
+  return nodePortIPs(npa, local);
+}
+
 export function nodeAddresses(node: Node | undefined): string[] {
   const fromNode = (node?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
   return [...new Set([...fromNode, ...localIPv4s()])];
 }
 
-export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exec = realExec): Promise<NodeAgent> {
+/** What tests put in place of the real kernel and apiserver. */
+export interface NodeAgentDeps {
+  exec?: Exec;
+  /** The API client (default: one connected to --server); the agent closes it when it stops. */
+  client?: ApiClient;
+}
+
+export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: NodeAgentDeps = {}): Promise<NodeAgent> {
+  const exec = deps.exec ?? realExec;
   const mode = effectiveProxyMode(o['proxy-mode'], log);
   const metrics = proxyMetrics();
-  const client = connectApiClient(o.server);
+  const client = deps.client ?? connectApiClient(o.server);
   const common = { client, transport: o.transport, nats: { servers: o['nats-url'] }, logger: log.child('informer') };
   // kube-proxy's filters: Services (and their slices, which carry their labels) meant for another
   // service proxy, and the Endpoints/EndpointSlices of headless Services, are not ours.
-  const ours = { labelSelector: `!${LABEL_SERVICE_PROXY_NAME},!${LABEL_HEADLESS}` };
+  const ours = { labelSelector: PROXY_LABEL_SELECTOR };
   const services = createInformer({ kind: 'Service', ...common, ...ours });
   const slices = createInformer({ kind: 'EndpointSlice', ...common, ...ours });
   const nodes = createInformer({ kind: 'Node', ...common });
@@ -55,8 +81,9 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exe
 
   const healthTimeoutMs = 2 * o['sync-period'] * 1000;
   const serviceHealth = new ServiceHealthServer({
+    hosts: healthCheckHosts(o['nodeport-addresses']),
     proxyHealthy: () => proxyHealthy(proxier, healthTimeoutMs),
-    onError: (port, err) => log.error('cannot serve a health-check node port', { port, err: err.message }),
+    onError: (service, port, err) => log.error('Failed to start healthcheck; will retry at the next sync', { service, port, err: err.message }),
   });
   const shared = {
     nodeName: o['node-name'],
@@ -65,7 +92,8 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, exec: Exe
     syncMs: o['sync-period'] * 1000,
     exec,
     metrics,
-    onSynced: () => void serviceHealth.sync(healthChecks(proxier.services.serviceMap, proxier.endpoints.endpointsMap)),
+    // After every successful sync, from the trackers the rules were rendered from.
+    onSynced: () => void serviceHealth.sync(proxier.services.healthCheckNodePorts(), proxier.endpoints.localReadyEndpoints()),
   };
   const proxier = createProxier(mode, o, shared, log, metrics.registry);
   services.addEventHandler({

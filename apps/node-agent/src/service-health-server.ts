@@ -3,18 +3,26 @@
  * Service with a healthCheckNodePort (LoadBalancer, externalTrafficPolicy Local) an HTTP server on
  * that port answers any path with the number of ready endpoints on this node — 200 when there is
  * at least one and the proxy is healthy, 503 otherwise — so a load balancer sends outside traffic
- * only to nodes that can serve it without a second hop. Servers open and close as Services come
- * and go; the counts follow every sync.
+ * only to nodes that can serve it without a second hop.
+ *
+ * After every successful sync the agent hands over what the proxier's change trackers hold:
+ * `ServiceChangeTracker.healthCheckNodePorts()` (SyncServices: servers open and close as Services
+ * come and go, or move to a new port) and `EndpointsChangeTracker.localReadyEndpoints()`
+ * (SyncEndpoints: distinct ready local endpoint IPs per Service; terminating ones do not count).
+ * A port that cannot be opened is logged and tried again at the next sync, as kube-proxy does.
  */
 import http from 'node:http';
-import type { EndpointsMap, ServicePortMap } from '@minimesh/proxy-core';
 
-interface Entry {
+/** "namespace/name" → a number (the health-check port, or the local endpoint count). */
+export type ByService = ReadonlyMap<string, number>;
+
+interface Instance {
   namespace: string;
   name: string;
   port: number;
-  localEndpoints: number;
-  server?: http.Server;
+  servers: http.Server[];
+  /** Ready endpoints of the Service on this node. */
+  endpoints: number;
 }
 
 /** kube-proxy's response body (a dedented Go template: tabs, no trailing newline). */
@@ -22,94 +30,108 @@ export function healthBody(namespace: string, name: string, localEndpoints: numb
   return `{\n\t"service": {\n\t\t"namespace": ${JSON.stringify(namespace)},\n\t\t"name": ${JSON.stringify(name)}\n\t},\n\t"localEndpoints": ${localEndpoints},\n\t"serviceProxyHealthy": ${proxyHealthy}\n}`;
 }
 
-/** healthCheckNodePort → namespace/name, and the ready local endpoints of each Service (EndpointsMap.LocalReadyEndpoints). */
-export function healthChecks(services: ServicePortMap, endpoints: EndpointsMap): Map<number, { namespace: string; name: string; localEndpoints: number }> {
-  const local = new Map<string, number>();
-  for (const [key, eps] of endpoints) {
-    const svc = services.get(key);
-    if (!svc) continue;
-    const nn = `${svc.name.namespace}/${svc.name.name}`;
-    local.set(nn, (local.get(nn) ?? 0) + eps.filter((e) => e.isLocal && e.ready).length);
-  }
-  const out = new Map<number, { namespace: string; name: string; localEndpoints: number }>();
-  for (const svc of services.values()) {
-    if (svc.healthCheckNodePort === 0) continue;
-    const nn = `${svc.name.namespace}/${svc.name.name}`;
-    out.set(svc.healthCheckNodePort, { namespace: svc.name.namespace, name: svc.name.name, localEndpoints: local.get(nn) ?? 0 });
-  }
-  return out;
-}
-
 export interface ServiceHealthServerOptions {
-  /** Address the servers listen on (kube-proxy: the node's NodePort addresses; default every address). */
-  host?: string;
+  /**
+   * Addresses every port is opened on: kube-proxy's node IPs inside --nodeport-addresses, or
+   * 0.0.0.0 (the default) when those match every address.
+   */
+  hosts?: readonly string[];
   /** Whether the proxy itself is healthy (its /healthz). */
   proxyHealthy: () => boolean;
-  onError?: (port: number, err: Error) => void;
+  onError?: (service: string, port: number, err: Error) => void;
 }
 
 export class ServiceHealthServer {
-  private readonly entries = new Map<number, Entry>();
+  private readonly services = new Map<string, Instance>();
+  private chain: Promise<void> = Promise.resolve();
+  private stopped = false;
 
   constructor(private readonly o: ServiceHealthServerOptions) {}
 
-  /** The ports served now. */
+  /** The ports served now, ascending. */
   get ports(): number[] {
-    return [...this.entries.keys()].sort((a, b) => a - b);
+    return [...this.services.values()].map((s) => s.port).sort((a, b) => a - b);
   }
 
-  /** Opens servers for new health-check ports, closes the ones gone, updates every count. */
-  async sync(wanted: Map<number, { namespace: string; name: string; localEndpoints: number }>): Promise<void> {
-    for (const [port, e] of this.entries) {
-      const w = wanted.get(port);
-      if (!w || w.namespace !== e.namespace || w.name !== e.name) {
-        this.entries.delete(port);
-        await close(e.server);
+  /**
+   * One reconcile after a sync: SyncServices, then SyncEndpoints. Calls run one after another in
+   * the order made, so a quick second sync never races the first one's listens.
+   */
+  sync(services: ByService, endpoints: ByService): Promise<void> {
+    const run = async () => {
+      if (this.stopped) return;
+      try {
+        await this.syncServices(services);
+        this.syncEndpoints(endpoints);
+      } catch (e) {
+        this.o.onError?.('', 0, e as Error); // never a rejection: callers do not wait for it
       }
+    };
+    this.chain = this.chain.then(run, run);
+    return this.chain;
+  }
+
+  /** SyncServices: closes the servers of Services gone (or moved to another port), opens the new ones. */
+  private async syncServices(wanted: ByService): Promise<void> {
+    for (const [nn, inst] of [...this.services]) {
+      if (wanted.get(nn) === inst.port) continue;
+      this.services.delete(nn);
+      await closeAll(inst.servers);
     }
-    for (const [port, w] of wanted) {
-      const e = this.entries.get(port);
-      if (e) {
-        e.localEndpoints = w.localEndpoints;
+    for (const [nn, port] of wanted) {
+      if (this.services.has(nn)) continue;
+      const [namespace = '', name = ''] = nn.split('/');
+      const inst: Instance = { namespace, name, port, servers: [], endpoints: 0 };
+      try {
+        for (const host of this.o.hosts ?? ['0.0.0.0']) inst.servers.push(await this.listen(inst, host));
+      } catch (e) {
+        // Whatever opened is closed, so the next sync (or another owner of the port) starts clean.
+        await closeAll(inst.servers);
+        this.o.onError?.(nn, port, e as Error);
         continue;
       }
-      const entry: Entry = { ...w, port };
-      this.entries.set(port, entry);
-      entry.server = await this.listen(entry).catch((err: Error) => {
-        this.o.onError?.(port, err);
-        return undefined;
-      });
+      this.services.set(nn, inst);
     }
   }
 
-  private listen(entry: Entry): Promise<http.Server> {
+  /** SyncEndpoints: each Service's count of ready local endpoints (0 when it has none). */
+  private syncEndpoints(counts: ByService): void {
+    for (const [nn, inst] of this.services) inst.endpoints = counts.get(nn) ?? 0;
+  }
+
+  private listen(inst: Instance, host: string): Promise<http.Server> {
     const server = http.createServer((req, res) => {
       req.resume();
+      const count = inst.endpoints;
       const healthy = this.o.proxyHealthy();
-      res.writeHead(entry.localEndpoints > 0 && healthy ? 200 : 503, {
+      res.writeHead(count > 0 && healthy ? 200 : 503, {
         'Content-Type': 'application/json',
         'X-Content-Type-Options': 'nosniff',
-        'X-Load-Balancing-Endpoint-Weight': String(entry.localEndpoints),
+        'X-Load-Balancing-Endpoint-Weight': String(count),
       });
-      res.end(healthBody(entry.namespace, entry.name, entry.localEndpoints, healthy));
+      res.end(healthBody(inst.namespace, inst.name, count, healthy));
     });
     return new Promise((resolve, reject) => {
       server.once('error', reject);
-      server.listen(entry.port, this.o.host ?? '0.0.0.0', () => {
+      server.listen(inst.port, host, () => {
         server.off('error', reject);
         resolve(server);
       });
     });
   }
 
+  /** Closes every server; later syncs do nothing. */
   async stop(): Promise<void> {
-    for (const e of this.entries.values()) await close(e.server);
-    this.entries.clear();
+    this.stopped = true;
+    await this.chain.catch(() => undefined);
+    for (const inst of this.services.values()) await closeAll(inst.servers);
+    this.services.clear();
   }
 }
 
-function close(server: http.Server | undefined): Promise<void> {
-  if (!server) return Promise.resolve();
-  server.closeAllConnections();
-  return new Promise((resolve) => server.close(() => resolve()));
+async function closeAll(servers: http.Server[]): Promise<void> {
+  for (const server of servers) {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 }
