@@ -83,6 +83,18 @@ describe('podObject', () => {
     expect(validateObject(pod)).toEqual([]);
   });
 
+  it('a hostNetwork pod has its node\'s IP and its ports on the node (hostPort), and passes validation', () => {
+    const pod = podObject({ ...input, ip: '192.168.100.12', hostNetwork: true });
+    expect(pod.spec?.hostNetwork).toBe(true);
+    expect(pod.spec?.containers?.[0]?.ports).toEqual([
+      { containerPort: 80, protocol: 'TCP', hostPort: 80 },
+      { containerPort: 53, protocol: 'UDP', name: 'dns', hostPort: 53 },
+    ]);
+    expect(pod.status).toMatchObject({ podIP: '192.168.100.12', podIPs: [{ ip: '192.168.100.12' }], hostIP: '192.168.100.12' });
+    expect(validateObject(pod)).toEqual([]);
+    expect(podObject(input).spec).not.toHaveProperty('hostNetwork');
+  });
+
   it('can start not ready', () => {
     const pod = podObject({ ...input, ready: false });
     expect(isPodReady(pod)).toBe(false);

@@ -95,7 +95,8 @@ export function podObject(p: PodInput): Pod {
       ...(p.hostname ? { hostname: p.hostname } : {}),
       ...(p.subdomain ? { subdomain: p.subdomain } : {}),
       ...(p.hostNetwork ? { hostNetwork: true } : {}),
-      containers: [{ name: 'echo', image: 'minimesh/echo-server', ports: p.ports }],
+      // A hostNetwork pod's ports are its node's: hostPort = containerPort, as Kubernetes defaults them.
+      containers: [{ name: 'echo', image: 'minimesh/echo-server', ports: p.hostNetwork ? p.ports.map((x) => ({ ...x, hostPort: x.hostPort || x.containerPort })) : p.ports }],
     },
     status: {
       phase: 'Running',
