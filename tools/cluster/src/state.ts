@@ -61,6 +61,8 @@ export interface PodRecord {
   process: string;
   /** It runs in its node's namespace (netns is the node's, and is never deleted with the pod). */
   hostNetwork?: boolean;
+  /** The Pod object's uid (the kubelet acts only on events of this very pod). */
+  uid?: string;
 }
 
 export interface ClusterState {

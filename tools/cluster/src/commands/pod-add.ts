@@ -139,9 +139,10 @@ export async function addPod(cluster: string, layout: StateLayout, state: Cluste
         await startPodProgram(layout.logDir, layout.pidDir, pod, o.program ?? echoProgram(pod, o.node.name, o.shutdownDelaySeconds ?? 0));
         await ensureNamespace(api, o.namespace);
         const now = kubeTime();
-        await api.create(
+        const created = await api.create(
           podObject({ name: o.name, namespace: o.namespace, node: o.node, ip, labels: o.labels, ports: o.ports, hostname: o.hostname, subdomain: o.subdomain, ready: o.ready, now, hostNetwork: o.hostNetwork }),
         );
+        if (created.metadata.uid) pod.uid = created.metadata.uid;
       } catch (e) {
         await removePod(layout, pod);
         throw e;

@@ -221,18 +221,30 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
     expect(after.code).not.toBe(0);
   });
 
-  it('a hostNetwork pod runs in its node\'s namespace, with the node\'s IP, and its deletion leaves the node alone', async () => {
-    expect(await ok('pod', 'add', 'pod-h', '--node', 'node2', '-n', 'study', '--host-network', '--port', '8081')).toMatch(/pod\/pod-h created in namespace study: 192\.168\.100\.12 on node2/);
+  it('a hostNetwork pod runs in its node\'s namespace, answers on the node IP, and its deletion stops it and leaves the node alone', async () => {
+    expect(await ok('pod', 'add', 'pod-h', '--node', 'node2', '-n', 'study', '--host-network', '--port', '8081', '--port', '8082/udp')).toMatch(
+      /pod\/pod-h created in namespace study: 192\.168\.100\.12 on node2/,
+    );
     const pod = await api.get('Pod', 'study', 'pod-h');
-    expect([pod.spec?.hostNetwork, pod.status?.podIP]).toEqual([true, '192.168.100.12']);
+    expect([pod.spec?.hostNetwork, pod.status?.podIP, pod.status?.podIPs, pod.status?.hostIP]).toEqual([true, '192.168.100.12', [{ ip: '192.168.100.12' }], '192.168.100.12']);
+    // No namespace of its own: the echo server is a process of node2's namespace.
+    expect(await listNetns()).not.toContain(podNames(CLUSTER, 'study', 'pod-h').netns);
+    const [echo] = readPidFiles(layout.pidDir).filter((p) => p.name === 'echo-study_pod-h');
+    expect(await ok('exec', 'node2', '--', 'ip', 'netns', 'identify', String(echo!.pid))).toBe(`mm-${CLUSTER}-n2\n`);
     expect(await curl('pod-a', 'http://192.168.100.12:8081/')).toMatch(new RegExp(`^IP: 192\\.168\\.100\\.12 pod-h node2\\nfrom ${ips['pod-a']}:\\d+\\n$`));
+    expect(await curl('outside', 'http://192.168.100.12:8081/')).toMatch(/^IP: 192\.168\.100\.12 pod-h node2\nfrom 192\.168\.100\.100:\d+\n$/);
+    expect(await ok('exec', 'pod-a', '-n', 'study', '--', process.execPath, '-e', UDP_CLIENT('192.168.100.12', 8082))).toMatch(new RegExp(`^IP: 192\\.168\\.100\\.12 pod-h node2\\nfrom ${ips['pod-a']}:\\d+\\n$`));
     await ok('pod', 'delete', 'pod-h', '-n', 'study', '--wait');
+    await expect(api.get('Pod', 'study', 'pod-h')).rejects.toBeInstanceOf(NotFoundError);
+    expect(isAlive(echo!.pid, echo!.startTime)).toBe(false);
+    expect((await cli('exec', 'outside', '--', 'curl', '-sS', '--max-time', '1', 'http://192.168.100.12:8081/')).code).not.toBe(0);
     expect(await listNetns()).toContain(`mm-${CLUSTER}-n2`);
-    expect((await curl('pod-a', `http://${ips['pod-c']}/`))).toMatch(/^IP: /);
+    expect(await curl('pod-a', `http://${ips['pod-c']}/`)).toMatch(/^IP: /);
   });
 
-  it('pod delete --grace-period N --wait: the object stays marked until the pod has stopped, then goes', async () => {
-    await ok('pod', 'add', 'pod-g', '--node', 'node1', '-n', 'study');
+  it('pod delete --grace-period N --wait: the object stays readable, marked, until the pod has stopped; then it is gone', async () => {
+    // The echo server drains for 1 s after SIGTERM, so the marked object can be seen.
+    await ok('pod', 'add', 'pod-g', '--node', 'node1', '-n', 'study', '--shutdown-delay', '1');
     const from = await api.list('Pod', { namespace: 'study' });
     const ac = new AbortController();
     const seen: string[] = [];
@@ -242,28 +254,54 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
         if (ev.type === 'DELETED') ac.abort();
       }
     })();
-    expect((await ok('pod', 'delete', 'pod-g', '-n', 'study', '--grace-period', '2', '--wait'))).toBe('pod "pod-g" deleted\n');
+    const t0 = Date.now();
+    const deleting = ok('pod', 'delete', 'pod-g', '-n', 'study', '--grace-period', '2', '--wait');
+    const marked = await eventually(async () => {
+      const p = await api.get('Pod', 'study', 'pod-g');
+      if (!p.metadata.deletionTimestamp) throw new Error('not marked yet');
+      return p;
+    });
+    expect(marked.metadata.deletionGracePeriodSeconds).toBe(2);
+    expect(await deleting).toBe('pod "pod-g" deleted\n');
+    const took = Date.now() - t0;
     await watching;
     // Marked with its grace period first (MODIFIED), removed once the pod had stopped (DELETED).
     expect(seen).toEqual(['MODIFIED 2', 'DELETED 2']);
+    expect(took).toBeGreaterThanOrEqual(1000); // the drain
     await expect(api.get('Pod', 'study', 'pod-g')).rejects.toBeInstanceOf(NotFoundError);
     expect(await listNetns()).not.toContain(podNames(CLUSTER, 'study', 'pod-g').netns);
   });
 
-  it('a pod deleted through the API (which only marks it) is ended by the cluster\'s kubelet', async () => {
+  it('a pod deleted through the API with its default grace period (which only marks it) is gone within seconds: the cluster\'s kubelet ends it', async () => {
     await ok('pod', 'add', 'pod-k', '--node', 'node2', '-n', 'study');
+    const t0 = Date.now();
     const marked = await api.delete('Pod', 'study', 'pod-k');
     expect(marked.metadata.deletionGracePeriodSeconds).toBe(30);
     await eventually(async () => {
       await expect(api.get('Pod', 'study', 'pod-k')).rejects.toBeInstanceOf(NotFoundError);
-    }, 10_000);
+    }, 5000);
+    const took = Date.now() - t0;
+    console.log(`pod-k: marked by the API, confirmed by the kubelet after ${took} ms`);
+    expect(took).toBeLessThan(3000);
     expect(await listNetns()).not.toContain(podNames(CLUSTER, 'study', 'pod-k').netns);
     expect(existsSync(`${layout.pidDir}/echo-study_pod-k.pid`)).toBe(false);
   });
 
+  it('a pod force-deleted through the API (grace 0, gone at once) is stopped and its network removed by the kubelet', async () => {
+    await ok('pod', 'add', 'pod-f', '--node', 'node1', '-n', 'study');
+    const [echo] = readPidFiles(layout.pidDir).filter((p) => p.name === 'echo-study_pod-f');
+    await api.delete('Pod', 'study', 'pod-f', { gracePeriodSeconds: 0 });
+    await expect(api.get('Pod', 'study', 'pod-f')).rejects.toBeInstanceOf(NotFoundError);
+    await eventually(async () => {
+      expect(isAlive(echo!.pid, echo!.startTime)).toBe(false);
+      expect(await listNetns()).not.toContain(podNames(CLUSTER, 'study', 'pod-f').netns);
+    }, 5000);
+    expect((await ok('status'))).not.toContain('pod-f');
+  });
+
   it('down stops every process and deletes every namespace and the state directory', async () => {
     pids = readPidFiles(layout.pidDir);
-    expect(pids.map((p) => p.name)).toEqual(expect.arrayContaining(['apiserver', 'nats-server', 'echo-study_pod-a', 'echo-study_pod-c']));
+    expect(pids.map((p) => p.name)).toEqual(expect.arrayContaining(['apiserver', 'nats-server', 'kubelet', 'echo-study_pod-a', 'echo-study_pod-c']));
     expect(await ok('down')).toMatch(new RegExp(`^cluster "${CLUSTER}" is down: stopped \\d+ processes, deleted 6 namespaces`));
     expect((await listNetns()).filter((ns) => ns.startsWith(prefix))).toEqual([]);
     expect(etcNetnsEntries().filter((ns) => ns.startsWith(prefix))).toEqual([]);
