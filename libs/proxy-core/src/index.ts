@@ -20,6 +20,16 @@ export * from './iptables/render-iptables.js';
 export * from './nftables/nftables-names.js';
 export * from './nftables/render-nftables.js';
 
+// IPVS mode.
+export * from './ipvs/ipvs-table.js';
+export * from './ipvs/ipset-format.js';
+export * from './ipvs/kube-ipsets.js';
+export * from './ipvs/ipvs-iptables.js';
+export * from './ipvs/ipvs-sysctls.js';
+export * from './ipvs/render-ipvs.js';
+export * from './ipvs/ipvsadm-format.js';
+export * from './ipvs/ipvs-plan.js';
+
 export * from './userspace/schedulers.js';
 export * from './userspace/userspace-backends.js';
 export * from './userspace/render-portals.js';
