@@ -44,6 +44,15 @@ describe('node-agent flags', () => {
     expect(() => validateNodeAgentOptions(parse(['--userspace-scheduler', 'sh']))).toThrow('--userspace-scheduler applies to --proxy-mode=userspace only, not --proxy-mode=iptables');
   });
 
+  it('ipvs mode\'s flags: a known scheduler, strict ARP, exclude CIDRs; refused for other modes', () => {
+    const o = parse(['--proxy-mode', 'ipvs', '--ipvs-scheduler', 'sed', '--ipvs-strict-arp', '--ipvs-exclude-cidrs', '10.0.0.0/8']);
+    expect(o).toMatchObject({ 'ipvs-scheduler': 'sed', 'ipvs-strict-arp': true, 'ipvs-exclude-cidrs': '10.0.0.0/8' });
+    expect(() => validateNodeAgentOptions(o)).not.toThrow();
+    expect(() => parse(['--ipvs-scheduler', 'fastest'])).toThrow('invalid value for --ipvs-scheduler: unknown IPVS scheduler "fastest"');
+    expect(() => validateNodeAgentOptions(parse(['--ipvs-scheduler', 'lc']))).toThrow('--ipvs-scheduler applies to --proxy-mode=ipvs only, not --proxy-mode=iptables');
+    expect(() => validateNodeAgentOptions(parse(['--proxy-mode', 'nftables', '--ipvs-strict-arp']))).toThrow('--ipvs-strict-arp applies to --proxy-mode=ipvs only, not --proxy-mode=nftables');
+  });
+
   it('run as a user runs it, a bad value is one line, a hint, exit 2', async () => {
     const bin = fileURLToPath(new URL('../bin/minimesh-node-agent.mjs', import.meta.url));
     const err = await promisify(execFile)(process.execPath, [bin, '--proxy-mode', 'kernelspace'], { timeout: 20_000 }).then(

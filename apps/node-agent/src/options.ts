@@ -2,7 +2,7 @@
 import { hostname } from 'node:os';
 import { parseIPv4CIDR } from '@minimesh/api';
 import { INFORMER_FLAGS } from '@minimesh/informer';
-import { parseUserspaceScheduler, validateChainPrefix } from '@minimesh/proxy-core';
+import { parseIpvsScheduler, parseUserspaceScheduler, validateChainPrefix } from '@minimesh/proxy-core';
 import { durationFlag, formatDuration, integer, nonEmpty, oneOf, parseFlags, parseListenAddress, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
 export const PROXY_MODES = ['iptables', 'nftables', 'ipvs', 'userspace'] as const;
@@ -60,6 +60,17 @@ export const NODE_AGENT_FLAGS = {
   'min-sync-period': durationFlag('The shortest time between two syncs (changes are batched).', 1, { min: 'non-negative' }),
   'sync-period': durationFlag('The longest time between two syncs (a full resync).', 30, { min: 'positive' }),
   'iptables-restore': { description: 'The iptables-restore binary (iptables-nft-restore or iptables-legacy-restore to pick a backend).', default: 'iptables-restore', parse: nonEmpty },
+  'ipvs-scheduler': {
+    description: 'ipvs mode: the virtual servers\' scheduler: rr, wrr, lc, wlc, lblc, lblcr, dh, sh, sed, nq or mh (default rr).',
+    default: '',
+    parse: (raw: string) => (raw === '' ? '' : parseIpvsScheduler(raw)),
+  },
+  'ipvs-strict-arp': { description: 'ipvs mode: arp_ignore=1 and arp_announce=2, so the addresses on kube-ipvs0 are never answered for on other interfaces.', default: false },
+  'ipvs-exclude-cidrs': {
+    description: 'ipvs mode: comma-separated CIDRs whose virtual servers the agent leaves alone when it cleans up.',
+    default: '',
+    parse: parseNodePortAddressesFlag,
+  },
   'userspace-scheduler': {
     description: 'userspace mode: how an endpoint is chosen: rr, lc, dh, sh, sed or nq (IPVS\'s meanings; default rr).',
     default: '',
@@ -85,7 +96,12 @@ export function validateNodeAgentOptions(o: NodeAgentOptions): void {
     throw new Error(`--sync-period (${formatDuration(o['sync-period'])}) must be greater than or equal to --min-sync-period (${formatDuration(o['min-sync-period'])})`);
   }
   // A mode's own flags, given for another mode, would be silently ignored: refuse them.
-  const modeFlags: [flag: string, given: boolean, mode: string][] = [['--userspace-scheduler', o['userspace-scheduler'] !== '', 'userspace']];
+  const modeFlags: [flag: string, given: boolean, mode: string][] = [
+    ['--userspace-scheduler', o['userspace-scheduler'] !== '', 'userspace'],
+    ['--ipvs-scheduler', o['ipvs-scheduler'] !== '', 'ipvs'],
+    ['--ipvs-strict-arp', o['ipvs-strict-arp'], 'ipvs'],
+    ['--ipvs-exclude-cidrs', o['ipvs-exclude-cidrs'] !== '', 'ipvs'],
+  ];
   for (const [flag, given, mode] of modeFlags) {
     if (given && o['proxy-mode'] !== mode) throw new Error(`${flag} applies to --proxy-mode=${mode} only, not --proxy-mode=${o['proxy-mode']}`);
   }

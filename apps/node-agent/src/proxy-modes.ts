@@ -12,20 +12,18 @@ import { Nft } from './nftables/nft.js';
 import { NftablesProxier } from './nftables/proxier.js';
 import type { NodeAgentOptions } from './options.js';
 import type { ProxierBaseOptions } from './proxier-base.js';
+import { IpvsProxier } from './ipvs/proxier.js';
 import { UserspaceProxier } from './userspace/proxier.js';
 
-export type EffectiveProxyMode = 'iptables' | 'nftables' | 'userspace';
-export type Proxier = IptablesProxier | NftablesProxier | UserspaceProxier;
+export type EffectiveProxyMode = 'iptables' | 'nftables' | 'ipvs' | 'userspace';
+export type Proxier = IptablesProxier | NftablesProxier | IpvsProxier | UserspaceProxier;
 
-/** kube-proxy falls back to iptables when the kernel has no IPVS; so does minimesh. */
+/** kube-proxy falls back to iptables when the kernel has no IPVS (CanUseIPVSProxier); so does minimesh. */
 export function effectiveProxyMode(requested: string, log: Logger, ipvsPresent = existsSync('/proc/net/ip_vs')): EffectiveProxyMode {
   if (requested === 'nftables' || requested === 'userspace') return requested;
   if (requested === 'ipvs') {
-    if (!ipvsPresent) {
-      log.warn("Can't use the IPVS proxier: IPVS is not available in this kernel (no /proc/net/ip_vs); using iptables proxy mode");
-      return 'iptables';
-    }
-    throw new Error('proxy mode ipvs: this kernel has IPVS, but minimesh programs IPVS only in a later release; use --proxy-mode=iptables');
+    if (ipvsPresent) return 'ipvs';
+    log.warn("Can't use the IPVS proxier: IPVS is not available in this kernel (no /proc/net/ip_vs); using iptables proxy mode");
   }
   return 'iptables';
 }
@@ -49,6 +47,18 @@ export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, sha
         maxConnections: o['userspace-max-connections'],
         registry,
         log: log.child('userspace'),
+      });
+    case 'ipvs':
+      return new IpvsProxier({
+        ...shared,
+        render: {
+          ...common,
+          scheduler: o['ipvs-scheduler'] || undefined,
+          strictARP: o['ipvs-strict-arp'],
+          excludeCIDRs: o['ipvs-exclude-cidrs'] ? o['ipvs-exclude-cidrs'].split(',').map((x) => x.trim()) : undefined,
+        },
+        iptables: iptables(),
+        log: log.child('ipvs'),
       });
     case 'iptables':
       return new IptablesProxier({ ...shared, render: { prefix: o['chain-prefix'], ...common }, iptables: iptables(), log: log.child('iptables') });
