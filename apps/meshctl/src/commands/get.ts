@@ -10,6 +10,7 @@ import { renderTable } from '../print/table.js';
 import { byNamespaceAndName, isNamespaced, kindString } from '../resources.js';
 import { noResourcesMessage } from './no-resources.js';
 import { parseResourceArgs } from './resource-args.js';
+import { runGetIpvs } from './get-ipvs.js';
 import { runWatch } from './watch.js';
 
 interface Found {
@@ -38,6 +39,8 @@ function renderTables(found: readonly Found[], kinds: readonly Kind[], format: O
 }
 
 export async function runGet(flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> {
+  if (flags.positionals[0] === 'ipvs') return runGetIpvs(flags, io, ctx);
+  if (flags.string('node') || flags.string('scheduler')) throw new CliError('--node and --scheduler apply to "meshctl get ipvs" only');
   const args = parseResourceArgs(flags.positionals);
   if (args.kinds.length === 0) {
     io.stderr.write(
@@ -100,7 +103,8 @@ export const getCommand: Command = {
     '  # List services with their selectors\n  meshctl get svc -o wide\n\n' +
     '  # List endpoints in all namespaces\n  meshctl get ep -A\n\n' +
     '  # Get a single service in YAML\n  meshctl get service my-service -o yaml\n\n' +
-    '  # Watch services as they change\n  meshctl get svc -w\n',
+    '  # Watch services as they change\n  meshctl get svc -w\n\n' +
+    '  # The IPVS table of node1, as ipvsadm -Ln prints it\n  meshctl get ipvs --node node1\n',
   flags: [
     ALL_NAMESPACES_FLAG,
     SELECTOR_FLAG,
@@ -110,6 +114,8 @@ export const getCommand: Command = {
     { name: 'output-watch-events', type: 'bool', defaultText: 'false', help: 'Output watch event objects when --watch or --watch-only is used. Existing objects are output as initial ADDED events.' },
     { name: 'show-labels', type: 'bool', defaultText: 'false', help: 'When printing, show all labels as the last column (default hide labels column).' },
     { name: 'no-headers', type: 'bool', defaultText: 'false', help: 'When using the default or custom-column output format, don\'t print headers (default print headers).' },
+    { name: 'node', type: 'string', defaultText: "''", help: 'get ipvs: the node whose IPVS table to print.' },
+    { name: 'scheduler', type: 'string', defaultText: "''", help: 'get ipvs: the node agent\'s --ipvs-scheduler (default rr).' },
     { name: 'ignore-not-found', type: 'bool', defaultText: 'false', help: 'If the requested object does not exist the command will return exit code 0.' },
   ],
   run: runGet,
