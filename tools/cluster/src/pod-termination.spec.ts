@@ -130,6 +130,18 @@ describe.skipIf(process.platform !== 'linux')('terminatePod', () => {
     expect(api.peek('Pod', 'study', 'draining')).toBeUndefined();
   });
 
+  it('a shorter grace period asked for a pod already terminating (pod delete --grace-period 0) stops it within that one', async () => {
+    const api = new FakeApiClient();
+    await runPod(api, 'slow', Infinity);
+    await api.delete('Pod', 'study', 'slow', { gracePeriodSeconds: 30 });
+    const gone = await api.delete('Pod', 'study', 'slow', { gracePeriodSeconds: 0 });
+    expect(gone.metadata.deletionGracePeriodSeconds).toBe(30); // the object as it was marked
+    const t0 = Date.now();
+    await terminatePod(api, 'pt', layout, gone, 0);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(isAlive(proc!.pid, proc!.startTime)).toBe(false);
+  });
+
   it('forgetPod stops a pod already gone from the API and forgets it', async () => {
     const api = new FakeApiClient();
     const created = await runPod(api, 'forced', Infinity);

@@ -60,11 +60,16 @@ async function forgetRecord(layout: StateLayout, key: string): Promise<void> {
   });
 }
 
-/** A marked pod: stop → remove its network → forget it → confirm the delete with grace 0. */
-export async function terminatePod(api: ApiClient, cluster: string, layout: StateLayout, pod: Pod): Promise<void> {
+/**
+ * A marked pod: stop → remove its network → forget it → confirm the delete with grace 0.
+ * `graceSeconds` caps the stop below the pod's deletion grace period (a delete asking for less than
+ * the mark it found, e.g. `pod delete --grace-period 0` of a pod already terminating).
+ */
+export async function terminatePod(api: ApiClient, cluster: string, layout: StateLayout, pod: Pod, graceSeconds?: number): Promise<void> {
   const namespace = pod.metadata.namespace ?? 'default';
   const name = pod.metadata.name ?? '';
-  await removePod(layout, recordOf(cluster, layout, pod), stopGraceMs(pod));
+  const graceMs = Math.min(stopGraceMs(pod), graceSeconds === undefined ? Infinity : Math.max(MIN_STOP_MS, graceSeconds * 1000));
+  await removePod(layout, recordOf(cluster, layout, pod), graceMs);
   await forgetRecord(layout, podKey(namespace, name));
   try {
     await api.delete('Pod', namespace, name, { gracePeriodSeconds: 0, preconditions: pod.metadata.uid ? { uid: pod.metadata.uid } : undefined });

@@ -67,7 +67,8 @@ export const podDelete: Command = {
         if (e instanceof NotFoundError) return false;
         throw e;
       }
-      if (local) await terminatePod(api, cluster, layout, marked);
+      // A pod already marked keeps its mark when this grace is not shorter; it stops within this one all the same.
+      if (local) await terminatePod(api, cluster, layout, marked, grace);
       if (args.bool('wait')) await waitGone(api, namespace, name);
       return true;
     }, 600_000);
