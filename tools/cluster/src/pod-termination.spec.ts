@@ -10,7 +10,7 @@ import { FakeApiClient } from '@minimesh/client/testing';
 import { eventually, tempDir } from '@minimesh/runtime/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { kubeTime, podObject } from './objects.js';
-import { forgetPod, kubeletAction, stopGraceMs, terminatePod } from './pod-termination.js';
+import { forgetPod, kubeletAction, missedDeletions, stopGraceMs, terminatePod } from './pod-termination.js';
 import { isAlive, pidFile, startDetached, type ProcessRecord } from './processes.js';
 import { podKey, podProcessName, readState, stateLayout, writeState, type ClusterState, type PodRecord, type StateLayout } from './state.js';
 import { planCluster } from './topology.js';
@@ -50,6 +50,13 @@ describe('kubeletAction', () => {
     expect(kubeletAction('DELETED', pod('web', { uid: 'u2' }), state)).toBeUndefined();
     expect(kubeletAction('DELETED', pod('legacy'), state)).toBeUndefined();
     expect(kubeletAction('DELETED', pod('gone'), state)).toBeUndefined();
+  });
+
+  it('a relist that no longer has a pod it runs stands for the missed DELETED event', () => {
+    const records = [record('web', 'u1'), record('kept', 'u2'), record('legacy')];
+    const missed = missedDeletions(records, [pod('kept', { uid: 'u2' })]);
+    expect(missed.map((p) => [p.metadata.name, p.metadata.uid])).toEqual([['web', 'u1']]);
+    expect(kubeletAction('DELETED', missed[0]!, state)).toBe('forget');
   });
 
   it('stops within the deletion grace period, else the pod\'s own, at least 200 ms', () => {

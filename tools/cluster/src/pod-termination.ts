@@ -38,6 +38,18 @@ export function kubeletAction(type: 'ADDED' | 'MODIFIED' | 'DELETED', pod: Pod, 
   return 'terminate';
 }
 
+/**
+ * Pods this cluster runs whose objects a fresh list no longer has (removed while no watch was
+ * open, e.g. by the apiserver when their grace period ended), as the DELETED events that were
+ * missed. Only records read before the list began count: a pod added since may not be listed yet.
+ */
+export function missedDeletions(recordsBeforeList: readonly PodRecord[], listed: readonly Pod[]): Pod[] {
+  const uids = new Set(listed.map((p) => p.metadata.uid));
+  return recordsBeforeList
+    .filter((r) => r.uid !== undefined && !uids.has(r.uid))
+    .map((r) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: r.name, namespace: r.namespace, uid: r.uid }, spec: { nodeName: r.node, containers: [] } }));
+}
+
 /** How long the pod's program gets between SIGTERM and SIGKILL: the deletion's grace period, else the pod's own. */
 export function stopGraceMs(pod: Pod): number {
   return Math.max(MIN_STOP_MS, (pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 0) * 1000);

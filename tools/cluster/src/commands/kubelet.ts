@@ -7,7 +7,7 @@
  *     network removed, the delete confirmed with grace 0 (a second delete that shortens the grace
  *     period starts a second, shorter stop);
  *   - a pod removed outright (a forced delete) whose program the cluster still runs is stopped and
- *     its network removed.
+ *     its network removed; so is one a relist no longer finds (its DELETED event was missed).
  * `down` stops it; it also ends by itself once the cluster's state says it is no longer up.
  */
 import { dirname } from 'node:path';
@@ -15,7 +15,7 @@ import { ExpiredError, type Pod } from '@minimesh/api';
 import { connectApiClient, type WatchEvent } from '@minimesh/client';
 import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, clusterRef, requireRoot, warn, type Command } from '../cli.js';
-import { forgetPod, kubeletAction, terminatePod } from '../pod-termination.js';
+import { forgetPod, kubeletAction, missedDeletions, terminatePod } from '../pod-termination.js';
 import { NotUpError, podKey, readState, stateDirExists, stateLayout, type ClusterState, type StateLayout } from '../state.js';
 
 const RETRY_MS = 1000;
@@ -63,8 +63,10 @@ export const kubelet: Command = {
 
     while (!stopping.signal.aborted) {
       try {
+        const before = Object.values(readState(layout)?.pods ?? {});
         const list = await api.list('Pod');
         for (const pod of list.items) handle('MODIFIED', pod);
+        for (const pod of missedDeletions(before, list.items)) handle('DELETED', pod);
         for await (const ev of api.watch('Pod', { resourceVersion: list.resourceVersion, storeId: list.storeId, signal: stopping.signal })) {
           if (ev.object) handle(ev.type, ev.object);
         }
