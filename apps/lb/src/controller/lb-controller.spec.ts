@@ -111,6 +111,15 @@ describe('LbController', () => {
     expect(c.addressOf(`web/${holder}`)).toBeUndefined();
   });
 
+  it('allocateLoadBalancerNodePorts: false gets an address too (no NodePort is needed to serve it)', async () => {
+    const client = new FakeApiClient();
+    await client.create(pool('p', ['10.0.0.1/32']));
+    await client.create(lbService('no-np', { allocateLoadBalancerNodePorts: false }));
+    await start(client);
+    await eventually(async () => (await ingress(client, 'no-np')).join() === '10.0.0.1');
+    expect((await client.get('Service', 'web', 'no-np')).spec?.ports?.[0]?.nodePort).toBeUndefined();
+  });
+
   it('serves only its load balancer class', async () => {
     const client = new FakeApiClient();
     await client.create(pool('p', ['10.0.0.1/30']));
