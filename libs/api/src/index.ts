@@ -3,6 +3,7 @@ export * from './types/core.js';
 export * from './types/discovery.js';
 export * from './types/coordination.js';
 export * from './types/metallb.js';
+export * from './types/rbac.js';
 export * from './types/object.js';
 export * from './errors/field-error.js';
 export * from './errors/api-errors.js';

@@ -6,3 +6,4 @@ export * as pbCoordination from './gen/minimesh/v1/coordination.js';
 export * as pbMeta from './gen/minimesh/v1/meta.js';
 export * as pbMetallb from './gen/minimesh/v1/metallb.js';
 export * as pbHealth from './gen/grpc/health/v1/health.js';
+export * as pbRbac from './gen/minimesh/v1/rbac.js';

@@ -7,7 +7,7 @@
  */
 import type { IntOrString, KubeObject, Kind, ServicePort } from '@minimesh/api';
 import { KINDS } from '@minimesh/api';
-import { pb, pbCoordination, pbCore, pbDiscovery, pbMetallb } from '@minimesh/proto';
+import { pb, pbCoordination, pbCore, pbDiscovery, pbMetallb, pbRbac } from '@minimesh/proto';
 
 type Case = NonNullable<pb.Object['kind']>['$case'];
 
@@ -27,6 +27,10 @@ const CODECS: Record<Kind, Codec> = {
   Lease: { $case: 'lease', ...pbCoordination.Lease },
   IPAddressPool: { $case: 'ipAddressPool', ...pbMetallb.IPAddressPool },
   L2Advertisement: { $case: 'l2Advertisement', ...pbMetallb.L2Advertisement },
+  Role: { $case: 'role', ...pbRbac.Role },
+  ClusterRole: { $case: 'clusterRole', ...pbRbac.ClusterRole },
+  RoleBinding: { $case: 'roleBinding', ...pbRbac.RoleBinding },
+  ClusterRoleBinding: { $case: 'clusterRoleBinding', ...pbRbac.ClusterRoleBinding },
 };
 
 const KIND_OF_CASE = Object.fromEntries(Object.entries(CODECS).map(([kind, c]) => [c.$case, kind])) as Record<Case, Kind>;

@@ -8,7 +8,9 @@
  * | Conflict (stale version) | ABORTED             |
  * | Invalid, BadRequest,     | INVALID_ARGUMENT    |
  * | UnsupportedMediaType     |                     |
- * | Forbidden                | FAILED_PRECONDITION |
+ * | Forbidden (admission)    | FAILED_PRECONDITION |
+ * | Forbidden (authorizer)   | PERMISSION_DENIED   |
+ * | Unauthorized             | UNAUTHENTICATED     |
  * | Expired (410 Gone)       | OUT_OF_RANGE        |
  * | range is full            | RESOURCE_EXHAUSTED  |
  * | ServiceUnavailable       | UNAVAILABLE         |
@@ -18,7 +20,7 @@
  * trailer `minimesh-status-bin` so clients rebuild the named error class.
  */
 import { Metadata, status as Code, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import { ApiError, InternalError, RangeFullError, UnavailableError, apiErrorFromStatus, type Status } from '@minimesh/api';
+import { AccessDeniedError, ApiError, InternalError, RangeFullError, UnavailableError, apiErrorFromStatus, type Status } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
 
 export const STATUS_TRAILER = 'minimesh-status-bin';
@@ -33,10 +35,12 @@ const CODE_OF_REASON: Record<string, Code> = {
   Forbidden: Code.FAILED_PRECONDITION,
   Expired: Code.OUT_OF_RANGE,
   ServiceUnavailable: Code.UNAVAILABLE,
+  Unauthorized: Code.UNAUTHENTICATED,
 };
 
 export function grpcCodeOf(err: ApiError): Code {
   if (err instanceof RangeFullError) return Code.RESOURCE_EXHAUSTED;
+  if (err instanceof AccessDeniedError) return Code.PERMISSION_DENIED;
   return CODE_OF_REASON[err.status.reason] ?? Code.INTERNAL;
 }
 
@@ -54,6 +58,8 @@ const REASON_OF_CODE: Partial<Record<Code, { reason: string; code: number }>> = 
   [Code.ABORTED]: { reason: 'Conflict', code: 409 },
   [Code.INVALID_ARGUMENT]: { reason: 'BadRequest', code: 400 },
   [Code.OUT_OF_RANGE]: { reason: 'Expired', code: 410 },
+  [Code.UNAUTHENTICATED]: { reason: 'Unauthorized', code: 401 },
+  [Code.PERMISSION_DENIED]: { reason: 'Forbidden', code: 403 },
 };
 
 /** Turns a failed call back into the named API error. */

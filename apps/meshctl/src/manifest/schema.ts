@@ -46,6 +46,10 @@ const MESSAGE_OF_KIND: Record<Kind, string> = {
   Lease: 'Lease',
   IPAddressPool: 'IPAddressPool',
   L2Advertisement: 'L2Advertisement',
+  Role: 'Role',
+  ClusterRole: 'ClusterRole',
+  RoleBinding: 'RoleBinding',
+  ClusterRoleBinding: 'ClusterRoleBinding',
 };
 
 /** Proto messages whose Go struct has another name. */

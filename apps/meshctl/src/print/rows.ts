@@ -3,6 +3,8 @@
  * printers.go): `-o wide` adds the priority-1 columns.
  */
 import {
+  type ClusterRoleBinding,
+  type RoleBinding,
   formatLabels,
   type Endpoints,
   type EndpointSlice,
@@ -235,6 +237,34 @@ const l2AdvertisementColumns: TableColumns = {
   },
 };
 
+/** kubectl's printers for roles: the name and the creation time as RFC 3339. */
+const roleColumns: TableColumns = {
+  headers: ['NAME', 'CREATED AT'],
+  wideHeaders: [],
+  cells(obj) {
+    return [obj.metadata.name ?? '', obj.metadata.creationTimestamp ?? ''];
+  },
+};
+
+/** kubectl's printers for bindings: ROLE as Kind/name; -o wide adds the subjects by kind. */
+const bindingColumns: TableColumns = {
+  headers: ['NAME', 'ROLE', 'AGE'],
+  wideHeaders: ['USERS', 'GROUPS', 'SERVICEACCOUNTS'],
+  cells(obj, ctx) {
+    const b = obj as RoleBinding | ClusterRoleBinding;
+    const cells = [b.metadata.name ?? '', `${b.roleRef?.kind ?? ''}/${b.roleRef?.name ?? ''}`, translateTimestampSince(b.metadata.creationTimestamp, ctx.now)];
+    if (ctx.wide) {
+      const of = (kind: string) => (b.subjects ?? []).filter((s) => s.kind === kind);
+      cells.push(
+        of('User').map((s) => s.name).join(', '),
+        of('Group').map((s) => s.name).join(', '),
+        of('ServiceAccount').map((s) => `${s.namespace ?? ''}/${s.name}`).join(', '),
+      );
+    }
+    return cells;
+  },
+};
+
 export const COLUMNS: Record<Kind, TableColumns> = {
   Service: serviceColumns,
   Endpoints: endpointsColumns,
@@ -245,4 +275,8 @@ export const COLUMNS: Record<Kind, TableColumns> = {
   Lease: leaseColumns,
   IPAddressPool: ipAddressPoolColumns,
   L2Advertisement: l2AdvertisementColumns,
+  Role: roleColumns,
+  ClusterRole: roleColumns,
+  RoleBinding: bindingColumns,
+  ClusterRoleBinding: bindingColumns,
 };

@@ -87,6 +87,26 @@ export class ForbiddenError extends ApiError {
   }
 }
 
+/**
+ * 403 from the authorizer or an admission check: the message is the whole Kubernetes text, e.g.
+ * `services "web" is forbidden: User "bob" cannot update resource "services" in API group "" in the namespace "default"`.
+ * Its own class so the wire maps it to PERMISSION_DENIED; clients rebuild it as a ForbiddenError.
+ */
+export class AccessDeniedError extends ApiError {
+  constructor(message: string, details?: Status['details']) {
+    super({ code: 403, reason: 'Forbidden', message, ...(details ? { details } : {}) });
+    this.name = 'AccessDeniedError';
+  }
+}
+
+/** 401: no credentials the server accepts (kube-apiserver's body says only `Unauthorized`). */
+export class UnauthorizedError extends ApiError {
+  constructor(message = 'Unauthorized') {
+    super({ code: 401, reason: 'Unauthorized', message });
+    this.name = 'UnauthorizedError';
+  }
+}
+
 export class BadRequestError extends ApiError {
   constructor(message: string) {
     super({ code: 400, reason: 'BadRequest', message });
@@ -157,6 +177,7 @@ export function apiErrorFromStatus(status: Status): ApiError {
     case 'Conflict': return make(ConflictError);
     case 'Invalid': return make(InvalidError);
     case 'Forbidden': return make(ForbiddenError);
+    case 'Unauthorized': return make(UnauthorizedError);
     case 'BadRequest': return make(BadRequestError);
     case 'Expired': return make(ExpiredError);
     case 'InternalError': return make(InternalError);

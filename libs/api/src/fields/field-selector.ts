@@ -43,6 +43,10 @@ export const SELECTABLE_FIELDS: Record<Kind, Record<string, FieldGetter>> = {
   Lease: META,
   IPAddressPool: META,
   L2Advertisement: META,
+  Role: META,
+  ClusterRole: META,
+  RoleBinding: META,
+  ClusterRoleBinding: META,
 };
 
 export class FieldSelector {

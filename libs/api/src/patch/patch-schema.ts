@@ -66,4 +66,9 @@ export const PATCH_SCHEMAS: Record<Kind, PatchSchema> = {
   // Custom resources (MetalLB's): no strategic merge patch, as for any CRD.
   IPAddressPool: { fields: { metadata: objectMeta } },
   L2Advertisement: { fields: { metadata: objectMeta } },
+  // rules and subjects have no merge key in rbac/v1: a strategic patch replaces the list.
+  Role: { fields: { metadata: objectMeta } },
+  ClusterRole: { fields: { metadata: objectMeta } },
+  RoleBinding: { fields: { metadata: objectMeta } },
+  ClusterRoleBinding: { fields: { metadata: objectMeta } },
 };

@@ -2,9 +2,11 @@ import type { Endpoints, Namespace, Node, Pod, Service } from './core.js';
 import type { EndpointSlice } from './discovery.js';
 import type { Lease } from './coordination.js';
 import type { IPAddressPool, L2Advertisement } from './metallb.js';
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from './rbac.js';
 
 /** Every object the API serves. `kind` discriminates. */
-export type KubeObject = Namespace | Node | Pod | Service | Endpoints | EndpointSlice | Lease | IPAddressPool | L2Advertisement;
+export type KubeObject = Namespace | Node | Pod | Service | Endpoints | EndpointSlice | Lease | IPAddressPool | L2Advertisement
+  | Role | ClusterRole | RoleBinding | ClusterRoleBinding;
 export type Kind = KubeObject['kind'];
 export type ObjectOfKind<K extends Kind> = Extract<KubeObject, { kind: K }>;
 
@@ -66,6 +68,42 @@ export const KINDS: Record<Kind, KindInfo> = {
     namespaced: true,
     group: 'metallb.io',
     custom: true,
+  },
+  Role: {
+    kind: 'Role',
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    resource: 'roles',
+    singular: 'role',
+    shortNames: [],
+    namespaced: true,
+    group: 'rbac.authorization.k8s.io',
+  },
+  ClusterRole: {
+    kind: 'ClusterRole',
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    resource: 'clusterroles',
+    singular: 'clusterrole',
+    shortNames: [],
+    namespaced: false,
+    group: 'rbac.authorization.k8s.io',
+  },
+  RoleBinding: {
+    kind: 'RoleBinding',
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    resource: 'rolebindings',
+    singular: 'rolebinding',
+    shortNames: [],
+    namespaced: true,
+    group: 'rbac.authorization.k8s.io',
+  },
+  ClusterRoleBinding: {
+    kind: 'ClusterRoleBinding',
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    resource: 'clusterrolebindings',
+    singular: 'clusterrolebinding',
+    shortNames: [],
+    namespaced: false,
+    group: 'rbac.authorization.k8s.io',
   },
 };
 

@@ -44,3 +44,4 @@ export { validateLease } from './lease.js';
 export { validateShape } from './shape.js';
 export { validateIPAddressPool, validateL2Advertisement, validateLabelSelector, validatePoolOverlaps, poolRanges } from './metallb.js';
 export { isServerAllocatedField } from './service-traffic.js';
+export { RBAC_GROUP, validateClusterRole, validateClusterRoleBinding, validateRole, validateRoleBinding } from './rbac.js';

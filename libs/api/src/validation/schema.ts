@@ -111,6 +111,10 @@ const labelSelector = obj({
 });
 
 /** The shape of each kind's top-level fields (apiVersion and kind are the caller's business). */
+const policyRule = obj({ verbs: strs, apiGroups: strs, resources: strs, resourceNames: strs, nonResourceURLs: strs });
+const subject = obj({ kind: 'string', apiGroup: 'string', name: 'string', namespace: 'string' });
+const roleRef = obj({ apiGroup: 'string', kind: 'string', name: 'string' });
+
 export const KIND_SHAPES: Record<Kind, Record<string, Shape>> = {
   Namespace: {
     metadata: objectMeta,
@@ -192,4 +196,8 @@ export const KIND_SHAPES: Record<Kind, Record<string, Shape>> = {
     metadata: objectMeta,
     spec: obj({ ipAddressPools: strs, ipAddressPoolSelectors: arr(labelSelector), nodeSelectors: arr(labelSelector), interfaces: strs }),
   },
+  Role: { metadata: objectMeta, rules: arr(policyRule) },
+  ClusterRole: { metadata: objectMeta, rules: arr(policyRule), aggregationRule: obj({ clusterRoleSelectors: arr(labelSelector) }) },
+  RoleBinding: { metadata: objectMeta, subjects: arr(subject), roleRef },
+  ClusterRoleBinding: { metadata: objectMeta, subjects: arr(subject), roleRef },
 };

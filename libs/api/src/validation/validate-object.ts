@@ -15,6 +15,7 @@ import { validateIPAddressPool, validateL2Advertisement } from './metallb.js';
 import { validateNamespace, validateNamespaceStatusUpdate, validateNamespaceUpdate } from './namespace.js';
 import { validateNode, validateNodeUpdate, validateNodeUpdateRules } from './node.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
+import { validateClusterRole, validateClusterRoleBinding, validateRbacUpdate, validateRole, validateRoleBinding } from './rbac.js';
 import { validatePod, validatePodStatusUpdate, validatePodUpdate } from './pod.js';
 import { validateService } from './service.js';
 import { validateServiceStatusUpdate, validateServiceUpdate } from './service-update.js';
@@ -74,6 +75,14 @@ export function validateObject(obj: KubeObject): FieldError[] {
       return dedupe(validateIPAddressPool(obj as Extract<KubeObject, { kind: 'IPAddressPool' }>));
     case 'L2Advertisement':
       return dedupe(validateL2Advertisement(obj as Extract<KubeObject, { kind: 'L2Advertisement' }>));
+    case 'Role':
+      return dedupe(validateRole(obj as Extract<KubeObject, { kind: 'Role' }>));
+    case 'ClusterRole':
+      return dedupe(validateClusterRole(obj as Extract<KubeObject, { kind: 'ClusterRole' }>));
+    case 'RoleBinding':
+      return dedupe(validateRoleBinding(obj as Extract<KubeObject, { kind: 'RoleBinding' }>));
+    case 'ClusterRoleBinding':
+      return dedupe(validateClusterRoleBinding(obj as Extract<KubeObject, { kind: 'ClusterRoleBinding' }>));
     default:
       return dedupe(validateObjectMeta(rec(obj).metadata, KINDS[obj.kind]?.namespaced ?? true, nameIsDNSSubdomain));
   }
@@ -114,6 +123,13 @@ export function validateObjectUpdate(obj: KubeObject, old: KubeObject): FieldErr
       break;
     case 'L2Advertisement':
       pushAll(errs, validateL2Advertisement(obj as Extract<KubeObject, { kind: 'L2Advertisement' }>));
+      break;
+    case 'Role':
+    case 'ClusterRole':
+    case 'RoleBinding':
+    case 'ClusterRoleBinding':
+      // The RBAC update rules include ObjectMeta's: keep only what commonUpdateErrors did not say.
+      pushAll(errs, validateRbacUpdate(obj as Extract<KubeObject, { kind: 'Role' }>, old as Extract<KubeObject, { kind: 'Role' }>).filter((e) => !e.field.startsWith('metadata')));
       break;
   }
   return dedupe(errs);

@@ -24,6 +24,7 @@ import { Lease } from "./coordination.js";
 import { Endpoints, Namespace, Node, Pod, Service } from "./core.js";
 import { EndpointSlice } from "./discovery.js";
 import { IPAddressPool, L2Advertisement } from "./metallb.js";
+import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "./rbac.js";
 
 /**
  * The minimesh API: one generic set of verbs over every kind, like the Kubernetes REST API.
@@ -143,6 +144,10 @@ export interface Object {
     | { $case: "lease"; value: Lease }
     | { $case: "ipAddressPool"; value: IPAddressPool }
     | { $case: "l2Advertisement"; value: L2Advertisement }
+    | { $case: "role"; value: Role }
+    | { $case: "clusterRole"; value: ClusterRole }
+    | { $case: "roleBinding"; value: RoleBinding }
+    | { $case: "clusterRoleBinding"; value: ClusterRoleBinding }
     | undefined;
 }
 
@@ -164,7 +169,7 @@ export interface ObjectList {
 export interface GetRequest {
   /**
    * Kind name as in manifests: Namespace, Node, Pod, Service, Endpoints, EndpointSlice, Lease,
-   * IPAddressPool, L2Advertisement.
+   * IPAddressPool, L2Advertisement, Role, ClusterRole, RoleBinding, ClusterRoleBinding.
    */
   kind: string;
   namespace: string;
@@ -330,6 +335,18 @@ export const Object: MessageFns<Object> = {
       case "l2Advertisement":
         L2Advertisement.encode(message.kind.value, writer.uint32(74).fork()).join();
         break;
+      case "role":
+        Role.encode(message.kind.value, writer.uint32(82).fork()).join();
+        break;
+      case "clusterRole":
+        ClusterRole.encode(message.kind.value, writer.uint32(90).fork()).join();
+        break;
+      case "roleBinding":
+        RoleBinding.encode(message.kind.value, writer.uint32(98).fork()).join();
+        break;
+      case "clusterRoleBinding":
+        ClusterRoleBinding.encode(message.kind.value, writer.uint32(106).fork()).join();
+        break;
     }
     return writer;
   },
@@ -419,6 +436,38 @@ export const Object: MessageFns<Object> = {
             message.kind = { $case: "l2Advertisement", value: L2Advertisement.decode(reader, reader.uint32()) };
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.kind = { $case: "role", value: Role.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.kind = { $case: "clusterRole", value: ClusterRole.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.kind = { $case: "roleBinding", value: RoleBinding.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.kind = { $case: "clusterRoleBinding", value: ClusterRoleBinding.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -457,6 +506,20 @@ export const Object: MessageFns<Object> = {
         ? { $case: "l2Advertisement", value: L2Advertisement.fromJSON(object.l2Advertisement) }
         : isSet(object.l2_advertisement)
         ? { $case: "l2Advertisement", value: L2Advertisement.fromJSON(object.l2_advertisement) }
+        : isSet(object.role)
+        ? { $case: "role", value: Role.fromJSON(object.role) }
+        : isSet(object.clusterRole)
+        ? { $case: "clusterRole", value: ClusterRole.fromJSON(object.clusterRole) }
+        : isSet(object.cluster_role)
+        ? { $case: "clusterRole", value: ClusterRole.fromJSON(object.cluster_role) }
+        : isSet(object.roleBinding)
+        ? { $case: "roleBinding", value: RoleBinding.fromJSON(object.roleBinding) }
+        : isSet(object.role_binding)
+        ? { $case: "roleBinding", value: RoleBinding.fromJSON(object.role_binding) }
+        : isSet(object.clusterRoleBinding)
+        ? { $case: "clusterRoleBinding", value: ClusterRoleBinding.fromJSON(object.clusterRoleBinding) }
+        : isSet(object.cluster_role_binding)
+        ? { $case: "clusterRoleBinding", value: ClusterRoleBinding.fromJSON(object.cluster_role_binding) }
         : undefined,
     };
   },
@@ -481,6 +544,14 @@ export const Object: MessageFns<Object> = {
       obj.ipAddressPool = IPAddressPool.toJSON(message.kind.value);
     } else if (message.kind?.$case === "l2Advertisement") {
       obj.l2Advertisement = L2Advertisement.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "role") {
+      obj.role = Role.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "clusterRole") {
+      obj.clusterRole = ClusterRole.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "roleBinding") {
+      obj.roleBinding = RoleBinding.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "clusterRoleBinding") {
+      obj.clusterRoleBinding = ClusterRoleBinding.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -542,6 +613,30 @@ export const Object: MessageFns<Object> = {
       case "l2Advertisement": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "l2Advertisement", value: L2Advertisement.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "role": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "role", value: Role.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "clusterRole": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "clusterRole", value: ClusterRole.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "roleBinding": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "roleBinding", value: RoleBinding.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "clusterRoleBinding": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "clusterRoleBinding", value: ClusterRoleBinding.fromPartial(object.kind.value) };
         }
         break;
       }
