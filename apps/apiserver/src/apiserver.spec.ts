@@ -22,7 +22,7 @@ function svc(name: string, spec: Service['spec'], namespace = 'study'): Service 
 describe('apiserver', () => {
   let t: TestApiServer;
   beforeAll(async () => {
-    t = await startTestApiServer();
+    t = await startTestApiServer({ listen: '127.0.0.1:0' });
     await t.client.create(ns('study'));
   });
   afterAll(async () => t?.stop());

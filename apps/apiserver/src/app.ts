@@ -8,6 +8,8 @@ import { indexedIP } from '@minimesh/allocators';
 import { HealthService, StreamTracker, addReflection, listen, newServer, stopServer } from '@minimesh/grpc-kit';
 import { pb } from '@minimesh/proto';
 import { createLogger, startHttpEndpoint, type HttpEndpoint, type Logger } from '@minimesh/runtime';
+import { setUpAccessControl } from './auth/index.js';
+import { servingPki } from './auth/serving-pki.js';
 import { EventPublisher } from './events/nats-publisher.js';
 import { apiServiceHandlers } from './grpc/api-service.js';
 import { instrument } from './grpc/instrument.js';
@@ -25,6 +27,8 @@ export interface ApiServer {
   address: string;
   /** Every bound address (TCP and unix:// sockets). */
   addresses: string[];
+  /** The CA that signed the serving certificate (and signs client certificates). */
+  caFile: string;
   httpAddress: string;
   registry: Registry;
   store: Store;
@@ -72,14 +76,23 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
   }, COMPACT_EVERY_MS);
   compactor.unref();
 
+  const access = await setUpAccessControl(opts, registry, log.child('auth'));
+  const tls = servingPki({
+    dataDir: opts['data-dir'],
+    certFile: opts['tls-cert-file'],
+    keyFile: opts['tls-private-key-file'],
+    caFile: opts['client-ca-file'],
+    hosts: [opts['advertise-address'], indexedIP(opts['service-cluster-ip-range'], 1), ...listenHosts(opts.listen)],
+  });
+
   const streams = new StreamTracker();
   const server: Server = newServer();
   const logError = (msg: string, meta: Record<string, unknown>) => log.error(msg, meta);
-  server.addService(pb.ApiServiceService, instrument(apiServiceHandlers(registry, hub, streams, logError), metrics));
+  server.addService(pb.ApiServiceService, instrument(apiServiceHandlers(registry, hub, streams, logError, access), metrics));
   const health = new HealthService(['minimesh.v1.ApiService']);
   health.addTo(server, streams);
   addReflection(server, ['minimesh/v1/api.proto', 'grpc/health/v1/health.proto']);
-  const addresses = await listen(server, opts.listen);
+  const addresses = await listen(server, opts.listen, tls);
   const address = addresses[0]!;
   const watcherGauge = setInterval(() => metrics.watchers.set(hub.watchers), 1000);
   watcherGauge.unref();
@@ -104,6 +117,7 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
   return {
     address,
     addresses,
+    caFile: tls.caFile,
     httpAddress: http.address,
     registry,
     store,
@@ -130,6 +144,16 @@ function firstHostIPv4(): string {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   }
   return '';
+}
+
+/** The hosts of the TCP listen addresses (the serving certificate names them). */
+function listenHosts(listen: string): string[] {
+  return listen
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a && !a.startsWith('unix:'))
+    .map((a) => a.slice(0, a.lastIndexOf(':')).replace(/^\[|\]$/g, ''))
+    .filter((h) => h !== '0.0.0.0' && h !== '::' && h !== '');
 }
 
 /** The port of host:port (a unix socket listener has none: 6443, the apiserver's usual). */

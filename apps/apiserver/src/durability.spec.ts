@@ -1,6 +1,7 @@
 /** The real binary, killed with SIGKILL in the middle of a write load: no acknowledged write is lost. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Namespace } from '@minimesh/api';
 import { connectApiClient } from '@minimesh/client';
@@ -11,7 +12,7 @@ const BIN = fileURLToPath(new URL('../bin/minimesh-apiserver.mjs', import.meta.u
 function startBinary(port: number, dataDir: string): ChildProcess {
   return spawn(
     process.execPath,
-    [BIN, '--listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0', '--data-dir', dataDir, '--nats-url', ''],
+    [BIN, '--listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0', '--data-dir', dataDir, '--nats-url', '', '--authorization-mode', 'AlwaysAllow', '--anonymous-auth'],
     { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MINIMESH_LOG_LEVEL: 'error' } },
   );
 }
@@ -28,7 +29,8 @@ describe('durability', () => {
     const port = await freePort();
     proc = startBinary(port, dir.path);
     await waitForPort(port, 20_000);
-    const client = connectApiClient(`127.0.0.1:${port}`);
+    const client = connectApiClient(`127.0.0.1:${port}`, { caFile: join(dir.path, 'pki', 'ca.crt') });
+    await eventually(() => client.list('Namespace'), 20_000, 100); // the port opens a moment before TLS is served
     const acked: string[] = [];
     let stop = false;
     const writer = (async () => {
@@ -53,7 +55,7 @@ describe('durability', () => {
 
     proc = startBinary(port, dir.path);
     await waitForPort(port, 20_000);
-    const again = connectApiClient(`127.0.0.1:${port}`);
+    const again = connectApiClient(`127.0.0.1:${port}`, { caFile: join(dir.path, 'pki', 'ca.crt') });
     const names = new Set((await eventually(() => again.list('Namespace'), 20_000, 100)).items.map((n) => n.metadata.name));
     again.close();
     expect(acked.filter((n) => !names.has(n))).toEqual([]);

@@ -1,11 +1,12 @@
 /** The apiserver's flags: defaults() + parse(), every flag also settable by its environment variable. */
 import { ClusterIPAllocator, parseCidr, parsePortRange } from '@minimesh/allocators';
 import { parseIPv4 } from '@minimesh/api';
+import { parseAuthorizationModes } from './auth/authorizer.js';
 import { durationFlag, integer, nonEmpty, parseFlags, parseListenAddress, parseListenAddresses, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
 export const APISERVER_FLAGS = {
   listen: {
-    description: 'gRPC listen addresses, comma-separated: host:port (port 0 picks a free one) or unix:///path.sock.',
+    description: 'gRPC listen addresses, comma-separated: host:port (TLS; port 0 picks a free one) or unix:///path.sock (plain, mode 0660).',
     default: '127.0.0.1:6443',
     parse: (raw: string) => parseListenAddresses(raw, true),
   },
@@ -52,6 +53,16 @@ export const APISERVER_FLAGS = {
   },
   'watch-history': { description: 'How many events the store keeps for watches to resume from.', default: 10000, parse: integer(0) },
   'bookmark-interval': durationFlag('Time between BOOKMARK events on idle watches that allow them.', 10, { min: 'positive' }),
+  'authorization-mode': {
+    description: 'Comma-separated authorizers: Node,RBAC (roles and bindings, with the node restriction) or AlwaysAllow (no checks: for tests only).',
+    default: 'Node,RBAC',
+    parse: (raw: string) => (parseAuthorizationModes(raw), raw),
+  },
+  'anonymous-auth': { description: 'Serve requests that carry no credentials, as user system:anonymous (RBAC still decides what it may do).', default: false },
+  'token-auth-file': { description: 'Bearer tokens, one per line: token,user,uid,"group1,group2" (kube-apiserver\'s format). Empty: none.', default: '' },
+  'tls-cert-file': { description: 'Serving certificate for the TCP listeners; empty: made in <data-dir>/pki, signed by the CA there.', default: '' },
+  'tls-private-key-file': { description: 'Key of --tls-cert-file.', default: '' },
+  'client-ca-file': { description: 'CA that signs client certificates (CN = user, O = groups); empty: <data-dir>/pki/ca.crt.', default: '' },
 } satisfies FlagSpecs;
 
 export type ApiServerOptions = FlagValues<typeof APISERVER_FLAGS>;

@@ -2,7 +2,8 @@
  * ApiClient over gRPC. Every unary call has a deadline; a watch has none (keepalive instead) and
  * is cancelled when the consumer stops iterating or aborts its signal.
  */
-import { Metadata, credentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
+import { Metadata, credentials, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import type { DeleteOptions, Kind, KubeObject, ObjectOfKind, PatchType } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
 import { fromGrpcError, objectFromWire, objectToWire } from '@minimesh/wire';
@@ -11,6 +12,14 @@ import type { ApiClient, ListOptions, ListResult, SelectOptions, WatchEvent, Wat
 export interface ClientOptions {
   /** Per-call deadline for unary calls. */
   timeoutMs?: number;
+  /** PEM file of the CA that signed the apiserver's certificate (TCP addresses speak TLS). */
+  caFile?: string;
+  /** Client certificate and key: the identity (CN user, O groups) the apiserver sees. */
+  certFile?: string;
+  keyFile?: string;
+  /** Bearer token, or a file holding one (re-read on every call, so a rotated token is used at once). */
+  token?: string;
+  tokenFile?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -49,9 +58,28 @@ function deleteOptions(o: DeleteOptions): pb.DeleteOptions {
 
 type Unary<Req, Res> = (req: Req, meta: Metadata, opts: { deadline: Date }, cb: (err: ServiceError | null, res: Res) => void) => unknown;
 
+/** Unix sockets are plain (the file's mode guards them); TCP speaks TLS, verified against the CA. */
+function channelCredentials(target: string, o: ClientOptions): ChannelCredentials {
+  if (target.startsWith('unix:')) return credentials.createInsecure();
+  const read = (f?: string) => (f ? readFileSync(f) : null);
+  if (!!o.certFile !== !!o.keyFile) throw new Error('a client certificate needs its key (and the key its certificate)');
+  return credentials.createSsl(read(o.caFile), read(o.keyFile), read(o.certFile));
+}
+
+/** The call metadata: `authorization: Bearer <token>` when there is a token. */
+function callMetadata(o: ClientOptions): () => Metadata {
+  return () => {
+    const md = new Metadata();
+    const token = o.tokenFile ? readFileSync(o.tokenFile, 'utf8').trim() : o.token;
+    if (token) md.set('authorization', `Bearer ${token}`);
+    return md;
+  };
+}
+
 export function connectApiClient(address: string, opts: ClientOptions = {}): ApiClient {
-  const target = address.replace(/^(grpc|http):\/\//, '');
-  const raw = new pb.ApiServiceClient(target, credentials.createInsecure(), {
+  const target = address.replace(/^(grpc|grpcs|http|https):\/\//, '');
+  const metadata = callMetadata(opts);
+  const raw = new pb.ApiServiceClient(target, channelCredentials(target, opts), {
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,
@@ -63,7 +91,7 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
 
   function call<Req, Res>(method: Unary<Req, Res>, req: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
-      method.call(raw, req, new Metadata(), { deadline: new Date(Date.now() + timeout) }, (err, res) =>
+      method.call(raw, req, metadata(), { deadline: new Date(Date.now() + timeout) }, (err, res) =>
         err ? reject(fromGrpcError(err)) : resolve(res),
       );
     });
@@ -106,7 +134,8 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
     watch<K extends Kind>(kind: K, o: WatchOptions = {}): AsyncIterable<WatchEvent<ObjectOfKind<K>>> {
       return {
         [Symbol.asyncIterator]: () => watchIterator<ObjectOfKind<K>>(
-          raw.watch({
+          raw.watch(
+            {
             kind,
             namespace: o.namespace ?? '',
             labelSelector: o.labelSelector ?? '',
@@ -114,7 +143,9 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
             resourceVersion: o.resourceVersion ?? '',
             allowBookmarks: o.allowBookmarks ?? false,
             storeId: o.storeId ?? '',
-          }),
+            },
+            metadata(),
+          ),
           o.signal,
         ),
       };

@@ -15,9 +15,13 @@ function report(err: unknown, method: string, logError?: ErrorLogger): void {
   }
 }
 
-export function unary<Req, Res>(method: string, fn: (req: Req) => Promise<Res>, logError?: ErrorLogger) {
+/** The caller's side of a call a handler may read: its metadata and its TLS peer. */
+export type CallContext = Pick<ServerUnaryCall<unknown, unknown>, 'metadata' | 'getPeer' | 'getAuthContext'>;
+
+export function unary<Req, Res>(method: string, fn: (req: Req, call: CallContext) => Promise<Res>, logError?: ErrorLogger) {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
-    fn(call.request).then(
+    // A handler that throws before its first await still answers with a status.
+    Promise.resolve().then(() => fn(call.request, call)).then(
       (res) => callback(null, res),
       (err: unknown) => {
         report(err, method, logError);
@@ -52,7 +56,7 @@ export class StreamTracker {
  */
 export function serverStream<Req, Res>(
   method: string,
-  fn: (req: Req, signal: AbortSignal) => AsyncIterable<Res>,
+  fn: (req: Req, signal: AbortSignal, call: CallContext) => AsyncIterable<Res>,
   tracker: StreamTracker,
   logError?: ErrorLogger,
 ) {
@@ -62,7 +66,7 @@ export function serverStream<Req, Res>(
     call.on('cancelled', cancel);
     call.on('close', cancel);
     (async () => {
-      for await (const msg of fn(call.request, ac.signal)) {
+      for await (const msg of fn(call.request, ac.signal, call)) {
         if (ac.signal.aborted) break;
         if (!call.write(msg)) {
           await Promise.race([once(call, 'drain'), once(ac.signal, 'abort')]);

@@ -1,7 +1,7 @@
 /** Binding and graceful stopping of a grpc-js server. */
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, experimental } from '@grpc/grpc-js';
 import type { StreamTracker } from './handlers.js';
 
 export function newServer(): Server {
@@ -14,23 +14,79 @@ export function newServer(): Server {
   });
 }
 
+/** The files of a TLS listener; the CA verifies client certificates (which stay optional). */
+export interface TlsFiles {
+  certFile: string;
+  keyFile: string;
+  caFile: string;
+}
+
+/** How often the certificate files are re-read: a rotated certificate is served without a restart. */
+const CERT_REFRESH_MS = 60_000;
+
+/**
+ * Credentials that re-read the files every CERT_REFRESH_MS, and a promise that resolves once the
+ * files have been read (until then the listener drops connections: wait for it before serving).
+ */
+function tlsCredentials(tls: TlsFiles): { creds: ServerCredentials; loaded: Promise<void> } {
+  const files = new experimental.FileWatcherCertificateProvider({
+    certificateFile: tls.certFile,
+    privateKeyFile: tls.keyFile,
+    caCertificateFile: tls.caFile,
+    refreshIntervalMs: CERT_REFRESH_MS,
+  });
+  // requireClientCertificate false: a client may authenticate with a bearer token instead; a
+  // certificate it does present must verify against the CA to count.
+  const creds = experimental.createCertificateProviderServerCredentials(files, files, false);
+  const loaded = new Promise<void>((resolve, reject) => {
+    let identity = false;
+    let ca = false;
+    const done = () => {
+      if (!identity || !ca) return;
+      files.removeIdentityCertificateListener(onIdentity);
+      files.removeCaCertificateListener(onCa);
+      setImmediate(resolve);
+    };
+    const onIdentity = (u: unknown) => (u ? ((identity = true), done()) : reject(new Error(`cannot read ${tls.certFile} or ${tls.keyFile}`)));
+    const onCa = (u: unknown) => (u ? ((ca = true), done()) : reject(new Error(`cannot read ${tls.caFile}`)));
+    files.addIdentityCertificateListener(onIdentity);
+    files.addCaCertificateListener(onCa);
+  });
+  return { creds, loaded };
+}
+
+/** True for addresses only this host can reach: unix sockets and loopback TCP. */
+export function isLocalAddress(address: string): boolean {
+  if (address.startsWith('unix:')) return true;
+  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
 /**
  * Binds every address of a comma-separated list: `host:port` (port 0 picks one) or
  * `unix:///path/to.sock` (a Unix socket also reaches processes in other network namespaces).
+ * With `tls`, TCP listeners speak TLS; Unix sockets stay plain (the file's mode, 0660, keeps
+ * other users out). Without `tls`, plain TCP is allowed on loopback only.
  * Returns the bound addresses, TCP ones with their real port.
  */
-export async function listen(server: Server, addresses: string): Promise<string[]> {
+export async function listen(server: Server, addresses: string, tls?: TlsFiles): Promise<string[]> {
   const bound: string[] = [];
   for (const address of addresses.split(',').map((a) => a.trim()).filter(Boolean)) {
-    if (address.startsWith('unix:')) {
-      const path = address.replace(/^unix:(\/\/)?/, '');
+    const unix = address.startsWith('unix:');
+    if (!unix && !tls && !isLocalAddress(address)) {
+      throw new Error(`refusing to serve plain TCP on ${address}: plain TCP is only for loopback and unix sockets; give TLS files`);
+    }
+    const path = address.replace(/^unix:(\/\/)?/, '');
+    if (unix) {
       rmSync(path, { force: true });
       mkdirSync(dirname(path), { recursive: true });
     }
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(address, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
-    );
-    bound.push(address.startsWith('unix:') ? address : `${address.slice(0, address.lastIndexOf(':'))}:${port}`);
+    const secure = unix || !tls ? undefined : tlsCredentials(tls);
+    const creds = secure?.creds ?? ServerCredentials.createInsecure();
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync(address, creds, (err, p) => (err ? reject(err) : resolve(p))));
+    await secure?.loaded;
+    if (unix) chmodSync(path, 0o660);
+    bound.push(unix ? address : `${address.slice(0, address.lastIndexOf(':'))}:${port}`);
   }
   return bound;
 }

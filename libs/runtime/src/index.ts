@@ -6,3 +6,4 @@ export * from './shutdown.js';
 export * from './run-app.js';
 export * from './net.js';
 export * from './exec.js';
+export * from './pki.js';

@@ -1,8 +1,9 @@
 /** minimesh.v1.ApiService: wire in, registry call, wire out. Nothing else happens here. */
 import { BadRequestError, isKind, parseFieldSelector, type DeleteOptions, type Kind, type PatchType } from '@minimesh/api';
-import { serverStream, unary, type ErrorLogger, type StreamTracker } from '@minimesh/grpc-kit';
+import { serverStream, unary, type CallContext, type ErrorLogger, type StreamTracker } from '@minimesh/grpc-kit';
 import { pb } from '@minimesh/proto';
 import { objectFromWire, objectToWire } from '@minimesh/wire';
+import type { AccessControl } from '../auth/access-control.js';
 import { parseLabelSelector } from '../registry/label-selector.js';
 import type { ListOptions } from '../registry/list-options.js';
 import type { Registry } from '../registry/registry.js';
@@ -68,26 +69,46 @@ function watchEventToWire(out: WatchOutput): pb.WatchEvent {
   };
 }
 
-export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: StreamTracker, logError: ErrorLogger): pb.ApiServiceServer {
+export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: StreamTracker, logError: ErrorLogger, access: AccessControl): pb.ApiServiceServer {
+  /** The object of a write, once the caller may write it. */
+  const writable = (call: CallContext, verb: 'create' | 'update', msg: pb.Object | undefined, subresource = '') => {
+    const obj = objectOf(msg);
+    access.check(call, verb, obj.kind, obj.metadata?.namespace ?? '', verb === 'create' ? '' : (obj.metadata?.name ?? ''), subresource);
+    return obj;
+  };
   return {
-    create: unary('Create', async (req: pb.CreateRequest) => objectToWire(await registry.create(objectOf(req.object))), logError),
-    get: unary('Get', async (req: pb.GetRequest) => objectToWire(await registry.get(kindOf(req.kind), req.namespace, req.name)), logError),
-    list: unary(
-      'List',
-      async (req: pb.ListRequest): Promise<pb.ObjectList> => listToWire(await registry.list(kindOf(req.kind), listOptionsOf(req)), registry.store.id),
+    create: unary('Create', async (req: pb.CreateRequest, call) => objectToWire(await registry.create(writable(call, 'create', req.object))), logError),
+    get: unary(
+      'Get',
+      async (req: pb.GetRequest, call) => {
+        access.check(call, 'get', kindOf(req.kind), req.namespace, req.name);
+        return objectToWire(await registry.get(kindOf(req.kind), req.namespace, req.name));
+      },
       logError,
     ),
-    update: unary('Update', async (req: pb.UpdateRequest) => objectToWire(await registry.update(objectOf(req.object))), logError),
-    updateStatus: unary('UpdateStatus', async (req: pb.UpdateRequest) => objectToWire(await registry.updateStatus(objectOf(req.object))), logError),
+    list: unary(
+      'List',
+      async (req: pb.ListRequest, call): Promise<pb.ObjectList> => {
+        access.check(call, 'list', kindOf(req.kind), req.namespace);
+        return listToWire(await registry.list(kindOf(req.kind), listOptionsOf(req)), registry.store.id);
+      },
+      logError,
+    ),
+    update: unary('Update', async (req: pb.UpdateRequest, call) => objectToWire(await registry.update(writable(call, 'update', req.object))), logError),
+    updateStatus: unary('UpdateStatus', async (req: pb.UpdateRequest, call) => objectToWire(await registry.updateStatus(writable(call, 'update', req.object, 'status'))), logError),
     delete: unary(
       'Delete',
-      async (req: pb.DeleteRequest) => objectToWire(await registry.delete(kindOf(req.kind), req.namespace, req.name, deleteOptionsOf(req.options, req.resourceVersion))),
+      async (req: pb.DeleteRequest, call) => {
+        access.check(call, 'delete', kindOf(req.kind), req.namespace, req.name);
+        return objectToWire(await registry.delete(kindOf(req.kind), req.namespace, req.name, deleteOptionsOf(req.options, req.resourceVersion)));
+      },
       logError,
     ),
     deleteCollection: unary(
       'DeleteCollection',
-      async (req: pb.DeleteCollectionRequest): Promise<pb.ObjectList> => {
+      async (req: pb.DeleteCollectionRequest, call): Promise<pb.ObjectList> => {
         const list = req.list ?? pb.ListRequest.fromPartial({});
+        access.check(call, 'deletecollection', kindOf(list.kind), list.namespace);
         const items = await registry.deleteCollection(kindOf(list.kind), listOptionsOf(list), deleteOptionsOf(req.options));
         return { items: items.map(objectToWire), resourceVersion: String(await registry.store.revision()), storeId: registry.store.id, continue: '' };
       },
@@ -95,7 +116,8 @@ export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: S
     ),
     patch: unary(
       'Patch',
-      async (req: pb.PatchRequest) => {
+      async (req: pb.PatchRequest, call) => {
+        access.check(call, 'patch', kindOf(req.kind), req.namespace, req.name, req.subresource === 'status' ? 'status' : '');
         const type = PATCH_TYPES[req.type];
         if (!type) throw new BadRequestError('the patch has no type: JSON, MERGE or STRATEGIC');
         if (req.subresource !== '' && req.subresource !== 'status') throw new BadRequestError(`the server could not find the requested resource (subresource "${req.subresource}")`);
@@ -105,7 +127,8 @@ export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: S
     ),
     watch: serverStream(
       'Watch',
-      async function* (req: pb.WatchRequest, signal: AbortSignal) {
+      async function* (req: pb.WatchRequest, signal: AbortSignal, call: CallContext) {
+        access.check(call, 'watch', kindOf(req.kind), req.namespace);
         const filter = {
           kind: kindOf(req.kind),
           namespace: req.namespace,

@@ -7,7 +7,7 @@ describe('the kubernetes Service', () => {
   let t: TestApiServer;
   let port: number;
   beforeAll(async () => {
-    t = await startTestApiServer({ 'advertise-address': '192.0.2.10' });
+    t = await startTestApiServer({ 'advertise-address': '192.0.2.10', listen: '127.0.0.1:0' });
     port = Number(t.server.address.split(':').pop());
   });
   afterAll(async () => t?.stop());

@@ -1,5 +1,5 @@
 /** Starting a real apiserver (in this process) on free ports with its own data directory, for tests. */
-import { connectApiClient, type ApiClient } from '@minimesh/client';
+import { connectApiClient, type ApiClient, type ClientOptions } from '@minimesh/client';
 import { createLogger } from '@minimesh/runtime';
 import { tempDir } from '@minimesh/runtime/testing';
 import { startApiServer, type ApiServer } from '../app.js';
@@ -11,13 +11,25 @@ export interface TestApiServer {
   dataDir: string;
   /** Stops the server (keeping the data) and starts a new one on the same data directory and port. */
   restart(extra?: Partial<ApiServerOptions>): Promise<void>;
+  /** A new client of the server's first address (TLS over TCP, verified against its CA), with `opts`' credentials. */
+  connect(opts?: ClientOptions): ApiClient;
   stop(): Promise<void>;
 }
 
 export async function startTestApiServer(opts: Partial<ApiServerOptions> = {}): Promise<TestApiServer> {
   const dir = tempDir('minimesh-apiserver-');
   const log = createLogger('apiserver', { level: (process.env.MINIMESH_LOG_LEVEL as 'debug' | undefined) ?? 'error' });
-  const base = { listen: '127.0.0.1:0', 'http-listen': '127.0.0.1:0', 'data-dir': dir.path, 'nats-url': '', ...opts };
+  // A unix socket (plain gRPC) and no access checks unless a test asks for them: the suites that
+  // are about access control pass 'authorization-mode', a TCP listen address and credentials.
+  const base = {
+    listen: `unix://${dir.path}/api.sock`,
+    'http-listen': '127.0.0.1:0',
+    'data-dir': dir.path,
+    'nats-url': '',
+    'authorization-mode': 'AlwaysAllow',
+    'anonymous-auth': true,
+    ...opts,
+  };
   const t: TestApiServer = {
     server: await startApiServer(base, log),
     client: undefined as unknown as ApiClient,
@@ -27,7 +39,10 @@ export async function startTestApiServer(opts: Partial<ApiServerOptions> = {}): 
       const listen = base.listen.endsWith(':0') ? t.server.address : base.listen;
       await t.server.stop();
       t.server = await startApiServer({ ...base, listen, ...extra }, log);
-      t.client = connectApiClient(t.server.address);
+      t.client = t.connect();
+    },
+    connect(o = {}) {
+      return connectApiClient(t.server.address, { caFile: t.server.caFile, ...o });
     },
     async stop() {
       t.client.close();
@@ -35,6 +50,6 @@ export async function startTestApiServer(opts: Partial<ApiServerOptions> = {}): 
       dir.remove();
     },
   };
-  t.client = connectApiClient(t.server.address);
+  t.client = t.connect();
   return t;
 }
