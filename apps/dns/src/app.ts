@@ -4,6 +4,7 @@
  * lame duck (still answering, /ready failing) for `lameduck` seconds, then everything closes.
  */
 import { connectApiClient, type ApiClient } from '@minimesh/client';
+import { apiClientOptions } from '@minimesh/informer';
 import { Rcode, parseKubernetesConfig, type DnsRequest, type DnsResponse, type Handler, type KubernetesConfig, type Remote } from '@minimesh/dns-core';
 import { splitHostPort, type Logger } from '@minimesh/runtime';
 import { ClusterSource } from './cluster-source.js';
@@ -58,7 +59,7 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
   const log = deps.log;
   const metrics = deps.metrics ?? dnsMetrics({ version: VERSION });
   const ownClient = !deps.client;
-  const client = deps.client ?? connectApiClient(o.server);
+  const client = deps.client ?? connectApiClient(o.server, apiClientOptions(o));
   const config = parseKubernetesConfig({
     zones: list(o.zones),
     ttl: o.ttl,

@@ -3,6 +3,7 @@
  * election) → HTTP health and metrics. `startEndpointsControllerApp` is what main() runs.
  */
 import { connectApiClient } from '@minimesh/client';
+import { apiClientOptions } from '@minimesh/informer';
 import { startHttpEndpoint, type Logger } from '@minimesh/runtime';
 import { EndpointsController } from './controller.js';
 import { controllerMetrics } from './metrics.js';
@@ -10,7 +11,7 @@ import type { ControllerOptions } from './options.js';
 
 export async function startEndpointsControllerApp(o: ControllerOptions, log: Logger): Promise<() => Promise<void>> {
   const metrics = controllerMetrics();
-  const client = connectApiClient(o.server);
+  const client = connectApiClient(o.server, apiClientOptions(o));
   const controller = new EndpointsController({
     client,
     transport: o.transport,

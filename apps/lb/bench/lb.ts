@@ -17,7 +17,6 @@ import { readFileSync } from 'node:fs';
 import { parseArgs, promisify } from 'node:util';
 import type { Service } from '@minimesh/api';
 import { pushAll } from '@minimesh/api';
-import { connectApiClient } from '@minimesh/client';
 import { ClusterDriver, e2eSkipReason } from '@minimesh/cluster/testing';
 
 const { values: flags } = parseArgs({
@@ -91,7 +90,7 @@ async function measure(mode: string): Promise<{ rows: string[][]; failovers: { f
     await cluster.must('up', '--nodes', '2', '--lb', mode, '--no-dns');
     await cluster.must('pod', 'add', 'web-1', '--node', 'node1', '-n', NS, '--labels', 'app=web');
     await cluster.must('pod', 'add', 'web-2', '--node', 'node2', '-n', NS, '--labels', 'app=web');
-    const api = connectApiClient(await cluster.apiserverAddress());
+    const api = await cluster.apiClient();
     // externalTrafficPolicy Local: a node serves its own pod, so a lost node costs only its own share.
     const web: Service = {
       apiVersion: 'v1',

@@ -7,6 +7,7 @@ import { exec, startHttpEndpoint, type Logger } from '@minimesh/runtime';
 import { LbController } from './controller/lb-controller.js';
 import { lbMetrics, type LbMetrics } from './metrics.js';
 import type { LbOptions } from './options.js';
+import { apiClientOptions } from '@minimesh/informer';
 import { networkInterfaces } from 'node:os';
 import { ProxyLb } from './proxy/proxy-lb.js';
 import { Speaker } from './speaker/speaker.js';
@@ -58,7 +59,7 @@ function roleLoop(o: LbOptions, client: ApiClient, log: Logger, metrics: LbMetri
 
 export async function startLbApp(o: LbOptions, log: Logger): Promise<() => Promise<void>> {
   const metrics = lbMetrics();
-  const client = connectApiClient(o.server);
+  const client = connectApiClient(o.server, apiClientOptions(o));
   const loop = roleLoop(o, client, log, metrics);
   const http = await startHttpEndpoint({ listen: o['http-listen'], registry: metrics.registry, ready: () => loop.hasSynced() });
   await loop.start();

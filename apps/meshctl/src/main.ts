@@ -26,9 +26,9 @@ process.exitCode = await run(
   { stdout: process.stdout, stderr: process.stderr, readStdin, signal: controller.signal, cwd: process.cwd() },
   {
     env: process.env,
-    connect: async (server) => {
+    connect: async (server, credentials) => {
       const { connectApiClient } = await import('@minimesh/client');
-      return connectApiClient(server);
+      return connectApiClient(server, credentials);
     },
   },
 );

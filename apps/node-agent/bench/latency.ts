@@ -30,7 +30,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { parseArgs } from 'node:util';
-import { connectApiClient, type ApiClient } from '@minimesh/client';
+import type { ApiClient } from '@minimesh/client';
 import { ClusterDriver, e2eSkipReason } from '@minimesh/cluster/testing';
 import { environment, has, netnsList, onInterrupt, sh } from './lib/host.js';
 import { histogramDelta, histogramQuantile, parseHistogram, type Histogram } from './lib/prom.js';
@@ -300,7 +300,7 @@ async function main(): Promise<number> {
     ];
     log(`adding ${pods.length} pods`);
     for (const [pod, node, app] of pods) await cluster.must('pod', 'add', pod, '--node', node, '-n', NS, '--labels', `app=${app}`, '--port', '80');
-    client = connectApiClient(await cluster.apiserverAddress());
+    client = await cluster.apiClient();
     const obs = new Observer();
     for (const [i, ns] of netns.entries()) watchers.push(await startWatcher(ns, i, obs));
 

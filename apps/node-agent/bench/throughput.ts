@@ -20,7 +20,6 @@
  */
 import { parseArgs } from 'node:util';
 import type { Service } from '@minimesh/api';
-import { connectApiClient } from '@minimesh/client';
 import { ClusterDriver, e2eSkipReason } from '@minimesh/cluster/testing';
 import { environment, has, onInterrupt, sh } from './lib/host.js';
 import { table } from './lib/stats.js';
@@ -118,7 +117,7 @@ async function measureMode(mode: string, rows: Row[]): Promise<void> {
     await cluster.must('up', '--nodes', '2', '--proxy-mode', mode, '--no-dns');
     await cluster.must('pod', 'add', 'web-1', '--node', 'node1', '-n', NS, '--labels', 'app=web');
     await cluster.must('pod', 'add', 'client', '--node', 'node2', '-n', NS);
-    const api = connectApiClient(await cluster.apiserverAddress());
+    const api = await cluster.apiClient();
     const web: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
     const svc = await api.create(web);
     const podIP = (await api.get('Pod', NS, 'web-1')).status!.podIP!;

@@ -6,6 +6,7 @@
 import { networkInterfaces } from 'node:os';
 import type { Node } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
+import { apiClientOptions } from '@minimesh/informer';
 import { createInformer, informerSet } from '@minimesh/informer';
 import { nodePortIPs, parseNodePortAddresses } from '@minimesh/proxy-core';
 import { exec as realExec, startHttpEndpoint, type Exec, type Logger } from '@minimesh/runtime';
@@ -69,7 +70,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
   const exec = deps.exec ?? realExec;
   const mode = effectiveProxyMode(o['proxy-mode'], log);
   const metrics = proxyMetrics();
-  const client = deps.client ?? connectApiClient(o.server);
+  const client = deps.client ?? connectApiClient(o.server, apiClientOptions(o));
   const common = { client, transport: o.transport, nats: { servers: o['nats-url'] }, logger: log.child('informer') };
   // kube-proxy's filters: Services (and their slices, which carry their labels) meant for another
   // service proxy, and the Endpoints/EndpointSlices of headless Services, are not ours.

@@ -5,6 +5,7 @@ export * from './types/coordination.js';
 export * from './types/metallb.js';
 export * from './types/rbac.js';
 export * from './types/object.js';
+export * from './identities.js';
 export * from './errors/field-error.js';
 export * from './errors/api-errors.js';
 export * from './labels/index.js';

@@ -3,6 +3,8 @@
  * is cancelled when the consumer stops iterating or aborts its signal.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { checkServerIdentity } from 'node:tls';
 import { Metadata, credentials, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import type { DeleteOptions, Kind, KubeObject, ObjectOfKind, PatchType } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
@@ -58,12 +60,21 @@ function deleteOptions(o: DeleteOptions): pb.DeleteOptions {
 
 type Unary<Req, Res> = (req: Req, meta: Metadata, opts: { deadline: Date }, cb: (err: ServiceError | null, res: Res) => void) => unknown;
 
-/** Unix sockets are plain (the file's mode guards them); TCP speaks TLS, verified against the CA. */
-function channelCredentials(target: string, o: ClientOptions): ChannelCredentials {
-  if (target.startsWith('unix:')) return credentials.createInsecure();
+/**
+ * Unix sockets are plain (the file's mode guards them); TCP speaks TLS, verified against the CA.
+ * For an IP address the certificate is checked against that IP (its subjectAltName) as usual, but
+ * the TLS ServerName sent is a name (SNI may not carry an IP, RFC 6066; Node warns when it does).
+ */
+function channelCredentials(target: string, o: ClientOptions): { creds: ChannelCredentials; options: Record<string, string> } {
+  if (target.startsWith('unix:')) return { creds: credentials.createInsecure(), options: {} };
   const read = (f?: string) => (f ? readFileSync(f) : null);
   if (!!o.certFile !== !!o.keyFile) throw new Error('a client certificate needs its key (and the key its certificate)');
-  return credentials.createSsl(read(o.caFile), read(o.keyFile), read(o.certFile));
+  const host = target.slice(0, target.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  if (!isIP(host)) return { creds: credentials.createSsl(read(o.caFile), read(o.keyFile), read(o.certFile)), options: {} };
+  const creds = credentials.createSsl(read(o.caFile), read(o.keyFile), read(o.certFile), {
+    checkServerIdentity: (_name, cert) => checkServerIdentity(host, cert),
+  });
+  return { creds, options: { 'grpc.ssl_target_name_override': 'kubernetes' } };
 }
 
 /** The call metadata: `authorization: Bearer <token>` when there is a token. */
@@ -79,7 +90,9 @@ function callMetadata(o: ClientOptions): () => Metadata {
 export function connectApiClient(address: string, opts: ClientOptions = {}): ApiClient {
   const target = address.replace(/^(grpc|grpcs|http|https):\/\//, '');
   const metadata = callMetadata(opts);
-  const raw = new pb.ApiServiceClient(target, channelCredentials(target, opts), {
+  const channel = channelCredentials(target, opts);
+  const raw = new pb.ApiServiceClient(target, channel.creds, {
+    ...channel.options,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.max_receive_message_length': 64 * 1024 * 1024,

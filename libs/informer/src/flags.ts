@@ -1,7 +1,9 @@
 /**
  * The flags every app with informers takes, so they read the same everywhere:
- * `--server` ($MINIMESH_SERVER), `--transport grpc|nats`, `--nats-url`.
+ * `--server` ($MINIMESH_SERVER), the credentials (kubectl's flag names: `--certificate-authority`,
+ * `--client-certificate`, `--client-key`, `--token-file`), `--transport grpc|nats`, `--nats-url`.
  */
+import type { ClientOptions } from '@minimesh/client';
 import type { FlagSpec } from '@minimesh/runtime';
 import type { Transport } from './options.js';
 
@@ -11,6 +13,14 @@ export const INFORMER_FLAGS = {
     default: '127.0.0.1:6443',
     env: 'MINIMESH_SERVER',
   } satisfies FlagSpec<string>,
+  'certificate-authority': {
+    description: 'CA file that verifies the apiserver\'s certificate (TCP addresses speak TLS).',
+    default: '',
+    env: 'MINIMESH_CERTIFICATE_AUTHORITY',
+  } satisfies FlagSpec<string>,
+  'client-certificate': { description: 'Client certificate: who this process is to the apiserver (CN user, O groups).', default: '', env: 'MINIMESH_CLIENT_CERTIFICATE' } satisfies FlagSpec<string>,
+  'client-key': { description: 'Key of --client-certificate.', default: '', env: 'MINIMESH_CLIENT_KEY' } satisfies FlagSpec<string>,
+  'token-file': { description: 'File holding a bearer token for the apiserver (re-read on every call).', default: '', env: 'MINIMESH_TOKEN_FILE' } satisfies FlagSpec<string>,
   transport: {
     description: 'How informers follow changes: grpc (the apiserver Watch) or nats (the JetStream event stream).',
     default: 'grpc' as Transport,
@@ -21,3 +31,15 @@ export const INFORMER_FLAGS = {
   } satisfies FlagSpec<Transport>,
   'nats-url': { description: 'NATS server(s) for --transport nats.', default: 'nats://127.0.0.1:4222' } satisfies FlagSpec<string>,
 };
+
+type CredentialFlags = { 'certificate-authority': string; 'client-certificate': string; 'client-key': string; 'token-file': string };
+
+/** The apiserver client options the credential flags give. */
+export function apiClientOptions(o: CredentialFlags): ClientOptions {
+  const out: ClientOptions = {};
+  if (o['certificate-authority']) out.caFile = o['certificate-authority'];
+  if (o['client-certificate']) out.certFile = o['client-certificate'];
+  if (o['client-key']) out.keyFile = o['client-key'];
+  if (o['token-file']) out.tokenFile = o['token-file'];
+  return out;
+}

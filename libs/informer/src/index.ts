@@ -19,5 +19,5 @@ export {
   type Transport,
 } from './options.js';
 export { ConsumerFailureError, InformerStoppedError, InvalidArgumentError, RelistRequiredError, type RelistReason } from './errors.js';
-export { INFORMER_FLAGS } from './flags.js';
+export { INFORMER_FLAGS, apiClientOptions } from './flags.js';
 export { revisionOf } from './resource-version.js';

@@ -105,3 +105,11 @@ export function issueCertificate(ca: KeyPair, dir: string, req: CertificateReque
 export function describeCertificate(certFile: string): string {
   return openssl(['x509', '-in', certFile, '-noout', '-subject', '-enddate']).trim();
 }
+
+/**
+ * One line of kube-apiserver's static token file (`--token-auth-file`): `token,user,uid[,"g1,g2"]`.
+ * Tokens are random and meant for files readable only by their holder.
+ */
+export function tokenFileLine(token: string, user: string, groups: string[] = [], uid = ''): string {
+  return `${token},${user},${uid}${groups.length ? `,"${groups.join(',')}"` : ''}`;
+}

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clusterPki, tokenFileOf } from './identities.js';
 import { splitHostPort } from '@minimesh/runtime';
 import type { ClusterState, StateLayout } from './state.js';
 import type { NodePlan } from './topology.js';
@@ -67,6 +68,10 @@ export const CONTROL_PLANE: AppSpec[] = [
       '--data-dir', layout.dataDir,
       '--nats-url', state.nats.url,
       '--service-cluster-ip-range', state.serviceCIDR,
+      '--tls-cert-file', clusterPki(layout).serving.certFile,
+      '--tls-private-key-file', clusterPki(layout).serving.keyFile,
+      '--client-ca-file', clusterPki(layout).caFile,
+      '--token-auth-file', clusterPki(layout).tokenAuthFile,
     ],
   },
 ];
@@ -77,7 +82,7 @@ export const CONTROLLERS: AppSpec[] = [
     program: { bin: 'minimesh-endpoints-controller' },
     where: 'root',
     required: false,
-    args: ({ state }) => ['--server', state.apiserver.unix],
+    args: ({ state, layout }) => ['--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'endpoints-controller')],
     env: ({ state }) => ({ MINIMESH_NATS_URL: state.nats.url, MINIMESH_HTTP_LISTEN: '127.0.0.1:0' }),
   },
   {
@@ -94,9 +99,11 @@ export const CONTROLLERS: AppSpec[] = [
     program: { bin: 'minimesh-node-agent' },
     where: 'node',
     required: false,
-    args: ({ state, node }) => [
+    args: ({ state, layout, node }) => [
       '--server',
       state.apiserver.unix,
+      '--token-file',
+      tokenFileOf(layout, `node-${node!.name}`),
       '--node-name',
       node!.name,
       ...(state.proxyMode ? ['--proxy-mode', state.proxyMode] : []),
@@ -110,7 +117,7 @@ export const CONTROLLERS: AppSpec[] = [
     where: 'root',
     required: false,
     when: ({ state }) => (state.lbMode ?? 'l2') !== 'none',
-    args: ({ state }) => ['--role', 'controller', '--server', state.apiserver.unix, '--http-listen', '127.0.0.1:0'],
+    args: ({ state, layout }) => ['--role', 'controller', '--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'lb-controller'), '--http-listen', '127.0.0.1:0'],
   },
   {
     // MetalLB's speaker in layer 2 mode: the node that wins an address answers ARP for it.
@@ -119,7 +126,13 @@ export const CONTROLLERS: AppSpec[] = [
     where: 'node',
     required: false,
     when: ({ state }) => (state.lbMode ?? 'l2') === 'l2',
-    args: ({ state, node }) => ['--role', 'speaker', '--server', state.apiserver.unix, '--node-name', node!.name, '--http-listen', '127.0.0.1:0'],
+    args: ({ state, layout, node }) => [
+      '--role', 'speaker',
+      '--server', state.apiserver.unix,
+      '--token-file', tokenFileOf(layout, `lb-speaker-${node!.name}`),
+      '--node-name', node!.name,
+      '--http-listen', '127.0.0.1:0',
+    ],
   },
   {
     // A cloud load balancer's role: owns the addresses, forwards to healthy nodes.
@@ -128,7 +141,7 @@ export const CONTROLLERS: AppSpec[] = [
     where: 'lb',
     required: false,
     when: ({ state }) => state.lbMode === 'proxy',
-    args: ({ state }) => ['--role', 'proxy', '--server', state.apiserver.unix, '--http-listen', '127.0.0.1:0'],
+    args: ({ state, layout }) => ['--role', 'proxy', '--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'lb-proxy'), '--http-listen', '127.0.0.1:0'],
   },
 ];
 

@@ -2,6 +2,7 @@
 import { maxOf } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
 import type { CommandLine, FlagDef } from '@minimesh/runtime';
+import { clusterPki } from './identities.js';
 import { stateLayout, type ClusterState, type StateLayout } from './state.js';
 import { DEFAULT_CLUSTER_NAME, clusterNameProblem } from './topology.js';
 
@@ -55,7 +56,7 @@ export function exactlyOne(args: CommandLine, what: string): string {
 
 /** A client of the cluster's apiserver (TCP on loopback) that is closed after `fn`. */
 export async function withApi<T>(state: ClusterState, fn: (api: ApiClient) => Promise<T>, timeoutMs = 10_000): Promise<T> {
-  const api = connectApiClient(state.apiserver.address, { timeoutMs });
+  const api = connectApiClient(state.apiserver.address, { timeoutMs, ...adminCredentials(stateLayout(state.name)) });
   try {
     return await fn(api);
   } finally {
@@ -80,4 +81,10 @@ export function table(headers: string[], rows: string[][]): string {
       .join('')
       .trimEnd();
   return [line(headers), ...rows.map(line)].join('\n');
+}
+
+/** The admin's client certificate and the CA: what the tool (and meshctl, through `env`) use over TCP. */
+export function adminCredentials(layout: StateLayout): { caFile: string; certFile: string; keyFile: string } {
+  const pki = clusterPki(layout);
+  return { caFile: pki.caFile, certFile: pki.admin.certFile, keyFile: pki.admin.keyFile };
 }

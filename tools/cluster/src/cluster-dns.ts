@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { tokenFileOf } from './identities.js';
 import type { ContainerPort } from '@minimesh/api';
 import { BIN_DIR } from './apps.js';
 import { addPod } from './commands/pod-add.js';
@@ -37,7 +38,7 @@ export async function startClusterDns(cluster: string, layout: StateLayout, stat
     ready: true,
     program: {
       command: process.execPath,
-      args: [bin, '--server', state.apiserver.unix, '--listen', '0.0.0.0:53', '--resolv-conf', '/etc/resolv.conf'],
+      args: [bin, '--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'dns'), '--listen', '0.0.0.0:53', '--resolv-conf', '/etc/resolv.conf'],
       resolvConf: '# cluster DNS itself: no upstream resolver inside the local cluster\n',
       startTimeoutMs: 30_000,
       started: (log) => {

@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { basename, join } from 'node:path';
 import { AlreadyExistsError } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
+import { adminCredentials } from './cli.js';
 import { freePort } from '@minimesh/runtime';
 import { CONTROLLERS, CONTROL_PLANE, childEnv, resolveProgram, type AppContext, type AppSpec } from './apps.js';
 import { nodeObject, kubeTime } from './objects.js';
@@ -74,8 +75,8 @@ export async function controlPlaneAddresses(layout: StateLayout): Promise<Pick<C
   };
 }
 
-async function apiAnswers(address: string): Promise<boolean> {
-  const api = connectApiClient(address, { timeoutMs: 1000 });
+async function apiAnswers(address: string, layout: StateLayout): Promise<boolean> {
+  const api = connectApiClient(address, { timeoutMs: 1000, ...adminCredentials(layout) });
   try {
     await api.list('Namespace');
     return true;
@@ -96,7 +97,7 @@ export async function startControlPlane(ctx: AppContext): Promise<ProcessEntry[]
   await waitReady(nats.rec!, nats.entry.log, () => tcpOpen(natsPort), 15_000);
   const api = start(apiApp, ctx, apiApp.name);
   entries.push(api.entry);
-  await waitReady(api.rec!, api.entry.log, () => apiAnswers(ctx.state.apiserver.address), 60_000);
+  await waitReady(api.rec!, api.entry.log, () => apiAnswers(ctx.state.apiserver.address, ctx.layout), 60_000);
   return entries;
 }
 

@@ -3,16 +3,14 @@
  * cluster CA, tokens from the token file) and what each identity may do (the default roles, the
  * node restriction, bindings made at run time), with Kubernetes' 401 and 403 texts.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ForbiddenError, UnauthorizedError, type EndpointSlice, type Node, type RoleBinding, type Service } from '@minimesh/api';
+import { COMPONENT_USERS, ForbiddenError, UnauthorizedError, nodeUser, type EndpointSlice, type Node, type RoleBinding, type Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
-import { ensureCertificateAuthority, issueCertificate } from '@minimesh/runtime';
-import { tempDir } from '@minimesh/runtime/testing';
+import { ensureCertificateAuthority, issueCertificate, tokenFileLine } from '@minimesh/runtime';
+import { eventually, tempDir } from '@minimesh/runtime/testing';
 import { startTestApiServer, type TestApiServer } from '../testing/index.js';
-import { COMPONENT_USERS, nodeUser } from './bootstrap-policy.js';
-import { tokenFileLine } from './token-file.js';
 
 const node = (name: string): Node => ({ apiVersion: 'v1', kind: 'Node', metadata: { name } });
 const svc = (name: string): Service => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { ports: [{ port: 80 }] } });
@@ -134,6 +132,18 @@ describe('access control (TLS, client certificates, tokens, RBAC, node restricti
     await watch.return?.();
     await admin.delete('RoleBinding', 'default', 'developers-read');
     await expect(bob.list('Service', { namespace: 'default' })).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it('follows the token file: a token added later works, a removed one stops working', async () => {
+    const tokens = join(dir.path, 'tokens.csv');
+    const before = readFileSync(tokens, 'utf8');
+    writeFileSync(tokens, `${before}\n${tokenFileLine('new-token', COMPONENT_USERS.dns.name)}\n`.replace(/^dns-token.*$/m, ''));
+    utimesSync(tokens, new Date(), new Date(Date.now() + 5000));
+    await eventually(async () => (await connect({ token: 'new-token' }).list('Service')).items.length > 0, 5000, 200);
+    await expect(connect({ token: 'dns-token' }).list('Service')).rejects.toBeInstanceOf(UnauthorizedError);
+    writeFileSync(tokens, before);
+    utimesSync(tokens, new Date(), new Date(Date.now() + 10_000));
+    await eventually(async () => (await connect({ token: 'dns-token' }).list('Service')).items.length > 0, 5000, 200);
   });
 
   it('a watch is authorized before it starts', async () => {

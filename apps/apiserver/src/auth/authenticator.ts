@@ -6,7 +6,6 @@
  */
 import type { Metadata } from '@grpc/grpc-js';
 import { UnauthorizedError } from '@minimesh/api';
-import type { TokenFile } from './token-file.js';
 import { ANONYMOUS, authenticated, type UserInfo } from './user-info.js';
 
 /** The part of a grpc-js server call the authenticator reads. */
@@ -15,8 +14,13 @@ export interface CallCredentials {
   getAuthContext?(): { sslPeerCertificate?: { subject?: Record<string, string | string[] | undefined> } };
 }
 
+/** Anything that maps a token to its user (a TokenFile, a ReloadingTokenFile). */
+export interface TokenLookup {
+  lookup(token: string): UserInfo | undefined;
+}
+
 export interface AuthenticatorOptions {
-  tokens?: TokenFile;
+  tokens?: TokenLookup;
   anonymous: boolean;
 }
 

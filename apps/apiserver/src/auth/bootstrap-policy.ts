@@ -16,24 +16,9 @@
  * | user system:minimesh:lb-proxy            | minimesh:lb-proxy                 | read Services, Nodes, EndpointSlices   |
  */
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from '@minimesh/api';
-import { RBAC_GROUP } from '@minimesh/api';
-import { NODES_GROUP, SYSTEM_MASTERS } from './user-info.js';
+import { COMPONENT_USERS, LB_SPEAKERS_GROUP, NODES_GROUP, RBAC_GROUP, SYSTEM_MASTERS } from '@minimesh/api';
 
 export const AUTOUPDATE_ANNOTATION = 'rbac.authorization.kubernetes.io/autoupdate';
-
-export const COMPONENT_USERS = {
-  admin: { name: 'kubernetes-admin', groups: [SYSTEM_MASTERS] },
-  kubeProxy: { name: 'system:kube-proxy', groups: [] as string[] },
-  endpointsController: { name: 'system:minimesh:endpoints-controller', groups: [] as string[] },
-  dns: { name: 'system:minimesh:dns', groups: [] as string[] },
-  lbController: { name: 'system:minimesh:lb-controller', groups: [] as string[] },
-  lbProxy: { name: 'system:minimesh:lb-proxy', groups: [] as string[] },
-};
-export const LB_SPEAKERS_GROUP = 'system:minimesh:lb-speakers';
-
-/** The identity of the node agent on node `name`, and of the lb speaker there. */
-export const nodeUser = (name: string) => ({ name: `system:node:${name}`, groups: [NODES_GROUP] });
-export const lbSpeakerUser = (node: string) => ({ name: `system:minimesh:lb-speaker:${node}`, groups: [LB_SPEAKERS_GROUP] });
 
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'update', 'patch', 'delete', 'deletecollection'];

@@ -6,7 +6,7 @@ import { AccessControl } from './access-control.js';
 import { Authenticator } from './authenticator.js';
 import { RequestAuthorizer, parseAuthorizationModes } from './authorizer.js';
 import { AUTOUPDATE_ANNOTATION, bootstrapPolicy } from './bootstrap-policy.js';
-import { TokenFile } from './token-file.js';
+import { ReloadingTokenFile } from './token-file.js';
 
 export interface AccessOptions {
   'authorization-mode': string;
@@ -21,7 +21,7 @@ const RBAC_KINDS = ['Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding'] 
  * object and follows later changes. The authorizer is fed before the first request is served.
  */
 export async function setUpAccessControl(o: AccessOptions, registry: Registry, log: Logger): Promise<AccessControl> {
-  const tokens = o['token-auth-file'] ? TokenFile.read(o['token-auth-file']) : undefined;
+  const tokens = o['token-auth-file'] ? new ReloadingTokenFile(o['token-auth-file'], (e) => log.error('the token file no longer reads; keeping its last tokens', { err: e.message })) : undefined;
   const authorizer = new RequestAuthorizer(parseAuthorizationModes(o['authorization-mode']));
   registry.onCommit((events) => authorizer.observe(events));
   if (!authorizer.alwaysAllow) await reconcileBootstrapPolicy(registry, log);
@@ -54,5 +54,4 @@ async function reconcileBootstrapPolicy(registry: Registry, log: Logger): Promis
 }
 
 export { AccessControl } from './access-control.js';
-export { COMPONENT_USERS, LB_SPEAKERS_GROUP, lbSpeakerUser, nodeUser } from './bootstrap-policy.js';
-export { TokenFile, tokenFileLine } from './token-file.js';
+export { TokenFile } from './token-file.js';

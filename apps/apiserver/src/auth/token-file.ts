@@ -4,7 +4,7 @@
  * the same time whatever the token's prefix.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { UserInfo } from './user-info.js';
 
 const hash = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -69,7 +69,45 @@ export class TokenFile {
   }
 }
 
-/** One line of a token file (the writer side, for the cluster tool and tests). */
-export function tokenFileLine(token: string, user: string, groups: string[] = [], uid = ''): string {
-  return `${token},${user},${uid}${groups.length ? `,"${groups.join(',')}"` : ''}`;
+/**
+ * A token file that follows its changes: looked at (its mtime) at most once a second, read again
+ * when it changed, so tokens are added, rotated and revoked without a restart (kube-apiserver
+ * reads its file once; minimesh does better here). A file that no longer parses keeps the last
+ * good tokens and is reported through `onError`.
+ */
+export class ReloadingTokenFile {
+  private current: TokenFile;
+  private mtimeMs: number;
+  private checkedAt = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly onError: (err: Error) => void = () => undefined,
+  ) {
+    this.current = TokenFile.read(path);
+    this.mtimeMs = statSync(path).mtimeMs;
+  }
+
+  lookup(token: string): UserInfo | undefined {
+    this.refresh();
+    return this.current.lookup(token);
+  }
+
+  get size(): number {
+    return this.current.size;
+  }
+
+  private refresh(): void {
+    const now = Date.now();
+    if (now - this.checkedAt < 1000) return;
+    this.checkedAt = now;
+    try {
+      const mtimeMs = statSync(this.path).mtimeMs;
+      if (mtimeMs === this.mtimeMs) return;
+      this.current = TokenFile.read(this.path);
+      this.mtimeMs = mtimeMs;
+    } catch (e) {
+      this.onError(e as Error);
+    }
+  }
 }

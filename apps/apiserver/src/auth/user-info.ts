@@ -2,19 +2,20 @@
  * Who is asking: a user name and the groups it belongs to, as Kubernetes' user.Info. A client
  * certificate gives them as the subject's CN and O fields; a token file as its columns.
  */
+import { NODES_GROUP, NODE_USER_PREFIX } from '@minimesh/api';
+
 export interface UserInfo {
   name: string;
   uid?: string;
   groups: string[];
 }
 
+export { NODES_GROUP, SYSTEM_MASTERS } from '@minimesh/api';
+
 /** Kubernetes' well-known names (k8s.io/apiserver/pkg/authentication/user). */
-export const SYSTEM_MASTERS = 'system:masters';
 export const SYSTEM_AUTHENTICATED = 'system:authenticated';
 export const SYSTEM_UNAUTHENTICATED = 'system:unauthenticated';
 export const ANONYMOUS_USER = 'system:anonymous';
-export const NODES_GROUP = 'system:nodes';
-export const NODE_USER_PREFIX = 'system:node:';
 
 export const ANONYMOUS: UserInfo = { name: ANONYMOUS_USER, groups: [SYSTEM_UNAUTHENTICATED] };
 

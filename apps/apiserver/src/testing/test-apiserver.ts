@@ -1,4 +1,5 @@
 /** Starting a real apiserver (in this process) on free ports with its own data directory, for tests. */
+import { join } from 'node:path';
 import { connectApiClient, type ApiClient, type ClientOptions } from '@minimesh/client';
 import { createLogger } from '@minimesh/runtime';
 import { tempDir } from '@minimesh/runtime/testing';
@@ -38,7 +39,9 @@ export async function startTestApiServer(opts: Partial<ApiServerOptions> = {}): 
       t.client.close();
       const listen = base.listen.endsWith(':0') ? t.server.address : base.listen;
       await t.server.stop();
-      t.server = await startApiServer({ ...base, listen, ...extra }, log);
+      // The same CA and serving certificate, even on another data directory: clients keep trusting it.
+      const pki = base['tls-cert-file'] ? {} : { 'tls-cert-file': join(dir.path, 'pki', 'apiserver.crt'), 'tls-private-key-file': join(dir.path, 'pki', 'apiserver.key'), 'client-ca-file': join(dir.path, 'pki', 'ca.crt') };
+      t.server = await startApiServer({ ...base, listen, ...pki, ...extra }, log);
       t.client = t.connect();
     },
     connect(o = {}) {

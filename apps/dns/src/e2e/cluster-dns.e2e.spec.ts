@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '@minimesh/api';
-import { connectApiClient, type ApiClient } from '@minimesh/client';
+import type { ApiClient } from '@minimesh/client';
 import { ClusterDriver, e2eSkipReason } from '@minimesh/cluster/testing';
 
 const reason = e2eSkipReason();
@@ -37,7 +37,7 @@ describe.skipIf(!!reason)(title, () => {
       await cluster.must('pod', 'add', name, '--node', node, '-n', 'study', '--labels', 'app=nginx-pod', '--port', '80');
     }
     await cluster.must('pod', 'add', 'client', '--node', 'node2', '-n', 'study', '--labels', 'role=client', '--port', '8080');
-    client = connectApiClient(await cluster.apiserverAddress());
+    client = await cluster.apiClient();
     const svc = (name: string, spec: Service['spec']): Service => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'study' }, spec });
     await client.create(svc('service-clusterip', { selector: { app: 'nginx-pod' }, clusterIP: '10.97.97.97', ports: [{ port: 80, targetPort: 80 }] }));
     await client.create(svc('service-headliness', { selector: { app: 'nginx-pod' }, clusterIP: 'None', ports: [{ port: 80, targetPort: 80 }] }));

@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '@minimesh/api';
-import { connectApiClient, type ApiClient } from '@minimesh/client';
+import type { ApiClient } from '@minimesh/client';
 import { ClusterDriver, e2eSkipReason, parseEcho, tally } from '@minimesh/cluster/testing';
 import { eventually } from '@minimesh/runtime/testing';
 
@@ -40,7 +40,7 @@ export function lbSuite(mode: LbMode, clusterName: string): void {
   });
   const externalIP = (name: string) =>
     eventually(async () => (await api.get('Service', NS, name)).status?.loadBalancer?.ingress?.[0]?.ip ?? '', 15_000, 100);
-  const meshctl = async (...args: string[]) => (await promisify(execFile)(process.execPath, [MESHCTL, '--server', await cluster.apiserverAddress(), ...args])).stdout;
+  const meshctl = async (...args: string[]) => (await promisify(execFile)(process.execPath, [MESHCTL, ...args], { env: { ...process.env, ...(await cluster.env()) } })).stdout;
   /** The node now carrying an address: the announcer (l2), or where the outside client's requests land. */
   const announcer = async (ip: string) => {
     for (const node of Object.keys(NODE_IPS)) {
@@ -71,7 +71,7 @@ export function lbSuite(mode: LbMode, clusterName: string): void {
       await cluster.must('pod', 'add', 'web-1', '--node', 'node1', '-n', NS, '--labels', 'app=web');
       await cluster.must('pod', 'add', 'web-2', '--node', 'node2', '-n', NS, '--labels', 'app=web');
       await cluster.must('pod', 'add', 'web-3', '--node', 'node2', '-n', NS, '--labels', 'app=web');
-      api = connectApiClient(await cluster.apiserverAddress());
+      api = await cluster.apiClient();
     }, 180_000);
 
     afterAll(async () => {

@@ -11,6 +11,15 @@ export interface GlobalContext {
   server: string;
 }
 
+/** Who meshctl is to the apiserver: kubectl's flags, each also set by its $MINIMESH_ variable. */
+export interface Credentials {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  token?: string;
+  tokenFile?: string;
+}
+
 export interface Command {
   name: string;
   /** Other names (`help` has none; kubectl has few). */
@@ -37,12 +46,23 @@ export const GLOBAL_FLAGS: FlagDef[] = [
     env: 'MINIMESH_SERVER',
     help: 'The address (host:port) of the minimesh apiserver. Also set by $MINIMESH_SERVER.',
   },
+  {
+    name: 'certificate-authority',
+    type: 'string',
+    defaultText: "''",
+    env: 'MINIMESH_CERTIFICATE_AUTHORITY',
+    help: 'Path to a cert file for the certificate authority. Also set by $MINIMESH_CERTIFICATE_AUTHORITY.',
+  },
+  { name: 'client-certificate', type: 'string', defaultText: "''", env: 'MINIMESH_CLIENT_CERTIFICATE', help: 'Path to a client certificate file for TLS. Also set by $MINIMESH_CLIENT_CERTIFICATE.' },
+  { name: 'client-key', type: 'string', defaultText: "''", env: 'MINIMESH_CLIENT_KEY', help: 'Path to a client key file for TLS. Also set by $MINIMESH_CLIENT_KEY.' },
+  { name: 'token', type: 'string', defaultText: "''", env: 'MINIMESH_TOKEN', help: 'Bearer token for authentication to the API server. Also set by $MINIMESH_TOKEN.' },
+  { name: 'token-file', type: 'string', defaultText: "''", env: 'MINIMESH_TOKEN_FILE', help: 'File holding a bearer token. Also set by $MINIMESH_TOKEN_FILE.' },
   { name: 'namespace', short: 'n', type: 'string', defaultText: "''", help: 'If present, the namespace scope for this CLI request.' },
   { name: 'help', short: 'h', type: 'bool', defaultText: 'false', help: 'help for the command' },
 ];
 
 /** Flags that take a value among the global ones, to find the command name in argv. */
-export const GLOBAL_VALUE_FLAGS = new Set(['-s', '--server', '-n', '--namespace']);
+export const GLOBAL_VALUE_FLAGS = new Set(['-s', '--server', '-n', '--namespace', '--certificate-authority', '--client-certificate', '--client-key', '--token', '--token-file']);
 
 export const FILENAME_FLAG: FlagDef = {
   name: 'filename',

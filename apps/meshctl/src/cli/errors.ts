@@ -79,6 +79,8 @@ function standardErrorMessage(err: unknown, ctx: ErrorContext): string | undefin
   if (ctx.server && isConnectionFailure(status)) {
     return `The connection to the server ${ctx.server} was refused - did you specify the right host or port?`;
   }
+  // kubectl's words for a 401 (k8s.io/kubectl/pkg/cmd/util/helpers.go standardErrorMessage).
+  if (status.code === 401) return 'error: You must be logged in to the server (Unauthorized)';
   if (status.reason) return `Error from server (${status.reason}): ${status.message}`;
   return `Error from server: ${status.message}`;
 }

@@ -31,6 +31,13 @@ describe('run with a connect function', () => {
     await run(['get', 'svc', '--server', '10.0.0.1:7443'], io(), { connect });
     await run(['get', 'svc'], io(), { connect, env: { MINIMESH_SERVER: '10.0.0.2:7443' } });
     await run(['get', 'svc'], io(), { connect, env: {} });
-    expect(connect.mock.calls).toEqual([['10.0.0.1:7443'], ['10.0.0.2:7443'], ['127.0.0.1:6443']]);
+    expect(connect.mock.calls).toEqual([['10.0.0.1:7443', {}], ['10.0.0.2:7443', {}], ['127.0.0.1:6443', {}]]);
+    connect.mockClear();
+    await run(['get', 'svc', '--certificate-authority', '/pki/ca.crt', '--client-certificate', '/pki/me.crt', '--client-key', '/pki/me.key'], io(), { connect });
+    await run(['get', 'svc'], io(), { connect, env: { MINIMESH_TOKEN_FILE: '/run/token' } });
+    expect(connect.mock.calls).toEqual([
+      ['127.0.0.1:6443', { caFile: '/pki/ca.crt', certFile: '/pki/me.crt', keyFile: '/pki/me.key' }],
+      ['127.0.0.1:6443', { tokenFile: '/run/token' }],
+    ]);
   });
 });

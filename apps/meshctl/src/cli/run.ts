@@ -11,7 +11,7 @@ import { deleteCommand } from '../commands/delete.js';
 import { describeCommand } from '../commands/describe.js';
 import { exposeCommand } from '../commands/expose.js';
 import { getCommand } from '../commands/get.js';
-import type { Command, GlobalContext } from './command.js';
+import type { Command, Credentials, GlobalContext } from './command.js';
 import { DEFAULT_SERVER, GLOBAL_FLAGS, GLOBAL_VALUE_FLAGS } from './command.js';
 import { CliError, formatError } from './errors.js';
 import { CommandLine, FlagError, parseCommandLine } from '@minimesh/runtime';
@@ -50,7 +50,7 @@ function commandIndex(argv: readonly string[]): number {
 export interface RunEnvironment {
   env?: Readonly<Record<string, string | undefined>>;
   /** Connects to the apiserver at the resolved address; used, on first call, when `io.client` is absent. */
-  connect?: (server: string) => Promise<ApiClient>;
+  connect?: (server: string, credentials: Credentials) => Promise<ApiClient>;
 }
 
 export type RunIO = Omit<CommandIO, 'client'> & { client?: ApiClient };
@@ -58,11 +58,11 @@ export type RunIO = Omit<CommandIO, 'client'> & { client?: ApiClient };
 export async function run(argv: readonly string[], runIO: RunIO, runEnv: RunEnvironment = {}): Promise<number> {
   let lazy: LazyClient | undefined;
   try {
-    return await runCommand(argv, runIO, runEnv, (server) => {
+    return await runCommand(argv, runIO, runEnv, (server, credentials) => {
       if (runIO.client) return runIO.client;
       if (!runEnv.connect) throw new Error('no apiserver client configured');
       const connect = runEnv.connect;
-      lazy = lazyClient(() => connect(server));
+      lazy = lazyClient(() => connect(server, credentials));
       return lazy;
     });
   } finally {
@@ -74,7 +74,7 @@ async function runCommand(
   argv: readonly string[],
   runIO: RunIO,
   runEnv: RunEnvironment,
-  clientFor: (server: string) => ApiClient,
+  clientFor: (server: string, credentials: Credentials) => ApiClient,
 ): Promise<number> {
   const env = runEnv.env ?? {};
   let server = env.MINIMESH_SERVER || DEFAULT_SERVER;
@@ -118,7 +118,13 @@ async function runCommand(
       namespaceGiven: flags.given('namespace') && flags.string('namespace') !== '',
       server,
     };
-    return await cmd.run(flags, { ...runIO, client: clientFor(server) }, ctx);
+    const credentials: Credentials = {};
+    if (flags.string('certificate-authority')) credentials.caFile = flags.string('certificate-authority');
+    if (flags.string('client-certificate')) credentials.certFile = flags.string('client-certificate');
+    if (flags.string('client-key')) credentials.keyFile = flags.string('client-key');
+    if (flags.string('token')) credentials.token = flags.string('token');
+    if (flags.string('token-file')) credentials.tokenFile = flags.string('token-file');
+    return await cmd.run(flags, { ...runIO, client: clientFor(server, credentials) }, ctx);
   } catch (e) {
     runIO.stderr.write(formatError(e, { server }));
     return 1;

@@ -52,16 +52,20 @@ describe('meshctl command line', () => {
   it('lists the API resources', async () => {
     const h = harness();
     expect((await h.meshctl('api-resources')).stdout).toBe(
-      'NAME               SHORTNAMES   APIVERSION               NAMESPACED   KIND\n' +
-      'endpoints          ep           v1                       true         Endpoints\n' +
-      'endpointslices                  discovery.k8s.io/v1      true         EndpointSlice\n' +
-      'ipaddresspools                  metallb.io/v1beta1       true         IPAddressPool\n' +
-      'l2advertisements                metallb.io/v1beta1       true         L2Advertisement\n' +
-      'leases                          coordination.k8s.io/v1   true         Lease\n' +
-      'namespaces         ns           v1                       false        Namespace\n' +
-      'nodes              no           v1                       false        Node\n' +
-      'pods               po           v1                       true         Pod\n' +
-      'services           svc          v1                       true         Service\n',
+      'NAME                  SHORTNAMES   APIVERSION                     NAMESPACED   KIND\n' +
+      'clusterrolebindings                rbac.authorization.k8s.io/v1   false        ClusterRoleBinding\n' +
+      'clusterroles                       rbac.authorization.k8s.io/v1   false        ClusterRole\n' +
+      'endpoints             ep           v1                             true         Endpoints\n' +
+      'endpointslices                     discovery.k8s.io/v1            true         EndpointSlice\n' +
+      'ipaddresspools                     metallb.io/v1beta1             true         IPAddressPool\n' +
+      'l2advertisements                   metallb.io/v1beta1             true         L2Advertisement\n' +
+      'leases                             coordination.k8s.io/v1         true         Lease\n' +
+      'namespaces            ns           v1                             false        Namespace\n' +
+      'nodes                 no           v1                             false        Node\n' +
+      'pods                  po           v1                             true         Pod\n' +
+      'rolebindings                       rbac.authorization.k8s.io/v1   true         RoleBinding\n' +
+      'roles                              rbac.authorization.k8s.io/v1   true         Role\n' +
+      'services              svc          v1                             true         Service\n',
     );
   });
 });

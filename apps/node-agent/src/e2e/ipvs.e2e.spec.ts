@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectApiClient, type ApiClient } from '@minimesh/client';
+import type { ApiClient } from '@minimesh/client';
 import { ClusterDriver, e2eSkipReason, tally } from '@minimesh/cluster/testing';
 import { eventually } from '@minimesh/runtime/testing';
 
@@ -24,7 +24,7 @@ describe.skipIf(!!reason)(`ipvs mode on a kernel without IPVS${reason ? ` (skipp
     await cluster.must('up', '--nodes', '2', '--proxy-mode', 'ipvs', '--no-dns', '--lb', 'none');
     for (const [pod, node] of [['pod-1', 'node1'], ['pod-2', 'node1'], ['pod-3', 'node2']] as const) await cluster.must('pod', 'add', pod, '--node', node, '-n', 'study', '--labels', 'app=nginx-pod');
     await cluster.must('pod', 'add', 'client', '--node', 'node2', '-n', 'study');
-    api = connectApiClient(await cluster.apiserverAddress());
+    api = await cluster.apiClient();
   }, 180_000);
 
   afterAll(async () => {
@@ -47,7 +47,7 @@ describe.skipIf(!!reason)(`ipvs mode on a kernel without IPVS${reason ? ` (skipp
 
   it('meshctl get ipvs shows the Service as ipvsadm -Ln does: rr over the three pods, Masq, weight 1', async () => {
     const pods = await Promise.all(['pod-1', 'pod-2', 'pod-3'].map(async (p) => (await api.get('Pod', 'study', p)).status!.podIP!));
-    const { stdout } = await promisify(execFile)(process.execPath, [MESHCTL, 'get', 'ipvs', '--node', 'node1', '--server', await cluster.apiserverAddress()]);
+    const { stdout } = await promisify(execFile)(process.execPath, [MESHCTL, 'get', 'ipvs', '--node', 'node1'], { env: { ...process.env, ...(await cluster.env()) } });
     const reals = [...pods].sort((a, b) => a.localeCompare(b, 'en', { numeric: true })).map((ip) => `  -> ${`${ip}:80`.padEnd(28)} Masq    1      0          0         `);
     const lines = stdout.split('\n');
     expect(lines.slice(0, 3)).toEqual(['IP Virtual Server version 1.2.1 (size=4096)', 'Prot LocalAddress:Port Scheduler Flags', '  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn']);

@@ -11,7 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '@minimesh/api';
-import { connectApiClient, type ApiClient } from '@minimesh/client';
+import type { ApiClient } from '@minimesh/client';
 import { ClusterDriver, e2eSkipReason, tally } from '@minimesh/cluster/testing';
 import { eventually } from '@minimesh/runtime/testing';
 
@@ -33,7 +33,7 @@ describe.skipIf(!!reason)(`userspace mode on a local cluster (lc scheduler)${rea
       await cluster.must('pod', 'add', pod!, '--node', node!, '-n', NS, '--labels', 'app=web');
     }
     await cluster.must('pod', 'add', 'client', '--node', 'node2', '-n', NS);
-    api = connectApiClient(await cluster.apiserverAddress());
+    api = await cluster.apiClient();
   }, 180_000);
 
   const service = (name: string, app: string): Service => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { selector: { app }, ports: [{ port: 80 }] } });

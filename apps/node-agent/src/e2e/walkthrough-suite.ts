@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints, Service } from '@minimesh/api';
-import { connectApiClient, type ApiClient } from '@minimesh/client';
+import type { ApiClient } from '@minimesh/client';
 import { fileURLToPath } from 'node:url';
 import { ClusterDriver, e2eSkipReason, tally } from '@minimesh/cluster/testing';
 
@@ -74,7 +74,7 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
       await cluster.must('pod', 'add', 'pod-2', '--node', 'node1', '-n', 'study', '--labels', 'app=nginx-pod', '--port', '80');
       await cluster.must('pod', 'add', 'pod-3', '--node', 'node2', '-n', 'study', '--labels', 'app=nginx-pod', '--port', '80');
       await cluster.must('pod', 'add', 'client', '--node', 'node2', '-n', 'study', '--labels', 'role=client', '--port', '8080');
-      client = connectApiClient(await cluster.apiserverAddress());
+      client = await cluster.apiClient();
     }, 120_000);
 
     afterAll(async () => {
@@ -208,7 +208,7 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
       const { execFile } = await import('node:child_process');
       const { promisify } = await import('node:util');
       const bin = new URL('../../../meshctl/bin/meshctl.mjs', import.meta.url).pathname;
-      const { stdout } = await promisify(execFile)(process.execPath, [bin, 'get', 'nodes', '-o', 'wide', '--server', await cluster.apiserverAddress()]);
+      const { stdout } = await promisify(execFile)(process.execPath, [bin, 'get', 'nodes', '-o', 'wide'], { env: { ...process.env, ...(await cluster.env()) } });
       expect(stdout).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP/);
       expect(stdout).toMatch(/^node1\s+Ready\s+.*192\.168\.100\.11/m);
       expect(stdout).toMatch(/^node2\s+Ready\s+.*192\.168\.100\.12/m);

@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { ExpiredError, type Pod } from '@minimesh/api';
 import { connectApiClient, type WatchEvent } from '@minimesh/client';
 import type { CommandLine } from '@minimesh/runtime';
+import { tokenFileOf } from '../identities.js';
 import { CLUSTER_FLAG, clusterRef, requireRoot, warn, type Command } from '../cli.js';
 import { forgetPod, kubeletAction, missedDeletions, terminatePod } from '../pod-termination.js';
 import { NotUpError, podKey, readState, stateDirExists, stateLayout, type ClusterState, type StateLayout } from '../state.js';
@@ -38,7 +39,7 @@ export const kubelet: Command = {
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => stopping.abort());
     const state = await waitUp(cluster, layout, stopping.signal);
     if (!state) return 0;
-    const api = connectApiClient(state.apiserver.unix, { timeoutMs: 30_000 });
+    const api = connectApiClient(state.apiserver.unix, { timeoutMs: 30_000, tokenFile: tokenFileOf(layout, 'admin') });
 
     /** Pods being ended, with the grace period (s) of the stop under way. */
     const ending = new Map<string, number>();

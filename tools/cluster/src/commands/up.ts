@@ -5,6 +5,7 @@ import { DEFAULT_POOL, createDefaultPool } from '../load-balancer.js';
 import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, UserError, clusterRef, print, requireRoot, warn, withApi, type Command } from '../cli.js';
 import { startClusterDns } from '../cluster-dns.js';
+import { clusterPki, issueIdentities } from '../identities.js';
 import { controlPlaneAddresses, registerNodes, startControlPlane, startControllers } from '../control-plane.js';
 import { buildFabric, buildLoadBalancer, buildNode, buildOutside } from '../network.js';
 import { stateDirExists, writeState, type ClusterState } from '../state.js';
@@ -92,6 +93,7 @@ export const up: Command = {
       await buildOutside(plan);
       if (lbMode === 'proxy') await buildLoadBalancer(plan);
       const ctx = { state, layout };
+      issueIdentities(layout, plan.nodes.map((n) => n.name));
       pushAll(state.processes, await startControlPlane(ctx));
       writeState(layout, state);
       await withApi(state, (api) => registerNodes(api, state));
@@ -121,7 +123,7 @@ export const up: Command = {
       print(`  ${p.skipped ? 'not started' : 'started'} ${p.name}${p.netns ? ` in ${p.netns}` : ''}${p.skipped ? ` (${p.skipped})` : ''}`);
     }
     print();
-    print(`MINIMESH_SERVER=${state.apiserver.address}`);
+    print(`MINIMESH_SERVER=${state.apiserver.address} (TLS; admin certificate and CA in ${clusterPki(layout).dir})`);
     print(`Use it with: eval $(npx minimesh-cluster env${cluster === 'minimesh' ? '' : ` --name ${cluster}`}) && npx meshctl get nodes -o wide`);
     return 0;
   },

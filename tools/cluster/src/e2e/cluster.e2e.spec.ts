@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listNetns, netnsUnavailable } from '../netns.js';
 import { etcNetnsEntries } from '../network.js';
 import { isAlive, processesMentioning, readPidFiles, type ProcessRecord } from '../processes.js';
+import { adminCredentials } from '../cli.js';
+import { tokenFileOf } from '../identities.js';
 import { stateLayout } from '../state.js';
 import { podNames } from '../topology.js';
 
@@ -82,9 +84,9 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
   beforeAll(async () => {
     const out = await ok('up', '--nodes', '2', '--no-dns');
     expect(out).toContain(`cluster "${CLUSTER}" is up`);
-    const server = /^MINIMESH_SERVER=(127\.0\.0\.1:\d+)$/m.exec(out)?.[1];
+    const server = /^MINIMESH_SERVER=(127\.0\.0\.1:\d+) \(TLS; /m.exec(out)?.[1];
     expect(server).toBeDefined();
-    api = connectApiClient(server!, { timeoutMs: 5000 });
+    api = connectApiClient(server!, { timeoutMs: 5000, ...adminCredentials(layout) });
   }, 60_000);
 
   afterAll(async () => {
@@ -189,9 +191,30 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
     expect((await api.get('Pod', 'study', 'pod-b')).metadata.labels).toEqual({ app: 'other' });
   });
 
+  it('issues an identity per component and node: without one the apiserver refuses, and node1 cannot modify node2', async () => {
+    const server = (await ok('env')).match(/MINIMESH_SERVER=(\S+)/)![1]!;
+    const anonymous = connectApiClient(server, { timeoutMs: 5000, caFile: adminCredentials(layout).caFile });
+    await expect(anonymous.list('Service')).rejects.toThrow('Unauthorized');
+    anonymous.close();
+    const unix = `unix://${layout.socket}`;
+    const agent = connectApiClient(unix, { timeoutMs: 5000, tokenFile: tokenFileOf(layout, 'node-node1') });
+    expect((await agent.list('Service')).items.length).toBeGreaterThan(0);
+    await expect(agent.patch('Node', '', 'node2', 'merge', { metadata: { labels: { hijack: 'yes' } } })).rejects.toThrow(
+      'nodes "node2" is forbidden: node "node1" is not allowed to modify node "node2"',
+    );
+    agent.close();
+    const controller = connectApiClient(unix, { timeoutMs: 5000, tokenFile: tokenFileOf(layout, 'endpoints-controller') });
+    await expect(controller.delete('Service', 'default', 'kubernetes')).rejects.toThrow(
+      'services "kubernetes" is forbidden: User "system:minimesh:endpoints-controller" cannot delete resource "services" in API group "" in the namespace "default"',
+    );
+    controller.close();
+  });
+
   it('status and env print the cluster', async () => {
     const env = await ok('env');
-    expect(env).toMatch(/^export MINIMESH_SERVER=127\.0\.0\.1:\d+\nexport MINIMESH_NATS_URL=nats:\/\/127\.0\.0\.1:\d+\n$/);
+    expect(env).toMatch(
+      /^export MINIMESH_SERVER=127\.0\.0\.1:\d+\nexport MINIMESH_CERTIFICATE_AUTHORITY=\S+\/pki\/ca\.crt\nexport MINIMESH_CLIENT_CERTIFICATE=\S+\/pki\/admin\.crt\nexport MINIMESH_CLIENT_KEY=\S+\/pki\/admin\.key\nexport MINIMESH_NATS_URL=nats:\/\/127\.0\.0\.1:\d+\n$/,
+    );
     const status = await ok('status');
     expect(status).toMatch(/node1\s+Ready\s+192\.168\.100\.11\s+10\.244\.1\.0\/24/);
     expect(status).toMatch(/node2\s+Ready\s+192\.168\.100\.12\s+10\.244\.2\.0\/24/);

@@ -2,6 +2,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { connectApiClient, type ApiClient, type ClientOptions } from '@minimesh/client';
 
 const CLUSTER_BIN = fileURLToPath(new URL('../../bin/minimesh-cluster.mjs', import.meta.url));
 
@@ -67,10 +68,26 @@ export class ClusterDriver {
   }
 
   async apiserverAddress(): Promise<string> {
-    const env = await this.must('env');
-    const m = /MINIMESH_SERVER=(\S+)/.exec(env);
-    if (!m) throw new Error(`no MINIMESH_SERVER in: ${env}`);
-    return m[1]!;
+    return (await this.env()).MINIMESH_SERVER!;
+  }
+
+  /** What `minimesh-cluster env` exports: the apiserver address and the admin's credentials. */
+  async env(): Promise<Record<string, string>> {
+    const out = await this.must('env');
+    const vars = Object.fromEntries([...out.matchAll(/^export (\w+)=(\S*)$/gm)].map((m) => [m[1]!, m[2]!]));
+    if (!vars.MINIMESH_SERVER) throw new Error(`no MINIMESH_SERVER in: ${out}`);
+    return vars;
+  }
+
+  /** An API client of the cluster, as its admin (over TLS with the admin's client certificate). */
+  async apiClient(opts: Omit<ClientOptions, 'caFile' | 'certFile' | 'keyFile'> = {}): Promise<ApiClient> {
+    const v = await this.env();
+    return connectApiClient(v.MINIMESH_SERVER!, {
+      caFile: v.MINIMESH_CERTIFICATE_AUTHORITY,
+      certFile: v.MINIMESH_CLIENT_CERTIFICATE,
+      keyFile: v.MINIMESH_CLIENT_KEY,
+      ...opts,
+    });
   }
 }
 

@@ -32,12 +32,12 @@ export interface TestCluster {
 
 export async function startTestCluster(apiserver: ApiServerFlags = {}): Promise<TestCluster> {
   const nats = await startNats();
-  const opts = { 'nats-url': nats.url, 'bookmark-interval': 1, ...apiserver };
+  const opts = { listen: '127.0.0.1:0', 'nats-url': nats.url, 'bookmark-interval': 1, ...apiserver };
   const api = await startTestApiServer(opts);
   const apiPort = Number(api.server.address.split(':').pop());
   const grpcProxy = await startTcpProxy({ port: apiPort });
   const natsProxy = await startTcpProxy({ port: nats.port });
-  const client = connectApiClient(grpcProxy.address);
+  const client = connectApiClient(grpcProxy.address, { caFile: api.server.caFile });
   return {
     nats,
     api,

@@ -16,7 +16,7 @@ import { NS, type Conformance } from './harness.js';
 const MESHCTL = new URL('../../../../meshctl/bin/meshctl.mjs', import.meta.url).pathname;
 
 async function meshctl(c: Conformance, ...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [MESHCTL, '--server', await c.cluster.apiserverAddress(), '-n', NS, ...args]);
+  const { stdout } = await promisify(execFile)(process.execPath, [MESHCTL, '-n', NS, ...args], { env: { ...process.env, ...(await c.cluster.env()) } });
   return stdout;
 }
 

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe } from 'vitest';
 import type { Service } from '@minimesh/api';
-import { connectApiClient, type ApiClient } from '@minimesh/client';
+import type { ApiClient } from '@minimesh/client';
 import { ClusterDriver, e2eSkipReason, tally } from '@minimesh/cluster/testing';
 import { eventually } from '@minimesh/runtime/testing';
 
@@ -92,7 +92,7 @@ export function conformance(mode: ProxyMode, clusterName: string, themes: ((c: C
       await c.addPod('web-2', 'node1', '--labels', 'app=web', '--port', '80', '--port', '8080:alt');
       await c.addPod('web-3', 'node2', '--labels', 'app=web', '--port', '80', '--port', '8080:alt');
       await c.addPod('client', 'node2', '--labels', 'role=client');
-      api = connectApiClient(await cluster.apiserverAddress());
+      api = await cluster.apiClient();
     }, 180_000);
 
     afterAll(async () => {
