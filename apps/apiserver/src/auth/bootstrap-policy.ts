@@ -11,7 +11,7 @@
  * | user system:kube-proxy                   | system:node-proxier               | read Services, Endpoints(Slices), Nodes |
  * | user system:minimesh:endpoints-controller| system:controller:endpoint-controller | read Services/Pods/Nodes; write Endpoints, EndpointSlices, Leases |
  * | user system:minimesh:dns                 | system:coredns (+ kube-dns registration in kube-system) | read only, except its own kube-dns Service |
- * | user system:minimesh:lb-controller       | metallb-system:controller         | read Services and pools; write Service status, Leases |
+ * | user system:minimesh:lb-controller       | metallb-system:controller         | read pools; write Services (the pool annotation) and their status, Leases |
  * | group system:minimesh:lb-speakers        | metallb-system:speaker            | read; write Service status (conditions), Leases |
  * | user system:minimesh:lb-proxy            | minimesh:lb-proxy                 | read Services, Nodes, EndpointSlices   |
  */
@@ -61,7 +61,9 @@ export function bootstrapPolicy(): Array<ClusterRole | ClusterRoleBinding | Role
     ]),
     clusterRole('system:coredns', [core(['endpoints', 'services', 'pods', 'namespaces'], READ), slicesRead]),
     clusterRole('metallb-system:controller', [
-      core(['services', 'namespaces', 'nodes'], READ),
+      core(['namespaces', 'nodes'], READ),
+      // MetalLB's controller records the pool a Service's address came from in an annotation.
+      core(['services'], [...READ, 'update', 'patch']),
       core(['services/status'], ['update', 'patch']),
       slicesRead,
       group('metallb.io', ['ipaddresspools', 'l2advertisements'], READ),
