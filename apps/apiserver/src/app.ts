@@ -58,6 +58,7 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
       stream: opts['nats-stream'],
       maxAgeMs: opts['nats-max-age'] * 1000,
       log: log.child('events'),
+      auth: { user: opts['nats-user'], passwordFile: opts['nats-password-file'], caFile: opts['nats-ca'] },
       onPublished: (events) => metrics.publishedRevision.set(events[events.length - 1]!.revision),
     });
     registry.onCommit(() => publisher!.notify());

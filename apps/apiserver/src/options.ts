@@ -26,6 +26,9 @@ export const APISERVER_FLAGS = {
     },
   },
   'nats-max-age': durationFlag('How long the stream keeps events (0: for ever).', 86400, { min: 'non-negative' }),
+  'nats-user': { description: 'NATS user the apiserver publishes as (a server with authorization).', default: '' },
+  'nats-password-file': { description: 'File holding the NATS user\'s password.', default: '' },
+  'nats-ca': { description: 'CA that verifies the NATS server\'s certificate (the connection then speaks TLS).', default: '' },
   'service-cluster-ip-range': {
     description: 'CIDR from which ClusterIPs are allocated (the first address goes to the `kubernetes` Service).',
     default: '10.96.0.0/12',

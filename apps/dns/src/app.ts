@@ -4,7 +4,7 @@
  * lame duck (still answering, /ready failing) for `lameduck` seconds, then everything closes.
  */
 import { connectApiClient, type ApiClient } from '@minimesh/client';
-import { apiClientOptions } from '@minimesh/informer';
+import { apiClientOptions, natsTransportOptions } from '@minimesh/informer';
 import { Rcode, parseKubernetesConfig, type DnsRequest, type DnsResponse, type Handler, type KubernetesConfig, type Remote } from '@minimesh/dns-core';
 import { splitHostPort, type Logger } from '@minimesh/runtime';
 import { ClusterSource } from './cluster-source.js';
@@ -72,7 +72,7 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
   const upstreams = upstreamTexts.map(parseUpstream);
   if (upstreams.length === 0) log.warn('no upstream servers: names outside the cluster zones get SERVFAIL');
 
-  const source = new ClusterSource({ client, transport: o.transport, natsUrl: o['nats-url'], watchPods: config.pods === 'verified', log: log.child('kubernetes'), metrics: metrics.kubernetes });
+  const source = new ClusterSource({ client, transport: o.transport, nats: natsTransportOptions(o), watchPods: config.pods === 'verified', log: log.child('kubernetes'), metrics: metrics.kubernetes });
   const exchange = new UpstreamExchange();
   const pool = new UpstreamPool({ upstreams, policy: o.policy as 'random', maxFails: 2, healthCheckMs: o['health-check'] * 1000, exchange, metrics: metrics.forward });
 

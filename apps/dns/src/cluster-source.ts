@@ -8,7 +8,7 @@
 import { LABEL_SERVICE_NAME, type EndpointSlice, type KubeObject, type Namespace, type Pod, type Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
 import { buildSnapshot, emptySnapshot, type ClusterSnapshot } from '@minimesh/dns-core';
-import { createInformer, informerSet, type Informer, type InformerSet } from '@minimesh/informer';
+import { createInformer, informerSet, type Informer, type InformerSet, type NatsTransportOptions } from '@minimesh/informer';
 import type { Logger } from '@minimesh/runtime';
 import type { DnsMetrics } from './metrics.js';
 
@@ -18,7 +18,8 @@ export const DEFAULT_SNAPSHOT_MIN_INTERVAL_MS = 20; // ms between two rebuilds u
 export interface ClusterSourceOptions {
   client: ApiClient;
   transport: 'grpc' | 'nats';
-  natsUrl: string;
+  /** The informers' NATS servers and credentials (transport nats). */
+  nats: NatsTransportOptions;
   /** Watch pods too (only `pods verified` needs them). */
   watchPods: boolean;
   minIntervalMs?: number;
@@ -46,7 +47,7 @@ export class ClusterSource {
 
   constructor(private readonly o: ClusterSourceOptions) {
     this.now = o.now ?? Date.now;
-    const common = { client: o.client, transport: o.transport, nats: { servers: o.natsUrl }, logger: o.log };
+    const common = { client: o.client, transport: o.transport, nats: o.nats, logger: o.log };
     this.services = createInformer({ kind: 'Service', ...common });
     this.slices = createInformer({ kind: 'EndpointSlice', ...common });
     this.namespaces = createInformer({ kind: 'Namespace', ...common });

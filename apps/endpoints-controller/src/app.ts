@@ -3,7 +3,7 @@
  * election) → HTTP health and metrics. `startEndpointsControllerApp` is what main() runs.
  */
 import { connectApiClient } from '@minimesh/client';
-import { apiClientOptions } from '@minimesh/informer';
+import { apiClientOptions, natsTransportOptions } from '@minimesh/informer';
 import { startHttpEndpoint, type Logger } from '@minimesh/runtime';
 import { EndpointsController } from './controller.js';
 import { controllerMetrics } from './metrics.js';
@@ -15,7 +15,7 @@ export async function startEndpointsControllerApp(o: ControllerOptions, log: Log
   const controller = new EndpointsController({
     client,
     transport: o.transport,
-    natsUrl: o['nats-url'],
+    nats: natsTransportOptions(o),
     workers: o.workers,
     maxEndpointsPerSlice: o['max-endpoints-per-slice'],
     leaderElection: o['leader-elect']

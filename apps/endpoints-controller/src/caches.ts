@@ -1,7 +1,7 @@
 /** The informers the controllers read from, and the look-ups they need. */
 import { LABEL_SERVICE_NAME, type Endpoints, type EndpointSlice, type Node, type Pod, type Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
-import { createInformer, informerSet, type Informer, type InformerSet } from '@minimesh/informer';
+import { createInformer, informerSet, type Informer, type InformerSet, type NatsTransportOptions } from '@minimesh/informer';
 import type { Logger } from '@minimesh/runtime';
 
 export const SLICES_BY_SERVICE = 'by-service-name';
@@ -18,12 +18,12 @@ export interface Caches {
 export interface CacheOptions {
   client: ApiClient;
   transport: 'grpc' | 'nats';
-  natsUrl: string;
+  nats: NatsTransportOptions;
   log: Logger;
 }
 
 export function createCaches(o: CacheOptions): Caches {
-  const common = { client: o.client, transport: o.transport, nats: { servers: o.natsUrl }, logger: o.log };
+  const common = { client: o.client, transport: o.transport, nats: o.nats, logger: o.log };
   const services = createInformer({ kind: 'Service', ...common });
   const pods = createInformer({ kind: 'Pod', ...common });
   const endpoints = createInformer({ kind: 'Endpoints', ...common });

@@ -7,6 +7,7 @@
 import type { Endpoints, EndpointSlice, Pod, Service } from '@minimesh/api';
 import { LABEL_SERVICE_NAME } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
+import type { NatsTransportOptions } from '@minimesh/informer';
 import { LeaderElector, WorkQueue, runWorkers } from '@minimesh/controller-kit';
 import {
   ENDPOINTSLICE_CONTROLLER_NAME,
@@ -29,7 +30,8 @@ import { SliceTracker, StaleCacheError } from './slice-tracker.js';
 export interface EndpointsControllerOptions {
   client: ApiClient;
   transport: 'grpc' | 'nats';
-  natsUrl: string;
+  /** The informers' NATS servers and credentials (transport nats). */
+  nats: NatsTransportOptions;
   workers: number;
   maxEndpointsPerSlice: number;
   leaderElection?: { identity: string; leaseName: string; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
@@ -51,7 +53,7 @@ export class EndpointsController {
   private depthTimer?: NodeJS.Timeout;
 
   constructor(private readonly o: EndpointsControllerOptions) {
-    this.caches = createCaches({ client: o.client, transport: o.transport, natsUrl: o.natsUrl, log: o.log.child('informer') });
+    this.caches = createCaches({ client: o.client, transport: o.transport, nats: o.nats, log: o.log.child('informer') });
     this.registerHandlers();
     if (o.leaderElection) {
       const le = o.leaderElection;

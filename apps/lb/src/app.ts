@@ -7,7 +7,7 @@ import { exec, startHttpEndpoint, type Logger } from '@minimesh/runtime';
 import { LbController } from './controller/lb-controller.js';
 import { lbMetrics, type LbMetrics } from './metrics.js';
 import type { LbOptions } from './options.js';
-import { apiClientOptions } from '@minimesh/informer';
+import { apiClientOptions, natsTransportOptions } from '@minimesh/informer';
 import { networkInterfaces } from 'node:os';
 import { ProxyLb } from './proxy/proxy-lb.js';
 import { Speaker } from './speaker/speaker.js';
@@ -39,7 +39,7 @@ function ownIP(): string | undefined {
 }
 
 function roleLoop(o: LbOptions, client: ApiClient, log: Logger, metrics: LbMetrics): RoleLoop {
-  const common = { client, transport: o.transport, natsUrl: o['nats-url'], lbClass: o['lb-class'] || undefined, log };
+  const common = { client, transport: o.transport, nats: natsTransportOptions(o), lbClass: o['lb-class'] || undefined, log };
   if (o.role === 'speaker') return new Speaker({ ...common, node: o['node-name'], exec, healthy: nodeAgentHealthy(o['node-agent-healthz']) });
   if (o.role === 'proxy') return new ProxyLb({ ...common, exec, ownIP, healthyNodes: metrics.healthyNodes });
   return new LbController({

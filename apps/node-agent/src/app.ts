@@ -6,7 +6,7 @@
 import { networkInterfaces } from 'node:os';
 import type { Node } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
-import { apiClientOptions } from '@minimesh/informer';
+import { apiClientOptions, natsTransportOptions } from '@minimesh/informer';
 import { createInformer, informerSet } from '@minimesh/informer';
 import { nodePortIPs, parseNodePortAddresses } from '@minimesh/proxy-core';
 import { exec as realExec, startHttpEndpoint, type Exec, type Logger } from '@minimesh/runtime';
@@ -71,7 +71,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
   const mode = effectiveProxyMode(o['proxy-mode'], log);
   const metrics = proxyMetrics();
   const client = deps.client ?? connectApiClient(o.server, apiClientOptions(o));
-  const common = { client, transport: o.transport, nats: { servers: o['nats-url'] }, logger: log.child('informer') };
+  const common = { client, transport: o.transport, nats: natsTransportOptions(o), logger: log.child('informer') };
   // kube-proxy's filters: Services (and their slices, which carry their labels) meant for another
   // service proxy, and the Endpoints/EndpointSlices of headless Services, are not ours.
   const ours = { labelSelector: PROXY_LABEL_SELECTOR };

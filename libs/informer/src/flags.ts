@@ -4,6 +4,7 @@
  * `--client-certificate`, `--client-key`, `--token-file`), `--transport grpc|nats`, `--nats-url`.
  */
 import type { ClientOptions } from '@minimesh/client';
+import type { NatsTransportOptions } from './options.js';
 import type { FlagSpec } from '@minimesh/runtime';
 import type { Transport } from './options.js';
 
@@ -30,6 +31,9 @@ export const INFORMER_FLAGS = {
     },
   } satisfies FlagSpec<Transport>,
   'nats-url': { description: 'NATS server(s) for --transport nats.', default: 'nats://127.0.0.1:4222' } satisfies FlagSpec<string>,
+  'nats-user': { description: 'NATS user (a server with authorization).', default: '', env: 'MINIMESH_NATS_USER' } satisfies FlagSpec<string>,
+  'nats-password-file': { description: 'File holding the NATS user\'s password.', default: '', env: 'MINIMESH_NATS_PASSWORD_FILE' } satisfies FlagSpec<string>,
+  'nats-ca': { description: 'CA that verifies the NATS server\'s certificate (the connection then speaks TLS).', default: '', env: 'MINIMESH_NATS_CA' } satisfies FlagSpec<string>,
 };
 
 type CredentialFlags = { 'certificate-authority': string; 'client-certificate': string; 'client-key': string; 'token-file': string };
@@ -41,5 +45,16 @@ export function apiClientOptions(o: CredentialFlags): ClientOptions {
   if (o['client-certificate']) out.certFile = o['client-certificate'];
   if (o['client-key']) out.keyFile = o['client-key'];
   if (o['token-file']) out.tokenFile = o['token-file'];
+  return out;
+}
+
+type NatsFlags = { 'nats-url': string; 'nats-user': string; 'nats-password-file': string; 'nats-ca': string };
+
+/** The informers' NATS options the flags give (servers and credentials). */
+export function natsTransportOptions(o: NatsFlags): NatsTransportOptions {
+  const out: NatsTransportOptions = { servers: o['nats-url'] };
+  if (o['nats-user']) out.user = o['nats-user'];
+  if (o['nats-password-file']) out.passwordFile = o['nats-password-file'];
+  if (o['nats-ca']) out.caFile = o['nats-ca'];
   return out;
 }

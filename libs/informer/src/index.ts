@@ -15,9 +15,10 @@ export {
   type InformerLogger,
   type InformerOptions,
   type NatsTransportOptions,
+  type NatsAuth,
   type ParsedInformerOptions,
   type Transport,
 } from './options.js';
 export { ConsumerFailureError, InformerStoppedError, InvalidArgumentError, RelistRequiredError, type RelistReason } from './errors.js';
-export { INFORMER_FLAGS, apiClientOptions } from './flags.js';
+export { INFORMER_FLAGS, apiClientOptions, natsTransportOptions } from './flags.js';
 export { revisionOf } from './resource-version.js';

@@ -181,7 +181,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private newFollower(): Follower {
     const o = this.opts;
     if (o.transport === 'grpc') return new GrpcFollower({ client: o.client, kind: o.kind, namespace: o.namespace, labelSelector: o.labelSelector });
-    const session = new NatsSession({ ...o.nats, name: `minimesh-informer-${o.kind}`, backoff: o.backoff });
+    const session = new NatsSession({ servers: o.nats.servers, ...(o.nats.connection ? { connection: o.nats.connection } : {}), auth: o.nats.auth, name: `minimesh-informer-${o.kind}`, backoff: o.backoff });
     return new JetStreamFollower({ session, stream: o.nats.stream, kind: o.kind, namespace: o.namespace, selector: o.selector, log: this.log });
   }
 

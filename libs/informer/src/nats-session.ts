@@ -5,6 +5,7 @@
  */
 import { connect, type NatsConnection, type Status } from '@nats-io/transport-node';
 import { Backoff } from './backoff.js';
+import { natsAuthOptions, type NatsAuth } from '@minimesh/wire';
 
 export interface NatsSessionOptions {
   servers: string[];
@@ -13,6 +14,7 @@ export interface NatsSessionOptions {
   /** Client name the server shows for an owned connection. */
   name: string;
   backoff: { initialMs: number; maxMs: number };
+  auth?: NatsAuth;
 }
 
 export type StatusListener = (status: Status) => void;
@@ -44,6 +46,7 @@ export class NatsSession {
         reconnectDelayHandler: () => this.reconnectBackoff.next(),
         pingInterval: 10_000,
         maxPingOut: 3,
+        ...natsAuthOptions(this.opts.auth),
       }));
     if (this.closed && nc !== this.opts.connection) await nc.close().catch(() => undefined); // closed while connecting
     if (this.closed || nc.isClosed()) throw new Error('the NATS connection is closed');

@@ -29,7 +29,16 @@ export interface NatsTransportOptions {
   connection?: NatsConnection;
   /** The JetStream stream the apiserver publishes to. */
   stream?: string;
+  /** User and password (or a file holding the password) for a server with authorization. */
+  user?: string;
+  password?: string;
+  passwordFile?: string;
+  /** CA that verifies the server's certificate: the connection speaks TLS. */
+  caFile?: string;
 }
+
+export type { NatsAuth } from '@minimesh/wire';
+import type { NatsAuth } from '@minimesh/wire';
 
 export interface BackoffSettings {
   initialMs?: number;
@@ -63,7 +72,7 @@ export interface ParsedInformerOptions<K extends Kind = Kind> {
   /** `labelSelector`, parsed. */
   selector: Selector;
   transport: Transport;
-  nats: { servers: string[]; connection?: NatsConnection; stream: string };
+  nats: { servers: string[]; connection?: NatsConnection; stream: string; auth: NatsAuth };
   resyncPeriodMs: number;
   backoff: { initialMs: number; maxMs: number };
   logger: InformerLogger;
@@ -81,7 +90,7 @@ export function defaultInformerOptions(): InformerDefaults {
     namespace: '',
     labelSelector: '',
     transport: DEFAULT_TRANSPORT,
-    nats: { servers: [], stream: DEFAULT_EVENT_STREAM },
+    nats: { servers: [], stream: DEFAULT_EVENT_STREAM, auth: {} },
     resyncPeriodMs: DEFAULT_RESYNC_PERIOD_MS,
     backoff: { initialMs: DEFAULT_BACKOFF_INITIAL_MS, maxMs: DEFAULT_BACKOFF_MAX_MS },
     logger: createLogger('informer'),
@@ -149,5 +158,13 @@ function parseNats(raw: NatsTransportOptions | undefined, defaultStream: string,
   }
   const stream = raw?.stream ?? defaultStream;
   if (typeof stream !== 'string' || !/^[^.*>\s]+$/.test(stream)) throw InvalidArgumentError.format('nats.stream', 'must be a stream name');
-  return connection ? { servers, connection, stream } : { servers, stream };
+  const auth: NatsAuth = {};
+  for (const field of ['user', 'password', 'passwordFile', 'caFile'] as const) {
+    const v = raw?.[field];
+    if (v === undefined || v === '') continue;
+    if (typeof v !== 'string') throw InvalidArgumentError.format(`nats.${field}`, 'must be a string');
+    auth[field] = v;
+  }
+  if (auth.password !== undefined && auth.passwordFile !== undefined) throw InvalidArgumentError.format(['nats.password', 'nats.passwordFile'], 'are mutually exclusive');
+  return connection ? { servers, connection, stream, auth } : { servers, stream, auth };
 }

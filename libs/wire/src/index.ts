@@ -1,3 +1,4 @@
 export * from './convert.js';
 export * from './grpc-status.js';
 export * from './event-stream.js';
+export * from './nats-auth.js';

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterPki, tokenFileOf } from './identities.js';
-import { splitHostPort } from '@minimesh/runtime';
+import { NATS_PUBLISHER, natsConfigFile, natsPasswordFile } from './nats-config.js';
 import type { ClusterState, StateLayout } from './state.js';
 import type { NodePlan } from './topology.js';
 
@@ -47,7 +47,16 @@ export const NODE_AGENT_PROXY_MODES = ['iptables', 'nftables', 'ipvs', 'userspac
 export const LB_MODES = ['l2', 'proxy', 'none'] as const;
 export type LbMode = (typeof LB_MODES)[number];
 
-const tcpPort = (url: string) => String(splitHostPort(url.replace(/^[a-z]+:\/\//, '')).port);
+
+/** The NATS address and `user`'s credentials, as the environment of a process (for --transport nats). */
+function natsEnv(state: ClusterState, layout: StateLayout, user: string): Record<string, string> {
+  return {
+    MINIMESH_NATS_URL: state.nats.url,
+    MINIMESH_NATS_USER: user,
+    MINIMESH_NATS_PASSWORD_FILE: natsPasswordFile(layout, user),
+    MINIMESH_NATS_CA: clusterPki(layout).caFile,
+  };
+}
 
 export const CONTROL_PLANE: AppSpec[] = [
   {
@@ -55,7 +64,8 @@ export const CONTROL_PLANE: AppSpec[] = [
     program: { path: process.env.NATS_SERVER_BIN || 'nats-server' },
     where: 'root',
     required: true,
-    args: ({ state, layout }) => ['-a', '127.0.0.1', '-p', tcpPort(state.nats.url), '-js', '-sd', layout.natsDir],
+    // TLS and one user per component: the configuration up wrote (nats-config.ts).
+    args: ({ layout }) => ['-c', natsConfigFile(layout)],
   },
   {
     name: 'apiserver',
@@ -67,6 +77,9 @@ export const CONTROL_PLANE: AppSpec[] = [
       '--http-listen', state.apiserver.http,
       '--data-dir', layout.dataDir,
       '--nats-url', state.nats.url,
+      '--nats-user', NATS_PUBLISHER,
+      '--nats-password-file', natsPasswordFile(layout, NATS_PUBLISHER),
+      '--nats-ca', clusterPki(layout).caFile,
       '--service-cluster-ip-range', state.serviceCIDR,
       '--tls-cert-file', clusterPki(layout).serving.certFile,
       '--tls-private-key-file', clusterPki(layout).serving.keyFile,
@@ -83,7 +96,7 @@ export const CONTROLLERS: AppSpec[] = [
     where: 'root',
     required: false,
     args: ({ state, layout }) => ['--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'endpoints-controller')],
-    env: ({ state }) => ({ MINIMESH_NATS_URL: state.nats.url, MINIMESH_HTTP_LISTEN: '127.0.0.1:0' }),
+    env: ({ state, layout }) => ({ ...natsEnv(state, layout, 'endpoints-controller'), MINIMESH_HTTP_LISTEN: '127.0.0.1:0' }),
   },
   {
     // The kubelet's part: ends the pods the apiserver marks for deletion (`minimesh-cluster kubelet`).
@@ -118,6 +131,7 @@ export const CONTROLLERS: AppSpec[] = [
     required: false,
     when: ({ state }) => (state.lbMode ?? 'l2') !== 'none',
     args: ({ state, layout }) => ['--role', 'controller', '--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'lb-controller'), '--http-listen', '127.0.0.1:0'],
+    env: ({ state, layout }) => natsEnv(state, layout, 'lb-controller'),
   },
   {
     // MetalLB's speaker in layer 2 mode: the node that wins an address answers ARP for it.

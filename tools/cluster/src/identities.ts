@@ -20,6 +20,7 @@ import type { StateLayout } from './state.js';
 
 export interface ClusterPki {
   dir: string;
+  ca: KeyPair;
   caFile: string;
   serving: KeyPair;
   admin: KeyPair;
@@ -86,7 +87,7 @@ export function issueIdentities(layout: StateLayout, nodes: string[]): ClusterPk
   const admin = issueCertificate(ca, dir, { name: 'admin', commonName: COMPONENT_USERS.admin.name, organizations: COMPONENT_USERS.admin.groups, usage: 'client' });
   const tokenAuthFile = join(dir, 'tokens.csv');
   if (!existsSync(tokenAuthFile) || !nodes.every((n) => readFileSync(tokenAuthFile, 'utf8').includes(`system:node:${n},`))) rotateTokens(layout, nodes);
-  return { dir, caFile: ca.certFile, serving, admin, tokenAuthFile };
+  return { dir, ca, caFile: ca.certFile, serving, admin, tokenAuthFile };
 }
 
 /** The paths of an issued PKI (without issuing anything). */
@@ -94,6 +95,7 @@ export function clusterPki(layout: StateLayout): ClusterPki {
   const dir = pkiDir(layout);
   return {
     dir,
+    ca: { certFile: join(dir, 'ca.crt'), keyFile: join(dir, 'ca.key') },
     caFile: join(dir, 'ca.crt'),
     serving: { certFile: join(dir, 'apiserver.crt'), keyFile: join(dir, 'apiserver.key') },
     admin: { certFile: join(dir, 'admin.crt'), keyFile: join(dir, 'admin.key') },

@@ -10,7 +10,7 @@ import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport
 import { jetstream, jetstreamManager, StorageType, DiscardPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from '@minimesh/runtime';
 import type { Store, StoredEvent } from '../store/store.js';
-import { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX, encodeStreamEvent, eventSubject, streamEventHeaders } from '@minimesh/wire';
+import { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX, encodeStreamEvent, eventSubject, natsAuthOptions, streamEventHeaders, type NatsAuth } from '@minimesh/wire';
 
 export interface PublisherOptions {
   /** nats://host:port[,nats://...] */
@@ -21,6 +21,8 @@ export interface PublisherOptions {
   batchSize?: number;
   log: Logger;
   onPublished?: (events: StoredEvent[]) => void;
+  /** User, password and CA for a NATS server with authorization and TLS. */
+  auth?: NatsAuth;
 }
 
 const DEFAULT_MAX_AGE_MS = 24 * 3600 * 1000; // a day of history on the stream
@@ -76,6 +78,7 @@ export class EventPublisher {
         maxReconnectAttempts: -1,
         reconnectTimeWait: 500,
         name: 'minimesh-apiserver',
+        ...natsAuthOptions(this.opts.auth),
       });
     }
     if (this.js) return this.js;

@@ -12,7 +12,7 @@ export function startController(
   const controller = new EndpointsController({
     client,
     transport: opts.transport ?? 'grpc',
-    natsUrl: opts.natsUrl ?? '',
+    nats: { servers: opts.natsUrl ?? '' },
     workers: 4,
     maxEndpointsPerSlice: 100,
     leaderElection: opts.leaderElection

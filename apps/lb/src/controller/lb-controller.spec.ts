@@ -28,7 +28,7 @@ const lbService = (name: string, spec: Partial<NonNullable<Service['spec']>> = {
 });
 
 async function start(client: FakeApiClient, o: Partial<LbControllerOptions> = {}): Promise<LbController> {
-  const c = new LbController({ client, transport: 'grpc', natsUrl: '', log, metrics: lbMetrics(), ...o });
+  const c = new LbController({ client, transport: 'grpc', nats: {}, log, metrics: lbMetrics(), ...o });
   running.push(c);
   await c.start();
   return c;

@@ -13,7 +13,7 @@
 import type { IPAddressPool, Namespace, Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
 import { LeaderElector, WorkQueue, runWorkers } from '@minimesh/controller-kit';
-import { createInformer, informerSet, type Informer, type InformerSet } from '@minimesh/informer';
+import { createInformer, informerSet, type Informer, type InformerSet, type NatsTransportOptions } from '@minimesh/informer';
 import type { Logger } from '@minimesh/runtime';
 import { AllocationError, Allocator } from '../allocator/allocator.js';
 import { poolFromObject } from '../allocator/pool.js';
@@ -24,7 +24,8 @@ import { desiredLoadBalancerStatus, statusDiffers, type Outcome } from './status
 export interface LbControllerOptions {
   client: ApiClient;
   transport: 'grpc' | 'nats';
-  natsUrl: string;
+  /** The informers' NATS servers and credentials (transport nats). */
+  nats: NatsTransportOptions;
   /** The spec.loadBalancerClass served; undefined: Services without one. */
   lbClass?: string;
   leaderElection?: { identity: string; leaseName: string; leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
@@ -49,7 +50,7 @@ export class LbController {
   private workers?: Promise<void>;
 
   constructor(private readonly o: LbControllerOptions) {
-    const common = { client: o.client, transport: o.transport, nats: { servers: o.natsUrl }, logger: o.log.child('informer') };
+    const common = { client: o.client, transport: o.transport, nats: o.nats, logger: o.log.child('informer') };
     this.services = createInformer({ kind: 'Service', ...common });
     this.pools = createInformer({ kind: 'IPAddressPool', ...common });
     this.namespaces = createInformer({ kind: 'Namespace', ...common });

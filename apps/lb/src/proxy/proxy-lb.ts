@@ -6,7 +6,7 @@
  */
 import type { Node, Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
-import { createInformer, informerSet, type Informer, type InformerSet } from '@minimesh/informer';
+import { createInformer, informerSet, type Informer, type InformerSet, type NatsTransportOptions } from '@minimesh/informer';
 import type { Exec, Logger } from '@minimesh/runtime';
 import type { Gauge } from 'prom-client';
 import { Director, type DirectedAddress } from './director.js';
@@ -16,7 +16,8 @@ import { HealthChecker } from './health-checker.js';
 export interface ProxyLbOptions {
   client: ApiClient;
   transport: 'grpc' | 'nats';
-  natsUrl: string;
+  /** The informers' NATS servers and credentials (transport nats). */
+  nats: NatsTransportOptions;
   lbClass?: string;
   exec: Exec;
   log: Logger;
@@ -41,7 +42,7 @@ export class ProxyLb {
   current: DirectedAddress[] = [];
 
   constructor(private readonly o: ProxyLbOptions) {
-    const common = { client: o.client, transport: o.transport, nats: { servers: o.natsUrl }, logger: o.log.child('informer') };
+    const common = { client: o.client, transport: o.transport, nats: o.nats, logger: o.log.child('informer') };
     this.services = createInformer({ kind: 'Service', ...common });
     this.nodes = createInformer({ kind: 'Node', ...common });
     this.all = informerSet(this.services, this.nodes);

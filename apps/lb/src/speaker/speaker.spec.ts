@@ -66,7 +66,7 @@ async function cluster() {
 
 async function speaker(client: FakeApiClient, i: number, healthy: { value: boolean } = { value: true }) {
   const host = fakeHost(`192.168.100.1${i}`);
-  const s = new Speaker({ client, transport: 'grpc', natsUrl: '', node: `node${i}`, exec: host.exec, log, healthy: async () => healthy.value, heartbeatMs: 100 });
+  const s = new Speaker({ client, transport: 'grpc', nats: {}, node: `node${i}`, exec: host.exec, log, healthy: async () => healthy.value, heartbeatMs: 100 });
   running.push(s);
   await s.start();
   return { s, host, healthy };

@@ -7,7 +7,7 @@
  */
 import { LABEL_SERVICE_NAME, type EndpointSlice, type IPAddressPool, type L2Advertisement, type Lease, type Node, type Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
-import { createInformer, informerSet, type Informer, type InformerSet } from '@minimesh/informer';
+import { createInformer, informerSet, type Informer, type InformerSet, type NatsTransportOptions } from '@minimesh/informer';
 import type { Exec, Logger } from '@minimesh/runtime';
 import { poolContains, poolFromObject, ipv4Number } from '../allocator/pool.js';
 import { readServiceDemand, statusIP } from '../controller/service-request.js';
@@ -20,7 +20,8 @@ export const CONDITION_ANNOUNCED = 'LoadBalancerAnnounced';
 export interface SpeakerOptions {
   client: ApiClient;
   transport: 'grpc' | 'nats';
-  natsUrl: string;
+  /** The informers' NATS servers and credentials (transport nats). */
+  nats: NatsTransportOptions;
   node: string;
   lbClass?: string;
   exec: Exec;
@@ -47,7 +48,7 @@ export class Speaker {
   private stopped = false;
 
   constructor(private readonly o: SpeakerOptions) {
-    const common = { client: o.client, transport: o.transport, nats: { servers: o.natsUrl }, logger: o.log.child('informer') };
+    const common = { client: o.client, transport: o.transport, nats: o.nats, logger: o.log.child('informer') };
     this.services = createInformer({ kind: 'Service', ...common });
     this.slices = createInformer({ kind: 'EndpointSlice', ...common });
     this.nodes = createInformer({ kind: 'Node', ...common });

@@ -20,7 +20,12 @@ export interface NatsServer {
 
 export const NATS_SERVER_BIN = process.env.NATS_SERVER_BIN ?? 'nats-server';
 
-export async function startNats(): Promise<NatsServer> {
+export interface StartNatsOptions {
+  /** nats-server's arguments for this port and store (default: plain, JetStream, loopback). */
+  args?: (port: number, storeDir: string) => string[];
+}
+
+export async function startNats(o: StartNatsOptions = {}): Promise<NatsServer> {
   const port = await freePort();
   const storeDir = mkdtempSync(join(tmpdir(), 'minimesh-nats-'));
   let proc: ChildProcess | undefined;
@@ -28,7 +33,8 @@ export async function startNats(): Promise<NatsServer> {
     url: `nats://127.0.0.1:${port}`,
     port,
     async start() {
-      proc = spawn(NATS_SERVER_BIN, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-m', '0'], {
+      const args = o.args ? o.args(port, storeDir) : ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-m', '0'];
+      proc = spawn(NATS_SERVER_BIN, args, {
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';

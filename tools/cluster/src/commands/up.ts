@@ -6,6 +6,7 @@ import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, UserError, clusterRef, print, requireRoot, warn, withApi, type Command } from '../cli.js';
 import { startClusterDns } from '../cluster-dns.js';
 import { clusterPki, issueIdentities } from '../identities.js';
+import { writeNatsConfig } from '../nats-config.js';
 import { controlPlaneAddresses, registerNodes, startControlPlane, startControllers } from '../control-plane.js';
 import { buildFabric, buildLoadBalancer, buildNode, buildOutside } from '../network.js';
 import { stateDirExists, writeState, type ClusterState } from '../state.js';
@@ -93,7 +94,8 @@ export const up: Command = {
       await buildOutside(plan);
       if (lbMode === 'proxy') await buildLoadBalancer(plan);
       const ctx = { state, layout };
-      issueIdentities(layout, plan.nodes.map((n) => n.name));
+      const pki = issueIdentities(layout, plan.nodes.map((n) => n.name));
+      writeNatsConfig(layout, pki.ca, Number(new URL(state.nats.url).port), plan.nodes.map((n) => n.name));
       pushAll(state.processes, await startControlPlane(ctx));
       writeState(layout, state);
       await withApi(state, (api) => registerNodes(api, state));
