@@ -38,9 +38,19 @@ TXT
 fi
 
 state=.minimesh
-mkdir -p "$state/nats" "$state/apiserver" "$state/logs"
+mkdir -p "$state/nats" "$state/apiserver" "$state/logs" "$state/pki"
+chmod 700 "$state/pki"
 NATS_PORT=${MINIMESH_NATS_PORT:-4222}
 API=${MINIMESH_SERVER:-127.0.0.1:6443}
+
+# Identities: a bearer token for the admin and one for the endpoints controller (kube-apiserver's
+# token file format); the apiserver makes its CA and serving certificate in its data directory.
+for who in admin endpoints-controller; do
+  [ -s "$state/pki/$who.token" ] || (umask 077 && openssl rand -hex 24 >"$state/pki/$who.token")
+done
+(umask 077 && printf '%s,kubernetes-admin,,"system:masters"\n%s,system:minimesh:endpoints-controller,,\n' \
+  "$(cat "$state/pki/admin.token")" "$(cat "$state/pki/endpoints-controller.token")" >"$state/pki/tokens.csv")
+CA="$state/apiserver/pki/ca.crt"
 
 pids=()
 cleanup() {
@@ -51,26 +61,29 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# NATS on loopback only, without users here: the apiserver publishes to it, and nothing reads
+# from it (the endpoints controller follows the apiserver's gRPC watch, which checks its token).
 nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$state/nats" >"$state/logs/nats.log" 2>&1 &
 pids+=($!)
 
 npx minimesh-apiserver --listen "$API" --data-dir "$state/apiserver" --nats-url "nats://127.0.0.1:$NATS_PORT" \
-  2> >(tee -a "$state/logs/apiserver.log" >&2) &
-pids+=($!)
-
-npx minimesh-endpoints-controller --server "$API" --transport nats --nats-url "nats://127.0.0.1:$NATS_PORT" \
-  --http-listen 127.0.0.1:0 2> >(tee -a "$state/logs/endpoints-controller.log" >&2) &
+  --token-auth-file "$state/pki/tokens.csv" 2> >(tee -a "$state/logs/apiserver.log" >&2) &
 pids+=($!)
 
 for _ in $(seq 1 100); do
-  if npx meshctl --server "$API" get ns >/dev/null 2>&1; then break; fi
+  if [ -s "$CA" ] && npx meshctl --server "$API" --certificate-authority "$CA" --token-file "$state/pki/admin.token" get ns >/dev/null 2>&1; then break; fi
   sleep 0.2
 done
+
+npx minimesh-endpoints-controller --server "$API" --certificate-authority "$CA" --token-file "$state/pki/endpoints-controller.token" \
+  --http-listen 127.0.0.1:0 2> >(tee -a "$state/logs/endpoints-controller.log" >&2) &
+pids+=($!)
+
 cat <<TXT
 
-minimesh's control plane is running (not root, so no local cluster): apiserver on $API,
+minimesh's control plane is running (not root, so no local cluster): apiserver on $API (TLS),
 NATS on 127.0.0.1:$NATS_PORT, data in $state/. In another terminal:
-  export MINIMESH_SERVER=$API
+  export MINIMESH_SERVER=$API MINIMESH_CERTIFICATE_AUTHORITY=$PWD/$CA MINIMESH_TOKEN_FILE=$PWD/$state/pki/admin.token
   npx meshctl get svc -A
 Ctrl-C stops it.
 TXT
