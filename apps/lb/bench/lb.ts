@@ -136,7 +136,7 @@ async function measure(mode: string): Promise<{ rows: string[][]; failovers: { f
       if (mode === 'l2') {
         // The speaker comes back, as a restarted pod would (its pid file rewritten for the next round).
         const bin = new URL('../bin/minimesh-lb.mjs', import.meta.url).pathname;
-        spawnSync('sh', ['-c', `ip netns exec mm-${cluster.name}-n${node.slice(4)} ${process.execPath} ${bin} --role speaker --node-name ${node} --server unix:///run/minimesh/${cluster.name}/apiserver.sock --http-listen 127.0.0.1:0 >/dev/null 2>&1 & echo $! > ${speakerPid}`]);
+        spawnSync('sh', ['-c', `ip netns exec mm-${cluster.name}-n${node.slice(4)} ${process.execPath} ${bin} --role speaker --node-name ${node} --server unix:///run/minimesh/${cluster.name}/apiserver.sock --token-file /run/minimesh/${cluster.name}/pki/tokens/lb-speaker-${node}.token --http-listen 127.0.0.1:0 >/dev/null 2>&1 & echo $! > ${speakerPid}`]);
       }
       await sleep(5000);
     }

@@ -49,8 +49,11 @@ export function lbSuite(mode: LbMode, clusterName: string): void {
     return undefined;
   };
   /** Starts a process again inside a node, as `up` did (`down` stops it with the cluster). */
-  const restartInNode = (node: string, bin: string, ...args: string[]) => {
-    const child = spawn('ip', ['netns', 'exec', `mm-${cluster.name}-n${node.slice(4)}`, process.execPath, bin, '--server', `unix:///run/minimesh/${cluster.name}/apiserver.sock`, ...args], {
+  /** Starts `bin` again in `node`'s namespace, with the identity (token) `holder` the cluster issued. */
+  const restartInNode = (node: string, holder: string, bin: string, ...args: string[]) => {
+    const state = `/run/minimesh/${cluster.name}`;
+    const argv = [process.execPath, bin, '--server', `unix://${state}/apiserver.sock`, '--token-file', `${state}/pki/tokens/${holder}.token`, ...args];
+    const child = spawn('ip', ['netns', 'exec', `mm-${cluster.name}-n${node.slice(4)}`, ...argv], {
       detached: true,
       stdio: 'ignore',
       env: { ...process.env, MINIMESH_LOG_LEVEL: 'error' },
@@ -101,7 +104,7 @@ export function lbSuite(mode: LbMode, clusterName: string): void {
         }, 10_000, 100);
         expect(after).not.toBe(before);
         expect(await recovers(`http://${ip}/`, 6, 10_000)).toBeLessThan(10_000);
-        restartInNode(before!, LB_BIN, '--role', 'speaker', '--node-name', before!, '--http-listen', '127.0.0.1:0');
+        restartInNode(before!, `lb-speaker-${before!}`, LB_BIN, '--role', 'speaker', '--node-name', before!, '--http-listen', '127.0.0.1:0');
       }, 60_000);
 
       it('the announcing node\'s agent dies: its speaker steps back and the other node takes the address', async () => {
@@ -114,7 +117,7 @@ export function lbSuite(mode: LbMode, clusterName: string): void {
           return a !== undefined && a !== before;
         }, 10_000, 100);
         expect(await recovers(`http://${ip}/`, 6, 10_000)).toBeLessThan(10_000);
-        restartInNode(before!, AGENT_BIN, '--node-name', before!);
+        restartInNode(before!, `node-${before!}`, AGENT_BIN, '--node-name', before!);
         await eventually(async () => (await cluster.exec(before!, undefined, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', 'http://127.0.0.1:10256/healthz')).stdout === '200', 20_000, 200);
       }, 60_000);
     } else {

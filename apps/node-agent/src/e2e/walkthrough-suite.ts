@@ -245,7 +245,7 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
       // A new agent starts, syncs, and programs new changes.
       const bin = new URL('../../bin/minimesh-node-agent.mjs', import.meta.url).pathname;
       const { spawn } = await import('node:child_process');
-      const child = spawn('ip', ['netns', 'exec', `mm-${cluster.name}-n1`, process.execPath, bin, '--server', `unix:///run/minimesh/${cluster.name}/apiserver.sock`, '--node-name', 'node1', '--proxy-mode', mode], {
+      const child = spawn('ip', ['netns', 'exec', `mm-${cluster.name}-n1`, process.execPath, bin, '--server', `unix:///run/minimesh/${cluster.name}/apiserver.sock`, '--token-file', `/run/minimesh/${cluster.name}/pki/tokens/node-node1.token`, '--node-name', 'node1', '--proxy-mode', mode], {
         detached: true,
         stdio: 'ignore',
         env: { ...process.env, MINIMESH_LOG_LEVEL: 'error' },
