@@ -1,6 +1,6 @@
 /** Authentication and authorization of API calls, assembled from the apiserver's flags. */
 import type { Logger } from '@minimesh/runtime';
-import { AlreadyExistsError, stableStringify, type KubeObject } from '@minimesh/api';
+import { AlreadyExistsError, pushAll, stableStringify, type KubeObject } from '@minimesh/api';
 import type { Registry } from '../registry/registry.js';
 import { AccessControl } from './access-control.js';
 import { Authenticator } from './authenticator.js';
@@ -26,7 +26,7 @@ export async function setUpAccessControl(o: AccessOptions, registry: Registry, l
   registry.onCommit((events) => authorizer.observe(events));
   if (!authorizer.alwaysAllow) await reconcileBootstrapPolicy(registry, log);
   const objects: KubeObject[] = [];
-  for (const kind of RBAC_KINDS) objects.push(...(await registry.list(kind)).items);
+  for (const kind of RBAC_KINDS) pushAll(objects, (await registry.list(kind)).items);
   authorizer.load(objects);
   log.info('access control', { authorization: o['authorization-mode'], anonymous: o['anonymous-auth'], tokens: tokens?.size ?? 0 });
   return new AccessControl(new Authenticator({ tokens, anonymous: o['anonymous-auth'] }), authorizer);
