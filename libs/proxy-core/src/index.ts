@@ -34,3 +34,4 @@ export * from './userspace/schedulers.js';
 export * from './userspace/userspace-backends.js';
 export * from './userspace/render-portals.js';
 export * from './userspace/adopt-portals.js';
+export * from './kernel-names.js';

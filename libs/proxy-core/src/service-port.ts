@@ -3,6 +3,7 @@
  * Service, in the IPv4 family, and the rules that make it from a Service object
  * (servicechangetracker.go serviceToServiceMap, pkg/api/v1/service helpers).
  */
+import { serviceNameProblem } from './kernel-names.js';
 import { formatIPv4CIDR, needsHealthCheck, normalizeIPv4, parseIPv4CIDR, requestsOnlyLocalTraffic, type Service } from '@minimesh/api';
 
 export type ProxyProtocol = 'TCP' | 'UDP' | 'SCTP';
@@ -99,10 +100,14 @@ export function clusterIPv4(svc: Service): string {
 
 /**
  * The proxied ports of a Service: none for ExternalName, headless or ClusterIP-less (or
- * IPv6-only) services; ports with a protocol other than TCP/UDP/SCTP are skipped.
+ * IPv6-only) services, nor for one whose names the apiserver would refuse (serviceNameProblem);
+ * ports with a protocol other than TCP/UDP/SCTP are skipped.
  */
 export function servicePortsFromService(svc: Service): ServicePortInfo[] {
   if (shouldSkipService(svc)) return [];
+  // Names that would not survive the kernel's grammars never get that far (kernel-names.ts).
+  const names = { namespace: svc.metadata.namespace ?? '', name: svc.metadata.name ?? '' };
+  if ((svc.spec?.ports ?? []).some((p) => serviceNameProblem({ ...names, port: p?.name ?? '' }) !== undefined)) return [];
   const clusterIP = clusterIPv4(svc);
   if (clusterIP === '') return [];
   const spec = svc.spec ?? {};

@@ -19,6 +19,7 @@ import { nodePortIPs } from '../node-port-addresses.js';
 import { probability } from './probability.js';
 import { CountingSink, RestoreTable, type TableSink } from './restore-table.js';
 import { compareServicePorts, externallyAccessible, serviceNamespacedName, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
+import { kernelComment, kernelWord } from '../kernel-names.js';
 
 export interface RenderOptions extends ProxyRenderOptions {
   /** Chain prefix (default "KUBE-"); another one lets the agent run beside kube-proxy. */
@@ -201,30 +202,30 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
   let externalFilter = { target: '', comment: '' };
   if (!hasAnyEndpoints) {
     // No nat chains at all; the filter table refuses the service's addresses.
-    internalFilter = externalFilter = { target: 'REJECT', comment: `"${name} has no endpoints"` };
+    internalFilter = externalFilter = { target: 'REJECT', comment: kernelComment(`${name} has no endpoints`) };
   } else {
     if (!hasInternalEndpoints) {
-      internalFilter = { target: 'DROP', comment: `"${name} has no local endpoints"` };
+      internalFilter = { target: 'DROP', comment: kernelComment(`${name} has no local endpoints`) };
       ctx.noLocal.internal++;
     }
     if (!hasExternalEndpoints) {
-      externalFilter = { target: 'DROP', comment: `"${name} has no local endpoints"` };
+      externalFilter = { target: 'DROP', comment: kernelComment(`${name} has no local endpoints`) };
       ctx.noLocal.external++;
     }
   }
 
   const clusterIPMatch = `${proto} -d ${svc.clusterIP} --dport ${svc.port}`;
-  if (hasInternalEndpoints) nat.append(chains.services, `-m comment --comment "${name} cluster IP" ${clusterIPMatch} -j ${internalTrafficChain}`);
+  if (hasInternalEndpoints) nat.append(chains.services, `-m comment --comment ${kernelComment(`${name} cluster IP`)} ${clusterIPMatch} -j ${internalTrafficChain}`);
   else filter.append(chains.services, `-m comment --comment ${internalFilter.comment} ${clusterIPMatch} -j ${internalFilter.target}`);
 
   for (const ip of svc.externalIPs) {
-    if (hasAnyEndpoints) nat.append(chains.services, `-m comment --comment "${name} external IP" ${proto} -d ${ip} --dport ${svc.port} -j ${externalTrafficChain}`);
+    if (hasAnyEndpoints) nat.append(chains.services, `-m comment --comment ${kernelComment(`${name} external IP`)} ${proto} -d ${ip} --dport ${svc.port} -j ${externalTrafficChain}`);
     if (!hasExternalEndpoints) filter.append(chains.externalServices, `-m comment --comment ${externalFilter.comment} ${proto} -d ${ip} --dport ${svc.port} -j ${externalFilter.target}`);
   }
 
   for (const ip of svc.loadBalancerVIPs) {
-    if (hasAnyEndpoints) nat.append(chains.services, `-m comment --comment "${name} loadbalancer IP" ${proto} -d ${ip} --dport ${svc.port} -j ${loadBalancerTrafficChain}`);
-    if (usesFWChain) filter.append(chains.proxyFirewall, `-m comment --comment "${name} traffic not accepted by ${fwChain}" ${proto} -d ${ip} --dport ${svc.port} -j DROP`);
+    if (hasAnyEndpoints) nat.append(chains.services, `-m comment --comment ${kernelComment(`${name} loadbalancer IP`)} ${proto} -d ${ip} --dport ${svc.port} -j ${loadBalancerTrafficChain}`);
+    if (usesFWChain) filter.append(chains.proxyFirewall, `-m comment --comment ${kernelComment(`${name} traffic not accepted by ${fwChain}`)} ${proto} -d ${ip} --dport ${svc.port} -j DROP`);
   }
   if (!hasExternalEndpoints) {
     for (const ip of svc.loadBalancerVIPs) filter.append(chains.externalServices, `-m comment --comment ${externalFilter.comment} ${proto} -d ${ip} --dport ${svc.port} -j ${externalFilter.target}`);
@@ -234,9 +235,9 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
     // NodePorts are not subject to loadBalancerSourceRanges ("for better or for worse").
     if (hasAnyEndpoints) {
       if (ctx.localhostNodePorts && ctx.nfacct) {
-        nat.append(chains.nodePorts, `-m comment --comment ${name} ${proto} -d 127.0.0.0/8 --dport ${svc.nodePort} -m nfacct --nfacct-name ${NFACCT_LOCALHOST_NODEPORTS} -j ${externalTrafficChain}`);
+        nat.append(chains.nodePorts, `-m comment --comment ${kernelWord(name)} ${proto} -d 127.0.0.0/8 --dport ${svc.nodePort} -m nfacct --nfacct-name ${NFACCT_LOCALHOST_NODEPORTS} -j ${externalTrafficChain}`);
       }
-      nat.append(chains.nodePorts, `-m comment --comment ${name} ${proto} --dport ${svc.nodePort} -j ${externalTrafficChain}`);
+      nat.append(chains.nodePorts, `-m comment --comment ${kernelWord(name)} ${proto} --dport ${svc.nodePort} -j ${externalTrafficChain}`);
     }
     if (!hasExternalEndpoints) {
       filter.append(chains.externalServices, `-m comment --comment ${externalFilter.comment} -m addrtype --dst-type LOCAL ${proto} --dport ${svc.nodePort} -j ${externalFilter.target}`);
@@ -244,7 +245,7 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
   }
 
   if (svc.healthCheckNodePort !== 0) {
-    filter.append(chains.nodePorts, `-m comment --comment "${name} health check node port" -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
+    filter.append(chains.nodePorts, `-m comment --comment ${kernelComment(`${name} health check node port`)} -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
   }
 
   // Unchanged services keep their chains in a partial restore: count them, write nothing.
@@ -257,30 +258,30 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
   if (usesLocalPolicyChain) declare(localPolicyChain);
 
   if (hasInternalEndpoints) {
-    if (ctx.masqueradeAll) sink.append(internalTrafficChain, `-m comment --comment "${name} cluster IP" ${clusterIPMatch} -j ${chains.markMasq}`);
+    if (ctx.masqueradeAll) sink.append(internalTrafficChain, `-m comment --comment ${kernelComment(`${name} cluster IP`)} ${clusterIPMatch} -j ${chains.markMasq}`);
     else if (ctx.clusterCIDR !== undefined) {
       // Off-cluster traffic to a service VIP may bounce off-node: masquerade it.
-      sink.append(internalTrafficChain, `-m comment --comment "${name} cluster IP" ${clusterIPMatch} ! -s ${ctx.clusterCIDR} -j ${chains.markMasq}`);
+      sink.append(internalTrafficChain, `-m comment --comment ${kernelComment(`${name} cluster IP`)} ${clusterIPMatch} ! -s ${ctx.clusterCIDR} -j ${chains.markMasq}`);
     }
   }
 
   if (usesExternalTrafficChain) {
     declare(externalTrafficChain);
     if (!svc.externalPolicyLocal) {
-      sink.append(externalTrafficChain, `-m comment --comment "masquerade traffic for ${name} external destinations" -j ${chains.markMasq}`);
+      sink.append(externalTrafficChain, `-m comment --comment ${kernelComment(`masquerade traffic for ${name} external destinations`)} -j ${chains.markMasq}`);
     } else {
       if (ctx.clusterCIDR !== undefined) {
-        sink.append(externalTrafficChain, `-m comment --comment "pod traffic for ${name} external destinations" -s ${ctx.clusterCIDR} -j ${clusterPolicyChain}`);
+        sink.append(externalTrafficChain, `-m comment --comment ${kernelComment(`pod traffic for ${name} external destinations`)} -s ${ctx.clusterCIDR} -j ${clusterPolicyChain}`);
       }
-      sink.append(externalTrafficChain, `-m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${chains.markMasq}`);
-      sink.append(externalTrafficChain, `-m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${clusterPolicyChain}`);
+      sink.append(externalTrafficChain, `-m comment --comment ${kernelComment(`masquerade LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${chains.markMasq}`);
+      sink.append(externalTrafficChain, `-m comment --comment ${kernelComment(`route LOCAL traffic for ${name} external destinations`)} -m addrtype --src-type LOCAL -j ${clusterPolicyChain}`);
     }
     if (hasExternalEndpoints) sink.append(externalTrafficChain, `-j ${externalPolicyChain}`);
   }
 
   if (usesFWChain) {
     declare(fwChain);
-    const lbComment = `-m comment --comment "${name} loadbalancer IP"`;
+    const lbComment = `-m comment --comment ${kernelComment(`${name} loadbalancer IP`)}`;
     let allowFromNode = false;
     for (const range of svc.loadBalancerSourceRanges) {
       sink.append(fwChain, `${lbComment} -s ${range} -j ${externalTrafficChain}`);
@@ -290,7 +291,7 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
     // A VIP bound locally loops a node's own request back with the VIP as source.
     if (allowFromNode) for (const ip of svc.loadBalancerVIPs) sink.append(fwChain, `${lbComment} -s ${ip} -j ${externalTrafficChain}`);
     // Falls through un-DNATed, to be dropped by PROXY-FIREWALL in filter.
-    sink.append(fwChain, `-m comment --comment "other traffic to ${name} will be dropped by ${chains.proxyFirewall}"`);
+    sink.append(fwChain, `-m comment --comment ${kernelComment(`other traffic to ${name} will be dropped by ${chains.proxyFirewall}`)}`);
   }
 
   if (usesClusterPolicyChain) writeServiceToEndpointRules(ctx, sink, svc, clusterPolicyChain, clusterEndpoints);
@@ -299,7 +300,7 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
   for (const ep of allReachableEndpoints) {
     const sep = endpointChain(ctx.prefix, svc, ep);
     declare(sep);
-    const comment = ctx.largeClusterMode ? '' : `-m comment --comment ${name} `;
+    const comment = ctx.largeClusterMode ? '' : `-m comment --comment ${kernelWord(name)} `;
     // Hairpin: a pod reaching itself through the service must be masqueraded.
     sink.append(sep, `${comment}-s ${ep.ip} -j ${chains.markMasq}`);
     const affinity = svc.sessionAffinityClientIP ? `-m recent --name ${sep} --set ` : '';
@@ -309,7 +310,7 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
 
 /** Affinity checks, then one probabilistic jump per endpoint (the last one unconditional). */
 function writeServiceToEndpointRules(ctx: Ctx, sink: TableSink, svc: ServicePortInfo, chain: string, endpoints: readonly EndpointInfo[]): void {
-  const comment = (ep: EndpointInfo) => (ctx.largeClusterMode ? '' : `-m comment --comment "${svc.nameString} -> ${ep.endpoint}" `);
+  const comment = (ep: EndpointInfo) => (ctx.largeClusterMode ? '' : `-m comment --comment ${kernelComment(`${svc.nameString} -> ${ep.endpoint}`)} `);
   if (svc.sessionAffinityClientIP) {
     for (const ep of endpoints) {
       const sep = endpointChain(ctx.prefix, svc, ep);

@@ -15,6 +15,7 @@ import type { RenderNode } from '../render-options.js';
 import { RestoreTable } from '../iptables/restore-table.js';
 import type { JumpRule } from '../iptables/iptables-jumps.js';
 import type { UserspaceBackend } from './userspace-backends.js';
+import { kernelComment } from '../kernel-names.js';
 
 /** The proxy ports of one backend: `external` only when external traffic has its own. */
 export interface ProxyPorts {
@@ -103,14 +104,14 @@ export function renderPortals(input: PortalInput): PortalResult {
     if (!ports) continue;
     const svc = b.service;
     const p = b.protocol.toLowerCase();
-    const common = (port: number) => `-m comment --comment "${svc.nameString}" -p ${p} -m ${p} --dport ${port}`;
+    const common = (port: number) => `-m comment --comment ${kernelComment(`${svc.nameString}`)} -p ${p} -m ${p} --dport ${port}`;
     // Where traffic of a class has no endpoint: refused (none anywhere) or dropped (none here).
     const refusal = (eps: readonly unknown[]) =>
       eps.length > 0 ? undefined : b.hasAnyEndpoints ? { target: 'DROP', why: 'has no local endpoints' } : { target: 'REJECT', why: 'has no endpoints' };
     const internalRefusal = refusal(b.internal);
     const externalRefusal = refusal(b.external ?? b.internal);
     const refuse = (chain: string, r: { target: string; why: string }, match: string) =>
-      filter.append(chain, `-m comment --comment "${svc.nameString} ${r.why}" -p ${p} -m ${p} ${match} -j ${r.target}`);
+      filter.append(chain, `-m comment --comment ${kernelComment(`${svc.nameString} ${r.why}`)} -p ${p} -m ${p} ${match} -j ${r.target}`);
     const portal = (ip: string, proxyPort: number) => {
       nat.append(c.portalsContainer, `${common(svc.port)} -d ${ip}/32 -j REDIRECT --to-ports ${proxyPort}`);
       if (hostIP !== undefined) nat.append(c.portalsHost, `${common(svc.port)} -d ${ip}/32 -j DNAT --to-destination ${hostIP}:${proxyPort}`);
@@ -133,7 +134,7 @@ export function renderPortals(input: PortalInput): PortalResult {
       }
     }
     for (const proxyPort of new Set([ports.internal, external])) {
-      filter.append(c.nodePortNonLocal, `-m comment --comment "${svc.nameString}" -p ${p} -m ${p} --dport ${proxyPort} -j ACCEPT`);
+      filter.append(c.nodePortNonLocal, `-m comment --comment ${kernelComment(`${svc.nameString}`)} -p ${p} -m ${p} --dport ${proxyPort} -j ACCEPT`);
     }
   }
   const natText = nat.render();
