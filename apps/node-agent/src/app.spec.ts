@@ -105,6 +105,22 @@ describe('node agent, assembled', () => {
     await eventually(async () => kernel.written.includes('"study/other:http -> 10.244.1.11:80"'));
   });
 
+  it('an object the apiserver never validated, named to inject rules, adds nothing to the kernel', async () => {
+    const api = new FakeApiClient();
+    const kernel = new FakeKernel();
+    await api.create(svc('plain', { clusterIP: '10.96.0.10' }));
+    await api.create(slice('plain', '10.244.1.10', 'node1'));
+    // seed() stores as is: what a forged NATS event or a buggy writer could hand the agent.
+    const evil = svc('plain', { clusterIP: '10.96.0.66' });
+    evil.metadata.name = 'x"\n-A KUBE-SERVICES -j ACCEPT\n#';
+    const evilPort = svc('port', { clusterIP: '10.96.0.67', ports: [{ name: 'h; flush ruleset', port: 80, protocol: 'TCP', targetPort: 80 }] });
+    api.seed(evil, evilPort, { ...slice('x', '10.244.1.66', 'node1'), metadata: { name: 'evil-slice', namespace: 'study', labels: { 'kubernetes.io/service-name': evil.metadata.name } } });
+    await start(api, kernel);
+    await eventually(async () => kernel.written.includes('study/plain:http'));
+    for (const absent of ['10.96.0.66', '10.96.0.67', '10.244.1.66', '-j ACCEPT\n#', 'flush ruleset']) expect(kernel.written, absent).not.toContain(absent);
+    expect(kernel.written.split('\n').filter((l) => l === '-A KUBE-SERVICES -j ACCEPT')).toEqual([]);
+  });
+
   it('serves the health-check node port of a LoadBalancer Service with externalTrafficPolicy Local, following its local endpoints', async () => {
     const api = new FakeApiClient();
     const kernel = new FakeKernel();
