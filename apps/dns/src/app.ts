@@ -13,6 +13,7 @@ import { localIPs } from './local-ips.js';
 import { dnsMetrics, type DnsMetrics } from './metrics.js';
 import { list, type DnsOptions } from './options.js';
 import { assembleChain } from './plugin-chain.js';
+import { aclPlugin, defaultAcl, parseAcl } from './plugins/acl-plugin.js';
 import { cachePlugin } from './plugins/cache-plugin.js';
 import { forwardPlugin } from './plugins/forward-plugin.js';
 import { loopDetector, type LoopDetector } from './plugins/loop-plugin.js';
@@ -102,8 +103,10 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
     throw new Error('chain not built');
   };
   const query = (req: DnsRequest): Promise<DnsResponse> => head(req);
+  const acl = aclPlugin(o.acl.trim() ? parseAcl(o.acl) : defaultAcl(config.zones, list(o['allow-forward-from'])));
   const { handler, enabled } = assembleChain(
     {
+      acl,
       cache: cache ? cachePlugin({ cache, metrics: metrics.cache, server: label }) : undefined,
       kubernetes: { config, snapshot: () => source.snapshot() },
       loop: loop?.plugin,
@@ -128,7 +131,11 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
   let probes: Probes | undefined;
   let registration: KubeDnsRegistration | undefined;
   try {
-    listeners = await startListeners(o.listen, (wire, proto, remote) => serveMessage({ handler, metrics: rm, log }, wire, proto, remote), log);
+    listeners = await startListeners(o.listen, (wire, proto, remote) => serveMessage({ handler, metrics: rm, log, maxUdpSize: o['max-udp-size'] }, wire, proto, remote), log, {
+      maxConnections: o['max-tcp-connections'],
+      maxPipelined: o['max-tcp-queries'],
+      idleTimeoutMs: o['tcp-idle-timeout'] * 1000,
+    });
     label = serverLabel(o.listen, listeners.port);
     rm = requestMetrics(metrics, label);
     for (const name of enabled) metrics.pluginEnabled.set({ server: label, zone: '.', view: '', name }, 1);

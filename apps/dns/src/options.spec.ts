@@ -13,9 +13,10 @@ const load = (argv: string[], env: Record<string, string>, file?: string) => {
 };
 
 describe('options', () => {
-  it('defaults: kubeadm\'s Corefile and CoreDNS\'s ports', () => {
+  it('defaults: kubeadm\'s Corefile and CoreDNS\'s ports; no open resolver (loopback, forwarding for the cluster networks, 1232-byte UDP)', () => {
     const o = load([], {});
-    expect(o).toMatchObject({ listen: '0.0.0.0:53', zones: 'cluster.local,in-addr.arpa,ip6.arpa', ttl: 30, pods: 'insecure', 'cache-ttl': 30, 'cache-size': 9984 });
+    expect([o.acl, o['allow-forward-from'], o['max-udp-size'], o['max-tcp-connections'], o['max-tcp-queries'], o['tcp-idle-timeout']]).toEqual(['', '127.0.0.0/8,::1/128,10.244.0.0/16,10.96.0.0/12', 1232, 1000, 100, 10]);
+    expect(o).toMatchObject({ listen: '127.0.0.1:53', zones: 'cluster.local,in-addr.arpa,ip6.arpa', ttl: 30, pods: 'insecure', 'cache-ttl': 30, 'cache-size': 9984 });
     expect([o['health-listen'], o['ready-listen'], o['metrics-listen'], o.lameduck, o['register-service'], o['service-ip']]).toEqual(['0.0.0.0:8080', '0.0.0.0:8181', '0.0.0.0:9153', 5, true, '10.96.0.10']);
   });
 
@@ -33,6 +34,9 @@ describe('options', () => {
     expect(() => load(['--config', 'x'], {}, '{"ttl": 4000}')).toThrow(FlagError);
     expect(() => load(['--pods', 'maybe'], {})).toThrow('"maybe" is not one of disabled, insecure, verified');
     expect(() => load(['--policy', 'first'], {})).toThrow('not one of random, round_robin, sequential');
+    expect(() => load(['--acl', 'permit net 10.0.0.0/8'], {})).toThrow('unknown action "permit"');
+    expect(() => load(['--allow-forward-from', '10.0.0.0/40'], {})).toThrow('"10.0.0.0/40" has no valid prefix length');
+    expect(() => load(['--max-udp-size', '100'], {})).toThrow(FlagError);
   });
 
   it('resolv.conf nameservers and upstream addresses', () => {

@@ -9,6 +9,7 @@ import { PODS_MODES, DEFAULT_FALLTHROUGH, DEFAULT_TTL, DEFAULT_ZONES, DEFAULT_PO
 import { FORWARD_POLICIES } from './plugins/upstream-pool.js';
 import { parseUpstream } from './plugins/upstream-exchange.js';
 import { DEFAULT_KUBE_DNS_IP } from './kube-dns-service.js';
+import { parseAcl } from './plugins/acl-plugin.js';
 
 /** A zone list checked as the kubernetes plugin checks it (its reason without the field name: the flag says it). */
 const zoneList = (field: 'zones' | 'fallthrough') => (raw: string) => {
@@ -45,7 +46,25 @@ const upstreamList = (raw: string) => {
 export const DNS_FLAGS = {
   config: { description: 'JSON file with any of these flags as keys (lists as arrays or comma-separated).', default: '' },
   ...INFORMER_FLAGS,
-  listen: { description: 'DNS address, UDP and TCP (host:port; port 0 picks a free one).', default: '0.0.0.0:53', parse: (raw: string) => parseListenAddress(raw) },
+  listen: {
+    description: 'DNS address, UDP and TCP (host:port; port 0 picks a free one). Loopback by default: give the cluster DNS address (or 0.0.0.0 inside a pod) to serve the cluster.',
+    default: '127.0.0.1:53',
+    parse: (raw: string) => parseListenAddress(raw),
+  },
+  acl: {
+    description: 'CoreDNS acl policies, e.g. "cluster.local { allow } . { allow net 10.0.0.0/8; block }" (actions allow, block, filter, drop; type and net filters). Empty: the cluster zones for anyone, forwarding only for --allow-forward-from.',
+    default: '',
+    parse: (raw: string) => (parseAcl(raw), raw),
+  },
+  'allow-forward-from': {
+    description: 'Networks whose clients may have names outside the cluster zones forwarded (when --acl is empty): loopback, the pod and the service CIDRs by default.',
+    default: '127.0.0.0/8,::1/128,10.244.0.0/16,10.96.0.0/12',
+    parse: (raw: string) => (parseAcl(`allow net ${list(raw).join(' ')}`), raw),
+  },
+  'max-udp-size': { description: 'Largest UDP answer in bytes; bigger ones go out truncated (TC) for a retry over TCP (DNS Flag Day 2020: 1232).', default: 1232, parse: integer(512, 65535) },
+  'max-tcp-connections': { description: 'TCP connections served at once; more are closed.', default: 1000, parse: integer(1, 1_000_000) },
+  'max-tcp-queries': { description: 'Queries of one TCP connection in flight at once; the connection is not read further until answers went out.', default: 100, parse: integer(1, 65535) },
+  'tcp-idle-timeout': durationFlag('How long an idle TCP connection stays open.', 10, { min: 'positive' }),
   zones: { description: 'Zones answered from the cluster (the first forward zone is the cluster domain; reverse zones give PTR).', default: DEFAULT_ZONES.join(','), parse: zoneList('zones') },
   ttl: { description: `TTL of cluster answers in seconds (0..${MAX_TTL}).`, default: DEFAULT_TTL, parse: integer(0, MAX_TTL) },
   pods: { description: 'Pod records <a-b-c-d>.<ns>.pod.<zone>: disabled, insecure (any IP) or verified (a pod with that IP in that namespace).', default: DEFAULT_PODS as string, parse: oneOf(PODS_MODES) as (raw: string) => string },

@@ -1,6 +1,6 @@
 /**
- * The order of the plugins, in one place (CoreDNS's plugin.cfg): the kubernetes zones first,
- * then the cache, then loop detection right before forwarding. Query sanity (FORMERR, NOTIMP,
+ * The order of the plugins, in one place (CoreDNS's plugin.cfg): the acl first, then the
+ * kubernetes zones, then the cache, then loop detection right before forwarding. Query sanity (FORMERR, NOTIMP,
  * BADVERS) and the prometheus/health/ready parts live in the server, as in CoreDNS.
  *
  * CoreDNS puts its cache in front of kubernetes and kubeadm then disables caching for
@@ -10,10 +10,12 @@
  */
 import { buildChain, kubernetesPlugin, type ChainContext, type ClusterSnapshot, type Handler, type KubernetesConfig, type Plugin } from '@minimesh/dns-core';
 
-export const PLUGIN_ORDER = ['kubernetes', 'cache', 'loop', 'forward'] as const;
+export const PLUGIN_ORDER = ['acl', 'kubernetes', 'cache', 'loop', 'forward'] as const;
 export type PluginName = (typeof PLUGIN_ORDER)[number];
 
 export interface ChainParts {
+  /** Who may ask what (CoreDNS runs acl before kubernetes and the cache). */
+  acl?: Plugin;
   cache?: Plugin;
   kubernetes: { config: KubernetesConfig; snapshot: () => ClusterSnapshot };
   loop?: Plugin;
@@ -22,6 +24,7 @@ export interface ChainParts {
 
 export function assembleChain(parts: ChainParts, context: ChainContext): { handler: Handler; enabled: PluginName[] } {
   const byName: Record<PluginName, Plugin | undefined> = {
+    acl: parts.acl,
     cache: parts.cache,
     kubernetes: kubernetesPlugin(parts.kubernetes.config, parts.kubernetes.snapshot),
     loop: parts.loop,

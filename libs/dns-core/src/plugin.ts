@@ -41,6 +41,9 @@ export type DnsResponse =
 
 export type Handler = (req: DnsRequest) => Promise<DnsResponse>;
 
+/** The rcode of a response that must not be sent at all (CoreDNS acl's `drop`). */
+export const NO_REPLY = -1;
+
 /** What plugins may ask of the whole chain. */
 export interface ChainContext {
   /**

@@ -38,7 +38,9 @@ export async function startClusterDns(cluster: string, layout: StateLayout, stat
     ready: true,
     program: {
       command: process.execPath,
-      args: [bin, '--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'dns'), '--listen', '0.0.0.0:53', '--resolv-conf', '/etc/resolv.conf'],
+      args: [bin, '--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'dns'), '--listen', '0.0.0.0:53', '--resolv-conf', '/etc/resolv.conf',
+        // Forwarding for the pods, the services and the nodes; not for the outside client.
+        '--allow-forward-from', ['127.0.0.0/8', '10.244.0.0/16', state.serviceCIDR, ...state.plan.nodes.map((n) => `${n.ip}/32`)].join(',')],
       resolvConf: '# cluster DNS itself: no upstream resolver inside the local cluster\n',
       startTimeoutMs: 30_000,
       started: (log) => {

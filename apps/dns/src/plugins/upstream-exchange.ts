@@ -1,8 +1,14 @@
 /**
- * Sends a query to an upstream server and waits for its reply: over UDP from one shared socket
- * per address family (replies matched on id, source and question), or over TCP with one
+ * Sends a query to an upstream server and waits for its reply: over UDP, or over TCP with one
  * connection per query (length-prefixed, RFC 1035 §4.2.2).
+ *
+ * UDP resists off-path spoofing (RFC 5452): every query gets a cryptographically random ID and
+ * leaves from one of a pool of sockets on kernel-chosen random ports, picked at random; a socket
+ * is replaced by a fresh one (a new random port) after SOCKET_QUERIES queries or SOCKET_LIFETIME_MS.
+ * A reply counts only from the upstream's address and port, with the ID and the question asked,
+ * on the socket the query left from.
  */
+import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { canonicalIP } from '@minimesh/dns-core';
@@ -64,10 +70,30 @@ function questionOf(wire: Uint8Array): Uint8Array {
   return wire.subarray(HEADER_SIZE, skipName(wire, HEADER_SIZE) + 4);
 }
 
+/** Sockets per address family, and how long each serves before a fresh one (a new port) replaces it. */
+export const SOCKET_POOL_SIZE = 8;
+export const SOCKET_QUERIES = 1000;
+export const SOCKET_LIFETIME_MS = 30_000;
+
+/** One forwarding socket and the queries waiting on it. */
+class ForwardSocket {
+  readonly pending = new Map<number, Pending>();
+  used = 0;
+  readonly born = Date.now();
+  port = 0;
+  retired = false;
+
+  constructor(readonly sock: dgram.Socket) {}
+
+  get expired(): boolean {
+    return this.used >= SOCKET_QUERIES || Date.now() - this.born >= SOCKET_LIFETIME_MS;
+  }
+}
+
 export class UpstreamExchange {
-  private readonly sockets = new Map<4 | 6, Promise<dgram.Socket>>();
+  private readonly pools = new Map<4 | 6, Array<Promise<ForwardSocket>>>();
+  private readonly live = new Set<ForwardSocket>();
   private readonly ports = new Set<number>();
-  private readonly pending = new Map<number, Pending>();
   private closed = false;
 
   /** Local ports of the UDP sockets queries leave from (a query arriving from one of them has looped). */
@@ -75,59 +101,98 @@ export class UpstreamExchange {
     return this.ports;
   }
 
-  private socket(family: 4 | 6): Promise<dgram.Socket> {
-    let s = this.sockets.get(family);
-    if (!s) {
-      s = new Promise((resolve, reject) => {
-        const sock = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
-        sock.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
-        sock.on('error', () => {});
-        sock.once('error', reject);
-        sock.bind(0, () => {
-          this.ports.add(sock.address().port);
-          sock.unref();
-          resolve(sock);
-        });
-      });
-      this.sockets.set(family, s);
-    }
-    return s;
+  /** Queries waiting for a reply, over every socket. */
+  get inFlight(): number {
+    let n = 0;
+    for (const f of this.live) n += f.pending.size;
+    return n;
   }
 
-  private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private open(family: 4 | 6): Promise<ForwardSocket> {
+    return new Promise((resolve, reject) => {
+      const sock = dgram.createSocket(family === 6 ? 'udp6' : 'udp4');
+      const f = new ForwardSocket(sock);
+      sock.on('message', (msg, rinfo) => this.onMessage(f, msg, rinfo));
+      sock.on('error', () => {});
+      sock.once('error', reject);
+      sock.bind(0, () => {
+        f.port = sock.address().port;
+        sock.unref();
+        this.live.add(f);
+        this.ports.add(f.port);
+        resolve(f);
+      });
+    });
+  }
+
+  /** A random socket of the family's pool; a worn-out one is replaced first (and closed once its queries are done). */
+  private async socket(family: 4 | 6): Promise<ForwardSocket> {
+    let pool = this.pools.get(family);
+    if (!pool) this.pools.set(family, (pool = []));
+    const i = randomInt(SOCKET_POOL_SIZE);
+    const current = pool[i] as Promise<ForwardSocket> | undefined;
+    const f = current ? await current : undefined;
+    if (f && !f.expired) return f;
+    // Replace it, once: a concurrent caller may have done so while this one waited.
+    if (pool[i] === current) {
+      if (f) this.retire(f);
+      pool[i] = this.open(family);
+    }
+    return pool[i]!;
+  }
+
+  private retire(f: ForwardSocket): void {
+    f.retired = true;
+    if (f.pending.size === 0) this.discard(f);
+  }
+
+  private discard(f: ForwardSocket): void {
+    this.live.delete(f);
+    this.ports.delete(f.port);
+    f.sock.close();
+  }
+
+  private onMessage(f: ForwardSocket, msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (msg.length < HEADER_SIZE) return;
-    const p = this.pending.get(msg.readUInt16BE(0));
+    const id = msg.readUInt16BE(0);
+    const p = f.pending.get(id);
     if (!p || rinfo.port !== p.upstream.port || canonicalIP(rinfo.address) !== p.upstream.host) return;
     try {
       if (!sameQuestion(questionOf(msg), p.question)) return;
     } catch {
       return;
     }
-    this.pending.delete(msg.readUInt16BE(0));
-    clearTimeout(p.timer);
+    this.settle(f, id);
     p.resolve(new Uint8Array(msg.buffer, msg.byteOffset, msg.byteLength));
+  }
+
+  private settle(f: ForwardSocket, id: number): void {
+    const p = f.pending.get(id);
+    if (p) clearTimeout(p.timer);
+    f.pending.delete(id);
+    if (f.retired && f.pending.size === 0) this.discard(f);
   }
 
   async udp(upstream: Upstream, query: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     if (this.closed) throw new UpstreamError('exchange closed');
-    const sock = await this.socket(upstream.family);
-    if (this.pending.size >= 0xf000) throw new UpstreamError('too many queries in flight');
+    const f = await this.socket(upstream.family);
+    if (f.pending.size >= 0xf000) throw new UpstreamError('too many queries in flight');
+    f.used++;
     let id: number;
-    do id = Math.floor(Math.random() * 0x10000);
-    while (this.pending.has(id));
+    do id = randomInt(0x10000);
+    while (f.pending.has(id));
     const out = query.slice();
     setId(out, id);
     const question = questionOf(out);
     return new Promise<Uint8Array>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
+        this.settle(f, id);
         reject(new UpstreamError(`timeout after ${timeoutMs} ms waiting for ${upstream.label}`));
       }, timeoutMs);
-      this.pending.set(id, { upstream, question, resolve, reject, timer });
-      sock.send(out, upstream.port, upstream.host, (err) => {
+      f.pending.set(id, { upstream, question, resolve, reject, timer });
+      f.sock.send(out, upstream.port, upstream.host, (err) => {
         if (!err) return;
-        clearTimeout(timer);
-        this.pending.delete(id);
+        this.settle(f, id);
         reject(err);
       });
     });
@@ -165,15 +230,16 @@ export class UpstreamExchange {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
-      p.reject(new UpstreamError('exchange closed'));
+    for (const f of this.live) {
+      for (const p of f.pending.values()) {
+        clearTimeout(p.timer);
+        p.reject(new UpstreamError('exchange closed'));
+      }
+      f.pending.clear();
+      f.sock.close();
     }
-    this.pending.clear();
-    for (const s of this.sockets.values()) {
-      const sock = await s.catch(() => undefined);
-      sock?.close();
-    }
-    this.sockets.clear();
+    this.live.clear();
+    this.ports.clear();
+    this.pools.clear();
   }
 }

@@ -1,6 +1,12 @@
 /**
  * The sockets: UDP (node:dgram) and TCP (node:net, length-prefixed, several queries per
  * connection, answers in whatever order they are ready, idle connections closed) on one port.
+ *
+ * TCP is bounded so that no client can hold the server: at most `maxConnections` connections
+ * (more are closed at once), at most `maxPipelined` queries of one connection in flight (the
+ * connection stops being read until answers went out, RFC 7766 §6.2.1.1), a connection idle for
+ * `idleTimeoutMs` is closed, and a frame of length 0 or a buffer that grows past one frame is a
+ * protocol error that closes the connection.
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -18,6 +24,14 @@ export interface DnsListeners {
 }
 
 export const TCP_IDLE_TIMEOUT_MS = 10_000;
+
+export interface TcpLimits {
+  maxConnections: number;
+  maxPipelined: number;
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_TCP_LIMITS: TcpLimits = { maxConnections: 1000, maxPipelined: 100, idleTimeoutMs: TCP_IDLE_TIMEOUT_MS };
 
 const familyOf = (f: string | number): 4 | 6 => (f === 'IPv6' || f === 6 ? 6 : 4);
 
@@ -41,19 +55,30 @@ function bindUdp(host: string, port: number, serve: ServeFn, log: Logger): Promi
   });
 }
 
-function bindTcp(host: string, port: number, serve: ServeFn, log: Logger): Promise<net.Server> {
-  const server = net.createServer((conn) => {
-    conn.setTimeout(TCP_IDLE_TIMEOUT_MS, () => conn.destroy());
+function bindTcp(host: string, port: number, serve: ServeFn, log: Logger, limits: TcpLimits): Promise<net.Server> {
+  const server = net.createServer({ pauseOnConnect: false }, (conn) => {
+    conn.setTimeout(limits.idleTimeoutMs, () => conn.destroy());
     conn.setNoDelay(true);
     const remote: Remote = { address: conn.remoteAddress ?? '', port: conn.remotePort ?? 0, family: familyOf(conn.remoteFamily ?? 'IPv4') };
     let buf: Buffer = Buffer.alloc(0);
+    let inFlight = 0;
+    const answered = () => {
+      inFlight--;
+      if (inFlight < limits.maxPipelined && conn.isPaused() && !conn.destroyed) conn.resume();
+    };
     conn.on('data', (d: Buffer) => {
       buf = buf.length ? Buffer.concat([buf, d]) : d;
       while (buf.length >= 2) {
         const n = buf.readUInt16BE(0);
+        if (n === 0) {
+          conn.destroy(); // a zero-length message is no DNS message
+          return;
+        }
         if (buf.length < 2 + n) break;
         const msg = Uint8Array.from(buf.subarray(2, 2 + n));
         buf = buf.subarray(2 + n);
+        inFlight++;
+        if (inFlight >= limits.maxPipelined) conn.pause();
         serve(msg, 'tcp', remote)
           .then((out) => {
             if (!out || conn.destroyed) return;
@@ -61,11 +86,13 @@ function bindTcp(host: string, port: number, serve: ServeFn, log: Logger): Promi
             len.writeUInt16BE(out.length);
             conn.write(Buffer.concat([len, out]));
           })
-          .catch((e: Error) => log.error('tcp query failed', { err: e.message }));
+          .catch((e: Error) => log.error('tcp query failed', { err: e.message }))
+          .finally(answered);
       }
     });
     conn.on('error', () => conn.destroy());
   });
+  server.maxConnections = limits.maxConnections;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -76,13 +103,13 @@ function bindTcp(host: string, port: number, serve: ServeFn, log: Logger): Promi
 }
 
 /** Binds UDP and TCP on `listen` (`host:port`; port 0 picks one free for both). */
-export async function startListeners(listen: string, serve: ServeFn, log: Logger): Promise<DnsListeners> {
+export async function startListeners(listen: string, serve: ServeFn, log: Logger, limits: TcpLimits = DEFAULT_TCP_LIMITS): Promise<DnsListeners> {
   const { host, port } = splitHostPort(listen);
   for (let attempt = 0; ; attempt++) {
     const udp = await bindUdp(host, port, serve, log);
     const bound = udp.address().port;
     try {
-      const tcp = await bindTcp(host, bound, serve, log);
+      const tcp = await bindTcp(host, bound, serve, log, limits);
       const connections = new Set<net.Socket>();
       tcp.on('connection', (c) => {
         connections.add(c);

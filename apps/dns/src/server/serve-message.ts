@@ -2,7 +2,7 @@
  * One query, bytes in, bytes out (core/dnsserver ServeDNS with the ScrubWriter): decode, accept
  * or reject, run the plugin chain, encode within the client's size, and report to the metrics.
  */
-import { Rcode, acceptQuery, reply, type DnsRequest, type DnsResponse, type Handler, type Remote } from '@minimesh/dns-core';
+import { NO_REPLY, Rcode, acceptQuery, reply, type DnsRequest, type DnsResponse, type Handler, type Remote } from '@minimesh/dns-core';
 import type { Logger } from '@minimesh/runtime';
 import { HEADER_SIZE, decodeQuery, type DecodedQuery } from '../wire/query-decoder.js';
 import { skipName } from '../wire/wire-names.js';
@@ -14,16 +14,25 @@ export interface ServeContext {
   handler: Handler;
   metrics: RequestMetrics;
   log: Logger;
+  /** The largest UDP answer (default DEFAULT_MAX_UDP_SIZE). */
+  maxUdpSize?: number;
 }
 
-/** What an answer may weigh: 65535 over TCP; the client's EDNS0 size (at least 512) over UDP, else 512. */
-export function sizeLimit(proto: 'udp' | 'tcp', edns?: { udpSize: number }): number {
+/** The largest UDP answer by default: 1232 bytes, the DNS Flag Day 2020 size (CoreDNS's bufsize default). */
+export const DEFAULT_MAX_UDP_SIZE = 1232;
+
+/**
+ * What an answer may weigh: 65535 over TCP; over UDP the client's EDNS0 size (at least 512) but
+ * never more than `maxUdp`, else 512. A bigger answer goes out truncated (TC) and the client
+ * retries over TCP: large UDP answers are what reflection attacks are made of.
+ */
+export function sizeLimit(proto: 'udp' | 'tcp', edns?: { udpSize: number }, maxUdp = DEFAULT_MAX_UDP_SIZE): number {
   if (proto === 'tcp') return MAX_TCP_SIZE;
-  return Math.max(MIN_UDP_SIZE, edns?.udpSize ?? MIN_UDP_SIZE);
+  return Math.min(Math.max(MIN_UDP_SIZE, maxUdp), Math.max(MIN_UDP_SIZE, edns?.udpSize ?? MIN_UDP_SIZE));
 }
 
-function encodeFor(q: DecodedQuery, proto: 'udp' | 'tcp', resp: DnsResponse): Uint8Array {
-  const maxSize = sizeLimit(proto, q.edns);
+function encodeFor(q: DecodedQuery, proto: 'udp' | 'tcp', resp: DnsResponse, maxUdp: number): Uint8Array {
+  const maxSize = sizeLimit(proto, q.edns, maxUdp);
   if (resp.wire) {
     const out = resp.wire.slice();
     setId(out, q.id);
@@ -36,7 +45,8 @@ function encodeFor(q: DecodedQuery, proto: 'udp' | 'tcp', resp: DnsResponse): Ui
     recursionDesired: q.recursionDesired,
     checkingDisabled: q.checkingDisabled,
     question: q.question,
-    edns: q.edns ? { udpSize: q.edns.udpSize, dnssecOk: q.edns.dnssecOk } : undefined,
+    // The OPT record advertises this server's own limit (RFC 6891 §6.2.3), not the client's.
+    edns: q.edns ? { udpSize: Math.max(MIN_UDP_SIZE, maxUdp), dnssecOk: q.edns.dnssecOk } : undefined,
     maxSize,
   });
 }
@@ -92,11 +102,12 @@ export async function serveMessage(ctx: ServeContext, wire: Uint8Array, proto: '
   }
   let out: Uint8Array;
   try {
-    out = encodeFor(q, proto, resp);
+    if (resp.rcode === NO_REPLY) return undefined;
+    out = encodeFor(q, proto, resp, ctx.maxUdpSize ?? DEFAULT_MAX_UDP_SIZE);
   } catch (e) {
     ctx.log.error('encoding the reply failed', { qname: q.question.name, err: (e as Error).message });
     resp = { plugin: '', rcode: Rcode.SERVFAIL, message: reply(Rcode.SERVFAIL) };
-    out = encodeFor(q, proto, resp);
+    out = encodeFor(q, proto, resp, ctx.maxUdpSize ?? DEFAULT_MAX_UDP_SIZE);
   }
   ctx.metrics.observe(req, resp, wire.length, out.length, (performance.now() - started) / 1000);
   return out;
