@@ -11,7 +11,7 @@
  * of each run (default 5).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,8 +60,8 @@ const svcIP = (i: number) => `10.97.${i >> 8}.${i & 255}`;
 const hostIP = (i: number) => `192.0.2.${i % 250}`;
 const HEADLESS = ['10.244.1.1', '10.244.1.2', '10.244.2.1'];
 
-async function populate(api: string): Promise<void> {
-  const client = connectApiClient(api);
+async function populate(api: string, caFile: string): Promise<void> {
+  const client = connectApiClient(api, { caFile, token: 'bench-admin' });
   await client.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
   for (let i = 0; i < SERVICES; i++) {
     await client.create<Service>({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc${i}`, namespace: 'bench' }, spec: { clusterIP: svcIP(i), ports: [{ name: 'http', port: 80, protocol: 'TCP' }] } });
@@ -152,11 +152,16 @@ async function main(): Promise<void> {
   const upstream = await startFakeUpstream();
   for (let i = 0; i < HOSTS; i++) upstream.records.set(`host${i}.example.test`, [hostIP(i)]);
 
-  start('node', [join(ROOT, 'apps/apiserver/bin/minimesh-apiserver.mjs'), '--listen', `127.0.0.1:${apiPort}`, '--http-listen', '127.0.0.1:0', '--data-dir', join(dir, 'api'), '--nats-url', '']);
+  // As deployed: TLS, and a token per identity (the admin's for the bench, minimesh-dns's own).
+  mkdirSync(join(dir, 'api'), { recursive: true });
+  writeFileSync(join(dir, 'tokens.csv'), 'bench-admin,kubernetes-admin,,"system:masters"\nbench-dns,system:minimesh:dns,,\n');
+  writeFileSync(join(dir, 'dns.token'), 'bench-dns\n');
+  start('node', [join(ROOT, 'apps/apiserver/bin/minimesh-apiserver.mjs'), '--listen', `127.0.0.1:${apiPort}`, '--http-listen', '127.0.0.1:0', '--data-dir', join(dir, 'api'), '--nats-url', '', '--token-auth-file', join(dir, 'tokens.csv')]);
   await waitForPort(apiPort, 20_000);
-  await populate(`127.0.0.1:${apiPort}`);
+  const caFile = join(dir, 'api', 'pki', 'ca.crt');
+  await populate(`127.0.0.1:${apiPort}`, caFile);
 
-  const dnsArgs = ['--server', `127.0.0.1:${apiPort}`, '--listen', `127.0.0.1:${dnsPort}`, '--health-listen', '127.0.0.1:0', '--ready-listen', `127.0.0.1:${readyPort}`, '--metrics-listen', '127.0.0.1:0'];
+  const dnsArgs = ['--server', `127.0.0.1:${apiPort}`, '--certificate-authority', caFile, '--token-file', join(dir, 'dns.token'), '--listen', `127.0.0.1:${dnsPort}`, '--health-listen', '127.0.0.1:0', '--ready-listen', `127.0.0.1:${readyPort}`, '--metrics-listen', '127.0.0.1:0'];
   start('node', [join(ROOT, 'apps/dns/bin/minimesh-dns.mjs'), ...dnsArgs, '--upstreams', upstream.address, '--register-service=false'], { MINIMESH_LOG_LEVEL: 'warn' });
   await until(async () => (await fetch(`http://127.0.0.1:${readyPort}/ready`)).status === 200, 'minimesh-dns /ready');
 

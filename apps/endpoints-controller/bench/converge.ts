@@ -7,6 +7,8 @@
  *   npx tsx apps/endpoints-controller/bench/converge.ts [--services 100] [--pods 1000] [--transport grpc|nats]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Endpoints, Namespace, Pod, Service } from '@minimesh/api';
@@ -79,15 +81,20 @@ async function main(): Promise<void> {
   if (transport === 'nats') nats = await startNats();
   const procs: ChildProcess[] = [];
   try {
-    procs.push(spawnApp(bin('apiserver', 'minimesh-apiserver'), ['--listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0', '--data-dir', dir.path, '--nats-url', nats?.url ?? '']));
+    // As deployed: TLS, and a token per identity (the admin's for the bench, the controller's own).
+    writeFileSync(join(dir.path, 'tokens.csv'), 'bench-admin,kubernetes-admin,,"system:masters"\nbench-ec,system:minimesh:endpoints-controller,,\n');
+    writeFileSync(join(dir.path, 'ec.token'), 'bench-ec\n');
+    procs.push(spawnApp(bin('apiserver', 'minimesh-apiserver'), ['--listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0', '--data-dir', dir.path, '--nats-url', nats?.url ?? '', '--token-auth-file', join(dir.path, 'tokens.csv')]));
     await waitForPort(port, 30_000);
     const server = `127.0.0.1:${port}`;
+    const caFile = join(dir.path, 'pki', 'ca.crt');
     procs.push(
       spawnApp(bin('endpoints-controller', 'minimesh-endpoints-controller'), [
-        '--server', server, '--transport', transport, '--nats-url', nats?.url ?? '', '--http-listen', '127.0.0.1:0', '--leader-elect=false',
+        '--server', server, '--certificate-authority', caFile, '--token-file', join(dir.path, 'ec.token'),
+        '--transport', transport, '--nats-url', nats?.url ?? '', '--http-listen', '127.0.0.1:0', '--leader-elect=false',
       ]),
     );
-    const client = connectApiClient(server, { timeoutMs: 120_000 });
+    const client = connectApiClient(server, { timeoutMs: 120_000, caFile, token: 'bench-admin' });
     await client.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
     const perSvc = PODS / SERVICES;
 

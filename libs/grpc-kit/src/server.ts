@@ -25,10 +25,11 @@ export interface TlsFiles {
 const CERT_REFRESH_MS = 60_000;
 
 /**
- * Credentials that re-read the files every CERT_REFRESH_MS, and a promise that resolves once the
- * files have been read (until then the listener drops connections: wait for it before serving).
+ * Credentials that re-read the files every CERT_REFRESH_MS. `loaded` resolves once the files
+ * have been read: bind only then, or the first connections would find no certificate. `release`
+ * drops the loading watch once the server holds its own.
  */
-function tlsCredentials(tls: TlsFiles): { creds: ServerCredentials; loaded: Promise<void> } {
+function tlsCredentials(tls: TlsFiles): { creds: ServerCredentials; loaded: Promise<void>; release(): void } {
   const files = new experimental.FileWatcherCertificateProvider({
     certificateFile: tls.certFile,
     privateKeyFile: tls.keyFile,
@@ -38,21 +39,22 @@ function tlsCredentials(tls: TlsFiles): { creds: ServerCredentials; loaded: Prom
   // requireClientCertificate false: a client may authenticate with a bearer token instead; a
   // certificate it does present must verify against the CA to count.
   const creds = experimental.createCertificateProviderServerCredentials(files, files, false);
+  let identity = false;
+  let ca = false;
+  let settle: { resolve(): void; reject(e: Error): void } | undefined;
+  const done = () => identity && ca && settle?.resolve();
+  const onIdentity = (u: unknown) => (u ? ((identity = true), done()) : settle?.reject(new Error(`cannot read ${tls.certFile} or ${tls.keyFile}`)));
+  const onCa = (u: unknown) => (u ? ((ca = true), done()) : settle?.reject(new Error(`cannot read ${tls.caFile}`)));
   const loaded = new Promise<void>((resolve, reject) => {
-    let identity = false;
-    let ca = false;
-    const done = () => {
-      if (!identity || !ca) return;
-      files.removeIdentityCertificateListener(onIdentity);
-      files.removeCaCertificateListener(onCa);
-      setImmediate(resolve);
-    };
-    const onIdentity = (u: unknown) => (u ? ((identity = true), done()) : reject(new Error(`cannot read ${tls.certFile} or ${tls.keyFile}`)));
-    const onCa = (u: unknown) => (u ? ((ca = true), done()) : reject(new Error(`cannot read ${tls.caFile}`)));
+    settle = { resolve, reject };
     files.addIdentityCertificateListener(onIdentity);
     files.addCaCertificateListener(onCa);
   });
-  return { creds, loaded };
+  const release = () => {
+    files.removeIdentityCertificateListener(onIdentity);
+    files.removeCaCertificateListener(onCa);
+  };
+  return { creds, loaded, release };
 }
 
 /** True for addresses only this host can reach: unix sockets and loopback TCP. */
@@ -83,8 +85,11 @@ export async function listen(server: Server, addresses: string, tls?: TlsFiles):
     }
     const secure = unix || !tls ? undefined : tlsCredentials(tls);
     const creds = secure?.creds ?? ServerCredentials.createInsecure();
-    const port = await new Promise<number>((resolve, reject) => server.bindAsync(address, creds, (err, p) => (err ? reject(err) : resolve(p))));
     await secure?.loaded;
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync(address, creds, (err, p) => (err ? reject(err) : resolve(p))));
+    // The server's own listener has the certificates by the next tick; then ours can go.
+    await new Promise((r) => setImmediate(r));
+    secure?.release();
     if (unix) chmodSync(path, 0o660);
     bound.push(unix ? address : `${address.slice(0, address.lastIndexOf(':'))}:${port}`);
   }
