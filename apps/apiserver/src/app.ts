@@ -7,12 +7,13 @@ import { networkInterfaces } from 'node:os';
 import { indexedIP } from '@minimesh/allocators';
 import { HealthService, StreamTracker, addReflection, listen, newServer, stopServer } from '@minimesh/grpc-kit';
 import { pb } from '@minimesh/proto';
-import { createLogger, startHttpEndpoint, type HttpEndpoint, type Logger } from '@minimesh/runtime';
+import { createLogger, startHttpEndpoint, type HttpEndpoint, type Logger, type ReadyCheck } from '@minimesh/runtime';
 import { setUpAccessControl } from './auth/index.js';
 import { servingPki } from './auth/serving-pki.js';
 import { EventPublisher } from './events/nats-publisher.js';
 import { apiServiceHandlers } from './grpc/api-service.js';
 import { instrument } from './grpc/instrument.js';
+import { RequestLimits } from './grpc/request-limits.js';
 import { apiServerMetrics } from './metrics.js';
 import { defaultApiServerOptions, type ApiServerOptions } from './options.js';
 import { openRegistry } from './registry/bootstrap.js';
@@ -37,7 +38,6 @@ export interface ApiServer {
   stop(): Promise<void>;
 }
 
-const COMPACT_EVERY_MS = 5000;
 
 export async function startApiServer(partial: Partial<ApiServerOptions> = {}, log: Logger = createLogger('apiserver')): Promise<ApiServer> {
   const opts = { ...defaultApiServerOptions(), ...partial };
@@ -60,6 +60,7 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
       log: log.child('events'),
       auth: { user: opts['nats-user'], passwordFile: opts['nats-password-file'], caFile: opts['nats-ca'] },
       onPublished: (events) => metrics.publishedRevision.set(events[events.length - 1]!.revision),
+      onParked: () => metrics.parkedEvents.inc(),
     });
     registry.onCommit(() => publisher!.notify());
     publisher.start();
@@ -67,14 +68,17 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
   registry.onCommit((events) => metrics.revision.set(events[events.length - 1]!.revision));
   metrics.revision.set(await store.revision());
 
-  // History compaction: keep `watch-history` events, and never drop one NATS has not got yet.
+  // History compaction: keep `watch-history` events, and those NATS has not got yet, but never
+  // more than `max-unpublished-events` of them: with NATS away for long the history stays
+  // bounded, and followers of the stream relist over the gap.
   const compactor = setInterval(() => {
     void (async () => {
-      let upTo = (await store.revision()) - opts['watch-history'];
-      if (publisher) upTo = Math.min(upTo, await store.publishedRevision());
+      const revision = await store.revision();
+      let upTo = revision - opts['watch-history'];
+      if (publisher) upTo = Math.max(Math.min(upTo, await store.publishedRevision()), revision - opts['max-unpublished-events']);
       if (upTo > 0) await store.compact(upTo);
     })().catch((e: Error) => log.warn('history compaction failed', { err: e.message }));
-  }, COMPACT_EVERY_MS);
+  }, opts['compaction-interval'] * 1000);
   compactor.unref();
 
   const access = await setUpAccessControl(opts, registry, log.child('auth'));
@@ -89,7 +93,18 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
   const streams = new StreamTracker();
   const server: Server = newServer();
   const logError = (msg: string, meta: Record<string, unknown>) => log.error(msg, meta);
-  server.addService(pb.ApiServiceService, instrument(apiServiceHandlers(registry, hub, streams, logError, access), metrics));
+  const limits = new RequestLimits({ maxInflight: opts['max-requests-inflight'], maxWatchesPerUser: opts['max-watches-per-user'] });
+  const handlers = apiServiceHandlers({
+    registry,
+    hub,
+    streams,
+    logError,
+    access,
+    limits,
+    watchStallTimeoutMs: opts['watch-stall-timeout'] * 1000,
+    onWatchStall: () => metrics.stalledWatches.inc(),
+  });
+  server.addService(pb.ApiServiceService, instrument(handlers, metrics));
   const health = new HealthService(['minimesh.v1.ApiService']);
   health.addTo(server, streams);
   addReflection(server, ['minimesh/v1/api.proto', 'grpc/health/v1/health.proto']);
@@ -100,7 +115,7 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
 
   let http: HttpEndpoint;
   try {
-    http = await startHttpEndpoint({ listen: opts['http-listen'], registry: metrics.registry, ready: () => true });
+    http = await startHttpEndpoint({ listen: opts['http-listen'], registry: metrics.registry, ready: () => readiness(store, publisher, opts['max-unpublished-events']) });
   } catch (e) {
     server.forceShutdown();
     throw e;
@@ -137,6 +152,27 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
       log.info('apiserver stopped');
     },
   };
+}
+
+/**
+ * /readyz as kube-apiserver lists it: `ping`; `store` (a read of the store works: etcd's check
+ * there); `nats` when events are published (connected, and not further behind than the history
+ * keeps for it).
+ */
+async function readiness(store: Store, publisher: EventPublisher | undefined, maxBacklog: number): Promise<ReadyCheck[]> {
+  const checks: ReadyCheck[] = [{ name: 'ping', ok: true }];
+  let revision = 0;
+  try {
+    revision = await store.revision();
+    checks.push({ name: 'store', ok: true });
+  } catch {
+    checks.push({ name: 'store', ok: false });
+  }
+  if (publisher) {
+    const behind = revision - (await store.publishedRevision().catch(() => 0));
+    checks.push({ name: 'nats', ok: publisher.connected && behind <= maxBacklog });
+  }
+  return checks;
 }
 
 /** The first non-internal IPv4 address of this host, as kube-apiserver picks its advertise address; '' when there is none. */

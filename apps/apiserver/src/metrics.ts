@@ -24,6 +24,16 @@ export function apiServerMetrics() {
       help: 'Highest revision published to NATS JetStream.',
       registers: [registry],
     }),
+    parkedEvents: new Counter({
+      name: 'minimesh_apiserver_events_parked_total',
+      help: 'Events whose object did not fit in a NATS message (published as a stub; followers relist).',
+      registers: [registry],
+    }),
+    stalledWatches: new Counter({
+      name: 'minimesh_apiserver_watches_closed_unresponsive_total',
+      help: 'Watches closed because their client stopped reading.',
+      registers: [registry],
+    }),
     watchers: new Gauge({ name: 'apiserver_registered_watchers', help: 'Number of currently open gRPC watches.', registers: [registry] }),
   };
 }

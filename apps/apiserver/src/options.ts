@@ -56,6 +56,15 @@ export const APISERVER_FLAGS = {
   },
   'watch-history': { description: 'How many events the store keeps for watches to resume from.', default: 10000, parse: integer(0) },
   'bookmark-interval': durationFlag('Time between BOOKMARK events on idle watches that allow them.', 10, { min: 'positive' }),
+  'max-unpublished-events': {
+    description: 'Events kept for NATS at most while it is away or behind; older ones are compacted (followers of the stream then relist) and /readyz fails.',
+    default: 100_000,
+    parse: integer(1),
+  },
+  'compaction-interval': durationFlag('Time between compactions of the event history.', 5, { min: 'positive' }),
+  'max-requests-inflight': { description: 'Calls served at once (kube-apiserver\'s flag); more get RESOURCE_EXHAUSTED "Too many requests, please try again later."', default: 400, parse: integer(1) },
+  'max-watches-per-user': { description: 'Watches one user may hold open at once; more get RESOURCE_EXHAUSTED.', default: 200, parse: integer(1) },
+  'watch-stall-timeout': durationFlag('A watch whose client stops reading for this long is closed (the client relists).', 30, { min: 'positive' }),
   'authorization-mode': {
     description: 'Comma-separated authorizers: Node,RBAC (roles and bindings, with the node restriction) or AlwaysAllow (no checks: for tests only).',
     default: 'Node,RBAC',

@@ -4,7 +4,7 @@
  */
 import { once } from 'node:events';
 import type { ServerUnaryCall, ServerWritableStream, sendUnaryData } from '@grpc/grpc-js';
-import { ApiError } from '@minimesh/api';
+import { ApiError, UnavailableError } from '@minimesh/api';
 import { toGrpcStatus } from '@minimesh/wire';
 
 export type ErrorLogger = (msg: string, meta: Record<string, unknown>) => void;
@@ -50,15 +50,36 @@ export class StreamTracker {
   }
 }
 
+export interface StreamOptions {
+  /**
+   * A client that stops reading for this long (its flow-control window stays full) has its
+   * stream closed and the generator ended, so nothing is kept for it: Kubernetes' "forcing
+   * watcher close due to unresponsive consumer". Default: wait for ever.
+   */
+  stallTimeoutMs?: number;
+  /** Told when a stream is closed for that reason. */
+  onStall?: () => void;
+}
+
+/** Resolves with 'drain', 'abort' or 'stall', whichever comes first. */
+function drained(call: NodeJS.EventEmitter, signal: AbortSignal, stallTimeoutMs?: number): Promise<'drain' | 'abort' | 'stall'> {
+  const waits: Promise<'drain' | 'abort' | 'stall'>[] = [once(call, 'drain').then(() => 'drain' as const), once(signal, 'abort').then(() => 'abort' as const)];
+  let timer: NodeJS.Timeout | undefined;
+  if (stallTimeoutMs) waits.push(new Promise((r) => (timer = setTimeout(() => r('stall'), stallTimeoutMs))));
+  return Promise.race(waits).finally(() => clearTimeout(timer));
+}
+
 /**
  * Serves a server-streaming call from an async generator: cancellation aborts the generator's
- * signal, back-pressure waits for 'drain', an error ends the call with its status.
+ * signal, back-pressure waits for 'drain' (at most `stallTimeoutMs`), an error ends the call with
+ * its status.
  */
 export function serverStream<Req, Res>(
   method: string,
   fn: (req: Req, signal: AbortSignal, call: CallContext) => AsyncIterable<Res>,
   tracker: StreamTracker,
   logError?: ErrorLogger,
+  opts: StreamOptions = {},
 ) {
   return (call: ServerWritableStream<Req, Res>): void => {
     const ac = tracker.open();
@@ -68,8 +89,13 @@ export function serverStream<Req, Res>(
     (async () => {
       for await (const msg of fn(call.request, ac.signal, call)) {
         if (ac.signal.aborted) break;
-        if (!call.write(msg)) {
-          await Promise.race([once(call, 'drain'), once(ac.signal, 'abort')]);
+        if (!call.write(msg) && (await drained(call, ac.signal, opts.stallTimeoutMs)) === 'stall') {
+          // The generator ends (what it held is released); the status follows whatever the
+          // client still has to read, or the connection's keepalive ends it.
+          opts.onStall?.();
+          ac.abort();
+          call.emit('error', toGrpcStatus(new UnavailableError('watch closed: forcing watcher close due to unresponsive consumer; watch again from the last resourceVersion')));
+          return;
         }
       }
       if (!call.cancelled) call.end();

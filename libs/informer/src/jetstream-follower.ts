@@ -135,6 +135,11 @@ export class JetStreamFollower implements Follower {
         `event ${mark.revision} follows ${this.opts.kind} event ${mark.kindPrevious}, but the cache is at ${last}: events are missing from the stream`,
       );
     }
+    if (mark.stub) {
+      // The object did not fit in a message: read the kind again from the apiserver (its
+      // revision is at least this one, so the stub is behind the cache afterwards).
+      throw new RelistRequiredError('too-large', `event ${mark.revision} (${m.subject}) carries an object too big for the stream`);
+    }
     const ev = pb.WatchEvent.decode(m.data);
     const type = CHANGE_TYPES[ev.type];
     const rv = String(mark.revision);

@@ -25,7 +25,10 @@ describe('informer options', () => {
     const p = parseInformerOptions({ ...base, namespace: 'a', labelSelector: 'app in (web),!legacy', transport: 'nats', nats: { servers: 'nats://x:1, nats://y:2' } });
     expect(p.selector.matches({ app: 'web' })).toBe(true);
     expect(p.selector.matches({ app: 'web', legacy: '1' })).toBe(false);
-    expect(p.nats).toEqual({ servers: ['nats://x:1', 'nats://y:2'], stream: 'MINIMESH_EVENTS' });
+    expect(p.nats).toEqual({ servers: ['nats://x:1', 'nats://y:2'], stream: 'MINIMESH_EVENTS', auth: {} });
+    const auth = parseInformerOptions({ ...base, transport: 'nats', nats: { servers: 'nats://x:1', user: 'dns', passwordFile: '/run/p', caFile: '/pki/ca.crt' } });
+    expect(auth.nats.auth).toEqual({ user: 'dns', passwordFile: '/run/p', caFile: '/pki/ca.crt' });
+    expect(() => parseInformerOptions({ ...base, transport: 'nats', nats: { servers: 'nats://x:1', password: 'a', passwordFile: '/b' } })).toThrow('are mutually exclusive');
     expect(p.backoff).toEqual({ initialMs: 100, maxMs: 5000 });
     expect(p.logger).toBe(quiet);
   });

@@ -10,6 +10,7 @@ import { Backoff, sleep } from './backoff.js';
 import { RelistRequiredError, type RelistReason } from './errors.js';
 import type { ChangeSink, ChangeType, Follower } from './follower.js';
 import type { InformerLogger } from './options.js';
+import { listInPages } from './list-pages.js';
 
 export interface ReflectorSink extends ChangeSink {
   /** A fresh list: the cache becomes exactly its items, at its revision of its store. */
@@ -57,7 +58,7 @@ export class Reflector {
       const deliveredBefore = delivered;
       try {
         if (relist) {
-          const list = await untilAborted(client.list(kind, { namespace, labelSelector }), signal);
+          const list = await untilAborted(listInPages(client, kind, { namespace, labelSelector }), signal);
           if (!list) break;
           sink.replace(list, relist);
           log.debug('listed', { kind, reason: relist, resourceVersion: list.resourceVersion, storeId: list.storeId, items: list.items.length });

@@ -13,6 +13,9 @@
  *            Minimesh-Kind-Previous  the revision of the previous event of the same kind (0: none)
  *            Minimesh-Store          the id of the store (data directory) that wrote it
  *            Minimesh-Event-Type     ADDED | MODIFIED | DELETED
+ *            Minimesh-Stub           present when the object did not fit in a NATS message: the
+ *                                    payload carries its kind, namespace and name only, and a
+ *                                    follower reads the object from the apiserver (it relists)
  */
 import type { Kind, KubeObject } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
@@ -26,6 +29,7 @@ export const HEADER_REVISION = 'Minimesh-Revision';
 export const HEADER_KIND_PREVIOUS = 'Minimesh-Kind-Previous';
 export const HEADER_STORE = 'Minimesh-Store';
 export const HEADER_EVENT_TYPE = 'Minimesh-Event-Type';
+export const HEADER_STUB = 'Minimesh-Stub';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -62,6 +66,13 @@ export function encodeStreamEvent(ev: StreamEvent): Uint8Array {
   }).finish();
 }
 
+/** The same event with the object cut to what names it (for an object too big for a message). */
+export function stubStreamEvent(ev: StreamEvent): StreamEvent {
+  const { kind, apiVersion, metadata } = ev.object;
+  const stub = { kind, apiVersion, metadata: { name: metadata.name, namespace: metadata.namespace, uid: metadata.uid, resourceVersion: metadata.resourceVersion } };
+  return { ...ev, object: stub as StreamEvent['object'] };
+}
+
 /** The headers of an event, by name. */
 export function streamEventHeaders(ev: StreamEvent, storeId: string): [string, string][] {
   return [
@@ -77,6 +88,8 @@ export interface StreamEventMark {
   revision: number;
   kindPrevious: number;
   store: string;
+  /** The payload is a stub (Minimesh-Stub): read the object from the apiserver. */
+  stub: boolean;
 }
 
 /** The mark of a message, or null when its headers are not an event's. */
@@ -85,5 +98,5 @@ export function streamEventMark(headers: { get(name: string): string } | undefin
   const kindPrevious = Number(headers?.get(HEADER_KIND_PREVIOUS) || 0);
   const store = headers?.get(HEADER_STORE) ?? '';
   if (!Number.isSafeInteger(revision) || revision <= 0 || !Number.isSafeInteger(kindPrevious)) return null;
-  return { revision, kindPrevious, store };
+  return { revision, kindPrevious, store, stub: !!headers?.get(HEADER_STUB) };
 }

@@ -11,6 +11,8 @@
  * | Forbidden (admission)    | FAILED_PRECONDITION |
  * | Forbidden (authorizer)   | PERMISSION_DENIED   |
  * | Unauthorized             | UNAUTHENTICATED     |
+ * | RequestEntityTooLarge,   | RESOURCE_EXHAUSTED  |
+ * | TooManyRequests          |                     |
  * | Expired (410 Gone)       | OUT_OF_RANGE        |
  * | range is full            | RESOURCE_EXHAUSTED  |
  * | ServiceUnavailable       | UNAVAILABLE         |
@@ -36,6 +38,8 @@ const CODE_OF_REASON: Record<string, Code> = {
   Expired: Code.OUT_OF_RANGE,
   ServiceUnavailable: Code.UNAVAILABLE,
   Unauthorized: Code.UNAUTHENTICATED,
+  RequestEntityTooLarge: Code.RESOURCE_EXHAUSTED,
+  TooManyRequests: Code.RESOURCE_EXHAUSTED,
 };
 
 export function grpcCodeOf(err: ApiError): Code {

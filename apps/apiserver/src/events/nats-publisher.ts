@@ -10,7 +10,7 @@ import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport
 import { jetstream, jetstreamManager, StorageType, DiscardPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from '@minimesh/runtime';
 import type { Store, StoredEvent } from '../store/store.js';
-import { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX, encodeStreamEvent, eventSubject, natsAuthOptions, streamEventHeaders, type NatsAuth } from '@minimesh/wire';
+import { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX, HEADER_STUB, encodeStreamEvent, eventSubject, natsAuthOptions, streamEventHeaders, stubStreamEvent, type NatsAuth } from '@minimesh/wire';
 
 export interface PublisherOptions {
   /** nats://host:port[,nats://...] */
@@ -23,12 +23,16 @@ export interface PublisherOptions {
   onPublished?: (events: StoredEvent[]) => void;
   /** User, password and CA for a NATS server with authorization and TLS. */
   auth?: NatsAuth;
+  /** Called for an event whose object did not fit in a NATS message (a stub went out instead). */
+  onParked?: (ev: StoredEvent) => void;
 }
 
 const DEFAULT_MAX_AGE_MS = 24 * 3600 * 1000; // a day of history on the stream
 const DEFAULT_BATCH = 256;
 const MAX_BACKOFF_MS = 2000;
 const PUBLISH_TIMEOUT_MS = 2000;
+/** Room left for the headers and the protocol line within max_payload. */
+const HEADROOM_BYTES = 4096;
 
 export class EventPublisher {
   private nc?: NatsConnection;
@@ -103,11 +107,32 @@ export class EventPublisher {
     return this.js;
   }
 
+  /**
+   * Publishes in order. An event bigger than the server's max_payload (1 MiB by default; objects
+   * may reach 1.5 MiB) would be refused for ever and hold back every later one: it goes out as a
+   * stub (Minimesh-Stub, the object cut to its names), followers read the object from the
+   * apiserver instead, and the event is logged and counted.
+   */
   private async publishBatch(js: JetStreamClient, events: StoredEvent[]): Promise<void> {
+    const maxPayload = this.nc?.info?.max_payload ?? 1024 * 1024;
     for (const ev of events) {
       const h = headers();
       for (const [name, value] of streamEventHeaders(ev, this.store.id)) h.set(name, value);
-      await js.publish(eventSubject(ev.kind, ev.namespace, ev.name), encodeStreamEvent(ev), {
+      let payload = encodeStreamEvent(ev);
+      if (payload.length + HEADROOM_BYTES > maxPayload) {
+        payload = encodeStreamEvent(stubStreamEvent(ev));
+        h.set(HEADER_STUB, 'too-large');
+        this.opts.log.warn('event too big for a NATS message: published as a stub, followers relist', {
+          revision: ev.revision,
+          kind: ev.kind,
+          namespace: ev.namespace,
+          name: ev.name,
+          bytes: payload.length,
+          maxPayload,
+        });
+        this.opts.onParked?.(ev);
+      }
+      await js.publish(eventSubject(ev.kind, ev.namespace, ev.name), payload, {
         msgID: `${this.store.id}-${ev.revision}`,
         headers: h,
         timeout: PUBLISH_TIMEOUT_MS,
@@ -121,7 +146,13 @@ export class EventPublisher {
       try {
         const js = await this.ensureConnected();
         this.pending = false;
-        const events = await this.store.eventsAfter(await this.store.publishedRevision(), this.opts.batchSize ?? DEFAULT_BATCH);
+        const published = await this.store.publishedRevision();
+        const events = await this.store.eventsAfter(published, this.opts.batchSize ?? DEFAULT_BATCH);
+        if (events.length && events[0]!.revision > published + 1 && published > 0) {
+          // The history is bounded: while NATS was away, events it never got were compacted.
+          // Followers see the gap (Minimesh-Kind-Previous) and relist.
+          this.opts.log.warn('events compacted before NATS got them; followers will relist', { from: published + 1, to: events[0]!.revision - 1 });
+        }
         if (events.length === 0) {
           if (!this.pending) await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = undefined;

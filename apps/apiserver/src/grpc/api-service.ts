@@ -4,6 +4,7 @@ import { serverStream, unary, type CallContext, type ErrorLogger, type StreamTra
 import { pb } from '@minimesh/proto';
 import { objectFromWire, objectToWire } from '@minimesh/wire';
 import type { AccessControl } from '../auth/access-control.js';
+import type { RequestLimits } from './request-limits.js';
 import { parseLabelSelector } from '../registry/label-selector.js';
 import type { ListOptions } from '../registry/list-options.js';
 import type { Registry } from '../registry/registry.js';
@@ -69,7 +70,23 @@ function watchEventToWire(out: WatchOutput): pb.WatchEvent {
   };
 }
 
-export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: StreamTracker, logError: ErrorLogger, access: AccessControl): pb.ApiServiceServer {
+export interface ApiServiceDeps {
+  registry: Registry;
+  hub: WatchHub;
+  streams: StreamTracker;
+  logError: ErrorLogger;
+  access: AccessControl;
+  limits: RequestLimits;
+  /** A watch whose client stops reading this long is closed (0: never). */
+  watchStallTimeoutMs: number;
+  onWatchStall?: () => void;
+}
+
+export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
+  const { registry, hub, streams, logError, access, limits } = deps;
+  /** A unary handler within the in-flight limit. */
+  const unaryCall = <Req, Res>(method: string, fn: (req: Req, call: CallContext) => Promise<Res>) =>
+    unary(method, (req: Req, call: CallContext) => limits.run(() => fn(req, call)), logError);
   /** The object of a write, once the caller may write it. */
   const writable = (call: CallContext, verb: 'create' | 'update', msg: pb.Object | undefined, subresource = '') => {
     const obj = objectOf(msg);
@@ -77,45 +94,36 @@ export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: S
     return obj;
   };
   return {
-    create: unary('Create', async (req: pb.CreateRequest, call) => objectToWire(await registry.create(writable(call, 'create', req.object))), logError),
-    get: unary(
-      'Get',
+    create: unaryCall('Create', async (req: pb.CreateRequest, call) => objectToWire(await registry.create(writable(call, 'create', req.object)))),
+    get: unaryCall('Get',
       async (req: pb.GetRequest, call) => {
         access.check(call, 'get', kindOf(req.kind), req.namespace, req.name);
         return objectToWire(await registry.get(kindOf(req.kind), req.namespace, req.name));
       },
-      logError,
     ),
-    list: unary(
-      'List',
+    list: unaryCall('List',
       async (req: pb.ListRequest, call): Promise<pb.ObjectList> => {
         access.check(call, 'list', kindOf(req.kind), req.namespace);
         return listToWire(await registry.list(kindOf(req.kind), listOptionsOf(req)), registry.store.id);
       },
-      logError,
     ),
-    update: unary('Update', async (req: pb.UpdateRequest, call) => objectToWire(await registry.update(writable(call, 'update', req.object))), logError),
-    updateStatus: unary('UpdateStatus', async (req: pb.UpdateRequest, call) => objectToWire(await registry.updateStatus(writable(call, 'update', req.object, 'status'))), logError),
-    delete: unary(
-      'Delete',
+    update: unaryCall('Update', async (req: pb.UpdateRequest, call) => objectToWire(await registry.update(writable(call, 'update', req.object)))),
+    updateStatus: unaryCall('UpdateStatus', async (req: pb.UpdateRequest, call) => objectToWire(await registry.updateStatus(writable(call, 'update', req.object, 'status')))),
+    delete: unaryCall('Delete',
       async (req: pb.DeleteRequest, call) => {
         access.check(call, 'delete', kindOf(req.kind), req.namespace, req.name);
         return objectToWire(await registry.delete(kindOf(req.kind), req.namespace, req.name, deleteOptionsOf(req.options, req.resourceVersion)));
       },
-      logError,
     ),
-    deleteCollection: unary(
-      'DeleteCollection',
+    deleteCollection: unaryCall('DeleteCollection',
       async (req: pb.DeleteCollectionRequest, call): Promise<pb.ObjectList> => {
         const list = req.list ?? pb.ListRequest.fromPartial({});
         access.check(call, 'deletecollection', kindOf(list.kind), list.namespace);
         const items = await registry.deleteCollection(kindOf(list.kind), listOptionsOf(list), deleteOptionsOf(req.options));
         return { items: items.map(objectToWire), resourceVersion: String(await registry.store.revision()), storeId: registry.store.id, continue: '' };
       },
-      logError,
     ),
-    patch: unary(
-      'Patch',
+    patch: unaryCall('Patch',
       async (req: pb.PatchRequest, call) => {
         access.check(call, 'patch', kindOf(req.kind), req.namespace, req.name, req.subresource === 'status' ? 'status' : '');
         const type = PATCH_TYPES[req.type];
@@ -123,12 +131,12 @@ export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: S
         if (req.subresource !== '' && req.subresource !== 'status') throw new BadRequestError(`the server could not find the requested resource (subresource "${req.subresource}")`);
         return objectToWire(await registry.patch(kindOf(req.kind), req.namespace, req.name, type, req.patch, req.subresource));
       },
-      logError,
     ),
     watch: serverStream(
       'Watch',
       async function* (req: pb.WatchRequest, signal: AbortSignal, call: CallContext) {
-        access.check(call, 'watch', kindOf(req.kind), req.namespace);
+        const user = access.check(call, 'watch', kindOf(req.kind), req.namespace);
+        const close = limits.openWatch(user.name);
         const filter = {
           kind: kindOf(req.kind),
           namespace: req.namespace,
@@ -138,10 +146,15 @@ export function apiServiceHandlers(registry: Registry, hub: WatchHub, streams: S
           allowBookmarks: req.allowBookmarks,
           storeId: req.storeId,
         };
-        for await (const out of hub.watch(filter, signal)) yield watchEventToWire(out);
+        try {
+          for await (const out of hub.watch(filter, signal)) yield watchEventToWire(out);
+        } finally {
+          close();
+        }
       },
       streams,
       logError,
+      { stallTimeoutMs: deps.watchStallTimeoutMs || undefined, onStall: deps.onWatchStall },
     ),
   };
 }

@@ -1,6 +1,10 @@
 /** Wraps every unary handler to count and time it (apiserver_request_total / _duration_seconds). */
 import { status as Code, type ServerUnaryCall, type sendUnaryData, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { KINDS, isKind } from '@minimesh/api';
+import type { pb } from '@minimesh/proto';
+import { wireKind } from '@minimesh/wire';
 import type { ApiServerMetrics } from '../metrics.js';
+
 
 const VERBS: Record<string, string> = {
   create: 'CREATE',
@@ -9,6 +13,8 @@ const VERBS: Record<string, string> = {
   update: 'UPDATE',
   updateStatus: 'UPDATE',
   delete: 'DELETE',
+  deleteCollection: 'DELETECOLLECTION',
+  patch: 'PATCH',
 };
 
 export function instrument<T extends object>(handlers: T, metrics: ApiServerMetrics): T & UntypedServiceImplementation {
@@ -19,7 +25,10 @@ export function instrument<T extends object>(handlers: T, metrics: ApiServerMetr
       | undefined;
     if (!h) continue;
     out[method] = (call: ServerUnaryCall<{ kind?: string; object?: { kind?: { $case: string } } }, unknown>, cb: sendUnaryData<unknown>) => {
-      const resource = call.request.kind || call.request.object?.kind?.$case || '';
+      // Only known kinds become label values: made-up kinds in requests cannot mint series.
+      const obj = call.request.object;
+      const asked = call.request.kind || (obj ? (wireKind(obj as pb.Object) ?? 'unknown') : '');
+      const resource = isKind(asked) ? KINDS[asked].resource : asked === '' ? '' : 'unknown';
       const end = metrics.requestDuration.startTimer({ verb, resource });
       h(call, (err, value) => {
         end();

@@ -8,7 +8,7 @@
  * until its grace period ends (DeletionTimers), it is deleted again with grace 0, or an update
  * removes its last finalizer.
  */
-import { pushAll, BadRequestError, ExpiredError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, applyPatch, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
+import { pushAll, BadRequestError, RequestEntityTooLargeError, ExpiredError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, applyPatch, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
 import { objectFromWire, objectToWire } from '@minimesh/wire';
 import type { Batch, Store, StoredEvent } from '../store/store.js';
 import { DeletionTimers } from './deletion-timers.js';
@@ -18,6 +18,16 @@ import { applyReleases, planServiceAllocations, serviceReleases, type Allocators
 
 /** Namespaces that always exist and may not be deleted. */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public'];
+
+/**
+ * The largest object the store takes: etcd's default request limit (1.5 MiB), which is what a
+ * Kubernetes cluster enforces; it also keeps one object from outgrowing a NATS message.
+ */
+export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
+
+function checkObjectSize(obj: KubeObject): void {
+  if (Buffer.byteLength(JSON.stringify(obj)) > MAX_OBJECT_BYTES) throw new RequestEntityTooLargeError('etcdserver: request is too large');
+}
 
 export type CommitListener = (events: StoredEvent[]) => void;
 
@@ -98,6 +108,7 @@ export class Registry {
 
   /** Commits durably, then tells the listeners; a failing listener never turns a done write into a failed one. */
   private async commit(batch: Batch): Promise<StoredEvent[]> {
+    for (const op of batch.ops) if (op.type !== 'delete') checkObjectSize(op.object);
     const events = await this.store.commit(batch);
     for (const ev of events) {
       if (ev.type === 'DELETED') this.timers.forget(ev.object);

@@ -99,6 +99,26 @@ export class AccessDeniedError extends ApiError {
   }
 }
 
+/**
+ * 413: an object too big to store. kube-apiserver refuses a request body over 3 MiB with
+ * `Request entity too large: limit is 3145728`, and etcd an object over 1.5 MiB with
+ * `etcdserver: request is too large`.
+ */
+export class RequestEntityTooLargeError extends ApiError {
+  constructor(message: string) {
+    super({ code: 413, reason: 'RequestEntityTooLarge', message });
+    this.name = 'RequestEntityTooLargeError';
+  }
+}
+
+/** 429: the server is at its limit of requests in flight (kube-apiserver's max-in-flight filter). */
+export class TooManyRequestsError extends ApiError {
+  constructor(message = 'Too many requests, please try again later.') {
+    super({ code: 429, reason: 'TooManyRequests', message });
+    this.name = 'TooManyRequestsError';
+  }
+}
+
 /** 401: no credentials the server accepts (kube-apiserver's body says only `Unauthorized`). */
 export class UnauthorizedError extends ApiError {
   constructor(message = 'Unauthorized') {
@@ -178,6 +198,8 @@ export function apiErrorFromStatus(status: Status): ApiError {
     case 'Invalid': return make(InvalidError);
     case 'Forbidden': return make(ForbiddenError);
     case 'Unauthorized': return make(UnauthorizedError);
+    case 'RequestEntityTooLarge': return make(RequestEntityTooLargeError);
+    case 'TooManyRequests': return make(TooManyRequestsError);
     case 'BadRequest': return make(BadRequestError);
     case 'Expired': return make(ExpiredError);
     case 'InternalError': return make(InternalError);

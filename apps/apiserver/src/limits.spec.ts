@@ -1,0 +1,185 @@
+/**
+ * No single bad object or slow client stops the apiserver: objects are capped at etcd's 1.5 MiB
+ * with Kubernetes' text while events keep flowing, an object too big for a NATS message goes out
+ * as a stub (followers relist), the history stays bounded without NATS, calls and watches are
+ * bounded, a watcher that stops reading is closed, metric labels stay bounded, /readyz is honest.
+ */
+import { readFileSync } from 'node:fs';
+import { credentials, type ClientReadableStream } from '@grpc/grpc-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RequestEntityTooLargeError, TooManyRequestsError, type Namespace, type Service } from '@minimesh/api';
+import { createInformer } from '@minimesh/informer';
+import { pb } from '@minimesh/proto';
+import { eventually, freePort, startNats, type NatsServer } from '@minimesh/runtime/testing';
+import { RequestLimits } from './grpc/request-limits.js';
+import { startTestApiServer, type TestApiServer } from './testing/index.js';
+
+const ns = (name: string, annotations?: Record<string, string>): Namespace => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(annotations ? { annotations } : {}) } });
+const svc = (name: string, annotations?: Record<string, string>): Service => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: 'default', ...(annotations ? { annotations } : {}) },
+  spec: { ports: [{ port: 80 }] },
+});
+const big = (bytes: number) => ({ blob: 'x'.repeat(bytes) });
+/** Endpoints of about `kib` KiB (annotations stop at 256 KiB; an Endpoints' address list has no limit). */
+const bigEndpoints = (name: string, kib: number) => ({
+  apiVersion: 'v1' as const,
+  kind: 'Endpoints' as const,
+  metadata: { name, namespace: 'default' },
+  subsets: [
+    {
+      addresses: Array.from({ length: Math.ceil((kib * 1024) / 330) }, (_, i) => ({
+        ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        hostname: `h${i}-${'a'.repeat(50)}`,
+        nodeName: `node-${i}-${'n'.repeat(200)}`,
+      })),
+      ports: [{ port: 80 }],
+    },
+  ],
+});
+
+describe('object size and NATS payload', () => {
+  let nats: NatsServer;
+  let t: TestApiServer;
+  beforeAll(async () => {
+    nats = await startNats();
+    t = await startTestApiServer({ 'nats-url': nats.url });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await nats?.cleanup();
+  });
+
+  it('refuses an object over 1.5 MiB with etcd\'s text, and events keep flowing', async () => {
+    const err = await t.client.create(bigEndpoints('huge', 2048)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RequestEntityTooLargeError);
+    expect((err as Error).message).toBe('etcdserver: request is too large');
+    await t.client.create(svc('after-huge'));
+    const after = await t.client.get('Service', 'default', 'after-huge');
+    await eventually(async () => Number(after.metadata.resourceVersion) <= (await t.server.store.publishedRevision()), 10_000, 50);
+  });
+
+  it('an object that fits the store but not a NATS message goes out as a stub; an informer on NATS relists and has it', async () => {
+    const informer = createInformer({ kind: 'Endpoints', client: t.client, transport: 'nats', nats: { servers: nats.url } });
+    informer.start();
+    await informer.waitForSync();
+    try {
+      const chunky = bigEndpoints('chunky', 1200); // > 1 MiB max_payload, < 1.5 MiB
+      const created = await t.client.create(chunky);
+      await eventually(() => informer.get('default', 'chunky')?.metadata.resourceVersion === (created.metadata as { resourceVersion?: string }).resourceVersion, 15_000, 50);
+      expect(informer.get('default', 'chunky')?.subsets?.[0]?.addresses).toHaveLength(chunky.subsets[0]!.addresses.length);
+      await t.client.create({ ...bigEndpoints('after-chunky', 1), subsets: [] });
+      await eventually(() => informer.get('default', 'after-chunky'), 10_000, 50);
+      const metrics = await (await fetch(`http://${t.server.httpAddress}/metrics`)).text();
+      expect(metrics).toMatch(/^minimesh_apiserver_events_parked_total 1$/m);
+    } finally {
+      await informer.stop();
+    }
+  });
+});
+
+describe('bounded history without NATS', () => {
+  let t: TestApiServer;
+  beforeAll(async () => {
+    // NATS configured but never there: nothing is ever published.
+    t = await startTestApiServer({ 'nats-url': `nats://127.0.0.1:${await freePort()}`, 'watch-history': 20, 'max-unpublished-events': 50, 'compaction-interval': 0.1 });
+  });
+  afterAll(async () => t?.stop());
+
+  it('compacts past what NATS never got, and /readyz says NATS is failing', async () => {
+    for (let i = 0; i < 200; i++) await t.client.create(ns(`h-${i}`));
+    const revision = await t.server.store.revision();
+    await eventually(async () => (await t.server.store.oldestRevision()) > revision - 60, 5000, 50);
+    expect(await t.server.store.publishedRevision()).toBe(0);
+    const r = await fetch(`http://${t.server.httpAddress}/readyz`);
+    expect([r.status, await r.text()]).toEqual([500, '[+]ping ok\n[+]store ok\n[-]nats failed: reason withheld\nreadyz check failed\n']);
+  });
+});
+
+describe('calls, watches and slow watchers', () => {
+  let t: TestApiServer;
+  beforeAll(async () => {
+    t = await startTestApiServer({ listen: '127.0.0.1:0', 'max-watches-per-user': 3 });
+  });
+  afterAll(async () => t?.stop());
+
+  it('refuses calls beyond max-requests-inflight with 429\'s text, serving the others', async () => {
+    const limits = new RequestLimits({ maxInflight: 2, maxWatchesPerUser: 1 });
+    const gates: Array<() => void> = [];
+    const slow = () => limits.run(() => new Promise<void>((r) => gates.push(r)));
+    const [a, b] = [slow(), slow()];
+    const refused = await limits.run(async () => 'served').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(TooManyRequestsError);
+    expect((refused as Error).message).toBe('Too many requests, please try again later.');
+    for (const g of gates) g();
+    await Promise.all([a, b]);
+    expect(await limits.run(async () => 'served')).toBe('served');
+    expect(limits.inflightNow).toBe(0);
+  });
+
+  it('refuses a user\'s watch beyond max-watches-per-user; one closing makes room', async () => {
+    const acs = [new AbortController(), new AbortController(), new AbortController()];
+    const its = acs.map((ac) => t.client.watch('Namespace', { signal: ac.signal })[Symbol.asyncIterator]());
+    await Promise.all(its.map((it) => it.next()));
+    const extra = t.client.watch('Namespace')[Symbol.asyncIterator]();
+    await expect(extra.next()).rejects.toThrow(/has 3 watches open \(limit 3\)/);
+    acs[0]!.abort();
+    await eventually(async () => {
+      const again = t.client.watch('Namespace', { signal: AbortSignal.timeout(2000) })[Symbol.asyncIterator]();
+      const first = await again.next().then(
+        () => true,
+        () => false,
+      );
+      await again.return?.();
+      return first;
+    }, 5000, 100);
+    for (const ac of acs) ac.abort();
+  });
+
+  it('labels metrics with known kinds only: made-up kinds mint no series', async () => {
+    const series = async () => (await (await fetch(`http://${t.server.httpAddress}/metrics`)).text()).split('\n').filter((l) => l.startsWith('apiserver_request_total{')).length;
+    await t.client.list('Service').catch(() => undefined);
+    const before = await series();
+    for (let i = 0; i < 300; i++) await t.client.list(`Made${i}` as 'Service').catch(() => undefined);
+    expect(await series()).toBeLessThanOrEqual(before + 1);
+    expect(await (await fetch(`http://${t.server.httpAddress}/metrics`)).text()).toMatch(/apiserver_request_total\{verb="LIST",resource="unknown",code="3"\} 300/);
+  });
+});
+
+describe('a watcher that stops reading', () => {
+  it('closes a watch whose client stopped reading, and releases what it held', async () => {
+    const t = await startTestApiServer({ listen: '127.0.0.1:0', 'watch-stall-timeout': 1 });
+    const raw = new pb.ApiServiceClient(t.server.address, credentials.createSsl(readFileSync(t.server.caFile)), {
+      'grpc.ssl_target_name_override': 'kubernetes',
+    });
+    const stream: ClientReadableStream<pb.WatchEvent> = raw.watch({ kind: 'Service', namespace: '', labelSelector: '', fieldSelector: '', resourceVersion: '', allowBookmarks: false, storeId: '' });
+    stream.on('error', () => undefined); // it is closed under it
+    stream.on('data', () => undefined);
+    stream.pause(); // from now on reads nothing: its HTTP/2 window fills up
+    const blob = 'y'.repeat(200 * 1024);
+    for (let i = 0; i < 40; i++) await t.client.create(svc(`stall-${i}`, { blob }));
+    await eventually(async () => /^minimesh_apiserver_watches_closed_unresponsive_total 1$/m.test(await (await fetch(`http://${t.server.httpAddress}/metrics`)).text()), 10_000, 100);
+    await eventually(async () => /^apiserver_registered_watchers 0$/m.test(await (await fetch(`http://${t.server.httpAddress}/metrics`)).text()), 5000, 200);
+    stream.cancel();
+    raw.close();
+    await t.stop();
+  });
+
+});
+
+describe('/readyz', () => {
+  it('lists its checks with ?verbose, and fails when the store cannot be read', async () => {
+    const t = await startTestApiServer();
+    try {
+      const ok = await fetch(`http://${t.server.httpAddress}/readyz?verbose`);
+      expect([ok.status, await ok.text()]).toEqual([200, '[+]ping ok\n[+]store ok\nreadyz check passed\n']);
+      expect(await (await fetch(`http://${t.server.httpAddress}/readyz`)).text()).toBe('ok');
+      await t.server.store.close();
+      const bad = await fetch(`http://${t.server.httpAddress}/readyz`);
+      expect([bad.status, await bad.text()]).toEqual([500, '[+]ping ok\n[-]store failed: reason withheld\nreadyz check failed\n']);
+    } finally {
+      await t.stop().catch(() => undefined);
+    }
+  });
+});
