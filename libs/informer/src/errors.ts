@@ -18,7 +18,7 @@ export class InvalidArgumentError extends Error {
 }
 
 /** Why a follower gave up on its stream and the cache must be rebuilt from a fresh list. */
-export type RelistReason = 'initial' | 'expired' | 'gap' | 'store-changed' | 'too-large';
+export type RelistReason = 'initial' | 'expired' | 'gap' | 'store-changed' | 'too-large' | 'invalid-event';
 
 /**
  * Thrown by a follower when the history after the cache's revision cannot be proven complete

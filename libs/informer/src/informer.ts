@@ -48,6 +48,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   private follower?: Follower;
   private resyncTimer?: NodeJS.Timeout;
   private stopped = false;
+  private rejected = 0;
 
   /** Prefer `createInformer`, which types the objects after the kind. */
   constructor(options: InformerOptions) {
@@ -89,6 +90,11 @@ export class Informer<T extends KubeObject = KubeObject> {
     await this.running;
     await this.follower?.close();
     for (const w of this.syncWaiters.splice(0)) w.reject(new InformerStoppedError());
+  }
+
+  /** Messages from the event stream refused so far (undecodable, or not what the apiserver would write). */
+  get rejectedEvents(): number {
+    return this.rejected;
   }
 
   /** True once the first list is in the cache (and its handlers called). */
@@ -182,7 +188,15 @@ export class Informer<T extends KubeObject = KubeObject> {
     const o = this.opts;
     if (o.transport === 'grpc') return new GrpcFollower({ client: o.client, kind: o.kind, namespace: o.namespace, labelSelector: o.labelSelector });
     const session = new NatsSession({ servers: o.nats.servers, ...(o.nats.connection ? { connection: o.nats.connection } : {}), auth: o.nats.auth, name: `minimesh-informer-${o.kind}`, backoff: o.backoff });
-    return new JetStreamFollower({ session, stream: o.nats.stream, kind: o.kind, namespace: o.namespace, selector: o.selector, log: this.log });
+    return new JetStreamFollower({
+      session,
+      stream: o.nats.stream,
+      kind: o.kind,
+      namespace: o.namespace,
+      selector: o.selector,
+      log: this.log,
+      onRejected: () => this.rejected++,
+    });
   }
 
   /** How the reflector changes the cache. Objects arrive as KubeObject; the kind filter makes them T. */

@@ -17,7 +17,8 @@
  * Selection is done here: the stream carries every namespace and label, and an object that
  * stops matching the selector is handed on as DELETED.
  */
-import type { Kind, Selector } from '@minimesh/api';
+import type { Kind, KubeObject, Selector } from '@minimesh/api';
+import { streamEventProblem } from './event-check.js';
 import { pb } from '@minimesh/proto';
 import { kindSubjects, objectFromWire, streamEventMark } from '@minimesh/wire';
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerNotification, type JsMsg } from '@nats-io/jetstream';
@@ -30,6 +31,8 @@ import { findStartSequence, type MessageMark } from './stream-position.js';
 
 export interface JetStreamFollowerOptions {
   session: NatsSession;
+  /** Told of every message refused (undecodable, or failing streamEventProblem). */
+  onRejected?: (reason: string) => void;
   stream: string;
   kind: Kind;
   namespace: string;
@@ -56,7 +59,12 @@ const FATAL_NOTIFICATIONS = new Set<ConsumerNotification['type']>([
 const REQUEST_TIMEOUT_MS = 5_000;
 const CONSUMER_INACTIVE_THRESHOLD_MS = 30_000;
 
+/** Stream sequences of refused messages remembered (a refused message costs one relist, once). */
+const MAX_REMEMBERED_REJECTS = 1024;
+
 export class JetStreamFollower implements Follower {
+  private readonly rejected = new Set<number>();
+
   constructor(private readonly opts: JetStreamFollowerOptions) {}
 
   async follow(sink: ChangeSink, signal: AbortSignal): Promise<void> {
@@ -114,6 +122,28 @@ export class JetStreamFollower implements Follower {
     if (failure && !signal.aborted) throw failure;
   }
 
+  /**
+   * A message that cannot be believed is never applied, and never loops the informer: the first
+   * time, it is logged, counted and answered by a relist (the apiserver's list has the truth of
+   * whatever the message was about); seen again (the same stream sequence), it is skipped.
+   */
+  private reject(m: JsMsg, revision: number, reason: string): void {
+    this.opts.onRejected?.(reason);
+    this.opts.log.warn('refusing an event from the stream', { kind: this.opts.kind, seq: m.seq, subject: m.subject, revision, reason });
+    this.relistOnce(m, new RelistRequiredError('invalid-event', `event ${revision} (stream sequence ${m.seq}) was refused: ${reason}`));
+  }
+
+  /**
+   * Relists because of message `m`, once. A genuine reason is gone after the relist (its
+   * revision is then behind the cache, and skipped before any check): a message that asks for
+   * a second relist is not genuine (forged headers, say) and is skipped from then on.
+   */
+  private relistOnce(m: JsMsg, err: RelistRequiredError): void {
+    if (this.rejected.size >= MAX_REMEMBERED_REJECTS) this.rejected.delete(this.rejected.values().next().value!);
+    this.rejected.add(m.seq);
+    throw err;
+  }
+
   async close(): Promise<void> {
     await this.opts.session.close();
   }
@@ -124,29 +154,38 @@ export class JetStreamFollower implements Follower {
       this.opts.log.warn('skipping a stream message without minimesh headers', { seq: m.seq, subject: m.subject });
       return;
     }
+    if (this.rejected.has(m.seq)) return; // refused before: once is enough
     if (sink.storeId && mark.store !== sink.storeId) {
-      throw new RelistRequiredError('store-changed', `event ${mark.revision} comes from store ${mark.store}, the cache from ${sink.storeId}`);
+      return this.relistOnce(m, new RelistRequiredError('store-changed', `event ${mark.revision} comes from store ${mark.store}, the cache from ${sink.storeId}`));
     }
     const last = revisionOf(sink.resourceVersion);
     if (mark.revision <= last) return; // already seen (a re-sent tail, or before the list)
     if (mark.kindPrevious > last) {
-      throw new RelistRequiredError(
-        'gap',
-        `event ${mark.revision} follows ${this.opts.kind} event ${mark.kindPrevious}, but the cache is at ${last}: events are missing from the stream`,
+      return this.relistOnce(
+        m,
+        new RelistRequiredError('gap', `event ${mark.revision} follows ${this.opts.kind} event ${mark.kindPrevious}, but the cache is at ${last}: events are missing from the stream`),
       );
     }
     if (mark.stub) {
       // The object did not fit in a message: read the kind again from the apiserver (its
       // revision is at least this one, so the stub is behind the cache afterwards).
-      throw new RelistRequiredError('too-large', `event ${mark.revision} (${m.subject}) carries an object too big for the stream`);
+      return this.relistOnce(m, new RelistRequiredError('too-large', `event ${mark.revision} (${m.subject}) carries an object too big for the stream`));
     }
-    const ev = pb.WatchEvent.decode(m.data);
+    let ev: pb.WatchEvent;
+    let obj: KubeObject | undefined;
+    try {
+      ev = pb.WatchEvent.decode(m.data);
+      obj = ev.object ? objectFromWire(ev.object) : undefined;
+    } catch (e) {
+      return this.reject(m, mark.revision, `undecodable payload: ${(e as Error).message}`);
+    }
     const type = CHANGE_TYPES[ev.type];
     const rv = String(mark.revision);
-    if (!type || !ev.object) return sink.advance(rv);
-    const obj = objectFromWire(ev.object);
-    const { namespace, selector, kind } = this.opts;
-    if (obj.kind !== kind || (namespace && obj.metadata.namespace !== namespace)) return sink.advance(rv);
+    if (!type || !obj) return this.reject(m, mark.revision, 'an event without a type or an object');
+    const problem = streamEventProblem(this.opts.kind, m.subject, mark.revision, type, obj);
+    if (problem) return this.reject(m, mark.revision, problem);
+    const { namespace, selector } = this.opts;
+    if (namespace && obj.metadata.namespace !== namespace) return sink.advance(rv);
     if (type !== 'DELETED' && !selector.matches(obj.metadata.labels)) return sink.apply('DELETED', obj, rv);
     sink.apply(type, obj, rv);
   }

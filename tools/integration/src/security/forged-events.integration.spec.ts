@@ -1,0 +1,92 @@
+/**
+ * Informers never trust a NATS message: garbage, an object the apiserver would refuse (a name
+ * made to inject rules), an object on another object's subject, or a message with forged
+ * headers is refused, counted and answered by at most one relist; the informer keeps following
+ * and a later genuine write arrives.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Pod, Service } from '@minimesh/api';
+import { startTestApiServer, type TestApiServer } from '@minimesh/apiserver/testing';
+import type { ApiClient } from '@minimesh/client';
+import { createInformer, type Informer } from '@minimesh/informer';
+import { pb } from '@minimesh/proto';
+import { eventually, startNats, type NatsServer } from '@minimesh/runtime/testing';
+import { HEADER_EVENT_TYPE, HEADER_KIND_PREVIOUS, HEADER_REVISION, HEADER_STORE, eventSubject, objectToWire } from '@minimesh/wire';
+import { jetstream } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
+
+const svc = (name: string): Service => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default' }, spec: { ports: [{ port: 80 }] } });
+
+describe('forged and malformed events on the stream', () => {
+  let nats: NatsServer;
+  let t: TestApiServer;
+  let nc: NatsConnection;
+  let informer: Informer<Service>;
+  let lists = 0;
+  const logs: string[] = [];
+
+  beforeAll(async () => {
+    nats = await startNats();
+    t = await startTestApiServer({ 'nats-url': nats.url });
+    nc = await connect({ servers: nats.url });
+    // Counts the informer's lists (each relist is one or more of them).
+    const counting = new Proxy(t.client, {
+      get: (target, prop, recv) => (prop === 'list' ? (...a: Parameters<ApiClient['list']>) => (lists++, target.list(...a)) : Reflect.get(target, prop, recv)),
+    }) as ApiClient;
+    const note = (level: string) => (msg: string, meta?: Record<string, unknown>) => logs.push(`${level} ${msg} ${JSON.stringify(meta ?? {})}`);
+    const logger = { debug: note('debug'), info: note('info'), warn: note('warn'), error: note('error') };
+    informer = createInformer({ kind: 'Service', client: counting, transport: 'nats', nats: { servers: nats.url }, backoff: { initialMs: 50, maxMs: 200 }, logger });
+    informer.start();
+    await informer.waitForSync();
+    await t.client.create(svc('genuine-1'));
+    await eventually(() => informer.get('default', 'genuine-1'), 10_000, 50);
+  });
+  afterAll(async () => {
+    await informer?.stop();
+    await nc?.close();
+    await t?.stop();
+    await nats?.cleanup();
+  });
+
+  /** Publishes into the stream as the apiserver would, with the next revision's headers. */
+  async function forge(subject: string, payload: Uint8Array, o: { revision?: number; kindPrevious?: number } = {}): Promise<void> {
+    const revision = o.revision ?? (await t.server.store.revision()) + 1;
+    const h = headers();
+    h.set(HEADER_REVISION, String(revision));
+    h.set(HEADER_KIND_PREVIOUS, String(o.kindPrevious ?? Number(informer.get('default', 'genuine-1')?.metadata.resourceVersion ?? 0)));
+    h.set(HEADER_STORE, t.server.store.id);
+    h.set(HEADER_EVENT_TYPE, 'ADDED');
+    await jetstream(nc).publish(subject, payload, { headers: h });
+  }
+  const event = (obj: Service | Pod, revision: number) =>
+    pb.WatchEvent.encode({ type: pb.EventType.ADDED, object: objectToWire(obj), resourceVersion: String(revision), previousResourceVersion: '' }).finish();
+
+  it('refuses each kind of bad message once, keeps following, never applies one', async () => {
+    const base = await t.server.store.revision();
+    // Garbage bytes with valid headers.
+    await forge(eventSubject('Service', 'default', 'garbage'), new Uint8Array([0xff, 0xff, 0xff, 0x01, 0x02]));
+    // A well-formed event whose Service the apiserver would never accept (name made to inject).
+    const evil = { ...svc('x'), metadata: { name: 'a";-A_KUBE-SERVICES_-j_ACCEPT#', namespace: 'default', resourceVersion: String(base + 2) } };
+    await forge(eventSubject('Service', 'default', evil.metadata.name), event(evil, base + 2), { revision: base + 2 });
+    // An object on another object's subject (and of another kind).
+    const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'genuine-1', namespace: 'default', resourceVersion: String(base + 3) }, spec: { containers: [{ name: 'c', image: 'i' }] } };
+    await forge(eventSubject('Service', 'default', 'genuine-1'), event(pod, base + 3), { revision: base + 3 });
+    // Forged headers: a revision from the future, claiming events the stream does not have.
+    const future = { ...svc('from-the-future'), metadata: { name: 'from-the-future', namespace: 'default', resourceVersion: '999999' } };
+    await forge(eventSubject('Service', 'default', 'from-the-future'), event(future, 999999), { revision: 999999, kindPrevious: 999998 });
+
+    await eventually(() => informer.rejectedEvents >= 3, 10_000, 50);
+    const after = await t.client.create(svc('genuine-2'));
+    await eventually(() => informer.get('default', 'genuine-2')?.metadata.resourceVersion === after.metadata.resourceVersion, 15_000, 50);
+    expect(informer.list().map((s) => s.metadata.name).sort()).toEqual(['genuine-1', 'genuine-2', 'kubernetes']);
+    expect(informer.get('default', 'genuine-1')?.kind).toBe('Service');
+
+    // No loop: once each bad message has cost its one relist (the forged future one a 'gap'), the
+    // informer stops relisting.
+    await eventually(() => logs.some((l) => l.startsWith('info relisted') && l.includes('"reason":"gap"')), 10_000, 50);
+    const settled = lists;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(lists, logs.filter((l) => !l.startsWith('debug following')).join('\n')).toBe(settled);
+    expect(logs.filter((l) => l.startsWith('info relisted')).length).toBe(4);
+  });
+});
