@@ -10,7 +10,7 @@ import { apiClientOptions, natsTransportOptions } from '@minimesh/informer';
 import { createInformer, informerSet } from '@minimesh/informer';
 import { nodePortIPs, parseNodePortAddresses } from '@minimesh/proxy-core';
 import { exec as realExec, startHttpEndpoint, type Exec, type Logger } from '@minimesh/runtime';
-import { proxyHealthy, startHealthz } from './healthz.js';
+import { nodeEligible, proxyHealthy, startHealthz } from './healthz.js';
 import { ServiceHealthServer } from './service-health-server.js';
 import { proxyMetrics } from './metrics.js';
 import type { NodeAgentOptions } from './options.js';
@@ -114,7 +114,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
 
   const all = informerSet(services, slices, nodes);
   const metricsEndpoint = await startHttpEndpoint({ listen: o['metrics-bind-address'], registry: metrics.registry, ready: () => proxier.synced });
-  const healthz = await startHealthz(o['healthz-bind-address'], proxier, healthTimeoutMs, metrics);
+  const healthz = await startHealthz(o['healthz-bind-address'], proxier, healthTimeoutMs, metrics, () => nodeEligible(thisNode()));
   proxier.start();
   all.start();
   void all.waitForSync().then(

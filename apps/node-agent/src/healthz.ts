@@ -1,16 +1,30 @@
 /**
- * kube-proxy's health endpoint: /healthz and /livez answer JSON
- * `{"lastUpdated": ..., "currentTime": ..., "nodeEligible": true}`, 503 when a queued change has
- * waited longer than the health timeout without a successful sync (the agent is hung).
+ * kube-proxy's health endpoint (pkg/proxy/healthcheck/proxier_health.go): JSON
+ * `{"lastUpdated": ..., "currentTime": ..., "nodeEligible": ...}`. Both /healthz and /livez are
+ * 503 when a queued change has waited longer than the health timeout without a successful sync
+ * (the agent is hung). /healthz is also 503 when the node should get no new traffic: its Node is
+ * being deleted (deletionTimestamp) or is tainted ToBeDeletedByClusterAutoscaler, so load
+ * balancers that probe it drain the node first; /livez ignores that (the agent is fine).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { splitHostPort } from '@minimesh/runtime';
+import type { Node } from '@minimesh/api';
 import type { ProxyMetrics } from './metrics.js';
 
 export interface HealthSource {
   lastSynced: number;
   lastQueued: number;
+}
+
+/** The cluster autoscaler's taint on a node it is about to remove (kube-proxy's ToBeDeletedTaint). */
+export const TO_BE_DELETED_TAINT = 'ToBeDeletedByClusterAutoscaler';
+
+/** kube-proxy's SyncNode: a node is eligible unless it is being deleted or tainted for deletion. */
+export function nodeEligible(node: Node | undefined): boolean {
+  if (!node) return true;
+  if (node.metadata.deletionTimestamp) return false;
+  return !(node.spec?.taints ?? []).some((t) => t.key === TO_BE_DELETED_TAINT);
 }
 
 /** Healthy: rules were synced once, and no queued change has waited longer than `timeoutMs`. */
@@ -19,7 +33,13 @@ export function proxyHealthy(src: HealthSource, timeoutMs: number, now = Date.no
   return src.lastSynced > 0 && !hung;
 }
 
-export async function startHealthz(listen: string, src: HealthSource, timeoutMs: number, metrics: ProxyMetrics): Promise<{ address: string; close(): Promise<void> }> {
+export async function startHealthz(
+  listen: string,
+  src: HealthSource,
+  timeoutMs: number,
+  metrics: ProxyMetrics,
+  eligible: () => boolean = () => true,
+): Promise<{ address: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/healthz' && path !== '/livez') {
@@ -28,14 +48,15 @@ export async function startHealthz(listen: string, src: HealthSource, timeoutMs:
     }
     const now = Date.now();
     const healthy = proxyHealthy(src, timeoutMs, now);
-    const code = healthy ? 200 : 503;
+    const nodeOk = eligible();
+    const code = healthy && (path === '/livez' || nodeOk) ? 200 : 503;
     (path === '/healthz' ? metrics.healthz : metrics.livez).inc({ code: String(code) });
     res.writeHead(code, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff' });
     res.end(
       JSON.stringify({
         lastUpdated: new Date(src.lastSynced || 0).toISOString(),
         currentTime: new Date(now).toISOString(),
-        nodeEligible: true,
+        ...(path === '/healthz' ? { nodeEligible: nodeOk } : {}),
       }),
     );
   });

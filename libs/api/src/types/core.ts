@@ -25,6 +25,16 @@ export interface NodeSpec {
   podCIDRs?: string[];
   unschedulable?: boolean;
   providerID?: string;
+  taints?: Taint[];
+}
+
+/** A node's taint (core/v1 Taint); the node agent reads ToBeDeletedByClusterAutoscaler. */
+export interface Taint {
+  key: string;
+  value?: string;
+  /** NoSchedule, PreferNoSchedule or NoExecute. */
+  effect: string;
+  timeAdded?: string;
 }
 
 export interface NodeStatus {

@@ -96,3 +96,15 @@ describe('Node updates', () => {
     expect(validateStatusUpdate(next, node()).map(formatFieldError)).toEqual([POD_CIDR]);
   });
 });
+
+describe('node taints (validateNodeTaints)', () => {
+  it('takes the cluster autoscaler\'s taint, and says what is wrong with bad ones', () => {
+    const node = (taints: unknown[]) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' }, spec: { taints } }) as never;
+    expect(validateObject(node([{ key: 'ToBeDeletedByClusterAutoscaler', value: '1700000000', effect: 'NoSchedule' }]))).toEqual([]);
+    expect(validateObject(node([{ key: 'a b', effect: 'Sometimes' }, { key: 'k' }])).map(formatFieldError)).toEqual([
+      expect.stringMatching(/^spec\.taints\[0\]\.key: Invalid value: "a b": name part must consist of/),
+      'spec.taints[0].effect: Unsupported value: "Sometimes": supported values: "NoExecute", "NoSchedule", "PreferNoSchedule"',
+      'spec.taints[1].effect: Required value',
+    ]);
+  });
+});

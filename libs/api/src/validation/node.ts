@@ -6,6 +6,7 @@ import { goNodeAddress } from './go-format.js';
 import { isValidCIDR } from './ip.js';
 import { parseCIDRSloppy } from '../net/ip.js';
 import { list, rec, str, strings } from './json-access.js';
+import { isValidLabelValue, validateQualifiedName } from './label-validation.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from './object-meta.js';
 import { pushAll } from '../util/arrays.js';
 
@@ -58,10 +59,28 @@ function validateNodeAddresses(node: Node): FieldError[] {
 }
 
 /** ValidateNode (create, and the first half of an update). */
+const TAINT_EFFECTS = ['NoExecute', 'NoSchedule', 'PreferNoSchedule'];
+
+/** validateNodeTaints: a qualified-name key, a label-value value, one of the three effects. */
+function validateNodeTaints(node: Node): FieldError[] {
+  const errs: FieldError[] = [];
+  list(rec(rec(node).spec).taints).forEach((t, i) => {
+    const taint = rec(t);
+    const path = `spec.taints[${i}]`;
+    pushAll(errs, validateQualifiedName(str(taint.key), `${path}.key`));
+    for (const msg of isValidLabelValue(str(taint.value))) errs.push(field.invalid(`${path}.value`, str(taint.value), msg));
+    if (!TAINT_EFFECTS.includes(str(taint.effect))) {
+      errs.push(str(taint.effect) === '' ? field.required(`${path}.effect`) : field.notSupported(`${path}.effect`, str(taint.effect), TAINT_EFFECTS));
+    }
+  });
+  return errs;
+}
+
 export function validateNode(node: Node): FieldError[] {
   return [
     ...validateObjectMeta(rec(node).metadata, false, nameIsDNSSubdomain),
     ...validatePodCIDRs(effectivePodCIDRs(node)),
+    ...validateNodeTaints(node),
     ...validateNodeAddresses(node),
   ];
 }
@@ -71,6 +90,7 @@ const POD_CIDR_CHANGE = 'node updates may not change podCIDR except from "" to v
 /** ValidateNodeUpdate: podCIDRs and providerID are fixed once set. Also the whole of a status update. */
 export function validateNodeUpdateRules(node: Node, old: Node): FieldError[] {
   const errs = validateObjectMetaUpdate(rec(node).metadata, rec(old).metadata);
+  pushAll(errs, validateNodeTaints(node));
   pushAll(errs, validateNodeAddresses(node));
   const oldCIDRs = effectivePodCIDRs(old);
   const newCIDRs = effectivePodCIDRs(node);

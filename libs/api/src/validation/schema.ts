@@ -123,7 +123,7 @@ export const KIND_SHAPES: Record<Kind, Record<string, Shape>> = {
   },
   Node: {
     metadata: objectMeta,
-    spec: obj({ podCIDR: 'string', podCIDRs: strs, unschedulable: 'boolean', providerID: 'string' }),
+    spec: obj({ podCIDR: 'string', podCIDRs: strs, unschedulable: 'boolean', providerID: 'string', taints: arr(obj({ key: 'string', value: 'string', effect: 'string', timeAdded: 'string' })) }),
     status: obj({ addresses: arr(obj({ type: 'string', address: 'string' })), conditions: arr(condition) }),
   },
   Pod: {

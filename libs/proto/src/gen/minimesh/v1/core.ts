@@ -40,6 +40,14 @@ export interface NodeSpec {
   podCIDRs: string[];
   unschedulable: boolean;
   providerID: string;
+  taints: Taint[];
+}
+
+export interface Taint {
+  key: string;
+  value?: string | undefined;
+  effect: string;
+  timeAdded?: string | undefined;
 }
 
 export interface NodeStatus {
@@ -570,7 +578,7 @@ export const Node: MessageFns<Node> = {
 };
 
 function createBaseNodeSpec(): NodeSpec {
-  return { podCIDR: "", podCIDRs: [], unschedulable: false, providerID: "" };
+  return { podCIDR: "", podCIDRs: [], unschedulable: false, providerID: "", taints: [] };
 }
 
 export const NodeSpec: MessageFns<NodeSpec> = {
@@ -586,6 +594,9 @@ export const NodeSpec: MessageFns<NodeSpec> = {
     }
     if (message.providerID !== "") {
       writer.uint32(34).string(message.providerID);
+    }
+    for (const v of message.taints) {
+      Taint.encode(v!, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -635,6 +646,14 @@ export const NodeSpec: MessageFns<NodeSpec> = {
             message.providerID = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.taints.push(Taint.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -665,6 +684,7 @@ export const NodeSpec: MessageFns<NodeSpec> = {
         : isSet(object.provider_id)
         ? globalThis.String(object.provider_id)
         : "",
+      taints: globalThis.Array.isArray(object?.taints) ? object.taints.map((e: any) => Taint.fromJSON(e)) : [],
     };
   },
 
@@ -682,6 +702,9 @@ export const NodeSpec: MessageFns<NodeSpec> = {
     if (message.providerID !== "") {
       obj.providerID = message.providerID;
     }
+    if (message.taints?.length) {
+      obj.taints = message.taints.map((e) => Taint.toJSON(e));
+    }
     return obj;
   },
 
@@ -694,6 +717,128 @@ export const NodeSpec: MessageFns<NodeSpec> = {
     message.podCIDRs = object.podCIDRs?.map((e) => e) || [];
     message.unschedulable = object.unschedulable ?? false;
     message.providerID = object.providerID ?? "";
+    message.taints = object.taints?.map((e) => Taint.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseTaint(): Taint {
+  return { key: "", value: undefined, effect: "", timeAdded: undefined };
+}
+
+export const Taint: MessageFns<Taint> = {
+  encode(message: Taint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      writer.uint32(18).string(message.value);
+    }
+    if (message.effect !== "") {
+      writer.uint32(26).string(message.effect);
+    }
+    if (message.timeAdded !== undefined) {
+      writer.uint32(34).string(message.timeAdded);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Taint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTaint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.effect = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.timeAdded = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Taint {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : undefined,
+      effect: isSet(object.effect) ? globalThis.String(object.effect) : "",
+      timeAdded: isSet(object.timeAdded)
+        ? globalThis.String(object.timeAdded)
+        : isSet(object.time_added)
+        ? globalThis.String(object.time_added)
+        : undefined,
+    };
+  },
+
+  toJSON(message: Taint): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = message.value;
+    }
+    if (message.effect !== "") {
+      obj.effect = message.effect;
+    }
+    if (message.timeAdded !== undefined) {
+      obj.timeAdded = message.timeAdded;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Taint>, I>>(base?: I): Taint {
+    return Taint.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Taint>, I>>(object: I): Taint {
+    const message = createBaseTaint();
+    message.key = object.key ?? "";
+    message.value = object.value ?? undefined;
+    message.effect = object.effect ?? "";
+    message.timeAdded = object.timeAdded ?? undefined;
     return message;
   },
 };
