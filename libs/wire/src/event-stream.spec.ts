@@ -22,7 +22,8 @@ describe('event stream contract', () => {
     const headers = new Map(streamEventHeaders({ type: 'ADDED', object, revision: 12, kindPrevious: 9 }, 'store-a'));
     expect(headers.get('Minimesh-Event-Type')).toBe('ADDED');
     const get = (m: Map<string, string>) => ({ get: (k: string) => m.get(k) ?? '' });
-    expect(streamEventMark(get(headers))).toEqual({ revision: 12, kindPrevious: 9, store: 'store-a' });
+    expect(streamEventMark(get(headers))).toEqual({ revision: 12, kindPrevious: 9, store: 'store-a', stub: false });
+    expect(streamEventMark(get(new Map([...headers, ['Minimesh-Stub', 'too-large']])))).toEqual({ revision: 12, kindPrevious: 9, store: 'store-a', stub: true });
     expect(streamEventMark(get(new Map([['Minimesh-Revision', 'x']])))).toBeNull();
     expect(streamEventMark(get(new Map()))).toBeNull();
     expect(streamEventMark(undefined)).toBeNull();
