@@ -3,7 +3,7 @@
  * FakeApiClient (`harness`), or against a real apiserver (`meshctlAgainst`).
  */
 import { fileURLToPath } from 'node:url';
-import { connectApiClient } from '@minimesh/client';
+import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { FakeApiClient } from '@minimesh/client/testing';
 import { run } from '../cli/run.js';
 import { BufferOutput } from '../cli/io.js';
@@ -58,6 +58,16 @@ export function meshctlAgainst(server: string): (...argv: string[]) => Promise<R
     const stdout = new BufferOutput();
     const stderr = new BufferOutput();
     const code = await run(argv, { stdout, stderr, cwd: TESTDATA }, { env: { MINIMESH_SERVER: server }, connect: async (s) => connectApiClient(s) });
+    return { code, stdout: stdout.text, stderr: stderr.text };
+  };
+}
+
+/** meshctl over a given client (a real apiserver's), with an optional stdin text for `-f -`. */
+export function meshctlWith(client: ApiClient): (stdin: string | undefined, ...argv: string[]) => Promise<Result> {
+  return async (stdin, ...argv) => {
+    const stdout = new BufferOutput();
+    const stderr = new BufferOutput();
+    const code = await run(argv, { stdout, stderr, client, cwd: TESTDATA, readStdin: async () => stdin ?? '' });
     return { code, stdout: stdout.text, stderr: stderr.text };
   };
 }
