@@ -61,12 +61,30 @@ export interface StreamOptions {
   onStall?: () => void;
 }
 
-/** Resolves with 'drain', 'abort' or 'stall', whichever comes first. */
-function drained(call: NodeJS.EventEmitter, signal: AbortSignal, stallTimeoutMs?: number): Promise<'drain' | 'abort' | 'stall'> {
-  const waits: Promise<'drain' | 'abort' | 'stall'>[] = [once(call, 'drain').then(() => 'drain' as const), once(signal, 'abort').then(() => 'abort' as const)];
+/**
+ * Resolves with 'drain', 'abort' or 'stall', whichever comes first, and leaves no listener
+ * behind (a stream waits here on every full buffer: listeners left over would pile up).
+ */
+async function drained(call: NodeJS.EventEmitter, signal: AbortSignal, stallTimeoutMs?: number): Promise<'drain' | 'abort' | 'stall'> {
+  if (signal.aborted) return 'abort';
+  const done = new AbortController();
+  const quiet = () => undefined;
+  const waits: Promise<'drain' | 'abort' | 'stall'>[] = [
+    once(call, 'drain', { signal: done.signal }).then(() => 'drain' as const, quiet as () => never),
+    new Promise((resolve) => {
+      const onAbort = () => resolve('abort');
+      signal.addEventListener('abort', onAbort, { once: true });
+      done.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), { once: true });
+    }),
+  ];
   let timer: NodeJS.Timeout | undefined;
   if (stallTimeoutMs) waits.push(new Promise((r) => (timer = setTimeout(() => r('stall'), stallTimeoutMs))));
-  return Promise.race(waits).finally(() => clearTimeout(timer));
+  try {
+    return await Promise.race(waits);
+  } finally {
+    clearTimeout(timer);
+    done.abort();
+  }
 }
 
 /**
