@@ -48,7 +48,7 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
     nodePortRange: opts['service-node-port-range'],
     log,
   });
-  const hub = new WatchHub(store, { bookmarkIntervalMs: opts['bookmark-interval'] * 1000 });
+  const hub = new WatchHub(store, { bookmarkIntervalMs: opts['bookmark-interval'] * 1000, maxQueue: opts['max-watch-backlog'] });
   registry.onCommit((events) => hub.publish(events));
 
   let publisher: EventPublisher | undefined;

@@ -64,6 +64,11 @@ export const APISERVER_FLAGS = {
   'compaction-interval': durationFlag('Time between compactions of the event history.', 5, { min: 'positive' }),
   'max-requests-inflight': { description: 'Calls served at once (kube-apiserver\'s flag); more get RESOURCE_EXHAUSTED "Too many requests, please try again later."', default: 400, parse: integer(1) },
   'max-watches-per-user': { description: 'Watches one user may hold open at once; more get RESOURCE_EXHAUSTED.', default: 200, parse: integer(1) },
+  'max-watch-backlog': {
+    description: 'Events one watch may fall behind by; beyond, it is closed and its client watches again from its last resourceVersion (or relists).',
+    default: 10_000,
+    parse: integer(1),
+  },
   'watch-stall-timeout': durationFlag('A watch whose client stops reading for this long is closed (the client relists).', 30, { min: 'positive' }),
   'authorization-mode': {
     description: 'Comma-separated authorizers: Node,RBAC (roles and bindings, with the node restriction) or AlwaysAllow (no checks: for tests only).',
