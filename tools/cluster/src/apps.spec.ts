@@ -14,15 +14,15 @@ function ctx(proxyMode?: string): AppContext {
     apiserver: { address: '127.0.0.1:1', unix: 'unix:///run/x.sock', http: '127.0.0.1:2' },
     ...(proxyMode ? { proxyMode } : {}),
   } as unknown as ClusterState;
-  return { state, layout: {} as StateLayout, node: plan.nodes[0] };
+  return { state, layout: { dir: '/run/x' } as StateLayout, node: plan.nodes[0] };
 }
 
 describe('node-agent arguments', () => {
   it('apps - pass --proxy-mode through when `up --proxy-mode` stored one', () => {
-    expect(agent.args(ctx('nftables'))).toEqual(['--server', 'unix:///run/x.sock', '--node-name', 'node1', '--proxy-mode', 'nftables']);
+    expect(agent.args(ctx('nftables'))).toEqual(['--server', 'unix:///run/x.sock', '--token-file', '/run/x/pki/tokens/node-node1.token', '--node-name', 'node1', '--proxy-mode', 'nftables']);
   });
 
   it("apps - leave the agent's default mode alone otherwise", () => {
-    expect(agent.args(ctx())).toEqual(['--server', 'unix:///run/x.sock', '--node-name', 'node1']);
+    expect(agent.args(ctx())).toEqual(['--server', 'unix:///run/x.sock', '--token-file', '/run/x/pki/tokens/node-node1.token', '--node-name', 'node1']);
   });
 });

@@ -28,7 +28,7 @@ export async function setUpAccessControl(o: AccessOptions, registry: Registry, l
   const objects: KubeObject[] = [];
   for (const kind of RBAC_KINDS) pushAll(objects, (await registry.list(kind)).items);
   authorizer.load(objects);
-  log.info('access control', { authorization: o['authorization-mode'], anonymous: o['anonymous-auth'], tokens: tokens?.size ?? 0 });
+  log.debug('access control', { authorization: o['authorization-mode'], anonymous: o['anonymous-auth'], tokens: tokens?.size ?? 0 });
   return new AccessControl(new Authenticator({ tokens, anonymous: o['anonymous-auth'] }), authorizer);
 }
 
