@@ -1,8 +1,10 @@
 /** The apiserver's Prometheus metrics (names after kube-apiserver's where one exists). */
-import { Counter, Gauge, Histogram, Registry as PromRegistry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from 'prom-client';
 
 export function apiServerMetrics() {
   const registry = new PromRegistry();
+  // process_resident_memory_bytes, nodejs_heap_size_used_bytes...: what kube-apiserver's process metrics say.
+  collectDefaultMetrics({ register: registry });
   return {
     registry,
     requests: new Counter({

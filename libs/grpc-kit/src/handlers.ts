@@ -9,8 +9,9 @@ import { toGrpcStatus } from '@minimesh/wire';
 
 export type ErrorLogger = (msg: string, meta: Record<string, unknown>) => void;
 
+/** Logs what is the server's fault: unexpected errors and 500s (a 503 such as a closed watch is the client's to handle). */
 function report(err: unknown, method: string, logError?: ErrorLogger): void {
-  if (!(err instanceof ApiError) || err.status.code >= 500) {
+  if (!(err instanceof ApiError) || err.status.code === 500) {
     logError?.('request failed', { method, err: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }
 }

@@ -28,7 +28,7 @@ const { values } = parseArgs({
 const DURATION_S = values.quick ? 10 : Number(values.duration);
 const WATCHERS = Number(values.watchers);
 const RATE = Number(values.rate);
-const WRITERS = 16;
+const WRITERS = Number(process.env.LOAD_WRITERS ?? 64);
 const BIN = fileURLToPath(new URL('../../../apps/apiserver/bin/minimesh-apiserver.mjs', import.meta.url));
 
 const pct = (xs: number[], p: number) => {
@@ -62,6 +62,7 @@ async function main(): Promise<void> {
 
     // Watchers: each follows Namespaces and records when each write's event arrived.
     const written = new Map<string, number>();
+    let rewatches = 0;
     const delivery: number[] = [];
     const watchClients = Array.from({ length: 4 }, client);
     const aborts: AbortController[] = [];
@@ -69,13 +70,20 @@ async function main(): Promise<void> {
       const ac = new AbortController();
       aborts.push(ac);
       void (async () => {
-        try {
-          for await (const ev of watchClients[i % watchClients.length]!.watch('Namespace', { signal: ac.signal })) {
-            const at = written.get(ev.object?.metadata.name ?? '');
-            if (at !== undefined && i % 10 === 0) delivery.push(performance.now() - at);
+        // As an informer does: a watch the apiserver closes (fell too far behind) starts again
+        // from the last resourceVersion seen, or from now when that is gone.
+        let rv = '';
+        while (!ac.signal.aborted) {
+          try {
+            for await (const ev of watchClients[i % watchClients.length]!.watch('Namespace', { signal: ac.signal, resourceVersion: rv })) {
+              rv = ev.resourceVersion || rv;
+              const at = written.get(ev.object?.metadata.name ?? '');
+              if (at !== undefined && i % 10 === 0) delivery.push(performance.now() - at);
+            }
+          } catch {
+            rewatches++;
+            rv = '';
           }
-        } catch {
-          /* closed at the end */
         }
       })();
     }
@@ -104,25 +112,34 @@ async function main(): Promise<void> {
     await Promise.all(
       writers.map(async (w, k) => {
         let n = 0;
+        const created: string[] = [];
         let next = performance.now() + (k * perWriterInterval) / WRITERS;
         while (performance.now() < end) {
           const wait = next - performance.now();
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
           next += perWriterInterval;
-          const name = `w${k}-${n++}`;
+          // Every write counts: creates, and once a writer has 50 objects, a delete of its oldest
+          // every other turn (the store stays small, the history churns).
+          const deleting = n > 50 && n % 2 === 1 && created.length > 0;
+          const name = deleting ? created.shift()! : `w${k}-${n}`;
+          n++;
           const t0 = performance.now();
-          written.set(name, t0);
+          if (!deleting) written.set(name, t0);
           try {
-            // Creates, then deletes of older ones: the store stays small, the history churns.
-            await w.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { writer: String(k) } } });
-            if (n > 50) await w.delete('Namespace', '', `w${k}-${n - 50}`, { gracePeriodSeconds: 0 }).catch(() => undefined);
+            if (deleting) await w.delete('Namespace', '', name, { gracePeriodSeconds: 0 });
+            else {
+              await w.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { writer: String(k) } } });
+              created.push(name);
+            }
             writeLatency.push(performance.now() - t0);
             writes++;
           } catch {
             errors++;
           }
           if (k === 0 && performance.now() >= nextReport) {
-            memory.push(`  t=${Math.round((nextReport - started) / 1000)}s  apiserver RSS ${(await rssOf(proc.pid!)).toFixed(0)} MiB, watchers ${/^apiserver_registered_watchers (\d+)/m.exec(await metricsOf())?.[1]}`);
+            const mm = await metricsOf();
+            const heap = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(mm)?.[1] ?? 0) / 2 ** 20;
+            memory.push(`  t=${Math.round((nextReport - started) / 1000)}s  apiserver RSS ${(await rssOf(proc.pid!)).toFixed(0)} MiB, JS heap used ${heap.toFixed(0)} MiB, watchers ${/^apiserver_registered_watchers (\d+)/m.exec(mm)?.[1]}`);
             nextReport += 10_000;
           }
         }
@@ -132,10 +149,10 @@ async function main(): Promise<void> {
     memory.push(`  end    apiserver RSS ${(await rssOf(proc.pid!)).toFixed(0)} MiB`);
     await new Promise((r) => setTimeout(r, 500));
     const m = await metricsOf();
-    console.log(`load: ${WATCHERS} watchers (1 stalled), target ${RATE} writes/s for ${DURATION_S} s (${WRITERS} writers, creates + deletes of Namespaces, TLS)`);
-    console.log(`  writes: ${writes} in ${seconds.toFixed(1)} s = ${(writes / seconds).toFixed(0)}/s (each a create and, after the first 50, a delete), errors ${errors}`);
+    console.log(`load: ${WATCHERS} watchers (1 stalled), target ${RATE} writes/s for ${DURATION_S} s (${WRITERS} writers, creates and deletes of Namespaces, TLS)`);
+    console.log(`  writes: ${writes} in ${seconds.toFixed(1)} s = ${(writes / seconds).toFixed(0)}/s (creates and deletes; each a durable SQLite commit), errors ${errors}`);
     console.log(`  write latency (ms): p50 ${ms(pct(writeLatency, 50))}, p99 ${ms(pct(writeLatency, 99))}`);
-    console.log(`  watch delivery (ms, healthy watchers): p50 ${ms(pct(delivery, 50))}, p99 ${ms(pct(delivery, 99))} (${delivery.length} samples)`);
+    console.log(`  watch delivery (ms, healthy watchers): p50 ${ms(pct(delivery, 50))}, p99 ${ms(pct(delivery, 99))} (${delivery.length} samples); watches closed for falling behind and started again: ${rewatches}`);
     const closed = /^minimesh_apiserver_watches_closed_unresponsive_total (\d+)/m.exec(m)?.[1];
     console.log(`  stalled watcher: closed by the apiserver for not reading: ${closed === '1' ? 'yes' : `no (${closed})`}; the client ${stalledEnd ? `saw: ${stalledEnd}` : 'has not read that far (its status waits behind the data it never read)'}`);
     console.log('  memory:');
