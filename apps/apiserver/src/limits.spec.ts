@@ -5,7 +5,7 @@
  * bounded, a watcher that stops reading is closed, metric labels stay bounded, /readyz is honest.
  */
 import { readFileSync } from 'node:fs';
-import { credentials, type ClientReadableStream } from '@grpc/grpc-js';
+import { credentials, status as Code, type ClientReadableStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestEntityTooLargeError, TooManyRequestsError, type Namespace, type Service } from '@minimesh/api';
 import { createInformer } from '@minimesh/informer';
@@ -154,13 +154,18 @@ describe('a watcher that stops reading', () => {
       'grpc.ssl_target_name_override': 'kubernetes',
     });
     const stream: ClientReadableStream<pb.WatchEvent> = raw.watch({ kind: 'Service', namespace: '', labelSelector: '', fieldSelector: '', resourceVersion: '', allowBookmarks: false, storeId: '' });
-    stream.on('error', () => undefined); // it is closed under it
+    let closedWith: number | undefined;
+    stream.on('error', (e: { code: number }) => (closedWith = e.code)); // it is closed under it
     stream.on('data', () => undefined);
     stream.pause(); // from now on reads nothing: its HTTP/2 window fills up
     const blob = 'y'.repeat(200 * 1024);
     for (let i = 0; i < 40; i++) await t.client.create(svc(`stall-${i}`, { blob }));
     await eventually(async () => /^minimesh_apiserver_watches_closed_unresponsive_total 1$/m.test(await (await fetch(`http://${t.server.httpAddress}/metrics`)).text()), 10_000, 100);
     await eventually(async () => /^apiserver_registered_watchers 0$/m.test(await (await fetch(`http://${t.server.httpAddress}/metrics`)).text()), 5000, 200);
+    // The stream itself is reset, not left open holding what was written for it: the client
+    // hears of it though it reads nothing, and the per-user count is back to 0.
+    await eventually(() => closedWith !== undefined, 5000, 50);
+    expect(closedWith).toBe(Code.RESOURCE_EXHAUSTED);
     stream.cancel();
     raw.close();
     await t.stop();

@@ -3,6 +3,7 @@
  * the mapping to a gRPC status happens here, through libs/wire, and nowhere else.
  */
 import { once } from 'node:events';
+import { constants as h2 } from 'node:http2';
 import type { ServerUnaryCall, ServerWritableStream, sendUnaryData } from '@grpc/grpc-js';
 import { ApiError, UnavailableError } from '@minimesh/api';
 import { toGrpcStatus } from '@minimesh/wire';
@@ -88,6 +89,40 @@ async function drained(call: NodeJS.EventEmitter, signal: AbortSignal, stallTime
   }
 }
 
+/** What of an HTTP/2 stream is needed to reset it. */
+interface ResettableStream {
+  close(code?: number): void;
+  readonly destroyed: boolean;
+}
+
+/**
+ * The HTTP/2 stream under a grpc-js server call. grpc-js does not expose it: it is found by shape
+ * (the call's `call`, through any interceptors' `nextCall`, to the one holding `stream`); undefined
+ * when a grpc-js version lays it out otherwise.
+ */
+function http2StreamOf(call: object): ResettableStream | undefined {
+  let c = (call as { call?: unknown }).call as { stream?: unknown; nextCall?: unknown } | undefined;
+  for (let depth = 0; c && depth < 16; depth++) {
+    const s = c.stream as Partial<ResettableStream> & { respond?: unknown } | undefined;
+    if (s && typeof s.close === 'function' && typeof s.respond === 'function') return s as ResettableStream;
+    c = c.nextCall as typeof c;
+  }
+  return undefined;
+}
+
+/**
+ * Ends a stream whose client stopped reading. Its status cannot reach the client (it waits behind
+ * the data the client does not read) and the messages already written stay buffered until the
+ * stream ends: the stream is reset (RST_STREAM ENHANCE_YOUR_CALM, which a grpc-js client reads as
+ * RESOURCE_EXHAUSTED), and what was buffered for it is freed. Returns whether it could be reset.
+ */
+export function resetStalledStream(call: object): boolean {
+  const stream = http2StreamOf(call);
+  if (!stream) return false;
+  if (!stream.destroyed) stream.close(h2.NGHTTP2_ENHANCE_YOUR_CALM);
+  return true;
+}
+
 /**
  * Serves a server-streaming call from an async generator: cancellation aborts the generator's
  * signal, back-pressure waits for 'drain' (at most `stallTimeoutMs`), an error ends the call with
@@ -109,11 +144,14 @@ export function serverStream<Req, Res>(
       for await (const msg of fn(call.request, ac.signal, call)) {
         if (ac.signal.aborted) break;
         if (!call.write(msg) && (await drained(call, ac.signal, opts.stallTimeoutMs)) === 'stall') {
-          // The generator ends (what it held is released); the status follows whatever the
-          // client still has to read, or the connection's keepalive ends it.
+          // The generator ends (what it held is released) and the stream is reset (what was
+          // written for it is freed). Were it not resettable, the status would follow whatever
+          // the client still has to read.
           opts.onStall?.();
           ac.abort();
-          call.emit('error', toGrpcStatus(new UnavailableError('watch closed: forcing watcher close due to unresponsive consumer; watch again from the last resourceVersion')));
+          if (!resetStalledStream(call)) {
+            call.emit('error', toGrpcStatus(new UnavailableError('watch closed: forcing watcher close due to unresponsive consumer; watch again from the last resourceVersion')));
+          }
           return;
         }
       }
