@@ -71,11 +71,15 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
   // History compaction: keep `watch-history` events, and those NATS has not got yet, but never
   // more than `max-unpublished-events` of them: with NATS away for long the history stays
   // bounded, and followers of the stream relist over the gap.
+  let compactingUnpublished = false;
   const compactor = setInterval(() => {
     void (async () => {
       const revision = await store.revision();
       let upTo = revision - opts['watch-history'];
       if (publisher) upTo = Math.max(Math.min(upTo, await store.publishedRevision()), revision - opts['max-unpublished-events']);
+      const unpublished = !!publisher && upTo > 0 && upTo > (await store.publishedRevision());
+      if (unpublished && !compactingUnpublished) log.warn('compacting events NATS has not got (over --max-unpublished-events); followers of the stream will relist', { upTo });
+      compactingUnpublished = unpublished;
       if (upTo > 0) await store.compact(upTo);
     })().catch((e: Error) => log.warn('history compaction failed', { err: e.message }));
   }, opts['compaction-interval'] * 1000);

@@ -97,6 +97,42 @@ describe('bounded history without NATS', () => {
   });
 });
 
+describe('NATS away, then back', () => {
+  it('/readyz fails while NATS is down; events compacted meanwhile reach a follower of a quiet kind as a gap marker: it relists', async () => {
+    const nats = await startNats();
+    const t = await startTestApiServer({ 'nats-url': nats.url, 'watch-history': 5, 'max-unpublished-events': 10, 'compaction-interval': 0.1 });
+    const informer = createInformer({ kind: 'Namespace', client: t.client, transport: 'nats', nats: { servers: nats.url } });
+    const readyz = async () => {
+      const r = await fetch(`http://${t.server.httpAddress}/readyz?verbose`);
+      return [r.status, await r.text()];
+    };
+    try {
+      informer.start();
+      await informer.waitForSync();
+      await t.client.create(ns('gone'));
+      await eventually(() => informer.get('', 'gone'), 10_000, 50);
+      expect(await readyz()).toEqual([200, '[+]ping ok\n[+]store ok\n[+]nats ok\nreadyz check passed\n']);
+
+      await nats.stop();
+      await eventually(async () => (await readyz())[0] === 500, 5000, 50);
+      expect(await readyz()).toEqual([500, '[+]ping ok\n[+]store ok\n[-]nats failed: reason withheld\nreadyz check failed\n']);
+      // The Namespace's deletion is the last Namespace event: no later one would show the gap.
+      const deleted = await t.client.delete('Namespace', '', 'gone');
+      await eventually(async () => (await t.client.get('Namespace', '', 'gone').catch(() => undefined)) === undefined, 10_000, 50);
+      for (let i = 0; i < 30; i++) await t.client.create(svc(`while-away-${i}`));
+      await eventually(async () => (await t.server.store.oldestRevision()) > Number(deleted.metadata.resourceVersion) + 1, 5000, 50);
+
+      await nats.start();
+      await eventually(() => informer.get('', 'gone') === undefined, 20_000, 100);
+      await eventually(async () => (await readyz())[0] === 200, 10_000, 100);
+    } finally {
+      await informer.stop();
+      await t.stop();
+      await nats.cleanup();
+    }
+  });
+});
+
 describe('calls, watches and slow watchers', () => {
   let t: TestApiServer;
   beforeAll(async () => {

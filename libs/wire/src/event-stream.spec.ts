@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Namespace } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
 import { objectFromWire } from './convert.js';
-import { eventSubject, encodeStreamEvent, kindSubjects, streamEventHeaders, streamEventMark } from './event-stream.js';
+import { eventSubject, encodeStreamEvent, gapMarkerHeaders, gapMarkerSubject, kindSubjects, streamEventHeaders, streamEventMark } from './event-stream.js';
 
 describe('event stream contract', () => {
   it('subjects - one token per part, cluster scope and dotted names escaped', () => {
@@ -27,5 +27,12 @@ describe('event stream contract', () => {
     expect(streamEventMark(get(new Map([['Minimesh-Revision', 'x']])))).toBeNull();
     expect(streamEventMark(get(new Map()))).toBeNull();
     expect(streamEventMark(undefined)).toBeNull();
+  });
+
+  it('gap marker - on the kind\'s subjects, no object\'s; its Kind-Previous is its revision, above any cache older than the gap', () => {
+    expect(gapMarkerSubject('Service')).toBe('minimesh.v1.events.Service._._');
+    expect(gapMarkerSubject('Service').startsWith(kindSubjects('Service').slice(0, -1))).toBe(true);
+    const get = (m: Map<string, string>) => ({ get: (k: string) => m.get(k) ?? '' });
+    expect(streamEventMark(get(new Map(gapMarkerHeaders(40, 'store-a'))))).toEqual({ revision: 40, kindPrevious: 40, store: 'store-a', stub: true });
   });
 });

@@ -16,6 +16,12 @@
  *            Minimesh-Stub           present when the object did not fit in a NATS message: the
  *                                    payload carries its kind, namespace and name only, and a
  *                                    follower reads the object from the apiserver (it relists)
+ *
+ * Gap marker: when events were compacted from the apiserver's history before NATS got them, one
+ * message per kind on minimesh.v1.events.<Kind>._._ (no object is called `_`), empty payload,
+ * Minimesh-Stub `gap`, Minimesh-Revision and Minimesh-Kind-Previous both the last lost revision:
+ * a follower whose cache is older sees its Kind-Previous above what it has and relists, even for
+ * a kind that has no later event to show the gap.
  */
 import type { Kind, KubeObject } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
@@ -71,6 +77,24 @@ export function stubStreamEvent(ev: StreamEvent): StreamEvent {
   const { kind, apiVersion, metadata } = ev.object;
   const stub = { kind, apiVersion, metadata: { name: metadata.name, namespace: metadata.namespace, uid: metadata.uid, resourceVersion: metadata.resourceVersion } };
   return { ...ev, object: stub as StreamEvent['object'] };
+}
+
+/** Minimesh-Stub of a gap marker. */
+export const STUB_GAP = 'gap';
+
+/** The subject of a kind's gap marker. */
+export function gapMarkerSubject(kind: Kind): string {
+  return `${EVENT_SUBJECT_PREFIX}.${kind}.${CLUSTER_SCOPE_TOKEN}.${CLUSTER_SCOPE_TOKEN}`;
+}
+
+/** The headers of a gap marker: events up to `lastLost` are gone before they were published. */
+export function gapMarkerHeaders(lastLost: number, storeId: string): [string, string][] {
+  return [
+    [HEADER_REVISION, String(lastLost)],
+    [HEADER_KIND_PREVIOUS, String(lastLost)],
+    [HEADER_STORE, storeId],
+    [HEADER_STUB, STUB_GAP],
+  ];
 }
 
 /** The headers of an event, by name. */

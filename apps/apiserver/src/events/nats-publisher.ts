@@ -8,9 +8,10 @@
  */
 import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, StorageType, DiscardPolicy, type JetStreamClient } from '@nats-io/jetstream';
+import { KINDS, type Kind } from '@minimesh/api';
 import type { Logger } from '@minimesh/runtime';
 import type { Store, StoredEvent } from '../store/store.js';
-import { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX, HEADER_STUB, encodeStreamEvent, eventSubject, natsAuthOptions, streamEventHeaders, stubStreamEvent, type NatsAuth } from '@minimesh/wire';
+import { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX, HEADER_STUB, encodeStreamEvent, eventSubject, gapMarkerHeaders, gapMarkerSubject, natsAuthOptions, streamEventHeaders, stubStreamEvent, type NatsAuth } from '@minimesh/wire';
 
 export interface PublisherOptions {
   /** nats://host:port[,nats://...] */
@@ -43,6 +44,9 @@ export class EventPublisher {
   private pending = false;
   private loop?: Promise<void>;
   private readonly stream: string;
+  /** The connection is up (not waiting to reconnect) and the last attempt to publish worked. */
+  private linkUp = false;
+  private lastAttemptOk = false;
 
   constructor(
     private readonly store: Store,
@@ -51,8 +55,9 @@ export class EventPublisher {
     this.stream = opts.stream ?? DEFAULT_EVENT_STREAM;
   }
 
+  /** Connected to NATS (not reconnecting), and the last attempt to read or publish worked. */
   get connected(): boolean {
-    return !!this.nc && !this.nc.isClosed();
+    return !!this.nc && !this.nc.isClosed() && this.linkUp && this.lastAttemptOk;
   }
 
   start(): void {
@@ -84,6 +89,14 @@ export class EventPublisher {
         name: 'minimesh-apiserver',
         ...natsAuthOptions(this.opts.auth),
       });
+      this.linkUp = true;
+      const nc = this.nc;
+      void (async () => {
+        for await (const s of nc.status()) {
+          if (s.type === 'disconnect') this.linkUp = false;
+          else if (s.type === 'reconnect') this.linkUp = true;
+        }
+      })().catch(() => undefined);
     }
     if (this.js) return this.js;
     // (Re)declare the stream: NATS may have come back without it.
@@ -140,6 +153,20 @@ export class EventPublisher {
     }
   }
 
+  /**
+   * Events `from`..`to` were compacted before they were published: a gap marker per kind (see
+   * libs/wire's event-stream.ts) makes every follower whose cache is older relist, also for kinds
+   * with no later event whose Minimesh-Kind-Previous would show the gap.
+   */
+  private async publishGap(js: JetStreamClient, from: number, to: number): Promise<void> {
+    this.opts.log.warn('events compacted before NATS got them: publishing gap markers, followers will relist', { from, to });
+    for (const kind of Object.keys(KINDS) as Kind[]) {
+      const h = headers();
+      for (const [name, value] of gapMarkerHeaders(to, this.store.id)) h.set(name, value);
+      await js.publish(gapMarkerSubject(kind), new Uint8Array(0), { msgID: `${this.store.id}-${to}-gap-${kind}`, headers: h, timeout: PUBLISH_TIMEOUT_MS });
+    }
+  }
+
   private async run(): Promise<void> {
     let backoff = 100;
     while (!this.stopped) {
@@ -147,12 +174,15 @@ export class EventPublisher {
         const js = await this.ensureConnected();
         this.pending = false;
         const published = await this.store.publishedRevision();
-        const events = await this.store.eventsAfter(published, this.opts.batchSize ?? DEFAULT_BATCH);
-        if (events.length && events[0]!.revision > published + 1 && published > 0) {
+        const oldest = await this.store.oldestRevision();
+        if (oldest > published + 1) {
           // The history is bounded: while NATS was away, events it never got were compacted.
-          // Followers see the gap (Minimesh-Kind-Previous) and relist.
-          this.opts.log.warn('events compacted before NATS got them; followers will relist', { from: published + 1, to: events[0]!.revision - 1 });
+          await this.publishGap(js, published + 1, oldest - 1);
+          await this.store.setPublishedRevision(oldest - 1);
+          continue;
         }
+        const events = await this.store.eventsAfter(published, this.opts.batchSize ?? DEFAULT_BATCH);
+        this.lastAttemptOk = true;
         if (events.length === 0) {
           if (!this.pending) await new Promise<void>((resolve) => (this.wake = resolve));
           this.wake = undefined;
@@ -164,6 +194,7 @@ export class EventPublisher {
         backoff = 100;
       } catch (e) {
         if (this.stopped) break;
+        this.lastAttemptOk = false;
         this.js = undefined;
         this.opts.log.warn('cannot publish events to NATS yet; will retry', { err: (e as Error).message, retryInMs: backoff });
         // New commits do not cut the wait short (that would only burn through the backoff);
