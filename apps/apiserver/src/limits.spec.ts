@@ -60,6 +60,22 @@ describe('object size and NATS payload', () => {
     await eventually(async () => Number(after.metadata.resourceVersion) <= (await t.server.store.publishedRevision()), 10_000, 50);
   });
 
+  it('refuses an update or a patch that makes an object over 1.5 MiB, and keeps the object as it was', async () => {
+    const small = await t.client.create(bigEndpoints('grows', 1));
+    const grown = { ...bigEndpoints('grows', 2048), metadata: small.metadata };
+    const update = await t.client.update(grown).catch((e: unknown) => e);
+    expect([update instanceof RequestEntityTooLargeError, (update as Error).message]).toEqual([true, 'etcdserver: request is too large']);
+    const patch = await t.client.patch('Endpoints', 'default', 'grows', 'merge', { subsets: grown.subsets }).catch((e: unknown) => e);
+    expect([patch instanceof RequestEntityTooLargeError, (patch as Error).message]).toEqual([true, 'etcdserver: request is too large']);
+    expect((await t.client.get('Endpoints', 'default', 'grows')).metadata.resourceVersion).toBe((small.metadata as { resourceVersion?: string }).resourceVersion);
+  });
+
+  it('a request over 3 MiB is refused by gRPC itself (RESOURCE_EXHAUSTED), read as kube-apiserver\'s 413', async () => {
+    const err = await t.client.create(bigEndpoints('way-too-big', 4096)).catch((e: unknown) => e);
+    expect([err instanceof RequestEntityTooLargeError, (err as Error).message]).toEqual([true, 'Request entity too large: limit is 3145728']);
+    await t.client.get('Namespace', '', 'default'); // the connection serves on
+  });
+
   it('an object that fits the store but not a NATS message goes out as a stub; an informer on NATS relists and has it', async () => {
     const informer = createInformer({ kind: 'Endpoints', client: t.client, transport: 'nats', nats: { servers: nats.url } });
     informer.start();

@@ -2,21 +2,16 @@
 import { chmodSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Server, ServerCredentials, experimental } from '@grpc/grpc-js';
+import { MAX_REQUEST_BYTES } from '@minimesh/wire';
 import type { StreamTracker } from './handlers.js';
 
-/**
- * The largest request taken: kube-apiserver's 3 MiB request body limit (twice etcd's 1.5 MiB
- * object limit). A bigger message is refused by gRPC itself with RESOURCE_EXHAUSTED. Replies may
- * be bigger (a page of a list).
- */
-export const MAX_REQUEST_BYTES = 3 * 1024 * 1024;
-
+/** Requests over MAX_REQUEST_BYTES (3 MiB, kube-apiserver's limit) are refused by gRPC itself; replies may be bigger (a page of a list). */
 export function newServer(): Server {
   return new Server({
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
-    'grpc.max_receive_message_length': MAX_REQUEST_BYTES + 64 * 1024,
+    'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
   });
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { status as Code, type ServiceError } from '@grpc/grpc-js';
-import { ConflictError, ExpiredError, InvalidError, NotFoundError, RangeFullError, field } from '@minimesh/api';
+import { ConflictError, ExpiredError, InternalError, InvalidError, NotFoundError, RangeFullError, RequestEntityTooLargeError, TooManyRequestsError, field } from '@minimesh/api';
 import { fromGrpcError, toGrpcStatus } from './grpc-status.js';
 
 /** What a client sees of a status a handler sent. */
@@ -40,5 +40,19 @@ describe('gRPC status mapping', () => {
   it('status - a refused connection reads as the server being unavailable', () => {
     const se = Object.assign(new Error('14 UNAVAILABLE: No connection established'), { code: Code.UNAVAILABLE, details: 'No connection established' }) as ServiceError;
     expect(fromGrpcError(se).message).toBe('the server is unavailable: No connection established');
+  });
+
+  it('status - 413 and 429 travel as RESOURCE_EXHAUSTED and come back as their classes', () => {
+    const big = roundTrip(new RequestEntityTooLargeError('etcdserver: request is too large'));
+    expect([big.code, big.back instanceof RequestEntityTooLargeError, big.back.status.code, big.back.message]).toEqual([Code.RESOURCE_EXHAUSTED, true, 413, 'etcdserver: request is too large']);
+    const many = roundTrip(new TooManyRequestsError());
+    expect([many.code, many.back instanceof TooManyRequestsError, many.back.status.code]).toEqual([Code.RESOURCE_EXHAUSTED, true, 429]);
+  });
+
+  it('status - gRPC\'s own refusal of a request over 3 MiB reads as kube-apiserver\'s 413; a reply over this client\'s limit does not', () => {
+    const refused = (details: string) => Object.assign(new Error(`8 RESOURCE_EXHAUSTED: ${details}`), { code: Code.RESOURCE_EXHAUSTED, details }) as ServiceError;
+    const e = fromGrpcError(refused('Received message larger than max (4194309 vs 3145728)'));
+    expect([e instanceof RequestEntityTooLargeError, e.status.code, e.message]).toEqual([true, 413, 'Request entity too large: limit is 3145728']);
+    expect(fromGrpcError(refused('Received message larger than max (70000000 vs 67108864)'))).toBeInstanceOf(InternalError);
   });
 });

@@ -22,10 +22,22 @@
  * trailer `minimesh-status-bin` so clients rebuild the named error class.
  */
 import { Metadata, status as Code, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import { AccessDeniedError, ApiError, InternalError, RangeFullError, UnavailableError, apiErrorFromStatus, type Status } from '@minimesh/api';
+import { AccessDeniedError, ApiError, InternalError, RangeFullError, RequestEntityTooLargeError, UnavailableError, apiErrorFromStatus, type Status } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
 
 export const STATUS_TRAILER = 'minimesh-status-bin';
+
+/**
+ * The largest request a server takes (its gRPC max receive size): kube-apiserver's 3 MiB request
+ * body limit (MaxRequestBodyBytes, staging/src/k8s.io/apiserver/pkg/server/config.go), twice
+ * etcd's 1.5 MiB object limit. gRPC itself refuses a bigger message, with RESOURCE_EXHAUSTED
+ * `Received message larger than max (N vs. 3145728)`; fromGrpcError reads that as Kubernetes'
+ * 413 `Request entity too large: limit is 3145728`.
+ */
+export const MAX_REQUEST_BYTES = 3 * 1024 * 1024;
+
+/** grpc-js's refusal of a message over the receiver's limit. */
+const TOO_LARGE = /^Received message larger than max \(\d+ vs\.? (\d+)\)$/;
 
 const CODE_OF_REASON: Record<string, Code> = {
   NotFound: Code.NOT_FOUND,
@@ -88,6 +100,10 @@ export function fromGrpcError(err: ServiceError | Error): ApiError {
   if (se.code === Code.UNAVAILABLE || se.code === Code.DEADLINE_EXCEEDED) {
     return new UnavailableError(`the server is unavailable: ${se.details ?? err.message}`);
   }
+  // The server's gRPC refused the request before any handler saw it (this client's own limit on
+  // replies is another number, and stays an internal error).
+  const tooLarge = se.code === Code.RESOURCE_EXHAUSTED ? TOO_LARGE.exec(se.details ?? '') : null;
+  if (tooLarge && Number(tooLarge[1]) === MAX_REQUEST_BYTES) return new RequestEntityTooLargeError(`Request entity too large: limit is ${MAX_REQUEST_BYTES}`);
   const mapped = se.code !== undefined ? REASON_OF_CODE[se.code] : undefined;
   if (mapped) return apiErrorFromStatus({ ...mapped, message: se.details ?? err.message });
   return new InternalError(se.details ?? err.message, { cause: err });
