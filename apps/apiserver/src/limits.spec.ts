@@ -11,7 +11,7 @@ import { RequestEntityTooLargeError, TooManyRequestsError, type Namespace, type 
 import { createInformer } from '@minimesh/informer';
 import { pb } from '@minimesh/proto';
 import { eventually, freePort, startNats, type NatsServer } from '@minimesh/runtime/testing';
-import { RequestLimits } from './grpc/request-limits.js';
+import { RequestLimits, watchClient } from './grpc/request-limits.js';
 import { startTestApiServer, type TestApiServer } from './testing/index.js';
 
 const ns = (name: string, annotations?: Record<string, string>): Namespace => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, ...(annotations ? { annotations } : {}) } });
@@ -189,13 +189,31 @@ describe('calls, watches and slow watchers', () => {
     for (const ac of acs) ac.abort();
   });
 
-  it('labels metrics with known kinds only: made-up kinds mint no series', async () => {
-    const series = async () => (await (await fetch(`http://${t.server.httpAddress}/metrics`)).text()).split('\n').filter((l) => l.startsWith('apiserver_request_total{')).length;
+  it('counts watches per user; anonymous callers per address', () => {
+    expect(watchClient('system:node:n1', '10.0.0.5:40000')).toBe('user "system:node:n1"');
+    expect(watchClient('system:anonymous', '10.0.0.5:40000')).toBe('user "system:anonymous" at 10.0.0.5');
+    expect(watchClient('system:anonymous', '[::1]:40000')).toBe('user "system:anonymous" at ::1');
+    expect(watchClient('system:anonymous', 'unknown')).toBe('user "system:anonymous" at unknown');
+    const limits = new RequestLimits({ maxInflight: 1, maxWatchesPerUser: 1 });
+    limits.openWatch(watchClient('system:anonymous', '10.0.0.5:1'));
+    expect(() => limits.openWatch(watchClient('system:anonymous', '10.0.0.5:2'))).toThrow('Too many requests: user "system:anonymous" at 10.0.0.5 has 1 watches open (limit 1), please try again later.');
+    expect(() => limits.openWatch(watchClient('system:anonymous', '10.0.0.6:1'))).not.toThrow();
+  });
+
+  it('labels metrics with known kinds only: 1000 made-up kinds mint no series', async () => {
+    const metricsText = async () => (await fetch(`http://${t.server.httpAddress}/metrics`)).text();
+    const series = async () => (await metricsText()).split('\n').filter((l) => /^apiserver_request_(total|duration_seconds_count)\{/.test(l)).length;
     await t.client.list('Service').catch(() => undefined);
+    await t.client.get('Service', 'default', 'x').catch(() => undefined);
     const before = await series();
-    for (let i = 0; i < 300; i++) await t.client.list(`Made${i}` as 'Service').catch(() => undefined);
-    expect(await series()).toBeLessThanOrEqual(before + 1);
-    expect(await (await fetch(`http://${t.server.httpAddress}/metrics`)).text()).toMatch(/apiserver_request_total\{verb="LIST",resource="unknown",code="3"\} 300/);
+    for (let i = 0; i < 500; i++) await t.client.list(`Made${i}` as 'Service').catch(() => undefined);
+    for (let i = 500; i < 1000; i++) await t.client.get(`Made${i}` as 'Service', 'default', 'x').catch(() => undefined);
+    // One `unknown` series per verb (a counter and a histogram each), whatever the kinds.
+    expect(await series()).toBeLessThanOrEqual(before + 4);
+    const text = await metricsText();
+    expect(text).toMatch(/apiserver_request_total\{verb="LIST",resource="unknown",code="3"\} 500/);
+    expect(text).toMatch(/apiserver_request_total\{verb="GET",resource="unknown",code="3"\} 500/);
+    expect(text).not.toMatch(/Made\d/);
   });
 });
 

@@ -4,7 +4,7 @@ import { serverStream, unary, type CallContext, type ErrorLogger, type StreamTra
 import { pb } from '@minimesh/proto';
 import { objectFromWire, objectToWire } from '@minimesh/wire';
 import type { AccessControl } from '../auth/access-control.js';
-import type { RequestLimits } from './request-limits.js';
+import { watchClient, type RequestLimits } from './request-limits.js';
 import { parseLabelSelector } from '../registry/label-selector.js';
 import type { ListOptions } from '../registry/list-options.js';
 import type { Registry } from '../registry/registry.js';
@@ -136,7 +136,7 @@ export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
       'Watch',
       async function* (req: pb.WatchRequest, signal: AbortSignal, call: CallContext) {
         const user = access.check(call, 'watch', kindOf(req.kind), req.namespace);
-        const close = limits.openWatch(user.name);
+        const close = limits.openWatch(watchClient(user.name, call.getPeer()));
         const filter = {
           kind: kindOf(req.kind),
           namespace: req.namespace,

@@ -3,13 +3,26 @@
  * `maxInflight` calls are served at a time (writes queue behind the store's single writer, so
  * this is the bound on the write queue too); one more gets 429 "Too many requests, please try
  * again later." (RESOURCE_EXHAUSTED) at once instead of waiting. Watches are long-running and
- * not counted there (as in Kubernetes); each user may hold at most `maxWatchesPerUser` of them.
+ * not counted there (as in Kubernetes); each user may hold at most `maxWatchesPerUser` of them
+ * (anonymous callers share no identity: they count per address).
  */
 import { TooManyRequestsError } from '@minimesh/api';
+import { ANONYMOUS_USER } from '../auth/user-info.js';
 
 export interface RequestLimitsOptions {
   maxInflight: number;
   maxWatchesPerUser: number;
+}
+
+/**
+ * Whose watches count together: the authenticated user; for `system:anonymous`, the user at the
+ * address it calls from (`peer` as grpc-js's getPeer gives it: host:port, or 'unknown' on a unix
+ * socket).
+ */
+export function watchClient(user: string, peer: string): string {
+  if (user !== ANONYMOUS_USER) return `user "${user}"`;
+  const host = /^(.*):\d+$/.exec(peer)?.[1] ?? peer;
+  return `user "${user}" at ${host.replace(/^\[|\]$/g, '')}`;
 }
 
 export class RequestLimits {
@@ -29,18 +42,18 @@ export class RequestLimits {
     }
   }
 
-  /** Counts a watch of `user`; the returned function ends it. */
-  openWatch(user: string): () => void {
-    const n = this.watches.get(user) ?? 0;
-    if (n >= this.o.maxWatchesPerUser) throw new TooManyRequestsError(`Too many requests: user "${user}" has ${n} watches open (limit ${this.o.maxWatchesPerUser}), please try again later.`);
-    this.watches.set(user, n + 1);
+  /** Counts a watch of `client` (what watchClient says); the returned function ends it. */
+  openWatch(client: string): () => void {
+    const n = this.watches.get(client) ?? 0;
+    if (n >= this.o.maxWatchesPerUser) throw new TooManyRequestsError(`Too many requests: ${client} has ${n} watches open (limit ${this.o.maxWatchesPerUser}), please try again later.`);
+    this.watches.set(client, n + 1);
     let open = true;
     return () => {
       if (!open) return;
       open = false;
-      const left = (this.watches.get(user) ?? 1) - 1;
-      if (left <= 0) this.watches.delete(user);
-      else this.watches.set(user, left);
+      const left = (this.watches.get(client) ?? 1) - 1;
+      if (left <= 0) this.watches.delete(client);
+      else this.watches.set(client, left);
     };
   }
 
@@ -48,7 +61,7 @@ export class RequestLimits {
     return this.inflight;
   }
 
-  watchesOf(user: string): number {
-    return this.watches.get(user) ?? 0;
+  watchesOf(client: string): number {
+    return this.watches.get(client) ?? 0;
   }
 }
