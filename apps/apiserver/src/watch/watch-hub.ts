@@ -56,12 +56,24 @@ export class WatchHub {
     return this.subscribers.size;
   }
 
+  /** Events queued for watchers, all together (a watcher closed for falling behind holds none). */
+  get bufferedEvents(): number {
+    let n = 0;
+    for (const s of this.subscribers) n += s.queue.length;
+    return n;
+  }
+
   publish(events: StoredEvent[]): void {
     if (events.length) this.latest = events[events.length - 1]!.revision;
     for (const s of this.subscribers) {
       if (s.overflow) continue;
       for (const ev of events) s.queue.push(ev);
-      if (s.queue.length > this.maxQueue) s.overflow = true;
+      if (s.queue.length > this.maxQueue) {
+        // The watch is closed as soon as it runs again; what it queued is let go now (it may be
+        // blocked on a client that stopped reading until the stall timeout).
+        s.overflow = true;
+        s.queue = [];
+      }
       s.wake?.();
     }
   }

@@ -1,0 +1,34 @@
+/** The hub's bound on one watcher's queue: past --max-watch-backlog the watch closes and its queue is let go. */
+import { describe, expect, it } from 'vitest';
+import type { Service } from '@minimesh/api';
+import { parseLabelSelector } from '../registry/label-selector.js';
+import type { Store, StoredEvent } from '../store/store.js';
+import { WatchHub } from './watch-hub.js';
+
+const store = { id: 'store-a', list: async () => ({ items: [], revision: 0 }) } as unknown as Store;
+const event = (revision: number): StoredEvent => {
+  const object: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: `s${revision}`, namespace: 'default', resourceVersion: String(revision) }, spec: { ports: [{ port: 80 }] } };
+  return { revision, type: 'ADDED', kind: 'Service', namespace: 'default', name: `s${revision}`, object, kindPrevious: revision - 1 };
+};
+
+describe('watch hub', () => {
+  it('a watcher that falls more than maxQueue events behind is closed, and what it queued is released at once', async () => {
+    const hub = new WatchHub(store, { maxQueue: 10 });
+    const ac = new AbortController();
+    const watch = hub.watch({ kind: 'Service', namespace: '', selector: parseLabelSelector(''), resourceVersion: '', allowBookmarks: false }, ac.signal)[Symbol.asyncIterator]();
+    const first = watch.next();
+    await new Promise((r) => setTimeout(r, 10));
+    hub.publish([event(1)]);
+    expect((await first).value?.revision).toBe(1);
+    // The consumer stops pulling: its queue grows to the bound...
+    for (let r = 2; r <= 11; r++) hub.publish([event(r)]);
+    expect(hub.bufferedEvents).toBe(10);
+    // ...and one more lets it all go while the watch is still open.
+    hub.publish([event(12)]);
+    expect([hub.bufferedEvents, hub.watchers]).toEqual([0, 1]);
+    for (let r = 13; r <= 1000; r++) hub.publish([event(r)]);
+    expect(hub.bufferedEvents).toBe(0);
+    await expect(watch.next()).rejects.toThrow('watch closed: the watcher fell too far behind; watch again from the last resourceVersion');
+    expect(hub.watchers).toBe(0);
+  });
+});
