@@ -1,13 +1,23 @@
 /** grpc.health.v1.Health: SERVING once the server says it is ready, NOT_SERVING before and while stopping. */
 import { status as Code, type Server } from '@grpc/grpc-js';
 import { pbHealth } from '@minimesh/proto';
+import { TooManyRequestsError } from '@minimesh/api';
 import { StreamTracker, serverStream } from './handlers.js';
 
 const { HealthCheckResponse_ServingStatus: ServingStatus } = pbHealth;
 
+/** Health watches one address may hold open at once (they need no credentials). */
+export const DEFAULT_HEALTH_WATCHES_PER_ADDRESS = 100;
+
+/** The host of grpc-js's getPeer() (host:port; 'unknown' on a unix socket). */
+function peerHost(peer: string): string {
+  return (/^(.*):\d+$/.exec(peer)?.[1] ?? peer).replace(/^\[|\]$/g, '');
+}
+
 export class HealthService {
   private readonly statuses = new Map<string, pbHealth.HealthCheckResponse_ServingStatus>();
   private readonly listeners = new Set<() => void>();
+  private readonly watchesFrom = new Map<string, number>();
 
   /** `services`: the fully-qualified service names that report; '' (the whole server) always does. */
   constructor(services: string[]) {
@@ -19,19 +29,42 @@ export class HealthService {
     for (const l of this.listeners) l();
   }
 
-  addTo(server: Server, tracker: StreamTracker): void {
+  /**
+   * Serves Check and Watch. A Watch needs no credentials: one address may hold at most
+   * `maxWatchesPerAddress` (more get RESOURCE_EXHAUSTED).
+   */
+  addTo(server: Server, tracker: StreamTracker, o: { maxWatchesPerAddress?: number } = {}): void {
+    const max = o.maxWatchesPerAddress ?? DEFAULT_HEALTH_WATCHES_PER_ADDRESS;
     const impl: pbHealth.HealthServer = {
       check: (call, callback) => {
         const st = this.statuses.get(call.request.service);
         if (st === undefined) callback({ code: Code.NOT_FOUND, details: `unknown service ${call.request.service}` });
         else callback(null, { status: st });
       },
-      watch: serverStream('Health/Watch', (req: pbHealth.HealthCheckRequest, signal) => this.watch(req.service, signal), tracker),
+      watch: serverStream('Health/Watch', (req: pbHealth.HealthCheckRequest, signal, call) => this.watch(req.service, signal, peerHost(call.getPeer()), max), tracker),
     };
     server.addService(pbHealth.HealthService, impl);
   }
 
-  private async *watch(service: string, signal: AbortSignal): AsyncGenerator<pbHealth.HealthCheckResponse> {
+  /** Health watches open now, by address. */
+  watchesOf(host: string): number {
+    return this.watchesFrom.get(host) ?? 0;
+  }
+
+  private async *watch(service: string, signal: AbortSignal, from: string, max: number): AsyncGenerator<pbHealth.HealthCheckResponse> {
+    const n = this.watchesFrom.get(from) ?? 0;
+    if (n >= max) throw new TooManyRequestsError(`Too many requests: ${from} has ${n} health watches open (limit ${max}), please try again later.`);
+    this.watchesFrom.set(from, n + 1);
+    try {
+      yield* this.follow(service, signal);
+    } finally {
+      const left = (this.watchesFrom.get(from) ?? 1) - 1;
+      if (left > 0) this.watchesFrom.set(from, left);
+      else this.watchesFrom.delete(from);
+    }
+  }
+
+  private async *follow(service: string, signal: AbortSignal): AsyncGenerator<pbHealth.HealthCheckResponse> {
     let last: pbHealth.HealthCheckResponse_ServingStatus | undefined;
     while (!signal.aborted) {
       const st = this.statuses.get(service) ?? ServingStatus.SERVICE_UNKNOWN;
