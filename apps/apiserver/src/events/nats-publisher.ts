@@ -93,7 +93,7 @@ export class EventPublisher {
       const nc = this.nc;
       void (async () => {
         for await (const s of nc.status()) {
-          if (s.type === 'disconnect') this.linkUp = false;
+          if (s.type === 'disconnect' || s.type === 'staleConnection') this.linkUp = false;
           else if (s.type === 'reconnect') this.linkUp = true;
         }
       })().catch(() => undefined);
