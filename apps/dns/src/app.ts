@@ -13,7 +13,7 @@ import { localIPs } from './local-ips.js';
 import { dnsMetrics, type DnsMetrics } from './metrics.js';
 import { list, type DnsOptions } from './options.js';
 import { assembleChain } from './plugin-chain.js';
-import { aclPlugin, defaultAcl, parseAcl } from './plugins/acl-plugin.js';
+import { accessControl } from './plugins/acl-plugin.js';
 import { cachePlugin } from './plugins/cache-plugin.js';
 import { forwardPlugin } from './plugins/forward-plugin.js';
 import { loopDetector, type LoopDetector } from './plugins/loop-plugin.js';
@@ -103,10 +103,19 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
     throw new Error('chain not built');
   };
   const query = (req: DnsRequest): Promise<DnsResponse> => head(req);
-  const acl = aclPlugin(o.acl.trim() ? parseAcl(o.acl) : defaultAcl(config.zones, list(o['allow-forward-from'])));
+  // No --acl: the cluster zones for anyone, forwarding only for --allow-forward-from.
+  const access = accessControl({
+    acl: o.acl,
+    forwardFrom: list(o['allow-forward-from']),
+    zones: config.zones,
+    onDecision: (action, zone = '.') => {
+      if (action === 'allow') metrics.acl.allowed.with(label, '').inc();
+      else metrics.acl[action === 'block' ? 'blocked' : action === 'filter' ? 'filtered' : 'dropped'].with(label, zone, '').inc();
+    },
+  });
   const { handler, enabled } = assembleChain(
     {
-      acl,
+      acl: access.acl,
       cache: cache ? cachePlugin({ cache, metrics: metrics.cache, server: label }) : undefined,
       kubernetes: { config, snapshot: () => source.snapshot() },
       loop: loop?.plugin,
@@ -120,6 +129,7 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
         preferUdp: o['prefer-udp'],
         metrics: metrics.forward,
         log: log.child('forward'),
+        allowFrom: access.forwardFrom,
       }),
     },
     { lookup: async (name, type, parent) => answerOf(await query(internalRequest(name, type, parent.remote))) },

@@ -16,6 +16,12 @@ export function configPath(specs: FlagSpecs, argv: readonly string[], env: NodeJ
   return spec ? (env[envName('config', spec)] ?? '') : '';
 }
 
+/**
+ * Keys whose list items are lines, not comma-separated values: `acl` takes its policies or rules
+ * as an array, one per item (`["cluster.local { allow }", ". { allow net 10.0.0.0/8; block }"]`).
+ */
+const LINE_LISTS = new Set(['acl']);
+
 export function configEnv(specs: FlagSpecs, path: string, read: (p: string) => string = (p) => readFileSync(p, 'utf8')): Record<string, string> {
   let parsed: unknown;
   try {
@@ -28,7 +34,7 @@ export function configEnv(specs: FlagSpecs, path: string, read: (p: string) => s
   for (const [key, value] of Object.entries(parsed)) {
     const spec = specs[key];
     if (!spec || key === 'config') throw new FlagError(`config file ${path}: unknown key "${key}"`);
-    if (Array.isArray(value)) out[envName(key, spec)] = value.map(String).join(',');
+    if (Array.isArray(value)) out[envName(key, spec)] = value.map(String).join(LINE_LISTS.has(key) ? '\n' : ',');
     else if (['string', 'number', 'boolean'].includes(typeof value)) out[envName(key, spec)] = String(value);
     else throw new FlagError(`config file ${path}: "${key}" must be a string, number, boolean or list`);
   }

@@ -1,5 +1,5 @@
 /**
- * Prometheus metrics under CoreDNS's names and labels (plugin/metrics/vars, plugin/cache,
+ * Prometheus metrics under CoreDNS's names and labels (plugin/metrics/vars, plugin/acl, plugin/cache,
  * plugin/forward + pkg/proxy, plugin/health, plugin/kubernetes), so its dashboards and alerts work.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, exponentialBuckets } from 'prom-client';
@@ -34,6 +34,12 @@ export function dnsMetrics(opts: { version: string; defaultMetrics?: boolean }) 
     requestSize: new FastHistogram('coredns_dns_request_size_bytes', 'Size of the EDNS0 UDP buffer in bytes (64K for TCP) per zone and protocol.', ['server', 'zone', 'view', 'proto'], registry, SIZE_BUCKETS),
     responseSize: new FastHistogram('coredns_dns_response_size_bytes', 'Size of the returned response in bytes.', ['server', 'zone', 'view', 'proto'], registry, SIZE_BUCKETS),
     responses: new FastCounter('coredns_dns_responses_total', 'Counter of response status codes.', ['server', 'zone', 'view', 'rcode', 'plugin'], registry),
+    acl: {
+      blocked: new FastCounter('coredns_acl_blocked_requests_total', 'Counter of DNS requests being blocked.', ['server', 'zone', 'view'], registry),
+      filtered: new FastCounter('coredns_acl_filtered_requests_total', 'Counter of DNS requests being filtered.', ['server', 'zone', 'view'], registry),
+      allowed: new FastCounter('coredns_acl_allowed_requests_total', 'Counter of DNS requests being allowed.', ['server', 'view'], registry),
+      dropped: new FastCounter('coredns_acl_dropped_requests_total', 'Counter of DNS requests being dropped.', ['server', 'zone', 'view'], registry),
+    },
     cache: {
       entries: new Gauge({ name: 'coredns_cache_entries', help: 'The number of elements in the cache.', labelNames: ['server', 'type', 'zones', 'view'], registers }),
       requests: new FastCounter('coredns_cache_requests_total', 'The count of cache requests.', ['server', 'zones', 'view'], registry),

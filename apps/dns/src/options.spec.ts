@@ -3,6 +3,7 @@ import { FlagError, parseFlags } from '@minimesh/runtime';
 import { configEnv, configPath } from './config-file.js';
 import { serverLabel } from './app.js';
 import { DNS_FLAGS } from './options.js';
+import { parseAcl } from './plugins/acl-plugin.js';
 import { parseUpstream } from './plugins/upstream-exchange.js';
 import { parseResolvConf } from './resolv-conf.js';
 
@@ -26,6 +27,18 @@ describe('options', () => {
     expect([o.ttl, o.pods, o.upstreams, o['register-service']]).toEqual([7, 'disabled', '127.0.0.1:5300,127.0.0.2', false]);
     expect(load(['--config=x.json'], {}, file).ttl).toBe(5);
     expect(load([], { MINIMESH_CONFIG: 'x.json' }, file).ttl).toBe(5);
+  });
+
+  it('acl in a config file: one policy or rule per array item (items are lines, not comma-separated)', () => {
+    const file = JSON.stringify({ acl: ['cluster.local { allow }', '. {', 'allow net 10.0.0.0/8 192.168.0.0/16', 'block', '}'], 'allow-forward-from': ['127.0.0.0/8', '10.0.0.0/8'] });
+    const o = load(['--config', 'x.json'], {}, file);
+    expect(parseAcl(o.acl)).toEqual([
+      { zones: ['cluster.local.'], rules: [{ action: 'allow', types: [], nets: [] }] },
+      { zones: ['.'], rules: [{ action: 'allow', types: [], nets: ['10.0.0.0/8', '192.168.0.0/16'] }, { action: 'block', types: [], nets: [] }] },
+    ]);
+    expect(o['allow-forward-from']).toBe('127.0.0.0/8,10.0.0.0/8');
+    expect(load(['--config', 'x.json'], {}, JSON.stringify({ acl: 'allow net 10.0.0.0/8\nblock' })).acl).toBe('allow net 10.0.0.0/8\nblock');
+    expect(() => load(['--config', 'x.json'], {}, JSON.stringify({ acl: ['allow net'] }))).toThrow('no net given');
   });
 
   it('refuses what it does not know or cannot take', () => {

@@ -59,7 +59,7 @@ export const DNS_FLAGS = {
   'allow-forward-from': {
     description: 'Networks whose clients may have names outside the cluster zones forwarded (when --acl is empty): loopback, the pod and the service CIDRs by default.',
     default: '127.0.0.0/8,::1/128,10.244.0.0/16,10.96.0.0/12',
-    parse: (raw: string) => (parseAcl(`allow net ${list(raw).join(' ')}`), raw),
+    parse: (raw: string) => (list(raw).length ? parseAcl(`allow net ${list(raw).join(' ')}`) : [], raw),
   },
   'max-udp-size': { description: 'Largest UDP answer in bytes; bigger ones go out truncated (TC) for a retry over TCP (DNS Flag Day 2020: 1232).', default: 1232, parse: integer(512, 65535) },
   'max-tcp-connections': { description: 'TCP connections served at once; more are closed.', default: 1000, parse: integer(1, 1_000_000) },

@@ -32,6 +32,12 @@ export interface DnsRequest {
   wire: Uint8Array;
   /** Made by the server itself (an ExternalName target lookup, the loop probe). */
   internal: boolean;
+  /**
+   * An internal request made for a client's query (an ExternalName target): `remote` is that
+   * client, and access control applies to it as to the client (CoreDNS's upstream lookups run the
+   * whole chain with the client's address). Unset for the server's own probes.
+   */
+  forClient?: boolean;
 }
 
 /** A reply as sections (written by a plugin), or a whole upstream message (forward, cache). */

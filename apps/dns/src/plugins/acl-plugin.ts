@@ -1,20 +1,26 @@
 /**
- * The `acl` plugin (CoreDNS plugin/acl): who may ask what. A policy covers zones and lists rules
- * `ACTION [type QTYPE...] [net SOURCE...]`, read top to bottom; the first rule whose types and
- * sources both match decides (no types: any type; no nets: any source):
+ * The `acl` plugin (coredns/coredns plugin/acl): who may ask what. Each policy (one `acl` block in
+ * a Corefile) covers zones and lists rules `ACTION [type QTYPE...] [net SOURCE...]` (no types or
+ * `type *`: any type; no nets or `net *`: any source):
  *
  * - `allow`: on down the chain;
  * - `block`: REFUSED;
  * - `filter`: NOERROR with an empty answer;
  * - `drop`: no reply at all.
  *
- * A query no rule matches is allowed. Of several policies, the first whose zones contain the
- * question decides (CoreDNS builds one policy per `acl` block, in order). minimesh-dns's default
- * (see `defaultAcl`) makes it no open resolver: the cluster zones answer anyone who can reach the
- * server; every other name, i.e. forwarding, only the cluster's own networks.
+ * As in CoreDNS's ServeDNS, the policies are read in order, skipping those whose zones do not hold
+ * the question; within one, the first rule whose types and sources both match decides. A policy
+ * none of whose rules match decides nothing and the next one is read; a query no rule matches
+ * is allowed. A source that is not an IP address is blocked. The server's own lookups on behalf
+ * of a client (an ExternalName target, CoreDNS's upstream.Lookup) are checked with that client's
+ * address, as CoreDNS runs them through the whole chain again; its own probes (loop) are not.
+ *
+ * minimesh-dns's default (see `defaultAcl`) makes it no open resolver: the cluster zones answer
+ * anyone who can reach the server; every other name, i.e. forwarding, only the cluster's own
+ * networks.
  */
 import { BlockList, isIP } from 'node:net';
-import { NO_REPLY, Rcode, matchZone, messageResponse, reply, type Plugin } from '@minimesh/dns-core';
+import { NO_REPLY, Rcode, matchZone, messageResponse, reply, typeCode, typeName, type Plugin, type Remote } from '@minimesh/dns-core';
 
 export const ACL_PLUGIN = 'acl';
 export const ACL_ACTIONS = ['allow', 'block', 'filter', 'drop'] as const;
@@ -22,7 +28,7 @@ export type AclAction = (typeof ACL_ACTIONS)[number];
 
 export interface AclRule {
   action: AclAction;
-  /** Query types (upper case); empty: any. */
+  /** Query types (upper case mnemonics, or TYPEnnn); empty: any. */
   types: string[];
   /** CIDRs (or addresses) of the source; empty: any. */
   nets: string[];
@@ -84,26 +90,69 @@ function parseRule(text: string): AclRule {
   if (!(ACL_ACTIONS as readonly string[]).includes(action)) throw new AclError(`unknown action "${action}" (${ACL_ACTIONS.join(', ')})`);
   const rule: AclRule = { action: action as AclAction, types: [], nets: [] };
   let into: string[] | undefined;
+  let section = '';
+  const sectionDone = () => {
+    // CoreDNS: "no token specified in 'net' section" (an empty `net` must not mean every source).
+    if (into && into.length === 0) throw new AclError(`no ${section} given in "${text}"`);
+  };
   for (const w of words) {
-    if (w === 'type') into = rule.types;
-    else if (w === 'net') into = rule.nets;
-    else if (!into) throw new AclError(`"${w}" in "${text}": expected type or net`);
+    const lw = w.toLowerCase();
+    if (lw === 'type' || lw === 'net') {
+      if (section === lw) throw new AclError(`"${lw}" given twice in "${text}"`);
+      sectionDone();
+      section = lw;
+      into = lw === 'type' ? rule.types : rule.nets;
+    } else if (!into) throw new AclError(`"${w}" in "${text}": expected type or net`);
     else into.push(into === rule.types ? w.toUpperCase() : w);
   }
+  sectionDone();
+  // `type *` (CoreDNS's QtypeAll) is the same as no type filter; TYPE1 is A, as the question reads.
+  if (rule.types.includes('*')) rule.types = [];
+  rule.types = rule.types.map((t) => {
+    const code = typeCode(t);
+    if (code === undefined) throw new AclError(`"${t}" is not a query type`);
+    return typeName(code);
+  });
   for (const n of rule.nets) addNet(new BlockList(), n); // checked now, not at the first query
   return rule;
 }
 
-/** Cluster zones for anyone; everything else (forwarding) only for `forwardFrom`. */
+/**
+ * The default policy: the cluster zones for anyone; everything else (forwarding) only for
+ * `forwardFrom`. With no networks, forwarding is for nobody (a rule without nets would match
+ * every source).
+ */
 export function defaultAcl(clusterZones: readonly string[], forwardFrom: readonly string[]): AclPolicy[] {
   return [
-    { zones: clusterZones.map(fq), rules: [] },
+    { zones: clusterZones.map(fq), rules: [{ action: 'allow', types: [], nets: [] }] },
     {
       zones: ['.'],
-      // No networks: forwarding for nobody (a rule without nets would match every source).
       rules: [...(forwardFrom.length ? [{ action: 'allow' as const, types: [], nets: [...forwardFrom] }] : []), { action: 'block', types: [], nets: [] }],
     },
   ];
+}
+
+/**
+ * The address a rule compares: an IPv6 zone (`%eth0`) dropped; undefined when it is no IP
+ * address. An IPv4-mapped IPv6 address (`::ffff:10.0.0.1`, what a dual-stack socket reports)
+ * matches the IPv4 networks as the IPv4 address does.
+ */
+function sourceOf(remote: Remote): { address: string; family: 'ipv4' | 'ipv6' } | undefined {
+  const pct = remote.address.indexOf('%');
+  const address = pct >= 0 ? remote.address.slice(0, pct) : remote.address;
+  const family = isIP(address);
+  if (family === 0) return undefined;
+  return { address, family: family === 6 ? 'ipv6' : 'ipv4' };
+}
+
+/** Whether `remote` is in one of `nets` (CIDRs or addresses, as a rule's `net` takes them). */
+export function sourceMatcher(nets: readonly string[]): (remote: Remote) => boolean {
+  const list = new BlockList();
+  for (const n of nets) addNet(list, n);
+  return (remote) => {
+    const src = sourceOf(remote);
+    return src !== undefined && list.check(src.address, src.family);
+  };
 }
 
 interface CompiledRule {
@@ -112,7 +161,10 @@ interface CompiledRule {
   nets?: BlockList;
 }
 
-export function aclPlugin(policies: readonly AclPolicy[], onDecision?: (action: AclAction) => void): Plugin {
+/** `zone`: the zone of the policy that decided (CoreDNS's metric label); none for an allow. */
+export type AclObserver = (action: AclAction, zone?: string) => void;
+
+export function aclPlugin(policies: readonly AclPolicy[], onDecision?: AclObserver): Plugin {
   const compiled = policies.map((p) => ({
     zones: p.zones,
     rules: p.rules.map((r): CompiledRule => {
@@ -122,23 +174,29 @@ export function aclPlugin(policies: readonly AclPolicy[], onDecision?: (action: 
       return { action: r.action, types: new Set(r.types), nets };
     }),
   }));
-  const decide = (name: string, type: string, source: string): AclAction => {
-    const policy = compiled.find((p) => matchZone(p.zones, name) !== undefined);
-    if (!policy) return 'allow';
-    const family = isIP(source) === 6 ? 'ipv6' : 'ipv4';
-    for (const r of policy.rules) {
-      if (r.types.size && !r.types.has(type)) continue;
-      if (r.nets && !(isIP(source) !== 0 && r.nets.check(source, family))) continue;
-      return r.action;
+  const decide = (name: string, type: string, remote: Remote): { action: AclAction; zone?: string } => {
+    const src = sourceOf(remote);
+    // CoreDNS: "Blocking request. Unable to parse source address".
+    if (!src) return { action: 'block', zone: '.' };
+    for (const policy of compiled) {
+      const zone = matchZone(policy.zones, name);
+      if (zone === undefined) continue;
+      for (const r of policy.rules) {
+        if (r.types.size && !r.types.has(type)) continue;
+        if (r.nets && !r.nets.check(src.address, src.family)) continue;
+        return r.action === 'allow' ? { action: 'allow' } : { action: r.action, zone };
+      }
+      // No rule of this policy matched: it decides nothing, the next one may.
     }
-    return 'allow';
+    return { action: 'allow' };
   };
   return {
     name: ACL_PLUGIN,
     setup: (next) => async (req) => {
-      if (req.internal) return next(req);
-      const action = decide(req.question.name.toLowerCase(), req.question.type, req.remote.address);
-      onDecision?.(action);
+      // The server's own probes (the loop plugin's HINFO) are not a client's.
+      if (req.internal && !req.forClient) return next(req);
+      const { action, zone } = decide(req.question.name.toLowerCase(), req.question.type, req.remote);
+      onDecision?.(action, zone);
       switch (action) {
         case 'allow':
           return next(req);
@@ -151,4 +209,15 @@ export function aclPlugin(policies: readonly AclPolicy[], onDecision?: (action: 
       }
     },
   };
+}
+
+/**
+ * The server's access control from its flags: the `--acl` policies, or by default the cluster
+ * zones for anyone and forwarding only for `forwardFrom`. With the default, `forwardFrom` also
+ * guards the forward plugin itself, for names of the cluster zones that fall through to it (a
+ * reverse name of an address outside the cluster, in a `fallthrough` zone).
+ */
+export function accessControl(o: { acl: string; forwardFrom: readonly string[]; zones: readonly string[]; onDecision?: AclObserver }): { acl: Plugin; forwardFrom?: (remote: Remote) => boolean } {
+  if (o.acl.trim() !== '') return { acl: aclPlugin(parseAcl(o.acl), o.onDecision) };
+  return { acl: aclPlugin(defaultAcl(o.zones, o.forwardFrom), o.onDecision), forwardFrom: sourceMatcher(o.forwardFrom) };
 }

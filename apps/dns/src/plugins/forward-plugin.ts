@@ -4,8 +4,12 @@
  * forwarded over TCP) unless `forceTcp`/`preferUdp` say otherwise; a truncated UDP reply goes
  * back truncated, for the client to retry over TCP. Each upstream gets `readTimeoutMs`; the next
  * one is tried until `deadlineMs`; then SERVFAIL. Over `maxConcurrent` queries in flight: REFUSED.
+ *
+ * `allowFrom`, when given, is who may have queries forwarded at all; anyone else gets REFUSED.
+ * The default acl lets everyone ask the cluster zones, and names there can still end up here
+ * (a reverse name in a `fallthrough` zone): this keeps forwarding for the cluster's networks.
  */
-import { Rcode, messageResponse, rcodeName, reply, type Plugin } from '@minimesh/dns-core';
+import { Rcode, messageResponse, rcodeName, reply, type Plugin, type Remote } from '@minimesh/dns-core';
 import type { Logger } from '@minimesh/runtime';
 import type { DnsMetrics } from '../metrics.js';
 import { scanMessage } from '../wire/wire-scan.js';
@@ -24,6 +28,8 @@ export interface ForwardOptions {
   preferUdp: boolean;
   metrics: DnsMetrics['forward'];
   log: Logger;
+  /** Who may have queries forwarded (the server's own probes always may); default: anyone. */
+  allowFrom?: (remote: Remote) => boolean;
 }
 
 export function forwardPlugin(o: ForwardOptions): Plugin {
@@ -32,6 +38,7 @@ export function forwardPlugin(o: ForwardOptions): Plugin {
     name: FORWARD_PLUGIN,
     setup: (next) => async (req) => {
       if (o.pool.size === 0) return next(req);
+      if (o.allowFrom && (!req.internal || req.forClient) && !o.allowFrom(req.remote)) return messageResponse(FORWARD_PLUGIN, reply(Rcode.REFUSED));
       if (inflight >= o.maxConcurrent) {
         o.metrics.maxConcurrentRejects.inc();
         return messageResponse(FORWARD_PLUGIN, reply(Rcode.REFUSED));
