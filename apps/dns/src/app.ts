@@ -130,6 +130,7 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
         metrics: metrics.forward,
         log: log.child('forward'),
         allowFrom: access.forwardFrom,
+        maxUdpSize: o['max-udp-size'],
       }),
     },
     { lookup: async (name, type, parent) => answerOf(await query(internalRequest(name, type, parent.remote))) },

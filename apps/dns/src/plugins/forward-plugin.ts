@@ -8,11 +8,15 @@
  * `allowFrom`, when given, is who may have queries forwarded at all; anyone else gets REFUSED.
  * The default acl lets everyone ask the cluster zones, and names there can still end up here
  * (a reverse name in a `fallthrough` zone): this keeps forwarding for the cluster's networks.
+ *
+ * The query goes upstream with its EDNS0 payload size lowered to `maxUdpSize` (what CoreDNS's
+ * bufsize plugin does, 1232 by default after DNS Flag Day 2020), so upstream answers avoid IP
+ * fragmentation and fit what this server sends on.
  */
 import { Rcode, messageResponse, rcodeName, reply, type Plugin, type Remote } from '@minimesh/dns-core';
 import type { Logger } from '@minimesh/runtime';
 import type { DnsMetrics } from '../metrics.js';
-import { scanMessage } from '../wire/wire-scan.js';
+import { clampEdnsSize, scanMessage } from '../wire/wire-scan.js';
 import type { UpstreamExchange } from './upstream-exchange.js';
 import type { UpstreamPool } from './upstream-pool.js';
 
@@ -30,6 +34,8 @@ export interface ForwardOptions {
   log: Logger;
   /** Who may have queries forwarded (the server's own probes always may); default: anyone. */
   allowFrom?: (remote: Remote) => boolean;
+  /** The largest EDNS0 payload size asked of an upstream; default: the client's. */
+  maxUdpSize?: number;
 }
 
 export function forwardPlugin(o: ForwardOptions): Plugin {
@@ -47,13 +53,14 @@ export function forwardPlugin(o: ForwardOptions): Plugin {
       try {
         const deadline = Date.now() + o.deadlineMs;
         const tcp = o.forceTcp || (req.proto === 'tcp' && !o.preferUdp);
+        const query = o.maxUdpSize !== undefined && req.edns && req.edns.udpSize > o.maxUdpSize ? clampEdnsSize(req.wire, o.maxUdpSize) : req.wire;
         for (const up of o.pool.order()) {
           const timeout = Math.min(o.readTimeoutMs, deadline - Date.now());
           if (timeout <= 0) break;
           const started = performance.now();
           o.metrics.requests.with(up.label).inc();
           try {
-            const wire = tcp ? await o.exchange.tcp(up, req.wire, timeout) : await o.exchange.udp(up, req.wire, timeout);
+            const wire = tcp ? await o.exchange.tcp(up, query, timeout) : await o.exchange.udp(up, query, timeout);
             const rcode = scanMessage(wire).rcode;
             const name = rcodeName(rcode);
             o.metrics.responses.with(name, up.label).inc();

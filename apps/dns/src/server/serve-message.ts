@@ -7,7 +7,7 @@ import type { Logger } from '@minimesh/runtime';
 import { HEADER_SIZE, decodeQuery, type DecodedQuery } from '../wire/query-decoder.js';
 import { skipName } from '../wire/wire-names.js';
 import { MAX_TCP_SIZE, MIN_UDP_SIZE, encodeResponse } from '../wire/response-encoder.js';
-import { setId, truncatedReply } from '../wire/wire-scan.js';
+import { fitEdns, scanMessage, setId, truncatedReply } from '../wire/wire-scan.js';
 import type { RequestMetrics } from './request-metrics.js';
 
 export interface ServeContext {
@@ -17,6 +17,13 @@ export interface ServeContext {
   /** The largest UDP answer (default DEFAULT_MAX_UDP_SIZE). */
   maxUdpSize?: number;
 }
+
+/**
+ * The longest query taken, over UDP or TCP; a longer one is FORMERR (or, over TCP, closes the
+ * connection before it is read). A query is one question and an OPT record with a few options;
+ * even padded (RFC 8467) it stays far below this.
+ */
+export const MAX_QUERY_SIZE = 4096;
 
 /** The largest UDP answer by default: 1232 bytes, the DNS Flag Day 2020 size (CoreDNS's bufsize default). */
 export const DEFAULT_MAX_UDP_SIZE = 1232;
@@ -33,11 +40,19 @@ export function sizeLimit(proto: 'udp' | 'tcp', edns?: { udpSize: number }, maxU
 
 function encodeFor(q: DecodedQuery, proto: 'udp' | 'tcp', resp: DnsResponse, maxUdp: number): Uint8Array {
   const maxSize = sizeLimit(proto, q.edns, maxUdp);
+  // The OPT record says what this server takes over UDP, min(client's size, maxUdp), as CoreDNS
+  // with its bufsize plugin does (RFC 6891 §6.2.5; over TCP too, for the client's next UDP query).
+  const edns = q.edns ? { udpSize: sizeLimit('udp', q.edns, maxUdp), dnssecOk: q.edns.dnssecOk } : undefined;
   if (resp.wire) {
-    const out = resp.wire.slice();
+    let out: Uint8Array = resp.wire.slice();
     setId(out, q.id);
+    try {
+      out = fitEdns(out, scanMessage(out), edns);
+    } catch {
+      // An upstream message that does not scan goes on as it came (its size is still checked).
+    }
     if (out.length <= maxSize) return out;
-    return truncatedReply(out, skipName(out, HEADER_SIZE) + 4);
+    return truncatedReply(out, skipName(out, HEADER_SIZE) + 4, edns);
   }
   return encodeResponse(resp.message, {
     id: q.id,
@@ -45,8 +60,7 @@ function encodeFor(q: DecodedQuery, proto: 'udp' | 'tcp', resp: DnsResponse, max
     recursionDesired: q.recursionDesired,
     checkingDisabled: q.checkingDisabled,
     question: q.question,
-    // The OPT record advertises this server's own limit (RFC 6891 §6.2.3), not the client's.
-    edns: q.edns ? { udpSize: Math.max(MIN_UDP_SIZE, maxUdp), dnssecOk: q.edns.dnssecOk } : undefined,
+    edns,
     maxSize,
   });
 }
@@ -56,6 +70,7 @@ export async function serveMessage(ctx: ServeContext, wire: Uint8Array, proto: '
   const started = performance.now();
   let q: DecodedQuery;
   try {
+    if (wire.length > MAX_QUERY_SIZE) throw new Error('query too long');
     q = decodeQuery(wire);
   } catch {
     if (wire.length < 12) return undefined;

@@ -2,7 +2,8 @@
  * Encodes a reply with name compression, fitting it into the client's size the way miekg/dns's
  * Msg.Truncate does (CoreDNS's ScrubWriter): records are kept in order (answer, authority,
  * additional) until one does not fit; from then on nothing more is added and TC is set. The OPT
- * record (when the query had one) echoes the client's payload size and DO bit and is always kept.
+ * record (when the query had one) carries the payload size it is given (the server's: the
+ * client's, capped) and the client's DO bit, and is always kept.
  */
 import { parseIPStrict, parseIPv4Strict } from '@minimesh/api';
 import { typeCode, type Question, type ReplyMessage, type ResourceRecord } from '@minimesh/dns-core';

@@ -24,6 +24,8 @@ export interface ScannedMessage {
   minTTL?: number;
   soaInAuthority: boolean;
   nsInAuthority: boolean;
+  /** The OPT record: offset of its fixed part (type, class = payload size, ...) and its end. */
+  opt?: { at: number; end: number; last: boolean };
 }
 
 const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
@@ -59,6 +61,7 @@ export function scanMessage(buf: Uint8Array): ScannedMessage {
     const type = u16(buf, pos);
     if (type === TYPE_OPT) {
       out.rcode |= buf[pos + 4]! << 4;
+      if (i >= an + ns) out.opt = { at: pos, end: pos + 10 + u16(buf, pos + 8), last: i === an + ns + ar - 1 };
     } else {
       out.ttlOffsets.push(pos + 4);
       const ttl = u32(buf, pos + 4);
@@ -88,10 +91,56 @@ export function setTTLs(buf: Uint8Array, offsets: readonly number[], ttl: number
   }
 }
 
-/** The header and question of `buf` (through `questionEnd`) with TC set and no records: "ask again over TCP". */
-export function truncatedReply(buf: Uint8Array, questionEnd: number): Uint8Array {
-  const out = buf.slice(0, questionEnd);
+/**
+ * The header and question of `buf` (through `questionEnd`) with TC set and no records: "ask again
+ * over TCP". With `opt`, an OPT record stays (as miekg's Msg.Truncate keeps it), carrying this
+ * server's size and the DO bit.
+ */
+export function truncatedReply(buf: Uint8Array, questionEnd: number, opt?: { udpSize: number; dnssecOk: boolean }): Uint8Array {
+  const out = new Uint8Array(questionEnd + (opt ? 11 : 0));
+  out.set(buf.subarray(0, questionEnd));
   out[2] = out[2]! | 0x02;
   out.fill(0, 6, 12);
+  if (opt) {
+    out[11] = 1;
+    // owner ".", type OPT, class = payload size, TTL = ext. RCODE/version 0 and DO, no rdata
+    out.set([0, 0, TYPE_OPT, (opt.udpSize >> 8) & 0xff, opt.udpSize & 0xff, 0, 0, opt.dnssecOk ? 0x80 : 0, 0, 0, 0], questionEnd);
+  }
   return out;
+}
+
+/** A copy of `query` whose OPT record asks for at most `size` bytes (CoreDNS's bufsize plugin). */
+export function clampEdnsSize(query: Uint8Array, size: number): Uint8Array {
+  const out = query.slice();
+  try {
+    const opt = scanMessage(out).opt;
+    if (opt && u16(out, opt.at + 2) > size) setU16(out, opt.at + 2, size);
+  } catch {
+    // Not scannable: sent as it came (the upstream will say FORMERR).
+  }
+  return out;
+}
+
+/**
+ * Fits an upstream message's OPT record to this client (what CoreDNS's ScrubWriter does with
+ * `SizeAndDo`): it carries `udpSize`, the size this server advertises; a client that sent no
+ * OPT gets none back (RFC 6891 §7), when the OPT is the last record, as it is in practice.
+ * Rewrites `wire` in place; returns it, or a shorter view of it.
+ */
+export function fitEdns(wire: Uint8Array, scanned: ScannedMessage, client: { udpSize: number } | undefined): Uint8Array {
+  const opt = scanned.opt;
+  if (!opt) return wire;
+  if (client) {
+    setU16(wire, opt.at + 2, client.udpSize);
+    return wire;
+  }
+  // The OPT's owner is the root: one zero byte before its fixed part.
+  if (!opt.last || opt.end !== wire.length || wire[opt.at - 1] !== 0) return wire;
+  setU16(wire, 10, u16(wire, 10) - 1);
+  return wire.subarray(0, opt.at - 1);
+}
+
+function setU16(buf: Uint8Array, o: number, v: number): void {
+  buf[o] = (v >> 8) & 0xff;
+  buf[o + 1] = v & 0xff;
 }
