@@ -6,7 +6,11 @@
  * leaves from one of a pool of sockets on kernel-chosen random ports, picked at random; a socket
  * is replaced by a fresh one (a new random port) after SOCKET_QUERIES queries or SOCKET_LIFETIME_MS.
  * A reply counts only from the upstream's address and port, with the ID and the question asked,
- * on the socket the query left from.
+ * on the socket the query left from; any other datagram is ignored and the query keeps waiting.
+ *
+ * CoreDNS's forward reuses its sockets as well (plugin/pkg/proxy keeps persistent connections in
+ * buckets for udp, tcp and tcp-tls, expired after 10 s); here the reuse is bounded by count and
+ * age so that the source port keeps changing, and IDs never come from the client or a counter.
  */
 import { randomInt } from 'node:crypto';
 import dgram from 'node:dgram';

@@ -1,17 +1,24 @@
 /**
  * The sockets: UDP (node:dgram) and TCP (node:net, length-prefixed, several queries per
- * connection, answers in whatever order they are ready, idle connections closed) on one port.
+ * connection, answers in whatever order they are ready) on one port.
  *
- * TCP is bounded so that no client can hold the server: at most `maxConnections` connections
- * (more are closed at once), at most `maxPipelined` queries of one connection in flight (the
- * connection stops being read until answers went out, RFC 7766 §6.2.1.1), a connection idle for
- * `idleTimeoutMs` is closed, and a frame of length 0 or a buffer that grows past one frame is a
- * protocol error that closes the connection.
+ * TCP is bounded so that no client can hold the server (RFC 7766 §6.2.1.1; CoreDNS's server and
+ * its `timeouts` plugin: read 3 s, write 5 s, idle 10 s):
+ * - at most `maxConnections` connections; more are closed at once;
+ * - at most `maxPipelined` queries of one connection in flight, counting an answer until it has
+ *   been handed to the kernel: past that the connection is not read (nor its buffered queries
+ *   served) until answers went out, so a client that never reads its answers holds little;
+ * - a message must arrive whole within `readTimeoutMs` of its first byte (the first one also of
+ *   the connection's start); answers must drain within `writeTimeoutMs`; a connection with
+ *   nothing to do is closed after `idleTimeoutMs`;
+ * - a length prefix of 0 or over `maxMessageSize` closes the connection before anything is read
+ *   (no DNS query is that short or that long).
  */
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { splitHostPort, type Logger } from '@minimesh/runtime';
 import type { Remote } from '@minimesh/dns-core';
+import { MAX_QUERY_SIZE } from './serve-message.js';
 
 export type ServeFn = (wire: Uint8Array, proto: 'udp' | 'tcp', remote: Remote) => Promise<Uint8Array | undefined>;
 
@@ -24,11 +31,16 @@ export interface DnsListeners {
 }
 
 export const TCP_IDLE_TIMEOUT_MS = 10_000;
+export const TCP_READ_TIMEOUT_MS = 3_000;
+export const TCP_WRITE_TIMEOUT_MS = 5_000;
 
 export interface TcpLimits {
   maxConnections: number;
   maxPipelined: number;
   idleTimeoutMs: number;
+  readTimeoutMs?: number;
+  writeTimeoutMs?: number;
+  maxMessageSize?: number;
 }
 
 export const DEFAULT_TCP_LIMITS: TcpLimits = { maxConnections: 1000, maxPipelined: 100, idleTimeoutMs: TCP_IDLE_TIMEOUT_MS };
@@ -55,43 +67,114 @@ function bindUdp(host: string, port: number, serve: ServeFn, log: Logger): Promi
   });
 }
 
-function bindTcp(host: string, port: number, serve: ServeFn, log: Logger, limits: TcpLimits): Promise<net.Server> {
-  const server = net.createServer({ pauseOnConnect: false }, (conn) => {
-    conn.setTimeout(limits.idleTimeoutMs, () => conn.destroy());
-    conn.setNoDelay(true);
-    const remote: Remote = { address: conn.remoteAddress ?? '', port: conn.remotePort ?? 0, family: familyOf(conn.remoteFamily ?? 'IPv4') };
-    let buf: Buffer = Buffer.alloc(0);
-    let inFlight = 0;
-    const answered = () => {
-      inFlight--;
-      if (inFlight < limits.maxPipelined && conn.isPaused() && !conn.destroyed) conn.resume();
-    };
-    conn.on('data', (d: Buffer) => {
-      buf = buf.length ? Buffer.concat([buf, d]) : d;
-      while (buf.length >= 2) {
-        const n = buf.readUInt16BE(0);
-        if (n === 0) {
-          conn.destroy(); // a zero-length message is no DNS message
-          return;
-        }
-        if (buf.length < 2 + n) break;
-        const msg = Uint8Array.from(buf.subarray(2, 2 + n));
-        buf = buf.subarray(2 + n);
-        inFlight++;
-        if (inFlight >= limits.maxPipelined) conn.pause();
-        serve(msg, 'tcp', remote)
-          .then((out) => {
-            if (!out || conn.destroyed) return;
-            const len = Buffer.alloc(2);
-            len.writeUInt16BE(out.length);
-            conn.write(Buffer.concat([len, out]));
-          })
-          .catch((e: Error) => log.error('tcp query failed', { err: e.message }))
-          .finally(answered);
+/** One client's TCP connection: frames in, answers out, within the limits. */
+function serveTcpConnection(conn: net.Socket, serve: ServeFn, log: Logger, limits: Required<TcpLimits>): void {
+  conn.setNoDelay(true);
+  const remote: Remote = { address: conn.remoteAddress ?? '', port: conn.remotePort ?? 0, family: familyOf(conn.remoteFamily ?? 'IPv4') };
+  let buf: Buffer = Buffer.alloc(0);
+  let inFlight = 0;
+  let served = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let armed: 'read' | 'write' | 'idle' | undefined;
+
+  const close = () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    conn.destroy();
+  };
+  const partial = () => buf.length > 0 && (buf.length < 2 || buf.length < 2 + buf.readUInt16BE(0));
+  /** The one deadline that applies now; a read deadline runs from the first byte of its message. */
+  const arm = (restartRead = false) => {
+    if (conn.destroyed) return;
+    // A message cut short while reading is paused (pipelining limit) is this server's doing.
+    const reading = inFlight < limits.maxPipelined;
+    const want = reading && partial() ? 'read' : conn.writableLength > 0 ? 'write' : inFlight === 0 ? 'idle' : undefined;
+    if (want === armed && !(restartRead && want === 'read')) return;
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    armed = want;
+    if (!want) return;
+    const ms = want === 'read' ? limits.readTimeoutMs : want === 'write' ? limits.writeTimeoutMs : served === 0 ? Math.min(limits.readTimeoutMs, limits.idleTimeoutMs) : limits.idleTimeoutMs;
+    timer = setTimeout(close, ms);
+    timer.unref();
+  };
+
+  const answered = () => {
+    inFlight--;
+    pump();
+    if (inFlight < limits.maxPipelined && conn.isPaused() && !conn.destroyed) conn.resume();
+    finishIfDone();
+    arm();
+  };
+  // The client half-closed (sent FIN after its queries): answer what it sent, then close.
+  let ended = false;
+  const finishIfDone = () => {
+    if (ended && inFlight === 0 && !conn.destroyed) conn.end();
+  };
+
+  /** Serves the whole frames in the buffer, as many as the pipelining limit lets through. */
+  const pump = () => {
+    let consumed = false;
+    while (!conn.destroyed && inFlight < limits.maxPipelined && buf.length >= 2) {
+      const n = buf.readUInt16BE(0);
+      if (n === 0 || n > limits.maxMessageSize) {
+        close();
+        return;
       }
-    });
-    conn.on('error', () => conn.destroy());
+      if (buf.length < 2 + n) break;
+      const msg = Uint8Array.from(buf.subarray(2, 2 + n));
+      buf = buf.subarray(2 + n);
+      consumed = true;
+      inFlight++;
+      served++;
+      let done = false;
+      const finished = () => {
+        if (done) return;
+        done = true;
+        answered();
+      };
+      serve(msg, 'tcp', remote)
+        .then((out) => {
+          if (!out || conn.destroyed) return finished();
+          const len = Buffer.alloc(2);
+          len.writeUInt16BE(out.length);
+          // Counted in flight until the kernel took it: a client that does not read holds no more.
+          conn.write(Buffer.concat([len, out]), finished);
+          arm();
+        })
+        .catch((e: Error) => {
+          log.error('tcp query failed', { err: e.message });
+          finished();
+        });
+    }
+    if (inFlight >= limits.maxPipelined) conn.pause();
+    arm(consumed);
+  };
+
+  arm();
+  conn.on('data', (d: Buffer) => {
+    buf = buf.length ? Buffer.concat([buf, d]) : d;
+    pump();
   });
+  conn.on('end', () => {
+    ended = true;
+    finishIfDone();
+  });
+  conn.on('error', () => close());
+  conn.on('close', () => {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+  });
+}
+
+function bindTcp(host: string, port: number, serve: ServeFn, log: Logger, limits: TcpLimits): Promise<net.Server> {
+  const full: Required<TcpLimits> = {
+    ...limits,
+    readTimeoutMs: limits.readTimeoutMs ?? TCP_READ_TIMEOUT_MS,
+    writeTimeoutMs: limits.writeTimeoutMs ?? TCP_WRITE_TIMEOUT_MS,
+    maxMessageSize: limits.maxMessageSize ?? MAX_QUERY_SIZE,
+  };
+  const server = net.createServer({ pauseOnConnect: false, allowHalfOpen: true }, (conn) => serveTcpConnection(conn, serve, log, full));
   server.maxConnections = limits.maxConnections;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
