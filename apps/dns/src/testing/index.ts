@@ -5,3 +5,4 @@
 export * from './test-dns.js';
 export * from './dns-client.js';
 export * from './fake-upstream.js';
+export * from './chain-server.js';

@@ -14,7 +14,7 @@ import {
 import { hash16 } from '../name-hash.js';
 
 describe('chain names: kube-proxy hash vectors', () => {
-  // From kube-proxy's proxier_test.go goldens (reference/kubeproxy.md §1.2) and real clusters.
+  // From kube-proxy's goldens (kubernetes/kubernetes pkg/proxy/iptables/proxier_test.go) and real clusters.
   it.each([
     ['ns1/svc1:p80tcp', 'XPGD46QRK7WJZT7O'],
     ['ns1/svc1:p80tcp10.180.0.1:80', 'SXIVWICOYRO3J4NJ'],
