@@ -7,7 +7,7 @@ import { networkInterfaces } from 'node:os';
 import { indexedIP } from '@minimesh/allocators';
 import { HealthService, StreamTracker, addReflection, listen, newServer, stopServer } from '@minimesh/grpc-kit';
 import { pb } from '@minimesh/proto';
-import { createLogger, startHttpEndpoint, type HttpEndpoint, type Logger, type ReadyCheck } from '@minimesh/runtime';
+import { createLogger, splitHostPort, startHttpEndpoint, type HttpEndpoint, type Logger, type ReadyCheck } from '@minimesh/runtime';
 import { setUpAccessControl } from './auth/index.js';
 import { servingPki } from './auth/serving-pki.js';
 import { EventPublisher } from './events/nats-publisher.js';
@@ -193,8 +193,8 @@ function listenHosts(listen: string): string[] {
     .split(',')
     .map((a) => a.trim())
     .filter((a) => a && !a.startsWith('unix:'))
-    .map((a) => a.slice(0, a.lastIndexOf(':')).replace(/^\[|\]$/g, ''))
-    .filter((h) => h !== '0.0.0.0' && h !== '::' && h !== '');
+    .map((a) => splitHostPort(a).host)
+    .filter((h) => h !== '0.0.0.0' && h !== '::');
 }
 
 /** The port of host:port (a unix socket listener has none: 6443, the apiserver's usual). */

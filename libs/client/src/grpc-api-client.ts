@@ -2,7 +2,7 @@
  * ApiClient over gRPC. Every unary call has a deadline; a watch has none (keepalive instead) and
  * is cancelled when the consumer stops iterating or aborts its signal.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { checkServerIdentity } from 'node:tls';
 import { Metadata, credentials, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
@@ -19,7 +19,7 @@ export interface ClientOptions {
   /** Client certificate and key: the identity (CN user, O groups) the apiserver sees. */
   certFile?: string;
   keyFile?: string;
-  /** Bearer token, or a file holding one (re-read on every call, so a rotated token is used at once). */
+  /** Bearer token, or a file holding one (read again within a second of a change, so a rotated token is used at once). */
   token?: string;
   tokenFile?: string;
 }
@@ -77,12 +77,32 @@ function channelCredentials(target: string, o: ClientOptions): { creds: ChannelC
   return { creds, options: { 'grpc.ssl_target_name_override': 'kubernetes' } };
 }
 
-/** The call metadata: `authorization: Bearer <token>` when there is a token. */
+/**
+ * The call metadata: `authorization: Bearer <token>` when there is a token. A token file is read
+ * again when it changed (looked at, by its mtime, at most once a second), so a rotated token is
+ * used at once without a read on every call.
+ */
 function callMetadata(o: ClientOptions): () => Metadata {
+  let token = o.token;
+  let mtimeMs = -1;
+  let checkedAt = 0;
+  const current = (): string | undefined => {
+    if (!o.tokenFile) return token;
+    const now = Date.now();
+    if (now - checkedAt >= 1000) {
+      checkedAt = now;
+      const m = statSync(o.tokenFile).mtimeMs;
+      if (m !== mtimeMs) {
+        token = readFileSync(o.tokenFile, 'utf8').trim();
+        mtimeMs = m;
+      }
+    }
+    return token;
+  };
   return () => {
     const md = new Metadata();
-    const token = o.tokenFile ? readFileSync(o.tokenFile, 'utf8').trim() : o.token;
-    if (token) md.set('authorization', `Bearer ${token}`);
+    const t = current();
+    if (t) md.set('authorization', `Bearer ${t}`);
     return md;
   };
 }

@@ -21,7 +21,7 @@ export const INFORMER_FLAGS = {
   } satisfies FlagSpec<string>,
   'client-certificate': { description: 'Client certificate: who this process is to the apiserver (CN user, O groups).', default: '', env: 'MINIMESH_CLIENT_CERTIFICATE' } satisfies FlagSpec<string>,
   'client-key': { description: 'Key of --client-certificate.', default: '', env: 'MINIMESH_CLIENT_KEY' } satisfies FlagSpec<string>,
-  'token-file': { description: 'File holding a bearer token for the apiserver (re-read on every call).', default: '', env: 'MINIMESH_TOKEN_FILE' } satisfies FlagSpec<string>,
+  'token-file': { description: 'File holding a bearer token for the apiserver (read again when it changes).', default: '', env: 'MINIMESH_TOKEN_FILE' } satisfies FlagSpec<string>,
   transport: {
     description: 'How informers follow changes: grpc (the apiserver Watch) or nats (the JetStream event stream).',
     default: 'grpc' as Transport,
