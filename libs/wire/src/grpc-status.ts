@@ -19,11 +19,13 @@
  * | anything else            | INTERNAL            |
  *
  * The message is the Kubernetes message; the whole Status (reason, field causes) rides in the
- * trailer `minimesh-status-bin` so clients rebuild the named error class.
+ * trailer `minimesh-status-bin` so clients rebuild the named error class. Both are bounded first
+ * (boundedStatus): a trailer block over the peer's limit would never arrive.
  */
 import { Metadata, status as Code, type ServiceError, type StatusObject } from '@grpc/grpc-js';
 import { AccessDeniedError, ApiError, InternalError, RangeFullError, RequestEntityTooLargeError, UnavailableError, apiErrorFromStatus, type Status } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
+import { boundedStatus } from './bounded-status.js';
 
 export const STATUS_TRAILER = 'minimesh-status-bin';
 
@@ -63,9 +65,10 @@ export function grpcCodeOf(err: ApiError): Code {
 /** Turns anything thrown by a handler into a gRPC status. Unknown errors become a generic INTERNAL. */
 export function toGrpcStatus(err: unknown): Partial<StatusObject> {
   const apiErr = err instanceof ApiError ? err : new InternalError('an unexpected error happened; see the server log');
+  const status = boundedStatus(apiErr.status);
   const metadata = new Metadata();
-  metadata.set(STATUS_TRAILER, Buffer.from(pb.Status.encode(pb.Status.fromPartial(apiErr.status)).finish()));
-  return { code: grpcCodeOf(apiErr), details: apiErr.status.message, metadata };
+  metadata.set(STATUS_TRAILER, Buffer.from(pb.Status.encode(pb.Status.fromPartial(status)).finish()));
+  return { code: grpcCodeOf(apiErr), details: status.message, metadata };
 }
 
 const REASON_OF_CODE: Partial<Record<Code, { reason: string; code: number }>> = {
