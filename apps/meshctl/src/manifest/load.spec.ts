@@ -33,6 +33,27 @@ describe('parseDocuments', () => {
     expect(() => parseDocuments('kind: Service\nmetadata:\n  name: x\n   bad: [\n', 'bad.yaml')).toThrow(CliError);
     expect(() => parseDocuments('a: 1\na: 2\n', 'dup.yaml')).toThrow(/^error parsing dup\.yaml: error converting YAML to JSON: yaml: line 2: /);
   });
+
+  it.each([
+    ['a: &a {<<: *a}', 'a'],
+    ['a: &a [*a]', 'a'],
+    ['a: &loop\n  b: *loop\n', 'loop'],
+    ['x: &x 1\nmetadata: &m\n  labels: {y: *x, z: [*m]}\n', 'm'],
+  ])('refuses an anchor that contains itself as Go\'s YAML reader does: %j', (text, anchor) => {
+    expect(() => parseDocuments(text, 'STDIN')).toThrow(`error parsing STDIN: error converting YAML to JSON: yaml: anchor '${anchor}' value contains itself`);
+  });
+
+  it.each(['a: *b\n', 'a: *b\nc: &b 1\n'])('refuses an alias to an anchor not set before it: %j', (text) => {
+    expect(() => parseDocuments(text, 'STDIN')).toThrow("error parsing STDIN: error converting YAML to JSON: yaml: unknown anchor 'b' referenced");
+  });
+
+  it('still reads aliases and merge keys that do not loop', () => {
+    expect(parseDocuments('base: &b {app: web}\nlabels: {<<: *b, tier: db}\nagain: [*b, *b]\n', 'x.yaml')[0]!.value).toEqual({ base: { app: 'web' }, labels: { app: 'web', tier: 'db' }, again: [{ app: 'web' }, { app: 'web' }] });
+  });
+
+  it('refuses a document nested deeper than the parser goes, with a message', () => {
+    expect(() => parseDocuments('['.repeat(20_000), 'deep.yaml')).toThrow(/^error parsing deep\.yaml: error converting YAML to JSON: yaml: /);
+  });
 });
 
 describe('loadManifests', () => {

@@ -8,6 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { CliError } from '../cli/errors.js';
+import { aliasProblem } from './alias-problem.js';
 import { pushAll } from '@minimesh/api';
 
 export interface ManifestDocument {
@@ -51,7 +52,7 @@ export function parseDocuments(text: string, source: string): ManifestDocument[]
       const msg = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       throw new CliError(`error parsing ${source}: error converting YAML to JSON: yaml: ${line ? `line ${line}: ` : ''}${msg}`);
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    const value = documentValue(doc, source);
     if (value === null || value === undefined) continue;
     if (isList(value)) {
       for (const item of (value as { items?: unknown[] }).items ?? []) {
@@ -62,6 +63,19 @@ export function parseDocuments(text: string, source: string): ManifestDocument[]
     out.push({ source, value });
   }
   return out;
+}
+
+/** The document as plain data; aliases checked first, as Go's YAML reader checks them. */
+function documentValue(doc: YAML.Document.Parsed, source: string): unknown {
+  const refuse = (msg: string) => new CliError(`error parsing ${source}: error converting YAML to JSON: yaml: ${msg}`);
+  const problem = aliasProblem(doc);
+  if (problem !== undefined) throw refuse(problem);
+  try {
+    return doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    if (e instanceof RangeError) throw refuse('document nested too deeply');
+    throw e;
+  }
 }
 
 function isList(value: unknown): boolean {
