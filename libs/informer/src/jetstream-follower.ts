@@ -10,7 +10,10 @@
  * apiserver moved to another data directory, or the stream's tail is an old store's that a new
  * apiserver has not published after yet). Either failure is a RelistRequiredError. A list that
  * names no store (an apiserver older than ObjectList.store_id) is followed without the store
- * check. A consumer that stops (disconnect, missed heartbeats, consumer or stream gone) is a
+ * check. Where the store id names a signing key (libs/wire event-signature.ts), every message
+ * must carry the store's signature over its subject, headers and payload: one that does not was
+ * not written by the apiserver and is skipped (logged and counted) before anything in it is read,
+ * also by the resume search. A consumer that stops (disconnect, missed heartbeats, consumer or stream gone) is a
  * ConsumerFailureError: the informer resumes from its last revision the same way, and that
  * resume proves continuity or relists.
  *
@@ -20,7 +23,7 @@
 import type { Kind, KubeObject, Selector } from '@minimesh/api';
 import { streamEventProblem } from './event-check.js';
 import { pb } from '@minimesh/proto';
-import { kindSubjects, objectFromWire, streamEventMark } from '@minimesh/wire';
+import { eventVerifier, kindSubjects, objectFromWire, streamEventMark, type EventVerifier } from '@minimesh/wire';
 import { DeliverPolicy, jetstream, jetstreamManager, type ConsumerNotification, type JsMsg } from '@nats-io/jetstream';
 import { ConsumerFailureError, RelistRequiredError } from './errors.js';
 import type { ChangeSink, ChangeType, Follower } from './follower.js';
@@ -59,11 +62,14 @@ const FATAL_NOTIFICATIONS = new Set<ConsumerNotification['type']>([
 const REQUEST_TIMEOUT_MS = 5_000;
 const CONSUMER_INACTIVE_THRESHOLD_MS = 30_000;
 
-/** Stream sequences of refused messages remembered (a refused message costs one relist, once). */
-const MAX_REMEMBERED_REJECTS = 1024;
-
 export class JetStreamFollower implements Follower {
-  private readonly rejected = new Set<number>();
+  /**
+   * The last stream sequence that made this follower relist. Messages are delivered in sequence
+   * order, so anything at or before it was seen before: a message there that asks for a relist
+   * again is skipped (one relist per message, however many bad messages there are).
+   */
+  private relistedThrough = 0;
+  private readonly verifiers = new Map<string, EventVerifier | undefined>();
 
   constructor(private readonly opts: JetStreamFollowerOptions) {}
 
@@ -75,9 +81,13 @@ export class JetStreamFollower implements Follower {
 
     const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: REQUEST_TIMEOUT_MS });
     const info = await jsm.streams.info(stream);
+    const verify = this.verifierOf(sink.storeId);
     const read = async (seq: number): Promise<MessageMark | null> => {
       const m = await jsm.streams.getMessage(stream, { seq });
-      return m ? streamEventMark(m.header) : null;
+      const mark = m ? streamEventMark(m.header) : null;
+      // A message of the cache's store without its signature is no landmark: read past it.
+      if (m && mark && verify && mark.store === sink.storeId && !verify(m.subject, m.header, m.data)) return null;
+      return mark;
     };
     const bounds = { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
     const after = revisionOf(sink.resourceVersion);
@@ -139,9 +149,23 @@ export class JetStreamFollower implements Follower {
    * a second relist is not genuine (forged headers, say) and is skipped from then on.
    */
   private relistOnce(m: JsMsg, err: RelistRequiredError): void {
-    if (this.rejected.size >= MAX_REMEMBERED_REJECTS) this.rejected.delete(this.rejected.values().next().value!);
-    this.rejected.add(m.seq);
+    if (m.seq <= this.relistedThrough) return;
+    this.relistedThrough = m.seq;
     throw err;
+  }
+
+  /** A message that does not carry its store's signature: never read further, never a relist. */
+  private refuseUnsigned(m: JsMsg, revision: number): void {
+    this.opts.onRejected?.('not signed by the store it names');
+    this.opts.log.warn('refusing an event from the stream: not signed by the store it names', { kind: this.opts.kind, seq: m.seq, subject: m.subject, revision });
+  }
+
+  private verifierOf(storeId: string): EventVerifier | undefined {
+    if (!this.verifiers.has(storeId)) {
+      if (this.verifiers.size >= 16) this.verifiers.clear();
+      this.verifiers.set(storeId, eventVerifier(storeId));
+    }
+    return this.verifiers.get(storeId);
   }
 
   async close(): Promise<void> {
@@ -154,7 +178,12 @@ export class JetStreamFollower implements Follower {
       this.opts.log.warn('skipping a stream message without minimesh headers', { seq: m.seq, subject: m.subject });
       return;
     }
-    if (this.rejected.has(m.seq)) return; // refused before: once is enough
+    // The signature first: nothing in a message is believed before it checks out. A message of
+    // another store is checked with that store's key (a genuine store change still relists).
+    // Once the cache's store signs, a message naming an unsigned store is refused too.
+    const own = this.verifierOf(sink.storeId);
+    const theirs = mark.store === sink.storeId ? own : this.verifierOf(mark.store);
+    if (theirs ? !theirs(m.subject, m.headers, m.data) : own) return this.refuseUnsigned(m, mark.revision);
     if (sink.storeId && mark.store !== sink.storeId) {
       return this.relistOnce(m, new RelistRequiredError('store-changed', `event ${mark.revision} comes from store ${mark.store}, the cache from ${sink.storeId}`));
     }

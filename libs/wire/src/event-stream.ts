@@ -16,6 +16,8 @@
  *            Minimesh-Stub           present when the object did not fit in a NATS message: the
  *                                    payload carries its kind, namespace and name only, and a
  *                                    follower reads the object from the apiserver (it relists)
+ *            Minimesh-Signature      Ed25519 signature of all the above with the store's key
+ *                                    (event-signature.ts); the store id names the public key
  *
  * Gap marker: when events were compacted from the apiserver's history before NATS got them, one
  * message per kind on minimesh.v1.events.<Kind>._._ (no object is called `_`), empty payload,

@@ -2,4 +2,5 @@ export * from './convert.js';
 export * from './grpc-status.js';
 export * from './bounded-status.js';
 export * from './event-stream.js';
+export * from './event-signature.js';
 export * from './nats-auth.js';

@@ -11,7 +11,7 @@ import { jetstream, jetstreamManager, StorageType, DiscardPolicy, type JetStream
 import { KINDS, type Kind } from '@minimesh/api';
 import type { Logger } from '@minimesh/runtime';
 import type { Store, StoredEvent } from '../store/store.js';
-import { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX, HEADER_STUB, encodeStreamEvent, eventSubject, gapMarkerHeaders, gapMarkerSubject, natsAuthOptions, streamEventHeaders, stubStreamEvent, type NatsAuth } from '@minimesh/wire';
+import { DEFAULT_EVENT_STREAM, EVENT_SUBJECT_PREFIX, HEADER_SIGNATURE, HEADER_STUB, signEvent, encodeStreamEvent, eventSubject, gapMarkerHeaders, gapMarkerSubject, natsAuthOptions, streamEventHeaders, stubStreamEvent, type NatsAuth } from '@minimesh/wire';
 
 export interface PublisherOptions {
   /** nats://host:port[,nats://...] */
@@ -145,7 +145,9 @@ export class EventPublisher {
         });
         this.opts.onParked?.(ev);
       }
-      await js.publish(eventSubject(ev.kind, ev.namespace, ev.name), payload, {
+      const subject = eventSubject(ev.kind, ev.namespace, ev.name);
+      h.set(HEADER_SIGNATURE, signEvent(this.store.signingKey, subject, h, payload));
+      await js.publish(subject, payload, {
         msgID: `${this.store.id}-${ev.revision}`,
         headers: h,
         timeout: PUBLISH_TIMEOUT_MS,
@@ -163,6 +165,7 @@ export class EventPublisher {
     for (const kind of Object.keys(KINDS) as Kind[]) {
       const h = headers();
       for (const [name, value] of gapMarkerHeaders(to, this.store.id)) h.set(name, value);
+      h.set(HEADER_SIGNATURE, signEvent(this.store.signingKey, gapMarkerSubject(kind), h, new Uint8Array(0)));
       await js.publish(gapMarkerSubject(kind), new Uint8Array(0), { msgID: `${this.store.id}-${to}-gap-${kind}`, headers: h, timeout: PUBLISH_TIMEOUT_MS });
     }
   }

@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlreadyExistsError, ConflictError, NotFoundError, type Service } from '@minimesh/api';
 import { tempDir } from '@minimesh/runtime/testing';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { storeIdOfKey } from '@minimesh/wire';
 import { SqliteStore } from './sqlite-store.js';
 
 function svc(name: string, labels?: Record<string, string>): Service {
@@ -85,6 +88,26 @@ describe('SqliteStore', () => {
     expect(await store.oldestRevision()).toBe(3);
     await store.compact(4);
     expect(await store.oldestRevision()).toBe(5);
+  });
+
+  it('store - its id names the public half of the key its events are signed with, kept across reopening', async () => {
+    expect(store.id).toBe(storeIdOfKey(store.signingKey));
+    const pem = store.signingKey.export({ format: 'pem', type: 'pkcs8' });
+    await store.close();
+    store = new SqliteStore(dir.path);
+    expect(store.signingKey.export({ format: 'pem', type: 'pkcs8' })).toEqual(pem);
+  });
+
+  it('store - a store made before events were signed gets a key and, with it, a new id', async () => {
+    await store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+    await store.close();
+    const db = new Database(join(dir.path, 'minimesh.db'));
+    db.prepare("DELETE FROM meta WHERE key = 'event_signing_key'").run();
+    db.prepare("UPDATE meta SET value = '0b6c2f5e-0d7f-4d0e-9a43-8c1f3c8e2a11' WHERE key = 'store_id'").run();
+    db.close();
+    store = new SqliteStore(dir.path);
+    expect(store.id).toBe(storeIdOfKey(store.signingKey));
+    expect((await store.get('Service', 'default', 'a'))?.metadata.name).toBe('a');
   });
 
   it('store - survives reopening: objects, revision, per-kind chain, published mark and id', async () => {

@@ -3,7 +3,8 @@
  * so a commit returns only once it is durable (kill -9 loses no acknowledged write).
  */
 import Database from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
+import { newEventSigningKey, storeIdOfKey } from '@minimesh/wire';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlreadyExistsError, ConflictError, ExpiredError, NotFoundError, type Kind, type KubeObject } from '@minimesh/api';
@@ -58,6 +59,7 @@ function withRevision<T extends KubeObject>(obj: T, revision: number): T {
 
 export class SqliteStore implements Store {
   readonly id: string;
+  readonly signingKey: KeyObject;
   private readonly db: Database.Database;
   private readonly q;
 
@@ -91,12 +93,19 @@ export class SqliteStore implements Store {
       allocate: this.db.prepare<[string, string, string]>('INSERT INTO allocations (pool, value, owner) VALUES (?, ?, ?)'),
       release: this.db.prepare<[string, string]>('DELETE FROM allocations WHERE pool = ? AND value = ?'),
     };
-    let id = this.q.getMeta.get('store_id')?.value;
-    if (!id) {
-      id = randomUUID();
-      this.q.setMeta.run('store_id', id);
+    // The store's id names the public half of the key its events are signed with (libs/wire
+    // event-signature.ts). A store made before events were signed gets a key, and with it a new
+    // id: followers see another store and relist, once.
+    let pem = this.q.getMeta.get('event_signing_key')?.value;
+    if (!pem) {
+      pem = newEventSigningKey();
+      this.db.transaction(() => {
+        this.q.setMeta.run('event_signing_key', pem!);
+        this.q.setMeta.run('store_id', storeIdOfKey(createPrivateKey(pem!)));
+      })();
     }
-    this.id = id;
+    this.signingKey = createPrivateKey(pem);
+    this.id = this.q.getMeta.get('store_id')!.value;
   }
 
   private currentRevision(): number {

@@ -4,6 +4,7 @@
  * one cluster-wide revision. SQLite implements it today; another engine (etcd) implements the
  * same interface without touching the registry or the handlers.
  */
+import type { KeyObject } from 'node:crypto';
 import type { Kind, KubeObject } from '@minimesh/api';
 
 export type EventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -46,8 +47,10 @@ export interface Batch {
 }
 
 export interface Store {
-  /** Stable id of this data directory: event ids are `<id>-<revision>`. */
+  /** Stable id of this data directory: event ids are `<id>-<revision>`. It names signingKey's public half. */
   readonly id: string;
+  /** The Ed25519 key the events of this store are signed with on the event stream. */
+  readonly signingKey: KeyObject;
   revision(): Promise<number>;
   get(kind: Kind, namespace: string, name: string): Promise<KubeObject | undefined>;
   /** A consistent snapshot: the objects and the revision they are at. */

@@ -1,8 +1,10 @@
 /**
- * Informers never trust a NATS message: garbage, an object the apiserver would refuse (a name
- * made to inject rules), an object on another object's subject, or a message with forged
- * headers is refused, counted and answered by at most one relist; the informer keeps following
- * and a later genuine write arrives.
+ * Informers never trust a NATS message. One not signed with the store's key is refused and
+ * counted without a relist, whatever its headers say. One that is signed (as if the key leaked,
+ * or the apiserver had a bug) is still checked: garbage, an object the apiserver would refuse (a
+ * name made to inject rules), an object on another object's subject, or headers from the future
+ * are refused, counted and answered by at most one relist. Either way the informer keeps
+ * following and a later genuine write arrives.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pod, Service } from '@minimesh/api';
@@ -11,7 +13,7 @@ import type { ApiClient } from '@minimesh/client';
 import { createInformer, type Informer } from '@minimesh/informer';
 import { pb } from '@minimesh/proto';
 import { eventually, startNats, type NatsServer } from '@minimesh/runtime/testing';
-import { HEADER_EVENT_TYPE, HEADER_KIND_PREVIOUS, HEADER_REVISION, HEADER_STORE, eventSubject, objectToWire } from '@minimesh/wire';
+import { HEADER_EVENT_TYPE, HEADER_KIND_PREVIOUS, HEADER_REVISION, HEADER_SIGNATURE, HEADER_STORE, eventSubject, objectToWire, signEvent } from '@minimesh/wire';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 
@@ -49,36 +51,55 @@ describe('forged and malformed events on the stream', () => {
   });
 
   /** Publishes into the stream as the apiserver would, with the next revision's headers. */
-  async function forge(subject: string, payload: Uint8Array, o: { revision?: number; kindPrevious?: number } = {}): Promise<void> {
+  async function forge(subject: string, payload: Uint8Array, o: { revision?: number; kindPrevious?: number; signed?: boolean } = {}): Promise<void> {
     const revision = o.revision ?? (await t.server.store.revision()) + 1;
     const h = headers();
     h.set(HEADER_REVISION, String(revision));
     h.set(HEADER_KIND_PREVIOUS, String(o.kindPrevious ?? Number(informer.get('default', 'genuine-1')?.metadata.resourceVersion ?? 0)));
     h.set(HEADER_STORE, t.server.store.id);
     h.set(HEADER_EVENT_TYPE, 'ADDED');
+    if (o.signed) h.set(HEADER_SIGNATURE, signEvent(t.server.store.signingKey, subject, h, payload));
     await jetstream(nc).publish(subject, payload, { headers: h });
   }
   const event = (obj: Service | Pod, revision: number) =>
     pb.WatchEvent.encode({ type: pb.EventType.ADDED, object: objectToWire(obj), resourceVersion: String(revision), previousResourceVersion: '' }).finish();
 
-  it('refuses each kind of bad message once, keeps following, never applies one', async () => {
+  /** Garbage, an injection-shaped name, a Pod on a Service's subject, headers from the future. */
+  async function forgeEach(signed: boolean, tag: string): Promise<void> {
     const base = await t.server.store.revision();
-    // Garbage bytes with valid headers.
-    await forge(eventSubject('Service', 'default', 'garbage'), new Uint8Array([0xff, 0xff, 0xff, 0x01, 0x02]));
-    // A well-formed event whose Service the apiserver would never accept (name made to inject).
-    const evil = { ...svc('x'), metadata: { name: 'a";-A_KUBE-SERVICES_-j_ACCEPT#', namespace: 'default', resourceVersion: String(base + 2) } };
-    await forge(eventSubject('Service', 'default', evil.metadata.name), event(evil, base + 2), { revision: base + 2 });
-    // An object on another object's subject (and of another kind).
+    await forge(eventSubject('Service', 'default', `garbage-${tag}`), new Uint8Array([0xff, 0xff, 0xff, 0x01, 0x02]), { signed });
+    const evil = { ...svc('x'), metadata: { name: `a";-A_KUBE-SERVICES_-j_ACCEPT#${tag}`, namespace: 'default', resourceVersion: String(base + 2) } };
+    await forge(eventSubject('Service', 'default', evil.metadata.name), event(evil, base + 2), { revision: base + 2, signed });
     const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'genuine-1', namespace: 'default', resourceVersion: String(base + 3) }, spec: { containers: [{ name: 'c', image: 'i' }] } };
-    await forge(eventSubject('Service', 'default', 'genuine-1'), event(pod, base + 3), { revision: base + 3 });
-    // Forged headers: a revision from the future, claiming events the stream does not have.
-    const future = { ...svc('from-the-future'), metadata: { name: 'from-the-future', namespace: 'default', resourceVersion: '999999' } };
-    await forge(eventSubject('Service', 'default', 'from-the-future'), event(future, 999999), { revision: 999999, kindPrevious: 999998 });
+    await forge(eventSubject('Service', 'default', 'genuine-1'), event(pod, base + 3), { revision: base + 3, signed });
+    const name = `from-the-future-${tag}`;
+    const future = { ...svc(name), metadata: { name, namespace: 'default', resourceVersion: '999999' } };
+    await forge(eventSubject('Service', 'default', name), event(future, 999999), { revision: 999999, kindPrevious: 999998, signed });
+  }
 
-    await eventually(() => informer.rejectedEvents >= 3, 10_000, 50);
+  const relisted = () => logs.filter((l) => l.startsWith('info relisted')).length;
+
+  it('refuses every message not signed with the store\'s key, without a relist, and never applies one', async () => {
+    const rejectedBefore = informer.rejectedEvents;
+    const relistsBefore = relisted();
+    await forgeEach(false, 'unsigned');
+    await eventually(() => informer.rejectedEvents >= rejectedBefore + 4, 10_000, 50);
     const after = await t.client.create(svc('genuine-2'));
     await eventually(() => informer.get('default', 'genuine-2')?.metadata.resourceVersion === after.metadata.resourceVersion, 15_000, 50);
     expect(informer.list().map((s) => s.metadata.name).sort()).toEqual(['genuine-1', 'genuine-2', 'kubernetes']);
+    expect(informer.get('default', 'genuine-1')?.kind).toBe('Service');
+    expect(relisted()).toBe(relistsBefore);
+    expect(logs.filter((l) => l.includes('not signed by the store it names')).length).toBe(4);
+  });
+
+  it('checks signed messages too: each bad one refused once with one relist, no loop, never applied', async () => {
+    const rejectedBefore = informer.rejectedEvents;
+    const relistsBefore = relisted();
+    await forgeEach(true, 'signed');
+    await eventually(() => informer.rejectedEvents >= rejectedBefore + 3, 10_000, 50);
+    const after = await t.client.create(svc('genuine-3'));
+    await eventually(() => informer.get('default', 'genuine-3')?.metadata.resourceVersion === after.metadata.resourceVersion, 15_000, 50);
+    expect(informer.list().map((s) => s.metadata.name).sort()).toEqual(['genuine-1', 'genuine-2', 'genuine-3', 'kubernetes']);
     expect(informer.get('default', 'genuine-1')?.kind).toBe('Service');
 
     // No loop: once each bad message has cost its one relist (the forged future one a 'gap'), the
@@ -87,6 +108,6 @@ describe('forged and malformed events on the stream', () => {
     const settled = lists;
     await new Promise((r) => setTimeout(r, 1500));
     expect(lists, logs.filter((l) => !l.startsWith('debug following')).join('\n')).toBe(settled);
-    expect(logs.filter((l) => l.startsWith('info relisted')).length).toBe(4);
+    expect(relisted() - relistsBefore).toBe(4);
   });
 });
