@@ -3,6 +3,7 @@
  * `startApiServer` is what main() runs and what integration tests start in-process.
  */
 import { status as Code, type Server } from '@grpc/grpc-js';
+import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { indexedIP } from '@minimesh/allocators';
 import { HealthService, StreamTracker, addReflection, listen, newServer, stopServer } from '@minimesh/grpc-kit';
@@ -14,6 +15,7 @@ import { EventPublisher } from './events/nats-publisher.js';
 import { apiServiceHandlers } from './grpc/api-service.js';
 import { instrument } from './grpc/instrument.js';
 import { RequestLimits } from './grpc/request-limits.js';
+import { startRestServer, type RestServer } from './rest/rest-server.js';
 import { apiServerMetrics } from './metrics.js';
 import { defaultApiServerOptions, type ApiServerOptions } from './options.js';
 import { openRegistry } from './registry/bootstrap.js';
@@ -23,6 +25,9 @@ import { SqliteStore } from './store/sqlite-store.js';
 import type { Store } from './store/store.js';
 import { WatchHub } from './watch/watch-hub.js';
 
+/** minimesh's version (the apiserver package's), shown by /version after the Kubernetes version it serves. */
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 export interface ApiServer {
   /** host:port of the gRPC API (the first listen address). */
   address: string;
@@ -30,6 +35,8 @@ export interface ApiServer {
   addresses: string[];
   /** The CA that signed the serving certificate (and signs client certificates). */
   caFile: string;
+  /** host:port of the Kubernetes REST API (HTTPS); '' when not served. */
+  restAddress: string;
   httpAddress: string;
   registry: Registry;
   store: Store;
@@ -124,6 +131,26 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
     server.forceShutdown();
     throw e;
   }
+  let rest: RestServer | undefined;
+  if (opts['rest-listen']) {
+    try {
+      rest = await startRestServer({
+        listen: opts['rest-listen'],
+        tls,
+        registry,
+        hub,
+        access,
+        limits,
+        log: log.child('rest'),
+        ready: () => readiness(store, publisher, opts['max-unpublished-events']),
+        version: { gitVersion: `v1.32.0+minimesh-${VERSION}`, gitCommit: '' },
+      });
+    } catch (e) {
+      server.forceShutdown();
+      await http.close();
+      throw e;
+    }
+  }
   const kubernetesService = new KubernetesServiceReconciler(registry, {
     clusterIP: indexedIP(opts['service-cluster-ip-range'], 1),
     advertiseAddress: opts['advertise-address'] || firstHostIPv4(),
@@ -132,12 +159,13 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
   });
   await kubernetesService.start();
   health.setServing(true);
-  log.info('apiserver serving', { grpc: addresses, http: http.address, dataDir: opts['data-dir'], storeId: store.id });
+  log.info('apiserver serving', { grpc: addresses, rest: rest?.address ?? '', http: http.address, dataDir: opts['data-dir'], storeId: store.id });
 
   return {
     address,
     addresses,
     caFile: tls.caFile,
+    restAddress: rest?.address ?? '',
     httpAddress: http.address,
     registry,
     store,
@@ -150,6 +178,7 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
       registry.stop();
       clearInterval(watcherGauge);
       await stopServer(server, streams);
+      await rest?.close();
       await http.close();
       await publisher?.stop();
       await store.close();

@@ -156,7 +156,7 @@ async function main(): Promise<void> {
   mkdirSync(join(dir, 'api'), { recursive: true });
   writeFileSync(join(dir, 'tokens.csv'), 'bench-admin,kubernetes-admin,,"system:masters"\nbench-dns,system:minimesh:dns,,\n');
   writeFileSync(join(dir, 'dns.token'), 'bench-dns\n');
-  start('node', [join(ROOT, 'apps/apiserver/bin/minimesh-apiserver.mjs'), '--listen', `127.0.0.1:${apiPort}`, '--http-listen', '127.0.0.1:0', '--data-dir', join(dir, 'api'), '--nats-url', '', '--token-auth-file', join(dir, 'tokens.csv')]);
+  start('node', [join(ROOT, 'apps/apiserver/bin/minimesh-apiserver.mjs'), '--listen', `127.0.0.1:${apiPort}`, '--http-listen', '127.0.0.1:0', '--rest-listen', '127.0.0.1:0', '--data-dir', join(dir, 'api'), '--nats-url', '', '--token-auth-file', join(dir, 'tokens.csv')]);
   await waitForPort(apiPort, 20_000);
   const caFile = join(dir, 'api', 'pki', 'ca.crt');
   await populate(`127.0.0.1:${apiPort}`, caFile);

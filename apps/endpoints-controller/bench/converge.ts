@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     // As deployed: TLS, and a token per identity (the admin's for the bench, the controller's own).
     writeFileSync(join(dir.path, 'tokens.csv'), 'bench-admin,kubernetes-admin,,"system:masters"\nbench-ec,system:minimesh:endpoints-controller,,\n');
     writeFileSync(join(dir.path, 'ec.token'), 'bench-ec\n');
-    procs.push(spawnApp(bin('apiserver', 'minimesh-apiserver'), ['--listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0', '--data-dir', dir.path, '--nats-url', nats?.url ?? '', '--token-auth-file', join(dir.path, 'tokens.csv')]));
+    procs.push(spawnApp(bin('apiserver', 'minimesh-apiserver'), ['--listen', `127.0.0.1:${port}`, '--http-listen', '127.0.0.1:0', '--rest-listen', '127.0.0.1:0', '--data-dir', dir.path, '--nats-url', nats?.url ?? '', '--token-auth-file', join(dir.path, 'tokens.csv')]));
     await waitForPort(port, 30_000);
     const server = `127.0.0.1:${port}`;
     const caFile = join(dir.path, 'pki', 'ca.crt');

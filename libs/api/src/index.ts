@@ -18,3 +18,4 @@ export * from './util/canonical-json.js';
 export * from './patch/index.js';
 export * from './fields/index.js';
 export * from './util/arrays.js';
+export * from './printers/index.js';

@@ -75,6 +75,7 @@ export const CONTROL_PLANE: AppSpec[] = [
     args: ({ state, layout }) => [
       '--listen', `${state.apiserver.address},${state.apiserver.unix}`,
       '--http-listen', state.apiserver.http,
+      '--rest-listen', state.apiserver.rest ?? '',
       '--data-dir', layout.dataDir,
       '--nats-url', state.nats.url,
       '--nats-user', NATS_PUBLISHER,

@@ -66,12 +66,12 @@ function start(app: AppSpec, ctx: AppContext, name: string, netns?: string): { r
   return { rec, entry: { name, netns, log } };
 }
 
-/** Ports for NATS, the apiserver's gRPC and its HTTP side, and the apiserver's socket path. */
+/** Ports for NATS, the apiserver's gRPC, its REST API and its HTTP side, and the apiserver's socket path. */
 export async function controlPlaneAddresses(layout: StateLayout): Promise<Pick<ClusterState, 'apiserver' | 'nats'>> {
-  const [nats, grpc, http] = [await freePort(), await freePort(), await freePort()];
+  const [nats, grpc, http, rest] = [await freePort(), await freePort(), await freePort(), await freePort()];
   return {
     nats: { url: `nats://127.0.0.1:${nats}` },
-    apiserver: { address: `127.0.0.1:${grpc}`, unix: `unix://${layout.socket}`, http: `127.0.0.1:${http}` },
+    apiserver: { address: `127.0.0.1:${grpc}`, unix: `unix://${layout.socket}`, http: `127.0.0.1:${http}`, rest: `127.0.0.1:${rest}` },
   };
 }
 

@@ -77,7 +77,8 @@ export interface ClusterState {
   nodeAgentArgs?: string[];
   /** `up --lb`; unset: l2. */
   lbMode?: 'l2' | 'proxy' | 'none';
-  apiserver: { address: string; unix: string; http: string };
+  /** rest: the Kubernetes REST API (absent in state written before it was served). */
+  apiserver: { address: string; unix: string; http: string; rest?: string };
   nats: { url: string };
   processes: ProcessEntry[];
   /** Keyed by podKey(namespace, name). */

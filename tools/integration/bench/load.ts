@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const dir = tempDir('minimesh-load-');
   const [port, httpPort] = [await freePort(), await freePort()];
   writeFileSync(join(dir.path, 'tokens.csv'), `${TOKEN},kubernetes-admin,,"system:masters"\n`);
-  const args = [BIN, '--listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`, '--data-dir', dir.path, '--nats-url', '', '--token-auth-file', join(dir.path, 'tokens.csv'), '--max-watches-per-user', String(WATCHERS + 10)];
+  const args = [BIN, '--listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`, '--rest-listen', '', '--data-dir', dir.path, '--nats-url', '', '--token-auth-file', join(dir.path, 'tokens.csv'), '--max-watches-per-user', String(WATCHERS + 10)];
   if (STALL_TIMEOUT) args.push('--watch-stall-timeout', STALL_TIMEOUT);
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MINIMESH_LOG_LEVEL: 'warn' } });
   const exited = new Promise((r) => proc.once('exit', r));

@@ -25,6 +25,7 @@ export async function startTestApiServer(opts: Partial<ApiServerOptions> = {}): 
   const base = {
     listen: `unix://${dir.path}/api.sock`,
     'http-listen': '127.0.0.1:0',
+    'rest-listen': '127.0.0.1:0',
     'data-dir': dir.path,
     'nats-url': '',
     'authorization-mode': 'AlwaysAllow',
@@ -38,10 +39,11 @@ export async function startTestApiServer(opts: Partial<ApiServerOptions> = {}): 
     async restart(extra = {}) {
       t.client.close();
       const listen = base.listen.endsWith(':0') ? t.server.address : base.listen;
+      const restListen = base['rest-listen'].endsWith(':0') && t.server.restAddress ? t.server.restAddress : base['rest-listen'];
       await t.server.stop();
       // The same CA and serving certificate, even on another data directory: clients keep trusting it.
       const pki = base['tls-cert-file'] ? {} : { 'tls-cert-file': join(dir.path, 'pki', 'apiserver.crt'), 'tls-private-key-file': join(dir.path, 'pki', 'apiserver.key'), 'client-ca-file': join(dir.path, 'pki', 'ca.crt') };
-      t.server = await startApiServer({ ...base, listen, ...pki, ...extra }, log);
+      t.server = await startApiServer({ ...base, listen, 'rest-listen': restListen, ...pki, ...extra }, log);
       t.client = t.connect();
     },
     connect(o = {}) {

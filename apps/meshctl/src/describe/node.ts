@@ -2,9 +2,7 @@
  * describe node (kubectl describe.go describeNode), for minimesh's nodes: no leases, capacity or
  * system info; the pods placed on the node are listed by name.
  */
-import type { Node, Pod } from '@minimesh/api';
-import { translateTimestampSince } from '../print/age.js';
-import { nodeRoles } from '../print/rows.js';
+import { nodeRoles, translateTimestampSince, type Node, type Pod } from '@minimesh/api';
 import { describe, printAnnotationsMultiline, printLabelsMultiline, printNoEvents, rfc1123z } from './writer.js';
 
 export function describeNode(node: Node, pods: readonly Pod[], now: number): string {

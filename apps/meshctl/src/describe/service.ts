@@ -1,6 +1,5 @@
 /** describe service (kubectl describe.go describeService). */
-import { formatLabels, type Endpoints, type EndpointSlice, type Service } from '@minimesh/api';
-import { formatEndpoints, formatEndpointSlices } from '../print/endpoints-format.js';
+import { formatEndpoints, formatEndpointSlices, formatLabels, type Endpoints, type EndpointSlice, type Service } from '@minimesh/api';
 import { describe, printAnnotationsMultiline, printLabelsMultiline, printNoEvents } from './writer.js';
 
 function ingressString(svc: Service): string {

@@ -1,6 +1,5 @@
 /** `kubectl get` tables: header, one row per object, aligned the way kubectl's tabwriter aligns them. */
-import { formatLabels, type Kind, type KubeObject } from '@minimesh/api';
-import { COLUMNS } from './rows.js';
+import { COLUMNS, formatLabels, type Kind, type KubeObject } from '@minimesh/api';
 import { TABLE_LAYOUT, tabwrite, type RememberedWidths } from './tabwriter.js';
 
 export interface TableOptions {

@@ -2,7 +2,7 @@
  * The endpoint lists kubectl prints: `10.244.1.39:80,10.244.1.40:80`, at most three entries, then
  * ` + N more...` (printers.go formatEndpoints / formatDiscovery*, describe.go formatEndpointSlices).
  */
-import type { Endpoint, EndpointSlicePort, Endpoints, EndpointSlice } from '@minimesh/api';
+import type { Endpoint, EndpointSlicePort, Endpoints, EndpointSlice } from '../index.js';
 
 const MAX = 3;
 

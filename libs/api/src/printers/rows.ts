@@ -2,22 +2,8 @@
  * The columns `kubectl get` prints for each kind, and their cells (pkg/printers/internalversion/
  * printers.go): `-o wide` adds the priority-1 columns.
  */
-import {
-  type ClusterRoleBinding,
-  type RoleBinding,
-  formatLabels,
-  type Endpoints,
-  type EndpointSlice,
-  type IPAddressPool,
-  type Kind,
-  type KubeObject,
-  type L2Advertisement,
-  type Lease,
-  type Namespace,
-  type Node,
-  type Pod,
-  type Service,
-} from '@minimesh/api';
+import type { ClusterRoleBinding, EndpointSlice, Endpoints, IPAddressPool, Kind, KubeObject, L2Advertisement, Lease, Namespace, Node, Pod, RoleBinding, Service } from '../index.js';
+import { formatLabels } from '../labels/index.js';
 import { translateTimestampSince } from './age.js';
 import { formatDiscoveryEndpoints, formatDiscoveryPorts, formatEndpoints } from './endpoints-format.js';
 

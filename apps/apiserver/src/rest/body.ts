@@ -1,0 +1,69 @@
+/**
+ * Request bodies: read with kube-apiserver's 3 MiB limit, decoded as the kind the URL names, and
+ * checked against the URL the way kube-apiserver checks them (kind and apiVersion, namespace,
+ * name on an update).
+ */
+import type { IncomingMessage } from 'node:http';
+import { BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError, type KindInfo, type KubeObject } from '@minimesh/api';
+import { MAX_REQUEST_BYTES, objectFromWire, objectToWire } from '@minimesh/wire';
+
+export async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_REQUEST_BYTES) throw new RequestEntityTooLargeError(`Request entity too large: limit is ${MAX_REQUEST_BYTES}`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_REQUEST_BYTES) throw new RequestEntityTooLargeError(`Request entity too large: limit is ${MAX_REQUEST_BYTES}`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** The media type of a request body, without parameters. */
+export function mediaType(req: IncomingMessage): string {
+  return (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+}
+
+/** The object of a create or update, as the kind `info` (unknown fields dropped, as fieldValidation=Ignore does). */
+export function decodeObject(body: Buffer, type: string, info: KindInfo): KubeObject {
+  if (type !== 'application/json' && type !== '*/*') {
+    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  }
+  const unrecognized = (why: string) => new BadRequestError(`the object provided is unrecognized (must be of type ${info.kind}): ${why}`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw unrecognized(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw unrecognized(`couldn't get version/kind; json parse error: expected an object`);
+  const o = doc as Record<string, unknown>;
+  const kind = o.kind ?? info.kind;
+  const apiVersion = o.apiVersion ?? info.apiVersion;
+  if (kind !== info.kind || apiVersion !== info.apiVersion) {
+    throw new BadRequestError(`${String(kind)} in version "${String(apiVersion).split('/').pop()}" cannot be handled as a ${info.kind}: the kind or version does not match the URL (${info.apiVersion}, ${info.kind})`);
+  }
+  if (o.metadata !== undefined && (typeof o.metadata !== 'object' || o.metadata === null || Array.isArray(o.metadata))) {
+    throw unrecognized('metadata must be an object');
+  }
+  try {
+    return objectFromWire(objectToWire({ ...o, kind, apiVersion } as unknown as KubeObject));
+  } catch (e) {
+    throw unrecognized((e as Error).message);
+  }
+}
+
+/** Fills in or checks the namespace and name the URL gives. */
+export function matchUrl(obj: KubeObject, info: KindInfo, namespace: string, name: string): KubeObject {
+  const meta = { ...obj.metadata };
+  if (info.namespaced) {
+    if (!meta.namespace) meta.namespace = namespace;
+    else if (namespace && meta.namespace !== namespace) throw new BadRequestError('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  if (name) {
+    if (!meta.name) meta.name = name;
+    else if (meta.name !== name) throw new BadRequestError(`the name of the object (${meta.name}) does not match the name on the URL (${name})`);
+  }
+  return { ...obj, metadata: meta } as KubeObject;
+}

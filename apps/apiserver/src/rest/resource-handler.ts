@@ -1,0 +1,199 @@
+/**
+ * The REST verbs on one resource, onto the same registry and watch hub as gRPC (same objects,
+ * same revisions): GET (get, list, watch), POST (create), PUT (update, /status), PATCH (json,
+ * merge, strategic), DELETE (delete, deletecollection). Access is checked as for gRPC.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BadRequestError, parseFieldSelector, PATCH_TYPES, UnsupportedMediaTypeError, type DeleteOptions, type Kind, type KindInfo, type KubeObject } from '@minimesh/api';
+import type { AccessControl } from '../auth/access-control.js';
+import type { Verb } from '../auth/request-attributes.js';
+import { watchClient, type RequestLimits } from '../grpc/request-limits.js';
+import { parseLabelSelector } from '../registry/label-selector.js';
+import type { ListOptions } from '../registry/list-options.js';
+import type { Registry } from '../registry/registry.js';
+import type { WatchHub } from '../watch/watch-hub.js';
+import { decodeObject, matchUrl, mediaType, readBody } from './body.js';
+import { callerOf } from './caller.js';
+import { STATUS_SUBRESOURCE, kindOfResource } from './discovery.js';
+import type { ResourceRequest } from './request-info.js';
+import { methodNotAllowed, resourceNotFound } from './status-body.js';
+import { parseIncludeObject, toTable, wantsTable } from './table.js';
+import { streamWatch } from './watch-stream.js';
+
+export interface ResourceHandlerDeps {
+  registry: Registry;
+  hub: WatchHub;
+  access: AccessControl;
+  limits: RequestLimits;
+  now?: () => number;
+}
+
+export type Reply = (code: number, body: unknown) => void;
+
+/** What is sent of an object in a list: Kubernetes' typed lists leave kind and apiVersion out of items. */
+function listItem(o: KubeObject): Omit<KubeObject, 'kind' | 'apiVersion'> {
+  const { kind: _k, apiVersion: _a, ...rest } = o;
+  return rest;
+}
+
+function listOptions(q: URLSearchParams, namespace: string): ListOptions {
+  const limit = q.get('limit');
+  if (limit !== null && !/^\d+$/.test(limit)) throw new BadRequestError(`limit: Invalid value: "${limit}": must be a non-negative integer`);
+  return {
+    namespace,
+    labelSelector: q.get('labelSelector') ?? '',
+    fieldSelector: q.get('fieldSelector') ?? '',
+    limit: limit === null ? 0 : Number(limit),
+    continue: q.get('continue') ?? '',
+    resourceVersion: q.get('resourceVersion') ?? '',
+    resourceVersionMatch: q.get('resourceVersionMatch') ?? '',
+  };
+}
+
+function deleteOptions(q: URLSearchParams, body: Buffer): DeleteOptions {
+  let o: Record<string, unknown> = {};
+  if (body.length > 0) {
+    try {
+      o = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new BadRequestError(`the object provided is unrecognized (must be of type DeleteOptions): couldn't get version/kind; json parse error: ${(e as Error).message}`);
+    }
+    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new BadRequestError('the object provided is unrecognized (must be of type DeleteOptions)');
+  }
+  const out: DeleteOptions = {};
+  const grace = q.get('gracePeriodSeconds') ?? o.gracePeriodSeconds;
+  if (grace !== undefined && grace !== null) {
+    const n = Number(grace);
+    if (!Number.isSafeInteger(n)) throw new BadRequestError(`gracePeriodSeconds: Invalid value: "${String(grace)}": must be an integer`);
+    out.gracePeriodSeconds = n;
+  }
+  const policy = q.get('propagationPolicy') ?? o.propagationPolicy;
+  if (typeof policy === 'string' && policy) out.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
+  const pre = o.preconditions as { uid?: string; resourceVersion?: string } | undefined;
+  if (pre && (pre.uid || pre.resourceVersion)) out.preconditions = { ...(pre.uid ? { uid: pre.uid } : {}), ...(pre.resourceVersion ? { resourceVersion: pre.resourceVersion } : {}) };
+  return out;
+}
+
+export class ResourceHandler {
+  constructor(private readonly deps: ResourceHandlerDeps) {}
+
+  async serve(r: ResourceRequest, req: IncomingMessage, res: ServerResponse, query: URLSearchParams, reply: Reply): Promise<void> {
+    const info = kindOfResource({ group: r.group, version: r.version }, r.resource);
+    if (!info) throw resourceNotFound();
+    if (r.subresource && !(r.subresource === 'status' && STATUS_SUBRESOURCE.has(info.kind))) throw resourceNotFound();
+    const kind = info.kind;
+    const namespace = info.namespaced ? r.namespace : '';
+    const call = callerOf(req);
+    const check = (verb: Verb, name = r.name) => this.deps.access.check(call, verb, kind, namespace, name, r.subresource);
+    const method = req.method ?? 'GET';
+    const watch = r.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
+
+    if (method === 'GET' && watch) {
+      if (r.subresource) throw methodNotAllowed();
+      const user = check('watch', '');
+      const close = this.deps.limits.openWatch(watchClient(user.name, call.getPeer()));
+      try {
+        await this.watch(info, namespace, r.name, query, req, res);
+      } finally {
+        close();
+      }
+      return;
+    }
+    await this.deps.limits.run(async () => {
+      if (!r.name) return this.collection(method, info, namespace, query, req, check, reply);
+      return this.object(method, info, namespace, r, query, req, check, reply);
+    });
+  }
+
+  private async collection(method: string, info: KindInfo, namespace: string, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string) => unknown, reply: Reply): Promise<void> {
+    const { registry } = this.deps;
+    const kind = info.kind;
+    switch (method) {
+      case 'GET': {
+        check('list');
+        const list = await registry.list(kind, listOptions(q, namespace));
+        const metadata = { resourceVersion: String(list.revision), ...(list.continue ? { continue: list.continue } : {}), ...(list.remainingItemCount !== undefined ? { remainingItemCount: list.remainingItemCount } : {}) };
+        if (wantsTable(req.headers.accept)) return reply(200, toTable(kind, list.items, metadata, { include: parseIncludeObject(q.get('includeObject')), now: this.now() }));
+        return reply(200, { kind: `${kind}List`, apiVersion: info.apiVersion, metadata, items: list.items.map(listItem) });
+      }
+      case 'POST': {
+        check('create', '');
+        const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info), info, namespace, '');
+        return reply(201, await registry.create(obj));
+      }
+      case 'DELETE': {
+        check('deletecollection');
+        const opts = deleteOptions(q, await readBody(req));
+        const items = await registry.deleteCollection(kind, listOptions(q, namespace), opts);
+        return reply(200, { kind: `${kind}List`, apiVersion: info.apiVersion, metadata: { resourceVersion: String(await registry.store.revision()) }, items: items.map(listItem) });
+      }
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  private async object(method: string, info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string) => unknown, reply: Reply): Promise<void> {
+    const { registry } = this.deps;
+    const kind = info.kind;
+    switch (method) {
+      case 'GET': {
+        check('get');
+        const obj = await registry.get(kind, namespace, r.name);
+        if (wantsTable(req.headers.accept)) return reply(200, toTable(kind, [obj], { resourceVersion: obj.metadata.resourceVersion }, { include: parseIncludeObject(q.get('includeObject')), now: this.now() }));
+        return reply(200, obj);
+      }
+      case 'PUT': {
+        check('update');
+        const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info), info, namespace, r.name);
+        return reply(200, r.subresource === 'status' ? await registry.updateStatus(obj) : await registry.update(obj));
+      }
+      case 'PATCH': {
+        check('patch');
+        const type = PATCH_TYPES[mediaType(req)];
+        if (!type || mediaType(req) === type) {
+          throw new UnsupportedMediaTypeError(
+            `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
+          );
+        }
+        const body = await readBody(req);
+        return reply(200, await registry.patch(kind, namespace, r.name, type, body, r.subresource === 'status' ? 'status' : ''));
+      }
+      case 'DELETE': {
+        check('delete');
+        const opts = deleteOptions(q, await readBody(req));
+        return reply(200, await registry.delete(kind, namespace, r.name, opts));
+      }
+      default:
+        throw methodNotAllowed();
+    }
+  }
+
+  private async watch(info: KindInfo, namespace: string, name: string, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const kind: Kind = info.kind;
+    const fieldSelector = [q.get('fieldSelector') ?? '', name ? `metadata.name=${name}` : ''].filter(Boolean).join(',');
+    const timeout = Number(q.get('timeoutSeconds') ?? 0);
+    await streamWatch(
+      this.deps.hub,
+      {
+        kind,
+        namespace,
+        selector: parseLabelSelector(q.get('labelSelector') ?? ''),
+        fields: parseFieldSelector(fieldSelector, kind),
+        resourceVersion: q.get('resourceVersion') ?? '',
+        allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+      },
+      {
+        table: wantsTable(req.headers.accept) ? { include: parseIncludeObject(q.get('includeObject')), now: () => this.now() } : undefined,
+        timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 0,
+        apiVersion: info.apiVersion,
+      },
+      req,
+      res,
+    );
+  }
+
+  private now(): number {
+    return this.deps.now?.() ?? Date.now();
+  }
+}
+

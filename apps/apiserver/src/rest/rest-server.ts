@@ -1,0 +1,140 @@
+/**
+ * The Kubernetes REST API, beside gRPC on the same registry, watch hub and access control:
+ * HTTPS only (the apiserver's serving certificate, re-read when it changes; client certificates
+ * verified against the client CA), discovery, /version, /healthz, /livez, /readyz, and the
+ * resources. kubectl and client libraries talk to it as to kube-apiserver.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger, ReadyCheck } from '@minimesh/runtime';
+import { readyReply, splitHostPort } from '@minimesh/runtime';
+import type { TlsFiles } from '@minimesh/grpc-kit';
+import { callerOf } from './caller.js';
+import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { openApiGroupVersion, openApiV3Document, openApiV3Index } from './openapi.js';
+import { requestTarget } from './request-info.js';
+import { ResourceHandler, type ResourceHandlerDeps } from './resource-handler.js';
+import { methodNotAllowed, resourceNotFound, statusBody, statusOf } from './status-body.js';
+
+export interface RestServerOptions extends ResourceHandlerDeps {
+  listen: string;
+  tls: TlsFiles;
+  log: Logger;
+  ready: () => Promise<ReadyCheck[]>;
+  /** What /version says. */
+  version: { gitVersion: string; gitCommit: string };
+}
+
+export interface RestServer {
+  address: string;
+  close(): Promise<void>;
+}
+
+/** How often the TLS files are looked at: a rotated certificate is served without a restart. */
+const CERT_REFRESH_MS = 60_000;
+
+function secureContext(tls: TlsFiles) {
+  return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ca: readFileSync(tls.caFile) };
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function startRestServer(o: RestServerOptions): Promise<RestServer> {
+  const resources = new ResourceHandler(o);
+  const reply = (res: ServerResponse) => (code: number, body: unknown) => json(res, code, body);
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'https://apiserver');
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      const r = readyReply(path === '/readyz' ? await o.ready() : [{ name: 'ping', ok: true }], url.searchParams.has('verbose'));
+      res.writeHead(r.code, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
+      res.end(r.body);
+      return;
+    }
+    if (path === '/version') {
+      return json(res, 200, { major: '1', minor: '32', ...o.version, gitTreeState: 'clean', buildDate: '', goVersion: `node ${process.version}`, compiler: 'tsx', platform: `${process.platform}/${process.arch}` });
+    }
+    if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
+      resourcesAccessCheck(o, req);
+      if (path === '/openapi/v3') return json(res, 200, openApiV3Index());
+      const gv = openApiGroupVersion(path);
+      if (!gv) throw resourceNotFound();
+      return json(res, 200, openApiV3Document(gv));
+    }
+    const target = requestTarget(path);
+    if (target.type !== 'resource' && req.method !== 'GET') throw methodNotAllowed();
+    switch (target.type) {
+      case 'discovery': {
+        // Discovery documents are readable by anyone authenticated (system:discovery).
+        resourcesAccessCheck(o, req);
+        if (target.version !== undefined) {
+          const list = apiResourceList({ group: target.group ?? '', version: target.version });
+          if (!list) throw resourceNotFound();
+          return json(res, 200, list);
+        }
+        if (target.legacy) return json(res, 200, apiVersions(`${req.socket.localAddress ?? ''}:${req.socket.localPort ?? ''}`));
+        return json(res, 200, target.group ? apiGroupDocument(target.group) : apiGroupList());
+      }
+      case 'resource':
+        return resources.serve(target.req, req, res, url.searchParams, reply(res));
+      default:
+        throw resourceNotFound();
+    }
+  };
+
+  const server = https.createServer({ ...secureContext(o.tls), requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    route(req, res).catch((e: unknown) => {
+      const st = statusOf(e);
+      if (st.code === 500) o.log.error('request failed', { method: req.method, path: req.url, err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+      if (res.headersSent) return void res.end();
+      json(res, st.code, statusBody(st));
+    });
+  });
+
+  // Rotation: look at the files' times now and then, and load new ones into the server.
+  let stamp = filesStamp(o.tls);
+  const refresh = setInterval(() => {
+    try {
+      const now = filesStamp(o.tls);
+      if (now === stamp) return;
+      server.setSecureContext(secureContext(o.tls));
+      stamp = now;
+      o.log.info('serving certificate reloaded', { cert: o.tls.certFile });
+    } catch (e) {
+      o.log.warn('cannot reload the serving certificate; keeping the old one', { err: (e as Error).message });
+    }
+  }, CERT_REFRESH_MS);
+  refresh.unref();
+
+  const { host, port } = splitHostPort(o.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  return {
+    address: `${host.includes(':') ? `[${host}]` : host}:${addr.port}`,
+    close: () =>
+      new Promise((resolve) => {
+        clearInterval(refresh);
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function filesStamp(tls: TlsFiles): string {
+  return [tls.certFile, tls.keyFile, tls.caFile].map((f) => statSync(f).mtimeMs).join(',');
+}
+
+/** Discovery needs an authenticated caller (or anonymous, when allowed), nothing more. */
+function resourcesAccessCheck(o: RestServerOptions, req: IncomingMessage): void {
+  o.access.authenticator.authenticate(callerOf(req));
+}

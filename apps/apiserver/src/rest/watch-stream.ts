@@ -1,0 +1,72 @@
+/**
+ * A REST watch as kube-apiserver streams it: HTTP 200, chunked, one JSON WatchEvent per line
+ * (`{"type":"ADDED","object":{...}}`); BOOKMARK events carry only the kind and resourceVersion;
+ * an error once the stream has started (a resourceVersion too old: 410 Expired) is an ERROR event
+ * holding the Status. With a Table Accept header every object is a one-row Table, the first with
+ * the column definitions. `timeoutSeconds` ends the stream cleanly; so does the client leaving.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError } from '@minimesh/api';
+import type { WatchHub, WatchRequest } from '../watch/watch-hub.js';
+import { statusBody, statusOf } from './status-body.js';
+import { toTable, type IncludeObject } from './table.js';
+
+export interface WatchStreamOptions {
+  table?: { include: IncludeObject; now: () => number };
+  /** 0: until the client leaves. */
+  timeoutMs: number;
+  apiVersion: string;
+}
+
+export async function streamWatch(hub: WatchHub, request: WatchRequest, o: WatchStreamOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  res.on('close', stop);
+  req.on('close', stop);
+  const timer = o.timeoutMs > 0 ? setTimeout(stop, o.timeoutMs) : undefined;
+  let started = false;
+  let first = true;
+  const start = () => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
+    res.flushHeaders();
+  };
+  const send = async (line: string) => {
+    if (!res.write(`${line}\n`)) await new Promise<void>((resolve) => {
+      const done = () => (res.off('drain', done), res.off('close', done), resolve());
+      res.on('drain', done);
+      res.on('close', done);
+    });
+  };
+  try {
+    const events = hub.watch(request, ac.signal);
+    // The first event may be an error (a resourceVersion too old) before anything was sent; the
+    // stream starts either way, as kube-apiserver's does, and the error travels as an ERROR event.
+    start();
+    for await (const ev of events) {
+      let object: unknown;
+      if (ev.type === 'BOOKMARK' || !ev.object) {
+        object = { kind: request.kind, apiVersion: o.apiVersion, metadata: { resourceVersion: String(ev.revision) } };
+      } else if (o.table) {
+        object = toTable(request.kind, [ev.object], {}, { include: o.table.include, now: o.table.now(), noHeaders: !first });
+        first = false;
+      } else {
+        object = ev.object;
+      }
+      await send(JSON.stringify({ type: ev.type, object }));
+      if (ac.signal.aborted) break;
+    }
+  } catch (e) {
+    if (!ac.signal.aborted) {
+      start();
+      const status = e instanceof ApiError ? e.status : statusOf(e);
+      await send(JSON.stringify({ type: 'ERROR', object: statusBody(status) }));
+    }
+  } finally {
+    if (timer) clearTimeout(timer);
+    res.off('close', stop);
+    req.off('close', stop);
+    if (!res.writableEnded) res.end();
+  }
+}

@@ -1,0 +1,3 @@
+export * from './age.js';
+export * from './endpoints-format.js';
+export * from './rows.js';
