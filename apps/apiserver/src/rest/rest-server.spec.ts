@@ -1,0 +1,220 @@
+/**
+ * The REST API of a real apiserver over HTTPS: discovery, the verbs with kube-apiserver's codes
+ * and Status bodies, the chunked watch (with a 410 ERROR event), and access control.
+ */
+import https from 'node:https';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tokenFileLine } from '@minimesh/runtime';
+import { tempDir } from '@minimesh/runtime/testing';
+import { startTestApiServer, type TestApiServer } from '../testing/index.js';
+
+interface Reply {
+  status: number;
+  body: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+function request(t: TestApiServer, method: string, path: string, o: { body?: unknown; type?: string; token?: string; accept?: string } = {}): Promise<Reply> {
+  const [host, port] = [t.server.restAddress.slice(0, t.server.restAddress.lastIndexOf(':')), Number(t.server.restAddress.split(':').pop())];
+  const payload = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host,
+        port,
+        method,
+        path,
+        ca: readFileSync(t.server.caFile),
+        headers: {
+          ...(payload !== undefined ? { 'content-type': o.type ?? 'application/json' } : {}),
+          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
+          ...(o.accept ? { accept: o.accept } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = JSON.parse(body);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, body, json });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** The first `n` lines of a watch, then the connection is dropped. */
+function watchLines(t: TestApiServer, path: string, n: number, whileOpen?: () => Promise<unknown>): Promise<any[]> {
+  const [host, port] = [t.server.restAddress.slice(0, t.server.restAddress.lastIndexOf(':')), Number(t.server.restAddress.split(':').pop())];
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host, port, path, ca: readFileSync(t.server.caFile) }, (res) => {
+      let buf = '';
+      const lines: unknown[] = [];
+      res.on('data', (c: Buffer) => {
+        buf += c.toString('utf8');
+        let i: number;
+        while ((i = buf.indexOf('\n')) >= 0) {
+          lines.push(JSON.parse(buf.slice(0, i)));
+          buf = buf.slice(i + 1);
+          if (lines.length === n) {
+            req.destroy();
+            resolve(lines);
+          }
+        }
+      });
+      res.on('end', () => resolve(lines));
+      void whileOpen?.();
+    });
+    req.on('error', (e) => (req.destroyed ? undefined : reject(e)));
+    req.end();
+  });
+}
+
+const svc = (name: string, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, ...extra }, spec: { ports: [{ port: 80 }] } });
+
+describe('REST API', () => {
+  let t: TestApiServer;
+  beforeAll(async () => {
+    t = await startTestApiServer();
+  });
+  afterAll(() => t?.stop());
+
+  it('serves discovery: versions, groups, resources with their verbs and subresources', async () => {
+    expect((await request(t, 'GET', '/api')).json).toMatchObject({ kind: 'APIVersions', versions: ['v1'] });
+    const groups = (await request(t, 'GET', '/apis')).json;
+    expect(groups.groups.map((g: { name: string }) => g.name)).toEqual(expect.arrayContaining(['discovery.k8s.io', 'coordination.k8s.io', 'rbac.authorization.k8s.io']));
+    const v1 = (await request(t, 'GET', '/api/v1')).json;
+    expect(v1.resources.find((r: { name: string }) => r.name === 'services')).toEqual({
+      name: 'services',
+      singularName: 'service',
+      namespaced: true,
+      kind: 'Service',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      shortNames: ['svc'],
+      categories: ['all'],
+    });
+    expect(v1.resources.map((r: { name: string }) => r.name)).toContain('services/status');
+    expect((await request(t, 'GET', '/version')).json).toMatchObject({ major: '1', minor: '32' });
+    expect((await request(t, 'GET', '/readyz')).body).toBe('ok');
+  });
+
+  it('answers an unknown path or resource with a 404 Status', async () => {
+    for (const path of ['/api/v2', '/api/v1/widgets', '/nothing', '/apis/nope.io/v1/things']) {
+      const r = await request(t, 'GET', path);
+      expect([path, r.status, r.json]).toEqual([path, 404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404 }]);
+    }
+  });
+
+  it('creates, reads, lists, updates, patches and deletes with kube-apiserver\'s codes', async () => {
+    const created = await request(t, 'POST', '/api/v1/namespaces/default/services', { body: svc('web') });
+    expect(created.status).toBe(201);
+    expect(created.json.spec.clusterIP).toMatch(/^10\./);
+    expect(created.json.metadata.namespace).toBe('default');
+
+    const again = await request(t, 'POST', '/api/v1/namespaces/default/services', { body: svc('web') });
+    expect([again.status, again.json.reason, again.json.message]).toEqual([409, 'AlreadyExists', 'services "web" already exists']);
+
+    const got = await request(t, 'GET', '/api/v1/namespaces/default/services/web');
+    expect([got.status, got.json.metadata.uid]).toEqual([200, created.json.metadata.uid]);
+
+    const list = (await request(t, 'GET', '/api/v1/namespaces/default/services?labelSelector=')).json;
+    expect(list.kind).toBe('ServiceList');
+    expect(list.apiVersion).toBe('v1');
+    expect(list.items.map((i: { metadata: { name: string } }) => i.metadata.name).sort()).toEqual(['kubernetes', 'web']);
+    expect(list.items[0].kind).toBeUndefined();
+
+    const stale = await request(t, 'PUT', '/api/v1/namespaces/default/services/web', { body: { ...created.json, metadata: { ...created.json.metadata, resourceVersion: '1' } } });
+    expect([stale.status, stale.json.reason]).toEqual([409, 'Conflict']);
+    expect(stale.json.message).toContain('the object has been modified; please apply your changes to the latest version and try again');
+
+    const labelled = await request(t, 'PATCH', '/api/v1/namespaces/default/services/web', { body: { metadata: { labels: { tier: 'web' } } }, type: 'application/strategic-merge-patch+json' });
+    expect([labelled.status, labelled.json.metadata.labels]).toEqual([200, { tier: 'web' }]);
+    const json = await request(t, 'PATCH', '/api/v1/namespaces/default/services/web', { body: [{ op: 'replace', path: '/spec/ports/0/port', value: 81 }], type: 'application/json-patch+json' });
+    expect(json.json.spec.ports[0].port).toBe(81);
+    const badType = await request(t, 'PATCH', '/api/v1/namespaces/default/services/web', { body: {}, type: 'text/plain' });
+    expect([badType.status, badType.json.reason]).toEqual([415, 'UnsupportedMediaType']);
+
+    const selected = (await request(t, 'GET', '/api/v1/services?labelSelector=tier%3Dweb')).json;
+    expect(selected.items.map((i: { metadata: { name: string } }) => i.metadata.name)).toEqual(['web']);
+
+    const gone = await request(t, 'DELETE', '/api/v1/namespaces/default/services/web');
+    expect(gone.status).toBe(200);
+    const missing = await request(t, 'GET', '/api/v1/namespaces/default/services/web');
+    expect([missing.status, missing.json.reason, missing.json.message, missing.json.details]).toEqual([404, 'NotFound', 'services "web" not found', { name: 'web', kind: 'services' }]);
+  });
+
+  it('refuses bad bodies with a 400 or 422 Status', async () => {
+    const broken = await request(t, 'POST', '/api/v1/namespaces/default/services', { body: '{"kind": "Service",' });
+    expect(broken.status).toBe(400);
+    expect(broken.json.message).toMatch(/^the object provided is unrecognized \(must be of type Service\): couldn't get version\/kind; json parse error: /);
+    const wrongKind = await request(t, 'POST', '/api/v1/namespaces/default/services', { body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' } } });
+    expect([wrongKind.status, wrongKind.json.reason]).toEqual([400, 'BadRequest']);
+    const otherNs = await request(t, 'POST', '/api/v1/namespaces/default/services', { body: svc('x', { namespace: 'kube-system' }) });
+    expect(otherNs.json.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
+    const invalid = await request(t, 'POST', '/api/v1/namespaces/default/services', { body: { ...svc('Bad_Name') } });
+    expect([invalid.status, invalid.json.reason]).toEqual([422, 'Invalid']);
+    expect(invalid.json.details.causes[0]).toMatchObject({ reason: 'FieldValueInvalid', field: 'metadata.name' });
+  });
+
+  it('prints tables on the server for kubectl', async () => {
+    const table = (await request(t, 'GET', '/api/v1/namespaces/default/services', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' })).json;
+    expect(table.kind).toBe('Table');
+    expect(table.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Type', 'Cluster-IP', 'External-IP', 'Port(s)', 'Age', 'Selector']);
+    expect(table.rows[0].cells.slice(0, 5)).toEqual(['kubernetes', 'ClusterIP', '10.96.0.1', '<none>', '443/TCP']);
+  });
+
+  it('watches from a resourceVersion as newline-delimited events, and says 410 in an ERROR event when it is too old', async () => {
+    const rv = (await request(t, 'GET', '/api/v1/namespaces/default/services')).json.metadata.resourceVersion;
+    const events = await watchLines(t, `/api/v1/namespaces/default/services?watch=true&resourceVersion=${rv}`, 2, async () => {
+      await request(t, 'POST', '/api/v1/namespaces/default/services', { body: svc('watched') });
+      await request(t, 'DELETE', '/api/v1/namespaces/default/services/watched');
+    });
+    expect(events.map((e) => [e.type, e.object.metadata.name])).toEqual([
+      ['ADDED', 'watched'],
+      ['DELETED', 'watched'],
+    ]);
+    await t.server.store.compact(Number(rv) + 1);
+    const [error] = await watchLines(t, `/api/v1/namespaces/default/services?watch=true&resourceVersion=${rv}`, 1);
+    expect(error.type).toBe('ERROR');
+    expect(error.object).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 });
+  });
+});
+
+describe('REST API access control', () => {
+  const dir = tempDir('minimesh-rest-access-');
+  let t: TestApiServer;
+  beforeAll(async () => {
+    const tokens = join(dir.path, 'tokens.csv');
+    writeFileSync(tokens, [tokenFileLine('nobody-token', 'nobody'), tokenFileLine('admin-token', 'admin', ['system:masters'])].join('\n'));
+    t = await startTestApiServer({ 'authorization-mode': 'Node,RBAC', 'anonymous-auth': false, 'token-auth-file': tokens });
+  });
+  afterAll(async () => {
+    await t?.stop();
+    dir.remove();
+  });
+
+  it('refuses a request without credentials or with an unknown token (401), and one not allowed (403)', async () => {
+    for (const token of [undefined, 'wrong']) {
+      const r = await request(t, 'GET', '/api/v1/namespaces/default/services', { token });
+      expect([r.status, r.json.reason, r.json.message]).toEqual([401, 'Unauthorized', 'Unauthorized']);
+    }
+    const denied = await request(t, 'GET', '/api/v1/namespaces/default/services', { token: 'nobody-token' });
+    expect([denied.status, denied.json.reason, denied.json.message]).toEqual([
+      403,
+      'Forbidden',
+      'services is forbidden: User "nobody" cannot list resource "services" in API group "" in the namespace "default"',
+    ]);
+    const allowed = await request(t, 'GET', '/api/v1/namespaces/default/services', { token: 'admin-token' });
+    expect(allowed.status).toBe(200);
+  });
+});
