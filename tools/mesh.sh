@@ -31,6 +31,7 @@ The mesh is up (cluster "$NAME"). In another terminal:
   eval \$(npx minimesh-cluster env --name $NAME)
   npx meshctl apply -f apps/meshctl/testdata/002-service-clusterip.yaml
   npx minimesh-cluster exec pod-1 -n study -- curl -s http://10.97.97.97/
+  kubectl get svc,endpoints -n study          (the same env sets KUBECONFIG)
 Ctrl-C here stops the mesh and removes the cluster.
 TXT
   # wait (not a foreground sleep) so Ctrl-C or SIGTERM runs the cleanup at once
@@ -42,6 +43,7 @@ mkdir -p "$state/nats" "$state/apiserver" "$state/logs" "$state/pki"
 chmod 700 "$state/pki"
 NATS_PORT=${MINIMESH_NATS_PORT:-4222}
 API=${MINIMESH_SERVER:-127.0.0.1:6443}
+REST=${MINIMESH_REST:-127.0.0.1:6445}
 
 # Identities: a bearer token for the admin and one for the endpoints controller (kube-apiserver's
 # token file format); the apiserver makes its CA and serving certificate in its data directory.
@@ -66,7 +68,7 @@ trap cleanup EXIT INT TERM
 nats-server -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$state/nats" >"$state/logs/nats.log" 2>&1 &
 pids+=($!)
 
-npx minimesh-apiserver --listen "$API" --data-dir "$state/apiserver" --nats-url "nats://127.0.0.1:$NATS_PORT" \
+npx minimesh-apiserver --listen "$API" --rest-listen "$REST" --data-dir "$state/apiserver" --nats-url "nats://127.0.0.1:$NATS_PORT" \
   --token-auth-file "$state/pki/tokens.csv" 2> >(tee -a "$state/logs/apiserver.log" >&2) &
 pids+=($!)
 
@@ -79,12 +81,35 @@ npx minimesh-endpoints-controller --server "$API" --certificate-authority "$CA" 
   --http-listen 127.0.0.1:0 2> >(tee -a "$state/logs/endpoints-controller.log" >&2) &
 pids+=($!)
 
+# A kubeconfig for kubectl: the REST API, the CA, the admin's token.
+(umask 077 && cat >"$state/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: minimesh
+  cluster:
+    server: https://$REST
+    certificate-authority: $PWD/$CA
+users:
+- name: minimesh-admin
+  user:
+    token: $(cat "$state/pki/admin.token")
+contexts:
+- name: minimesh
+  context:
+    cluster: minimesh
+    user: minimesh-admin
+current-context: minimesh
+KC
+)
+
 cat <<TXT
 
-minimesh's control plane is running (not root, so no local cluster): apiserver on $API (TLS),
-NATS on 127.0.0.1:$NATS_PORT, data in $state/. In another terminal:
+minimesh's control plane is running (not root, so no local cluster): apiserver on $API (gRPC, TLS)
+and https://$REST (Kubernetes REST), NATS on 127.0.0.1:$NATS_PORT, data in $state/. In another terminal:
   export MINIMESH_SERVER=$API MINIMESH_CERTIFICATE_AUTHORITY=$PWD/$CA MINIMESH_TOKEN_FILE=$PWD/$state/pki/admin.token
   npx meshctl get svc -A
+  kubectl --kubeconfig $state/kubeconfig get svc -A
 Ctrl-C stops it.
 TXT
 wait -n "${pids[@]}"

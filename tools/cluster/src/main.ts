@@ -3,6 +3,7 @@ import { CommandLine, usageText, type FlagDef } from '@minimesh/runtime';
 import { UserError, type Command } from './cli.js';
 import { down } from './commands/down.js';
 import { env } from './commands/env.js';
+import { kubeconfig } from './commands/kubeconfig.js';
 import { exec } from './commands/exec.js';
 import { kubelet } from './commands/kubelet.js';
 import { podAdd } from './commands/pod-add.js';
@@ -12,7 +13,7 @@ import { up } from './commands/up.js';
 
 const HELP_FLAG: FlagDef = { name: 'help', short: 'h', type: 'bool', help: 'Show this help.' };
 
-const COMMANDS: Record<string, Command> = { up, down, status, env, exec, kubelet };
+const COMMANDS: Record<string, Command> = { up, down, status, env, kubeconfig, exec, kubelet };
 const POD_COMMANDS: Record<string, Command> = { add: podAdd, delete: podDelete, ready: podReady, label: podLabel };
 
 const OVERVIEW = `minimesh-cluster: a local minimesh cluster out of network namespaces (Linux, root).
@@ -23,7 +24,8 @@ Commands:
   up          Build the namespaces and start the control plane (--nodes N, --name NAME)
   down        Stop everything and delete what up and pod add created (also after a crash)
   status      Nodes, pods and processes
-  env         Shell exports for meshctl: eval $(npx minimesh-cluster env)
+  env         Shell exports for meshctl and kubectl: eval $(npx minimesh-cluster env)
+  kubeconfig  A kubeconfig for kubectl (the Kubernetes REST API, the admin's certificate)
   pod add     Add a pod (a namespace with an echo server) on a node
   pod delete  Delete a pod
   pod ready   Flip a pod's Ready condition (--ready=false)

@@ -9,6 +9,7 @@ import { clusterPki, issueIdentities } from '../identities.js';
 import { writeNatsConfig } from '../nats-config.js';
 import { controlPlaneAddresses, registerNodes, startControlPlane, startControllers } from '../control-plane.js';
 import { buildFabric, buildLoadBalancer, buildNode, buildOutside } from '../network.js';
+import { kubeconfigFile, writeKubeconfig } from '../kubeconfig.js';
 import { stateDirExists, writeState, type ClusterState } from '../state.js';
 import { clusterNamespaces, teardown } from '../teardown.js';
 import { DEFAULT_NODES, MAX_NODES, SERVICE_CIDR, planCluster } from '../topology.js';
@@ -103,6 +104,7 @@ export const up: Command = {
       await withApi(state, (api) => createDefaultPool(api, lbMode));
       state.status = 'up';
       writeState(layout, state);
+      writeKubeconfig(state, layout);
       if (!args.bool('no-dns')) await startClusterDns(cluster, layout, state, warn);
     } catch (e) {
       process.stderr.write(`error: ${(e as Error).message}\n`);
@@ -120,13 +122,14 @@ export const up: Command = {
     print(`  outside  ${plan.outsideNetns.padEnd(24)} ${plan.outsideIP}`);
     print(`  services ${state.serviceCIDR} (cluster DNS 10.96.0.10)${state.proxyMode ? `, node agents in ${state.proxyMode} mode` : ''}`);
     if (lbMode !== 'none') print(`  load balancers ${DEFAULT_POOL.addresses} (pool ${DEFAULT_POOL.name}, ${lbMode === 'l2' ? 'layer 2 from the nodes' : `proxy in ${plan.lbNetns} ${plan.lbIP}`})`);
-    print(`  apiserver ${state.apiserver.address} and ${state.apiserver.unix}; NATS ${state.nats.url}`);
+    print(`  apiserver ${state.apiserver.address} and ${state.apiserver.unix} (gRPC), https://${state.apiserver.rest} (Kubernetes REST); NATS ${state.nats.url}`);
     for (const p of state.processes) {
       print(`  ${p.skipped ? 'not started' : 'started'} ${p.name}${p.netns ? ` in ${p.netns}` : ''}${p.skipped ? ` (${p.skipped})` : ''}`);
     }
     print();
     print(`MINIMESH_SERVER=${state.apiserver.address} (TLS; admin certificate and CA in ${clusterPki(layout).dir})`);
     print(`Use it with: eval $(npx minimesh-cluster env${cluster === 'minimesh' ? '' : ` --name ${cluster}`}) && npx meshctl get nodes -o wide`);
+    print(`        or: kubectl --kubeconfig ${kubeconfigFile(layout)} get nodes -o wide (the same env sets KUBECONFIG)`);
     return 0;
   },
 };

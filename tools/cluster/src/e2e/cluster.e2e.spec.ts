@@ -3,9 +3,9 @@
  * minimesh-cluster command. Needs root and a working `ip netns`; skipped (with the reason printed)
  * otherwise. `down` runs in afterAll whatever happens, so a failing test leaves nothing behind.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NotFoundError, type Pod } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
@@ -213,7 +213,7 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
   it('status and env print the cluster', async () => {
     const env = await ok('env');
     expect(env).toMatch(
-      /^export MINIMESH_SERVER=127\.0\.0\.1:\d+\nexport MINIMESH_CERTIFICATE_AUTHORITY=\S+\/pki\/ca\.crt\nexport MINIMESH_CLIENT_CERTIFICATE=\S+\/pki\/admin\.crt\nexport MINIMESH_CLIENT_KEY=\S+\/pki\/admin\.key\nexport MINIMESH_NATS_URL=nats:\/\/127\.0\.0\.1:\d+\n$/,
+      /^export MINIMESH_SERVER=127\.0\.0\.1:\d+\nexport MINIMESH_CERTIFICATE_AUTHORITY=\S+\/pki\/ca\.crt\nexport MINIMESH_CLIENT_CERTIFICATE=\S+\/pki\/admin\.crt\nexport MINIMESH_CLIENT_KEY=\S+\/pki\/admin\.key\nexport MINIMESH_NATS_URL=nats:\/\/127\.0\.0\.1:\d+\nexport KUBECONFIG=\S+\/kubeconfig\n$/,
     );
     const status = await ok('status');
     expect(status).toMatch(/node1\s+Ready\s+192\.168\.100\.11\s+10\.244\.1\.0\/24/);
@@ -221,6 +221,19 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
     expect(status).toMatch(new RegExp(`study\\s+pod-a\\s+True\\s+${ips['pod-a']!.replace(/\./g, '\\.')}\\s+node1\\s+running`));
     expect(status).toMatch(/nats-server\s+\d+\s+alive/);
     expect(status).toMatch(/apiserver\s+\d+\s+alive/);
+  });
+
+  it('kubectl reads the cluster through its Kubernetes REST API with the kubeconfig up wrote', async (ctx) => {
+    if (spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status !== 0) return ctx.skip(); // kubectl is not installed here
+    const kubeconfig = (await ok('env')).match(/KUBECONFIG=(\S+)/)![1]!;
+    expect(await ok('kubeconfig')).toBe(readFileSync(kubeconfig, 'utf8').trimEnd());
+    const kubectl = (...args: string[]) => spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' });
+    const nodes = kubectl('get', 'nodes', '-o', 'wide');
+    expect(nodes.stderr).toBe('');
+    expect(nodes.stdout).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP/);
+    expect(nodes.stdout).toMatch(/node1\s+Ready\s+\S+\s+\S+\s+\S+\s+192\.168\.100\.11/);
+    expect(kubectl('get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}').stdout).toBe('10.96.0.1');
+    expect(kubectl('get', 'pods', '-n', 'study', '-l', 'app=nginx-pod', '-o', 'name').stdout).toContain('pod/pod-a');
   });
 
   it('exec passes stdio and the exit code through; errors are one line with exit code 1', async () => {
