@@ -3,8 +3,8 @@
  * probes, metrics, loop detection and the kube-dns Service. `stop()` is the graceful shutdown:
  * lame duck (still answering, /ready failing) for `lameduck` seconds, then everything closes.
  */
-import { connectApiClient, type ApiClient } from '@minimesh/client';
-import { apiClientOptions, natsTransportOptions } from '@minimesh/informer';
+import type { ApiClient } from '@minimesh/client';
+import { connectFromFlags, natsTransportOptions } from '@minimesh/informer';
 import { Rcode, parseKubernetesConfig, type DnsRequest, type DnsResponse, type Handler, type KubernetesConfig, type Remote } from '@minimesh/dns-core';
 import { splitHostPort, type Logger } from '@minimesh/runtime';
 import { ClusterSource } from './cluster-source.js';
@@ -60,7 +60,7 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
   const log = deps.log;
   const metrics = deps.metrics ?? dnsMetrics({ version: VERSION });
   const ownClient = !deps.client;
-  const client = deps.client ?? connectApiClient(o.server, apiClientOptions(o));
+  const client = deps.client ?? connectFromFlags(o);
   const config = parseKubernetesConfig({
     zones: list(o.zones),
     ttl: o.ttl,

@@ -2,8 +2,7 @@
  * The endpoints controller, assembled: API client → controller (informers, work queue, leader
  * election) → HTTP health and metrics. `startEndpointsControllerApp` is what main() runs.
  */
-import { connectApiClient } from '@minimesh/client';
-import { apiClientOptions, natsTransportOptions } from '@minimesh/informer';
+import { connectFromFlags, natsTransportOptions } from '@minimesh/informer';
 import { startHttpEndpoint, type Logger } from '@minimesh/runtime';
 import { EndpointsController } from './controller.js';
 import { controllerMetrics } from './metrics.js';
@@ -11,7 +10,7 @@ import type { ControllerOptions } from './options.js';
 
 export async function startEndpointsControllerApp(o: ControllerOptions, log: Logger): Promise<() => Promise<void>> {
   const metrics = controllerMetrics();
-  const client = connectApiClient(o.server, apiClientOptions(o));
+  const client = connectFromFlags(o);
   const controller = new EndpointsController({
     client,
     transport: o.transport,

@@ -2,12 +2,12 @@
  * The lb app, assembled per role: API client → the role's loop → HTTP health and metrics.
  * `startLbApp` is what main() runs.
  */
-import { connectApiClient, type ApiClient } from '@minimesh/client';
+import type { ApiClient } from '@minimesh/client';
 import { exec, startHttpEndpoint, type Logger } from '@minimesh/runtime';
 import { LbController } from './controller/lb-controller.js';
 import { lbMetrics, type LbMetrics } from './metrics.js';
 import type { LbOptions } from './options.js';
-import { apiClientOptions, natsTransportOptions } from '@minimesh/informer';
+import { connectFromFlags, natsTransportOptions } from '@minimesh/informer';
 import { networkInterfaces } from 'node:os';
 import { ProxyLb } from './proxy/proxy-lb.js';
 import { Speaker } from './speaker/speaker.js';
@@ -59,7 +59,7 @@ function roleLoop(o: LbOptions, client: ApiClient, log: Logger, metrics: LbMetri
 
 export async function startLbApp(o: LbOptions, log: Logger): Promise<() => Promise<void>> {
   const metrics = lbMetrics();
-  const client = connectApiClient(o.server, apiClientOptions(o));
+  const client = connectFromFlags(o);
   const loop = roleLoop(o, client, log, metrics);
   const http = await startHttpEndpoint({ listen: o['http-listen'], registry: metrics.registry, ready: () => loop.hasSynced() });
   await loop.start();

@@ -5,8 +5,8 @@
  */
 import { networkInterfaces } from 'node:os';
 import type { Node } from '@minimesh/api';
-import { connectApiClient, type ApiClient } from '@minimesh/client';
-import { apiClientOptions, natsTransportOptions } from '@minimesh/informer';
+import type { ApiClient } from '@minimesh/client';
+import { connectFromFlags, natsTransportOptions } from '@minimesh/informer';
 import { createInformer, informerSet } from '@minimesh/informer';
 import { nodePortIPs, parseNodePortAddresses } from '@minimesh/proxy-core';
 import { exec as realExec, startHttpEndpoint, type Exec, type Logger } from '@minimesh/runtime';
@@ -70,7 +70,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
   const exec = deps.exec ?? realExec;
   const mode = effectiveProxyMode(o['proxy-mode'], log);
   const metrics = proxyMetrics();
-  const client = deps.client ?? connectApiClient(o.server, apiClientOptions(o));
+  const client = deps.client ?? connectFromFlags(o);
   const common = { client, transport: o.transport, nats: natsTransportOptions(o), logger: log.child('informer') };
   // kube-proxy's filters: Services (and their slices, which carry their labels) meant for another
   // service proxy, and the Endpoints/EndpointSlices of headless Services, are not ours.

@@ -3,7 +3,7 @@
  * `--server` ($MINIMESH_SERVER), the credentials (kubectl's flag names: `--certificate-authority`,
  * `--client-certificate`, `--client-key`, `--token-file`), `--transport grpc|nats`, `--nats-url`.
  */
-import type { ClientOptions } from '@minimesh/client';
+import { RestApiClient, connectApiClient, restConnectionFromKubeconfig, type ApiClient, type ClientOptions } from '@minimesh/client';
 import type { NatsTransportOptions } from './options.js';
 import type { FlagSpec } from '@minimesh/runtime';
 import type { Transport } from './options.js';
@@ -22,8 +22,14 @@ export const INFORMER_FLAGS = {
   'client-certificate': { description: 'Client certificate: who this process is to the apiserver (CN user, O groups).', default: '', env: 'MINIMESH_CLIENT_CERTIFICATE' } satisfies FlagSpec<string>,
   'client-key': { description: 'Key of --client-certificate.', default: '', env: 'MINIMESH_CLIENT_KEY' } satisfies FlagSpec<string>,
   'token-file': { description: 'File holding a bearer token for the apiserver (read again when it changes).', default: '', env: 'MINIMESH_TOKEN_FILE' } satisfies FlagSpec<string>,
+  kubeconfig: {
+    description:
+      'Read and write through a Kubernetes REST API instead of --server\'s gRPC: a kubeconfig file (minimesh\'s apiserver --rest-listen, or any kube-apiserver), or `in-cluster` for the pod\'s service account. Informers then list and watch over REST (--transport grpc).',
+    default: '',
+    env: 'MINIMESH_KUBECONFIG',
+  } satisfies FlagSpec<string>,
   transport: {
-    description: 'How informers follow changes: grpc (the apiserver Watch) or nats (the JetStream event stream).',
+    description: 'How informers follow changes: grpc (the apiserver Watch; over REST with --kubeconfig) or nats (the JetStream event stream).',
     default: 'grpc' as Transport,
     parse: (raw: string): Transport => {
       if (raw !== 'grpc' && raw !== 'nats') throw new Error(`"${raw}" is not one of grpc, nats`);
@@ -37,6 +43,18 @@ export const INFORMER_FLAGS = {
 };
 
 type CredentialFlags = { 'certificate-authority': string; 'client-certificate': string; 'client-key': string; 'token-file': string };
+type ConnectFlags = CredentialFlags & { server: string; kubeconfig: string; transport: Transport };
+
+/**
+ * The apiserver client the flags ask for: the REST API of the kubeconfig's cluster when
+ * --kubeconfig is given, else gRPC at --server. The event stream on NATS is minimesh's own and
+ * is signed for the store a gRPC list names: it does not go with --kubeconfig.
+ */
+export function connectFromFlags(o: ConnectFlags): ApiClient {
+  if (!o.kubeconfig) return connectApiClient(o.server, apiClientOptions(o));
+  if (o.transport === 'nats') throw new Error('--transport nats follows minimesh\'s own event stream and does not go with --kubeconfig: use --transport grpc (a REST watch)');
+  return new RestApiClient(restConnectionFromKubeconfig(o.kubeconfig));
+}
 
 /** The apiserver client options the credential flags give. */
 export function apiClientOptions(o: CredentialFlags): ClientOptions {

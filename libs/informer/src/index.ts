@@ -20,5 +20,5 @@ export {
   type Transport,
 } from './options.js';
 export { ConsumerFailureError, InformerStoppedError, InvalidArgumentError, RelistRequiredError, type RelistReason } from './errors.js';
-export { INFORMER_FLAGS, apiClientOptions, natsTransportOptions } from './flags.js';
+export { INFORMER_FLAGS, apiClientOptions, connectFromFlags, natsTransportOptions } from './flags.js';
 export { revisionOf } from './resource-version.js';

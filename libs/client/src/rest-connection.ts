@@ -1,0 +1,60 @@
+/**
+ * Where a RestApiClient's connection comes from:
+ * - a kubeconfig file (its current context: server, CA, client certificate, token, exec plugins)
+ *   or, with the path `in-cluster`, the pod's service account (KUBERNETES_SERVICE_HOST/PORT, the
+ *   token and CA under /var/run/secrets/kubernetes.io/serviceaccount), both read by
+ *   @kubernetes/client-node's KubeConfig, which also refreshes expiring credentials;
+ * - or explicit files (the same ones the gRPC client takes).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import type https from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { RestConnection } from './rest-api-client.js';
+
+export const IN_CLUSTER = 'in-cluster';
+
+export function restConnectionFromKubeconfig(path: string, context = ''): RestConnection {
+  const kc = new KubeConfig();
+  if (path === IN_CLUSTER) kc.loadFromCluster();
+  else kc.loadFromFile(path);
+  if (context) kc.setCurrentContext(context);
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error(`${path === IN_CLUSTER ? 'the in-cluster configuration' : path} names no cluster for context "${kc.getCurrentContext()}"`);
+  if (!cluster.server.startsWith('https://')) throw new Error(`the cluster's server ${cluster.server} is not https: minimesh talks to an apiserver over TLS only`);
+  return {
+    server: cluster.server,
+    configure: async (opts: https.RequestOptions) => {
+      await kc.applyToHTTPSOptions(opts);
+    },
+  };
+}
+
+export interface RestFiles {
+  server: string;
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  tokenFile?: string;
+}
+
+/** A connection from explicit files; the token file is read again when it changes. */
+export function restConnectionFromFiles(o: RestFiles): RestConnection {
+  if (!!o.certFile !== !!o.keyFile) throw new Error('a client certificate needs its key (and the key its certificate)');
+  const server = o.server.startsWith('https://') ? o.server : `https://${o.server}`;
+  const tls = { ca: o.caFile ? readFileSync(o.caFile) : undefined, cert: o.certFile ? readFileSync(o.certFile) : undefined, key: o.keyFile ? readFileSync(o.keyFile) : undefined };
+  let token = { mtimeMs: -1, value: '' };
+  const currentToken = () => {
+    if (!o.tokenFile) return '';
+    const { mtimeMs } = statSync(o.tokenFile);
+    if (mtimeMs !== token.mtimeMs) token = { mtimeMs, value: readFileSync(o.tokenFile, 'utf8').trim() };
+    return token.value;
+  };
+  return {
+    server,
+    configure: async (opts) => {
+      Object.assign(opts, tls);
+      const t = currentToken();
+      if (t) opts.headers = { ...opts.headers, authorization: `Bearer ${t}` };
+    },
+  };
+}
