@@ -4,3 +4,5 @@ export * from './bounded-status.js';
 export * from './event-stream.js';
 export * from './event-signature.js';
 export * from './nats-auth.js';
+export { decodeStrict } from './strict/strict-decode.js';
+export { ObjectSchemas, defaultProtoDir, objectSchemas } from './strict/object-schema.js';

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError, type KindInfo, type KubeObject } from '@minimesh/api';
-import { MAX_REQUEST_BYTES, objectFromWire, objectToWire } from '@minimesh/wire';
+import { MAX_REQUEST_BYTES, decodeStrict, objectFromWire, objectToWire } from '@minimesh/wire';
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -25,8 +25,36 @@ export function mediaType(req: IncomingMessage): string {
   return (req.headers['content-type'] ?? 'application/json').split(';')[0]!.trim().toLowerCase();
 }
 
-/** The object of a create or update, as the kind `info` (unknown fields dropped, as fieldValidation=Ignore does). */
-export function decodeObject(body: Buffer, type: string, info: KindInfo): KubeObject {
+/** kube-apiserver's `fieldValidation`: what an unknown field in a body does (Warn when not said). */
+export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
+
+export function parseFieldValidation(raw: string | null): FieldValidation {
+  if (raw === null || raw === '') return 'Warn';
+  if (raw === 'Ignore' || raw === 'Warn' || raw === 'Strict') return raw;
+  throw new BadRequestError(`fieldValidation: Unsupported value: "${raw}": supported values: "Ignore", "Strict", "Warn"`);
+}
+
+/** The unknown-field part of decodeStrict's refusal (the rest, wrong types, fails in every mode). */
+const UNKNOWN_FIELDS = /: strict decoding error: (.*)$/;
+
+/**
+ * A document read as kind `info.kind` with the strict decoder: wrong types are a 400; unknown
+ * fields are a 400 under Strict, dropped with a warning (`unknown field "spec.foo"`) under Warn,
+ * dropped silently under Ignore.
+ */
+export function decodeFields(doc: Record<string, unknown>, info: KindInfo, mode: FieldValidation, warnings: string[]): KubeObject {
+  try {
+    return decodeStrict(info.kind, doc);
+  } catch (e) {
+    const unknown = e instanceof BadRequestError ? UNKNOWN_FIELDS.exec(e.message) : null;
+    if (!unknown || mode === 'Strict') throw e;
+    if (mode === 'Warn') for (const w of unknown[1]!.split(', ')) warnings.push(w);
+    return objectFromWire(objectToWire(doc as unknown as KubeObject));
+  }
+}
+
+/** The object of a create or update, as the kind `info`, its fields checked as `mode` says. */
+export function decodeObject(body: Buffer, type: string, info: KindInfo, mode: FieldValidation = 'Ignore', warnings: string[] = []): KubeObject {
   if (type !== 'application/json' && type !== '*/*') {
     throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   }
@@ -47,11 +75,7 @@ export function decodeObject(body: Buffer, type: string, info: KindInfo): KubeOb
   if (o.metadata !== undefined && (typeof o.metadata !== 'object' || o.metadata === null || Array.isArray(o.metadata))) {
     throw unrecognized('metadata must be an object');
   }
-  try {
-    return objectFromWire(objectToWire({ ...o, kind, apiVersion } as unknown as KubeObject));
-  } catch (e) {
-    throw unrecognized((e as Error).message);
-  }
+  return decodeFields({ ...o, kind, apiVersion }, info, mode, warnings);
 }
 
 /** Fills in or checks the namespace and name the URL gives. */

@@ -4,7 +4,7 @@
  * merge, strategic), DELETE (delete, deletecollection). Access is checked as for gRPC.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BadRequestError, parseFieldSelector, PATCH_TYPES, UnsupportedMediaTypeError, type DeleteOptions, type Kind, type KindInfo, type KubeObject } from '@minimesh/api';
+import { applyPatch, BadRequestError, parseFieldSelector, PATCH_TYPES, UnsupportedMediaTypeError, type DeleteOptions, type Kind, type KindInfo, type KubeObject } from '@minimesh/api';
 import type { AccessControl } from '../auth/access-control.js';
 import type { Verb } from '../auth/request-attributes.js';
 import { watchClient, type RequestLimits } from '../grpc/request-limits.js';
@@ -12,7 +12,7 @@ import { parseLabelSelector } from '../registry/label-selector.js';
 import type { ListOptions } from '../registry/list-options.js';
 import type { Registry } from '../registry/registry.js';
 import type { WatchHub } from '../watch/watch-hub.js';
-import { decodeObject, matchUrl, mediaType, readBody } from './body.js';
+import { decodeFields, decodeObject, matchUrl, mediaType, parseFieldValidation, readBody } from './body.js';
 import { callerOf } from './caller.js';
 import { STATUS_SUBRESOURCE, kindOfResource } from './discovery.js';
 import type { ResourceRequest } from './request-info.js';
@@ -28,7 +28,8 @@ export interface ResourceHandlerDeps {
   now?: () => number;
 }
 
-export type Reply = (code: number, body: unknown) => void;
+/** Answers with a JSON body; warnings go out as `Warning: 299 - "..."` headers, as kube-apiserver sends them. */
+export type Reply = (code: number, body: unknown, warnings?: string[]) => void;
 
 /** What is sent of an object in a list: Kubernetes' typed lists leave kind and apiVersion out of items. */
 function listItem(o: KubeObject): Omit<KubeObject, 'kind' | 'apiVersion'> {
@@ -118,8 +119,9 @@ export class ResourceHandler {
       }
       case 'POST': {
         check('create', '');
-        const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info), info, namespace, '');
-        return reply(201, await registry.create(obj));
+        const warnings: string[] = [];
+        const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, '');
+        return reply(201, await registry.create(obj), warnings);
       }
       case 'DELETE': {
         check('deletecollection');
@@ -144,8 +146,9 @@ export class ResourceHandler {
       }
       case 'PUT': {
         check('update');
-        const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info), info, namespace, r.name);
-        return reply(200, r.subresource === 'status' ? await registry.updateStatus(obj) : await registry.update(obj));
+        const warnings: string[] = [];
+        const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, r.name);
+        return reply(200, r.subresource === 'status' ? await registry.updateStatus(obj) : await registry.update(obj), warnings);
       }
       case 'PATCH': {
         check('patch');
@@ -156,7 +159,15 @@ export class ResourceHandler {
           );
         }
         const body = await readBody(req);
-        return reply(200, await registry.patch(kind, namespace, r.name, type, body, r.subresource === 'status' ? 'status' : ''));
+        const mode = parseFieldValidation(q.get('fieldValidation'));
+        const warnings: string[] = [];
+        if (mode !== 'Ignore') {
+          // Unknown fields can only come from the patch (the stored object has none): check the
+          // patched object before the registry applies the patch for real.
+          const patched = applyPatch(kind, await registry.get(kind, namespace, r.name), type, body);
+          if (patched && typeof patched === 'object' && !Array.isArray(patched)) decodeFields(patched as Record<string, unknown>, info, mode, warnings);
+        }
+        return reply(200, await registry.patch(kind, namespace, r.name, type, body, r.subresource === 'status' ? 'status' : ''), warnings);
       }
       case 'DELETE': {
         check('delete');

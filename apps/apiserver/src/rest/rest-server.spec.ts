@@ -12,6 +12,7 @@ import { startTestApiServer, type TestApiServer } from '../testing/index.js';
 
 interface Reply {
   status: number;
+  headers: Record<string, string | string[] | undefined>;
   body: string;
   json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 }
@@ -44,7 +45,7 @@ function request(t: TestApiServer, method: string, path: string, o: { body?: unk
           } catch {
             json = undefined;
           }
-          resolve({ status: res.statusCode ?? 0, body, json });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
         });
       },
     );
@@ -164,6 +165,22 @@ describe('REST API', () => {
     const invalid = await request(t, 'POST', '/api/v1/namespaces/default/services', { body: { ...svc('Bad_Name') } });
     expect([invalid.status, invalid.json.reason]).toEqual([422, 'Invalid']);
     expect(invalid.json.details.causes[0]).toMatchObject({ reason: 'FieldValueInvalid', field: 'metadata.name' });
+  });
+
+  it('checks fields as fieldValidation says: Strict refuses unknown ones, Warn (the default) warns, wrong types always fail', async () => {
+    const typo = { ...svc('typo'), spec: { ports: [{ port: 80 }], selectr: { app: 'x' } } };
+    const strict = await request(t, 'POST', '/api/v1/namespaces/default/services?fieldValidation=Strict', { body: typo });
+    expect([strict.status, strict.json.reason, strict.json.message]).toEqual([400, 'BadRequest', 'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.selectr"']);
+    const warned = await request(t, 'POST', '/api/v1/namespaces/default/services', { body: typo });
+    expect([warned.status, warned.headers.warning]).toEqual([201, '299 - "unknown field \\"spec.selectr\\""']);
+    expect(warned.json.spec.selectr).toBeUndefined();
+    const patch = await request(t, 'PATCH', '/api/v1/namespaces/default/services/typo?fieldValidation=Strict', { body: { spec: { typeo: 'NodePort' } }, type: 'application/merge-patch+json' });
+    expect([patch.status, patch.json.message]).toEqual([400, 'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.typeo"']);
+    const wrongType = await request(t, 'POST', '/api/v1/namespaces/default/services?fieldValidation=Ignore', { body: { ...svc('wrong'), spec: { ports: [{ port: 'eighty' }] } } });
+    expect([wrongType.status, wrongType.json.message]).toEqual([400, 'Service in version "v1" cannot be handled as a Service: json: cannot unmarshal string into Go struct field ServicePort.spec.ports.port of type int32']);
+    const badMode = await request(t, 'POST', '/api/v1/namespaces/default/services?fieldValidation=Loose', { body: svc('x') });
+    expect(badMode.json.message).toBe('fieldValidation: Unsupported value: "Loose": supported values: "Ignore", "Strict", "Warn"');
+    await request(t, 'DELETE', '/api/v1/namespaces/default/services/typo');
   });
 
   it('prints tables on the server for kubectl', async () => {

@@ -39,15 +39,17 @@ function secureContext(tls: TlsFiles) {
   return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ca: readFileSync(tls.caFile) };
 }
 
-function json(res: ServerResponse, code: number, body: unknown): void {
+function json(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'content-length': Buffer.byteLength(text) });
+  const headers: Record<string, string | number | string[]> = { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'content-length': Buffer.byteLength(text) };
+  if (warnings.length > 0) headers.warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  res.writeHead(code, headers);
   res.end(text);
 }
 
 export async function startRestServer(o: RestServerOptions): Promise<RestServer> {
   const resources = new ResourceHandler(o);
-  const reply = (res: ServerResponse) => (code: number, body: unknown) => json(res, code, body);
+  const reply = (res: ServerResponse) => (code: number, body: unknown, warnings?: string[]) => json(res, code, body, warnings);
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://apiserver');

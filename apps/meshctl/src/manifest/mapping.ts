@@ -3,9 +3,10 @@
  * apiVersion), its namespace, and the strictly decoded object. Failures are worded as kubectl's
  * resource builder words them, and concern that document only.
  */
-import { ALL_KINDS, KINDS, type Kind, type KubeObject } from '@minimesh/api';
+import { ALL_KINDS, BadRequestError, KINDS, type Kind, type KubeObject } from '@minimesh/api';
+import { decodeStrict } from '@minimesh/wire';
 import { CliError, StatusError } from '../cli/errors.js';
-import { decodeStrict } from './decode.js';
+
 import type { ManifestDocument } from './load.js';
 
 export interface MappedObject {
@@ -77,7 +78,7 @@ export function mapDocument(doc: ManifestDocument, ns: NamespaceChoice): MappedO
     if (namespace) object.metadata = { ...object.metadata, namespace };
     return { kind, source: doc.source, namespace, name, object };
   } catch (e) {
-    if (e instanceof StatusError) return { kind, source: doc.source, namespace, name, decodeError: e };
+    if (e instanceof BadRequestError) return { kind, source: doc.source, namespace, name, decodeError: new StatusError(e.status) };
     throw e;
   }
 }

@@ -105,6 +105,13 @@ describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
     const invalid = await kubectl(['apply', '-f', manifest]);
     expect(invalid.code).toBe(1);
     expect(invalid.err).toContain('The Service "bad" is invalid: \n* spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive\n');
+    // kubectl leaves field validation to the server (the OpenAPI v3 document says it can).
+    const typo = join(dir.path, 'typo.yaml');
+    writeFileSync(typo, 'apiVersion: v1\nkind: Service\nmetadata: {name: typo}\nspec: {ports: [{port: 80}], selectr: {app: x}}\n');
+    const strict = await kubectl(['apply', '-f', typo]);
+    expect([strict.code, strict.err]).toEqual([1, `Error from server (BadRequest): error when creating "${typo}": Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.selectr"\n`]);
+    const warned = await kubectl(['apply', '-f', typo, '--validate=warn']);
+    expect([warned.code, warned.out, warned.err]).toEqual([0, 'service/typo created\n', 'Warning: unknown field "spec.selectr"\n']);
   });
 
   it('watches: the table, then a row per change', async () => {

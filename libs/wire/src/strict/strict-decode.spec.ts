@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { StatusError } from '../cli/errors.js';
-import { decodeStrict } from './decode.js';
+import { BadRequestError } from '@minimesh/api';
+import { decodeStrict } from './strict-decode.js';
 
 function failure(kind: Parameters<typeof decodeStrict>[0], doc: Record<string, unknown>): string {
   try {
     decodeStrict(kind, doc);
   } catch (e) {
-    expect(e).toBeInstanceOf(StatusError);
-    expect((e as StatusError).status.reason).toBe('BadRequest');
-    expect((e as StatusError).status.code).toBe(400);
-    return (e as StatusError).message;
+    expect(e).toBeInstanceOf(BadRequestError);
+    expect((e as BadRequestError).status.reason).toBe('BadRequest');
+    expect((e as BadRequestError).status.code).toBe(400);
+    return (e as BadRequestError).message;
   }
   throw new Error('expected a decoding failure');
 }

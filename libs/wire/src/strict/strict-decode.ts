@@ -5,10 +5,9 @@
  * (`strict decoding error: unknown field "spec.foo"`). nulls are dropped, as Go's decoder ignores them.
  */
 import type { Kind, KubeObject } from '@minimesh/api';
-import { KINDS } from '@minimesh/api';
-import { StatusError } from '../cli/errors.js';
-import type { FieldSchema, MessageSchema, ScalarType } from './schema.js';
-import { objectSchemas } from './schema.js';
+import { BadRequestError, KINDS } from '@minimesh/api';
+import type { FieldSchema, MessageSchema, ScalarType } from './object-schema.js';
+import { objectSchemas } from './object-schema.js';
 
 class TypeMismatch extends Error {}
 
@@ -178,17 +177,13 @@ class Decoder {
   }
 }
 
-function badRequest(kind: Kind, detail: string): StatusError {
+function badRequest(kind: Kind, detail: string): BadRequestError {
   const version = KINDS[kind].apiVersion.split('/').pop()!;
-  return new StatusError({
-    code: 400,
-    reason: 'BadRequest',
-    message: `${kind} in version "${version}" cannot be handled as a ${kind}: ${detail}`,
-  });
+  return new BadRequestError(`${kind} in version "${version}" cannot be handled as a ${kind}: ${detail}`);
 }
 
 /**
- * The document as the object to send, or a BadRequest StatusError worded as the apiserver words it.
+ * The document as the object to send, or a BadRequestError worded as the apiserver words it.
  * `apiVersion` and `kind` are kept as written (they were checked by the mapping step).
  */
 export function decodeStrict(kind: Kind, doc: Record<string, unknown>): KubeObject {
