@@ -11,9 +11,10 @@ export const APISERVER_FLAGS = {
     parse: (raw: string) => parseListenAddresses(raw, true),
   },
   'rest-listen': {
-    description: 'HTTPS address of the Kubernetes REST API (kubectl, client libraries); empty: not served.',
+    description:
+      'Kubernetes REST API (kubectl, client libraries) addresses, comma-separated: host:port (HTTPS) or unix:///path.sock (plain HTTP, mode 0660); empty: not served.',
     default: '127.0.0.1:6445',
-    parse: (raw: string) => (raw === '' ? raw : parseListenAddress(raw)),
+    parse: (raw: string) => (raw === '' ? raw : parseListenAddresses(raw, true)),
   },
   'http-listen': { description: 'HTTP address for /healthz, /livez, /readyz and /metrics.', default: '127.0.0.1:6444', parse: (raw: string) => parseListenAddress(raw) },
   'data-dir': { description: 'Directory of the SQLite store (created if missing).', default: '.minimesh/apiserver', parse: nonEmpty },

@@ -6,7 +6,7 @@
  * 410 (the informer relists). Where the connection and credentials come from (a kubeconfig, the
  * in-cluster service account, plain flags) is a RestConnection's business.
  */
-import type { IncomingMessage } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { apiErrorFromStatus, InternalError, KINDS, UnavailableError, type DeleteOptions, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Status } from '@minimesh/api';
 import { objectFromWire, objectToWire } from '@minimesh/wire';
@@ -14,7 +14,7 @@ import type { ApiClient, ListOptions, ListResult, SelectOptions, WatchEvent, Wat
 
 /** Where the apiserver is, and how a request gets its TLS settings and credentials. */
 export interface RestConnection {
-  /** `https://host:port` (a path prefix is kept). */
+  /** `https://host:port` (a path prefix is kept), or `unix:///path.sock` (plain HTTP, minimesh's apiserver only). */
   server: string;
   /** Sets ca, cert, key, rejectUnauthorized and headers (Authorization) on a request. */
   configure(opts: https.RequestOptions): Promise<void>;
@@ -74,6 +74,7 @@ function statusOf(code: number, body: string): Status {
 
 export class RestApiClient implements ApiClient {
   private readonly agent = new https.Agent({ keepAlive: true });
+  private readonly unixAgent = new http.Agent({ keepAlive: true });
   private readonly timeoutMs: number;
 
   constructor(
@@ -84,18 +85,18 @@ export class RestApiClient implements ApiClient {
   }
 
   private async open(method: string, path: string, o: { body?: string; contentType?: string; signal?: AbortSignal; timeoutMs?: number } = {}): Promise<IncomingMessage> {
-    const url = new URL(this.conn.server);
-    const opts: https.RequestOptions = {
-      method,
-      host: url.hostname.replace(/^\[|\]$/g, ''),
-      port: url.port || 443,
-      path: `${url.pathname.replace(/\/$/, '')}${path}`,
-      agent: this.agent,
-      headers: { accept: 'application/json', ...(o.body !== undefined ? { 'content-type': o.contentType ?? 'application/json', 'content-length': Buffer.byteLength(o.body) } : {}) },
-    };
+    const unix = this.conn.server.startsWith('unix:');
+    const headers = { accept: 'application/json', ...(o.body !== undefined ? { 'content-type': o.contentType ?? 'application/json', 'content-length': Buffer.byteLength(o.body) } : {}) };
+    let opts: https.RequestOptions;
+    if (unix) {
+      opts = { method, socketPath: this.conn.server.replace(/^unix:(\/\/)?/, ''), path, agent: this.unixAgent, headers };
+    } else {
+      const url = new URL(this.conn.server);
+      opts = { method, host: url.hostname.replace(/^\[|\]$/g, ''), port: url.port || 443, path: `${url.pathname.replace(/\/$/, '')}${path}`, agent: this.agent, headers };
+    }
     await this.conn.configure(opts);
     return new Promise((resolve, reject) => {
-      const req = https.request({ ...opts, signal: o.signal }, resolve);
+      const req = (unix ? http.request : https.request)({ ...opts, signal: o.signal }, resolve);
       if (o.timeoutMs) req.setTimeout(o.timeoutMs, () => req.destroy(new UnavailableError(`the server is unavailable: no answer within ${o.timeoutMs} ms`)));
       req.on('error', (e: Error & { code?: string }) => reject(e instanceof UnavailableError || e.name === 'AbortError' ? e : new UnavailableError(`the server is unavailable: ${e.message}`)));
       req.end(o.body);
@@ -202,5 +203,6 @@ export class RestApiClient implements ApiClient {
 
   close(): void {
     this.agent.destroy();
+    this.unixAgent.destroy();
   }
 }

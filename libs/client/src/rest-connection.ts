@@ -1,6 +1,8 @@
 /**
  * Where a RestApiClient's connection comes from:
- * - a kubeconfig file (its current context: server, CA, client certificate, token, exec plugins)
+ * - a kubeconfig file (its current context: server, CA, client certificate, token, exec plugins;
+ *   as an extension kubectl does not have, a server `unix:///path.sock` reaches minimesh's
+ *   apiserver on its local socket, which is how a local cluster's node namespaces reach it)
  *   or, with the path `in-cluster`, the pod's service account (KUBERNETES_SERVICE_HOST/PORT, the
  *   token and CA under /var/run/secrets/kubernetes.io/serviceaccount), both read by
  *   @kubernetes/client-node's KubeConfig, which also refreshes expiring credentials;
@@ -20,11 +22,16 @@ export function restConnectionFromKubeconfig(path: string, context = ''): RestCo
   if (context) kc.setCurrentContext(context);
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error(`${path === IN_CLUSTER ? 'the in-cluster configuration' : path} names no cluster for context "${kc.getCurrentContext()}"`);
-  if (!cluster.server.startsWith('https://')) throw new Error(`the cluster's server ${cluster.server} is not https: minimesh talks to an apiserver over TLS only`);
+  if (!cluster.server.startsWith('https://') && !cluster.server.startsWith('unix:')) {
+    throw new Error(`the cluster's server ${cluster.server} is neither https:// nor a unix:// socket: minimesh talks to an apiserver over TLS (or a local socket) only`);
+  }
   return {
     server: cluster.server,
     configure: async (opts: https.RequestOptions) => {
+      // client-node puts a fresh agent on every request; the client's own keeps connections open.
+      const agent = opts.agent;
       await kc.applyToHTTPSOptions(opts);
+      opts.agent = agent;
     },
   };
 }

@@ -1,11 +1,13 @@
 /**
  * The Kubernetes REST API, beside gRPC on the same registry, watch hub and access control:
- * HTTPS only (the apiserver's serving certificate, re-read when it changes; client certificates
- * verified against the client CA), discovery, /version, /healthz, /livez, /readyz, and the
+ * HTTPS on TCP (the apiserver's serving certificate, re-read when it changes; client certificates
+ * verified against the client CA), plain HTTP on unix sockets (as gRPC), discovery, /version, /healthz, /livez, /readyz, and the
  * resources. kubectl and client libraries talk to it as to kube-apiserver.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import http, { type Server } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { dirname } from 'node:path';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger, ReadyCheck } from '@minimesh/runtime';
@@ -19,6 +21,7 @@ import { ResourceHandler, type ResourceHandlerDeps } from './resource-handler.js
 import { methodNotAllowed, resourceNotFound, statusBody, statusOf } from './status-body.js';
 
 export interface RestServerOptions extends ResourceHandlerDeps {
+  /** Comma-separated: host:port (HTTPS) or unix:///path.sock (plain HTTP, mode 0660). */
   listen: string;
   tls: TlsFiles;
   log: Logger;
@@ -28,7 +31,10 @@ export interface RestServerOptions extends ResourceHandlerDeps {
 }
 
 export interface RestServer {
+  /** The first TCP address (host:port), else the first socket. */
   address: string;
+  /** Every bound address: host:port (HTTPS) and unix:///path (plain HTTP). */
+  addresses: string[];
   close(): Promise<void>;
 }
 
@@ -91,22 +97,51 @@ export async function startRestServer(o: RestServerOptions): Promise<RestServer>
     }
   };
 
-  const server = https.createServer({ ...secureContext(o.tls), requestCert: true, rejectUnauthorized: false }, (req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((e: unknown) => {
       const st = statusOf(e);
       if (st.code === 500) o.log.error('request failed', { method: req.method, path: req.url, err: e instanceof Error ? (e.stack ?? e.message) : String(e) });
       if (res.headersSent) return void res.end();
       json(res, st.code, statusBody(st));
     });
-  });
+  };
 
-  // Rotation: look at the files' times now and then, and load new ones into the server.
+  const servers: Server[] = [];
+  const addresses: string[] = [];
+  let refresh: NodeJS.Timeout | undefined;
+  try {
+    for (const address of o.listen.split(',').map((a) => a.trim()).filter(Boolean)) {
+      if (address.startsWith('unix:')) {
+        // A unix socket is plain HTTP, as the gRPC one is: the file's mode keeps other users
+        // out, and it reaches processes in other network namespaces (a cluster's node agents).
+        const path = address.replace(/^unix:(\/\/)?/, '');
+        rmSync(path, { force: true });
+        mkdirSync(dirname(path), { recursive: true });
+        const server = http.createServer(handle);
+        await listenOn(server, { path });
+        chmodSync(path, 0o660);
+        servers.push(server);
+        addresses.push(`unix://${path}`);
+        continue;
+      }
+      const server = https.createServer({ ...secureContext(o.tls), requestCert: true, rejectUnauthorized: false }, handle);
+      const { host, port } = splitHostPort(address);
+      await listenOn(server, { host, port });
+      servers.push(server);
+      addresses.push(`${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`);
+    }
+  } catch (e) {
+    for (const s of servers) s.close();
+    throw e;
+  }
+
+  // Rotation: look at the files' times now and then, and load new ones into the TLS servers.
   let stamp = filesStamp(o.tls);
-  const refresh = setInterval(() => {
+  refresh = setInterval(() => {
     try {
       const now = filesStamp(o.tls);
       if (now === stamp) return;
-      server.setSecureContext(secureContext(o.tls));
+      for (const s of servers) if (s instanceof https.Server) s.setSecureContext(secureContext(o.tls));
       stamp = now;
       o.log.info('serving certificate reloaded', { cert: o.tls.certFile });
     } catch (e) {
@@ -115,21 +150,30 @@ export async function startRestServer(o: RestServerOptions): Promise<RestServer>
   }, CERT_REFRESH_MS);
   refresh.unref();
 
-  const { host, port } = splitHostPort(o.listen);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const addr = server.address() as AddressInfo;
   return {
-    address: `${host.includes(':') ? `[${host}]` : host}:${addr.port}`,
-    close: () =>
-      new Promise((resolve) => {
-        clearInterval(refresh);
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    address: addresses.find((a) => !a.startsWith('unix:')) ?? addresses[0] ?? '',
+    addresses,
+    close: async () => {
+      clearInterval(refresh);
+      await Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.close(() => resolve());
+              s.closeAllConnections();
+            }),
+        ),
+      );
+    },
   };
+}
+
+function listenOn(server: Server, at: { path: string } | { host: string; port: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    if ('path' in at) server.listen(at.path, () => resolve());
+    else server.listen(at.port, at.host, () => resolve());
+  });
 }
 
 function filesStamp(tls: TlsFiles): string {

@@ -23,7 +23,7 @@ describe('REST clients against minimesh', () => {
   let client: RestApiClient;
 
   beforeAll(async () => {
-    t = await startTestApiServer();
+    t = await startTestApiServer({ 'rest-listen': `127.0.0.1:0,unix://${dir.path}/rest.sock` });
     const admin = issueCertificate(ensureCertificateAuthority(join(t.dataDir, 'pki')), dir.path, { name: 'admin', commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client' });
     kubeconfig = join(dir.path, 'kubeconfig');
     writeFileSync(
@@ -65,6 +65,21 @@ describe('REST clients against minimesh', () => {
     await t.server.store.compact(Number(rv) + 1);
     const events = client.watch('Service', { resourceVersion: rv })[Symbol.asyncIterator]();
     await expect(events.next()).rejects.toBeInstanceOf(ExpiredError);
+  });
+
+  it('RestApiClient: the apiserver\'s unix socket (plain HTTP, how a local cluster\'s node namespaces reach it)', async () => {
+    const file = join(dir.path, 'unix.kubeconfig');
+    writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters: [{name: mm, cluster: {server: "unix://${dir.path}/rest.sock"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: mm, context: {cluster: mm, user: u}}]\ncurrent-context: mm\n`);
+    const local = new RestApiClient(restConnectionFromKubeconfig(file));
+    try {
+      expect((await local.get('Service', 'default', 'kubernetes')).spec?.clusterIP).toBe('10.96.0.1');
+      const events = local.watch('Service', { resourceVersion: (await local.list('Service')).resourceVersion, allowBookmarks: true })[Symbol.asyncIterator]();
+      await local.create(svc('over-the-socket'));
+      expect((await events.next()).value).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'over-the-socket' } } });
+      await events.return?.();
+    } finally {
+      local.close();
+    }
   });
 
   it('the informer lists and watches over REST, unchanged', async () => {
