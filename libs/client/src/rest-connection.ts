@@ -9,6 +9,7 @@
  * - or explicit files (the same ones the gRPC client takes).
  */
 import { readFileSync, statSync } from 'node:fs';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import type { RestConnection } from './rest-api-client.js';
@@ -32,6 +33,14 @@ export function restConnectionFromKubeconfig(path: string, context = ''): RestCo
       const agent = opts.agent;
       await kc.applyToHTTPSOptions(opts);
       opts.agent = agent;
+      // client-node reads a user's token-file without trimming it (client-go trims): a token
+      // file ending in a newline would make an invalid header.
+      const headers = { ...(opts.headers as OutgoingHttpHeaders | undefined) };
+      const auth = headers.Authorization ?? headers.authorization;
+      if (typeof auth === 'string') {
+        delete headers.Authorization;
+        opts.headers = { ...headers, authorization: auth.trim() };
+      }
     },
   };
 }

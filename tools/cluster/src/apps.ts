@@ -9,7 +9,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { clusterPki, tokenFileOf } from './identities.js';
+import { clusterPki } from './identities.js';
+import { apiArgs } from './kubeconfig.js';
 import { NATS_PUBLISHER, natsConfigFile, natsPasswordFile } from './nats-config.js';
 import type { ClusterState, StateLayout } from './state.js';
 import type { NodePlan } from './topology.js';
@@ -75,7 +76,7 @@ export const CONTROL_PLANE: AppSpec[] = [
     args: ({ state, layout }) => [
       '--listen', `${state.apiserver.address},${state.apiserver.unix}`,
       '--http-listen', state.apiserver.http,
-      '--rest-listen', state.apiserver.rest ?? '',
+      '--rest-listen', [state.apiserver.rest, state.apiserver.restUnix].filter(Boolean).join(','),
       '--data-dir', layout.dataDir,
       '--nats-url', state.nats.url,
       '--nats-user', NATS_PUBLISHER,
@@ -96,7 +97,7 @@ export const CONTROLLERS: AppSpec[] = [
     program: { bin: 'minimesh-endpoints-controller' },
     where: 'root',
     required: false,
-    args: ({ state, layout }) => ['--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'endpoints-controller')],
+    args: ({ state, layout }) => apiArgs(state, layout, 'endpoints-controller'),
     env: ({ state, layout }) => ({ ...natsEnv(state, layout, 'endpoints-controller'), MINIMESH_HTTP_LISTEN: '127.0.0.1:0' }),
   },
   {
@@ -114,10 +115,7 @@ export const CONTROLLERS: AppSpec[] = [
     where: 'node',
     required: false,
     args: ({ state, layout, node }) => [
-      '--server',
-      state.apiserver.unix,
-      '--token-file',
-      tokenFileOf(layout, `node-${node!.name}`),
+      ...apiArgs(state, layout, `node-${node!.name}`),
       '--node-name',
       node!.name,
       ...(state.proxyMode ? ['--proxy-mode', state.proxyMode] : []),
@@ -131,7 +129,7 @@ export const CONTROLLERS: AppSpec[] = [
     where: 'root',
     required: false,
     when: ({ state }) => (state.lbMode ?? 'l2') !== 'none',
-    args: ({ state, layout }) => ['--role', 'controller', '--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'lb-controller'), '--http-listen', '127.0.0.1:0'],
+    args: ({ state, layout }) => ['--role', 'controller', ...apiArgs(state, layout, 'lb-controller'), '--http-listen', '127.0.0.1:0'],
     env: ({ state, layout }) => natsEnv(state, layout, 'lb-controller'),
   },
   {
@@ -143,8 +141,7 @@ export const CONTROLLERS: AppSpec[] = [
     when: ({ state }) => (state.lbMode ?? 'l2') === 'l2',
     args: ({ state, layout, node }) => [
       '--role', 'speaker',
-      '--server', state.apiserver.unix,
-      '--token-file', tokenFileOf(layout, `lb-speaker-${node!.name}`),
+      ...apiArgs(state, layout, `lb-speaker-${node!.name}`),
       '--node-name', node!.name,
       '--http-listen', '127.0.0.1:0',
     ],
@@ -156,7 +153,7 @@ export const CONTROLLERS: AppSpec[] = [
     where: 'lb',
     required: false,
     when: ({ state }) => state.lbMode === 'proxy',
-    args: ({ state, layout }) => ['--role', 'proxy', '--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'lb-proxy'), '--http-listen', '127.0.0.1:0'],
+    args: ({ state, layout }) => ['--role', 'proxy', ...apiArgs(state, layout, 'lb-proxy'), '--http-listen', '127.0.0.1:0'],
   },
 ];
 

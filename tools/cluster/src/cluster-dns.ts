@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { tokenFileOf } from './identities.js';
+import { apiArgs } from './kubeconfig.js';
 import type { ContainerPort } from '@minimesh/api';
 import { BIN_DIR } from './apps.js';
 import { addPod } from './commands/pod-add.js';
@@ -38,7 +38,7 @@ export async function startClusterDns(cluster: string, layout: StateLayout, stat
     ready: true,
     program: {
       command: process.execPath,
-      args: [bin, '--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, 'dns'), '--listen', '0.0.0.0:53', '--resolv-conf', '/etc/resolv.conf',
+      args: [bin, ...apiArgs(state, layout, 'dns'), '--listen', '0.0.0.0:53', '--resolv-conf', '/etc/resolv.conf',
         // Forwarding for the pods, the services and the nodes; not for the outside client.
         '--allow-forward-from', ['127.0.0.0/8', '10.244.0.0/16', state.serviceCIDR, ...state.plan.nodes.map((n) => `${n.ip}/32`)].join(',')],
       resolvConf: '# cluster DNS itself: no upstream resolver inside the local cluster\n',

@@ -71,7 +71,7 @@ export async function controlPlaneAddresses(layout: StateLayout): Promise<Pick<C
   const [nats, grpc, http, rest] = [await freePort(), await freePort(), await freePort(), await freePort()];
   return {
     nats: { url: `nats://127.0.0.1:${nats}` },
-    apiserver: { address: `127.0.0.1:${grpc}`, unix: `unix://${layout.socket}`, http: `127.0.0.1:${http}`, rest: `127.0.0.1:${rest}` },
+    apiserver: { address: `127.0.0.1:${grpc}`, unix: `unix://${layout.socket}`, http: `127.0.0.1:${http}`, rest: `127.0.0.1:${rest}`, restUnix: `unix://${layout.socket.replace(/\.sock$/, '-rest.sock')}` },
   };
 }
 

@@ -4,9 +4,10 @@
  * client certificate (kubernetes-admin, group system:masters), as kubeadm's admin.conf has them.
  * `up` writes it to `<state dir>/kubeconfig`; `minimesh-cluster kubeconfig` prints it.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminCredentials } from './cli.js';
+import { clusterPki, tokenFileOf } from './identities.js';
 import type { ClusterState, StateLayout } from './state.js';
 
 export function kubeconfigFile(layout: StateLayout): string {
@@ -48,4 +49,45 @@ export function writeKubeconfig(state: ClusterState, layout: StateLayout): strin
   const file = kubeconfigFile(layout);
   writeFileSync(file, text, { mode: 0o600 });
   return file;
+}
+
+/**
+ * The kubeconfig a component reads the API with under `up --api rest`: the apiserver's REST
+ * socket (it reaches the node namespaces, as the gRPC socket does) and the component's token
+ * file. Written on first use, mode 0600.
+ */
+export function componentKubeconfig(state: ClusterState, layout: StateLayout, holder: string): string {
+  const dir = join(clusterPki(layout).dir, 'kubeconfigs');
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `${holder}.kubeconfig`);
+  const text = [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    `- name: minimesh-${state.name}`,
+    '  cluster:',
+    `    server: ${state.apiserver.restUnix}`,
+    'users:',
+    `- name: ${holder}`,
+    '  user:',
+    `    token-file: ${JSON.stringify(tokenFileOf(layout, holder))}`,
+    'contexts:',
+    `- name: ${holder}`,
+    '  context:',
+    `    cluster: minimesh-${state.name}`,
+    `    user: ${holder}`,
+    `current-context: ${holder}`,
+    '',
+  ].join('\n');
+  writeFileSync(file, text, { mode: 0o600 });
+  return file;
+}
+
+/**
+ * How a component reaches the API: `--server <gRPC socket> --token-file F`, or under
+ * `up --api rest` `--kubeconfig K` (the Kubernetes REST API on the apiserver's socket).
+ */
+export function apiArgs(state: ClusterState, layout: StateLayout, holder: string): string[] {
+  if (state.apiSource === 'rest' && state.apiserver.restUnix) return ['--kubeconfig', componentKubeconfig(state, layout, holder)];
+  return ['--server', state.apiserver.unix, '--token-file', tokenFileOf(layout, holder)];
 }

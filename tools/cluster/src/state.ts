@@ -77,8 +77,10 @@ export interface ClusterState {
   nodeAgentArgs?: string[];
   /** `up --lb`; unset: l2. */
   lbMode?: 'l2' | 'proxy' | 'none';
-  /** rest: the Kubernetes REST API (absent in state written before it was served). */
-  apiserver: { address: string; unix: string; http: string; rest?: string };
+  /** rest, restUnix: the Kubernetes REST API, HTTPS and socket (absent in state written before it was served). */
+  apiserver: { address: string; unix: string; http: string; rest?: string; restUnix?: string };
+  /** How the components read the API (`up --api`): gRPC (unset) or the Kubernetes REST API. */
+  apiSource?: 'grpc' | 'rest';
   nats: { url: string };
   processes: ProcessEntry[];
   /** Keyed by podKey(namespace, name). */

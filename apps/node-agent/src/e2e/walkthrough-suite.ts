@@ -1,7 +1,8 @@
 /**
  * End to end on a 2-node local cluster (network namespaces, real iptables or nftables in each
  * node, real processes): the Kubernetes Service walkthrough of the documents, reproduced, once
- * per proxy mode (`minimesh-cluster up --proxy-mode`): iptables, nftables, userspace. Needs root; without it the suite is
+ * per proxy mode (`minimesh-cluster up --proxy-mode`): iptables, nftables, userspace, and once more with
+ * every component on the Kubernetes REST API (`up --api rest`). Needs root; without it the suite is
  * skipped and says why. Imported by the walkthrough specs, which run the modes one after another.
  */
 import { spawnSync } from 'node:child_process';
@@ -40,9 +41,15 @@ function svc(name: string, spec: Service['spec']): Service {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'study' }, spec };
 }
 
-export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
+export interface WalkthroughOptions {
+  /** `rest`: every component reads and writes through --kubeconfig (the Kubernetes REST API) instead of gRPC (`up --api rest`). */
+  api?: 'grpc' | 'rest';
+}
+
+export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: WalkthroughOptions = {}): void {
   const reason = skipReason(mode);
-  const title = `walkthrough on a local cluster, ${mode} mode${reason ? ` (skipped: ${reason})` : ''}`;
+  const api = opts.api ?? 'grpc';
+  const title = `walkthrough on a local cluster, ${mode} mode${api === 'rest' ? ', components on the REST API' : ''}${reason ? ` (skipped: ${reason})` : ''}`;
   // iptables-save adds a dated header and counters; the rules are the `-A` lines.
   const ruleLines = (text: string) => text.split('\n').filter((l) => (mode === 'nftables' ? l.trim() !== '' : l.startsWith('-A')));
   const dump = async (node: string) => (await cluster.exec(node, undefined, ...RULES_DUMP[mode])).stdout;
@@ -69,7 +76,7 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
 
     beforeAll(async () => {
       await cluster.run('down');
-      await cluster.must('up', '--nodes', '2', '--proxy-mode', mode);
+      await cluster.must('up', '--nodes', '2', '--proxy-mode', mode, ...(api === 'rest' ? ['--api', 'rest'] : []));
       await cluster.must('pod', 'add', 'pod-1', '--node', 'node1', '-n', 'study', '--labels', 'app=nginx-pod', '--port', '80');
       await cluster.must('pod', 'add', 'pod-2', '--node', 'node1', '-n', 'study', '--labels', 'app=nginx-pod', '--port', '80');
       await cluster.must('pod', 'add', 'pod-3', '--node', 'node2', '-n', 'study', '--labels', 'app=nginx-pod', '--port', '80');
@@ -203,6 +210,11 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string): void {
       expect(ip).toMatch(/^192\.168\.100\.(2[0-4]\d|250)$/); // the default pool, 192.168.100.200-250
       await reachable('outside', undefined, `http://${ip}/`);
     }, 60_000);
+
+    it('cluster DNS answers for the Service from a pod (its resolv.conf names 10.96.0.10)', async () => {
+      const r = await cluster.exec('client', 'study', 'getent', 'hosts', 'service-clusterip.study.svc.cluster.local');
+      expect(r.stdout.trim()).toBe('10.97.97.97     service-clusterip.study.svc.cluster.local');
+    }, 30_000);
 
     it('meshctl get nodes -o wide shows each node\'s INTERNAL-IP', async () => {
       const { execFile } = await import('node:child_process');

@@ -16,7 +16,7 @@ import { DEFAULT_NODES, MAX_NODES, SERVICE_CIDR, planCluster } from '../topology
 import { pushAll } from '@minimesh/api';
 
 export const up: Command = {
-  usage: 'minimesh-cluster up [--nodes N] [--proxy-mode MODE] [--node-agent-arg ARG]... [--lb l2|none] [--name NAME]',
+  usage: 'minimesh-cluster up [--nodes N] [--proxy-mode MODE] [--node-agent-arg ARG]... [--lb l2|none] [--api grpc|rest] [--name NAME]',
   description:
     'Builds a local cluster out of network namespaces (a fabric bridge, N nodes, an outside client) and starts\n' +
     'nats-server, the apiserver and the endpoints controller in the root namespace, a node agent inside each\n' +
@@ -38,6 +38,12 @@ export const up: Command = {
       help: `How LoadBalancer Services are served: ${LB_MODES.join(', ')} (default l2: the lb controller and a speaker per node; proxy: the controller and a load balancer outside the nodes at 192.168.100.2; both with the pool ${DEFAULT_POOL.addresses}).`,
     },
     { name: 'no-dns', type: 'bool', help: 'Do not start cluster DNS (the coredns pod in kube-system running minimesh-dns).' },
+    {
+      name: 'api',
+      type: 'string',
+      valueName: 'SOURCE',
+      help: 'How the components read and write the API: grpc (default: the apiserver\'s gRPC socket) or rest (--kubeconfig: the Kubernetes REST API on the apiserver\'s socket, as on a real cluster).',
+    },
     CLUSTER_FLAG,
   ],
   async run(args: CommandLine): Promise<number> {
@@ -49,6 +55,8 @@ export const up: Command = {
     if (proxyMode !== undefined && !(NODE_AGENT_PROXY_MODES as readonly string[]).includes(proxyMode)) {
       throw new UserError(`--proxy-mode must be one of ${NODE_AGENT_PROXY_MODES.join(', ')}, not "${proxyMode}"`);
     }
+    const apiSource = args.optional('api') ?? 'grpc';
+    if (apiSource !== 'grpc' && apiSource !== 'rest') throw new UserError(`--api must be one of grpc, rest, not "${apiSource}"`);
     const lbMode = (args.optional('lb') ?? 'l2') as LbMode;
     if (!(LB_MODES as readonly string[]).includes(lbMode)) throw new UserError(`--lb must be one of ${LB_MODES.join(', ')}, not "${lbMode}"`);
     let plan;
@@ -77,6 +85,7 @@ export const up: Command = {
       ...(proxyMode !== undefined ? { proxyMode } : {}),
       ...(args.strings('node-agent-arg').length ? { nodeAgentArgs: args.strings('node-agent-arg') } : {}),
       lbMode,
+      ...(apiSource === 'rest' ? { apiSource } : {}),
       ...(await controlPlaneAddresses(layout)),
       processes: [],
       pods: {},
