@@ -83,7 +83,7 @@ describe('REST clients against minimesh', () => {
   });
 
   it('the informer lists and watches over REST, unchanged', async () => {
-    const informer = createInformer<Service>({ kind: 'Service', client, transport: 'grpc', backoff: { initialMs: 50, maxMs: 200 } });
+    const informer = createInformer({ kind: 'Service', client, transport: 'grpc', backoff: { initialMs: 50, maxMs: 200 } });
     informer.start();
     try {
       await informer.waitForSync();
