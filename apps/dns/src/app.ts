@@ -60,7 +60,7 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
   const log = deps.log;
   const metrics = deps.metrics ?? dnsMetrics({ version: VERSION });
   const ownClient = !deps.client;
-  const client = deps.client ?? connectFromFlags(o);
+  const client = deps.client ?? (await connectFromFlags(o));
   const config = parseKubernetesConfig({
     zones: list(o.zones),
     ttl: o.ttl,

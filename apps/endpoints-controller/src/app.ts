@@ -10,7 +10,7 @@ import type { ControllerOptions } from './options.js';
 
 export async function startEndpointsControllerApp(o: ControllerOptions, log: Logger): Promise<() => Promise<void>> {
   const metrics = controllerMetrics();
-  const client = connectFromFlags(o);
+  const client = await connectFromFlags(o);
   const controller = new EndpointsController({
     client,
     transport: o.transport,

@@ -59,7 +59,7 @@ function roleLoop(o: LbOptions, client: ApiClient, log: Logger, metrics: LbMetri
 
 export async function startLbApp(o: LbOptions, log: Logger): Promise<() => Promise<void>> {
   const metrics = lbMetrics();
-  const client = connectFromFlags(o);
+  const client = await connectFromFlags(o);
   const loop = roleLoop(o, client, log, metrics);
   const http = await startHttpEndpoint({ listen: o['http-listen'], registry: metrics.registry, ready: () => loop.hasSynced() });
   await loop.start();

@@ -70,7 +70,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
   const exec = deps.exec ?? realExec;
   const mode = effectiveProxyMode(o['proxy-mode'], log);
   const metrics = proxyMetrics();
-  const client = deps.client ?? connectFromFlags(o);
+  const client = deps.client ?? (await connectFromFlags(o));
   const common = { client, transport: o.transport, nats: natsTransportOptions(o), logger: log.child('informer') };
   // kube-proxy's filters: Services (and their slices, which carry their labels) meant for another
   // service proxy, and the Endpoints/EndpointSlices of headless Services, are not ours.

@@ -11,12 +11,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { RestConnection } from './rest-api-client.js';
 
 export const IN_CLUSTER = 'in-cluster';
 
-export function restConnectionFromKubeconfig(path: string, context = ''): RestConnection {
+export async function restConnectionFromKubeconfig(path: string, context = ''): Promise<RestConnection> {
+  // Loaded on first use: the library takes a second to import, which every process importing
+  // this package (each command-line tool call) would pay.
+  const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   if (path === IN_CLUSTER) kc.loadFromCluster();
   else kc.loadFromFile(path);

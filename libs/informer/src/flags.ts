@@ -50,10 +50,10 @@ type ConnectFlags = CredentialFlags & { server: string; kubeconfig: string; tran
  * --kubeconfig is given, else gRPC at --server. The event stream on NATS is minimesh's own and
  * is signed for the store a gRPC list names: it does not go with --kubeconfig.
  */
-export function connectFromFlags(o: ConnectFlags): ApiClient {
+export async function connectFromFlags(o: ConnectFlags): Promise<ApiClient> {
   if (!o.kubeconfig) return connectApiClient(o.server, apiClientOptions(o));
   if (o.transport === 'nats') throw new Error('--transport nats follows minimesh\'s own event stream and does not go with --kubeconfig: use --transport grpc (a REST watch)');
-  return new RestApiClient(restConnectionFromKubeconfig(o.kubeconfig));
+  return new RestApiClient(await restConnectionFromKubeconfig(o.kubeconfig));
 }
 
 /** The apiserver client options the credential flags give. */

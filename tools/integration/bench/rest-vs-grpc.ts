@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     const gf = await fanOut(grpc, grpc, 'grpc');
     rows.push([`watch fan-out to ${WATCHERS} watchers (events/s)`, rf, gf]);
 
-    const w = Math.max(...rows.map((r) => r[0].length));
+    const w = rows.reduce((m, r) => Math.max(m, r[0].length), 0);
     console.log(`REST API beside gRPC, one apiserver (TLS + token), ${CONCURRENCY} concurrent callers, ${SECONDS} s each; fan-out: ${EVENTS} creates`);
     console.log(`${'measure'.padEnd(w)}  ${'REST'.padStart(10)}  ${'gRPC'.padStart(10)}  REST/gRPC`);
     for (const [what, r, g] of rows) console.log(`${what.padEnd(w)}  ${r.toFixed(0).padStart(10)}  ${g.toFixed(0).padStart(10)}  ${(r / g).toFixed(2)}`);

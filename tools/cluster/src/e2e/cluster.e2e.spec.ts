@@ -226,7 +226,7 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
   it('kubectl reads the cluster through its Kubernetes REST API with the kubeconfig up wrote', async (ctx) => {
     if (spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status !== 0) return ctx.skip(); // kubectl is not installed here
     const kubeconfig = (await ok('env')).match(/KUBECONFIG=(\S+)/)![1]!;
-    expect(await ok('kubeconfig')).toBe(readFileSync(kubeconfig, 'utf8').trimEnd());
+    expect((await ok('kubeconfig')).trimEnd()).toBe(readFileSync(kubeconfig, 'utf8').trimEnd());
     const kubectl = (...args: string[]) => spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' });
     const nodes = kubectl('get', 'nodes', '-o', 'wide');
     expect(nodes.stderr).toBe('');

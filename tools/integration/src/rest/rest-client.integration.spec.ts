@@ -32,7 +32,7 @@ describe('REST clients against minimesh', () => {
         `users: [{name: admin, user: {client-certificate: "${admin.certFile}", client-key: "${admin.keyFile}"}}]\n` +
         'contexts: [{name: mm, context: {cluster: mm, user: admin, namespace: default}}]\ncurrent-context: mm\n',
     );
-    client = new RestApiClient(restConnectionFromKubeconfig(kubeconfig));
+    client = new RestApiClient(await restConnectionFromKubeconfig(kubeconfig));
   });
   afterAll(async () => {
     client?.close();
@@ -70,7 +70,7 @@ describe('REST clients against minimesh', () => {
   it('RestApiClient: the apiserver\'s unix socket (plain HTTP, how a local cluster\'s node namespaces reach it)', async () => {
     const file = join(dir.path, 'unix.kubeconfig');
     writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters: [{name: mm, cluster: {server: "unix://${dir.path}/rest.sock"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: mm, context: {cluster: mm, user: u}}]\ncurrent-context: mm\n`);
-    const local = new RestApiClient(restConnectionFromKubeconfig(file));
+    const local = new RestApiClient(await restConnectionFromKubeconfig(file));
     try {
       expect((await local.get('Service', 'default', 'kubernetes')).spec?.clusterIP).toBe('10.96.0.1');
       const events = local.watch('Service', { resourceVersion: (await local.list('Service')).resourceVersion, allowBookmarks: true })[Symbol.asyncIterator]();
