@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError, type KindInfo, type KubeObject } from '@minimesh/api';
+import { PROTOBUF_CONTENT_TYPE, decodeProtobufObject } from './k8s-protobuf.js';
 import { MAX_REQUEST_BYTES, decodeStrict, objectFromWire, objectToWire } from '@minimesh/wire';
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -53,17 +54,21 @@ export function decodeFields(doc: Record<string, unknown>, info: KindInfo, mode:
   }
 }
 
-/** The object of a create or update, as the kind `info`, its fields checked as `mode` says. */
+/** The object of a create or update (JSON, or protobuf for the kinds k8s-protobuf.ts reads), as the kind `info`, its fields checked as `mode` says. */
 export function decodeObject(body: Buffer, type: string, info: KindInfo, mode: FieldValidation = 'Ignore', warnings: string[] = []): KubeObject {
-  if (type !== 'application/json' && type !== '*/*') {
-    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+  if (type !== 'application/json' && type !== '*/*' && type !== PROTOBUF_CONTENT_TYPE) {
+    throw new UnsupportedMediaTypeError(`the body of the request was in an unknown format - accepted media types include: application/json, application/vnd.kubernetes.protobuf`);
   }
   const unrecognized = (why: string) => new BadRequestError(`the object provided is unrecognized (must be of type ${info.kind}): ${why}`);
   let doc: unknown;
-  try {
-    doc = JSON.parse(body.toString('utf8'));
-  } catch (e) {
-    throw unrecognized(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+  if (type === PROTOBUF_CONTENT_TYPE) {
+    doc = decodeProtobufObject(body);
+  } else {
+    try {
+      doc = JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      throw unrecognized(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+    }
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw unrecognized(`couldn't get version/kind; json parse error: expected an object`);
   const o = doc as Record<string, unknown>;

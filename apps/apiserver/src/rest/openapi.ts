@@ -8,11 +8,12 @@
  * schema, so kubectl computes strategic merge patches of built-in kinds from its compiled-in
  * types, and merge patches for the others (metallb.io, as for a CRD).
  *
- * Not yet here: `components.schemas` (what `kubectl explain` reads) and /openapi/v2.
+ * `components.schemas` (openapi-schemas.ts) is what `kubectl explain` reads. Not served: /openapi/v2.
  */
 import { createHash } from 'node:crypto';
 import { KINDS, type KindInfo } from '@minimesh/api';
 import { groupVersionOf, kindsAt, type GroupVersion } from './discovery.js';
+import { kindSchemas } from './openapi-schemas.js';
 
 const QUERY = (name: string, description: string) => ({ name, in: 'query', description, schema: { type: 'string', uniqueItems: true } });
 
@@ -57,7 +58,7 @@ export function openApiV3Document(gv: GroupVersion) {
       delete: { operationId: `delete${k.kind}`, 'x-kubernetes-action': 'delete', ...ext, responses: { '200': { description: 'OK' } } },
     };
   }
-  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: {} } };
+  return { openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, components: { schemas: kindSchemas(kindsAt(gv)) } };
 }
 
 function hashOf(doc: unknown): string {

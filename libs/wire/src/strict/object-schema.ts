@@ -24,6 +24,8 @@ export interface FieldSchema {
   /** map<string, V>: `shape` describes V. */
   map: boolean;
   shape: FieldShape;
+  /** The proto file's comment on the field, if any. */
+  description?: string;
 }
 
 export interface MessageSchema {
@@ -33,6 +35,8 @@ export interface MessageSchema {
   goName: string;
   /** The Go type as encoding/json names it in errors (`v1.ServicePort`). */
   goType: string;
+  /** The proto file's comment on the message, if any. */
+  description?: string;
   fields: Map<string, FieldSchema>;
 }
 
@@ -74,7 +78,7 @@ export class ObjectSchemas {
     if (!existsSync(entry)) throw new Error(`protobuf schemas not found: ${entry} (set MINIMESH_PROTO_DIR)`);
     const root = new protobuf.Root();
     root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(protoDir, target));
-    root.loadSync(entry, { keepCase: true });
+    root.loadSync(entry, { keepCase: true, alternateCommentMode: true });
     root.resolveAll();
     const cache = new Map<string, MessageSchema>();
     for (const [kind, message] of Object.entries(MESSAGE_OF_KIND) as [Kind, string][]) {
@@ -90,7 +94,7 @@ export class ObjectSchemas {
     const cached = cache.get(type.fullName);
     if (cached) return cached;
     const goName = GO_NAMES[type.name] ?? type.name;
-    const schema: MessageSchema = { name: type.name, goName, goType: `v1.${goName}`, fields: new Map() };
+    const schema: MessageSchema = { name: type.name, goName, goType: `v1.${goName}`, fields: new Map(), ...(type.comment ? { description: type.comment } : {}) };
     cache.set(type.fullName, schema);
     for (const f of type.fieldsArray) {
       const jsonName = (f.options?.json_name as string | undefined) ?? lowerCamel(f.name);
@@ -103,7 +107,7 @@ export class ObjectSchemas {
       } else {
         shape = { kind: 'scalar', type: f.type as ScalarType };
       }
-      schema.fields.set(jsonName, { jsonName, repeated: f.repeated, map: f.map, shape });
+      schema.fields.set(jsonName, { jsonName, repeated: f.repeated, map: f.map, shape, ...(f.comment ? { description: f.comment } : {}) });
     }
     return schema;
   }

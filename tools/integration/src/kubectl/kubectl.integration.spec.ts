@@ -92,6 +92,22 @@ describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
     expect(await ok('get', 'svc', '-n', 'study', 'service-clusterip', '-o', 'jsonpath={.spec.ports[0].port} {.spec.sessionAffinity} {.metadata.annotations.a}')).toBe('82 ClientIP b');
   });
 
+  it('creates namespaces and services with kubectl create (protobuf bodies)', async () => {
+    expect(await ok('create', 'namespace', 'team-x')).toBe('namespace/team-x created\n');
+    expect(await ok('create', 'service', 'nodeport', 'np', '-n', 'team-x', '--tcp', '8080:80', '--node-port', '30080')).toBe('service/np created\n');
+    expect(await ok('get', 'svc', '-n', 'team-x', 'np', '-o', 'jsonpath={.spec.type} {.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.ports[0].nodePort} {.spec.selector.app}')).toBe('NodePort 8080 80 30080 np');
+    await ok('delete', 'namespace', 'team-x', '--wait=false');
+  });
+
+  it('explains the kinds from the OpenAPI v3 schemas', async () => {
+    const spec = await ok('explain', 'service.spec');
+    expect(spec).toMatch(/^KIND:\s+Service\nVERSION:\s+v1\n/);
+    expect(spec).toMatch(/^\s+clusterIP\s+<string>$/m);
+    expect(spec).toMatch(/^\s+ports\s+<\[\]ServicePort>$/m);
+    expect(await ok('explain', 'service.spec.ports.targetPort')).toContain('IntOrString is a type that can hold an int32 or a string.');
+    expect(await ok('explain', 'endpointslices.endpoints')).toMatch(/^\s+addresses\s+<\[\]string>$/m);
+  });
+
   it('exposes a Service as another Service', async () => {
     expect(await ok('expose', 'svc', '-n', 'study', 'service-clusterip', '--name', 'service-clusterip-copy', '--port', '8080')).toBe('service/service-clusterip-copy exposed\n');
     expect(await ok('get', 'svc', '-n', 'study', 'service-clusterip-copy', '-o', 'jsonpath={.spec.ports[0].port} {.spec.selector.app}')).toBe('8080 nginx-pod');
@@ -123,9 +139,8 @@ describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
       return out;
     };
     await until(/service-clusterip\s/);
-    // (kubectl's typed `create service` sends protobuf, which the REST API does not read yet: the
-    // Service comes in over gRPC, the watch sees it all the same.)
-    await t.client.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'watched', namespace: 'study' }, spec: { ports: [{ port: 80, targetPort: 8080 }] } });
+    // kubectl's typed `create service` sends the Service as Kubernetes protobuf.
+    expect(await ok('create', 'service', 'clusterip', 'watched', '-n', 'study', '--tcp', '80:8080')).toBe('service/watched created\n');
     expect(await until(/^watched\s+ClusterIP/m)).toMatch(/^watched\s+ClusterIP\s+10\.\S+\s+<none>\s+80\/TCP/m);
     watch.kill();
   });
