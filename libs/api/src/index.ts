@@ -19,3 +19,4 @@ export * from './patch/index.js';
 export * from './fields/index.js';
 export * from './util/arrays.js';
 export * from './printers/index.js';
+export * from './apply/index.js';

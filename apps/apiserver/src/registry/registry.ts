@@ -8,12 +8,12 @@
  * until its grace period ends (DeletionTimers), it is deleted again with grace 0, or an update
  * removes its last finalizer.
  */
-import { pushAll, BadRequestError, RequestEntityTooLargeError, ExpiredError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, applyPatch, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
+import { applyConfiguration, jsonEqual, recordUpdate, validateManagedFields, pushAll, BadRequestError, RequestEntityTooLargeError, ExpiredError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, applyPatch, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
 import { objectFromWire, objectToWire } from '@minimesh/wire';
 import type { Batch, Store, StoredEvent } from '../store/store.js';
 import { DeletionTimers } from './deletion-timers.js';
 import { continueExpired, pageOf, planList, type ListOptions, type ListPage } from './list-options.js';
-import { metaForCreate, metaForUpdate, sameObject } from './object-meta.js';
+import { metaForCreate, metaForUpdate, sameObject, timestamp } from './object-meta.js';
 import { applyReleases, planServiceAllocations, serviceReleases, type Allocators } from './service-allocations.js';
 
 /** Namespaces that always exist and may not be deleted. */
@@ -43,8 +43,16 @@ export interface ListResult<T> extends ListPage<T> {
 }
 
 /** The wire form is canonical: empty and absent fields are the same thing there. */
+/** The object in its one stored form (through the wire schema); managedFields, which the wire does not carry, kept. */
 function canonical<T extends KubeObject>(obj: T): T {
-  return objectFromWire(objectToWire(obj)) as T;
+  const out = objectFromWire(objectToWire(obj)) as T;
+  if (obj.metadata.managedFields) out.metadata = { ...out.metadata, managedFields: obj.metadata.managedFields };
+  return out;
+}
+
+/** Who makes a write, for field ownership (server-side apply); absent: ownership stays as it was. */
+export interface WriteOptions {
+  manager?: string;
 }
 
 function nameOf(obj: KubeObject): string {
@@ -160,13 +168,14 @@ export class Registry {
 
   // ------------------------------------------------------------------ writes
 
-  create<T extends KubeObject>(input: T): Promise<T> {
-    return this.serialize(() => this.createLocked(input));
+  create<T extends KubeObject>(input: T, w: WriteOptions = {}): Promise<T> {
+    return this.serialize(() => this.createLocked(input, w));
   }
 
-  private async createLocked<T extends KubeObject>(input: T): Promise<T> {
+  private async createLocked<T extends KubeObject>(input: T, w: WriteOptions = {}): Promise<T> {
     let obj = metaForCreate(input, this.clock());
     obj = defaultObject(prepareForCreate(obj));
+    this.recordOwnership(obj, undefined, w);
     let errors = validateObject(obj);
     if (obj.kind === 'Service') errors = [...errors, ...validateServiceIPFamilies(obj)].filter((e) => !isServerAllocatedField(e));
     if (obj.kind === 'IPAddressPool' && errors.length === 0) errors = await this.poolOverlaps(obj);
@@ -188,12 +197,39 @@ export class Registry {
     }
   }
 
-  update<T extends KubeObject>(input: T): Promise<T> {
-    return this.serialize(() => this.updateLocked(input, 'spec'));
+  update<T extends KubeObject>(input: T, w: WriteOptions = {}): Promise<T> {
+    return this.serialize(() => this.updateLocked(input, 'spec', w));
   }
 
-  updateStatus<T extends KubeObject>(input: T): Promise<T> {
-    return this.serialize(() => this.updateLocked(input, 'status'));
+  updateStatus<T extends KubeObject>(input: T, w: WriteOptions = {}): Promise<T> {
+    return this.serialize(() => this.updateLocked(input, 'status', w));
+  }
+
+  /**
+   * Server-side apply (PATCH application/apply-patch+yaml): `config`, the manager's intent,
+   * merged into the object (created when missing) with field ownership and conflicts
+   * (libs/api applyConfiguration), then written as a create or an update.
+   */
+  apply<K extends Kind>(kind: K, namespace: string, name: string, config: KubeObject, o: { manager: string; force: boolean }): Promise<{ object: ObjectOfKind<K>; created: boolean }> {
+    return this.serialize(async () => {
+      if (config.kind !== kind || (config.metadata.name ?? '') !== name) throw new BadRequestError(`the name of the object (${config.metadata.name ?? ''}) does not match the name on the URL (${name})`);
+      const current = await this.store.get(kind, KINDS[kind].namespaced ? namespace || 'default' : '', name);
+      const next = applyConfiguration(kind, current, config, { manager: o.manager, force: o.force, now: timestamp(this.clock()) });
+      if (!current) return { object: (await this.createLocked(next)) as ObjectOfKind<K>, created: true };
+      const update = { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } } as KubeObject;
+      return { object: (await this.updateLocked(update, 'spec')) as ObjectOfKind<K>, created: false };
+    });
+  }
+
+  /**
+   * managedFields of a write: those the input brings (an apply computed them), else the writer's
+   * changes recorded (libs/api recordUpdate), else the stored object's, unchanged.
+   */
+  private recordOwnership(obj: KubeObject, old: KubeObject | undefined, w: WriteOptions): void {
+    let managed = obj.metadata.managedFields;
+    if (!managed && w.manager) managed = recordUpdate(obj.kind, old, obj, { manager: w.manager, now: timestamp(this.clock()) });
+    managed ??= old?.metadata.managedFields;
+    if (managed) obj.metadata = { ...obj.metadata, managedFields: managed };
   }
 
   /**
@@ -201,7 +237,7 @@ export class Registry {
    * resourceVersion in the patch is a precondition; without one the patch applies to whatever is
    * current (writes are serialized, so nothing changes in between).
    */
-  patch<K extends Kind>(kind: K, namespace: string, name: string, type: PatchType, body: string | Uint8Array, subresource: '' | 'status' = ''): Promise<ObjectOfKind<K>> {
+  patch<K extends Kind>(kind: K, namespace: string, name: string, type: PatchType, body: string | Uint8Array, subresource: '' | 'status' = '', w: WriteOptions = {}): Promise<ObjectOfKind<K>> {
     return this.serialize(async () => {
       const old = await this.get(kind, namespace, name);
       const patched = applyPatch(kind, old, type, body) as unknown as KubeObject;
@@ -212,18 +248,23 @@ export class Registry {
       if (patched.kind !== kind) errors.push(field.invalid('kind', patched.kind, 'field is immutable'));
       if (patched.metadata.name !== name) errors.push(field.invalid('metadata.name', patched.metadata.name ?? '', 'field is immutable'));
       if ((patched.metadata.namespace ?? '') !== (old.metadata.namespace ?? '')) errors.push(field.invalid('metadata.namespace', patched.metadata.namespace ?? '', 'field is immutable'));
+      // managedFields the patch left alone are recomputed for this write; ones it changed (kubectl
+      // migrating client-side managers to server-side apply) are taken as given, once well-formed.
+      if (jsonEqual(patched.metadata.managedFields, old.metadata.managedFields)) delete patched.metadata.managedFields;
+      else pushAll(errors, validateManagedFields(patched.metadata.managedFields));
       if (errors.length) throw new InvalidError(kind, name, errors);
-      return (await this.updateLocked(patched, subresource === 'status' ? 'status' : 'spec')) as ObjectOfKind<K>;
+      return (await this.updateLocked(patched, subresource === 'status' ? 'status' : 'spec', w)) as ObjectOfKind<K>;
     });
   }
 
-  private async updateLocked<T extends KubeObject>(input: T, part: 'spec' | 'status'): Promise<T> {
+  private async updateLocked<T extends KubeObject>(input: T, part: 'spec' | 'status', w: WriteOptions = {}): Promise<T> {
     const old = (await this.get(input.kind, input.metadata.namespace ?? '', nameOf(input))) as T;
     const wantRv = input.metadata.resourceVersion;
     if (wantRv && wantRv !== old.metadata.resourceVersion) throw new ConflictError(input.kind, nameOf(input));
     let obj = metaForUpdate({ ...input, metadata: { ...input.metadata, namespace: old.metadata.namespace } }, old);
     obj = part === 'spec' ? prepareForUpdate(obj, old) : prepareForStatusUpdate(obj, old);
     obj = defaultObject(obj);
+    this.recordOwnership(obj, old, w);
     let errors = part === 'spec' ? validateObjectUpdate(obj, old) : validateStatusUpdate(obj, old);
     if (obj.kind === 'Service' && part === 'spec') errors = [...errors, ...validateServiceIPFamilies(obj, old as Service)].filter((e) => !isServerAllocatedField(e));
     if (obj.kind === 'IPAddressPool' && part === 'spec' && errors.length === 0) errors = await this.poolOverlaps(obj);

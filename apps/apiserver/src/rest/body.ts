@@ -43,7 +43,14 @@ const UNKNOWN_FIELDS = /: strict decoding error: (.*)$/;
  * fields are a 400 under Strict, dropped with a warning (`unknown field "spec.foo"`) under Warn,
  * dropped silently under Ignore.
  */
-export function decodeFields(doc: Record<string, unknown>, info: KindInfo, mode: FieldValidation, warnings: string[]): KubeObject {
+export function decodeFields(input: Record<string, unknown>, info: KindInfo, mode: FieldValidation, warnings: string[]): KubeObject {
+  // managedFields are the server's: what a client sends there is not checked, and not kept.
+  const meta = input.metadata;
+  let doc = input;
+  if (meta && typeof meta === 'object' && 'managedFields' in meta) {
+    const { managedFields: _ignored, ...rest } = meta as Record<string, unknown>;
+    doc = { ...input, metadata: rest };
+  }
   try {
     return decodeStrict(info.kind, doc);
   } catch (e) {

@@ -4,7 +4,7 @@
  * merge, strategic), DELETE (delete, deletecollection). Access is checked as for gRPC.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { applyPatch, BadRequestError, parseFieldSelector, PATCH_TYPES, UnsupportedMediaTypeError, type DeleteOptions, type Kind, type KindInfo, type KubeObject } from '@minimesh/api';
+import { applyPatch, BadRequestError, field, InvalidError, NotFoundError, parseFieldSelector, PATCH_TYPES, UnsupportedMediaTypeError, type DeleteOptions, type Kind, type KindInfo, type KubeObject } from '@minimesh/api';
 import type { AccessControl } from '../auth/access-control.js';
 import type { Verb } from '../auth/request-attributes.js';
 import { watchClient, type RequestLimits } from '../grpc/request-limits.js';
@@ -35,6 +35,26 @@ export type Reply = (code: number, body: unknown, warnings?: string[]) => void;
 function listItem(o: KubeObject): Omit<KubeObject, 'kind' | 'apiVersion'> {
   const { kind: _k, apiVersion: _a, ...rest } = o;
   return rest;
+}
+
+const APPLY_PATCH = 'application/apply-patch+yaml';
+
+/** kube-apiserver's limit on fieldManager: at most 128 bytes, printable. */
+function validateManager(manager: string): void {
+  if (Buffer.byteLength(manager) > 128) throw new InvalidError('PatchOptions.meta.k8s.io', '', [field.tooLong('fieldManager', 128)]);
+}
+
+/**
+ * Who makes a write, for field ownership: `fieldManager`, else the User-Agent's product name
+ * (`kubectl/v1.32.4 (linux/amd64) ...` → `kubectl`), as kube-apiserver derives it.
+ */
+function managerOf(req: IncomingMessage, q: URLSearchParams): string {
+  const given = q.get('fieldManager');
+  if (given) {
+    validateManager(given);
+    return given;
+  }
+  return (req.headers['user-agent'] ?? 'unknown').split('/')[0]!.trim().slice(0, 128) || 'unknown';
 }
 
 function listOptions(q: URLSearchParams, namespace: string): ListOptions {
@@ -121,7 +141,7 @@ export class ResourceHandler {
         check('create', '');
         const warnings: string[] = [];
         const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, '');
-        return reply(201, await registry.create(obj), warnings);
+        return reply(201, await registry.create(obj, { manager: managerOf(req, q) }), warnings);
       }
       case 'DELETE': {
         check('deletecollection');
@@ -148,10 +168,13 @@ export class ResourceHandler {
         check('update');
         const warnings: string[] = [];
         const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, r.name);
-        return reply(200, r.subresource === 'status' ? await registry.updateStatus(obj) : await registry.update(obj), warnings);
+        const w = { manager: managerOf(req, q) };
+        return reply(200, r.subresource === 'status' ? await registry.updateStatus(obj, w) : await registry.update(obj, w), warnings);
       }
       case 'PATCH': {
         check('patch');
+        if (mediaType(req) === APPLY_PATCH) return this.apply(info, namespace, r, q, req, check, reply);
+        if (q.has('force')) throw new InvalidError('PatchOptions.meta.k8s.io', '', [field.forbidden('force', 'may not be specified for non-apply patch')]);
         const type = PATCH_TYPES[mediaType(req)];
         if (!type || mediaType(req) === type) {
           throw new UnsupportedMediaTypeError(
@@ -167,7 +190,7 @@ export class ResourceHandler {
           const patched = applyPatch(kind, await registry.get(kind, namespace, r.name), type, body);
           if (patched && typeof patched === 'object' && !Array.isArray(patched)) decodeFields(patched as Record<string, unknown>, info, mode, warnings);
         }
-        return reply(200, await registry.patch(kind, namespace, r.name, type, body, r.subresource === 'status' ? 'status' : ''), warnings);
+        return reply(200, await registry.patch(kind, namespace, r.name, type, body, r.subresource === 'status' ? 'status' : '', { manager: managerOf(req, q) }), warnings);
       }
       case 'DELETE': {
         check('delete');
@@ -177,6 +200,25 @@ export class ResourceHandler {
       default:
         throw methodNotAllowed();
     }
+  }
+
+  /**
+   * Server-side apply: the body is the manager's configuration (JSON, which is YAML too; kubectl
+   * sends JSON), `fieldManager` is required, `force` takes conflicting fields over. Creates the
+   * object when it does not exist (which needs the create permission as well).
+   */
+  private async apply(info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string) => unknown, reply: Reply): Promise<void> {
+    if (r.subresource) throw new UnsupportedMediaTypeError('server-side apply of a subresource is not supported here');
+    const manager = q.get('fieldManager') ?? '';
+    if (!manager) throw new InvalidError('PatchOptions.meta.k8s.io', '', [field.required('fieldManager', 'is required for apply patch')]);
+    validateManager(manager);
+    const force = q.get('force') === 'true';
+    const warnings: string[] = [];
+    const config = matchUrl(decodeObject(await readBody(req), 'application/json', info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, r.name);
+    const exists = await this.deps.registry.get(info.kind, namespace, r.name).then(() => true, (e: unknown) => (e instanceof NotFoundError ? false : Promise.reject(e)));
+    if (!exists) check('create', '');
+    const { object, created } = await this.deps.registry.apply(info.kind, namespace, r.name, config, { manager, force });
+    return reply(created ? 201 : 200, object, warnings);
   }
 
   private async watch(info: KindInfo, namespace: string, name: string, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -183,6 +183,18 @@ describe('REST API', () => {
     await request(t, 'DELETE', '/api/v1/namespaces/default/services/typo');
   });
 
+  it('server-side apply: creates (201), records ownership, requires fieldManager, and force only goes with apply', async () => {
+    const applied = await request(t, 'PATCH', '/api/v1/namespaces/default/services/applied?fieldManager=tool', { body: svc('applied'), type: 'application/apply-patch+yaml' });
+    expect([applied.status, applied.json.metadata.managedFields.map((e: { manager: string; operation: string }) => `${e.manager}/${e.operation}`)]).toEqual([201, ['tool/Apply']]);
+    const noManager = await request(t, 'PATCH', '/api/v1/namespaces/default/services/applied', { body: svc('applied'), type: 'application/apply-patch+yaml' });
+    expect([noManager.status, noManager.json.message]).toEqual([422, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch']);
+    const forced = await request(t, 'PATCH', '/api/v1/namespaces/default/services/applied?force=true', { body: {}, type: 'application/merge-patch+json' });
+    expect([forced.status, forced.json.message]).toEqual([422, 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch']);
+    const labelled = await request(t, 'PATCH', '/api/v1/namespaces/default/services/applied', { body: { metadata: { labels: { x: 'y' } } }, type: 'application/merge-patch+json' });
+    expect(labelled.json.metadata.managedFields.map((e: { manager: string; operation: string }) => `${e.manager}/${e.operation}`)).toEqual(['tool/Apply', 'unknown/Update']);
+    await request(t, 'DELETE', '/api/v1/namespaces/default/services/applied');
+  });
+
   it('prints tables on the server for kubectl', async () => {
     const table = (await request(t, 'GET', '/api/v1/namespaces/default/services', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' })).json;
     expect(table.kind).toBe('Table');

@@ -18,6 +18,19 @@ export interface ObjectMeta {
   deletionGracePeriodSeconds?: number;
   /** Bumped by the server on every spec change. */
   generation?: number;
+  /** Who owns which fields (server-side apply); kept by the server, served over REST. */
+  managedFields?: ManagedFieldsEntry[];
+}
+
+/** metav1.ManagedFieldsEntry: the fields one manager owns, as a fieldsV1 trie. */
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: 'Apply' | 'Update';
+  apiVersion: string;
+  time: string;
+  fieldsType: 'FieldsV1';
+  fieldsV1: Record<string, unknown>;
+  subresource?: string;
 }
 
 /** metav1.Condition. */

@@ -108,6 +108,25 @@ describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
     expect(await ok('explain', 'endpointslices.endpoints')).toMatch(/^\s+addresses\s+<\[\]string>$/m);
   });
 
+  it('applies on the server (--server-side): creates, owns its fields, and meets the client-side apply\'s fields as a conflict that --force-conflicts takes over', async () => {
+    const manifest = (name: string, targetPort: number) => {
+      const file = join(dir.path, `${name}-${targetPort}.yaml`);
+      writeFileSync(file, `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: study, labels: {app: ${name}}}\nspec: {selector: {app: ${name}}, ports: [{port: 80, targetPort: ${targetPort}}]}\n`);
+      return file;
+    };
+    expect(await ok('apply', '--server-side', '-f', manifest('ssa', 8080))).toBe('service/ssa serverside-applied\n');
+    expect(await ok('apply', '--server-side', '-f', manifest('ssa', 9090))).toBe('service/ssa serverside-applied\n');
+    expect(await ok('get', 'svc', '-n', 'study', 'ssa', '-o', 'jsonpath={.spec.ports[0].targetPort} {.metadata.managedFields[*].manager} {.metadata.managedFields[*].operation}')).toBe('9090 kubectl Apply');
+
+    expect(await ok('apply', '-f', manifest('csa', 8080))).toBe('service/csa created\n');
+    const conflict = await kubectl(['apply', '--server-side', '-f', manifest('csa', 9090)]);
+    expect(conflict.code).toBe(1);
+    expect(conflict.err).toContain('Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .spec.ports[port=80,protocol="TCP"].targetPort');
+    expect(await ok('apply', '--server-side', '--force-conflicts', '-f', manifest('csa', 9090))).toBe('service/csa serverside-applied\n');
+    expect(await ok('get', 'svc', '-n', 'study', 'csa', '-o', 'jsonpath={.spec.ports[0].targetPort}')).toBe('9090');
+    await ok('delete', 'svc', '-n', 'study', 'ssa', 'csa');
+  });
+
   it('exposes a Service as another Service', async () => {
     expect(await ok('expose', 'svc', '-n', 'study', 'service-clusterip', '--name', 'service-clusterip-copy', '--port', '8080')).toBe('service/service-clusterip-copy exposed\n');
     expect(await ok('get', 'svc', '-n', 'study', 'service-clusterip-copy', '-o', 'jsonpath={.spec.ports[0].port} {.spec.selector.app}')).toBe('8080 nginx-pod');
