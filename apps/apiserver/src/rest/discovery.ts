@@ -1,20 +1,19 @@
 /**
  * Legacy discovery documents, as kube-apiserver serves them: /api (APIVersions), /apis
  * (APIGroupList), /apis/<group> (APIGroup) and /api/v1, /apis/<group>/<version>
- * (APIResourceList). kubectl asks for aggregated discovery first and reads these when the answer
- * is plain JSON.
+ * (APIResourceList). Clients that ask for aggregated discovery get aggregated-discovery.ts.
  */
 import { KINDS, type Kind, type KindInfo } from '@minimesh/api';
 import { resourceNotFound } from './status-body.js';
 
-const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-const STATUS_VERBS = ['get', 'patch', 'update'];
+export const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export const STATUS_VERBS = ['get', 'patch', 'update'];
 
 /** Kinds with a /status subresource. */
 export const STATUS_SUBRESOURCE = new Set<Kind>(['Namespace', 'Node', 'Pod', 'Service', 'IPAddressPool']);
 
 /** Resources in kubectl's `all` category (`kubectl get all`). */
-const CATEGORY_ALL = new Set<Kind>(['Pod', 'Service']);
+export const CATEGORY_ALL = new Set<Kind>(['Pod', 'Service']);
 
 export interface GroupVersion {
   group: string;

@@ -109,6 +109,25 @@ describe('REST API', () => {
     expect((await request(t, 'GET', '/readyz')).body).toBe('ok');
   });
 
+  it('serves aggregated discovery to clients that ask for it, as kubectl does', async () => {
+    const accept = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+    const core = await request(t, 'GET', '/api', { accept });
+    expect(core.headers['content-type']).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    expect(core.json.items.map((g: { metadata: { name: string } }) => g.metadata.name)).toEqual(['']);
+    expect(core.json.items[0].versions[0].resources.find((r: { resource: string }) => r.resource === 'services')).toEqual({
+      resource: 'services',
+      responseKind: { group: '', version: 'v1', kind: 'Service' },
+      scope: 'Namespaced',
+      singularResource: 'service',
+      verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
+      shortNames: ['svc'],
+      categories: ['all'],
+      subresources: [{ subresource: 'status', responseKind: { group: '', version: 'v1', kind: 'Service' }, verbs: ['get', 'patch', 'update'] }],
+    });
+    const groups = (await request(t, 'GET', '/apis', { accept })).json;
+    expect(groups.items.map((g: { metadata: { name: string } }) => g.metadata.name)).toEqual(['coordination.k8s.io', 'discovery.k8s.io', 'metallb.io', 'rbac.authorization.k8s.io']);
+  });
+
   it('answers an unknown path or resource with a 404 Status', async () => {
     for (const path of ['/api/v2', '/api/v1/widgets', '/nothing', '/apis/nope.io/v1/things']) {
       const r = await request(t, 'GET', path);

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger, ReadyCheck } from '@minimesh/runtime';
 import { readyReply, splitHostPort } from '@minimesh/runtime';
 import type { TlsFiles } from '@minimesh/grpc-kit';
+import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, wantsAggregatedDiscovery } from './aggregated-discovery.js';
 import { callerOf } from './caller.js';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { openApiGroupVersion, openApiV3Document, openApiV3Index } from './openapi.js';
@@ -45,9 +46,9 @@ function secureContext(tls: TlsFiles) {
   return { cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile), ca: readFileSync(tls.caFile) };
 }
 
-function json(res: ServerResponse, code: number, body: unknown, warnings: string[] = []): void {
+function json(res: ServerResponse, code: number, body: unknown, warnings: string[] = [], contentType = 'application/json'): void {
   const text = JSON.stringify(body);
-  const headers: Record<string, string | number | string[]> = { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'content-length': Buffer.byteLength(text) };
+  const headers: Record<string, string | number | string[]> = { 'content-type': contentType, 'cache-control': 'no-cache, private', 'content-length': Buffer.byteLength(text) };
   if (warnings.length > 0) headers.warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
   res.writeHead(code, headers);
   res.end(text);
@@ -87,6 +88,8 @@ export async function startRestServer(o: RestServerOptions): Promise<RestServer>
           if (!list) throw resourceNotFound();
           return json(res, 200, list);
         }
+        const aggregated = target.group === undefined ? wantsAggregatedDiscovery(req.headers.accept) : undefined;
+        if (aggregated) return json(res, 200, aggregatedDiscovery(target.legacy, aggregated), [], AGGREGATED_DISCOVERY_TYPE.replace(';v=v2;', `;v=${aggregated};`));
         if (target.legacy) return json(res, 200, apiVersions(`${req.socket.localAddress ?? ''}:${req.socket.localPort ?? ''}`));
         return json(res, 200, target.group ? apiGroupDocument(target.group) : apiGroupList());
       }

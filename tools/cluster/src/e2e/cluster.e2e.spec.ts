@@ -231,7 +231,7 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
     const nodes = kubectl('get', 'nodes', '-o', 'wide');
     expect(nodes.stderr).toBe('');
     expect(nodes.stdout).toMatch(/^NAME\s+STATUS\s+ROLES\s+AGE\s+VERSION\s+INTERNAL-IP/);
-    expect(nodes.stdout).toMatch(/node1\s+Ready\s+\S+\s+\S+\s+\S+\s+192\.168\.100\.11/);
+    expect(nodes.stdout).toMatch(/^node1\s+Ready\s+<none>\s+\S+\s+192\.168\.100\.11\s/m); // VERSION is empty: no kubelet reports one
     expect(kubectl('get', 'svc', 'kubernetes', '-o', 'jsonpath={.spec.clusterIP}').stdout).toBe('10.96.0.1');
     expect(kubectl('get', 'pods', '-n', 'study', '-l', 'app=nginx-pod', '-o', 'name').stdout).toContain('pod/pod-a');
   });

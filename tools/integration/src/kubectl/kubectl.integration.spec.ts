@@ -127,6 +127,13 @@ describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
     await ok('delete', 'svc', '-n', 'study', 'ssa', 'csa');
   });
 
+  it('describes a Service with its endpoints', async () => {
+    const out = await ok('describe', 'svc', '-n', 'study', 'service-clusterip');
+    expect(out).toMatch(/^Name:\s+service-clusterip\nNamespace:\s+study\n/);
+    expect(out).toMatch(/^IP:\s+10\.97\.97\.97$/m);
+    expect(out).toMatch(/^Session Affinity:\s+ClientIP$/m);
+  });
+
   it('exposes a Service as another Service', async () => {
     expect(await ok('expose', 'svc', '-n', 'study', 'service-clusterip', '--name', 'service-clusterip-copy', '--port', '8080')).toBe('service/service-clusterip-copy exposed\n');
     expect(await ok('get', 'svc', '-n', 'study', 'service-clusterip-copy', '-o', 'jsonpath={.spec.ports[0].port} {.spec.selector.app}')).toBe('8080 nginx-pod');
