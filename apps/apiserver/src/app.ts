@@ -141,6 +141,8 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
         hub,
         access,
         limits,
+        watchStallTimeoutMs: opts['watch-stall-timeout'] * 1000,
+        onWatchStall: () => metrics.stalledWatches.inc(),
         log: log.child('rest'),
         ready: () => readiness(store, publisher, opts['max-unpublished-events']),
         version: { gitVersion: `v1.32.0+minimesh-${VERSION}`, gitCommit: '' },

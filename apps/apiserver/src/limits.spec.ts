@@ -4,6 +4,7 @@
  * as a stub (followers relist), the history stays bounded without NATS, calls and watches are
  * bounded, a watcher that stops reading is closed, metric labels stay bounded, /readyz is honest.
  */
+import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { credentials, status as Code, type ClientReadableStream } from '@grpc/grpc-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -241,6 +242,23 @@ describe('a watcher that stops reading', () => {
     await t.stop();
   });
 
+  it('cuts off a REST watch whose client stopped reading', async () => {
+    const t = await startTestApiServer({ 'watch-stall-timeout': 1 });
+    const [host, port] = [t.server.restAddress.slice(0, t.server.restAddress.lastIndexOf(':')), Number(t.server.restAddress.split(':').pop())];
+    let closed = false;
+    const req = https.request({ host, port, path: '/api/v1/services?watch=true', ca: readFileSync(t.server.caFile) }, (res) => {
+      res.pause(); // reads nothing from now on
+      res.socket.on('close', () => (closed = true));
+    });
+    req.on('error', () => undefined);
+    req.end();
+    const blob = 'y'.repeat(200 * 1024);
+    // Past what the kernel buffers on loopback (a few MiB each way), so writes really block.
+    for (let i = 0; i < 150 && !closed; i++) await t.client.create(svc(`rest-stall-${i}`, { blob }));
+    await eventually(() => closed, 10_000, 100);
+    await eventually(async () => /^minimesh_apiserver_watches_closed_unresponsive_total 1$/m.test(await (await fetch(`http://${t.server.httpAddress}/metrics`)).text()), 5000, 100);
+    await t.stop();
+  });
 });
 
 describe('/readyz', () => {

@@ -26,6 +26,9 @@ export interface ResourceHandlerDeps {
   access: AccessControl;
   limits: RequestLimits;
   now?: () => number;
+  /** A watcher that stops reading is cut off after this long (0 or absent: never). */
+  watchStallTimeoutMs?: number;
+  onWatchStall?: () => void;
 }
 
 /** Answers with a JSON body; warnings go out as `Warning: 299 - "..."` headers, as kube-apiserver sends them. */
@@ -239,6 +242,8 @@ export class ResourceHandler {
         table: wantsTable(req.headers.accept) ? { include: parseIncludeObject(q.get('includeObject')), now: () => this.now() } : undefined,
         timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 0,
         apiVersion: info.apiVersion,
+        stallTimeoutMs: this.deps.watchStallTimeoutMs,
+        onStall: this.deps.onWatchStall,
       },
       req,
       res,

@@ -4,6 +4,7 @@
  * an error once the stream has started (a resourceVersion too old: 410 Expired) is an ERROR event
  * holding the Status. With a Table Accept header every object is a one-row Table, the first with
  * the column definitions. `timeoutSeconds` ends the stream cleanly; so does the client leaving.
+ * A client that stops reading is cut off after the stall timeout, as a gRPC watcher is.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '@minimesh/api';
@@ -16,6 +17,9 @@ export interface WatchStreamOptions {
   /** 0: until the client leaves. */
   timeoutMs: number;
   apiVersion: string;
+  /** A client that reads nothing for this long is disconnected (0: never), as gRPC watches are. */
+  stallTimeoutMs?: number;
+  onStall?: () => void;
 }
 
 export async function streamWatch(hub: WatchHub, request: WatchRequest, o: WatchStreamOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -33,8 +37,16 @@ export async function streamWatch(hub: WatchHub, request: WatchRequest, o: Watch
     res.flushHeaders();
   };
   const send = async (line: string) => {
-    if (!res.write(`${line}\n`)) await new Promise<void>((resolve) => {
-      const done = () => (res.off('drain', done), res.off('close', done), resolve());
+    if (res.write(`${line}\n`)) return;
+    await new Promise<void>((resolve) => {
+      const stall = o.stallTimeoutMs
+        ? setTimeout(() => {
+            o.onStall?.();
+            stop();
+            res.destroy(); // the client stopped reading: its watch goes, and it relists
+          }, o.stallTimeoutMs)
+        : undefined;
+      const done = () => (clearTimeout(stall), res.off('drain', done), res.off('close', done), resolve());
       res.on('drain', done);
       res.on('close', done);
     });
