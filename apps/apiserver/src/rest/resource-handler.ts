@@ -111,6 +111,11 @@ export class ResourceHandler {
     const check = (verb: Verb, name = r.name) => this.deps.access.check(call, verb, kind, namespace, name, r.subresource);
     const method = req.method ?? 'GET';
     const watch = r.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
+    // Writes name their namespace in the URL (as kube-apiserver's routes do), so access is checked
+    // where the object lands; a subresource takes no POST or DELETE; dry runs are not done here.
+    if (method === 'POST' && info.namespaced && !namespace) throw methodNotAllowed();
+    if (r.subresource && (method === 'POST' || method === 'DELETE')) throw methodNotAllowed();
+    if (query.has('dryRun') && method !== 'GET') throw new BadRequestError('dryRun is not supported by this server: nothing was written');
 
     if (method === 'GET' && watch) {
       if (r.subresource) throw methodNotAllowed();
