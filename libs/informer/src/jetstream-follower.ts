@@ -12,8 +12,10 @@
  * names no store (an apiserver older than ObjectList.store_id) is followed without the store
  * check. Where the store id names a signing key (libs/wire event-signature.ts), every message
  * must carry the store's signature over its subject, headers and payload: one that does not was
- * not written by the apiserver and is skipped (logged and counted) before anything in it is read,
- * also by the resume search. A consumer that stops (disconnect, missed heartbeats, consumer or stream gone) is a
+ * not written by the apiserver and is skipped (logged and counted) before anything in it is read;
+ * the resume search reads past it (and past an old store's tail) as past a hole. A message of
+ * another store is never believed on its own signature (anyone can make a key): StoreTrust
+ * decides when a list asks the apiserver. A consumer that stops (disconnect, missed heartbeats, consumer or stream gone) is a
  * ConsumerFailureError: the informer resumes from its last revision the same way, and that
  * resume proves continuity or relists.
  *
@@ -30,6 +32,7 @@ import type { ChangeSink, ChangeType, Follower } from './follower.js';
 import type { NatsSession } from './nats-session.js';
 import type { InformerLogger } from './options.js';
 import { revisionOf } from './resource-version.js';
+import { StoreTrust } from './store-trust.js';
 import { findStartSequence, type MessageMark } from './stream-position.js';
 
 export interface JetStreamFollowerOptions {
@@ -69,6 +72,7 @@ export class JetStreamFollower implements Follower {
    * again is skipped (one relist per message, however many bad messages there are).
    */
   private relistedThrough = 0;
+  private readonly stores = new StoreTrust();
   private readonly verifiers = new Map<string, EventVerifier | undefined>();
 
   constructor(private readonly opts: JetStreamFollowerOptions) {}
@@ -81,12 +85,14 @@ export class JetStreamFollower implements Follower {
 
     const jsm = await jetstreamManager(nc, { checkAPI: false, timeout: REQUEST_TIMEOUT_MS });
     const info = await jsm.streams.info(stream);
+    this.stores.listed(sink.storeId);
     const verify = this.verifierOf(sink.storeId);
     const read = async (seq: number): Promise<MessageMark | null> => {
       const m = await jsm.streams.getMessage(stream, { seq });
       const mark = m ? streamEventMark(m.header) : null;
-      // A message of the cache's store without its signature is no landmark: read past it.
-      if (m && mark && verify && mark.store === sink.storeId && !verify(m.subject, m.header, m.data)) return null;
+      // Once the cache's store signs, only its signed messages are landmarks; anything else
+      // (an old store's tail, a forgery under any store's name) is read past like a hole.
+      if (m && mark && verify && !verify(m.subject, m.header, m.data)) return null;
       return mark;
     };
     const bounds = { firstSeq: info.state.first_seq, lastSeq: info.state.last_seq };
@@ -103,9 +109,14 @@ export class JetStreamFollower implements Follower {
     const messages = await consumer.consume({ max_messages: 256 });
 
     let failure: Error | undefined;
+    let probeTimer: NodeJS.Timeout | undefined;
     const stop = (why?: Error) => {
       failure ??= why;
       void messages.close().catch(() => undefined);
+    };
+    // A store change refused during a recent probe is checked when the interval is over.
+    const probeLater = (ms: number, why: string) => {
+      probeTimer ??= setTimeout(() => stop(new RelistRequiredError('store-changed', why)), ms);
     };
     const onAbort = () => stop();
     signal.addEventListener('abort', onAbort, { once: true });
@@ -121,9 +132,10 @@ export class JetStreamFollower implements Follower {
 
     try {
       for await (const m of messages) {
-        this.handle(m, sink);
+        this.handle(m, sink, probeLater);
       }
     } finally {
+      clearTimeout(probeTimer);
       signal.removeEventListener('abort', onAbort);
       offStatus();
       await messages.close().catch(() => undefined);
@@ -154,10 +166,10 @@ export class JetStreamFollower implements Follower {
     throw err;
   }
 
-  /** A message that does not carry its store's signature: never read further, never a relist. */
-  private refuseUnsigned(m: JsMsg, revision: number): void {
-    this.opts.onRejected?.('not signed by the store it names');
-    this.opts.log.warn('refusing an event from the stream: not signed by the store it names', { kind: this.opts.kind, seq: m.seq, subject: m.subject, revision });
+  /** A message that cannot be believed and asks for nothing: never read further, never a relist. */
+  private refuse(m: JsMsg, revision: number, reason: string): void {
+    this.opts.onRejected?.(reason);
+    this.opts.log.warn(`refusing an event from the stream: ${reason}`, { kind: this.opts.kind, seq: m.seq, subject: m.subject, revision });
   }
 
   private verifierOf(storeId: string): EventVerifier | undefined {
@@ -172,20 +184,27 @@ export class JetStreamFollower implements Follower {
     await this.opts.session.close();
   }
 
-  private handle(m: JsMsg, sink: ChangeSink): void {
+  private handle(m: JsMsg, sink: ChangeSink, probeLater: (ms: number, why: string) => void): void {
     const mark = streamEventMark(m.headers);
     if (!mark) {
       this.opts.log.warn('skipping a stream message without minimesh headers', { seq: m.seq, subject: m.subject });
       return;
     }
     // The signature first: nothing in a message is believed before it checks out. A message of
-    // another store is checked with that store's key (a genuine store change still relists).
+    // another store is checked with that store's key, then asks StoreTrust whether to list.
     // Once the cache's store signs, a message naming an unsigned store is refused too.
     const own = this.verifierOf(sink.storeId);
     const theirs = mark.store === sink.storeId ? own : this.verifierOf(mark.store);
-    if (theirs ? !theirs(m.subject, m.headers, m.data) : own) return this.refuseUnsigned(m, mark.revision);
+    if (theirs ? !theirs(m.subject, m.headers, m.data) : own) return this.refuse(m, mark.revision, 'not signed by the store it names');
     if (sink.storeId && mark.store !== sink.storeId) {
-      return this.relistOnce(m, new RelistRequiredError('store-changed', `event ${mark.revision} comes from store ${mark.store}, the cache from ${sink.storeId}`));
+      // Anyone can sign for a store named after their own key: only a list says which is current.
+      const why = `event ${mark.revision} comes from store ${mark.store}, the cache from ${sink.storeId}`;
+      const verdict = this.stores.verdict(mark.store);
+      if (verdict.action === 'refuse') {
+        if (verdict.probeInMs !== undefined) probeLater(verdict.probeInMs, why);
+        return this.refuse(m, mark.revision, verdict.reason);
+      }
+      return this.relistOnce(m, new RelistRequiredError('store-changed', why));
     }
     const last = revisionOf(sink.resourceVersion);
     if (mark.revision <= last) return; // already seen (a re-sent tail, or before the list)

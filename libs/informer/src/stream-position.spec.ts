@@ -26,8 +26,12 @@ describe('findStartSequence', () => {
     ['at the end: the next sequence', 1, revs(1, 20), 20, 'a', 21],
     ['beyond the end (publisher behind): the next sequence', 1, revs(1, 20), 35, 'a', 21],
     ['a re-sent tail: the first copy after the revision', 1, [...revs(1, 10), ...revs(8, 12)], 10, 'a', 14],
-    ['holes (deleted messages) are stepped over', 1, [[1, 'a'], null, null, [4, 'a'], null, [6, 'a'], [7, 'a']], 4, 'a', 5],
+    ['holes (deleted messages) are stepped over', 1, [[1, 'a'], null, null, [4, 'a'], null, [6, 'a'], [7, 'a']], 4, 'a', 6],
     ['another store first: its messages count as before', 1, [...revs(1, 50, 'old'), ...revs(1, 10, 'new')], 3, 'new', 54],
+    ['only another store\'s tail: after the stream', 1, revs(1, 50, 'old'), 3, 'new', 51],
+    ['holes after the store\'s last message (unbelieved ones): after the stream', 1, [...revs(1, 5), ...Array(12).fill(null)], 5, 'a', 18],
+    ['holes after wanted messages: the first wanted one', 1, [...revs(1, 5), ...Array(12).fill(null)], 2, 'a', 3],
+    ['nothing but holes: after the stream', 1, Array(10).fill(null), 0, 'a', 11],
     ['unknown store: revision only', 1, revs(1, 10, 'x'), 4, undefined, 5],
   ] as const)('%s', async (_name, first, marks, after, store, expected) => {
     const s = stream(first, marks);
