@@ -33,4 +33,19 @@ describe('requestTarget', () => {
     expect(requestTarget('/api/v1/namespaces/default/services/web/status/extra').type).toBe('other');
     expect(requestTarget('/metrics').type).toBe('other');
   });
+
+  it('decodes %-escapes, and a broken one is a 400 BadRequest in Go\'s words, never a 500', () => {
+    expect(requestTarget('/api/v1/namespaces/default/services/we%62')).toMatchObject({ type: 'resource', req: { name: 'web' } });
+    const refused = (path: string) => {
+      try {
+        requestTarget(path);
+      } catch (e) {
+        return (e as { status: { code: number; reason: string; message: string } }).status;
+      }
+      return undefined;
+    };
+    expect(refused('/api/v1/namespaces/default/services/%zz')).toEqual({ code: 400, reason: 'BadRequest', message: 'invalid URL escape "%zz"', details: {} });
+    expect(refused('/api/v1/namespaces/default/services/web%')).toMatchObject({ code: 400, message: 'invalid URL escape "%"' });
+    expect(refused('/api/v1/namespaces/%ff%fe/services')).toMatchObject({ code: 400, message: 'invalid URL escape: the path is not UTF-8' });
+  });
 });

@@ -10,6 +10,8 @@
  * `namespaces/<name>/status` and `namespaces/<name>/finalize` are subresources of a Namespace,
  * not a namespace's resource list.
  */
+import { ApiError } from '@minimesh/api';
+
 export interface ResourceRequest {
   group: string;
   version: string;
@@ -31,7 +33,7 @@ export type RequestTarget =
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
 export function requestTarget(pathname: string): RequestTarget {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname.split('/').filter((p) => p !== '').map(unescapeSegment);
   if (parts[0] === 'api') {
     if (parts.length === 1) return { type: 'discovery', legacy: true };
     if (parts.length === 2) return { type: 'discovery', legacy: true, group: '', version: parts[1] };
@@ -42,6 +44,17 @@ export function requestTarget(pathname: string): RequestTarget {
     return resourceTarget(parts[1]!, parts[2]!, parts.slice(3));
   }
   return { type: 'other', path: pathname };
+}
+
+/** A path segment's %-escapes decoded; a broken one is a 400, as Go's url.PathUnescape makes it. */
+function unescapeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    const at = segment.search(/%(?![0-9a-fA-F]{2})/);
+    const message = at >= 0 ? `invalid URL escape ${JSON.stringify(segment.slice(at, at + 3))}` : 'invalid URL escape: the path is not UTF-8';
+    throw new ApiError({ code: 400, reason: 'BadRequest', message, details: {} });
+  }
 }
 
 function resourceTarget(group: string, version: string, rest: string[]): RequestTarget {

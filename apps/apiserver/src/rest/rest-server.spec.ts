@@ -193,6 +193,12 @@ describe('REST API', () => {
     const warned = await request(t, 'POST', '/api/v1/namespaces/default/services', { body: typo });
     expect([warned.status, warned.headers.warning]).toEqual([201, '299 - "unknown field \\"spec.selectr\\""']);
     expect(warned.json.spec.selectr).toBeUndefined();
+    // A field name in another script travels as UTF-8 (Node refuses such a header as a string).
+    const foreign = await request(t, 'POST', '/api/v1/namespaces/default/services', { body: { ...svc('foreign'), spec: { ports: [{ port: 80 }], 'sëlector名': { a: 'b' } } } });
+    expect([foreign.status, Buffer.from(String(foreign.headers.warning), 'latin1').toString('utf8')]).toEqual([201, '299 - "unknown field \\"spec.sëlector名\\""']);
+    await request(t, 'DELETE', '/api/v1/namespaces/default/services/foreign');
+    const badEscape = await request(t, 'GET', '/api/v1/namespaces/default/services/%zz');
+    expect([badEscape.status, badEscape.json.reason, badEscape.json.message]).toEqual([400, 'BadRequest', 'invalid URL escape "%zz"']);
     const patch = await request(t, 'PATCH', '/api/v1/namespaces/default/services/typo?fieldValidation=Strict', { body: { spec: { typeo: 'NodePort' } }, type: 'application/merge-patch+json' });
     expect([patch.status, patch.json.message]).toEqual([400, 'Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.typeo"']);
     const wrongType = await request(t, 'POST', '/api/v1/namespaces/default/services?fieldValidation=Ignore', { body: { ...svc('wrong'), spec: { ports: [{ port: 'eighty' }] } } });

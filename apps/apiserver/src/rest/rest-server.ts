@@ -19,6 +19,7 @@ import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './
 import { openApiGroupVersion, openApiV3Document, openApiV3Index } from './openapi.js';
 import { requestTarget } from './request-info.js';
 import { ResourceHandler, type ResourceHandlerDeps } from './resource-handler.js';
+import { warningHeaders } from './warning-header.js';
 import { methodNotAllowed, resourceNotFound, statusBody, statusOf } from './status-body.js';
 
 export interface RestServerOptions extends ResourceHandlerDeps {
@@ -47,11 +48,13 @@ function secureContext(tls: TlsFiles) {
 }
 
 function json(res: ServerResponse, code: number, body: unknown, warnings: string[] = [], contentType = 'application/json'): void {
-  const text = JSON.stringify(body);
-  const headers: Record<string, string | number | string[]> = { 'content-type': contentType, 'cache-control': 'no-cache, private', 'content-length': Buffer.byteLength(text) };
-  if (warnings.length > 0) headers.warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`);
+  // A Buffer, not a string: with a string body Node writes head and body as one UTF-8 string,
+  // which would encode the warnings' UTF-8 bytes (held as latin1 characters) a second time.
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  const headers: Record<string, string | number | string[]> = { 'content-type': contentType, 'cache-control': 'no-cache, private', 'content-length': bytes.length };
+  if (warnings.length > 0) headers.warning = warningHeaders(warnings);
   res.writeHead(code, headers);
-  res.end(text);
+  res.end(bytes);
 }
 
 export async function startRestServer(o: RestServerOptions): Promise<RestServer> {
