@@ -36,19 +36,29 @@ export async function streamWatch(hub: WatchHub, request: WatchRequest, o: Watch
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
   };
+  /** Writes a line; waits while the client is behind, never once it is gone (nothing would wake it). */
   const send = async (line: string) => {
+    if (ac.signal.aborted || res.destroyed) return;
     if (res.write(`${line}\n`)) return;
     await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(stall);
+        res.off('drain', done);
+        res.off('close', done);
+        ac.signal.removeEventListener('abort', done);
+        resolve();
+      };
       const stall = o.stallTimeoutMs
         ? setTimeout(() => {
             o.onStall?.();
             stop();
             res.destroy(); // the client stopped reading: its watch goes, and it relists
+            done();
           }, o.stallTimeoutMs)
         : undefined;
-      const done = () => (clearTimeout(stall), res.off('drain', done), res.off('close', done), resolve());
       res.on('drain', done);
       res.on('close', done);
+      ac.signal.addEventListener('abort', done, { once: true });
     });
   };
   try {

@@ -1,0 +1,74 @@
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it } from 'vitest';
+import type { WatchHub, WatchOutput, WatchRequest } from '../watch/watch-hub.js';
+import { streamWatch } from './watch-stream.js';
+
+/** A response whose client is behind (every write is refused) and that can be closed. */
+function slowResponse() {
+  const res = new EventEmitter() as EventEmitter & { destroyed: boolean; writableEnded: boolean; lines: string[] };
+  Object.assign(res, {
+    destroyed: false,
+    writableEnded: false,
+    lines: [] as string[],
+    writeHead: () => res,
+    flushHeaders: () => undefined,
+    write: (line: string) => (res.lines.push(line), false),
+    end: () => ((res.writableEnded = true), res),
+    destroy: () => ((res.destroyed = true), res.emit('close'), res),
+  });
+  return res;
+}
+
+/** A hub that hands out `events`, one per tick, whatever the signal says (as a buffered watcher may). */
+function hubOf(events: WatchOutput[]): WatchHub {
+  return {
+    async *watch() {
+      for (const ev of events) {
+        await new Promise((r) => setTimeout(r, 5));
+        yield ev;
+      }
+    },
+  } as unknown as WatchHub;
+}
+
+const request = { kind: 'Service' } as WatchRequest;
+const added = (n: number): WatchOutput => ({ type: 'ADDED', revision: n, object: { apiVersion: 'v1', kind: 'Service', metadata: { name: `s${n}`, namespace: 'default', resourceVersion: String(n) } } });
+const within = <T>(p: Promise<T>, ms: number) => Promise.race([p.then(() => 'returned'), new Promise((r) => setTimeout(() => r('still waiting'), ms))]);
+
+describe('streamWatch', () => {
+  it('returns when the client left while it waited for the client to catch up', async () => {
+    const res = slowResponse();
+    const req = new EventEmitter();
+    const done = streamWatch(hubOf([added(1), added(2)]), request, { timeoutMs: 0, apiVersion: 'v1' }, req as IncomingMessage, res as unknown as ServerResponse);
+    await new Promise((r) => setTimeout(r, 20));
+    res.emit('close');
+    expect(await within(done, 500)).toBe('returned');
+  });
+
+  it('returns when the client had left before the next event (no stall timeout to wake it)', async () => {
+    const res = slowResponse();
+    const req = new EventEmitter();
+    // The client is gone before the first event is written.
+    setImmediate(() => req.emit('close'));
+    const done = streamWatch(hubOf([added(1), added(2), added(3)]), request, { timeoutMs: 0, apiVersion: 'v1' }, req as IncomingMessage, res as unknown as ServerResponse);
+    expect(await within(done, 500)).toBe('returned');
+    expect(res.lines).toEqual([]);
+    expect(res.writableEnded).toBe(true);
+  });
+
+  it('cuts off a client that stays behind past the stall timeout, and returns', async () => {
+    const res = slowResponse();
+    let stalls = 0;
+    const done = streamWatch(hubOf([added(1), added(2)]), request, { timeoutMs: 0, apiVersion: 'v1', stallTimeoutMs: 50, onStall: () => stalls++ }, new EventEmitter() as IncomingMessage, res as unknown as ServerResponse);
+    expect(await within(done, 1_000)).toBe('returned');
+    expect([stalls, res.destroyed, res.lines.length]).toEqual([1, true, 1]);
+  });
+
+  it('returns at timeoutSeconds while the client is behind', async () => {
+    const res = slowResponse();
+    const done = streamWatch(hubOf([added(1), added(2)]), request, { timeoutMs: 60, apiVersion: 'v1' }, new EventEmitter() as IncomingMessage, res as unknown as ServerResponse);
+    expect(await within(done, 1_000)).toBe('returned');
+    expect(res.lines.length).toBe(1);
+  });
+});
