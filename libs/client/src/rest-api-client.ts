@@ -26,6 +26,8 @@ export interface RestClientOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** A watch line is one object (at most 1.5 MiB as JSON, escaped); far past that the stream is not a watch. */
+const MAX_WATCH_LINE = 64 * 1024 * 1024;
 
 const PATCH_CONTENT_TYPES: Record<PatchType, string> = {
   json: 'application/json-patch+json',
@@ -174,15 +176,20 @@ export class RestApiClient implements ApiClient {
         for await (const c of res as AsyncIterable<Buffer>) chunks.push(c);
         throw apiErrorFromStatus(statusOf(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8')));
       }
+      // Decoded as one UTF-8 stream: a character split between two chunks stays whole.
+      res.setEncoding('utf8');
       let buffered = '';
-      for await (const chunk of res as AsyncIterable<Buffer>) {
-        buffered += chunk.toString('utf8');
+      for await (const chunk of res as AsyncIterable<string>) {
+        let from = buffered.length;
+        buffered += chunk;
         let nl: number;
-        while ((nl = buffered.indexOf('\n')) >= 0) {
+        while ((nl = buffered.indexOf('\n', from)) >= 0) {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
+          from = 0;
           if (line) yield this.watchEvent(kind, line);
         }
+        if (buffered.length > MAX_WATCH_LINE) throw new Error(`watch event longer than ${MAX_WATCH_LINE} characters: the stream is not a watch`);
       }
     } catch (e) {
       if (ac.signal.aborted) return;
