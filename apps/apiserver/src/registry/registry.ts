@@ -208,12 +208,23 @@ export class Registry {
   /**
    * Server-side apply (PATCH application/apply-patch+yaml): `config`, the manager's intent,
    * merged into the object (created when missing) with field ownership and conflicts
-   * (libs/api applyConfiguration), then written as a create or an update.
+   * (libs/api applyConfiguration), then written as a create or an update. A resourceVersion in
+   * the configuration is a precondition, as in any write. `beforeCreate` runs (and may refuse,
+   * by throwing) when the object turns out to be missing, in the same turn as the write.
    */
-  apply<K extends Kind>(kind: K, namespace: string, name: string, config: KubeObject, o: { manager: string; force: boolean }): Promise<{ object: ObjectOfKind<K>; created: boolean }> {
+  apply<K extends Kind>(
+    kind: K,
+    namespace: string,
+    name: string,
+    config: KubeObject,
+    o: { manager: string; force: boolean; beforeCreate?: () => void },
+  ): Promise<{ object: ObjectOfKind<K>; created: boolean }> {
     return this.serialize(async () => {
       if (config.kind !== kind || (config.metadata.name ?? '') !== name) throw new BadRequestError(`the name of the object (${config.metadata.name ?? ''}) does not match the name on the URL (${name})`);
       const current = await this.store.get(kind, KINDS[kind].namespaced ? namespace || 'default' : '', name);
+      const wantRv = config.metadata.resourceVersion;
+      if (wantRv && wantRv !== current?.metadata.resourceVersion) throw new ConflictError(kind, name);
+      if (!current) o.beforeCreate?.();
       const next = applyConfiguration(kind, current, config, { manager: o.manager, force: o.force, now: timestamp(this.clock()) });
       if (!current) return { object: (await this.createLocked(next)) as ObjectOfKind<K>, created: true };
       const update = { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } } as KubeObject;

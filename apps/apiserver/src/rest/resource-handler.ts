@@ -4,7 +4,7 @@
  * merge, strategic), DELETE (delete, deletecollection). Access is checked as for gRPC.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { applyPatch, BadRequestError, field, InvalidError, NotFoundError, parseFieldSelector, PATCH_TYPES, UnsupportedMediaTypeError, type DeleteOptions, type Kind, type KindInfo, type KubeObject } from '@minimesh/api';
+import { applyPatch, BadRequestError, field, InvalidError, parseFieldSelector, PATCH_TYPES, UnsupportedMediaTypeError, type DeleteOptions, type Kind, type KindInfo, type KubeObject } from '@minimesh/api';
 import type { AccessControl } from '../auth/access-control.js';
 import type { Verb } from '../auth/request-attributes.js';
 import { watchClient, type RequestLimits } from '../grpc/request-limits.js';
@@ -223,9 +223,7 @@ export class ResourceHandler {
     const force = q.get('force') === 'true';
     const warnings: string[] = [];
     const config = matchUrl(decodeObject(await readBody(req), 'application/json', info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, r.name);
-    const exists = await this.deps.registry.get(info.kind, namespace, r.name).then(() => true, (e: unknown) => (e instanceof NotFoundError ? false : Promise.reject(e)));
-    if (!exists) check('create', '');
-    const { object, created } = await this.deps.registry.apply(info.kind, namespace, r.name, config, { manager, force });
+    const { object, created } = await this.deps.registry.apply(info.kind, namespace, r.name, config, { manager, force, beforeCreate: () => void check('create', '') });
     return reply(created ? 201 : 200, object, warnings);
   }
 

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenFileLine } from '@minimesh/runtime';
-import { tempDir } from '@minimesh/runtime/testing';
+import { eventually, tempDir } from '@minimesh/runtime/testing';
 import { startTestApiServer, type TestApiServer } from '../testing/index.js';
 
 interface Reply {
@@ -215,6 +215,14 @@ describe('REST API', () => {
     expect([noManager.status, noManager.json.message]).toEqual([422, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch']);
     const forced = await request(t, 'PATCH', '/api/v1/namespaces/default/services/applied?force=true', { body: {}, type: 'application/merge-patch+json' });
     expect([forced.status, forced.json.message]).toEqual([422, 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch']);
+    // The same apply again changes nothing: no new revision, the entry's time kept.
+    const again = await request(t, 'PATCH', '/api/v1/namespaces/default/services/applied?fieldManager=tool', { body: svc('applied'), type: 'application/apply-patch+yaml' });
+    expect([again.status, again.json.metadata.resourceVersion, again.json.metadata.managedFields]).toEqual([200, applied.json.metadata.resourceVersion, applied.json.metadata.managedFields]);
+    // A resourceVersion in the configuration is a precondition.
+    const stale = await request(t, 'PATCH', '/api/v1/namespaces/default/services/applied?fieldManager=tool', { body: svc('applied', { resourceVersion: '1' }), type: 'application/apply-patch+yaml' });
+    expect([stale.status, stale.json.reason]).toEqual([409, 'Conflict']);
+    const missing = await request(t, 'PATCH', '/api/v1/namespaces/default/services/not-yet?fieldManager=tool', { body: svc('not-yet', { resourceVersion: '5' }), type: 'application/apply-patch+yaml' });
+    expect([missing.status, missing.json.reason]).toEqual([409, 'Conflict']);
     const labelled = await request(t, 'PATCH', '/api/v1/namespaces/default/services/applied', { body: { metadata: { labels: { x: 'y' } } }, type: 'application/merge-patch+json' });
     expect(labelled.json.metadata.managedFields.map((e: { manager: string; operation: string }) => `${e.manager}/${e.operation}`)).toEqual(['tool/Apply', 'unknown/Update']);
     await request(t, 'DELETE', '/api/v1/namespaces/default/services/applied');
@@ -270,5 +278,19 @@ describe('REST API access control', () => {
     ]);
     const allowed = await request(t, 'GET', '/api/v1/namespaces/default/services', { token: 'admin-token' });
     expect(allowed.status).toBe(200);
+  });
+
+  it('server-side apply that would create needs create as well as patch', async () => {
+    const rbac = '/apis/rbac.authorization.k8s.io/v1/namespaces/default';
+    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'patcher', namespace: 'default' }, rules: [{ apiGroups: [''], resources: ['services'], verbs: ['get', 'patch'] }] };
+    const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'patcher', namespace: 'default' }, subjects: [{ kind: 'User', name: 'nobody', apiGroup: 'rbac.authorization.k8s.io' }], roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'patcher' } };
+    expect((await request(t, 'POST', `${rbac}/roles`, { body: role, token: 'admin-token' })).status).toBe(201);
+    expect((await request(t, 'POST', `${rbac}/rolebindings`, { body: binding, token: 'admin-token' })).status).toBe(201);
+    expect((await request(t, 'POST', '/api/v1/namespaces/default/services', { body: svc('existing'), token: 'admin-token' })).status).toBe(201);
+    const apply = (name: string) => request(t, 'PATCH', `/api/v1/namespaces/default/services/${name}?fieldManager=tool`, { body: { ...svc(name), metadata: { name, labels: { a: 'b' } } }, type: 'application/apply-patch+yaml', token: 'nobody-token' });
+    await eventually(async () => (await apply('existing')).status === 200, 5_000, 50);
+    const created = await apply('new-one');
+    expect([created.status, created.json.message]).toEqual([403, 'services is forbidden: User "nobody" cannot create resource "services" in API group "" in the namespace "default"']);
+    expect((await request(t, 'GET', '/api/v1/namespaces/default/services/new-one', { token: 'admin-token' })).status).toBe(404);
   });
 });

@@ -93,4 +93,20 @@ describe('server-side apply', () => {
     expect(paths(withManaged, 'kubectl')).not.toContain('.spec.selector');
     expect(recordUpdate('Service', withManaged, withManaged, { manager: 'x', now })).toBe(managed);
   });
+
+  it('keeps an entry\'s time while its fields stay the same: the same apply again changes nothing', () => {
+    const later = '2026-12-05T10:00:00Z';
+    const live = applyConfiguration('Service', undefined, config(), { manager: 'kubectl', now, force: false }) as Service;
+    const again = applyConfiguration('Service', live, config(), { manager: 'kubectl', now: later, force: false }) as Service;
+    expect(again).toEqual(live);
+    const changed = applyConfiguration('Service', live, config({ type: 'NodePort' }), { manager: 'kubectl', now: later, force: false }) as Service;
+    expect(changed.metadata.managedFields!.map((e) => e.time)).toEqual([later]);
+    // A value changed under the same fields: the object changes, the entry's time does not.
+    const value = applyConfiguration('Service', live, config({}, { app: 'web2' }), { manager: 'kubectl', now: later, force: false }) as Service;
+    expect([value.metadata.labels, value.metadata.managedFields!.map((e) => e.time)]).toEqual([{ app: 'web2' }, [now]]);
+    const updated = recordUpdate('Service', live, { ...live, spec: { ...live.spec, selector: { app: 'x' } } } as Service, { manager: 'editor', now })!;
+    const base = { ...live, spec: { ...live.spec, selector: { app: 'x' } }, metadata: { ...live.metadata, managedFields: updated } } as Service;
+    const sameFields = recordUpdate('Service', base, { ...base, spec: { ...base.spec, selector: { app: 'y' } } } as Service, { manager: 'editor', now: later })!;
+    expect(sameFields.find((e) => e.manager === 'editor')!.time).toBe(now);
+  });
 });

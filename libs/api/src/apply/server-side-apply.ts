@@ -31,10 +31,15 @@ function entry(kind: Kind, manager: string, operation: 'Apply' | 'Update', set: 
   return { manager, operation, apiVersion: KINDS[kind].apiVersion, time: now, fieldsType: 'FieldsV1', fieldsV1: toFieldsV1(set) };
 }
 
-/** Replaces (in place of the old one) or appends `mine`; drops entries left owning nothing. */
+/**
+ * Replaces (in place of the old one) or appends `mine`; drops entries left owning nothing. An
+ * entry whose fields did not change keeps its time, as kube-apiserver's managed-fields updater
+ * keeps it: a write that changes nothing (the same apply again) then leaves the object as it was.
+ */
 function withEntry(entries: ManagedFieldsEntry[], mine: ManagedFieldsEntry): ManagedFieldsEntry[] {
   const same = (e: ManagedFieldsEntry) => e.manager === mine.manager && e.operation === mine.operation && !e.subresource;
-  const out = entries.some(same) ? entries.map((e) => (same(e) ? mine : e)) : [...entries, mine];
+  const kept = (e: ManagedFieldsEntry) => (e.apiVersion === mine.apiVersion && jsonEqual(e.fieldsV1, mine.fieldsV1) ? e : mine);
+  const out = entries.some(same) ? entries.map((e) => (same(e) ? kept(e) : e)) : [...entries, mine];
   return out.filter((e) => Object.keys(e.fieldsV1 ?? {}).length > 0);
 }
 
