@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnsupportedMediaTypeError } from '@minimesh/api';
+import { UnsupportedMediaTypeError, type ApiError } from '@minimesh/api';
 import { decodeProtobufObject } from './k8s-protobuf.js';
 
 /** A protobuf message from [field number, value] pairs: strings and nested messages (arrays) as length-delimited, numbers as varints. */
@@ -66,10 +66,19 @@ describe('Kubernetes protobuf request bodies', () => {
     expect(decodeProtobufObject(envelope('v1', 'Namespace', msg([[1, [[1, 'team-a']]]])))).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
   });
 
-  it('refuses what is not the envelope, a kind it does not read, and cut bytes, with 415', () => {
-    expect(() => decodeProtobufObject(Buffer.from('{"kind":"Service"}'))).toThrow(UnsupportedMediaTypeError);
-    expect(() => decodeProtobufObject(envelope('apps/v1', 'Deployment', msg([])))).toThrow('Deployment in version "apps/v1" is not read as protobuf here; send it as application/json');
+  it('refuses what is not the envelope and cut bytes with 400 (a bad body), a kind it does not read with 415', () => {
+    const refusal = (body: Buffer) => {
+      try {
+        decodeProtobufObject(body);
+      } catch (e) {
+        return [(e as ApiError).status.code, (e as Error).message];
+      }
+      return undefined;
+    };
+    expect(refusal(Buffer.from('{"kind":"Service"}'))).toEqual([400, 'provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]']);
+    expect(() => decodeProtobufObject(envelope('apps/v1', 'Deployment', msg([])))).toThrow(UnsupportedMediaTypeError);
+    expect(refusal(envelope('apps/v1', 'Deployment', msg([])))).toEqual([415, 'Deployment in version "apps/v1" is not read as protobuf here; send it as application/json']);
     const cut = envelope('v1', 'Service', msg([[1, [[1, 'web']]]]));
-    expect(() => decodeProtobufObject(cut.subarray(0, cut.length - 6))).toThrow(/not a Kubernetes protobuf object: truncated/);
+    expect(refusal(cut.subarray(0, cut.length - 6))).toEqual([400, expect.stringMatching(/not a Kubernetes protobuf object: truncated/)]);
   });
 });

@@ -7,7 +7,7 @@
  * JSON form, which then goes through the same checks as a JSON body. Only the fields minimesh
  * models are read; the others are skipped, as unknown protobuf fields are.
  */
-import { UnsupportedMediaTypeError } from '@minimesh/api';
+import { BadRequestError, UnsupportedMediaTypeError } from '@minimesh/api';
 
 export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]); // "k8s\0"
@@ -159,13 +159,13 @@ function decodeMessage(buf: Buffer, schema: Schema): Record<string, unknown> {
 /** The JSON form of a protobuf request body, with its kind and apiVersion from the envelope. */
 export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
   if (body.length < MAGIC.length || !body.subarray(0, MAGIC.length).equals(MAGIC)) {
-    throw new UnsupportedMediaTypeError('the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf');
+    throw new BadRequestError(`provided data does not appear to be a protobuf message, expected prefix [${[...MAGIC].join(' ')}]`);
   }
   let unknown: Record<string, unknown>;
   try {
     unknown = decodeMessage(body.subarray(MAGIC.length), { 1: ['typeMeta', { message: { 1: ['apiVersion', 'string'], 2: ['kind', 'string'] } }], 2: ['raw', 'bytes'] });
   } catch (e) {
-    throw new UnsupportedMediaTypeError(`the body of the request is not a Kubernetes protobuf object: ${(e as Error).message}`);
+    throw new BadRequestError(`the body of the request is not a Kubernetes protobuf object: ${(e as Error).message}`);
   }
   const tm = (unknown.typeMeta ?? {}) as { apiVersion?: string; kind?: string };
   const schema = SCHEMAS[`${tm.apiVersion}/${tm.kind}`];
@@ -175,6 +175,6 @@ export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
   try {
     return { apiVersion: tm.apiVersion, kind: tm.kind, ...decodeMessage((unknown.raw as Buffer | undefined) ?? Buffer.alloc(0), schema) };
   } catch (e) {
-    throw new UnsupportedMediaTypeError(`the body of the request is not a Kubernetes protobuf object: ${(e as Error).message}`);
+    throw new BadRequestError(`the body of the request is not a Kubernetes protobuf object: ${(e as Error).message}`);
   }
 }
