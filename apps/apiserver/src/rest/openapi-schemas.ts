@@ -7,7 +7,7 @@
  * `kubectl explain` reads. Descriptions come from the proto files' comments where they have one.
  */
 import { objectSchemas, type FieldSchema, type MessageSchema } from '@minimesh/wire';
-import type { KindInfo } from '@minimesh/api';
+import { PATCH_SCHEMAS, type KindInfo, type ListStrategy, type PatchSchema } from '@minimesh/api';
 import { groupVersionOf } from './discovery.js';
 
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
@@ -43,15 +43,30 @@ const SCALARS: Record<string, Record<string, string>> = {
   bytes: { type: 'string', format: 'byte' },
 };
 
-export function kindSchemas(kinds: KindInfo[]): Record<string, unknown> {
+/** How a document points at a named schema: OpenAPI v3 wraps the `$ref` (so a description can sit beside it), v2 does not. */
+export type SchemaRef = (name: string) => Record<string, unknown>;
+export const V3_REF: SchemaRef = (name) => ({ allOf: [{ $ref: `#/components/schemas/${name}` }] });
+export const V2_REF: SchemaRef = (name) => ({ $ref: `#/definitions/${name}` });
+
+/**
+ * The extensions Kubernetes' schemas carry on a list that merges (its patchStrategy and
+ * patchMergeKey tags, and the list type server-side apply reads), from the same table the
+ * apiserver's strategic merge patch uses. kubectl's client-side apply computes its patches from them.
+ */
+function listExtensions(list: ListStrategy): Record<string, unknown> {
+  if (!list.mergeKey) return { 'x-kubernetes-list-type': 'set', 'x-kubernetes-patch-strategy': 'merge' };
+  return { 'x-kubernetes-list-map-keys': list.mergeKey, 'x-kubernetes-list-type': 'map', 'x-kubernetes-patch-merge-key': list.mergeKey[0], 'x-kubernetes-patch-strategy': 'merge' };
+}
+
+export function kindSchemas(kinds: KindInfo[], ref: SchemaRef = V3_REF): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const visit = (m: MessageSchema, prefix: string, kind?: KindInfo): string => {
+  const visit = (m: MessageSchema, prefix: string, patch: PatchSchema | undefined, kind?: KindInfo): string => {
     const name = schemaName(m, prefix);
     if (name in out) return name;
     const schema: Record<string, unknown> = { type: 'object', properties: {} };
     out[name] = schema;
     const props = schema.properties as Record<string, unknown>;
-    const one = (f: FieldSchema): Record<string, unknown> => {
+    const one = (f: FieldSchema, inner: PatchSchema | undefined): Record<string, unknown> => {
       switch (f.shape.kind) {
         case 'scalar':
           return { ...SCALARS[f.shape.type] };
@@ -59,15 +74,16 @@ export function kindSchemas(kinds: KindInfo[]): Record<string, unknown> {
           return { type: 'string', enum: f.shape.values };
         case 'intOrString':
           out[INT_OR_STRING] ??= { type: 'string', format: 'int-or-string', description: 'IntOrString is a type that can hold an int32 or a string.', 'x-kubernetes-int-or-string': true };
-          return { allOf: [{ $ref: `#/components/schemas/${INT_OR_STRING}` }] };
+          return ref(INT_OR_STRING);
         case 'message':
-          return { allOf: [{ $ref: `#/components/schemas/${visit(f.shape.message, prefix)}` }] };
+          return ref(visit(f.shape.message, prefix, inner));
       }
     };
     for (const f of m.fields.values()) {
-      if (f.map) props[f.jsonName] = { type: 'object', additionalProperties: one(f) };
-      else if (f.repeated) props[f.jsonName] = { type: 'array', items: one(f) };
-      else props[f.jsonName] = one(f);
+      const fieldPatch = patch?.fields?.[f.jsonName];
+      if (f.map) props[f.jsonName] = { type: 'object', additionalProperties: one(f, undefined) };
+      else if (f.repeated) props[f.jsonName] = { type: 'array', items: one(f, fieldPatch?.list?.item), ...(fieldPatch?.list ? listExtensions(fieldPatch.list) : {}) };
+      else props[f.jsonName] = one(f, fieldPatch);
       if (f.description) (props[f.jsonName] as Record<string, unknown>).description = f.description;
     }
     if (m.description) schema.description = m.description;
@@ -79,7 +95,7 @@ export function kindSchemas(kinds: KindInfo[]): Record<string, unknown> {
     }
     return name;
   };
-  for (const k of kinds) visit(objectSchemas().forKind(k.kind), prefixOf(k), k);
+  for (const k of kinds) visit(objectSchemas().forKind(k.kind), prefixOf(k), PATCH_SCHEMAS[k.kind], k);
   return out;
 }
 

@@ -8,7 +8,7 @@
  * schema, so kubectl computes strategic merge patches of built-in kinds from its compiled-in
  * types, and merge patches for the others (metallb.io, as for a CRD).
  *
- * `components.schemas` (openapi-schemas.ts) is what `kubectl explain` reads. Not served: /openapi/v2.
+ * `components.schemas` (openapi-schemas.ts) is what `kubectl explain` reads. /openapi/v2: openapi-v2.ts.
  */
 import { createHash } from 'node:crypto';
 import { KINDS, type KindInfo } from '@minimesh/api';

@@ -128,6 +128,13 @@ describe('REST API', () => {
     expect(groups.items.map((g: { metadata: { name: string } }) => g.metadata.name)).toEqual(['coordination.k8s.io', 'discovery.k8s.io', 'metallb.io', 'rbac.authorization.k8s.io']);
   });
 
+  it('serves OpenAPI v2 as JSON, and as protobuf to client-go\'s Accept', async () => {
+    const json = await request(t, 'GET', '/openapi/v2');
+    expect([json.status, json.headers['content-type'], json.json.swagger]).toEqual([200, 'application/json', '2.0']);
+    const pb = await request(t, 'GET', '/openapi/v2', { accept: 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf' });
+    expect([pb.status, pb.headers['content-type'], pb.body.slice(0, 5)]).toEqual([200, 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf', '\n\x032.0']);
+  });
+
   it('answers an unknown path or resource with a 404 Status', async () => {
     for (const path of ['/api/v2', '/api/v1/widgets', '/nothing', '/apis/nope.io/v1/things']) {
       const r = await request(t, 'GET', path);

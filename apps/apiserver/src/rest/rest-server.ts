@@ -1,7 +1,7 @@
 /**
  * The Kubernetes REST API, beside gRPC on the same registry, watch hub and access control:
  * HTTPS on TCP (the apiserver's serving certificate, re-read when it changes; client certificates
- * verified against the client CA), plain HTTP on unix sockets (as gRPC), discovery, /version, /healthz, /livez, /readyz, and the
+ * verified against the client CA), plain HTTP on unix sockets (as gRPC), discovery, OpenAPI v2 and v3, /version, /healthz, /livez, /readyz, and the
  * resources. kubectl and client libraries talk to it as to kube-apiserver.
  */
 import { chmodSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -17,6 +17,8 @@ import { AGGREGATED_DISCOVERY_TYPE, aggregatedDiscovery, wantsAggregatedDiscover
 import { callerOf } from './caller.js';
 import { apiGroupDocument, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
 import { openApiGroupVersion, openApiV3Document, openApiV3Index } from './openapi.js';
+import { OPENAPI_V2_PROTOBUF, openApiV2Document, wantsOpenApiV2Protobuf } from './openapi-v2.js';
+import { encodeOpenApiV2 } from './openapi-v2-protobuf.js';
 import { requestTarget } from './request-info.js';
 import { ResourceHandler, type ResourceHandlerDeps } from './resource-handler.js';
 import { warningHeaders } from './warning-header.js';
@@ -61,6 +63,7 @@ export async function startRestServer(o: RestServerOptions): Promise<RestServer>
   const resources = new ResourceHandler(o);
   const reply = (res: ServerResponse) => (code: number, body: unknown, warnings?: string[]) => json(res, code, body, warnings);
 
+  let openApiV2Protobuf: Buffer | undefined;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://apiserver');
     const path = url.pathname.replace(/\/+$/, '') || '/';
@@ -72,6 +75,14 @@ export async function startRestServer(o: RestServerOptions): Promise<RestServer>
     }
     if (path === '/version') {
       return json(res, 200, { major: '1', minor: '32', ...o.version, gitTreeState: 'clean', buildDate: '', goVersion: `node ${process.version}`, compiler: 'tsx', platform: `${process.platform}/${process.arch}` });
+    }
+    if (path === '/openapi/v2') {
+      resourcesAccessCheck(o, req);
+      if (!wantsOpenApiV2Protobuf(req.headers.accept)) return json(res, 200, openApiV2Document());
+      openApiV2Protobuf ??= encodeOpenApiV2(openApiV2Document() as Parameters<typeof encodeOpenApiV2>[0]);
+      res.writeHead(200, { 'content-type': OPENAPI_V2_PROTOBUF, 'cache-control': 'no-cache, private', 'content-length': openApiV2Protobuf.length });
+      res.end(openApiV2Protobuf);
+      return;
     }
     if (path === '/openapi/v3' || path.startsWith('/openapi/v3/')) {
       resourcesAccessCheck(o, req);

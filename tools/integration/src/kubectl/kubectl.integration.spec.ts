@@ -108,6 +108,34 @@ describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
     expect(await ok('explain', 'endpointslices.endpoints')).toMatch(/^\s+addresses\s+<\[\]string>$/m);
   });
 
+  it('explains from the OpenAPI v2 document too (client-go reads it as protobuf), as kubectl prints it against Kubernetes', async () => {
+    const spec = await ok('explain', 'service.spec', '--output=plaintext-openapiv2');
+    expect(spec).toMatch(/^KIND:\s+Service\nVERSION:\s+v1\n\nRESOURCE: spec <Object>\n/);
+    expect(spec).toMatch(/^\s+ports\t<\[\]Object>$/m);
+    expect(spec).toMatch(/^\s+selector\t<map\[string\]string>$/m);
+    expect(await ok('explain', 'service.spec.ports.targetPort', '--output=plaintext-openapiv2')).toMatch(/^FIELD:\s+targetPort <string>\n\nDESCRIPTION:\n\s+IntOrString is a type that can hold an int32 or a string\./m);
+  });
+
+  it('client-side apply merges Service ports by their key (the v2 schema\'s patch merge key): a port added or removed, the others\' node ports kept', async () => {
+    const manifest = (ports: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: merged-ports\n  namespace: study\nspec:\n  type: NodePort\n  selector:\n    app: web\n  ports:\n${ports}`;
+    const http = '    - name: http\n      port: 80\n      targetPort: 8080\n';
+    const https = '    - name: https\n      port: 443\n      targetPort: 8443\n';
+    const file = join(dir.path, 'merged-ports.yaml');
+    const ports = () => ok('get', 'svc', '-n', 'study', 'merged-ports', '-o', 'jsonpath={range .spec.ports[*]}{.name}:{.port}:{.nodePort} {end}');
+    writeFileSync(file, manifest(http));
+    expect(await ok('apply', '-f', file)).toBe('service/merged-ports created\n');
+    const [httpNodePort] = (await ports()).trim().split(' ').map((p) => p.split(':')[2]);
+    writeFileSync(file, manifest(http + https));
+    expect(await ok('apply', '-f', file)).toBe('service/merged-ports configured\n');
+    const both = (await ports()).trim().split(' ');
+    expect(both.map((p) => p.split(':').slice(0, 2).join(':'))).toEqual(['http:80', 'https:443']);
+    expect(both[0]!.split(':')[2]).toBe(httpNodePort);
+    writeFileSync(file, manifest(https));
+    expect(await ok('apply', '-f', file)).toBe('service/merged-ports configured\n');
+    expect((await ports()).trim().split(':').slice(0, 2)).toEqual(['https', '443']);
+    await ok('delete', 'svc', '-n', 'study', 'merged-ports');
+  });
+
   it('applies on the server (--server-side): creates, owns its fields, and meets the client-side apply\'s fields as a conflict that --force-conflicts takes over', async () => {
     const manifest = (name: string, targetPort: number) => {
       const file = join(dir.path, `${name}-${targetPort}.yaml`);
