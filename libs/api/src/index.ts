@@ -4,6 +4,7 @@ export * from './types/discovery.js';
 export * from './types/coordination.js';
 export * from './types/metallb.js';
 export * from './types/rbac.js';
+export * from './types/event.js';
 export * from './types/object.js';
 export * from './identities.js';
 export * from './errors/field-error.js';

@@ -7,3 +7,4 @@ export * as pbMeta from './gen/minimesh/v1/meta.js';
 export * as pbMetallb from './gen/minimesh/v1/metallb.js';
 export * as pbHealth from './gen/grpc/health/v1/health.js';
 export * as pbRbac from './gen/minimesh/v1/rbac.js';
+export * as pbEvent from './gen/minimesh/v1/event.js';

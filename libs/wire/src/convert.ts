@@ -7,7 +7,7 @@
  */
 import type { IntOrString, KubeObject, Kind, ServicePort } from '@minimesh/api';
 import { KINDS } from '@minimesh/api';
-import { pb, pbCoordination, pbCore, pbDiscovery, pbMetallb, pbRbac } from '@minimesh/proto';
+import { pb, pbCoordination, pbCore, pbDiscovery, pbEvent, pbMetallb, pbRbac } from '@minimesh/proto';
 
 type Case = NonNullable<pb.Object['kind']>['$case'];
 
@@ -31,6 +31,7 @@ const CODECS: Record<Kind, Codec> = {
   ClusterRole: { $case: 'clusterRole', ...pbRbac.ClusterRole },
   RoleBinding: { $case: 'roleBinding', ...pbRbac.RoleBinding },
   ClusterRoleBinding: { $case: 'clusterRoleBinding', ...pbRbac.ClusterRoleBinding },
+  Event: { $case: 'event', ...pbEvent.Event },
 };
 
 const KIND_OF_CASE = Object.fromEntries(Object.entries(CODECS).map(([kind, c]) => [c.$case, kind])) as Record<Case, Kind>;

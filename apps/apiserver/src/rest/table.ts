@@ -5,7 +5,7 @@
  * priority 1. Each row carries the object as PartialObjectMetadata (`includeObject=Metadata`,
  * the default), the whole object (`Object`) or nothing (`None`).
  */
-import { COLUMNS, type Kind, type KubeObject } from '@minimesh/api';
+import { COLUMNS, columnHeaders, type Kind, type KubeObject } from '@minimesh/api';
 import { BadRequestError } from '@minimesh/api';
 
 export type IncludeObject = 'None' | 'Metadata' | 'Object';
@@ -64,7 +64,7 @@ export function columnName(header: string): string {
 function definitions(kind: Kind): TableColumnDefinition[] {
   const cols = COLUMNS[kind];
   const def = (h: string, priority: number, i: number): TableColumnDefinition => ({ name: columnName(h), type: 'string', format: i === 0 && priority === 0 ? 'name' : '', description: '', priority });
-  return [...cols.headers.map((h, i) => def(h, 0, i)), ...cols.wideHeaders.map((h, i) => def(h, 1, i + 1))];
+  return columnHeaders(cols, true).map((h, i) => def(h, cols.headers.includes(h) ? 0 : 1, i));
 }
 
 function rowObject(obj: KubeObject, include: IncludeObject): unknown {

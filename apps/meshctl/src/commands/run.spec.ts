@@ -57,6 +57,7 @@ describe('meshctl command line', () => {
       'clusterroles                       rbac.authorization.k8s.io/v1   false        ClusterRole\n' +
       'endpoints             ep           v1                             true         Endpoints\n' +
       'endpointslices                     discovery.k8s.io/v1            true         EndpointSlice\n' +
+      'events                ev           v1                             true         Event\n' +
       'ipaddresspools                     metallb.io/v1beta1             true         IPAddressPool\n' +
       'l2advertisements                   metallb.io/v1beta1             true         L2Advertisement\n' +
       'leases                             coordination.k8s.io/v1         true         Lease\n' +

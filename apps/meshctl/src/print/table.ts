@@ -1,5 +1,5 @@
 /** `kubectl get` tables: header, one row per object, aligned the way kubectl's tabwriter aligns them. */
-import { COLUMNS, formatLabels, type Kind, type KubeObject } from '@minimesh/api';
+import { COLUMNS, columnHeaders, formatLabels, type Kind, type KubeObject } from '@minimesh/api';
 import { TABLE_LAYOUT, tabwrite, type RememberedWidths } from './tabwriter.js';
 
 export interface TableOptions {
@@ -20,7 +20,7 @@ export interface TableOptions {
 
 export function tableHeaders(kind: Kind, opts: TableOptions): string[] {
   const cols = COLUMNS[kind];
-  const headers = [...cols.headers, ...(opts.wide ? cols.wideHeaders : [])];
+  const headers = [...columnHeaders(cols, !!opts.wide)];
   if (opts.withNamespace) headers.unshift('NAMESPACE');
   if (opts.eventTypes) headers.unshift('EVENT');
   if (opts.showLabels) headers.push('LABELS');

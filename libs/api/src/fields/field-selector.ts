@@ -47,6 +47,21 @@ export const SELECTABLE_FIELDS: Record<Kind, Record<string, FieldGetter>> = {
   ClusterRole: META,
   RoleBinding: META,
   ClusterRoleBinding: META,
+  // pkg/registry/core/event/strategy.go: what `kubectl describe` selects an object's events by.
+  Event: {
+    ...META,
+    'involvedObject.kind': (o) => o.involvedObject?.kind ?? '',
+    'involvedObject.namespace': (o) => o.involvedObject?.namespace ?? '',
+    'involvedObject.name': (o) => o.involvedObject?.name ?? '',
+    'involvedObject.uid': (o) => o.involvedObject?.uid ?? '',
+    'involvedObject.apiVersion': (o) => o.involvedObject?.apiVersion ?? '',
+    'involvedObject.resourceVersion': (o) => o.involvedObject?.resourceVersion ?? '',
+    'involvedObject.fieldPath': (o) => o.involvedObject?.fieldPath ?? '',
+    reason: (o) => o.reason ?? '',
+    reportingComponent: (o) => o.reportingComponent ?? '',
+    source: (o) => o.source?.component || o.reportingComponent || '',
+    type: (o) => o.type ?? '',
+  },
 };
 
 export class FieldSelector {

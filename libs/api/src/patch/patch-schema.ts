@@ -71,4 +71,5 @@ export const PATCH_SCHEMAS: Record<Kind, PatchSchema> = {
   ClusterRole: { fields: { metadata: objectMeta } },
   RoleBinding: { fields: { metadata: objectMeta } },
   ClusterRoleBinding: { fields: { metadata: objectMeta } },
+  Event: { fields: { metadata: objectMeta } },
 };

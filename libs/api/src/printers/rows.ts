@@ -2,7 +2,7 @@
  * The columns `kubectl get` prints for each kind, and their cells (pkg/printers/internalversion/
  * printers.go): `-o wide` adds the priority-1 columns.
  */
-import type { ClusterRoleBinding, EndpointSlice, Endpoints, IPAddressPool, Kind, KubeObject, L2Advertisement, Lease, Namespace, Node, Pod, RoleBinding, Service } from '../index.js';
+import type { ClusterRoleBinding, EndpointSlice, Endpoints, Event, IPAddressPool, Kind, KubeObject, L2Advertisement, Lease, Namespace, Node, Pod, RoleBinding, Service } from '../index.js';
 import { formatLabels } from '../labels/index.js';
 import { translateTimestampSince } from './age.js';
 import { formatDiscoveryEndpoints, formatDiscoveryPorts, formatEndpoints } from './endpoints-format.js';
@@ -16,7 +16,15 @@ export interface TableColumns {
   headers: string[];
   /** Appended with `-o wide`. */
   wideHeaders: string[];
+  /** The order with `-o wide` when the wide columns sit between the others (kubectl's Event columns). */
+  wideOrder?: string[];
   cells(obj: KubeObject, ctx: RowContext): string[];
+}
+
+/** The columns of a table: the narrow ones, or with `wide` every column in its place. */
+export function columnHeaders(cols: TableColumns, wide: boolean): string[] {
+  if (!wide) return cols.headers;
+  return cols.wideOrder ?? [...cols.headers, ...cols.wideHeaders];
 }
 
 /** A LoadBalancer's ingress IPs, sorted, clipped to 16 characters unless wide. */
@@ -251,6 +259,33 @@ const bindingColumns: TableColumns = {
   },
 };
 
+/**
+ * kubectl's printEvent: LAST SEEN is the age of the last time the event was seen (its
+ * series' last observation, else lastTimestamp, else eventTime, else its creation); OBJECT is
+ * kind/name (lower-case kind); with -o wide also the sub-object, the source (component, host),
+ * FIRST SEEN, COUNT and NAME.
+ */
+const eventColumns: TableColumns = {
+  headers: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
+  wideHeaders: ['SUBOBJECT', 'SOURCE', 'FIRST SEEN', 'COUNT', 'NAME'],
+  wideOrder: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'FIRST SEEN', 'COUNT', 'NAME'],
+  cells(obj, ctx) {
+    const ev = obj as Event;
+    const first = ev.firstTimestamp || ev.eventTime || ev.metadata.creationTimestamp;
+    const last = ev.series?.lastObservedTime || ev.lastTimestamp || ev.eventTime || first;
+    const lastSeen = ev.series ? `${translateTimestampSince(last, ctx.now)} (x${ev.series.count ?? 0} over ${translateTimestampSince(first, ctx.now)})` : translateTimestampSince(last, ctx.now);
+    const ref = ev.involvedObject ?? {};
+    const object = `${(ref.kind ?? '').toLowerCase()}/${ref.name ?? ''}`;
+    const message = (ev.message ?? '').trim();
+    if (!ctx.wide) return [lastSeen, ev.type ?? '', ev.reason ?? '', object, message];
+    const component = ev.source?.component || ev.reportingComponent || '';
+    const host = ev.source?.host || ev.reportingInstance || '';
+    const source = host ? `${component}, ${host}` : component;
+    const count = ev.series ? ev.series.count : ev.count;
+    return [lastSeen, ev.type ?? '', ev.reason ?? '', object, ref.fieldPath ?? '', source, message, translateTimestampSince(first, ctx.now), String(count ?? 1), ev.metadata.name ?? ''];
+  },
+};
+
 export const COLUMNS: Record<Kind, TableColumns> = {
   Service: serviceColumns,
   Endpoints: endpointsColumns,
@@ -265,4 +300,5 @@ export const COLUMNS: Record<Kind, TableColumns> = {
   ClusterRole: roleColumns,
   RoleBinding: bindingColumns,
   ClusterRoleBinding: bindingColumns,
+  Event: eventColumns,
 };

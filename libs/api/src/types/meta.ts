@@ -61,6 +61,8 @@ export interface ObjectReference {
   uid?: string;
   apiVersion?: string;
   resourceVersion?: string;
+  /** A part of the object (`spec.containers{web}`); absent: the whole object. */
+  fieldPath?: string;
 }
 
 /** intstr.IntOrString: a port number or an IANA port name. */

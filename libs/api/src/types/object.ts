@@ -1,12 +1,13 @@
 import type { Endpoints, Namespace, Node, Pod, Service } from './core.js';
 import type { EndpointSlice } from './discovery.js';
 import type { Lease } from './coordination.js';
+import type { Event } from './event.js';
 import type { IPAddressPool, L2Advertisement } from './metallb.js';
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from './rbac.js';
 
 /** Every object the API serves. `kind` discriminates. */
 export type KubeObject = Namespace | Node | Pod | Service | Endpoints | EndpointSlice | Lease | IPAddressPool | L2Advertisement
-  | Role | ClusterRole | RoleBinding | ClusterRoleBinding;
+  | Role | ClusterRole | RoleBinding | ClusterRoleBinding | Event;
 export type Kind = KubeObject['kind'];
 export type ObjectOfKind<K extends Kind> = Extract<KubeObject, { kind: K }>;
 
@@ -105,6 +106,7 @@ export const KINDS: Record<Kind, KindInfo> = {
     namespaced: false,
     group: 'rbac.authorization.k8s.io',
   },
+  Event: { kind: 'Event', apiVersion: 'v1', resource: 'events', singular: 'event', shortNames: ['ev'], namespaced: true, group: '' },
 };
 
 export const ALL_KINDS = Object.keys(KINDS) as Kind[];

@@ -41,6 +41,7 @@ export { validatePod } from './pod.js';
 export { validateNode } from './node.js';
 export { validateNamespace } from './namespace.js';
 export { validateLease } from './lease.js';
+export { validateEvent } from './event.js';
 export { validateShape } from './shape.js';
 export { validateIPAddressPool, validateL2Advertisement, validateLabelSelector, validatePoolOverlaps, poolRanges } from './metallb.js';
 export { isServerAllocatedField } from './service-traffic.js';

@@ -26,6 +26,7 @@ const objectReference = obj({
   uid: 'string',
   apiVersion: 'string',
   resourceVersion: 'string',
+  fieldPath: 'string',
 });
 
 const objectMeta = obj({
@@ -200,4 +201,21 @@ export const KIND_SHAPES: Record<Kind, Record<string, Shape>> = {
   ClusterRole: { metadata: objectMeta, rules: arr(policyRule), aggregationRule: obj({ clusterRoleSelectors: arr(labelSelector) }) },
   RoleBinding: { metadata: objectMeta, subjects: arr(subject), roleRef },
   ClusterRoleBinding: { metadata: objectMeta, subjects: arr(subject), roleRef },
+  Event: {
+    metadata: objectMeta,
+    involvedObject: objectReference,
+    reason: 'string',
+    message: 'string',
+    source: obj({ component: 'string', host: 'string' }),
+    firstTimestamp: 'string',
+    lastTimestamp: 'string',
+    count: 'integer',
+    type: 'string',
+    eventTime: 'string',
+    series: obj({ count: 'integer', lastObservedTime: 'string' }),
+    action: 'string',
+    related: objectReference,
+    reportingComponent: 'string',
+    reportingInstance: 'string',
+  },
 };

@@ -10,6 +10,7 @@ import { nameIsDNSSubdomain, type NameValidator } from './dns.js';
 import { validateEndpointSlice, validateEndpointSliceUpdate } from './endpoint-slice.js';
 import { validateEndpoints, validateEndpointsUpdate } from './endpoints.js';
 import { rec, str } from './json-access.js';
+import { validateEvent, validateEventUpdate } from './event.js';
 import { validateLease, validateLeaseUpdate } from './lease.js';
 import { validateIPAddressPool, validateL2Advertisement } from './metallb.js';
 import { validateNamespace, validateNamespaceStatusUpdate, validateNamespaceUpdate } from './namespace.js';
@@ -83,6 +84,8 @@ export function validateObject(obj: KubeObject): FieldError[] {
       return dedupe(validateRoleBinding(obj as Extract<KubeObject, { kind: 'RoleBinding' }>));
     case 'ClusterRoleBinding':
       return dedupe(validateClusterRoleBinding(obj as Extract<KubeObject, { kind: 'ClusterRoleBinding' }>));
+    case 'Event':
+      return dedupe(validateEvent(obj as Extract<KubeObject, { kind: 'Event' }>));
     default:
       return dedupe(validateObjectMeta(rec(obj).metadata, KINDS[obj.kind]?.namespaced ?? true, nameIsDNSSubdomain));
   }
@@ -117,6 +120,9 @@ export function validateObjectUpdate(obj: KubeObject, old: KubeObject): FieldErr
       break;
     case 'Lease':
       pushAll(errs, validateLeaseUpdate(obj as Extract<KubeObject, { kind: 'Lease' }>, old as Extract<KubeObject, { kind: 'Lease' }>));
+      break;
+    case 'Event':
+      pushAll(errs, validateEventUpdate(obj as Extract<KubeObject, { kind: 'Event' }>, old as Extract<KubeObject, { kind: 'Event' }>));
       break;
     case 'IPAddressPool':
       pushAll(errs, validateIPAddressPool(obj as Extract<KubeObject, { kind: 'IPAddressPool' }>));

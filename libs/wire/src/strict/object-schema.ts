@@ -54,6 +54,7 @@ const MESSAGE_OF_KIND: Record<Kind, string> = {
   ClusterRole: 'ClusterRole',
   RoleBinding: 'RoleBinding',
   ClusterRoleBinding: 'ClusterRoleBinding',
+  Event: 'Event',
 };
 
 /** Proto messages whose Go struct has another name. */

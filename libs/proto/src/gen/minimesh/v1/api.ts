@@ -23,6 +23,7 @@ import {
 import { Lease } from "./coordination.js";
 import { Endpoints, Namespace, Node, Pod, Service } from "./core.js";
 import { EndpointSlice } from "./discovery.js";
+import { Event } from "./event.js";
 import { IPAddressPool, L2Advertisement } from "./metallb.js";
 import { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "./rbac.js";
 
@@ -148,6 +149,7 @@ export interface Object {
     | { $case: "clusterRole"; value: ClusterRole }
     | { $case: "roleBinding"; value: RoleBinding }
     | { $case: "clusterRoleBinding"; value: ClusterRoleBinding }
+    | { $case: "event"; value: Event }
     | undefined;
 }
 
@@ -169,7 +171,7 @@ export interface ObjectList {
 export interface GetRequest {
   /**
    * Kind name as in manifests: Namespace, Node, Pod, Service, Endpoints, EndpointSlice, Lease,
-   * IPAddressPool, L2Advertisement, Role, ClusterRole, RoleBinding, ClusterRoleBinding.
+   * IPAddressPool, L2Advertisement, Role, ClusterRole, RoleBinding, ClusterRoleBinding, Event.
    */
   kind: string;
   namespace: string;
@@ -347,6 +349,9 @@ export const Object: MessageFns<Object> = {
       case "clusterRoleBinding":
         ClusterRoleBinding.encode(message.kind.value, writer.uint32(106).fork()).join();
         break;
+      case "event":
+        Event.encode(message.kind.value, writer.uint32(114).fork()).join();
+        break;
     }
     return writer;
   },
@@ -468,6 +473,14 @@ export const Object: MessageFns<Object> = {
             message.kind = { $case: "clusterRoleBinding", value: ClusterRoleBinding.decode(reader, reader.uint32()) };
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.kind = { $case: "event", value: Event.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -520,6 +533,8 @@ export const Object: MessageFns<Object> = {
         ? { $case: "clusterRoleBinding", value: ClusterRoleBinding.fromJSON(object.clusterRoleBinding) }
         : isSet(object.cluster_role_binding)
         ? { $case: "clusterRoleBinding", value: ClusterRoleBinding.fromJSON(object.cluster_role_binding) }
+        : isSet(object.event)
+        ? { $case: "event", value: Event.fromJSON(object.event) }
         : undefined,
     };
   },
@@ -552,6 +567,8 @@ export const Object: MessageFns<Object> = {
       obj.roleBinding = RoleBinding.toJSON(message.kind.value);
     } else if (message.kind?.$case === "clusterRoleBinding") {
       obj.clusterRoleBinding = ClusterRoleBinding.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "event") {
+      obj.event = Event.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -637,6 +654,12 @@ export const Object: MessageFns<Object> = {
       case "clusterRoleBinding": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "clusterRoleBinding", value: ClusterRoleBinding.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "event": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "event", value: Event.fromPartial(object.kind.value) };
         }
         break;
       }

@@ -78,6 +78,8 @@ export interface ObjectReference {
   uid: string;
   apiVersion: string;
   resourceVersion: string;
+  /** A part of the object (an Event's "spec.containers{web}"); empty: the whole object. */
+  fieldPath: string;
 }
 
 /** Kubernetes' intstr.IntOrString: a port number or a port name. */
@@ -931,7 +933,7 @@ export const OwnerReference: MessageFns<OwnerReference> = {
 };
 
 function createBaseObjectReference(): ObjectReference {
-  return { kind: "", namespace: "", name: "", uid: "", apiVersion: "", resourceVersion: "" };
+  return { kind: "", namespace: "", name: "", uid: "", apiVersion: "", resourceVersion: "", fieldPath: "" };
 }
 
 export const ObjectReference: MessageFns<ObjectReference> = {
@@ -953,6 +955,9 @@ export const ObjectReference: MessageFns<ObjectReference> = {
     }
     if (message.resourceVersion !== "") {
       writer.uint32(50).string(message.resourceVersion);
+    }
+    if (message.fieldPath !== "") {
+      writer.uint32(58).string(message.fieldPath);
     }
     return writer;
   },
@@ -1018,6 +1023,14 @@ export const ObjectReference: MessageFns<ObjectReference> = {
             message.resourceVersion = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.fieldPath = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1046,6 +1059,11 @@ export const ObjectReference: MessageFns<ObjectReference> = {
         : isSet(object.resource_version)
         ? globalThis.String(object.resource_version)
         : "",
+      fieldPath: isSet(object.fieldPath)
+        ? globalThis.String(object.fieldPath)
+        : isSet(object.field_path)
+        ? globalThis.String(object.field_path)
+        : "",
     };
   },
 
@@ -1069,6 +1087,9 @@ export const ObjectReference: MessageFns<ObjectReference> = {
     if (message.resourceVersion !== "") {
       obj.resourceVersion = message.resourceVersion;
     }
+    if (message.fieldPath !== "") {
+      obj.fieldPath = message.fieldPath;
+    }
     return obj;
   },
 
@@ -1083,6 +1104,7 @@ export const ObjectReference: MessageFns<ObjectReference> = {
     message.uid = object.uid ?? "";
     message.apiVersion = object.apiVersion ?? "";
     message.resourceVersion = object.resourceVersion ?? "";
+    message.fieldPath = object.fieldPath ?? "";
     return message;
   },
 };
