@@ -19,6 +19,7 @@ import { startRestServer, type RestServer } from './rest/rest-server.js';
 import { apiServerMetrics } from './metrics.js';
 import { defaultApiServerOptions, type ApiServerOptions } from './options.js';
 import { openRegistry } from './registry/bootstrap.js';
+import { EventExpiry } from './registry/event-expiry.js';
 import { KubernetesServiceReconciler } from './registry/kubernetes-service.js';
 import type { Registry } from './registry/registry.js';
 import { SqliteStore } from './store/sqlite-store.js';
@@ -91,6 +92,8 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
     })().catch((e: Error) => log.warn('history compaction failed', { err: e.message }));
   }, opts['compaction-interval'] * 1000);
   compactor.unref();
+  const eventExpiry = new EventExpiry(registry, opts['event-ttl'] * 1000, Date.now, (e) => log.warn('expiring events failed', { err: (e as Error).message }));
+  eventExpiry.start();
 
   const access = await setUpAccessControl(opts, registry, log.child('auth'));
   const tls = servingPki({
@@ -176,6 +179,7 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
     async stop() {
       health.setServing(false);
       clearInterval(compactor);
+      eventExpiry.stop();
       kubernetesService.stop();
       registry.stop();
       clearInterval(watcherGauge);

@@ -61,6 +61,7 @@ export const APISERVER_FLAGS = {
     },
   },
   'watch-history': { description: 'How many events the store keeps for watches to resume from.', default: 10000, parse: integer(0) },
+  'event-ttl': durationFlag('How long an Event is kept after it was last seen (kube-apiserver --event-ttl; 0: for ever).', 3600, { min: 'non-negative' }),
   'bookmark-interval': durationFlag('Time between BOOKMARK events on idle watches that allow them.', 10, { min: 'positive' }),
   'max-unpublished-events': {
     description: 'Events kept for NATS at most while it is away or behind; older ones are compacted (followers of the stream then relist) and /readyz fails.',

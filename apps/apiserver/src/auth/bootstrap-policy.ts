@@ -14,6 +14,8 @@
  * | user system:minimesh:lb-controller       | metallb-system:controller         | read pools; write Services (the pool annotation) and their status, Leases |
  * | group system:minimesh:lb-speakers        | metallb-system:speaker            | read; write Service status (conditions), Leases |
  * | user system:minimesh:lb-proxy            | minimesh:lb-proxy                 | read Services, Nodes, EndpointSlices   |
+ *
+ * Every component but DNS and the lb proxy may also create, update and patch Events.
  */
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from '@minimesh/api';
 import { COMPONENT_USERS, LB_SPEAKERS_GROUP, NODES_GROUP, RBAC_GROUP, SYSTEM_MASTERS } from '@minimesh/api';
@@ -27,6 +29,8 @@ const group = (apiGroup: string, resources: string[], verbs: string[]): PolicyRu
 const leases = group('coordination.k8s.io', ['leases'], [...READ, 'create', 'update', 'patch', 'delete']);
 const slicesRead = group('discovery.k8s.io', ['endpointslices'], READ);
 const poolsRead = group('metallb.io', ['ipaddresspools', 'l2advertisements'], READ);
+/** kube-apiserver's eventsRule: components report Events (and count repeats up). */
+const events: PolicyRule = { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'update', 'patch'] };
 
 const meta = (name: string) => ({ name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' }, annotations: { [AUTOUPDATE_ANNOTATION]: 'true' } });
 const clusterRole = (name: string, rules: PolicyRule[]): ClusterRole => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: meta(name), rules });
@@ -51,13 +55,15 @@ export function bootstrapPolicy(): Array<ClusterRole | ClusterRoleBinding | Role
       core(['services', 'endpoints', 'pods', 'namespaces'], READ),
       slicesRead,
       group('coordination.k8s.io', ['leases'], [...READ, 'create', 'update', 'patch']),
+      events,
     ]),
-    clusterRole('system:node-proxier', [core(['services', 'endpoints', 'nodes'], READ), slicesRead]),
+    clusterRole('system:node-proxier', [core(['services', 'endpoints', 'nodes'], READ), slicesRead, events]),
     clusterRole('system:controller:endpoint-controller', [
       core(['services', 'pods', 'nodes', 'namespaces'], READ),
       core(['endpoints'], [...READ, ...WRITE]),
       group('discovery.k8s.io', ['endpointslices'], [...READ, ...WRITE]),
       leases,
+      events,
     ]),
     clusterRole('system:coredns', [core(['endpoints', 'services', 'pods', 'namespaces'], READ), slicesRead]),
     clusterRole('metallb-system:controller', [
@@ -69,6 +75,7 @@ export function bootstrapPolicy(): Array<ClusterRole | ClusterRoleBinding | Role
       group('metallb.io', ['ipaddresspools', 'l2advertisements'], READ),
       group('metallb.io', ['ipaddresspools/status'], ['update', 'patch']),
       leases,
+      events,
     ]),
     clusterRole('metallb-system:speaker', [
       core(['services', 'endpoints', 'nodes', 'namespaces'], READ),
@@ -76,6 +83,7 @@ export function bootstrapPolicy(): Array<ClusterRole | ClusterRoleBinding | Role
       slicesRead,
       poolsRead,
       leases,
+      events,
     ]),
     clusterRole('minimesh:lb-proxy', [core(['services', 'nodes', 'endpoints'], READ), slicesRead]),
   ];
