@@ -1,2 +1,3 @@
 export * from './work-queue.js';
 export * from './leader-election.js';
+export * from './event-recorder.js';
