@@ -8,7 +8,7 @@ import type { Endpoints, EndpointSlice, Pod, Service } from '@minimesh/api';
 import { LABEL_SERVICE_NAME } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
 import type { NatsTransportOptions } from '@minimesh/informer';
-import { LeaderElector, WorkQueue, runWorkers } from '@minimesh/controller-kit';
+import { EventRecorder, LeaderElector, WorkQueue, runWorkers } from '@minimesh/controller-kit';
 import {
   ENDPOINTSLICE_CONTROLLER_NAME,
   ENDPOINTSLICE_MIRRORING_CONTROLLER_NAME,
@@ -51,9 +51,15 @@ export class EndpointsController {
   private leading = false;
   private workers?: Promise<void>;
   private depthTimer?: NodeJS.Timeout;
+  /** Events as kube-controller-manager's endpoints and EndpointSlice controllers report them. */
+  readonly recorders: { endpoints: EventRecorder; slices: EventRecorder };
 
   constructor(private readonly o: EndpointsControllerOptions) {
     this.caches = createCaches({ client: o.client, transport: o.transport, nats: o.nats, log: o.log.child('informer') });
+    this.recorders = {
+      endpoints: new EventRecorder({ client: o.client, component: 'endpoint-controller', log: o.log.child('events') }),
+      slices: new EventRecorder({ client: o.client, component: 'endpoint-slice-controller', log: o.log.child('events') }),
+    };
     this.registerHandlers();
     if (o.leaderElection) {
       const le = o.leaderElection;
@@ -112,6 +118,7 @@ export class EndpointsController {
     this.serviceQueue.shutDown();
     this.mirrorQueue.shutDown();
     await this.workers;
+    await Promise.all([this.recorders.endpoints.flush(), this.recorders.slices.flush()]);
     await this.elector?.stop();
     await this.caches.all.stop();
   }
@@ -211,7 +218,15 @@ export class EndpointsController {
     if (!this.leading) return;
     const r = await this.timed('endpoints', () =>
       syncService(
-        { client: this.o.client, caches: this.caches, triggerTimes: this.triggerTimes, maxEndpointsPerSlice: this.o.maxEndpointsPerSlice, guard: this.guard, tracker: this.sliceTracker },
+        {
+          client: this.o.client,
+          caches: this.caches,
+          triggerTimes: this.triggerTimes,
+          maxEndpointsPerSlice: this.o.maxEndpointsPerSlice,
+          guard: this.guard,
+          tracker: this.sliceTracker,
+          warn: (obj, reason, message) => (obj.kind === 'Endpoints' ? this.recorders.endpoints : this.recorders.slices).event(obj, 'Warning', reason, message),
+        },
         key,
       ),
     );

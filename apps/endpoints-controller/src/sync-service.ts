@@ -3,7 +3,7 @@
  * desired Endpoints and slices computed from the cached Service, Pods and Nodes (pure functions
  * of @minimesh/endpoints), written only where they differ from what is stored.
  */
-import { NotFoundError, type Endpoints, type EndpointSlice, type Node } from '@minimesh/api';
+import { ApiError, ForbiddenError, NotFoundError, type Endpoints, type EndpointSlice, type KubeObject, type Node } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
 import {
   ENDPOINTSLICE_CONTROLLER_NAME,
@@ -28,6 +28,8 @@ export interface ServiceSyncContext {
   guard: WriteGuard;
   /** Our slice writes the cache has not shown yet. */
   tracker: SliceTracker;
+  /** Reports a Warning Event (the endpoints controllers' FailedToUpdateEndpoint and kin). */
+  warn?: (obj: KubeObject, reason: string, message: string) => void;
 }
 
 export interface ServiceSyncResult extends WriteCounts {
@@ -61,33 +63,53 @@ export async function syncService(ctx: ServiceSyncContext, key: string): Promise
 
   const pods = caches.pods.byNamespace(namespace);
   const triggerTime = ctx.triggerTimes.compute(namespace, svc, pods);
-  const endpoints = await writeEndpoints(client, computeEndpoints(svc, pods, { triggerTime, existing }), existing, ctx.guard);
+  const endpoints = await writeEndpoints(client, computeEndpoints(svc, pods, { triggerTime, existing }), existing, ctx);
   const nodes = new Map<string, Node>(caches.nodes.list().map((n) => [n.metadata.name ?? '', n]));
   const changes = reconcileEndpointSlices(svc, pods, ourSlices, {
     maxEndpointsPerSlice: ctx.maxEndpointsPerSlice,
     triggerTime,
     nodes: nodes.size ? nodes : undefined,
   });
-  const counts = await writeSliceChanges(client, changes, ctx.guard, observer);
-  if (changes.errors.length) throw new Error(changes.errors.join('; '));
+  let counts: WriteCounts;
+  try {
+    counts = await writeSliceChanges(client, changes, ctx.guard, observer);
+    if (changes.errors.length) throw new Error(changes.errors.join('; '));
+  } catch (e) {
+    if (e instanceof ApiError || changes.errors.length) ctx.warn?.(svc, 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${namespace}/${name}: ${(e as Error).message}`);
+    throw e;
+  }
   return { endpoints, ...counts };
 }
 
+/**
+ * Writes the desired Endpoints where they differ. A refused write is reported on them as
+ * kube-controller-manager does (FailedToCreateEndpoint, FailedToUpdateEndpoint), except a
+ * create the namespace forbids (it is being deleted).
+ */
 async function writeEndpoints(
   client: ApiClient,
   desired: Endpoints | null,
   existing: Endpoints | undefined,
-  guard: WriteGuard,
+  ctx: Pick<ServiceSyncContext, 'guard' | 'warn'>,
 ): Promise<ServiceSyncResult['endpoints']> {
   if (!desired) return 'none';
   if (existing && endpointsEqual(existing, desired)) return 'unchanged';
-  guard();
-  if (!existing) {
-    await client.create(desired);
-    return 'created';
+  ctx.guard();
+  const where = `${desired.metadata.namespace ?? ''}/${desired.metadata.name ?? ''}`;
+  try {
+    if (!existing) {
+      await client.create(desired);
+      return 'created';
+    }
+    await client.update(desired);
+    return 'updated';
+  } catch (e) {
+    if (e instanceof ApiError && !(e instanceof ForbiddenError && !existing)) {
+      if (existing) ctx.warn?.(desired, 'FailedToUpdateEndpoint', `Failed to update endpoint ${where}: ${e.message}`);
+      else ctx.warn?.(desired, 'FailedToCreateEndpoint', `Failed to create endpoint for service ${where}: ${e.message}`);
+    }
+    throw e;
   }
-  await client.update(desired);
-  return 'updated';
 }
 
 async function deleteIgnoringNotFound(client: ApiClient, namespace: string, name: string): Promise<void> {

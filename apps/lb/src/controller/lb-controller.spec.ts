@@ -35,6 +35,8 @@ async function start(client: FakeApiClient, o: Partial<LbControllerOptions> = {}
 }
 
 const ingress = async (client: FakeApiClient, name: string) => (await client.get('Service', 'web', name)).status?.loadBalancer?.ingress?.map((i) => i.ip) ?? [];
+const events = async (client: FakeApiClient) =>
+  (await client.list('Event', { namespace: 'web' })).items.map((e) => `${e.type} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.source?.component}: ${e.message}`);
 const allocated = async (client: FakeApiClient, name: string) => (await client.get('Service', 'web', name)).status?.conditions?.find((c) => c.type === CONDITION_ALLOCATED);
 
 describe('LbController', () => {
@@ -47,6 +49,9 @@ describe('LbController', () => {
     const svc = await client.get('Service', 'web', 'a');
     expect(svc.metadata.annotations?.['metallb.io/ip-allocated-from-pool']).toBe('default');
     expect(await allocated(client, 'a')).toMatchObject({ status: 'True', reason: 'IPAllocated', message: 'Assigned IP "192.168.100.200"' });
+    // MetalLB's event, for kubectl describe.
+    await eventually(async () => (await events(client)).length > 0);
+    expect(await events(client)).toEqual(['Normal IPAllocated Service/a metallb-controller: Assigned IP "192.168.100.200"']);
   });
 
   it('a Service waits while the pool is full, says why, and gets the address freed by a deleted one', async () => {
@@ -58,6 +63,8 @@ describe('LbController', () => {
     await client.create(lbService('second'));
     await eventually(async () => (await allocated(client, 'second'))?.status === 'False');
     expect(await allocated(client, 'second')).toMatchObject({ reason: 'AllocationFailed', message: 'Failed to allocate IP for "web/second": no available IPs' });
+    await eventually(async () => (await events(client)).some((e) => e.startsWith('Warning')));
+    expect((await events(client)).filter((e) => e.includes('Service/second'))).toEqual(['Warning AllocationFailed Service/second metallb-controller: Failed to allocate IP for "web/second": no available IPs']);
     expect(await ingress(client, 'second')).toEqual([]);
     await client.delete('Service', 'web', 'first');
     await eventually(async () => (await ingress(client, 'second')).join() === '10.0.0.1');

@@ -12,7 +12,7 @@
  */
 import type { IPAddressPool, Namespace, Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
-import { LeaderElector, WorkQueue, runWorkers } from '@minimesh/controller-kit';
+import { EventRecorder, LeaderElector, WorkQueue, runWorkers } from '@minimesh/controller-kit';
 import { createInformer, informerSet, type Informer, type InformerSet, type NatsTransportOptions } from '@minimesh/informer';
 import type { Logger } from '@minimesh/runtime';
 import { AllocationError, Allocator } from '../allocator/allocator.js';
@@ -48,8 +48,11 @@ export class LbController {
   private readonly pending = new Set<string>();
   private leading = false;
   private workers?: Promise<void>;
+  /** MetalLB's controller events: IPAllocated, AllocationFailed (what `kubectl describe svc` shows). */
+  readonly recorder: EventRecorder;
 
   constructor(private readonly o: LbControllerOptions) {
+    this.recorder = new EventRecorder({ client: o.client, component: 'metallb-controller', log: o.log.child('events'), now: o.now });
     const common = { client: o.client, transport: o.transport, nats: o.nats, logger: o.log.child('informer') };
     this.services = createInformer({ kind: 'Service', ...common });
     this.pools = createInformer({ kind: 'IPAddressPool', ...common });
@@ -103,6 +106,7 @@ export class LbController {
   async stop(): Promise<void> {
     this.queue.shutDown();
     await this.workers;
+    await this.recorder.flush();
     await this.elector?.stop();
     await this.all.stop();
   }
@@ -213,8 +217,12 @@ export class LbController {
     const status = desiredLoadBalancerStatus(svc.status, outcome, now);
     if (!statusDiffers(svc.status, status)) return;
     const fresh = await client.get('Service', svc.metadata.namespace ?? 'default', svc.metadata.name ?? '');
-    await client.updateStatus({ ...fresh, status: desiredLoadBalancerStatus(fresh.status, outcome, now) });
-    if (outcome.kind === 'assigned' && statusIP(svc) !== outcome.ip) this.o.log.info('assigned', { service: keyOf(svc), ip: outcome.ip, pool: outcome.pool });
+    const written = await client.updateStatus({ ...fresh, status: desiredLoadBalancerStatus(fresh.status, outcome, now) });
+    if (outcome.kind === 'assigned' && statusIP(svc) !== outcome.ip) {
+      this.o.log.info('assigned', { service: keyOf(svc), ip: outcome.ip, pool: outcome.pool });
+      this.recorder.event(written, 'Normal', 'IPAllocated', `Assigned IP ${JSON.stringify(outcome.ip)}`);
+    }
+    if (outcome.kind === 'failed') this.recorder.event(written, 'Warning', outcome.reason, outcome.message);
   }
 
   private publishPoolMetrics(): void {

@@ -85,7 +85,12 @@ describe('Speaker', () => {
     expect(a.host.addresses().length + b.host.addresses().length).toBe(1);
     await eventually(async () => (await client.get('Service', 'ns', 'web')).status?.conditions?.some((c) => c.type === CONDITION_ANNOUNCED) ?? false);
     const cond = (await client.get('Service', 'ns', 'web')).status!.conditions!.find((c) => c.type === CONDITION_ANNOUNCED)!;
-    expect(cond.message).toBe(`announcing from node "${winner === a ? 'node1' : 'node2'}" with protocol "layer2"`);
+    const node = winner === a ? 'node1' : 'node2';
+    expect(cond.message).toBe(`announcing from node "${node}" with protocol "layer2"`);
+    // MetalLB's event, for kubectl describe (the first speaker up may have announced before the election settled).
+    const fromWinner = async () => (await client.list('Event', { namespace: 'ns' })).items.find((e) => e.source?.host === node);
+    await eventually(async () => (await fromWinner()) !== undefined);
+    expect(await fromWinner()).toMatchObject({ type: 'Normal', reason: 'nodeAssigned', message: cond.message, involvedObject: { kind: 'Service', name: 'web' }, source: { component: 'metallb-speaker' } });
   });
 
   it('a stopped speaker withdraws and the other takes over at once', async () => {

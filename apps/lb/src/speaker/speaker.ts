@@ -7,6 +7,7 @@
  */
 import { LABEL_SERVICE_NAME, type EndpointSlice, type IPAddressPool, type L2Advertisement, type Lease, type Node, type Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
+import { EventRecorder } from '@minimesh/controller-kit';
 import { createInformer, informerSet, type Informer, type InformerSet, type NatsTransportOptions } from '@minimesh/informer';
 import type { Exec, Logger } from '@minimesh/runtime';
 import { poolContains, poolFromObject, ipv4Number } from '../allocator/pool.js';
@@ -42,6 +43,8 @@ export class Speaker {
   private readonly all: InformerSet;
   private readonly heartbeat: SpeakerHeartbeat;
   private readonly announcer: AddressAnnouncer;
+  /** MetalLB's speaker event: nodeAssigned, from this node. */
+  readonly recorder: EventRecorder;
   private timer?: NodeJS.Timeout;
   private running = false;
   private again = false;
@@ -49,6 +52,7 @@ export class Speaker {
 
   constructor(private readonly o: SpeakerOptions) {
     const common = { client: o.client, transport: o.transport, nats: o.nats, logger: o.log.child('informer') };
+    this.recorder = new EventRecorder({ client: o.client, component: 'metallb-speaker', host: o.node, log: o.log.child('events'), now: o.now });
     this.services = createInformer({ kind: 'Service', ...common });
     this.slices = createInformer({ kind: 'EndpointSlice', ...common });
     this.nodes = createInformer({ kind: 'Node', ...common });
@@ -98,6 +102,7 @@ export class Speaker {
     await this.heartbeat.stop();
     while (this.running) await new Promise((r) => setTimeout(r, 10));
     await this.announcer.apply(new Set()).catch((e: Error) => this.o.log.warn('cannot withdraw addresses', { err: e.message }));
+    await this.recorder.flush();
     await this.all.stop();
   }
 
@@ -146,11 +151,12 @@ export class Speaker {
     for (const svcs of wins.values()) for (const svc of svcs) await this.reportAnnouncing(svc);
   }
 
-  /** MetalLB's nodeAssigned event, as a status condition of the Service. */
+  /** MetalLB's nodeAssigned event, and the same as a status condition of the Service. */
   private async reportAnnouncing(svc: Service): Promise<void> {
     const message = `announcing from node "${this.o.node}" with protocol "layer2"`;
     const current = svc.status?.conditions?.find((c) => c.type === CONDITION_ANNOUNCED);
     if (current?.message === message && current.status === 'True') return;
+    this.recorder.event(svc, 'Normal', 'nodeAssigned', message);
     const lastTransitionTime = new Date((this.o.now ?? Date.now)()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const condition = { type: CONDITION_ANNOUNCED, status: 'True', reason: 'nodeAssigned', message, lastTransitionTime };
     await this.o.client

@@ -1,0 +1,50 @@
+/** The endpoints controllers' Warning events when a write is refused, as kube-controller-manager reports them. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { InternalError } from '@minimesh/api';
+import { FakeApiClient } from '@minimesh/client/testing';
+import { createLogger } from '@minimesh/runtime';
+import { eventually } from '@minimesh/runtime/testing';
+import { EndpointsController } from './controller.js';
+import { controllerMetrics } from './metrics.js';
+import { pod, service } from './testing/objects.js';
+
+const running: EndpointsController[] = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!.stop();
+});
+
+async function start(client: FakeApiClient): Promise<void> {
+  const c = new EndpointsController({ client, transport: 'grpc', nats: {}, workers: 1, maxEndpointsPerSlice: 100, log: createLogger('test', { level: 'error' }), metrics: controllerMetrics() });
+  running.push(c);
+  await c.start();
+}
+
+const events = async (client: FakeApiClient) =>
+  (await client.list('Event', { namespace: 'study' })).items.map((e) => `${e.type} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.source?.component}: ${e.message}`);
+
+describe('endpoints controller events', () => {
+  it('reports a refused Endpoints create (FailedToCreateEndpoint) and EndpointSlice write (FailedToUpdateEndpointSlices), counting repeats up', async () => {
+    const client = new FakeApiClient();
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } });
+    await client.create(service('web', { selector: { app: 'web' }, ports: [{ port: 80 }] }));
+    await client.create(pod('web-1', '10.244.1.5', 'node1', { app: 'web' }));
+    let failing = 'Endpoints';
+    client.hook = (op, o) => {
+      if (op === 'create' && o.kind === failing) throw new InternalError('etcdserver: request timed out');
+    };
+    await start(client);
+    const endpoints = 'Warning FailedToCreateEndpoint Endpoints/web endpoint-controller: Failed to create endpoint for service study/web: Internal error occurred: etcdserver: request timed out';
+    await eventually(async () => (await events(client)).length > 0, 5000);
+    expect(await events(client)).toEqual([endpoints]);
+    // Retried: the same event counts up instead of piling up.
+    await eventually(async () => ((await client.list('Event', { namespace: 'study' })).items[0]?.count ?? 0) > 1, 5000);
+    expect((await client.list('Event', { namespace: 'study' })).items.length).toBe(1);
+
+    failing = 'EndpointSlice';
+    await eventually(async () => (await events(client)).length > 1, 5000);
+    expect((await events(client)).sort()).toEqual([
+      endpoints,
+      'Warning FailedToUpdateEndpointSlices Service/web endpoint-slice-controller: Error updating Endpoint Slices for Service study/web: Internal error occurred: etcdserver: request timed out',
+    ]);
+  });
+});
