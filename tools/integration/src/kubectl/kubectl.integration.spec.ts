@@ -8,6 +8,7 @@ import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EventRecorder } from '@minimesh/controller-kit';
 import { startTestApiServer, type TestApiServer } from '@minimesh/apiserver/testing';
 import { ensureCertificateAuthority, issueCertificate } from '@minimesh/runtime';
 import { tempDir } from '@minimesh/runtime/testing';
@@ -155,11 +156,27 @@ describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
     await ok('delete', 'svc', '-n', 'study', 'ssa', 'csa');
   });
 
-  it('describes a Service with its endpoints', async () => {
+  it('describes a Service with its endpoints and its events; gets events as a table', async () => {
+    const svc = await t.client.get('Service', 'study', 'service-clusterip');
+    const recorder = new EventRecorder({ client: t.client, component: 'metallb-controller', log: { debug: () => undefined, warn: () => undefined } });
+    recorder.event(svc, 'Normal', 'IPAllocated', 'Assigned IP "192.168.1.240"');
+    recorder.event(svc, 'Normal', 'IPAllocated', 'Assigned IP "192.168.1.240"');
+    recorder.event(svc, 'Warning', 'AllocationFailed', 'Failed to allocate IP for "study/service-clusterip": no available IPs');
+    await recorder.flush();
     const out = await ok('describe', 'svc', '-n', 'study', 'service-clusterip');
     expect(out).toMatch(/^Name:\s+service-clusterip\nNamespace:\s+study\n/);
     expect(out).toMatch(/^IP:\s+10\.97\.97\.97$/m);
     expect(out).toMatch(/^Session Affinity:\s+ClientIP$/m);
+    expect(out).toMatch(/^Events:\n\s+Type\s+Reason\s+Age\s+From\s+Message\n/m);
+    expect(out).toMatch(/^\s+Normal\s+IPAllocated\s+\S+ \(x2 over \S+\)\s+metallb-controller\s+Assigned IP "192\.168\.1\.240"$/m);
+    expect(out).toMatch(/^\s+Warning\s+AllocationFailed\s+\S+\s+metallb-controller\s+Failed to allocate IP for "study\/service-clusterip": no available IPs$/m);
+    const table = await ok('get', 'events', '-n', 'study');
+    expect(table).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE\n/);
+    expect(table).toMatch(/^\S+\s+Normal\s+IPAllocated\s+service\/service-clusterip\s+Assigned IP "192\.168\.1\.240"$/m);
+    const wide = await ok('get', 'events', '-n', 'study', '-o', 'wide', '--field-selector', 'type=Warning');
+    expect(wide).toMatch(/^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+SUBOBJECT\s+SOURCE\s+MESSAGE\s+FIRST SEEN\s+COUNT\s+NAME\n/);
+    expect(wide.trim().split('\n').length).toBe(2);
+    expect(wide).toMatch(/\s+metallb-controller\s+Failed to allocate IP for "study\/service-clusterip": no available IPs\s+\S+\s+1\s+service-clusterip\.[0-9a-f]+$/m);
   });
 
   it('exposes a Service as another Service', async () => {
