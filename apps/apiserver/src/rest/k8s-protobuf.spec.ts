@@ -62,6 +62,28 @@ describe('Kubernetes protobuf request bodies', () => {
     });
   });
 
+  it('reads the RBAC kinds kubectl create role, clusterrole, rolebinding and clusterrolebinding send', () => {
+    const rule = msg([[1, 'get'], [1, 'list'], [2, ''], [3, 'pods'], [4, 'web']]);
+    expect(decodeProtobufObject(envelope('rbac.authorization.k8s.io/v1', 'Role', msg([[1, [[1, 'pod-reader'], [3, 'study']]], [2, rule]])))).toEqual({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'pod-reader', namespace: 'study' },
+      rules: [{ verbs: ['get', 'list'], apiGroups: [''], resources: ['pods'], resourceNames: ['web'] }],
+    });
+    const selector = msg([[1, msg([[1, 'rbac.example.com/aggregate'], [2, 'true']])]]);
+    expect(decodeProtobufObject(envelope('rbac.authorization.k8s.io/v1', 'ClusterRole', msg([[1, [[1, 'agg']]], [3, msg([[1, selector]])]])))).toMatchObject({
+      aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'rbac.example.com/aggregate': 'true' } }] },
+    });
+    const binding = msg([[1, [[1, 'read-pods'], [3, 'study']]], [2, msg([[1, 'User'], [2, 'rbac.authorization.k8s.io'], [3, 'jane']])], [3, msg([[1, 'rbac.authorization.k8s.io'], [2, 'Role'], [3, 'pod-reader']])]]);
+    expect(decodeProtobufObject(envelope('rbac.authorization.k8s.io/v1', 'RoleBinding', binding))).toEqual({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'read-pods', namespace: 'study' },
+      subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'jane' }],
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'pod-reader' },
+    });
+  });
+
   it('reads a Namespace', () => {
     expect(decodeProtobufObject(envelope('v1', 'Namespace', msg([[1, [[1, 'team-a']]]])))).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a' } });
   });

@@ -1,9 +1,10 @@
 /**
  * Kubernetes' protobuf encoding of request bodies (`application/vnd.kubernetes.protobuf`), for the
  * kinds kubectl's typed commands send that way (`kubectl create service ...`, `kubectl create
- * namespace`): the envelope is the magic `k8s\0` then a runtime.Unknown {typeMeta {apiVersion,
- * kind}, raw, contentEncoding, contentType}, and raw is the object in k8s.io/api's generated.proto
- * numbering (k8s.io/api/core/v1, k8s.io/apimachinery/pkg/apis/meta/v1). Decoded into the object's
+ * namespace`, `kubectl create role|clusterrole|rolebinding|clusterrolebinding`): the envelope is
+ * the magic `k8s\0` then a runtime.Unknown {typeMeta {apiVersion, kind}, raw, contentEncoding,
+ * contentType}, and raw is the object in k8s.io/api's generated.proto numbering
+ * (k8s.io/api/core/v1, rbac/v1, k8s.io/apimachinery/pkg/apis/meta/v1). Decoded into the object's
  * JSON form, which then goes through the same checks as a JSON body. Only the fields minimesh
  * models are read; the others are skipped, as unknown protobuf fields are.
  */
@@ -96,11 +97,25 @@ const SERVICE_SPEC: Schema = {
   23: ['trafficDistribution', 'string'],
 };
 const NAMESPACE_SPEC: Schema = { 1: ['finalizers', 'strings'] };
+const LABEL_SELECTOR_REQUIREMENT: Schema = { 1: ['key', 'string'], 2: ['operator', 'string'], 3: ['values', 'strings'] };
+const LABEL_SELECTOR: Schema = { 1: ['matchLabels', 'map'], 2: ['matchExpressions', { message: LABEL_SELECTOR_REQUIREMENT, repeated: true }] };
+// k8s.io/api/rbac/v1: what `kubectl create role|clusterrole|rolebinding|clusterrolebinding` send.
+const POLICY_RULE: Schema = { 1: ['verbs', 'strings'], 2: ['apiGroups', 'strings'], 3: ['resources', 'strings'], 4: ['resourceNames', 'strings'], 5: ['nonResourceURLs', 'strings'] };
+const AGGREGATION_RULE: Schema = { 1: ['clusterRoleSelectors', { message: LABEL_SELECTOR, repeated: true }] };
+const SUBJECT: Schema = { 1: ['kind', 'string'], 2: ['apiGroup', 'string'], 3: ['name', 'string'], 4: ['namespace', 'string'] };
+const ROLE_REF: Schema = { 1: ['apiGroup', 'string'], 2: ['kind', 'string'], 3: ['name', 'string'] };
+const METADATA: [string, Shape] = ['metadata', { message: OBJECT_META }];
+const ROLE: Schema = { 1: METADATA, 2: ['rules', { message: POLICY_RULE, repeated: true }] };
+const BINDING: Schema = { 1: METADATA, 2: ['subjects', { message: SUBJECT, repeated: true }], 3: ['roleRef', { message: ROLE_REF }] };
 
 /** The kinds whose protobuf form is read: k8s.io/api's message of each. */
 const SCHEMAS: Record<string, Schema> = {
-  'v1/Service': { 1: ['metadata', { message: OBJECT_META }], 2: ['spec', { message: SERVICE_SPEC }] },
-  'v1/Namespace': { 1: ['metadata', { message: OBJECT_META }], 2: ['spec', { message: NAMESPACE_SPEC }] },
+  'v1/Service': { 1: METADATA, 2: ['spec', { message: SERVICE_SPEC }] },
+  'v1/Namespace': { 1: METADATA, 2: ['spec', { message: NAMESPACE_SPEC }] },
+  'rbac.authorization.k8s.io/v1/Role': ROLE,
+  'rbac.authorization.k8s.io/v1/ClusterRole': { ...ROLE, 3: ['aggregationRule', { message: AGGREGATION_RULE }] },
+  'rbac.authorization.k8s.io/v1/RoleBinding': BINDING,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': BINDING,
 };
 
 function signed(v: bigint): number {

@@ -93,10 +93,19 @@ describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
     expect(await ok('get', 'svc', '-n', 'study', 'service-clusterip', '-o', 'jsonpath={.spec.ports[0].port} {.spec.sessionAffinity} {.metadata.annotations.a}')).toBe('82 ClientIP b');
   });
 
-  it('creates namespaces and services with kubectl create (protobuf bodies)', async () => {
+  it('creates namespaces, services, roles and bindings with kubectl create (protobuf bodies)', async () => {
     expect(await ok('create', 'namespace', 'team-x')).toBe('namespace/team-x created\n');
     expect(await ok('create', 'service', 'nodeport', 'np', '-n', 'team-x', '--tcp', '8080:80', '--node-port', '30080')).toBe('service/np created\n');
     expect(await ok('get', 'svc', '-n', 'team-x', 'np', '-o', 'jsonpath={.spec.type} {.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.ports[0].nodePort} {.spec.selector.app}')).toBe('NodePort 8080 80 30080 np');
+    expect(await ok('create', 'role', 'pod-reader', '-n', 'team-x', '--verb=get,list,watch', '--resource=pods')).toBe('role.rbac.authorization.k8s.io/pod-reader created\n');
+    expect(await ok('create', 'rolebinding', 'read-pods', '-n', 'team-x', '--role=pod-reader', '--user=jane', '--serviceaccount=team-x:robot')).toBe('rolebinding.rbac.authorization.k8s.io/read-pods created\n');
+    expect(await ok('create', 'clusterrole', 'svc-viewer', '--verb=get,list', '--resource=services,endpoints')).toBe('clusterrole.rbac.authorization.k8s.io/svc-viewer created\n');
+    expect(await ok('create', 'clusterrolebinding', 'svc-viewers', '--clusterrole=svc-viewer', '--group=viewers')).toBe('clusterrolebinding.rbac.authorization.k8s.io/svc-viewers created\n');
+    expect(JSON.parse(await ok('get', 'role', 'pod-reader', '-n', 'team-x', '-o', 'json')).rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] }]);
+    expect(await ok('get', 'rolebinding', 'read-pods', '-n', 'team-x', '-o', 'wide')).toMatch(/^read-pods\s+Role\/pod-reader\s+\S+\s+jane\s+team-x\/robot$/m);
+    expect(await ok('get', 'clusterrolebinding', 'svc-viewers', '-o', 'jsonpath={.roleRef.name} {.subjects[0].kind}:{.subjects[0].name}')).toBe('svc-viewer Group:viewers');
+    await ok('delete', 'clusterrolebinding', 'svc-viewers');
+    await ok('delete', 'clusterrole', 'svc-viewer');
     await ok('delete', 'namespace', 'team-x', '--wait=false');
   });
 
