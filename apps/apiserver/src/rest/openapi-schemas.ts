@@ -1,7 +1,7 @@
 /**
  * OpenAPI v3 `components.schemas` for the kinds of a group/version, made from the same protobuf
  * schema the strict decoder reads (libs/wire): every field with its Kubernetes JSON name and type,
- * maps as `additionalProperties`, IntOrString as `x-kubernetes-int-or-string`, nested types as
+ * maps as `additionalProperties`, IntOrString as kube-apiserver writes it (SchemaDialect), nested types as
  * `$ref`s, each kind marked with `x-kubernetes-group-version-kind`, under Kubernetes' schema names
  * (`io.k8s.api.core.v1.Service`, `io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`). What
  * `kubectl explain` reads. Descriptions come from the proto files' comments where they have one.
@@ -43,10 +43,24 @@ const SCALARS: Record<string, Record<string, string>> = {
   bytes: { type: 'string', format: 'byte' },
 };
 
-/** How a document points at a named schema: OpenAPI v3 wraps the `$ref` (so a description can sit beside it), v2 does not. */
-export type SchemaRef = (name: string) => Record<string, unknown>;
-export const V3_REF: SchemaRef = (name) => ({ allOf: [{ $ref: `#/components/schemas/${name}` }] });
-export const V2_REF: SchemaRef = (name) => ({ $ref: `#/definitions/${name}` });
+/**
+ * What differs between the two OpenAPI versions kube-apiserver serves: v3 wraps a `$ref` in
+ * `allOf` (so a description can sit beside it), v2 does not; IntOrString is `oneOf` integer or
+ * string in v3 (kubectl explain prints `<IntOrString>`), a string in v2 (`<string>`).
+ */
+export interface SchemaDialect {
+  ref(name: string): Record<string, unknown>;
+  intOrString: Record<string, unknown>;
+}
+const INT_OR_STRING_DESCRIPTION = 'IntOrString is a type that can hold an int32 or a string.';
+export const V3: SchemaDialect = {
+  ref: (name) => ({ allOf: [{ $ref: `#/components/schemas/${name}` }] }),
+  intOrString: { description: INT_OR_STRING_DESCRIPTION, format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] },
+};
+export const V2: SchemaDialect = {
+  ref: (name) => ({ $ref: `#/definitions/${name}` }),
+  intOrString: { description: INT_OR_STRING_DESCRIPTION, format: 'int-or-string', type: 'string' },
+};
 
 /**
  * The extensions Kubernetes' schemas carry on a list that merges (its patchStrategy and
@@ -58,7 +72,8 @@ function listExtensions(list: ListStrategy): Record<string, unknown> {
   return { 'x-kubernetes-list-map-keys': list.mergeKey, 'x-kubernetes-list-type': 'map', 'x-kubernetes-patch-merge-key': list.mergeKey[0], 'x-kubernetes-patch-strategy': 'merge' };
 }
 
-export function kindSchemas(kinds: KindInfo[], ref: SchemaRef = V3_REF): Record<string, unknown> {
+export function kindSchemas(kinds: KindInfo[], dialect: SchemaDialect = V3): Record<string, unknown> {
+  const ref = dialect.ref;
   const out: Record<string, unknown> = {};
   const visit = (m: MessageSchema, prefix: string, patch: PatchSchema | undefined, kind?: KindInfo): string => {
     const name = schemaName(m, prefix);
@@ -73,7 +88,7 @@ export function kindSchemas(kinds: KindInfo[], ref: SchemaRef = V3_REF): Record<
         case 'enum':
           return { type: 'string', enum: f.shape.values };
         case 'intOrString':
-          out[INT_OR_STRING] ??= { type: 'string', format: 'int-or-string', description: 'IntOrString is a type that can hold an int32 or a string.', 'x-kubernetes-int-or-string': true };
+          out[INT_OR_STRING] ??= dialect.intOrString;
           return ref(INT_OR_STRING);
         case 'message':
           return ref(visit(f.shape.message, prefix, inner));

@@ -9,7 +9,7 @@
  */
 import { KINDS, type KindInfo } from '@minimesh/api';
 import { groupVersionOf } from './discovery.js';
-import { kindSchemaName, kindSchemas, V2_REF } from './openapi-schemas.js';
+import { kindSchemaName, kindSchemas, V2 } from './openapi-schemas.js';
 
 /** What client-go asks for (Accept). */
 const OPENAPI_V2_PROTOBUF_ACCEPT = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
@@ -29,7 +29,7 @@ function operation(k: KindInfo, id: string, action: string, extra: Record<string
   return {
     operationId: `${id}${k.kind}`,
     ...extra,
-    responses: { '200': { description: 'OK', schema: V2_REF(kindSchemaName(k)) } },
+    responses: { '200': { description: 'OK', schema: V2.ref(kindSchemaName(k)) } },
     'x-kubernetes-action': action,
     'x-kubernetes-group-version-kind': { group: gv.group, kind: k.kind, version: gv.version },
   };
@@ -50,7 +50,7 @@ export function openApiV2Document(): Record<string, unknown> {
       delete: operation(k, 'delete', 'delete'),
     };
   }
-  cached = { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, definitions: kindSchemas(kinds, V2_REF) };
+  cached = { swagger: '2.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths, definitions: kindSchemas(kinds, V2) };
   return cached;
 }
 

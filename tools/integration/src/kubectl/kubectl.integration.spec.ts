@@ -79,6 +79,40 @@ describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
     expect((await ok('get', 'ns', '-o', 'name')).split('\n')).toEqual(expect.arrayContaining(['namespace/default', 'namespace/kube-system', 'namespace/study']));
   });
 
+  it('gets every kind, with the columns kubectl prints against Kubernetes', async () => {
+    await t.client.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node9' }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    await t.client.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p9', namespace: 'study' }, spec: { nodeName: 'node9', containers: [{ name: 'c', image: 'nginx' }] } });
+    await t.client.create({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l9', namespace: 'study' }, spec: { holderIdentity: 'me' } });
+    await t.client.create({ apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'pool9', namespace: 'study' }, spec: { addresses: ['192.168.9.0/24'] } });
+    await t.client.create({ apiVersion: 'metallb.io/v1beta1', kind: 'L2Advertisement', metadata: { name: 'l2', namespace: 'study' }, spec: { ipAddressPools: ['pool9'] } });
+    await t.client.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r9', namespace: 'study' }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }] });
+    await t.client.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'rb9', namespace: 'study' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'r9' }, subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'jane' }] });
+    await t.client.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'cr9' }, rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }] });
+    await t.client.create({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'crb9' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cr9' }, subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'ops' }] });
+    await t.client.create({ apiVersion: 'v1', kind: 'Event', metadata: { name: 'p9.1', namespace: 'study' }, involvedObject: { kind: 'Pod', namespace: 'study', name: 'p9' }, reason: 'Scheduled', message: 'placed', type: 'Normal', count: 1 });
+    const headers: Record<string, string> = {
+      namespaces: 'NAME STATUS AGE',
+      nodes: 'NAME STATUS ROLES AGE VERSION',
+      pods: 'NAMESPACE NAME READY STATUS RESTARTS AGE',
+      services: 'NAMESPACE NAME TYPE CLUSTER-IP EXTERNAL-IP PORT(S) AGE',
+      endpoints: 'NAMESPACE NAME ENDPOINTS AGE',
+      endpointslices: 'NAMESPACE NAME ADDRESSTYPE PORTS ENDPOINTS AGE',
+      leases: 'NAMESPACE NAME HOLDER AGE',
+      events: 'NAMESPACE LAST SEEN TYPE REASON OBJECT MESSAGE',
+      ipaddresspools: 'NAMESPACE NAME AUTO ASSIGN AVOID BUGGY IPS ADDRESSES',
+      l2advertisements: 'NAMESPACE NAME IPADDRESSPOOLS IPADDRESSPOOL SELECTORS INTERFACES',
+      roles: 'NAMESPACE NAME CREATED AT',
+      clusterroles: 'NAME CREATED AT',
+      rolebindings: 'NAMESPACE NAME ROLE AGE',
+      clusterrolebindings: 'NAME ROLE AGE',
+    };
+    for (const [resource, header] of Object.entries(headers)) {
+      const out = await ok('get', resource, '-A');
+      expect(out.split('\n')[0]!.split(/\s+/).join(' ').trim(), resource).toBe(header);
+      expect(out.split('\n').filter(Boolean).length, resource).toBeGreaterThan(1);
+    }
+  });
+
   it('labels, patches (strategic, merge, json), edits through KUBE_EDITOR, and selects by label', async () => {
     expect(await ok('label', 'svc', '-n', 'study', 'service-clusterip', 'tier=front')).toBe('service/service-clusterip labeled\n');
     expect(await ok('get', 'svc', '-n', 'study', '-l', 'tier=front', '-o', 'name')).toBe('service/service-clusterip\n');
@@ -114,7 +148,9 @@ describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
     expect(spec).toMatch(/^KIND:\s+Service\nVERSION:\s+v1\n/);
     expect(spec).toMatch(/^\s+clusterIP\s+<string>$/m);
     expect(spec).toMatch(/^\s+ports\s+<\[\]ServicePort>$/m);
-    expect(await ok('explain', 'service.spec.ports.targetPort')).toContain('IntOrString is a type that can hold an int32 or a string.');
+    const targetPort = await ok('explain', 'service.spec.ports.targetPort');
+    expect(targetPort).toMatch(/^FIELD: targetPort <IntOrString>$/m);
+    expect(targetPort).toContain('IntOrString is a type that can hold an int32 or a string.');
     expect(await ok('explain', 'endpointslices.endpoints')).toMatch(/^\s+addresses\s+<\[\]string>$/m);
   });
 
