@@ -73,6 +73,8 @@ export class JetStreamFollower implements Follower {
    */
   private relistedThrough = 0;
   private readonly stores = new StoreTrust();
+  /** A store change refused during a recent probe, to be checked by a list when it is due. */
+  private pendingProbe?: { dueAt: number; why: string };
   private readonly verifiers = new Map<string, EventVerifier | undefined>();
 
   constructor(private readonly opts: JetStreamFollowerOptions) {}
@@ -115,9 +117,15 @@ export class JetStreamFollower implements Follower {
       void messages.close().catch(() => undefined);
     };
     // A store change refused during a recent probe is checked when the interval is over.
-    const probeLater = (ms: number, why: string) => {
-      probeTimer ??= setTimeout(() => stop(new RelistRequiredError('store-changed', why)), ms);
+    // Kept across resumes: a consumer that breaks before the check does not cancel it.
+    const armProbe = (p: { dueAt: number; why: string }) => {
+      probeTimer ??= setTimeout(() => {
+        this.pendingProbe = undefined;
+        stop(new RelistRequiredError('store-changed', p.why));
+      }, Math.max(0, p.dueAt - Date.now()));
     };
+    const probeLater = (ms: number, why: string) => armProbe((this.pendingProbe ??= { dueAt: Date.now() + ms, why }));
+    if (this.pendingProbe) armProbe(this.pendingProbe);
     const onAbort = () => stop();
     signal.addEventListener('abort', onAbort, { once: true });
     const offStatus = session.onStatus((s) => {
@@ -199,7 +207,7 @@ export class JetStreamFollower implements Follower {
     if (sink.storeId && mark.store !== sink.storeId) {
       // Anyone can sign for a store named after their own key: only a list says which is current.
       const why = `event ${mark.revision} comes from store ${mark.store}, the cache from ${sink.storeId}`;
-      const verdict = this.stores.verdict(mark.store);
+      const verdict = this.stores.verdict(mark.store, mark.revision);
       if (verdict.action === 'refuse') {
         if (verdict.probeInMs !== undefined) probeLater(verdict.probeInMs, why);
         return this.refuse(m, mark.revision, verdict.reason);

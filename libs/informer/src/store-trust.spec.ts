@@ -17,14 +17,19 @@ describe('StoreTrust', () => {
     expect(trust.verdict('c')).toEqual({ action: 'probe' });
   });
 
-  it('refutes a store the list did not name, for good', () => {
+  it('refutes a store the list did not name up to the revision probed; a later revision may ask again', () => {
     const c = clock();
     const trust = new StoreTrust(10_000, c.now);
-    expect(trust.verdict('forged')).toEqual({ action: 'probe' });
+    expect(trust.verdict('forged', 50)).toEqual({ action: 'probe' });
     trust.listed('a');
     c.pass(60_000);
-    expect(trust.verdict('forged')).toMatchObject({ action: 'refuse', reason: 'store forged is not the apiserver\'s' });
-    expect(trust.verdict('forged')).not.toHaveProperty('probeInMs');
+    expect(trust.verdict('forged', 50)).toMatchObject({ action: 'refuse', reason: 'store forged is not the apiserver\'s' });
+    expect(trust.verdict('forged', 12)).not.toHaveProperty('probeInMs');
+    // The apiserver may really move to that store later: its newer messages ask again.
+    expect(trust.verdict('forged', 51)).toEqual({ action: 'probe' });
+    trust.listed('forged');
+    c.pass(10_000);
+    expect(trust.verdict('a', 99)).toEqual({ action: 'probe' });
   });
 
   it('costs one list per interval however many new stores are named, and checks again when it is over', () => {

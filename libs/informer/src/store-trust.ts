@@ -5,10 +5,11 @@
  * make a key, name a store after it and sign with it. So a message never proves a store; only the
  * apiserver does, when the informer lists again (a probe).
  *
- * A store the apiserver did not confirm on the probe's list is refuted for good. While a probe is
- * recent, messages of other stores are refused without another; the follower lists again when
- * the interval is over, so a genuine change is seen within it. A stream of forgeries with a new
- * key each costs at most one list per interval.
+ * A store the apiserver did not confirm on the probe's list is refuted up to the revision probed:
+ * its messages up to there are refused without a list, a later one may ask again (an apiserver
+ * that really moves to that store later). While a probe is recent, messages of other stores are
+ * refused without another; the follower lists again when the interval is over, so a genuine
+ * change is seen within it. A stream of forgeries costs at most one list per interval.
  */
 
 export const STORE_PROBE_INTERVAL_MS = 10_000;
@@ -21,8 +22,9 @@ export type StoreVerdict =
   | { action: 'refuse'; reason: string; probeInMs?: number };
 
 export class StoreTrust {
-  private probe?: { store: string; at: number };
-  private readonly refuted = new Set<string>();
+  private probe?: { store: string; revision: number; at: number };
+  /** Refuted stores, with the highest revision a list refuted. */
+  private readonly refuted = new Map<string, number>();
 
   constructor(
     private readonly intervalMs = STORE_PROBE_INTERVAL_MS,
@@ -33,17 +35,18 @@ export class StoreTrust {
   listed(storeId: string): void {
     if (!this.probe || this.probe.store === storeId) return;
     if (this.refuted.size >= MAX_REFUTED) this.refuted.clear();
-    this.refuted.add(this.probe.store);
+    this.refuted.set(this.probe.store, Math.max(this.refuted.get(this.probe.store) ?? 0, this.probe.revision));
   }
 
-  /** What to do with a (signed) message of `store`, when the cache is of another store. */
-  verdict(store: string): StoreVerdict {
-    if (this.refuted.has(store)) return { action: 'refuse', reason: `store ${store} is not the apiserver's` };
+  /** What to do with a (signed) message at `revision` of `store`, when the cache is of another store. */
+  verdict(store: string, revision = 0): StoreVerdict {
+    const refutedThrough = this.refuted.get(store);
+    if (refutedThrough !== undefined && revision <= refutedThrough) return { action: 'refuse', reason: `store ${store} is not the apiserver's` };
     const since = this.probe ? this.now() - this.probe.at : Infinity;
     if (since < this.intervalMs) {
       return { action: 'refuse', reason: `names store ${store}, not the cache's, within ${this.intervalMs} ms of the last check`, probeInMs: this.intervalMs - since };
     }
-    this.probe = { store, at: this.now() };
+    this.probe = { store, revision, at: this.now() };
     return { action: 'probe' };
   }
 }
