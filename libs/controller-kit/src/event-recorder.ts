@@ -103,7 +103,12 @@ export class EventRecorder {
         type,
       });
     this.enqueue(async () => {
-      if (entry.count === 1) return void (await create());
+      try {
+        if (entry.count === 1) return void (await create());
+      } catch (e) {
+        if (this.seen.get(key) === entry) this.seen.delete(key); // not written: the next one starts afresh
+        throw e;
+      }
       try {
         await this.o.client.patch('Event', entry.namespace, entry.name, 'strategic', { count: entry.count, lastTimestamp: at, message });
       } catch (e) {
@@ -113,14 +118,23 @@ export class EventRecorder {
     });
   }
 
-  /** Resolves once every event reported so far has been written (or failed). */
-  async flush(): Promise<void> {
-    while (this.running) await this.running;
+  /** Resolves once every event reported so far has been written (or failed), or after `timeoutMs`. */
+  async flush(timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.running && Date.now() < deadline) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.running, new Promise((r) => (timer = setTimeout(r, deadline - Date.now())))]);
+      clearTimeout(timer);
+    }
   }
 
-  /** Unique, increasing nanoseconds for names (two events in one millisecond get two names). */
+  /**
+   * Increasing nanoseconds for names: the clock's milliseconds with the process clock's
+   * sub-millisecond part (two recorders on one object in one millisecond rarely meet; a clash is
+   * an AlreadyExists, after which the event is written afresh).
+   */
   private nanos(now: number): bigint {
-    let n = BigInt(now) * 1_000_000n;
+    let n = BigInt(now) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
     if (n <= this.lastNanos) n = this.lastNanos + 1n;
     this.lastNanos = n;
     return n;
@@ -147,12 +161,14 @@ export class EventRecorder {
       this.dropped++;
     }
     this.pending.push(write);
-    this.running ??= this.drain().finally(() => (this.running = undefined));
+    this.running ??= this.drain();
   }
 
   private async drain(): Promise<void> {
     for (let write = this.pending.shift(); write; write = this.pending.shift()) {
       await write().catch((e: Error) => this.o.log.warn('cannot write an event', { err: e.message }));
     }
+    // Cleared in the same turn as the queue was found empty: an event reported later starts a new drain.
+    this.running = undefined;
   }
 }
