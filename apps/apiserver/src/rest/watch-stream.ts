@@ -89,6 +89,11 @@ export async function streamWatch(hub: WatchHub, request: WatchRequest, o: Watch
     if (timer) clearTimeout(timer);
     res.off('close', stop);
     req.off('close', stop);
-    if (!res.writableEnded) res.end();
+    // A client still behind when the stream ends (timeoutSeconds, the server stopping) is cut off:
+    // ending would leave its socket open for as long as it does not read.
+    if (!res.writableEnded) {
+      if (res.writableNeedDrain) res.destroy();
+      else res.end();
+    }
   }
 }

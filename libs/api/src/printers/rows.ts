@@ -260,10 +260,10 @@ const bindingColumns: TableColumns = {
 };
 
 /**
- * kubectl's printEvent: LAST SEEN is the age of the last time the event was seen (its
- * series' last observation, else lastTimestamp, else eventTime, else its creation); OBJECT is
- * kind/name (lower-case kind); with -o wide also the sub-object, the source (component, host),
- * FIRST SEEN, COUNT and NAME.
+ * kube-apiserver's printEvent: FIRST SEEN is the age of firstTimestamp (else eventTime, else
+ * `<unknown>`), LAST SEEN of the series' last observation, else lastTimestamp, else FIRST SEEN;
+ * OBJECT is kind/name (lower-case kind; the kind alone without a name); with -o wide also the
+ * sub-object, the source (component, host), FIRST SEEN, COUNT (1 when unset) and NAME.
  */
 const eventColumns: TableColumns = {
   headers: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
@@ -271,18 +271,20 @@ const eventColumns: TableColumns = {
   wideOrder: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'SUBOBJECT', 'SOURCE', 'MESSAGE', 'FIRST SEEN', 'COUNT', 'NAME'],
   cells(obj, ctx) {
     const ev = obj as Event;
-    const first = ev.firstTimestamp || ev.eventTime || ev.metadata.creationTimestamp;
-    const last = ev.series?.lastObservedTime || ev.lastTimestamp || ev.eventTime || first;
-    const lastSeen = ev.series ? `${translateTimestampSince(last, ctx.now)} (x${ev.series.count ?? 0} over ${translateTimestampSince(first, ctx.now)})` : translateTimestampSince(last, ctx.now);
+    const since = (t: string | undefined) => (t ? translateTimestampSince(t, ctx.now) : '<unknown>');
+    const firstSeen = since(ev.firstTimestamp || ev.eventTime);
+    const lastSeen = ev.series ? since(ev.series.lastObservedTime) : ev.lastTimestamp ? since(ev.lastTimestamp) : firstSeen;
     const ref = ev.involvedObject ?? {};
-    const object = `${(ref.kind ?? '').toLowerCase()}/${ref.name ?? ''}`;
+    const kind = (ref.kind ?? '').toLowerCase();
+    const object = ref.name ? `${kind}/${ref.name}` : kind;
     const message = (ev.message ?? '').trim();
     if (!ctx.wide) return [lastSeen, ev.type ?? '', ev.reason ?? '', object, message];
     const component = ev.source?.component || ev.reportingComponent || '';
     const host = ev.source?.host || ev.reportingInstance || '';
     const source = host ? `${component}, ${host}` : component;
-    const count = ev.series ? ev.series.count : ev.count;
-    return [lastSeen, ev.type ?? '', ev.reason ?? '', object, ref.fieldPath ?? '', source, message, translateTimestampSince(first, ctx.now), String(count ?? 1), ev.metadata.name ?? ''];
+    // Singleton events written the events.k8s.io way carry no count: 1.
+    const count = ev.series ? ev.series.count : ev.count || 1;
+    return [lastSeen, ev.type ?? '', ev.reason ?? '', object, ref.fieldPath ?? '', source, message, firstSeen, String(count ?? 1), ev.metadata.name ?? ''];
   },
 };
 
