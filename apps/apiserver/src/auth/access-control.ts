@@ -15,12 +15,15 @@ export class AccessControl {
     readonly authorizer: RequestAuthorizer,
   ) {}
 
-  /** The caller, once allowed to `verb` the object (or collection) named; throws 401 or 403 otherwise. */
-  check(call: CallContext, verb: Verb, kind: Kind, namespace: string, name = '', subresource = ''): UserInfo {
+  /**
+   * The caller, once allowed to `verb` the object (or collection) named; throws 401 or 403 otherwise.
+   * A create gives the written object's name as `objectName` once it is known (admission checks it).
+   */
+  check(call: CallContext, verb: Verb, kind: Kind, namespace: string, name = '', subresource = '', objectName?: string): UserInfo {
     const user = this.authenticator.authenticate(call);
     // A namespaced object written without a namespace lands in "default" (the registry's rule).
     const ns = KINDS[kind].namespaced && namespace === '' && verb === 'create' ? 'default' : namespace;
-    this.authorizer.authorize(attributesOf(user, verb, kind, ns, name, subresource));
+    this.authorizer.authorize(attributesOf(user, verb, kind, ns, name, subresource, objectName));
     return user;
   }
 }

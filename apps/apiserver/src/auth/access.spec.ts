@@ -80,10 +80,20 @@ describe('access control (TLS, client certificates, tokens, RBAC, node restricti
     expect((err as Error).message).toBe('nodes "node2" is forbidden: node "node1" is not allowed to modify node "node2"');
     await expect(agent.patch('Node', '', 'node2', 'merge', { metadata: { labels: { x: 'y' } } })).rejects.toThrow('node "node1" is not allowed to modify node "node2"');
     await expect(agent.delete('Node', '', 'node2')).rejects.toThrow('node "node1" is not allowed to modify node "node2"');
+    await expect(agent.create({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'node9' } })).rejects.toThrow(
+      'nodes "node9" is forbidden: node "node1" is not allowed to modify node "node9"',
+    );
     await expect(agent.create(svc('from-a-node'))).rejects.toThrow(
       'services is forbidden: User "system:node:node1" cannot create resource "services" in API group "" in the namespace "default"',
     );
     expect((await admin.get('Node', '', 'node2')).metadata.labels?.hijacked).toBeUndefined();
+  });
+
+  it('a node registers its own Node (NodeRestriction reads the created object\'s name), and only its own', async () => {
+    const kubelet = connect(certFor('node3', nodeUser('node3')));
+    await expect(kubelet.create(node('node4'))).rejects.toThrow('nodes "node4" is forbidden: node "node3" is not allowed to modify node "node4"');
+    expect((await kubelet.create(node('node3'))).metadata.name).toBe('node3');
+    await expect(admin.get('Node', '', 'node4')).rejects.toThrow('not found');
   });
 
   it('dns only reads (and keeps kube-dns in kube-system); the endpoints controller writes only endpoints', async () => {

@@ -53,15 +53,23 @@ export class RequestAuthorizer {
     if (!this.policy.allows(a)) throw forbidden(a);
   }
 
-  /** NodeRestriction: a node writes only its own Node and its own Lease in kube-node-lease. */
+  /**
+   * NodeRestriction: a node writes only its own Node and its own Lease in kube-node-lease. A create
+   * is judged by the name in the object (a kubelet registers its own Node); before the object is
+   * read (`objectName` undefined) only authorization runs, and the check comes again with it.
+   */
   private restrictNode(a: RequestAttributes): void {
     const node = nodeNameOf(a.user);
     if (node === undefined || !WRITES.has(a.verb)) return;
-    if (a.resource === 'nodes' && a.apiGroup === '' && a.name !== node) {
-      throw denied(a, a.name ? `node "${node}" is not allowed to modify node "${a.name}"` : `node "${node}" is not allowed to modify other nodes`);
+    if (a.verb === 'create' && a.objectName === undefined) return;
+    const target = a.verb === 'create' ? a.objectName! : a.name;
+    // Admission names the object written (kube-apiserver's NewForbidden(resource, name, err)).
+    a = { ...a, name: target };
+    if (a.resource === 'nodes' && a.apiGroup === '' && target !== node) {
+      throw denied(a, target ? `node "${node}" is not allowed to modify node "${target}"` : `node "${node}" is not allowed to modify other nodes`);
     }
-    if (a.resource === 'leases' && a.namespace === 'kube-node-lease' && a.name !== node) {
-      throw denied(a, `node "${node}" is not allowed to modify lease "${a.name}"`);
+    if (a.resource === 'leases' && a.namespace === 'kube-node-lease' && target !== node) {
+      throw denied(a, `node "${node}" is not allowed to modify lease "${target}"`);
     }
   }
 }

@@ -16,9 +16,15 @@ export interface RequestAttributes {
   subresource: string;
   namespace: string;
   name: string;
+  /**
+   * For a create, the name in the object written. Authorization sees no name on a create (as in
+   * Kubernetes, so RBAC resourceNames never allow one); the NodeRestriction check reads this.
+   * Undefined while the body is not read yet.
+   */
+  objectName?: string;
 }
 
-export function attributesOf(user: UserInfo, verb: Verb, kind: Kind, namespace: string, name = '', subresource = ''): RequestAttributes {
+export function attributesOf(user: UserInfo, verb: Verb, kind: Kind, namespace: string, name = '', subresource = '', objectName?: string): RequestAttributes {
   const info = KINDS[kind];
-  return { user, verb, apiGroup: info.group, resource: info.resource, subresource, namespace: info.namespaced ? namespace : '', name };
+  return { user, verb, apiGroup: info.group, resource: info.resource, subresource, namespace: info.namespaced ? namespace : '', name, ...(objectName !== undefined ? { objectName } : {}) };
 }

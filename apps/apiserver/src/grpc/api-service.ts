@@ -90,7 +90,8 @@ export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
   /** The object of a write, once the caller may write it. */
   const writable = (call: CallContext, verb: 'create' | 'update', msg: pb.Object | undefined, subresource = '') => {
     const obj = objectOf(msg);
-    access.check(call, verb, obj.kind, obj.metadata?.namespace ?? '', verb === 'create' ? '' : (obj.metadata?.name ?? ''), subresource);
+    const name = obj.metadata?.name ?? '';
+    access.check(call, verb, obj.kind, obj.metadata?.namespace ?? '', verb === 'create' ? '' : name, subresource, verb === 'create' ? name : undefined);
     return obj;
   };
   return {

@@ -108,7 +108,7 @@ export class ResourceHandler {
     const kind = info.kind;
     const namespace = info.namespaced ? r.namespace : '';
     const call = callerOf(req);
-    const check = (verb: Verb, name = r.name) => this.deps.access.check(call, verb, kind, namespace, name, r.subresource);
+    const check = (verb: Verb, name = r.name, objectName?: string) => this.deps.access.check(call, verb, kind, namespace, name, r.subresource, objectName);
     const method = req.method ?? 'GET';
     const watch = r.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
     // Writes name their namespace in the URL (as kube-apiserver's routes do), so access is checked
@@ -134,7 +134,7 @@ export class ResourceHandler {
     });
   }
 
-  private async collection(method: string, info: KindInfo, namespace: string, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string) => unknown, reply: Reply): Promise<void> {
+  private async collection(method: string, info: KindInfo, namespace: string, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string, objectName?: string) => unknown, reply: Reply): Promise<void> {
     const { registry } = this.deps;
     const kind = info.kind;
     switch (method) {
@@ -149,6 +149,7 @@ export class ResourceHandler {
         check('create', '');
         const warnings: string[] = [];
         const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, '');
+        check('create', '', obj.metadata?.name ?? '');
         return reply(201, await registry.create(obj, { manager: managerOf(req, q) }), warnings);
       }
       case 'DELETE': {
@@ -162,7 +163,7 @@ export class ResourceHandler {
     }
   }
 
-  private async object(method: string, info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string) => unknown, reply: Reply): Promise<void> {
+  private async object(method: string, info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string, objectName?: string) => unknown, reply: Reply): Promise<void> {
     const { registry } = this.deps;
     const kind = info.kind;
     switch (method) {
@@ -215,7 +216,7 @@ export class ResourceHandler {
    * sends JSON), `fieldManager` is required, `force` takes conflicting fields over. Creates the
    * object when it does not exist (which needs the create permission as well).
    */
-  private async apply(info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string) => unknown, reply: Reply): Promise<void> {
+  private async apply(info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string, objectName?: string) => unknown, reply: Reply): Promise<void> {
     if (r.subresource) throw new UnsupportedMediaTypeError('server-side apply of a subresource is not supported here');
     const manager = q.get('fieldManager') ?? '';
     if (!manager) throw new InvalidError('PatchOptions.meta.k8s.io', '', [field.required('fieldManager', 'is required for apply patch')]);
@@ -223,7 +224,7 @@ export class ResourceHandler {
     const force = q.get('force') === 'true';
     const warnings: string[] = [];
     const config = matchUrl(decodeObject(await readBody(req), 'application/json', info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, r.name);
-    const { object, created } = await this.deps.registry.apply(info.kind, namespace, r.name, config, { manager, force, beforeCreate: () => void check('create', '') });
+    const { object, created } = await this.deps.registry.apply(info.kind, namespace, r.name, config, { manager, force, beforeCreate: () => void check('create', '', r.name) });
     return reply(created ? 201 : 200, object, warnings);
   }
 

@@ -264,7 +264,7 @@ describe('REST API access control', () => {
   let t: TestApiServer;
   beforeAll(async () => {
     const tokens = join(dir.path, 'tokens.csv');
-    writeFileSync(tokens, [tokenFileLine('nobody-token', 'nobody'), tokenFileLine('admin-token', 'admin', ['system:masters'])].join('\n'));
+    writeFileSync(tokens, [tokenFileLine('nobody-token', 'nobody'), tokenFileLine('admin-token', 'admin', ['system:masters']), tokenFileLine('node7-token', 'system:node:node7', ['system:nodes'])].join('\n'));
     t = await startTestApiServer({ 'authorization-mode': 'Node,RBAC', 'anonymous-auth': false, 'token-auth-file': tokens });
   });
   afterAll(async () => {
@@ -285,6 +285,16 @@ describe('REST API access control', () => {
     ]);
     const allowed = await request(t, 'GET', '/api/v1/namespaces/default/services', { token: 'admin-token' });
     expect(allowed.status).toBe(200);
+  });
+
+  it('a node registers its own Node by POST or by apply, and is refused any other (NodeRestriction on the object\'s name)', async () => {
+    const node = (name: string) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name } });
+    const other = await request(t, 'POST', '/api/v1/nodes', { body: node('node8'), token: 'node7-token' });
+    expect(other.status).toBe(403);
+    expect(other.json.message).toBe('nodes "node8" is forbidden: node "node7" is not allowed to modify node "node8"');
+    const otherApply = await request(t, 'PATCH', '/api/v1/nodes/node8?fieldManager=kubelet', { body: node('node8'), type: 'application/apply-patch+yaml', token: 'node7-token' });
+    expect(otherApply.status).toBe(403);
+    expect((await request(t, 'POST', '/api/v1/nodes', { body: node('node7'), token: 'node7-token' })).status).toBe(201);
   });
 
   it('server-side apply that would create needs create as well as patch', async () => {
