@@ -3,7 +3,8 @@
 #   - Debian packages: nats-server (events), iproute2/iptables/nftables/conntrack (the local
 #     cluster and the node agent), ipset and ipvsadm (IPVS mode), curl and dnsutils (tests and
 #     walkthroughs), haproxy (the userspace proxy's benchmark compares against it), arping (the
-#     load balancer's gratuitous ARP);
+#     load balancer's gratuitous ARP); docker.io, docker-compose and debootstrap (the images, the
+#     compose mesh and the container suites: a private dockerd runs them, tools/images/engine.sh);
 #   - npm packages from package-lock.json (npm ci), when node_modules is missing or stale.
 # Safe to run again and again: the README's commands call it first.
 set -euo pipefail
@@ -22,6 +23,9 @@ have haproxy || need_apt+=(haproxy)
 have arping || need_apt+=(iputils-arping)
 have curl || need_apt+=(curl)
 have dig || need_apt+=(dnsutils)
+have dockerd || need_apt+=(docker.io)
+have docker-compose || need_apt+=(docker-compose)
+have debootstrap || need_apt+=(debootstrap)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -9,8 +9,8 @@
 #   tools/images/engine.sh env [NAME]     prints `export DOCKER_HOST=...` and `export MINIMESH_ENGINE_NETNS=...`
 #   tools/images/engine.sh exec [NAME] -- CMD...   runs CMD inside the engine's namespace (its published ports)
 #
-# NAME defaults to `minimesh`. Data (images, volumes) is kept in .minimesh/engine/NAME/data so base
-# images are built once; `stop --purge` removes it too.
+# NAME defaults to `minimesh`. Data (images, volumes) is kept in .minimesh/engine/NAME/data (or
+# MINIMESH_ENGINE_DATA) so base images are built once; `stop --purge` removes it too.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,7 +21,7 @@ if [ $# -gt 0 ] && [ "$1" != "--" ] && [ "$1" != "--purge" ]; then name=$1; shif
 case "$name" in *[!a-z0-9-]* | "") echo "engine.sh: NAME is lower-case letters, digits and dashes" >&2; exit 2 ;; esac
 
 netns=mm-engine-$name
-data=$PWD/.minimesh/engine/$name/data
+data=${MINIMESH_ENGINE_DATA:-$PWD/.minimesh/engine/$name/data}
 run=/run/minimesh-engine-$name
 sock=$run/docker.sock
 

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The container suites' test command (`npm test` runs it through Nx). The engine they use:
+#   - the one at DOCKER_HOST, when it answers;
+#   - else, as root with Debian's docker.io installed, a private dockerd (tools/images/engine.sh) in a
+#     network namespace made for this run, stopped and removed afterwards; the suites run inside that
+#     namespace (nsenter), where the containers' published ports are, so the root namespace's network
+#     and firewall are never touched. Its data root (.minimesh/engine/test) keeps images between runs.
+#   - else none: the suites skip, and this says why in one line.
+# With an engine, the images are built first (tools/images/base.sh where no registry answers, then
+# tools/images/build.sh); a failed build fails the image suite instead of skipping.
+set -uo pipefail
+cd "$(dirname "$0")"
+ROOT=$(cd ../.. && pwd)
+export TESTCONTAINERS_RYUK_DISABLED=true
+vitest() { npx vitest run --config ../../vitest.shared.ts "$@"; }
+
+build_images() {
+  local log=$ROOT/.minimesh/images-build.log
+  mkdir -p "$ROOT/.minimesh"
+  if { bash ../images/base.sh && bash ../images/build.sh; } >"$log" 2>&1; then
+    export MINIMESH_IMAGES_BUILT=1
+    grep '^build.sh:\|^base.sh:' "$log" | sed 's/^/containers: /'
+  else
+    export MINIMESH_IMAGES_BUILT=0
+    echo "containers: building the images failed (the image suite will fail):" >&2
+    tail -15 "$log" >&2
+  fi
+}
+
+if [ -n "${DOCKER_HOST:-}" ] && docker version >/dev/null 2>&1; then
+  echo "containers: using the Docker engine at $DOCKER_HOST"
+  build_images
+  vitest "$@"
+  exit $?
+fi
+
+if [ "$(id -u)" -eq 0 ] && command -v dockerd >/dev/null && command -v nsenter >/dev/null; then
+  name=test-$$
+  export MINIMESH_ENGINE_DATA=$ROOT/.minimesh/engine/test/data
+  stop() { bash ../images/engine.sh stop "$name" >/dev/null 2>&1 || true; }
+  trap stop EXIT INT TERM
+  if env_lines=$(bash ../images/engine.sh start "$name" 2>&1); then
+    eval "$env_lines"
+    echo "containers: started a private Docker engine (netns $MINIMESH_ENGINE_NETNS)"
+    build_images
+    nsenter --net=/run/netns/"$MINIMESH_ENGINE_NETNS" npx vitest run --config ../../vitest.shared.ts "$@"
+    status=$?
+    stop
+    exit $status
+  fi
+  echo "containers: the private Docker engine did not start: $(echo "$env_lines" | tail -1)" >&2
+  unset DOCKER_HOST
+fi
+
+echo "containers: no Docker engine (DOCKER_HOST does not answer, and no dockerd to start as root): container suites skipped"
+vitest "$@"
