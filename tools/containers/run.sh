@@ -42,6 +42,10 @@ if [ "$(id -u)" -eq 0 ] && command -v dockerd >/dev/null && command -v nsenter >
   if env_lines=$(bash ../images/engine.sh start "$name" 2>&1); then
     eval "$env_lines"
     echo "containers: started a private Docker engine (netns $MINIMESH_ENGINE_NETNS)"
+    # The suites run in the engine's namespace, where published ports are on loopback. (testcontainers
+    # would take the bridge's gateway instead wherever /.dockerenv exists, as on machines that are
+    # containers themselves; ports published on 127.0.0.1 are not there.)
+    export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
     build_images
     nsenter --net=/run/netns/"$MINIMESH_ENGINE_NETNS" npx vitest run --config ../../vitest.shared.ts "$@"
     status=$?
