@@ -17,7 +17,7 @@ vitest() { npx vitest run --config ../../vitest.shared.ts "$@"; }
 build_images() {
   local log=$ROOT/.minimesh/images-build.log
   mkdir -p "$ROOT/.minimesh"
-  if { bash ../images/base.sh && bash ../images/build.sh; } >"$log" 2>&1; then
+  if { bash ../images/base.sh --if-no-registry && bash ../images/build.sh; } >"$log" 2>&1; then
     export MINIMESH_IMAGES_BUILT=1
     grep '^build.sh:\|^base.sh:' "$log" | sed 's/^/containers: /'
   else
@@ -37,9 +37,13 @@ fi
 if [ "$(id -u)" -eq 0 ] && command -v dockerd >/dev/null && command -v nsenter >/dev/null; then
   name=test-$$
   export MINIMESH_ENGINE_DATA=$ROOT/.minimesh/engine/test/data
+  # One engine at a time on that data root (a second run waits for the first).
+  mkdir -p "$ROOT/.minimesh/engine"
+  exec 9>"$ROOT/.minimesh/engine/test.lock"
+  flock 9
   stop() { bash ../images/engine.sh stop "$name" >/dev/null 2>&1 || true; }
   trap stop EXIT INT TERM
-  if env_lines=$(bash ../images/engine.sh start "$name" 2>&1); then
+  if env_lines=$(bash ../images/engine.sh start "$name" 2>"$ROOT/.minimesh/engine/test-start.log"); then
     eval "$env_lines"
     echo "containers: started a private Docker engine (netns $MINIMESH_ENGINE_NETNS)"
     # The suites run in the engine's namespace, where published ports are on loopback. (testcontainers
@@ -52,9 +56,9 @@ if [ "$(id -u)" -eq 0 ] && command -v dockerd >/dev/null && command -v nsenter >
     stop
     exit $status
   fi
-  echo "containers: the private Docker engine did not start: $(echo "$env_lines" | tail -1)" >&2
-  unset DOCKER_HOST
+  echo "containers: the private Docker engine did not start: $(tail -1 "$ROOT/.minimesh/engine/test-start.log")" >&2
 fi
 
+unset DOCKER_HOST
 echo "containers: no Docker engine (DOCKER_HOST does not answer, and no dockerd to start as root): container suites skipped"
 vitest "$@"

@@ -9,8 +9,9 @@
 #                                        ipvsadm, iputils-arping, curl, dnsutils (the node agent and
 #                                        the lb speaker program the kernel with them)
 #
-# Usage: tools/images/base.sh [--force]   (DOCKER_HOST picks the engine; MIRROR the Debian mirror)
-# Skips an image that already exists unless --force. Needs root (debootstrap) and a Docker engine.
+# Usage: tools/images/base.sh [--force | --if-no-registry]   (DOCKER_HOST picks the engine; MIRROR the mirror)
+# Skips an image that already exists unless --force. With --if-no-registry it does nothing when the
+# official node:20-bookworm-slim is there or can be pulled. Needs root (debootstrap) and a Docker engine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -21,6 +22,12 @@ NET_PACKAGES=iproute2,iptables,nftables,ipset,conntrack,ipvsadm,iputils-arping,c
 BASE_PACKAGES=openssl,ca-certificates
 force=false
 [ "${1:-}" = "--force" ] && force=true
+if [ "${1:-}" = "--if-no-registry" ] && docker version >/dev/null 2>&1; then
+  if docker image inspect node:20-bookworm-slim >/dev/null 2>&1 || timeout 120 docker pull -q node:20-bookworm-slim >/dev/null 2>&1; then
+    echo "base.sh: node:20-bookworm-slim is available; no local base images needed"
+    exit 0
+  fi
+fi
 
 node_bin=$(command -v node)
 node_version=$("$node_bin" -p 'process.versions.node')

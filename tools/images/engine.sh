@@ -41,6 +41,7 @@ case "$cmd" in
     nsenter --net=/run/netns/"$netns" dockerd \
       --data-root "$data" --exec-root "$run/exec" --pidfile "$run/dockerd.pid" \
       -H "unix://$sock" --storage-driver overlay2 \
+      --containerd-namespace "minimesh-$name" --containerd-plugins-namespace "minimesh-$name-plugins" \
       >"$run/dockerd.log" 2>&1 &
     for _ in $(seq 1 150); do running && break; sleep 0.2; done
     running || { tail -20 "$run/dockerd.log" >&2; echo "engine.sh: dockerd did not answer on $sock" >&2; exit 1; }
@@ -60,7 +61,7 @@ case "$cmd" in
     grep -o " $run/[^ ]*\| $data/[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l 2>/dev/null || true
     ip netns list | grep -qw "$netns" && ip netns delete "$netns"
     rm -rf "$run"
-    [ "${1:-}" = "--purge" ] && rm -rf "$(dirname "$data")"
+    [ "${1:-}" = "--purge" ] && rm -rf "$data"
     true
     ;;
   env) print_env ;;

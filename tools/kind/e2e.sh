@@ -21,18 +21,25 @@ fail() { echo "e2e.sh: FAILED: $*" >&2; $KUBECTL get pods -A -o wide >&2 || true
 # until SECONDS CMD...: retries CMD every second until it succeeds.
 until_ok() { local t=$1; shift; for _ in $(seq 1 "$t"); do "$@" >/dev/null 2>&1 && return 0; sleep 1; done; "$@"; }
 
-cleanup() { [ "${KIND_KEEP:-}" = 1 ] || kind delete cluster --name "$NAME" >/dev/null 2>&1 || true; }
+created=0
+# Deletes the cluster only when this run created it (an existing one is used and left alone).
+cleanup() { [ "$created" = 1 ] && [ "${KIND_KEEP:-}" != 1 ] && kind delete cluster --name "$NAME" >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 
 [ "${MINIMESH_SKIP_BUILD:-}" = 1 ] || { step "images"; npm run images; }
 step "cluster"
-kind get clusters 2>/dev/null | grep -qx "$NAME" || kind create cluster --config tools/kind/cluster.yaml --name "$NAME" --wait 120s
+if ! kind get clusters 2>/dev/null | grep -qx "$NAME"; then
+  created=1
+  kind create cluster --config tools/kind/cluster.yaml --name "$NAME" --wait 120s
+fi
 for img in node-agent endpoints-controller dns lb pod; do kind load docker-image "minimesh/$img:$TAG" --name "$NAME"; done
 
 step "deploy"
 cp_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$NAME-control-plane")
-sed "s/:0\.1\.0$/:$TAG/" tools/kind/manifests/*.yaml |
-  sed "s/KUBERNETES_SERVICE_HOST: minimesh-control-plane/KUBERNETES_SERVICE_HOST: \"$cp_ip\"/" | $KUBECTL apply -f -
+# One file at a time (each is its own YAML stream), with this build's tag and the control plane's address.
+for f in tools/kind/manifests/*.yaml; do
+  sed -e "s/:0\.1\.0$/:$TAG/" -e "s/KUBERNETES_SERVICE_HOST: minimesh-control-plane/KUBERNETES_SERVICE_HOST: \"$cp_ip\"/" "$f" | $KUBECTL apply -f -
+done
 $KUBECTL -n kube-system scale deployment coredns --replicas=0
 $KUBECTL -n minimesh-system rollout status daemonset/node-agent --timeout=180s
 $KUBECTL -n minimesh-system rollout status deployment/endpoints-controller --timeout=180s
@@ -45,7 +52,8 @@ sed "s/:0\.1\.0$/:$TAG/" tools/kind/walkthrough/echo-pods.yaml | $KUBECTL apply 
 $KUBECTL -n study rollout status deployment/nginx-pod --timeout=180s
 $KUBECTL apply -f apps/meshctl/testdata/002-service-clusterip.yaml -f apps/meshctl/testdata/002-service-nodeport.yaml -f apps/meshctl/testdata/002-service-headless.yaml
 endpoints() { $KUBECTL -n study get endpoints service-clusterip -o jsonpath='{.subsets[*].addresses[*].ip}' | wc -w; }
-until_ok 60 test "$(endpoints)" -eq 3 || fail "service-clusterip has $(endpoints) endpoints, not 3"
+has_three() { [ "$(endpoints)" -eq 3 ]; }
+until_ok 60 has_three || fail "service-clusterip has $(endpoints) endpoints, not 3"
 $KUBECTL get svc,endpoints -n study
 
 # From a worker's node agent pod (the node's network namespace): the ClusterIP reaches every pod.
