@@ -6,7 +6,7 @@
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPONENT_USERS, ForbiddenError, UnauthorizedError, nodeUser, type EndpointSlice, type Node, type RoleBinding, type Service } from '@minimesh/api';
+import { COMPONENT_USERS, ForbiddenError, UnauthorizedError, nodeUser, type EndpointSlice, type KubeObject, type Node, type RoleBinding, type Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
 import { ensureCertificateAuthority, issueCertificate, tokenFileLine } from '@minimesh/runtime';
 import { eventually, tempDir } from '@minimesh/runtime/testing';
@@ -93,6 +93,9 @@ describe('access control (TLS, client certificates, tokens, RBAC, node restricti
     const kubelet = connect(certFor('node3', nodeUser('node3')));
     await expect(kubelet.create(node('node4'))).rejects.toThrow('nodes "node4" is forbidden: node "node3" is not allowed to modify node "node4"');
     expect((await kubelet.create(node('node3'))).metadata.name).toBe('node3');
+    const lease = (name: string) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name } }) as KubeObject;
+    await expect(kubelet.create(lease('node4'))).rejects.toThrow('leases.coordination.k8s.io "node4" is forbidden: node "node3" is not allowed to modify lease "node4"');
+    expect((await kubelet.create(lease('node3'))).metadata.name).toBe('node3');
     await expect(admin.get('Node', '', 'node4')).rejects.toThrow('not found');
   });
 

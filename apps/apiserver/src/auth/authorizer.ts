@@ -8,7 +8,7 @@ import type { KubeObject } from '@minimesh/api';
 import type { StoredEvent } from '../store/store.js';
 import { denied, forbidden } from './forbidden.js';
 import { RbacPolicy, type RbacObject } from './rbac-authorizer.js';
-import type { RequestAttributes } from './request-attributes.js';
+import { BODY_NOT_READ, type RequestAttributes } from './request-attributes.js';
 import { nodeNameOf } from './user-info.js';
 
 export type AuthorizationMode = 'AlwaysAllow' | 'RBAC' | 'Node';
@@ -55,14 +55,14 @@ export class RequestAuthorizer {
 
   /**
    * NodeRestriction: a node writes only its own Node and its own Lease in kube-node-lease. A create
-   * is judged by the name in the object (a kubelet registers its own Node); before the object is
-   * read (`objectName` undefined) only authorization runs, and the check comes again with it.
+   * is judged by the name in the object (a kubelet registers its own Node); before a REST body is
+   * read (BODY_NOT_READ) only authorization runs, and the check comes again with the name.
    */
   private restrictNode(a: RequestAttributes): void {
     const node = nodeNameOf(a.user);
     if (node === undefined || !WRITES.has(a.verb)) return;
-    if (a.verb === 'create' && a.objectName === undefined) return;
-    const target = a.verb === 'create' ? a.objectName! : a.name;
+    if (a.verb === 'create' && a.objectName === BODY_NOT_READ) return;
+    const target = a.verb === 'create' ? ((a.objectName as string | undefined) ?? '') : a.name;
     // Admission names the object written (kube-apiserver's NewForbidden(resource, name, err)).
     a = { ...a, name: target };
     if (a.resource === 'nodes' && a.apiGroup === '' && target !== node) {

@@ -16,8 +16,8 @@ import { continueExpired, pageOf, planList, type ListOptions, type ListPage } fr
 import { metaForCreate, metaForUpdate, sameObject, timestamp } from './object-meta.js';
 import { applyReleases, planServiceAllocations, serviceReleases, type Allocators } from './service-allocations.js';
 
-/** Namespaces that always exist and may not be deleted. */
-export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public'];
+/** Namespaces that always exist and may not be deleted (kube-apiserver's system namespaces; node Leases live in kube-node-lease). */
+export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /**
  * The largest object the store takes: etcd's default request limit (1.5 MiB), which is what a

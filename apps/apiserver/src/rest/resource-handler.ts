@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { applyPatch, BadRequestError, field, InvalidError, parseFieldSelector, PATCH_TYPES, UnsupportedMediaTypeError, type DeleteOptions, type Kind, type KindInfo, type KubeObject } from '@minimesh/api';
 import type { AccessControl } from '../auth/access-control.js';
-import type { Verb } from '../auth/request-attributes.js';
+import { BODY_NOT_READ, type Verb } from '../auth/request-attributes.js';
 import { watchClient, type RequestLimits } from '../grpc/request-limits.js';
 import { parseLabelSelector } from '../registry/label-selector.js';
 import type { ListOptions } from '../registry/list-options.js';
@@ -108,7 +108,7 @@ export class ResourceHandler {
     const kind = info.kind;
     const namespace = info.namespaced ? r.namespace : '';
     const call = callerOf(req);
-    const check = (verb: Verb, name = r.name, objectName?: string) => this.deps.access.check(call, verb, kind, namespace, name, r.subresource, objectName);
+    const check = (verb: Verb, name = r.name, objectName?: string | typeof BODY_NOT_READ) => this.deps.access.check(call, verb, kind, namespace, name, r.subresource, objectName);
     const method = req.method ?? 'GET';
     const watch = r.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
     // Writes name their namespace in the URL (as kube-apiserver's routes do), so access is checked
@@ -134,7 +134,7 @@ export class ResourceHandler {
     });
   }
 
-  private async collection(method: string, info: KindInfo, namespace: string, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string, objectName?: string) => unknown, reply: Reply): Promise<void> {
+  private async collection(method: string, info: KindInfo, namespace: string, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string, objectName?: string | typeof BODY_NOT_READ) => unknown, reply: Reply): Promise<void> {
     const { registry } = this.deps;
     const kind = info.kind;
     switch (method) {
@@ -146,7 +146,7 @@ export class ResourceHandler {
         return reply(200, { kind: `${kind}List`, apiVersion: info.apiVersion, metadata, items: list.items.map(listItem) });
       }
       case 'POST': {
-        check('create', '');
+        check('create', '', BODY_NOT_READ);
         const warnings: string[] = [];
         const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, '');
         check('create', '', obj.metadata?.name ?? '');
@@ -163,7 +163,7 @@ export class ResourceHandler {
     }
   }
 
-  private async object(method: string, info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string, objectName?: string) => unknown, reply: Reply): Promise<void> {
+  private async object(method: string, info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string, objectName?: string | typeof BODY_NOT_READ) => unknown, reply: Reply): Promise<void> {
     const { registry } = this.deps;
     const kind = info.kind;
     switch (method) {
@@ -216,7 +216,7 @@ export class ResourceHandler {
    * sends JSON), `fieldManager` is required, `force` takes conflicting fields over. Creates the
    * object when it does not exist (which needs the create permission as well).
    */
-  private async apply(info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string, objectName?: string) => unknown, reply: Reply): Promise<void> {
+  private async apply(info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string, objectName?: string | typeof BODY_NOT_READ) => unknown, reply: Reply): Promise<void> {
     if (r.subresource) throw new UnsupportedMediaTypeError('server-side apply of a subresource is not supported here');
     const manager = q.get('fieldManager') ?? '';
     if (!manager) throw new InvalidError('PatchOptions.meta.k8s.io', '', [field.required('fieldManager', 'is required for apply patch')]);

@@ -294,7 +294,14 @@ describe('REST API access control', () => {
     expect(other.json.message).toBe('nodes "node8" is forbidden: node "node7" is not allowed to modify node "node8"');
     const otherApply = await request(t, 'PATCH', '/api/v1/nodes/node8?fieldManager=kubelet', { body: node('node8'), type: 'application/apply-patch+yaml', token: 'node7-token' });
     expect(otherApply.status).toBe(403);
-    expect((await request(t, 'POST', '/api/v1/nodes', { body: node('node7'), token: 'node7-token' })).status).toBe(201);
+    const ownApply = await request(t, 'PATCH', '/api/v1/nodes/node7?fieldManager=kubelet', { body: node('node7'), type: 'application/apply-patch+yaml', token: 'node7-token' });
+    expect(ownApply.status).toBe(201);
+    expect((await request(t, 'POST', '/api/v1/nodes', { body: node('node7'), token: 'node7-token' })).status).toBe(409);
+    const lease = (name: string) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: 'kube-node-lease' }, spec: { holderIdentity: name } });
+    const leases = '/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases';
+    const otherLease = await request(t, 'POST', leases, { body: lease('node8'), token: 'node7-token' });
+    expect([otherLease.status, otherLease.json.message]).toEqual([403, 'leases.coordination.k8s.io "node8" is forbidden: node "node7" is not allowed to modify lease "node8"']);
+    expect((await request(t, 'POST', leases, { body: lease('node7'), token: 'node7-token' })).status).toBe(201);
   });
 
   it('server-side apply that would create needs create as well as patch', async () => {
