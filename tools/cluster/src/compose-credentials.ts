@@ -8,10 +8,10 @@
  * is kept (the CA and certificates until they near expiry, tokens as long as the token file lists them).
  */
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureCertificateAuthority, issueCertificate, tokenFileLine } from '@minimesh/runtime';
-import { tokenHolders } from './identities.js';
+import { tokenHolders, writePrivate } from './identities.js';
 
 export interface ComposeCredentialsOptions {
   /** The folder holding `ca/`, `apiserver/` and one folder per holder. */
@@ -25,11 +25,6 @@ export interface ComposeCredentials {
   holders: string[];
   /** Holders whose token was made now (the others were kept). */
   issued: string[];
-}
-
-function writePrivate(path: string, text: string): void {
-  writeFileSync(path, text, { mode: 0o600 });
-  chmodSync(path, 0o600);
 }
 
 export function makeComposeCredentials(o: ComposeCredentialsOptions): ComposeCredentials {

@@ -53,7 +53,8 @@ export function tokenFileOf(layout: StateLayout, holder: string): string {
   return join(pkiDir(layout), 'tokens', `${holder}.token`);
 }
 
-function writePrivate(path: string, text: string): void {
+/** Writes `text` to `path` readable by its owner only (0600), replacing it whole. */
+export function writePrivate(path: string, text: string): void {
   const tmp = `${path}.tmp`;
   writeFileSync(tmp, text, { mode: 0o600 });
   chmodSync(tmp, 0o600);

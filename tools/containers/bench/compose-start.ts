@@ -8,23 +8,16 @@
  * (Inside the engine's namespace when it is the private one: the apiserver's published port is there.)
  * The images must exist (`npm run images`). Each run starts from nothing (`down -v` before and after).
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { REPO_ROOT, VERSION } from '../src/engine.js';
+import { HAS_COMPOSE_V2, REPO_ROOT, VERSION } from '../src/engine.js';
 
 const run = promisify(execFile);
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3) || 3;
-const v2 = (() => {
-  try {
-    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const v2 = HAS_COMPOSE_V2;
 const API_PORT = 26443;
 
 async function compose(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {

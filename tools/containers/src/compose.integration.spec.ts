@@ -5,7 +5,7 @@
  * pods; cluster DNS answers for them (headless: the pods); a ClusterIP reaches every pod from both
  * nodes; a NodePort on one node reaches the pods from the other.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,19 +14,12 @@ import { DockerComposeEnvironment, type StartedDockerComposeEnvironment, type St
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints, Node, Pod } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
-import { HAS_ENGINE, REPO_ROOT, VERSION, eventually } from './engine.js';
+import { eventually } from '@minimesh/runtime/testing';
+import { HAS_COMPOSE_V2, HAS_ENGINE, REPO_ROOT, VERSION } from './engine.js';
 
 const API_PORT = 16443;
-const hasComposeV2 = (() => {
-  try {
-    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
-describe.skipIf(!HAS_ENGINE)(`docker-compose.yml (${hasComposeV2 ? 'docker compose' : 'docker-compose'})`, { timeout: 120_000 }, () => {
+describe.skipIf(!HAS_ENGINE)(`docker-compose.yml (${HAS_COMPOSE_V2 ? 'docker compose' : 'docker-compose'})`, { timeout: 120_000 }, () => {
   let env: StartedDockerComposeEnvironment;
   let api: ApiClient;
   let admin: string;
@@ -52,7 +45,7 @@ describe.skipIf(!HAS_ENGINE)(`docker-compose.yml (${hasComposeV2 ? 'docker compo
       const seen = new Set<string>();
       for (let i = 0; i < 30 && seen.size < 3; i++) seen.add((await sh(node, ['curl', '-s', '-m', '2', url])).split('\n')[0]!.split(' ')[2]!);
       return seen.size === 3 ? [...seen].sort() : undefined;
-    }, 60_000, `every pod answering ${url} from ${node}`);
+    }, 60_000, 500);
 
   beforeAll(async () => {
     admin = mkdtempSync(join(tmpdir(), 'mm-compose-admin-'));
@@ -60,7 +53,7 @@ describe.skipIf(!HAS_ENGINE)(`docker-compose.yml (${hasComposeV2 ? 'docker compo
       .withProjectName(project)
       .withEnvironment({ MINIMESH_TAG: VERSION, MINIMESH_COMPOSE_ADMIN: admin, MINIMESH_API_PORT: String(API_PORT), MINIMESH_REST_PORT: String(API_PORT + 2), MINIMESH_COMPOSE_SUBNET: '172.29.7.0/24' })
       .withStartupTimeout(120_000);
-    if (!hasComposeV2) compose = compose.withClientOptions({ executable: { standalone: true } });
+    if (!HAS_COMPOSE_V2) compose = compose.withClientOptions({ executable: { standalone: true } });
     env = await compose.up();
     api = connectApiClient(`127.0.0.1:${API_PORT}`, { caFile: join(admin, 'ca.crt'), tokenFile: join(admin, 'token'), timeoutMs: 5000 });
   }, 300_000);
@@ -72,17 +65,17 @@ describe.skipIf(!HAS_ENGINE)(`docker-compose.yml (${hasComposeV2 ? 'docker compo
   }, 120_000);
 
   it('registers both nodes (Ready, with their containers\' addresses) and the three echo pods', async () => {
-    const nodes = await eventually(async () => {
+    const nodes = await eventually(async (): Promise<Node[] | undefined> => {
       const items = (await api.list('Node')).items as Node[];
       return items.length === 2 ? items : undefined;
-    }, 60_000, 'two Nodes');
-    expect(nodes.map((n) => n.metadata.name).sort()).toEqual(['node1', 'node2']);
-    for (const n of nodes) expect(n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address).toMatch(/^172\.29\.7\.\d+$/);
-    const pods = await eventually(async () => {
+    }, 60_000, 500);
+    expect(nodes!.map((n) => n.metadata.name).sort()).toEqual(['node1', 'node2']);
+    for (const n of nodes!) expect(n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address).toMatch(/^172\.29\.7\.\d+$/);
+    const pods = await eventually(async (): Promise<Pod[] | undefined> => {
       const items = (await api.list('Pod', { namespace: 'study' })).items as Pod[];
       return items.length === 3 ? items : undefined;
-    }, 60_000, 'three Pods');
-    expect(pods.map((p) => `${p.metadata.name} ${p.spec?.nodeName}`).sort()).toEqual(['pod-1 node1', 'pod-2 node1', 'pod-3 node2']);
+    }, 60_000, 500);
+    expect(pods!.map((p) => `${p.metadata.name} ${p.spec?.nodeName}`).sort()).toEqual(['pod-1 node1', 'pod-2 node1', 'pod-3 node2']);
   });
 
   it('meshctl on the host applies the walkthrough\'s Services; the ClusterIP one gets the pods as Endpoints', async () => {
@@ -94,19 +87,19 @@ describe.skipIf(!HAS_ENGINE)(`docker-compose.yml (${hasComposeV2 ? 'docker compo
       const ep = (await api.get('Endpoints', 'study', 'service-clusterip')) as Endpoints;
       const ips = (ep.subsets ?? []).flatMap((s) => (s.addresses ?? []).map((a) => a.ip)).sort();
       return ips.length === 3 ? ips : undefined;
-    }, 60_000, 'three endpoints');
+    }, 60_000, 500);
     expect(addresses).toEqual(podIPs);
     expect((await meshctl('get', 'svc', '-n', 'study')).stdout).toMatch(/service-clusterip\s+ClusterIP\s+10\.97\.97\.97/);
   });
 
   it('cluster DNS answers for the Services: the ClusterIP, and the pods for the headless one', async () => {
     const dig = (name: string) => sh('node1', ['dig', '+short', '@dns', name]);
-    expect(await eventually(async () => (await dig('service-clusterip.study.svc.cluster.local')) || undefined, 30_000, 'an A record')).toBe('10.97.97.97');
+    expect(await eventually(async () => (await dig('service-clusterip.study.svc.cluster.local')) || undefined, 30_000, 500)).toBe('10.97.97.97');
     const podIPs = ((await api.list('Pod', { namespace: 'study' })).items as Pod[]).map((p) => p.status?.podIP).sort();
     const headless = await eventually(async () => {
       const ips = (await dig('service-headliness.study.svc.cluster.local')).split('\n').filter(Boolean).sort();
       return ips.length === 3 ? ips : undefined;
-    }, 30_000, 'three headless A records');
+    }, 30_000, 500);
     expect(headless).toEqual(podIPs);
   });
 

@@ -14,7 +14,8 @@ import { GenericContainer, Network, Wait, type StartedNetwork, type StartedTestC
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Service } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
-import { HAS_ENGINE, eventually, image } from './engine.js';
+import { eventually } from '@minimesh/runtime/testing';
+import { HAS_ENGINE, image } from './engine.js';
 
 const TOKEN = 'container-suite-admin-token';
 
@@ -87,7 +88,7 @@ describe.skipIf(!HAS_ENGINE)('control plane in containers (testcontainers)', () 
     try {
       const jsm = await jetstreamManager(nc);
       // The Service created above, under its subject (minimesh.v1.events.<Kind>.<namespace>.<name>).
-      const msg = await eventually(async () => (await jsm.streams.getMessage('MINIMESH_EVENTS', { last_by_subj: 'minimesh.v1.events.Service.default.web' })) ?? undefined, 30_000, 'the Service\'s event in MINIMESH_EVENTS');
+      const msg = await eventually(async () => (await jsm.streams.getMessage('MINIMESH_EVENTS', { last_by_subj: 'minimesh.v1.events.Service.default.web' })) ?? undefined, 30_000, 500);
       const created = (await api.get('Service', 'default', 'web')) as Service;
       expect(msg?.header.get('Minimesh-Revision')).toBe(created.metadata.resourceVersion);
     } finally {
@@ -101,7 +102,7 @@ describe.skipIf(!HAS_ENGINE)('control plane in containers (testcontainers)', () 
     await apiserver.stop();
     apiserver = await startApiserver();
     api = await connectApi();
-    const after = (await eventually(() => api.get('Service', 'default', 'web'), 30_000, 'the Service in the new container')) as Service;
+    const after = (await eventually(() => api.get('Service', 'default', 'web'), 30_000, 500)) as Service;
     expect([after.metadata.uid, after.spec?.clusterIP]).toEqual([before.metadata.uid, before.spec?.clusterIP]);
   });
 });

@@ -1,9 +1,9 @@
 /**
  * What the container suites share: whether a Docker engine is there (run.sh sets DOCKER_HOST to
  * the one it found or started; without it every suite skips), the image names and tags build.sh
- * gives, and a `docker` command line for what testcontainers does not cover.
+ * gives, which Compose there is, and a `docker` command line for what testcontainers does not cover.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -25,18 +25,12 @@ export async function docker(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Polls `fn` until it returns a value other than undefined; throws the last error at the deadline. */
-export async function eventually<T>(fn: () => Promise<T | undefined>, timeoutMs = 60_000, what = 'the condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
+/** Compose v2 (`docker compose`) when the docker CLI has it; else v1's `docker-compose` is used. */
+export const HAS_COMPOSE_V2 = (() => {
+  try {
+    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
   }
-}
+})();

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { HAS_ENGINE, IMAGES, REPO_ROOT, VERSION, docker, eventually } from './engine.js';
+import { eventually } from '@minimesh/runtime/testing';
+import { HAS_ENGINE, IMAGES, REPO_ROOT, VERSION, docker } from './engine.js';
 
 const KIND = join(REPO_ROOT, 'tools/kind');
 type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: unknown };
@@ -131,7 +132,7 @@ describe.skipIf(!HAS_ENGINE)('kind manifests: the images start with their comman
       const out = await eventually(async () => {
         const r = await docker('exec', echo, 'node', '-e', "fetch('http://127.0.0.1/').then(r => r.text()).then(t => console.log(t.split('\\n')[0]))");
         return r.trim() || undefined;
-      }, 20_000, 'the echo server');
+      }, 20_000, 500);
       expect(out).toBe('IP: 10.244.1.5 pod-x minimesh-worker');
     } finally {
       for (const name of started) await docker('rm', '-f', name).catch(() => undefined);
