@@ -24,6 +24,14 @@ export function parseNodePortAddressesFlag(raw: string): string {
   return raw;
 }
 
+/** Comma-separated IPv4 CIDRs. */
+export function parseServiceCIDRsFlag(raw: string): string {
+  for (const entry of raw.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+    if (parseIPv4CIDR(entry) === undefined) throw new Error(`"${entry}" must be a valid IPv4 CIDR`);
+  }
+  return raw;
+}
+
 /** An nftables table name: nft's identifier syntax. */
 export function parseNftTable(raw: string): string {
   if (!/^[A-Za-z_.][A-Za-z0-9_./-]*$/.test(raw) || raw.length > 255) throw new Error(`"${raw}" is not an nftables table name (a letter, "_" or "." first, then letters, digits, "_", ".", "/" or "-")`);
@@ -49,6 +57,11 @@ export const NODE_AGENT_FLAGS = {
     },
   },
   'nft-table': { description: 'nftables mode: name of the agent\'s table in the ip family (kube-proxy, or another to run beside kube-proxy).', default: 'kube-proxy', parse: parseNftTable },
+  'service-cidrs': {
+    description: 'nftables mode: comma-separated Service CIDRs (the apiserver\'s --service-cluster-ip-range); traffic to an address in them that is no ClusterIP is dropped, as kube-proxy does with the ServiceCIDRs it watches. Empty: no such rule.',
+    default: '',
+    parse: parseServiceCIDRsFlag,
+  },
   'cluster-cidr': { description: 'Pod CIDR of the cluster: traffic from outside it to a ClusterIP is masqueraded.', default: '10.244.0.0/16', parse: parseClusterCIDR },
   'masquerade-all': { description: 'Masquerade all traffic sent to ClusterIPs.', default: false },
   'nodeport-addresses': {
@@ -101,6 +114,7 @@ export function validateNodeAgentOptions(o: NodeAgentOptions): void {
     ['--ipvs-scheduler', o['ipvs-scheduler'] !== '', 'ipvs'],
     ['--ipvs-strict-arp', o['ipvs-strict-arp'], 'ipvs'],
     ['--ipvs-exclude-cidrs', o['ipvs-exclude-cidrs'] !== '', 'ipvs'],
+    ['--service-cidrs', o['service-cidrs'] !== '', 'nftables'],
   ];
   for (const [flag, given, mode] of modeFlags) {
     if (given && o['proxy-mode'] !== mode) throw new Error(`${flag} applies to --proxy-mode=${mode} only, not --proxy-mode=${o['proxy-mode']}`);

@@ -89,6 +89,11 @@ export abstract class ProxierBase {
     await this.runner.stop();
   }
 
+  /** Asks for a sync that no change asked for (a mode's own housekeeping). */
+  protected runSoon(): void {
+    if (this.initialized) this.runner.run();
+  }
+
   protected queue(): void {
     this.lastQueued = Date.now();
     this.base.metrics.lastQueued.set(FAMILY, this.lastQueued / 1000);

@@ -35,7 +35,12 @@ export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, sha
   const common = { clusterCIDR: o['cluster-cidr'] || undefined, masqueradeAll: o['masquerade-all'], nodePortAddresses, localhostNodePorts: o['localhost-nodeports'] };
   switch (mode) {
     case 'nftables':
-      return new NftablesProxier({ ...shared, render: { table: o['nft-table'], ...common }, nft: new Nft(shared.exec), log: log.child('nftables') });
+      return new NftablesProxier({
+        ...shared,
+        render: { table: o['nft-table'], serviceCIDRs: o['service-cidrs'].split(',').map((x) => x.trim()).filter((x) => x !== ''), ...common },
+        nft: new Nft(shared.exec),
+        log: log.child('nftables'),
+      });
     case 'userspace':
       return new UserspaceProxier({
         ...shared,

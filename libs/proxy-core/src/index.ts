@@ -19,6 +19,10 @@ export * from './iptables/render-iptables.js';
 // nftables mode.
 export * from './nftables/nftables-names.js';
 export * from './nftables/render-nftables.js';
+export * from './nftables/nftables-ruleset.js';
+export * from './nftables/nft-service-rules.js';
+export * from './nftables/nft-element-store.js';
+export * from './nftables/nft-table-skeleton.js';
 
 // IPVS mode.
 export * from './ipvs/ipvs-table.js';

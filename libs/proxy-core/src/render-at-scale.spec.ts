@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { renderIptables } from './iptables/render-iptables.js';
-import { renderNftables } from './nftables/render-nftables.js';
+import { NftablesRuleset } from './nftables/nftables-ruleset.js';
 import { ep, makeService, makeSlice, NODE1, stateOf } from './testing/fixtures.js';
 
 const N = 50_000;
@@ -46,9 +46,17 @@ describe(`rendering ${N.toLocaleString('en')} Services`, () => {
     expect(partial.nat.length).toBeLessThan(full.nat.length);
   });
 
-  it('nftables', () => {
-    const r = renderNftables({ ...state, node: NODE1 });
-    expect(r.elementCount).toBeGreaterThanOrEqual(N);
-    expect([...r.chains].filter((c) => c.startsWith('service-') && c.includes('/'))).toHaveLength(N);
+  it('nftables, fresh and partial', () => {
+    const rs = new NftablesRuleset();
+    const fresh = rs.transaction({ ...state, node: NODE1, now: 0 });
+    expect(fresh.kind).toBe('fresh');
+    expect(fresh.elementCount).toBeGreaterThanOrEqual(2 * N);
+    expect(fresh.script.match(/^add chain ip kube-proxy service-[A-Z2-7]{8}-\S+$/gm)).toHaveLength(N);
+    // Services sharing a NodePort (this fixture gives 5,000 NodePort Services 270 ports) resolve to one element per port.
+    expect(fresh.script.match(/^add element ip kube-proxy service-nodeports /gm)).toHaveLength(270);
+    const partial = rs.transaction({ ...state, node: NODE1, now: 1, changedServices: new Set(['scale/svc-7']) });
+    expect(partial.kind).toBe('partial');
+    expect(partial.servicePortsWritten).toBe(0);
+    expect(partial.script).toBe('');
   });
 }, 120_000);

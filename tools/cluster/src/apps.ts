@@ -119,6 +119,8 @@ export const CONTROLLERS: AppSpec[] = [
       '--node-name',
       node!.name,
       ...(state.proxyMode ? ['--proxy-mode', state.proxyMode] : []),
+      // nftables mode drops traffic to unallocated ClusterIPs of the cluster's Service range.
+      ...(state.proxyMode === 'nftables' ? ['--service-cidrs', state.serviceCIDR] : []),
       ...(state.nodeAgentArgs ?? []),
     ],
   },

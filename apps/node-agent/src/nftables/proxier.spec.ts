@@ -1,7 +1,8 @@
 /**
  * The nftables proxier's sync decisions with a fake `nft`: a fresh table on the first sync and
- * after a failure, in-place refills afterwards, stale chains deleted a second later, stale UDP
- * flows cleaned once a sync succeeds, and the failure metric.
+ * after a failure, partial transactions afterwards, a full one hourly and when the node's
+ * addresses change, stale chains deleted a second later, stale UDP flows cleaned once a sync
+ * succeeds, and the failure metric.
  */
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Service } from '@minimesh/api';
@@ -50,9 +51,12 @@ const slice = (svcName: string, ip: string, protocol = 'TCP', port = 80): Endpoi
 function setup() {
   const kernel = new FakeNft();
   const metrics = proxyMetrics();
+  const clock = { now: 1_000_000 };
+  let addresses = ['192.168.100.11'];
   const proxier = new NftablesProxier({
     nodeName: 'node1',
-    nodeAddresses: () => ['192.168.100.11'],
+    nodeAddresses: () => addresses,
+    now: () => clock.now,
     render: { clusterCIDR: '10.244.0.0/16' },
     minSyncMs: 0,
     syncMs: 3600_000,
@@ -62,7 +66,11 @@ function setup() {
     metrics,
   });
   const init = () => ((proxier as unknown as { initialized: boolean }).initialized = true);
-  return { kernel, proxier, metrics, init };
+  const moveNode = (to: string) => {
+    addresses = [to];
+    proxier.onNodeChange();
+  };
+  return { kernel, proxier, metrics, init, clock, moveNode };
 }
 
 const EP_A = `endpoint-${hashAndTruncate('study/a/tcp/p__10.244.1.5/80')}`;
@@ -84,32 +92,53 @@ describe('NftablesProxier', () => {
     expect(kernel.calls[0]).toEqual(['nft', '-f', '-']);
     const script = kernel.scripts[0]!;
     expect(script.split('\n').slice(0, 3)).toEqual(['add table ip kube-proxy { comment "rules for kube-proxy" ; }', 'delete table ip kube-proxy', 'add table ip kube-proxy { comment "rules for kube-proxy" ; }']);
-    expect(script).toContain('add element ip kube-proxy service-ips { 10.96.0.20 . tcp . 80 : goto service-');
+    expect(script).toContain('add element ip kube-proxy service-ips { 10.96.0.20 . tcp . 80 comment "study/a:p" : goto service-');
     expect(script).toContain(`add rule ip kube-proxy ${EP_A} meta l4proto tcp dnat to 10.244.1.5:80`);
     expect(proxier.synced).toBe(true);
   });
 
-  it('nft proxier - later syncs refill in place; a stale chain is flushed, then deleted a second later', async () => {
-    const { kernel, proxier, init } = setup();
+  it('nft proxier - later syncs send only the change; a stale chain is flushed, then deleted by a sync a second later', async () => {
+    const { kernel, proxier, init, clock } = setup();
     proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
     proxier.onSliceChange(undefined, slice('a', '10.244.1.5'));
     init();
     await proxier.sync();
     proxier.onSliceChange(slice('a', '10.244.1.5'), undefined);
+    clock.now += 10;
     await proxier.sync();
-    const second = kernel.scripts[1]!;
-    expect(second).not.toContain('delete table');
-    expect(second).toContain(`flush chain ip kube-proxy ${EP_A}\n`);
-    expect(second).not.toContain(`delete chain ip kube-proxy ${EP_A}`);
-    expect(second).toContain('add element ip kube-proxy no-endpoint-services { 10.96.0.20 . tcp . 80 : goto reject-chain }');
+    expect(kernel.scripts[1]).toBe(
+      [
+        'delete element ip kube-proxy service-ips { 10.96.0.20 . tcp . 80 }',
+        'add element ip kube-proxy no-endpoint-services { 10.96.0.20 . tcp . 80 comment "study/a:p" : goto reject-chain }',
+        `flush chain ip kube-proxy service-${hashAndTruncate('study/a/tcp/p')}`,
+        `flush chain ip kube-proxy ${EP_A}`,
+        '',
+      ].join('\n'),
+    );
+    clock.now += 500;
     await proxier.sync();
-    expect(kernel.scripts[2]).not.toContain('delete chain'); // not yet a second old
-    const staleSince = (proxier as unknown as { staleSince: Map<string, number> }).staleSince;
-    staleSince.set(EP_A, Date.now() - 1000);
+    expect(kernel.scripts).toHaveLength(2); // nothing changed, nothing old enough to delete: no nft run
+    clock.now += 500;
     await proxier.sync();
-    expect(kernel.scripts[3]).toContain(`delete chain ip kube-proxy ${EP_A}\n`);
+    expect(kernel.scripts[2]).toBe(`delete chain ip kube-proxy service-${hashAndTruncate('study/a/tcp/p')}\ndelete chain ip kube-proxy ${EP_A}\n`);
+    await proxier.stop();
+  });
+
+  it("nft proxier - a full sync in place hourly and when the node's addresses change", async () => {
+    const { kernel, proxier, init, clock, moveNode } = setup();
+    proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
+    init();
     await proxier.sync();
-    expect(kernel.scripts[4]).not.toContain(EP_A);
+    proxier.onServiceChange(undefined, svc('b', '10.96.0.21'));
+    await proxier.sync();
+    expect(kernel.scripts[1]).not.toContain('flush chain');
+    clock.now += 3600_000;
+    await proxier.sync();
+    expect(kernel.scripts[2]).toContain('flush map ip kube-proxy service-ips\n');
+    expect(kernel.scripts[2]).not.toContain('delete table');
+    moveNode('192.168.100.12');
+    await proxier.sync();
+    expect(kernel.scripts[3]).toContain('flush chain ip kube-proxy services\n');
   });
 
   it('nft proxier - a failed transaction counts a failure, carries nft stderr, and the retry rebuilds the table', async () => {
@@ -124,7 +153,7 @@ describe('NftablesProxier', () => {
     await proxier.sync();
     const retry = kernel.scripts.at(-1)!;
     expect(retry).toContain('delete table ip kube-proxy');
-    expect(retry).toContain('10.96.0.21 . tcp . 80 : goto reject-chain');
+    expect(retry).toContain('10.96.0.21 . tcp . 80 comment "study/b:p" : goto reject-chain');
   });
 
   it('nft proxier - stale UDP flows of a failed sync are still cleaned once a sync succeeds', async () => {

@@ -1,69 +1,96 @@
 /**
- * nftables mode, in the iptables proxier's shape: informer handlers feed the change trackers and
- * ask the bounded-frequency runner for a sync; a sync checks out the changes, renders the table
- * from the full maps (renderNftables of @minimesh/proxy-core) and applies it with one `nft -f -`
- * transaction. Every sync sends the whole table; the first one (and the one after a failure)
- * deletes and rebuilds it, later ones flush and refill it in place so ClientIP affinity sets keep
- * their members. Stale service chains are flushed at once and deleted ≥ 1 s later (kube-proxy's
- * workaround for kernels before 6.2). Nothing is removed on shutdown.
+ * nftables mode, in kube-proxy's shape: informer handlers feed the change trackers and ask the
+ * bounded-frequency runner for a sync; a sync checks out the changes and lets the node's
+ * NftablesRuleset (@minimesh/proxy-core) turn them into one `nft -f -` transaction:
+ *  - the first sync, and the one after a failure, delete the table and build it afresh;
+ *  - a full sync (hourly, or when the node's addresses change) re-sends everything in place,
+ *    so ClientIP affinity sets keep their members;
+ *  - every other sync is partial: only the changed Services' chains and map elements.
+ * Chains no longer used are flushed at once and deleted by a sync ≥ 1 s later, which the proxier
+ * asks for itself. Nothing is removed on shutdown.
  */
-import { renderNftables, type NftRenderOptions, type NftRenderResult } from '@minimesh/proxy-core';
+import { NftablesRuleset, STALE_CHAIN_DELETE_DELAY_MS, type NftRenderOptions, type NftTransaction } from '@minimesh/proxy-core';
 import { FAMILY, ProxierBase, type ProxierBaseOptions } from '../proxier-base.js';
 import type { Nft } from './nft.js';
 
 export interface NftablesProxierOptions extends ProxierBaseOptions {
   render: NftRenderOptions;
   nft: Nft;
+  /** At least this often a sync re-sends everything (default FULL_SYNC_PERIOD_MS). */
+  fullSyncPeriodMs?: number;
+  /** The clock (epoch ms); tests move it. */
+  now?: () => number;
 }
 
-/** kube-proxy waits this long before deleting a chain it flushed (kernels < 6.2 see the reference late). */
-export const STALE_CHAIN_DELETE_DELAY_MS = 1000;
+/** Like kube-proxy (proxyutil.FullSyncPeriod): partial syncs, but a full one at least this often. */
+export const FULL_SYNC_PERIOD_MS = 3600_000;
 
 export class NftablesProxier extends ProxierBase {
-  /** What the last successful sync left; undefined: the next sync rebuilds the table. */
-  private previous?: { chains: ReadonlySet<string>; affinitySets: ReadonlySet<string> };
-  /** Flushed stale chains, by when they were flushed. */
-  private readonly staleSince = new Map<string, number>();
+  private readonly ruleset: NftablesRuleset;
+  private readonly now: () => number;
+  private needFullSync = true;
+  private lastFullSync = 0;
+  private staleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: NftablesProxierOptions) {
     super(o);
+    this.ruleset = new NftablesRuleset(o.render);
+    this.now = o.now ?? Date.now;
+  }
+
+  /** The node's addresses changed: NodePort rules depend on them. */
+  override onNodeChange(): void {
+    this.needFullSync = true;
+    super.onNodeChange();
+  }
+
+  override async stop(): Promise<void> {
+    clearTimeout(this.staleTimer);
+    await super.stop();
   }
 
   async sync(): Promise<void> {
     if (!this.initialized) return;
     const start = process.hrtime.bigint();
     const { metrics } = this.o;
-    const { epUpdate } = this.checkout();
+    const now = this.now();
+    const full = this.needFullSync || now - this.lastFullSync >= (this.o.fullSyncPeriodMs ?? FULL_SYNC_PERIOD_MS);
+    // Cleared now, so a request for a full sync that arrives during this one is not lost.
+    this.needFullSync = false;
+    const { svcUpdate, epUpdate } = this.checkout();
 
-    const begun = Date.now();
-    const deleteChains = [...this.staleSince].filter(([, t]) => begun - t >= STALE_CHAIN_DELETE_DELAY_MS).map(([c]) => c);
-    let result: NftRenderResult;
+    let tx: NftTransaction;
     try {
-      result = renderNftables({
+      tx = this.ruleset.transaction({
         services: this.services.serviceMap,
         endpoints: this.endpoints.endpointsMap,
         node: { name: this.o.nodeName, addresses: this.o.nodeAddresses() },
-        opts: this.o.render,
-        previous: this.previous,
-        deleteChains,
+        changedServices: full ? undefined : new Set([...svcUpdate.updatedServices, ...epUpdate.updatedServices]),
+        now,
       });
-      await this.o.nft.apply(result.script);
+      if (tx.script !== '') await this.o.nft.apply(tx.script);
     } catch (e) {
       metrics.nftablesSyncFailures.inc(FAMILY);
       // Unknown kernel state: rebuild the table next time.
-      this.previous = undefined;
-      this.staleSince.clear();
+      this.ruleset.reset();
+      this.needFullSync = true;
       throw e;
     }
-    this.previous = { chains: result.chains, affinitySets: result.affinitySets };
-    if (result.fresh) this.staleSince.clear();
-    for (const c of result.deletedChains) this.staleSince.delete(c);
-    for (const c of result.chains) this.staleSince.delete(c);
-    for (const c of result.staleChains) if (!this.staleSince.has(c)) this.staleSince.set(c, begun);
+    if (tx.kind !== 'partial') this.lastFullSync = now;
+    if (this.ruleset.staleChainCount > 0) this.deleteStaleChainsLater();
 
     await this.cleanConntrack();
-    // Every nftables sync sends the whole table.
-    const seconds = this.recordSync(start, epUpdate, { full: true, noLocalEndpoints: result.noLocalEndpoints });
-    this.o.log.debug('synced', { fresh: result.fresh, seconds, rules: result.ruleCount, elements: result.elementCount, staleChains: result.staleChains.length });
+    const seconds = this.recordSync(start, epUpdate, { full: tx.kind !== 'partial', noLocalEndpoints: tx.noLocalEndpoints });
+    this.o.log.debug('synced', { kind: tx.kind, seconds, servicePorts: tx.servicePortsWritten, rules: tx.ruleCount, elements: tx.elementCount, staleChains: tx.staleChains.length, deletedChains: tx.deletedChains.length });
+  }
+
+  /** A sync once the flushed chains may go (nothing else may come to run one). */
+  private deleteStaleChainsLater(): void {
+    if (this.staleTimer !== undefined) return;
+    this.staleTimer = setTimeout(() => {
+      this.staleTimer = undefined;
+      this.runSoon();
+    }, STALE_CHAIN_DELETE_DELAY_MS);
+    this.staleTimer.unref();
   }
 }

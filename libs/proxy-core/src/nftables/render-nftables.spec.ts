@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { hashAndTruncate } from './nftables-names.js';
-import { renderNftables, type NftRenderOptions } from './render-nftables.js';
+import { renderNftables } from './render-nftables.js';
+import type { NftRenderOptions } from './nftables-ruleset.js';
 import { ep, makeService, makeSlice, NODE1, ruleset, stateOf, walkthroughService, walkthroughSlice } from '../testing/fixtures.js';
 import { nftPreamble } from '../testing/nft-rulesets.js';
 
@@ -51,7 +52,7 @@ describe('renderNftables: ClusterIP', () => {
         add chain ${T} ${EP40}
         add chain ${T} ${EP33}
         add element ${T} cluster-ips { 10.97.97.97 }
-        add element ${T} service-ips { 10.97.97.97 . tcp . 80 : goto ${SVC} }
+        add element ${T} service-ips { 10.97.97.97 . tcp . 80 comment "study/service-clusterip" : goto ${SVC} }
         add rule ${T} ${SVC} ip daddr 10.97.97.97 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade
         add rule ${T} ${SVC} numgen random mod 3 0 goto ${EP39}
         add rule ${T} ${SVC} numgen random mod 2 0 goto ${EP40}
@@ -64,8 +65,8 @@ describe('renderNftables: ClusterIP', () => {
         add rule ${T} ${EP33} meta l4proto tcp dnat to 10.244.2.33:80
       `),
     );
-    expect(r.fresh).toBe(true);
-    expect([...r.chains].filter((c) => c.includes('/'))).toEqual([SVC, EP39, EP40, EP33]);
+    expect(r.kind).toBe('fresh');
+    expect(r.script.match(/^add chain ip kube-proxy \S+\/\S+$/gm)?.map((l) => l.split(' ')[4])).toEqual([SVC, EP39, EP40, EP33]);
     expect(r.script).not.toMatch(/vmap \{|map \{ 0/);
   });
 
@@ -74,7 +75,7 @@ describe('renderNftables: ClusterIP', () => {
     expect(r.script).toBe(
       expected(`
         add element ${T} cluster-ips { 10.96.0.32 }
-        add element ${T} no-endpoint-services { 10.96.0.32 . udp . 53 : goto reject-chain }
+        add element ${T} no-endpoint-services { 10.96.0.32 . udp . 53 comment "study/empty" : goto reject-chain }
       `),
     );
   });
@@ -84,7 +85,7 @@ describe('renderNftables: ClusterIP', () => {
     expect(r.script).toBe(
       expected(`
         add element ${T} cluster-ips { 10.97.97.97 }
-        add element ${T} no-endpoint-services { 10.97.97.97 . tcp . 80 : drop }
+        add element ${T} no-endpoint-services { 10.97.97.97 . tcp . 80 comment "study/service-clusterip" : drop }
       `),
     );
     expect(r.noLocalEndpoints).toEqual({ internal: 1, external: 0 });
@@ -102,7 +103,7 @@ describe('renderNftables: ClusterIP', () => {
         add set ${T} ${A39} { type ipv4_addr ; flags dynamic,timeout ; timeout 60s ; }
         add set ${T} ${A33} { type ipv4_addr ; flags dynamic,timeout ; timeout 60s ; }
         add element ${T} cluster-ips { 10.97.97.97 }
-        add element ${T} service-ips { 10.97.97.97 . tcp . 80 : goto ${SVC} }
+        add element ${T} service-ips { 10.97.97.97 . tcp . 80 comment "study/service-clusterip" : goto ${SVC} }
         add rule ${T} ${SVC} ip daddr 10.97.97.97 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade
         add rule ${T} ${SVC} ip saddr @${A39} goto ${EP39}
         add rule ${T} ${SVC} ip saddr @${A33} goto ${EP33}
@@ -116,7 +117,6 @@ describe('renderNftables: ClusterIP', () => {
         add rule ${T} ${EP33} meta l4proto tcp dnat to 10.244.2.33:80
       `),
     );
-    expect([...r.affinitySets]).toEqual([A39, A33]);
   });
 });
 
@@ -129,13 +129,13 @@ describe('renderNftables: external traffic', () => {
         add chain ${T} ${NP_EXT}
         add chain ${T} ${NP_EP}
         add element ${T} cluster-ips { 10.96.0.30 }
-        add element ${T} service-ips { 10.96.0.30 . tcp . 80 : goto ${NP} }
-        add element ${T} service-ips { 80.11.12.10 . tcp . 80 : goto ${NP_EXT} }
-        add element ${T} service-nodeports { tcp . 30080 : goto ${NP_EXT} }
+        add element ${T} service-ips { 10.96.0.30 . tcp . 80 comment "study/np:http" : goto ${NP} }
+        add element ${T} service-ips { 80.11.12.10 . tcp . 80 comment "study/np:http" : goto ${NP_EXT} }
+        add element ${T} service-nodeports { tcp . 30080 comment "study/np:http" : goto ${NP_EXT} }
         add rule ${T} ${NP} ip daddr 10.96.0.30 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade
+        add rule ${T} ${NP} goto ${NP_EP}
         add rule ${T} ${NP_EXT} jump mark-for-masquerade
         add rule ${T} ${NP_EXT} goto ${NP}
-        add rule ${T} ${NP} goto ${NP_EP}
         add rule ${T} ${NP_EP} ip saddr 10.244.2.5 jump mark-for-masquerade
         add rule ${T} ${NP_EP} meta l4proto tcp dnat to 10.244.2.5:80
       `),
@@ -150,16 +150,16 @@ describe('renderNftables: external traffic', () => {
         add chain ${T} ${NP_EXT}
         add chain ${T} ${NP_EP}
         add element ${T} cluster-ips { 10.96.0.30 }
-        add element ${T} service-ips { 10.96.0.30 . tcp . 80 : goto ${NP} }
-        add element ${T} service-ips { 80.11.12.10 . tcp . 80 : goto ${NP_EXT} }
-        add element ${T} no-endpoint-services { 80.11.12.10 . tcp . 80 : drop }
-        add element ${T} service-nodeports { tcp . 30080 : goto ${NP_EXT} }
-        add element ${T} no-endpoint-nodeports { tcp . 30080 : drop }
+        add element ${T} service-ips { 10.96.0.30 . tcp . 80 comment "study/np:http" : goto ${NP} }
+        add element ${T} service-ips { 80.11.12.10 . tcp . 80 comment "study/np:http" : goto ${NP_EXT} }
+        add element ${T} no-endpoint-services { 80.11.12.10 . tcp . 80 comment "study/np:http" : drop }
+        add element ${T} service-nodeports { tcp . 30080 comment "study/np:http" : goto ${NP_EXT} }
+        add element ${T} no-endpoint-nodeports { tcp . 30080 comment "study/np:http" : drop }
         add rule ${T} ${NP} ip daddr 10.96.0.30 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade
+        add rule ${T} ${NP} goto ${NP_EP}
         add rule ${T} ${NP_EXT} ip saddr 10.244.0.0/16 goto ${NP} comment "short-circuit pod traffic"
         add rule ${T} ${NP_EXT} fib saddr type local jump mark-for-masquerade comment "masquerade local traffic"
         add rule ${T} ${NP_EXT} fib saddr type local goto ${NP} comment "short-circuit local traffic"
-        add rule ${T} ${NP} goto ${NP_EP}
         add rule ${T} ${NP_EP} ip saddr 10.244.2.5 jump mark-for-masquerade
         add rule ${T} ${NP_EP} meta l4proto tcp dnat to 10.244.2.5:80
       `),
@@ -189,18 +189,18 @@ describe('renderNftables: external traffic', () => {
         add chain ${T} ${F}
         add chain ${T} ${E}
         add element ${T} cluster-ips { 10.96.0.31 }
-        add element ${T} service-ips { 10.96.0.31 . tcp . 80 : goto ${S} }
-        add element ${T} service-ips { 192.168.200.10 . tcp . 80 : goto ${X} }
-        add element ${T} firewall-ips { 192.168.200.10 . tcp . 80 : goto ${F} }
-        add element ${T} service-nodeports { tcp . 30081 : goto ${X} }
+        add element ${T} service-ips { 10.96.0.31 . tcp . 80 comment "study/lb" : goto ${S} }
+        add element ${T} service-ips { 192.168.200.10 . tcp . 80 comment "study/lb" : goto ${X} }
+        add element ${T} firewall-ips { 192.168.200.10 . tcp . 80 comment "study/lb" : goto ${F} }
+        add element ${T} service-nodeports { tcp . 30081 comment "study/lb" : goto ${X} }
         add rule ${T} ${S} ip daddr 10.96.0.31 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade
+        add rule ${T} ${S} goto ${E}
         add rule ${T} ${X} jump mark-for-masquerade
         add rule ${T} ${X} goto ${S}
         add rule ${T} ${F} ip saddr 203.0.113.0/24 return
         add rule ${T} ${F} ip saddr 192.168.100.0/24 return
         add rule ${T} ${F} ip saddr 192.168.200.10 return
         add rule ${T} ${F} drop
-        add rule ${T} ${S} goto ${E}
         add rule ${T} ${E} ip saddr 10.244.1.5 jump mark-for-masquerade
         add rule ${T} ${E} meta l4proto tcp dnat to 10.244.1.5:80
       `),
@@ -219,7 +219,7 @@ describe('renderNftables: options', () => {
         add chain ip mesh ${SVC}
         add chain ip mesh ${EP39}
         add element ip mesh cluster-ips { 10.97.97.97 }
-        add element ip mesh service-ips { 10.97.97.97 . tcp . 80 : goto ${SVC} }
+        add element ip mesh service-ips { 10.97.97.97 . tcp . 80 comment "study/service-clusterip" : goto ${SVC} }
         add rule ip mesh ${SVC} ip daddr 10.97.97.97 tcp dport 80 jump mark-for-masquerade
         add rule ip mesh ${SVC} goto ${EP39}
         add rule ip mesh ${EP39} ip saddr 10.244.1.39 jump mark-for-masquerade
@@ -240,55 +240,5 @@ describe('renderNftables: options', () => {
 
   it('render-nftables - rejects a table name nft would not parse', () => {
     expect(() => render([], [], { table: 'a b' })).toThrow(/not an nft identifier/);
-  });
-});
-
-describe('renderNftables: later syncs', () => {
-  it('render-nftables - in place: everything flushed and refilled, affinity sets kept, stale chains flushed, old ones deleted', () => {
-    const first = render([walkthroughService({ sessionAffinity: 'ClientIP' })], [walkthroughSlice()]);
-    const A33 = EP33.replace('endpoint-', 'affinity-');
-    // pod 10.244.2.33 is gone; a chain flushed by an earlier sync is old enough to delete.
-    const slice = makeSlice('study', 'service-clusterip', { ports: [{ name: '', port: 80, protocol: 'TCP' }], endpoints: [ep('10.244.1.39', 'node1'), ep('10.244.1.40', 'node1')] });
-    const r = render([walkthroughService({ sessionAffinity: 'ClientIP' })], [slice], OPTS, {
-      previous: { chains: first.chains, affinitySets: first.affinitySets },
-      deleteChains: ['service-OLDOLDOL-x/y/tcp/', SVC],
-    });
-    const A39 = EP39.replace('endpoint-', 'affinity-');
-    const A40 = EP40.replace('endpoint-', 'affinity-');
-    expect(r.fresh).toBe(false);
-    expect(r.script).toBe(
-      expected(
-        `
-        add chain ${T} ${SVC}
-        flush chain ${T} ${SVC}
-        add chain ${T} ${EP39}
-        flush chain ${T} ${EP39}
-        add chain ${T} ${EP40}
-        flush chain ${T} ${EP40}
-        add set ${T} ${A39} { type ipv4_addr ; flags dynamic,timeout ; timeout 10800s ; }
-        add set ${T} ${A40} { type ipv4_addr ; flags dynamic,timeout ; timeout 10800s ; }
-        add element ${T} cluster-ips { 10.97.97.97 }
-        add element ${T} service-ips { 10.97.97.97 . tcp . 80 : goto ${SVC} }
-        add rule ${T} ${SVC} ip daddr 10.97.97.97 tcp dport 80 ip saddr != 10.244.0.0/16 jump mark-for-masquerade
-        add rule ${T} ${SVC} ip saddr @${A39} goto ${EP39}
-        add rule ${T} ${SVC} ip saddr @${A40} goto ${EP40}
-        add rule ${T} ${SVC} numgen random mod 2 0 goto ${EP39}
-        add rule ${T} ${SVC} goto ${EP40}
-        add rule ${T} ${EP39} ip saddr 10.244.1.39 jump mark-for-masquerade
-        add rule ${T} ${EP39} update @${A39} { ip saddr }
-        add rule ${T} ${EP39} meta l4proto tcp dnat to 10.244.1.39:80
-        add rule ${T} ${EP40} ip saddr 10.244.1.40 jump mark-for-masquerade
-        add rule ${T} ${EP40} update @${A40} { ip saddr }
-        add rule ${T} ${EP40} meta l4proto tcp dnat to 10.244.1.40:80
-        flush chain ${T} ${EP33}
-        delete set ${T} ${A33}
-        delete chain ${T} service-OLDOLDOL-x/y/tcp/
-      `,
-        nftPreamble({ fresh: false }),
-      ),
-    );
-    expect(r.staleChains).toEqual([EP33]);
-    expect(r.deletedChains).toEqual(['service-OLDOLDOL-x/y/tcp/']);
-    expect(r.script).not.toMatch(/flush set .*affinity-/);
   });
 });

@@ -1,0 +1,289 @@
+/**
+ * kube-proxy's nftables table for one node, kept in step with the kernel one transaction at a
+ * time (pkg/proxy/nftables/proxier.go syncProxyRules, with the partial syncs of PR #126013 and
+ * the element storage of nftElementStorage). Each transaction is one `nft -f -` input in
+ * knftables' command form (`add` / `flush` / `delete` lines), applied atomically:
+ *  - fresh: deletes the table and builds it anew (start-up, and after the kernel refused one);
+ *  - full: re-sends everything in place (`add` + `flush`), so ClientIP affinity sets keep their
+ *    members (the hourly resync, a change of the node's addresses);
+ *  - partial: only what changed for the changed Services: new or changed chains (flushed and
+ *    rewritten), map and set elements added or deleted one by one; unchanged Services cost
+ *    nothing, so a one-Service change is O(1) in the number of Services.
+ * Chains a Service no longer uses are flushed at once and deleted by a transaction ≥ 1 s later
+ * (kube-proxy's workaround for kernels before 6.2, which notice a chain is unreferenced late).
+ *
+ * Building a transaction updates what this object believes the kernel holds. If the kernel
+ * refuses it, call reset(): the next transaction is a fresh one.
+ */
+import { parseIPv4, pushAll } from '@minimesh/api';
+import type { EndpointsMap } from '../endpoint-info.js';
+import { resolveRenderOptions, type ProxyRenderOptions, type RenderNode } from '../render-options.js';
+import { compareServicePorts, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
+import { DEFAULT_NFT_TABLE } from './nftables-names.js';
+import { NftElementStore, type NftElementChange } from './nft-element-store.js';
+import { renderNftServiceRules, type NftElement, type NftServiceContext, type NftServiceRules } from './nft-service-rules.js';
+import { nftTableSkeleton, parseServiceCIDRs, type NftSkeleton, type NftSkeletonOptions } from './nft-table-skeleton.js';
+
+export interface NftRenderOptions extends ProxyRenderOptions {
+  /** The table's name (default "kube-proxy"); another one lets the agent run beside kube-proxy. */
+  table?: string;
+  /** Service CIDRs: traffic to their unallocated addresses is dropped (kube-proxy's cluster-ips-check). */
+  serviceCIDRs?: readonly string[];
+}
+
+export interface NftSyncInput {
+  services: ServicePortMap;
+  endpoints: EndpointsMap;
+  node: RenderNode;
+  /** The Services ("ns/name") changed since the last transaction; unset: re-send everything. */
+  changedServices?: ReadonlySet<string>;
+  /** Now, in epoch ms (when stale chains were flushed, and whether they may go). */
+  now: number;
+}
+
+export type NftTransactionKind = 'fresh' | 'full' | 'partial';
+
+export interface NftTransaction {
+  /** The `nft -f -` input; "" when a partial sync has nothing to change. */
+  readonly script: string;
+  readonly kind: NftTransactionKind;
+  /** Service ports whose chains or elements this transaction rewrote. */
+  readonly servicePortsWritten: number;
+  /** Chains this transaction flushed because no service uses them any more. */
+  readonly staleChains: readonly string[];
+  /** Chains flushed by an earlier transaction that this one deletes. */
+  readonly deletedChains: readonly string[];
+  /** Rules (not map elements) in the table after this transaction. */
+  readonly ruleCount: number;
+  readonly elementCount: number;
+  /** sync_proxy_rules_no_local_endpoints_total{traffic_policy}. */
+  readonly noLocalEndpoints: { readonly internal: number; readonly external: number };
+}
+
+/** kube-proxy waits this long before deleting a chain it flushed (kernels < 6.2 see the reference late). */
+export const STALE_CHAIN_DELETE_DELAY_MS = 1000;
+
+const namespacedName = (svc: ServicePortInfo) => `${svc.name.namespace}/${svc.name.name}`;
+
+/** The lines of one transaction, in the order the kernel needs them. */
+class Transaction {
+  /** Table, skeleton, chain and set declarations: everything exists before anything refers to it. */
+  readonly head: string[] = [];
+  readonly elementDeletes: string[] = [];
+  /** Elements and rules, service by service. */
+  readonly body: string[] = [];
+  /** Stale chains flushed, then stale sets and old chains deleted. */
+  readonly tail: string[] = [];
+  readonly setDeletes: string[] = [];
+  readonly chainDeletes: string[] = [];
+  written = 0;
+  constructor(readonly table: string) {}
+
+  element(verb: 'add' | 'delete', e: NftElement): string {
+    const comment = e.comment === undefined ? '' : ` comment "${e.comment}"`;
+    const value = e.value === '' || verb === 'delete' ? '' : ` : ${e.value}`;
+    return `${verb} element ip ${this.table} ${e.set} { ${e.key}${verb === 'add' ? comment : ''}${value} }`;
+  }
+
+  text(): string {
+    const all = [this.head, this.elementDeletes, this.body, this.tail, this.setDeletes, this.chainDeletes];
+    if (all.every((l) => l.length === 0)) return '';
+    const lines: string[] = [];
+    for (const part of all) pushAll(lines, part);
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+export class NftablesRuleset {
+  readonly table: string;
+  private readonly opts: NftSkeletonOptions;
+  /** What the kernel holds, per service port key; undefined before the first transaction. */
+  private services: Map<string, { readonly rules: NftServiceRules; readonly service: string }> | undefined;
+  /** Service port keys per "ns/name", to find a changed Service's ports. */
+  private readonly portsByService = new Map<string, Set<string>>();
+  private readonly elements = new NftElementStore();
+  /** Flushed chains no service uses, by when they were flushed. */
+  private readonly staleSince = new Map<string, number>();
+  private skeletonText = '';
+  private skeletonRules = 0;
+  private serviceRules = 0;
+  private readonly noLocal = { internal: 0, external: 0 };
+
+  constructor(o: NftRenderOptions = {}) {
+    this.table = o.table ?? DEFAULT_NFT_TABLE;
+    if (!/^[A-Za-z][A-Za-z0-9_.-]*$/.test(this.table)) throw new Error(`nftables table name "${this.table}" is not an nft identifier`);
+    this.opts = { ...resolveRenderOptions(o), serviceCIDRs: parseServiceCIDRs(o.serviceCIDRs) };
+  }
+
+  /** Forget the kernel's state: the next transaction deletes the table and builds it anew. */
+  reset(): void {
+    this.services = undefined;
+  }
+
+  /** Chains flushed and waiting to be deleted (a sync after STALE_CHAIN_DELETE_DELAY_MS deletes them). */
+  get staleChainCount(): number {
+    return this.staleSince.size;
+  }
+
+  transaction(input: NftSyncInput): NftTransaction {
+    const skeleton = nftTableSkeleton(this.opts, input.node);
+    const skeletonText = JSON.stringify(skeleton);
+    const kind: NftTransactionKind = this.services === undefined ? 'fresh' : input.changedServices === undefined || skeletonText !== this.skeletonText ? 'full' : 'partial';
+    const tx = new Transaction(this.table);
+    const ctx: NftServiceContext = {
+      node: input.node,
+      nodeIP: input.node.addresses[0] === undefined ? undefined : parseIPv4(input.node.addresses[0]),
+      clusterCIDR: this.opts.clusterCIDR,
+      masqueradeAll: this.opts.masqueradeAll,
+    };
+
+    const staleChains = new Set<string>();
+    if (kind === 'partial') {
+      const keys = this.changedPortKeys(input.services, input.changedServices!);
+      for (const key of keys) this.update(tx, ctx, key, input, false, staleChains);
+    } else {
+      if (kind === 'fresh') {
+        this.services = new Map();
+        this.portsByService.clear();
+        this.staleSince.clear();
+        this.serviceRules = this.noLocal.internal = this.noLocal.external = 0;
+      }
+      this.elements.clear();
+      this.writeSkeleton(tx, skeleton, kind === 'fresh');
+      this.skeletonText = skeletonText;
+      const keys = new Set(this.services!.keys());
+      for (const svc of [...input.services.values()].sort(compareServicePorts)) {
+        keys.delete(svc.key);
+        this.update(tx, ctx, svc.key, input, true, staleChains);
+      }
+      for (const gone of keys) this.update(tx, ctx, gone, input, true, staleChains);
+    }
+
+    const deletedChains: string[] = [];
+    for (const [chain, since] of this.staleSince) {
+      if (since > input.now - STALE_CHAIN_DELETE_DELAY_MS || staleChains.has(chain)) continue;
+      tx.chainDeletes.push(`delete chain ip ${this.table} ${chain}`);
+      deletedChains.push(chain);
+    }
+    for (const c of deletedChains) this.staleSince.delete(c);
+    for (const c of staleChains) this.staleSince.set(c, input.now);
+    const script = tx.text();
+    return {
+      script,
+      kind,
+      servicePortsWritten: tx.written,
+      staleChains: [...staleChains],
+      deletedChains,
+      ruleCount: this.skeletonRules + this.serviceRules,
+      elementCount: this.elements.size,
+      noLocalEndpoints: { ...this.noLocal },
+    };
+  }
+
+  /** The service port keys of the changed Services, before and after the change, in render order. */
+  private changedPortKeys(services: ServicePortMap, changed: ReadonlySet<string>): string[] {
+    if (changed.size === 0) return [];
+    const keys = new Set<string>();
+    for (const nn of changed) for (const k of this.portsByService.get(nn) ?? []) keys.add(k);
+    const now: ServicePortInfo[] = [];
+    for (const svc of services.values()) if (changed.has(namespacedName(svc))) now.push(svc);
+    now.sort(compareServicePorts);
+    const ordered = now.map((s) => s.key);
+    for (const k of ordered) keys.delete(k);
+    return [...ordered, ...keys];
+  }
+
+  private writeSkeleton(tx: Transaction, sk: NftSkeleton, fresh: boolean): void {
+    const t = `ip ${this.table}`;
+    tx.head.push(`add table ${t} { comment "rules for kube-proxy" ; }`);
+    if (fresh) tx.head.push(`delete table ${t}`, `add table ${t} { comment "rules for kube-proxy" ; }`);
+    for (const [name, spec] of sk.chains) {
+      tx.head.push(spec === '' ? `add chain ${t} ${name}` : `add chain ${t} ${name} { ${spec} }`);
+      if (!fresh) tx.head.push(`flush chain ${t} ${name}`);
+    }
+    for (const [kind, name, spec] of sk.sets) {
+      tx.head.push(`add ${kind} ${t} ${name} { ${spec} ; }`);
+      if (!fresh) tx.head.push(`flush ${kind} ${t} ${name}`);
+    }
+    for (const [chain, rule] of sk.rules) tx.head.push(`add rule ${t} ${chain} ${rule}`);
+    for (const change of this.elements.replace('', [], sk.elements)) if (change.after) tx.head.push(tx.element('add', change.after));
+    this.skeletonRules = sk.rules.length;
+  }
+
+  /**
+   * Brings one service port from what the kernel holds to what `input` wants. `rewrite`: every
+   * chain is re-sent (a full sync, after the maps were flushed); otherwise only differences.
+   */
+  private update(tx: Transaction, ctx: NftServiceContext, key: string, input: NftSyncInput, rewrite: boolean, staleChains: Set<string>): void {
+    const t = `ip ${this.table}`;
+    const services = this.services!;
+    const held = services.get(key);
+    const old = held?.rules;
+    const svc = input.services.get(key);
+    if (held === undefined && svc === undefined) return;
+    const next = svc === undefined ? undefined : renderNftServiceRules(ctx, svc, input.endpoints.get(key) ?? []);
+    let wrote = false;
+
+    const changes: NftElementChange[] = rewrite ? this.elements.replace(key, [], next?.elements ?? []) : this.elements.replace(key, old?.elements ?? [], next?.elements ?? []);
+    for (const c of changes) {
+      if (c.before !== undefined && !rewrite) tx.elementDeletes.push(tx.element('delete', c.before));
+      if (c.after !== undefined) tx.body.push(tx.element('add', c.after));
+      wrote = true;
+    }
+
+    for (const [chain, rules] of next?.chains ?? []) {
+      const was = old?.chains.get(chain);
+      if (!rewrite && was !== undefined && sameRules(was, rules)) continue;
+      tx.head.push(`add chain ${t} ${chain}`);
+      if (was !== undefined || this.staleSince.has(chain)) tx.head.push(`flush chain ${t} ${chain}`);
+      this.staleSince.delete(chain);
+      for (const r of rules) tx.body.push(`add rule ${t} ${chain} ${r}`);
+      wrote = true;
+    }
+    for (const [set, timeout] of next?.affinitySets ?? []) {
+      // Never flushed: the members are the affinity state.
+      if (rewrite || !old?.affinitySets.has(set)) tx.head.push(`add set ${t} ${set} { type ipv4_addr ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
+    }
+    for (const chain of old?.chains.keys() ?? []) {
+      if (next?.chains.has(chain)) continue;
+      tx.tail.push(`flush chain ${t} ${chain}`);
+      staleChains.add(chain);
+      wrote = true;
+    }
+    // Rules referring to a stale set were flushed above; a stale set can go at once.
+    for (const set of old?.affinitySets.keys() ?? []) if (!next?.affinitySets.has(set)) tx.setDeletes.push(`delete set ${t} ${set}`);
+
+    if (old !== undefined) {
+      this.serviceRules -= ruleCount(old);
+      this.noLocal.internal -= old.noLocal.internal;
+      this.noLocal.external -= old.noLocal.external;
+    }
+    const nn = svc === undefined ? held!.service : namespacedName(svc);
+    if (next === undefined) {
+      services.delete(key);
+      const ports = this.portsByService.get(nn);
+      ports?.delete(key);
+      if (ports?.size === 0) this.portsByService.delete(nn);
+    } else {
+      services.set(key, { rules: next, service: nn });
+      this.serviceRules += ruleCount(next);
+      this.noLocal.internal += next.noLocal.internal;
+      this.noLocal.external += next.noLocal.external;
+      let ports = this.portsByService.get(nn);
+      if (ports === undefined) this.portsByService.set(nn, (ports = new Set()));
+      ports.add(key);
+    }
+    if (wrote) tx.written++;
+  }
+}
+
+function sameRules(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((r, i) => r === b[i]);
+}
+
+function ruleCount(r: NftServiceRules): number {
+  let n = 0;
+  for (const rules of r.chains.values()) n += rules.length;
+  return n;
+}
+
