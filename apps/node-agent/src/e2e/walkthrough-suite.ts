@@ -25,7 +25,7 @@ const RULES_DUMP: Record<WalkthroughMode, string[]> = {
 /** A line that shows the walkthrough's ClusterIP 10.97.97.97:80 is programmed. */
 const CLUSTER_IP_RULE: Record<WalkthroughMode, string> = {
   iptables: '-A KUBE-SERVICES -d 10.97.97.97/32 -p tcp -m comment --comment "study/service-clusterip cluster IP" -m tcp --dport 80 -j KUBE-SVC-',
-  nftables: '10.97.97.97 . tcp . 80 : goto service-',
+  nftables: '10.97.97.97 . tcp . 80 comment "study/service-clusterip" : goto service-',
   userspace: '-A KUBE-PORTALS-CONTAINER -d 10.97.97.97/32 -p tcp -m comment --comment "study/service-clusterip" -m tcp --dport 80 -j REDIRECT --to-ports ',
 };
 
@@ -124,6 +124,15 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
       const r = await cluster.curl('client', 'study', `http://${empty.spec!.clusterIP}/`, 5);
       expect(r.code).toBe(7); // curl: couldn't connect (ICMP port unreachable from the REJECT rule)
       expect(r.ms).toBeLessThan(2500);
+      if (mode === 'nftables') {
+        // kube-proxy's cluster-ips-check: a port the ClusterIP does not serve is rejected, an
+        // address of the Service range that is no ClusterIP is dropped.
+        const otherPort = await cluster.curl('client', 'study', `http://${empty.spec!.clusterIP}:81/`, 5);
+        expect(otherPort.code).toBe(7);
+        const unallocated = await cluster.curl('client', 'study', 'http://10.111.250.250/', 1);
+        expect(unallocated.code).toBe(28); // timed out: dropped
+        expect(await dump('node1')).toContain('ip daddr 10.96.0.0/12 drop comment "Drop traffic to unallocated ClusterIPs"');
+      }
     }, 60_000);
 
     it('a pod turning unready, or deleted, stops receiving traffic within a second', async () => {
