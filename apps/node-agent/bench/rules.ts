@@ -1,5 +1,6 @@
 /**
- * Rule-load benchmark of the node agent's iptables mode (a script that prints figures; not a test).
+ * Rule-load benchmark of the node agent's iptables and nftables modes (a script that prints
+ * figures; not a test). The nftables part is described in lib/nft-rules.ts; the iptables part:
  *
  * For N services × 2 endpoints (synthetic Service + EndpointSlice objects, built in memory and fed
  * through the agent's change trackers), inside a fresh network namespace `mmbench-rules-<pid>`:
@@ -15,34 +16,34 @@
  * One warm-up run (every step, at the first size) and one warm-up render per size are discarded;
  * figures are medians of the runs that follow (3 by default).
  *
- *   sudo npx tsx apps/node-agent/bench/rules.ts [--quick] [--sizes 1000,5000,10000] [--runs 3] [--no-legacy]
+ *   sudo npx tsx apps/node-agent/bench/rules.ts [--quick] [--sizes 1000,5000,10000] [--runs 3] [--no-legacy] [--modes iptables,nftables]
  *
  * The script re-runs itself inside the namespace (`ip netns exec`), so the applier spawns
  * iptables-restore exactly as the agent does inside a node namespace. The namespace is deleted at
  * the end, on failure and on Ctrl-C. Without root, only the render columns are printed.
  */
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { EndpointSlice, Service } from '@minimesh/api';
-import { EndpointsChangeTracker, ServiceChangeTracker, renderIptables, type RenderInput, type RenderResult } from '@minimesh/proxy-core';
+import { renderIptables, type RenderInput, type RenderResult } from '@minimesh/proxy-core';
 import { exec } from '@minimesh/runtime';
 import { Iptables } from '../src/iptables/iptables.js';
 import { defaultNodeAgentOptions } from '../src/options.js';
-import { assertInsideNetns, createNetns, deleteNetns, environment, has, kernelSkipReason, mustSh, netnsInode, onInterrupt, removeOwnLeftovers, sh, spawnSelfInNetns } from './lib/host.js';
+import { assertInsideNetns, createNetns, deleteNetns, environment, has, kernelSkipReason, mustSh, netnsInode, onInterrupt, removeOwnLeftovers, runWithFile, sh, spawnSelfInNetns } from './lib/host.js';
+import { MOVED_BASE, NODE, ingest, ipv4, slice, type State } from './lib/synthetic-cluster.js';
 import { median, timed } from './lib/stats.js';
 import { report, type Row, type Run } from './lib/rules-report.js';
+import { measureNft, reportNft, type NftRow } from './lib/nft-rules.js';
 
 const USAGE = `usage: npx tsx apps/node-agent/bench/rules.ts [--quick] [--sizes 1000,5000,10000] [--runs 3] [--no-legacy]
   --quick       1000 and 5000 services, 1 run after the warm-up
   --sizes LIST  numbers of services (2 endpoints each)
   --runs N      measured runs per size after one warm-up run (default 3)
-  --no-legacy   skip the iptables-legacy-restore reference`;
+  --no-legacy   skip the iptables-legacy-restore reference
+  --modes LIST  iptables, nftables or both (default iptables,nftables)`;
 
 const NS_PREFIX = 'mmbench-rules-';
-const NODE = { name: 'node1', addresses: ['192.168.100.11'] };
 
 const { values: flags } = parseArgs({
   options: {
@@ -50,6 +51,7 @@ const { values: flags } = parseArgs({
     sizes: { type: 'string' },
     runs: { type: 'string' },
     'no-legacy': { type: 'boolean', default: false },
+    modes: { type: 'string', default: 'iptables,nftables' },
     help: { type: 'boolean', short: 'h', default: false },
     // Internal: set when the script runs itself inside the namespace.
     'in-netns': { type: 'string' },
@@ -64,44 +66,14 @@ if (flags.help) {
 
 const sizes = (flags.sizes ?? (flags.quick ? '1000,5000' : '1000,5000,10000')).split(',').map((s) => Number(s.trim()));
 const runs = Number(flags.runs ?? (flags.quick ? 1 : 3));
+const modes = flags.modes!.split(',').map((m) => m.trim());
+if (modes.length === 0 || modes.some((m) => m !== 'iptables' && m !== 'nftables')) {
+  console.error(`bad --modes\n${USAGE}`);
+  process.exit(2);
+}
 if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 50_000) || !Number.isInteger(runs) || runs < 1 || runs > 10) {
   console.error(`bad --sizes or --runs\n${USAGE}`);
   process.exit(2);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Synthetic cluster state: N ClusterIP services, each with one slice of 2 ready endpoints on two
-// nodes (one local to this node), named ports, as the endpoints-controller writes them.
-
-function ipv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-const SERVICE_BASE = (10 << 24) | (96 << 16) | (1 << 8); // 10.96.1.0, inside 10.96.0.0/12
-const POD_BASE = (10 << 24) | (244 << 16) | (1 << 8); // 10.244.1.0, inside the cluster CIDR
-const MOVED_BASE = (10 << 24) | (245 << 16); // endpoints moved by the partial syncs
-
-function service(i: number): Service {
-  return {
-    apiVersion: 'v1',
-    kind: 'Service',
-    metadata: { namespace: 'bench', name: `svc-${i}` },
-    spec: { type: 'ClusterIP', clusterIP: ipv4(SERVICE_BASE + i), selector: { app: `svc-${i}` }, ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 }] },
-  };
-}
-
-function slice(i: number, second = ipv4(POD_BASE + 2 * i + 1)): EndpointSlice {
-  const cond = { ready: true, serving: true, terminating: false };
-  return {
-    apiVersion: 'discovery.k8s.io/v1',
-    kind: 'EndpointSlice',
-    metadata: { namespace: 'bench', name: `svc-${i}-x7k2p`, labels: { 'kubernetes.io/service-name': `svc-${i}` } },
-    addressType: 'IPv4',
-    ports: [{ name: 'http', protocol: 'TCP', port: 8080 }],
-    endpoints: [
-      { addresses: [ipv4(POD_BASE + 2 * i)], nodeName: 'node1', conditions: cond },
-      { addresses: [second], nodeName: 'node2', conditions: cond },
-    ],
-  };
 }
 
 /** The render options the agent derives from its default flags (src/app.ts). */
@@ -114,25 +86,6 @@ function agentRenderOptions(): RenderInput['opts'] & { prefix: string } {
     nodePortAddresses: o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((s) => s.trim()) : undefined,
     localhostNodePorts: o['localhost-nodeports'],
   };
-}
-
-interface State {
-  services: ServiceChangeTracker;
-  endpoints: EndpointsChangeTracker;
-  ingestMs: number;
-}
-
-function ingest(n: number): State {
-  const services = new ServiceChangeTracker();
-  const endpoints = new EndpointsChangeTracker({ nodeName: NODE.name, startTime: 0 });
-  const svcs = Array.from({ length: n }, (_, i) => service(i));
-  const slices = Array.from({ length: n }, (_, i) => slice(i));
-  const t0 = process.hrtime.bigint();
-  for (const s of svcs) services.update(undefined, s);
-  for (const s of slices) endpoints.update(undefined, s);
-  services.checkoutChanges();
-  endpoints.checkoutChanges();
-  return { services, endpoints, ingestMs: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
 function render(st: State, changed?: ReadonlySet<string>, existing?: Iterable<string>): RenderResult {
@@ -148,27 +101,6 @@ function render(st: State, changed?: ReadonlySet<string>, existing?: Iterable<st
 
 // ---------------------------------------------------------------------------------------------
 // Kernel side (only ever run inside the benchmark's namespace; see assertInsideNetns).
-
-/** `bin args < file`, timed from spawn to exit (the applier's spawn cost is in its figure too). */
-function restoreFile(bin: string, args: readonly string[], file: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const fd = openSync(file, 'r');
-    const err: Buffer[] = [];
-    const t0 = process.hrtime.bigint();
-    const p = spawn(bin, args, { stdio: [fd, 'ignore', 'pipe'] });
-    p.stderr!.on('data', (d: Buffer) => err.push(d));
-    p.once('error', (e) => {
-      closeSync(fd);
-      reject(e);
-    });
-    p.once('close', (code) => {
-      const elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
-      closeSync(fd);
-      if (code === 0) resolve(elapsed);
-      else reject(new Error(`${bin} ${args.join(' ')} < ${file} failed (${code}): ${Buffer.concat(err).toString().trim()}`));
-    });
-  });
-}
 
 /** Empty nft tables, as in a fresh namespace (iptables-nft keeps its tables in nf_tables). */
 function resetNft(): void {
@@ -226,21 +158,21 @@ async function kernelRun(n: number, st: State, full: RenderResult, file: string,
   st.endpoints.checkoutChanges();
 
   resetNft();
-  const bareFirst = await restoreFile('iptables-restore', ['--noflush'], file);
-  const bareAgain = await restoreFile('iptables-restore', ['--noflush'], file);
+  const bareFirst = await runWithFile('iptables-restore', ['--noflush'], file);
+  const bareAgain = await runWithFile('iptables-restore', ['--noflush'], file);
   if (run <= 1 && countRules('iptables-save', 'nat', opts.prefix) !== full.ruleCounts.nat) throw new Error('bare iptables-restore did not load every nat rule');
   // Diagnostic reference only (the agent cannot use it: it would flush every other chain of
   // the tables): the same file without --noflush, into empty tables.
   resetNft();
-  const flushingFirst = await restoreFile('iptables-restore', [], file);
+  const flushingFirst = await runWithFile('iptables-restore', [], file);
   resetNft();
 
   let legacyFirst: number | undefined;
   let legacyAgain: number | undefined;
   if (legacy) {
     resetLegacy();
-    legacyFirst = await restoreFile('iptables-legacy-restore', ['--noflush'], file);
-    legacyAgain = await restoreFile('iptables-legacy-restore', ['--noflush'], file);
+    legacyFirst = await runWithFile('iptables-legacy-restore', ['--noflush'], file);
+    legacyAgain = await runWithFile('iptables-legacy-restore', ['--noflush'], file);
     if (run <= 1 && countRules('iptables-legacy-save', 'nat', opts.prefix) !== full.ruleCounts.nat) throw new Error('iptables-legacy-restore did not load every nat rule');
     resetLegacy();
   }
@@ -294,9 +226,16 @@ async function inNetns(ns: string, rootInode: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mmbench-rules-'));
   const off = onInterrupt(() => rmSync(dir, { recursive: true, force: true }));
   try {
-    const rows: Row[] = [];
-    for (const [i, n] of sizes.entries()) rows.push(await measure(n, true, legacy, dir, i === 0));
-    report(rows, true, legacy, runs);
+    if (modes.includes('iptables')) {
+      const rows: Row[] = [];
+      for (const [i, n] of sizes.entries()) rows.push(await measure(n, true, legacy, dir, i === 0));
+      report(rows, true, legacy, runs);
+    }
+    if (modes.includes('nftables')) {
+      const rows: NftRow[] = [];
+      for (const [i, n] of sizes.entries()) rows.push(await measureNft(n, runs, dir, i === 0));
+      reportNft(rows, runs);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
     off();
@@ -330,7 +269,7 @@ async function orchestrate(): Promise<number> {
   const off = onInterrupt(cleanup);
   try {
     createNetns(ns);
-    const args = ['--in-netns', ns, '--root-netns', netnsInode(), '--sizes', sizes.join(','), '--runs', String(runs), ...(flags['no-legacy'] ? ['--no-legacy'] : [])];
+    const args = ['--in-netns', ns, '--root-netns', netnsInode(), '--sizes', sizes.join(','), '--runs', String(runs), '--modes', modes.join(','), ...(flags['no-legacy'] ? ['--no-legacy'] : [])];
     child = spawnSelfInNetns(ns, args);
     const c = child;
     return await new Promise<number>((resolve) => c.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));

@@ -4,7 +4,7 @@
  * Nothing here changes anything outside namespaces named by the caller.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { closeSync, openSync, readlinkSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 
 export function sh(cmd: string, args: readonly string[], input?: string): { code: number; stdout: string; stderr: string } {
@@ -121,4 +121,25 @@ export function environment(): string {
     `node ${process.version}, ${ipt}, ${nft}, ${legacy}`,
     `load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')} (other work on the machine skews the figures)`,
   ].join('\n');
+}
+
+/** `bin args < file`, timed from spawn to exit (the applier's spawn cost is in its figure too). */
+export function runWithFile(bin: string, args: readonly string[], file: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const fd = openSync(file, 'r');
+    const err: Buffer[] = [];
+    const t0 = process.hrtime.bigint();
+    const p = spawn(bin, args, { stdio: [fd, 'ignore', 'pipe'] });
+    p.stderr!.on('data', (d: Buffer) => err.push(d));
+    p.once('error', (e) => {
+      closeSync(fd);
+      reject(e);
+    });
+    p.once('close', (code) => {
+      const elapsed = Number(process.hrtime.bigint() - t0) / 1e6;
+      closeSync(fd);
+      if (code === 0) resolve(elapsed);
+      else reject(new Error(`${bin} ${args.join(' ')} < ${file} failed (${code}): ${Buffer.concat(err).toString().trim()}`));
+    });
+  });
 }

@@ -1,0 +1,177 @@
+/**
+ * The rule-load benchmark's nftables part (run inside the benchmark's namespace only): for N
+ * services × 2 endpoints, what the agent's nftables proxier does and costs:
+ *   - first sync: the fresh transaction (NftablesRuleset) and its `nft -f -` through the agent's
+ *     applier (src/nftables/nft.ts) into an empty ruleset;
+ *   - full resync in place (hourly, or after the node's addresses change): render + apply;
+ *   - one-Service change (partial): one endpoint of one service moves to another pod, render +
+ *     apply; and a new Service with its endpoints, render + apply;
+ *   - beside them, the reference: a bare `nft -f file` of the same first-sync script, and the
+ *     cost of a one-element transaction at that size, the floor of any `nft`-based applier.
+ * Each figure is checked against the kernel on the first run (chain and element counts).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { NftablesRuleset, type NftRenderOptions, type NftTransaction } from '@minimesh/proxy-core';
+import { exec } from '@minimesh/runtime';
+import { Nft } from '../../src/nftables/nft.js';
+import { mustSh, runWithFile, sh } from './host.js';
+import { bytes, median, ms, table, timed } from './stats.js';
+import { MOVED_BASE, NODE, ingest, ipv4, service, slice, type State } from './synthetic-cluster.js';
+
+export interface NftRun {
+  renderFresh: number;
+  applyFresh: number;
+  bareFresh: number;
+  renderFull: number;
+  applyFull: number;
+  renderMove: number;
+  applyMove: number;
+  moveBytes: number;
+  renderCreate: number;
+  applyCreate: number;
+  oneElement: number;
+  nftRssKiB: number;
+}
+
+export interface NftRow {
+  n: number;
+  rules: number;
+  elements: number;
+  chains: number;
+  bytes: number;
+  runs: NftRun[];
+}
+
+const OPTS: NftRenderOptions = { clusterCIDR: '10.244.0.0/16', serviceCIDRs: ['10.96.0.0/12'] };
+
+function input(st: State, now: number, changed?: ReadonlySet<string>) {
+  return { services: st.services.serviceMap, endpoints: st.endpoints.endpointsMap, node: NODE, now, changedServices: changed };
+}
+
+function kernelCounts(): { chains: number; elements: number } {
+  const text = mustSh('nft', ['list', 'table', 'ip', 'kube-proxy']);
+  return { chains: (text.match(/^\tchain /gm) ?? []).length, elements: (text.match(/ : goto /g) ?? []).length };
+}
+
+async function run(n: number, st: State, dir: string, check: boolean, k: number): Promise<{ run: NftRun; fresh: NftTransaction }> {
+  const nft = new Nft(exec);
+  mustSh('nft', ['flush', 'ruleset']);
+  const rs = new NftablesRuleset(OPTS);
+  const fresh = await timed(async () => rs.transaction(input(st, 0)));
+  const applyFresh = (await timed(() => nft.apply(fresh.value.script))).ms;
+  if (check) {
+    const got = kernelCounts();
+    const wantChains = (fresh.value.script.match(/^add chain /gm) ?? []).length;
+    if (got.chains !== wantChains) throw new Error(`after the first sync the kernel has ${got.chains} chains; the script adds ${wantChains}`);
+  }
+  const full = await timed(async () => rs.transaction(input(st, 1)));
+  const applyFull = (await timed(() => nft.apply(full.value.script))).ms;
+
+  // One endpoint of service k moves to another pod: a new endpoint chain, the old one flushed.
+  const before = slice(k);
+  const after = slice(k, ipv4(MOVED_BASE + k + 1));
+  st.endpoints.update(before, after);
+  const move = await timed(async () => rs.transaction(input(st, 2, st.endpoints.checkoutChanges().updatedServices)));
+  if (move.value.kind !== 'partial' || move.value.staleChains.length !== 1) throw new Error(`moving an endpoint of svc-${k}: expected a partial transaction with one stale chain, got ${move.value.kind} with ${move.value.staleChains.length}`);
+  const applyMove = (await timed(() => nft.apply(move.value.script))).ms;
+  if (check && !mustSh('nft', ['list', 'table', 'ip', 'kube-proxy']).includes(`dnat to ${ipv4(MOVED_BASE + k + 1)}:8080`)) throw new Error('the moved endpoint is not in the kernel');
+
+  // A new Service and its endpoints, in one transaction.
+  const extra = n + 1 + k;
+  st.services.update(undefined, service(extra));
+  st.endpoints.update(undefined, slice(extra));
+  const changed = new Set([...st.services.checkoutChanges().updatedServices, ...st.endpoints.checkoutChanges().updatedServices]);
+  const create = await timed(async () => rs.transaction(input(st, 3, changed)));
+  const applyCreate = (await timed(() => nft.apply(create.value.script))).ms;
+
+  // Back to the state of `fresh` for the next run.
+  st.endpoints.update(after, before);
+  st.services.update(service(extra), undefined);
+  st.endpoints.update(slice(extra), undefined);
+  st.services.checkoutChanges();
+  st.endpoints.checkoutChanges();
+
+  // The floor: one element into a plain set, then out again (nft reads every chain first).
+  const addFile = join(dir, 'one-element.nft');
+  writeFileSync(addFile, 'add element ip kube-proxy cluster-ips { 10.255.255.254 }\n');
+  const oneElement = await runWithFile('nft', ['-f', '-'], addFile);
+  mustSh('nft', ['delete', 'element', 'ip', 'kube-proxy', 'cluster-ips', '{ 10.255.255.254 }']);
+
+  mustSh('nft', ['flush', 'ruleset']);
+  const file = join(dir, `nft-${n}.nft`);
+  writeFileSync(file, fresh.value.script);
+  const bareFresh = await runWithFile('nft', ['-f', '-'], file);
+  const nftRssKiB = peakRssOf('nft', ['-f', file]);
+  mustSh('nft', ['flush', 'ruleset']);
+  return {
+    fresh: fresh.value,
+    run: {
+      renderFresh: fresh.ms,
+      applyFresh,
+      bareFresh,
+      renderFull: full.ms,
+      applyFull,
+      renderMove: move.ms,
+      applyMove,
+      moveBytes: Buffer.byteLength(move.value.script),
+      renderCreate: create.ms,
+      applyCreate,
+      oneElement,
+      nftRssKiB,
+    },
+  };
+}
+
+/** Peak RSS of one run of a command (GNU time's %M), in KiB; the table is replaced in place. */
+function peakRssOf(bin: string, args: readonly string[]): number {
+  mustSh('nft', ['flush', 'ruleset']);
+  const r = sh('/usr/bin/time', ['-f', '%M', bin, ...args]);
+  if (r.code !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.code}): ${r.stderr.trim()}`);
+  return Number(r.stderr.trim().split('\n').at(-1));
+}
+
+export async function measureNft(n: number, runs: number, dir: string, warmUp: boolean): Promise<NftRow> {
+  const st = ingest(n);
+  const row: NftRow = { n, rules: 0, elements: 0, chains: 0, bytes: 0, runs: [] };
+  for (let r = warmUp ? 0 : 1; r <= runs; r++) {
+    process.stderr.write(`  nftables, ${n} services: ${r === 0 ? 'warm-up' : `run ${r}/${runs}`}\n`);
+    const { run: m, fresh } = await run(n, st, dir, r <= 1, (r * 7919 + 17) % n);
+    if (r === 0) continue;
+    row.runs.push(m);
+    row.rules = fresh.ruleCount;
+    row.elements = fresh.elementCount;
+    row.chains = (fresh.script.match(/^add chain /gm) ?? []).length;
+    row.bytes = Buffer.byteLength(fresh.script);
+  }
+  return row;
+}
+
+export function reportNft(rows: NftRow[], runs: number): void {
+  const med = (row: NftRow, f: (r: NftRun) => number) => median(row.runs.map(f));
+  const header = ['services', 'rules', 'chains', 'elements', 'script', 'first sync (render + nft)', 'nft -f file', 'full in place', 'endpoint moves', 'new Service', 'one-element nft transaction', 'nft peak RSS'];
+  const body = rows.map((row) => [
+    String(row.n),
+    String(row.rules),
+    String(row.chains),
+    String(row.elements),
+    bytes(row.bytes),
+    `${ms(med(row, (r) => r.renderFresh + r.applyFresh))} (${ms(med(row, (r) => r.renderFresh))} + ${ms(med(row, (r) => r.applyFresh))})`,
+    ms(med(row, (r) => r.bareFresh)),
+    `${ms(med(row, (r) => r.renderFull + r.applyFull))} (${ms(med(row, (r) => r.renderFull))} + ${ms(med(row, (r) => r.applyFull))})`,
+    `${ms(med(row, (r) => r.renderMove + r.applyMove), 1)} (${ms(med(row, (r) => r.renderMove), 1)} + ${ms(med(row, (r) => r.applyMove), 1)}; ${bytes(med(row, (r) => r.moveBytes))})`,
+    `${ms(med(row, (r) => r.renderCreate + r.applyCreate), 1)} (${ms(med(row, (r) => r.renderCreate), 1)} + ${ms(med(row, (r) => r.applyCreate), 1)})`,
+    ms(med(row, (r) => r.oneElement), 1),
+    `${Math.round(med(row, (r) => r.nftRssKiB) / 1024)} MiB`,
+  ]);
+  console.log(`\nnftables mode. Times in ms, median of ${runs} run(s) after one warm-up run at ${rows[0]?.n} services; 2 endpoints per service.\n`);
+  console.log(table(header, body));
+  console.log(
+    '\nColumns: first sync = NftablesRuleset\'s fresh transaction + the agent\'s `nft -f -` into an empty ruleset; nft -f file = a bare ' +
+      '`nft -f` of the same script (reference); full in place = the hourly resync (every chain flushed and refilled, affinity sets kept); ' +
+      'endpoint moves / new Service = one-Service changes as partial transactions (only that Service\'s chains and elements); ' +
+      'one-element nft transaction = `nft -f -` of one `add element` to the cluster-ips set with the table loaded: nft 1.0.6 reads every ' +
+      'chain of the table before any element or rule command, so this is the floor of any `nft`-based change at this size. ' +
+      'Every apply includes spawning nft.',
+  );
+}
