@@ -90,6 +90,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
     nodeName: o['node-name'],
     nodeAddresses: () => nodeAddresses(thisNode()),
     minSyncMs: o['min-sync-period'] * 1000,
+    adaptiveMinSync: o['adaptive-min-sync'],
     syncMs: o['sync-period'] * 1000,
     exec,
     metrics,

@@ -1,9 +1,12 @@
-/** kube-proxy's metrics, with kube-proxy's names and buckets, so existing dashboards work. */
+/** kube-proxy's metrics, with kube-proxy's names and buckets (finer below 0.25 s), so existing dashboards work; plus minimesh's own. */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const SYNC_BUCKETS = Array.from({ length: 15 }, (_, i) => 0.001 * 2 ** i); // ExponentialBuckets(0.001, 2, 15)
+// kube-proxy's buckets (0.25 s, 0.5 s, then whole seconds...), with finer ones below 0.25 s:
+// trigger times here have millisecond precision and changes land in tens of milliseconds.
 const NPL_BUCKETS = [
-  0.25, 0.5,
+  0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2,
+  0.25, 0.5, 0.75,
   ...Array.from({ length: 59 }, (_, i) => i + 1), // 1..59 s
   ...Array.from({ length: 12 }, (_, i) => 60 + 5 * i), // 60..115 s
   ...Array.from({ length: 7 }, (_, i) => 120 + 30 * i), // 120..300 s
@@ -32,6 +35,7 @@ export function proxyMetrics() {
     rulesLast: new Gauge({ name: 'kubeproxy_sync_proxy_rules_iptables_last', help: 'Number of iptables rules written by kube-proxy in last sync', labelNames: ['ip_family', 'table'], registers: r }),
     noLocalEndpoints: new Gauge({ name: 'kubeproxy_sync_proxy_rules_no_local_endpoints_total', help: 'Number of services with a Local traffic policy and no endpoints', labelNames: ['ip_family', 'traffic_policy'], registers: r }),
     conntrackDeleted: new Counter({ name: 'kubeproxy_conntrack_reconciler_deleted_entries_total', help: 'Cumulative conntrack flows deleted by conntrack reconciler', labelNames: fam, registers: r }),
+    minSyncInterval: new Gauge({ name: 'minimesh_proxy_min_sync_interval_seconds', help: 'The wait between two syncs now in force (adaptive: twice the recent sync cost, at most --min-sync-period)', registers: r }),
     healthz: new Counter({ name: 'kubeproxy_proxy_healthz_total', help: 'Cumulative proxy healthz HTTP status', labelNames: ['code'], registers: r }),
     livez: new Counter({ name: 'kubeproxy_proxy_livez_total', help: 'Cumulative proxy livez HTTP status', labelNames: ['code'], registers: r }),
   };

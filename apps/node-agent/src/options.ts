@@ -70,7 +70,11 @@ export const NODE_AGENT_FLAGS = {
     parse: parseNodePortAddressesFlag,
   },
   'localhost-nodeports': { description: 'Serve NodePorts on 127.0.0.1 too (needs route_localnet).', default: true },
-  'min-sync-period': durationFlag('The shortest time between two syncs (changes are batched).', 1, { min: 'non-negative' }),
+  'min-sync-period': durationFlag('The shortest time between two syncs (changes are batched); with --adaptive-min-sync the longest such wait.', 1, { min: 'non-negative' }),
+  'adaptive-min-sync': {
+    description: 'Wait between two syncs twice what syncs recently cost on this node (at most --min-sync-period), instead of --min-sync-period every time: a change lands in about one sync\'s time, and syncs still take at most a third of a core under any churn.',
+    default: true,
+  },
   'sync-period': durationFlag('The longest time between two syncs (a full resync).', 30, { min: 'positive' }),
   'iptables-restore': { description: 'The iptables-restore binary (iptables-nft-restore or iptables-legacy-restore to pick a backend).', default: 'iptables-restore', parse: nonEmpty },
   'ipvs-scheduler': {

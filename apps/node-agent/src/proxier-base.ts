@@ -4,7 +4,7 @@
  * stale UDP flows wait until a sync and a conntrack run both succeeded; the sync metrics.
  * A mode (iptables, nftables) only says how one sync renders and applies its rules.
  */
-import { BoundedFrequencyRunner, EndpointsChangeTracker, ServiceChangeTracker, staleUdpConntrack, type ConntrackCleanup, type EndpointsMapUpdate, type ServiceMapUpdate } from '@minimesh/proxy-core';
+import { AdaptiveMinInterval, BoundedFrequencyRunner, EndpointsChangeTracker, ServiceChangeTracker, staleUdpConntrack, type ConntrackCleanup, type EndpointsMapUpdate, type ServiceMapUpdate } from '@minimesh/proxy-core';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import type { Logger } from '@minimesh/runtime';
 import { EMPTY_CLEANUP, clearStaleUdpConntrack, mergeCleanups } from './conntrack.js';
@@ -17,8 +17,11 @@ export interface ProxierBaseOptions {
   nodeName: string;
   /** The node's IPv4 addresses, primary first. */
   nodeAddresses: () => string[];
+  /** The wait between two syncs; with adaptiveMinSync the most it may be. */
   minSyncMs: number;
   syncMs: number;
+  /** Wait twice what syncs recently cost instead of minSyncMs (default true). */
+  adaptiveMinSync?: boolean;
   exec: Exec;
   log: Logger;
   metrics: ProxyMetrics;
@@ -35,6 +38,7 @@ export abstract class ProxierBase {
   readonly services = new ServiceChangeTracker();
   readonly endpoints: EndpointsChangeTracker;
   private readonly runner: BoundedFrequencyRunner;
+  private readonly minInterval: AdaptiveMinInterval | undefined;
   protected initialized = false;
   private pendingCleanup: ConntrackCleanup = EMPTY_CLEANUP;
   /** When rules last matched the desired state (epoch ms), and when a change was last queued. */
@@ -43,10 +47,13 @@ export abstract class ProxierBase {
 
   constructor(private readonly base: ProxierBaseOptions) {
     this.endpoints = new EndpointsChangeTracker({ nodeName: base.nodeName });
+    const adaptive = (base.adaptiveMinSync ?? true) ? new AdaptiveMinInterval({ maxMs: base.minSyncMs }) : undefined;
+    this.minInterval = adaptive;
+    base.metrics.minSyncInterval.set(base.minSyncMs / 1000);
     this.runner = new BoundedFrequencyRunner({
       name: 'sync-runner',
       fn: () => this.sync(),
-      minInterval: base.minSyncMs,
+      minInterval: adaptive === undefined ? base.minSyncMs : () => adaptive.ms,
       maxInterval: base.syncMs,
       retryInterval: base.minSyncMs,
       onError: (e) => base.log.error('sync failed; will retry', { err: (e as Error).message }),
@@ -128,6 +135,10 @@ export abstract class ProxierBase {
     const now = Date.now();
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     metrics.syncDuration.observe(FAMILY, seconds);
+    if (this.minInterval !== undefined) {
+      this.minInterval.record(seconds * 1000);
+      metrics.minSyncInterval.set(this.minInterval.ms / 1000);
+    }
     (outcome.full ? metrics.fullSyncDuration : metrics.partialSyncDuration).observe(FAMILY, seconds);
     metrics.lastSync.set(FAMILY, now / 1000);
     metrics.noLocalEndpoints.set({ ...FAMILY, traffic_policy: 'internal' }, outcome.noLocalEndpoints.internal);

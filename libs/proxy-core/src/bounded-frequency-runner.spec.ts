@@ -37,7 +37,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 }
 
-function setup(fn: () => void | Promise<void> = () => {}, intervals = { minInterval: 1000, maxInterval: 10_000, retryInterval: 5000 }) {
+function setup(fn: () => void | Promise<void> = () => {}, intervals: { minInterval: number | (() => number); maxInterval: number; retryInterval: number } = { minInterval: 1000, maxInterval: 10_000, retryInterval: 5000 }) {
   const clock = new FakeTimers();
   const runs: number[] = [];
   const errors: unknown[] = [];
@@ -88,6 +88,29 @@ describe('BoundedFrequencyRunner', () => {
     runner.run(); // idle for long enough: immediately
     await clock.advance(0);
     expect(runs).toEqual([0, 1000, 6000]);
+    await runner.stop();
+  });
+
+  it('an adaptive minInterval is asked after every run, and capped by maxInterval', async () => {
+    let min = 30;
+    const { clock, runs, runner } = setup(() => {}, { minInterval: () => min, maxInterval: 10_000, retryInterval: 5000 });
+    runner.loop();
+    runner.run();
+    await clock.advance(0);
+    runner.run();
+    await clock.advance(29);
+    expect(runs).toEqual([0]);
+    await clock.advance(1);
+    expect(runs).toEqual([0, 30]);
+    min = 50_000;
+    runner.run();
+    await clock.advance(30);
+    expect(runs).toEqual([0, 30, 60]);
+    runner.run();
+    await clock.advance(9_999);
+    expect(runs).toEqual([0, 30, 60]);
+    await clock.advance(1);
+    expect(runs).toEqual([0, 30, 60, 10_060]);
     await runner.stop();
   });
 

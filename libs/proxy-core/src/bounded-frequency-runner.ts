@@ -2,7 +2,8 @@
  * kube-proxy's BoundedFrequencyRunner (pkg/proxy/runner/bounded_frequency_runner.go), with the
  * timers injected:
  *  - minInterval: at least this long between the end of one run and the start of the next;
- *    `run()` calls meanwhile are coalesced into one run when the interval is over;
+ *    `run()` calls meanwhile are coalesced into one run when the interval is over. A function
+ *    is asked at the end of every run (an adaptive interval; see AdaptiveMinInterval);
  *  - maxInterval: `fn` runs at least this often, even with no `run()` calls;
  *  - retryInterval: a run that fails (throws or rejects) is retried after this long, unless
  *    something else runs it sooner; a success cancels the retry.
@@ -26,7 +27,8 @@ export const systemTimer: SetTimer = (ms, fire) => {
 export interface BoundedFrequencyRunnerOptions {
   name: string;
   fn: () => void | Promise<void>;
-  minInterval: number;
+  /** Milliseconds, or a function asked after every run (never more than maxInterval). */
+  minInterval: number | (() => number);
   maxInterval: number;
   retryInterval: number;
   setTimer?: SetTimer;
@@ -50,7 +52,7 @@ export class BoundedFrequencyRunner {
   private runs = 0;
 
   constructor(opts: BoundedFrequencyRunnerOptions) {
-    if (opts.maxInterval < opts.minInterval) throw new RangeError(`${opts.name}: maxInterval (${opts.maxInterval}) must be >= minInterval (${opts.minInterval})`);
+    if (typeof opts.minInterval === 'number' && opts.maxInterval < opts.minInterval) throw new RangeError(`${opts.name}: maxInterval (${opts.maxInterval}) must be >= minInterval (${opts.minInterval})`);
     this.name = opts.name;
     this.opts = opts;
     this.setTimer = opts.setTimer ?? systemTimer;
@@ -116,7 +118,8 @@ export class BoundedFrequencyRunner {
       if (failed) this.retryTimer = this.setTimer(this.opts.retryInterval, () => this.trigger());
       this.maxTimer = this.setTimer(this.opts.maxInterval, () => this.trigger());
       this.state = 'cooldown';
-      this.minTimer = this.setTimer(this.opts.minInterval, () => this.cooled());
+      const min = typeof this.opts.minInterval === 'number' ? this.opts.minInterval : Math.min(this.opts.maxInterval, Math.max(0, this.opts.minInterval()));
+      this.minTimer = this.setTimer(min, () => this.cooled());
     })();
   }
 

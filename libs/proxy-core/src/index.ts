@@ -10,6 +10,7 @@ export * from './render-options.js';
 export * from './name-hash.js';
 export * from './stale-conntrack.js';
 export * from './bounded-frequency-runner.js';
+export * from './adaptive-min-interval.js';
 // iptables mode.
 export * from './iptables/chain-names.js';
 export * from './iptables/probability.js';
