@@ -5,7 +5,7 @@
  * With leader election only the leader's workers write; the others keep warm caches.
  */
 import type { Endpoints, EndpointSlice, Pod, Service } from '@minimesh/api';
-import { LABEL_SERVICE_NAME } from '@minimesh/api';
+import { LABEL_SERVICE_NAME, podReadyCondition } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
 import type { NatsTransportOptions } from '@minimesh/informer';
 import { EventRecorder, LeaderElector, WorkQueue, runWorkers } from '@minimesh/controller-kit';
@@ -14,6 +14,7 @@ import {
   ENDPOINTSLICE_MIRRORING_CONTROLLER_NAME,
   ENDPOINTS_CONTROLLER_NAME,
   LABEL_ENDPOINTS_MANAGED_BY,
+  ObservedTimes,
   TriggerTimeTracker,
   podEndpointsChanged,
   servicesSelectingPod,
@@ -45,7 +46,9 @@ export class EndpointsController {
   readonly caches: Caches;
   private readonly serviceQueue = new WorkQueue<string>();
   private readonly mirrorQueue = new WorkQueue<string>();
-  private readonly triggerTimes = new TriggerTimeTracker();
+  /** When the informers first saw each pod's Ready transition and each Service: millisecond trigger times. */
+  private readonly observed = new ObservedTimes();
+  private readonly triggerTimes = new TriggerTimeTracker(this.observed);
   private readonly sliceTracker = new SliceTracker();
   private readonly elector?: LeaderElector;
   private leading = false;
@@ -157,27 +160,40 @@ export class EndpointsController {
   private registerHandlers(): void {
     const { services, pods, endpoints, slices, nodes } = this.caches;
     const svcKey = (s: Service) => this.serviceQueue.add(keyOf(s));
+    const noteService = (s: Service) => this.observed.note(`service:${keyOf(s)}`, s.metadata.creationTimestamp);
+    const notePod = (p: Pod) => this.observed.note(keyOf(p), podReadyCondition(p)?.lastTransitionTime);
     services.addEventHandler({
-      onAdd: svcKey,
+      onAdd: (s) => {
+        noteService(s);
+        svcKey(s);
+      },
       onUpdate: (_o, n) => {
         svcKey(n);
         this.mirrorQueue.add(keyOf(n)); // a selector added or removed changes who owns the slices
       },
       onDelete: (s) => {
+        this.observed.forget(`service:${keyOf(s)}`);
         svcKey(s);
         this.mirrorQueue.add(keyOf(s));
       },
     });
     const podServices = (p: Pod) => servicesSelectingPod(p, services.byNamespace(p.metadata.namespace ?? ''));
     pods.addEventHandler({
-      onAdd: (p) => podServices(p).forEach(svcKey),
+      onAdd: (p) => {
+        notePod(p);
+        podServices(p).forEach(svcKey);
+      },
       onUpdate: (o, n) => {
         if (o.metadata.resourceVersion === n.metadata.resourceVersion) return; // resync
+        notePod(n);
         const change = podEndpointsChanged(o, n);
         if (!change.podChanged && !change.labelsChanged) return;
         for (const k of servicesToSyncForPodChange(o, n, services.byNamespace(n.metadata.namespace ?? ''))) this.serviceQueue.add(k);
       },
-      onDelete: (p) => podServices(p).forEach(svcKey),
+      onDelete: (p) => {
+        this.observed.forget(keyOf(p));
+        podServices(p).forEach(svcKey);
+      },
     });
     const epKey = (e: Endpoints) => this.mirrorQueue.add(keyOf(e));
     endpoints.addEventHandler({

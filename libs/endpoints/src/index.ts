@@ -12,6 +12,7 @@ export {
 export { compareEndpointAddresses, compareEndpointPorts, repackSubsets, sortSubsets } from './repack-subsets.js';
 export { computeEndpoints, endpointsEqual, truncateSubsets, type ComputeEndpointsOptions } from './compute-endpoints.js';
 export { formatRFC3339Nano, TriggerTimeTracker } from './trigger-time-tracker.js';
+export { ObservedTimes } from './observed-times.js';
 export { compareEndpoints, endpointKey, endpointsEqualBeyondHash, portMapKey } from './endpoint-set.js';
 export { randomNameGenerator, sliceNamePrefix, type NameGenerator } from './slice-names.js';
 export type { SliceChanges } from './slice-changes.js';

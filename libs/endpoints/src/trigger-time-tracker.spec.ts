@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ANNOTATION_LAST_CHANGE_TRIGGER_TIME, formatRFC3339Nano, TriggerTimeTracker } from './trigger-time-tracker.js';
+import { ObservedTimes } from './observed-times.js';
 import { makePod, makeService } from './testing/fixtures.js';
 
 describe('formatRFC3339Nano', () => {
@@ -24,6 +25,18 @@ describe('TriggerTimeTracker', () => {
   it('returns the Service creationTimestamp the first time it sees the Service', () => {
     const t = new TriggerTimeTracker();
     expect(t.compute('study', svc, [pod('a', '2024-05-01T10:00:00Z')])).toEqual(at('2024-05-01T09:00:00Z'));
+  });
+
+  it('with ObservedTimes: whole-second times seen within their second come out with milliseconds', () => {
+    let now = Date.parse('2024-05-01T09:00:00.042Z');
+    const observed = new ObservedTimes(() => now);
+    const t = new TriggerTimeTracker(observed);
+    observed.note('service:study/s', '2024-05-01T09:00:00Z');
+    expect(formatRFC3339Nano(t.compute('study', svc, [])!)).toBe('2024-05-01T09:00:00.042Z');
+    now = Date.parse('2024-05-01T10:00:05.318Z');
+    observed.note('study/a', '2024-05-01T10:00:05Z');
+    expect(formatRFC3339Nano(t.compute('study', svc, [pod('a', '2024-05-01T10:00:05Z')])!)).toBe('2024-05-01T10:00:05.318Z');
+    expect(t.compute('study', svc, [pod('a', '2024-05-01T10:00:05Z')])).toBeUndefined(); // nothing new
   });
 
   it('returns undefined the first time when the Service has no creationTimestamp', () => {

@@ -8,9 +8,11 @@
  * creationTimestamp. The first time a Service is seen, the result is its creationTimestamp;
  * afterwards it is the earliest trigger time that moved forward since the previous call, or
  * undefined when none did (the annotation is then removed). State is kept per Service and must
- * be dropped with `forget` when the Service is deleted.
+ * be dropped with `forget` when the Service is deleted. With ObservedTimes, whole-second times
+ * are refined to the millisecond they were seen (see observed-times.ts).
  */
 import { podReadyCondition, type Pod, type Service } from '@minimesh/api';
+import type { ObservedTimes } from './observed-times.js';
 import { ANNOTATION_LAST_CHANGE_TRIGGER_TIME } from './well-known.js';
 
 export { ANNOTATION_LAST_CHANGE_TRIGGER_TIME };
@@ -42,6 +44,9 @@ interface ServiceState {
 export class TriggerTimeTracker {
   private readonly states = new Map<string, ServiceState>();
 
+  /** `observed`: refines pods' ("ns/pod") and Services' ("service:ns/name") whole-second times. */
+  constructor(private readonly observed?: ObservedTimes) {}
+
   /**
    * ComputeEndpointLastChangeTriggerTime. Call it on every sync of the Service (even one that
    * writes nothing) with the pods the Service selects, so the recorded state stays current.
@@ -58,13 +63,15 @@ export class TriggerTimeTracker {
 
     const podTimes = new Map<string, number>();
     for (const pod of pods) {
-      const t = parseTime(podReadyCondition(pod)?.lastTransitionTime);
-      if (t === 0) continue;
       const name = pod.metadata.name ?? '';
+      const raw = parseTime(podReadyCondition(pod)?.lastTransitionTime);
+      if (raw === 0) continue;
+      const t = this.observed?.refine(`${namespace}/${name}`, raw) ?? raw;
       podTimes.set(name, t);
       if (t > (lastPods.get(name) ?? 0)) consider(t);
     }
-    const serviceTime = parseTime(svc.metadata.creationTimestamp);
+    const created = parseTime(svc.metadata.creationTimestamp);
+    const serviceTime = created === 0 ? 0 : (this.observed?.refine(`service:${key}`, created) ?? created);
     if (serviceTime > (previous?.lastServiceTriggerTime ?? 0)) consider(serviceTime);
 
     this.states.set(key, { lastServiceTriggerTime: serviceTime, lastPodTriggerTimes: podTimes });
