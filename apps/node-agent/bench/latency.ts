@@ -3,11 +3,12 @@
  * prints figures; not a test): the time from a change sent to the apiserver to the matching rule
  * being in the kernel of EVERY node.
  *
- *   sudo npx tsx apps/node-agent/bench/latency.ts [--quick] [--serial 45] [--churn 240] [--rate 5] [--seed 1]
+ *   sudo npx tsx apps/node-agent/bench/latency.ts [--mode iptables|nftables] [--background 1000] [--quick] [--serial 45] [--churn 240] [--rate 5,50] [--seed 1]
  *
- * It starts `minimesh-cluster up --nodes 2` under a unique name (mmlat<pid>), adds 3 pods labelled
- * app=web and 4 labelled app=flip, creates Service `flip` (selector app=flip), and then makes two
- * series of changes, each one of:
+ * It starts `minimesh-cluster up --nodes 2 --proxy-mode <mode>` under a unique name (mmlat<pid>),
+ * adds 3 pods labelled app=web and 4 labelled app=flip, creates --background Services selecting
+ * app=web (a cluster that is not empty), and Service `flip` (selector app=flip), and then makes
+ * a serial series of changes and one churn series per --rate, each change one of:
  *   - service create: a Service `svc-<k>` selecting app=web; in the kernel when KUBE-SERVICES jumps
  *     to its KUBE-SVC chain (its ClusterIP works);
  *   - service delete: one of those Services; in the kernel when no nat rule names it any more;
@@ -16,11 +17,12 @@
  * "serial": one change at a time, each sent once neither node's kernel has seen a commit for
  * 1.1–1.4 s (the agents are idle, their min-sync-period is over: pipeline latency). "churn":
  * changes arrive as a Poisson process at --rate per second whatever is in flight (one pending
- * change per object), so the agents' min-sync-period (1 s) batching shows.
+ * change per object), so the agents' min-sync batching shows.
  *
  * Observer: in each node namespace a helper (lib/kernel-watch.ts) follows `nft monitor`, which
- * reports every nf_tables transaction when it commits, and runs `iptables-save -t nat` after each
- * one; the benchmark matches each change's predicate on those dumps. It never polls the agents.
+ * reports every nf_tables transaction when it commits, and dumps the agent's rules after each one
+ * (`iptables-save -t nat`, or `nft list table ip kube-proxy`); the benchmark matches each
+ * change's predicate on those dumps. It never polls the agents.
  * At the end it scrapes each agent's /metrics (kubeproxy_network_programming_duration_seconds)
  * and prints its quantiles beside the external figures and the reference SLO threshold.
  *
@@ -36,13 +38,15 @@ import { environment, has, netnsList, onInterrupt, sh } from './lib/host.js';
 import { histogramDelta, histogramQuantile, parseHistogram, type Histogram } from './lib/prom.js';
 import { ms, prng, quantile, table } from './lib/stats.js';
 import { NODES, Observer, log, startWatcher, type Change, type Kind } from './lib/kernel-observer.js';
-import { NS, Workload, service, type FlipPod } from './lib/workload.js';
+import { NS, PREDICATES, Workload, service, type FlipPod, type RulesMode } from './lib/workload.js';
 import { maxOf } from '@minimesh/api';
 
-const USAGE = `usage: sudo npx tsx apps/node-agent/bench/latency.ts [--quick] [--serial N] [--churn N] [--rate R] [--seed S]
-  --serial N   changes made one at a time, agents idle (default 45; --quick 15)
-  --churn N    changes arriving at --rate per second, overlapping (default 240; --quick 45)
-  --rate R     churn arrival rate, changes per second (default 5; the SLO assumes churn <= 20/s)
+const USAGE = `usage: sudo npx tsx apps/node-agent/bench/latency.ts [--mode M] [--background N] [--quick] [--serial N] [--churn N] [--rate R,...] [--seed S]
+  --mode M       the node agents' proxy mode: iptables (default) or nftables
+  --background N Services in the cluster besides the measured ones, 3 endpoints each (default 1000; --quick 200)
+  --serial N     changes made one at a time, agents idle (default 45; --quick 15)
+  --churn N      changes per churn series, arriving at its rate per second, overlapping (default 240; --quick 45)
+  --rate R,...   churn arrival rates, changes per second, one series each (default 5,50)
   --seed S     seed of the change sequence (default 1)
   --quick      a smaller run (about 1 minute instead of about 3.5)`;
 
@@ -51,7 +55,9 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     serial: { type: 'string' },
     churn: { type: 'string' },
-    rate: { type: 'string', default: '5' },
+    rate: { type: 'string', default: '5,50' },
+    mode: { type: 'string', default: 'iptables' },
+    background: { type: 'string' },
     seed: { type: 'string', default: '1' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -62,9 +68,17 @@ if (flags.help) {
 }
 const SERIAL = Number(flags.serial ?? (flags.quick ? 15 : 45));
 const CHURN = Number(flags.churn ?? (flags.quick ? 45 : 240));
-const RATE = Number(flags.rate);
+const RATES = flags.rate!.split(',').map(Number);
 const SEED = Number(flags.seed);
-if (![SERIAL, CHURN, SEED].every((n) => Number.isInteger(n) && n >= 0) || SERIAL + CHURN > 5000 || !(RATE > 0 && RATE <= 50)) {
+const MODE = flags.mode as RulesMode;
+const BACKGROUND = Number(flags.background ?? (flags.quick ? 200 : 1000));
+if (
+  ![SERIAL, CHURN, SEED, BACKGROUND].every((n) => Number.isInteger(n) && n >= 0) ||
+  SERIAL + CHURN * RATES.length > 5000 ||
+  BACKGROUND > 20_000 ||
+  !RATES.every((r) => r > 0 && r <= 100) ||
+  (MODE !== 'iptables' && MODE !== 'nftables')
+) {
   console.error(`bad arguments\n${USAGE}`);
   process.exit(2);
 }
@@ -104,25 +118,28 @@ async function serialPhase(w: Workload, obs: Observer, n: number, rand: () => nu
   }
 }
 
-async function churnPhase(w: Workload, n: number, rand: () => number): Promise<void> {
+const PHASES = ['serial', ...RATES.map((r) => `churn ${r}/s`)];
+
+async function churnPhase(w: Workload, n: number, rate: number, rand: () => number): Promise<void> {
+  const phase = `churn ${rate}/s`;
   const inFlight: Promise<void>[] = [];
   let issued = 0;
   let next = Date.now();
   while (issued < n) {
-    next += exponential(rand, RATE);
+    next += exponential(rand, rate);
     const wait = next - Date.now();
     if (wait > 0) await sleep(wait);
     const victim = w.canDelete();
     const flip = w.canFlip(rand);
     const kinds: (() => Promise<Change>)[] = [];
-    if (w.services.size < 12) kinds.push(() => w.createService('churn'));
-    if (victim) kinds.push(() => w.deleteService('churn', victim));
-    if (flip) kinds.push(() => w.flip('churn', flip));
+    if (w.services.size < 12) kinds.push(() => w.createService(phase));
+    if (victim) kinds.push(() => w.deleteService(phase, victim));
+    if (flip) kinds.push(() => w.flip(phase, flip));
     if (!kinds.length) continue;
     const c = await kinds[Math.floor(rand() * kinds.length)]!();
     inFlight.push(c.done);
     issued++;
-    if (issued % 60 === 0) log(`churn: ${issued}/${n} sent`);
+    if (issued % 60 === 0) log(`${phase}: ${issued}/${n} sent`);
   }
   await Promise.all(inFlight);
 }
@@ -138,7 +155,7 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
   const done = w.changes.filter((c) => c.latency !== undefined);
   const kinds: Kind[] = ['service create', 'service delete', 'pod unready', 'pod ready'];
   const rows: string[][] = [];
-  for (const phase of ['serial', 'churn'] as const) {
+  for (const phase of PHASES) {
     const ofPhase = done.filter((c) => c.phase === phase);
     if (!ofPhase.length) continue;
     for (const k of kinds) {
@@ -152,7 +169,12 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
   rows.push(quantileRow('both', 'create + ready/unready (the metric\'s scope)', endpointKinds.map((c) => c.latency!)));
 
   console.log(`\n## Latency from the API call to the rule in the kernel of every node (ms)\n`);
-  console.log(`${done.length} changes: serial ${done.filter((c) => c.phase === 'serial').length} (one at a time, each sent once both agents had been idle for 1.1–1.4 s), ` + `churn ${done.filter((c) => c.phase === 'churn').length} (Poisson arrivals, ${RATE}/s). Runtime ${((Date.now() - startedAt) / 1000).toFixed(0)} s.\n`);
+  console.log(
+    `${MODE} mode, ${BACKGROUND} background Services (3 endpoints each). ${done.length} changes: serial ${done.filter((c) => c.phase === 'serial').length} ` +
+      `(one at a time, each sent once both agents had been idle for 1.1–1.4 s), ` +
+      RATES.map((r) => `churn ${done.filter((c) => c.phase === `churn ${r}/s`).length} at ${r}/s`).join(', ') +
+      ` (Poisson arrivals). Runtime ${((Date.now() - startedAt) / 1000).toFixed(0)} s.\n`,
+  );
   console.log(table(['phase', 'change', 'n', 'p50', 'p90', 'p99', 'max'], rows, 2));
 
   const perNode = NODES.map((name, i) => {
@@ -185,22 +207,23 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
 
   // How many agent syncs each node made between the API call and the one that showed the change:
   // 1 = the change went out in the first sync after it; 2+ = an earlier sync (e.g. the Service
-  // without endpoints yet) came first, and the change waited out min-sync-period. One sync is one
-  // iptables-restore, which iptables-nft commits as one transaction per table (filter, then nat):
-  // commits less than 100 ms apart are counted as one sync.
+  // without endpoints yet) came first, and the change waited out the min-sync wait. In nftables
+  // mode one sync is one transaction; in iptables mode one iptables-restore, which iptables-nft
+  // commits as one transaction per table (filter, then nat): commits less than 15 ms apart are
+  // counted as one sync there.
   const commitTimes = obs.dumps.map((ds) => ds.flatMap((d) => d.events).sort((a, b) => a - b));
   const commitsUntil = (c: Change, node: number) => {
     let syncs = 0;
     let last = -Infinity;
     for (const e of commitTimes[node]!) {
       if (e <= c.t0 || e > c.seen[node]!.at) continue;
-      if (e - last > 100) syncs++;
+      if (MODE === 'nftables' || e - last > 15) syncs++;
       last = e;
     }
     return syncs;
   };
   const crow: string[][] = [];
-  for (const phase of ['serial', 'churn'] as const) {
+  for (const phase of PHASES) {
     for (const k of kinds) {
       const cs = done.filter((c) => c.phase === phase && c.kind === k);
       if (!cs.length) continue;
@@ -211,13 +234,13 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
       crow.push([phase, k, `${one.length} / ${more.length}`, lat(one), lat(more), String(maxOf(counts))]);
     }
   }
-  console.log(`\nAgent syncs (iptables-restore runs) per node until the change was visible; each node × change counted once:\n`);
+  console.log(`\nAgent syncs (${MODE === 'nftables' ? 'nft transactions' : 'iptables-restore runs'}) per node until the change was visible; each node × change counted once:\n`);
   console.log(table(['phase', 'change', 'in the 1st sync / a later one', 'p50 ms if 1st', 'p50 ms if later', 'max syncs'], crow, 2));
 
   // The agents' own figures.
   console.log(`\n## The node agents' own ${NPL} (from /metrics)\n`);
   const mrows: string[][] = [];
-  const phases = ['serial', 'churn'];
+  const phases = PHASES;
   for (const [i, node] of NODES.entries()) {
     const snaps = metrics.map((m) => m[i]!);
     for (let p = 0; p + 1 < snaps.length; p++) {
@@ -255,10 +278,11 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
   );
   console.log(
     'How to read the agents\' figure: it is observed per EndpointSlice change, from the slice\'s ' +
-      'endpoints.kubernetes.io/last-change-trigger-time (the Service\'s creationTimestamp or the pod\'s Ready lastTransitionTime, ' +
-      'both whole seconds as in Kubernetes, so 0–1 s too early, +0.5 s on average) to the end of the agent\'s sync; Service deletions are not ' +
-      'observed; its buckets are 0.25, 0.5, 1, 2, 3… s, and quantiles interpolate inside them. The external figure starts at the API call, ' +
-      'ends at the kernel commit on the slower node, and covers every change.',
+      'endpoints.kubernetes.io/last-change-trigger-time (the Service\'s creationTimestamp or the pod\'s Ready lastTransitionTime, whole ' +
+      'seconds as in Kubernetes, refined by the endpoints controller to the millisecond it saw them) to the end of the agent\'s sync; ' +
+      'Service deletions are not observed; its buckets are 5, 10, 25, 50, 75, 100, 150, 200, 250, 500, 750 ms, then whole seconds, and ' +
+      'quantiles interpolate inside them. The external figure starts at the API call, ends at the kernel commit on the slower node, and ' +
+      'covers every change.',
   );
 }
 
@@ -292,7 +316,7 @@ async function main(): Promise<number> {
   try {
     console.log(environment());
     log(`starting cluster ${name} (2 nodes)`);
-    await cluster.must('up', '--nodes', '2');
+    await cluster.must('up', '--nodes', '2', '--proxy-mode', MODE);
     for (const ns of netns) if (!netnsList().includes(ns)) throw new Error(`node namespace ${ns} not found after up`);
     const pods: [string, string, string][] = [
       ['web-1', 'node1', 'web'], ['web-2', 'node2', 'web'], ['web-3', 'node1', 'web'],
@@ -302,7 +326,7 @@ async function main(): Promise<number> {
     for (const [pod, node, app] of pods) await cluster.must('pod', 'add', pod, '--node', node, '-n', NS, '--labels', `app=${app}`, '--port', '80');
     client = await cluster.apiClient();
     const obs = new Observer();
-    for (const [i, ns] of netns.entries()) watchers.push(await startWatcher(ns, i, obs));
+    for (const [i, ns] of netns.entries()) watchers.push(await startWatcher(ns, i, obs, MODE));
 
     const flips: FlipPod[] = [];
     for (const [pod, , app] of pods) {
@@ -310,9 +334,21 @@ async function main(): Promise<number> {
       const p = await client.get('Pod', NS, pod);
       flips.push({ name: pod, ip: p.status!.podIP!, pod: p, ready: true, busy: false });
     }
-    const w = new Workload(client, obs, flips);
+    const w = new Workload(client, obs, flips, MODE);
+    if (BACKGROUND > 0) {
+      log(`creating ${BACKGROUND} background Services`);
+      const last = obs.track('setup', 'service create', `bg-${BACKGROUND}`, PREDICATES[MODE].serviceLive(`bg-${BACKGROUND}`));
+      const t0 = Date.now();
+      for (let i = 1; i <= BACKGROUND; i += 16) {
+        const batch = Array.from({ length: Math.min(16, BACKGROUND - i + 1) }, (_, k) => client!.create(service(`bg-${i + k}`, 'web')));
+        await Promise.all(batch);
+      }
+      await last.done;
+      log(`${BACKGROUND} background Services in both kernels after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      await obs.quiet(1500, 60_000);
+    }
     // Setup: Service flip, in every kernel with all 4 endpoints (the agents are up and synced).
-    const setup = obs.track('setup', 'service create', 'flip', (t) => flips.every((f) => t.includes(`--to-destination ${f.ip}:80`)));
+    const setup = obs.track('setup', 'service create', 'flip', (t) => flips.every((f) => PREDICATES[MODE].dnatTo(f.ip)(t)));
     await client.create(service('flip', 'flip'));
     await setup.done;
     log(`agents programmed Service flip in ${setup.latency} ms; measuring`);
@@ -330,9 +366,11 @@ async function main(): Promise<number> {
     await serialPhase(w, obs, SERIAL, rand);
     await sleep(300);
     metrics.push(await snap());
-    await churnPhase(w, CHURN, rand);
-    await sleep(300);
-    metrics.push(await snap());
+    for (const rate of RATES) {
+      await churnPhase(w, CHURN, rate, rand);
+      await sleep(300);
+      metrics.push(await snap());
+    }
     report(w, obs, metrics, startedAt);
     return 0;
   } catch (e) {

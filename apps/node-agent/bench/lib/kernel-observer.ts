@@ -1,7 +1,7 @@
 /**
- * The latency benchmark's observer: per node, dumps of the nat table taken right after each
- * nf_tables commit (lib/kernel-watch.ts inside the node namespace), matched against the changes
- * the benchmark sent. It never polls the agents.
+ * The latency benchmark's observer: per node, dumps of the agent's rules (the nat table, or the
+ * kube-proxy nftables table) taken right after each nf_tables commit (lib/kernel-watch.ts inside
+ * the node namespace), matched against the changes the benchmark sent. It never polls the agents.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -31,7 +31,8 @@ export interface Seen {
 }
 
 export type Kind = 'service create' | 'service delete' | 'pod unready' | 'pod ready';
-export type Phase = 'serial' | 'churn' | 'setup';
+/** 'setup', 'serial', or a churn phase ('churn 5/s'). */
+export type Phase = string;
 
 export interface Change {
   id: number;
@@ -67,7 +68,8 @@ export class Observer {
   private check(c: Change, node: number, d: Dump): void {
     if (c.seen[node] || d.start < c.t0 || !c.pred(d.text)) return;
     // The commit that made it true was notified at or before the dump began; the latest
-    // notification after t0 is the one (commits of one agent are >= 1 s apart).
+    // notification after t0 is taken (when a dump covers several commits, the latency is
+    // over-stated by at most the gap between them; the report counts those cases).
     const after = d.events.filter((t) => t >= c.t0);
     c.seen[node] = { at: after.length ? maxOf(after) : d.start, dump: { ...d, text: '' } };
     if (c.seen.every(Boolean)) {
@@ -108,9 +110,9 @@ export class Observer {
 }
 
 /** The helper in one node namespace; its dumps go to the observer. */
-export function startWatcher(netns: string, node: number, obs: Observer): Promise<ChildProcess> {
+export function startWatcher(netns: string, node: number, obs: Observer, dump: 'iptables' | 'nftables'): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const p = spawn('ip', ['netns', 'exec', netns, process.execPath, ...process.execArgv, WATCHER, '--every', '1000'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn('ip', ['netns', 'exec', netns, process.execPath, ...process.execArgv, WATCHER, '--every', '1000', '--dump', dump], { stdio: ['pipe', 'pipe', 'pipe'] });
     let ready = false;
     p.stderr!.on('data', (d: Buffer) => process.stderr.write(`[watch ${NODES[node]}] ${d}`));
     p.once('error', reject);

@@ -2,8 +2,9 @@
  * The latency benchmark's observer inside one node namespace (started there with `ip netns exec`).
  * It only reads the kernel: `nft monitor` reports every nf_tables transaction as it commits (the
  * node agent's iptables-restore runs through iptables-nft, so each restore is one transaction,
- * ending in a "# new generation N" line); each notification triggers one `iptables-save -t nat`,
- * whose text goes to stdout as a JSON line with the times involved. A dump also runs every
+ * ending in a "# new generation N" line); each notification triggers one dump of the agent's
+ * rules (`--dump iptables`: `iptables-save -t nat`; `--dump nftables`: `nft list table ip
+ * kube-proxy`), whose text goes to stdout as a JSON line with the times involved. A dump also runs every
  * `--every` ms without a notification, as a safety net (those are counted separately).
  *
  * Output, one JSON object per line:
@@ -15,8 +16,9 @@
 import { execFile, spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { every: { type: 'string', default: '1000' } } });
+const { values } = parseArgs({ options: { every: { type: 'string', default: '1000' }, dump: { type: 'string', default: 'iptables' } } });
 const every = Number(values.every);
+const nftables = values.dump === 'nftables';
 
 const monitor = spawn('nft', ['monitor'], { stdio: ['ignore', 'pipe', 'pipe'] });
 let unseen: number[] = [];
@@ -60,8 +62,14 @@ monitor.stdout!.on('data', (chunk: string) => {
 });
 
 function save(): Promise<string> {
+  const [bin, args] = nftables ? ['nft', ['list', 'table', 'ip', 'kube-proxy']] : ['iptables-save', ['-t', 'nat']];
   return new Promise((resolve, reject) =>
-    execFile('iptables-save', ['-t', 'nat'], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+    execFile(bin, args, { maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      // Before the agent's first sync the table does not exist: an empty dump.
+      if (err && nftables && /No such file or directory/.test(stderr)) resolve('');
+      else if (err) reject(err);
+      else resolve(stdout);
+    }),
   );
 }
 
@@ -83,7 +91,7 @@ function kick(): void {
         }
       }
     } catch (e) {
-      process.stderr.write(`kernel-watch: iptables-save: ${(e as Error).message}\n`);
+      process.stderr.write(`kernel-watch: dump: ${(e as Error).message}\n`);
       stop(1);
     } finally {
       dumping = false;

@@ -12,6 +12,23 @@ export const NS = 'bench';
 
 const hasLine = (text: string, ...parts: string[]) => text.split('\n').some((l) => parts.every((p) => l.includes(p)));
 
+export type RulesMode = 'iptables' | 'nftables';
+
+/** "This change is in the kernel", read from a dump of the mode's rules. */
+export const PREDICATES: Record<RulesMode, { serviceLive: (name: string) => (t: string) => boolean; serviceGone: (name: string) => (t: string) => boolean; dnatTo: (ip: string) => (t: string) => boolean }> = {
+  iptables: {
+    serviceLive: (name) => (t) => hasLine(t, '-A KUBE-SERVICES ', `--comment "${NS}/${name} cluster IP"`, '-j KUBE-SVC-'),
+    serviceGone: (name) => (t) => !t.includes(`"${NS}/${name} cluster IP"`),
+    dnatTo: (ip) => (t) => t.includes(`--to-destination ${ip}:80`),
+  },
+  // The service-ips element carries the Service's name as its comment; an endpoint chain is flushed when its endpoint goes.
+  nftables: {
+    serviceLive: (name) => (t) => t.includes(`comment "${NS}/${name}" : goto service-`),
+    serviceGone: (name) => (t) => !t.includes(`comment "${NS}/${name}"`),
+    dnatTo: (ip) => (t) => t.includes(`dnat to ${ip}:80`),
+  },
+};
+
 export function service(name: string, app: string): Service {
   return { apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: NS }, spec: { type: 'ClusterIP', selector: { app }, ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] } };
 }
@@ -44,12 +61,13 @@ export class Workload {
     private readonly client: ApiClient,
     private readonly obs: Observer,
     readonly flips: FlipPod[],
+    private readonly mode: RulesMode = 'iptables',
   ) {}
 
   async createService(phase: Phase): Promise<Change> {
     const name = `svc-${++this.svcSeq}`;
     this.services.set(name, 'creating');
-    const c = this.obs.track(phase, 'service create', name, (t) => hasLine(t, '-A KUBE-SERVICES ', `--comment "${NS}/${name} cluster IP"`, '-j KUBE-SVC-'));
+    const c = this.obs.track(phase, 'service create', name, PREDICATES[this.mode].serviceLive(name));
     await this.send(c, () => this.client.create(service(name, 'web')));
     void c.done.then(() => this.services.set(name, 'live'), () => undefined);
     return c;
@@ -62,7 +80,7 @@ export class Workload {
 
   async deleteService(phase: Phase, name: string): Promise<Change> {
     this.services.set(name, 'deleting');
-    const c = this.obs.track(phase, 'service delete', name, (t) => !t.includes(`"${NS}/${name} cluster IP"`));
+    const c = this.obs.track(phase, 'service delete', name, PREDICATES[this.mode].serviceGone(name));
     await this.send(c, () => this.client.delete('Service', NS, name));
     void c.done.then(() => this.services.delete(name), () => undefined);
     return c;
@@ -79,8 +97,8 @@ export class Workload {
     f.busy = true;
     f.ready = !f.ready;
     const want = f.ready;
-    const dnat = `--to-destination ${f.ip}:80`;
-    const c = this.obs.track(phase, want ? 'pod ready' : 'pod unready', f.name, (t) => t.includes(dnat) === want);
+    const dnat = PREDICATES[this.mode].dnatTo(f.ip);
+    const c = this.obs.track(phase, want ? 'pod ready' : 'pod unready', f.name, (t) => dnat(t) === want);
     await this.send(c, async () => {
       f.pod = await this.client.updateStatus(withReadiness(f.pod, want));
     });
