@@ -62,6 +62,12 @@ export function nodeAddresses(node: Node | undefined): string[] {
 /** What tests put in place of the real kernel and apiserver. */
 export interface NodeAgentDeps {
   exec?: Exec;
+  /**
+   * How long-lived helpers (nftables mode's `nft -i` session) are started when `exec` is given:
+   * the command prefix that puts them where exec's commands go (e.g. ip netns exec NS). Without
+   * it, a given exec means no long-lived helpers (every transaction through exec).
+   */
+  helperPrefix?: readonly string[];
   /** The API client (default: one connected to --server); the agent closes it when it stops. */
   client?: ApiClient;
 }
@@ -97,7 +103,8 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
     // After every successful sync, from the trackers the rules were rendered from.
     onSynced: () => void serviceHealth.sync(proxier.services.healthCheckNodePorts(), proxier.endpoints.localReadyEndpoints()),
   };
-  const proxier = createProxier(mode, o, shared, log, metrics.registry);
+  const helperPrefix = deps.exec === undefined ? [] : deps.helperPrefix;
+  const proxier = createProxier(mode, o, shared, log, metrics.registry, helperPrefix);
   services.addEventHandler({
     onAdd: (s) => proxier.onServiceChange(undefined, s),
     onUpdate: (a, b) => proxier.onServiceChange(a, b),

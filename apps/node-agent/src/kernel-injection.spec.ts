@@ -64,7 +64,7 @@ describe.skipIf(skip !== undefined)('injection-shaped names against a real kerne
       };
       let agent: NodeAgent | undefined;
       try {
-        agent = await startNodeAgent(o, createLogger('test', { level: 'error' }), { exec: inNs, client: api });
+        agent = await startNodeAgent(o, createLogger('test', { level: 'error' }), { exec: inNs, helperPrefix: ['ip', 'netns', 'exec', NS], client: api });
         const dump = () => (mode === 'iptables' ? run('iptables-save') : run('nft', 'list', 'ruleset'));
         await eventually(() => dump().includes('10.96.0.50'), 15_000, 100);
         const rules = dump();

@@ -28,8 +28,11 @@ export function effectiveProxyMode(requested: string, log: Logger, ipvsPresent =
   return 'iptables';
 }
 
-/** The proxier of `mode`, with what every mode shares (`shared`) and its own flags. */
-export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, shared: Omit<ProxierBaseOptions, 'log'>, log: Logger, registry: Registry): Proxier {
+/**
+ * The proxier of `mode`, with what every mode shares (`shared`) and its own flags.
+ * `helperPrefix`: how long-lived helper processes are started ([] as they are; undefined: none).
+ */
+export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, shared: Omit<ProxierBaseOptions, 'log'>, log: Logger, registry: Registry, helperPrefix?: readonly string[]): Proxier {
   const nodePortAddresses = o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((x) => x.trim()) : undefined;
   const iptables = () => new Iptables(shared.exec, { restoreBin: o['iptables-restore'] });
   const common = { clusterCIDR: o['cluster-cidr'] || undefined, masqueradeAll: o['masquerade-all'], nodePortAddresses, localhostNodePorts: o['localhost-nodeports'] };
@@ -38,7 +41,7 @@ export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, sha
       return new NftablesProxier({
         ...shared,
         render: { table: o['nft-table'], serviceCIDRs: o['service-cidrs'].split(',').map((x) => x.trim()).filter((x) => x !== ''), ...common },
-        nft: new Nft(shared.exec),
+        nft: new Nft(shared.exec, { log: log.child('nftables'), session: helperPrefix === undefined ? undefined : { prefix: helperPrefix } }),
         log: log.child('nftables'),
       });
     case 'userspace':

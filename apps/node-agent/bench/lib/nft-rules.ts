@@ -2,7 +2,8 @@
  * The rule-load benchmark's nftables part (run inside the benchmark's namespace only): for N
  * services × 2 endpoints, what the agent's nftables proxier does and costs:
  *   - first sync: the fresh transaction (NftablesRuleset) and its `nft -f -` through the agent's
- *     applier (src/nftables/nft.ts) into an empty ruleset;
+ *     applier (src/nftables/nft.ts) into an empty ruleset (small transactions go through the
+ *     applier's `nft -i` session, as in the agent);
  *   - full resync in place (hourly, or after the node's addresses change): render + apply;
  *   - one-Service change (partial): one endpoint of one service moves to another pod, render +
  *     apply; and a new Service with its endpoints, render + apply;
@@ -55,7 +56,16 @@ function kernelCounts(): { chains: number; elements: number } {
 }
 
 async function run(n: number, st: State, dir: string, check: boolean, k: number): Promise<{ run: NftRun; fresh: NftTransaction }> {
-  const nft = new Nft(exec);
+  // As the agent: partial syncs through its `nft -i` session, large transactions through `nft -f -`.
+  const nft = new Nft(exec, { session: { prefix: [] } });
+  try {
+    return await runWith(nft, n, st, dir, check, k);
+  } finally {
+    nft.close();
+  }
+}
+
+async function runWith(nft: Nft, n: number, st: State, dir: string, check: boolean, k: number): Promise<{ run: NftRun; fresh: NftTransaction }> {
   mustSh('nft', ['flush', 'ruleset']);
   const rs = new NftablesRuleset(OPTS);
   const fresh = await timed(async () => rs.transaction(input(st, 0)));

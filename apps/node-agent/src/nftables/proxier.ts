@@ -47,6 +47,7 @@ export class NftablesProxier extends ProxierBase {
   override async stop(): Promise<void> {
     clearTimeout(this.staleTimer);
     await super.stop();
+    this.o.nft.close();
   }
 
   async sync(): Promise<void> {
