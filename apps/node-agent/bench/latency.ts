@@ -40,6 +40,7 @@ import { ms, prng, quantile, table } from './lib/stats.js';
 import { NODES, Observer, log, startWatcher, type Change, type Kind } from './lib/kernel-observer.js';
 import { NS, PREDICATES, Workload, service, type FlipPod, type RulesMode } from './lib/workload.js';
 import { maxOf } from '@minimesh/api';
+import { hashAndTruncate } from '@minimesh/proxy-core';
 
 const USAGE = `usage: sudo npx tsx apps/node-agent/bench/latency.ts [--mode M] [--background N] [--quick] [--serial N] [--churn N] [--rate R,...] [--seed S]
   --mode M       the node agents' proxy mode: iptables (default) or nftables
@@ -196,7 +197,7 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
   const coalesced = seen.filter((s) => s.dump.events.length > 1).length;
   console.log(
     `\nObserver resolution: each node's nf_tables commit notification (\`nft monitor\`, "# new generation") is timestamped ` +
-      `when the helper reads it, and an \`iptables-save -t nat\` starts at once (notification → dump start p50 ${ms(quantile(wake, 0.5), 1)} ms, ` +
+      `when the helper reads it, and a dump (${MODE === 'nftables' ? '`nft list map` of service-ips and `nft list chain` of Service flip\'s chain' : '`iptables-save -t nat`'}) starts at once (notification → dump start p50 ${ms(quantile(wake, 0.5), 1)} ms, ` +
       `max ${ms(wake.length ? maxOf(wake) : NaN, 1)} ms; dump p50 ${ms(quantile(durations, 0.5), 1)} ms, max ${ms(maxOf(durations), 1)} ms; ` +
       `${all.length} dumps, ${triggered.length} triggered by commits). A change counts as in a node's kernel at the notification of ` +
       `the commit after which the first dump shows it; clock resolution 1 ms (Date.now() in both processes). ` +
@@ -326,7 +327,9 @@ async function main(): Promise<number> {
     for (const [pod, node, app] of pods) await cluster.must('pod', 'add', pod, '--node', node, '-n', NS, '--labels', `app=${app}`, '--port', '80');
     client = await cluster.apiClient();
     const obs = new Observer();
-    for (const [i, ns] of netns.entries()) watchers.push(await startWatcher(ns, i, obs, MODE));
+    // nftables: the watchers dump the service-ips map and Service flip's chain only.
+    const flipChain = MODE === 'nftables' ? `service-${hashAndTruncate(`${NS}/flip/tcp/`)}` : undefined;
+    for (const [i, ns] of netns.entries()) watchers.push(await startWatcher(ns, i, obs, MODE, flipChain));
 
     const flips: FlipPod[] = [];
     for (const [pod, , app] of pods) {

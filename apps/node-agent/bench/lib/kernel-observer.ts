@@ -110,9 +110,10 @@ export class Observer {
 }
 
 /** The helper in one node namespace; its dumps go to the observer. */
-export function startWatcher(netns: string, node: number, obs: Observer, dump: 'iptables' | 'nftables'): Promise<ChildProcess> {
+export function startWatcher(netns: string, node: number, obs: Observer, dump: 'iptables' | 'nftables', nftChain?: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const p = spawn('ip', ['netns', 'exec', netns, process.execPath, ...process.execArgv, WATCHER, '--every', '1000', '--dump', dump], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const extra = nftChain === undefined ? [] : ['--nft-chain', nftChain];
+    const p = spawn('ip', ['netns', 'exec', netns, process.execPath, ...process.execArgv, WATCHER, '--every', '1000', '--dump', dump, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
     let ready = false;
     p.stderr!.on('data', (d: Buffer) => process.stderr.write(`[watch ${NODES[node]}] ${d}`));
     p.once('error', reject);

@@ -3,8 +3,10 @@
  * It only reads the kernel: `nft monitor` reports every nf_tables transaction as it commits (the
  * node agent's iptables-restore runs through iptables-nft, so each restore is one transaction,
  * ending in a "# new generation N" line); each notification triggers one dump of the agent's
- * rules (`--dump iptables`: `iptables-save -t nat`; `--dump nftables`: `nft list table ip
- * kube-proxy`), whose text goes to stdout as a JSON line with the times involved. A dump also runs every
+ * rules (`--dump iptables`: `iptables-save -t nat`; `--dump nftables`: the kube-proxy table's
+ * service-ips map and the `--nft-chain` chain, a small part of the table so that dumping after
+ * every commit does not take a core of its own), whose text goes to stdout as a JSON line with
+ * the times involved. A dump also runs every
  * `--every` ms without a notification, as a safety net (those are counted separately).
  *
  * Output, one JSON object per line:
@@ -16,7 +18,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { every: { type: 'string', default: '1000' }, dump: { type: 'string', default: 'iptables' } } });
+const { values } = parseArgs({ options: { every: { type: 'string', default: '1000' }, dump: { type: 'string', default: 'iptables' }, 'nft-chain': { type: 'string' } } });
 const every = Number(values.every);
 const nftables = values.dump === 'nftables';
 
@@ -61,16 +63,21 @@ monitor.stdout!.on('data', (chunk: string) => {
   if (pending) kick();
 });
 
-function save(): Promise<string> {
-  const [bin, args] = nftables ? ['nft', ['list', 'table', 'ip', 'kube-proxy']] : ['iptables-save', ['-t', 'nat']];
-  return new Promise((resolve, reject) =>
-    execFile(bin, args, { maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      // Before the agent's first sync the table does not exist: an empty dump.
-      if (err && nftables && /No such file or directory/.test(stderr)) resolve('');
-      else if (err) reject(err);
-      else resolve(stdout);
-    }),
-  );
+function run(bin: string, args: string[]): Promise<{ ok: boolean; out: string; err: string }> {
+  return new Promise((resolve) => execFile(bin, args, { maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => resolve({ ok: !err, out: stdout, err: stderr })));
+}
+
+async function save(): Promise<string> {
+  if (!nftables) {
+    const r = await run('iptables-save', ['-t', 'nat']);
+    if (!r.ok) throw new Error(r.err.trim());
+    return r.out;
+  }
+  const map = await run('nft', ['list', 'map', 'ip', 'kube-proxy', 'service-ips']);
+  // Before the agent's first sync the table does not exist: an empty dump.
+  if (!map.ok) return '';
+  const chain = values['nft-chain'] === undefined ? undefined : await run('nft', ['list', 'chain', 'ip', 'kube-proxy', values['nft-chain']]);
+  return map.out + (chain?.ok ? chain.out : '');
 }
 
 function kick(): void {

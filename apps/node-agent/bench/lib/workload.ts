@@ -21,11 +21,12 @@ export const PREDICATES: Record<RulesMode, { serviceLive: (name: string) => (t: 
     serviceGone: (name) => (t) => !t.includes(`"${NS}/${name} cluster IP"`),
     dnatTo: (ip) => (t) => t.includes(`--to-destination ${ip}:80`),
   },
-  // The service-ips element carries the Service's name as its comment; an endpoint chain is flushed when its endpoint goes.
+  // The dump is the service-ips map, whose elements carry the Service's name as their comment,
+  // and Service flip's chain, which picks among its endpoints' chains (named after their IPs).
   nftables: {
     serviceLive: (name) => (t) => t.includes(`comment "${NS}/${name}" : goto service-`),
     serviceGone: (name) => (t) => !t.includes(`comment "${NS}/${name}"`),
-    dnatTo: (ip) => (t) => t.includes(`dnat to ${ip}:80`),
+    dnatTo: (ip) => (t) => t.includes(`__${ip}/80`),
   },
 };
 
