@@ -54,6 +54,9 @@ export abstract class ProxierBase {
       name: 'sync-runner',
       fn: () => this.sync(),
       minInterval: adaptive === undefined ? base.minSyncMs : () => adaptive.ms,
+      // A Service's EndpointSlice arrives a few ms behind the Service: after a quiet interval,
+      // two syncs may follow each other (kube-proxy's older runner had burstSyncs=2).
+      burst: 2,
       maxInterval: base.syncMs,
       retryInterval: base.minSyncMs,
       onError: (e) => base.log.error('sync failed; will retry', { err: (e as Error).message }),

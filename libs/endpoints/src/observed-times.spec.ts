@@ -11,8 +11,14 @@ describe('ObservedTimes', () => {
     expect(o.refine('study/pod-1', Date.parse('2026-12-05T20:30:01Z'))).toBe(Date.parse('2026-12-05T20:30:01.137Z'));
   });
 
-  it('observed-times - kept as is: seen a second or more later, another time, a time with fractions, an unknown object', () => {
-    const late = new ObservedTimes(() => Date.parse('2026-12-05T20:30:02.001Z'));
+  it('observed-times - seen just after its second: the last millisecond of that second', () => {
+    const late = new ObservedTimes(() => Date.parse('2026-12-05T20:30:02.012Z'));
+    late.note('a', '2026-12-05T20:30:01Z');
+    expect(late.refine('a', Date.parse('2026-12-05T20:30:01Z'))).toBe(Date.parse('2026-12-05T20:30:01.999Z'));
+  });
+
+  it('observed-times - kept as is: seen seconds later, another time, a time with fractions, an unknown object', () => {
+    const late = new ObservedTimes(() => Date.parse('2026-12-05T20:30:06.001Z'));
     late.note('a', '2026-12-05T20:30:01Z');
     expect(late.refine('a', Date.parse('2026-12-05T20:30:01Z'))).toBe(Date.parse('2026-12-05T20:30:01Z'));
     const o = new ObservedTimes(() => Date.parse('2026-12-05T20:30:01.500Z'));

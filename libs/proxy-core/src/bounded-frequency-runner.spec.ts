@@ -37,7 +37,7 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await Promise.resolve();
 }
 
-function setup(fn: () => void | Promise<void> = () => {}, intervals: { minInterval: number | (() => number); maxInterval: number; retryInterval: number } = { minInterval: 1000, maxInterval: 10_000, retryInterval: 5000 }) {
+function setup(fn: () => void | Promise<void> = () => {}, intervals: { minInterval: number | (() => number); maxInterval: number; retryInterval: number; burst?: number } = { minInterval: 1000, maxInterval: 10_000, retryInterval: 5000 }) {
   const clock = new FakeTimers();
   const runs: number[] = [];
   const errors: unknown[] = [];
@@ -111,6 +111,32 @@ describe('BoundedFrequencyRunner', () => {
     expect(runs).toEqual([0, 30, 60]);
     await clock.advance(1);
     expect(runs).toEqual([0, 30, 60, 10_060]);
+    await runner.stop();
+  });
+
+  it('burst 2: after an idle interval a second request runs at once; under sustained requests each waits', async () => {
+    const { clock, runs, runner } = setup(() => {}, { minInterval: 1000, maxInterval: 10_000, retryInterval: 5000, burst: 2 });
+    runner.loop();
+    runner.run();
+    await clock.advance(10);
+    runner.run(); // right behind: the burst's second run
+    await clock.advance(0);
+    expect(runs).toEqual([0, 10]);
+    runner.run(); // the burst is used up: the interval
+    await clock.advance(999);
+    expect(runs).toEqual([0, 10]);
+    await clock.advance(1);
+    expect(runs).toEqual([0, 10, 1010]);
+    runner.run(); // still busy: waits again
+    await clock.advance(1000);
+    expect(runs).toEqual([0, 10, 1010, 2010]);
+    await clock.advance(3000); // idle for a whole interval: the burst is back
+    runner.run();
+    await clock.advance(0);
+    runner.run();
+    await clock.advance(0);
+    expect(runs).toEqual([0, 10, 1010, 2010, 5010, 5010]);
+    expect(() => setup(() => {}, { minInterval: 1, maxInterval: 1, retryInterval: 1, burst: 0 })).toThrow(RangeError);
     await runner.stop();
   });
 

@@ -6,7 +6,11 @@
  *    is asked at the end of every run (an adaptive interval; see AdaptiveMinInterval);
  *  - maxInterval: `fn` runs at least this often, even with no `run()` calls;
  *  - retryInterval: a run that fails (throws or rejects) is retried after this long, unless
- *    something else runs it sooner; a success cancels the retry.
+ *    something else runs it sooner; a success cancels the retry;
+ *  - burst (default 1): after the runner was idle for minInterval, up to this many runs may
+ *    follow each other without the wait (as kube-proxy's older runner, created with
+ *    burstSyncs=2): a change that arrives right behind another one — a Service, then its
+ *    EndpointSlice — is not held back. Under sustained requests every run waits minInterval.
  * `fn` never runs concurrently with itself. `run()` never blocks, and before `loop()` (or after
  * `stop()`) it does nothing, as in kube-proxy.
  */
@@ -31,6 +35,8 @@ export interface BoundedFrequencyRunnerOptions {
   minInterval: number | (() => number);
   maxInterval: number;
   retryInterval: number;
+  /** Runs allowed back to back after an idle minInterval (default 1: none). */
+  burst?: number;
   setTimer?: SetTimer;
   /** Called with what a failed run threw (the run is then retried). */
   onError?: (err: unknown) => void;
@@ -50,12 +56,17 @@ export class BoundedFrequencyRunner {
   private minTimer: TimerHandle | undefined;
   private inFlight: Promise<void> | undefined;
   private runs = 0;
+  /** Runs that may still start without the wait; refilled when a cooldown ends with nothing pending. */
+  private credits: number;
 
   constructor(opts: BoundedFrequencyRunnerOptions) {
     if (typeof opts.minInterval === 'number' && opts.maxInterval < opts.minInterval) throw new RangeError(`${opts.name}: maxInterval (${opts.maxInterval}) must be >= minInterval (${opts.minInterval})`);
     this.name = opts.name;
     this.opts = opts;
     this.setTimer = opts.setTimer ?? systemTimer;
+    const burst = opts.burst ?? 1;
+    if (!Number.isInteger(burst) || burst < 1) throw new RangeError(`${opts.name}: burst (${burst}) must be an integer >= 1`);
+    this.credits = burst - 1;
   }
 
   /** How many times fn has started. */
@@ -73,6 +84,13 @@ export class BoundedFrequencyRunner {
   /** Asks for a run as soon as allowed; calls during a run or the min interval coalesce. */
   run(): void {
     if (this.state === 'new' || this.state === 'stopped') return;
+    if (this.state === 'cooldown' && this.credits > 0) {
+      // Right behind the previous run, within the burst: no wait.
+      this.credits--;
+      this.minTimer?.cancel();
+      this.minTimer = undefined;
+      this.state = 'waiting';
+    }
     if (this.state !== 'waiting') {
       this.pending = true;
       return;
@@ -117,6 +135,11 @@ export class BoundedFrequencyRunner {
       if (this.state !== 'running') return; // stopped meanwhile
       if (failed) this.retryTimer = this.setTimer(this.opts.retryInterval, () => this.trigger());
       this.maxTimer = this.setTimer(this.opts.maxInterval, () => this.trigger());
+      if (this.pending && this.credits > 0 && !failed) {
+        this.credits--;
+        this.execute();
+        return;
+      }
       this.state = 'cooldown';
       const min = typeof this.opts.minInterval === 'number' ? this.opts.minInterval : Math.min(this.opts.maxInterval, Math.max(0, this.opts.minInterval()));
       this.minTimer = this.setTimer(min, () => this.cooled());
@@ -128,5 +151,6 @@ export class BoundedFrequencyRunner {
     if (this.state !== 'cooldown') return;
     this.state = 'waiting';
     if (this.pending) this.execute();
+    else this.credits = (this.opts.burst ?? 1) - 1; // idle for a whole interval
   }
 }
