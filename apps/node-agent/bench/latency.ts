@@ -31,6 +31,7 @@
  * 2 if it cannot run here (not root...).
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ApiClient } from '@minimesh/client';
 import { ClusterDriver, e2eSkipReason } from '@minimesh/cluster/testing';
@@ -287,6 +288,20 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
   );
 }
 
+/** The agents' memory at the end (VmRSS now, VmHWM the peak), and their helper processes'. */
+function reportMemory(cluster: string): void {
+  const kib = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  const mib = (k: number) => `${(k / 1024).toFixed(0)} MiB`;
+  const rows = NODES.map((node) => {
+    const pid = Number(readFileSync(`/run/minimesh/${cluster}/pids/node-agent-${node}.pid`, 'utf8').split(/\s+/)[0]);
+    const children = readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
+    const helpers = children.map((c) => `${readFileSync(`/proc/${c}/comm`, 'utf8').trim()} ${mib(kib(c, 'VmRSS'))}`).join(', ') || 'none';
+    return [node, mib(kib(pid, 'VmRSS')), mib(kib(pid, 'VmHWM')), helpers];
+  });
+  console.log(`\n## Node agents' memory at the end (${BACKGROUND} background Services)\n`);
+  console.log(table(['node', 'agent RSS', 'agent peak RSS', 'helper processes (RSS)'], rows));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -340,7 +355,7 @@ async function main(): Promise<number> {
     const w = new Workload(client, obs, flips, MODE);
     if (BACKGROUND > 0) {
       log(`creating ${BACKGROUND} background Services`);
-      const last = obs.track('setup', 'service create', `bg-${BACKGROUND}`, PREDICATES[MODE].serviceLive(`bg-${BACKGROUND}`));
+      const last = obs.track('setup', 'service create', `bg-${BACKGROUND}`, PREDICATES[MODE].serviceLive(`bg-${BACKGROUND}`), 60_000 + BACKGROUND * 30);
       const t0 = Date.now();
       for (let i = 1; i <= BACKGROUND; i += 16) {
         const batch = Array.from({ length: Math.min(16, BACKGROUND - i + 1) }, (_, k) => client!.create(service(`bg-${i + k}`, 'web')));
@@ -375,6 +390,7 @@ async function main(): Promise<number> {
       metrics.push(await snap());
     }
     report(w, obs, metrics, startedAt);
+    reportMemory(name);
     return 0;
   } catch (e) {
     console.error(`latency benchmark failed: ${(e as Error).stack ?? e}`);

@@ -90,7 +90,7 @@ export class Observer {
   }
 
   /** Registers a change just before it is sent (t0 = now). */
-  track(phase: Phase, kind: Kind, target: string, pred: (t: string) => boolean): Change {
+  track(phase: Phase, kind: Kind, target: string, pred: (t: string) => boolean, timeoutMs = CHANGE_TIMEOUT_MS): Change {
     let settle!: (err?: Error) => void;
     const done = new Promise<void>((resolve, reject) => {
       settle = (err) => (err ? reject(err) : resolve());
@@ -101,8 +101,8 @@ export class Observer {
       if (!this.pending.has(c)) return;
       this.pending.delete(c);
       const missing = NODES.filter((_, i) => !c.seen[i]).join(', ');
-      c.settle(new Error(`${kind} ${target}: not in the kernel of ${missing} after ${CHANGE_TIMEOUT_MS / 1000} s`));
-    }, CHANGE_TIMEOUT_MS);
+      c.settle(new Error(`${kind} ${target}: not in the kernel of ${missing} after ${timeoutMs / 1000} s`));
+    }, timeoutMs);
     void done.finally(() => clearTimeout(c.timer)).catch(() => undefined);
     this.pending.add(c);
     return c;
