@@ -18,8 +18,9 @@ function ctx(proxyMode?: string): AppContext {
 }
 
 describe('node-agent arguments', () => {
-  it('apps - pass --proxy-mode through when `up --proxy-mode` stored one', () => {
-    expect(agent.args(ctx('nftables'))).toEqual(['--server', 'unix:///run/x.sock', '--token-file', '/run/x/pki/tokens/node-node1.token', '--node-name', 'node1', '--proxy-mode', 'nftables']);
+  it('apps - pass --proxy-mode through when `up --proxy-mode` stored one (nftables: with the Service range)', () => {
+    expect(agent.args(ctx('nftables'))).toEqual(['--server', 'unix:///run/x.sock', '--token-file', '/run/x/pki/tokens/node-node1.token', '--node-name', 'node1', '--proxy-mode', 'nftables', '--service-cidrs', '10.96.0.0/12']);
+    expect(agent.args(ctx('iptables'))).toEqual(['--server', 'unix:///run/x.sock', '--token-file', '/run/x/pki/tokens/node-node1.token', '--node-name', 'node1', '--proxy-mode', 'iptables']);
   });
 
   it("apps - leave the agent's default mode alone otherwise", () => {
