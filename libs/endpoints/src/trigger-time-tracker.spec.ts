@@ -39,6 +39,17 @@ describe('TriggerTimeTracker', () => {
     expect(t.compute('study', svc, [pod('a', '2024-05-01T10:00:05Z')])).toBeUndefined(); // nothing new
   });
 
+  it('with ObservedTimes: a time first read before the informer noted it is no change when it is noted later', () => {
+    let now = Date.parse('2024-05-01T10:00:05.300Z');
+    const observed = new ObservedTimes(() => now);
+    const t = new TriggerTimeTracker(observed);
+    t.compute('study', svc, []);
+    t.compute('study', svc, [pod('a', '2024-05-01T10:00:05Z')]); // read from the cache first
+    now += 5;
+    observed.note('study/a', '2024-05-01T10:00:05Z');
+    expect(t.compute('study', svc, [pod('a', '2024-05-01T10:00:05Z')])).toBeUndefined();
+  });
+
   it('returns undefined the first time when the Service has no creationTimestamp', () => {
     const t = new TriggerTimeTracker();
     const bare = makeService('s');

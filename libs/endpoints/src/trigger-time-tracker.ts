@@ -64,19 +64,19 @@ export class TriggerTimeTracker {
     const podTimes = new Map<string, number>();
     for (const pod of pods) {
       const name = pod.metadata.name ?? '';
-      const raw = parseTime(podReadyCondition(pod)?.lastTransitionTime);
-      if (raw === 0) continue;
-      const t = this.observed?.refine(`${namespace}/${name}`, raw) ?? raw;
+      const t = parseTime(podReadyCondition(pod)?.lastTransitionTime);
+      if (t === 0) continue;
+      // Changes are judged on the objects' own times; only the value returned is refined.
       podTimes.set(name, t);
-      if (t > (lastPods.get(name) ?? 0)) consider(t);
+      if (t > (lastPods.get(name) ?? 0)) consider(this.observed?.refine(`${namespace}/${name}`, t) ?? t);
     }
-    const created = parseTime(svc.metadata.creationTimestamp);
-    const serviceTime = created === 0 ? 0 : (this.observed?.refine(`service:${key}`, created) ?? created);
-    if (serviceTime > (previous?.lastServiceTriggerTime ?? 0)) consider(serviceTime);
+    const serviceTime = parseTime(svc.metadata.creationTimestamp);
+    const refinedServiceTime = serviceTime === 0 ? 0 : (this.observed?.refine(`service:${key}`, serviceTime) ?? serviceTime);
+    if (serviceTime > (previous?.lastServiceTriggerTime ?? 0)) consider(refinedServiceTime);
 
     this.states.set(key, { lastServiceTriggerTime: serviceTime, lastPodTriggerTimes: podTimes });
 
-    if (!previous) return serviceTime === 0 ? undefined : new Date(serviceTime);
+    if (!previous) return serviceTime === 0 ? undefined : new Date(refinedServiceTime);
     return minChanged === 0 ? undefined : new Date(minChanged);
   }
 

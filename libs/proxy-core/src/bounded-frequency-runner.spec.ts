@@ -140,6 +140,23 @@ describe('BoundedFrequencyRunner', () => {
     await runner.stop();
   });
 
+  it('burst 2: a failed run spends the burst, so a request right after it waits the interval', async () => {
+    let fail = true;
+    const { clock, runs, runner } = setup(() => {
+      if (fail) throw new Error('boom');
+    }, { minInterval: 1000, maxInterval: 10_000, retryInterval: 5000, burst: 2 });
+    runner.loop();
+    runner.run();
+    await clock.advance(10);
+    fail = false;
+    runner.run();
+    await clock.advance(989);
+    expect(runs).toEqual([0]);
+    await clock.advance(1);
+    expect(runs).toEqual([0, 1000]);
+    await runner.stop();
+  });
+
   it('runs at least every maxInterval without requests, counting from the last run', async () => {
     const { clock, runs, runner } = setup();
     runner.loop();

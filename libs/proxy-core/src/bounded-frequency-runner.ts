@@ -133,9 +133,12 @@ export class BoundedFrequencyRunner {
         this.opts.onError?.(err);
       }
       if (this.state !== 'running') return; // stopped meanwhile
-      if (failed) this.retryTimer = this.setTimer(this.opts.retryInterval, () => this.trigger());
+      if (failed) {
+        this.retryTimer = this.setTimer(this.opts.retryInterval, () => this.trigger());
+        this.credits = 0; // after a failure, the wait: no burst
+      }
       this.maxTimer = this.setTimer(this.opts.maxInterval, () => this.trigger());
-      if (this.pending && this.credits > 0 && !failed) {
+      if (this.pending && this.credits > 0) {
         this.credits--;
         this.execute();
         return;

@@ -51,6 +51,11 @@ describe.skipIf(skip !== undefined)('NftSession (nft -i) in a namespace of its o
       expect(list()).toContain('chain d');
       const dead = new NftSession({ bin: 'false' }); // exits at once, as an nft without its CLI would
       await expect(dead.apply('add table ip never')).rejects.toBeInstanceOf(NftSessionError);
+      const hung = new NftSession({ prefix: ['sh', '-c', 'cat >/dev/null'] }); // never answers: close() fails what waits
+      const waiting = hung.apply('add table ip never');
+      await new Promise((r) => setTimeout(r, 100));
+      hung.close();
+      await expect(waiting).rejects.toThrow(/closed/);
     } finally {
       s.close();
     }

@@ -11,7 +11,9 @@
  *
  * Transactions run one at a time. If the process dies, hangs past the timeout, or was built
  * without the CLI, the transaction fails (or the caller falls back to `nft -f -`) and the next
- * one starts a new process.
+ * one starts a new process. nft's CLI keeps every input line in its history (and writes it to
+ * $HOME/.nft_history on exit): the process is replaced after RECYCLE_BYTES of input, and runs
+ * with a HOME where that file cannot be written.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CommandError } from '@minimesh/runtime';
@@ -38,7 +40,11 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
+/** Input after which the process is replaced (its history keeps every line). */
+const RECYCLE_BYTES = 32 << 20;
+
 export class NftSession {
+  private sentBytes = 0;
   private proc: ChildProcess | undefined;
   private stderr = '';
   private pending: Pending | undefined;
@@ -70,9 +76,10 @@ export class NftSession {
     return this.proc?.pid;
   }
 
-  /** Ends the process (stdin closed: nft exits). */
+  /** Ends the process (stdin closed: nft exits); a transaction still waiting fails. */
   close(): void {
     const p = this.proc;
+    if (p !== undefined) this.fail(p, new NftSessionError(`${this.bin} -i: closed`));
     this.proc = undefined;
     p?.stdin?.end();
     const timer = setTimeout(() => p?.kill('SIGKILL'), 2000);
@@ -82,8 +89,9 @@ export class NftSession {
 
   private start(): ChildProcess {
     const [file, ...args] = [...this.prefix, this.bin, '-i'];
-    const p = spawn(file!, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const p = spawn(file!, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...process.env, HOME: '/nonexistent' } });
     this.stderr = '';
+    this.sentBytes = 0;
     p.stderr!.setEncoding('utf8');
     p.stderr!.on('data', (chunk: string) => {
       if (this.proc !== p) return;
@@ -108,6 +116,7 @@ export class NftSession {
       this.pending = { proc: p, marker, resolve, reject, timer };
       this.stderr = '';
       p.stdin!.write(`${line}\n${marker}\n`);
+      this.sentBytes += line.length + marker.length + 2;
     });
   }
 
@@ -126,6 +135,7 @@ export class NftSession {
     this.pending = undefined;
     this.stderr = '';
     clearTimeout(pd.timer);
+    if (this.sentBytes > RECYCLE_BYTES) this.close(); // the next transaction starts a new one
     if (/^Error:/m.test(tx)) pd.reject(new CommandError(`${this.bin} -i`, 1, nftErrorSummary(tx)));
     else pd.resolve();
   }

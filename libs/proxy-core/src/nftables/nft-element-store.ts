@@ -20,8 +20,13 @@ export interface NftElementChange {
   readonly after: NftElement | undefined;
 }
 
-const id = (e: NftElement) => `${e.set} ${e.key}`;
-const same = (a: NftElement | undefined, b: NftElement | undefined) => a === b || (a !== undefined && b !== undefined && a.value === b.value && a.comment === b.comment);
+/** "set key": one element's identity. */
+export const elementId = (e: NftElement) => `${e.set} ${e.key}`;
+const id = elementId;
+
+/** The same element in the kernel (value and comment). */
+export const sameElement = (a: NftElement | undefined, b: NftElement | undefined) => a === b || (a !== undefined && b !== undefined && a.value === b.value && a.comment === b.comment);
+const same = sameElement;
 
 export class NftElementStore {
   /** Claims per `set key`, sorted by owner. */

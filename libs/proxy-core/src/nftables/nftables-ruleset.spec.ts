@@ -241,6 +241,7 @@ function expectSameTable(got: NftModel, want: NftModel): void {
   for (const [chain, rules] of got.chains) if (!want.chains.has(chain)) expect(rules, `stale chain ${chain}`).toEqual([]);
   expect(Object.fromEntries([...got.chains].filter(([c]) => want.chains.has(c)))).toEqual(Object.fromEntries(want.chains));
   expect(Object.fromEntries([...got.sets].map(([k, v]) => [k, Object.fromEntries(v)]))).toEqual(Object.fromEntries([...want.sets].map(([k, v]) => [k, Object.fromEntries(v)])));
+  expect(Object.fromEntries(got.specs)).toEqual(Object.fromEntries(want.specs));
 }
 
 describe('NftablesRuleset: any sequence of transactions', () => {
@@ -260,8 +261,8 @@ describe('NftablesRuleset: any sequence of transactions', () => {
     let partialWrites = 0;
     let maxChains = 0;
     for (let step = 1; step <= 400; step++) {
-      const i = rand(10);
-      const name = `svc-${i}`;
+      const i = rand(12);
+      const name = ['web', 'web-v2', 'web-v2-a'][i % 3] === undefined ? `svc-${i}` : i < 3 ? ['web', 'web-v2', 'web-v2-a'][i]! : `svc-${i}`;
       const action = rand(8);
       if (action === 0) c.service(`study/${name}`);
       else if (action <= 3) {
@@ -270,7 +271,7 @@ describe('NftablesRuleset: any sequence of transactions', () => {
           type,
           clusterIP: `10.96.1.${i}`,
           externalIPs: rand(3) === 0 ? [`80.11.12.${rand(3)}`] : [],
-          sessionAffinity: rand(3) === 0 ? ('ClientIP' as const) : ('None' as const),
+          ...(rand(3) === 0 ? { sessionAffinity: 'ClientIP' as const, sessionAffinityConfig: { clientIP: { timeoutSeconds: [60, 10800][rand(2)]! } } } : { sessionAffinity: 'None' as const }),
           ...(type !== 'ClusterIP' && rand(2) === 0 ? { externalTrafficPolicy: 'Local' as const } : {}),
           ...(rand(4) === 0 ? { internalTrafficPolicy: 'Local' as const } : {}),
           ...(type === 'LoadBalancer' && rand(2) === 0 ? { loadBalancerSourceRanges: ['203.0.113.0/24'] } : {}),

@@ -20,7 +20,7 @@ import type { EndpointsMap } from '../endpoint-info.js';
 import { resolveRenderOptions, type ProxyRenderOptions, type RenderNode } from '../render-options.js';
 import { compareServicePorts, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
 import { DEFAULT_NFT_TABLE } from './nftables-names.js';
-import { NftElementStore, type NftElementChange } from './nft-element-store.js';
+import { NftElementStore, elementId, sameElement, type NftElementChange } from './nft-element-store.js';
 import { renderNftServiceRules, type NftElement, type NftServiceContext, type NftServiceRules } from './nft-service-rules.js';
 import { nftTableSkeleton, parseServiceCIDRs, type NftSkeleton, type NftSkeletonOptions } from './nft-table-skeleton.js';
 
@@ -69,24 +69,50 @@ const namespacedName = (svc: ServicePortInfo) => `${svc.name.namespace}/${svc.na
 class Transaction {
   /** Table, skeleton, chain and set declarations: everything exists before anything refers to it. */
   readonly head: string[] = [];
-  readonly elementDeletes: string[] = [];
-  /** Elements and rules, service by service. */
-  readonly body: string[] = [];
+  /** Element additions (by "set key", resolved at the end) and rules, service by service. */
+  readonly body: (string | { element: string })[] = [];
   /** Stale chains flushed, then stale sets and old chains deleted. */
   readonly tail: string[] = [];
   readonly setDeletes: string[] = [];
   readonly chainDeletes: string[] = [];
+  /**
+   * Per element: what the kernel held when this transaction began and what it holds at its end.
+   * Several service ports may change one key in a transaction; it is written once: a delete
+   * (before anything else) and an add at its first place in the body.
+   */
+  private readonly elements = new Map<string, { before: NftElement | undefined; after: NftElement | undefined }>();
   written = 0;
   constructor(readonly table: string) {}
 
-  element(verb: 'add' | 'delete', e: NftElement): string {
-    const comment = e.comment === undefined ? '' : ` comment "${e.comment}"`;
+  /** A key's element changes; `flushed`: its set was flushed by this transaction (nothing to delete). */
+  element(change: NftElementChange, flushed: boolean): void {
+    const e = change.before ?? change.after!;
+    const k = elementId(e);
+    const seen = this.elements.get(k);
+    if (seen === undefined) {
+      this.elements.set(k, { before: flushed ? undefined : change.before, after: change.after });
+      this.body.push({ element: k });
+    } else seen.after = change.after;
+  }
+
+  private line(verb: 'add' | 'delete', e: NftElement): string {
+    const comment = e.comment === undefined || verb === 'delete' ? '' : ` comment "${e.comment}"`;
     const value = e.value === '' || verb === 'delete' ? '' : ` : ${e.value}`;
-    return `${verb} element ip ${this.table} ${e.set} { ${e.key}${verb === 'add' ? comment : ''}${value} }`;
+    return `${verb} element ip ${this.table} ${e.set} { ${e.key}${comment}${value} }`;
   }
 
   text(): string {
-    const all = [this.head, this.elementDeletes, this.body, this.tail, this.setDeletes, this.chainDeletes];
+    const deletes: string[] = [];
+    for (const { before, after } of this.elements.values()) if (before !== undefined && !sameElement(before, after)) deletes.push(this.line('delete', before));
+    const body: string[] = [];
+    for (const item of this.body) {
+      if (typeof item === 'string') body.push(item);
+      else {
+        const { before, after } = this.elements.get(item.element)!;
+        if (after !== undefined && !sameElement(before, after)) body.push(this.line('add', after));
+      }
+    }
+    const all = [this.head, deletes, body, this.tail, this.setDeletes, this.chainDeletes];
     if (all.every((l) => l.length === 0)) return '';
     const lines: string[] = [];
     for (const part of all) pushAll(lines, part);
@@ -206,7 +232,8 @@ export class NftablesRuleset {
       if (!fresh) tx.head.push(`flush ${kind} ${t} ${name}`);
     }
     for (const [chain, rule] of sk.rules) tx.head.push(`add rule ${t} ${chain} ${rule}`);
-    for (const change of this.elements.replace('', [], sk.elements)) if (change.after) tx.head.push(tx.element('add', change.after));
+    // The sets were just created or flushed; the skeleton's elements go first in the body.
+    for (const change of this.elements.replace('', [], sk.elements)) tx.element(change, true);
     this.skeletonRules = sk.rules.length;
   }
 
@@ -224,25 +251,33 @@ export class NftablesRuleset {
     const next = svc === undefined ? undefined : renderNftServiceRules(ctx, svc, input.endpoints.get(key) ?? []);
     let wrote = false;
 
+    // A full sync flushed the maps and cleared the store: every element is claimed afresh.
     const changes: NftElementChange[] = rewrite ? this.elements.replace(key, [], next?.elements ?? []) : this.elements.replace(key, old?.elements ?? [], next?.elements ?? []);
     for (const c of changes) {
-      if (c.before !== undefined && !rewrite) tx.elementDeletes.push(tx.element('delete', c.before));
-      if (c.after !== undefined) tx.body.push(tx.element('add', c.after));
+      tx.element(c, rewrite);
       wrote = true;
     }
 
+    // An affinity set whose timeout changed is made again (an `add set` over an existing set
+    // keeps its old timeout); every chain of the service is rewritten first, so none refers to it.
+    const retimed = [...(next?.affinitySets ?? [])].filter(([set, timeout]) => old?.affinitySets.has(set) && old.affinitySets.get(set) !== timeout).map(([set]) => set);
     for (const [chain, rules] of next?.chains ?? []) {
       const was = old?.chains.get(chain);
-      if (!rewrite && was !== undefined && sameRules(was, rules)) continue;
+      if (!rewrite && retimed.length === 0 && was !== undefined && sameRules(was, rules)) continue;
       tx.head.push(`add chain ${t} ${chain}`);
       if (was !== undefined || this.staleSince.has(chain)) tx.head.push(`flush chain ${t} ${chain}`);
       this.staleSince.delete(chain);
       for (const r of rules) tx.body.push(`add rule ${t} ${chain} ${r}`);
       wrote = true;
     }
+    if (retimed.length > 0) {
+      // A chain the service no longer uses may still name the set: flushed before it goes.
+      for (const chain of old?.chains.keys() ?? []) if (!next?.chains.has(chain)) tx.head.push(`flush chain ${t} ${chain}`);
+    }
     for (const [set, timeout] of next?.affinitySets ?? []) {
-      // Never flushed: the members are the affinity state.
-      if (rewrite || !old?.affinitySets.has(set)) tx.head.push(`add set ${t} ${set} { type ipv4_addr ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
+      if (retimed.includes(set)) tx.head.push(`delete set ${t} ${set}`);
+      // Otherwise never flushed: the members are the affinity state.
+      if (rewrite || !old?.affinitySets.has(set) || retimed.includes(set)) tx.head.push(`add set ${t} ${set} { type ipv4_addr ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
     }
     for (const chain of old?.chains.keys() ?? []) {
       if (next?.chains.has(chain)) continue;

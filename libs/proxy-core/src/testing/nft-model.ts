@@ -9,18 +9,21 @@
 export interface NftModel {
   chains: Map<string, string[]>;
   sets: Map<string, Map<string, string>>;
+  /** Each set's declaration (`{ type … ; timeout …s ; }`): an `add set` over an existing set keeps the old one. */
+  specs: Map<string, string>;
 }
 
 export function emptyNftModel(): NftModel {
-  return { chains: new Map(), sets: new Map() };
+  return { chains: new Map(), sets: new Map(), specs: new Map() };
 }
 
 /** Applies one script atomically: on an error the model is unchanged and the error is thrown. */
 export function applyNftScript(model: NftModel, script: string): void {
-  const next: NftModel = { chains: new Map([...model.chains].map(([k, v]) => [k, [...v]])), sets: new Map([...model.sets].map(([k, v]) => [k, new Map(v)])) };
+  const next: NftModel = { chains: new Map([...model.chains].map(([k, v]) => [k, [...v]])), sets: new Map([...model.sets].map(([k, v]) => [k, new Map(v)])), specs: new Map(model.specs) };
   for (const line of script.split('\n')) if (line.trim() !== '') applyLine(next, line.trim());
   model.chains = next.chains;
   model.sets = next.sets;
+  model.specs = next.specs;
 }
 
 function applyLine(m: NftModel, line: string): void {
@@ -34,6 +37,7 @@ function applyLine(m: NftModel, line: string): void {
     if (verb === 'delete') {
       m.chains.clear();
       m.sets.clear();
+      m.specs.clear();
     }
     return;
   }
@@ -49,11 +53,17 @@ function applyLine(m: NftModel, line: string): void {
   }
   if (what === 'set' || what === 'map') {
     if (verb === 'add') {
-      if (!m.sets.has(name)) m.sets.set(name, new Map());
+      if (!m.sets.has(name)) {
+        m.sets.set(name, new Map());
+        m.specs.set(name, /\{.*\}/.exec(line)?.[0] ?? '');
+      }
     } else if (!m.sets.has(name)) fail('no such set');
     else if (verb === 'flush') m.sets.get(name)!.clear();
     else if ([...m.chains.values()].some((rules) => rules.some((r) => r.includes(`@${name} `) || r.endsWith(`@${name}`)))) fail('set in use');
-    else m.sets.delete(name);
+    else {
+      m.sets.delete(name);
+      m.specs.delete(name);
+    }
     return;
   }
   if (what === 'rule') {
