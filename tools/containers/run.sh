@@ -27,8 +27,23 @@ build_images() {
   fi
 }
 
+# What earlier runs of the compose suite left behind (a killed run, a failed `down`): containers,
+# networks and volumes of projects named mmtest<pid>. A leftover network holds the compose subnet
+# and fails the next `up` ("Pool overlaps with other one on this address space").
+remove_leftovers() {
+  local ids
+  ids=$(docker ps -aq --filter name=mmtest)
+  [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1
+  ids=$(docker network ls -q --filter name=mmtest)
+  [ -z "$ids" ] || docker network rm $ids >/dev/null 2>&1
+  ids=$(docker volume ls -q --filter name=mmtest)
+  [ -z "$ids" ] || docker volume rm $ids >/dev/null 2>&1
+  return 0
+}
+
 if [ -n "${DOCKER_HOST:-}" ] && docker version >/dev/null 2>&1; then
   echo "containers: using the Docker engine at $DOCKER_HOST"
+  remove_leftovers
   build_images
   vitest "$@"
   exit $?
@@ -50,6 +65,7 @@ if [ "$(id -u)" -eq 0 ] && command -v dockerd >/dev/null && command -v nsenter >
     # would take the bridge's gateway instead wherever /.dockerenv exists, as on machines that are
     # containers themselves; ports published on 127.0.0.1 are not there.)
     export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
+    remove_leftovers
     build_images
     nsenter --net=/run/netns/"$MINIMESH_ENGINE_NETNS" npx vitest run --config ../../vitest.shared.ts "$@"
     status=$?
