@@ -29,6 +29,20 @@ describe('parseDocuments', () => {
     });
   });
 
+  it('refuses documents nested past the parser\'s stack with a clear error, wherever the stack runs out', () => {
+    const block = Array.from({ length: 5000 }, (_, i) => `${' '.repeat(i)}a:`).join('\n') + ' 1\n';
+    const flow = `${'{a: '.repeat(50_000)}1${'}'.repeat(50_000)}\n`;
+    for (const text of [block, flow]) {
+      let said = '';
+      try {
+        parseDocuments(text, 'deep.yaml');
+      } catch (e) {
+        said = (e as Error).message;
+      }
+      expect(said).toMatch(/^error parsing deep\.yaml: error converting YAML to JSON: yaml: (line \d+: )?document nested too deeply$/);
+    }
+  });
+
   it('fails with the file name and line on malformed YAML', () => {
     expect(() => parseDocuments('kind: Service\nmetadata:\n  name: x\n   bad: [\n', 'bad.yaml')).toThrow(CliError);
     expect(() => parseDocuments('a: 1\na: 2\n', 'dup.yaml')).toThrow(/^error parsing dup\.yaml: error converting YAML to JSON: yaml: line 2: /);

@@ -41,15 +41,28 @@ function yamlTags(tags: YAML.Tags): YAML.Tags {
   });
 }
 
+function parseAll(text: string, source: string) {
+  try {
+    return YAML.parseAllDocuments(text, { version: '1.1', customTags: yamlTags });
+  } catch (e) {
+    if (e instanceof RangeError) throw new CliError(`error parsing ${source}: error converting YAML to JSON: yaml: document nested too deeply`);
+    throw e;
+  }
+}
+
+/** The parser ran out of stack (deep nesting): in its own error, or in one it caught on the way. */
+const OUT_OF_STACK = /Maximum call stack size exceeded/;
+
 export function parseDocuments(text: string, source: string): ManifestDocument[] {
-  const docs = YAML.parseAllDocuments(text, { version: '1.1', customTags: yamlTags });
+  const docs = parseAll(text, source);
   const out: ManifestDocument[] = [];
   const list = Array.isArray(docs) ? docs : [docs];
   for (const doc of list) {
     const err = doc.errors[0];
     if (err) {
       const line = err.linePos?.[0]?.line;
-      const msg = err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      // Where the stack runs out depends on the caller; the message names the cause, not the symptom.
+      const msg = OUT_OF_STACK.test(err.message) ? 'document nested too deeply' : err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
       throw new CliError(`error parsing ${source}: error converting YAML to JSON: yaml: ${line ? `line ${line}: ` : ''}${msg}`);
     }
     const value = documentValue(doc, source);
