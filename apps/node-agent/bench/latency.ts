@@ -31,7 +31,6 @@
  * 2 if it cannot run here (not root...).
  */
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ApiClient } from '@minimesh/client';
 import { ClusterDriver, e2eSkipReason } from '@minimesh/cluster/testing';
@@ -39,6 +38,7 @@ import { environment, has, netnsList, onInterrupt, sh } from './lib/host.js';
 import { histogramDelta, histogramQuantile, parseHistogram, type Histogram } from './lib/prom.js';
 import { ms, prng, quantile, table } from './lib/stats.js';
 import { NODES, Observer, log, startWatcher, type Change, type Kind } from './lib/kernel-observer.js';
+import { reportMemory } from './lib/agent-memory.js';
 import { NS, PREDICATES, Workload, service, type FlipPod, type RulesMode } from './lib/workload.js';
 import { maxOf } from '@minimesh/api';
 import { hashAndTruncate } from '@minimesh/proxy-core';
@@ -288,20 +288,6 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
   );
 }
 
-/** The agents' memory at the end (VmRSS now, VmHWM the peak), and their helper processes'. */
-function reportMemory(cluster: string): void {
-  const kib = (pid: number, field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  const mib = (k: number) => `${(k / 1024).toFixed(0)} MiB`;
-  const rows = NODES.map((node) => {
-    const pid = Number(readFileSync(`/run/minimesh/${cluster}/pids/node-agent-${node}.pid`, 'utf8').split(/\s+/)[0]);
-    const children = readdirSync(`/proc/${pid}/task`).flatMap((t) => readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
-    const helpers = children.map((c) => `${readFileSync(`/proc/${c}/comm`, 'utf8').trim()} ${mib(kib(c, 'VmRSS'))}`).join(', ') || 'none';
-    return [node, mib(kib(pid, 'VmRSS')), mib(kib(pid, 'VmHWM')), helpers];
-  });
-  console.log(`\n## Node agents' memory at the end (${BACKGROUND} background Services)\n`);
-  console.log(table(['node', 'agent RSS', 'agent peak RSS', 'helper processes (RSS)'], rows));
-}
-
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -390,7 +376,7 @@ async function main(): Promise<number> {
       metrics.push(await snap());
     }
     report(w, obs, metrics, startedAt);
-    reportMemory(name);
+    reportMemory(name, BACKGROUND);
     return 0;
   } catch (e) {
     console.error(`latency benchmark failed: ${(e as Error).stack ?? e}`);
