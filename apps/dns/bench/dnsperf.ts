@@ -8,7 +8,7 @@
  *             served from the cache (Knot answers them authoritatively from a zone)
  *
  * Run through bench/dnsperf.sh (which installs dnsperf and knot); BENCH_SECONDS sets the length
- * of each run (default 5).
+ * of each run (default 5). DNS_NODE_FLAGS (e.g. "--prof") is passed to minimesh-dns's node.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -161,8 +161,8 @@ async function main(): Promise<void> {
   const caFile = join(dir, 'api', 'pki', 'ca.crt');
   await populate(`127.0.0.1:${apiPort}`, caFile);
 
-  const dnsArgs = ['--server', `127.0.0.1:${apiPort}`, '--certificate-authority', caFile, '--token-file', join(dir, 'dns.token'), '--listen', `127.0.0.1:${dnsPort}`, '--health-listen', '127.0.0.1:0', '--ready-listen', `127.0.0.1:${readyPort}`, '--metrics-listen', '127.0.0.1:0'];
-  start('node', [join(ROOT, 'apps/dns/bin/minimesh-dns.mjs'), ...dnsArgs, '--upstreams', upstream.address, '--register-service=false'], { MINIMESH_LOG_LEVEL: 'warn' });
+  const dnsArgs = ['--server', `127.0.0.1:${apiPort}`, '--certificate-authority', caFile, '--token-file', join(dir, 'dns.token'), '--listen', `127.0.0.1:${dnsPort}`, '--health-listen', '127.0.0.1:0', '--ready-listen', `127.0.0.1:${readyPort}`, '--metrics-listen', '127.0.0.1:0', '--lameduck', '0'];
+  start('node', [...(process.env.DNS_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), join(ROOT, 'apps/dns/bin/minimesh-dns.mjs'), ...dnsArgs, '--upstreams', upstream.address, '--register-service=false'], { MINIMESH_LOG_LEVEL: 'warn' });
   await until(async () => (await fetch(`http://127.0.0.1:${readyPort}/ready`)).status === 200, 'minimesh-dns /ready');
 
   writeFileSync(join(dir, 'knot.conf'), files.knotConf(knotPort));
@@ -192,7 +192,17 @@ async function main(): Promise<void> {
   await upstream.close();
 }
 
+/** minimesh-dns stops on SIGTERM (so that a --cpu-prof profile gets written); the rest are killed. */
+async function stopGracefully(): Promise<void> {
+  const dns = children.find((c) => c.spawnargs.some((a) => a.endsWith('minimesh-dns.mjs')));
+  if (!dns || dns.exitCode !== null) return;
+  const exited = new Promise((r) => dns.once('exit', r));
+  dns.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+}
+
 main()
+  .then(stopGracefully)
   .then(() => process.exit(0))
   .catch((e: Error) => {
     process.stderr.write(`dnsperf bench: ${e.stack ?? e.message}\n`);

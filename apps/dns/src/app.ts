@@ -24,7 +24,8 @@ import { startProbes, type Probes } from './probes.js';
 import { readResolvConf } from './resolv-conf.js';
 import { startListeners, type DnsListeners } from './server/dns-listeners.js';
 import { requestMetrics } from './server/request-metrics.js';
-import { serveMessage } from './server/serve-message.js';
+import { AnswerMemo } from './server/answer-memo.js';
+import { serveMessage, type ServeContext } from './server/serve-message.js';
 import { answerOf, internalRequest } from './internal-query.js';
 
 export const VERSION = '0.1.0';
@@ -137,18 +138,30 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
   );
   head = handler;
 
-  let rm = requestMetrics(metrics, label);
+  const memo = new AnswerMemo<(seconds: number) => void>({ current: () => source.snapshot(), clientClass: access.clusterClientClass });
+  const allowed = () => metrics.acl.allowed.with(label, '');
+  let allowedSeries = allowed();
+  const serveContext: ServeContext = {
+    handler,
+    metrics: requestMetrics(metrics, label),
+    log,
+    maxUdpSize: o['max-udp-size'],
+    memo,
+    onMemoHit: () => allowedSeries.inc(),
+  };
   let listeners: DnsListeners | undefined;
   let probes: Probes | undefined;
   let registration: KubeDnsRegistration | undefined;
   try {
-    listeners = await startListeners(o.listen, (wire, proto, remote) => serveMessage({ handler, metrics: rm, log, maxUdpSize: o['max-udp-size'] }, wire, proto, remote), log, {
+    listeners = await startListeners(o.listen, (wire, proto, remote) => serveMessage(serveContext, wire, proto, remote), log, {
       maxConnections: o['max-tcp-connections'],
       maxPipelined: o['max-tcp-queries'],
       idleTimeoutMs: o['tcp-idle-timeout'] * 1000,
     });
     label = serverLabel(o.listen, listeners.port);
-    rm = requestMetrics(metrics, label);
+    serveContext.metrics = requestMetrics(metrics, label);
+    allowedSeries = allowed();
+    memo.clear(); // its entries count under the label of before
     for (const name of enabled) metrics.pluginEnabled.set({ server: label, zone: '.', view: '', name }, 1);
     probes = await startProbes({
       healthListen: o['health-listen'],

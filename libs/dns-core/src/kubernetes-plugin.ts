@@ -5,27 +5,33 @@
  */
 import type { ClusterSnapshot } from './cluster-snapshot.js';
 import { serveKubernetes } from './kubernetes-handler.js';
-import { Rcode, reply } from './message.js';
-import { messageResponse, type Plugin } from './plugin.js';
+import { Rcode, reply, type ReplyMessage } from './message.js';
+import { messageResponse, type DnsResponse, type Plugin } from './plugin.js';
 import type { KubernetesConfig } from './zone-config.js';
 import { pushAll } from '@minimesh/api';
 
 export const KUBERNETES_PLUGIN = 'kubernetes';
 
+/** An answer made from `snap` alone (DnsResponse.fromSnapshot). */
+function fromSnapshot(message: ReplyMessage, snap: ClusterSnapshot): DnsResponse {
+  return { plugin: KUBERNETES_PLUGIN, rcode: message.rcode, message, fromSnapshot: snap };
+}
+
 export function kubernetesPlugin(config: KubernetesConfig, snapshot: () => ClusterSnapshot): Plugin {
   return {
     name: KUBERNETES_PLUGIN,
     setup: (next, chain) => async (req) => {
-      const out = serveKubernetes(snapshot(), config, req.question);
+      const snap = snapshot();
+      const out = serveKubernetes(snap, config, req.question);
       if (out.kind === 'next') return next(req);
-      if (out.kind === 'refused') return messageResponse(KUBERNETES_PLUGIN, reply(Rcode.REFUSED));
+      if (out.kind === 'refused') return fromSnapshot(reply(Rcode.REFUSED), snap);
       const { message, chase } = out;
-      if (chase) {
-        const found = await chain.lookup(chase.name, chase.type, req);
-        if (found) {
-          pushAll(message.answer, found.answer);
-          if (found.truncated) message.truncated = true;
-        }
+      if (!chase) return fromSnapshot(message, snap);
+      // Completed through the chain: depends on more than the snapshot.
+      const found = await chain.lookup(chase.name, chase.type, req);
+      if (found) {
+        pushAll(message.answer, found.answer);
+        if (found.truncated) message.truncated = true;
       }
       return messageResponse(KUBERNETES_PLUGIN, message);
     },

@@ -40,10 +40,14 @@ export interface DnsRequest {
   forClient?: boolean;
 }
 
-/** A reply as sections (written by a plugin), or a whole upstream message (forward, cache). */
+/**
+ * A reply as sections (written by a plugin), or a whole upstream message (forward, cache).
+ * `fromSnapshot`: the answer depends on the question and this cluster snapshot alone, so the same
+ * query gets the same answer while that snapshot is current (the server may keep its bytes).
+ */
 export type DnsResponse =
-  | { plugin: string; rcode: number; message: ReplyMessage; wire?: undefined }
-  | { plugin: string; rcode: number; wire: Uint8Array; message?: undefined };
+  | { plugin: string; rcode: number; message: ReplyMessage; wire?: undefined; fromSnapshot?: object }
+  | { plugin: string; rcode: number; wire: Uint8Array; message?: undefined; fromSnapshot?: undefined };
 
 export type Handler = (req: DnsRequest) => Promise<DnsResponse>;
 

@@ -211,13 +211,45 @@ export function aclPlugin(policies: readonly AclPolicy[], onDecision?: AclObserv
   };
 }
 
+/** Addresses remembered by `aclClientClass` before it starts over. */
+const CLASS_MEMORY = 4096;
+
+/**
+ * What the policies see of a client: which of their rules' networks hold its address (a string of
+ * 0s and 1s), so that two clients of one class get the same decision for every question.
+ * Remembered per address.
+ */
+export function aclClientClass(policies: readonly AclPolicy[]): (remote: Remote) => string {
+  const nets = policies.flatMap((p) => p.rules.filter((r) => r.nets.length > 0).map((r) => sourceMatcher(r.nets)));
+  if (nets.length === 0) return () => '';
+  const known = new Map<string, string>();
+  return (remote) => {
+    let c = known.get(remote.address);
+    if (c === undefined) {
+      c = sourceOf(remote) ? nets.map((m) => (m(remote) ? '1' : '0')).join('') : 'x';
+      if (known.size >= CLASS_MEMORY) known.clear();
+      known.set(remote.address, c);
+    }
+    return c;
+  };
+}
+
 /**
  * The server's access control from its flags: the `--acl` policies, or by default the cluster
  * zones for anyone and forwarding only for `forwardFrom`. With the default, `forwardFrom` also
  * guards the forward plugin itself, for names of the cluster zones that fall through to it (a
  * reverse name of an address outside the cluster, in a `fallthrough` zone).
  */
-export function accessControl(o: { acl: string; forwardFrom: readonly string[]; zones: readonly string[]; onDecision?: AclObserver }): { acl: Plugin; forwardFrom?: (remote: Remote) => boolean } {
-  if (o.acl.trim() !== '') return { acl: aclPlugin(parseAcl(o.acl), o.onDecision) };
-  return { acl: aclPlugin(defaultAcl(o.zones, o.forwardFrom), o.onDecision), forwardFrom: sourceMatcher(o.forwardFrom) };
+export function accessControl(o: { acl: string; forwardFrom: readonly string[]; zones: readonly string[]; onDecision?: AclObserver }): {
+  acl: Plugin;
+  forwardFrom?: (remote: Remote) => boolean;
+  /** What the policies see of a client asking for a name of the cluster zones (aclClientClass). */
+  clusterClientClass: (remote: Remote) => string;
+} {
+  if (o.acl.trim() !== '') {
+    const policies = parseAcl(o.acl);
+    return { acl: aclPlugin(policies, o.onDecision), clusterClientClass: aclClientClass(policies) };
+  }
+  // The default lets anyone ask for the cluster zones.
+  return { acl: aclPlugin(defaultAcl(o.zones, o.forwardFrom), o.onDecision), forwardFrom: sourceMatcher(o.forwardFrom), clusterClientClass: () => '' };
 }

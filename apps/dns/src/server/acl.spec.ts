@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rcode, messageResponse, reply } from '@minimesh/dns-core';
-import { AclError, accessControl, aclPlugin, defaultAcl, parseAcl } from '../plugins/acl-plugin.js';
+import { AclError, accessControl, aclClientClass, aclPlugin, defaultAcl, parseAcl } from '../plugins/acl-plugin.js';
 import { internalRequest } from '../internal-query.js';
 import { chainServer, query, recordingUpstream, standIn, standInForward, udpFrom } from '../testing/index.js';
 import type { DnsListeners } from './dns-listeners.js';
@@ -85,6 +85,22 @@ describe('acl: CoreDNS\'s order and the default policy', () => {
     expect((await handler(internalRequest('probe.example.org.', 'HINFO'))).rcode).toBe(Rcode.NOERROR);
     expect((await handler(internalRequest('ext.example.org.', 'A', { address: '192.0.2.1', port: 1, family: 4 }))).rcode).toBe(Rcode.REFUSED);
     expect((await handler(internalRequest('ext.example.org.', 'A', { address: '10.1.2.3', port: 1, family: 4 }))).rcode).toBe(Rcode.NOERROR);
+  });
+
+  it('a pre-encoded cluster answer goes only to clients the rules treat alike', async () => {
+    const policies = parseAcl('cluster.local { block net 127.0.0.3; allow }');
+    const classOf = aclClientClass(policies);
+    expect([classOf({ address: '127.0.0.2', port: 1, family: 4 }), classOf({ address: '127.0.0.4', port: 1, family: 4 }), classOf({ address: '127.0.0.3', port: 1, family: 4 })]).toEqual(['0', '0', '1']);
+    expect(aclClientClass(defaultAcl(['cluster.local'], []))({ address: '127.0.0.3', port: 1, family: 4 })).toBe('');
+    const s = await chainServer({ acl: aclPlugin(policies), clientClass: classOf });
+    try {
+      for (const from of ['127.0.0.2', '127.0.0.4', '127.0.0.3', '127.0.0.2', '127.0.0.3']) {
+        const r = await udpFrom(from, s.port, 'svc1.testns.svc.cluster.local');
+        expect([from, r?.rcode]).toEqual([from, from === '127.0.0.3' ? 'REFUSED' : 'NOERROR']);
+      }
+    } finally {
+      await s.close();
+    }
   });
 
   it('parses CoreDNS\'s rule grammar strictly', () => {

@@ -20,7 +20,11 @@ import { splitHostPort, type Logger } from '@minimesh/runtime';
 import type { Remote } from '@minimesh/dns-core';
 import { MAX_QUERY_SIZE } from './serve-message.js';
 
-export type ServeFn = (wire: Uint8Array, proto: 'udp' | 'tcp', remote: Remote) => Promise<Uint8Array | undefined>;
+/** The reply at once (a pre-encoded answer), or later. */
+export type ServeFn = (wire: Uint8Array, proto: 'udp' | 'tcp', remote: Remote) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
+
+/** Replies go back to the address a query came from, always an IP: no resolver call (dns.lookup) per reply. */
+const literalAddress = (address: string, family: number, cb: (err: Error | null, address: string, family: number) => void) => cb(null, address, family);
 
 export interface DnsListeners {
   host: string;
@@ -49,15 +53,22 @@ const familyOf = (f: string | number): 4 | 6 => (f === 'IPv6' || f === 6 ? 6 : 4
 
 function bindUdp(host: string, port: number, serve: ServeFn, log: Logger): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20 });
+    const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, lookup: literalAddress as never });
     sock.once('error', reject);
+    const failed = (e: Error) => log.error('udp query failed', { err: e.message });
     sock.on('message', (msg, rinfo) => {
       const remote: Remote = { address: rinfo.address, port: rinfo.port, family: familyOf(rinfo.family) };
-      serve(msg, 'udp', remote)
-        .then((out) => {
-          if (out) sock.send(out, rinfo.port, rinfo.address);
-        })
-        .catch((e: Error) => log.error('udp query failed', { err: e.message }));
+      let out;
+      try {
+        out = serve(msg, 'udp', remote);
+      } catch (e) {
+        return failed(e as Error);
+      }
+      if (out instanceof Promise) {
+        out.then((o) => {
+          if (o) sock.send(o, rinfo.port, rinfo.address);
+        }, failed);
+      } else if (out) sock.send(out, rinfo.port, rinfo.address);
     });
     sock.bind(port, host, () => {
       sock.removeListener('error', reject);
@@ -133,7 +144,8 @@ function serveTcpConnection(conn: net.Socket, serve: ServeFn, log: Logger, limit
         done = true;
         answered();
       };
-      serve(msg, 'tcp', remote)
+      Promise.resolve()
+        .then(() => serve(msg, 'tcp', remote))
         .then((out) => {
           if (!out || conn.destroyed) return finished();
           const len = Buffer.alloc(2);

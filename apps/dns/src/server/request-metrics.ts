@@ -5,6 +5,8 @@ import { typeLabel, type DnsMetrics } from '../metrics.js';
 
 export interface RequestMetrics {
   observe(req: DnsRequest, resp: DnsResponse, requestBytes: number, responseBytes: number, seconds: number): void;
+  /** `observe` with all but the duration fixed: for an answer given again from memory. */
+  bind(req: DnsRequest, resp: DnsResponse, requestBytes: number, responseBytes: number): (seconds: number) => void;
   /** A message that never reached the plugin chain (malformed, rejected): zone "dropped". */
   dropped(proto: 'udp' | 'tcp', family: 4 | 6, requestBytes: number): void;
   panic(): void;
@@ -38,6 +40,12 @@ export function requestMetrics(m: DnsMetrics, server: string, zone = '.'): Reque
     }
     return s;
   };
+  const responseSeries = (resp: DnsResponse): CounterSeries => {
+    const rkey = `${resp.rcode}|${resp.plugin}`;
+    let r = responses.get(rkey);
+    if (!r) responses.set(rkey, (r = m.responses.with(server, zone, '', rcodeName(resp.rcode), resp.plugin)));
+    return r;
+  };
   return {
     observe(req, resp, requestBytes, responseBytes, seconds) {
       const s = series(zone, req.proto, family(req.remote.family), typeLabel(req.question.type));
@@ -46,10 +54,20 @@ export function requestMetrics(m: DnsMetrics, server: string, zone = '.'): Reque
       s.requestSize.observe(requestBytes);
       s.responseSize.observe(responseBytes);
       s.duration.observe(seconds);
-      const rkey = `${resp.rcode}|${resp.plugin}`;
-      let r = responses.get(rkey);
-      if (!r) responses.set(rkey, (r = m.responses.with(server, zone, '', rcodeName(resp.rcode), resp.plugin)));
-      r.inc();
+      responseSeries(resp).inc();
+    },
+    bind(req, resp, requestBytes, responseBytes) {
+      const s = series(zone, req.proto, family(req.remote.family), typeLabel(req.question.type));
+      const r = responseSeries(resp);
+      const dnssecOk = req.edns?.dnssecOk === true;
+      return (seconds) => {
+        s.requests.inc();
+        if (dnssecOk) doRequests.inc();
+        s.requestSize.observe(requestBytes);
+        s.responseSize.observe(responseBytes);
+        s.duration.observe(seconds);
+        r.inc();
+      };
     },
     dropped(proto, f, requestBytes) {
       const s = series('dropped', proto, family(f), 'other');

@@ -8,6 +8,7 @@ import { HEADER_SIZE, decodeQuery, type DecodedQuery } from '../wire/query-decod
 import { skipName } from '../wire/wire-names.js';
 import { MAX_TCP_SIZE, MIN_UDP_SIZE, encodeResponse } from '../wire/response-encoder.js';
 import { fitEdns, scanMessage, setId, truncatedReply } from '../wire/wire-scan.js';
+import type { AnswerMemo } from './answer-memo.js';
 import type { RequestMetrics } from './request-metrics.js';
 
 export interface ServeContext {
@@ -16,7 +17,14 @@ export interface ServeContext {
   log: Logger;
   /** The largest UDP answer (default DEFAULT_MAX_UDP_SIZE). */
   maxUdpSize?: number;
+  /** Pre-encoded answers of the cluster snapshot, with the request metrics to count for each. */
+  memo?: AnswerMemo<(seconds: number) => void>;
+  /** What the chain counts for a query it lets through (the acl's allowed requests), for answers from the memo. */
+  onMemoHit?: () => void;
 }
+
+/** The reply to send (undefined: none), at once when it was known, else when the chain made it. */
+export type ServeResult = Uint8Array | undefined | Promise<Uint8Array | undefined>;
 
 /**
  * The longest query taken, over UDP or TCP; a longer one is FORMERR (or, over TCP, closes the
@@ -65,8 +73,18 @@ function encodeFor(q: DecodedQuery, proto: 'udp' | 'tcp', resp: DnsResponse, max
   });
 }
 
-/** Returns the reply to send, or undefined to send nothing. */
-export async function serveMessage(ctx: ServeContext, wire: Uint8Array, proto: 'udp' | 'tcp', remote: Remote): Promise<Uint8Array | undefined> {
+/** Returns the reply to send, or undefined to send nothing: from the memo at once, else through the chain. */
+export function serveMessage(ctx: ServeContext, wire: Uint8Array, proto: 'udp' | 'tcp', remote: Remote): ServeResult {
+  if (!ctx.memo) return serveThroughChain(ctx, wire, proto, remote);
+  const started = performance.now();
+  const hit = ctx.memo.get(wire, proto, remote);
+  if (!hit) return serveThroughChain(ctx, wire, proto, remote);
+  ctx.onMemoHit?.();
+  hit.data((performance.now() - started) / 1000);
+  return hit.answer;
+}
+
+async function serveThroughChain(ctx: ServeContext, wire: Uint8Array, proto: 'udp' | 'tcp', remote: Remote): Promise<Uint8Array | undefined> {
   const started = performance.now();
   let q: DecodedQuery;
   try {
@@ -125,5 +143,6 @@ export async function serveMessage(ctx: ServeContext, wire: Uint8Array, proto: '
     out = encodeFor(q, proto, resp, ctx.maxUdpSize ?? DEFAULT_MAX_UDP_SIZE);
   }
   ctx.metrics.observe(req, resp, wire.length, out.length, (performance.now() - started) / 1000);
+  if (ctx.memo && resp.fromSnapshot) ctx.memo.put(wire, proto, remote, out, resp.fromSnapshot, ctx.metrics.bind(req, resp, wire.length, out.length));
   return out;
 }

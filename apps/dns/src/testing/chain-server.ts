@@ -5,7 +5,7 @@
  */
 import dgram from 'node:dgram';
 import dnsPacket from 'dns-packet';
-import { Rcode, messageResponse, reply, type DnsRequest, type Handler, type Plugin } from '@minimesh/dns-core';
+import { Rcode, messageResponse, reply, type DnsRequest, type Handler, type Plugin, type Remote } from '@minimesh/dns-core';
 import { FIXTURE_SERVICES, FIXTURE_SLICES, coreDnsConfig, ep, fixtureSnapshot, service, slice } from '@minimesh/dns-core/testing';
 import { createLogger } from '@minimesh/runtime';
 import { answerOf, internalRequest } from '../internal-query.js';
@@ -14,6 +14,7 @@ import { assembleChain } from '../plugin-chain.js';
 import { forwardPlugin } from '../plugins/forward-plugin.js';
 import { UpstreamExchange, parseUpstream } from '../plugins/upstream-exchange.js';
 import { UpstreamPool } from '../plugins/upstream-pool.js';
+import { AnswerMemo } from '../server/answer-memo.js';
 import { startListeners, type DnsListeners, type TcpLimits } from '../server/dns-listeners.js';
 import { requestMetrics } from '../server/request-metrics.js';
 import { serveMessage } from '../server/serve-message.js';
@@ -46,6 +47,8 @@ export interface ServerOptions {
   upstream?: string;
   forwardFrom?: (r: DnsRequest['remote']) => boolean;
   fallthrough?: string[];
+  /** What the acl sees of a client (aclClientClass); default: every address its own class. */
+  clientClass?: (remote: Remote) => string;
 }
 
 /** The server as app.ts assembles it (the chain's own lookups included), on 127.0.0.1. */
@@ -64,8 +67,10 @@ export async function chainServer(o: ServerOptions = {}): Promise<DnsListeners> 
     { lookup: async (name, type, parent) => answerOf(await head(internalRequest(name, type, parent.remote))) },
   );
   head = handler;
-  const rm = requestMetrics(metrics, 'dns://127.0.0.1:0');
-  const l = await startListeners('127.0.0.1:0', (w, p, r) => serveMessage({ handler, metrics: rm, log, maxUdpSize: o.maxUdpSize }, w, p, r), log, o.tcp);
+  // Pre-encoded answers as app.ts keeps them; a client is its own class unless the test says more.
+  const memo = new AnswerMemo<(seconds: number) => void>({ current: () => snap, clientClass: o.clientClass ?? ((r) => r.address) });
+  const ctx = { handler, metrics: requestMetrics(metrics, 'dns://127.0.0.1:0'), log, maxUdpSize: o.maxUdpSize, memo };
+  const l = await startListeners('127.0.0.1:0', (w, p, r) => serveMessage(ctx, w, p, r), log, o.tcp);
   return { ...l, close: async () => (await l.close(), await exchange?.close()) };
 }
 

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { Remote } from '@minimesh/dns-core';
+import { AnswerMemo, MAX_MEMO_QUERY_SIZE } from './answer-memo.js';
+
+const client: Remote = { address: '10.244.1.5', port: 40000, family: 4 };
+const other: Remote = { address: '10.244.2.9', port: 40001, family: 4 };
+/** A query: id, then flags and the rest; `tail` stands for the question. */
+const query = (id: number, tail: number[]) => Uint8Array.from([id >> 8, id & 255, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...tail]);
+const answerTo = (q: Uint8Array, extra: number) => Uint8Array.from([...q.slice(0, 2), 0x85, 0, ...q.slice(4), extra]);
+
+describe('AnswerMemo: pre-encoded answers of one snapshot', () => {
+  it('gives the kept answer to the same query bytes with the asker\'s id, a copy each time', () => {
+    const snap = {};
+    const memo = new AnswerMemo<string>({ current: () => snap, clientClass: () => '' });
+    const q1 = query(0x1234, [3, 0x77, 0x77, 0x77, 0]);
+    memo.put(q1, 'udp', client, answerTo(q1, 7), snap, 'metrics');
+    const hit = memo.get(query(0xbeef, [3, 0x77, 0x77, 0x77, 0]), 'udp', other)!;
+    expect([...hit.answer]).toEqual([0xbe, 0xef, ...answerTo(q1, 7).slice(2)]);
+    expect(hit.data).toBe('metrics');
+    hit.answer[5] = 99;
+    expect(memo.get(q1, 'udp', client)!.answer[5]).toBe(1);
+  });
+
+  it('misses another name, another letter case, another transport', () => {
+    const snap = {};
+    const memo = new AnswerMemo<number>({ current: () => snap, clientClass: () => '' });
+    const q = query(1, [1, 0x61, 0]);
+    memo.put(q, 'udp', client, answerTo(q, 1), snap, 0);
+    expect(memo.get(query(2, [1, 0x62, 0]), 'udp', client)).toBeUndefined();
+    expect(memo.get(query(2, [1, 0x41, 0]), 'udp', client)).toBeUndefined();
+    expect(memo.get(query(2, [1, 0x61, 0]), 'tcp', client)).toBeUndefined();
+    expect(memo.get(query(2, [1, 0x61, 0]), 'udp', client)).toBeDefined();
+  });
+
+  it('keeps answers apart for clients the access rules tell apart', () => {
+    const snap = {};
+    const memo = new AnswerMemo<number>({ current: () => snap, clientClass: (r) => (r.address.startsWith('10.244.1.') ? 'in' : 'out') });
+    const q = query(1, [1, 0x61, 0]);
+    memo.put(q, 'udp', client, answerTo(q, 1), snap, 0);
+    expect(memo.get(q, 'udp', { ...client, address: '10.244.1.77' })).toBeDefined();
+    expect(memo.get(q, 'udp', other)).toBeUndefined();
+  });
+
+  it('forgets everything when the snapshot changes, and keeps nothing made from an old one', () => {
+    let snap = {};
+    const memo = new AnswerMemo<number>({ current: () => snap, clientClass: () => '' });
+    const q = query(1, [1, 0x61, 0]);
+    const old = snap;
+    memo.put(q, 'udp', client, answerTo(q, 1), old, 0);
+    snap = {};
+    expect(memo.get(q, 'udp', client)).toBeUndefined();
+    expect(memo.size).toBe(0);
+    memo.put(q, 'udp', client, answerTo(q, 1), old, 0); // answered while the snapshot changed
+    expect(memo.get(q, 'udp', client)).toBeUndefined();
+  });
+
+  it('holds at most `capacity` answers, dropping the oldest; long or short messages are not kept', () => {
+    const snap = {};
+    const memo = new AnswerMemo<number>({ current: () => snap, clientClass: () => '', capacity: 2 });
+    const qs = [1, 2, 3].map((n) => query(n, [1, 0x60 + n, 0]));
+    for (const q of qs) memo.put(q, 'udp', client, answerTo(q, 0), snap, 0);
+    expect(qs.map((q) => memo.get(q, 'udp', client) !== undefined)).toEqual([false, true, true]);
+    const long = query(9, Array.from({ length: MAX_MEMO_QUERY_SIZE }, () => 0));
+    memo.put(long, 'udp', client, answerTo(long, 0), snap, 0);
+    expect(memo.get(long, 'udp', client)).toBeUndefined();
+    expect(memo.get(Uint8Array.from([1, 2, 3]), 'udp', client)).toBeUndefined();
+  });
+});
