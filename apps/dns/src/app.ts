@@ -138,7 +138,7 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
   );
   head = handler;
 
-  const memo = new AnswerMemo<(seconds: number) => void>({ current: () => source.snapshot(), clientClass: access.clusterClientClass });
+  const memo = new AnswerMemo<(seconds: number) => void>({ current: () => source.snapshot(), clientClass: access.clientClass });
   const allowed = () => metrics.acl.allowed.with(label, '');
   let allowedSeries = allowed();
   const serveContext: ServeContext = {

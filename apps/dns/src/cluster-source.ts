@@ -101,8 +101,10 @@ export class ClusterSource {
   }
 
   private trigger(slice: EndpointSlice): void {
+    // As CoreDNS: not for the initial list, only for changes made while this server runs.
+    if (!this.o.metrics || !this.set.hasSynced()) return;
     const at = Date.parse(slice.metadata.annotations?.[TRIGGER_TIME_ANNOTATION] ?? '');
-    if (!Number.isFinite(at) || !this.o.metrics) return;
+    if (!Number.isFinite(at)) return;
     const svc = this.services.get(slice.metadata.namespace ?? '', slice.metadata.labels?.[LABEL_SERVICE_NAME] ?? '');
     const kind = svc?.spec?.clusterIP === 'None' ? (svc.spec.selector ? 'headless_with_selector' : 'headless_without_selector') : 'cluster_ip';
     this.pendingTriggers.push({ at, kind });

@@ -12,21 +12,20 @@ import { pushAll } from '@minimesh/api';
 
 export const KUBERNETES_PLUGIN = 'kubernetes';
 
-/** An answer made from `snap` alone (DnsResponse.fromSnapshot). */
-function fromSnapshot(message: ReplyMessage, snap: ClusterSnapshot): DnsResponse {
-  return { plugin: KUBERNETES_PLUGIN, rcode: message.rcode, message, fromSnapshot: snap };
+/** An answer made from the snapshot alone: the same while it is current (DnsResponse.reuse). */
+function fromSnapshot(message: ReplyMessage): DnsResponse {
+  return { plugin: KUBERNETES_PLUGIN, rcode: message.rcode, message, reuse: {} };
 }
 
 export function kubernetesPlugin(config: KubernetesConfig, snapshot: () => ClusterSnapshot): Plugin {
   return {
     name: KUBERNETES_PLUGIN,
     setup: (next, chain) => async (req) => {
-      const snap = snapshot();
-      const out = serveKubernetes(snap, config, req.question);
+      const out = serveKubernetes(snapshot(), config, req.question);
       if (out.kind === 'next') return next(req);
-      if (out.kind === 'refused') return fromSnapshot(reply(Rcode.REFUSED), snap);
+      if (out.kind === 'refused') return fromSnapshot(reply(Rcode.REFUSED));
       const { message, chase } = out;
-      if (!chase) return fromSnapshot(message, snap);
+      if (!chase) return fromSnapshot(message);
       // Completed through the chain: depends on more than the snapshot.
       const found = await chain.lookup(chase.name, chase.type, req);
       if (found) {

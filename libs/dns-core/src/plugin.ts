@@ -42,12 +42,18 @@ export interface DnsRequest {
 
 /**
  * A reply as sections (written by a plugin), or a whole upstream message (forward, cache).
- * `fromSnapshot`: the answer depends on the question and this cluster snapshot alone, so the same
- * query gets the same answer while that snapshot is current (the server may keep its bytes).
+ * `reuse`: the same query may get the same answer again while the cluster snapshot stays the
+ * same (and before `until`, ms since the epoch), so the server may keep its bytes; `recount`
+ * counts what the plugin counts when it answers (its metrics).
  */
 export type DnsResponse =
-  | { plugin: string; rcode: number; message: ReplyMessage; wire?: undefined; fromSnapshot?: object }
-  | { plugin: string; rcode: number; wire: Uint8Array; message?: undefined; fromSnapshot?: undefined };
+  | { plugin: string; rcode: number; message: ReplyMessage; wire?: undefined; reuse?: Reuse }
+  | { plugin: string; rcode: number; wire: Uint8Array; message?: undefined; reuse?: Reuse };
+
+export interface Reuse {
+  until?: number;
+  recount?: () => void;
+}
 
 export type Handler = (req: DnsRequest) => Promise<DnsResponse>;
 

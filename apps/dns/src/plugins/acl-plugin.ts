@@ -243,13 +243,10 @@ export function aclClientClass(policies: readonly AclPolicy[]): (remote: Remote)
 export function accessControl(o: { acl: string; forwardFrom: readonly string[]; zones: readonly string[]; onDecision?: AclObserver }): {
   acl: Plugin;
   forwardFrom?: (remote: Remote) => boolean;
-  /** What the policies see of a client asking for a name of the cluster zones (aclClientClass). */
-  clusterClientClass: (remote: Remote) => string;
+  /** What the policies see of a client (aclClientClass). */
+  clientClass: (remote: Remote) => string;
 } {
-  if (o.acl.trim() !== '') {
-    const policies = parseAcl(o.acl);
-    return { acl: aclPlugin(policies, o.onDecision), clusterClientClass: aclClientClass(policies) };
-  }
-  // The default lets anyone ask for the cluster zones.
-  return { acl: aclPlugin(defaultAcl(o.zones, o.forwardFrom), o.onDecision), forwardFrom: sourceMatcher(o.forwardFrom), clusterClientClass: () => '' };
+  const policies = o.acl.trim() !== '' ? parseAcl(o.acl) : defaultAcl(o.zones, o.forwardFrom);
+  const access = { acl: aclPlugin(policies, o.onDecision), clientClass: aclClientClass(policies) };
+  return o.acl.trim() !== '' ? access : { ...access, forwardFrom: sourceMatcher(o.forwardFrom) };
 }

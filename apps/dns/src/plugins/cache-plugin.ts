@@ -4,7 +4,8 @@
  * case of its question. It sits behind kubernetes in the chain (plugin-chain.ts), so answers of
  * the cluster zones are never cached: they come from the snapshot, which is already in memory,
  * and stale cluster answers are what kubeadm's `disable success/denial cluster.local` prevents.
- * Only upstream messages (bytes) are stored.
+ * Only upstream messages (bytes) are stored. A hit may be given again by the server's
+ * pre-encoded answers until its TTLs count down (`reuse`).
  */
 import type { DnsRequest, Plugin } from '@minimesh/dns-core';
 import type { DnsMetrics } from '../metrics.js';
@@ -49,7 +50,8 @@ export function cachePlugin(o: CachePluginOptions): Plugin {
         setId(hit.wire, req.id);
         const reqQuestionEnd = skipName(req.wire, HEADER_SIZE) + 4;
         if (reqQuestionEnd === hit.questionEnd) hit.wire.set(req.wire.subarray(HEADER_SIZE, reqQuestionEnd), HEADER_SIZE);
-        return { plugin: CACHE_PLUGIN, rcode: hit.rcode, wire: hit.wire };
+        const counted = hits[hit.kind];
+        return { plugin: CACHE_PLUGIN, rcode: hit.rcode, wire: hit.wire, reuse: { until: hit.until, recount: () => (requests.inc(), counted.inc()) } };
       }
       misses.inc();
       const resp = await next(req);

@@ -45,6 +45,7 @@ describe('response cache', () => {
     now += 7_500;
     const hit = c.get('k')!;
     expect(dnsPacket.decode(Buffer.from(hit.wire)).answers?.[0]).toMatchObject({ ttl: 13 });
+    expect(hit.until).toBe(1_000_000 + 8_000); // when 13 becomes 12
     now += 13_000;
     expect(c.get('k')).toBeUndefined();
     expect(c.size('success')).toBe(0);

@@ -38,6 +38,8 @@ export interface CacheHit {
   /** A fresh copy with the remaining TTL written in; the id and question are the caller's to set. */
   wire: Uint8Array;
   questionEnd: number;
+  /** When the TTLs written in change (ms since the epoch). */
+  until: number;
 }
 
 /** When a message without records expires (dnsutil failSafeTTL). */
@@ -81,7 +83,9 @@ export class ResponseCache {
       }
       const wire = item.wire.slice();
       setTTLs(wire, item.ttlOffsets, remaining);
-      return { kind, rcode: item.rcode, wire, questionEnd: item.questionEnd };
+      // The TTLs written hold until the next whole second of the item's age.
+      const until = item.storedMs + (item.ttl - remaining + 1) * 1000;
+      return { kind, rcode: item.rcode, wire, questionEnd: item.questionEnd, until };
     }
     return undefined;
   }

@@ -92,10 +92,12 @@ describe('acl: CoreDNS\'s order and the default policy', () => {
     const classOf = aclClientClass(policies);
     expect([classOf({ address: '127.0.0.2', port: 1, family: 4 }), classOf({ address: '127.0.0.4', port: 1, family: 4 }), classOf({ address: '127.0.0.3', port: 1, family: 4 })]).toEqual(['0', '0', '1']);
     expect(aclClientClass(defaultAcl(['cluster.local'], []))({ address: '127.0.0.3', port: 1, family: 4 })).toBe('');
+    const byDefault = aclClientClass(defaultAcl(['cluster.local'], ['10.0.0.0/8']));
+    expect([byDefault({ address: '10.1.2.3', port: 1, family: 4 }), byDefault({ address: '192.0.2.1', port: 1, family: 4 })]).toEqual(['1', '0']);
     const s = await chainServer({ acl: aclPlugin(policies), clientClass: classOf });
     try {
       for (const from of ['127.0.0.2', '127.0.0.4', '127.0.0.3', '127.0.0.2', '127.0.0.3']) {
-        const r = await udpFrom(from, s.port, 'svc1.testns.svc.cluster.local');
+        const r = (await udpFrom(from, s.port, 'svc1.testns.svc.cluster.local')) as { rcode?: string } | undefined;
         expect([from, r?.rcode]).toEqual([from, from === '127.0.0.3' ? 'REFUSED' : 'NOERROR']);
       }
     } finally {

@@ -1,16 +1,16 @@
 /**
- * Pre-encoded answers: the bytes of an answer made from the cluster snapshot alone, kept under
- * the bytes of the query that asked for it (all but its id), while that snapshot is current.
- * The next identical query (same name in the same letter case, type, flags and EDNS record, same
- * transport, a client the access rules treat alike) gets a copy with its own id, without being
- * decoded, sent down the plugin chain or encoded again: a snapshot changes a few times a second
- * at most, queries come by the ten thousand.
+ * Pre-encoded answers: the bytes of an answer kept under the bytes of the query that asked for it
+ * (all but its id). The next identical query (same name in the same letter case, type, flags and
+ * EDNS record, same transport, a client the access rules treat alike) gets a copy with its own id,
+ * without being decoded, sent down the plugin chain or encoded again: the cluster snapshot changes
+ * a few times a second at most, queries come by the ten thousand.
  *
- * Only answers that depend on nothing else are kept: the kubernetes plugin's own answers
- * (`DnsResponse.fromSnapshot`), never those completed by a lookup through the chain (an
- * ExternalName's target), forwarded or cached ones (their TTLs run down), nor what the acl
- * refused. What the chain would have counted for the query is counted again by `onHit` (the acl's
- * allowed requests) and by the caller (request metrics).
+ * Only answers a plugin marks reusable are kept (`DnsResponse.reuse`): the kubernetes plugin's own
+ * answers (never those completed by a lookup through the chain, an ExternalName's target) and the
+ * cache's, until the second in which their TTLs would count down; never forwarded ones or what
+ * the acl refused. Every entry is void once the snapshot it was made under is replaced. What the
+ * chain would have counted for the query is counted again: by the entry's own data (request and
+ * plugin metrics) and `onMemoHit` (the acl's allowed requests).
  */
 import type { Remote } from '@minimesh/dns-core';
 
@@ -24,6 +24,7 @@ export interface AnswerMemoOptions {
   clientClass: (remote: Remote) => string;
   /** Most entries kept (oldest dropped first). */
   capacity?: number;
+  now?: () => number;
 }
 
 export const DEFAULT_MEMO_CAPACITY = 10_000;
@@ -32,17 +33,26 @@ export const MAX_MEMO_QUERY_SIZE = 512;
 
 export interface MemoEntry<T> {
   answer: Uint8Array;
-  /** The caller's data for this answer (the request metrics to count again). */
+  /** The caller's data for this answer (the metrics to count again). */
   data: T;
+  /** Void from then on (ms since the epoch). */
+  until: number;
 }
 
 export class AnswerMemo<T> {
   private readonly entries = new Map<string, MemoEntry<T>>();
   private madeFrom: object | undefined;
   private readonly capacity: number;
+  private readonly now: () => number;
 
   constructor(private readonly o: AnswerMemoOptions) {
     this.capacity = o.capacity ?? DEFAULT_MEMO_CAPACITY;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** The snapshot answers are made from now (to be given to `put` with what was made from it). */
+  current(): object {
+    return this.o.current();
   }
 
   get size(): number {
@@ -60,16 +70,21 @@ export class AnswerMemo<T> {
       if (this.entries.size > 0) this.entries.clear();
       return undefined;
     }
-    const e = this.entries.get(this.key(query, proto, remote));
+    const key = this.key(query, proto, remote);
+    const e = this.entries.get(key);
     if (!e) return undefined;
+    if (e.until !== Infinity && this.now() >= e.until) {
+      this.entries.delete(key);
+      return undefined;
+    }
     const answer = e.answer.slice();
     answer[0] = query[0]!;
     answer[1] = query[1]!;
     return { answer, data: e.data };
   }
 
-  /** Keeps `answer` (made from `snapshot`) for queries like `query`. */
-  put(query: Uint8Array, proto: 'udp' | 'tcp', remote: Remote, answer: Uint8Array, snapshot: object, data: T): void {
+  /** Keeps `answer` (made under `snapshot`, good until `until`) for queries like `query`. */
+  put(query: Uint8Array, proto: 'udp' | 'tcp', remote: Remote, answer: Uint8Array, snapshot: object, data: T, until = Infinity): void {
     if (query.length > MAX_MEMO_QUERY_SIZE || query.length < 12) return;
     if (snapshot !== this.o.current()) return;
     if (this.madeFrom !== snapshot) {
@@ -80,7 +95,7 @@ export class AnswerMemo<T> {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    this.entries.set(this.key(query, proto, remote), { answer: answer.slice(), data });
+    this.entries.set(this.key(query, proto, remote), { answer: answer.slice(), data, until });
   }
 
   private key(query: Uint8Array, proto: 'udp' | 'tcp', remote: Remote): string {

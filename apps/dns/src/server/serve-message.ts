@@ -86,6 +86,7 @@ export function serveMessage(ctx: ServeContext, wire: Uint8Array, proto: 'udp' |
 
 async function serveThroughChain(ctx: ServeContext, wire: Uint8Array, proto: 'udp' | 'tcp', remote: Remote): Promise<Uint8Array | undefined> {
   const started = performance.now();
+  const snapshot = ctx.memo?.current();
   let q: DecodedQuery;
   try {
     if (wire.length > MAX_QUERY_SIZE) throw new Error('query too long');
@@ -143,6 +144,10 @@ async function serveThroughChain(ctx: ServeContext, wire: Uint8Array, proto: 'ud
     out = encodeFor(q, proto, resp, ctx.maxUdpSize ?? DEFAULT_MAX_UDP_SIZE);
   }
   ctx.metrics.observe(req, resp, wire.length, out.length, (performance.now() - started) / 1000);
-  if (ctx.memo && resp.fromSnapshot) ctx.memo.put(wire, proto, remote, out, resp.fromSnapshot, ctx.metrics.bind(req, resp, wire.length, out.length));
+  if (ctx.memo && snapshot && resp.reuse) {
+    const observe = ctx.metrics.bind(req, resp, wire.length, out.length);
+    const recount = resp.reuse.recount;
+    ctx.memo.put(wire, proto, remote, out, snapshot, recount ? (s) => (recount(), observe(s)) : observe, resp.reuse.until);
+  }
   return out;
 }

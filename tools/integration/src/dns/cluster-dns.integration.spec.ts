@@ -120,6 +120,40 @@ describe('cluster dns - changes show within a second', () => {
     await within1s(async () => A(await query(addr, HDL, 'A')).length === 3);
   });
 
+  it('coredns_kubernetes_dns_programming_duration_seconds: one observation per changed slice with a trigger time, by service kind', { timeout: 10_000 }, async () => {
+    const text = () => dns.metrics.registry.metrics();
+    const count = async (kind: string) => Number(new RegExp(`coredns_kubernetes_dns_programming_duration_seconds_count\\{service_kind="${kind}"\\} (\\d+)`).exec(await text())?.[1] ?? 0);
+    const [headless, clusterIP] = [await count('headless_with_selector'), await count('cluster_ip')];
+    // A pod's trigger time is its Ready condition's lastTransitionTime, in whole seconds: only a
+    // later one is a change the endpoints controller stamps on the slices (as Kubernetes').
+    const nextSecond = () => new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
+    await nextSecond();
+    await setReady('pod-1', false); // in service-headliness, and in service-clusterip and web
+    await eventually(async () => (await count('headless_with_selector')) === headless + 1 && (await count('cluster_ip')) === clusterIP + 2, 2000, 10);
+    await nextSecond();
+    await setReady('pod-1', true);
+    await eventually(async () => (await count('headless_with_selector')) === headless + 2, 2000, 10);
+    // Milliseconds from the pod's change to the answer, not the second-rounded times of before.
+    const sum = Number(/coredns_kubernetes_dns_programming_duration_seconds_sum\{service_kind="headless_with_selector"\} ([\d.e-]+)/.exec(await text())?.[1]);
+    expect(sum).toBeGreaterThan(0);
+    expect(sum).toBeLessThan(10);
+    expect(await text()).toMatch(/coredns_kubernetes_dns_programming_duration_seconds_bucket\{le="0\.001",service_kind="cluster_ip"\}/);
+  });
+
+  it('a repeated query gets the same answer bytes with its own id, until a change', async () => {
+    const q = (id: number) => query(addr, 'service-clusterip.study.svc.cluster.local', 'A', { id });
+    const [a, b] = [await q(1), await q(2)];
+    expect([a.id, b.id]).toEqual([1, 2]);
+    expect(answers(b)).toEqual(answers(a));
+    await t.client.create(service('memo', { selector: { app: 'nginx-pod' }, clusterIP: '10.97.0.60', ports: [{ port: 80 }] }));
+    const m = (id: number) => query(addr, 'memo.study.svc.cluster.local', 'A', { id });
+    await within1s(async () => A(await m(3)).join() === '10.97.0.60');
+    expect(A(await m(4))).toEqual(['10.97.0.60']);
+    await t.client.delete('Service', 'study', 'memo');
+    await within1s(async () => (await m(5)).rcode === 'NXDOMAIN');
+    expect((await m(6)).rcode).toBe('NXDOMAIN');
+  });
+
   it('a new Service answers, a deleted one is NXDOMAIN, a changed ClusterIP-less port list changes SRV', async () => {
     await t.client.create(service('fresh', { selector: { app: 'nginx-pod' }, clusterIP: '10.97.0.50', ports: [{ name: 'http', port: 80 }] }));
     await within1s(async () => A(await query(addr, 'fresh.study.svc.cluster.local', 'A')).join() === '10.97.0.50');

@@ -53,6 +53,20 @@ describe('forwarding', () => {
     expect(m).toMatch(/coredns_cache_entries\{server="[^"]+",type="success",zones="\.",view=""\} [1-9]/);
   });
 
+  it('a cached answer given again pre-encoded still counts down, and counts as a cache hit and a request', async () => {
+    up.records.set('again.example.org', ['192.0.2.13']);
+    const count = async (re: RegExp) => Number(re.exec(await dns.metrics.registry.metrics())?.[1] ?? 0);
+    const hits = () => count(/coredns_cache_hits_total\{server="[^"]+",type="success",zones="\.",view=""\} (\d+)/);
+    const requests = () => count(/coredns_dns_requests_total\{server="[^"]+",zone="\.",view="",proto="udp",family="1",type="A"\} (\d+)/);
+    await query(dns.address, 'again.example.org', 'A'); // forwarded, cached
+    const [hits0, requests0] = [await hits(), await requests()];
+    const ttls = async () => (await query(dns.address, 'again.example.org', 'A')).answers?.map((a) => (a as { ttl?: number }).ttl);
+    expect([await ttls(), await ttls(), await ttls()]).toEqual([[30], [30], [30]]); // the cache's (at most 30 s), then pre-encoded
+    expect([(await hits()) - hits0, (await requests()) - requests0]).toEqual([3, 3]);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect([await ttls(), await ttls()]).toEqual([[29], [29]]);
+  });
+
   it('caches NXDOMAIN for the SOA\'s TTL (clamped to [5, 30])', async () => {
     const before = up.received.length;
     expect((await query(dns.address, 'missing.example.org', 'A')).rcode).toBe('NXDOMAIN');
