@@ -11,8 +11,8 @@
  * of each run (default 5). DNS_NODE_FLAGS (e.g. "--prof") is passed to minimesh-dns's node.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { EndpointSlice, Namespace, Service } from '@minimesh/api';
@@ -21,6 +21,8 @@ import { freePort, waitForPort } from '@minimesh/runtime/testing';
 import { startFakeUpstream } from '../src/testing/index.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** minimesh-dns --workers values to measure (0: one per CPU). */
+const WORKERS = (process.env.DNS_WORKERS ?? '1,0').split(',').map(Number);
 const SERVICES = 100;
 const HOSTS = 100;
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -146,9 +148,45 @@ async function dnsperf(port: number, file: string, seconds: number): Promise<Res
   };
 }
 
+/** Latencies at a fixed rate (dnsperf -Q, -v reports each query's): p50, p99, p99.9 in ms. */
+async function latency(port: number, file: string, qps: number, seconds: number): Promise<{ p50: number; p99: number; p999: number; n: number }> {
+  const ms: number[] = [];
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, '-l', String(seconds), '-Q', String(qps), '-v']);
+    let rest = '';
+    p.stdout.on('data', (d: Buffer) => {
+      const lines = (rest + d.toString()).split('\n');
+      rest = lines.pop() ?? '';
+      for (const l of lines) if (l.startsWith('> ')) ms.push(Number(l.slice(l.lastIndexOf(' ') + 1)) * 1000);
+    });
+    p.on('error', reject);
+    p.on('exit', () => resolve());
+  });
+  ms.sort((a, b) => a - b);
+  const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? NaN;
+  return { p50: at(0.5), p99: at(0.99), p999: at(0.999), n: ms.length };
+}
+
+/** What Node's dgram does at best here: a server that only flips the QR bit, in `processes` processes sharing the port. */
+function startEcho(port: number, processes: number): ChildProcess {
+  const file = join(dir, `echo-${port}.cjs`);
+  writeFileSync(
+    file,
+    `
+    const cluster = require('node:cluster'), dgram = require('node:dgram');
+    if (cluster.isPrimary && ${processes} > 1) { for (let i = 0; i < ${processes}; i++) cluster.fork(); }
+    else {
+      const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, lookup: (a, f, cb) => cb(null, a, f) });
+      s.on('message', (m, r) => { m[2] |= 0x80; s.send(m, r.port, r.address); });
+      s.bind({ port: ${port}, address: '127.0.0.1' });
+    }`,
+  );
+  return start('node', [file]);
+}
+
 async function main(): Promise<void> {
   const files = writeFiles();
-  const [apiPort, dnsPort, readyPort, knotPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [apiPort, knotPort] = await Promise.all([freePort(), freePort()]);
   const upstream = await startFakeUpstream();
   for (let i = 0; i < HOSTS; i++) upstream.records.set(`host${i}.example.test`, [hostIP(i)]);
 
@@ -161,44 +199,86 @@ async function main(): Promise<void> {
   const caFile = join(dir, 'api', 'pki', 'ca.crt');
   await populate(`127.0.0.1:${apiPort}`, caFile);
 
-  const dnsArgs = ['--server', `127.0.0.1:${apiPort}`, '--certificate-authority', caFile, '--token-file', join(dir, 'dns.token'), '--listen', `127.0.0.1:${dnsPort}`, '--health-listen', '127.0.0.1:0', '--ready-listen', `127.0.0.1:${readyPort}`, '--metrics-listen', '127.0.0.1:0', '--lameduck', '0'];
-  start('node', [...(process.env.DNS_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), join(ROOT, 'apps/dns/bin/minimesh-dns.mjs'), ...dnsArgs, '--upstreams', upstream.address, '--register-service=false'], { MINIMESH_LOG_LEVEL: 'warn' });
-  await until(async () => (await fetch(`http://127.0.0.1:${readyPort}/ready`)).status === 200, 'minimesh-dns /ready');
+  // One minimesh-dns per --workers value, each on its own port.
+  const servers: { label: string; port: number; pid: number }[] = [];
+  for (const workers of WORKERS) {
+    const [dnsPort, readyPort] = await Promise.all([freePort(), freePort()]);
+    const dnsArgs = ['--server', `127.0.0.1:${apiPort}`, '--certificate-authority', caFile, '--token-file', join(dir, 'dns.token'), '--listen', `127.0.0.1:${dnsPort}`, '--health-listen', '127.0.0.1:0', '--ready-listen', `127.0.0.1:${readyPort}`, '--metrics-listen', '127.0.0.1:0', '--lameduck', '0', '--workers', String(workers)];
+    const p = start('node', [...(process.env.DNS_NODE_FLAGS?.split(' ').filter(Boolean) ?? []), join(ROOT, 'apps/dns/bin/minimesh-dns.mjs'), ...dnsArgs, '--upstreams', upstream.address, '--register-service=false'], { MINIMESH_LOG_LEVEL: 'warn' });
+    await until(async () => (await fetch(`http://127.0.0.1:${readyPort}/ready`)).status === 200, 'minimesh-dns /ready');
+    const n = workers === 0 ? availableParallelism() : workers;
+    servers.push({ label: `minimesh-dns, ${n === 1 ? '1 process' : `${n} workers`}`, port: dnsPort, pid: p.pid! });
+  }
 
   writeFileSync(join(dir, 'knot.conf'), files.knotConf(knotPort));
-  start('knotd', ['-c', join(dir, 'knot.conf')]);
+  const knot = start('knotd', ['-c', join(dir, 'knot.conf')]);
   await until(async () => spawnSync('dig', ['@127.0.0.1', '-p', String(knotPort), 'svc0.bench.svc.cluster.local', '+short', '+time=1', '+tries=1'], { encoding: 'utf8' }).stdout.trim() === svcIP(0), 'knotd');
-
-  // Warm up: JIT for minimesh-dns, the cache for the external names.
-  await dnsperf(dnsPort, files.cluster, 1);
-  await dnsperf(dnsPort, files.external, 1);
-  await dnsperf(knotPort, files.cluster, 1);
-  const upstreamQueries = upstream.received.length;
-
-  const rows: [string, Result, Result][] = [
-    ['cluster names', await dnsperf(dnsPort, files.cluster, SECONDS), await dnsperf(knotPort, files.cluster, SECONDS)],
-    ['external names (cached)', await dnsperf(dnsPort, files.external, SECONDS), await dnsperf(knotPort, files.external, SECONDS)],
-  ];
   const knotVersion = spawnSync('knotd', ['--version'], { encoding: 'utf8' }).stdout.trim().replace(/^knotd \(Knot DNS\), version /, '');
+  const all = [...servers, { label: `knotd ${knotVersion}`, port: knotPort, pid: knot.pid! }];
+  // For scale: Node's own UDP path, doing nothing per query.
+  const echoes: { label: string; port: number }[] = [];
+  for (const n of [...new Set(WORKERS.map((w) => (w === 0 ? availableParallelism() : w)))]) {
+    const port = await freePort();
+    startEcho(port, n);
+    echoes.push({ label: `node dgram echo, ${n === 1 ? '1 process' : `${n} processes`}`, port });
+  }
+  await new Promise((r) => setTimeout(r, 1000));
+
+  // Warm up: JIT for minimesh-dns (the external names' cache is warmed right before their runs:
+  // every worker has its own, and entries live 30 s).
+  for (const s of all) await dnsperf(s.port, files.cluster, 1);
+  let upstreamQueries = 0;
+
   const dnsperfVersion = spawnSync('dnsperf', ['-h'], { encoding: 'utf8' }).stdout.match(/Version ([\d.]+)/)?.[1] ?? '?';
   const cell = (r: Result) => `${Math.round(r.qps).toLocaleString('en-US').padStart(8)} qps  avg ${r.avgMs.toFixed(2)} ms (sd ${r.stdMs.toFixed(2)}, max ${r.maxMs.toFixed(1)})  lost ${r.lost}`;
-  const lines = [
-    `dnsperf ${dnsperfVersion}, ${SECONDS} s per run, 1 client, 100 outstanding; ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), node ${process.version}; all on 127.0.0.1`,
-    `${''.padEnd(26)}${'minimesh-dns'.padEnd(76)}knotd ${knotVersion}`,
-    ...rows.map(([name, a, b]) => `${name.padEnd(26)}${cell(a).padEnd(76)}${cell(b)}`),
-    `upstream queries during the measured runs: ${upstream.received.length - upstreamQueries} (everything else came from the cache)`,
-  ];
+  const lines = [`dnsperf ${dnsperfVersion}, ${SECONDS} s per run, 1 client, 100 outstanding; ${cpus().length} CPUs (${cpus()[0]?.model.trim()}), node ${process.version}; all on 127.0.0.1`];
+  for (const [name, file] of [['cluster names', files.cluster], ['external names (cached)', files.external]] as const) {
+    lines.push(name);
+    const results: Result[] = [];
+    for (const s of all) {
+      if (file === files.external) {
+        await dnsperf(s.port, file, 1);
+        upstreamQueries -= upstream.received.length;
+      }
+      const r = await dnsperf(s.port, file, SECONDS);
+      if (file === files.external) upstreamQueries += upstream.received.length;
+      results.push(r);
+      lines.push(`  ${s.label.padEnd(28)}${cell(r)}`);
+    }
+    const knotQps = results.at(-1)!.qps;
+    lines.push(`  ${'against knotd'.padEnd(28)}${servers.map((s, i) => `${s.label.replace('minimesh-dns, ', '')} ${(results[i]!.qps / knotQps).toFixed(2)}x`).join(', ')}`);
+  }
+  lines.push('for scale, the same cluster queries answered by');
+  for (const e of echoes) lines.push(`  ${e.label.padEnd(28)}${cell(await dnsperf(e.port, files.cluster, SECONDS))}`);
+  const rate = Number(process.env.LATENCY_QPS ?? 20_000);
+  lines.push(`latency of cluster names at ${rate.toLocaleString('en-US')} qps (dnsperf -Q, 3 s):`);
+  for (const s of all) {
+    const l = await latency(s.port, files.cluster, rate, 3);
+    lines.push(`  ${s.label.padEnd(28)}p50 ${l.p50.toFixed(3)} ms  p99 ${l.p99.toFixed(3)} ms  p99.9 ${l.p999.toFixed(3)} ms  (${l.n.toLocaleString('en-US')} queries)`);
+  }
+  lines.push(`memory (RSS after the runs): ${all.map((s) => `${s.label} ${Math.round(treeRss(s.pid) / 1024)} MiB`).join(', ')}`);
+  lines.push(`upstream queries during the measured runs: ${upstreamQueries} (everything else came from the caches)`);
   process.stdout.write(lines.join('\n') + '\n');
   await upstream.close();
 }
 
+/** KiB of resident memory of a process and its children (a --workers tree). */
+function treeRss(pid: number): number {
+  const rss = (p: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${p}/status`, 'utf8'))?.[1] ?? 0);
+  const kids = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+  return rss(pid) + kids.reduce((sum, k) => sum + treeRss(k), 0);
+}
+
 /** minimesh-dns stops on SIGTERM (so that a --cpu-prof profile gets written); the rest are killed. */
 async function stopGracefully(): Promise<void> {
-  const dns = children.find((c) => c.spawnargs.some((a) => a.endsWith('minimesh-dns.mjs')));
-  if (!dns || dns.exitCode !== null) return;
-  const exited = new Promise((r) => dns.once('exit', r));
-  dns.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  const dns = children.filter((c) => c.exitCode === null && c.spawnargs.some((a) => a.endsWith('minimesh-dns.mjs')));
+  await Promise.all(
+    dns.map((c) => {
+      const exited = new Promise((r) => c.once('exit', r));
+      c.kill('SIGTERM');
+      return Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    }),
+  );
 }
 
 main()

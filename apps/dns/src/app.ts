@@ -20,7 +20,7 @@ import { loopDetector, type LoopDetector } from './plugins/loop-plugin.js';
 import { ResponseCache } from './plugins/response-cache.js';
 import { UpstreamExchange, parseUpstream } from './plugins/upstream-exchange.js';
 import { UpstreamPool } from './plugins/upstream-pool.js';
-import { startProbes, type Probes } from './probes.js';
+import { noProbes, startProbes, type Probes } from './probes.js';
 import { readResolvConf } from './resolv-conf.js';
 import { startListeners, type DnsListeners } from './server/dns-listeners.js';
 import { requestMetrics } from './server/request-metrics.js';
@@ -36,6 +36,8 @@ export interface DnsAppDeps {
   onLoop?: (message: string) => void;
   client?: ApiClient;
   metrics?: DnsMetrics;
+  /** One of several --workers (workers.ts): no probes of its own, and only worker 0 registers the Service and probes for loops. */
+  worker?: { index: number; probeName: string };
 }
 
 export interface DnsApp {
@@ -92,6 +94,7 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
   const loop = o['loop-detect']
     ? loopDetector({
         server: label,
+        probeName: deps.worker?.probeName,
         isOwnForwarder: (r: Remote) => exchange.ownPorts().has(r.port) && isLocal.has(r.address),
         onLoop: (message) => {
           log.error(message);
@@ -163,13 +166,16 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
     allowedSeries = allowed();
     memo.clear(); // its entries count under the label of before
     for (const name of enabled) metrics.pluginEnabled.set({ server: label, zone: '.', view: '', name }, 1);
-    probes = await startProbes({
-      healthListen: o['health-listen'],
-      readyListen: o['ready-listen'],
-      metricsListen: o['metrics-listen'],
-      metrics,
-      notReady: () => (source.hasSynced() ? [] : ['kubernetes']),
-    });
+    probes = deps.worker
+      ? noProbes()
+      : await startProbes({
+          healthListen: o['health-listen'],
+          readyListen: o['ready-listen'],
+          metricsListen: o['metrics-listen'],
+          registry: metrics.registry,
+          health: metrics.health,
+          notReady: () => (source.hasSynced() ? [] : ['kubernetes']),
+        });
   } catch (e) {
     await listeners?.close();
     await exchange.close();
@@ -177,8 +183,10 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
     throw e;
   }
   source.start();
-  if (o['register-service']) registration = registerKubeDns({ client, services: source.services, clusterIP: o['service-ip'], log: log.child('kube-dns') });
-  if (loop && upstreams.length > 0) {
+  const first = (deps.worker?.index ?? 0) === 0;
+  if (o['register-service'] && first) registration = registerKubeDns({ client, services: source.services, clusterIP: o['service-ip'], log: log.child('kube-dns') });
+  if (loop && upstreams.length > 0 && !first) loop.watch();
+  else if (loop && upstreams.length > 0) {
     void loop.probe(async (name) => {
       const r = await query(internalRequest(name, 'HINFO'));
       return r.wire !== undefined && r.rcode !== Rcode.SERVFAIL;

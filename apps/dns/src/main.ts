@@ -3,6 +3,7 @@ import { runApp } from '@minimesh/runtime';
 import { configEnv, configPath } from './config-file.js';
 import { startDnsApp } from './app.js';
 import { DNS_FLAGS } from './options.js';
+import { isWorker, runWorker, startWorkers, workerCount } from './workers.js';
 
 runApp({
   name: 'minimesh-dns',
@@ -17,6 +18,8 @@ runApp({
     return { ...(path ? configEnv(DNS_FLAGS, path) : {}), ...process.env };
   },
   async start(o, log) {
+    if (isWorker()) return runWorker(o, log);
+    if (workerCount(o) > 1) return startWorkers(o, log);
     const app = await startDnsApp(o, { log, onLoop: () => process.exit(1) });
     log.info('dns running', {
       listen: app.address,

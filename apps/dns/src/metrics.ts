@@ -22,12 +22,13 @@ export function dnsMetrics(opts: { version: string; defaultMetrics?: boolean }) 
   const registry = new Registry();
   const registers = [registry];
   if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
-  const buildInfo = new Gauge({ name: 'coredns_build_info', help: 'A metric with a constant \'1\' value labeled by version, revision, and goversion from which CoreDNS was built.', labelNames: ['version', 'revision', 'goversion'], registers });
+  // aggregator: what the sum over --workers is (prom-client's AggregatorRegistry; sum when unset).
+  const buildInfo = new Gauge({ name: 'coredns_build_info', help: 'A metric with a constant \'1\' value labeled by version, revision, and goversion from which CoreDNS was built.', labelNames: ['version', 'revision', 'goversion'], registers, aggregator: 'first' });
   buildInfo.set({ version: opts.version, revision: 'minimesh', goversion: process.version }, 1);
   return {
     registry,
     panics: new Counter({ name: 'coredns_panics_total', help: 'A metrics that counts the number of panics.', registers }),
-    pluginEnabled: new Gauge({ name: 'coredns_plugin_enabled', help: 'A metric that indicates whether a plugin is enabled on per server and zone basis.', labelNames: ['server', 'zone', 'view', 'name'], registers }),
+    pluginEnabled: new Gauge({ name: 'coredns_plugin_enabled', help: 'A metric that indicates whether a plugin is enabled on per server and zone basis.', labelNames: ['server', 'zone', 'view', 'name'], registers, aggregator: 'first' }),
     requests: new FastCounter('coredns_dns_requests_total', 'Counter of DNS requests made per zone, protocol and family.', ['server', 'zone', 'view', 'proto', 'family', 'type'], registry),
     doRequests: new FastCounter('coredns_dns_do_requests_total', 'Counter of DNS requests with DO bit set per zone.', ['server', 'zone', 'view'], registry),
     requestDuration: new FastHistogram('coredns_dns_request_duration_seconds', 'Histogram of the time (in seconds) each request took per zone.', ['server', 'zone', 'view', 'type'], registry, TIME_BUCKETS),

@@ -88,6 +88,11 @@ export const DNS_FLAGS = {
   'ready-listen': { description: 'Address of /ready (200 OK once the caches synced, 503 in lame duck).', default: '0.0.0.0:8181', parse: (raw: string) => parseListenAddress(raw) },
   'metrics-listen': { description: 'Address of /metrics (Prometheus, CoreDNS metric names).', default: '0.0.0.0:9153', parse: (raw: string) => parseListenAddress(raw) },
   lameduck: durationFlag('How long to keep answering after SIGTERM while /ready fails.', 5, { min: 'non-negative' }),
+  workers: {
+    description: 'Processes answering queries on the one port, each with its own informers and cache (0: one per CPU); the first process serves /health, /ready and the summed /metrics.',
+    default: 1,
+    parse: integer(0, 256),
+  },
   'register-service': { description: 'Create and keep the kube-dns Service in kube-system.', default: true },
   'service-ip': { description: 'ClusterIP of the kube-dns Service.', default: DEFAULT_KUBE_DNS_IP, parse: clusterIP },
 } satisfies FlagSpecs;

@@ -8,13 +8,17 @@
 import http from 'node:http';
 import type { ServerResponse } from 'node:http';
 import { startHttpEndpoint, type HttpEndpoint } from '@minimesh/runtime';
+import type { Registry } from 'prom-client';
 import type { DnsMetrics } from './metrics.js';
 
 export interface ProbeOptions {
   healthListen: string;
   readyListen: string;
   metricsListen: string;
-  metrics: DnsMetrics;
+  /** What /metrics prints. */
+  registry: Registry;
+  /** The health plugin's metrics, fed by probing /health once a second. */
+  health: DnsMetrics['health'];
   /** Names of the plugins that are not ready yet (empty: ready). */
   notReady: () => string[];
 }
@@ -39,7 +43,7 @@ export async function startProbes(o: ProbeOptions): Promise<Probes> {
   const ready = () => pending().length === 0;
   const endpoints: HttpEndpoint[] = [];
   const start = async (listen: string, routes: Record<string, (res: ServerResponse) => void>) => {
-    const e = await startHttpEndpoint({ listen, registry: o.metrics.registry, ready, routes });
+    const e = await startHttpEndpoint({ listen, registry: o.registry, ready, routes });
     endpoints.push(e);
     return e;
   };
@@ -58,10 +62,10 @@ export async function startProbes(o: ProbeOptions): Promise<Probes> {
       const started = performance.now();
       const req = http.get(`http://${self}/health`, { timeout: 1000 }, (res) => {
         res.resume();
-        o.metrics.health.duration.observe((performance.now() - started) / 1000);
-        if (res.statusCode !== 200) o.metrics.health.failures.inc();
+        o.health.duration.observe((performance.now() - started) / 1000);
+        if (res.statusCode !== 200) o.health.failures.inc();
       });
-      req.on('error', () => o.metrics.health.failures.inc());
+      req.on('error', () => o.health.failures.inc());
       req.on('timeout', () => req.destroy());
     }, 1000);
     timer.unref();
@@ -79,4 +83,9 @@ export async function startProbes(o: ProbeOptions): Promise<Probes> {
     await Promise.all(endpoints.map((x) => x.close()));
     throw e;
   }
+}
+
+/** A worker's (workers.ts): the primary process serves the probes for all of them. */
+export function noProbes(): Probes {
+  return { health: '', ready: '', metrics: '', enterLameDuck: () => {}, close: async () => {} };
 }

@@ -15,6 +15,8 @@ export interface LoopDetector {
   readonly probeName: string;
   /** Sends probes (through `send`) until one succeeds or `windowMs` has passed. */
   probe(send: (name: string) => Promise<boolean>, opts?: { windowMs?: number; intervalMs?: number }): Promise<void>;
+  /** Counts another process's probes (a --workers sibling's) for `windowMs`, sending none. */
+  watch(windowMs?: number): void;
   stop(): void;
 }
 
@@ -24,12 +26,17 @@ export interface LoopOptions {
   isOwnForwarder?: (remote: Remote) => boolean;
   /** The server's address, for the message. */
   server: string;
+  /** The name to probe with (one for all --workers: whichever gets the echo counts it); default random. */
+  probeName?: string;
 }
+
+/** A probe name as CoreDNS makes them: `<n>.<n>.` of two random numbers. */
+export const randomProbeName = () => `${randomLabel()}.${randomLabel()}.`;
 
 const randomLabel = () => String(Math.floor(Math.random() * 2 ** 52));
 
 export function loopDetector(o: LoopOptions): LoopDetector {
-  const probeName = `${randomLabel()}.${randomLabel()}.`;
+  const probeName = o.probeName ?? randomProbeName();
   let seen = 0;
   let disabled = false;
   let reported = false;
@@ -82,6 +89,10 @@ export function loopDetector(o: LoopOptions): LoopDetector {
         });
       }
       disabled = true;
+    },
+    watch(windowMs = 30_000) {
+      timer = setTimeout(() => (disabled = true), windowMs);
+      timer.unref();
     },
     stop() {
       disabled = true;

@@ -119,7 +119,9 @@ export class UpstreamExchange {
       sock.on('message', (msg, rinfo) => this.onMessage(f, msg, rinfo));
       sock.on('error', () => {});
       sock.once('error', reject);
-      sock.bind(0, () => {
+      // exclusive: under --workers (node:cluster) a port-0 socket would otherwise be one socket
+      // shared by all workers, each reading the others' replies.
+      sock.bind({ port: 0, exclusive: true }, () => {
         f.port = sock.address().port;
         sock.unref();
         this.live.add(f);
