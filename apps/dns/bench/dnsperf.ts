@@ -243,18 +243,18 @@ async function main(): Promise<void> {
       const r = await dnsperf(s.port, file, SECONDS);
       if (file === files.external) upstreamQueries += upstream.received.length;
       results.push(r);
-      lines.push(`  ${s.label.padEnd(28)}${cell(r)}`);
+      lines.push(`  ${s.label.padEnd(30)}${cell(r)}`);
     }
     const knotQps = results.at(-1)!.qps;
-    lines.push(`  ${'against knotd'.padEnd(28)}${servers.map((s, i) => `${s.label.replace('minimesh-dns, ', '')} ${(results[i]!.qps / knotQps).toFixed(2)}x`).join(', ')}`);
+    lines.push(`  ${'against knotd'.padEnd(30)}${servers.map((s, i) => `${s.label.replace('minimesh-dns, ', '')} ${(results[i]!.qps / knotQps).toFixed(2)}x`).join(', ')}`);
   }
   lines.push('for scale, the same cluster queries answered by');
-  for (const e of echoes) lines.push(`  ${e.label.padEnd(28)}${cell(await dnsperf(e.port, files.cluster, SECONDS))}`);
+  for (const e of echoes) lines.push(`  ${e.label.padEnd(30)}${cell(await dnsperf(e.port, files.cluster, SECONDS))}`);
   const rate = Number(process.env.LATENCY_QPS ?? 20_000);
   lines.push(`latency of cluster names at ${rate.toLocaleString('en-US')} qps (dnsperf -Q, 3 s):`);
-  for (const s of all) {
+  for (const s of [...all, ...echoes]) {
     const l = await latency(s.port, files.cluster, rate, 3);
-    lines.push(`  ${s.label.padEnd(28)}p50 ${l.p50.toFixed(3)} ms  p99 ${l.p99.toFixed(3)} ms  p99.9 ${l.p999.toFixed(3)} ms  (${l.n.toLocaleString('en-US')} queries)`);
+    lines.push(`  ${s.label.padEnd(30)}p50 ${l.p50.toFixed(3)} ms  p99 ${l.p99.toFixed(3)} ms  p99.9 ${l.p999.toFixed(3)} ms  (${l.n.toLocaleString('en-US')} queries)`);
   }
   lines.push(`memory (RSS after the runs): ${all.map((s) => `${s.label} ${Math.round(treeRss(s.pid) / 1024)} MiB`).join(', ')}`);
   lines.push(`upstream queries during the measured runs: ${upstreamQueries} (everything else came from the caches)`);
