@@ -22,6 +22,8 @@ export const COMPONENT_USERS = {
   dns: { name: 'system:minimesh:dns', groups: [] as string[] },
   lbController: { name: 'system:minimesh:lb-controller', groups: [] as string[] },
   lbProxy: { name: 'system:minimesh:lb-proxy', groups: [] as string[] },
+  /** The docker compose mesh's pods, registering themselves (what a user and a kubelet do together). */
+  podRegistrar: { name: 'system:minimesh:pod-registrar', groups: [] as string[] },
 } satisfies Record<string, Identity>;
 
 /** The node agent on node `name` speaks for the node, as a kubelet does. */

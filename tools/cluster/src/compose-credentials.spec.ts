@@ -12,7 +12,7 @@ describe('makeComposeCredentials', () => {
   it('gives every holder its own folder (ca.crt + token), the apiserver its serving pair and the token file', () => {
     dir = mkdtempSync(join(tmpdir(), 'mm-creds-'));
     const made = makeComposeCredentials({ dir, nodes: ['node1', 'node2'] });
-    expect(made.holders).toEqual(['admin', 'endpoints-controller', 'dns', 'lb-controller', 'lb-proxy', 'node-node1', 'lb-speaker-node1', 'node-node2', 'lb-speaker-node2']);
+    expect(made.holders).toEqual(['admin', 'endpoints-controller', 'dns', 'lb-controller', 'lb-proxy', 'node-node1', 'lb-speaker-node1', 'node-node2', 'lb-speaker-node2', 'pod-registrar']);
     expect(readdirSync(dir).sort()).toEqual([...made.holders, 'apiserver', 'ca'].sort());
     const tokens = readFileSync(join(dir, 'apiserver', 'tokens.csv'), 'utf8');
     for (const holder of made.holders) {

@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { COMPONENT_USERS } from '@minimesh/api';
 import { ensureCertificateAuthority, issueCertificate, tokenFileLine } from '@minimesh/runtime';
 import { tokenHolders, writePrivate } from './identities.js';
 
@@ -41,7 +42,8 @@ export function makeComposeCredentials(o: ComposeCredentialsOptions): ComposeCre
     usage: 'server',
   });
   const lines = ['# token,user,uid,"groups" (written by minimesh-credentials)'];
-  const holders = tokenHolders(o.nodes);
+  // The compose pods register themselves, with an identity of their own (not the admin's).
+  const holders = new Map([...tokenHolders(o.nodes), ['pod-registrar', COMPONENT_USERS.podRegistrar]]);
   const issued: string[] = [];
   for (const [holder, id] of holders) {
     const dir = join(o.dir, holder);

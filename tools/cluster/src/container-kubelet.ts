@@ -85,8 +85,9 @@ async function registerPod(api: ApiClient, o: PodOptions, ip: string, ports: Con
     await api.create(pod);
   } catch (e) {
     if (!(e instanceof AlreadyExistsError)) throw e;
-    // A container restarted under the same name: the old Pod is this one's past.
-    await api.delete('Pod', o.namespace, o.pod);
+    // A container restarted under the same name: the old Pod is this one's past. Gone at once
+    // (grace 0), as a kubelet confirms a deletion once the containers stopped.
+    await api.delete('Pod', o.namespace, o.pod, { gracePeriodSeconds: 0 });
     await api.create(pod);
   }
 }
@@ -119,7 +120,7 @@ export async function start(o: PodOptions, log: Logger): Promise<() => Promise<v
     echo.removeAllListeners('exit');
     echo.kill('SIGTERM');
     try {
-      await api.delete('Pod', o.namespace, o.pod);
+      await api.delete('Pod', o.namespace, o.pod, { gracePeriodSeconds: 0 });
     } catch (e) {
       if (!(e instanceof NotFoundError)) log.warn('deleting the Pod failed', { err: (e as Error).message });
     }

@@ -39,6 +39,7 @@ describe('access control (TLS, client certificates, tokens, RBAC, node restricti
         '# token,user,uid,"groups"',
         tokenFileLine('dns-token', COMPONENT_USERS.dns.name),
         tokenFileLine('ec-token', COMPONENT_USERS.endpointsController.name),
+        tokenFileLine('pods-token', COMPONENT_USERS.podRegistrar.name),
         tokenFileLine('bob-token', 'bob', ['developers'], 'uid-bob'),
       ].join('\n'),
     );
@@ -123,6 +124,25 @@ describe('access control (TLS, client certificates, tokens, RBAC, node restricti
     );
     await expect(ec.list('Role')).rejects.toThrow(
       'roles.rbac.authorization.k8s.io is forbidden: User "system:minimesh:endpoints-controller" cannot list resource "roles" in API group "rbac.authorization.k8s.io" at the cluster scope',
+    );
+  });
+
+  it('the pod registrar makes its namespace and registers, replaces and deletes Pods; nothing else', async () => {
+    const reg = connect({ token: 'pods-token' });
+    await reg.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'registered' } });
+    await reg.get('Namespace', '', 'registered');
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'echo-1', namespace: 'registered', labels: { app: 'echo' } }, spec: { nodeName: 'node1', containers: [{ name: 'echo', image: 'echo' }] } } as const;
+    await reg.create(pod);
+    await reg.delete('Pod', 'registered', 'echo-1', { gracePeriodSeconds: 0 });
+    await reg.create(pod);
+    await expect(reg.list('Pod', { namespace: 'registered' })).rejects.toThrow(
+      'pods is forbidden: User "system:minimesh:pod-registrar" cannot list resource "pods" in API group "" in the namespace "registered"',
+    );
+    await expect(reg.create(svc('from-pods'))).rejects.toThrow(
+      'services is forbidden: User "system:minimesh:pod-registrar" cannot create resource "services" in API group "" in the namespace "default"',
+    );
+    await expect(reg.delete('Namespace', '', 'registered')).rejects.toThrow(
+      'namespaces "registered" is forbidden: User "system:minimesh:pod-registrar" cannot delete resource "namespaces" in API group "" at the cluster scope',
     );
   });
 

@@ -14,6 +14,7 @@
  * | user system:minimesh:lb-controller       | metallb-system:controller         | read pools; write Services (the pool annotation) and their status, Leases |
  * | group system:minimesh:lb-speakers        | metallb-system:speaker            | read; write Service status (conditions), Leases |
  * | user system:minimesh:lb-proxy            | minimesh:lb-proxy                 | read Services, Nodes, EndpointSlices   |
+ * | user system:minimesh:pod-registrar       | minimesh:pod-registrar            | read and create Namespaces; create, read, delete Pods and their status |
  *
  * Every component but DNS and the lb proxy may also create, update and patch Events.
  */
@@ -86,6 +87,9 @@ export function bootstrapPolicy(): Array<ClusterRole | ClusterRoleBinding | Role
       events,
     ]),
     clusterRole('minimesh:lb-proxy', [core(['services', 'nodes', 'endpoints'], READ), slicesRead]),
+    // The compose mesh's echo pods: a Pod registers itself (in its namespace, made when missing),
+    // is replaced when its container restarts, and deletes itself when it stops.
+    clusterRole('minimesh:pod-registrar', [core(['namespaces'], ['get', 'create']), core(['pods'], ['get', 'create', 'delete']), core(['pods/status'], ['update', 'patch'])]),
   ];
   const bindings: ClusterRoleBinding[] = [
     clusterBinding('cluster-admin', [grp(SYSTEM_MASTERS)]),
@@ -96,6 +100,7 @@ export function bootstrapPolicy(): Array<ClusterRole | ClusterRoleBinding | Role
     clusterBinding('metallb-system:controller', [user(COMPONENT_USERS.lbController.name)]),
     clusterBinding('metallb-system:speaker', [grp(LB_SPEAKERS_GROUP)]),
     clusterBinding('minimesh:lb-proxy', [user(COMPONENT_USERS.lbProxy.name)]),
+    clusterBinding('minimesh:pod-registrar', [user(COMPONENT_USERS.podRegistrar.name)]),
   ];
   // minimesh-dns keeps the kube-dns Service (kubeadm's manifest) in kube-system: that, and only
   // there. RBAC cannot limit `create` to one name, so the namespace is the bound.

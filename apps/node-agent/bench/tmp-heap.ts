@@ -1,0 +1,18 @@
+import { NftablesRuleset } from '@minimesh/proxy-core';
+import { NODE, service, slice, ingest } from './lib/synthetic-cluster.js';
+const gc = (globalThis as any).gc as () => void;
+const mb = () => { gc(); gc(); return (process.memoryUsage().heapUsed / 1048576).toFixed(1); };
+const n = 10000;
+console.log('base', mb());
+const svcs = Array.from({ length: n }, (_, i) => service(i));
+const slices = Array.from({ length: n }, (_, i) => slice(i));
+console.log('objects (informer cache stand-in)', mb());
+const st = ingest(n);
+console.log('+ change trackers (ingest makes its own objects)', mb());
+const rs = new NftablesRuleset({ clusterCIDR: '10.244.0.0/16', serviceCIDRs: ['10.96.0.0/12'] });
+let tx = rs.transaction({ services: st.services.serviceMap, endpoints: st.endpoints.endpointsMap, node: NODE, now: 0 });
+const len = tx.script.length;
+console.log('+ ruleset + script', mb(), 'script MB', (len / 1048576).toFixed(1));
+tx = undefined as any;
+console.log('+ ruleset (script dropped)', mb());
+console.log(svcs.length + slices.length);
