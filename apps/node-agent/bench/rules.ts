@@ -29,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { renderIptables, type RenderInput, type RenderResult } from '@minimesh/proxy-core';
 import { exec } from '@minimesh/runtime';
 import { Iptables } from '../src/iptables/iptables.js';
+import { restoreInput } from '../src/iptables/proxier.js';
 import { defaultNodeAgentOptions } from '../src/options.js';
 import { assertInsideNetns, createNetns, deleteNetns, environment, has, kernelSkipReason, mustSh, netnsInode, onInterrupt, removeOwnLeftovers, runWithFile, sh, spawnSelfInNetns } from './lib/host.js';
 import { MOVED_BASE, NODE, ingest, ipv4, slice, type State } from './lib/synthetic-cluster.js';
@@ -145,7 +146,11 @@ async function kernelRun(n: number, st: State, full: RenderResult, file: string,
   st.endpoints.update(before, after);
   const upd = st.endpoints.checkoutChanges();
   const pr = await timed(() => render(st, upd.updatedServices, full.natChains));
-  const partialApply = (await timed(() => ipt.restore(pr.value.restore))).ms;
+  // kube-proxy's partial restore (every top-level chain rewritten), then the agent's (the top-level
+  // chains left out when they are what the full restore wrote): the same change both times.
+  const kubeProxyApply = (await timed(() => ipt.restore(pr.value.restore))).ms;
+  const input = await timed(async () => restoreInput(pr.value, full.topLevelContents()));
+  const partialApply = (await timed(() => ipt.restore(input.value.text))).ms;
   if (!pr.value.partial || pr.value.deletedChains.length !== 1) throw new Error(`partial sync of svc-${k}: expected one stale SEP chain deleted, got ${pr.value.deletedChains.length}`);
   if (run <= 1) {
     const nat = mustSh('iptables-save', ['-t', 'nat']);
@@ -186,10 +191,12 @@ async function kernelRun(n: number, st: State, full: RenderResult, file: string,
     flushingFirst,
     legacyFirst,
     legacyAgain,
-    partialRender: pr.ms,
+    partialRender: pr.ms + input.ms,
     partialApply,
-    partialBytes: Buffer.byteLength(pr.value.restore),
-    partialNatWritten: pr.value.ruleCounts.natWritten,
+    partialBytes: Buffer.byteLength(input.value.text),
+    partialNatWritten: pr.value.ruleCounts.natWritten - input.value.natRulesLeftOut,
+    kubeProxyApply,
+    kubeProxyBytes: Buffer.byteLength(pr.value.restore),
   };
 }
 

@@ -16,6 +16,9 @@ export interface Run {
   partialApply: number;
   partialBytes: number;
   partialNatWritten: number;
+  /** The same partial sync as kube-proxy restores it: every top-level chain rewritten. */
+  kubeProxyApply: number;
+  kubeProxyBytes: number;
 }
 
 export interface Row {
@@ -36,7 +39,7 @@ export function report(rows: Row[], kernel: boolean, legacy: boolean, runs: numb
   if (kernel) {
     header.push('agent apply first', 'agent re-apply', 'iptables-restore first', 'iptables-restore again');
     if (legacy) header.push('legacy first', 'legacy again');
-    header.push('partial render', 'partial apply', 'partial file');
+    header.push('partial render', 'partial apply', 'partial file', 'kube-proxy-style partial apply', 'its file');
   }
   const body = rows.map((row) => {
     const cells = [String(row.n), String(row.full.ruleCounts.nat), String(row.full.ruleCounts.filter), String(row.full.natChains.size), bytes(row.bytes), ms(row.renderMs, 1)];
@@ -49,6 +52,7 @@ export function report(rows: Row[], kernel: boolean, legacy: boolean, runs: numb
       );
       if (legacy) cells.push(ms(med(row, (r) => r.legacyFirst)), ms(med(row, (r) => r.legacyAgain)));
       cells.push(ms(med(row, (r) => r.partialRender), 1), ms(med(row, (r) => r.partialApply)), bytes(med(row, (r) => r.partialBytes) ?? 0));
+      cells.push(ms(med(row, (r) => r.kubeProxyApply)), bytes(med(row, (r) => r.kubeProxyBytes) ?? 0));
     }
     return cells;
   });
@@ -75,6 +79,8 @@ export function report(rows: Row[], kernel: boolean, legacy: boolean, runs: numb
       ` ${rows[0]?.full.ensureJumps.length ?? '?'} + ensureChain canary ×3 + restore, i.e. \`iptables-restore -w 5 --noflush\` fed on stdin) ` +
       'into empty tables, then over the same rules; iptables-restore = a bare `iptables-restore --noflush < file` of the same file ' +
       '(nf_tables backend); legacy = `iptables-legacy-restore --noflush < file`; partial = one service\'s endpoints changed: ' +
-      'render with changedServices, then the applier\'s restore. Every time includes spawning the process (a few ms).',
+      'render with changedServices (and the comparison of the top-level chains with what the full restore wrote), then the applier\'s restore ' +
+      'of that service\'s chains alone; kube-proxy-style = the same partial restore with every top-level chain (KUBE-SERVICES of every Service, ' +
+      'the filter table) rewritten, as kube-proxy does. Every time includes spawning the process (a few ms).',
   );
 }

@@ -64,6 +64,7 @@ const slice = (svcName: string, ip: string): EndpointSlice => ({
 
 function setup(fullSyncPeriodMs?: number) {
   const kernel = new FakeKernel();
+  const metrics = proxyMetrics();
   const proxier = new IptablesProxier({
     nodeName: 'node1',
     nodeAddresses: () => ['192.168.100.11'],
@@ -74,9 +75,9 @@ function setup(fullSyncPeriodMs?: number) {
     iptables: new Iptables(kernel.exec, { restoreBin: 'iptables-restore' }),
     exec: kernel.exec,
     log: createLogger('test', { level: 'error' }),
-    metrics: proxyMetrics(),
+    metrics,
   });
-  return { kernel, proxier };
+  return { kernel, proxier, metrics };
 }
 
 describe('IptablesProxier', () => {
@@ -117,6 +118,42 @@ describe('IptablesProxier', () => {
     expect(partial).toContain('10.244.2.7');
     expect(partial).not.toMatch(/^:KUBE-SVC-.*\n(?:.*\n)*.*study\/a:http ->/m);
     expect(kernel.calls.some((c) => c.includes('-I'))).toBe(false); // no jump checks on partial syncs
+  });
+
+  it('proxier - a partial sync leaves out the top-level chains whose rules did not change', async () => {
+    const { kernel, proxier, metrics } = setup();
+    proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
+    proxier.onServiceChange(undefined, svc('b', '10.96.0.21'));
+    proxier.onSliceChange(undefined, slice('a', '10.244.1.5'));
+    proxier.onSliceChange(undefined, slice('b', '10.244.2.6'));
+    (proxier as unknown as { initialized: boolean }).initialized = true;
+    await proxier.sync();
+    expect(kernel.restores[0]).toMatch(/^:KUBE-SERVICES - \[0:0\]$/m);
+    // An endpoint of b moves: b's chains only; KUBE-SERVICES, NODEPORTS and the filter table stay as they are.
+    proxier.onSliceChange(slice('b', '10.244.2.6'), slice('b', '10.244.2.7'));
+    await proxier.sync();
+    const move = kernel.restores[1]!;
+    expect(move).toContain('-j DNAT --to-destination 10.244.2.7:80');
+    expect(move).not.toMatch(/^:KUBE-(SERVICES|NODEPORTS|POSTROUTING|MARK-MASQ|FORWARD|EXTERNAL-SERVICES|PROXY-FIREWALL) /m);
+    expect(move).toMatch(/^\*filter\nCOMMIT\n\*nat\n/);
+    expect(move).toMatch(/^-X KUBE-SEP-/m);
+    // sync_proxy_rules_iptables_last{table="nat"}: what this restore wrote, b's chains alone.
+    const last = (await metrics.rulesLast.get()).values.find((v) => v.labels.table === 'nat')?.value;
+    expect(last).toBe((move.match(/^-A /gm) ?? []).length);
+    // A new Service changes KUBE-SERVICES: written whole, with the rules of a and b too.
+    proxier.onServiceChange(undefined, svc('c', '10.96.0.22'));
+    proxier.onSliceChange(undefined, slice('c', '10.244.1.8'));
+    await proxier.sync();
+    const added = kernel.restores[2]!;
+    expect(added).toMatch(/^:KUBE-SERVICES - \[0:0\]$/m);
+    for (const ip of ['10.96.0.20', '10.96.0.21', '10.96.0.22']) expect(added).toContain(`-d ${ip} --dport 80 -j KUBE-SVC-`);
+    // After a failed restore everything is written again.
+    kernel.failNextRestore = true;
+    proxier.onSliceChange(slice('c', '10.244.1.8'), slice('c', '10.244.1.9'));
+    await expect(proxier.sync()).rejects.toThrow(/iptables-restore failed/);
+    await proxier.sync();
+    expect(kernel.restores.at(-1)).toMatch(/^:KUBE-SERVICES - \[0:0\]$/m);
+    expect(kernel.restores.at(-1)).toMatch(/^:KUBE-FORWARD - \[0:0\]$/m);
   });
 
   it('proxier - a failed restore is retried as a full sync', async () => {

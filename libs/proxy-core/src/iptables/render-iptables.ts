@@ -57,6 +57,14 @@ export interface RenderResult {
   readonly nat: string;
   /** filter + nat: the `iptables-restore --noflush` input. */
   readonly restore: string;
+  /**
+   * The rules of the chains that are not a Service's own (the whole filter table, nat's SERVICES,
+   * NODEPORTS, POSTROUTING, MARK-MASQ), by `table:chain`: an applier that remembers what it last
+   * restored can leave out the ones that did not change (`restoreWithout`).
+   */
+  topLevelContents(): Map<string, string>;
+  /** `restore` without the chains named `table:chain` in `omit` (neither flushed nor written). */
+  restoreWithout(omit: ReadonlySet<string>): string;
   readonly partial: boolean;
   /** Jumps from the built-in chains, to ensure with `-C`/`-I` on full syncs. */
   readonly ensureJumps: readonly JumpRule[];
@@ -158,12 +166,29 @@ export function renderIptables(input: RenderInput): RenderResult {
   filter.append(chains.forward, `-m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
   filter.append(chains.forward, '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
 
-  const filterText = filter.render();
-  const natText = nat.render();
+  const tables = [filter, nat];
+  const omitted = (omit: ReadonlySet<string>, t: RestoreTable) => new Set([...omit].filter((k) => k.startsWith(`${t.name}:`)).map((k) => k.slice(t.name.length + 1)));
+  let texts: { filter: string; nat: string } | undefined;
+  const rendered = () => (texts ??= { filter: filter.render(), nat: nat.render() });
   return {
-    filter: filterText,
-    nat: natText,
-    restore: filterText + natText,
+    // Made when asked for: a partial sync's applier may want the restore without some chains.
+    get filter() {
+      return rendered().filter;
+    },
+    get nat() {
+      return rendered().nat;
+    },
+    get restore() {
+      return rendered().filter + rendered().nat;
+    },
+    topLevelContents() {
+      const out = new Map<string, string>();
+      for (const t of tables) for (const c of t.chainNames()) if (!isServiceChainName(c, prefix)) out.set(`${t.name}:${c}`, t.content(c)!);
+      return out;
+    },
+    restoreWithout(omit) {
+      return tables.map((t) => t.render(omitted(omit, t))).join('');
+    },
     partial: input.changedServices !== undefined,
     ensureJumps: ensureJumps({ prefix, localhostNodePorts }),
     canary: canaryChain(prefix),

@@ -62,8 +62,21 @@ export class RestoreTable implements TableSink {
     return [...this.deleted].sort();
   }
 
-  render(): string {
-    const order = [...this.chains.keys()].sort((a, b) => rank(this.first, a) - rank(this.first, b) || (a < b ? -1 : a > b ? 1 : 0));
+  /** The declared chains (deleted ones included). */
+  chainNames(): string[] {
+    return [...this.chains.keys()];
+  }
+
+  /** A chain's rules as written (one per line), to tell whether it changed since the last restore. */
+  content(chain: string): string | undefined {
+    return this.chains.get(chain)?.join('\n');
+  }
+
+  /** The table's restore input; `omit`: chains left out entirely (neither flushed nor written). */
+  render(omit?: ReadonlySet<string>): string {
+    const order = [...this.chains.keys()]
+      .filter((c) => !omit?.has(c) || this.deleted.has(c))
+      .sort((a, b) => rank(this.first, a) - rank(this.first, b) || (a < b ? -1 : a > b ? 1 : 0));
     const lines = [`*${this.name}`];
     for (const c of order) lines.push(`:${c} - [0:0]`);
     for (const c of order) for (const r of this.chains.get(c)!) lines.push(`-A ${c} ${r}`);
