@@ -32,7 +32,7 @@ import { Iptables } from '../src/iptables/iptables.js';
 import { restoreInput } from '../src/iptables/proxier.js';
 import { defaultNodeAgentOptions } from '../src/options.js';
 import { assertInsideNetns, createNetns, deleteNetns, environment, has, kernelSkipReason, mustSh, netnsInode, onInterrupt, removeOwnLeftovers, runWithFile, sh, spawnSelfInNetns } from './lib/host.js';
-import { MOVED_BASE, NODE, ingest, ipv4, slice, type State } from './lib/synthetic-cluster.js';
+import { MOVED_BASE, NODE, ingest, ipv4, service, slice, type State } from './lib/synthetic-cluster.js';
 import { median, timed } from './lib/stats.js';
 import { report, type Row, type Run } from './lib/rules-report.js';
 import { measureNft, reportNft, type NftRow } from './lib/nft-rules.js';
@@ -149,7 +149,7 @@ async function kernelRun(n: number, st: State, full: RenderResult, file: string,
   // kube-proxy's partial restore (every top-level chain rewritten), then the agent's (the top-level
   // chains left out when they are what the full restore wrote): the same change both times.
   const kubeProxyApply = (await timed(() => ipt.restore(pr.value.restore))).ms;
-  const input = await timed(async () => restoreInput(pr.value, full.topLevelContents()));
+  const input = await timed(async () => restoreInput(pr.value, full.topLevelRules()));
   const partialApply = (await timed(() => ipt.restore(input.value.text))).ms;
   if (!pr.value.partial || pr.value.deletedChains.length !== 1) throw new Error(`partial sync of svc-${k}: expected one stale SEP chain deleted, got ${pr.value.deletedChains.length}`);
   if (run <= 1) {
@@ -158,6 +158,25 @@ async function kernelRun(n: number, st: State, full: RenderResult, file: string,
     const count = nat.split('\n').filter((l) => l.startsWith(`-A ${opts.prefix}`)).length;
     if (!nat.includes(moved) || count !== full.ruleCounts.nat) throw new Error(`after the partial sync of svc-${k} the kernel has ${count} nat rules (want ${full.ruleCounts.nat}), moved endpoint ${nat.includes(moved) ? 'present' : 'missing'}`);
   }
+  // A new Service with its endpoints (its rule inserted into KUBE-SERVICES), then removed again.
+  const extra = n + run;
+  const change = (add: boolean) => {
+    st.services.update(add ? undefined : service(extra), add ? service(extra) : undefined);
+    st.endpoints.update(add ? undefined : slice(extra), add ? slice(extra) : undefined);
+    return new Set([...st.services.checkoutChanges().updatedServices, ...st.endpoints.checkoutChanges().updatedServices]);
+  };
+  const added = await timed(async () => {
+    const r = render(st, change(true), pr.value.natChains);
+    return { r, input: restoreInput(r, input.value.topLevel) };
+  });
+  const addApply = (await timed(() => ipt.restore(added.value.input.text))).ms;
+  const removed = await timed(async () => {
+    const r = render(st, change(false), added.value.r.natChains);
+    return { r, input: restoreInput(r, added.value.input.topLevel) };
+  });
+  const removeApply = (await timed(() => ipt.restore(removed.value.input.text))).ms;
+  if (run <= 1 && countRules('iptables-save', 'nat', opts.prefix) !== full.ruleCounts.nat) throw new Error('adding and removing a Service did not leave the kernel as it was');
+
   // Back to the state `full` describes, for the next run (which starts from empty tables).
   st.endpoints.update(after, before);
   st.endpoints.checkoutChanges();
@@ -197,6 +216,8 @@ async function kernelRun(n: number, st: State, full: RenderResult, file: string,
     partialNatWritten: pr.value.ruleCounts.natWritten - input.value.natRulesLeftOut,
     kubeProxyApply,
     kubeProxyBytes: Buffer.byteLength(pr.value.restore),
+    addService: added.ms + addApply,
+    removeService: removed.ms + removeApply,
   };
 }
 

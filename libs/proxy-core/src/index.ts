@@ -17,6 +17,7 @@ export * from './iptables/probability.js';
 export * from './iptables/restore-table.js';
 export * from './iptables/iptables-jumps.js';
 export * from './iptables/render-iptables.js';
+export * from './iptables/chain-edits.js';
 // nftables mode.
 export * from './nftables/nftables-names.js';
 export * from './nftables/render-nftables.js';

@@ -19,6 +19,9 @@ export interface Run {
   /** The same partial sync as kube-proxy restores it: every top-level chain rewritten. */
   kubeProxyApply: number;
   kubeProxyBytes: number;
+  /** A new Service with its endpoints, render + apply; then removed again. */
+  addService: number;
+  removeService: number;
 }
 
 export interface Row {
@@ -39,7 +42,7 @@ export function report(rows: Row[], kernel: boolean, legacy: boolean, runs: numb
   if (kernel) {
     header.push('agent apply first', 'agent re-apply', 'iptables-restore first', 'iptables-restore again');
     if (legacy) header.push('legacy first', 'legacy again');
-    header.push('partial render', 'partial apply', 'partial file', 'kube-proxy-style partial apply', 'its file');
+    header.push('partial render', 'partial apply', 'partial file', 'kube-proxy-style partial apply', 'its file', 'new Service', 'Service removed');
   }
   const body = rows.map((row) => {
     const cells = [String(row.n), String(row.full.ruleCounts.nat), String(row.full.ruleCounts.filter), String(row.full.natChains.size), bytes(row.bytes), ms(row.renderMs, 1)];
@@ -53,6 +56,7 @@ export function report(rows: Row[], kernel: boolean, legacy: boolean, runs: numb
       if (legacy) cells.push(ms(med(row, (r) => r.legacyFirst)), ms(med(row, (r) => r.legacyAgain)));
       cells.push(ms(med(row, (r) => r.partialRender), 1), ms(med(row, (r) => r.partialApply)), bytes(med(row, (r) => r.partialBytes) ?? 0));
       cells.push(ms(med(row, (r) => r.kubeProxyApply)), bytes(med(row, (r) => r.kubeProxyBytes) ?? 0));
+      cells.push(ms(med(row, (r) => r.addService)), ms(med(row, (r) => r.removeService)));
     }
     return cells;
   });
@@ -81,6 +85,8 @@ export function report(rows: Row[], kernel: boolean, legacy: boolean, runs: numb
       '(nf_tables backend); legacy = `iptables-legacy-restore --noflush < file`; partial = one service\'s endpoints changed: ' +
       'render with changedServices (and the comparison of the top-level chains with what the full restore wrote), then the applier\'s restore ' +
       'of that service\'s chains alone; kube-proxy-style = the same partial restore with every top-level chain (KUBE-SERVICES of every Service, ' +
-      'the filter table) rewritten, as kube-proxy does. Every time includes spawning the process (a few ms).',
+      'the filter table) rewritten, as kube-proxy does; new Service / Service removed = render + restore of a partial sync ' +
+      'adding a Service with its endpoints (its rule inserted into KUBE-SERVICES with `-I n`), then removing it (`-D`, `-X`). ' +
+      'Every time includes spawning the process (a few ms).',
   );
 }

@@ -120,7 +120,7 @@ describe('IptablesProxier', () => {
     expect(kernel.calls.some((c) => c.includes('-I'))).toBe(false); // no jump checks on partial syncs
   });
 
-  it('proxier - a partial sync leaves out the top-level chains whose rules did not change', async () => {
+  it('proxier - a partial sync leaves out the top-level chains whose rules did not change, and edits those where a few did', async () => {
     const { kernel, proxier, metrics } = setup();
     proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
     proxier.onServiceChange(undefined, svc('b', '10.96.0.21'));
@@ -140,16 +140,26 @@ describe('IptablesProxier', () => {
     // sync_proxy_rules_iptables_last{table="nat"}: what this restore wrote, b's chains alone.
     const last = (await metrics.rulesLast.get()).values.find((v) => v.labels.table === 'nat')?.value;
     expect(last).toBe((move.match(/^-A /gm) ?? []).length);
-    // A new Service changes KUBE-SERVICES: written whole, with the rules of a and b too.
+    // A new Service: its rule inserted into KUBE-SERVICES where the full list has it (after a and b,
+    // before the NODEPORTS jump), nothing else of KUBE-SERVICES written.
     proxier.onServiceChange(undefined, svc('c', '10.96.0.22'));
     proxier.onSliceChange(undefined, slice('c', '10.244.1.8'));
     await proxier.sync();
     const added = kernel.restores[2]!;
-    expect(added).toMatch(/^:KUBE-SERVICES - \[0:0\]$/m);
-    for (const ip of ['10.96.0.20', '10.96.0.21', '10.96.0.22']) expect(added).toContain(`-d ${ip} --dport 80 -j KUBE-SVC-`);
+    expect(added).not.toMatch(/^:KUBE-SERVICES /m);
+    expect(added).toMatch(/^-I KUBE-SERVICES 3 -m comment --comment "study\/c:http cluster IP" -m tcp -p tcp -d 10\.96\.0\.22 --dport 80 -j KUBE-SVC-/m);
+    expect(added).not.toContain('10.96.0.20');
+    // A deleted one: its rule deleted by its text, its chains flushed and removed.
+    proxier.onServiceChange(svc('a', '10.96.0.20'), undefined);
+    await proxier.sync();
+    const removed = kernel.restores[3]!;
+    expect(removed).toMatch(/^-D KUBE-SERVICES -m comment --comment "study\/a:http cluster IP" .* -d 10\.96\.0\.20 --dport 80 -j KUBE-SVC-/m);
+    expect(removed).toMatch(/^-X KUBE-SVC-/m);
+    expect(removed.indexOf('-D KUBE-SERVICES')).toBeLessThan(removed.indexOf('-X KUBE-SVC-'));
     // After a failed restore everything is written again.
     kernel.failNextRestore = true;
     proxier.onSliceChange(slice('c', '10.244.1.8'), slice('c', '10.244.1.9'));
+    proxier.onServiceChange(undefined, svc('d', '10.96.0.23'));
     await expect(proxier.sync()).rejects.toThrow(/iptables-restore failed/);
     await proxier.sync();
     expect(kernel.restores.at(-1)).toMatch(/^:KUBE-SERVICES - \[0:0\]$/m);

@@ -60,11 +60,14 @@ export interface RenderResult {
   /**
    * The rules of the chains that are not a Service's own (the whole filter table, nat's SERVICES,
    * NODEPORTS, POSTROUTING, MARK-MASQ), by `table:chain`: an applier that remembers what it last
-   * restored can leave out the ones that did not change (`restoreWithout`).
+   * restored can leave out the ones that did not change, or edit them (`restoreWith`).
    */
-  topLevelContents(): Map<string, string>;
-  /** `restore` without the chains named `table:chain` in `omit` (neither flushed nor written). */
-  restoreWithout(omit: ReadonlySet<string>): string;
+  topLevelRules(): Map<string, readonly string[]>;
+  /**
+   * `restore` with other plans for some chains (by `table:chain`): null leaves one out, a list of
+   * `-D`/`-I` commands (chainEdits) edits it in place.
+   */
+  restoreWith(instead: ReadonlyMap<string, readonly string[] | null>): string;
   readonly partial: boolean;
   /** Jumps from the built-in chains, to ensure with `-C`/`-I` on full syncs. */
   readonly ensureJumps: readonly JumpRule[];
@@ -167,7 +170,8 @@ export function renderIptables(input: RenderInput): RenderResult {
   filter.append(chains.forward, '-m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT');
 
   const tables = [filter, nat];
-  const omitted = (omit: ReadonlySet<string>, t: RestoreTable) => new Set([...omit].filter((k) => k.startsWith(`${t.name}:`)).map((k) => k.slice(t.name.length + 1)));
+  const forTable = (instead: ReadonlyMap<string, readonly string[] | null>, t: RestoreTable) =>
+    new Map([...instead].filter(([k]) => k.startsWith(`${t.name}:`)).map(([k, v]) => [k.slice(t.name.length + 1), v]));
   let texts: { filter: string; nat: string } | undefined;
   const rendered = () => (texts ??= { filter: filter.render(), nat: nat.render() });
   return {
@@ -181,13 +185,13 @@ export function renderIptables(input: RenderInput): RenderResult {
     get restore() {
       return rendered().filter + rendered().nat;
     },
-    topLevelContents() {
-      const out = new Map<string, string>();
-      for (const t of tables) for (const c of t.chainNames()) if (!isServiceChainName(c, prefix)) out.set(`${t.name}:${c}`, t.content(c)!);
+    topLevelRules() {
+      const out = new Map<string, readonly string[]>();
+      for (const t of tables) for (const c of t.chainNames()) if (!isServiceChainName(c, prefix)) out.set(`${t.name}:${c}`, t.rulesOf(c)!);
       return out;
     },
-    restoreWithout(omit) {
-      return tables.map((t) => t.render(omitted(omit, t))).join('');
+    restoreWith(instead) {
+      return tables.map((t) => t.render(forTable(instead, t))).join('');
     },
     partial: input.changedServices !== undefined,
     ensureJumps: ensureJumps({ prefix, localhostNodePorts }),

@@ -67,19 +67,24 @@ export class RestoreTable implements TableSink {
     return [...this.chains.keys()];
   }
 
-  /** A chain's rules as written (one per line), to tell whether it changed since the last restore. */
-  content(chain: string): string | undefined {
-    return this.chains.get(chain)?.join('\n');
+  /** A chain's rules as written (without `-A CHAIN`), to tell what changed since the last restore. */
+  rulesOf(chain: string): readonly string[] | undefined {
+    return this.chains.get(chain);
   }
 
-  /** The table's restore input; `omit`: chains left out entirely (neither flushed nor written). */
-  render(omit?: ReadonlySet<string>): string {
+  /**
+   * The table's restore input. `instead`, by chain: null leaves the chain out entirely (neither
+   * flushed nor written); a list of commands (chain-edits.ts) edits it in place instead of
+   * rewriting it, after the chains declared here exist and before any `-X`.
+   */
+  render(instead?: ReadonlyMap<string, readonly string[] | null>): string {
     const order = [...this.chains.keys()]
-      .filter((c) => !omit?.has(c) || this.deleted.has(c))
+      .filter((c) => !instead?.has(c) || this.deleted.has(c))
       .sort((a, b) => rank(this.first, a) - rank(this.first, b) || (a < b ? -1 : a > b ? 1 : 0));
     const lines = [`*${this.name}`];
     for (const c of order) lines.push(`:${c} - [0:0]`);
     for (const c of order) for (const r of this.chains.get(c)!) lines.push(`-A ${c} ${r}`);
+    for (const edits of instead?.values() ?? []) if (edits) for (const e of edits) lines.push(e);
     for (const c of this.deletedChains) lines.push(`-X ${c}`);
     lines.push('COMMIT');
     return `${lines.join('\n')}\n`;

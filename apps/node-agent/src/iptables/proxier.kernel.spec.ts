@@ -1,0 +1,99 @@
+/**
+ * The iptables proxier against a real kernel, in a network namespace this test creates: partial
+ * syncs that leave unchanged top-level chains out and edit KUBE-SERVICES in place (`-I n`, `-D`)
+ * are taken by iptables-restore, and leave the chains exactly as a full restore writes them.
+ * Needs root and iptables (skipped with one line).
+ */
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EndpointSlice, Service } from '@minimesh/api';
+import { exec as realExec, createLogger, type Exec } from '@minimesh/runtime';
+import { proxyMetrics } from '../metrics.js';
+import { Iptables } from './iptables.js';
+import { IptablesProxier } from './proxier.js';
+
+const NS = `mmiptk${process.pid}`;
+const skip = process.getuid?.() !== 0 ? 'needs root (a network namespace)' : spawnSync('iptables-restore', ['--version']).status !== 0 ? 'needs iptables' : undefined;
+const inNs: Exec = (file, args, input) => realExec('ip', ['netns', 'exec', NS, file, ...args], input);
+const save = (table: string) => spawnSync('ip', ['netns', 'exec', NS, 'iptables-save', '-t', table], { encoding: 'utf8' }).stdout;
+/** A chain's rules as iptables-save prints them, in order. */
+const chainRules = (table: string, chain: string) => save(table).split('\n').filter((l) => l.startsWith(`-A ${chain} `));
+
+const svc = (name: string, ip: string): Service => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: 'study' },
+  spec: { type: 'ClusterIP', clusterIP: ip, ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 80 }] },
+});
+const slice = (name: string, ip: string): EndpointSlice => ({
+  apiVersion: 'discovery.k8s.io/v1',
+  kind: 'EndpointSlice',
+  metadata: { name: `${name}-abc`, namespace: 'study', labels: { 'kubernetes.io/service-name': name } },
+  addressType: 'IPv4',
+  endpoints: [{ addresses: [ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: 'node1' }],
+  ports: [{ name: 'http', port: 80, protocol: 'TCP' }],
+});
+
+describe.skipIf(skip !== undefined)(`IptablesProxier in a namespace of its own${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  beforeAll(() => {
+    spawnSync('ip', ['netns', 'add', NS]);
+  });
+  afterAll(() => {
+    spawnSync('ip', ['netns', 'del', NS]);
+  });
+
+  it('partial syncs edit KUBE-SERVICES in place and end where a full restore would', async () => {
+    const restores: string[] = [];
+    const recording: Exec = (file, args, input) => {
+      if (file === 'iptables-restore') restores.push(input ?? '');
+      return inNs(file, args, input);
+    };
+    const metrics = proxyMetrics();
+    const make = () =>
+      new IptablesProxier({
+        nodeName: 'node1',
+        nodeAddresses: () => ['192.168.100.11'],
+        render: { prefix: 'KUBE-', clusterCIDR: '10.244.0.0/16' },
+        minSyncMs: 0,
+        syncMs: 3600_000,
+        iptables: new Iptables(recording, { restoreBin: 'iptables-restore' }),
+        exec: recording,
+        log: createLogger('test', { level: 'error' }),
+        metrics,
+      });
+    const proxier = make();
+    for (const [name, ip, ep] of [['b', '10.96.0.21', '10.244.1.2'], ['d', '10.96.0.23', '10.244.1.4']] as const) {
+      proxier.onServiceChange(undefined, svc(name, ip));
+      proxier.onSliceChange(undefined, slice(name, ep));
+    }
+    (proxier as unknown as { initialized: boolean }).initialized = true;
+    await proxier.sync();
+    // Services before, between and after the existing ones; one removed; one loses its endpoints.
+    proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
+    proxier.onSliceChange(undefined, slice('a', '10.244.1.1'));
+    proxier.onServiceChange(undefined, svc('c', '10.96.0.22'));
+    proxier.onSliceChange(undefined, slice('c', '10.244.1.3'));
+    await proxier.sync();
+    proxier.onServiceChange(undefined, svc('e', '10.96.0.24'));
+    proxier.onSliceChange(undefined, slice('e', '10.244.1.5'));
+    proxier.onServiceChange(svc('b', '10.96.0.21'), undefined);
+    proxier.onSliceChange(slice('b', '10.244.1.2'), undefined);
+    await proxier.sync();
+    proxier.onSliceChange(slice('d', '10.244.1.4'), undefined);
+    await proxier.sync();
+    const failures = (await metrics.partialRestoreFailures.get()).values.reduce((n, v) => n + v.value, 0);
+    expect(failures).toBe(0);
+    expect(restores.slice(1).some((r) => /^-I KUBE-SERVICES \d+ /m.test(r))).toBe(true);
+    expect(restores.slice(1).some((r) => /^-D KUBE-SERVICES /m.test(r))).toBe(true);
+    expect(restores.slice(1).every((r) => !/^:KUBE-SERVICES /m.test(r.split('*nat')[1] ?? ''))).toBe(true);
+
+    const edited = { nat: chainRules('nat', 'KUBE-SERVICES'), filter: chainRules('filter', 'KUBE-SERVICES') };
+    expect(edited.nat.map((r) => /study\/(\w):http/.exec(r)?.[1] ?? 'nodeports')).toEqual(['a', 'c', 'e', 'nodeports']);
+    expect(edited.filter.map((r) => /study\/(\w):http/.exec(r)?.[1])).toEqual(['d']); // no endpoints: REJECT
+    // A full restore of the same state writes the same chains.
+    (proxier as unknown as { needFullSync: boolean }).needFullSync = true;
+    await proxier.sync();
+    expect(chainRules('nat', 'KUBE-SERVICES')).toEqual(edited.nat);
+    expect(chainRules('filter', 'KUBE-SERVICES')).toEqual(edited.filter);
+  });
+});
