@@ -26,6 +26,8 @@ import { startProbes } from './probes.js';
 const WORKER_ENV = 'MINIMESH_DNS_WORKER';
 const PROBE_ENV = 'MINIMESH_DNS_PROBE_NAME';
 
+const HEALTH_METRICS = ['coredns_health_request_duration_seconds', 'coredns_health_request_failures_total'];
+
 type FromWorker = { dns: 'ready' };
 type ToWorker = { dns: 'stop' };
 
@@ -45,7 +47,7 @@ class WorkersRegistry extends AggregatorRegistry<PrometheusContentType> {
     super();
   }
   override async metrics(): Promise<string> {
-    const own = await Promise.all(['coredns_health_request_duration_seconds', 'coredns_health_request_failures_total'].map((n) => this.own.registry.getSingleMetricAsString(n)));
+    const own = await Promise.all(HEALTH_METRICS.map((n) => this.own.registry.getSingleMetricAsString(n)));
     return `${await this.clusterMetrics()}\n${own.join('\n')}\n`;
   }
 }
@@ -112,6 +114,8 @@ export async function runWorker(o: DnsOptions, log: Logger): Promise<() => Promi
   const app = await startDnsApp(o, { log: wlog, onLoop: () => process.exit(1), worker: { index, probeName: process.env[PROBE_ENV] ?? randomProbeName() } });
   // prom-client answers the first process's metrics requests once an AggregatorRegistry exists here.
   new AggregatorRegistry();
+  // The health plugin's metrics are the first process's (it serves /health): not summed from here.
+  for (const name of HEALTH_METRICS) app.metrics.registry.removeSingleMetric(name);
   AggregatorRegistry.setRegistries([app.metrics.registry]);
   app.source.waitForSync().then(
     () => process.send?.({ dns: 'ready' } satisfies FromWorker),

@@ -6,7 +6,7 @@
 import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { COMPONENT_USERS, ForbiddenError, UnauthorizedError, nodeUser, type EndpointSlice, type KubeObject, type Node, type RoleBinding, type Service } from '@minimesh/api';
+import { COMPONENT_USERS, ForbiddenError, UnauthorizedError, nodeUser, type EndpointSlice, type KubeObject, type Node, type Pod, type RoleBinding, type Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
 import { ensureCertificateAuthority, issueCertificate, tokenFileLine } from '@minimesh/runtime';
 import { eventually, tempDir } from '@minimesh/runtime/testing';
@@ -131,7 +131,7 @@ describe('access control (TLS, client certificates, tokens, RBAC, node restricti
     const reg = connect({ token: 'pods-token' });
     await reg.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'registered' } });
     await reg.get('Namespace', '', 'registered');
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'echo-1', namespace: 'registered', labels: { app: 'echo' } }, spec: { nodeName: 'node1', containers: [{ name: 'echo', image: 'echo' }] } } as const;
+    const pod: Pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'echo-1', namespace: 'registered', labels: { app: 'echo' } }, spec: { nodeName: 'node1', containers: [{ name: 'echo', image: 'echo' }] } };
     await reg.create(pod);
     await reg.delete('Pod', 'registered', 'echo-1', { gracePeriodSeconds: 0 });
     await reg.create(pod);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Remote } from '@minimesh/dns-core';
-import { AnswerMemo, MAX_MEMO_QUERY_SIZE } from './answer-memo.js';
+import { AnswerMemo, MAX_MEMO_ANSWER_SIZE, MAX_MEMO_QUERY_SIZE } from './answer-memo.js';
 
 const client: Remote = { address: '10.244.1.5', port: 40000, family: 4 };
 const other: Remote = { address: '10.244.2.9', port: 40001, family: 4 };
@@ -64,5 +64,8 @@ describe('AnswerMemo: pre-encoded answers of one snapshot', () => {
     memo.put(long, 'udp', client, answerTo(long, 0), snap, 0);
     expect(memo.get(long, 'udp', client)).toBeUndefined();
     expect(memo.get(Uint8Array.from([1, 2, 3]), 'udp', client)).toBeUndefined();
+    const big = query(10, [1, 0x7a, 0]);
+    memo.put(big, 'tcp', client, new Uint8Array(MAX_MEMO_ANSWER_SIZE + 1), snap, 0);
+    expect(memo.get(big, 'tcp', client)).toBeUndefined();
   });
 });

@@ -30,6 +30,8 @@ export interface AnswerMemoOptions {
 export const DEFAULT_MEMO_CAPACITY = 10_000;
 /** Longer queries (padding, cookies and other options) are answered the long way. */
 export const MAX_MEMO_QUERY_SIZE = 512;
+/** Longer answers are not kept: the memo holds at most capacity × this many bytes (~40 MB). */
+export const MAX_MEMO_ANSWER_SIZE = 4096;
 
 export interface MemoEntry<T> {
   answer: Uint8Array;
@@ -85,7 +87,7 @@ export class AnswerMemo<T> {
 
   /** Keeps `answer` (made under `snapshot`, good until `until`) for queries like `query`. */
   put(query: Uint8Array, proto: 'udp' | 'tcp', remote: Remote, answer: Uint8Array, snapshot: object, data: T, until = Infinity): void {
-    if (query.length > MAX_MEMO_QUERY_SIZE || query.length < 12) return;
+    if (query.length > MAX_MEMO_QUERY_SIZE || query.length < 12 || answer.length > MAX_MEMO_ANSWER_SIZE) return;
     if (snapshot !== this.o.current()) return;
     if (this.madeFrom !== snapshot) {
       this.entries.clear();

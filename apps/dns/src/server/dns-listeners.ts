@@ -15,7 +15,7 @@
  *   (no DNS query is that short or that long).
  */
 import dgram from 'node:dgram';
-import net from 'node:net';
+import net, { isIP } from 'node:net';
 import { splitHostPort, type Logger } from '@minimesh/runtime';
 import type { Remote } from '@minimesh/dns-core';
 import { MAX_QUERY_SIZE } from './serve-message.js';
@@ -53,7 +53,7 @@ const familyOf = (f: string | number): 4 | 6 => (f === 'IPv6' || f === 6 ? 6 : 4
 
 function bindUdp(host: string, port: number, serve: ServeFn, log: Logger): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, lookup: literalAddress as never });
+    const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, ...(isIP(host) ? { lookup: literalAddress as never } : {}) });
     sock.once('error', reject);
     const failed = (e: Error) => log.error('udp query failed', { err: e.message });
     sock.on('message', (msg, rinfo) => {

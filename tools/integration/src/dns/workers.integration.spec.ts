@@ -88,7 +88,8 @@ describe('minimesh-dns --workers 2', () => {
     const text = await (await fetch(dns.metrics)).text();
     expect(metricValue(text, /coredns_dns_requests_total\{[^}]*proto="udp"[^}]*type="TXT"\} (\d+)/) - before).toBe(30);
     expect(metricValue(text, /coredns_build_info\{[^}]*\} (\d+)/)).toBe(1);
-    expect(text).toMatch(/coredns_health_request_duration_seconds_count \d+/);
+    expect(text.match(/^# TYPE coredns_health_request_duration_seconds /gm)).toHaveLength(1);
+    expect(text.match(/^# TYPE coredns_dns_requests_total /gm)).toHaveLength(1);
   });
 
   it('SIGTERM: lame duck (/ready 503, still answering), then every process exits', async () => {
