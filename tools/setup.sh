@@ -5,6 +5,7 @@
 #     walkthroughs), haproxy (the userspace proxy's benchmark compares against it), arping (the
 #     load balancer's gratuitous ARP); docker.io, docker-compose and debootstrap (the images, the
 #     compose mesh and the container suites: a private dockerd runs them, tools/images/engine.sh);
+#     clang and libbpf-dev (the node agent's ebpf mode: its programs are compiled here);
 #   - npm packages from package-lock.json (npm ci), when node_modules is missing or stale.
 # Safe to run again and again: the README's commands call it first.
 set -euo pipefail
@@ -26,6 +27,8 @@ have dig || need_apt+=(dnsutils)
 have dockerd || need_apt+=(docker.io)
 have docker-compose || need_apt+=(docker-compose)
 have debootstrap || need_apt+=(debootstrap)
+have clang || need_apt+=(clang)
+[ -f /usr/include/bpf/libbpf.h ] || need_apt+=(libbpf-dev)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
@@ -42,4 +45,9 @@ fi
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages (npm ci)" >&2
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
+# The ebpf mode's programs and helper (apps/node-agent/bpf/build/), when clang and libbpf are here.
+if have clang && [ -f /usr/include/bpf/libbpf.h ]; then
+  bash apps/node-agent/bpf/build.sh || echo "setup: could not build the ebpf mode's programs (the node agent falls back to nftables in ebpf mode)" >&2
 fi

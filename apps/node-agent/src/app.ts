@@ -14,7 +14,10 @@ import { nodeEligible, proxyHealthy, startHealthz } from './healthz.js';
 import { ServiceHealthServer } from './service-health-server.js';
 import { proxyMetrics } from './metrics.js';
 import type { NodeAgentOptions } from './options.js';
-import { createProxier, effectiveProxyMode, type Proxier } from './proxy-modes.js';
+import { createProxier, effectiveProxyMode, sockLbPaths, type Proxier } from './proxy-modes.js';
+import { EbpfProxier } from './ebpf/proxier.js';
+import { sockLbProblem } from './ebpf/sock-lb-programs.js';
+import { formatSockLbTable, frontendNames } from './ebpf/sock-lb-table.js';
 
 /** Services with this label (any value) belong to another service proxy (kube-proxy's LabelServiceProxyName). */
 export const LABEL_SERVICE_PROXY_NAME = 'service.kubernetes.io/service-proxy-name';
@@ -74,7 +77,7 @@ export interface NodeAgentDeps {
 
 export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: NodeAgentDeps = {}): Promise<NodeAgent> {
   const exec = deps.exec ?? realExec;
-  const mode = effectiveProxyMode(o['proxy-mode'], log);
+  const mode = effectiveProxyMode(o['proxy-mode'], log, undefined, () => sockLbProblem(sockLbPaths(o)));
   const metrics = proxyMetrics();
   const client = deps.client ?? (await connectFromFlags(o));
   const common = { client, transport: o.transport, nats: natsTransportOptions(o), logger: log.child('informer') };
@@ -121,13 +124,18 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
   nodes.addEventHandler({ onAdd: nodeChanged, onUpdate: (_a, b) => nodeChanged(b), onDelete: nodeChanged });
 
   const all = informerSet(services, slices, nodes);
-  const metricsEndpoint = await startHttpEndpoint({ listen: o['metrics-bind-address'], registry: metrics.registry, ready: () => proxier.synced });
+  const metricsEndpoint = await startHttpEndpoint({
+    listen: o['metrics-bind-address'],
+    registry: metrics.registry,
+    ready: () => proxier.synced,
+    routes: proxier instanceof EbpfProxier ? { '/sock-lb': (res) => void sockLbPage(proxier, res) } : undefined,
+  });
   const healthz = await startHealthz(o['healthz-bind-address'], proxier, healthTimeoutMs, metrics, () => nodeEligible(thisNode()));
   proxier.start();
   all.start();
   void all.waitForSync().then(
     () => {
-      log.info('caches synced; programming rules', { node: o['node-name'], mode, ...(mode === 'nftables' ? { table: o['nft-table'] } : { prefix: o['chain-prefix'] }) });
+      log.info('caches synced; programming rules', { node: o['node-name'], mode, ...(mode === 'nftables' || mode === 'ebpf' ? { table: o['nft-table'] } : { prefix: o['chain-prefix'] }) });
       proxier.setInitialized();
     },
     () => undefined,
@@ -147,4 +155,16 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
       client.close();
     },
   };
+}
+
+/** The agent's /sock-lb page: the socket load balancer's maps, read from the kernel, as a table. */
+async function sockLbPage(proxier: EbpfProxier, res: import('node:http').ServerResponse): Promise<void> {
+  try {
+    const { frontends, backends } = await proxier.dumpMaps();
+    res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(formatSockLbTable(frontends, backends, frontendNames(proxier.services.serviceMap)));
+  } catch (e) {
+    res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+    res.end(`${(e as Error).message}\n`);
+  }
 }

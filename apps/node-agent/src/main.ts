@@ -1,6 +1,8 @@
 /** minimesh-node-agent: kube-proxy's role on one node. */
-import { runApp } from '@minimesh/runtime';
+import { exec, runApp } from '@minimesh/runtime';
 import { startNodeAgent } from './app.js';
+import { cleanupNodeAgent } from './cleanup.js';
+import { sockLbPaths } from './proxy-modes.js';
 import { NODE_AGENT_FLAGS, validateNodeAgentOptions } from './options.js';
 
 runApp({
@@ -12,6 +14,10 @@ runApp({
   flags: NODE_AGENT_FLAGS,
   validate: validateNodeAgentOptions,
   async start(o, log) {
+    if (o.cleanup) {
+      await cleanupNodeAgent(o, exec, log, sockLbPaths(o));
+      process.exit(0);
+    }
     const agent = await startNodeAgent(o, log);
     log.info('node agent running', { node: o['node-name'], metrics: agent.metricsAddress, healthz: agent.healthzAddress });
     return () => agent.stop();

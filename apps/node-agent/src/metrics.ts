@@ -38,6 +38,10 @@ export function proxyMetrics() {
     minSyncInterval: new Gauge({ name: 'minimesh_proxy_min_sync_interval_seconds', help: 'The wait between two syncs now in force (adaptive: twice the recent sync cost, at most --min-sync-period)', registers: r }),
     healthz: new Counter({ name: 'kubeproxy_proxy_healthz_total', help: 'Cumulative proxy healthz HTTP status', labelNames: ['code'], registers: r }),
     livez: new Counter({ name: 'kubeproxy_proxy_livez_total', help: 'Cumulative proxy livez HTTP status', labelNames: ['code'], registers: r }),
+    // ebpf mode's socket load balancer.
+    sockLbEntries: new Gauge({ name: 'minimesh_sock_lb_entries', help: 'Entries the socket load balancer holds: frontends (virtual IP, port, protocol) and backend sets', labelNames: ['map'], registers: r }),
+    sockLbWrites: new Counter({ name: 'minimesh_sock_lb_map_writes_total', help: 'Cumulative map entries written or deleted by the socket load balancer', registers: r }),
+    sockLbSyncFailures: new Counter({ name: 'minimesh_sock_lb_sync_failures_total', help: 'Cumulative failed writes to the socket load balancer\'s maps', labelNames: fam, registers: r }),
   };
 }
 

@@ -53,6 +53,15 @@ describe('node-agent flags', () => {
     expect(() => validateNodeAgentOptions(parse(['--proxy-mode', 'nftables', '--ipvs-strict-arp']))).toThrow('--ipvs-strict-arp applies to --proxy-mode=ipvs only, not --proxy-mode=nftables');
   });
 
+  it('ebpf mode\'s flags: a cgroup, a pin directory in bpffs, the programs; refused for other modes', () => {
+    const o = parse(['--proxy-mode', 'ebpf', '--bpf-cgroup', '/sys/fs/cgroup/unified/minimesh/c/node1', '--bpf-pin-dir', '/sys/fs/bpf/minimesh/c/node1', '--service-cidrs', '10.96.0.0/12']);
+    expect(() => validateNodeAgentOptions(o)).not.toThrow();
+    expect(() => validateNodeAgentOptions(parse(['--bpf-cgroup', '/sys/fs/cgroup']))).toThrow('--bpf-cgroup applies to --proxy-mode=ebpf only, not --proxy-mode=iptables');
+    expect(() => validateNodeAgentOptions(parse(['--proxy-mode', 'nftables', '--bpf-programs', '/opt/bpf']))).toThrow('--bpf-programs applies to --proxy-mode=ebpf only, not --proxy-mode=nftables');
+    expect(() => validateNodeAgentOptions(parse(['--service-cidrs', '10.96.0.0/12']))).toThrow('--service-cidrs applies to --proxy-mode=nftables or ebpf only, not --proxy-mode=iptables');
+    expect(() => validateNodeAgentOptions(parse(['--proxy-mode', 'ebpf', '--bpf-pin-dir', '/tmp/maps']))).toThrow('--bpf-pin-dir must be a directory in bpffs, under /sys/fs/bpf/ (not "/tmp/maps")');
+  });
+
   it('run as a user runs it, a bad value is one line, a hint, exit 2', async () => {
     const bin = fileURLToPath(new URL('../bin/minimesh-node-agent.mjs', import.meta.url));
     const err = await promisify(execFile)(process.execPath, [bin, '--proxy-mode', 'kernelspace'], { timeout: 20_000 }).then(

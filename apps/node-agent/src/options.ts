@@ -5,7 +5,7 @@ import { INFORMER_FLAGS } from '@minimesh/informer';
 import { parseIpvsScheduler, parseUserspaceScheduler, validateChainPrefix } from '@minimesh/proxy-core';
 import { durationFlag, formatDuration, integer, nonEmpty, oneOf, parseFlags, parseListenAddress, type FlagSpecs, type FlagValues } from '@minimesh/runtime';
 
-export const PROXY_MODES = ['iptables', 'nftables', 'ipvs', 'userspace'] as const;
+export const PROXY_MODES = ['iptables', 'nftables', 'ipvs', 'userspace', 'ebpf'] as const;
 
 /** kube-proxy's check of --cluster-cidr, single-stack IPv4. */
 export function parseClusterCIDR(raw: string): string {
@@ -43,7 +43,7 @@ export const NODE_AGENT_FLAGS = {
   'node-name': { description: 'The Node this agent programs (its endpoints are local).', default: hostname(), env: 'MINIMESH_NODE_NAME', parse: nonEmpty },
   'proxy-mode': {
     description:
-      'iptables, nftables (one private table, kube-proxy\'s nftables layout), ipvs (which falls back to iptables when the kernel has no IPVS, as kube-proxy does), or userspace (the agent proxies every connection itself).',
+      'iptables, nftables (one private table, kube-proxy\'s nftables layout), ipvs (which falls back to iptables when the kernel has no IPVS, as kube-proxy does), userspace (the agent proxies every connection itself), or ebpf (connect() to a Service goes straight to a backend, chosen by cgroup BPF programs; nftables for NodePorts and traffic from outside; falls back to nftables where the kernel or the built programs are missing).',
     default: 'iptables',
     parse: oneOf(PROXY_MODES) as (raw: string) => string,
   },
@@ -97,6 +97,13 @@ export const NODE_AGENT_FLAGS = {
   // client keeps its endpoint as long as in the other modes.
   'udp-timeout': durationFlag('userspace mode: a UDP flow ends after this long without traffic.', 30, { min: 'positive' }),
   'userspace-max-connections': { description: 'userspace mode: open connections per Service port at most (0: no limit).', default: 10000, parse: integer(0) },
+  'bpf-cgroup': {
+    description: 'ebpf mode: the cgroup v2 directory whose processes (and those of every cgroup below it) are load-balanced at connect(). Empty: the cgroup v2 root, every process on the host.',
+    default: '',
+  },
+  'bpf-pin-dir': { description: 'ebpf mode: the bpffs directory where the maps are pinned (they outlive the agent). Empty: /sys/fs/bpf/minimesh/<node-name>.', default: '' },
+  'bpf-programs': { description: 'ebpf mode: the directory with sock-lb.o and minimesh-sock-lb (tools/setup.sh builds them). Empty: the agent\'s bpf/build.', default: '' },
+  cleanup: { description: 'Remove what the agent left in the kernel (nftables: its table; ebpf: also its programs and pinned maps) and exit.', default: false },
   'metrics-bind-address': { description: 'HTTP address of /metrics.', default: '127.0.0.1:10249', parse: (raw: string) => parseListenAddress(raw) },
   'healthz-bind-address': { description: 'HTTP address of /healthz and /livez.', default: '0.0.0.0:10256', parse: (raw: string) => parseListenAddress(raw) },
 } satisfies FlagSpecs;
@@ -113,14 +120,18 @@ export function validateNodeAgentOptions(o: NodeAgentOptions): void {
     throw new Error(`--sync-period (${formatDuration(o['sync-period'])}) must be greater than or equal to --min-sync-period (${formatDuration(o['min-sync-period'])})`);
   }
   // A mode's own flags, given for another mode, would be silently ignored: refuse them.
-  const modeFlags: [flag: string, given: boolean, mode: string][] = [
-    ['--userspace-scheduler', o['userspace-scheduler'] !== '', 'userspace'],
-    ['--ipvs-scheduler', o['ipvs-scheduler'] !== '', 'ipvs'],
-    ['--ipvs-strict-arp', o['ipvs-strict-arp'], 'ipvs'],
-    ['--ipvs-exclude-cidrs', o['ipvs-exclude-cidrs'] !== '', 'ipvs'],
-    ['--service-cidrs', o['service-cidrs'] !== '', 'nftables'],
+  const modeFlags: [flag: string, given: boolean, modes: string[]][] = [
+    ['--userspace-scheduler', o['userspace-scheduler'] !== '', ['userspace']],
+    ['--ipvs-scheduler', o['ipvs-scheduler'] !== '', ['ipvs']],
+    ['--ipvs-strict-arp', o['ipvs-strict-arp'], ['ipvs']],
+    ['--ipvs-exclude-cidrs', o['ipvs-exclude-cidrs'] !== '', ['ipvs']],
+    ['--service-cidrs', o['service-cidrs'] !== '', ['nftables', 'ebpf']],
+    ['--bpf-cgroup', o['bpf-cgroup'] !== '', ['ebpf']],
+    ['--bpf-pin-dir', o['bpf-pin-dir'] !== '', ['ebpf']],
+    ['--bpf-programs', o['bpf-programs'] !== '', ['ebpf']],
   ];
-  for (const [flag, given, mode] of modeFlags) {
-    if (given && o['proxy-mode'] !== mode) throw new Error(`${flag} applies to --proxy-mode=${mode} only, not --proxy-mode=${o['proxy-mode']}`);
+  for (const [flag, given, modes] of modeFlags) {
+    if (given && !modes.includes(o['proxy-mode'])) throw new Error(`${flag} applies to --proxy-mode=${modes.join(' or ')} only, not --proxy-mode=${o['proxy-mode']}`);
   }
+  if (o['bpf-pin-dir'] !== '' && !o['bpf-pin-dir'].startsWith('/sys/fs/bpf/')) throw new Error(`--bpf-pin-dir must be a directory in bpffs, under /sys/fs/bpf/ (not "${o['bpf-pin-dir']}")`);
 }

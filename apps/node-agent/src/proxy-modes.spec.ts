@@ -4,7 +4,8 @@ import { IpvsProxier } from './ipvs/proxier.js';
 import { IptablesProxier } from './iptables/proxier.js';
 import { proxyMetrics } from './metrics.js';
 import { defaultNodeAgentOptions } from './options.js';
-import { createProxier, effectiveProxyMode } from './proxy-modes.js';
+import { createProxier, effectiveProxyMode, sockLbPaths } from './proxy-modes.js';
+import { EbpfProxier } from './ebpf/proxier.js';
 import { UserspaceProxier } from './userspace/proxier.js';
 
 function recordingLog(): { log: Logger; lines: string[] } {
@@ -24,6 +25,14 @@ describe('proxy modes', () => {
     expect(effectiveProxyMode('iptables', log)).toBe('iptables');
   });
 
+  it('ebpf falls back to nftables, with one line saying why, where it cannot run', () => {
+    const { log, lines } = recordingLog();
+    expect(effectiveProxyMode('ebpf', log, false, () => 'the BPF programs are not built (bpf/build/sock-lb.o; bash tools/setup.sh builds them)')).toBe('nftables');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain("Can't use the ebpf proxier: the BPF programs are not built (bpf/build/sock-lb.o; bash tools/setup.sh builds them); using nftables proxy mode");
+    expect(effectiveProxyMode('ebpf', log, false, () => undefined)).toBe('ebpf');
+  });
+
   it('each mode gets its proxier with its own flags', () => {
     const o = { ...defaultNodeAgentOptions(), 'ipvs-scheduler': 'lc' };
     const metrics = proxyMetrics();
@@ -32,5 +41,8 @@ describe('proxy modes', () => {
     expect(createProxier('ipvs', o, shared, log, metrics.registry)).toBeInstanceOf(IpvsProxier);
     expect(createProxier('userspace', o, shared, log, metrics.registry)).toBeInstanceOf(UserspaceProxier);
     expect(createProxier('iptables', o, shared, log, metrics.registry)).toBeInstanceOf(IptablesProxier);
+    const ebpf = createProxier('ebpf', { ...o, 'node-name': 'node7' }, shared, log, metrics.registry);
+    expect(ebpf).toBeInstanceOf(EbpfProxier);
+    expect(sockLbPaths({ ...o, 'node-name': 'node7' }).pinDir).toBe('/sys/fs/bpf/minimesh/node7');
   });
 });

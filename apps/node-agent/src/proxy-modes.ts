@@ -1,6 +1,7 @@
 /**
  * The proxy modes: which one runs (ipvs falls back to iptables where the kernel has no IPVS, as
- * kube-proxy's CanUseIPVSProxier decides), and the proxier of each, built from the agent's flags.
+ * kube-proxy's CanUseIPVSProxier decides; ebpf to nftables where the kernel or the built programs
+ * are missing), and the proxier of each, built from the agent's flags.
  */
 import { existsSync } from 'node:fs';
 import type { UserspaceSchedulerName } from '@minimesh/proxy-core';
@@ -14,13 +15,35 @@ import type { NodeAgentOptions } from './options.js';
 import type { ProxierBaseOptions } from './proxier-base.js';
 import { IpvsProxier } from './ipvs/proxier.js';
 import { UserspaceProxier } from './userspace/proxier.js';
+import { EbpfProxier } from './ebpf/proxier.js';
+import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, cgroupV2Root, defaultPinDir, type SockLbPaths } from './ebpf/sock-lb-programs.js';
 
-export type EffectiveProxyMode = 'iptables' | 'nftables' | 'ipvs' | 'userspace';
-export type Proxier = IptablesProxier | NftablesProxier | IpvsProxier | UserspaceProxier;
+export type EffectiveProxyMode = 'iptables' | 'nftables' | 'ipvs' | 'userspace' | 'ebpf';
+export type Proxier = IptablesProxier | NftablesProxier | IpvsProxier | UserspaceProxier | EbpfProxier;
 
-/** kube-proxy falls back to iptables when the kernel has no IPVS (CanUseIPVSProxier); so does minimesh. */
-export function effectiveProxyMode(requested: string, log: Logger, ipvsPresent = existsSync('/proc/net/ip_vs')): EffectiveProxyMode {
+/** Where ebpf mode's programs, maps and cgroup are, from the flags. */
+export function sockLbPaths(o: NodeAgentOptions): SockLbPaths {
+  const dir = o['bpf-programs'];
+  return {
+    helper: dir ? `${dir}/minimesh-sock-lb` : DEFAULT_SOCK_LB_HELPER,
+    object: dir ? `${dir}/sock-lb.o` : DEFAULT_SOCK_LB_OBJECT,
+    pinDir: o['bpf-pin-dir'] || defaultPinDir(o['node-name']),
+    cgroup: o['bpf-cgroup'] || cgroupV2Root() || '/sys/fs/cgroup',
+  };
+}
+
+/**
+ * kube-proxy falls back to iptables when the kernel has no IPVS (CanUseIPVSProxier); so does
+ * minimesh. ebpf mode falls back to nftables, saying why in one line, when `ebpfProblem` finds one.
+ */
+export function effectiveProxyMode(requested: string, log: Logger, ipvsPresent = existsSync('/proc/net/ip_vs'), ebpfProblem: () => string | undefined = () => 'no check given'): EffectiveProxyMode {
   if (requested === 'nftables' || requested === 'userspace') return requested;
+  if (requested === 'ebpf') {
+    const problem = ebpfProblem();
+    if (problem === undefined) return 'ebpf';
+    log.warn(`Can't use the ebpf proxier: ${problem}; using nftables proxy mode`);
+    return 'nftables';
+  }
   if (requested === 'ipvs') {
     if (ipvsPresent) return 'ipvs';
     log.warn("Can't use the IPVS proxier: IPVS is not available in this kernel (no /proc/net/ip_vs); using iptables proxy mode");
@@ -36,14 +59,17 @@ export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, sha
   const nodePortAddresses = o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((x) => x.trim()) : undefined;
   const iptables = () => new Iptables(shared.exec, { restoreBin: o['iptables-restore'] });
   const common = { clusterCIDR: o['cluster-cidr'] || undefined, masqueradeAll: o['masquerade-all'], nodePortAddresses, localhostNodePorts: o['localhost-nodeports'] };
+  const nftables = () => ({
+    ...shared,
+    render: { table: o['nft-table'], serviceCIDRs: o['service-cidrs'].split(',').map((x) => x.trim()).filter((x) => x !== ''), ...common },
+    nft: new Nft(shared.exec, { log: log.child('nftables'), session: helperPrefix === undefined ? undefined : { prefix: helperPrefix } }),
+    log: log.child(mode),
+  });
   switch (mode) {
     case 'nftables':
-      return new NftablesProxier({
-        ...shared,
-        render: { table: o['nft-table'], serviceCIDRs: o['service-cidrs'].split(',').map((x) => x.trim()).filter((x) => x !== ''), ...common },
-        nft: new Nft(shared.exec, { log: log.child('nftables'), session: helperPrefix === undefined ? undefined : { prefix: helperPrefix } }),
-        log: log.child('nftables'),
-      });
+      return new NftablesProxier(nftables());
+    case 'ebpf':
+      return new EbpfProxier({ ...nftables(), sockLb: sockLbPaths(o) });
     case 'userspace':
       return new UserspaceProxier({
         ...shared,

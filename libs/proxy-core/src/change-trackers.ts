@@ -34,6 +34,11 @@ export class ServiceChangeTracker {
     return this.ports;
   }
 
+  /** The checked-out ports of one Service ("ns/name"). */
+  portsOfService(namespacedName: string): Iterable<ServicePortInfo> {
+    return this.byService.get(namespacedName)?.values() ?? [];
+  }
+
   /** Number of Services with uncommitted changes (kube-proxy's service_changes_pending). */
   get pending(): number {
     return this.pendingChanges.size;

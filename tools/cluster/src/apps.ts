@@ -6,6 +6,7 @@
  * apiserver over its Unix socket (gRPC, Watch included). NATS is only on 127.0.0.1 of the root
  * namespace, so only root-namespace apps get its URL.
  */
+import { nodeBpfPinDir, nodeCgroup } from './cgroups.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,15 +40,26 @@ export interface AppSpec {
   env?(ctx: AppContext): Record<string, string>;
   /** Started only when this holds (default: always). */
   when?(ctx: AppContext): boolean;
+  /**
+   * A node app that must see the host's mounts (cgroup v2, bpffs): it enters only the node's
+   * network namespace (nsenter) instead of `ip netns exec`, which remounts /sys without them.
+   */
+  hostMounts?(ctx: AppContext): boolean;
 }
 
 /** The node agent's --proxy-mode values (`up --proxy-mode`). */
-export const NODE_AGENT_PROXY_MODES = ['iptables', 'nftables', 'ipvs', 'userspace'] as const;
+export const NODE_AGENT_PROXY_MODES = ['iptables', 'nftables', 'ipvs', 'userspace', 'ebpf'] as const;
 
 /** How LoadBalancer Services get their addresses' traffic (`up --lb`): layer 2 speakers on the nodes, a proxy load balancer outside them, or none. */
 export const LB_MODES = ['l2', 'proxy', 'none'] as const;
 export type LbMode = (typeof LB_MODES)[number];
 
+
+/** --bpf-cgroup (the node's cgroup, when cgroup v2 is there) and --bpf-pin-dir of a node's agent. */
+function ebpfArgs(cluster: string, node: string): string[] {
+  const cgroup = nodeCgroup(cluster, node);
+  return [...(cgroup ? ['--bpf-cgroup', cgroup] : []), '--bpf-pin-dir', nodeBpfPinDir(cluster, node)];
+}
 
 /** The NATS address and `user`'s credentials, as the environment of a process (for --transport nats). */
 function natsEnv(state: ClusterState, layout: StateLayout, user: string): Record<string, string> {
@@ -114,6 +126,8 @@ export const CONTROLLERS: AppSpec[] = [
     program: { bin: 'minimesh-node-agent' },
     where: 'node',
     required: false,
+    // ebpf mode attaches to the node's cgroup and pins its maps in bpffs.
+    hostMounts: ({ state }) => state.proxyMode === 'ebpf',
     args: ({ state, layout, node }) => [
       ...apiArgs(state, layout, `node-${node!.name}`),
       '--node-name',
@@ -121,6 +135,8 @@ export const CONTROLLERS: AppSpec[] = [
       ...(state.proxyMode ? ['--proxy-mode', state.proxyMode] : []),
       // nftables mode drops traffic to unallocated ClusterIPs of the cluster's Service range.
       ...(state.proxyMode === 'nftables' ? ['--service-cidrs', state.serviceCIDR] : []),
+      // ebpf mode load-balances the node's cgroup, with the maps pinned per cluster and node.
+      ...(state.proxyMode === 'ebpf' ? ebpfArgs(state.name, node!.name) : []),
       ...(state.nodeAgentArgs ?? []),
     ],
   },

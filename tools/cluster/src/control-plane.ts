@@ -13,6 +13,7 @@ import { freePort } from '@minimesh/runtime';
 import { CONTROLLERS, CONTROL_PLANE, childEnv, resolveProgram, type AppContext, type AppSpec } from './apps.js';
 import { nodeObject, kubeTime } from './objects.js';
 import { isAlive, startDetached, type ProcessRecord } from './processes.js';
+import { nodeCgroup } from './cgroups.js';
 import type { ClusterState, ProcessEntry, StateLayout } from './state.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,6 +49,8 @@ async function waitReady(rec: ProcessRecord, log: string, ready: () => Promise<b
 }
 
 function start(app: AppSpec, ctx: AppContext, name: string, netns?: string): { rec?: ProcessRecord; entry: ProcessEntry } {
+  // A node's processes live in its cgroup (ebpf mode's agent load-balances that cgroup).
+  const cgroup = ctx.node ? nodeCgroup(ctx.state.name, ctx.node.name) : undefined;
   const log = join(ctx.layout.logDir, `${name}.log`);
   const program = resolveProgram(app, ctx);
   if (program.missing) {
@@ -62,6 +65,8 @@ function start(app: AppSpec, ctx: AppContext, name: string, netns?: string): { r
     logFile: log,
     pidDir: ctx.layout.pidDir,
     netns,
+    cgroup,
+    hostMounts: app.hostMounts?.(ctx),
   });
   return { rec, entry: { name, netns, log } };
 }

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { inCgroup } from './cgroups.js';
 
 export interface ProcessRecord {
   name: string;
@@ -24,6 +25,10 @@ export interface StartOptions {
   pidDir: string;
   /** Run inside this network namespace (`ip netns exec NS ...`, which execs: the pid stays the same). */
   netns?: string;
+  /** Run inside this cgroup v2 directory (a node's: cgroups.ts). */
+  cgroup?: string;
+  /** With netns: enter only the network namespace (nsenter), keeping the host's mounts (cgroup v2, bpffs), which `ip netns exec` hides. */
+  hostMounts?: boolean;
   cwd?: string;
 }
 
@@ -53,9 +58,16 @@ export function pidFile(pidDir: string, name: string): string {
   return join(pidDir, `${name}.pid`);
 }
 
+/** The command line of `o`, inside its network namespace when it has one. */
+function enterNetns(o: StartOptions): [string, string[]] {
+  if (o.netns === undefined) return [o.command, o.args];
+  if (o.hostMounts) return ['nsenter', [`--net=/run/netns/${o.netns}`, '--', o.command, ...o.args]];
+  return ['ip', ['netns', 'exec', o.netns, o.command, ...o.args]];
+}
+
 export function startDetached(o: StartOptions): ProcessRecord {
   mkdirSync(o.pidDir, { recursive: true });
-  const [cmd, args] = o.netns ? ['ip', ['netns', 'exec', o.netns, o.command, ...o.args]] : [o.command, o.args];
+  const [cmd, args] = inCgroup(o.cgroup, ...enterNetns(o));
   const log = openSync(o.logFile, 'a');
   try {
     const child = spawn(cmd, args, { detached: true, stdio: ['ignore', log, log], env: o.env, cwd: o.cwd });

@@ -7,6 +7,7 @@
 import { rmSync, rmdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { deleteNetns, listNetns, netnsPids } from './netns.js';
+import { clusterCgroupPids, removeClusterCgroups } from './cgroups.js';
 import { etcNetnsEntries, removeEtcNetns } from './network.js';
 import { pidFile, processesMentioning, readPidFiles, stopAll, stopByPidFile } from './processes.js';
 import { stateDirExists, type PodRecord, type StateLayout } from './state.js';
@@ -27,11 +28,13 @@ export async function teardown(cluster: string, layout: StateLayout, graceMs = 5
   const procs: { pid: number; startTime?: number }[] = readPidFiles(layout.pidDir);
   for (const ns of namespaces) for (const pid of await netnsPids(ns)) procs.push({ pid });
   for (const pid of processesMentioning(`${layout.dir}/`)) procs.push({ pid });
+  for (const pid of clusterCgroupPids(cluster)) procs.push({ pid });
   const unique = [...new Map(procs.map((p) => [p.pid, p])).values()];
   const processes = await stopAll(unique, graceMs);
 
   for (const ns of deletionOrder(namespaces)) await deleteNetns(ns);
   for (const entry of etcNetnsEntries()) if (isClusterNetns(cluster, entry)) removeEtcNetns(entry);
+  removeClusterCgroups(cluster);
   const hadDir = stateDirExists(layout);
   rmSync(layout.dir, { recursive: true, force: true });
   try {

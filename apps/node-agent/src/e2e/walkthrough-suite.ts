@@ -1,11 +1,13 @@
 /**
  * End to end on a 2-node local cluster (network namespaces, real iptables or nftables in each
  * node, real processes): the Kubernetes Service walkthrough of the documents, reproduced, once
- * per proxy mode (`minimesh-cluster up --proxy-mode`): iptables, nftables, userspace, and once more with
+ * per proxy mode (`minimesh-cluster up --proxy-mode`): iptables, nftables, userspace, ebpf (with
+ * two tests of its own: no conntrack NAT for a ClusterIP, the maps as a table), and once more with
  * every component on the Kubernetes REST API (`up --api rest`). Needs root; without it the suite is
  * skipped and says why. Imported by the walkthrough specs, which run the modes one after another.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints, Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
@@ -14,10 +16,12 @@ import { ClusterDriver, e2eSkipReason, tally } from '@minimesh/cluster/testing';
 
 const UDP_PROBE = fileURLToPath(new URL('../../e2e/udp-probe.mjs', import.meta.url));
 
-export type WalkthroughMode = 'iptables' | 'nftables' | 'userspace';
+export type WalkthroughMode = 'iptables' | 'nftables' | 'userspace' | 'ebpf';
 
-/** The node's proxy rules as lines, to compare across an agent restart. */
-const RULES_DUMP: Record<WalkthroughMode, string[]> = {
+const SOCK_LB_HELPER = fileURLToPath(new URL('../../bpf/build/minimesh-sock-lb', import.meta.url));
+
+/** The node's proxy rules as lines, to compare across an agent restart (ebpf: the socket load balancer's maps, which belong to no namespace). */
+const RULES_DUMP: Record<Exclude<WalkthroughMode, 'ebpf'>, string[]> = {
   iptables: ['iptables-save', '-t', 'nat'],
   nftables: ['nft', 'list', 'table', 'ip', 'kube-proxy'],
   userspace: ['iptables-save', '-t', 'nat'],
@@ -27,12 +31,19 @@ const CLUSTER_IP_RULE: Record<WalkthroughMode, string> = {
   iptables: '-A KUBE-SERVICES -d 10.97.97.97/32 -p tcp -m comment --comment "study/service-clusterip cluster IP" -m tcp --dport 80 -j KUBE-SVC-',
   nftables: '10.97.97.97 . tcp . 80 comment "study/service-clusterip" : goto service-',
   userspace: '-A KUBE-PORTALS-CONTAINER -d 10.97.97.97/32 -p tcp -m comment --comment "study/service-clusterip" -m tcp --dport 80 -j REDIRECT --to-ports ',
+  ebpf: 'frontend 10.97.97.97:80/TCP set ',
 };
 
 function skipReason(mode: WalkthroughMode): string | undefined {
   const reason = e2eSkipReason();
-  if (reason || mode !== 'nftables') return reason;
-  return spawnSync('nft', ['--version']).status === 0 ? undefined : 'needs nft (nftables)';
+  if (reason || mode === 'iptables' || mode === 'userspace') return reason;
+  if (spawnSync('nft', ['--version']).status !== 0) return 'needs nft (nftables)';
+  if (mode !== 'ebpf') return undefined;
+  // The agent would fall back to nftables: the suite would not test ebpf mode.
+  if (!existsSync(SOCK_LB_HELPER)) return 'needs the BPF programs built (bash tools/setup.sh, with clang and libbpf-dev)';
+  const probe = spawnSync(SOCK_LB_HELPER, ['probe', SOCK_LB_HELPER.replace(/minimesh-sock-lb$/, 'sock-lb.o')], { encoding: 'utf8' });
+  if (probe.status !== 0) return `this kernel does not take the BPF programs: ${probe.stderr.trim().split('\n').pop()}`;
+  return readFileSync('/proc/self/mounts', 'utf8').includes(' cgroup2 ') ? undefined : 'needs cgroup v2';
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -51,8 +62,9 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
   const api = opts.api ?? 'grpc';
   const title = `walkthrough on a local cluster, ${mode} mode${api === 'rest' ? ', components on the REST API' : ''}${reason ? ` (skipped: ${reason})` : ''}`;
   // iptables-save adds a dated header and counters; the rules are the `-A` lines.
-  const ruleLines = (text: string) => text.split('\n').filter((l) => (mode === 'nftables' ? l.trim() !== '' : l.startsWith('-A')));
-  const dump = async (node: string) => (await cluster.exec(node, undefined, ...RULES_DUMP[mode])).stdout;
+  const ruleLines = (text: string) => text.split('\n').filter((l) => (mode === 'nftables' || mode === 'ebpf' ? l.trim() !== '' : l.startsWith('-A'))).sort();
+  const dump = async (node: string) =>
+    mode === 'ebpf' ? spawnSync(SOCK_LB_HELPER, ['dump', `/sys/fs/bpf/minimesh/${clusterName}/${node}`], { encoding: 'utf8' }).stdout : (await cluster.exec(node, undefined, ...RULES_DUMP[mode])).stdout;
   const cluster = new ClusterDriver(clusterName);
 
   describe.skipIf(!!reason)(title, () => {
@@ -243,6 +255,8 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
       const pidPath = `/run/minimesh/${cluster.name}/pids/node-agent-node1.pid`;
       const { readFileSync } = await import('node:fs');
       const pid = Number(readFileSync(pidPath, 'utf8').split(/\s+/)[0]);
+      // The new agent runs with the flags the cluster gave the old one.
+      const agentArgs = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       const before = ruleLines(await dump('node1'));
       process.kill(pid, 'SIGTERM');
       const gone = () => {
@@ -264,9 +278,10 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
       const still = ruleLines(await dump('node1'));
       expect(still).toEqual(before);
       // A new agent starts, syncs, and programs new changes.
-      const bin = new URL('../../bin/minimesh-node-agent.mjs', import.meta.url).pathname;
       const { spawn } = await import('node:child_process');
-      const child = spawn('ip', ['netns', 'exec', `mm-${cluster.name}-n1`, process.execPath, bin, '--server', `unix:///run/minimesh/${cluster.name}/apiserver.sock`, '--token-file', `/run/minimesh/${cluster.name}/pki/tokens/node-node1.token`, '--node-name', 'node1', '--proxy-mode', mode], {
+      // As the cluster starts it: ebpf mode's agent keeps the host's mounts (cgroup v2, bpffs).
+      const enter = mode === 'ebpf' ? ['nsenter', `--net=/run/netns/mm-${cluster.name}-n1`, '--'] : ['ip', 'netns', 'exec', `mm-${cluster.name}-n1`];
+      const child = spawn(enter[0]!, [...enter.slice(1), ...agentArgs], {
         detached: true,
         stdio: 'ignore',
         env: { ...process.env, MINIMESH_LOG_LEVEL: 'error' },
@@ -291,5 +306,35 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
       expect(await dump('node1')).toContain(CLUSTER_IP_RULE[mode]);
       if (mode === 'nftables') expect(metrics.stdout).not.toMatch(/kubeproxy_sync_proxy_rules_nftables_sync_failures_total\{ip_family="IPv4"\} [1-9]/);
     }, 30_000);
+
+    if (mode === 'ebpf') {
+      it('ebpf: a ClusterIP connection goes straight to the pod, with no conntrack NAT entry for the ClusterIP', async () => {
+        for (const node of ['node1', 'node2']) await cluster.exec(node, undefined, 'conntrack', '-F');
+        const seen = tally(await curlMany('client', 'study', 'http://10.97.97.97/', 6));
+        expect(seen.size).toBeGreaterThan(0);
+        for (const node of ['node1', 'node2']) {
+          const entries = (await cluster.exec(node, undefined, 'conntrack', '-L', '-p', 'tcp', '--dport', '80')).stdout;
+          expect(entries).not.toContain('10.97.97.97');
+          expect(entries).not.toMatch(/\[UNREPLIED\].*dst=10\.97/);
+        }
+        // The client's node carried the connections, to the pods' own addresses.
+        const node2 = (await cluster.exec('node2', undefined, 'conntrack', '-L', '-p', 'tcp', '--dport', '80', '-s', '10.244.0.0/16')).stdout;
+        expect(node2).toMatch(/dst=10\.244\.\d+\.\d+ sport=\d+ dport=80 .*src=10\.244\./);
+        // The application still sees the ClusterIP as its peer (getpeername).
+        const peer = await cluster.exec('client', 'study', 'curl', '-s', '-o', '/dev/null', '-w', '%{remote_ip}:%{remote_port}', 'http://10.97.97.97/');
+        expect(peer.stdout).toBe('10.97.97.97:80');
+      }, 30_000);
+
+      it('ebpf: the agent shows its maps as a table, service to backends', async () => {
+        const page = await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/sock-lb');
+        expect(page.stdout).toMatch(/^FRONTEND\s+PROTO\s+SERVICE\s+AFFINITY\s+BACKENDS$/m);
+        // Affinity as the tests above left it (a timeout, or "-"), then the ready pods' addresses.
+        expect(page.stdout).toMatch(/^10\.97\.97\.97:80\s+TCP\s+study\/service-clusterip\s+(-|\d+s)\s+10\.244\.\d+\.\d+:80( 10\.244\.\d+\.\d+:80)*$/m);
+        const metrics = (await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/metrics')).stdout;
+        expect(metrics).toMatch(/^minimesh_sock_lb_entries\{map="frontends"\} [1-9]/m);
+        expect(metrics).not.toMatch(/^minimesh_sock_lb_sync_failures_total\{[^}]*\} [1-9]/m);
+        expect(page.stdout).toMatch(/^10\.96\.0\.10:53\s+UDP\s+kube-system\/kube-dns:dns\s+-\s+10\.244\.\d+\.\d+:53$/m);
+      }, 30_000);
+    }
   });
 }

@@ -9,7 +9,7 @@
  * Chains no longer used are flushed at once and deleted by a sync ≥ 1 s later, which the proxier
  * asks for itself. Nothing is removed on shutdown.
  */
-import { NftablesRuleset, STALE_CHAIN_DELETE_DELAY_MS, type NftRenderOptions, type NftTransaction } from '@minimesh/proxy-core';
+import { NftablesRuleset, STALE_CHAIN_DELETE_DELAY_MS, type NftRenderOptions, type NftTransaction, type ServicePortMap } from '@minimesh/proxy-core';
 import { FAMILY, ProxierBase, type ProxierBaseOptions } from '../proxier-base.js';
 import type { Nft } from './nft.js';
 
@@ -59,14 +59,16 @@ export class NftablesProxier extends ProxierBase {
     // Cleared now, so a request for a full sync that arrives during this one is not lost.
     this.needFullSync = false;
     const { svcUpdate, epUpdate } = this.checkout();
+    const changed = full ? undefined : new Set([...svcUpdate.updatedServices, ...epUpdate.updatedServices]);
+    await this.beforeRules(changed);
 
     let tx: NftTransaction;
     try {
       tx = this.ruleset.transaction({
-        services: this.services.serviceMap,
+        services: this.ruleServices(changed),
         endpoints: this.endpoints.endpointsMap,
         node: { name: this.o.nodeName, addresses: this.o.nodeAddresses() },
-        changedServices: full ? undefined : new Set([...svcUpdate.updatedServices, ...epUpdate.updatedServices]),
+        changedServices: changed,
         now,
       });
       if (tx.script !== '') await this.o.nft.apply(tx.script);
@@ -83,6 +85,22 @@ export class NftablesProxier extends ProxierBase {
     await this.cleanConntrack();
     const seconds = this.recordSync(start, epUpdate, { full: tx.kind !== 'partial', noLocalEndpoints: tx.noLocalEndpoints });
     this.o.log.debug('synced', { kind: tx.kind, seconds, servicePorts: tx.servicePortsWritten, rules: tx.ruleCount, elements: tx.elementCount, staleChains: tx.staleChains.length, deletedChains: tx.deletedChains.length });
+  }
+
+  /**
+   * What a mode built on this one does first in every sync, with the Services that changed
+   * (undefined: look at all); if it throws, the sync fails and is retried.
+   */
+  protected async beforeRules(_changed: ReadonlySet<string> | undefined): Promise<void> {}
+
+  /** The service ports the rules are rendered for (every one; a mode built on this one may keep fewer). */
+  protected ruleServices(_changed: ReadonlySet<string> | undefined): ServicePortMap {
+    return this.services.serviceMap;
+  }
+
+  /** The next sync re-sends everything (the kernel's state is in doubt). */
+  protected requestFullSync(): void {
+    this.needFullSync = true;
   }
 
   /** A sync once the flushed chains may go (nothing else may come to run one). */

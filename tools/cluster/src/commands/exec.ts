@@ -4,6 +4,7 @@ import { constants } from 'node:os';
 import type { CommandLine } from '@minimesh/runtime';
 import { CLUSTER_FLAG, NAMESPACE_FLAG, UserError, clusterRef, exactlyOne, requireRoot, type Command } from '../cli.js';
 import { podKey, requireState, type ClusterState } from '../state.js';
+import { inCgroup, nodeCgroup } from '../cgroups.js';
 
 export const exec: Command = {
   usage: 'minimesh-cluster exec <pod|node|outside> [-n NS] -- <command> [args...]',
@@ -20,8 +21,11 @@ export const exec: Command = {
     const state = requireState(cluster, layout);
     const netns = resolveTarget(state, target, args.optional('namespace'));
     requireRoot('exec');
+    // In a pod or on a node, the command runs in that node's cgroup, as the node's own processes do.
+    const node = target === 'outside' && args.optional('namespace') === undefined ? undefined : nodeOfTarget(state, target, args.optional('namespace'));
+    const [command, argv] = inCgroup(node === undefined ? undefined : nodeCgroup(state.name, node), 'ip', ['netns', 'exec', netns, ...args.rest]);
     return new Promise((resolve, reject) => {
-      const child = spawn('ip', ['netns', 'exec', netns, ...args.rest], { stdio: 'inherit' });
+      const child = spawn(command, argv, { stdio: 'inherit' });
       child.once('error', (e) => reject(new UserError(`could not run ip netns exec: ${e.message}`)));
       child.once('exit', (code, signal) => {
         if (code !== null) resolve(code);
@@ -30,6 +34,12 @@ export const exec: Command = {
     });
   },
 };
+
+/** The node a target runs on (undefined for `outside`). */
+function nodeOfTarget(state: ClusterState, target: string, namespace: string | undefined): string | undefined {
+  if (namespace === undefined && state.plan.nodes.some((n) => n.name === target)) return target;
+  return state.pods[podKey(namespace ?? 'default', target)]?.node;
+}
 
 /** A node or `outside` when no namespace is given; otherwise (or else) a pod. */
 export function resolveTarget(state: ClusterState, target: string, namespace: string | undefined): string {

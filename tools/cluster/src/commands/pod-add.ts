@@ -10,6 +10,7 @@ import { parseLabelList } from '../labels.js';
 import { buildPod } from '../network.js';
 import { kubeTime, parsePortSpec, podObject } from '../objects.js';
 import { isAlive, startDetached, type ProcessRecord } from '../processes.js';
+import { nodeCgroup } from '../cgroups.js';
 import { podKey, podProcessName, readState, requireState, withLock, writeState, type ClusterState, type PodRecord, type StateLayout } from '../state.js';
 import { removePod } from '../teardown.js';
 import { allocatePodIP, podNames, type NodePlan } from '../topology.js';
@@ -136,7 +137,7 @@ export async function addPod(cluster: string, layout: StateLayout, state: Cluste
       await mustNotExist(api, o.namespace, o.name);
       try {
         if (!o.hostNetwork) await buildPod({ netns: pod.netns, hostVeth: pod.hostVeth, ip, namespace: o.namespace, node: o.node, resolvConf: o.program?.resolvConf });
-        await startPodProgram(layout.logDir, layout.pidDir, pod, o.program ?? echoProgram(pod, o.node.name, o.shutdownDelaySeconds ?? 0));
+        await startPodProgram(layout.logDir, layout.pidDir, pod, o.program ?? echoProgram(pod, o.node.name, o.shutdownDelaySeconds ?? 0), nodeCgroup(cluster, o.node.name));
         await ensureNamespace(api, o.namespace);
         const now = kubeTime();
         const created = await api.create(
@@ -188,10 +189,10 @@ function echoProgram(pod: PodRecord, node: string, shutdownDelaySeconds: number)
 }
 
 /** Starts the pod's program inside its namespace and waits until it serves. */
-async function startPodProgram(logDir: string, pidDir: string, pod: PodRecord, program: PodProgram): Promise<ProcessRecord> {
+async function startPodProgram(logDir: string, pidDir: string, pod: PodRecord, program: PodProgram, cgroup: string | undefined): Promise<ProcessRecord> {
   const log = join(logDir, `${pod.process}.log`);
   rmSync(log, { force: true });
-  const rec = startDetached({ name: pod.process, command: program.command, args: program.args, env: childEnv(), logFile: log, pidDir, netns: pod.netns });
+  const rec = startDetached({ name: pod.process, command: program.command, args: program.args, env: childEnv(), logFile: log, pidDir, netns: pod.netns, cgroup });
   const timeoutMs = program.startTimeoutMs ?? 10_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {

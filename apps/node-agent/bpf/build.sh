@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds the ebpf mode's programs and their helper into bpf/build/ when a source is newer than its
+# output: sock-lb.o (the cgroup socket programs, clang -target bpf) and minimesh-sock-lb (the loader
+# and map session, with libbpf). Needs Debian's clang and libbpf-dev (tools/setup.sh installs them).
+set -euo pipefail
+cd "$(dirname "$0")"
+mkdir -p build
+arch_include="/usr/include/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
+if [ ! -f build/sock-lb.o ] || [ sock-lb.c -nt build/sock-lb.o ]; then
+  clang -O2 -g -Wall -target bpf -I"$arch_include" -c sock-lb.c -o build/sock-lb.o.tmp
+  mv build/sock-lb.o.tmp build/sock-lb.o
+fi
+if [ ! -f build/minimesh-sock-lb ] || [ sock-lb-ctl.c -nt build/minimesh-sock-lb ]; then
+  cc -O2 -Wall -o build/minimesh-sock-lb.tmp sock-lb-ctl.c -lbpf
+  mv build/minimesh-sock-lb.tmp build/minimesh-sock-lb
+fi

@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * minimesh-sock-lb: the node agent's hands on its socket load balancer (sock-lb.c), with libbpf.
+ *
+ *   minimesh-sock-lb attach OBJECT PIN_DIR CGROUP   load the programs (maps pinned under PIN_DIR,
+ *                                                   reused when already there) and attach them to the
+ *                                                   cgroup v2 directory, replacing earlier ones
+ *   minimesh-sock-lb detach PIN_DIR CGROUP          detach them and remove the pinned maps
+ *   minimesh-sock-lb serve PIN_DIR                  a map session on stdin/stdout (below)
+ *   minimesh-sock-lb dump PIN_DIR                   the frontends and backends as text lines
+ *   minimesh-sock-lb probe OBJECT                   load the programs and unload them: does this
+ *                                                   kernel take them? (nothing pinned or attached)
+ *
+ * Programs attached this way stay attached when the agent exits, and the maps are pinned: traffic
+ * keeps flowing while the agent restarts, and the new agent carries on with the same maps.
+ *
+ * The serve protocol, all integers little-endian. First the helper writes one line per map,
+ * "<name> <key size> <value size>\n", then "ready\n". Then requests, each
+ *   u32 length of what follows, u8 op, u8 map index (the order of those lines), u16 0, u32 count,
+ *   then count records: key+value for UPDATE (1), key for DELETE (2), nothing for DUMP (3);
+ * and for each request one reply
+ *   u32 errno (0: done), u32 length, then for DUMP count key+value records (the count in the
+ *   first 4 bytes), for an error its message.
+ * UPDATE writes in one batch where the kernel can; DELETE ignores keys that are not there.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+static const char *const MAP_NAMES[] = { "mm_frontends", "mm_backends", "mm_affinity", "mm_revnat", "mm_udp_flows" };
+#define MAP_COUNT (sizeof(MAP_NAMES) / sizeof(MAP_NAMES[0]))
+
+static const enum bpf_attach_type ATTACH_TYPES[] = {
+	BPF_CGROUP_INET4_CONNECT, BPF_CGROUP_UDP4_SENDMSG, BPF_CGROUP_UDP4_RECVMSG, BPF_CGROUP_INET4_GETPEERNAME,
+};
+#define ATTACH_COUNT (sizeof(ATTACH_TYPES) / sizeof(ATTACH_TYPES[0]))
+
+enum { OP_UPDATE = 1, OP_DELETE = 2, OP_DUMP = 3 };
+
+static int fail(const char *what, int err)
+{
+	fprintf(stderr, "minimesh-sock-lb: %s: %s\n", what, strerror(err));
+	return 1;
+}
+
+static int attach(const char *object, const char *pin_dir, const char *cgroup)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	int cg, err, attached = 0;
+	char what[512];
+
+	cg = open(cgroup, O_RDONLY | O_DIRECTORY);
+	if (cg < 0)
+		return fail(cgroup, errno);
+	obj = bpf_object__open_file(object, &opts);
+	if (!obj)
+		return fail(object, errno);
+	err = bpf_object__load(obj);
+	if (err)
+		return fail("loading the programs (are the pinned maps of an older layout? detach first)", -err);
+	bpf_object__for_each_program(prog, obj) {
+		enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
+
+		/* No flags: the one program of its type on this cgroup, replacing an earlier one at once. */
+		if (bpf_prog_attach(bpf_program__fd(prog), cg, type, 0)) {
+			snprintf(what, sizeof(what), "attaching %s to %s", bpf_program__name(prog), cgroup);
+			return fail(what, errno);
+		}
+		attached++;
+	}
+	printf("attached %d programs to %s, maps pinned in %s\n", attached, cgroup, pin_dir);
+	bpf_object__close(obj);
+	close(cg);
+	return 0;
+}
+
+static int probe(const char *object)
+{
+	struct bpf_object *obj = bpf_object__open_file(object, NULL);
+	struct bpf_map *map;
+	int err;
+
+	if (!obj)
+		return fail(object, errno);
+	bpf_object__for_each_map(map, obj)
+		bpf_map__set_pin_path(map, NULL);
+	err = bpf_object__load(obj);
+	bpf_object__close(obj);
+	if (err)
+		return fail("this kernel refuses the socket load balancer's programs", -err);
+	return 0;
+}
+
+static int detach(const char *pin_dir, const char *cgroup)
+{
+	char path[4096];
+	int cg = open(cgroup, O_RDONLY | O_DIRECTORY);
+	unsigned i;
+
+	if (cg >= 0) {
+		for (i = 0; i < ATTACH_COUNT; i++) {
+			if (bpf_prog_detach(cg, ATTACH_TYPES[i]) && errno != ENOENT)
+				return fail("detaching", errno);
+		}
+		close(cg);
+	} else if (errno != ENOENT) {
+		return fail(cgroup, errno);
+	}
+	for (i = 0; i < MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, MAP_NAMES[i]);
+		if (unlink(path) && errno != ENOENT)
+			return fail(path, errno);
+	}
+	return 0;
+}
+
+static const char *proto_name(unsigned p)
+{
+	return p == 6 ? "TCP" : p == 17 ? "UDP" : p == 132 ? "SCTP" : "?";
+}
+
+/* "frontend IP:PORT/PROTO set S count N flags F affinity A" and "backend S/SLOT IP:PORT" lines. */
+static int dump_text(const char *pin_dir)
+{
+	struct { uint8_t ip[4]; uint16_t port; uint8_t proto, pad; } fk, fnext;
+	struct { uint32_t set; uint16_t count, flags; uint32_t affinity; } fv;
+	struct { uint32_t set, slot; } bk, bnext;
+	struct { uint8_t ip[4]; uint16_t port, pad; } bv;
+	char path[4096];
+	int fd, first;
+
+	snprintf(path, sizeof(path), "%s/mm_frontends", pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return fail(path, errno);
+	for (first = 1; bpf_map_get_next_key(fd, first ? NULL : &fk, &fnext) == 0; first = 0) {
+		fk = fnext;
+		if (bpf_map_lookup_elem(fd, &fk, &fv))
+			continue;
+		printf("frontend %u.%u.%u.%u:%u/%s set %u count %u flags %u affinity %u\n", fk.ip[0], fk.ip[1], fk.ip[2], fk.ip[3], ntohs(fk.port),
+		       proto_name(fk.proto), fv.set, fv.count, fv.flags, fv.affinity);
+	}
+	close(fd);
+	snprintf(path, sizeof(path), "%s/mm_backends", pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return fail(path, errno);
+	for (first = 1; bpf_map_get_next_key(fd, first ? NULL : &bk, &bnext) == 0; first = 0) {
+		bk = bnext;
+		if (bpf_map_lookup_elem(fd, &bk, &bv))
+			continue;
+		printf("backend %u/%u %u.%u.%u.%u:%u\n", bk.set, bk.slot, bv.ip[0], bv.ip[1], bv.ip[2], bv.ip[3], ntohs(bv.port));
+	}
+	close(fd);
+	return 0;
+}
+
+static int read_full(void *buf, size_t n)
+{
+	char *p = buf;
+
+	while (n > 0) {
+		ssize_t r = read(0, p, n);
+
+		if (r <= 0)
+			return -1;
+		p += r;
+		n -= r;
+	}
+	return 0;
+}
+
+static void write_full(const void *buf, size_t n)
+{
+	const char *p = buf;
+
+	while (n > 0) {
+		ssize_t w = write(1, p, n);
+
+		if (w <= 0)
+			exit(1);
+		p += w;
+		n -= w;
+	}
+}
+
+static void reply(uint32_t err, const void *data, uint32_t len)
+{
+	uint32_t head[2] = { err, len };
+
+	write_full(head, sizeof(head));
+	if (len)
+		write_full(data, len);
+}
+
+static void reply_error(int err, const char *what)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err));
+	reply(err, msg, strlen(msg));
+}
+
+struct map {
+	int fd;
+	uint32_t key_size, value_size;
+};
+
+static void update(struct map *m, char *records, uint32_t count)
+{
+	uint32_t rec = m->key_size + m->value_size, done = count, i;
+	char *keys, *values;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	/* The batch call wants keys and values apart. */
+	keys = malloc((size_t)count * m->key_size + 1);
+	values = malloc((size_t)count * m->value_size + 1);
+	if (!keys || !values) {
+		free(keys);
+		free(values);
+		reply_error(ENOMEM, "update");
+		return;
+	}
+	for (i = 0; i < count; i++) {
+		memcpy(keys + (size_t)i * m->key_size, records + (size_t)i * rec, m->key_size);
+		memcpy(values + (size_t)i * m->value_size, records + (size_t)i * rec + m->key_size, m->value_size);
+	}
+	if (count > 0 && bpf_map_update_batch(m->fd, keys, values, &done, &opts)) {
+		/* No batch support for this map type, or a batch that stopped partway: one by one (an update
+		 * written twice is the same update). */
+		for (i = 0; i < count; i++) {
+			if (bpf_map_update_elem(m->fd, keys + (size_t)i * m->key_size, values + (size_t)i * m->value_size, BPF_ANY)) {
+				free(keys);
+				free(values);
+				reply_error(errno, "update");
+				return;
+			}
+		}
+	}
+	free(keys);
+	free(values);
+	reply(0, NULL, 0);
+}
+
+static void delete(struct map *m, char *keys, uint32_t count)
+{
+	uint32_t i;
+
+	for (i = 0; i < count; i++) {
+		if (bpf_map_delete_elem(m->fd, keys + (size_t)i * m->key_size) && errno != ENOENT) {
+			reply_error(errno, "delete");
+			return;
+		}
+	}
+	reply(0, NULL, 0);
+}
+
+static void dump(struct map *m)
+{
+	size_t cap = 4096, len = 4, rec = m->key_size + m->value_size;
+	char *out = malloc(cap), *key = malloc(m->key_size), *next = malloc(m->key_size);
+	uint32_t count = 0;
+	int first = 1;
+
+	if (!out || !key || !next) {
+		reply_error(ENOMEM, "dump");
+		goto done;
+	}
+	while (bpf_map_get_next_key(m->fd, first ? NULL : key, next) == 0) {
+		first = 0;
+		memcpy(key, next, m->key_size);
+		if (len + rec > cap) {
+			char *grown = realloc(out, cap * 2);
+
+			if (!grown) {
+				reply_error(ENOMEM, "dump");
+				goto done;
+			}
+			out = grown;
+			cap *= 2;
+		}
+		memcpy(out + len, key, m->key_size);
+		/* Gone between the two calls: leave it out. */
+		if (bpf_map_lookup_elem(m->fd, key, out + len + m->key_size))
+			continue;
+		len += rec;
+		count++;
+	}
+	memcpy(out, &count, 4);
+	reply(0, out, len);
+done:
+	free(out);
+	free(key);
+	free(next);
+}
+
+static int serve(const char *pin_dir)
+{
+	struct map maps[MAP_COUNT];
+	char path[4096];
+	unsigned i;
+
+	for (i = 0; i < MAP_COUNT; i++) {
+		struct bpf_map_info info = {};
+		uint32_t info_len = sizeof(info);
+
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, MAP_NAMES[i]);
+		maps[i].fd = bpf_obj_get(path);
+		if (maps[i].fd < 0)
+			return fail(path, errno);
+		if (bpf_obj_get_info_by_fd(maps[i].fd, &info, &info_len))
+			return fail(path, errno);
+		maps[i].key_size = info.key_size;
+		maps[i].value_size = info.value_size;
+		printf("%s %u %u\n", MAP_NAMES[i], info.key_size, info.value_size);
+	}
+	printf("ready\n");
+	fflush(stdout);
+	for (;;) {
+		uint32_t length, count;
+		uint8_t head[8];
+		char *body = NULL;
+		struct map *m;
+
+		if (read_full(&length, 4))
+			return 0;
+		if (length < 8 || read_full(head, 8))
+			return fail("a request shorter than its header", EPROTO);
+		memcpy(&count, head + 4, 4);
+		if (length > 8) {
+			body = malloc(length - 8);
+			if (!body || read_full(body, length - 8))
+				return fail("reading a request", errno ? errno : EPROTO);
+		}
+		if (head[1] >= MAP_COUNT) {
+			reply_error(EINVAL, "no such map");
+		} else {
+			m = &maps[head[1]];
+			if (head[0] == OP_UPDATE && (uint64_t)count * (m->key_size + m->value_size) == length - 8)
+				update(m, body, count);
+			else if (head[0] == OP_DELETE && (uint64_t)count * m->key_size == length - 8)
+				delete(m, body, count);
+			else if (head[0] == OP_DUMP && length == 8)
+				dump(m);
+			else
+				reply_error(EINVAL, "a request whose op or length does not fit its map");
+		}
+		free(body);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	if (argc == 5 && strcmp(argv[1], "attach") == 0)
+		return attach(argv[2], argv[3], argv[4]);
+	if (argc == 4 && strcmp(argv[1], "detach") == 0)
+		return detach(argv[2], argv[3]);
+	if (argc == 3 && strcmp(argv[1], "serve") == 0)
+		return serve(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "dump") == 0)
+		return dump_text(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "probe") == 0)
+		return probe(argv[2]);
+	fprintf(stderr, "usage: minimesh-sock-lb attach OBJECT PIN_DIR CGROUP | detach PIN_DIR CGROUP | serve PIN_DIR | dump PIN_DIR | probe OBJECT\n");
+	return 2;
+}

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: (Apache-2.0 OR GPL-2.0-only)
+/*
+ * minimesh socket-level load balancing: the backend of a Service is chosen once, in the
+ * connect()/sendmsg() system call, so the connection goes straight to the pod (no per-packet NAT,
+ * no conntrack entry for the virtual IP). The node agent writes two maps:
+ *
+ *   mm_frontends  virtual IP, port, protocol  ->  backend set, backend count, flags, affinity timeout
+ *   mm_backends   backend set, slot            ->  backend IP, port
+ *
+ * and the programs keep two LRU maps of their own:
+ *
+ *   mm_affinity   network namespace, backend set  ->  the backend chosen last and when (ClientIP
+ *                 affinity: every pod has its own network namespace, so the namespace is the client)
+ *   mm_revnat     socket, backend                 ->  the virtual IP and port it replaced (what
+ *                 recvmsg() and getpeername() report, so applications still see the Service)
+ *   mm_udp_flows  network namespace, source port, virtual IP and port  ->  the backend chosen and
+ *                 when: UDP datagrams from one source port to a Service keep their backend, as
+ *                 conntrack keeps a UDP flow's (also across sockets and processes using that
+ *                 port), until 30 s without one or the backend leaving
+ *
+ * A frontend with no backends refuses the connect() at once (ECONNREFUSED, as kube-proxy's REJECT
+ * rule does); with MM_DROP (internal traffic policy Local, no local endpoint) it fails as a dropped
+ * packet would, with ETIMEDOUT, without the wait.
+ *
+ * IPs and ports are in network byte order; the other fields in the host's.
+ */
+#include <linux/bpf.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+
+#define ECONNREFUSED 111
+#define ETIMEDOUT 110
+
+#define MM_AFFINITY 1
+#define MM_DROP 2
+/* conntrack's nf_conntrack_udp_timeout */
+#define UDP_FLOW_NS (30ULL * 1000000000ULL)
+
+struct frontend_key {
+	__u32 ip;
+	__u16 port;
+	__u8 proto;
+	__u8 pad;
+};
+
+struct frontend {
+	__u32 set;
+	__u16 count;
+	__u16 flags;
+	__u32 affinity_seconds;
+};
+
+struct backend_key {
+	__u32 set;
+	__u32 slot;
+};
+
+struct backend {
+	__u32 ip;
+	__u16 port;
+	__u16 pad;
+};
+
+struct affinity_key {
+	__u64 netns;
+	__u32 set;
+	__u32 pad;
+};
+
+struct affinity {
+	__u64 at_ns;
+	__u32 slot;
+	struct backend backend;
+	__u32 pad;
+};
+
+struct udp_flow_key {
+	__u64 netns;
+	__u32 ip;
+	__u16 port;
+	__u16 src_port;
+};
+
+struct revnat_key {
+	__u64 cookie;
+	__u32 ip;
+	__u16 port;
+	__u16 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__type(key, struct frontend_key);
+	__type(value, struct frontend);
+} mm_frontends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1048576);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__type(key, struct backend_key);
+	__type(value, struct backend);
+} mm_backends SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__type(key, struct affinity_key);
+	__type(value, struct affinity);
+} mm_affinity SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 262144);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__type(key, struct revnat_key);
+	__type(value, struct backend);
+} mm_revnat SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__type(key, struct udp_flow_key);
+	__type(value, struct affinity);
+} mm_udp_flows SEC(".maps");
+
+/* The frontend of a destination, or 0 when it is no Service's. */
+static __always_inline struct frontend *frontend_of(__u32 ip, __u32 port, __u32 proto)
+{
+	struct frontend_key key = { .ip = ip, .port = (__u16)port, .proto = (__u8)proto };
+
+	return bpf_map_lookup_elem(&mm_frontends, &key);
+}
+
+/* The backend remembered in `memo` if it is still in its slot and younger than max_ns. */
+static __always_inline struct backend *remembered(struct frontend *fe, struct affinity *memo, __u64 now, __u64 max_ns)
+{
+	struct backend_key bkey = { .set = fe->set, .slot = memo->slot };
+	struct backend *be;
+
+	if (memo->slot >= fe->count || now - memo->at_ns > max_ns)
+		return 0;
+	be = bpf_map_lookup_elem(&mm_backends, &bkey);
+	if (!be || be->ip != memo->backend.ip || be->port != memo->backend.port)
+		return 0;
+	memo->at_ns = now;
+	return be;
+}
+
+/*
+ * The backend for this socket: the ClientIP-affine one while it lasts, or for an unconnected UDP
+ * socket its flow's; else a random one (remembered for the next time).
+ */
+static __always_inline struct backend *pick(struct bpf_sock_addr *ctx, struct frontend *fe, int udp_flow)
+{
+	struct backend_key bkey = { .set = fe->set };
+	struct affinity_key akey = {};
+	struct udp_flow_key fkey = {};
+	struct affinity *memo;
+	struct backend *be;
+	__u64 now = bpf_ktime_get_ns();
+
+	if (fe->flags & MM_AFFINITY) {
+		akey.netns = bpf_get_netns_cookie(ctx);
+		akey.set = fe->set;
+		memo = bpf_map_lookup_elem(&mm_affinity, &akey);
+		if (memo) {
+			be = remembered(fe, memo, now, (__u64)fe->affinity_seconds * 1000000000ULL);
+			if (be)
+				return be;
+		}
+	}
+	if (udp_flow) {
+		fkey.netns = bpf_get_netns_cookie(ctx);
+		fkey.ip = ctx->user_ip4;
+		fkey.port = (__u16)ctx->user_port;
+		fkey.src_port = (__u16)ctx->sk->src_port;
+		memo = bpf_map_lookup_elem(&mm_udp_flows, &fkey);
+		if (memo) {
+			be = remembered(fe, memo, now, UDP_FLOW_NS);
+			if (be)
+				return be;
+		}
+	}
+	bkey.slot = bpf_get_prandom_u32() % fe->count;
+	be = bpf_map_lookup_elem(&mm_backends, &bkey);
+	if (be) {
+		struct affinity fresh = { .at_ns = now, .slot = bkey.slot, .backend = *be };
+
+		if (fe->flags & MM_AFFINITY)
+			bpf_map_update_elem(&mm_affinity, &akey, &fresh, BPF_ANY);
+		if (udp_flow)
+			bpf_map_update_elem(&mm_udp_flows, &fkey, &fresh, BPF_ANY);
+	}
+	return be;
+}
+
+/*
+ * Rewrites the destination of ctx to a backend and remembers the virtual IP for this socket;
+ * 1 to go on, 0 (with the error set) to refuse.
+ */
+static __always_inline int balance(struct bpf_sock_addr *ctx, int udp_flow)
+{
+	struct frontend *fe = frontend_of(ctx->user_ip4, ctx->user_port, ctx->protocol);
+	struct backend *be;
+
+	if (!fe)
+		return 1;
+	if (fe->count == 0) {
+		bpf_set_retval((fe->flags & MM_DROP) ? -ETIMEDOUT : -ECONNREFUSED);
+		return 0;
+	}
+	be = pick(ctx, fe, udp_flow);
+	if (!be)
+		return 1;
+	{
+		struct revnat_key rkey = { .cookie = bpf_get_socket_cookie(ctx), .ip = be->ip, .port = be->port };
+		struct backend vip = { .ip = ctx->user_ip4, .port = (__u16)ctx->user_port };
+
+		bpf_map_update_elem(&mm_revnat, &rkey, &vip, BPF_ANY);
+	}
+	ctx->user_ip4 = be->ip;
+	ctx->user_port = be->port;
+	return 1;
+}
+
+/* The virtual IP a backend's address stands for on this socket, written back into ctx. */
+static __always_inline int reverse(struct bpf_sock_addr *ctx)
+{
+	struct revnat_key rkey = { .cookie = bpf_get_socket_cookie(ctx), .ip = ctx->user_ip4, .port = (__u16)ctx->user_port };
+	struct backend *vip = bpf_map_lookup_elem(&mm_revnat, &rkey);
+
+	if (vip) {
+		ctx->user_ip4 = vip->ip;
+		ctx->user_port = vip->port;
+	}
+	return 1;
+}
+
+SEC("cgroup/connect4")
+int mm_connect4(struct bpf_sock_addr *ctx)
+{
+	/*
+	 * A connected socket keeps its backend for its life. A UDP socket bound to a port first is a
+	 * flow conntrack would know again (same addresses and ports): it gets that flow's backend.
+	 */
+	return balance(ctx, ctx->protocol == IPPROTO_UDP && ctx->sk->src_port != 0);
+}
+
+SEC("cgroup/sendmsg4")
+int mm_sendmsg4(struct bpf_sock_addr *ctx)
+{
+	return balance(ctx, 1);
+}
+
+SEC("cgroup/recvmsg4")
+int mm_recvmsg4(struct bpf_sock_addr *ctx)
+{
+	return reverse(ctx);
+}
+
+SEC("cgroup/getpeername4")
+int mm_getpeername4(struct bpf_sock_addr *ctx)
+{
+	return reverse(ctx);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,106 @@
+/**
+ * ebpf mode: socket-level load balancing (what Cilium's kube-proxy replacement does) for traffic
+ * that starts on this node, nftables for the rest.
+ *
+ *  - East-west: cgroup programs (bpf/sock-lb.c) rewrite connect() and sendmsg() to a Service's
+ *    ClusterIP, externalIPs or LoadBalancer IPs into the backend's address, so the connection goes
+ *    straight to the pod: no NAT per packet, no conntrack entry for the virtual IP. A sync writes
+ *    only the map entries that changed (SockLbTables) through one long-lived helper process.
+ *  - North-south: NodePorts and external addresses reached from outside the node are nftables
+ *    mode's rules, for the Services that have them (ClusterIP-only Services need no rule at all),
+ *    and so are SCTP Services (the socket programs do not rewrite SCTP's connect()).
+ *
+ * The programs stay attached and the maps pinned when the agent exits: traffic keeps its backends
+ * while the agent restarts, and the new one adopts the maps' contents. `--cleanup` removes both.
+ */
+import { externallyAccessible, serviceNamespacedName, SockLbTables, type ServicePortInfo, type ServicePortMap } from '@minimesh/proxy-core';
+import { FAMILY } from '../proxier-base.js';
+import { NftablesProxier, type NftablesProxierOptions } from '../nftables/proxier.js';
+import { attachSockLb, type SockLbPaths } from './sock-lb-programs.js';
+import { SockLbSession } from './sock-lb-session.js';
+
+export interface EbpfProxierOptions extends NftablesProxierOptions {
+  sockLb: SockLbPaths;
+}
+
+export class EbpfProxier extends NftablesProxier {
+  private readonly tables = new SockLbTables();
+  private readonly session: SockLbSession;
+  private attached = false;
+  /** The maps' contents are unknown (start, or a failed write): read and adopt them first. */
+  private adopted = false;
+  /** The ports nftables renders: those reachable from outside the node. */
+  private readonly externalPorts = new Map<string, ServicePortInfo>();
+  private readonly externalKeys = new Map<string, string[]>();
+
+  constructor(private readonly e: EbpfProxierOptions) {
+    super(e);
+    this.session = new SockLbSession(e.sockLb.helper, e.sockLb.pinDir);
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    this.session.close();
+  }
+
+  /** What the kernel's maps hold (the agent's /sock-lb page). */
+  dumpMaps(): ReturnType<SockLbSession['dump']> {
+    return this.session.dump();
+  }
+
+  protected override async beforeRules(changed: ReadonlySet<string> | undefined): Promise<void> {
+    const { metrics } = this.e;
+    try {
+      if (!this.attached) {
+        await attachSockLb(this.e.sockLb);
+        this.attached = true;
+      }
+      let look = changed;
+      if (!this.adopted) {
+        const kernel = await this.session.dump();
+        this.tables.adopt(kernel.frontends, kernel.backends);
+        this.adopted = true;
+        look = undefined;
+      }
+      const delta = this.tables.update({
+        services: this.services.serviceMap,
+        endpoints: this.endpoints.endpointsMap,
+        node: { nodeName: this.e.nodeName },
+        changedServices: look,
+        portsOfService: (nn) => this.services.portsOfService(nn),
+      });
+      await this.session.apply(delta);
+      metrics.sockLbEntries.set({ map: 'frontends' }, this.tables.frontendCount);
+      metrics.sockLbEntries.set({ map: 'backend_sets' }, this.tables.setCount);
+      metrics.sockLbWrites.inc(delta.backends.length + delta.frontends.length + delta.frontendDeletes.length + delta.backendDeletes.length);
+    } catch (e) {
+      metrics.sockLbSyncFailures.inc(FAMILY);
+      this.tables.reset();
+      this.adopted = false;
+      // The checked-out changes did not reach nftables either: the next sync looks at everything.
+      this.requestFullSync();
+      throw e;
+    }
+  }
+
+  /** NodePort, externalIPs and LoadBalancer ports, and SCTP ones: other east-west traffic never meets a rule. */
+  protected override ruleServices(changed: ReadonlySet<string> | undefined): ServicePortMap {
+    if (changed === undefined) {
+      this.externalPorts.clear();
+      this.externalKeys.clear();
+    }
+    const services = changed ?? new Set([...this.services.serviceMap.values()].map((sp) => serviceNamespacedName(sp.name)));
+    for (const nn of services) {
+      for (const key of this.externalKeys.get(nn) ?? []) this.externalPorts.delete(key);
+      const keys: string[] = [];
+      for (const sp of this.services.portsOfService(nn)) {
+        if (!externallyAccessible(sp) && sp.protocol !== 'SCTP') continue;
+        this.externalPorts.set(sp.key, sp);
+        keys.push(sp.key);
+      }
+      if (keys.length > 0) this.externalKeys.set(nn, keys);
+      else this.externalKeys.delete(nn);
+    }
+    return this.externalPorts;
+  }
+}

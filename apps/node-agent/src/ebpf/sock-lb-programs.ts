@@ -1,0 +1,83 @@
+/**
+ * Where the socket load balancer lives and whether it can: the programs and their helper (built
+ * by tools/setup.sh into bpf/build/), the cgroup v2 directory they attach to, the bpffs directory
+ * their maps are pinned in; attach (load, pin, attach, replacing an earlier agent's programs
+ * without a gap) and detach (`--cleanup`).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { CommandError, exec } from '@minimesh/runtime';
+
+export interface SockLbPaths {
+  /** The helper binary (minimesh-sock-lb). */
+  helper: string;
+  /** The compiled programs (sock-lb.o). */
+  object: string;
+  /** A directory in bpffs for this agent's maps. */
+  pinDir: string;
+  /** The cgroup v2 directory whose processes are load-balanced (with every cgroup below it). */
+  cgroup: string;
+}
+
+const BUILD_DIR = fileURLToPath(new URL('../../bpf/build/', import.meta.url));
+export const DEFAULT_SOCK_LB_HELPER = `${BUILD_DIR}minimesh-sock-lb`;
+export const DEFAULT_SOCK_LB_OBJECT = `${BUILD_DIR}sock-lb.o`;
+export const BPF_FS = '/sys/fs/bpf';
+
+/** Mount points of one filesystem type, from /proc/self/mounts. */
+function mountsOf(type: string, mounts = readFileSync('/proc/self/mounts', 'utf8')): string[] {
+  return mounts
+    .split('\n')
+    .map((l) => l.split(' '))
+    .filter((f) => f[2] === type)
+    .map((f) => f[1]!);
+}
+
+/** The cgroup v2 root: /sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one. */
+export function cgroupV2Root(mounts?: string): string | undefined {
+  return mountsOf('cgroup2', mounts)[0];
+}
+
+/** The pinned-map directory of a node's agent. */
+export const defaultPinDir = (nodeName: string): string => `${BPF_FS}/minimesh/${nodeName.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
+
+/**
+ * Why the socket load balancer cannot run here, in one line, or undefined when it can: the built
+ * programs, a cgroup v2 directory, bpffs (mounted if it is not), and a kernel that takes the
+ * programs (loaded and unloaded again by the helper).
+ */
+export function sockLbProblem(p: SockLbPaths): string | undefined {
+  if (!existsSync(p.helper) || !existsSync(p.object)) return `the BPF programs are not built (${p.object}; bash tools/setup.sh builds them with clang and libbpf-dev)`;
+  if (!existsSync(`${p.cgroup}/cgroup.procs`)) return `${p.cgroup} is not a cgroup directory`;
+  if (!mountsOf('cgroup2').some((m) => p.cgroup === m || p.cgroup.startsWith(`${m}/`))) return `${p.cgroup} is not in a cgroup v2 hierarchy (cgroup v2 is mounted at ${cgroupV2Root() ?? 'no place'})`;
+  if (!mountsOf('bpf').includes(BPF_FS)) {
+    mkdirSync(BPF_FS, { recursive: true });
+    const m = spawnSync('mount', ['-t', 'bpf', 'bpf', BPF_FS], { encoding: 'utf8' });
+    if (m.status !== 0) return `bpffs is not mounted at ${BPF_FS} and mounting it failed: ${(m.stderr || m.error?.message || '').trim()}`;
+  }
+  const probe = spawnSync(p.helper, ['probe', p.object], { encoding: 'utf8' });
+  if (probe.status !== 0) return (probe.stderr || probe.error?.message || 'the programs did not load').trim().split('\n').pop();
+  return undefined;
+}
+
+/**
+ * The helper runs where the agent runs, never through `ip netns exec` (which would remount /sys
+ * without cgroup v2 and bpffs): programs and maps belong to no network namespace.
+ */
+async function helper(p: SockLbPaths, args: string[]): Promise<void> {
+  const r = await exec(p.helper, args);
+  if (r.code !== 0) throw new CommandError(`${p.helper} ${args.join(' ')}`, r.code, r.stderr);
+}
+
+/** Loads the programs (the pinned maps reused), attaches them to the cgroup, replacing earlier ones. */
+export async function attachSockLb(p: SockLbPaths): Promise<void> {
+  mkdirSync(p.pinDir, { recursive: true });
+  await helper(p, ['attach', p.object, p.pinDir, p.cgroup]);
+}
+
+/** Detaches the programs and removes the pinned maps (the agent's --cleanup). */
+export async function detachSockLb(p: SockLbPaths): Promise<void> {
+  await helper(p, ['detach', p.pinDir, p.cgroup]);
+  rmSync(p.pinDir, { recursive: true, force: true });
+}

@@ -1,0 +1,106 @@
+/**
+ * The bytes of the socket load balancer's map entries, as the C structs in bpf/sock-lb.c lay them
+ * out: IPs and ports in network byte order, the other fields little-endian (x86-64, arm64).
+ *
+ *   frontend key   ip(4) port(2) protocol(1) pad(1)                           8 bytes
+ *   frontend       set(u32) count(u16) flags(u16) affinity seconds(u32)      12 bytes
+ *   backend key    set(u32) slot(u32)                                         8 bytes
+ *   backend        ip(4) port(2) pad(2)                                       8 bytes
+ */
+import type { BackendEntry, BackendSlot, FrontendAddress, FrontendEntry, ProxyProtocol } from '@minimesh/proxy-core';
+
+/** The maps the helper serves, in its order, with the sizes this file writes. */
+export const SOCK_LB_MAPS = [
+  { name: 'mm_frontends', keySize: 8, valueSize: 12 },
+  { name: 'mm_backends', keySize: 8, valueSize: 8 },
+  { name: 'mm_affinity', keySize: 16, valueSize: 24 },
+  { name: 'mm_revnat', keySize: 16, valueSize: 8 },
+  { name: 'mm_udp_flows', keySize: 16, valueSize: 24 },
+] as const;
+export const FRONTENDS = 0;
+export const BACKENDS = 1;
+
+const PROTOCOL_NUMBERS: Record<ProxyProtocol, number> = { TCP: 6, UDP: 17, SCTP: 132 };
+const PROTOCOLS = new Map<number, ProxyProtocol>(Object.entries(PROTOCOL_NUMBERS).map(([name, n]) => [n, name as ProxyProtocol]));
+
+function writeIPv4(buf: Buffer, offset: number, ip: string): void {
+  const parts = ip.split('.');
+  if (parts.length !== 4) throw new Error(`"${ip}" is not an IPv4 address`);
+  for (let i = 0; i < 4; i++) buf[offset + i] = Number(parts[i]);
+}
+
+const readIPv4 = (buf: Buffer, offset: number): string => `${buf[offset]}.${buf[offset + 1]}.${buf[offset + 2]}.${buf[offset + 3]}`;
+
+function writeFrontendKey(buf: Buffer, at: number, f: FrontendAddress): void {
+  writeIPv4(buf, at, f.ip);
+  buf.writeUInt16BE(f.port, at + 4);
+  buf[at + 6] = PROTOCOL_NUMBERS[f.protocol];
+  buf[at + 7] = 0;
+}
+
+function writeBackendKey(buf: Buffer, at: number, b: BackendSlot): void {
+  buf.writeUInt32LE(b.set, at);
+  buf.writeUInt32LE(b.slot, at + 4);
+}
+
+/** Frontend keys and values, one record after the other. */
+export function frontendRecords(entries: readonly FrontendEntry[]): Buffer {
+  const buf = Buffer.alloc(entries.length * 20);
+  entries.forEach((f, i) => {
+    const at = i * 20;
+    writeFrontendKey(buf, at, f);
+    buf.writeUInt32LE(f.set, at + 8);
+    buf.writeUInt16LE(f.count, at + 12);
+    buf.writeUInt16LE(f.flags, at + 14);
+    buf.writeUInt32LE(f.affinitySeconds, at + 16);
+  });
+  return buf;
+}
+
+export function frontendKeys(entries: readonly FrontendAddress[]): Buffer {
+  const buf = Buffer.alloc(entries.length * 8);
+  entries.forEach((f, i) => writeFrontendKey(buf, i * 8, f));
+  return buf;
+}
+
+export function backendRecords(entries: readonly BackendEntry[]): Buffer {
+  const buf = Buffer.alloc(entries.length * 16);
+  entries.forEach((b, i) => {
+    const at = i * 16;
+    writeBackendKey(buf, at, b);
+    writeIPv4(buf, at + 8, b.ip);
+    buf.writeUInt16BE(b.port, at + 12);
+    buf.writeUInt16LE(0, at + 14);
+  });
+  return buf;
+}
+
+export function backendKeys(entries: readonly BackendSlot[]): Buffer {
+  const buf = Buffer.alloc(entries.length * 8);
+  entries.forEach((b, i) => writeBackendKey(buf, i * 8, b));
+  return buf;
+}
+
+export function parseFrontendRecords(buf: Buffer): FrontendEntry[] {
+  const out: FrontendEntry[] = [];
+  for (let at = 0; at + 20 <= buf.length; at += 20) {
+    out.push({
+      ip: readIPv4(buf, at),
+      port: buf.readUInt16BE(at + 4),
+      protocol: PROTOCOLS.get(buf[at + 6]!) ?? 'TCP',
+      set: buf.readUInt32LE(at + 8),
+      count: buf.readUInt16LE(at + 12),
+      flags: buf.readUInt16LE(at + 14),
+      affinitySeconds: buf.readUInt32LE(at + 16),
+    });
+  }
+  return out;
+}
+
+export function parseBackendRecords(buf: Buffer): BackendEntry[] {
+  const out: BackendEntry[] = [];
+  for (let at = 0; at + 16 <= buf.length; at += 16) {
+    out.push({ set: buf.readUInt32LE(at), slot: buf.readUInt32LE(at + 4), ip: readIPv4(buf, at + 8), port: buf.readUInt16BE(at + 12) });
+  }
+  return out;
+}

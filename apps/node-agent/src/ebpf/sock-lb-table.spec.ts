@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { formatSockLbTable } from './sock-lb-table.js';
+
+describe('formatSockLbTable', () => {
+  it('prints one line per frontend, by address, with its Service and its backends in slot order', () => {
+    const names = new Map([
+      ['10.96.0.20:80/TCP', 'study/web'],
+      ['10.96.0.10:53/UDP', 'kube-system/kube-dns:dns'],
+    ]);
+    const text = formatSockLbTable(
+      [
+        { ip: '10.96.0.20', port: 80, protocol: 'TCP', set: 2, count: 2, flags: 1, affinitySeconds: 10800 },
+        { ip: '10.96.0.10', port: 53, protocol: 'UDP', set: 1, count: 1, flags: 0, affinitySeconds: 0 },
+        { ip: '10.96.0.30', port: 80, protocol: 'TCP', set: 3, count: 0, flags: 0, affinitySeconds: 0 },
+        { ip: '10.96.0.31', port: 80, protocol: 'TCP', set: 4, count: 0, flags: 2, affinitySeconds: 0 },
+      ],
+      [
+        { set: 2, slot: 1, ip: '10.244.1.5', port: 8080 },
+        { set: 2, slot: 0, ip: '10.244.2.3', port: 8080 },
+        { set: 1, slot: 0, ip: '10.244.1.2', port: 53 },
+      ],
+      names,
+    );
+    expect(text).toBe(
+      [
+        'FRONTEND       PROTO  SERVICE                   AFFINITY  BACKENDS',
+        '10.96.0.10:53  UDP    kube-system/kube-dns:dns  -         10.244.1.2:53',
+        '10.96.0.20:80  TCP    study/web                 10800s    10.244.2.3:8080 10.244.1.5:8080',
+        '10.96.0.30:80  TCP    (unknown)                 -         (none: refused)',
+        '10.96.0.31:80  TCP    (unknown)                 -         (none here: dropped)',
+        '',
+      ].join('\n'),
+    );
+  });
+});

@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import type { EndpointSlice, Service } from '@minimesh/api';
+import { EndpointsChangeTracker, ServiceChangeTracker } from '../change-trackers.js';
+import { TERMINATING, ep, makeService, makeSlice } from '../testing/fixtures.js';
+import { SOCK_LB_AFFINITY, SOCK_LB_DROP, SockLbTables, frontendKey, type BackendEntry, type FrontendEntry, type SockLbDelta } from './sock-lb-tables.js';
+
+/** The kernel's two maps, written as the agent writes them; every step checked for holes. */
+class MapModel {
+  readonly frontends = new Map<string, FrontendEntry>();
+  readonly backends = new Map<string, BackendEntry>();
+
+  apply(d: SockLbDelta): void {
+    for (const b of d.backends) this.backends.set(`${b.set}/${b.slot}`, b);
+    this.checkNoHoles();
+    for (const f of d.frontends) this.frontends.set(frontendKey(f), f);
+    this.checkNoHoles();
+    for (const f of d.frontendDeletes) this.frontends.delete(frontendKey(f));
+    this.checkNoHoles();
+    for (const b of d.backendDeletes) this.backends.delete(`${b.set}/${b.slot}`);
+    this.checkNoHoles();
+  }
+
+  /** Every slot a frontend's count reaches holds a backend. */
+  checkNoHoles(): void {
+    for (const f of this.frontends.values()) {
+      for (let i = 0; i < f.count; i++) expect(this.backends.has(`${f.set}/${i}`), `${frontendKey(f)} slot ${i}`).toBe(true);
+    }
+  }
+
+  /** What a connect() can reach: frontend -> sorted backends (or "refuse"/"drop"). */
+  view(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, f] of this.frontends) {
+      const bs = Array.from({ length: f.count }, (_, i) => this.backends.get(`${f.set}/${i}`)!).map((b) => `${b.ip}:${b.port}`);
+      out[k] = f.count === 0 ? (f.flags & SOCK_LB_DROP ? 'drop' : 'refuse') : `${bs.sort().join(',')}${f.flags & SOCK_LB_AFFINITY ? ` affinity ${f.affinitySeconds}s` : ''}`;
+    }
+    return out;
+  }
+
+  /** No backend slot outside what the frontends reach. */
+  strayBackends(): string[] {
+    const reached = new Set<string>();
+    for (const f of this.frontends.values()) for (let i = 0; i < f.count; i++) reached.add(`${f.set}/${i}`);
+    return [...this.backends.keys()].filter((k) => !reached.has(k));
+  }
+}
+
+class World {
+  readonly services = new ServiceChangeTracker();
+  readonly endpoints = new EndpointsChangeTracker({ nodeName: 'node1', startTime: 0 });
+  readonly tables = new SockLbTables();
+  readonly kernel = new MapModel();
+
+  change(svc?: [Service | undefined, Service | undefined], slice?: [EndpointSlice | undefined, EndpointSlice | undefined]): SockLbDelta {
+    if (svc) this.services.update(svc[0], svc[1]);
+    if (slice) this.endpoints.update(slice[0], slice[1]);
+    const s = this.services.checkoutChanges();
+    const e = this.endpoints.checkoutChanges();
+    return this.sync(new Set([...s.updatedServices, ...e.updatedServices]));
+  }
+
+  sync(changed: ReadonlySet<string> | undefined, tables = this.tables): SockLbDelta {
+    const delta = tables.update({
+      services: this.services.serviceMap,
+      endpoints: this.endpoints.endpointsMap,
+      node: { nodeName: 'node1' },
+      changedServices: changed,
+      portsOfService: (nn) => this.services.portsOfService(nn),
+    });
+    this.kernel.apply(delta);
+    return delta;
+  }
+}
+
+const web = (spec: Partial<Parameters<typeof makeService>[2]> = {}) => makeService('study', 'web', { clusterIP: '10.96.0.20', ports: [{ port: 80, targetPort: 8080 }], ...spec });
+const webSlice = (...ips: string[]) => makeSlice('study', 'web', { ports: [{ port: 8080 }], endpoints: ips.map((ip) => ep(ip, ip.startsWith('10.244.1.') ? 'node1' : 'node2')) });
+
+describe('SockLbTables', () => {
+  it('writes a Service and its endpoints as a frontend over a backend set', () => {
+    const w = new World();
+    w.change([undefined, web()], [undefined, webSlice('10.244.1.1', '10.244.2.1')]);
+    expect(w.kernel.view()).toEqual({ '10.96.0.20:80/TCP': '10.244.1.1:8080,10.244.2.1:8080' });
+    expect(w.kernel.strayBackends()).toEqual([]);
+  });
+
+  it('refuses a Service without endpoints, and drops for internal policy Local with endpoints elsewhere only', () => {
+    const w = new World();
+    w.change([undefined, web()]);
+    expect(w.kernel.view()).toEqual({ '10.96.0.20:80/TCP': 'refuse' });
+    w.change([web(), web({ internalTrafficPolicy: 'Local' })], [undefined, webSlice('10.244.2.1')]);
+    expect(w.kernel.view()).toEqual({ '10.96.0.20:80/TCP': 'drop' });
+  });
+
+  it('gives externalIPs and LoadBalancer IPs the Cluster endpoints, the ClusterIP the internal policy\'s', () => {
+    const w = new World();
+    const svc = web({ type: 'LoadBalancer', internalTrafficPolicy: 'Local', externalTrafficPolicy: 'Local', externalIPs: ['192.0.2.7'] });
+    const withStatus = { ...svc, status: { loadBalancer: { ingress: [{ ip: '198.51.100.9' }] } } };
+    w.change([undefined, withStatus], [undefined, webSlice('10.244.1.1', '10.244.2.1')]);
+    expect(w.kernel.view()).toEqual({
+      '10.96.0.20:80/TCP': '10.244.1.1:8080',
+      '192.0.2.7:80/TCP': '10.244.1.1:8080,10.244.2.1:8080',
+      '198.51.100.9:80/TCP': '10.244.1.1:8080,10.244.2.1:8080',
+    });
+  });
+
+  it('carries ClientIP affinity and its timeout, 10800 s by default', () => {
+    const w = new World();
+    w.change([undefined, web({ sessionAffinity: 'ClientIP' })], [undefined, webSlice('10.244.1.1')]);
+    expect(w.kernel.view()).toEqual({ '10.96.0.20:80/TCP': '10.244.1.1:8080 affinity 10800s' });
+  });
+
+  it('falls back to serving-and-terminating endpoints when none is ready', () => {
+    const w = new World();
+    const slice = makeSlice('study', 'web', { ports: [{ port: 8080 }], endpoints: [ep('10.244.1.5', 'node1', TERMINATING)] });
+    w.change([undefined, web()], [undefined, slice]);
+    expect(w.kernel.view()).toEqual({ '10.96.0.20:80/TCP': '10.244.1.5:8080' });
+  });
+
+  it('keeps a backend in its slot while others come and go, and writes only what changed', () => {
+    const w = new World();
+    const a = webSlice('10.244.1.1', '10.244.2.1', '10.244.2.2');
+    w.change([undefined, web()], [undefined, a]);
+    const slotOf = (ip: string) => [...w.kernel.backends.values()].find((b) => b.ip === ip)!.slot;
+    const before = slotOf('10.244.2.2');
+    const b = webSlice('10.244.2.1', '10.244.2.2', '10.244.2.3');
+    const d = w.change(undefined, [a, b]);
+    expect(slotOf('10.244.2.2')).toBe(before);
+    expect(d.backends).toHaveLength(1); // 10.244.2.3 into the slot 10.244.1.1 left
+    expect(d.backendDeletes).toHaveLength(0);
+    expect(d.frontends).toHaveLength(0); // the count stayed 3
+    expect(w.kernel.view()).toEqual({ '10.96.0.20:80/TCP': '10.244.2.1:8080,10.244.2.2:8080,10.244.2.3:8080' });
+    const c = webSlice('10.244.2.2');
+    w.change(undefined, [b, c]);
+    expect(w.kernel.view()).toEqual({ '10.96.0.20:80/TCP': '10.244.2.2:8080' });
+    expect(w.kernel.strayBackends()).toEqual([]);
+  });
+
+  it('deletes everything of a deleted Service', () => {
+    const w = new World();
+    w.change([undefined, web({ externalIPs: ['192.0.2.7'] })], [undefined, webSlice('10.244.1.1')]);
+    w.change([web({ externalIPs: ['192.0.2.7'] }), undefined]);
+    expect(w.kernel.view()).toEqual({});
+    expect(w.kernel.backends.size).toBe(0);
+  });
+
+  it('after a restart adopts the kernel\'s maps: nothing is rewritten that did not change, leftovers go', () => {
+    const w = new World();
+    w.change([undefined, web()], [undefined, webSlice('10.244.1.1', '10.244.2.1')]);
+    const other = makeService('study', 'gone', { clusterIP: '10.96.0.30', ports: [{ port: 53, protocol: 'UDP' }] });
+    w.change([undefined, other]);
+    // The agent stops; meanwhile "gone" is deleted and web loses an endpoint.
+    const fresh = new SockLbTables();
+    fresh.adopt([...w.kernel.frontends.values()], [...w.kernel.backends.values()]);
+    w.services.update(other, undefined);
+    w.services.checkoutChanges();
+    w.endpoints.update(webSlice('10.244.1.1', '10.244.2.1'), webSlice('10.244.2.1'));
+    w.endpoints.checkoutChanges();
+    const d = w.sync(undefined, fresh);
+    expect(w.kernel.view()).toEqual({ '10.96.0.20:80/TCP': '10.244.2.1:8080' });
+    expect(w.kernel.strayBackends()).toEqual([]);
+    expect(d.frontendDeletes).toEqual([{ ip: '10.96.0.30', port: 53, protocol: 'UDP' }]);
+    const again = w.sync(undefined, fresh);
+    expect(again).toEqual({ backends: [], frontends: [], frontendDeletes: [], backendDeletes: [] });
+  });
+
+  it('stays equal to a fresh computation through random changes, with no hole at any step', () => {
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const w = new World();
+    const svcs = new Map<string, Service>();
+    const slices = new Map<string, EndpointSlice>();
+    for (let step = 0; step < 400; step++) {
+      const name = `s${rand(12)}`;
+      const ip = `10.96.1.${Number(name.slice(1)) + 1}`;
+      if (rand(3) === 0) {
+        const prev = svcs.get(name);
+        const next = rand(5) === 0 ? undefined : makeService('ns', name, { clusterIP: ip, ports: [{ port: 80 }, { name: 'dns', port: 53, protocol: 'UDP' }].slice(0, 1 + rand(2)), sessionAffinity: rand(2) ? 'ClientIP' : 'None', ...(rand(3) === 0 ? { externalIPs: [`192.0.2.${name.slice(1)}`] } : {}) });
+        if (next) svcs.set(name, next);
+        else svcs.delete(name);
+        w.change([prev, next]);
+      } else {
+        const prev = slices.get(name);
+        const ips = Array.from({ length: rand(5) }, () => `10.244.${1 + rand(2)}.${1 + rand(6)}`);
+        const next = makeSlice('ns', name, { ports: [{ port: 80 }, { name: 'dns', port: 53, protocol: 'UDP' }], endpoints: [...new Set(ips)].map((x) => ep(x, x.startsWith('10.244.1.') ? 'node1' : 'node2')) });
+        slices.set(name, next);
+        w.change(undefined, [prev, next]);
+      }
+      const reference = new World();
+      for (const s of svcs.values()) reference.services.update(undefined, s);
+      for (const s of slices.values()) reference.endpoints.update(undefined, s);
+      reference.services.checkoutChanges();
+      reference.endpoints.checkoutChanges();
+      reference.sync(undefined);
+      expect(w.kernel.view()).toEqual(reference.kernel.view());
+      expect(w.kernel.strayBackends()).toEqual([]);
+    }
+  });
+});

@@ -1,0 +1,316 @@
+/**
+ * The socket load balancer's two maps as this node wants them, kept between syncs so a sync sends
+ * the kernel only what changed (kube-proxy's nftables mode does the same with its transactions):
+ *
+ *   frontends  ip:port/protocol -> backend set id, backend count, flags, affinity timeout
+ *   backends   set id, slot     -> backend ip:port
+ *
+ * A backend keeps its slot while it stays (a removed one's slot takes the last backend), so
+ * ClientIP affinity, which remembers a slot and its backend, survives other backends coming and
+ * going. A delta is ordered so that no lookup in between finds a hole: new slots first, then the
+ * frontends (with their new counts), then removed frontends, then slots no count reaches any more.
+ * Set ids freed by a delta are reused only by a later one.
+ *
+ * SCTP ports are left out (ebpf mode renders nftables rules for them).
+ *
+ * After a restart the maps are still in the kernel (pinned): `adopt` takes over their contents, so
+ * the first sync keeps every set's id and slots and changes only what changed meanwhile.
+ */
+import type { TopologyOptions } from '../categorize-endpoints.js';
+import type { EndpointsMap } from '../endpoint-info.js';
+import { serviceNamespacedName, type ProxyProtocol, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
+import type { EndpointInfo } from '../endpoint-info.js';
+import { sockLbServicePort, type SockLbFrontend } from './sock-lb-service-port.js';
+
+export const SOCK_LB_AFFINITY = 1;
+export const SOCK_LB_DROP = 2;
+
+export interface FrontendAddress {
+  readonly ip: string;
+  readonly port: number;
+  readonly protocol: ProxyProtocol;
+}
+
+export interface FrontendEntry extends FrontendAddress {
+  readonly set: number;
+  readonly count: number;
+  /** SOCK_LB_AFFINITY, SOCK_LB_DROP. */
+  readonly flags: number;
+  readonly affinitySeconds: number;
+}
+
+export interface BackendSlot {
+  readonly set: number;
+  readonly slot: number;
+}
+
+export interface BackendEntry extends BackendSlot {
+  readonly ip: string;
+  readonly port: number;
+}
+
+/** What a sync writes, in this order. */
+export interface SockLbDelta {
+  readonly backends: BackendEntry[];
+  readonly frontends: FrontendEntry[];
+  readonly frontendDeletes: FrontendAddress[];
+  readonly backendDeletes: BackendSlot[];
+}
+
+export interface SockLbSyncInput {
+  services: ServicePortMap;
+  endpoints: EndpointsMap;
+  node: TopologyOptions;
+  /** "ns/name" of the Services that changed; undefined: look at every service port. */
+  changedServices?: ReadonlySet<string>;
+  /** The ports of a Service (default: a scan of `services`). */
+  portsOfService?: (namespacedName: string) => Iterable<ServicePortInfo>;
+}
+
+interface SetState {
+  id: number;
+  /** The backend ("ip:port") in each slot; after adopt() a slot may be empty. */
+  slots: (string | undefined)[];
+}
+
+interface PortState {
+  service: string;
+  /** The frontends this port holds (frontendKey of each). */
+  frontends: string[];
+  internal: SetState;
+  external?: SetState;
+}
+
+interface Written {
+  entry: FrontendEntry;
+  /** The service port that wrote it; undefined for one adopted and not yet claimed. */
+  owner?: string;
+}
+
+export const frontendKey = (f: FrontendAddress): string => `${f.ip}:${f.port}/${f.protocol}`;
+
+function sameFrontend(a: FrontendEntry | undefined, b: FrontendEntry): boolean {
+  return a !== undefined && a.set === b.set && a.count === b.count && a.flags === b.flags && a.affinitySeconds === b.affinitySeconds;
+}
+
+export class SockLbTables {
+  private readonly ports = new Map<string, PortState>();
+  /** The service port keys of each Service ("ns/name"). */
+  private readonly portsByService = new Map<string, string[]>();
+  /** What the kernel holds, by frontendKey, and which service port owns each frontend. */
+  private readonly written = new Map<string, Written>();
+  private readonly freeIds: number[] = [];
+  private releasedIds: number[] = [];
+  private nextId = 1;
+  private setTotal = 0;
+  /** Set ids found in the kernel by adopt() and not yet claimed: their slots, by id. */
+  private readonly orphans = new Map<number, (string | undefined)[]>();
+  /** Slots adopt() found beyond their set's count: deleted by the next delta. */
+  private strays: BackendSlot[] = [];
+
+  get frontendCount(): number {
+    return this.written.size;
+  }
+
+  get setCount(): number {
+    return this.setTotal;
+  }
+
+  /** Forgets everything (after a failed write: the next sync adopts what the kernel holds). */
+  reset(): void {
+    this.ports.clear();
+    this.portsByService.clear();
+    this.written.clear();
+    this.freeIds.length = 0;
+    this.releasedIds = [];
+    this.nextId = 1;
+    this.setTotal = 0;
+    this.orphans.clear();
+    this.strays = [];
+  }
+
+  /** Takes over the kernel's maps (a restarted agent); the next sync must look at every port. */
+  adopt(frontends: readonly FrontendEntry[], backends: readonly BackendEntry[]): void {
+    this.reset();
+    for (const f of frontends) this.written.set(frontendKey(f), { entry: f });
+    for (const b of backends) {
+      let slots = this.orphans.get(b.set);
+      if (slots === undefined) this.orphans.set(b.set, (slots = []));
+      slots[b.slot] = `${b.ip}:${b.port}`;
+      this.nextId = Math.max(this.nextId, b.set + 1);
+    }
+    for (const f of frontends) {
+      this.nextId = Math.max(this.nextId, f.set + 1);
+      if (!this.orphans.has(f.set)) this.orphans.set(f.set, []);
+    }
+    // A slot beyond its frontend's count is not in use: leave it out, so it is deleted or rewritten.
+    for (const f of frontends) {
+      const slots = this.orphans.get(f.set)!;
+      for (let i = f.count; i < slots.length; i++) if (slots[i] !== undefined) this.strays.push({ set: f.set, slot: i });
+      if (slots.length > f.count) slots.length = f.count;
+    }
+  }
+
+  /** The writes that bring the kernel from the last state to the one of `input`. */
+  update(input: SockLbSyncInput): SockLbDelta {
+    const delta: SockLbDelta = { backends: [], frontends: [], frontendDeletes: [], backendDeletes: [] };
+    for (const id of this.releasedIds) this.freeIds.push(id);
+    this.releasedIds = [];
+    for (const key of this.portKeys(input)) this.syncPort(key, input, delta);
+    if (input.changedServices === undefined) this.dropLeftovers(delta);
+    for (const stray of this.strays) delta.backendDeletes.push(stray);
+    this.strays = [];
+    return delta;
+  }
+
+  /** The service ports to look at: those of the changed Services, before and after. */
+  private portKeys(input: SockLbSyncInput): Set<string> {
+    if (input.changedServices === undefined) return new Set([...this.ports.keys(), ...input.services.keys()]);
+    const keys = new Set<string>();
+    const portsOf = input.portsOfService ?? ((nn: string) => [...input.services.values()].filter((sp) => serviceNamespacedName(sp.name) === nn));
+    for (const nn of input.changedServices) {
+      for (const k of this.portsByService.get(nn) ?? []) keys.add(k);
+      for (const sp of portsOf(nn)) keys.add(sp.key);
+    }
+    return keys;
+  }
+
+  private syncPort(key: string, input: SockLbSyncInput, delta: SockLbDelta): void {
+    const sp = input.services.get(key);
+    const old = this.ports.get(key);
+    // SCTP's connect() is not one the socket programs can rewrite: its Services stay with nftables.
+    const next = sp === undefined || sp.protocol === 'SCTP' ? undefined : sockLbServicePort(sp, input.endpoints.get(key) ?? [], input.node);
+    if (next === undefined) {
+      if (old === undefined) return;
+      for (const fk of old.frontends) this.deleteFrontend(fk, key, delta);
+      this.removeSet(old.internal, delta);
+      if (old.external) this.removeSet(old.external, delta);
+      this.ports.delete(key);
+      const keys = this.portsByService.get(old.service)?.filter((k) => k !== key) ?? [];
+      if (keys.length > 0) this.portsByService.set(old.service, keys);
+      else this.portsByService.delete(old.service);
+      return;
+    }
+
+    const state: PortState = old ?? { service: serviceNamespacedName(sp!.name), frontends: [], internal: this.newSet(next.frontends, 'internal') };
+    const internal = this.syncSet(state.internal, next.internal.backends, delta);
+    let external = internal;
+    if (next.external !== undefined) {
+      state.external ??= this.newSet(next.frontends, 'external');
+      external = this.syncSet(state.external, next.external.backends, delta);
+    } else if (state.external !== undefined) {
+      this.removeSet(state.external, delta);
+      state.external = undefined;
+    }
+
+    const held: string[] = [];
+    for (const f of next.frontends) {
+      const fk = frontendKey(f);
+      const w = this.written.get(fk);
+      if (w?.owner !== undefined && w.owner !== key && this.ports.has(w.owner)) continue; // another port's address: the first one keeps it
+      held.push(fk);
+      const set = f.uses === 'internal' ? internal : external;
+      const drop = f.uses === 'internal' && set.count === 0 && next.internal.drop;
+      const entry: FrontendEntry = { ip: f.ip, port: f.port, protocol: f.protocol, set: set.id, count: set.count, flags: (f.affinitySeconds > 0 ? SOCK_LB_AFFINITY : 0) | (drop ? SOCK_LB_DROP : 0), affinitySeconds: f.affinitySeconds };
+      if (!sameFrontend(w?.entry, entry)) delta.frontends.push(entry);
+      this.written.set(fk, { entry, owner: key });
+    }
+    for (const fk of state.frontends) if (!held.includes(fk)) this.deleteFrontend(fk, key, delta);
+    state.frontends = held;
+
+    if (old === undefined) {
+      this.ports.set(key, state);
+      const keys = this.portsByService.get(state.service);
+      if (keys === undefined) this.portsByService.set(state.service, [key]);
+      else keys.push(key);
+    }
+  }
+
+  private deleteFrontend(fk: string, owner: string, delta: SockLbDelta): void {
+    const w = this.written.get(fk);
+    if (w === undefined || w.owner !== owner) return;
+    this.written.delete(fk);
+    delta.frontendDeletes.push({ ip: w.entry.ip, port: w.entry.port, protocol: w.entry.protocol });
+  }
+
+  /** A new set: after adopt() the kernel's set one of these frontends used, else a fresh id. */
+  private newSet(frontends: readonly SockLbFrontend[], uses: SockLbFrontend['uses']): SetState {
+    this.setTotal++;
+    if (this.orphans.size > 0) {
+      for (const f of frontends) {
+        if (f.uses !== uses) continue;
+        const id = this.written.get(frontendKey(f))?.entry.set;
+        const slots = id === undefined ? undefined : this.orphans.get(id);
+        if (slots === undefined) continue;
+        this.orphans.delete(id!);
+        return { id: id!, slots };
+      }
+    }
+    return { id: this.freeIds.pop() ?? this.nextId++, slots: [] };
+  }
+
+  /** A set's slots after the change: the ones kept stay, new ones fill the holes, the last fill what is left. */
+  private syncSet(state: SetState, backends: readonly EndpointInfo[], delta: SockLbDelta): { id: number; count: number } {
+    const old = state.slots;
+    if (old.length === backends.length && backends.every((b, i) => old[i] === b.endpoint)) return { id: state.id, count: old.length };
+    if (old.length === 0) {
+      // A new set (the common case of a first sync): every backend in its sorted place.
+      state.slots = backends.map((b, slot) => {
+        delta.backends.push({ set: state.id, slot, ip: b.ip, port: b.port });
+        return b.endpoint;
+      });
+      return { id: state.id, count: backends.length };
+    }
+    const want = new Map(backends.map((b) => [b.endpoint, b]));
+    const kept = new Set<string>();
+    for (const b of old) if (b !== undefined && want.has(b)) kept.add(b);
+    const fresh = backends.filter((b) => !kept.has(b.endpoint)).map((b) => b.endpoint);
+    // Holes (a backend gone, or a duplicate) take new backends first: nobody moves.
+    const slots: (string | undefined)[] = [];
+    const placed = new Set<string>();
+    let next = 0;
+    for (const b of old) {
+      if (b !== undefined && kept.has(b) && !placed.has(b)) {
+        slots.push(b);
+        placed.add(b);
+      } else slots.push(fresh[next++]);
+    }
+    while (next < fresh.length) slots.push(fresh[next++]);
+    // Holes left: the last backends move into them, and the set is as long as its backends.
+    for (let i = 0; i < slots.length; ) {
+      if (slots[i] !== undefined) {
+        i++;
+        continue;
+      }
+      const last = slots.pop();
+      if (i < slots.length) slots[i] = last;
+    }
+    for (let i = 0; i < slots.length; i++) {
+      if (slots[i] === old[i]) continue;
+      const b = want.get(slots[i]!)!;
+      delta.backends.push({ set: state.id, slot: i, ip: b.ip, port: b.port });
+    }
+    for (let i = slots.length; i < old.length; i++) if (old[i] !== undefined) delta.backendDeletes.push({ set: state.id, slot: i });
+    state.slots = slots;
+    return { id: state.id, count: slots.length };
+  }
+
+  private removeSet(state: SetState, delta: SockLbDelta): void {
+    for (let i = 0; i < state.slots.length; i++) if (state.slots[i] !== undefined) delta.backendDeletes.push({ set: state.id, slot: i });
+    this.releasedIds.push(state.id);
+    this.setTotal--;
+  }
+
+  /** After a look at every port: what the kernel held that no port wants (after adopt()). */
+  private dropLeftovers(delta: SockLbDelta): void {
+    for (const [fk, w] of this.written) {
+      if (w.owner !== undefined) continue;
+      this.written.delete(fk);
+      delta.frontendDeletes.push({ ip: w.entry.ip, port: w.entry.port, protocol: w.entry.protocol });
+    }
+    for (const [id, slots] of this.orphans) {
+      for (let i = 0; i < slots.length; i++) if (slots[i] !== undefined) delta.backendDeletes.push({ set: id, slot: i });
+    }
+    this.orphans.clear();
+  }
+}
