@@ -1,6 +1,8 @@
 /**
- * Rule-load benchmark of the node agent's iptables and nftables modes (a script that prints
- * figures; not a test). The nftables part is described in lib/nft-rules.ts; the iptables part:
+ * Rule-load benchmark of the node agent's iptables, nftables and ebpf modes (a script that prints
+ * figures; not a test). The nftables part is described in lib/nft-rules.ts, the ebpf part (the
+ * socket load balancer's maps, on the host, at --ebpf-sizes up to 100,000 Services) in
+ * lib/sock-lb-rules.ts; the iptables part:
  *
  * For N services × 2 endpoints (synthetic Service + EndpointSlice objects, built in memory and fed
  * through the agent's change trackers), inside a fresh network namespace `mmbench-rules-<pid>`:
@@ -16,7 +18,7 @@
  * One warm-up run (every step, at the first size) and one warm-up render per size are discarded;
  * figures are medians of the runs that follow (3 by default).
  *
- *   sudo npx tsx apps/node-agent/bench/rules.ts [--quick] [--sizes 1000,5000,10000] [--runs 3] [--no-legacy] [--modes iptables,nftables]
+ *   sudo npx tsx apps/node-agent/bench/rules.ts [--quick] [--sizes 1000,5000,10000] [--runs 3] [--no-legacy] [--modes iptables,nftables,ebpf]
  *
  * The script re-runs itself inside the namespace (`ip netns exec`), so the applier spawns
  * iptables-restore exactly as the agent does inside a node namespace. The namespace is deleted at
@@ -36,13 +38,16 @@ import { MOVED_BASE, NODE, ingest, ipv4, service, slice, type State } from './li
 import { median, timed } from './lib/stats.js';
 import { report, type Row, type Run } from './lib/rules-report.js';
 import { measureNft, reportNft, type NftRow } from './lib/nft-rules.js';
+import { measureSockLb, removeSockLbBench, reportSockLb, sockLbBenchPaths, type SockLbRow } from './lib/sock-lb-rules.js';
 
 const USAGE = `usage: npx tsx apps/node-agent/bench/rules.ts [--quick] [--sizes 1000,5000,10000] [--runs 3] [--no-legacy]
   --quick       1000 and 5000 services, 1 run after the warm-up
   --sizes LIST  numbers of services (2 endpoints each)
   --runs N      measured runs per size after one warm-up run (default 3)
   --no-legacy   skip the iptables-legacy-restore reference
-  --modes LIST  iptables, nftables or both (default iptables,nftables)`;
+  --modes LIST  iptables, nftables, ebpf (default iptables,nftables)
+  --ebpf-sizes LIST  numbers of services for ebpf mode (default 1000,10000,100000)
+  --changes N   ebpf mode: one-Service changes of each kind per size (default 50)`;
 
 const NS_PREFIX = 'mmbench-rules-';
 
@@ -53,6 +58,8 @@ const { values: flags } = parseArgs({
     runs: { type: 'string' },
     'no-legacy': { type: 'boolean', default: false },
     modes: { type: 'string', default: 'iptables,nftables' },
+    'ebpf-sizes': { type: 'string', default: '1000,10000,100000' },
+    changes: { type: 'string', default: '50' },
     help: { type: 'boolean', short: 'h', default: false },
     // Internal: set when the script runs itself inside the namespace.
     'in-netns': { type: 'string' },
@@ -68,8 +75,14 @@ if (flags.help) {
 const sizes = (flags.sizes ?? (flags.quick ? '1000,5000' : '1000,5000,10000')).split(',').map((s) => Number(s.trim()));
 const runs = Number(flags.runs ?? (flags.quick ? 1 : 3));
 const modes = flags.modes!.split(',').map((m) => m.trim());
-if (modes.length === 0 || modes.some((m) => m !== 'iptables' && m !== 'nftables')) {
+const ebpfSizes = flags['ebpf-sizes']!.split(',').map((s) => Number(s.trim()));
+const changes = Number(flags.changes);
+if (modes.length === 0 || modes.some((m) => m !== 'iptables' && m !== 'nftables' && m !== 'ebpf')) {
   console.error(`bad --modes\n${USAGE}`);
+  process.exit(2);
+}
+if (ebpfSizes.some((n) => !Number.isInteger(n) || n < 1 || n > 200_000) || !Number.isInteger(changes) || changes < 1 || changes > 10_000) {
+  console.error(`bad --ebpf-sizes or --changes\n${USAGE}`);
   process.exit(2);
 }
 if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 50_000) || !Number.isInteger(runs) || runs < 1 || runs > 10) {
@@ -270,7 +283,35 @@ async function inNetns(ns: string, rootInode: string): Promise<void> {
   }
 }
 
+/**
+ * ebpf mode, on the host: BPF programs and maps belong to no network namespace, and the bench's
+ * cgroup and pinned maps are its own (`ip netns exec` would hide cgroup v2 and bpffs).
+ */
+async function ebpf(): Promise<number> {
+  const { paths, problem } = sockLbBenchPaths();
+  if (paths === undefined) {
+    console.log(`ebpf mode skipped: ${problem}`);
+    return 0;
+  }
+  const off = onInterrupt(() => removeSockLbBench(paths));
+  try {
+    const rows: SockLbRow[] = [];
+    for (const n of ebpfSizes) rows.push(await measureSockLb(n, changes, paths));
+    reportSockLb(rows, changes);
+    return 0;
+  } finally {
+    await removeSockLbBench(paths);
+    off();
+  }
+}
+
 async function orchestrate(): Promise<number> {
+  const netnsModes = modes.filter((m) => m !== 'ebpf');
+  const code = netnsModes.length > 0 ? await orchestrateNetns(netnsModes) : (console.log(environment()), 0);
+  return modes.includes('ebpf') && code === 0 ? ebpf() : code;
+}
+
+async function orchestrateNetns(netnsModes: string[]): Promise<number> {
   const skip = kernelSkipReason();
   if (skip) {
     console.log(environment());
@@ -297,7 +338,7 @@ async function orchestrate(): Promise<number> {
   const off = onInterrupt(cleanup);
   try {
     createNetns(ns);
-    const args = ['--in-netns', ns, '--root-netns', netnsInode(), '--sizes', sizes.join(','), '--runs', String(runs), '--modes', modes.join(','), ...(flags['no-legacy'] ? ['--no-legacy'] : [])];
+    const args = ['--in-netns', ns, '--root-netns', netnsInode(), '--sizes', sizes.join(','), '--runs', String(runs), '--modes', netnsModes.join(','), ...(flags['no-legacy'] ? ['--no-legacy'] : [])];
     child = spawnSelfInNetns(ns, args);
     const c = child;
     return await new Promise<number>((resolve) => c.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));

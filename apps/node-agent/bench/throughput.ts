@@ -14,7 +14,9 @@
  * thread like the agent's one event loop) in node2's namespace, where the userspace proxy runs.
  * ipvs mode falls back to iptables on kernels without IPVS, so it is the iptables row there.
  *
- * Target: the userspace proxy at least 0.8× HAProxy's requests/s. Everything shares the machine's
+ * Targets: the userspace proxy at least 0.8× HAProxy's requests/s; ebpf mode's ClusterIP at least
+ * 1.0× the pod IP's new connections per second (the backend is chosen once, in connect()). The
+ * client pod reuses TIME_WAIT ports (net.ipv4.tcp_tw_reuse=1) in every mode. Everything shares the machine's
  * cores (client, proxy, server): the figures compare paths with each other, not with other hosts.
  * Exit status 0 with figures, 1 if a run broke, 2 if it cannot run here (not root, no wrk...).
  */
@@ -27,7 +29,7 @@ import { table } from './lib/stats.js';
 const USAGE = `usage: sudo npx tsx apps/node-agent/bench/throughput.ts [--duration S] [--connections N] [--modes LIST]
   --duration S      seconds of load per measurement (default 5)
   --connections N   concurrent connections of wrk (default 16)
-  --modes LIST      comma-separated proxy modes (default iptables,nftables,userspace)`;
+  --modes LIST      comma-separated proxy modes: iptables, nftables, userspace, ipvs, ebpf (default iptables,nftables,userspace)`;
 
 const { values: flags } = parseArgs({
   options: {
@@ -44,7 +46,7 @@ if (flags.help) {
 const DURATION = Number(flags.duration);
 const CONNECTIONS = Number(flags.connections);
 const MODES = flags.modes.split(',').map((m) => m.trim());
-if (!(DURATION >= 1 && DURATION <= 120) || !(Number.isInteger(CONNECTIONS) && CONNECTIONS >= 1 && CONNECTIONS <= 1000) || !MODES.every((m) => ['iptables', 'nftables', 'userspace', 'ipvs'].includes(m))) {
+if (!(DURATION >= 1 && DURATION <= 120) || !(Number.isInteger(CONNECTIONS) && CONNECTIONS >= 1 && CONNECTIONS <= 1000) || !MODES.every((m) => ['iptables', 'nftables', 'userspace', 'ipvs', 'ebpf'].includes(m))) {
   console.error(`bad arguments\n${USAGE}`);
   process.exit(2);
 }
@@ -124,6 +126,11 @@ async function measureMode(mode: string, rows: Row[]): Promise<void> {
     api.close();
     const clusterIP = svc.spec!.clusterIP!;
     for (let i = 0; i < 100 && !(await cluster.curl('client', NS, `http://${clusterIP}/`, 1)).stdout.startsWith('IP: '); i++) await new Promise((r) => setTimeout(r, 100));
+    // A connection per request runs through the client's ephemeral ports quickly; without reuse of
+    // TIME_WAIT ports the second target of a run would find them taken whenever its connections
+    // have the same addresses as the first's (ebpf mode connects to the pod IP itself).
+    const tw = await cluster.exec('client', NS, 'sysctl', '-q', '-w', 'net.ipv4.tcp_tw_reuse=1');
+    if (tw.code !== 0) throw new Error(`sysctl net.ipv4.tcp_tw_reuse=1 in the client pod failed: ${tw.stderr}`);
     const targets: [string, string][] = [
       ['pod IP (no proxy)', `http://${podIP}/`],
       ['ClusterIP', `http://${clusterIP}/`],
@@ -138,6 +145,8 @@ async function measureMode(mode: string, rows: Row[]): Promise<void> {
       haproxyPid = sh('cat', [pidFile]).stdout.trim();
       targets.push(['HAProxy on node2', `http://192.168.100.12:${HAPROXY_PORT}/`]);
     }
+    // Warm-up, discarded: the first run after the cluster starts is slower whatever it targets.
+    await wrk(cluster, targets[0]![1], true);
     for (const [target, url] of targets) {
       log(`${mode}: ${target} (${url})`);
       rows.push({ mode, target, keepAlive: await wrk(cluster, url, false), close: await wrk(cluster, url, true) });
@@ -168,6 +177,11 @@ async function main(): Promise<number> {
       2,
     ),
   );
+  for (const mode of MODES) {
+    const direct = rows.find((r) => r.mode === mode && r.target.startsWith('pod IP'));
+    const vip = rows.find((r) => r.mode === mode && r.target === 'ClusterIP');
+    if (direct && vip) console.log(`${mode}: ClusterIP / pod IP: ${(vip.keepAlive.rps / direct.keepAlive.rps).toFixed(2)}× with keep-alive, ${(vip.close.rps / direct.close.rps).toFixed(2)}× new connections${mode === 'ebpf' ? ' (target ≥ 1.0×)' : ''}`);
+  }
   const us = rows.find((r) => r.mode === 'userspace' && r.target === 'ClusterIP');
   const ha = rows.find((r) => r.target.startsWith('HAProxy'));
   if (us && ha) {

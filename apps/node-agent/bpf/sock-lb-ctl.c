@@ -23,6 +23,7 @@
  *   first 4 bytes), for an error its message.
  * UPDATE writes in one batch where the kernel can; DELETE ignores keys that are not there.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -323,6 +324,8 @@ static int serve(const char *pin_dir)
 		maps[i].value_size = info.value_size;
 		printf("%s %u %u\n", MAP_NAMES[i], info.key_size, info.value_size);
 	}
+	/* A large pipe: the agent sends a chunk of a first sync and computes the next meanwhile. */
+	fcntl(0, F_SETPIPE_SZ, 1 << 20);
 	printf("ready\n");
 	fflush(stdout);
 	for (;;) {

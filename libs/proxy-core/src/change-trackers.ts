@@ -39,6 +39,11 @@ export class ServiceChangeTracker {
     return this.byService.get(namespacedName)?.values() ?? [];
   }
 
+  /** The checked-out ports by Service: "ns/name" → key → port. */
+  get portsByService(): ReadonlyMap<string, ReadonlyMap<string, ServicePortInfo>> {
+    return this.byService;
+  }
+
   /** Number of Services with uncommitted changes (kube-proxy's service_changes_pending). */
   get pending(): number {
     return this.pendingChanges.size;

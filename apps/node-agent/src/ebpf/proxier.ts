@@ -62,17 +62,27 @@ export class EbpfProxier extends NftablesProxier {
         this.adopted = true;
         look = undefined;
       }
-      const delta = this.tables.update({
+      // A first sync's writes go in chunks: the helper writes one while the next is computed
+      // (each chunk is sent, then the event loop runs once so the pipe takes it).
+      const sent: Promise<void>[] = [];
+      let writes = 0;
+      for (const delta of this.tables.steps({
         services: this.services.serviceMap,
         endpoints: this.endpoints.endpointsMap,
         node: { nodeName: this.e.nodeName },
         changedServices: look,
-        portsOfService: (nn) => this.services.portsOfService(nn),
-      });
-      await this.session.apply(delta);
+        byService: this.services.portsByService,
+      })) {
+        writes += delta.backends.length + delta.frontends.length + delta.frontendDeletes.length + delta.backendDeletes.length;
+        const done = this.session.apply(delta);
+        done.catch(() => undefined);
+        sent.push(done);
+        if (look === undefined) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(sent);
+      metrics.sockLbWrites.inc(writes);
       metrics.sockLbEntries.set({ map: 'frontends' }, this.tables.frontendCount);
       metrics.sockLbEntries.set({ map: 'backend_sets' }, this.tables.setCount);
-      metrics.sockLbWrites.inc(delta.backends.length + delta.frontends.length + delta.frontendDeletes.length + delta.backendDeletes.length);
     } catch (e) {
       metrics.sockLbSyncFailures.inc(FAMILY);
       this.tables.reset();

@@ -65,7 +65,7 @@ class World {
       endpoints: this.endpoints.endpointsMap,
       node: { nodeName: 'node1' },
       changedServices: changed,
-      portsOfService: (nn) => this.services.portsOfService(nn),
+      byService: this.services.portsByService,
     });
     this.kernel.apply(delta);
     return delta;

@@ -11,7 +11,8 @@
  * frontends (with their new counts), then removed frontends, then slots no count reaches any more.
  * Set ids freed by a delta are reused only by a later one.
  *
- * SCTP ports are left out (ebpf mode renders nftables rules for them).
+ * SCTP ports are left out (ebpf mode renders nftables rules for them). A first sync of a large
+ * cluster comes in chunks (`steps`), so the kernel can take one chunk while the next is computed.
  *
  * After a restart the maps are still in the kernel (pinned): `adopt` takes over their contents, so
  * the first sync keeps every set's id and slots and changes only what changed meanwhile.
@@ -63,8 +64,29 @@ export interface SockLbSyncInput {
   node: TopologyOptions;
   /** "ns/name" of the Services that changed; undefined: look at every service port. */
   changedServices?: ReadonlySet<string>;
-  /** The ports of a Service (default: a scan of `services`). */
-  portsOfService?: (namespacedName: string) => Iterable<ServicePortInfo>;
+  /** The same ports by Service, "ns/name" → key → port (the change tracker's index; default: grouped here). */
+  byService?: ReadonlyMap<string, ReadonlyMap<string, ServicePortInfo>>;
+}
+
+/** Services per chunk of a first sync's writes. */
+export const SOCK_LB_CHUNK = 5000;
+
+/** "ns/name" of a service port key ("ns/name/TCP" or "ns/name:port/TCP"; names hold no ":" or "/"). */
+function serviceOfPortKey(key: string): string {
+  const withPort = key.slice(0, key.lastIndexOf('/'));
+  const colon = withPort.indexOf(':');
+  return colon < 0 ? withPort : withPort.slice(0, colon);
+}
+
+function groupByService(services: ServicePortMap): Map<string, Map<string, ServicePortInfo>> {
+  const out = new Map<string, Map<string, ServicePortInfo>>();
+  for (const sp of services.values()) {
+    const nn = serviceNamespacedName(sp.name);
+    let ports = out.get(nn);
+    if (ports === undefined) out.set(nn, (ports = new Map()));
+    ports.set(sp.key, sp);
+  }
+  return out;
 }
 
 interface SetState {
@@ -74,7 +96,8 @@ interface SetState {
 }
 
 interface PortState {
-  service: string;
+  /** The service port's key. */
+  key: string;
   /** The frontends this port holds (frontendKey of each). */
   frontends: string[];
   internal: SetState;
@@ -94,9 +117,8 @@ function sameFrontend(a: FrontendEntry | undefined, b: FrontendEntry): boolean {
 }
 
 export class SockLbTables {
-  private readonly ports = new Map<string, PortState>();
-  /** The service port keys of each Service ("ns/name"). */
-  private readonly portsByService = new Map<string, string[]>();
+  /** The ports held for each Service ("ns/name"). */
+  private readonly services = new Map<string, PortState[]>();
   /** What the kernel holds, by frontendKey, and which service port owns each frontend. */
   private readonly written = new Map<string, Written>();
   private readonly freeIds: number[] = [];
@@ -118,8 +140,7 @@ export class SockLbTables {
 
   /** Forgets everything (after a failed write: the next sync adopts what the kernel holds). */
   reset(): void {
-    this.ports.clear();
-    this.portsByService.clear();
+    this.services.clear();
     this.written.clear();
     this.freeIds.length = 0;
     this.releasedIds = [];
@@ -151,48 +172,68 @@ export class SockLbTables {
     }
   }
 
-  /** The writes that bring the kernel from the last state to the one of `input`. */
+  /** The writes that bring the kernel from the last state to the one of `input`, in one delta. */
   update(input: SockLbSyncInput): SockLbDelta {
-    const delta: SockLbDelta = { backends: [], frontends: [], frontendDeletes: [], backendDeletes: [] };
+    const all: SockLbDelta = { backends: [], frontends: [], frontendDeletes: [], backendDeletes: [] };
+    for (const d of this.steps(input)) {
+      for (const k of ['backends', 'frontends', 'frontendDeletes', 'backendDeletes'] as const) for (const x of d[k]) (all[k] as unknown[]).push(x);
+    }
+    return all;
+  }
+
+  /**
+   * The same writes as deltas to apply one after the other: when looking at every port, one per
+   * SOCK_LB_CHUNK Services (new slots and frontends only) and a last one with the rest, so the
+   * kernel can take a chunk while the next is computed; otherwise one.
+   */
+  *steps(input: SockLbSyncInput): Generator<SockLbDelta> {
+    let delta: SockLbDelta = { backends: [], frontends: [], frontendDeletes: [], backendDeletes: [] };
     for (const id of this.releasedIds) this.freeIds.push(id);
     this.releasedIds = [];
-    for (const key of this.portKeys(input)) this.syncPort(key, input, delta);
-    if (input.changedServices === undefined) this.dropLeftovers(delta);
+    const byService = input.byService ?? groupByService(input.services);
+    if (input.changedServices !== undefined) {
+      for (const nn of input.changedServices) this.syncService(nn, byService.get(nn)?.values() ?? [], input, delta);
+    } else {
+      let n = 0;
+      for (const [nn, ports] of byService) {
+        this.syncService(nn, ports.values(), input, delta);
+        if (++n % SOCK_LB_CHUNK === 0) {
+          // Deletions wait for the last delta: only then can nothing point at what they remove.
+          yield { backends: delta.backends, frontends: delta.frontends, frontendDeletes: [], backendDeletes: [] };
+          delta = { backends: [], frontends: [], frontendDeletes: delta.frontendDeletes, backendDeletes: delta.backendDeletes };
+        }
+      }
+      for (const nn of this.services.keys()) if (!byService.has(nn)) this.syncService(nn, [], input, delta);
+      this.dropLeftovers(delta);
+    }
     for (const stray of this.strays) delta.backendDeletes.push(stray);
     this.strays = [];
-    return delta;
+    yield delta;
   }
 
-  /** The service ports to look at: those of the changed Services, before and after. */
-  private portKeys(input: SockLbSyncInput): Set<string> {
-    if (input.changedServices === undefined) return new Set([...this.ports.keys(), ...input.services.keys()]);
-    const keys = new Set<string>();
-    const portsOf = input.portsOfService ?? ((nn: string) => [...input.services.values()].filter((sp) => serviceNamespacedName(sp.name) === nn));
-    for (const nn of input.changedServices) {
-      for (const k of this.portsByService.get(nn) ?? []) keys.add(k);
-      for (const sp of portsOf(nn)) keys.add(sp.key);
+  private syncService(nn: string, ports: Iterable<ServicePortInfo>, input: SockLbSyncInput, delta: SockLbDelta): void {
+    const old = this.services.get(nn);
+    const next: PortState[] = [];
+    for (const sp of ports) {
+      // SCTP's connect() is not one the socket programs can rewrite: its Services stay with nftables.
+      if (sp.protocol === 'SCTP') continue;
+      next.push(this.syncPort(old?.find((p) => p.key === sp.key), sp, input, delta));
     }
-    return keys;
+    for (const p of old ?? []) if (!next.includes(p)) this.removePort(p, delta);
+    if (next.length > 0) this.services.set(nn, next);
+    else if (old !== undefined) this.services.delete(nn);
   }
 
-  private syncPort(key: string, input: SockLbSyncInput, delta: SockLbDelta): void {
-    const sp = input.services.get(key);
-    const old = this.ports.get(key);
-    // SCTP's connect() is not one the socket programs can rewrite: its Services stay with nftables.
-    const next = sp === undefined || sp.protocol === 'SCTP' ? undefined : sockLbServicePort(sp, input.endpoints.get(key) ?? [], input.node);
-    if (next === undefined) {
-      if (old === undefined) return;
-      for (const fk of old.frontends) this.deleteFrontend(fk, key, delta);
-      this.removeSet(old.internal, delta);
-      if (old.external) this.removeSet(old.external, delta);
-      this.ports.delete(key);
-      const keys = this.portsByService.get(old.service)?.filter((k) => k !== key) ?? [];
-      if (keys.length > 0) this.portsByService.set(old.service, keys);
-      else this.portsByService.delete(old.service);
-      return;
-    }
+  private removePort(state: PortState, delta: SockLbDelta): void {
+    for (const fk of state.frontends) this.deleteFrontend(fk, state.key, delta);
+    this.removeSet(state.internal, delta);
+    if (state.external) this.removeSet(state.external, delta);
+  }
 
-    const state: PortState = old ?? { service: serviceNamespacedName(sp!.name), frontends: [], internal: this.newSet(next.frontends, 'internal') };
+  private syncPort(old: PortState | undefined, sp: ServicePortInfo, input: SockLbSyncInput, delta: SockLbDelta): PortState {
+    const key = sp.key;
+    const next = sockLbServicePort(sp, input.endpoints.get(key) ?? [], input.node);
+    const state: PortState = old ?? { key, frontends: [], internal: this.newSet(next.frontends, 'internal') };
     const internal = this.syncSet(state.internal, next.internal.backends, delta);
     let external = internal;
     if (next.external !== undefined) {
@@ -207,23 +248,26 @@ export class SockLbTables {
     for (const f of next.frontends) {
       const fk = frontendKey(f);
       const w = this.written.get(fk);
-      if (w?.owner !== undefined && w.owner !== key && this.ports.has(w.owner)) continue; // another port's address: the first one keeps it
+      if (w?.owner !== undefined && w.owner !== key && this.holds(w.owner)) continue; // another port's address: the first one keeps it
       held.push(fk);
       const set = f.uses === 'internal' ? internal : external;
       const drop = f.uses === 'internal' && set.count === 0 && next.internal.drop;
       const entry: FrontendEntry = { ip: f.ip, port: f.port, protocol: f.protocol, set: set.id, count: set.count, flags: (f.affinitySeconds > 0 ? SOCK_LB_AFFINITY : 0) | (drop ? SOCK_LB_DROP : 0), affinitySeconds: f.affinitySeconds };
       if (!sameFrontend(w?.entry, entry)) delta.frontends.push(entry);
-      this.written.set(fk, { entry, owner: key });
+      if (w === undefined) this.written.set(fk, { entry, owner: key });
+      else {
+        w.entry = entry;
+        w.owner = key;
+      }
     }
     for (const fk of state.frontends) if (!held.includes(fk)) this.deleteFrontend(fk, key, delta);
     state.frontends = held;
+    return state;
+  }
 
-    if (old === undefined) {
-      this.ports.set(key, state);
-      const keys = this.portsByService.get(state.service);
-      if (keys === undefined) this.portsByService.set(state.service, [key]);
-      else keys.push(key);
-    }
+  /** Some Service still holds this service port. */
+  private holds(portKey: string): boolean {
+    return this.services.get(serviceOfPortKey(portKey))?.some((p) => p.key === portKey) ?? false;
   }
 
   private deleteFrontend(fk: string, owner: string, delta: SockLbDelta): void {
