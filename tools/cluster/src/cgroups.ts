@@ -61,6 +61,7 @@ export function clusterCgroupPids(cluster: string, root = cgroupV2Root()): numbe
 /** Removes the cluster's cgroups (empty by now) and its pinned BPF maps. */
 export function removeClusterCgroups(cluster: string, root = cgroupV2Root()): void {
   rmSync(clusterBpfPinDir(cluster), { recursive: true, force: true });
+  rmdirQuietly(BPF_PIN_ROOT); // when this was the last cluster
   if (root === undefined) return;
   const dir = clusterCgroup(root, cluster);
   if (!existsSync(dir)) return;
@@ -80,5 +81,6 @@ function rmdirQuietly(dir: string): void {
 }
 
 /** Where a node's agent pins its socket load balancer's maps in ebpf mode. */
-export const clusterBpfPinDir = (cluster: string): string => `/sys/fs/bpf/minimesh/${cluster}`;
+const BPF_PIN_ROOT = '/sys/fs/bpf/minimesh';
+export const clusterBpfPinDir = (cluster: string): string => `${BPF_PIN_ROOT}/${cluster}`;
 export const nodeBpfPinDir = (cluster: string, node: string): string => `${clusterBpfPinDir(cluster)}/${node}`;
