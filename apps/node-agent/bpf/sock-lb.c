@@ -7,7 +7,7 @@
  *   mm_frontends  virtual IP, port, protocol  ->  backend set, backend count, flags, affinity timeout
  *   mm_backends   backend set, slot            ->  backend IP, port
  *
- * and the programs keep two LRU maps of their own:
+ * and the programs keep three LRU maps of their own:
  *
  *   mm_affinity   network namespace, backend set  ->  the backend chosen last and when (ClientIP
  *                 affinity: every pod has its own network namespace, so the namespace is the client)
@@ -22,11 +22,15 @@
  * rule does); with MM_DROP (internal traffic policy Local, no local endpoint) it fails as a dropped
  * packet would, with ETIMEDOUT, without the wait.
  *
+ * IPv6 sockets connecting to IPv4-mapped addresses (::ffff:a.b.c.d, what dual-stack runtimes such
+ * as Java's and Node's use for IPv4) are balanced the same way by the *6 programs.
+ *
  * IPs and ports are in network byte order; the other fields in the host's.
  */
 #include <linux/bpf.h>
 #include <linux/in.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 
 #define ECONNREFUSED 111
 #define ETIMEDOUT 110
@@ -157,7 +161,7 @@ static __always_inline struct backend *remembered(struct frontend *fe, struct af
  * The backend for this socket: the ClientIP-affine one while it lasts, or for an unconnected UDP
  * socket its flow's; else a random one (remembered for the next time).
  */
-static __always_inline struct backend *pick(struct bpf_sock_addr *ctx, struct frontend *fe, int udp_flow)
+static __always_inline struct backend *pick(struct bpf_sock_addr *ctx, struct frontend *fe, __u32 ip, int udp_flow)
 {
 	struct backend_key bkey = { .set = fe->set };
 	struct affinity_key akey = {};
@@ -178,7 +182,7 @@ static __always_inline struct backend *pick(struct bpf_sock_addr *ctx, struct fr
 	}
 	if (udp_flow) {
 		fkey.netns = bpf_get_netns_cookie(ctx);
-		fkey.ip = ctx->user_ip4;
+		fkey.ip = ip;
 		fkey.port = (__u16)ctx->user_port;
 		fkey.src_port = (__u16)ctx->sk->src_port;
 		memo = bpf_map_lookup_elem(&mm_udp_flows, &fkey);
@@ -202,12 +206,12 @@ static __always_inline struct backend *pick(struct bpf_sock_addr *ctx, struct fr
 }
 
 /*
- * Rewrites the destination of ctx to a backend and remembers the virtual IP for this socket;
- * 1 to go on, 0 (with the error set) to refuse.
+ * Rewrites the destination (IPv4 `ip`, stored back through `out`) to a backend and remembers the
+ * virtual IP for this socket; 1 to go on, 0 (with the error set) to refuse.
  */
-static __always_inline int balance(struct bpf_sock_addr *ctx, int udp_flow)
+static __always_inline int balance(struct bpf_sock_addr *ctx, __u32 ip, __u32 *out, int udp_flow)
 {
-	struct frontend *fe = frontend_of(ctx->user_ip4, ctx->user_port, ctx->protocol);
+	struct frontend *fe = frontend_of(ip, ctx->user_port, ctx->protocol);
 	struct backend *be;
 
 	if (!fe)
@@ -216,59 +220,138 @@ static __always_inline int balance(struct bpf_sock_addr *ctx, int udp_flow)
 		bpf_set_retval((fe->flags & MM_DROP) ? -ETIMEDOUT : -ECONNREFUSED);
 		return 0;
 	}
-	be = pick(ctx, fe, udp_flow);
+	be = pick(ctx, fe, ip, udp_flow);
 	if (!be)
 		return 1;
 	{
 		struct revnat_key rkey = { .cookie = bpf_get_socket_cookie(ctx), .ip = be->ip, .port = be->port };
-		struct backend vip = { .ip = ctx->user_ip4, .port = (__u16)ctx->user_port };
+		struct backend vip = { .ip = ip, .port = (__u16)ctx->user_port };
 
 		bpf_map_update_elem(&mm_revnat, &rkey, &vip, BPF_ANY);
 	}
-	ctx->user_ip4 = be->ip;
+	*out = be->ip;
 	ctx->user_port = be->port;
 	return 1;
 }
 
-/* The virtual IP a backend's address stands for on this socket, written back into ctx. */
-static __always_inline int reverse(struct bpf_sock_addr *ctx)
+/* The virtual IP a backend's address (IPv4 `ip`) stands for on this socket, written back. */
+static __always_inline int reverse(struct bpf_sock_addr *ctx, __u32 ip, __u32 *out)
 {
-	struct revnat_key rkey = { .cookie = bpf_get_socket_cookie(ctx), .ip = ctx->user_ip4, .port = (__u16)ctx->user_port };
+	struct revnat_key rkey = { .cookie = bpf_get_socket_cookie(ctx), .ip = ip, .port = (__u16)ctx->user_port };
 	struct backend *vip = bpf_map_lookup_elem(&mm_revnat, &rkey);
 
 	if (vip) {
-		ctx->user_ip4 = vip->ip;
+		*out = vip->ip;
 		ctx->user_port = vip->port;
 	}
 	return 1;
 }
 
+/* A UDP socket bound to a port first: a flow conntrack would know again. */
+static __always_inline int udp_flow_of(struct bpf_sock_addr *ctx)
+{
+	return ctx->protocol == IPPROTO_UDP && ctx->sk->src_port != 0;
+}
+
+/* ::ffff:a.b.c.d */
+static __always_inline int v4_mapped(struct bpf_sock_addr *ctx)
+{
+	return ctx->user_ip6[0] == 0 && ctx->user_ip6[1] == 0 && ctx->user_ip6[2] == bpf_htonl(0x0000ffff);
+}
+
 SEC("cgroup/connect4")
 int mm_connect4(struct bpf_sock_addr *ctx)
 {
-	/*
-	 * A connected socket keeps its backend for its life. A UDP socket bound to a port first is a
-	 * flow conntrack would know again (same addresses and ports): it gets that flow's backend.
-	 */
-	return balance(ctx, ctx->protocol == IPPROTO_UDP && ctx->sk->src_port != 0);
+	/* A connected socket keeps its backend for its life (a bound UDP one: its flow's). */
+	__u32 ip = ctx->user_ip4;
+	int ret = balance(ctx, ip, &ip, udp_flow_of(ctx));
+
+	ctx->user_ip4 = ip;
+	return ret;
 }
 
 SEC("cgroup/sendmsg4")
 int mm_sendmsg4(struct bpf_sock_addr *ctx)
 {
-	return balance(ctx, 1);
+	__u32 ip = ctx->user_ip4;
+	int ret = balance(ctx, ip, &ip, 1);
+
+	ctx->user_ip4 = ip;
+	return ret;
 }
 
 SEC("cgroup/recvmsg4")
 int mm_recvmsg4(struct bpf_sock_addr *ctx)
 {
-	return reverse(ctx);
+	__u32 ip = ctx->user_ip4;
+
+	reverse(ctx, ip, &ip);
+	ctx->user_ip4 = ip;
+	return 1;
 }
 
 SEC("cgroup/getpeername4")
 int mm_getpeername4(struct bpf_sock_addr *ctx)
 {
-	return reverse(ctx);
+	__u32 ip = ctx->user_ip4;
+
+	reverse(ctx, ip, &ip);
+	ctx->user_ip4 = ip;
+	return 1;
+}
+
+SEC("cgroup/connect6")
+int mm_connect6(struct bpf_sock_addr *ctx)
+{
+	__u32 ip;
+	int ret;
+
+	if (!v4_mapped(ctx))
+		return 1;
+	ip = ctx->user_ip6[3];
+	ret = balance(ctx, ip, &ip, udp_flow_of(ctx));
+	ctx->user_ip6[3] = ip;
+	return ret;
+}
+
+SEC("cgroup/sendmsg6")
+int mm_sendmsg6(struct bpf_sock_addr *ctx)
+{
+	__u32 ip;
+	int ret;
+
+	if (!v4_mapped(ctx))
+		return 1;
+	ip = ctx->user_ip6[3];
+	ret = balance(ctx, ip, &ip, 1);
+	ctx->user_ip6[3] = ip;
+	return ret;
+}
+
+SEC("cgroup/recvmsg6")
+int mm_recvmsg6(struct bpf_sock_addr *ctx)
+{
+	__u32 ip;
+
+	if (!v4_mapped(ctx))
+		return 1;
+	ip = ctx->user_ip6[3];
+	reverse(ctx, ip, &ip);
+	ctx->user_ip6[3] = ip;
+	return 1;
+}
+
+SEC("cgroup/getpeername6")
+int mm_getpeername6(struct bpf_sock_addr *ctx)
+{
+	__u32 ip;
+
+	if (!v4_mapped(ctx))
+		return 1;
+	ip = ctx->user_ip6[3];
+	reverse(ctx, ip, &ip);
+	ctx->user_ip6[3] = ip;
+	return 1;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

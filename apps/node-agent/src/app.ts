@@ -3,6 +3,7 @@
  * proxier's change trackers; the proxier programs the kernel. `startNodeAgent` is what main()
  * runs and what tests start in-process (inside a network namespace for the kernel part).
  */
+import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Node } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
@@ -16,7 +17,7 @@ import { proxyMetrics } from './metrics.js';
 import type { NodeAgentOptions } from './options.js';
 import { createProxier, effectiveProxyMode, sockLbPaths, type Proxier } from './proxy-modes.js';
 import { EbpfProxier } from './ebpf/proxier.js';
-import { sockLbProblem } from './ebpf/sock-lb-programs.js';
+import { detachSockLb, sockLbProblem } from './ebpf/sock-lb-programs.js';
 import { formatSockLbTable, frontendNames } from './ebpf/sock-lb-table.js';
 
 /** Services with this label (any value) belong to another service proxy (kube-proxy's LabelServiceProxyName). */
@@ -78,6 +79,14 @@ export interface NodeAgentDeps {
 export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: NodeAgentDeps = {}): Promise<NodeAgent> {
   const exec = deps.exec ?? realExec;
   const mode = effectiveProxyMode(o['proxy-mode'], log, undefined, () => sockLbProblem(sockLbPaths(o)));
+  // An earlier ebpf-mode agent's programs would keep steering connections with frozen maps, over
+  // this mode's rules: remove them (kube-proxy, too, cleans up what other modes left).
+  if (mode !== 'ebpf' && existsSync(sockLbPaths(o).pinDir)) {
+    await detachSockLb(sockLbPaths(o)).then(
+      () => log.info('removed the socket load balancer an earlier ebpf-mode agent left', { pinDir: sockLbPaths(o).pinDir }),
+      (e: Error) => log.warn('could not remove the socket load balancer an earlier ebpf-mode agent left', { err: e.message }),
+    );
+  }
   const metrics = proxyMetrics();
   const client = deps.client ?? (await connectFromFlags(o));
   const common = { client, transport: o.transport, nats: natsTransportOptions(o), logger: log.child('informer') };

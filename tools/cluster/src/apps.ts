@@ -57,8 +57,10 @@ export type LbMode = (typeof LB_MODES)[number];
 
 /** --bpf-cgroup (the node's cgroup, when cgroup v2 is there) and --bpf-pin-dir of a node's agent. */
 function ebpfArgs(cluster: string, node: string): string[] {
+  // Never the cgroup root: every node's agent would replace the others' programs there.
   const cgroup = nodeCgroup(cluster, node);
-  return [...(cgroup ? ['--bpf-cgroup', cgroup] : []), '--bpf-pin-dir', nodeBpfPinDir(cluster, node)];
+  if (cgroup === undefined) throw new Error(`--proxy-mode ebpf needs a cgroup v2 directory per node, and ${node}'s could not be made (is cgroup v2 mounted?)`);
+  return ['--bpf-cgroup', cgroup, '--bpf-pin-dir', nodeBpfPinDir(cluster, node)];
 }
 
 /** The NATS address and `user`'s credentials, as the environment of a process (for --transport nats). */

@@ -2,7 +2,7 @@
  * The ebpf proxier against a real kernel: its programs attached to a cgroup this test creates, its
  * maps pinned in a bpffs directory of its own, a client process in that cgroup and a network
  * namespace, a backend in another. A connect() to the ClusterIP reaches the backend (and the
- * client sees the ClusterIP as its peer), a Service without endpoints refuses at once, UDP replies
+ * client sees the ClusterIP as its peer; also from an IPv6 socket to the IPv4-mapped address), a Service without endpoints refuses at once, UDP replies
  * come from the ClusterIP; a second proxier (a restarted agent) adopts the maps without writing;
  * --cleanup's detach leaves nothing behind. Needs root, cgroup v2 and the built programs (skipped
  * with one line).
@@ -118,6 +118,8 @@ describe.skipIf(skip !== undefined)(`EbpfProxier with a cgroup and namespaces of
     expect(client(TCP('10.96.50.2'))).toBe('ECONNREFUSED');
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(client(UDP)).toBe('echo:hi from 10.96.50.3:53');
+    // An IPv6 socket to the IPv4-mapped ClusterIP (how dual-stack runtimes reach IPv4): the same.
+    expect(client(TCP('::ffff:10.96.50.1'))).toBe('peer 80 ::ffff:10.96.50.1 backend');
     // The ClusterIP-only Services need no nftables rule: the table holds none of them.
     expect(sh('ip', 'netns', 'exec', CLIENT, 'nft', 'list', 'table', 'ip', 'kube-proxy').stdout).not.toContain('10.96.50.1');
     // The kernel's maps, as the agent's /sock-lb page reads them.

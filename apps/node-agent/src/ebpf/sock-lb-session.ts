@@ -23,12 +23,17 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
+/** One helper process, with its own reply buffer and waiting requests. */
+interface Helper {
+  readonly proc: ChildProcess;
+  readonly started: Promise<void>;
+  input: Buffer;
+  readonly waiters: Waiter[];
+  stderr: string;
+}
+
 export class SockLbSession {
-  private proc: ChildProcess | undefined;
-  private started: Promise<void> | undefined;
-  private input: Buffer = Buffer.alloc(0);
-  private readonly waiters: Waiter[] = [];
-  private stderr = '';
+  private current: Helper | undefined;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -56,9 +61,8 @@ export class SockLbSession {
   }
 
   close(): void {
-    this.proc?.stdin?.end();
-    this.proc = undefined;
-    this.started = undefined;
+    this.current?.proc.stdin?.end();
+    this.current = undefined;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -68,76 +72,83 @@ export class SockLbSession {
   }
 
   private async request(op: number, map: number, count: number, payload: Buffer): Promise<Buffer> {
-    await this.start();
+    const h = this.start();
+    await h.started;
     const head = Buffer.alloc(12);
     head.writeUInt32LE(8 + payload.length, 0);
     head[4] = op;
     head[5] = map;
     head.writeUInt32LE(count, 8);
     return new Promise<Buffer>((resolve, reject) => {
-      this.waiters.push({ resolve, reject });
-      this.proc!.stdin!.write(Buffer.concat([head, payload]));
+      if (this.current !== h) return reject(new SockLbError('minimesh-sock-lb serve ended before the request was sent'));
+      h.waiters.push({ resolve, reject });
+      h.proc.stdin!.write(Buffer.concat([head, payload]));
     });
   }
 
-  private start(): Promise<void> {
-    if (this.started !== undefined) return this.started;
-    this.input = Buffer.alloc(0);
-    this.stderr = '';
+  /** The running helper, or a new one. Events of a helper that is no longer current change nothing. */
+  private start(): Helper {
+    if (this.current !== undefined) return this.current;
     const proc = spawn(this.helper, ['serve', this.pinDir], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.proc = proc;
-    this.started = new Promise<void>((resolve, reject) => {
-      let ready = false;
-      proc.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
-      proc.stdout!.on('data', (d: Buffer) => {
-        this.input = this.input.length === 0 ? d : Buffer.concat([this.input, d]);
-        if (!ready) {
-          const end = this.input.indexOf('ready\n');
-          if (end < 0) return;
-          const problem = checkMaps(this.input.subarray(0, end).toString());
-          this.input = this.input.subarray(end + 6);
-          ready = true;
-          if (problem !== undefined) {
-            this.fail(proc, problem);
-            return reject(new SockLbError(problem));
-          }
-          resolve();
-        }
-        this.readReplies();
-      });
-      const gone = (why: string) => {
-        const message = `minimesh-sock-lb serve ${why}: ${this.stderr.trim().split('\n').pop() || 'no output'}`;
-        this.fail(proc, message);
-        if (!ready) reject(new SockLbError(message));
-      };
-      proc.once('error', (e) => gone(`could not start (${e.message})`));
-      proc.once('exit', (code, signal) => gone(`exited (${signal ?? code})`));
-      proc.stdin!.on('error', () => undefined);
+    let ready = false;
+    let resolveStarted: () => void = () => undefined;
+    let rejectStarted: (e: Error) => void = () => undefined;
+    const started = new Promise<void>((resolve, reject) => {
+      resolveStarted = resolve;
+      rejectStarted = reject;
     });
-    return this.started;
+    started.catch(() => undefined);
+    const h: Helper = { proc, started, input: Buffer.alloc(0), waiters: [], stderr: '' };
+    this.current = h;
+    proc.stderr!.on('data', (d: Buffer) => (h.stderr = (h.stderr + d.toString()).slice(-2000)));
+    proc.stdout!.on('data', (d: Buffer) => {
+      h.input = h.input.length === 0 ? d : Buffer.concat([h.input, d]);
+      if (!ready) {
+        const end = h.input.indexOf('ready\n');
+        if (end < 0) return;
+        const problem = checkMaps(h.input.subarray(0, end).toString());
+        h.input = h.input.subarray(end + 6);
+        ready = true;
+        if (problem !== undefined) {
+          this.fail(h, problem);
+          return rejectStarted(new SockLbError(problem));
+        }
+        resolveStarted();
+      }
+      readReplies(h);
+    });
+    const gone = (why: string) => {
+      const message = `minimesh-sock-lb serve ${why}: ${h.stderr.trim().split('\n').pop() || 'no output'}`;
+      this.fail(h, message);
+      if (!ready) rejectStarted(new SockLbError(message));
+    };
+    proc.once('error', (e) => gone(`could not start (${e.message})`));
+    proc.once('exit', (code, signal) => gone(`exited (${signal ?? code})`));
+    proc.stdin!.on('error', () => undefined);
+    return h;
   }
 
-  private readReplies(): void {
-    while (this.input.length >= 8 && this.waiters.length > 0) {
-      const length = this.input.readUInt32LE(4);
-      if (this.input.length < 8 + length) return;
-      const err = this.input.readUInt32LE(0);
-      const body = this.input.subarray(8, 8 + length);
-      this.input = this.input.subarray(8 + length);
-      const w = this.waiters.shift()!;
-      if (err === 0) w.resolve(body);
-      else w.reject(new SockLbError(`the socket load balancer's maps: ${body.toString()}`));
+  /** The helper's waiting requests fail; the next request starts a new helper. */
+  private fail(h: Helper, message: string): void {
+    if (this.current === h) {
+      this.current = undefined;
+      h.proc.kill();
     }
+    for (const w of h.waiters.splice(0)) w.reject(new SockLbError(message));
   }
+}
 
-  /** Every waiting request fails; the next one starts a new process. */
-  private fail(proc: ChildProcess, message: string): void {
-    if (this.proc === proc) {
-      this.proc = undefined;
-      this.started = undefined;
-      proc.kill();
-    }
-    for (const w of this.waiters.splice(0)) w.reject(new SockLbError(message));
+/** Replies, in the order of the requests they answer. */
+function readReplies(h: Helper): void {
+  while (h.input.length >= 8 && h.waiters.length > 0) {
+    const length = h.input.readUInt32LE(4);
+    if (h.input.length < 8 + length) return;
+    const err = h.input.readUInt32LE(0);
+    const body = h.input.subarray(8, 8 + length);
+    h.input = h.input.subarray(8 + length);
+    const w = h.waiters.shift()!;
+    if (err === 0) w.resolve(body);
+    else w.reject(new SockLbError(`the socket load balancer's maps: ${body.toString()}`));
   }
 }
 

@@ -163,6 +163,42 @@ describe('SockLbTables', () => {
     expect(again).toEqual({ backends: [], frontends: [], frontendDeletes: [], backendDeletes: [] });
   });
 
+  it('a port renamed keeps its address in the kernel (the old port lets it go before the new one claims it)', () => {
+    const w = new World();
+    w.change([undefined, web()], [undefined, webSlice('10.244.1.1')]);
+    const named = web({ ports: [{ name: 'http', port: 80, targetPort: 8080 }] });
+    const namedSlice = makeSlice('study', 'web', { ports: [{ name: 'http', port: 8080 }], endpoints: [ep('10.244.1.1', 'node1')] });
+    w.change([web(), named], [webSlice('10.244.1.1'), namedSlice]);
+    expect(w.kernel.view()).toEqual({ '10.96.0.20:80/TCP': '10.244.1.1:8080' });
+    expect(w.kernel.strayBackends()).toEqual([]);
+  });
+
+  it('an externalIP two Services claim: the first keeps it; when it lets go, the other gets it in the same sync', () => {
+    const w = new World();
+    const a = makeService('study', 'a', { clusterIP: '10.96.0.31', externalIPs: ['192.0.2.9'], ports: [{ port: 80 }] });
+    const b = makeService('study', 'b', { clusterIP: '10.96.0.32', externalIPs: ['192.0.2.9'], ports: [{ port: 80 }] });
+    w.change([undefined, a], [undefined, makeSlice('study', 'a', { ports: [{ port: 80 }], endpoints: [ep('10.244.1.1', 'node1')] })]);
+    w.change([undefined, b], [undefined, makeSlice('study', 'b', { ports: [{ port: 80 }], endpoints: [ep('10.244.1.2', 'node1')] })]);
+    expect(w.kernel.view()['192.0.2.9:80/TCP']).toBe('10.244.1.1:80');
+    // Only a changes: b's claim is handed over without b changing.
+    w.change([a, { ...a, spec: { ...a.spec, externalIPs: [] } }]);
+    expect(w.kernel.view()['192.0.2.9:80/TCP']).toBe('10.244.1.2:80');
+    expect(w.kernel.strayBackends()).toEqual([]);
+  });
+
+  it('after adopt(), a slot beyond a frontend\'s count that the set grows back into is written, not deleted', () => {
+    const w = new World();
+    w.change([undefined, web()], [undefined, webSlice('10.244.1.1', '10.244.2.1', '10.244.2.2')]);
+    // A failed shrink left a stale third slot: the frontend says 2.
+    const fe = [...w.kernel.frontends.values()][0]!;
+    w.kernel.frontends.set(frontendKey(fe), { ...fe, count: 2 });
+    const fresh = new SockLbTables();
+    fresh.adopt([...w.kernel.frontends.values()], [...w.kernel.backends.values()]);
+    w.sync(undefined, fresh);
+    expect(w.kernel.view()).toEqual({ '10.96.0.20:80/TCP': '10.244.1.1:8080,10.244.2.1:8080,10.244.2.2:8080' });
+    expect(w.kernel.strayBackends()).toEqual([]);
+  });
+
   it('stays equal to a fresh computation through random changes, with no hole at any step', () => {
     let seed = 7;
     const rand = (n: number) => {

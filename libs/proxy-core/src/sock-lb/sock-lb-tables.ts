@@ -5,9 +5,11 @@
  *   frontends  ip:port/protocol -> backend set id, backend count, flags, affinity timeout
  *   backends   set id, slot     -> backend ip:port
  *
- * A backend keeps its slot while it stays (a removed one's slot takes the last backend), so
+ * A backend keeps its slot while it stays, and new backends fill the holes removed ones leave, so
  * ClientIP affinity, which remembers a slot and its backend, survives other backends coming and
- * going. A delta is ordered so that no lookup in between finds a hole: new slots first, then the
+ * going (a hole no new backend fills takes the last backend, whose clients then choose again).
+ * An address two ports claim stays with the first; when it lets go, the next one gets it in the
+ * same delta. A delta is ordered so that no lookup in between finds a hole: new slots first, then the
  * frontends (with their new counts), then removed frontends, then slots no count reaches any more.
  * Set ids freed by a delta are reused only by a later one.
  *
@@ -127,8 +129,13 @@ export class SockLbTables {
   private setTotal = 0;
   /** Set ids found in the kernel by adopt() and not yet claimed: their slots, by id. */
   private readonly orphans = new Map<number, (string | undefined)[]>();
-  /** Slots adopt() found beyond their set's count: deleted by the next delta. */
+  /** Slots adopt() found beyond their set's count: deleted by the next delta unless it writes them again. */
   private strays: BackendSlot[] = [];
+  /** Ports refused an address another port held, by frontendKey; and addresses let go in this update. */
+  private readonly wanting = new Map<string, Set<string>>();
+  private released: string[] = [];
+  /** Frontends deleted by the delta being built (a claim in the same delta must cancel the delete). */
+  private readonly deletedNow = new Set<string>();
 
   get frontendCount(): number {
     return this.written.size;
@@ -148,6 +155,9 @@ export class SockLbTables {
     this.setTotal = 0;
     this.orphans.clear();
     this.strays = [];
+    this.wanting.clear();
+    this.released = [];
+    this.deletedNow.clear();
   }
 
   /** Takes over the kernel's maps (a restarted agent); the next sync must look at every port. */
@@ -191,8 +201,10 @@ export class SockLbTables {
     for (const id of this.releasedIds) this.freeIds.push(id);
     this.releasedIds = [];
     const byService = input.byService ?? groupByService(input.services);
+    this.deletedNow.clear();
     if (input.changedServices !== undefined) {
       for (const nn of input.changedServices) this.syncService(nn, byService.get(nn)?.values() ?? [], input, delta);
+      this.handOver(input, byService, delta);
     } else {
       let n = 0;
       for (const [nn, ports] of byService) {
@@ -204,24 +216,45 @@ export class SockLbTables {
         }
       }
       for (const nn of this.services.keys()) if (!byService.has(nn)) this.syncService(nn, [], input, delta);
+      this.handOver(input, byService, delta);
       this.dropLeftovers(delta);
     }
-    for (const stray of this.strays) delta.backendDeletes.push(stray);
-    this.strays = [];
+    if (this.strays.length > 0) {
+      // A stray slot that its set has grown back into was written again: it stays.
+      const lengths = new Map<number, number>();
+      for (const ports of this.services.values()) {
+        for (const p of ports) for (const set of [p.internal, p.external]) if (set) lengths.set(set.id, set.slots.length);
+      }
+      for (const stray of this.strays) if (stray.slot >= (lengths.get(stray.set) ?? 0)) delta.backendDeletes.push(stray);
+      this.strays = [];
+    }
+    this.deletedNow.clear();
     yield delta;
   }
 
   private syncService(nn: string, ports: Iterable<ServicePortInfo>, input: SockLbSyncInput, delta: SockLbDelta): void {
-    const old = this.services.get(nn);
-    const next: PortState[] = [];
-    for (const sp of ports) {
-      // SCTP's connect() is not one the socket programs can rewrite: its Services stay with nftables.
-      if (sp.protocol === 'SCTP') continue;
-      next.push(this.syncPort(old?.find((p) => p.key === sp.key), sp, input, delta));
-    }
-    for (const p of old ?? []) if (!next.includes(p)) this.removePort(p, delta);
+    const old = this.services.get(nn) ?? [];
+    // SCTP's connect() is not one the socket programs can rewrite: its Services stay with nftables.
+    const wanted = [...ports].filter((sp) => sp.protocol !== 'SCTP');
+    // Ports that went first, so what they held is free for the ports that stay or come.
+    const kept = old.filter((p) => wanted.some((sp) => sp.key === p.key));
+    for (const p of old) if (!kept.includes(p)) this.removePort(p, delta);
+    if (kept.length > 0 || wanted.length > 0) this.services.set(nn, kept);
+    const next = wanted.map((sp) => this.syncPort(kept.find((p) => p.key === sp.key), sp, input, delta));
     if (next.length > 0) this.services.set(nn, next);
-    else if (old !== undefined) this.services.delete(nn);
+    else this.services.delete(nn);
+  }
+
+  /** Services whose ports wanted an address another port held, when that port lets it go. */
+  private handOver(input: SockLbSyncInput, byService: ReadonlyMap<string, ReadonlyMap<string, ServicePortInfo>>, delta: SockLbDelta): void {
+    for (let round = 0; this.released.length > 0 && round < 8; round++) {
+      const services = new Set<string>();
+      for (const fk of this.released.splice(0)) {
+        for (const portKey of this.wanting.get(fk) ?? []) services.add(serviceOfPortKey(portKey));
+        this.wanting.delete(fk);
+      }
+      for (const nn of services) this.syncService(nn, byService.get(nn)?.values() ?? [], input, delta);
+    }
   }
 
   private removePort(state: PortState, delta: SockLbDelta): void {
@@ -248,7 +281,18 @@ export class SockLbTables {
     for (const f of next.frontends) {
       const fk = frontendKey(f);
       const w = this.written.get(fk);
-      if (w?.owner !== undefined && w.owner !== key && this.holds(w.owner)) continue; // another port's address: the first one keeps it
+      if (w?.owner !== undefined && w.owner !== key && this.holds(w.owner)) {
+        // Another port's address: the first one keeps it; this one gets it when it is let go.
+        let ports = this.wanting.get(fk);
+        if (ports === undefined) this.wanting.set(fk, (ports = new Set()));
+        ports.add(key);
+        continue;
+      }
+      // Deleted earlier in this delta (by the port that let it go): written again, not deleted.
+      if (w === undefined && this.deletedNow.delete(fk)) {
+        const i = delta.frontendDeletes.findIndex((d) => frontendKey(d) === fk);
+        if (i >= 0) delta.frontendDeletes.splice(i, 1);
+      }
       held.push(fk);
       const set = f.uses === 'internal' ? internal : external;
       const drop = f.uses === 'internal' && set.count === 0 && next.internal.drop;
@@ -275,6 +319,8 @@ export class SockLbTables {
     if (w === undefined || w.owner !== owner) return;
     this.written.delete(fk);
     delta.frontendDeletes.push({ ip: w.entry.ip, port: w.entry.port, protocol: w.entry.protocol });
+    this.deletedNow.add(fk);
+    if (this.wanting.has(fk)) this.released.push(fk);
   }
 
   /** A new set: after adopt() the kernel's set one of these frontends used, else a fresh id. */

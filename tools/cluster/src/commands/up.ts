@@ -1,4 +1,5 @@
 /** `up`: builds the namespaces, starts the control plane, registers the nodes, returns. */
+import { cgroupV2Root } from '../cgroups.js';
 import { mkdirSync } from 'node:fs';
 import { LB_MODES, NODE_AGENT_PROXY_MODES, type LbMode } from '../apps.js';
 import { DEFAULT_POOL, createDefaultPool } from '../load-balancer.js';
@@ -55,6 +56,7 @@ export const up: Command = {
     if (proxyMode !== undefined && !(NODE_AGENT_PROXY_MODES as readonly string[]).includes(proxyMode)) {
       throw new UserError(`--proxy-mode must be one of ${NODE_AGENT_PROXY_MODES.join(', ')}, not "${proxyMode}"`);
     }
+    if (proxyMode === 'ebpf' && cgroupV2Root() === undefined) throw new UserError('--proxy-mode ebpf needs cgroup v2 (each node\'s agent load-balances its node\'s cgroup), and it is not mounted here');
     const apiSource = args.optional('api') ?? 'grpc';
     if (apiSource !== 'grpc' && apiSource !== 'rest') throw new UserError(`--api must be one of grpc, rest, not "${apiSource}"`);
     const lbMode = (args.optional('lb') ?? 'l2') as LbMode;
