@@ -53,7 +53,12 @@ export async function startFakeUpstream(records: Record<string, string[]> = {}):
       };
       relay.on('message', (back) => {
         done();
-        udp.send(back, rinfo.port, rinfo.address);
+        // The test may have closed this upstream while the relayed answer was on its way.
+        try {
+          udp.send(back, rinfo.port, rinfo.address);
+        } catch {
+          /* closed */
+        }
       });
       relay.send(msg, p, h);
       setTimeout(done, 3000).unref();
