@@ -6,7 +6,9 @@
 #    three walkthrough pods (app=nginx-pod in namespace study) so Services have something to reach.
 #  - Otherwise: the control plane alone on loopback (NATS, apiserver, endpoints-controller).
 #
-# Set-up (Debian and npm packages) happens first, only for what is missing.
+# MINIMESH_NODES (2) and MINIMESH_PROXY_MODE (the agent's default, iptables; or nftables, ipvs,
+# userspace, ebpf) choose the cluster. Set-up (Debian and npm packages, the ebpf programs) happens
+# first, only for what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/setup.sh
@@ -20,7 +22,7 @@ if [ "$(id -u)" -eq 0 ] && ip netns list >/dev/null 2>&1; then
   }
   trap cleanup EXIT INT TERM
   npx minimesh-cluster down --name "$NAME" >/dev/null 2>&1 || true
-  npx minimesh-cluster up --name "$NAME" --nodes "${MINIMESH_NODES:-2}"
+  npx minimesh-cluster up --name "$NAME" --nodes "${MINIMESH_NODES:-2}" ${MINIMESH_PROXY_MODE:+--proxy-mode "$MINIMESH_PROXY_MODE"}
   npx minimesh-cluster pod add pod-1 --name "$NAME" --node node1 -n study --labels app=nginx-pod --port 80 >/dev/null
   npx minimesh-cluster pod add pod-2 --name "$NAME" --node node1 -n study --labels app=nginx-pod --port 80 >/dev/null
   npx minimesh-cluster pod add pod-3 --name "$NAME" --node node2 -n study --labels app=nginx-pod --port 80 >/dev/null

@@ -259,99 +259,73 @@ static __always_inline int v4_mapped(struct bpf_sock_addr *ctx)
 	return ctx->user_ip6[0] == 0 && ctx->user_ip6[1] == 0 && ctx->user_ip6[2] == bpf_htonl(0x0000ffff);
 }
 
-SEC("cgroup/connect4")
-int mm_connect4(struct bpf_sock_addr *ctx)
+/* The same for an IPv4 socket's address, and for an IPv6 socket's IPv4-mapped one. */
+static __always_inline int balance4(struct bpf_sock_addr *ctx, int udp_flow)
 {
-	/* A connected socket keeps its backend for its life (a bound UDP one: its flow's). */
 	__u32 ip = ctx->user_ip4;
-	int ret = balance(ctx, ip, &ip, udp_flow_of(ctx));
+	int ret = balance(ctx, ip, &ip, udp_flow);
 
 	ctx->user_ip4 = ip;
 	return ret;
 }
+
+static __always_inline int balance6(struct bpf_sock_addr *ctx, int udp_flow)
+{
+	__u32 ip;
+	int ret;
+
+	if (!v4_mapped(ctx))
+		return 1;
+	ip = ctx->user_ip6[3];
+	ret = balance(ctx, ip, &ip, udp_flow);
+	ctx->user_ip6[3] = ip;
+	return ret;
+}
+
+static __always_inline int reverse4(struct bpf_sock_addr *ctx)
+{
+	__u32 ip = ctx->user_ip4;
+
+	reverse(ctx, ip, &ip);
+	ctx->user_ip4 = ip;
+	return 1;
+}
+
+static __always_inline int reverse6(struct bpf_sock_addr *ctx)
+{
+	__u32 ip;
+
+	if (!v4_mapped(ctx))
+		return 1;
+	ip = ctx->user_ip6[3];
+	reverse(ctx, ip, &ip);
+	ctx->user_ip6[3] = ip;
+	return 1;
+}
+
+/* A connected socket keeps its backend for its life (a bound UDP one: its flow's). */
+SEC("cgroup/connect4")
+int mm_connect4(struct bpf_sock_addr *ctx) { return balance4(ctx, udp_flow_of(ctx)); }
 
 SEC("cgroup/sendmsg4")
-int mm_sendmsg4(struct bpf_sock_addr *ctx)
-{
-	__u32 ip = ctx->user_ip4;
-	int ret = balance(ctx, ip, &ip, 1);
-
-	ctx->user_ip4 = ip;
-	return ret;
-}
+int mm_sendmsg4(struct bpf_sock_addr *ctx) { return balance4(ctx, 1); }
 
 SEC("cgroup/recvmsg4")
-int mm_recvmsg4(struct bpf_sock_addr *ctx)
-{
-	__u32 ip = ctx->user_ip4;
-
-	reverse(ctx, ip, &ip);
-	ctx->user_ip4 = ip;
-	return 1;
-}
+int mm_recvmsg4(struct bpf_sock_addr *ctx) { return reverse4(ctx); }
 
 SEC("cgroup/getpeername4")
-int mm_getpeername4(struct bpf_sock_addr *ctx)
-{
-	__u32 ip = ctx->user_ip4;
-
-	reverse(ctx, ip, &ip);
-	ctx->user_ip4 = ip;
-	return 1;
-}
+int mm_getpeername4(struct bpf_sock_addr *ctx) { return reverse4(ctx); }
 
 SEC("cgroup/connect6")
-int mm_connect6(struct bpf_sock_addr *ctx)
-{
-	__u32 ip;
-	int ret;
-
-	if (!v4_mapped(ctx))
-		return 1;
-	ip = ctx->user_ip6[3];
-	ret = balance(ctx, ip, &ip, udp_flow_of(ctx));
-	ctx->user_ip6[3] = ip;
-	return ret;
-}
+int mm_connect6(struct bpf_sock_addr *ctx) { return balance6(ctx, udp_flow_of(ctx)); }
 
 SEC("cgroup/sendmsg6")
-int mm_sendmsg6(struct bpf_sock_addr *ctx)
-{
-	__u32 ip;
-	int ret;
-
-	if (!v4_mapped(ctx))
-		return 1;
-	ip = ctx->user_ip6[3];
-	ret = balance(ctx, ip, &ip, 1);
-	ctx->user_ip6[3] = ip;
-	return ret;
-}
+int mm_sendmsg6(struct bpf_sock_addr *ctx) { return balance6(ctx, 1); }
 
 SEC("cgroup/recvmsg6")
-int mm_recvmsg6(struct bpf_sock_addr *ctx)
-{
-	__u32 ip;
-
-	if (!v4_mapped(ctx))
-		return 1;
-	ip = ctx->user_ip6[3];
-	reverse(ctx, ip, &ip);
-	ctx->user_ip6[3] = ip;
-	return 1;
-}
+int mm_recvmsg6(struct bpf_sock_addr *ctx) { return reverse6(ctx); }
 
 SEC("cgroup/getpeername6")
-int mm_getpeername6(struct bpf_sock_addr *ctx)
-{
-	__u32 ip;
-
-	if (!v4_mapped(ctx))
-		return 1;
-	ip = ctx->user_ip6[3];
-	reverse(ctx, ip, &ip);
-	ctx->user_ip6[3] = ip;
-	return 1;
-}
+int mm_getpeername6(struct bpf_sock_addr *ctx) { return reverse6(ctx); }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

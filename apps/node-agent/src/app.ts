@@ -78,12 +78,13 @@ export interface NodeAgentDeps {
 
 export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: NodeAgentDeps = {}): Promise<NodeAgent> {
   const exec = deps.exec ?? realExec;
-  const mode = effectiveProxyMode(o['proxy-mode'], log, undefined, () => sockLbProblem(sockLbPaths(o)));
+  const sockLb = sockLbPaths(o);
+  const mode = effectiveProxyMode(o['proxy-mode'], log, undefined, () => sockLbProblem(sockLb));
   // An earlier ebpf-mode agent's programs would keep steering connections with frozen maps, over
   // this mode's rules: remove them (kube-proxy, too, cleans up what other modes left).
-  if (mode !== 'ebpf' && existsSync(sockLbPaths(o).pinDir)) {
-    await detachSockLb(sockLbPaths(o)).then(
-      () => log.info('removed the socket load balancer an earlier ebpf-mode agent left', { pinDir: sockLbPaths(o).pinDir }),
+  if (mode !== 'ebpf' && existsSync(sockLb.pinDir)) {
+    await detachSockLb(sockLb).then(
+      () => log.info('removed the socket load balancer an earlier ebpf-mode agent left', { pinDir: sockLb.pinDir }),
       (e: Error) => log.warn('could not remove the socket load balancer an earlier ebpf-mode agent left', { err: e.message }),
     );
   }

@@ -16,7 +16,8 @@ import type { ProxierBaseOptions } from './proxier-base.js';
 import { IpvsProxier } from './ipvs/proxier.js';
 import { UserspaceProxier } from './userspace/proxier.js';
 import { EbpfProxier } from './ebpf/proxier.js';
-import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, cgroupV2Root, defaultPinDir, type SockLbPaths } from './ebpf/sock-lb-programs.js';
+import { cgroupV2Root } from '@minimesh/runtime';
+import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, defaultPinDir, type SockLbPaths } from './ebpf/sock-lb-programs.js';
 
 export type EffectiveProxyMode = 'iptables' | 'nftables' | 'ipvs' | 'userspace' | 'ebpf';
 export type Proxier = IptablesProxier | NftablesProxier | IpvsProxier | UserspaceProxier | EbpfProxier;

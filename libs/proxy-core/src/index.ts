@@ -42,5 +42,6 @@ export * from './userspace/render-portals.js';
 export * from './userspace/adopt-portals.js';
 export * from './kernel-names.js';
 // ebpf mode (socket load balancing).
+export * from './sock-lb/sock-lb-entries.js';
 export * from './sock-lb/sock-lb-service-port.js';
 export * from './sock-lb/sock-lb-tables.js';

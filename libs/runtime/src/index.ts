@@ -7,3 +7,4 @@ export * from './run-app.js';
 export * from './net.js';
 export * from './exec.js';
 export * from './pki.js';
+export * from './cgroup-v2.js';

@@ -8,18 +8,9 @@
  * command, so the pid stays the one that was started and nothing runs outside the cgroup first.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, rmdirSync } from 'node:fs';
+import { cgroupV2Root } from '@minimesh/runtime';
 
-/** Where cgroup v2 is mounted (/sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one). */
-export function cgroupV2Root(): string | undefined {
-  try {
-    const line = readFileSync('/proc/self/mounts', 'utf8')
-      .split('\n')
-      .find((l) => l.split(' ')[2] === 'cgroup2');
-    return line?.split(' ')[1];
-  } catch {
-    return undefined;
-  }
-}
+export { cgroupV2Root };
 
 const clusterCgroup = (root: string, cluster: string) => `${root}/minimesh/${cluster}`;
 

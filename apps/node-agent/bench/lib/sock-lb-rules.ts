@@ -15,7 +15,8 @@
 import { mkdirSync, rmdirSync } from 'node:fs';
 import { SockLbTables } from '@minimesh/proxy-core';
 import { SockLbSession } from '../../src/ebpf/sock-lb-session.js';
-import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, attachSockLb, cgroupV2Root, detachSockLb, sockLbProblem, type SockLbPaths } from '../../src/ebpf/sock-lb-programs.js';
+import { cgroupV2Root } from '@minimesh/runtime';
+import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, attachSockLb, detachSockLb, sockLbProblem, type SockLbPaths } from '../../src/ebpf/sock-lb-programs.js';
 import { median, ms, quantile, table, timed } from './stats.js';
 import { MOVED_BASE, NODE, ingest, ipv4, service, slice, type State } from './synthetic-cluster.js';
 

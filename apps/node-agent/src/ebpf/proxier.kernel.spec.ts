@@ -15,7 +15,8 @@ import { exec as realExec, createLogger, type Exec } from '@minimesh/runtime';
 import { proxyMetrics } from '../metrics.js';
 import { Nft } from '../nftables/nft.js';
 import { EbpfProxier } from './proxier.js';
-import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, cgroupV2Root, detachSockLb, sockLbProblem, type SockLbPaths } from './sock-lb-programs.js';
+import { cgroupV2Root } from '@minimesh/runtime';
+import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, detachSockLb, sockLbProblem, type SockLbPaths } from './sock-lb-programs.js';
 
 const CLIENT = `mmebpfc${process.pid}`;
 const BACKEND = `mmebpfb${process.pid}`;

@@ -13,7 +13,7 @@
  * The programs stay attached and the maps pinned when the agent exits: traffic keeps its backends
  * while the agent restarts, and the new one adopts the maps' contents. `--cleanup` removes both.
  */
-import { externallyAccessible, serviceNamespacedName, SockLbTables, type ServicePortInfo, type ServicePortMap } from '@minimesh/proxy-core';
+import { externallyAccessible, SockLbTables, type ServicePortInfo, type ServicePortMap } from '@minimesh/proxy-core';
 import { FAMILY } from '../proxier-base.js';
 import { NftablesProxier, type NftablesProxierOptions } from '../nftables/proxier.js';
 import { attachSockLb, type SockLbPaths } from './sock-lb-programs.js';
@@ -99,7 +99,7 @@ export class EbpfProxier extends NftablesProxier {
       this.externalPorts.clear();
       this.externalKeys.clear();
     }
-    const services = changed ?? new Set([...this.services.serviceMap.values()].map((sp) => serviceNamespacedName(sp.name)));
+    const services = changed ?? this.services.portsByService.keys();
     for (const nn of services) {
       for (const key of this.externalKeys.get(nn) ?? []) this.externalPorts.delete(key);
       const keys: string[] = [];

@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CommandError, exec } from '@minimesh/runtime';
+import { CommandError, cgroupV2Root, exec } from '@minimesh/runtime';
 
 export interface SockLbPaths {
   /** The helper binary (minimesh-sock-lb). */
@@ -32,11 +32,6 @@ function mountsOf(type: string, mounts = readFileSync('/proc/self/mounts', 'utf8
     .map((l) => l.split(' '))
     .filter((f) => f[2] === type)
     .map((f) => f[1]!);
-}
-
-/** The cgroup v2 root: /sys/fs/cgroup on a unified host, /sys/fs/cgroup/unified on a hybrid one. */
-export function cgroupV2Root(mounts?: string): string | undefined {
-  return mountsOf('cgroup2', mounts)[0];
 }
 
 /** The pinned-map directory of a node's agent. */

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { EndpointsChangeTracker, ServiceChangeTracker } from '../change-trackers.js';
 import { TERMINATING, ep, makeService, makeSlice } from '../testing/fixtures.js';
-import { SOCK_LB_AFFINITY, SOCK_LB_DROP, SockLbTables, frontendKey, type BackendEntry, type FrontendEntry, type SockLbDelta } from './sock-lb-tables.js';
+import { SOCK_LB_AFFINITY, SOCK_LB_DROP, frontendKey, type BackendEntry, type FrontendEntry, type SockLbDelta } from './sock-lb-entries.js';
+import { SockLbTables } from './sock-lb-tables.js';
 
 /** The kernel's two maps, written as the agent writes them; every step checked for holes. */
 class MapModel {

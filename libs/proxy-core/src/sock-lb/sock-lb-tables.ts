@@ -1,5 +1,5 @@
 /**
- * The socket load balancer's two maps as this node wants them, kept between syncs so a sync sends
+ * The socket load balancer's two maps (entries: sock-lb-entries.ts) as this node wants them, kept between syncs so a sync sends
  * the kernel only what changed (kube-proxy's nftables mode does the same with its transactions):
  *
  *   frontends  ip:port/protocol -> backend set id, backend count, flags, affinity timeout
@@ -21,44 +21,10 @@
  */
 import type { TopologyOptions } from '../categorize-endpoints.js';
 import type { EndpointsMap } from '../endpoint-info.js';
-import { serviceNamespacedName, type ProxyProtocol, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
+import { serviceNamespacedName, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
 import type { EndpointInfo } from '../endpoint-info.js';
 import { sockLbServicePort, type SockLbFrontend } from './sock-lb-service-port.js';
-
-export const SOCK_LB_AFFINITY = 1;
-export const SOCK_LB_DROP = 2;
-
-export interface FrontendAddress {
-  readonly ip: string;
-  readonly port: number;
-  readonly protocol: ProxyProtocol;
-}
-
-export interface FrontendEntry extends FrontendAddress {
-  readonly set: number;
-  readonly count: number;
-  /** SOCK_LB_AFFINITY, SOCK_LB_DROP. */
-  readonly flags: number;
-  readonly affinitySeconds: number;
-}
-
-export interface BackendSlot {
-  readonly set: number;
-  readonly slot: number;
-}
-
-export interface BackendEntry extends BackendSlot {
-  readonly ip: string;
-  readonly port: number;
-}
-
-/** What a sync writes, in this order. */
-export interface SockLbDelta {
-  readonly backends: BackendEntry[];
-  readonly frontends: FrontendEntry[];
-  readonly frontendDeletes: FrontendAddress[];
-  readonly backendDeletes: BackendSlot[];
-}
+import { SOCK_LB_AFFINITY, SOCK_LB_DROP, frontendKey, type BackendEntry, type BackendSlot, type FrontendEntry, type SockLbDelta } from './sock-lb-entries.js';
 
 export interface SockLbSyncInput {
   services: ServicePortMap;
@@ -112,7 +78,6 @@ interface Written {
   owner?: string;
 }
 
-export const frontendKey = (f: FrontendAddress): string => `${f.ip}:${f.port}/${f.protocol}`;
 
 function sameFrontend(a: FrontendEntry | undefined, b: FrontendEntry): boolean {
   return a !== undefined && a.set === b.set && a.count === b.count && a.flags === b.flags && a.affinitySeconds === b.affinitySeconds;
