@@ -19,11 +19,8 @@ export const exec: Command = {
     const target = exactlyOne(args, 'pod, node or `outside` (the command goes after --)');
     if (args.rest.length === 0) throw new UserError('no command given: put it after --, e.g. exec node1 -- ip route');
     const state = requireState(cluster, layout);
-    const netns = resolveTarget(state, target, args.optional('namespace'));
+    const [command, argv] = execCommandLine(state, target, args.optional('namespace'), args.rest);
     requireRoot('exec');
-    // In a pod or on a node, the command runs in that node's cgroup, as the node's own processes do.
-    const node = target === 'outside' && args.optional('namespace') === undefined ? undefined : nodeOfTarget(state, target, args.optional('namespace'));
-    const [command, argv] = inCgroup(node === undefined ? undefined : nodeCgroup(state.name, node), 'ip', ['netns', 'exec', netns, ...args.rest]);
     return new Promise((resolve, reject) => {
       const child = spawn(command, argv, { stdio: 'inherit' });
       child.once('error', (e) => reject(new UserError(`could not run ip netns exec: ${e.message}`)));
@@ -34,6 +31,17 @@ export const exec: Command = {
     });
   },
 };
+
+/**
+ * The command line that runs `cmd` in a target's network namespace: `ip netns exec` (which also
+ * puts the namespace's /etc/netns/<ns>/resolv.conf in place) and, in a pod or on a node, inside that
+ * node's cgroup, as the node's own processes run. Throws UserError for an unknown target.
+ */
+export function execCommandLine(state: ClusterState, target: string, namespace: string | undefined, cmd: string[]): [string, string[]] {
+  const netns = resolveTarget(state, target, namespace);
+  const node = target === 'outside' && namespace === undefined ? undefined : nodeOfTarget(state, target, namespace);
+  return inCgroup(node === undefined ? undefined : nodeCgroup(state.name, node), 'ip', ['netns', 'exec', netns, ...cmd]);
+}
 
 /** The node a target runs on (undefined for `outside`). */
 function nodeOfTarget(state: ClusterState, target: string, namespace: string | undefined): string | undefined {

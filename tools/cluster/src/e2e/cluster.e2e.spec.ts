@@ -16,6 +16,7 @@ import { isAlive, processesMentioning, readPidFiles, type ProcessRecord } from '
 import { adminCredentials } from '../cli.js';
 import { tokenFileOf } from '../identities.js';
 import { stateLayout } from '../state.js';
+import { ClusterDriver } from '../testing/cluster-driver.js';
 import { podNames } from '../topology.js';
 
 const skipReason = netnsUnavailable();
@@ -239,6 +240,16 @@ describe.skipIf(skipReason !== undefined)(`local cluster end to end (cluster ${C
   it('exec passes stdio and the exit code through; errors are one line with exit code 1', async () => {
     const r = await cli('exec', 'node1', '--', 'sh', '-c', 'echo out; echo err >&2; exit 7');
     expect(r).toEqual({ code: 7, stdout: 'out\n', stderr: 'err\n' });
+    // The test driver runs the same command line without starting the tool: same answers.
+    const driver = new ClusterDriver(CLUSTER);
+    expect(await driver.exec('node1', undefined, 'sh', '-c', 'echo out; echo err >&2; exit 7')).toMatchObject(r);
+    for (const [target, ns] of [['node2', undefined], ['outside', undefined], ['pod-a', 'study']] as const) {
+      const cmd = ['sh', '-c', 'ip netns identify; cat /etc/resolv.conf; cat /proc/self/cgroup'];
+      expect(await driver.exec(target, ns, ...cmd), target).toMatchObject(await cli('exec', target, ...(ns ? ['-n', ns] : []), '--', ...cmd));
+    }
+    const unknown = await cli('exec', 'nope', '-n', 'study', '--', 'true');
+    expect(unknown.code).toBe(1);
+    expect(await driver.exec('nope', 'study', 'true')).toMatchObject(unknown);
     const missing = await cli('pod', 'delete', 'nope', '-n', 'study');
     expect(missing).toMatchObject({ code: 1, stderr: 'error: pod "nope" not found in namespace "study"\n' });
     const dup = await cli('pod', 'add', 'pod-a', '--node', 'node1', '-n', 'study');
