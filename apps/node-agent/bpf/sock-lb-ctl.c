@@ -16,12 +16,15 @@
  *
  * The serve protocol, all integers little-endian. First the helper writes one line per map,
  * "<name> <key size> <value size>\n", then "ready\n". Then requests, each
- *   u32 length of what follows, u8 op, u8 map index (the order of those lines), u16 0, u32 count,
- *   then count records: key+value for UPDATE (1), key for DELETE (2), nothing for DUMP (3);
+ *   u32 length of what follows, u8 op, u8 map index (the order of those lines), u16 flags,
+ *   u32 count, then count records: key+value for UPDATE (1), key for DELETE (2), nothing for
+ *   DUMP (3); flag AFTER_OK (1): skip this request (ECANCELED) if the one before it failed, so
+ *   that the parts of one delta can be sent together and still stop at the first failure;
  * and for each request one reply
  *   u32 errno (0: done), u32 length, then for DUMP count key+value records (the count in the
  *   first 4 bytes), for an error its message.
- * UPDATE writes in one batch where the kernel can; DELETE ignores keys that are not there.
+ * UPDATE, DELETE and DUMP go through the kernel's batch calls where it has them (one system call
+ * for thousands of entries); DELETE ignores keys that are not there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,6 +48,7 @@ static const enum bpf_attach_type ATTACH_TYPES[] = {
 #define ATTACH_COUNT (sizeof(ATTACH_TYPES) / sizeof(ATTACH_TYPES[0]))
 
 enum { OP_UPDATE = 1, OP_DELETE = 2, OP_DUMP = 3 };
+enum { AFTER_OK = 1 };
 
 static int fail(const char *what, int err)
 {
@@ -204,12 +208,13 @@ static void reply(uint32_t err, const void *data, uint32_t len)
 		write_full(data, len);
 }
 
-static void reply_error(int err, const char *what)
+static int reply_error(int err, const char *what)
 {
 	char msg[256];
 
 	snprintf(msg, sizeof(msg), "%s: %s", what, strerror(err));
 	reply(err, msg, strlen(msg));
+	return err;
 }
 
 struct map {
@@ -217,7 +222,7 @@ struct map {
 	uint32_t key_size, value_size;
 };
 
-static void update(struct map *m, char *records, uint32_t count)
+static int update(struct map *m, char *records, uint32_t count)
 {
 	uint32_t rec = m->key_size + m->value_size, done = count, i;
 	char *keys, *values;
@@ -229,8 +234,7 @@ static void update(struct map *m, char *records, uint32_t count)
 	if (!keys || !values) {
 		free(keys);
 		free(values);
-		reply_error(ENOMEM, "update");
-		return;
+		return reply_error(ENOMEM, "update");
 	}
 	for (i = 0; i < count; i++) {
 		memcpy(keys + (size_t)i * m->key_size, records + (size_t)i * rec, m->key_size);
@@ -241,68 +245,131 @@ static void update(struct map *m, char *records, uint32_t count)
 		 * written twice is the same update). */
 		for (i = 0; i < count; i++) {
 			if (bpf_map_update_elem(m->fd, keys + (size_t)i * m->key_size, values + (size_t)i * m->value_size, BPF_ANY)) {
+				int err = errno;
+
 				free(keys);
 				free(values);
-				reply_error(errno, "update");
-				return;
+				return reply_error(err, "update");
 			}
 		}
 	}
 	free(keys);
 	free(values);
 	reply(0, NULL, 0);
+	return 0;
 }
 
-static void delete(struct map *m, char *keys, uint32_t count)
+static int delete(struct map *m, char *keys, uint32_t count)
 {
-	uint32_t i;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	uint32_t at = 0;
 
-	for (i = 0; i < count; i++) {
-		if (bpf_map_delete_elem(m->fd, keys + (size_t)i * m->key_size) && errno != ENOENT) {
-			reply_error(errno, "delete");
-			return;
+	/* In batches; a batch stops at a key that is not there (ENOENT): step over it and go on. */
+	while (at < count) {
+		uint32_t n = count - at;
+
+		if (bpf_map_delete_batch(m->fd, keys + (size_t)at * m->key_size, &n, &opts) == 0)
+			break;
+		if (errno != ENOENT || n >= count - at) {
+			/* No batch support: one by one. */
+			for (; at < count; at++) {
+				if (bpf_map_delete_elem(m->fd, keys + (size_t)at * m->key_size) && errno != ENOENT)
+					return reply_error(errno, "delete");
+			}
+			break;
 		}
+		at += n + 1;
 	}
 	reply(0, NULL, 0);
+	return 0;
 }
 
-static void dump(struct map *m)
-{
-	size_t cap = 4096, len = 4, rec = m->key_size + m->value_size;
-	char *out = malloc(cap), *key = malloc(m->key_size), *next = malloc(m->key_size);
-	uint32_t count = 0;
-	int first = 1;
+/* A DUMP reply being built: the count, then key+value records. */
+struct dump_out {
+	char *buf;
+	size_t len, cap;
+	uint32_t count;
+};
 
-	if (!out || !key || !next) {
-		reply_error(ENOMEM, "dump");
-		goto done;
+static int dump_add(struct dump_out *o, const char *key, uint32_t key_size, const char *value, uint32_t value_size)
+{
+	if (o->len + key_size + value_size > o->cap) {
+		size_t cap = o->cap * 2 + key_size + value_size;
+		char *grown = realloc(o->buf, cap);
+
+		if (!grown)
+			return ENOMEM;
+		o->buf = grown;
+		o->cap = cap;
 	}
-	while (bpf_map_get_next_key(m->fd, first ? NULL : key, next) == 0) {
+	memcpy(o->buf + o->len, key, key_size);
+	memcpy(o->buf + o->len + key_size, value, value_size);
+	o->len += key_size + value_size;
+	o->count++;
+	return 0;
+}
+
+/* Key by key, for a kernel without batch lookups: two system calls per entry. */
+static int dump_by_keys(struct map *m, struct dump_out *o)
+{
+	char *key = malloc(m->key_size), *next = malloc(m->key_size), *value = malloc(m->value_size);
+	int first = 1, err = 0;
+
+	if (!key || !next || !value)
+		err = ENOMEM;
+	while (!err && bpf_map_get_next_key(m->fd, first ? NULL : key, next) == 0) {
 		first = 0;
 		memcpy(key, next, m->key_size);
-		if (len + rec > cap) {
-			char *grown = realloc(out, cap * 2);
-
-			if (!grown) {
-				reply_error(ENOMEM, "dump");
-				goto done;
-			}
-			out = grown;
-			cap *= 2;
-		}
-		memcpy(out + len, key, m->key_size);
 		/* Gone between the two calls: leave it out. */
-		if (bpf_map_lookup_elem(m->fd, key, out + len + m->key_size))
-			continue;
-		len += rec;
-		count++;
+		if (bpf_map_lookup_elem(m->fd, key, value) == 0)
+			err = dump_add(o, key, m->key_size, value, m->value_size);
 	}
-	memcpy(out, &count, 4);
-	reply(0, out, len);
-done:
-	free(out);
 	free(key);
 	free(next);
+	free(value);
+	return err;
+}
+
+static int dump(struct map *m)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	struct dump_out o = { .buf = malloc(4096), .len = 4, .cap = 4096 };
+	uint32_t chunk = 8192, i;
+	char *keys = malloc((size_t)chunk * m->key_size), *values = malloc((size_t)chunk * m->value_size);
+	/* The batch position: a bucket number for hash maps. */
+	uint64_t batch = 0;
+	int first = 1, err = 0;
+
+	if (!o.buf || !keys || !values)
+		err = ENOMEM;
+	while (!err) {
+		uint32_t n = chunk;
+		int r = bpf_map_lookup_batch(m->fd, first ? NULL : &batch, &batch, keys, values, &n, &opts);
+		int e = r ? errno : 0;
+
+		if (r && e != ENOENT) {
+			if (first) /* No batch lookups here. */
+				err = dump_by_keys(m, &o);
+			else
+				err = e;
+			break;
+		}
+		for (i = 0; i < n && !err; i++)
+			err = dump_add(&o, keys + (size_t)i * m->key_size, m->key_size, values + (size_t)i * m->value_size, m->value_size);
+		first = 0;
+		if (e == ENOENT)
+			break;
+	}
+	free(keys);
+	free(values);
+	if (err) {
+		free(o.buf);
+		return reply_error(err, "dump");
+	}
+	memcpy(o.buf, &o.count, 4);
+	reply(0, o.buf, o.len);
+	free(o.buf);
+	return 0;
 }
 
 static int serve(const char *pin_dir)
@@ -310,6 +377,7 @@ static int serve(const char *pin_dir)
 	struct map maps[MAP_COUNT];
 	char path[4096];
 	unsigned i;
+	int last_err = 0;
 
 	for (i = 0; i < MAP_COUNT; i++) {
 		struct bpf_map_info info = {};
@@ -345,18 +413,20 @@ static int serve(const char *pin_dir)
 			if (!body || read_full(body, length - 8))
 				return fail("reading a request", errno ? errno : EPROTO);
 		}
-		if (head[1] >= MAP_COUNT) {
-			reply_error(EINVAL, "no such map");
+		if ((head[2] & AFTER_OK) && last_err) {
+			last_err = reply_error(ECANCELED, "skipped after the failure of the write before it");
+		} else if (head[1] >= MAP_COUNT) {
+			last_err = reply_error(EINVAL, "no such map");
 		} else {
 			m = &maps[head[1]];
 			if (head[0] == OP_UPDATE && (uint64_t)count * (m->key_size + m->value_size) == length - 8)
-				update(m, body, count);
+				last_err = update(m, body, count);
 			else if (head[0] == OP_DELETE && (uint64_t)count * m->key_size == length - 8)
-				delete(m, body, count);
+				last_err = delete(m, body, count);
 			else if (head[0] == OP_DUMP && length == 8)
-				dump(m);
+				last_err = dump(m);
 			else
-				reply_error(EINVAL, "a request whose op or length does not fit its map");
+				last_err = reply_error(EINVAL, "a request whose op or length does not fit its map");
 		}
 		free(body);
 	}

@@ -87,7 +87,7 @@ export async function measureSockLb(n: number, changes: number, paths: SockLbPat
       computeFull += Number(process.hrtime.bigint() - c0) / 1e6;
       if (step.done) break;
       entries += step.value.backends.length + step.value.frontends.length;
-      sent.push(session.apply(step.value));
+      sent.push(session.apply(step.value, { continues: sent.length > 0 }));
       await new Promise((resolve) => setImmediate(resolve));
     }
     await Promise.all(sent);

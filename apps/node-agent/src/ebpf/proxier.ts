@@ -63,7 +63,8 @@ export class EbpfProxier extends NftablesProxier {
         look = undefined;
       }
       // A first sync's writes go in chunks: the helper writes one while the next is computed
-      // (each chunk is sent, then the event loop runs once so the pipe takes it).
+      // (each chunk is sent, then the event loop runs once so the pipe takes it); a chunk after a
+      // failed one is skipped.
       const sent: Promise<void>[] = [];
       let writes = 0;
       for (const delta of this.tables.steps({
@@ -74,7 +75,7 @@ export class EbpfProxier extends NftablesProxier {
         byService: this.services.portsByService,
       })) {
         writes += delta.backends.length + delta.frontends.length + delta.frontendDeletes.length + delta.backendDeletes.length;
-        const done = this.session.apply(delta);
+        const done = this.session.apply(delta, { continues: sent.length > 0 });
         done.catch(() => undefined);
         sent.push(done);
         if (look === undefined) await new Promise((resolve) => setImmediate(resolve));

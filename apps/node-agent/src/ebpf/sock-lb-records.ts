@@ -7,6 +7,7 @@
  *   backend key    set(u32) slot(u32)                                         8 bytes
  *   backend        ip(4) port(2) pad(2)                                       8 bytes
  */
+import { parseIPv4 } from '@minimesh/api';
 import type { BackendEntry, BackendSlot, FrontendAddress, FrontendEntry, ProxyProtocol } from '@minimesh/proxy-core';
 
 /** The maps the helper serves, in its order, with the sizes this file writes. */
@@ -24,9 +25,9 @@ const PROTOCOL_NUMBERS: Record<ProxyProtocol, number> = { TCP: 6, UDP: 17, SCTP:
 const PROTOCOLS = new Map<number, ProxyProtocol>(Object.entries(PROTOCOL_NUMBERS).map(([name, n]) => [n, name as ProxyProtocol]));
 
 function writeIPv4(buf: Buffer, offset: number, ip: string): void {
-  const parts = ip.split('.');
-  if (parts.length !== 4) throw new Error(`"${ip}" is not an IPv4 address`);
-  for (let i = 0; i < 4; i++) buf[offset + i] = Number(parts[i]);
+  const n = parseIPv4(ip);
+  if (n === undefined) throw new Error(`"${ip}" is not an IPv4 address`);
+  buf.writeUInt32BE(n, offset);
 }
 
 const readIPv4 = (buf: Buffer, offset: number): string => `${buf[offset]}.${buf[offset + 1]}.${buf[offset + 2]}.${buf[offset + 3]}`;
@@ -45,7 +46,7 @@ function writeBackendKey(buf: Buffer, at: number, b: BackendSlot): void {
 
 /** Frontend keys and values, one record after the other. */
 export function frontendRecords(entries: readonly FrontendEntry[]): Buffer {
-  const buf = Buffer.alloc(entries.length * 20);
+  const buf = Buffer.allocUnsafe(entries.length * 20);
   entries.forEach((f, i) => {
     const at = i * 20;
     writeFrontendKey(buf, at, f);
@@ -58,13 +59,13 @@ export function frontendRecords(entries: readonly FrontendEntry[]): Buffer {
 }
 
 export function frontendKeys(entries: readonly FrontendAddress[]): Buffer {
-  const buf = Buffer.alloc(entries.length * 8);
+  const buf = Buffer.allocUnsafe(entries.length * 8);
   entries.forEach((f, i) => writeFrontendKey(buf, i * 8, f));
   return buf;
 }
 
 export function backendRecords(entries: readonly BackendEntry[]): Buffer {
-  const buf = Buffer.alloc(entries.length * 16);
+  const buf = Buffer.allocUnsafe(entries.length * 16);
   entries.forEach((b, i) => {
     const at = i * 16;
     writeBackendKey(buf, at, b);
@@ -76,7 +77,7 @@ export function backendRecords(entries: readonly BackendEntry[]): Buffer {
 }
 
 export function backendKeys(entries: readonly BackendSlot[]): Buffer {
-  const buf = Buffer.alloc(entries.length * 8);
+  const buf = Buffer.allocUnsafe(entries.length * 8);
   entries.forEach((b, i) => writeBackendKey(buf, i * 8, b));
   return buf;
 }

@@ -29,10 +29,13 @@ describe('SockLbSession (against a stand-in helper speaking its protocol)', () =
     await expect(session.apply(delta(1))).rejects.toThrow(/are not the layout this agent writes .*run the agent with --cleanup once/);
   });
 
-  it('a refused write fails with the helper\'s words; the session goes on', async () => {
+  it('a refused write fails with the helper\'s words, the rest of its delta is not written; the session goes on', async () => {
     session = new SockLbSession(FAKE, '/x/refuses');
     await expect(session.apply(delta(1))).rejects.toThrow(new SockLbError("the socket load balancer's maps: update: Argument list too long"));
+    // The frontend pointing at the refused slots was sent with the backends, and skipped.
     await expect(session.dump()).resolves.toEqual({ frontends: [], backends: [] });
+    await session.apply({ ...delta(0), frontends: [{ ip: '10.96.0.21', port: 53, protocol: 'UDP', set: 2, count: 0, flags: 0, affinitySeconds: 0 }] });
+    expect((await session.dump()).frontends).toHaveLength(1);
   });
 
   it('a helper that dies fails what waits; the next request starts a new one and gets its own replies', async () => {

@@ -2,8 +2,9 @@
  * One long-lived `minimesh-sock-lb serve PIN_DIR` process that reads and writes the pinned maps
  * (the protocol is described in bpf/sock-lb-ctl.c): a one-Service change is a few map updates
  * through a pipe, tens of microseconds, where a `bpftool` process per change would cost
- * milliseconds. Requests run one at a time, in order. If the process dies, the waiting request
- * fails with a SockLbError and the next one starts a new process.
+ * milliseconds. Requests go down one pipe and the helper runs them one at a time, in the order of
+ * the calls. If the process dies, the waiting requests fail with a SockLbError and the next one
+ * starts a new process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { BackendEntry, FrontendEntry, SockLbDelta } from '@minimesh/proxy-core';
@@ -17,6 +18,11 @@ export class SockLbError extends Error {
 const OP_UPDATE = 1;
 const OP_DELETE = 2;
 const OP_DUMP = 3;
+/** Skip this request if the one before it failed. */
+const AFTER_OK = 1;
+
+/** One request: op, map index, record count, records. */
+type Part = [op: number, map: number, count: number, payload: Buffer];
 
 interface Waiter {
   resolve: (body: Buffer) => void;
@@ -34,30 +40,33 @@ interface Helper {
 
 export class SockLbSession {
   private current: Helper | undefined;
-  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly helper: string,
     private readonly pinDir: string,
   ) {}
 
-  /** Writes a delta in its order: new slots, frontends, removed frontends, removed slots. */
-  apply(delta: SockLbDelta): Promise<void> {
-    return this.serial(async () => {
-      if (delta.backends.length > 0) await this.request(OP_UPDATE, BACKENDS, delta.backends.length, backendRecords(delta.backends));
-      if (delta.frontends.length > 0) await this.request(OP_UPDATE, FRONTENDS, delta.frontends.length, frontendRecords(delta.frontends));
-      if (delta.frontendDeletes.length > 0) await this.request(OP_DELETE, FRONTENDS, delta.frontendDeletes.length, frontendKeys(delta.frontendDeletes));
-      if (delta.backendDeletes.length > 0) await this.request(OP_DELETE, BACKENDS, delta.backendDeletes.length, backendKeys(delta.backendDeletes));
-    });
+  /**
+   * Writes a delta in its order: new slots, frontends, removed frontends, removed slots. The parts
+   * go to the helper at once, each after the first marked to be skipped if the one before it
+   * failed, so a failure stops the rest. `continues`: this delta is the next chunk of the one
+   * before (a first sync's), skipped too if that one failed; it is sent without waiting for that
+   * one's reply, so the helper writes chunk after chunk while this process computes the next.
+   */
+  apply(delta: SockLbDelta, opts: { continues?: boolean } = {}): Promise<void> {
+    const parts: Part[] = [];
+    if (delta.backends.length > 0) parts.push([OP_UPDATE, BACKENDS, delta.backends.length, backendRecords(delta.backends)]);
+    if (delta.frontends.length > 0) parts.push([OP_UPDATE, FRONTENDS, delta.frontends.length, frontendRecords(delta.frontends)]);
+    if (delta.frontendDeletes.length > 0) parts.push([OP_DELETE, FRONTENDS, delta.frontendDeletes.length, frontendKeys(delta.frontendDeletes)]);
+    if (delta.backendDeletes.length > 0) parts.push([OP_DELETE, BACKENDS, delta.backendDeletes.length, backendKeys(delta.backendDeletes)]);
+    return this.requests(parts, opts.continues ? AFTER_OK : 0).then(() => undefined);
   }
 
   /** What the kernel's maps hold now. */
-  dump(): Promise<{ frontends: FrontendEntry[]; backends: BackendEntry[] }> {
-    return this.serial(async () => {
-      const frontends = parseFrontendRecords((await this.request(OP_DUMP, FRONTENDS, 0, Buffer.alloc(0))).subarray(4));
-      const backends = parseBackendRecords((await this.request(OP_DUMP, BACKENDS, 0, Buffer.alloc(0))).subarray(4));
-      return { frontends, backends };
-    });
+  async dump(): Promise<{ frontends: FrontendEntry[]; backends: BackendEntry[] }> {
+    const none = Buffer.alloc(0);
+    const [frontends, backends] = await this.requests([[OP_DUMP, FRONTENDS, 0, none], [OP_DUMP, BACKENDS, 0, none]], 0);
+    return { frontends: parseFrontendRecords(frontends!.subarray(4)), backends: parseBackendRecords(backends!.subarray(4)) };
   }
 
   close(): void {
@@ -65,24 +74,35 @@ export class SockLbSession {
     this.current = undefined;
   }
 
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn);
-    this.queue = run.catch(() => undefined);
-    return run;
+  private request(op: number, map: number, count: number, payload: Buffer): Promise<Buffer> {
+    return this.requests([[op, map, count, payload]], 0).then(([reply]) => reply!);
   }
 
-  private async request(op: number, map: number, count: number, payload: Buffer): Promise<Buffer> {
+  /**
+   * Sends requests in the order of the calls (the helper answers in that order), the first with
+   * `firstFlags`, the others skipped after a failure; their replies, or the first failure.
+   */
+  private async requests(parts: readonly Part[], firstFlags: number): Promise<Buffer[]> {
     const h = this.start();
     await h.started;
+    const replies = await Promise.allSettled(parts.map(([op, map, count, payload], i) => this.send(h, op, map, count, payload, i > 0 ? AFTER_OK : firstFlags)));
+    const failed = replies.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return replies.map((r) => (r as PromiseFulfilledResult<Buffer>).value);
+  }
+
+  private send(h: Helper, op: number, map: number, count: number, payload: Buffer, flags: number): Promise<Buffer> {
     const head = Buffer.alloc(12);
     head.writeUInt32LE(8 + payload.length, 0);
     head[4] = op;
     head[5] = map;
+    head.writeUInt16LE(flags, 6);
     head.writeUInt32LE(count, 8);
     return new Promise<Buffer>((resolve, reject) => {
       if (this.current !== h) return reject(new SockLbError('minimesh-sock-lb serve ended before the request was sent'));
       h.waiters.push({ resolve, reject });
-      h.proc.stdin!.write(Buffer.concat([head, payload]));
+      h.proc.stdin!.write(head);
+      if (payload.length > 0) h.proc.stdin!.write(payload);
     });
   }
 

@@ -4,7 +4,8 @@
 //   .../ok         answers every request
 //   .../wrong      announces a map layout the agent does not write
 //   .../dies-on-2  exits (code 3) when it reads a request for map index 2
-//   .../refuses    answers every update with E2BIG and a message
+//   .../refuses    answers every update of the backends map with E2BIG and a message
+// A request flagged AFTER_OK (1) is skipped with ECANCELED when the one before it failed.
 const [, , cmd, dir = ''] = process.argv;
 if (cmd !== 'serve') process.exit(2);
 const mode = dir.split('/').pop();
@@ -13,7 +14,9 @@ if (mode === 'wrong') MAPS[0][2] = 16;
 process.stdout.write(MAPS.map((m) => m.join(' ')).join('\n') + '\nready\n');
 const maps = MAPS.map(() => new Map());
 let input = Buffer.alloc(0);
+let lastErr = 0;
 function reply(err, body = Buffer.alloc(0)) {
+  lastErr = err;
   const head = Buffer.alloc(8);
   head.writeUInt32LE(err, 0);
   head.writeUInt32LE(body.length, 4);
@@ -23,13 +26,14 @@ process.stdin.on('data', (d) => {
   input = Buffer.concat([input, d]);
   while (input.length >= 4 && input.length >= 4 + input.readUInt32LE(0)) {
     const len = input.readUInt32LE(0);
-    const op = input[4], map = input[5], count = input.readUInt32LE(8);
+    const op = input[4], map = input[5], flags = input.readUInt16LE(6), count = input.readUInt32LE(8);
     const body = input.subarray(12, 4 + len);
     input = input.subarray(4 + len);
     if (mode === 'dies-on-2' && map === 2) process.exit(3);
     const [, k, v] = MAPS[map];
+    if ((flags & 1) !== 0 && lastErr !== 0) { reply(125, Buffer.from('skipped after the failure of the write before it')); continue; }
     if (op === 1) {
-      if (mode === 'refuses') { reply(7, Buffer.from('update: Argument list too long')); continue; }
+      if (mode === 'refuses' && map === 1) { reply(7, Buffer.from('update: Argument list too long')); continue; }
       for (let i = 0; i < count; i++) maps[map].set(body.subarray(i * (k + v), i * (k + v) + k).toString('hex'), Buffer.from(body.subarray(i * (k + v) + k, (i + 1) * (k + v))));
       reply(0);
     } else if (op === 2) {

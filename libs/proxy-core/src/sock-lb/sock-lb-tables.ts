@@ -24,7 +24,7 @@ import type { EndpointsMap } from '../endpoint-info.js';
 import { serviceNamespacedName, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
 import type { EndpointInfo } from '../endpoint-info.js';
 import { sockLbServicePort, type SockLbFrontend } from './sock-lb-service-port.js';
-import { SOCK_LB_AFFINITY, SOCK_LB_DROP, frontendKey, type BackendEntry, type BackendSlot, type FrontendEntry, type SockLbDelta } from './sock-lb-entries.js';
+import { SOCK_LB_AFFINITY, SOCK_LB_DROP, frontendId, type BackendEntry, type BackendSlot, type FrontendEntry, type SockLbDelta } from './sock-lb-entries.js';
 
 export interface SockLbSyncInput {
   services: ServicePortMap;
@@ -66,11 +66,13 @@ interface SetState {
 interface PortState {
   /** The service port's key. */
   key: string;
-  /** The frontends this port holds (frontendKey of each). */
-  frontends: string[];
+  /** The frontends this port holds (frontendId of each). */
+  frontends: FrontendId[];
   internal: SetState;
   external?: SetState;
 }
+
+type FrontendId = number | string;
 
 interface Written {
   entry: FrontendEntry;
@@ -86,8 +88,8 @@ function sameFrontend(a: FrontendEntry | undefined, b: FrontendEntry): boolean {
 export class SockLbTables {
   /** The ports held for each Service ("ns/name"). */
   private readonly services = new Map<string, PortState[]>();
-  /** What the kernel holds, by frontendKey, and which service port owns each frontend. */
-  private readonly written = new Map<string, Written>();
+  /** What the kernel holds, by frontendId, and which service port owns each frontend. */
+  private readonly written = new Map<FrontendId, Written>();
   private readonly freeIds: number[] = [];
   private releasedIds: number[] = [];
   private nextId = 1;
@@ -96,11 +98,11 @@ export class SockLbTables {
   private readonly orphans = new Map<number, (string | undefined)[]>();
   /** Slots adopt() found beyond their set's count: deleted by the next delta unless it writes them again. */
   private strays: BackendSlot[] = [];
-  /** Ports refused an address another port held, by frontendKey; and addresses let go in this update. */
-  private readonly wanting = new Map<string, Set<string>>();
-  private released: string[] = [];
+  /** Ports refused an address another port held, by frontendId; and addresses let go in this update. */
+  private readonly wanting = new Map<FrontendId, Set<string>>();
+  private released: FrontendId[] = [];
   /** Frontends deleted by the delta being built (a claim in the same delta must cancel the delete). */
-  private readonly deletedNow = new Set<string>();
+  private readonly deletedNow = new Set<FrontendId>();
 
   get frontendCount(): number {
     return this.written.size;
@@ -128,7 +130,7 @@ export class SockLbTables {
   /** Takes over the kernel's maps (a restarted agent); the next sync must look at every port. */
   adopt(frontends: readonly FrontendEntry[], backends: readonly BackendEntry[]): void {
     this.reset();
-    for (const f of frontends) this.written.set(frontendKey(f), { entry: f });
+    for (const f of frontends) this.written.set(frontendId(f), { entry: f });
     for (const b of backends) {
       let slots = this.orphans.get(b.set);
       if (slots === undefined) this.orphans.set(b.set, (slots = []));
@@ -198,7 +200,14 @@ export class SockLbTables {
   }
 
   private syncService(nn: string, ports: Iterable<ServicePortInfo>, input: SockLbSyncInput, delta: SockLbDelta): void {
-    const old = this.services.get(nn) ?? [];
+    const old = this.services.get(nn);
+    if (old === undefined) {
+      // A new Service (every one in a first sync): nothing to let go first.
+      const next: PortState[] = [];
+      for (const sp of ports) if (sp.protocol !== 'SCTP') next.push(this.syncPort(undefined, sp, input, delta));
+      if (next.length > 0) this.services.set(nn, next);
+      return;
+    }
     // SCTP's connect() is not one the socket programs can rewrite: its Services stay with nftables.
     const wanted = [...ports].filter((sp) => sp.protocol !== 'SCTP');
     // Ports that went first, so what they held is free for the ports that stay or come.
@@ -242,9 +251,9 @@ export class SockLbTables {
       state.external = undefined;
     }
 
-    const held: string[] = [];
+    const held: FrontendId[] = [];
     for (const f of next.frontends) {
-      const fk = frontendKey(f);
+      const fk = frontendId(f);
       const w = this.written.get(fk);
       if (w?.owner !== undefined && w.owner !== key && this.holds(w.owner)) {
         // Another port's address: the first one keeps it; this one gets it when it is let go.
@@ -254,8 +263,8 @@ export class SockLbTables {
         continue;
       }
       // Deleted earlier in this delta (by the port that let it go): written again, not deleted.
-      if (w === undefined && this.deletedNow.delete(fk)) {
-        const i = delta.frontendDeletes.findIndex((d) => frontendKey(d) === fk);
+      if (w === undefined && this.deletedNow.size > 0 && this.deletedNow.delete(fk)) {
+        const i = delta.frontendDeletes.findIndex((d) => frontendId(d) === fk);
         if (i >= 0) delta.frontendDeletes.splice(i, 1);
       }
       held.push(fk);
@@ -269,7 +278,7 @@ export class SockLbTables {
         w.owner = key;
       }
     }
-    for (const fk of state.frontends) if (!held.includes(fk)) this.deleteFrontend(fk, key, delta);
+    if (old !== undefined) for (const fk of state.frontends) if (!held.includes(fk)) this.deleteFrontend(fk, key, delta);
     state.frontends = held;
     return state;
   }
@@ -279,7 +288,7 @@ export class SockLbTables {
     return this.services.get(serviceOfPortKey(portKey))?.some((p) => p.key === portKey) ?? false;
   }
 
-  private deleteFrontend(fk: string, owner: string, delta: SockLbDelta): void {
+  private deleteFrontend(fk: FrontendId, owner: string, delta: SockLbDelta): void {
     const w = this.written.get(fk);
     if (w === undefined || w.owner !== owner) return;
     this.written.delete(fk);
@@ -294,7 +303,7 @@ export class SockLbTables {
     if (this.orphans.size > 0) {
       for (const f of frontends) {
         if (f.uses !== uses) continue;
-        const id = this.written.get(frontendKey(f))?.entry.set;
+        const id = this.written.get(frontendId(f))?.entry.set;
         const slots = id === undefined ? undefined : this.orphans.get(id);
         if (slots === undefined) continue;
         this.orphans.delete(id!);
