@@ -27,9 +27,13 @@ export interface RunResult {
 }
 
 export class ClusterDriver {
+  /** What `env` printed, until the next `up` or `down` (the credentials live as long as the cluster). */
+  private envCache: Record<string, string> | undefined;
+
   constructor(readonly name: string) {}
 
   async run(...args: string[]): Promise<RunResult> {
+    if (args[0] === 'up' || args[0] === 'down') this.envCache = undefined;
     const t0 = Date.now();
     try {
       const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLUSTER_BIN, ...args], {
@@ -93,10 +97,12 @@ export class ClusterDriver {
 
   /** What `minimesh-cluster env` exports: the apiserver address and the admin's credentials. */
   async env(): Promise<Record<string, string>> {
+    if (this.envCache) return { ...this.envCache };
     const out = await this.must('env');
     const vars = Object.fromEntries([...out.matchAll(/^export (\w+)=(\S*)$/gm)].map((m) => [m[1]!, m[2]!]));
     if (!vars.MINIMESH_SERVER) throw new Error(`no MINIMESH_SERVER in: ${out}`);
-    return vars;
+    this.envCache = vars;
+    return { ...vars };
   }
 
   /** An API client of the cluster, as its admin (over TLS with the admin's client certificate). */
