@@ -18,8 +18,9 @@
  * "<name> <key size> <value size>\n", then "ready\n". Then requests, each
  *   u32 length of what follows, u8 op, u8 map index (the order of those lines), u16 flags,
  *   u32 count, then count records: key+value for UPDATE (1), key for DELETE (2), nothing for
- *   DUMP (3); flag AFTER_OK (1): skip this request (ECANCELED) if the one before it failed, so
- *   that the parts of one delta can be sent together and still stop at the first failure;
+ *   DUMP (3); flag AFTER_OK (1) on a write: skip it (ECANCELED) if the write before it failed or
+ *   was skipped (DUMPs in between do not count), so that the parts of one delta, and the chunks of
+ *   a first sync, can be sent together and still stop at the first failure;
  * and for each request one reply
  *   u32 errno (0: done), u32 length, then for DUMP count key+value records (the count in the
  *   first 4 bytes), for an error its message.
@@ -271,7 +272,7 @@ static int delete(struct map *m, char *keys, uint32_t count)
 		if (bpf_map_delete_batch(m->fd, keys + (size_t)at * m->key_size, &n, &opts) == 0)
 			break;
 		if (errno != ENOENT || n >= count - at) {
-			/* No batch support: one by one. */
+			/* Not a missing key (no batch deletes here, or another error): one by one, which reports it. */
 			for (; at < count; at++) {
 				if (bpf_map_delete_elem(m->fd, keys + (size_t)at * m->key_size) && errno != ENOENT)
 					return reply_error(errno, "delete");
@@ -317,7 +318,13 @@ static int dump_by_keys(struct map *m, struct dump_out *o)
 
 	if (!key || !next || !value)
 		err = ENOMEM;
-	while (!err && bpf_map_get_next_key(m->fd, first ? NULL : key, next) == 0) {
+	while (!err) {
+		if (bpf_map_get_next_key(m->fd, first ? NULL : key, next)) {
+			/* ENOENT: past the last key. Anything else: the dump is not whole, say so. */
+			if (errno != ENOENT)
+				err = errno;
+			break;
+		}
 		first = 0;
 		memcpy(key, next, m->key_size);
 		/* Gone between the two calls: leave it out. */
@@ -336,8 +343,8 @@ static int dump(struct map *m)
 	struct dump_out o = { .buf = malloc(4096), .len = 4, .cap = 4096 };
 	uint32_t chunk = 8192, i;
 	char *keys = malloc((size_t)chunk * m->key_size), *values = malloc((size_t)chunk * m->value_size);
-	/* The batch position: a bucket number for hash maps. */
-	uint64_t batch = 0;
+	/* The batch position: a u32 bucket number for hash maps. */
+	uint32_t batch = 0;
 	int first = 1, err = 0;
 
 	if (!o.buf || !keys || !values)
@@ -348,7 +355,8 @@ static int dump(struct map *m)
 		int e = r ? errno : 0;
 
 		if (r && e != ENOENT) {
-			if (first) /* No batch lookups here. */
+			/* The first batch call refused (a kernel or map type without batch lookups): key by key. */
+			if (first)
 				err = dump_by_keys(m, &o);
 			else
 				err = e;
@@ -377,7 +385,7 @@ static int serve(const char *pin_dir)
 	struct map maps[MAP_COUNT];
 	char path[4096];
 	unsigned i;
-	int last_err = 0;
+	int last_err = 0, err;
 
 	for (i = 0; i < MAP_COUNT; i++) {
 		struct bpf_map_info info = {};
@@ -413,10 +421,14 @@ static int serve(const char *pin_dir)
 			if (!body || read_full(body, length - 8))
 				return fail("reading a request", errno ? errno : EPROTO);
 		}
-		if ((head[2] & AFTER_OK) && last_err) {
+		/* last_err is the last write's (UPDATE, DELETE, or a request that was none of the three):
+		 * a DUMP in between neither clears nor sets it. */
+		if (head[0] != OP_DUMP && (head[2] & AFTER_OK) && last_err) {
 			last_err = reply_error(ECANCELED, "skipped after the failure of the write before it");
 		} else if (head[1] >= MAP_COUNT) {
-			last_err = reply_error(EINVAL, "no such map");
+			err = reply_error(EINVAL, "no such map");
+			if (head[0] != OP_DUMP)
+				last_err = err;
 		} else {
 			m = &maps[head[1]];
 			if (head[0] == OP_UPDATE && (uint64_t)count * (m->key_size + m->value_size) == length - 8)
@@ -424,7 +436,7 @@ static int serve(const char *pin_dir)
 			else if (head[0] == OP_DELETE && (uint64_t)count * m->key_size == length - 8)
 				last_err = delete(m, body, count);
 			else if (head[0] == OP_DUMP && length == 8)
-				last_err = dump(m);
+				dump(m);
 			else
 				last_err = reply_error(EINVAL, "a request whose op or length does not fit its map");
 		}

@@ -96,10 +96,11 @@ describe.skipIf(skip !== undefined)(`the helper's map session on a real kernel${
     expect(after.backends.some((b) => b.slot === 1 && b.set % 2 === 0)).toBe(false);
   });
 
-  it('a request flagged AFTER_OK is skipped (ECANCELED) after a failure, and runs after a success', async () => {
-    const write = request(1, BACKENDS, 1, 1, backendRecords([backend(20000, 3)]));
+  it('a write flagged AFTER_OK is skipped (ECANCELED) after a failed or skipped write, whatever dumps come between, and runs after a success', async () => {
+    const write = (slot: number, flags: number) => request(1, BACKENDS, flags, 1, backendRecords([backend(20000, slot)]));
     const bad = request(1, 9, 0, 0, Buffer.alloc(0));
-    expect(await rawReplies([bad, write, request(1, BACKENDS, 0, 1, backendRecords([backend(20000, 4)])), write])).toEqual([22, 125, 0, 0]);
+    const dump = request(3, BACKENDS, 0, 0, Buffer.alloc(0));
+    expect(await rawReplies([bad, write(1, 1), dump, write(2, 1), write(3, 0), dump, write(4, 1)])).toEqual([22, 125, 0, 125, 0, 0, 0]);
     const slots = (await session.dump()).backends.filter((b) => b.set === 20000).map((b) => b.slot);
     expect(slots.sort()).toEqual([3, 4]);
   });

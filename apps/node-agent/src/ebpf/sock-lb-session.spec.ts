@@ -38,6 +38,39 @@ describe('SockLbSession (against a stand-in helper speaking its protocol)', () =
     expect((await session.dump()).frontends).toHaveLength(1);
   });
 
+  it('a first sync\'s chunks: after a refused one, the next is not written, even with a dump in between', async () => {
+    session = new SockLbSession(FAKE, '/x/refuses');
+    const frontendsOnly = (ip: string): SockLbDelta => ({ backends: [], frontends: [{ ip, port: 80, protocol: 'TCP', set: 3, count: 0, flags: 0, affinitySeconds: 0 }], frontendDeletes: [], backendDeletes: [] });
+    // Sent together, as the proxier sends them: the first is refused by the helper.
+    const first = session.apply(delta(1));
+    const dump = session.dump();
+    const second = session.apply(frontendsOnly('10.96.0.30'), { continues: true });
+    await expect(first).rejects.toThrow(/Argument list too long/);
+    await expect(dump).resolves.toEqual({ frontends: [], backends: [] });
+    await expect(second).rejects.toThrow(/skipped after the failure of the write before it/);
+    // Once the failure is known, a continuing chunk is refused here, without a word to the helper.
+    await expect(session.apply(frontendsOnly('10.96.0.31'), { continues: true })).rejects.toThrow(new SockLbError('not written: the write it continues failed'));
+    expect((await session.dump()).frontends).toEqual([]);
+    // A new sync (not continuing) is written.
+    await session.apply(frontendsOnly('10.96.0.32'));
+    expect((await session.dump()).frontends.map((f) => f.ip)).toEqual(['10.96.0.32']);
+  });
+
+  it('a chunk that continues a write sent to a helper that died is not written by the next helper', async () => {
+    session = new SockLbSession(FAKE, '/x/dies-on-2');
+    await session.apply(delta(1));
+    const dying = (session as unknown as { request(op: number, map: number, count: number, payload: Buffer): Promise<Buffer> }).request(3, 2, 0, Buffer.alloc(0));
+    await expect(dying).rejects.toThrow(/exited \(3\)/);
+    await expect(session.apply(delta(2), { continues: true })).rejects.toThrow(new SockLbError('not written: the write it continues failed'));
+    await expect(session.dump()).resolves.toEqual({ frontends: [], backends: [] });
+  });
+
+  it('an empty delta starts no helper', async () => {
+    session = new SockLbSession('/nonexistent/minimesh-sock-lb', '/x/ok');
+    await session.apply({ backends: [], frontends: [], frontendDeletes: [], backendDeletes: [] });
+    await expect(session.apply(delta(1))).rejects.toThrow(/could not start/);
+  });
+
   it('a helper that dies fails what waits; the next request starts a new one and gets its own replies', async () => {
     session = new SockLbSession(FAKE, '/x/dies-on-2');
     await session.apply(delta(2));

@@ -40,6 +40,8 @@ interface Helper {
 
 export class SockLbSession {
   private current: Helper | undefined;
+  /** The last delta sent (its helper), and whether it failed: what a `continues` delta continues. */
+  private lastWrite: { helper: Helper | undefined; failed: boolean } = { helper: undefined, failed: false };
 
   constructor(
     private readonly helper: string,
@@ -49,23 +51,37 @@ export class SockLbSession {
   /**
    * Writes a delta in its order: new slots, frontends, removed frontends, removed slots. The parts
    * go to the helper at once, each after the first marked to be skipped if the one before it
-   * failed, so a failure stops the rest. `continues`: this delta is the next chunk of the one
-   * before (a first sync's), skipped too if that one failed; it is sent without waiting for that
-   * one's reply, so the helper writes chunk after chunk while this process computes the next.
+   * failed, so a failure stops the rest. `continues`: this delta is the next chunk of the write
+   * before it (a first sync's), sent without waiting for that one's reply, so the helper writes
+   * chunk after chunk while this process computes the next; it is not written if that one failed
+   * (the helper skips it), or if it went to a helper that is gone (refused here).
    */
-  apply(delta: SockLbDelta, opts: { continues?: boolean } = {}): Promise<void> {
+  async apply(delta: SockLbDelta, opts: { continues?: boolean } = {}): Promise<void> {
+    const last = this.lastWrite;
+    if (opts.continues && (last.failed || last.helper !== this.current)) {
+      throw new SockLbError('not written: the write it continues failed');
+    }
     const parts: Part[] = [];
     if (delta.backends.length > 0) parts.push([OP_UPDATE, BACKENDS, delta.backends.length, backendRecords(delta.backends)]);
     if (delta.frontends.length > 0) parts.push([OP_UPDATE, FRONTENDS, delta.frontends.length, frontendRecords(delta.frontends)]);
     if (delta.frontendDeletes.length > 0) parts.push([OP_DELETE, FRONTENDS, delta.frontendDeletes.length, frontendKeys(delta.frontendDeletes)]);
     if (delta.backendDeletes.length > 0) parts.push([OP_DELETE, BACKENDS, delta.backendDeletes.length, backendKeys(delta.backendDeletes)]);
-    return this.requests(parts, opts.continues ? AFTER_OK : 0).then(() => undefined);
+    if (parts.length === 0) return;
+    const h = this.start();
+    const write = { helper: h, failed: false };
+    this.lastWrite = write;
+    try {
+      await this.requests(h, parts, opts.continues ? AFTER_OK : 0);
+    } catch (e) {
+      write.failed = true;
+      throw e;
+    }
   }
 
   /** What the kernel's maps hold now. */
   async dump(): Promise<{ frontends: FrontendEntry[]; backends: BackendEntry[] }> {
     const none = Buffer.alloc(0);
-    const [frontends, backends] = await this.requests([[OP_DUMP, FRONTENDS, 0, none], [OP_DUMP, BACKENDS, 0, none]], 0);
+    const [frontends, backends] = await this.requests(this.start(), [[OP_DUMP, FRONTENDS, 0, none], [OP_DUMP, BACKENDS, 0, none]], 0);
     return { frontends: parseFrontendRecords(frontends!.subarray(4)), backends: parseBackendRecords(backends!.subarray(4)) };
   }
 
@@ -75,15 +91,14 @@ export class SockLbSession {
   }
 
   private request(op: number, map: number, count: number, payload: Buffer): Promise<Buffer> {
-    return this.requests([[op, map, count, payload]], 0).then(([reply]) => reply!);
+    return this.requests(this.start(), [[op, map, count, payload]], 0).then(([reply]) => reply!);
   }
 
   /**
    * Sends requests in the order of the calls (the helper answers in that order), the first with
    * `firstFlags`, the others skipped after a failure; their replies, or the first failure.
    */
-  private async requests(parts: readonly Part[], firstFlags: number): Promise<Buffer[]> {
-    const h = this.start();
+  private async requests(h: Helper, parts: readonly Part[], firstFlags: number): Promise<Buffer[]> {
     await h.started;
     const replies = await Promise.allSettled(parts.map(([op, map, count, payload], i) => this.send(h, op, map, count, payload, i > 0 ? AFTER_OK : firstFlags)));
     const failed = replies.find((r) => r.status === 'rejected');

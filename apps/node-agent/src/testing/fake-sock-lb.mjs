@@ -5,7 +5,7 @@
 //   .../wrong      announces a map layout the agent does not write
 //   .../dies-on-2  exits (code 3) when it reads a request for map index 2
 //   .../refuses    answers every update of the backends map with E2BIG and a message
-// A request flagged AFTER_OK (1) is skipped with ECANCELED when the one before it failed.
+// A write flagged AFTER_OK (1) is skipped with ECANCELED when the write before it failed or was skipped.
 const [, , cmd, dir = ''] = process.argv;
 if (cmd !== 'serve') process.exit(2);
 const mode = dir.split('/').pop();
@@ -16,7 +16,6 @@ const maps = MAPS.map(() => new Map());
 let input = Buffer.alloc(0);
 let lastErr = 0;
 function reply(err, body = Buffer.alloc(0)) {
-  lastErr = err;
   const head = Buffer.alloc(8);
   head.writeUInt32LE(err, 0);
   head.writeUInt32LE(body.length, 4);
@@ -31,14 +30,15 @@ process.stdin.on('data', (d) => {
     input = input.subarray(4 + len);
     if (mode === 'dies-on-2' && map === 2) process.exit(3);
     const [, k, v] = MAPS[map];
-    if ((flags & 1) !== 0 && lastErr !== 0) { reply(125, Buffer.from('skipped after the failure of the write before it')); continue; }
+    // A write's result is what AFTER_OK looks at; dumps leave it alone.
+    if (op !== 3 && (flags & 1) !== 0 && lastErr !== 0) { reply((lastErr = 125), Buffer.from('skipped after the failure of the write before it')); continue; }
     if (op === 1) {
-      if (mode === 'refuses' && map === 1) { reply(7, Buffer.from('update: Argument list too long')); continue; }
+      if (mode === 'refuses' && map === 1) { reply((lastErr = 7), Buffer.from('update: Argument list too long')); continue; }
       for (let i = 0; i < count; i++) maps[map].set(body.subarray(i * (k + v), i * (k + v) + k).toString('hex'), Buffer.from(body.subarray(i * (k + v) + k, (i + 1) * (k + v))));
-      reply(0);
+      reply((lastErr = 0));
     } else if (op === 2) {
       for (let i = 0; i < count; i++) maps[map].delete(body.subarray(i * k, (i + 1) * k).toString('hex'));
-      reply(0);
+      reply((lastErr = 0));
     } else {
       const n = Buffer.alloc(4);
       n.writeUInt32LE(maps[map].size, 0);

@@ -1,9 +1,14 @@
-/** For end-to-end tests elsewhere: drives a local cluster through the minimesh-cluster command line, as a user would. */
+/**
+ * For end-to-end tests elsewhere: drives a local cluster through the minimesh-cluster command line,
+ * as a user would (`exec` runs the same command line as `minimesh-cluster exec` without starting the
+ * tool; the cluster e2e checks both answer alike).
+ */
 import { execFile, spawnSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { connectApiClient, type ApiClient, type ClientOptions } from '@minimesh/client';
+import { requireRoot } from '../cli.js';
 import { execCommandLine } from '../commands/exec.js';
 import { requireState, stateLayout } from '../state.js';
 
@@ -27,7 +32,10 @@ export interface RunResult {
 }
 
 export class ClusterDriver {
-  /** What `env` printed, until the next `up` or `down` (the credentials live as long as the cluster). */
+  /**
+   * What `env` printed, until the next `up` or `down` run through this driver (the credentials live
+   * as long as the cluster; a cluster brought up again by someone else needs a new driver).
+   */
   private envCache: Record<string, string> | undefined;
 
   constructor(readonly name: string) {}
@@ -63,14 +71,16 @@ export class ClusterDriver {
     let line: [string, string[]];
     try {
       line = execCommandLine(requireState(this.name, stateLayout(this.name)), target, namespace, cmd);
+      requireRoot('exec');
     } catch (e) {
       return { code: 1, stdout: '', stderr: `error: ${(e as Error).message}\n`, ms: Date.now() - t0 };
     }
     return new Promise((resolve) => {
-      execFile(line[0], line[1], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      execFile(line[0], line[1], { maxBuffer: 16 * 1024 * 1024, env: { ...process.env, MINIMESH_CLUSTER: this.name } }, (err, stdout, stderr) => {
         const e = err as (Error & { code?: number | string; signal?: NodeJS.Signals | null }) | null;
-        const code = !e ? 0 : typeof e.code === 'number' ? e.code : e.signal ? 128 + (constants.signals[e.signal] ?? 0) : 1;
-        resolve({ code, stdout, stderr: e && typeof e.code === 'string' ? `${stderr}${e.message}\n` : stderr, ms: Date.now() - t0 });
+        // A string code: the command did not start (as the tool says it).
+        if (e && typeof e.code === 'string') resolve({ code: 1, stdout, stderr: `error: could not run ip netns exec: ${e.message}\n`, ms: Date.now() - t0 });
+        else resolve({ code: !e ? 0 : typeof e.code === 'number' ? e.code : e.signal ? 128 + (constants.signals[e.signal] ?? 0) : 1, stdout, stderr, ms: Date.now() - t0 });
       });
     });
   }
