@@ -76,7 +76,10 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
   const upstreams = upstreamTexts.map(parseUpstream);
   if (upstreams.length === 0) log.warn('no upstream servers: names outside the cluster zones get SERVFAIL');
 
-  const source = new ClusterSource({ client, transport: o.transport, nats: natsTransportOptions(o), watchPods: config.pods === 'verified', log: log.child('kubernetes'), metrics: metrics.kubernetes });
+  // Under --workers every worker is programmed by the same changes: worker 0 alone observes how long
+  // that took, or the summed /metrics would count each change once per worker.
+  const observesProgramming = (deps.worker?.index ?? 0) === 0;
+  const source = new ClusterSource({ client, transport: o.transport, nats: natsTransportOptions(o), watchPods: config.pods === 'verified', log: log.child('kubernetes'), metrics: observesProgramming ? metrics.kubernetes : undefined });
   const exchange = new UpstreamExchange();
   const pool = new UpstreamPool({ upstreams, policy: o.policy as 'random', maxFails: 2, healthCheckMs: o['health-check'] * 1000, exchange, metrics: metrics.forward });
 

@@ -7,17 +7,20 @@
  * The first process answers the probes for all: /health while every worker runs, /ready once
  * every worker's caches synced (503 in lame duck), /metrics the workers' metrics summed (prom-client's
  * AggregatorRegistry; gauges like coredns_build_info taken from the first). On SIGTERM it enters
- * lame duck and tells the workers to stop, who keep answering for --lameduck. A worker that dies
- * (a forwarding loop found, a crash) stops them all with its exit code, as one CoreDNS would exit.
+ * lame duck and tells the workers to stop, who keep answering for --lameduck (a worker still
+ * loading, which has served nothing, gets SIGTERM instead). A worker that dies (a forwarding loop
+ * found, a crash) stops them all with its exit code, as one CoreDNS would exit.
  *
- * Only worker 0 registers the kube-dns Service and sends the loop probe; all of them count the
- * probe's name, since its echo reaches whichever worker the kernel picks.
+ * Only worker 0 registers the kube-dns Service, sends the loop probe and observes
+ * coredns_kubernetes_dns_programming_duration_seconds (every worker is programmed by the same
+ * changes); all of them count the probe's name, since its echo reaches whichever worker the kernel
+ * picks.
  */
 import cluster, { type Worker } from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { AggregatorRegistry, type PrometheusContentType } from 'prom-client';
 import type { Logger } from '@minimesh/runtime';
-import { VERSION, startDnsApp } from './app.js';
+import { VERSION, startDnsApp, type DnsApp } from './app.js';
 import { dnsMetrics } from './metrics.js';
 import type { DnsOptions } from './options.js';
 import { randomProbeName } from './plugins/loop-plugin.js';
@@ -28,7 +31,8 @@ const PROBE_ENV = 'MINIMESH_DNS_PROBE_NAME';
 
 const HEALTH_METRICS = ['coredns_health_request_duration_seconds', 'coredns_health_request_failures_total'];
 
-type FromWorker = { dns: 'ready' };
+/** `listening`: the worker takes stop messages (it sends this first thing); `ready`: its caches synced. */
+type FromWorker = { dns: 'listening' | 'ready' };
 type ToWorker = { dns: 'stop' };
 
 /** How many processes `--workers` asks for. */
@@ -58,6 +62,7 @@ export async function startWorkers(o: DnsOptions, log: Logger): Promise<() => Pr
   const probeName = randomProbeName();
   const own = dnsMetrics({ version: VERSION, defaultMetrics: false });
   const ready = new Set<number>();
+  const listening = new Set<number>();
   const workers = new Map<number, Worker>();
   let stopping: Promise<void> | undefined;
 
@@ -76,6 +81,7 @@ export async function startWorkers(o: DnsOptions, log: Logger): Promise<() => Pr
     workers.set(index, w);
     w.on('message', (m: FromWorker) => {
       if (m?.dns === 'ready') ready.add(index);
+      if (m?.dns === 'listening') listening.add(index);
     });
     exited.set(
       index,
@@ -96,8 +102,13 @@ export async function startWorkers(o: DnsOptions, log: Logger): Promise<() => Pr
   const stop = (lameduck = o.lameduck): Promise<void> =>
     (stopping ??= (async () => {
       probes.enterLameDuck();
-      for (const w of workers.values()) if (w.isConnected()) w.send({ dns: 'stop', lameduck } as ToWorker);
+      for (const [index, w] of workers) {
+        // A worker still loading has no ear for messages yet, and has served nothing: SIGTERM ends it.
+        if (!listening.has(index)) w.process.kill('SIGTERM');
+        else if (w.isConnected()) w.send({ dns: 'stop', lameduck } as ToWorker);
+      }
       const deadline = setTimeout(() => {
+        log.warn('workers still running after the lame duck: killed', { workers: [...workers.keys()] });
         for (const w of workers.values()) w.process.kill('SIGKILL');
       }, (lameduck + 15) * 1000);
       await Promise.all(exited.values());
@@ -111,7 +122,18 @@ export async function startWorkers(o: DnsOptions, log: Logger): Promise<() => Pr
 export async function runWorker(o: DnsOptions, log: Logger): Promise<() => Promise<void>> {
   const index = Number(process.env[WORKER_ENV]);
   const wlog = log.child(`worker-${index}`);
-  const app = await startDnsApp(o, { log: wlog, onLoop: () => process.exit(1), worker: { index, probeName: process.env[PROBE_ENV] ?? randomProbeName() } });
+  // Listening from the start: a stop that comes while the worker is still starting (SIGTERM right
+  // after the start) ends it at once, as it has served nothing yet; later, after its lame duck.
+  let app: DnsApp | undefined;
+  process.on('message', (m: ToWorker & { lameduck?: number }) => {
+    if (m?.dns !== 'stop') return;
+    if (app === undefined) process.exit(0);
+    void app.stop(m.lameduck).then(() => process.exit(0));
+  });
+  // The first process is gone (killed): nobody serves the probes any more.
+  process.on('disconnect', () => process.exit(0));
+  process.send?.({ dns: 'listening' } satisfies FromWorker);
+  app = await startDnsApp(o, { log: wlog, onLoop: () => process.exit(1), worker: { index, probeName: process.env[PROBE_ENV] ?? randomProbeName() } });
   // prom-client answers the first process's metrics requests once an AggregatorRegistry exists here.
   new AggregatorRegistry();
   // The health plugin's metrics are the first process's (it serves /health): not summed from here.
@@ -121,10 +143,6 @@ export async function runWorker(o: DnsOptions, log: Logger): Promise<() => Promi
     () => process.send?.({ dns: 'ready' } satisfies FromWorker),
     () => {},
   );
-  process.on('message', (m: ToWorker & { lameduck?: number }) => {
-    if (m?.dns === 'stop') void app.stop(m.lameduck).then(() => process.exit(0));
-  });
-  // The first process is gone (killed): nobody serves the probes any more.
-  process.on('disconnect', () => process.exit(0));
-  return () => app.stop();
+  const started = app;
+  return () => started.stop();
 }

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Namespace } from '@minimesh/api';
+import type { EndpointSlice, Namespace } from '@minimesh/api';
 import { startTestApiServer, type TestApiServer } from '@minimesh/apiserver/testing';
 import { service } from '@minimesh/endpoints-controller/testing';
 import { eventually, freePort } from '@minimesh/runtime/testing';
@@ -23,18 +23,22 @@ interface Running {
   ready: string;
   metrics: string;
   exited: Promise<number | null>;
+  stderr: () => string;
 }
 
-async function startWorkers(extra: string[] = []): Promise<Running> {
+async function startWorkers(extra: string[] = [], waitReady = true): Promise<Running> {
   const [port, readyPort, metricsPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const args = ['--server', t.server.address, '--listen', `127.0.0.1:${port}`, '--health-listen', '127.0.0.1:0', '--ready-listen', `127.0.0.1:${readyPort}`, '--metrics-listen', `127.0.0.1:${metricsPort}`];
   const proc = spawn(process.execPath, [DNS, ...args, '--upstreams', up.address, '--register-service=false', '--workers', '2', '--lameduck', '0.5', ...extra], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MINIMESH_LOG_LEVEL: 'warn' },
   });
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const r: Running = { proc, addr: `127.0.0.1:${port}`, ready: `http://127.0.0.1:${readyPort}/ready`, metrics: `http://127.0.0.1:${metricsPort}/metrics`, exited };
-  await eventually(async () => (await fetch(r.ready)).status === 200, 30_000, 100);
+  const r: Running = { proc, addr: `127.0.0.1:${port}`, ready: `http://127.0.0.1:${readyPort}/ready`, metrics: `http://127.0.0.1:${metricsPort}/metrics`, exited, stderr: () => stderr };
+  // The first process answers /ready as soon as it forked the workers (503 until they synced).
+  await eventually(async () => (await fetch(r.ready).catch(() => undefined))?.status === (waitReady ? 200 : 503), 30_000, waitReady ? 100 : 10);
   return r;
 }
 
@@ -82,6 +86,29 @@ describe('minimesh-dns --workers 2', () => {
     }, 5000, 50);
   });
 
+  it('a change is programmed in every worker but its programming duration is observed once', async () => {
+    const count = async () => metricValue(await (await fetch(dns.metrics)).text(), /coredns_kubernetes_dns_programming_duration_seconds_count\{service_kind="cluster_ip"\} (\d+)/) || 0;
+    const before = await count();
+    await t.client.create(service('timed', { clusterIP: '10.97.0.82', ports: [{ port: 80 }] }));
+    await t.client.create<EndpointSlice>({
+      apiVersion: 'discovery.k8s.io/v1',
+      kind: 'EndpointSlice',
+      metadata: { name: 'timed-abc', namespace: 'study', labels: { 'kubernetes.io/service-name': 'timed' }, annotations: { 'endpoints.kubernetes.io/last-change-trigger-time': new Date().toISOString() } },
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.244.1.9'], conditions: { ready: true } }],
+      ports: [{ port: 80, protocol: 'TCP' }],
+    });
+    // Both workers have it (each answers a share of these queries)...
+    await eventually(async () => {
+      const all = await Promise.all(Array.from({ length: 20 }, () => query(dns.addr, 'timed.study.svc.cluster.local', 'A')));
+      return all.every((r) => answers(r).join() === 'timed.study.svc.cluster.local 30 A 10.97.0.82');
+    }, 5000, 50);
+    await eventually(async () => (await count()) > before, 5000, 50);
+    await new Promise((r) => setTimeout(r, 300));
+    // ...and the one change counts once in the summed /metrics, not once per worker.
+    expect((await count()) - before).toBe(1);
+  });
+
   it('/metrics sums the workers: every query counted once, one coredns_build_info', async () => {
     const before = metricValue(await (await fetch(dns.metrics)).text(), /coredns_dns_requests_total\{[^}]*proto="udp"[^}]*type="TXT"\} (\d+)/) || 0;
     await Promise.all(Array.from({ length: 30 }, () => query(dns.addr, 'dns-version.cluster.local', 'TXT')));
@@ -98,6 +125,22 @@ describe('minimesh-dns --workers 2', () => {
     expect(answers(await query(dns.addr, 'web.study.svc.cluster.local', 'A'))).toEqual(['web.study.svc.cluster.local 30 A 10.97.0.80']);
     expect(await dns.exited).toBe(0);
   }, 20_000);
+});
+
+describe('minimesh-dns --workers 2, SIGTERM while the workers are still starting', () => {
+  it('stops them at once (a worker still loading gets SIGTERM), none is killed after the lame duck', async () => {
+    const dns = await startWorkers([], false);
+    try {
+      const sent = Date.now();
+      dns.proc.kill('SIGTERM');
+      expect(await dns.exited).toBe(0);
+      expect(dns.stderr()).not.toMatch(/still running after the lame duck/);
+      // Not after the kill deadline (lame duck 0.5 s + 15 s): the workers ended on their own.
+      expect(Date.now() - sent).toBeLessThan(10_000);
+    } finally {
+      if (dns.proc.exitCode === null) dns.proc.kill('SIGKILL');
+    }
+  }, 60_000);
 });
 
 describe('minimesh-dns --workers 2, a worker dies', () => {
