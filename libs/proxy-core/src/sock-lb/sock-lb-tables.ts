@@ -269,8 +269,9 @@ export class SockLbTables {
       }
       held.push(fk);
       const set = f.uses === 'internal' ? internal : external;
-      const drop = f.uses === 'internal' && set.count === 0 && next.internal.drop;
-      const entry: FrontendEntry = { ip: f.ip, port: f.port, protocol: f.protocol, set: set.id, count: set.count, flags: (f.affinitySeconds > 0 ? SOCK_LB_AFFINITY : 0) | (drop ? SOCK_LB_DROP : 0), affinitySeconds: f.affinitySeconds };
+      const count = set.slots.length;
+      const drop = f.uses === 'internal' && count === 0 && next.internal.drop;
+      const entry: FrontendEntry = { ip: f.ip, port: f.port, protocol: f.protocol, set: set.id, count, flags: (f.affinitySeconds > 0 ? SOCK_LB_AFFINITY : 0) | (drop ? SOCK_LB_DROP : 0), affinitySeconds: f.affinitySeconds };
       if (!sameFrontend(w?.entry, entry)) delta.frontends.push(entry);
       if (w === undefined) this.written.set(fk, { entry, owner: key });
       else {
@@ -313,17 +314,20 @@ export class SockLbTables {
     return { id: this.freeIds.pop() ?? this.nextId++, slots: [] };
   }
 
-  /** A set's slots after the change: the ones kept stay, new ones fill the holes, the last fill what is left. */
-  private syncSet(state: SetState, backends: readonly EndpointInfo[], delta: SockLbDelta): { id: number; count: number } {
+  /** A set's slots after the change (as long as its backends: the count): the ones kept stay, new ones fill the holes, the last fill what is left. */
+  private syncSet(state: SetState, backends: readonly EndpointInfo[], delta: SockLbDelta): SetState {
     const old = state.slots;
-    if (old.length === backends.length && backends.every((b, i) => old[i] === b.endpoint)) return { id: state.id, count: old.length };
+    if (old.length === backends.length && backends.every((b, i) => old[i] === b.endpoint)) return state;
     if (old.length === 0) {
       // A new set (the common case of a first sync): every backend in its sorted place.
-      state.slots = backends.map((b, slot) => {
+      const slots: string[] = [];
+      for (let slot = 0; slot < backends.length; slot++) {
+        const b = backends[slot]!;
         delta.backends.push({ set: state.id, slot, ip: b.ip, port: b.port });
-        return b.endpoint;
-      });
-      return { id: state.id, count: backends.length };
+        slots.push(b.endpoint);
+      }
+      state.slots = slots;
+      return state;
     }
     const want = new Map(backends.map((b) => [b.endpoint, b]));
     const kept = new Set<string>();
@@ -356,7 +360,7 @@ export class SockLbTables {
     }
     for (let i = slots.length; i < old.length; i++) if (old[i] !== undefined) delta.backendDeletes.push({ set: state.id, slot: i });
     state.slots = slots;
-    return { id: state.id, count: slots.length };
+    return state;
   }
 
   private removeSet(state: SetState, delta: SockLbDelta): void {
