@@ -76,9 +76,12 @@ export class EbpfProxier extends NftablesProxier {
       })) {
         writes += delta.backends.length + delta.frontends.length + delta.frontendDeletes.length + delta.backendDeletes.length;
         const done = this.session.apply(delta, { continues: sent.length > 0 });
-        done.catch(() => undefined);
+        let failed = false;
+        done.catch(() => (failed = true));
         sent.push(done);
         if (look === undefined) await new Promise((resolve) => setImmediate(resolve));
+        // A chunk failed: the rest would not be written; the tables are reset below.
+        if (failed) break;
       }
       await Promise.all(sent);
       metrics.sockLbWrites.inc(writes);
