@@ -6,6 +6,8 @@
  *   frontend       set(u32) count(u16) flags(u16) affinity seconds(u32)      12 bytes
  *   backend key    set(u32) slot(u32)                                         8 bytes
  *   backend        ip(4) port(2) pad(2)                                       8 bytes
+ *
+ * and the head of a request to the helper's map session (bpf/sock-lb-ctl.c describes the protocol).
  */
 import { parseIPv4 } from '@minimesh/api';
 import type { BackendEntry, BackendSlot, FrontendAddress, FrontendEntry, ProxyProtocol } from '@minimesh/proxy-core';
@@ -18,6 +20,23 @@ export const SOCK_LB_MAPS = [
   { name: 'mm_revnat', keySize: 16, valueSize: 8 },
   { name: 'mm_udp_flows', keySize: 16, valueSize: 24 },
 ] as const;
+/** The helper's request ops, and the flag that skips a write after a failed one (bpf/sock-lb-ctl.c). */
+export const OP_UPDATE = 1;
+export const OP_DELETE = 2;
+export const OP_DUMP = 3;
+export const AFTER_OK = 1;
+
+/** A request's 12-byte head: length of what follows, op, map index, flags, record count. */
+export function requestHead(op: number, map: number, flags: number, count: number, payloadLength: number): Buffer {
+  const head = Buffer.alloc(12);
+  head.writeUInt32LE(8 + payloadLength, 0);
+  head[4] = op;
+  head[5] = map;
+  head.writeUInt16LE(flags, 6);
+  head.writeUInt32LE(count, 8);
+  return head;
+}
+
 export const FRONTENDS = 0;
 export const BACKENDS = 1;
 

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BackendEntry, FrontendEntry } from '@minimesh/proxy-core';
 import { cgroupV2Root } from '@minimesh/runtime';
 import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, attachSockLb, detachSockLb, sockLbProblem, type SockLbPaths } from './sock-lb-programs.js';
-import { BACKENDS, backendRecords } from './sock-lb-records.js';
+import { AFTER_OK, BACKENDS, OP_DUMP, OP_UPDATE, backendRecords, requestHead } from './sock-lb-records.js';
 import { SockLbSession } from './sock-lb-session.js';
 
 const root = cgroupV2Root();
@@ -48,15 +48,7 @@ async function rawReplies(requests: Buffer[]): Promise<number[]> {
   return errs;
 }
 
-function request(op: number, map: number, flags: number, count: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(12);
-  head.writeUInt32LE(8 + payload.length, 0);
-  head[4] = op;
-  head[5] = map;
-  head.writeUInt16LE(flags, 6);
-  head.writeUInt32LE(count, 8);
-  return Buffer.concat([head, payload]);
-}
+const request = (op: number, map: number, flags: number, count: number, payload: Buffer) => Buffer.concat([requestHead(op, map, flags, count, payload.length), payload]);
 
 describe.skipIf(skip !== undefined)(`the helper's map session on a real kernel${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let session: SockLbSession;
@@ -97,10 +89,10 @@ describe.skipIf(skip !== undefined)(`the helper's map session on a real kernel${
   });
 
   it('a write flagged AFTER_OK is skipped (ECANCELED) after a failed or skipped write, whatever dumps come between, and runs after a success', async () => {
-    const write = (slot: number, flags: number) => request(1, BACKENDS, flags, 1, backendRecords([backend(20000, slot)]));
-    const bad = request(1, 9, 0, 0, Buffer.alloc(0));
-    const dump = request(3, BACKENDS, 0, 0, Buffer.alloc(0));
-    expect(await rawReplies([bad, write(1, 1), dump, write(2, 1), write(3, 0), dump, write(4, 1)])).toEqual([22, 125, 0, 125, 0, 0, 0]);
+    const write = (slot: number, flags: number) => request(OP_UPDATE, BACKENDS, flags, 1, backendRecords([backend(20000, slot)]));
+    const bad = request(OP_UPDATE, 9, 0, 0, Buffer.alloc(0));
+    const dump = request(OP_DUMP, BACKENDS, 0, 0, Buffer.alloc(0));
+    expect(await rawReplies([bad, write(1, AFTER_OK), dump, write(2, AFTER_OK), write(3, 0), dump, write(4, AFTER_OK)])).toEqual([22, 125, 0, 125, 0, 0, 0]);
     const slots = (await session.dump()).backends.filter((b) => b.set === 20000).map((b) => b.slot);
     expect(slots.sort()).toEqual([3, 4]);
   });

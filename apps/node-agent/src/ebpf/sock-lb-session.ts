@@ -8,18 +8,13 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { BackendEntry, FrontendEntry, SockLbDelta } from '@minimesh/proxy-core';
-import { BACKENDS, FRONTENDS, SOCK_LB_MAPS, backendKeys, backendRecords, frontendKeys, frontendRecords, parseBackendRecords, parseFrontendRecords } from './sock-lb-records.js';
+import { AFTER_OK, BACKENDS, FRONTENDS, OP_DELETE, OP_DUMP, OP_UPDATE, SOCK_LB_MAPS, backendKeys, backendRecords, frontendKeys, frontendRecords, parseBackendRecords, parseFrontendRecords, requestHead } from './sock-lb-records.js';
 
 /** The helper failed, refused a request or died; its words are in the message. */
 export class SockLbError extends Error {
   override readonly name = 'SockLbError';
 }
 
-const OP_UPDATE = 1;
-const OP_DELETE = 2;
-const OP_DUMP = 3;
-/** Skip this request if the one before it failed. */
-const AFTER_OK = 1;
 
 /** One request: op, map index, record count, records. */
 type Part = [op: number, map: number, count: number, payload: Buffer];
@@ -107,12 +102,7 @@ export class SockLbSession {
   }
 
   private send(h: Helper, op: number, map: number, count: number, payload: Buffer, flags: number): Promise<Buffer> {
-    const head = Buffer.alloc(12);
-    head.writeUInt32LE(8 + payload.length, 0);
-    head[4] = op;
-    head[5] = map;
-    head.writeUInt16LE(flags, 6);
-    head.writeUInt32LE(count, 8);
+    const head = requestHead(op, map, flags, count, payload.length);
     return new Promise<Buffer>((resolve, reject) => {
       if (this.current !== h) return reject(new SockLbError('minimesh-sock-lb serve ended before the request was sent'));
       h.waiters.push({ resolve, reject });
