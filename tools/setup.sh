@@ -5,7 +5,8 @@
 #     walkthroughs), haproxy (the userspace proxy's benchmark compares against it), arping (the
 #     load balancer's gratuitous ARP); docker.io, docker-compose and debootstrap (the images, the
 #     compose mesh and the container suites: a private dockerd runs them, tools/images/engine.sh);
-#     clang and libbpf-dev (the node agent's ebpf mode: its programs are compiled here);
+#     clang, libbpf-dev and bpftool (the node agent's ebpf mode: its programs are compiled here,
+#     bpftool gives the kernel's types to its UDP sweep);
 #   - npm packages from package-lock.json (npm ci), when node_modules is missing or stale.
 # Safe to run again and again: the README's commands call it first.
 set -euo pipefail
@@ -29,6 +30,7 @@ have docker-compose || need_apt+=(docker-compose)
 have debootstrap || need_apt+=(debootstrap)
 have clang || need_apt+=(clang)
 [ -f /usr/include/bpf/libbpf.h ] || need_apt+=(libbpf-dev)
+have bpftool || need_apt+=(bpftool)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -10,6 +10,19 @@ if [ ! -f build/sock-lb.o ] || [ sock-lb.c -nt build/sock-lb.o ]; then
   clang -O2 -g -Wall -target bpf -I"$arch_include" -c sock-lb.c -o build/sock-lb.o.tmp
   mv build/sock-lb.o.tmp build/sock-lb.o
 fi
+# The UDP sweep (sock-destroy.c) reads kernel types: vmlinux.h from this kernel's BTF. Without BTF
+# or bpftool it is left out, and ebpf mode works without it (connected UDP sockets then keep a
+# removed backend).
+if [ -r /sys/kernel/btf/vmlinux ] && command -v bpftool >/dev/null; then
+  if [ ! -f build/vmlinux.h ]; then
+    bpftool btf dump file /sys/kernel/btf/vmlinux format c >build/vmlinux.h.tmp
+    mv build/vmlinux.h.tmp build/vmlinux.h
+  fi
+  if [ ! -f build/sock-destroy.o ] || [ sock-destroy.c -nt build/sock-destroy.o ]; then
+    clang -O2 -g -Wall -target bpf -c sock-destroy.c -o build/sock-destroy.o.tmp
+    mv build/sock-destroy.o.tmp build/sock-destroy.o
+  fi
+fi
 if [ ! -f build/minimesh-sock-lb ] || [ sock-lb-ctl.c -nt build/minimesh-sock-lb ]; then
   cc -O2 -Wall -o build/minimesh-sock-lb.tmp sock-lb-ctl.c -lbpf
   mv build/minimesh-sock-lb.tmp build/minimesh-sock-lb

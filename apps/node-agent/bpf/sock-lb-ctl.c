@@ -10,6 +10,10 @@
  *   minimesh-sock-lb dump PIN_DIR                   the frontends and backends as text lines
  *   minimesh-sock-lb probe OBJECT                   load the programs and unload them: does this
  *                                                   kernel take them? (nothing pinned or attached)
+ *   minimesh-sock-lb sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP=BACKEND...
+ *                                                   destroy the connected UDP sockets sent to a
+ *                                                   backend now gone (sock-destroy.c), in every
+ *                                                   network namespace of the cgroup's processes
  *
  * Programs attached this way stay attached when the agent exits, and the maps are pinned: traffic
  * keeps flowing while the agent restarts, and the new agent carries on with the same maps.
@@ -28,7 +32,10 @@
  * for thousands of entries); DELETE ignores keys that are not there.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <sched.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -127,6 +134,126 @@ static int detach(const char *pin_dir, const char *cgroup)
 		if (unlink(path) && errno != ENOENT)
 			return fail(path, errno);
 	}
+	return 0;
+}
+
+/* Appends the network namespace of every process in `dir` and the cgroups below it to `fds` (one
+ * open /proc/PID/ns/net per namespace, told apart by inode). */
+static void netns_of_cgroup(const char *dir, int *fds, ino_t *inodes, int *count, int max)
+{
+	char path[4096];
+	FILE *procs;
+	DIR *d;
+	struct dirent *e;
+	int pid, i;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	procs = fopen(path, "r");
+	while (procs && fscanf(procs, "%d", &pid) == 1 && *count < max) {
+		struct stat st;
+		int fd;
+
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue; /* gone meanwhile */
+		if (fstat(fd, &st)) {
+			close(fd);
+			continue;
+		}
+		for (i = 0; i < *count && inodes[i] != st.st_ino; i++)
+			;
+		if (i < *count) {
+			close(fd);
+			continue;
+		}
+		inodes[*count] = st.st_ino;
+		fds[(*count)++] = fd;
+	}
+	if (procs)
+		fclose(procs);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		netns_of_cgroup(path, fds, inodes, count, max);
+	}
+	if (d)
+		closedir(d);
+}
+
+#define MAX_NETNS 4096
+
+/*
+ * sweep-udp: destroys the connected UDP sockets that the socket load balancer pointed at a backend
+ * now gone (VIP=BACKEND pairs), in every network namespace of the cgroup's processes (a BPF
+ * iterator sees the sockets of the namespace it was opened in). Prints how many.
+ */
+static int sweep_udp(const char *object, const char *pin_dir, const char *cgroup, int n, char **pairs)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	static int fds[MAX_NETNS];
+	static ino_t inodes[MAX_NETNS];
+	struct bpf_object *obj;
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	struct bpf_map *gone, *bss;
+	int count = 0, i, own, err;
+	unsigned long long destroyed = 0;
+	char buf[4096];
+
+	obj = bpf_object__open_file(object, &opts);
+	if (!obj)
+		return fail(object, errno);
+	err = bpf_object__load(obj);
+	if (err)
+		return fail("loading the UDP sweep (Linux 6.5+ with bpf_sock_destroy)", -err);
+	gone = bpf_object__find_map_by_name(obj, "mm_gone");
+	prog = bpf_object__find_program_by_name(obj, "mm_udp_sweep");
+	if (!gone || !prog)
+		return fail("the UDP sweep object has no mm_gone or mm_udp_sweep", ENOENT);
+	for (i = 0; i < n; i++) {
+		uint32_t key[2];
+		uint8_t one = 1;
+		char *eq = strchr(pairs[i], '=');
+
+		if (!eq)
+			return fail("a pair is VIP=BACKEND", EINVAL);
+		*eq = 0;
+		if (inet_pton(AF_INET, pairs[i], &key[0]) != 1 || inet_pton(AF_INET, eq + 1, &key[1]) != 1)
+			return fail("a pair is VIP=BACKEND, two IPv4 addresses", EINVAL);
+		if (bpf_map_update_elem(bpf_map__fd(gone), key, &one, BPF_ANY))
+			return fail("mm_gone", errno);
+	}
+	link = bpf_program__attach_iter(prog, NULL);
+	if (!link)
+		return fail("attaching the UDP sweep iterator", errno);
+	netns_of_cgroup(cgroup, fds, inodes, &count, MAX_NETNS);
+	own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	for (i = 0; i < count; i++) {
+		int it;
+
+		if (setns(fds[i], CLONE_NEWNET) == 0 && (it = bpf_iter_create(bpf_link__fd(link))) >= 0) {
+			while (read(it, buf, sizeof(buf)) > 0)
+				;
+			close(it);
+		}
+		close(fds[i]);
+	}
+	if (own >= 0) {
+		setns(own, CLONE_NEWNET);
+		close(own);
+	}
+	bss = bpf_object__find_map_by_name(obj, ".bss");
+	if (bss) {
+		uint32_t zero = 0;
+
+		bpf_map_lookup_elem(bpf_map__fd(bss), &zero, &destroyed);
+	}
+	printf("destroyed %llu UDP sockets in %d network namespaces\n", destroyed, count);
+	bpf_link__destroy(link);
+	bpf_object__close(obj);
 	return 0;
 }
 
@@ -457,6 +584,8 @@ int main(int argc, char **argv)
 		return dump_text(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "probe") == 0)
 		return probe(argv[2]);
-	fprintf(stderr, "usage: minimesh-sock-lb attach OBJECT PIN_DIR CGROUP | detach PIN_DIR CGROUP | serve PIN_DIR | dump PIN_DIR | probe OBJECT\n");
+	if (argc >= 5 && strcmp(argv[1], "sweep-udp") == 0)
+		return sweep_udp(argv[2], argv[3], argv[4], argc - 5, argv + 5);
+	fprintf(stderr, "usage: minimesh-sock-lb attach OBJECT PIN_DIR CGROUP | detach PIN_DIR CGROUP | serve PIN_DIR | dump PIN_DIR | probe OBJECT | sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP=BACKEND...\n");
 	return 2;
 }

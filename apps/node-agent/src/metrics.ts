@@ -41,6 +41,7 @@ export function proxyMetrics() {
     // ebpf mode's socket load balancer.
     sockLbEntries: new Gauge({ name: 'minimesh_sock_lb_entries', help: 'Entries the socket load balancer holds: frontends (virtual IP, port, protocol) and backend sets', labelNames: ['map'], registers: r }),
     sockLbWrites: new Counter({ name: 'minimesh_sock_lb_map_writes_total', help: 'Cumulative map entries written or deleted by the socket load balancer', registers: r }),
+    sockLbSocketsDestroyed: new Counter({ name: 'minimesh_sock_lb_udp_sockets_destroyed_total', help: 'Cumulative connected UDP sockets destroyed because their endpoint went away (ebpf mode)', registers: r }),
     sockLbSyncFailures: new Counter({ name: 'minimesh_sock_lb_sync_failures_total', help: 'Cumulative failed writes to the socket load balancer\'s maps', labelNames: fam, registers: r }),
   };
 }

@@ -124,12 +124,17 @@ export abstract class ProxierBase {
   /** After the rules are in: deletes the stale UDP flows of every checkout so far (kept for a retry if it fails). */
   protected async cleanConntrack(): Promise<void> {
     try {
-      const deleted = await clearStaleUdpConntrack(this.base.exec, this.pendingCleanup);
+      const deleted = await this.clearStaleUdp(this.pendingCleanup);
       this.pendingCleanup = EMPTY_CLEANUP;
       if (deleted) this.base.metrics.conntrackDeleted.inc(FAMILY, deleted);
     } catch (e) {
       this.base.log.warn('could not delete stale UDP conntrack entries; will retry', { err: (e as Error).message });
     }
+  }
+
+  /** Deletes the stale UDP flows of `cleanup` (conntrack entries); how many. */
+  protected clearStaleUdp(cleanup: ConntrackCleanup): Promise<number> {
+    return clearStaleUdpConntrack(this.base.exec, cleanup);
   }
 
   /** The metrics of a successful sync that began at `start` (process.hrtime.bigint()); returns its seconds. */

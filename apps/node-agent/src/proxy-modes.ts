@@ -17,7 +17,7 @@ import { IpvsProxier } from './ipvs/proxier.js';
 import { UserspaceProxier } from './userspace/proxier.js';
 import { EbpfProxier } from './ebpf/proxier.js';
 import { cgroupV2Root } from '@minimesh/runtime';
-import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, defaultPinDir, type SockLbPaths } from './ebpf/sock-lb-programs.js';
+import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, DEFAULT_SOCK_LB_SWEEP, defaultPinDir, type SockLbPaths } from './ebpf/sock-lb-programs.js';
 
 export type EffectiveProxyMode = 'iptables' | 'nftables' | 'ipvs' | 'userspace' | 'ebpf';
 export type Proxier = IptablesProxier | NftablesProxier | IpvsProxier | UserspaceProxier | EbpfProxier;
@@ -28,6 +28,7 @@ export function sockLbPaths(o: NodeAgentOptions): SockLbPaths {
   return {
     helper: dir ? `${dir}/minimesh-sock-lb` : DEFAULT_SOCK_LB_HELPER,
     object: dir ? `${dir}/sock-lb.o` : DEFAULT_SOCK_LB_OBJECT,
+    sweep: dir ? `${dir}/sock-destroy.o` : DEFAULT_SOCK_LB_SWEEP,
     pinDir: o['bpf-pin-dir'] || defaultPinDir(o['node-name']),
     cgroup: o['bpf-cgroup'] || cgroupV2Root() || '/sys/fs/cgroup',
   };

@@ -10,18 +10,19 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@minimesh/runtime/testing';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { exec as realExec, createLogger, type Exec } from '@minimesh/runtime';
 import { proxyMetrics } from '../metrics.js';
 import { Nft } from '../nftables/nft.js';
 import { EbpfProxier } from './proxier.js';
 import { cgroupV2Root } from '@minimesh/runtime';
-import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, detachSockLb, sockLbProblem, type SockLbPaths } from './sock-lb-programs.js';
+import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, DEFAULT_SOCK_LB_SWEEP, detachSockLb, sockLbProblem, type SockLbPaths } from './sock-lb-programs.js';
 
 const CLIENT = `mmebpfc${process.pid}`;
 const BACKEND = `mmebpfb${process.pid}`;
 const root = cgroupV2Root();
-const paths: SockLbPaths = { helper: DEFAULT_SOCK_LB_HELPER, object: DEFAULT_SOCK_LB_OBJECT, cgroup: `${root}/mmebpf-test-${process.pid}`, pinDir: `/sys/fs/bpf/mmebpf-test-${process.pid}` };
+const paths: SockLbPaths = { helper: DEFAULT_SOCK_LB_HELPER, object: DEFAULT_SOCK_LB_OBJECT, sweep: DEFAULT_SOCK_LB_SWEEP, cgroup: `${root}/mmebpf-test-${process.pid}`, pinDir: `/sys/fs/bpf/mmebpf-test-${process.pid}` };
 
 function skipReason(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root';
@@ -93,7 +94,8 @@ describe.skipIf(skip !== undefined)(`EbpfProxier with a cgroup and namespaces of
       sh('ip', '-n', ns, 'link', 'set', dev, 'up');
       sh('ip', '-n', ns, 'link', 'set', 'lo', 'up');
     }
-    const server = "require('net').createServer(s=>s.end('backend')).listen(8080,'10.123.0.2');const u=require('dgram').createSocket('udp4');u.on('message',(m,r)=>u.send('echo:'+m,r.port,r.address));u.bind(8053,'10.123.0.2',()=>console.log('up'))";
+    const server =
+      "require('net').createServer(s=>s.end('backend')).listen(8080,'10.123.0.2');const v=require('dgram').createSocket('udp4');v.on('message',(m,r)=>v.send('echo2:'+m,r.port,r.address));v.bind(8054,'10.123.0.2');const u=require('dgram').createSocket('udp4');u.on('message',(m,r)=>u.send('echo:'+m,r.port,r.address));u.bind(8053,'10.123.0.2',()=>console.log('up'))";
     backend = spawn('ip', ['netns', 'exec', BACKEND, process.execPath, '-e', server], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => backend.stdout!.once('data', () => resolve()));
   });
@@ -139,6 +141,34 @@ describe.skipIf(skip !== undefined)(`EbpfProxier with a cgroup and namespaces of
     await p.sync();
     expect((await p.dumpMaps()).frontends.some((f) => f.ip === '10.96.50.2')).toBe(false);
     await p.stop();
+  });
+
+  it.skipIf(!existsSync(DEFAULT_SOCK_LB_SWEEP))('a connected UDP socket whose endpoint went away is destroyed; connecting again reaches the new one', async () => {
+    const p = proxier();
+    await p.sync();
+    // A client with a connected UDP socket to the ClusterIP, told by a line on stdin to send again.
+    const script =
+      "const d=require('dgram');const s=d.createSocket('udp4');s.on('message',m=>console.log(String(m)));s.on('error',e=>console.log('error '+e.code));" +
+      "s.connect(53,'10.96.50.3',()=>s.send('a'));process.stdin.on('data',()=>{s.send('b',e=>{if(e)console.log('send '+e.code)});" +
+      "setTimeout(()=>{const t=d.createSocket('udp4');t.on('message',m=>{console.log(String(m));process.exit()});t.connect(53,'10.96.50.3',()=>t.send('c'))},300)})";
+    const proc = spawn('sh', ['-c', 'echo $$ > "$0/cgroup.procs" && exec "$@"', paths.cgroup, 'ip', 'netns', 'exec', CLIENT, process.execPath, '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await eventually(() => out.includes('echo:a'), 5000, 20);
+      // The endpoint moves to another port: the old one is gone.
+      p.onSliceChange(slice('dns', 8053, 'UDP'), slice('dns', 8054, 'UDP'));
+      await p.sync();
+      proc.stdin!.write('go\n');
+      await new Promise((resolve) => proc.once('exit', resolve));
+      // The old socket failed (it was not answered by the old endpoint); the new one reached the new endpoint.
+      expect(out).not.toContain('echo:b');
+      expect(out).toMatch(/(error|send) E[A-Z]+/);
+      expect(out).toContain('echo2:c');
+    } finally {
+      proc.kill();
+      await p.stop();
+    }
   });
 
   it('a restarted agent reattaches and adopts the pinned maps without writing them again; traffic flows throughout', async () => {

@@ -13,10 +13,10 @@
  * The programs stay attached and the maps pinned when the agent exits: traffic keeps its backends
  * while the agent restarts, and the new one adopts the maps' contents. `--cleanup` removes both.
  */
-import { externallyAccessible, SockLbTables, type ServicePortInfo, type ServicePortMap } from '@minimesh/proxy-core';
+import { externallyAccessible, SockLbTables, type ConntrackCleanup, type ServicePortInfo, type ServicePortMap } from '@minimesh/proxy-core';
 import { FAMILY } from '../proxier-base.js';
 import { NftablesProxier, type NftablesProxierOptions } from '../nftables/proxier.js';
-import { attachSockLb, type SockLbPaths } from './sock-lb-programs.js';
+import { attachSockLb, sweepStaleUdpSockets, type SockLbPaths } from './sock-lb-programs.js';
 import { SockLbSession } from './sock-lb-session.js';
 
 export interface EbpfProxierOptions extends NftablesProxierOptions {
@@ -46,6 +46,25 @@ export class EbpfProxier extends NftablesProxier {
   /** What the kernel's maps hold (the agent's /sock-lb page). */
   dumpMaps(): ReturnType<SockLbSession['dump']> {
     return this.session.dump();
+  }
+
+  /**
+   * Stale UDP flows: besides the conntrack entries (the nftables part's NodePorts), the connected
+   * UDP sockets the socket load balancer sent to an endpoint now gone are destroyed, so that their
+   * applications connect again and choose anew (as conntrack deletion makes a client's next
+   * datagram choose anew in the other modes).
+   */
+  protected override async clearStaleUdp(cleanup: ConntrackCleanup): Promise<number> {
+    try {
+      const destroyed = await sweepStaleUdpSockets(this.e.sockLb, cleanup.natEntries);
+      if (destroyed > 0) {
+        this.e.metrics.sockLbSocketsDestroyed.inc(destroyed);
+        this.e.log.info('destroyed UDP sockets connected to endpoints that are gone', { sockets: destroyed });
+      }
+    } catch (e) {
+      this.e.log.warn('could not destroy UDP sockets connected to endpoints that are gone', { err: (e as Error).message });
+    }
+    return super.clearStaleUdp(cleanup);
   }
 
   protected override async beforeRules(changed: ReadonlySet<string> | undefined): Promise<void> {

@@ -14,6 +14,8 @@ export interface SockLbPaths {
   helper: string;
   /** The compiled programs (sock-lb.o). */
   object: string;
+  /** The stale-UDP sweep (sock-destroy.o; built where the kernel has BTF): undefined or missing, no sweep. */
+  sweep?: string;
   /** A directory in bpffs for this agent's maps. */
   pinDir: string;
   /** The cgroup v2 directory whose processes are load-balanced (with every cgroup below it). */
@@ -23,6 +25,7 @@ export interface SockLbPaths {
 const BUILD_DIR = fileURLToPath(new URL('../../bpf/build/', import.meta.url));
 export const DEFAULT_SOCK_LB_HELPER = `${BUILD_DIR}minimesh-sock-lb`;
 export const DEFAULT_SOCK_LB_OBJECT = `${BUILD_DIR}sock-lb.o`;
+export const DEFAULT_SOCK_LB_SWEEP = `${BUILD_DIR}sock-destroy.o`;
 export const BPF_FS = '/sys/fs/bpf';
 
 /** Mount points of one filesystem type, from /proc/self/mounts. */
@@ -60,9 +63,10 @@ export function sockLbProblem(p: SockLbPaths): string | undefined {
  * The helper runs where the agent runs, never through `ip netns exec` (which would remount /sys
  * without cgroup v2 and bpffs): programs and maps belong to no network namespace.
  */
-async function helper(p: SockLbPaths, args: string[]): Promise<void> {
+async function helper(p: SockLbPaths, args: string[]): Promise<string> {
   const r = await exec(p.helper, args);
   if (r.code !== 0) throw new CommandError(`${p.helper} ${args.join(' ')}`, r.code, r.stderr);
+  return r.stdout;
 }
 
 /** Loads the programs (the pinned maps reused), attaches them to the cgroup, replacing earlier ones. */
@@ -75,4 +79,17 @@ export async function attachSockLb(p: SockLbPaths): Promise<void> {
 export async function detachSockLb(p: SockLbPaths): Promise<void> {
   await helper(p, ['detach', p.pinDir, p.cgroup]);
   rmSync(p.pinDir, { recursive: true, force: true });
+}
+
+/**
+ * Destroys the connected UDP sockets of the cgroup's processes that the socket load balancer sent
+ * to a backend now gone, for each (virtual IP, endpoint IP) pair (kube-proxy deletes the conntrack
+ * entries of the same pairs; here no conntrack entry stands between a connected socket and its
+ * backend). Each such socket's next call fails with ECONNABORTED and the application connects
+ * again. Returns how many were destroyed; 0 without the sweep program (not built here).
+ */
+export async function sweepStaleUdpSockets(p: SockLbPaths, pairs: readonly { readonly origDst: string; readonly endpointIP: string }[]): Promise<number> {
+  if (pairs.length === 0 || p.sweep === undefined || !existsSync(p.sweep)) return 0;
+  const out = await helper(p, ['sweep-udp', p.sweep, p.pinDir, p.cgroup, ...pairs.map((x) => `${x.origDst}=${x.endpointIP}`)]);
+  return Number(/destroyed (\d+)/.exec(out)?.[1] ?? 0);
 }
