@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p build
 arch_include="/usr/include/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
-if [ ! -f build/sock-lb.o ] || [ sock-lb.c -nt build/sock-lb.o ]; then
+if [ ! -f build/sock-lb.o ] || [ sock-lb.c -nt build/sock-lb.o ] || [ sock-lb-revnat.h -nt build/sock-lb.o ]; then
   clang -O2 -g -Wall -target bpf -I"$arch_include" -c sock-lb.c -o build/sock-lb.o.tmp
   mv build/sock-lb.o.tmp build/sock-lb.o
 fi
@@ -18,7 +18,7 @@ if [ -r /sys/kernel/btf/vmlinux ] && command -v bpftool >/dev/null; then
     bpftool btf dump file /sys/kernel/btf/vmlinux format c >build/vmlinux.h.tmp
     mv build/vmlinux.h.tmp build/vmlinux.h
   fi
-  if [ ! -f build/sock-destroy.o ] || [ sock-destroy.c -nt build/sock-destroy.o ]; then
+  if [ ! -f build/sock-destroy.o ] || [ sock-destroy.c -nt build/sock-destroy.o ] || [ sock-lb-revnat.h -nt build/sock-destroy.o ]; then
     clang -O2 -g -Wall -target bpf -c sock-destroy.c -o build/sock-destroy.o.tmp
     mv build/sock-destroy.o.tmp build/sock-destroy.o
   fi

@@ -22,18 +22,7 @@ struct mm_gone_key {
 	__u32 backend;
 };
 
-struct mm_revnat_key {
-	__u64 cookie;
-	__u32 ip;
-	__u16 port;
-	__u16 pad;
-};
-
-struct mm_backend {
-	__u32 ip;
-	__u16 port;
-	__u16 pad;
-};
+#include "sock-lb-revnat.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -41,15 +30,6 @@ struct {
 	__type(key, struct mm_gone_key);
 	__type(value, __u8);
 } mm_gone SEC(".maps");
-
-/* The socket load balancer's map (pinned by sock-lb.c's programs; reused, not created). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 262144);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__type(key, struct mm_revnat_key);
-	__type(value, struct mm_backend);
-} mm_revnat SEC(".maps");
 
 __u64 destroyed = 0;
 
@@ -60,9 +40,9 @@ int mm_udp_sweep(struct bpf_iter__udp *ctx)
 {
 	struct udp_sock *udp = ctx->udp_sk;
 	struct sock_common *skc;
-	struct mm_revnat_key rkey = {};
+	struct revnat_key rkey = {};
 	struct mm_gone_key gkey;
-	struct mm_backend *vip;
+	struct backend *vip;
 
 	if (!udp)
 		return 0;

@@ -59,11 +59,7 @@ struct backend_key {
 	__u32 slot;
 };
 
-struct backend {
-	__u32 ip;
-	__u16 port;
-	__u16 pad;
-};
+#include "sock-lb-revnat.h"
 
 struct affinity_key {
 	__u64 netns;
@@ -83,13 +79,6 @@ struct udp_flow_key {
 	__u32 ip;
 	__u16 port;
 	__u16 src_port;
-};
-
-struct revnat_key {
-	__u64 cookie;
-	__u32 ip;
-	__u16 port;
-	__u16 pad;
 };
 
 struct {
@@ -118,13 +107,6 @@ struct {
 	__type(value, struct affinity);
 } mm_affinity SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 262144);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__type(key, struct revnat_key);
-	__type(value, struct backend);
-} mm_revnat SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
