@@ -2,12 +2,13 @@
  * End to end on a 2-node local cluster (network namespaces, real iptables or nftables in each
  * node, real processes): the Kubernetes Service walkthrough of the documents, reproduced, once
  * per proxy mode (`minimesh-cluster up --proxy-mode`): iptables, nftables, userspace, ebpf (with
- * two tests of its own: no conntrack NAT for a ClusterIP, the maps as a table), and once more with
+ * tests of its own: no conntrack NAT for a ClusterIP, a connected UDP socket aborted when its
+ * endpoint turns unready, the maps as a table), and once more with
  * every component on the Kubernetes REST API (`up --api rest`). Needs root; without it the suite is
  * skipped and says why. Imported by the walkthrough specs, which run the modes one after another.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints, Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
@@ -324,6 +325,38 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
         const peer = await cluster.exec('client', 'study', 'curl', '-s', '-o', '/dev/null', '-w', '%{remote_ip}:%{remote_port}', 'http://10.97.97.97/');
         expect(peer.stdout).toBe('10.97.97.97:80');
       }, 30_000);
+
+      it('ebpf: a connected UDP socket whose endpoint turns unready is destroyed, and the client reconnects to a ready one', async () => {
+        // The UDP Service of the test above has udp-b; a second endpoint, then a client whose one
+        // connected socket is pinned (connect() chose) to one of them; that one turns unready.
+        await cluster.must('pod', 'add', 'udp-c', '--node', 'node1', '-n', 'study', '--labels', 'app=udp', '--port', '9000/udp:echo');
+        const ip = (await client.get('Service', 'study', 'udp-echo')).spec!.clusterIP!;
+        await sleep(1500);
+        const pinnedFile = `/tmp/mm-udp-pinned-${clusterName}`;
+        rmSync(pinnedFile, { force: true });
+        const script =
+          `const d=require('dgram'),fs=require('fs');let s,first;const pod=m=>String(m).split(' ')[2];` +
+          `function open(){s=d.createSocket('udp4');s.on('error',e=>{console.log('error '+e.code);s.close();open()});` +
+          `s.on('message',m=>{const p=pod(m);if(!first){first=p;fs.writeFileSync('${pinnedFile}',p);console.log('pinned '+p)}else if(p!==first){console.log('moved '+p);process.exit()}});s.connect(9000,'${ip}')}` +
+          `open();let n=0;setInterval(()=>{try{s.send('x')}catch(e){}if(++n>100){console.log('stuck');process.exit()}},200)`;
+        const run = cluster.exec('client', 'study', process.execPath, '-e', script);
+        let pinned = '';
+        for (let i = 0; i < 50 && !pinned; i++) {
+          await sleep(100);
+          pinned = existsSync(pinnedFile) ? readFileSync(pinnedFile, 'utf8') : '';
+        }
+        expect(['udp-b', 'udp-c']).toContain(pinned);
+        await cluster.must('pod', 'ready', pinned, '-n', 'study', '--ready=false');
+        const out = (await run).stdout;
+        rmSync(pinnedFile, { force: true });
+        // The socket was aborted (the unready pod still answers: without that, the client would be stuck with it).
+        expect(out).toMatch(/^error E[A-Z]+$/m);
+        expect(out).toMatch(new RegExp(`^moved udp-[bc]$`, 'm'));
+        expect(out).not.toContain(`moved ${pinned}`);
+        const metrics = (await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/metrics')).stdout;
+        expect(metrics).toMatch(/^minimesh_sock_lb_udp_sockets_destroyed_total [1-9]/m);
+        await cluster.must('pod', 'ready', pinned, '-n', 'study', '--ready=true');
+      }, 60_000);
 
       it('ebpf: the agent shows its maps as a table, service to backends', async () => {
         const page = await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/sock-lb');
