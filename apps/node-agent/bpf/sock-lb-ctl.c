@@ -10,7 +10,7 @@
  *   minimesh-sock-lb dump PIN_DIR                   the frontends and backends as text lines
  *   minimesh-sock-lb probe OBJECT                   load the programs and unload them: does this
  *                                                   kernel take them? (nothing pinned or attached)
- *   minimesh-sock-lb sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP=BACKEND...
+ *   minimesh-sock-lb sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP:PORT=BACKEND:PORT|VIP:PORT=*...
  *                                                   destroy the connected UDP sockets sent to a
  *                                                   backend now gone (sock-destroy.c), in every
  *                                                   network namespace of the cgroup's processes
@@ -137,72 +137,138 @@ static int detach(const char *pin_dir, const char *cgroup)
 	return 0;
 }
 
-/* Appends the network namespace of every process in `dir` and the cgroups below it to `fds` (one
- * open /proc/PID/ns/net per namespace, told apart by inode). */
-static void netns_of_cgroup(const char *dir, int *fds, ino_t *inodes, int *count, int max)
+/* A UDP sweep over a cgroup tree: the network namespaces seen so far (by inode), and failures. */
+struct sweep {
+	int link_fd;
+	ino_t *seen;
+	size_t count, cap;
+	int failures;
+};
+
+/* Runs the sweep's iterator in one network namespace (entered with setns: an iterator sees the
+ * sockets of the namespace it is opened in). */
+static void sweep_netns(struct sweep *w, int ns_fd)
+{
+	char buf[4096];
+	int it;
+
+	if (setns(ns_fd, CLONE_NEWNET)) {
+		w->failures++;
+		return;
+	}
+	it = bpf_iter_create(w->link_fd);
+	if (it < 0) {
+		w->failures++;
+		return;
+	}
+	while (read(it, buf, sizeof(buf)) > 0)
+		;
+	close(it);
+}
+
+/* Sweeps the network namespace of every process in `dir` and the cgroups below it, each once. */
+static void sweep_cgroup(struct sweep *w, const char *dir)
 {
 	char path[4096];
 	FILE *procs;
 	DIR *d;
 	struct dirent *e;
-	int pid, i;
+	int pid;
+	size_t i;
 
 	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
 	procs = fopen(path, "r");
-	while (procs && fscanf(procs, "%d", &pid) == 1 && *count < max) {
+	if (!procs) {
+		w->failures++;
+		return;
+	}
+	while (fscanf(procs, "%d", &pid) == 1) {
 		struct stat st;
 		int fd;
 
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue; /* gone meanwhile */
-		if (fstat(fd, &st)) {
-			close(fd);
-			continue;
-		}
-		for (i = 0; i < *count && inodes[i] != st.st_ino; i++)
+		if (stat(path, &st))
+			continue; /* the process is gone meanwhile */
+		for (i = 0; i < w->count && w->seen[i] != st.st_ino; i++)
 			;
-		if (i < *count) {
-			close(fd);
+		if (i < w->count)
+			continue;
+		if (w->count == w->cap) {
+			ino_t *grown = realloc(w->seen, (w->cap * 2 + 64) * sizeof(ino_t));
+
+			if (!grown) {
+				w->failures++;
+				break;
+			}
+			w->seen = grown;
+			w->cap = w->cap * 2 + 64;
+		}
+		w->seen[w->count++] = st.st_ino;
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			if (errno != ENOENT)
+				w->failures++;
 			continue;
 		}
-		inodes[*count] = st.st_ino;
-		fds[(*count)++] = fd;
+		sweep_netns(w, fd);
+		close(fd);
 	}
-	if (procs)
-		fclose(procs);
+	fclose(procs);
 	d = opendir(dir);
-	while (d && (e = readdir(d))) {
+	if (!d) {
+		w->failures++;
+		return;
+	}
+	while ((e = readdir(d))) {
 		if (e->d_type != DT_DIR || e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		netns_of_cgroup(path, fds, inodes, count, max);
+		sweep_cgroup(w, path);
 	}
-	if (d)
-		closedir(d);
+	closedir(d);
 }
 
-#define MAX_NETNS 4096
+/* "a.b.c.d:port" into network-order address and port; 0 when it is not one. */
+static int parse_addr_port(const char *text, uint32_t *ip, uint16_t *port)
+{
+	char addr[64];
+	const char *colon = strrchr(text, ':');
+	char *end;
+	unsigned long p;
+
+	if (!colon || (size_t)(colon - text) >= sizeof(addr))
+		return 0;
+	memcpy(addr, text, colon - text);
+	addr[colon - text] = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (*end || end == colon + 1 || p > 65535 || inet_pton(AF_INET, addr, ip) != 1)
+		return 0;
+	*port = htons((uint16_t)p);
+	return 1;
+}
 
 /*
- * sweep-udp: destroys the connected UDP sockets that the socket load balancer pointed at a backend
- * now gone (VIP=BACKEND pairs), in every network namespace of the cgroup's processes (a BPF
- * iterator sees the sockets of the namespace it was opened in). Prints how many.
+ * sweep-udp: destroys the connected UDP sockets that the socket load balancer sent from a
+ * Service's address to a backend now gone (VIP:PORT=BACKEND:PORT, or VIP:PORT=* for every backend
+ * of a Service port that is gone), in every network namespace of the cgroup's processes. Prints
+ * how many; exits 1 if a namespace could not be swept.
  */
 static int sweep_udp(const char *object, const char *pin_dir, const char *cgroup, int n, char **pairs)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
-	static int fds[MAX_NETNS];
-	static ino_t inodes[MAX_NETNS];
+	struct sweep w = { 0 };
 	struct bpf_object *obj;
 	struct bpf_program *prog;
 	struct bpf_link *link;
 	struct bpf_map *gone, *bss;
-	int count = 0, i, own, err;
+	char path[4096];
+	int i, own, err;
 	unsigned long long destroyed = 0;
-	char buf[4096];
 
+	/* The socket load balancer's map must be there: a wrong PIN_DIR would pin an empty one. */
+	snprintf(path, sizeof(path), "%s/mm_revnat", pin_dir);
+	if (access(path, F_OK))
+		return fail(path, errno);
 	obj = bpf_object__open_file(object, &opts);
 	if (!obj)
 		return fail(object, errno);
@@ -211,49 +277,47 @@ static int sweep_udp(const char *object, const char *pin_dir, const char *cgroup
 		return fail("loading the UDP sweep (Linux 6.5+ with bpf_sock_destroy)", -err);
 	gone = bpf_object__find_map_by_name(obj, "mm_gone");
 	prog = bpf_object__find_program_by_name(obj, "mm_udp_sweep");
-	if (!gone || !prog)
-		return fail("the UDP sweep object has no mm_gone or mm_udp_sweep", ENOENT);
+	bss = bpf_object__find_map_by_name(obj, ".bss");
+	if (!gone || !prog || !bss)
+		return fail("the UDP sweep object has no mm_gone, mm_udp_sweep or .bss", ENOENT);
 	for (i = 0; i < n; i++) {
-		uint32_t key[2];
+		struct { uint32_t vip, backend; uint16_t vport, bport; } key = { 0 };
 		uint8_t one = 1;
 		char *eq = strchr(pairs[i], '=');
 
 		if (!eq)
-			return fail("a pair is VIP=BACKEND", EINVAL);
+			return fail("a pair is VIP:PORT=BACKEND:PORT or VIP:PORT=*", EINVAL);
 		*eq = 0;
-		if (inet_pton(AF_INET, pairs[i], &key[0]) != 1 || inet_pton(AF_INET, eq + 1, &key[1]) != 1)
-			return fail("a pair is VIP=BACKEND, two IPv4 addresses", EINVAL);
-		if (bpf_map_update_elem(bpf_map__fd(gone), key, &one, BPF_ANY))
+		if (!parse_addr_port(pairs[i], &key.vip, &key.vport) || (strcmp(eq + 1, "*") != 0 && !parse_addr_port(eq + 1, &key.backend, &key.bport)))
+			return fail("a pair is VIP:PORT=BACKEND:PORT or VIP:PORT=*, IPv4 addresses", EINVAL);
+		if (bpf_map_update_elem(bpf_map__fd(gone), &key, &one, BPF_ANY))
 			return fail("mm_gone", errno);
 	}
 	link = bpf_program__attach_iter(prog, NULL);
 	if (!link)
 		return fail("attaching the UDP sweep iterator", errno);
-	netns_of_cgroup(cgroup, fds, inodes, &count, MAX_NETNS);
+	w.link_fd = bpf_link__fd(link);
 	own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	for (i = 0; i < count; i++) {
-		int it;
-
-		if (setns(fds[i], CLONE_NEWNET) == 0 && (it = bpf_iter_create(bpf_link__fd(link))) >= 0) {
-			while (read(it, buf, sizeof(buf)) > 0)
-				;
-			close(it);
-		}
-		close(fds[i]);
-	}
+	sweep_cgroup(&w, cgroup);
 	if (own >= 0) {
 		setns(own, CLONE_NEWNET);
 		close(own);
 	}
-	bss = bpf_object__find_map_by_name(obj, ".bss");
-	if (bss) {
-		uint32_t zero = 0;
+	{
+		size_t size;
+		const __u64 *counter = bpf_map__initial_value(bss, &size);
 
-		bpf_map_lookup_elem(bpf_map__fd(bss), &zero, &destroyed);
+		if (counter && size >= sizeof(*counter))
+			destroyed = *counter;
 	}
-	printf("destroyed %llu UDP sockets in %d network namespaces\n", destroyed, count);
+	printf("destroyed %llu UDP sockets in %zu network namespaces\n", destroyed, w.count);
+	free(w.seen);
 	bpf_link__destroy(link);
 	bpf_object__close(obj);
+	if (w.failures) {
+		fprintf(stderr, "minimesh-sock-lb: sweep-udp: %d network namespaces or cgroups could not be swept\n", w.failures);
+		return 1;
+	}
 	return 0;
 }
 
@@ -586,6 +650,6 @@ int main(int argc, char **argv)
 		return probe(argv[2]);
 	if (argc >= 5 && strcmp(argv[1], "sweep-udp") == 0)
 		return sweep_udp(argv[2], argv[3], argv[4], argc - 5, argv + 5);
-	fprintf(stderr, "usage: minimesh-sock-lb attach OBJECT PIN_DIR CGROUP | detach PIN_DIR CGROUP | serve PIN_DIR | dump PIN_DIR | probe OBJECT | sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP=BACKEND...\n");
+	fprintf(stderr, "usage: minimesh-sock-lb attach OBJECT PIN_DIR CGROUP | detach PIN_DIR CGROUP | serve PIN_DIR | dump PIN_DIR | probe OBJECT | sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP:PORT=BACKEND:PORT|VIP:PORT=*...\n");
 	return 2;
 }

@@ -285,7 +285,8 @@ static __always_inline int reverse6(struct bpf_sock_addr *ctx)
 	return 1;
 }
 
-/* A connected socket keeps its backend for its life (a bound UDP one: its flow's). */
+/* A connected socket keeps its backend for its life (a bound UDP one: its flow's), or until the
+ * agent's UDP sweep (sock-destroy.c) aborts a UDP socket whose backend went away. */
 SEC("cgroup/connect4")
 int mm_connect4(struct bpf_sock_addr *ctx) { return balance4(ctx, udp_flow_of(ctx)); }
 

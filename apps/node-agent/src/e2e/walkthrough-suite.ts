@@ -331,7 +331,10 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
         // connected socket is pinned (connect() chose) to one of them; that one turns unready.
         await cluster.must('pod', 'add', 'udp-c', '--node', 'node1', '-n', 'study', '--labels', 'app=udp', '--port', '9000/udp:echo');
         const ip = (await client.get('Service', 'study', 'udp-echo')).spec!.clusterIP!;
-        await sleep(1500);
+        // Both endpoints in the client node's maps.
+        const both = new RegExp(`^${ip.replace(/\./g, '\\.')}:9000\\s+UDP\\s+\\S+\\s+\\S+\\s+\\S+ \\S+$`, 'm');
+        for (let i = 0; i < 100 && !both.test((await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/sock-lb')).stdout); i++) await sleep(100);
+        // Pods share the host's files: the client names the pod it is pinned to in this file.
         const pinnedFile = `/tmp/mm-udp-pinned-${clusterName}`;
         rmSync(pinnedFile, { force: true });
         const script =
@@ -341,22 +344,26 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
           `open();let n=0;setInterval(()=>{try{s.send('x')}catch(e){}if(++n>100){console.log('stuck');process.exit()}},200)`;
         const run = cluster.exec('client', 'study', process.execPath, '-e', script);
         let pinned = '';
-        for (let i = 0; i < 50 && !pinned; i++) {
-          await sleep(100);
-          pinned = existsSync(pinnedFile) ? readFileSync(pinnedFile, 'utf8') : '';
+        try {
+          for (let i = 0; i < 100 && !pinned; i++) {
+            await sleep(100);
+            pinned = existsSync(pinnedFile) ? readFileSync(pinnedFile, 'utf8') : '';
+          }
+          expect(['udp-b', 'udp-c']).toContain(pinned);
+          await cluster.must('pod', 'ready', pinned, '-n', 'study', '--ready=false');
+          const out = (await run).stdout;
+          // The socket was aborted (the unready pod still answers: without the abort the client stays with it, "stuck").
+          expect(out).toMatch(/^error E[A-Z]+$/m);
+          expect(out).toMatch(new RegExp(`^moved ${pinned === 'udp-b' ? 'udp-c' : 'udp-b'}$`, 'm'));
+          const metrics = (await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/metrics')).stdout;
+          expect(metrics).toMatch(/^minimesh_sock_lb_udp_sockets_destroyed_total [1-9]/m);
+        } finally {
+          await run;
+          rmSync(pinnedFile, { force: true });
+          if (pinned) await cluster.run('pod', 'ready', pinned, '-n', 'study', '--ready=true');
+          await cluster.run('pod', 'delete', 'udp-c', '-n', 'study');
         }
-        expect(['udp-b', 'udp-c']).toContain(pinned);
-        await cluster.must('pod', 'ready', pinned, '-n', 'study', '--ready=false');
-        const out = (await run).stdout;
-        rmSync(pinnedFile, { force: true });
-        // The socket was aborted (the unready pod still answers: without that, the client would be stuck with it).
-        expect(out).toMatch(/^error E[A-Z]+$/m);
-        expect(out).toMatch(new RegExp(`^moved udp-[bc]$`, 'm'));
-        expect(out).not.toContain(`moved ${pinned}`);
-        const metrics = (await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/metrics')).stdout;
-        expect(metrics).toMatch(/^minimesh_sock_lb_udp_sockets_destroyed_total [1-9]/m);
-        await cluster.must('pod', 'ready', pinned, '-n', 'study', '--ready=true');
-      }, 60_000);
+      }, 90_000);
 
       it('ebpf: the agent shows its maps as a table, service to backends', async () => {
         const page = await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/sock-lb');

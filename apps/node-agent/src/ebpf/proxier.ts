@@ -16,7 +16,8 @@
 import { externallyAccessible, SockLbTables, type ConntrackCleanup, type ServicePortInfo, type ServicePortMap } from '@minimesh/proxy-core';
 import { FAMILY } from '../proxier-base.js';
 import { NftablesProxier, type NftablesProxierOptions } from '../nftables/proxier.js';
-import { attachSockLb, sweepStaleUdpSockets, type SockLbPaths } from './sock-lb-programs.js';
+import { attachSockLb, sweepAvailable, sweepStaleUdpSockets, type SockLbPaths } from './sock-lb-programs.js';
+import { StaleUdpSockets } from './stale-udp-sockets.js';
 import { SockLbSession } from './sock-lb-session.js';
 
 export interface EbpfProxierOptions extends NftablesProxierOptions {
@@ -32,10 +33,16 @@ export class EbpfProxier extends NftablesProxier {
   /** The ports nftables renders: those reachable from outside the node. */
   private readonly externalPorts = new Map<string, ServicePortInfo>();
   private readonly externalKeys = new Map<string, string[]>();
+  /** Connected UDP sockets to abort: the sweep program is built here (sock-destroy.o). */
+  private readonly sweep: boolean;
+  private readonly staleUdp = new StaleUdpSockets();
+  private sweepFailures = 0;
 
   constructor(private readonly e: EbpfProxierOptions) {
     super(e);
     this.session = new SockLbSession(e.sockLb.helper, e.sockLb.pinDir);
+    this.sweep = sweepAvailable(e.sockLb);
+    if (!this.sweep) e.log.info('the UDP sweep (sock-destroy.o) is not built here: connected UDP sockets keep an endpoint that went away until they reconnect');
   }
 
   override async stop(): Promise<void> {
@@ -48,21 +55,39 @@ export class EbpfProxier extends NftablesProxier {
     return this.session.dump();
   }
 
+  /** Notes the connected UDP sockets a checkout's changes make stale (swept after the rules are in). */
+  protected override checkout(): ReturnType<NftablesProxier['checkout']> {
+    const r = super.checkout();
+    if (this.sweep) this.staleUdp.note(r.svcUpdate, r.epUpdate, (nn) => this.services.portsOfService(nn));
+    return r;
+  }
+
   /**
    * Stale UDP flows: besides the conntrack entries (the nftables part's NodePorts), the connected
    * UDP sockets the socket load balancer sent to an endpoint now gone are destroyed, so that their
    * applications connect again and choose anew (as conntrack deletion makes a client's next
-   * datagram choose anew in the other modes).
+   * datagram choose anew in the other modes). A failed sweep is tried again with the next sync;
+   * after three failures in a row it is given up, and the agent says so.
    */
   protected override async clearStaleUdp(cleanup: ConntrackCleanup): Promise<number> {
-    try {
-      const destroyed = await sweepStaleUdpSockets(this.e.sockLb, cleanup.natEntries);
-      if (destroyed > 0) {
-        this.e.metrics.sockLbSocketsDestroyed.inc(destroyed);
-        this.e.log.info('destroyed UDP sockets connected to endpoints that are gone', { sockets: destroyed });
+    const stale = this.sweep ? this.staleUdp.take(this.endpoints.endpointsMap) : [];
+    if (stale.length > 0) {
+      try {
+        const destroyed = await sweepStaleUdpSockets(this.e.sockLb, stale);
+        this.staleUdp.done(stale);
+        this.sweepFailures = 0;
+        if (destroyed > 0) {
+          this.e.metrics.sockLbSocketsDestroyed.inc(destroyed);
+          this.e.log.info('destroyed UDP sockets connected to endpoints that are gone', { sockets: destroyed });
+        }
+      } catch (e) {
+        const giveUp = ++this.sweepFailures >= 3;
+        if (giveUp) {
+          this.staleUdp.done(stale);
+          this.sweepFailures = 0;
+        }
+        this.e.log.warn(`could not destroy UDP sockets connected to endpoints that are gone${giveUp ? '; given up' : '; will retry'}`, { err: (e as Error).message });
       }
-    } catch (e) {
-      this.e.log.warn('could not destroy UDP sockets connected to endpoints that are gone', { err: (e as Error).message });
     }
     return super.clearStaleUdp(cleanup);
   }

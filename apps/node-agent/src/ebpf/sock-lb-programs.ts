@@ -81,15 +81,35 @@ export async function detachSockLb(p: SockLbPaths): Promise<void> {
   rmSync(p.pinDir, { recursive: true, force: true });
 }
 
+/** A Service address and port, and a backend of it now gone ("ip:port"), or "*": all of them (the port is gone). */
+export interface StaleUdpBackend {
+  readonly vip: string;
+  readonly port: number;
+  readonly backend: string;
+}
+
+/** Pairs per helper run (its command line stays well under the kernel's argument limit). */
+const SWEEP_BATCH = 4096;
+
 /**
  * Destroys the connected UDP sockets of the cgroup's processes that the socket load balancer sent
- * to a backend now gone, for each (virtual IP, endpoint IP) pair (kube-proxy deletes the conntrack
- * entries of the same pairs; here no conntrack entry stands between a connected socket and its
- * backend). Each such socket's next call fails with ECONNABORTED and the application connects
- * again. Returns how many were destroyed; 0 without the sweep program (not built here).
+ * from a Service's address and port to a backend now gone (kube-proxy deletes the conntrack entries
+ * of such flows; here no conntrack entry stands between a connected socket and its backend). Each
+ * such socket's next call fails with ECONNABORTED and the application connects again. Returns how
+ * many were destroyed; 0 without the sweep program (not built here).
  */
-export async function sweepStaleUdpSockets(p: SockLbPaths, pairs: readonly { readonly origDst: string; readonly endpointIP: string }[]): Promise<number> {
-  if (pairs.length === 0 || p.sweep === undefined || !existsSync(p.sweep)) return 0;
-  const out = await helper(p, ['sweep-udp', p.sweep, p.pinDir, p.cgroup, ...pairs.map((x) => `${x.origDst}=${x.endpointIP}`)]);
-  return Number(/destroyed (\d+)/.exec(out)?.[1] ?? 0);
+export async function sweepStaleUdpSockets(p: SockLbPaths, stale: readonly StaleUdpBackend[]): Promise<number> {
+  if (stale.length === 0 || !sweepAvailable(p)) return 0;
+  let destroyed = 0;
+  for (let i = 0; i < stale.length; i += SWEEP_BATCH) {
+    const pairs = stale.slice(i, i + SWEEP_BATCH).map((x) => `${x.vip}:${x.port}=${x.backend}`);
+    const out = await helper(p, ['sweep-udp', p.sweep!, p.pinDir, p.cgroup, ...pairs]);
+    destroyed += Number(/destroyed (\d+)/.exec(out)?.[1] ?? 0);
+  }
+  return destroyed;
+}
+
+/** The sweep program is built here (bpf/build.sh leaves it out without BTF and bpftool). */
+export function sweepAvailable(p: SockLbPaths): boolean {
+  return p.sweep !== undefined && existsSync(p.sweep);
 }
