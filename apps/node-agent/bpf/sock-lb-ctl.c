@@ -304,11 +304,13 @@ static int sweep_udp(const char *object, const char *pin_dir, const char *cgroup
 		close(own);
 	}
 	{
-		size_t size;
-		const __u64 *counter = bpf_map__initial_value(bss, &size);
+		/* The program's globals: the counter is the first (and only) one. */
+		uint32_t zero = 0, size = bpf_map__value_size(bss);
+		char *globals = calloc(1, size > sizeof(destroyed) ? size : sizeof(destroyed));
 
-		if (counter && size >= sizeof(*counter))
-			destroyed = *counter;
+		if (globals && bpf_map_lookup_elem(bpf_map__fd(bss), &zero, globals) == 0)
+			memcpy(&destroyed, globals, sizeof(destroyed));
+		free(globals);
 	}
 	printf("destroyed %llu UDP sockets in %zu network namespaces\n", destroyed, w.count);
 	free(w.seen);

@@ -355,8 +355,14 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
           // The socket was aborted (the unready pod still answers: without the abort the client stays with it, "stuck").
           expect(out).toMatch(/^error E[A-Z]+$/m);
           expect(out).toMatch(new RegExp(`^moved ${pinned === 'udp-b' ? 'udp-c' : 'udp-b'}$`, 'm'));
-          const metrics = (await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/metrics')).stdout;
-          expect(metrics).toMatch(/^minimesh_sock_lb_udp_sockets_destroyed_total [1-9]/m);
+          // Counted once the sweep (which the client may outrun) has finished.
+          const destroyed = /^minimesh_sock_lb_udp_sockets_destroyed_total [1-9]/m;
+          let metrics = '';
+          for (let i = 0; i < 50 && !destroyed.test(metrics); i++) {
+            if (i > 0) await sleep(100);
+            metrics = (await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/metrics')).stdout;
+          }
+          expect(metrics).toMatch(destroyed);
         } finally {
           await run;
           rmSync(pinnedFile, { force: true });

@@ -144,7 +144,8 @@ describe.skipIf(skip !== undefined)(`EbpfProxier with a cgroup and namespaces of
   });
 
   it.skipIf(!existsSync(DEFAULT_SOCK_LB_SWEEP))('a connected UDP socket whose endpoint went away is destroyed; connecting again reaches the new one', async () => {
-    const p = proxier();
+    const metrics = proxyMetrics();
+    const p = proxier(metrics);
     await p.sync();
     // A client with a connected UDP socket to the ClusterIP, told by a line on stdin to send again.
     const script =
@@ -165,6 +166,8 @@ describe.skipIf(skip !== undefined)(`EbpfProxier with a cgroup and namespaces of
       expect(out).not.toContain('echo:b');
       expect(out).toMatch(/(error|send) E[A-Z]+/);
       expect(out).toContain('echo2:c');
+      // The sweep counted it.
+      expect((await metrics.sockLbSocketsDestroyed.get()).values[0]?.value).toBe(1);
     } finally {
       proc.kill();
       await p.stop();
