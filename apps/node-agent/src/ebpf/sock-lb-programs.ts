@@ -96,10 +96,9 @@ const SWEEP_BATCH = 4096;
  * from a Service's address and port to a backend now gone (kube-proxy deletes the conntrack entries
  * of such flows; here no conntrack entry stands between a connected socket and its backend). Each
  * such socket's next call fails with ECONNABORTED and the application connects again. Returns how
- * many were destroyed; 0 without the sweep program (not built here).
+ * many were destroyed. The caller checks `sweepAvailable` once.
  */
 export async function sweepStaleUdpSockets(p: SockLbPaths, stale: readonly StaleUdpBackend[]): Promise<number> {
-  if (stale.length === 0 || !sweepAvailable(p)) return 0;
   let destroyed = 0;
   for (let i = 0; i < stale.length; i += SWEEP_BATCH) {
     const pairs = stale.slice(i, i + SWEEP_BATCH).map((x) => `${x.vip}:${x.port}=${x.backend}`);

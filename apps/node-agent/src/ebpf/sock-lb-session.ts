@@ -15,7 +15,6 @@ export class SockLbError extends Error {
   override readonly name = 'SockLbError';
 }
 
-
 /** One request: op, map index, record count, records. */
 type Part = [op: number, map: number, count: number, payload: Buffer];
 
