@@ -1,4 +1,4 @@
 #!/usr/bin/env node
-import { register } from 'tsx/esm/api';
-register();
-await import('../src/main.ts');
+import { launch } from '@minimesh/runtime/launch';
+
+await launch(import.meta.url, '../src/main.ts');

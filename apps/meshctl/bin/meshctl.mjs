@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { register } from 'tsx/esm/api';
+import { launch } from '@minimesh/runtime/launch';
 
-register();
-await import('../src/main.ts');
+await launch(import.meta.url, '../src/main.ts');
