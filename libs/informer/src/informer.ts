@@ -16,9 +16,8 @@ import { objectKey, parseSelector, type Kind, type KubeObject, type ObjectOfKind
 import { InformerStoppedError, InvalidArgumentError, type RelistReason } from './errors.js';
 import { EventHandlers, type EventHandler, type HandlerRegistration } from './event-handlers.js';
 import type { ChangeType, Follower } from './follower.js';
+import { DeferredFollower } from './deferred-follower.js';
 import { GrpcFollower } from './grpc-follower.js';
-import { JetStreamFollower } from './jetstream-follower.js';
-import { NatsSession } from './nats-session.js';
 import { NAMESPACE_INDEX, ObjectCache, type IndexFunc } from './object-cache.js';
 import { parseInformerOptions, type InformerLogger, type InformerOptions, type ParsedInformerOptions, type Transport } from './options.js';
 import { Reflector, type ReflectorSink } from './reflector.js';
@@ -187,15 +186,19 @@ export class Informer<T extends KubeObject = KubeObject> {
   private newFollower(): Follower {
     const o = this.opts;
     if (o.transport === 'grpc') return new GrpcFollower({ client: o.client, kind: o.kind, namespace: o.namespace, labelSelector: o.labelSelector });
-    const session = new NatsSession({ servers: o.nats.servers, ...(o.nats.connection ? { connection: o.nats.connection } : {}), auth: o.nats.auth, name: `minimesh-informer-${o.kind}`, backoff: o.backoff });
-    return new JetStreamFollower({
-      session,
-      stream: o.nats.stream,
-      kind: o.kind,
-      namespace: o.namespace,
-      selector: o.selector,
-      log: this.log,
-      onRejected: () => this.rejected++,
+    // The NATS client is loaded by the informers that follow NATS only (a gRPC-only process never pays for it).
+    return new DeferredFollower(async () => {
+      const [{ NatsSession }, { JetStreamFollower }] = await Promise.all([import('./nats-session.js'), import('./jetstream-follower.js')]);
+      const session = new NatsSession({ servers: o.nats.servers, ...(o.nats.connection ? { connection: o.nats.connection } : {}), auth: o.nats.auth, name: `minimesh-informer-${o.kind}`, backoff: o.backoff });
+      return new JetStreamFollower({
+        session,
+        stream: o.nats.stream,
+        kind: o.kind,
+        namespace: o.namespace,
+        selector: o.selector,
+        log: this.log,
+        onRejected: () => this.rejected++,
+      });
     });
   }
 
