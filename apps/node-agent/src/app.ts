@@ -88,7 +88,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
       (e: Error) => log.warn('could not remove the socket load balancer an earlier ebpf-mode agent left', { err: e.message }),
     );
   }
-  const metrics = proxyMetrics();
+  const metrics = proxyMetrics({ processMetrics: true });
   const client = deps.client ?? (await connectFromFlags(o));
   const common = { client, transport: o.transport, nats: natsTransportOptions(o), logger: log.child('informer') };
   // kube-proxy's filters: Services (and their slices, which carry their labels) meant for another

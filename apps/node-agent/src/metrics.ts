@@ -1,5 +1,5 @@
 /** kube-proxy's metrics, with kube-proxy's names and buckets (finer below 0.25 s), so existing dashboards work; plus minimesh's own. */
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const SYNC_BUCKETS = Array.from({ length: 15 }, (_, i) => 0.001 * 2 ** i); // ExponentialBuckets(0.001, 2, 15)
 // kube-proxy's buckets (0.25 s, 0.5 s, then whole seconds...), with finer ones below 0.25 s:
@@ -12,8 +12,10 @@ const NPL_BUCKETS = [
   ...Array.from({ length: 7 }, (_, i) => 120 + 30 * i), // 120..300 s
 ];
 
-export function proxyMetrics() {
+/** `processMetrics`: also the process's own (process_resident_memory_bytes, nodejs_heap_*), as kube-proxy exports Go's. */
+export function proxyMetrics(opts: { processMetrics?: boolean } = {}) {
   const registry = new Registry();
+  if (opts.processMetrics) collectDefaultMetrics({ register: registry });
   const r = [registry];
   const fam = ['ip_family'];
   return {

@@ -73,11 +73,13 @@ export abstract class ProxierBase {
   onServiceChange(prev: Service | undefined, cur: Service | undefined): void {
     if (this.services.update(prev, cur)) this.queue();
     this.base.metrics.serviceChangesTotal.inc();
+    this.base.metrics.serviceChangesPending.set(this.services.pending);
   }
 
   onSliceChange(prev: EndpointSlice | undefined, cur: EndpointSlice | undefined): void {
     if (this.endpoints.update(prev, cur)) this.queue();
     this.base.metrics.endpointChangesTotal.inc();
+    this.base.metrics.endpointChangesPending.set(this.endpoints.pending);
   }
 
   /** The node's addresses changed: NodePort rules depend on them. */
@@ -112,9 +114,10 @@ export abstract class ProxierBase {
 
   /** Folds the pending changes into the full maps; their stale UDP flows wait for cleanConntrack(). */
   protected checkout(): { svcUpdate: ServiceMapUpdate; epUpdate: EndpointsMapUpdate } {
+    // kube-proxy: the pending gauges follow every change and drop to 0 when a sync takes them.
     const { metrics } = this.base;
-    metrics.serviceChangesPending.set(this.services.pending);
-    metrics.endpointChangesPending.set(this.endpoints.pending);
+    metrics.serviceChangesPending.set(0);
+    metrics.endpointChangesPending.set(0);
     const svcUpdate = this.services.checkoutChanges();
     const epUpdate = this.endpoints.checkoutChanges();
     this.pendingCleanup = mergeCleanups(this.pendingCleanup, staleUdpConntrack(this.services.serviceMap, svcUpdate, epUpdate));

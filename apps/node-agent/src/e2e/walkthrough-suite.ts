@@ -302,6 +302,9 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
       const metrics = await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10249/metrics');
       expect(metrics.stdout).toContain('kubeproxy_sync_proxy_rules_duration_seconds_bucket');
       expect(metrics.stdout).toMatch(/kubeproxy_network_programming_duration_seconds_count\{ip_family="IPv4"\} [1-9]/);
+      // The process's own, as kube-proxy exports Go's.
+      expect(metrics.stdout).toMatch(/^process_resident_memory_bytes [1-9]/m);
+      expect(metrics.stdout).toMatch(/^nodejs_heap_size_used_bytes [1-9]/m);
       const health = await cluster.exec('node2', undefined, 'curl', '-s', 'http://127.0.0.1:10256/healthz');
       expect(JSON.parse(health.stdout)).toMatchObject({ nodeEligible: true });
       expect(await dump('node1')).toContain(CLUSTER_IP_RULE[mode]);
