@@ -19,5 +19,6 @@ export * from './util/canonical-json.js';
 export * from './patch/index.js';
 export * from './fields/index.js';
 export * from './util/arrays.js';
+export * from './util/flat-string.js';
 export * from './printers/index.js';
 export * from './apply/index.js';

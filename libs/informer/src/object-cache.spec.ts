@@ -20,6 +20,24 @@ describe('object cache', () => {
     expect(() => {
       (c.get('a', 'p1')!.metadata as { name: string }).name = 'x';
     }).toThrow(TypeError);
+    // Arrays too (kept as exact-size copies of what was given: equal, frozen).
+    const containers = c.get('a', 'p1')!.spec!.containers!;
+    expect(containers).toEqual([{ name: 'c' }]);
+    expect(Object.isFrozen(containers) && Object.isFrozen(containers[0])).toBe(true);
+    expect(() => (containers as unknown as unknown[]).push({ name: 'd' })).toThrow(TypeError);
+  });
+
+  it('indexes - the namespace index follows deletes and replacements with nothing kept per object', () => {
+    const c = new ObjectCache<Pod>();
+    for (let i = 0; i < 3; i++) c.set(pod('a', `p${i}`, `${i + 1}`));
+    c.set(pod('b', 'p0', '9'));
+    c.set(pod('a', 'p1', '10'));
+    expect(c.byIndex(NAMESPACE_INDEX, 'a').map((p) => p.metadata.name).sort()).toEqual(['p0', 'p1', 'p2']);
+    c.delete('a/p0');
+    c.delete('a/p2');
+    expect(c.byIndex(NAMESPACE_INDEX, 'a').map((p) => p.metadata.resourceVersion)).toEqual(['10']);
+    c.delete('a/p1');
+    expect(c.indexValues(NAMESPACE_INDEX)).toEqual(['b']);
   });
 
   it('indexes - by namespace built in, by label, kept current on update and delete, added late', () => {

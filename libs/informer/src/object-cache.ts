@@ -4,7 +4,7 @@
  * frozen when they enter the cache and every read returns a fresh array, so a caller can neither
  * change the cache by accident nor see it change under an iteration.
  */
-import { objectKey, type KubeObject, type Selector } from '@minimesh/api';
+import { flat, objectKey, type KubeObject, type Selector } from '@minimesh/api';
 import { InvalidArgumentError } from './errors.js';
 import { isNewer } from './resource-version.js';
 
@@ -16,7 +16,7 @@ export const NAMESPACE_INDEX = 'namespace';
 
 /** The cache key of an object: `namespace/name`, or `name` for cluster-scoped kinds. */
 export function cacheKey(namespace: string, name: string): string {
-  return namespace ? `${namespace}/${name}` : name;
+  return namespace ? flat(`${namespace}/${name}`) : name;
 }
 
 /** An index function filing objects under the value of one label (`app` → `web`). */
@@ -39,7 +39,11 @@ export class ObjectCache<T extends KubeObject> {
   private readonly indexers = new Map<string, IndexFunc<T>>();
   /** index name → indexed value → keys */
   private readonly indices = new Map<string, Map<string, Set<string>>>();
-  /** key → index name → the values the object was filed under (unfiling never re-runs user code) */
+  /**
+   * key → index name → the values the object was filed under (unfiling never re-runs user code).
+   * Not kept for the built-in namespace index, whose value the cached (frozen) object carries:
+   * a cache with no other index keeps nothing per object.
+   */
   private readonly filed = new Map<string, Map<string, string[]>>();
 
   /** `onIndexError`: an index function threw; the object is left out of that index. */
@@ -100,8 +104,8 @@ export class ObjectCache<T extends KubeObject> {
   set(obj: T): T | undefined {
     const key = objectKey(obj);
     const old = this.items.get(key);
-    if (old) this.unfileAll(key);
-    deepFreeze(obj);
+    if (old) this.unfileAll(key, old);
+    freezeCompact(obj);
     this.items.set(key, obj);
     for (const [name, fn] of this.indexers) this.file(name, fn, key, obj);
     return old;
@@ -111,7 +115,7 @@ export class ObjectCache<T extends KubeObject> {
   delete(key: string): T | undefined {
     const old = this.items.get(key);
     if (!old) return undefined;
-    this.unfileAll(key);
+    this.unfileAll(key, old);
     this.items.delete(key);
     return old;
   }
@@ -157,21 +161,25 @@ export class ObjectCache<T extends KubeObject> {
       if (!keys) index.set(value, (keys = new Set()));
       keys.add(key);
     }
+    if (name === NAMESPACE_INDEX) return;
     let byIndex = this.filed.get(key);
     if (!byIndex) this.filed.set(key, (byIndex = new Map()));
     byIndex.set(name, values);
   }
 
-  private unfileAll(key: string): void {
-    for (const [name, values] of this.filed.get(key) ?? []) {
-      const index = this.indices.get(name)!;
-      for (const value of values) {
-        const keys = index.get(value);
-        keys?.delete(key);
-        if (keys?.size === 0) index.delete(value);
-      }
-    }
+  private unfileAll(key: string, old: T): void {
+    this.unfile(NAMESPACE_INDEX, [old.metadata.namespace ?? ''], key);
+    for (const [name, values] of this.filed.get(key) ?? []) this.unfile(name, values, key);
     this.filed.delete(key);
+  }
+
+  private unfile(name: string, values: readonly string[], key: string): void {
+    const index = this.indices.get(name)!;
+    for (const value of values) {
+      const keys = index.get(value);
+      keys?.delete(key);
+      if (keys?.size === 0) index.delete(value);
+    }
   }
 }
 
@@ -180,10 +188,17 @@ function isSameVersion(a: KubeObject, b: KubeObject): boolean {
   return a.metadata.uid === b.metadata.uid && a.metadata.resourceVersion === b.metadata.resourceVersion;
 }
 
-function deepFreeze<V>(value: V): V {
-  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+/**
+ * Freezes a cached object and everything in it. Arrays are replaced by exact-size copies first:
+ * one filled by push() (as the protobuf decoder does) keeps room for 16 more elements, which was
+ * most of an informer cache's memory at 10,000 objects.
+ */
+function freezeCompact<V>(value: V): V {
+  if (!value || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  const record = value as Record<string, unknown>;
+  for (const k of Object.keys(record)) {
+    const v = record[k];
+    if (v && typeof v === 'object' && !Object.isFrozen(v)) record[k] = freezeCompact(Array.isArray(v) ? v.slice() : v);
   }
-  return value;
+  return Object.freeze(value);
 }

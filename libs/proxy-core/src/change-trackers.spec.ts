@@ -108,6 +108,24 @@ describe('EndpointsChangeTracker', () => {
     expect(t.endpointsMap.size).toBe(0);
   });
 
+  it('pending counts the slices with uncommitted changes (two changes of one slice count once) and is 0 after a checkout', () => {
+    const t = new EndpointsChangeTracker({ nodeName: 'node1', startTime: 0 });
+    const s1 = walkthroughSlice();
+    const other = { ...s1, metadata: { ...s1.metadata, name: 'service-clusterip-2nd' } };
+    t.update(undefined, s1);
+    t.update(s1, { ...s1, endpoints: s1.endpoints!.slice(1) });
+    expect(t.pending).toBe(1);
+    t.update(undefined, other);
+    expect(t.pending).toBe(2);
+    expect(t.checkoutChanges().updatedServices).toEqual(new Set(['study/service-clusterip']));
+    expect(t.pending).toBe(0);
+    expect(t.checkoutChanges().updatedServices).toEqual(new Set());
+    t.update(other, undefined);
+    expect(t.pending).toBe(1);
+    t.checkoutChanges();
+    expect(t.endpointsMap.get('study/service-clusterip/TCP')!.map((e) => e.endpoint)).toEqual(['10.244.1.40:80', '10.244.2.33:80']);
+  });
+
   it('an unchanged slice, or one that only changed irrelevant fields, is no change', () => {
     const t = new EndpointsChangeTracker({ nodeName: 'node1', startTime: 0 });
     const s1 = walkthroughSlice();

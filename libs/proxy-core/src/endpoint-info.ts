@@ -2,6 +2,7 @@
  * kube-proxy's Endpoint (pkg/proxy/endpoint.go BaseEndpointInfo): one backend ip:port of a
  * service port, with the EndpointSlice conditions and whether it runs on this node.
  */
+import { flat } from '@minimesh/api';
 
 export interface EndpointInfo {
   readonly ip: string;
@@ -49,7 +50,7 @@ export function makeEndpointInfo(init: EndpointInit): EndpointInfo {
   return {
     ip: init.ip,
     port: init.port,
-    endpoint: joinHostPort(init.ip, init.port),
+    endpoint: flat(joinHostPort(init.ip, init.port)),
     nodeName: init.nodeName ?? '',
     zone: init.zone ?? '',
     isLocal: init.isLocal ?? false,

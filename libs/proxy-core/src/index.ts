@@ -8,6 +8,7 @@ export * from './categorize-endpoints.js';
 export * from './node-port-addresses.js';
 export * from './render-options.js';
 export * from './name-hash.js';
+export * from './lines-fingerprint.js';
 export * from './stale-conntrack.js';
 export * from './bounded-frequency-runner.js';
 export * from './adaptive-min-interval.js';

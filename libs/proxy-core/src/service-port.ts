@@ -4,7 +4,7 @@
  * (servicechangetracker.go serviceToServiceMap, pkg/api/v1/service helpers).
  */
 import { serviceNameProblem } from './kernel-names.js';
-import { formatIPv4CIDR, needsHealthCheck, normalizeIPv4, parseIPv4CIDR, requestsOnlyLocalTraffic, type Service } from '@minimesh/api';
+import { flat, formatIPv4CIDR, needsHealthCheck, normalizeIPv4, parseIPv4CIDR, requestsOnlyLocalTraffic, type Service } from '@minimesh/api';
 
 export type ProxyProtocol = 'TCP' | 'UDP' | 'SCTP';
 
@@ -50,16 +50,16 @@ export const DEFAULT_CLIENT_IP_TIMEOUT_SECONDS = 10800;
 
 /** ServicePortName.String(): kube-proxy's fmtPortName appends ":port" only for a named port. */
 export function servicePortNameString(n: Pick<ServicePortName, 'namespace' | 'name' | 'port'>): string {
-  return `${n.namespace}/${n.name}${n.port === '' ? '' : `:${n.port}`}`;
+  return flat(`${n.namespace}/${n.name}${n.port === '' ? '' : `:${n.port}`}`);
 }
 
 export function servicePortKey(n: ServicePortName): string {
-  return `${servicePortNameString(n)}/${n.protocol}`;
+  return flat(`${servicePortNameString(n)}/${n.protocol}`);
 }
 
 /** "ns/name" of a service port, the unit the change trackers report. */
 export function serviceNamespacedName(n: Pick<ServicePortName, 'namespace' | 'name'>): string {
-  return `${n.namespace}/${n.name}`;
+  return flat(`${n.namespace}/${n.name}`);
 }
 
 export function toProxyProtocol(p: string | undefined): ProxyProtocol | undefined {

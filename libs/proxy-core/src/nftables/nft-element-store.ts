@@ -8,6 +8,7 @@
  * so two Services fighting over one key give a stable answer instead of an `nft` "File exists".
  */
 import type { NftElement } from './nft-service-rules.js';
+import { flat } from '@minimesh/api';
 
 interface Claim {
   readonly owner: string;
@@ -21,7 +22,7 @@ export interface NftElementChange {
 }
 
 /** "set key": one element's identity. */
-export const elementId = (e: NftElement) => `${e.set} ${e.key}`;
+export const elementId = (e: NftElement) => flat(`${e.set} ${e.key}`);
 const id = elementId;
 
 /** The same element in the kernel (value and comment). */

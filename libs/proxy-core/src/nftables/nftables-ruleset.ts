@@ -15,11 +15,12 @@
  * Building a transaction updates what this object believes the kernel holds. If the kernel
  * refuses it, call reset(): the next transaction is a fresh one.
  */
-import { parseIPv4, pushAll } from '@minimesh/api';
+import { flat, parseIPv4, pushAll } from '@minimesh/api';
 import type { EndpointsMap } from '../endpoint-info.js';
 import { resolveRenderOptions, type ProxyRenderOptions, type RenderNode } from '../render-options.js';
 import { compareServicePorts, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
 import { DEFAULT_NFT_TABLE } from './nftables-names.js';
+import { linesFingerprint } from '../lines-fingerprint.js';
 import { NftElementStore, elementId, sameElement, type NftElementChange } from './nft-element-store.js';
 import { renderNftServiceRules, type NftElement, type NftServiceContext, type NftServiceRules } from './nft-service-rules.js';
 import { nftTableSkeleton, parseServiceCIDRs, type NftSkeleton, type NftSkeletonOptions } from './nft-table-skeleton.js';
@@ -124,9 +125,9 @@ export class NftablesRuleset {
   readonly table: string;
   private readonly opts: NftSkeletonOptions;
   /** What the kernel holds, per service port key; undefined before the first transaction. */
-  private services: Map<string, { readonly rules: NftServiceRules; readonly service: string }> | undefined;
+  private services: Map<string, HeldServicePort> | undefined;
   /** Service port keys per "ns/name", to find a changed Service's ports. */
-  private readonly portsByService = new Map<string, Set<string>>();
+  private readonly portsByService = new Map<string, readonly string[]>();
   private readonly elements = new NftElementStore();
   /** Flushed chains no service uses, by when they were flushed. */
   private readonly staleSince = new Map<string, number>();
@@ -245,7 +246,7 @@ export class NftablesRuleset {
     const t = `ip ${this.table}`;
     const services = this.services!;
     const held = services.get(key);
-    const old = held?.rules;
+    const old = held;
     const svc = input.services.get(key);
     if (held === undefined && svc === undefined) return;
     const next = svc === undefined ? undefined : renderNftServiceRules(ctx, svc, input.endpoints.get(key) ?? []);
@@ -262,8 +263,8 @@ export class NftablesRuleset {
     // keeps its old timeout); every chain of the service is rewritten first, so none refers to it.
     const retimed = [...(next?.affinitySets ?? [])].filter(([set, timeout]) => old?.affinitySets.has(set) && old.affinitySets.get(set) !== timeout).map(([set]) => set);
     for (const [chain, rules] of next?.chains ?? []) {
-      const was = old?.chains.get(chain);
-      if (!rewrite && retimed.length === 0 && was !== undefined && sameRules(was, rules)) continue;
+      const was = old === undefined ? undefined : chainFingerprint(old, chain);
+      if (!rewrite && retimed.length === 0 && was !== undefined && was === linesFingerprint(rules)) continue;
       tx.head.push(`add chain ${t} ${chain}`);
       if (was !== undefined || this.staleSince.has(chain)) tx.head.push(`flush chain ${t} ${chain}`);
       this.staleSince.delete(chain);
@@ -272,14 +273,14 @@ export class NftablesRuleset {
     }
     if (retimed.length > 0) {
       // A chain the service no longer uses may still name the set: flushed before it goes.
-      for (const chain of old?.chains.keys() ?? []) if (!next?.chains.has(chain)) tx.head.push(`flush chain ${t} ${chain}`);
+      for (const chain of old?.chainNames ?? []) if (!next?.chains.has(chain)) tx.head.push(`flush chain ${t} ${chain}`);
     }
     for (const [set, timeout] of next?.affinitySets ?? []) {
       if (retimed.includes(set)) tx.head.push(`delete set ${t} ${set}`);
       // Otherwise never flushed: the members are the affinity state.
       if (rewrite || !old?.affinitySets.has(set) || retimed.includes(set)) tx.head.push(`add set ${t} ${set} { type ipv4_addr ; flags dynamic,timeout ; timeout ${timeout}s ; }`);
     }
-    for (const chain of old?.chains.keys() ?? []) {
+    for (const chain of old?.chainNames ?? []) {
       if (next?.chains.has(chain)) continue;
       tx.tail.push(`flush chain ${t} ${chain}`);
       staleChains.add(chain);
@@ -289,36 +290,66 @@ export class NftablesRuleset {
     for (const set of old?.affinitySets.keys() ?? []) if (!next?.affinitySets.has(set)) tx.setDeletes.push(`delete set ${t} ${set}`);
 
     if (old !== undefined) {
-      this.serviceRules -= ruleCount(old);
+      this.serviceRules -= old.ruleCount;
       this.noLocal.internal -= old.noLocal.internal;
       this.noLocal.external -= old.noLocal.external;
     }
     const nn = svc === undefined ? held!.service : namespacedName(svc);
     if (next === undefined) {
       services.delete(key);
-      const ports = this.portsByService.get(nn);
-      ports?.delete(key);
-      if (ports?.size === 0) this.portsByService.delete(nn);
+      const ports = this.portsByService.get(nn)?.filter((k) => k !== key) ?? [];
+      if (ports.length > 0) this.portsByService.set(nn, ports);
+      else this.portsByService.delete(nn);
     } else {
-      services.set(key, { rules: next, service: nn });
-      this.serviceRules += ruleCount(next);
+      const held = heldServicePort(next, nn);
+      services.set(key, held);
+      this.serviceRules += held.ruleCount;
       this.noLocal.internal += next.noLocal.internal;
       this.noLocal.external += next.noLocal.external;
-      let ports = this.portsByService.get(nn);
-      if (ports === undefined) this.portsByService.set(nn, (ports = new Set()));
-      ports.add(key);
+      // A Service has a port or a few: an array each (a Set would cost several times more).
+      const ports = this.portsByService.get(nn) ?? [];
+      if (!ports.includes(key)) this.portsByService.set(nn, [...ports, key]);
     }
     if (wrote) tx.written++;
   }
 }
 
-function sameRules(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((r, i) => r === b[i]);
+/**
+ * What the ruleset keeps of a service port it wrote: its elements and affinity sets as they are,
+ * and of each chain only a fingerprint of its rules (enough to tell whether a sync must rewrite
+ * it; the text itself would be most of the agent's memory at 10,000 Services).
+ */
+interface HeldServicePort {
+  readonly service: string;
+  /** The chains' names and their rules' fingerprints, side by side (a few each: no Map per service port). */
+  readonly chainNames: readonly string[];
+  readonly chainPrints: readonly number[];
+  readonly ruleCount: number;
+  readonly elements: readonly NftElement[];
+  readonly affinitySets: ReadonlyMap<string, number>;
+  readonly noLocal: { readonly internal: number; readonly external: number };
 }
 
-function ruleCount(r: NftServiceRules): number {
-  let n = 0;
-  for (const rules of r.chains.values()) n += rules.length;
-  return n;
+const NO_AFFINITY_SETS: ReadonlyMap<string, number> = new Map();
+
+function heldServicePort(r: NftServiceRules, service: string): HeldServicePort {
+  // Arrays of their exact size (one grown by push() keeps room for 16 more).
+  const chainNames = new Array<string>(r.chains.size);
+  const chainPrints = new Array<number>(r.chains.size);
+  let ruleCount = 0;
+  let i = 0;
+  for (const [chain, rules] of r.chains) {
+    chainNames[i] = flat(chain);
+    chainPrints[i++] = linesFingerprint(rules);
+    ruleCount += rules.length;
+  }
+  // Most service ports have no ClientIP affinity: one shared empty map.
+  const affinitySets = r.affinitySets.size === 0 ? NO_AFFINITY_SETS : r.affinitySets;
+  return { service, chainNames, chainPrints, ruleCount, elements: r.elements.slice(), affinitySets, noLocal: r.noLocal };
+}
+
+function chainFingerprint(held: HeldServicePort, chain: string): number | undefined {
+  const i = held.chainNames.indexOf(chain);
+  return i < 0 ? undefined : held.chainPrints[i];
 }
 
