@@ -98,13 +98,14 @@ export async function bundle(dir) {
   });
   // Every source that went in, and the files that decide how sources are found and compiled:
   // the package.json (exports) and tsconfig.json of each workspace involved, and the base tsconfig.
-  const files = new Set([join(ROOT, 'tsconfig.base.json')]);
+  const files = new Set();
+  const base = nearestUp(dir, 'tsconfig.base.json');
+  if (base) files.add(base);
   for (const file of Object.keys(result.metafile.inputs)) {
     const abs = resolve(ROOT, file);
-    if (abs.startsWith(join(ROOT, 'node_modules') + sep)) continue;
     files.add(abs);
-    const workspace = /^((?:apps|libs|tools)\/[^/]+)\//.exec(posix(relative(ROOT, abs)))?.[1];
-    for (const config of ['package.json', 'tsconfig.json']) if (workspace && existsSync(join(ROOT, workspace, config))) files.add(join(ROOT, workspace, config));
+    const pkg = nearestUp(dirname(abs), 'package.json');
+    for (const config of pkg ? [pkg, join(dirname(pkg), 'tsconfig.json')] : []) if (existsSync(config)) files.add(config);
   }
   const inputs = {};
   for (const abs of [...files].sort()) inputs[posix(relative(dist, abs))] = fingerprint(abs);
@@ -116,6 +117,14 @@ export async function bundle(dir) {
   renameSync(tmp, dist);
   rmSync(old, { recursive: true, force: true });
   return { dir: relative(ROOT, dir), entries: entries.length, inputs: Object.keys(inputs).length };
+}
+
+/** `dir/name`, or the same in the nearest directory above that has one. */
+function nearestUp(dir, name) {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, name))) return join(d, name);
+    if (dirname(d) === d) return undefined;
+  }
 }
 
 function workspaces() {

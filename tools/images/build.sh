@@ -13,7 +13,8 @@
 # workspace libraries it imports (tests and benchmarks left out), package.json and package-lock.json,
 # and node_modules with production dependencies only (`npm ci --omit=dev` of that workspace, run here,
 # where the npm registry answers; better-sqlite3's compiled addon is taken from this checkout, built
-# for the same Node ABI). The Dockerfiles never reach a network, so builds work offline.
+# for the same Node ABI), and the app's bundle (dist/, tools/bundle/build.mjs) made from those
+# sources. The Dockerfiles never reach a network, so builds work offline.
 #
 # Base image (build argument NODE_BASE): NODE_BASE from the environment, else minimesh/node-base:*
 # when tools/images/base.sh made it, else the official node:20-bookworm-slim. The node agent and the
@@ -94,6 +95,9 @@ stage() {
     mkdir -p "$ctx/node_modules/better-sqlite3/build/Release"
     cp node_modules/better-sqlite3/build/Release/better_sqlite3.node "$ctx/node_modules/better-sqlite3/build/Release/"
   fi
+  # The program's bundle (dist/, as set-up makes it here), made from the staged sources: the image
+  # runs it, and its sources through tsx only if they differ.
+  node tools/bundle/build.mjs "$ctx/$dir" >/dev/null || echo "build.sh: could not bundle $app (its image runs the TypeScript sources)" >&2
   cp "$dir/Dockerfile" "$ctx/Dockerfile"
   printf '%s\n' '**/*.spec.ts' >"$ctx/.dockerignore"
 }
