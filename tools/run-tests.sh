@@ -9,7 +9,7 @@ results=.test-results
 rm -rf "$results"
 mkdir -p "$results"
 
-# Type-check first (TypeScript runs through tsx, so this is the build): a type error fails the run.
+# Type-check first (esbuild bundles and tsx run the TypeScript without checking types): a type error fails the run.
 NX_DAEMON=false NX_NO_CLOUD=true npx nx run-many -t typecheck --parallel=2 --outputStyle=static "$@" >"$results/typecheck.log" 2>&1
 typecheck=$?
 if [ $typecheck -ne 0 ]; then

@@ -57,5 +57,5 @@ fi
 
 # The programs' bundles (apps/*/dist, tools/cluster/dist): plain-Node ES modules built from the
 # TypeScript sources, which the bin files run while they match the sources (otherwise the sources
-# run through tsx). A second or so; without them everything still runs, only heavier.
+# run through tsx). About 2 s; without them everything still runs, only heavier.
 node tools/bundle/build.mjs >/dev/null || echo "setup: could not bundle the programs (they run from their TypeScript sources)" >&2

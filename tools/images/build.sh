@@ -95,9 +95,9 @@ stage() {
     mkdir -p "$ctx/node_modules/better-sqlite3/build/Release"
     cp node_modules/better-sqlite3/build/Release/better_sqlite3.node "$ctx/node_modules/better-sqlite3/build/Release/"
   fi
-  # The program's bundle (dist/, as set-up makes it here), made from the staged sources: the image
-  # runs it, and its sources through tsx only if they differ.
-  node tools/bundle/build.mjs "$ctx/$dir" >/dev/null || echo "build.sh: could not bundle $app (its image runs the TypeScript sources)" >&2
+  # The program's bundle (dist/, as set-up makes it here), made from the staged sources: what the
+  # image runs (its sources through tsx only if they differ).
+  node tools/bundle/build.mjs "$ctx/$dir" >/dev/null || { echo "build.sh: could not bundle $app" >&2; exit 1; }
   cp "$dir/Dockerfile" "$ctx/Dockerfile"
   printf '%s\n' '**/*.spec.ts' >"$ctx/.dockerignore"
 }

@@ -6,12 +6,13 @@
  * or else the same SHA-256), the program runs from the bundle in plain Node; otherwise, or with
  * MINIMESH_FROM_SOURCE=1, from its TypeScript sources through tsx. The bundle is what a user runs:
  * no compiler thread, no per-module transform, about 50 MiB less resident memory per process and a
- * faster start. The sources fallback means an edit is never hidden behind an old bundle.
+ * faster start. The sources fallback means an edit is never hidden behind an old bundle. Stack
+ * traces name the bundle's files; NODE_OPTIONS=--enable-source-maps maps them to the sources.
  *
  * Plain JavaScript: it runs before anything can compile TypeScript.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -21,7 +22,15 @@ export const MANIFEST = 'manifest.json';
 export async function launch(binUrl, source) {
   const sourcePath = fileURLToPath(new URL(source, binUrl));
   const bundle = process.env.MINIMESH_FROM_SOURCE === '1' ? undefined : freshBundle(sourcePath);
-  if (bundle) return import(pathToFileURL(bundle).href);
+  if (bundle) {
+    try {
+      return await import(pathToFileURL(bundle).href);
+    } catch (e) {
+      // The build removed while the program was being linked (its entry file is gone): nothing of
+      // it has run, the sources can. Anything else is the program's own error.
+      if (!(e?.code === 'ERR_MODULE_NOT_FOUND' && !existsSync(bundle))) throw e;
+    }
+  }
   const { register } = await import('tsx/esm/api');
   register();
   return import(pathToFileURL(sourcePath).href);
@@ -38,6 +47,7 @@ export function freshBundle(sourcePath) {
   }
   const entry = manifest?.entries?.[relative(dist, sourcePath).split(sep).join('/')];
   if (typeof entry !== 'string' || !manifest.inputs || typeof manifest.inputs !== 'object') return undefined;
+  if (!existsSync(join(dist, entry))) return undefined;
   for (const [file, recorded] of Object.entries(manifest.inputs)) {
     if (!unchanged(join(dist, file), recorded)) return undefined;
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JavaScript (it runs before TypeScript can be compiled), no declarations
@@ -44,6 +44,12 @@ describe('launch: a bundle is used only while its sources are unchanged', () => 
     const { main, lib } = workspace();
     utimesSync(lib, new Date(), new Date(Date.now() + 60_000));
     expect(freshBundle(main)).toBeDefined();
+  });
+
+  it('a manifest whose build is gone: the sources run', () => {
+    const { ws, main } = workspace();
+    rmSync(join(ws, 'dist', 'main.js'));
+    expect(freshBundle(main)).toBeUndefined();
   });
 
   it('no manifest, a corrupt one, or an entry it does not list: the sources run', () => {

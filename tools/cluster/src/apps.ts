@@ -193,9 +193,12 @@ export function resolveProgram(app: AppSpec, ctx: AppContext): ResolvedProgram {
   return { command: process.execPath, args: [bin, ...args] };
 }
 
-/** The environment for a child: ours without MINIMESH_* (a shell's `eval $(minimesh-cluster env)` must not leak in), plus `extra`. */
+/**
+ * The environment for a child: ours without MINIMESH_* (a shell's `eval $(minimesh-cluster env)`
+ * must not leak in) but MINIMESH_FROM_SOURCE (how programs start), plus `extra`.
+ */
 export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MINIMESH_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MINIMESH_') || k === 'MINIMESH_FROM_SOURCE') env[k] = v;
   return { ...env, ...extra };
 }

@@ -30,9 +30,18 @@ describe.skipIf(!HAS_ENGINE)('images', () => {
       const out = await docker('run', '--rm', '--entrypoint', 'sh', image(name), '-c',
         'cd /opt/minimesh && ls -d node_modules/vitest node_modules/typescript node_modules/nx node_modules/testcontainers node_modules/@bufbuild/buf node_modules/ts-proto 2>/dev/null; ls -d node_modules/tsx; echo ---; find . -name "*.spec.ts" -not -path "./node_modules/*" | head -3');
       const [modules, specs] = out.split('---');
-      // tsx runs the TypeScript (a dependency of every app); the development tools are not there.
+      // tsx runs the TypeScript when the bundle does not match it (a dependency of every app); the development tools are not there.
       expect(modules.trim(), name).toBe('node_modules/tsx');
       expect(specs.trim(), name).toBe('');
+    }
+  });
+
+  it('run their app from its bundle, made from the sources in the image', async () => {
+    for (const name of APP_IMAGES) {
+      const main = name === 'pod' ? 'tools/cluster/src/pod-main.ts' : `apps/${name}/src/main.ts`;
+      const out = await docker('run', '--rm', '--entrypoint', 'node', image(name), '-e',
+        `import('/opt/minimesh/libs/runtime/src/launch.mjs').then((m) => console.log(m.freshBundle('/opt/minimesh/${main}') ?? 'sources'))`);
+      expect(out.trim(), name).toMatch(/\/dist\/build-[a-z0-9-]+\/[\w-]+\.js$/);
     }
   });
 

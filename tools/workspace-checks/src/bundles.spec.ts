@@ -4,7 +4,7 @@
  * still naming the source file, and after a build every bin runs from its bundle.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -49,11 +49,30 @@ describe('bundles', () => {
     expect(entriesOf(ws)).toEqual([join(ws, 'src', 'main.ts')]);
     await bundle(ws);
     const main = join(ws, 'src', 'main.ts');
-    expect(freshBundle(main)).toBe(join(ws, 'dist', 'main.js'));
-    const out = JSON.parse(execFileSync(process.execPath, [join(ws, 'dist', 'main.js')], { encoding: 'utf8' }));
+    const first = freshBundle(main) as string;
+    expect(first).toMatch(new RegExp(`^${join(ws, 'dist')}/build-[a-z0-9-]+/main\\.js$`));
+    const out = JSON.parse(execFileSync(process.execPath, [first], { encoding: 'utf8' }));
     expect(out).toEqual({ dir: pathToFileURL(join(ws, 'src', 'deep')).pathname + '/', file: 'where.ts', name: 'Where', n: 2 });
     writeFileSync(join(ws, 'src', 'deep', 'where.ts'), "export class Where { static of(): string { return 'changed'; } }\nexport const file = '';\n");
     expect(freshBundle(main)).toBeUndefined();
+    // A new build goes to a folder of its own: a program still running the first keeps its files.
+    await bundle(ws);
+    expect(freshBundle(main)).not.toBe(first);
+    expect(existsSync(first)).toBe(true);
+    expect(JSON.parse(execFileSync(process.execPath, [freshBundle(main) as string], { encoding: 'utf8' })).dir).toBe('changed');
+  });
+
+  it('a source the bundle cannot keep its meaning for is refused with a clear error', async () => {
+    dir = tempDir('minimesh-bundle-');
+    const ws = join(dir.path, 'apps', 'bad');
+    mkdirSync(join(ws, 'bin'), { recursive: true });
+    mkdirSync(join(ws, 'src'), { recursive: true });
+    writeFileSync(join(ws, 'bin', 'bad.mjs'), "import { launch } from '@minimesh/runtime/launch';\nawait launch(import.meta.url, '../src/main.ts');\n");
+    writeFileSync(join(ws, 'src', 'main.ts'), 'console.log(import.meta.dirname);\n');
+    await expect(bundle(ws)).rejects.toThrow(/import\.meta\.dirname is not supported/);
+    expect(existsSync(join(ws, 'dist', 'manifest.json'))).toBe(false);
+    writeFileSync(join(ws, 'bin', 'bad.mjs'), "await launch(import.meta.url, '../src/sub/main.ts');\n");
+    expect(() => entriesOf(ws)).toThrow(/not a file directly in src/);
   });
 
   it('after a build, every bin of the repository runs from its bundle', async () => {

@@ -74,7 +74,7 @@ export async function startRestServer(o: RestServerOptions): Promise<RestServer>
       return;
     }
     if (path === '/version') {
-      return json(res, 200, { major: '1', minor: '32', ...o.version, gitTreeState: 'clean', buildDate: '', goVersion: `node ${process.version}`, compiler: 'tsx', platform: `${process.platform}/${process.arch}` });
+      return json(res, 200, { major: '1', minor: '32', ...o.version, gitTreeState: 'clean', buildDate: '', goVersion: `node ${process.version}`, compiler: 'esbuild', platform: `${process.platform}/${process.arch}` });
     }
     if (path === '/openapi/v2') {
       resourcesAccessCheck(o, req);
