@@ -23,6 +23,8 @@ import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { eventually, freePort, tempDir } from '@minimesh/runtime/testing';
 import { createNetns, deleteNetns, kernelSkipReason, onInterrupt, removeOwnLeftovers, sh } from './lib/host.js';
 import { service, slice } from './lib/synthetic-cluster.js';
+// @ts-expect-error plain JavaScript (it runs before TypeScript can be compiled), no declarations
+import { freshBundle } from '@minimesh/runtime/launch';
 import { table } from './lib/stats.js';
 
 const USAGE = `usage: sudo npx tsx apps/node-agent/bench/memory.ts [--services 10000] [--modes nftables,iptables] [--settle 60] [--heap-snapshot DIR]`;
@@ -90,7 +92,7 @@ const socket = join(dir.path, 'api.sock');
 const tokenFile = join(dir.path, 'token');
 writeFileSync(join(dir.path, 'tokens.csv'), `${TOKEN},kubernetes-admin,,"system:masters"\n`);
 writeFileSync(tokenFile, TOKEN);
-removeOwnLeftovers(NS_PREFIX);
+for (const mode of ['ipt', 'nft', 'ebp']) removeOwnLeftovers(`${NS_PREFIX}${mode}-`);
 const procs: ChildProcess[] = [];
 const namespaces: string[] = [];
 const cleanup = async () => {
@@ -121,7 +123,7 @@ try {
 
   const rows: string[][] = [];
   for (const mode of MODES) {
-    const ns = `${NS_PREFIX}${process.pid}-${mode}`;
+    const ns = `${NS_PREFIX}${mode.slice(0, 3)}-${process.pid}`;
     createNetns(ns);
     namespaces.push(ns);
     const nodeFlags = flags['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2'] : [];
@@ -168,7 +170,8 @@ try {
     sh('ip', ['netns', 'exec', ns, process.execPath, AGENT, '--node-name', 'node1', '--proxy-mode', mode, '--cleanup']);
     deleteNetns(ns);
   }
-  console.log(`\n## Node agent memory: ${N} Services × 2 endpoints (load average ${loadavg()[0]!.toFixed(1)})\n`);
+  const runs = freshBundle(fileURLToPath(new URL('../src/main.ts', import.meta.url))) ? 'its bundle' : 'its TypeScript sources through tsx (no fresh bundle: npm run setup makes one)';
+  console.log(`\n## Node agent memory: ${N} Services × 2 endpoints (load average ${loadavg()[0]!.toFixed(1)}; the agent ran ${runs})\n`);
   console.log(table(['mode', 'first sync', 'RSS at sync', ...SAMPLES.map((s) => `RSS +${s} s`), 'peak RSS', 'V8 heap used / total at the end', 'helper processes (RSS)'], rows));
   console.log('\nTarget (issue): ≤ 150 MiB at 10,000 Services; kube-proxy nftables mode ~260 MiB (kubernetes PR #126013).');
 } finally {

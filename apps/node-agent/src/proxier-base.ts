@@ -4,7 +4,7 @@
  * stale UDP flows wait until a sync and a conntrack run both succeeded; the sync metrics.
  * A mode (iptables, nftables) only says how one sync renders and applies its rules.
  */
-import { AdaptiveMinInterval, BoundedFrequencyRunner, EndpointsChangeTracker, ServiceChangeTracker, staleUdpConntrack, type ConntrackCleanup, type EndpointsMapUpdate, type ServiceMapUpdate } from '@minimesh/proxy-core';
+import { AdaptiveMinInterval, BoundedFrequencyRunner, EndpointsChangeTracker, ServiceChangeTracker, isProxiedSlice, sliceServiceName, staleUdpConntrack, type ConntrackCleanup, type EndpointsMapUpdate, type ServiceMapUpdate } from '@minimesh/proxy-core';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import type { Logger } from '@minimesh/runtime';
 import { EMPTY_CLEANUP, clearStaleUdpConntrack, mergeCleanups } from './conntrack.js';
@@ -72,14 +72,20 @@ export abstract class ProxierBase {
 
   onServiceChange(prev: Service | undefined, cur: Service | undefined): void {
     if (this.services.update(prev, cur)) this.queue();
+    // kube-proxy: every Service event counts; pending is the number of Services with changes.
     this.base.metrics.serviceChangesTotal.inc();
     this.base.metrics.serviceChangesPending.set(this.services.pending);
   }
 
   onSliceChange(prev: EndpointSlice | undefined, cur: EndpointSlice | undefined): void {
-    if (this.endpoints.update(prev, cur)) this.queue();
-    this.base.metrics.endpointChangesTotal.inc();
-    this.base.metrics.endpointChangesPending.set(this.endpoints.pending);
+    const slice = cur ?? prev;
+    // kube-proxy counts the slices it proxies (IPv4, of a Service), and every one that changed
+    // what is pending.
+    if (slice !== undefined && isProxiedSlice(slice) && sliceServiceName(slice) !== undefined) this.base.metrics.endpointChangesTotal.inc();
+    if (this.endpoints.update(prev, cur)) {
+      this.base.metrics.endpointChangesPending.inc();
+      this.queue();
+    }
   }
 
   /** The node's addresses changed: NodePort rules depend on them. */
@@ -114,7 +120,7 @@ export abstract class ProxierBase {
 
   /** Folds the pending changes into the full maps; their stale UDP flows wait for cleanConntrack(). */
   protected checkout(): { svcUpdate: ServiceMapUpdate; epUpdate: EndpointsMapUpdate } {
-    // kube-proxy: the pending gauges follow every change and drop to 0 when a sync takes them.
+    // kube-proxy: the pending gauges drop to 0 when a sync takes the changes.
     const { metrics } = this.base;
     metrics.serviceChangesPending.set(0);
     metrics.endpointChangesPending.set(0);

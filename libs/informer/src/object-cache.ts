@@ -16,7 +16,7 @@ export const NAMESPACE_INDEX = 'namespace';
 
 /** The cache key of an object: `namespace/name`, or `name` for cluster-scoped kinds. */
 export function cacheKey(namespace: string, name: string): string {
-  return namespace ? flat(`${namespace}/${name}`) : name;
+  return namespace ? `${namespace}/${name}` : name;
 }
 
 /** An index function filing objects under the value of one label (`app` → `web`). */
@@ -100,9 +100,12 @@ export class ObjectCache<T extends KubeObject> {
     return [...index.keys()];
   }
 
-  /** Stores `obj` (frozen); returns what it replaced. */
+  /**
+   * Stores `obj`, frozen with everything in it; returns what it replaced. Its arrays are replaced
+   * by frozen exact-size copies first, so an array the caller still holds is not the cached one.
+   */
   set(obj: T): T | undefined {
-    const key = objectKey(obj);
+    const key = flat(objectKey(obj));
     const old = this.items.get(key);
     if (old) this.unfileAll(key, old);
     freezeCompact(obj);

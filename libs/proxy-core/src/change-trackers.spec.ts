@@ -126,6 +126,19 @@ describe('EndpointsChangeTracker', () => {
     expect(t.endpointsMap.get('study/service-clusterip/TCP')!.map((e) => e.endpoint)).toEqual(['10.244.1.40:80', '10.244.2.33:80']);
   });
 
+  it('an update that changes nothing for the proxy keeps the new object (the one the informer holds), and an unknown removal leaves nothing behind', () => {
+    const t = new EndpointsChangeTracker({ nodeName: 'node1', startTime: 0 });
+    const s1 = walkthroughSlice();
+    t.update(undefined, s1);
+    t.checkoutChanges();
+    const s2 = { ...s1, metadata: { ...s1.metadata, resourceVersion: '99', uid: 'other' } };
+    expect(t.update(s1, s2)).toBe(false);
+    const slices = (t as unknown as { slices: Map<string, { applied: Map<string, unknown> }> }).slices;
+    expect(slices.get('study/service-clusterip')!.applied.get(s1.metadata.name!)).toBe(s2);
+    expect(t.update(makeSlice('study', 'gone-svc', { ports: [], endpoints: [] }), undefined)).toBe(false);
+    expect([...slices.keys()]).toEqual(['study/service-clusterip']);
+  });
+
   it('an unchanged slice, or one that only changed irrelevant fields, is no change', () => {
     const t = new EndpointsChangeTracker({ nodeName: 'node1', startTime: 0 });
     const s1 = walkthroughSlice();

@@ -12,7 +12,7 @@
  */
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { endpointInfoEqual, type EndpointInfo, type EndpointsMap } from './endpoint-info.js';
-import { endpointsFromSliceInfos, isProxiedSlice, sliceInfo, sliceInfoEqual, sliceServiceName } from './endpoints-from-slices.js';
+import { endpointsFromSliceInfos, isProxiedSlice, sliceInfo, sliceInfoEqual, sliceServiceName, type SliceInfo } from './endpoints-from-slices.js';
 import { serviceNamespacedName, servicePortsFromService, type ServicePortInfo, type ServicePortMap } from './service-port.js';
 
 export interface ServiceMapUpdate {
@@ -183,20 +183,24 @@ export class EndpointsChangeTracker {
 
   private sliceUpdate(slice: EndpointSlice, svc: string, remove: boolean): boolean {
     const name = slice.metadata.name ?? '';
-    const info = remove ? null : slice;
+    // What the proxy reads of the new slice (a slice it cannot read throws here, in the event
+    // handler, never in a later sync); the tracker keeps the slice itself.
+    const info = remove ? null : sliceInfo(slice);
     let t = this.slices.get(svc);
+    const held = t?.pending?.has(name) ? t.pending.get(name)! : t?.applied.get(name);
+    const changed = held === undefined ? !remove : !sameSlice(held, info);
+    if (!changed) {
+      // The same for the proxy: keep the new object, which the informer's cache holds, not the old one.
+      if (held && !remove) (t!.pending?.has(name) ? t!.pending : t!.applied).set(name, slice);
+      return false;
+    }
     if (!t) this.slices.set(svc, (t = { applied: new Map(), pending: undefined }));
-    let changed: boolean;
-    if (t.pending?.has(name)) changed = !sameSlice(t.pending.get(name)!, info);
-    else if (t.applied.has(name)) changed = !sameSlice(t.applied.get(name)!, info);
-    else changed = !remove;
-    if (!changed) return false;
     if (t.pending === undefined) {
       t.pending = new Map();
       this.withPending.add(svc);
     }
     if (!t.pending.has(name)) this.pendingSlices++;
-    t.pending.set(name, info);
+    t.pending.set(name, remove ? null : slice);
     if (remove) this.triggerTimes.delete(svc);
     else {
       const raw = slice.metadata.annotations?.[LAST_CHANGE_TRIGGER_TIME_ANNOTATION];
@@ -254,9 +258,9 @@ export class EndpointsChangeTracker {
 }
 
 /** The same slice for the proxy: what it reads of them (SliceInfo) is equal. */
-function sameSlice(a: EndpointSlice | null, b: EndpointSlice | null): boolean {
-  if (a === null || b === null) return a === b;
-  return a === b || sliceInfoEqual(sliceInfo(a), sliceInfo(b));
+function sameSlice(held: EndpointSlice | null, info: SliceInfo | null): boolean {
+  if (held === null || info === null) return held === info;
+  return sliceInfoEqual(sliceInfo(held), info);
 }
 
 /** Keeps the previous EndpointInfo objects that did not change (cheap equality, stable identity). */

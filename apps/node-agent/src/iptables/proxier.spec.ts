@@ -105,18 +105,22 @@ describe('IptablesProxier', () => {
     expect(proxier.synced).toBe(true);
   });
 
-  it('proxier - the pending-changes gauges follow every change and drop to 0 when a sync takes them (kube-proxy)', async () => {
+  it('proxier - the pending-changes gauges follow the changes and drop to 0 when a sync takes them (kube-proxy)', async () => {
     const { proxier, metrics } = setup();
     const gauge = async (g: typeof metrics.serviceChangesPending) => (await g.get()).values[0]?.value;
     proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
     proxier.onServiceChange(undefined, svc('b', '10.96.0.21'));
-    proxier.onSliceChange(undefined, slice('a', '10.244.1.5'));
-    expect([await gauge(metrics.serviceChangesPending), await gauge(metrics.endpointChangesPending)]).toEqual([2, 1]);
+    proxier.onServiceChange(undefined, svc('b', '10.96.0.21')); // the same again: still 2 Services
+    const a1 = slice('a', '10.244.1.5');
+    proxier.onSliceChange(undefined, a1);
+    proxier.onSliceChange(a1, slice('a', '10.244.1.6')); // endpoint changes count each change
+    proxier.onSliceChange(undefined, { ...slice('a', '10.244.1.7'), addressType: 'FQDN' }); // not proxied: not counted
+    expect([await gauge(metrics.serviceChangesPending), await gauge(metrics.endpointChangesPending)]).toEqual([2, 2]);
     (proxier as unknown as { initialized: boolean }).initialized = true;
     await proxier.sync();
     expect([await gauge(metrics.serviceChangesPending), await gauge(metrics.endpointChangesPending)]).toEqual([0, 0]);
     const total = async (c: typeof metrics.serviceChangesTotal) => (await c.get()).values[0]?.value;
-    expect([await total(metrics.serviceChangesTotal), await total(metrics.endpointChangesTotal)]).toEqual([2, 1]);
+    expect([await total(metrics.serviceChangesTotal), await total(metrics.endpointChangesTotal)]).toEqual([3, 2]);
   });
 
   it('proxier - later syncs are partial: only the changed service chains are rewritten', async () => {
