@@ -44,6 +44,35 @@ describe('list options', () => {
     expect(names((await t.client.list('Pod', { namespace: 'lists' })).items)).toEqual(['p0', 'p1', 'p2', 'p3', 'p3a', 'p5', 'p6']);
   });
 
+  it('paging - pages read at the current revision follow the continue keys\' order across namespaces, with selectors and counts as a whole list', async () => {
+    // "a-b/…" sorts before "a/…" as a key ('-' < '/'), after it as a (namespace, name) pair.
+    for (const n of ['a', 'a-b', 'b']) await t.client.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: `pg-${n}` } });
+    for (const n of ['a', 'a-b', 'b']) {
+      for (let i = 0; i < 4; i++) {
+        await t.client.create<Pod>({ ...pod(`x${i}`, i % 2 ? 'node2' : 'node1'), metadata: { name: `x${i}`, namespace: `pg-${n}`, labels: { app: i === 2 ? 'db' : 'web', pg: 'yes' } } });
+      }
+    }
+    const all = async (opts: { labelSelector?: string; fieldSelector?: string; namespace?: string }, limit: number) => {
+      const seen: string[] = [];
+      const remaining: (number | undefined)[] = [];
+      let token: string | undefined;
+      do {
+        const page = await t.client.list('Pod', { ...opts, limit, ...(token ? { continue: token } : {}) });
+        seen.push(...page.items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`));
+        remaining.push(page.remainingItemCount);
+        token = page.continue || undefined;
+      } while (token);
+      return { seen, remaining };
+    };
+    for (const opts of [{ labelSelector: 'pg=yes' }, { labelSelector: 'pg=yes,app=web' }, { labelSelector: 'pg=yes', fieldSelector: 'spec.nodeName=node2' }, { namespace: 'pg-a-b' }]) {
+      const whole = (await t.client.list('Pod', opts)).items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`);
+      for (const limit of [1, 2, 5, 100]) expect((await all(opts, limit)).seen, `${JSON.stringify(opts)} limit ${limit}`).toEqual(whole);
+    }
+    expect((await all({ labelSelector: 'pg=yes' }, 5)).seen.slice(0, 5)).toEqual(['pg-a-b/x0', 'pg-a-b/x1', 'pg-a-b/x2', 'pg-a-b/x3', 'pg-a/x0']);
+    // Without selectors a page says how many objects follow it.
+    expect((await all({ namespace: 'pg-b' }, 3)).remaining).toEqual([1, undefined]);
+  });
+
   it('paging - a token of a revision the history no longer holds is 410 Expired; a mangled one 400', async () => {
     const first = await t.client.list('Pod', { namespace: 'lists', limit: 2 });
     for (let i = 0; i < 60; i++) await t.client.patch('Pod', 'lists', 'p0', 'merge', { metadata: { labels: { n: String(i) } } });

@@ -8,7 +8,7 @@ import { newEventSigningKey, storeIdOfKey } from '@minimesh/wire';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AlreadyExistsError, ConflictError, ExpiredError, NotFoundError, type Kind, type KubeObject } from '@minimesh/api';
-import type { Allocation, Batch, EventType, Store, StoredEvent } from './store.js';
+import type { Allocation, Batch, EventType, ListPageRead, Store, StoredEvent } from './store.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -17,6 +17,8 @@ CREATE TABLE IF NOT EXISTS objects (
   revision INTEGER NOT NULL, data TEXT NOT NULL,
   PRIMARY KEY (kind, namespace, name)
 );
+-- Lists page in the order of their continue keys ("namespace/name"), which is not (namespace, name)'s.
+CREATE INDEX IF NOT EXISTS objects_by_list_key ON objects (kind, namespace || '/' || name);
 CREATE TABLE IF NOT EXISTS events (
   revision INTEGER PRIMARY KEY, type TEXT NOT NULL,
   kind TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
@@ -78,6 +80,14 @@ export class SqliteStore implements Store {
       ),
       listAll: this.db.prepare<[string], { data: string }>('SELECT data FROM objects WHERE kind = ? ORDER BY namespace, name'),
       listNs: this.db.prepare<[string, string], { data: string }>('SELECT data FROM objects WHERE kind = ? AND namespace = ? ORDER BY name'),
+      pageAll: this.db.prepare<[string, string], { data: string; key: string }>(
+        "SELECT data, namespace || '/' || name AS key FROM objects WHERE kind = ? AND namespace || '/' || name > ? ORDER BY namespace || '/' || name",
+      ),
+      pageNs: this.db.prepare<[string, string, string], { data: string; key: string }>(
+        "SELECT data, namespace || '/' || name AS key FROM objects WHERE kind = ? AND namespace = ? AND namespace || '/' || name > ? ORDER BY namespace || '/' || name",
+      ),
+      countAll: this.db.prepare<[string, string], { n: number }>("SELECT COUNT(*) AS n FROM objects WHERE kind = ? AND namespace || '/' || name > ?"),
+      countNs: this.db.prepare<[string, string, string], { n: number }>("SELECT COUNT(*) AS n FROM objects WHERE kind = ? AND namespace = ? AND namespace || '/' || name > ?"),
       putObject: this.db.prepare<[string, string, string, number, string]>(
         'INSERT INTO objects (kind, namespace, name, revision, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT(kind, namespace, name) DO UPDATE SET revision = excluded.revision, data = excluded.data',
       ),
@@ -125,6 +135,29 @@ export class SqliteStore implements Store {
     const read = this.db.transaction(() => {
       const rows = namespace ? this.q.listNs.all(kind, namespace) : this.q.listAll.all(kind);
       return { items: rows.map((r) => JSON.parse(r.data) as KubeObject), revision: this.currentRevision() };
+    });
+    return read();
+  }
+
+  async listPage(kind: Kind, namespace: string | undefined, after: string, limit: number, matches: (obj: KubeObject) => boolean): Promise<ListPageRead> {
+    const read = this.db.transaction((): ListPageRead => {
+      const rows = namespace ? this.q.pageNs.iterate(kind, namespace, after) : this.q.pageAll.iterate(kind, after);
+      const items: KubeObject[] = [];
+      let lastKey = '';
+      let more = false;
+      // Only the rows up to the page's end are parsed (a page of 500 out of 10,000 objects reads 501).
+      for (const row of rows) {
+        const obj = JSON.parse(row.data) as KubeObject;
+        if (!matches(obj)) continue;
+        if (items.length === limit) {
+          more = true;
+          break;
+        }
+        items.push(obj);
+        lastKey = row.key;
+      }
+      const remaining = !more ? 0 : (namespace ? this.q.countNs.get(kind, namespace, lastKey) : this.q.countAll.get(kind, lastKey))!.n;
+      return { items, revision: this.currentRevision(), more, lastKey, remaining };
     });
     return read();
   }

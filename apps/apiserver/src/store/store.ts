@@ -46,6 +46,17 @@ export interface Batch {
   release?: Omit<Allocation, 'owner'>[];
 }
 
+export interface ListPageRead {
+  items: KubeObject[];
+  revision: number;
+  /** Whether an object that `matches` follows the page. */
+  more: boolean;
+  /** The key of the page's last object ('' when it is empty). */
+  lastKey: string;
+  /** How many objects follow the page, matching or not (0 when none matches). */
+  remaining: number;
+}
+
 export interface Store {
   /** Stable id of this data directory: event ids are `<id>-<revision>`. It names signingKey's public half. */
   readonly id: string;
@@ -55,6 +66,11 @@ export interface Store {
   get(kind: Kind, namespace: string, name: string): Promise<KubeObject | undefined>;
   /** A consistent snapshot: the objects and the revision they are at. */
   list(kind: Kind, namespace?: string): Promise<{ items: KubeObject[]; revision: number }>;
+  /**
+   * One page of a list at the current revision, in key order ("namespace/name"): the first `limit`
+   * objects after the key `after` ('' for the first page) that `matches` accepts.
+   */
+  listPage(kind: Kind, namespace: string | undefined, after: string, limit: number, matches: (obj: KubeObject) => boolean): Promise<ListPageRead>;
   /**
    * The objects as they were at an earlier `revision` (the current ones, rolled back through the
    * history kept since). Throws ExpiredError when the history no longer reaches back that far.
