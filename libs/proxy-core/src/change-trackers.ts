@@ -161,7 +161,7 @@ export class EndpointsChangeTracker {
     return this.eps;
   }
 
-  /** Number of slices with uncommitted changes (kube-proxy's endpoint_changes_pending). */
+  /** Number of slices with uncommitted changes (the agent's endpoint_changes_pending gauge counts changes instead, as kube-proxy). */
   get pending(): number {
     return this.pendingSlices;
   }
