@@ -36,7 +36,7 @@ export async function launch(binUrl, source) {
   return import(pathToFileURL(sourcePath).href);
 }
 
-/** The bundle of the entry point `sourcePath` (…/<workspace>/src/x.ts → …/<workspace>/dist/x.js) if it was built from the sources as they are now. */
+/** The bundle of the entry point `sourcePath` (…/<workspace>/src/x.ts → …/<workspace>/dist/build-<id>/x.js, as dist/manifest.json says) if it was built from the sources as they are now. */
 export function freshBundle(sourcePath) {
   const dist = join(dirname(dirname(sourcePath)), 'dist');
   let manifest;
