@@ -15,13 +15,12 @@
  *
  * tools/setup.sh runs it (about 2 s for every program), also while programs run or start.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, extname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { MANIFEST, fingerprint } from '../../libs/runtime/src/launch.mjs';
+import { MANIFEST, fingerprint, fingerprintOf } from '../../libs/runtime/src/launch.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const posix = (p) => p.split(sep).join('/');
@@ -79,7 +78,7 @@ function loadSources(outdir, fingerprints) {
       build.onLoad({ filter: /\.(?:[mc]?ts|[mc]?js|json)$/ }, (args) => {
         const st = statSync(args.path);
         const bytes = readFileSync(args.path);
-        fingerprints.set(args.path, [st.size, Math.trunc(st.mtimeMs), createHash('sha256').update(bytes).digest('hex')]);
+        fingerprints.set(args.path, fingerprintOf(st, bytes));
         let text = bytes.toString('utf8');
         const other = /import\.meta\.(?!url\b)\w+/.exec(text);
         if (other) return { errors: [{ text: `${other[0]} is not supported in a bundled source (use import.meta.url)` }] };
@@ -169,11 +168,8 @@ function removeOldBuilds(dist, current) {
     .map((d) => ({ path: join(dist, d.name), mtime: statSync(join(dist, d.name)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime);
   for (const [i, b] of builds.entries()) if (i >= 1 && b.mtime < Date.now() - KEEP_BUILDS_MS) rmSync(b.path, { recursive: true, force: true });
-  for (const f of readdirSync(dist)) {
-    // Manifests of builds that never finished; files of the layout before build folders.
-    const stale = f.startsWith(`${MANIFEST}.build-`) ? statSync(join(dist, f)).mtimeMs < Date.now() - KEEP_BUILDS_MS : /\.js(\.map)?$/.test(f);
-    if (stale) rmSync(join(dist, f), { force: true });
-  }
+  // Manifests of builds that never finished.
+  for (const f of readdirSync(dist)) if (f.startsWith(`${MANIFEST}.build-`) && statSync(join(dist, f)).mtimeMs < Date.now() - KEEP_BUILDS_MS) rmSync(join(dist, f), { force: true });
 }
 
 /** `dir/name`, or the same in the nearest directory above that has one. */

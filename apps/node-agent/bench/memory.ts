@@ -26,6 +26,7 @@ import { service, slice } from './lib/synthetic-cluster.js';
 // @ts-expect-error plain JavaScript (it runs before TypeScript can be compiled), no declarations
 import { freshBundle } from '@minimesh/runtime/launch';
 import { table } from './lib/stats.js';
+import { sumSamples } from './lib/prom.js';
 
 const USAGE = `usage: sudo npx tsx apps/node-agent/bench/memory.ts [--services 10000] [--modes nftables,iptables] [--settle 60] [--heap-snapshot DIR]`;
 const { values: flags } = parseArgs({
@@ -78,13 +79,7 @@ async function pool(n: number, width: number, fn: (i: number) => Promise<unknown
 }
 
 function metrics(ns: string): Map<string, number> {
-  const r = sh('ip', ['netns', 'exec', ns, 'curl', '-sf', '--max-time', '5', 'http://127.0.0.1:10249/metrics']);
-  const m = new Map<string, number>();
-  for (const line of r.stdout.split('\n')) {
-    const hit = /^([a-z_]+)(?:\{[^}]*\})? (\S+)$/.exec(line);
-    if (hit) m.set(hit[1]!, (m.get(hit[1]!) ?? 0) + Number(hit[2]));
-  }
-  return m;
+  return sumSamples(sh('ip', ['netns', 'exec', ns, 'curl', '-sf', '--max-time', '5', 'http://127.0.0.1:10249/metrics']).stdout);
 }
 
 const dir = tempDir('minimesh-bench-memory-');

@@ -56,13 +56,19 @@ export function freshBundle(sourcePath) {
 
 /** The size, modification time (ms) and SHA-256 (hex) the manifest records for a source file. */
 export function fingerprint(path) {
-  const st = statSync(path);
-  return [st.size, Math.trunc(st.mtimeMs), createHash('sha256').update(readFileSync(path)).digest('hex')];
+  return fingerprintOf(statSync(path), readFileSync(path));
 }
+
+/** The same from a stat taken before `bytes` were read (a file saved in between is seen as changed). */
+export function fingerprintOf(st, bytes) {
+  return [st.size, Math.trunc(st.mtimeMs), sha256(bytes)];
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 function unchanged(path, recorded) {
   if (!Array.isArray(recorded) || recorded.length !== 3) return false;
-  const [size, mtimeMs, sha256] = recorded;
+  const [size, mtimeMs] = recorded;
   let st;
   try {
     st = statSync(path);
@@ -72,5 +78,5 @@ function unchanged(path, recorded) {
   if (st.size !== size) return false;
   if (Math.trunc(st.mtimeMs) === mtimeMs) return true;
   // Touched or copied (an image build, a checkout): the content decides.
-  return createHash('sha256').update(readFileSync(path)).digest('hex') === sha256;
+  return sha256(readFileSync(path)) === recorded[2];
 }

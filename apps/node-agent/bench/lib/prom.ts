@@ -13,6 +13,16 @@ function labelsOf(raw: string): Record<string, string> {
   return out;
 }
 
+/** Every sample's value by metric name, summed over its label sets (counters and gauges). */
+export function sumSamples(page: string): Map<string, number> {
+  const m = new Map<string, number>();
+  for (const line of page.split('\n')) {
+    const hit = /^(\w+)(?:\{[^}]*\})?\s+(\S+)$/.exec(line);
+    if (hit) m.set(hit[1]!, (m.get(hit[1]!) ?? 0) + Number(hit[2]));
+  }
+  return m;
+}
+
 /** The histogram `name` (summed over label sets other than `le`, e.g. ip_family); undefined when absent. */
 export function parseHistogram(page: string, name: string): Histogram | undefined {
   const buckets = new Map<number, number>();
