@@ -9,14 +9,22 @@
  * its own with its defaults (its WAL is fsynced before a write is acknowledged, batched by raft).
  * Without it, the etcd row says why.
  *
- *   npx tsx apps/apiserver/bench/creates.ts [--clients 8] [--seconds 10]
+ *   npx tsx apps/apiserver/bench/creates.ts [--clients 8] [--seconds 10] [--watchers 100]
  *
- * Each side: 2 s of warm-up, then --seconds measured; figures are acknowledged writes only.
+ * Each side: 2 s of warm-up, then --seconds measured; figures are acknowledged writes only. Each
+ * store is driven twice: alone, and with --watchers watches on the Services open (over 10
+ * connections; their client counts the events without decoding them, so what is measured is the
+ * server's fan-out, not the watchers' parsing). Every row also gives the CPU the server process and
+ * the load generator (this process) spent per create, and for minimesh the creates per sync of the
+ * store's log (group commit).
  * APISERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the
  * apiserver's node, to profile it under this load.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { checkServerIdentity } from 'node:tls';
+import { Client, Metadata, credentials, type ClientReadableStream } from '@grpc/grpc-js';
+import { pb } from '@minimesh/proto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -26,11 +34,12 @@ import type { Namespace, Service } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { freePort, tempDir, waitForPort } from '@minimesh/runtime/testing';
 
-const { values: flags } = parseArgs({ options: { clients: { type: 'string', default: '8' }, seconds: { type: 'string', default: '10' } } });
+const { values: flags } = parseArgs({ options: { clients: { type: 'string', default: '8' }, seconds: { type: 'string', default: '10' }, watchers: { type: 'string', default: '100' } } });
 const CLIENTS = Number(flags.clients);
 const SECONDS = Number(flags.seconds);
-if (!(CLIENTS >= 1 && CLIENTS <= 256 && SECONDS >= 1 && SECONDS <= 600)) {
-  console.error('usage: npx tsx apps/apiserver/bench/creates.ts [--clients 8] [--seconds 10]');
+const WATCHERS = Number(flags.watchers);
+if (!(CLIENTS >= 1 && CLIENTS <= 256 && SECONDS >= 1 && SECONDS <= 600 && WATCHERS >= 0 && WATCHERS <= 1000)) {
+  console.error('usage: npx tsx apps/apiserver/bench/creates.ts [--clients 8] [--seconds 10] [--watchers 100]');
   process.exit(2);
 }
 const BIN = fileURLToPath(new URL('../bin/minimesh-apiserver.mjs', import.meta.url));
@@ -42,6 +51,32 @@ interface Result {
   seconds: number;
   latencies: number[];
   errors: number;
+  /** CPU ms per create in the measured window: the server process, and this process (the clients). */
+  serverCpu: number;
+  clientCpu: number;
+  /** Creates per sync of the store's log (minimesh only). */
+  perSync?: number;
+  /** Events the watchers got in the window, per watcher and second; and how many watchers missed some. */
+  watchRate?: number;
+  watchersBehind?: number;
+}
+
+/** CPU time (ms) a process has used so far, from /proc. */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in ticks of 1/100 s (USER_HZ)
+}
+
+function ownCpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** Hooks around the measured window (counters read at its start and its end). */
+interface Window {
+  serverPid: number;
+  start?: () => Promise<void>;
+  end?: (r: Result) => Promise<void>;
 }
 
 const service = (name: string): Service => ({
@@ -52,11 +87,11 @@ const service = (name: string): Service => ({
 });
 
 /** `CLIENTS` loops calling `create(i)` back to back: warm-up, then the measured window. */
-async function drive(create: (name: string) => Promise<void>, label: string): Promise<Result> {
+async function drive(create: (name: string) => Promise<void>, label: string, w: Window): Promise<Result> {
   let seq = 0;
   let measuring = false;
   let stop = false;
-  const r: Result = { creates: 0, seconds: SECONDS, latencies: [], errors: 0 };
+  const r: Result = { creates: 0, seconds: SECONDS, latencies: [], errors: 0, serverCpu: 0, clientCpu: 0 };
   const loop = async () => {
     while (!stop) {
       const name = `${label}-${++seq}`;
@@ -75,17 +110,115 @@ async function drive(create: (name: string) => Promise<void>, label: string): Pr
   };
   const loops = Array.from({ length: CLIENTS }, loop);
   await new Promise((res) => setTimeout(res, 2000));
+  await w.start?.();
+  const [server0, client0] = [cpuOf(w.serverPid), ownCpu()];
   measuring = true;
   const start = performance.now();
   await new Promise((res) => setTimeout(res, SECONDS * 1000));
   measuring = false;
   r.seconds = (performance.now() - start) / 1000;
+  r.serverCpu = (cpuOf(w.serverPid) - server0) / Math.max(1, r.creates);
+  r.clientCpu = (ownCpu() - client0) / Math.max(1, r.creates);
+  await w.end?.(r);
   stop = true;
   await Promise.all(loops);
   return r;
 }
 
-async function minimesh(): Promise<Result> {
+/**
+ * `n` watches of the bench's Services over 10 connections, counting events without decoding
+ * them (an informer's parsing would be the watchers' cost, not the server's).
+ */
+function rawWatchers(n: number, port: number, caFile: string): { events: () => number[]; close: () => void } {
+  const clients: Client[] = [];
+  const streams: ClientReadableStream<Buffer>[] = [];
+  const counts = new Array<number>(n).fill(0);
+  const creds = credentials.createSsl(readFileSync(caFile), null, null, { checkServerIdentity: (_host, cert) => checkServerIdentity('127.0.0.1', cert) });
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${TOKEN}`);
+  for (let i = 0; i < n; i++) {
+    if (i % Math.ceil(n / 10) === 0) clients.push(new Client(`127.0.0.1:${port}`, creds, { 'grpc.ssl_target_name_override': 'kubernetes' }));
+    const req = pb.WatchRequest.fromPartial({ kind: 'Service', namespace: NS, resourceVersion: '' });
+    const stream = clients[clients.length - 1]!.makeServerStreamRequest<pb.WatchRequest, Buffer>(
+      '/minimesh.v1.ApiService/Watch',
+      (v) => Buffer.from(pb.WatchRequest.encode(v).finish()),
+      (b) => b,
+      req,
+      md,
+    );
+    stream.on('data', () => counts[i]!++);
+    stream.on('error', () => undefined);
+    streams.push(stream);
+  }
+  return {
+    events: () => [...counts],
+    close: () => {
+      for (const s of streams) s.cancel();
+      for (const c of clients) c.close();
+    },
+  };
+}
+
+/**
+ * `n` watches of the Services' prefix through etcd's JSON gateway (each its own HTTP stream),
+ * counting events (`"kv":{` in the stream) without parsing them.
+ */
+function etcdWatchers(n: number, port: number): { events: () => number[]; close: () => void } {
+  const counts = new Array<number>(n).fill(0);
+  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+  const prefix = `/registry/services/specs/${NS}/`;
+  const rangeEnd = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+  const body = JSON.stringify({ create_request: { key: Buffer.from(prefix).toString('base64'), range_end: Buffer.from(rangeEnd).toString('base64') } });
+  const reqs = Array.from({ length: n }, (_, i) => {
+    const req = request({ host: '127.0.0.1', port, path: '/v3/watch', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
+      let tail = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const text = tail + chunk;
+        counts[i]! += text.split('"kv":{').length - 1;
+        tail = text.slice(-6);
+      });
+      res.on('error', () => undefined);
+    });
+    req.on('error', () => undefined);
+    req.end(body);
+    return req;
+  });
+  return {
+    events: () => [...counts],
+    close: () => {
+      for (const r of reqs) r.destroy();
+      agent.destroy();
+    },
+  };
+}
+
+/** Reads watcher counts at the window's start and, at its end, how far they got. */
+function watchWindow(watches: { events: () => number[] } | undefined): { start: () => Promise<void>; end: (r: Result) => Promise<void> } {
+  let events0: number[] = [];
+  return {
+    start: async () => {
+      events0 = watches?.events() ?? [];
+    },
+    end: async (r) => {
+      if (!watches) return;
+      await new Promise((res) => setTimeout(res, 500)); // what is in flight arrives
+      const got = watches.events().map((e, i) => e - events0[i]!);
+      r.watchRate = got.reduce((a, b) => a + b, 0) / got.length / r.seconds;
+      r.watchersBehind = got.filter((g) => g < r.creates).length;
+    },
+  };
+}
+
+/** A counter's value from a Prometheus text page (the sum of its series). */
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(url)).text();
+  let sum = 0;
+  for (const line of text.split('\n')) if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
+
+async function minimesh(watchers: number): Promise<Result> {
   const dir = tempDir('minimesh-creates-');
   const [port, httpPort] = [await freePort(), await freePort()];
   writeFileSync(join(dir.path, 'tokens.csv'), `${TOKEN},kubernetes-admin,,"system:masters"\n`);
@@ -97,10 +230,33 @@ async function minimesh(): Promise<Result> {
     const caFile = join(dir.path, 'pki', 'ca.crt');
     for (let i = 0; i < CLIENTS; i++) clients.push(connectApiClient(`127.0.0.1:${port}`, { caFile, token: TOKEN }));
     await clients[0]!.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    const watches = watchers ? rawWatchers(watchers, port, caFile) : undefined;
+    const metricsUrl = `http://127.0.0.1:${httpPort}/metrics`;
+    const syncs = () => metric(metricsUrl, 'minimesh_apiserver_store_log_fsync_duration_seconds_count');
+    let syncs0 = 0;
+    const watchTally = watchWindow(watches);
     let next = 0;
-    return await drive(async (name) => {
-      await clients[next++ % CLIENTS]!.create(service(name));
-    }, 'svc');
+    try {
+      return await drive(
+        async (name) => {
+          await clients[next++ % CLIENTS]!.create(service(name));
+        },
+        'svc',
+        {
+          serverPid: proc.pid!,
+          start: async () => {
+            syncs0 = await syncs();
+            await watchTally.start();
+          },
+          end: async (r) => {
+            r.perSync = r.creates / Math.max(1, (await syncs()) - syncs0);
+            await watchTally.end(r);
+          },
+        },
+      );
+    } finally {
+      watches?.close();
+    }
   } finally {
     for (const c of clients) c.close();
     await stopProcess(proc);
@@ -108,7 +264,7 @@ async function minimesh(): Promise<Result> {
   }
 }
 
-async function etcd(): Promise<Result | string> {
+async function etcd(watchers: number): Promise<Result | string> {
   if (spawnSync('sh', ['-c', 'command -v etcd']).status !== 0) return 'etcd not installed (apt-get install etcd-server)';
   const dir = tempDir('minimesh-creates-etcd-');
   const [client, peer] = [await freePort(), await freePort()];
@@ -119,8 +275,10 @@ async function etcd(): Promise<Result | string> {
     { stdio: ['ignore', 'ignore', 'ignore'] },
   );
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
+  let watches: ReturnType<typeof etcdWatchers> | undefined;
   try {
     await waitForPort(client, 30_000);
+    watches = watchers ? etcdWatchers(watchers, client) : undefined;
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     return await drive(async (name) => {
       const key = b64(`/registry/services/specs/${NS}/${name}`);
@@ -129,8 +287,9 @@ async function etcd(): Promise<Result | string> {
       const body = JSON.stringify({ compare: [{ key, target: 'CREATE', result: 'EQUAL', create_revision: '0' }], success: [{ request_put: { key, value } }] });
       const res = await post(agent, client, '/v3/kv/txn', body);
       if (!res.includes('"succeeded":true')) throw new Error(`etcd txn: ${res.slice(0, 200)}`);
-    }, 'svc');
+    }, 'svc', { serverPid: proc.pid!, ...watchWindow(watches) });
   } finally {
+    watches?.close();
     agent.destroy();
     await stopProcess(proc);
     dir.remove();
@@ -165,15 +324,20 @@ function q(xs: number[], p: number): string {
 }
 
 function row(name: string, r: Result | string): string {
-  if (typeof r === 'string') return `| ${name} | ${r} | | | | |`;
-  return `| ${name} | ${Math.round(r.creates / r.seconds).toLocaleString('en')} | ${q(r.latencies, 0.5)} | ${q(r.latencies, 0.99)} | ${r.errors} | ${r.creates} |`;
+  if (typeof r === 'string') return `| ${name} | ${r} | | | | | | | |`;
+  const watch = r.watchRate === undefined ? '–' : `${Math.round(r.watchRate).toLocaleString('en')}/s each, ${r.watchersBehind} behind`;
+  return `| ${name} | ${Math.round(r.creates / r.seconds).toLocaleString('en')} | ${q(r.latencies, 0.5)} | ${q(r.latencies, 0.99)} | ${r.serverCpu.toFixed(2)} | ${r.clientCpu.toFixed(2)} | ${r.perSync?.toFixed(1) ?? '–'} | ${watch} | ${r.errors} |`;
 }
 
 console.log(`date ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`${CLIENTS} concurrent clients, ${SECONDS} s measured after 2 s of warm-up; acknowledged creates only\n`);
-const mm = await minimesh();
-const et = await etcd();
-console.log('| store | creates/s | p50 ms | p99 ms | errors | creates |');
-console.log('|---|---:|---:|---:|---:|---:|');
-console.log(row('minimesh apiserver (gRPC, TLS, token; SQLite WAL, synchronous=FULL)', mm));
+const mm = await minimesh(0);
+const mmWatched = WATCHERS ? await minimesh(WATCHERS) : undefined;
+const et = await etcd(0);
+const etWatched = WATCHERS ? await etcd(WATCHERS) : undefined;
+console.log('| store | creates/s | p50 ms | p99 ms | server CPU ms/create | client CPU ms/create | creates per log sync | watch events | errors |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---|---:|');
+console.log(row('minimesh apiserver (gRPC, TLS, token; SQLite WAL, group commit)', mm));
+if (mmWatched) console.log(row(`minimesh apiserver, ${WATCHERS} watches open`, mmWatched));
 console.log(row("etcd (Debian's etcd-server; kube-apiserver's create txn over the JSON gateway)", et));
+if (etWatched) console.log(row(`etcd, ${WATCHERS} watches open (JSON gateway streams)`, etWatched));

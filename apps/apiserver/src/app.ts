@@ -12,7 +12,7 @@ import { createLogger, splitHostPort, startHttpEndpoint, type HttpEndpoint, type
 import { setUpAccessControl } from './auth/index.js';
 import { servingPki } from './auth/serving-pki.js';
 import { EventPublisher } from './events/nats-publisher.js';
-import { apiServiceHandlers } from './grpc/api-service.js';
+import { apiServiceDefinition, apiServiceHandlers } from './grpc/api-service.js';
 import { instrument } from './grpc/instrument.js';
 import { RequestLimits } from './grpc/request-limits.js';
 import { startRestServer, type RestServer } from './rest/rest-server.js';
@@ -50,7 +50,13 @@ export interface ApiServer {
 export async function startApiServer(partial: Partial<ApiServerOptions> = {}, log: Logger = createLogger('apiserver')): Promise<ApiServer> {
   const opts = { ...defaultApiServerOptions(), ...partial };
   const metrics = apiServerMetrics();
-  const store = new SqliteStore(opts['data-dir']);
+  const store = new SqliteStore(opts['data-dir'], {
+    syncLog: async (sync) => {
+      const end = metrics.logSync.startTimer();
+      await sync();
+      end();
+    },
+  });
   const registry = await openRegistry(store, {
     serviceCidr: opts['service-cluster-ip-range'],
     nodePortRange: opts['service-node-port-range'],
@@ -118,7 +124,7 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
     watchStallTimeoutMs: opts['watch-stall-timeout'] * 1000,
     onWatchStall: () => metrics.stalledWatches.inc(),
   });
-  server.addService(pb.ApiServiceService, instrument(handlers, metrics));
+  server.addService(apiServiceDefinition(), instrument(handlers, metrics));
   const health = new HealthService(['minimesh.v1.ApiService']);
   health.addTo(server, streams);
   addReflection(server, ['minimesh/v1/api.proto', 'grpc/health/v1/health.proto']);
@@ -202,6 +208,7 @@ async function readiness(store: Store, publisher: EventPublisher | undefined, ma
   const checks: ReadyCheck[] = [{ name: 'ping', ok: true }];
   let revision = 0;
   try {
+    await store.get('Namespace', '', 'default');
     revision = await store.revision();
     checks.push({ name: 'store', ok: true });
   } catch {

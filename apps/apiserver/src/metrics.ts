@@ -37,6 +37,13 @@ export function apiServerMetrics() {
       registers: [registry],
     }),
     watchers: new Gauge({ name: 'apiserver_registered_watchers', help: 'Number of currently open gRPC watches.', registers: [registry] }),
+    // etcd's etcd_disk_wal_fsync_duration_seconds, for the store's log: one sync per group of commits.
+    logSync: new Histogram({
+      name: 'minimesh_apiserver_store_log_fsync_duration_seconds',
+      help: 'Latency of the syncs of the store’s write-ahead log; each makes every commit applied before it durable.',
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.004, 0.008, 0.016, 0.032, 0.064, 0.128, 0.256],
+      registers: [registry],
+    }),
   };
 }
 

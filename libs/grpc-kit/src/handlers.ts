@@ -2,7 +2,6 @@
  * Adapters from plain async functions to grpc-js handlers. Handlers throw the named API errors;
  * the mapping to a gRPC status happens here, through libs/wire, and nowhere else.
  */
-import { once } from 'node:events';
 import { constants as h2 } from 'node:http2';
 import type { ServerUnaryCall, ServerWritableStream, sendUnaryData } from '@grpc/grpc-js';
 import { ApiError, UnavailableError } from '@minimesh/api';
@@ -65,28 +64,26 @@ export interface StreamOptions {
 
 /**
  * Resolves with 'drain', 'abort' or 'stall', whichever comes first, and leaves no listener
- * behind (a stream waits here on every full buffer: listeners left over would pile up).
+ * behind (a stream waits here on every full buffer: listeners left over would pile up). Plain
+ * listeners, no AbortController: a watch fanned out to many clients comes here for most of its
+ * writes, and every abort() would build a DOMException with its stack.
  */
-async function drained(call: NodeJS.EventEmitter, signal: AbortSignal, stallTimeoutMs?: number): Promise<'drain' | 'abort' | 'stall'> {
-  if (signal.aborted) return 'abort';
-  const done = new AbortController();
-  const quiet = () => undefined;
-  const waits: Promise<'drain' | 'abort' | 'stall'>[] = [
-    once(call, 'drain', { signal: done.signal }).then(() => 'drain' as const, quiet as () => never),
-    new Promise((resolve) => {
-      const onAbort = () => resolve('abort');
-      signal.addEventListener('abort', onAbort, { once: true });
-      done.signal.addEventListener('abort', () => signal.removeEventListener('abort', onAbort), { once: true });
-    }),
-  ];
-  let timer: NodeJS.Timeout | undefined;
-  if (stallTimeoutMs) waits.push(new Promise((r) => (timer = setTimeout(() => r('stall'), stallTimeoutMs))));
-  try {
-    return await Promise.race(waits);
-  } finally {
-    clearTimeout(timer);
-    done.abort();
-  }
+function drained(call: NodeJS.EventEmitter, signal: AbortSignal, stallTimeoutMs?: number): Promise<'drain' | 'abort' | 'stall'> {
+  if (signal.aborted) return Promise.resolve('abort');
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (outcome: 'drain' | 'abort' | 'stall') => {
+      call.removeListener('drain', onDrain);
+      signal.removeEventListener('abort', onAbort);
+      clearTimeout(timer);
+      resolve(outcome);
+    };
+    const onDrain = () => finish('drain');
+    const onAbort = () => finish('abort');
+    call.once('drain', onDrain);
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (stallTimeoutMs) timer = setTimeout(() => finish('stall'), stallTimeoutMs);
+  });
 }
 
 /** What of an HTTP/2 stream is needed to reset it. */

@@ -61,13 +61,39 @@ function listToWire(res: { items: Parameters<typeof objectToWire>[0][]; revision
   return out;
 }
 
+/**
+ * An event goes to every watcher of its kind. Its wire form is made once (kept with the stored
+ * object it carries, which all watchers share) and so are its bytes (see apiServiceDefinition),
+ * not once per watcher.
+ */
+const wireEvents = new WeakMap<object, pb.WatchEvent>();
+
 function watchEventToWire(out: WatchOutput): pb.WatchEvent {
-  return {
-    type: EVENT_TYPES[out.type],
-    object: out.object ? objectToWire(out.object) : undefined,
-    resourceVersion: String(out.revision),
-    previousResourceVersion: out.kindPrevious !== undefined ? String(out.kindPrevious) : '',
+  const type = EVENT_TYPES[out.type];
+  const resourceVersion = String(out.revision);
+  const previousResourceVersion = out.kindPrevious !== undefined ? String(out.kindPrevious) : '';
+  if (!out.object) return { type, object: undefined, resourceVersion, previousResourceVersion };
+  const known = wireEvents.get(out.object);
+  // The same object reaches a watcher with a selector as another type (ADDED/DELETED for MODIFIED).
+  if (known && known.type === type && known.resourceVersion === resourceVersion && known.previousResourceVersion === previousResourceVersion) return known;
+  const ev: pb.WatchEvent = { type, object: objectToWire(out.object), resourceVersion, previousResourceVersion };
+  wireEvents.set(out.object, ev);
+  return ev;
+}
+
+/** The service as generated, but a watch event shared by many watchers is encoded once. */
+export function apiServiceDefinition(): typeof pb.ApiServiceService {
+  const encoded = new WeakMap<pb.WatchEvent, Buffer>();
+  const watch = pb.ApiServiceService.watch;
+  const responseSerialize = (ev: pb.WatchEvent): Buffer => {
+    let bytes = encoded.get(ev);
+    if (!bytes) {
+      bytes = watch.responseSerialize(ev);
+      if (ev.object) encoded.set(ev, bytes);
+    }
+    return bytes;
   };
+  return { ...pb.ApiServiceService, watch: { ...watch, responseSerialize } };
 }
 
 export interface ApiServiceDeps {

@@ -1,9 +1,12 @@
 /**
  * The registry: every read and write of the API goes through here. A write is defaulted,
  * validated, given its allocations, committed to the store as one atomic batch and only then
- * announced (to watchers and the event publisher) in revision order.
+ * announced (to watchers and the event publisher) in revision order, once it is on disk.
  *
- * Writes are serialized: one at a time, so the allocators and the store never race. Deletes are
+ * Writes are serialized: one at a time, so the allocators and the store never race. A write
+ * reads what the writes before it applied and is answered once its commit (and everything it
+ * read) is on disk; the next write does not wait for that, so the commits of concurrent writers
+ * share one sync of the store's log (group commit). Deletes are
  * graceful where Kubernetes makes them so (see libs/api graceful-deletion): a marked object stays
  * until its grace period ends (DeletionTimers), it is deleted again with grace 0, or an update
  * removes its last finalizer.
@@ -108,13 +111,23 @@ export class Registry {
     this.listeners.push(listener);
   }
 
+  /**
+   * Runs `fn` after the writes before it; its outcome (object or error) is given once what it
+   * applied and read is on disk. The next write starts as soon as `fn` is done.
+   */
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.queue.then(fn, fn);
     this.queue = run.catch(() => undefined);
-    return run;
+    return run.then(
+      (out) => this.store.durable().then(() => out),
+      (e: unknown) => this.store.durable().then(() => Promise.reject(e)),
+    );
   }
 
-  /** Commits durably, then tells the listeners; a failing listener never turns a done write into a failed one. */
+  /**
+   * Commits, then (once the commit is on disk) tells the listeners, in revision order; a failing
+   * listener never turns a done write into a failed one.
+   */
   private async commit(batch: Batch): Promise<StoredEvent[]> {
     for (const op of batch.ops) if (op.type !== 'delete') checkObjectSize(op.object);
     const events = await this.store.commit(batch);
@@ -122,6 +135,13 @@ export class Registry {
       if (ev.type === 'DELETED') this.timers.forget(ev.object);
       else if (ev.object.metadata.deletionTimestamp) this.timers.track(ev.object);
     }
+    // Asked before the writer's own answer waits on the same sync, so listeners (the watch hub,
+    // the authorizer) have the events before the writer has its answer.
+    if (events.length) this.store.durable().then(() => this.announce(events), () => undefined);
+    return events;
+  }
+
+  private announce(events: StoredEvent[]): void {
     for (const l of this.listeners) {
       try {
         l(events);
@@ -129,7 +149,13 @@ export class Registry {
         this.onListenerError(e);
       }
     }
-    return events;
+  }
+
+  /** The object as the writes so far left it (on disk or not yet): for a write, inside serialize(). */
+  private async current<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind<K>> {
+    const obj = await this.store.applied.get(kind, KINDS[kind].namespaced ? namespace || 'default' : '', name);
+    if (!obj) throw new NotFoundError(kind, name);
+    return obj as ObjectOfKind<K>;
   }
 
   // ------------------------------------------------------------------ reads
@@ -233,7 +259,7 @@ export class Registry {
   ): Promise<{ object: ObjectOfKind<K>; created: boolean }> {
     return this.serialize(async () => {
       if (config.kind !== kind || (config.metadata.name ?? '') !== name) throw new BadRequestError(`the name of the object (${config.metadata.name ?? ''}) does not match the name on the URL (${name})`);
-      const current = await this.store.get(kind, KINDS[kind].namespaced ? namespace || 'default' : '', name);
+      const current = await this.store.applied.get(kind, KINDS[kind].namespaced ? namespace || 'default' : '', name);
       const wantRv = config.metadata.resourceVersion;
       if (wantRv && wantRv !== current?.metadata.resourceVersion) throw new ConflictError(kind, name);
       if (!current) o.beforeCreate?.();
@@ -262,7 +288,7 @@ export class Registry {
    */
   patch<K extends Kind>(kind: K, namespace: string, name: string, type: PatchType, body: string | Uint8Array, subresource: '' | 'status' = '', w: WriteOptions = {}): Promise<ObjectOfKind<K>> {
     return this.serialize(async () => {
-      const old = await this.get(kind, namespace, name);
+      const old = await this.current(kind, namespace, name);
       const patched = applyPatch(kind, old, type, body) as unknown as KubeObject;
       const errors: FieldError[] = [];
       if (!patched || typeof patched !== 'object' || typeof patched.metadata !== 'object' || patched.metadata === null) {
@@ -281,7 +307,7 @@ export class Registry {
   }
 
   private async updateLocked<T extends KubeObject>(input: T, part: 'spec' | 'status', w: WriteOptions = {}): Promise<T> {
-    const old = (await this.get(input.kind, input.metadata.namespace ?? '', nameOf(input))) as T;
+    const old = (await this.current(input.kind, input.metadata.namespace ?? '', nameOf(input))) as T;
     const wantRv = input.metadata.resourceVersion;
     if (wantRv && wantRv !== old.metadata.resourceVersion) throw new ConflictError(input.kind, nameOf(input));
     let obj = metaForUpdate({ ...input, metadata: { ...input.metadata, namespace: old.metadata.namespace } }, old);
@@ -346,7 +372,7 @@ export class Registry {
   }
 
   private async deleteLocked<K extends Kind>(kind: K, namespace: string, name: string, opts: DeleteOptions): Promise<ObjectOfKind<K>> {
-    const old = await this.get(kind, namespace, name);
+    const old = await this.current(kind, namespace, name);
     checkDeletePreconditions(old, opts);
     if (kind === 'Namespace' && SYSTEM_NAMESPACES.includes(name)) throw new ForbiddenError('Namespace', name, 'this namespace may not be deleted');
     const plan = planDeletion(old, opts, this.clock().getTime());
@@ -368,8 +394,7 @@ export class Registry {
       // Deleting a namespace deletes what is in it, each object with its own revision, atomically.
       for (const k of Object.values(KINDS)) {
         if (!k.namespaced) continue;
-        const { items } = await this.store.list(k.kind, name);
-        for (const item of items) {
+        for (const item of await this.store.applied.list(k.kind, name)) {
           batch.ops.push({ type: 'delete', kind: k.kind, namespace: name, name: nameOf(item) });
           if (item.kind === 'Service') pushAll(batch.release!, serviceReleases(item));
         }
@@ -385,13 +410,12 @@ export class Registry {
 
   /** MetalLB refuses a pool whose addresses overlap another pool's (its webhook's check). */
   private async poolOverlaps(pool: IPAddressPool): Promise<FieldError[]> {
-    const { items } = await this.store.list('IPAddressPool');
-    return validatePoolOverlaps(pool, items as IPAddressPool[]);
+    return validatePoolOverlaps(pool, (await this.store.applied.list('IPAddressPool')) as IPAddressPool[]);
   }
 
   private async requireNamespace(obj: KubeObject): Promise<void> {
     const namespace = obj.metadata.namespace!;
-    const ns = await this.store.get('Namespace', '', namespace);
+    const ns = await this.store.applied.get('Namespace', '', namespace);
     if (!ns) throw new NotFoundError('Namespace', namespace);
     if (ns.metadata.deletionTimestamp) {
       throw new ForbiddenError(obj.kind, nameOf(obj), `unable to create new content in namespace ${namespace} because it is being terminated`);

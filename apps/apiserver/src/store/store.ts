@@ -3,6 +3,11 @@
  * of the NATS publisher) and the allocation tables, all changed together in atomic batches under
  * one cluster-wide revision. SQLite implements it today; another engine (etcd) implements the
  * same interface without touching the registry or the handlers.
+ *
+ * A commit is applied at once and made durable a moment later, together with the commits around
+ * it (group commit). Reads answer only with what is durable: each waits, when it has to, until
+ * the revision it read is on disk. The registry's writer alone reads the applied state (`applied`),
+ * and acknowledges a write only after `durable()`.
  */
 import type { KeyObject } from 'node:crypto';
 import type { Kind, KubeObject } from '@minimesh/api';
@@ -57,6 +62,12 @@ export interface ListPageRead {
   remaining: number;
 }
 
+/** Reads of everything applied, on disk or not yet. */
+export interface AppliedReads {
+  get(kind: Kind, namespace: string, name: string): Promise<KubeObject | undefined>;
+  list(kind: Kind, namespace?: string): Promise<KubeObject[]>;
+}
+
 export interface Store {
   /** Stable id of this data directory: event ids are `<id>-<revision>`. It names signingKey's public half. */
   readonly id: string;
@@ -77,11 +88,19 @@ export interface Store {
    */
   listAt(kind: Kind, namespace: string | undefined, revision: number): Promise<KubeObject[]>;
   /**
-   * Applies every op and allocation change atomically and durably (the promise resolves only
-   * after the data is on disk), each op getting the next revision. Throws AlreadyExistsError,
-   * NotFoundError or ConflictError (and changes nothing) when a precondition fails.
+   * Applies every op and allocation change atomically, each op getting the next revision; the
+   * batch is durable once `durable()` resolves. Throws AlreadyExistsError, NotFoundError or
+   * ConflictError (and changes nothing) when a precondition fails.
    */
   commit(batch: Batch): Promise<StoredEvent[]>;
+  /** Resolves once every commit applied so far is on disk; rejects if the store failed to sync. */
+  durable(): Promise<void>;
+  /**
+   * What the commits so far have made, durable or not. Only for the one writer that orders the
+   * commits (the registry), whose answers wait for `durable()`; everyone else reads through the
+   * methods above.
+   */
+  readonly applied: AppliedReads;
   /** Events with revision > `revision`, in order. */
   eventsAfter(revision: number, limit?: number): Promise<StoredEvent[]>;
   /** Oldest revision still in the history (revision + 1 when the history is empty). */
