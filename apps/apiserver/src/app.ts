@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { indexedIP } from '@minimesh/allocators';
 import { HealthService, StreamTracker, addReflection, listen, newServer, stopServer } from '@minimesh/grpc-kit';
-import { pb } from '@minimesh/proto';
 import { createLogger, splitHostPort, startHttpEndpoint, type HttpEndpoint, type Logger, type ReadyCheck } from '@minimesh/runtime';
 import { setUpAccessControl } from './auth/index.js';
 import { servingPki } from './auth/serving-pki.js';
