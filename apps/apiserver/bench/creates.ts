@@ -1,7 +1,7 @@
 /**
  * Durable writes (a script that prints figures; not a test): acknowledged Service creates per
  * second and their latency, from N concurrent gRPC clients (one connection each) against an
- * apiserver in its own process (TLS, bearer token, its SQLite store with synchronous=FULL), and
+ * apiserver in its own process (TLS, bearer token, its SQLite store: a write is acknowledged once its log is on disk), and
  * in the same run the same load against etcd, the store Kubernetes uses: N concurrent clients
  * sending what kube-apiserver sends etcd for a create (a txn "create_revision == 0 → put" of the
  * Service's JSON under /registry/services/specs/…) through etcd's JSON gateway, HTTP keep-alive.
@@ -56,9 +56,10 @@ interface Result {
   clientCpu: number;
   /** Creates per sync of the store's log (minimesh only). */
   perSync?: number;
-  /** Events the watchers got in the window, per watcher and second; and how many watchers missed some. */
+  /** Events the watchers got in the window, per watcher and second. */
   watchRate?: number;
-  watchersBehind?: number;
+  /** After the last create: how long until every watcher had every event (ms; undefined: not within 30 s). */
+  catchUpMs?: number;
 }
 
 /** CPU time (ms) a process has used so far, from /proc. */
@@ -77,6 +78,8 @@ interface Window {
   serverPid: number;
   start?: () => Promise<void>;
   end?: (r: Result) => Promise<void>;
+  /** Once the writers stopped, with the number of creates of the whole run. */
+  after?: (r: Result, created: number) => Promise<void>;
 }
 
 const service = (name: string): Service => ({
@@ -92,12 +95,14 @@ async function drive(create: (name: string) => Promise<void>, label: string, w: 
   let measuring = false;
   let stop = false;
   const r: Result = { creates: 0, seconds: SECONDS, latencies: [], errors: 0, serverCpu: 0, clientCpu: 0 };
+  let created = 0;
   const loop = async () => {
     while (!stop) {
       const name = `${label}-${++seq}`;
       const t0 = performance.now();
       try {
         await create(name);
+        created++;
         if (measuring) {
           r.creates++;
           r.latencies.push(performance.now() - t0);
@@ -122,6 +127,7 @@ async function drive(create: (name: string) => Promise<void>, label: string, w: 
   await w.end?.(r);
   stop = true;
   await Promise.all(loops);
+  await w.after?.(r, created);
   return r;
 }
 
@@ -163,16 +169,20 @@ function rawWatchers(n: number, port: number, caFile: string): { events: () => n
  * `n` watches of the Services' prefix through etcd's JSON gateway (each its own HTTP stream),
  * counting events (`"kv":{` in the stream) without parsing them.
  */
-function etcdWatchers(n: number, port: number): { events: () => number[]; close: () => void } {
+function etcdWatchers(n: number, port: number): { events: () => number[]; ready: Promise<unknown>; close: () => void } {
   const counts = new Array<number>(n).fill(0);
+  const created: Promise<void>[] = [];
   const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
   const prefix = `/registry/services/specs/${NS}/`;
   const rangeEnd = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
   const body = JSON.stringify({ create_request: { key: Buffer.from(prefix).toString('base64'), range_end: Buffer.from(rangeEnd).toString('base64') } });
   const reqs = Array.from({ length: n }, (_, i) => {
+    let isCreated!: () => void;
+    created.push(new Promise<void>((resolve) => (isCreated = resolve)));
     const req = request({ host: '127.0.0.1', port, path: '/v3/watch', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
       let tail = '';
       res.setEncoding('utf8');
+      res.once('data', () => isCreated()); // {"result":{"header":…,"created":true}}: the watch is in place
       res.on('data', (chunk: string) => {
         const text = tail + chunk;
         counts[i]! += text.split('"kv":{').length - 1;
@@ -186,6 +196,8 @@ function etcdWatchers(n: number, port: number): { events: () => number[]; close:
   });
   return {
     events: () => [...counts],
+    // etcd sends what follows the watch's creation: the creates start once every watch is there.
+    ready: Promise.all(created),
     close: () => {
       for (const r of reqs) r.destroy();
       agent.destroy();
@@ -193,8 +205,11 @@ function etcdWatchers(n: number, port: number): { events: () => number[]; close:
   };
 }
 
-/** Reads watcher counts at the window's start and, at its end, how far they got. */
-function watchWindow(watches: { events: () => number[] } | undefined): { start: () => Promise<void>; end: (r: Result) => Promise<void> } {
+/**
+ * Watcher counts: events per watcher and second in the window, and, once the writers stopped,
+ * how long until every watcher had an event for every create of the run.
+ */
+function watchWindow(watches: { events: () => number[] } | undefined): Pick<Window, 'after'> & { start: () => Promise<void>; end: (r: Result) => Promise<void> } {
   let events0: number[] = [];
   return {
     start: async () => {
@@ -202,10 +217,19 @@ function watchWindow(watches: { events: () => number[] } | undefined): { start: 
     },
     end: async (r) => {
       if (!watches) return;
-      await new Promise((res) => setTimeout(res, 500)); // what is in flight arrives
       const got = watches.events().map((e, i) => e - events0[i]!);
       r.watchRate = got.reduce((a, b) => a + b, 0) / got.length / r.seconds;
-      r.watchersBehind = got.filter((g) => g < r.creates).length;
+    },
+    after: async (r, created) => {
+      if (!watches) return;
+      const t0 = performance.now();
+      while (performance.now() - t0 < 30_000) {
+        if (Math.min(...watches.events()) >= created) {
+          r.catchUpMs = performance.now() - t0;
+          return;
+        }
+        await new Promise((res) => setTimeout(res, 5));
+      }
     },
   };
 }
@@ -252,6 +276,7 @@ async function minimesh(watchers: number): Promise<Result> {
             r.perSync = r.creates / Math.max(1, (await syncs()) - syncs0);
             await watchTally.end(r);
           },
+          after: watchTally.after,
         },
       );
     } finally {
@@ -279,6 +304,7 @@ async function etcd(watchers: number): Promise<Result | string> {
   try {
     await waitForPort(client, 30_000);
     watches = watchers ? etcdWatchers(watchers, client) : undefined;
+    await watches?.ready;
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     return await drive(async (name) => {
       const key = b64(`/registry/services/specs/${NS}/${name}`);
@@ -325,7 +351,8 @@ function q(xs: number[], p: number): string {
 
 function row(name: string, r: Result | string): string {
   if (typeof r === 'string') return `| ${name} | ${r} | | | | | | | |`;
-  const watch = r.watchRate === undefined ? '–' : `${Math.round(r.watchRate).toLocaleString('en')}/s each, ${r.watchersBehind} behind`;
+  const caughtUp = r.catchUpMs === undefined ? 'not all within 30 s' : `all ${Math.round(r.catchUpMs).toLocaleString('en')} ms after the last create`;
+  const watch = r.watchRate === undefined ? '–' : `${Math.round(r.watchRate).toLocaleString('en')}/s each; ${caughtUp}`;
   return `| ${name} | ${Math.round(r.creates / r.seconds).toLocaleString('en')} | ${q(r.latencies, 0.5)} | ${q(r.latencies, 0.99)} | ${r.serverCpu.toFixed(2)} | ${r.clientCpu.toFixed(2)} | ${r.perSync?.toFixed(1) ?? '–'} | ${watch} | ${r.errors} |`;
 }
 
