@@ -224,7 +224,7 @@ function watchWindow(watches: { events: () => number[] } | undefined): Pick<Wind
       if (!watches) return;
       const t0 = performance.now();
       while (performance.now() - t0 < 30_000) {
-        if (Math.min(...watches.events()) >= created) {
+        if (watches.events().every((n) => n >= created)) {
           r.catchUpMs = performance.now() - t0;
           return;
         }
