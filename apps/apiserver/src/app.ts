@@ -52,7 +52,16 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
   const store = new SqliteStore(opts['data-dir'], {
     syncLog: async (sync) => {
       const end = metrics.logSync.startTimer();
-      await sync();
+      try {
+        await sync();
+      } catch (e) {
+        // As etcd panics on a failed WAL fsync: the kernel may have dropped the pages, so nothing
+        // since the last good sync can be promised, and watchers would wait for events that never
+        // come. A supervisor restarts the process, which syncs the log before it answers anything.
+        log.error('the store could not sync its log to disk: exiting', { err: (e as Error).message });
+        setImmediate(() => process.exit(1));
+        throw e;
+      }
       end();
     },
   });

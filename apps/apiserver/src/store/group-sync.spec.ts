@@ -58,10 +58,12 @@ describe('GroupSync', () => {
     g.applied(3);
     const all = g.until();
     g.applied(4); // after the call: not waited for, and not covered by the sync already started
+    await new Promise((r) => setImmediate(r));
     await disk.finish();
     await all;
     expect(g.durable).toBe(3);
     const rest = g.until();
+    await new Promise((r) => setImmediate(r));
     await disk.finish();
     await rest;
     expect([g.durable, g.syncs]).toEqual([4, 2]);
@@ -81,5 +83,23 @@ describe('GroupSync', () => {
     await expect(g.until(2)).rejects.toBeInstanceOf(StoreSyncError);
     expect(() => g.check()).toThrow(StoreSyncError);
     expect(disk.pending.length).toBe(0);
+  });
+});
+
+describe('GroupSync, odd callers', () => {
+  it('a sync that throws at once fails its waiters instead of leaving them waiting', async () => {
+    const g = new GroupSync(() => {
+      throw new Error('EBADF');
+    }, 0);
+    g.applied(1);
+    await expect(g.until(1)).rejects.toThrow('the store could not sync its log to disk: EBADF');
+  });
+
+  it('waiting for a revision not applied yet waits only for what is applied', async () => {
+    let syncs = 0;
+    const g = new GroupSync(async () => void syncs++, 0);
+    g.applied(2);
+    await g.until(5);
+    expect([g.durable, syncs]).toEqual([2, 1]);
   });
 });

@@ -61,6 +61,7 @@ export class GroupSync {
   /** Resolves once every commit up to `revision` (default: all applied so far) is on disk. */
   until(revision = this.appliedRevision): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
+    revision = Math.min(revision, this.appliedRevision); // nothing beyond what is applied to wait for
     if (revision <= this.durableRevision) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiters.push({ revision, resolve, reject });
@@ -73,7 +74,8 @@ export class GroupSync {
     this.syncing = true;
     this.syncCount++;
     const covers = this.appliedRevision;
-    this.syncFile().then(
+    // Through a promise even if syncFile throws at once: `syncing` must always be cleared.
+    Promise.resolve().then(this.syncFile).then(
       () => {
         this.syncing = false;
         this.durableRevision = Math.max(this.durableRevision, covers);

@@ -123,3 +123,22 @@ describe('SqliteStore', () => {
     expect(ev).toMatchObject({ revision: 2, kindPrevious: 1 });
   });
 });
+
+describe('SqliteStore, two on one directory', () => {
+  it('each takes up the revisions the other committed', async () => {
+    const dir = tempDir();
+    const a = new SqliteStore(dir.path);
+    const b = new SqliteStore(dir.path);
+    try {
+      await a.commit({ ops: [{ type: 'create', object: svc('x') }] });
+      expect((await b.list('Service')).revision).toBe(1);
+      const [ev] = await b.commit({ ops: [{ type: 'create', object: svc('y') }] });
+      expect(ev).toMatchObject({ revision: 2, kindPrevious: 1 });
+      expect(await a.revision()).toBe(2);
+    } finally {
+      await a.close();
+      await b.close();
+      dir.remove();
+    }
+  });
+});
