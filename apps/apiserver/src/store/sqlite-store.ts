@@ -81,7 +81,7 @@ export class SqliteStore implements Store {
   private readonly q;
   private readonly sync: GroupSync;
   private log: Promise<FileHandle> | undefined;
-  /** The revision of the last commit applied (the meta row, kept here: every read asks for it). */
+  /** The revision of the last commit applied, as this store last saw it in the meta row. */
   private rev: number;
   /** Per kind, the revision of its last event (meta rows `kind_revision:<kind>`). */
   private readonly kindRevisions = new Map<string, number>();
@@ -173,11 +173,6 @@ export class SqliteStore implements Store {
 
   durable(): Promise<void> {
     return this.sync.until();
-  }
-
-  /** Syncs of the log so far (each covering one or more commits). */
-  get logSyncs(): number {
-    return this.sync.syncs;
   }
 
   private readObject(kind: Kind, namespace: string, name: string): KubeObject | undefined {
