@@ -216,7 +216,6 @@ async function readiness(store: Store, publisher: EventPublisher | undefined, ma
   const checks: ReadyCheck[] = [{ name: 'ping', ok: true }];
   let revision = 0;
   try {
-    await store.get('Namespace', '', 'default');
     revision = await store.revision();
     checks.push({ name: 'store', ok: true });
   } catch {

@@ -3,10 +3,8 @@
  * validated, given its allocations, committed to the store as one atomic batch and only then
  * announced (to watchers and the event publisher) in revision order, once it is on disk.
  *
- * Writes are serialized: one at a time, so the allocators and the store never race. A write
- * reads what the writes before it applied and is answered once its commit (and everything it
- * read) is on disk; the next write does not wait for that, so the commits of concurrent writers
- * share one sync of the store's log (group commit). Deletes are
+ * Writes are serialized: one at a time, so the allocators and the store never race; the next
+ * does not wait for the previous one's disk sync (group commit, write-queue.ts). Deletes are
  * graceful where Kubernetes makes them so (see libs/api graceful-deletion): a marked object stays
  * until its grace period ends (DeletionTimers), it is deleted again with grace 0, or an update
  * removes its last finalizer.
@@ -18,6 +16,7 @@ import { DeletionTimers } from './deletion-timers.js';
 import { continueExpired, encodeContinue, pageOf, planList, type ListOptions, type ListPage } from './list-options.js';
 import { metaForCreate, metaForUpdate, sameObject, timestamp } from './object-meta.js';
 import { applyReleases, planServiceAllocations, serviceReleases, type Allocators } from './service-allocations.js';
+import { WriteQueue, type CommitListener } from './write-queue.js';
 
 /** Namespaces that always exist and may not be deleted (kube-apiserver's system namespaces; node Leases live in kube-node-lease). */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -32,7 +31,7 @@ function checkObjectSize(obj: KubeObject): void {
   if (Buffer.byteLength(JSON.stringify(obj)) > MAX_OBJECT_BYTES) throw new RequestEntityTooLargeError('etcdserver: request is too large');
 }
 
-export type CommitListener = (events: StoredEvent[]) => void;
+export type { CommitListener };
 
 export interface RegistryOptions {
   clock?: () => Date;
@@ -62,9 +61,13 @@ function nameOf(obj: KubeObject): string {
   return obj.metadata.name ?? '';
 }
 
+/** The namespace an object of `kind` is stored under: none for cluster-scoped kinds, `default` when not given. */
+function storedNamespace(kind: Kind, namespace: string): string {
+  return KINDS[kind].namespaced ? namespace || 'default' : '';
+}
+
 export class Registry {
-  private readonly listeners: CommitListener[] = [];
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly writes: WriteQueue;
   private readonly clock: () => Date;
   private readonly onListenerError: (err: unknown) => void;
   private readonly timers: DeletionTimers;
@@ -76,6 +79,7 @@ export class Registry {
   ) {
     this.clock = opts.clock ?? (() => new Date());
     this.onListenerError = opts.onListenerError ?? ((e) => process.emitWarning(`commit listener failed: ${(e as Error).message}`));
+    this.writes = new WriteQueue(store, this.onListenerError);
     this.timers = new DeletionTimers(
       (kind, namespace, name, uid) => this.delete(kind, namespace, name, { gracePeriodSeconds: 0, preconditions: { uid } }).then(() => undefined),
       () => this.clock().getTime(),
@@ -108,26 +112,14 @@ export class Registry {
 
   /** Called with every committed batch of events, in revision order. */
   onCommit(listener: CommitListener): void {
-    this.listeners.push(listener);
+    this.writes.onCommit(listener);
   }
 
-  /**
-   * Runs `fn` after the writes before it; its outcome (object or error) is given once what it
-   * applied and read is on disk. The next write starts as soon as `fn` is done.
-   */
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run.then(
-      (out) => this.store.durable().then(() => out),
-      (e: unknown) => this.store.durable().then(() => Promise.reject(e)),
-    );
+    return this.writes.run(fn);
   }
 
-  /**
-   * Commits, then (once the commit is on disk) tells the listeners, in revision order; a failing
-   * listener never turns a done write into a failed one.
-   */
+  /** Commits, then (once the commit is on disk) tells the listeners. */
   private async commit(batch: Batch): Promise<StoredEvent[]> {
     for (const op of batch.ops) if (op.type !== 'delete') checkObjectSize(op.object);
     const events = await this.store.commit(batch);
@@ -135,34 +127,25 @@ export class Registry {
       if (ev.type === 'DELETED') this.timers.forget(ev.object);
       else if (ev.object.metadata.deletionTimestamp) this.timers.track(ev.object);
     }
-    // Asked before the writer's own answer waits on the same sync, so listeners (the watch hub,
-    // the authorizer) have the events before the writer has its answer.
-    if (events.length) this.store.durable().then(() => this.announce(events), () => undefined);
+    this.writes.announce(events);
     return events;
   }
 
-  private announce(events: StoredEvent[]): void {
-    for (const l of this.listeners) {
-      try {
-        l(events);
-      } catch (e) {
-        this.onListenerError(e);
-      }
-    }
+  /** The object as the writes so far left it (on disk or not yet): for a write, inside serialize(). */
+  private async applied<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind<K> | undefined> {
+    return (await this.store.applied.get(kind, storedNamespace(kind, namespace), name)) as ObjectOfKind<K> | undefined;
   }
 
-  /** The object as the writes so far left it (on disk or not yet): for a write, inside serialize(). */
   private async current<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind<K>> {
-    const obj = await this.store.applied.get(kind, KINDS[kind].namespaced ? namespace || 'default' : '', name);
+    const obj = await this.applied(kind, namespace, name);
     if (!obj) throw new NotFoundError(kind, name);
-    return obj as ObjectOfKind<K>;
+    return obj;
   }
 
   // ------------------------------------------------------------------ reads
 
   async get<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind<K>> {
-    const ns = KINDS[kind].namespaced ? namespace || 'default' : '';
-    const obj = await this.store.get(kind, ns, name);
+    const obj = await this.store.get(kind, storedNamespace(kind, namespace), name);
     if (!obj) throw new NotFoundError(kind, name);
     return obj as ObjectOfKind<K>;
   }
@@ -259,7 +242,7 @@ export class Registry {
   ): Promise<{ object: ObjectOfKind<K>; created: boolean }> {
     return this.serialize(async () => {
       if (config.kind !== kind || (config.metadata.name ?? '') !== name) throw new BadRequestError(`the name of the object (${config.metadata.name ?? ''}) does not match the name on the URL (${name})`);
-      const current = await this.store.applied.get(kind, KINDS[kind].namespaced ? namespace || 'default' : '', name);
+      const current = await this.applied(kind, namespace, name);
       const wantRv = config.metadata.resourceVersion;
       if (wantRv && wantRv !== current?.metadata.resourceVersion) throw new ConflictError(kind, name);
       if (!current) o.beforeCreate?.();
