@@ -6,7 +6,8 @@
 #     load balancer's gratuitous ARP); docker.io, docker-compose and debootstrap (the images, the
 #     compose mesh and the container suites: a private dockerd runs them, tools/images/engine.sh);
 #     clang, libbpf-dev and bpftool (the node agent's ebpf mode: its programs are compiled here,
-#     bpftool gives the kernel's types to its UDP sweep);
+#     bpftool gives the kernel's types to its UDP sweep; clang also builds nftables mode's netlink
+#     helper);
 #   - npm packages from package-lock.json (npm ci), when node_modules is missing or stale;
 #   - the programs' bundles (tools/bundle/build.mjs), which their bin files run.
 # Safe to run again and again: the README's commands call it first.
@@ -53,6 +54,11 @@ fi
 # The ebpf mode's programs and helper (apps/node-agent/bpf/build/), when clang and libbpf are here.
 if have clang && [ -f /usr/include/bpf/libbpf.h ]; then
   bash apps/node-agent/bpf/build.sh || echo "setup: could not build the ebpf mode's programs (the node agent falls back to nftables in ebpf mode)" >&2
+fi
+
+# nftables mode's netlink helper (apps/node-agent/native/build/), when a C compiler is here.
+if have cc || have gcc || have clang; then
+  bash apps/node-agent/native/build.sh || echo "setup: could not build minimesh-nft-batch (the node agent's nftables mode then sends every change through nft)" >&2
 fi
 
 # The programs' bundles (apps/*/dist, tools/cluster/dist): plain-Node ES modules built from the

@@ -95,6 +95,8 @@ stage() {
     mkdir -p "$ctx/node_modules/better-sqlite3/build/Release"
     cp node_modules/better-sqlite3/build/Release/better_sqlite3.node "$ctx/node_modules/better-sqlite3/build/Release/"
   fi
+  # The node agent's netlink helper, as set-up built it here (a Debian bookworm binary, as the bases).
+  if [ -x "$dir/native/build/minimesh-nft-batch" ]; then install -D -m 0755 "$dir/native/build/minimesh-nft-batch" "$ctx/$dir/native/build/minimesh-nft-batch"; fi
   # The program's bundle (dist/, as set-up makes it here), made from the staged sources: what the
   # image runs (its sources through tsx only if they differ).
   node tools/bundle/build.mjs "$ctx/$dir" >/dev/null || { echo "build.sh: could not bundle $app" >&2; exit 1; }

@@ -57,6 +57,10 @@ export const NODE_AGENT_FLAGS = {
     },
   },
   'nft-table': { description: 'nftables mode: name of the agent\'s table in the ip family (kube-proxy, or another to run beside kube-proxy).', default: 'kube-proxy', parse: parseNftTable },
+  'nft-netlink': {
+    description: 'nftables mode: send partial syncs to the kernel as netlink batches (minimesh-nft-batch, which tools/setup.sh builds) instead of through nft, which first reads every chain into its cache. false: every transaction through nft.',
+    default: true,
+  },
   'service-cidrs': {
     description: 'nftables mode: comma-separated Service CIDRs (the apiserver\'s --service-cluster-ip-range); traffic to an address in them that is no ClusterIP is dropped, as kube-proxy does with the ServiceCIDRs it watches. Empty: no such rule.',
     default: '',

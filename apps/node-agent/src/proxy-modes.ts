@@ -64,7 +64,11 @@ export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, sha
   const nftables = () => ({
     ...shared,
     render: { table: o['nft-table'], serviceCIDRs: o['service-cidrs'].split(',').map((x) => x.trim()).filter((x) => x !== ''), ...common },
-    nft: new Nft(shared.exec, { log: log.child('nftables'), session: helperPrefix === undefined ? undefined : { prefix: helperPrefix } }),
+    nft: new Nft(shared.exec, {
+      log: log.child('nftables'),
+      session: helperPrefix === undefined ? undefined : { prefix: helperPrefix },
+      netlink: helperPrefix === undefined || !o['nft-netlink'] ? undefined : { prefix: helperPrefix },
+    }),
     log: log.child(mode),
   });
   switch (mode) {

@@ -1,14 +1,18 @@
 /**
  * The kernel side of nftables mode: one atomic transaction per apply (a failing one changes
- * nothing). Small transactions — the partial syncs — go through a long-lived `nft -i` session
- * (nft-session.ts), which saves a process start and a netlink socket close per sync; large ones
- * (the first sync, full resyncs) through `nft -f -` with the script on stdin. If the session's
- * process keeps dying (an nft built without its CLI), the agent says so once and uses `nft -f -`
- * for everything. The agent runs inside its node's network namespace, so `nft` programs that
- * namespace only. Errors carry nft's stderr.
+ * nothing). Partial syncs whose every line nft-netlink-batch.ts knows go to the kernel as one
+ * netlink batch through a long-lived helper (nft-netlink-session.ts), without nft's cache fill;
+ * other small transactions go through a long-lived `nft -i` session (nft-session.ts), which saves
+ * a process start and a netlink socket close per sync; large ones (the first sync, full resyncs)
+ * through `nft -f -` with the script on stdin. If a helper process keeps dying (an nft built
+ * without its CLI), the agent says so once and stops using it. The agent runs inside its node's
+ * network namespace, so what it starts programs that namespace only. Errors carry nft's stderr,
+ * or the kernel's refusal with the command it concerns.
  */
 import { CommandError, type Exec, type Logger } from '@minimesh/runtime';
 import { nftErrorSummary } from './nft-errors.js';
+import { nftNetlinkBatch } from './nft-netlink-batch.js';
+import { NftNetlinkSession, NftNetlinkSessionError } from './nft-netlink-session.js';
 import { NftSession, NftSessionError } from './nft-session.js';
 
 export interface NftOptions {
@@ -18,6 +22,11 @@ export interface NftOptions {
    * run where `exec` runs its commands); unset: every transaction through `exec`.
    */
   session?: { prefix: readonly string[]; maxBytes?: number };
+  /**
+   * The netlink helper, started like the session; unset: none. Without the built helper the
+   * agent says so once and uses nft.
+   */
+  netlink?: { prefix: readonly string[]; helper?: string };
   log?: Logger;
 }
 
@@ -28,6 +37,8 @@ export class Nft {
   private session: NftSession | undefined;
   private readonly sessionMaxBytes: number;
   private sessionFailures = 0;
+  private netlink: NftNetlinkSession | undefined;
+  private netlinkFailures = 0;
 
   constructor(
     private readonly exec: Exec,
@@ -37,9 +48,36 @@ export class Nft {
     // Scripts up to this size go through the session (partial syncs); larger ones through `nft -f -`.
     this.sessionMaxBytes = o.session?.maxBytes ?? 1 << 20;
     if (o.session !== undefined) this.session = new NftSession({ bin: this.bin, prefix: o.session.prefix });
+    if (o.netlink !== undefined) {
+      const netlink = new NftNetlinkSession({ prefix: o.netlink.prefix, helper: o.netlink.helper });
+      if (netlink.available()) this.netlink = netlink;
+      else o.log?.warn(`${netlink.helper} is not built (tools/setup.sh builds it): partial syncs go through \`${this.bin}\`, which reads every chain first`);
+    }
   }
 
+  /** Transactions the kernel took as netlink batches, and through nft. */
+  readonly applied = { netlink: 0, nft: 0 };
+
   async apply(script: string): Promise<void> {
+    if (this.netlink !== undefined && script.length <= this.sessionMaxBytes) {
+      const batch = nftNetlinkBatch(script, 1);
+      if (batch !== undefined) {
+        try {
+          await this.netlink.apply(batch);
+          this.netlinkFailures = 0;
+          this.applied.netlink++;
+          return;
+        } catch (e) {
+          if (e instanceof NftNetlinkSessionError && ++this.netlinkFailures >= GIVE_UP_AFTER) {
+            this.o.log?.warn(`minimesh-nft-batch failed ${GIVE_UP_AFTER} times in a row; sending every sync through \`${this.bin}\``, { err: e.message });
+            this.netlink.close();
+            this.netlink = undefined;
+          }
+          throw e;
+        }
+      }
+    }
+    this.applied.nft++;
     if (this.session !== undefined && script.length <= this.sessionMaxBytes) {
       try {
         await this.session.apply(script);
@@ -60,9 +98,10 @@ export class Nft {
     if (r.code !== 0) throw new CommandError(`${this.bin} -f -`, r.code, nftErrorSummary(r.stderr));
   }
 
-  /** Ends the `nft -i` session. */
+  /** Ends the `nft -i` session and the netlink helper. */
   close(): void {
     this.session?.close();
+    this.netlink?.close();
   }
 
   /** `nft --version` works (the binary is there). */
