@@ -6,14 +6,15 @@
  *     applier's `nft -i` session, as in the agent);
  *   - full resync in place (hourly, or after the node's addresses change): render + apply;
  *   - one-Service change (partial): one endpoint of one service moves to another pod, render +
- *     apply; and a new Service with its endpoints, render + apply;
+ *     apply; and a new Service with its endpoints, render + apply — through the agent's applier
+ *     (a netlink batch) and through nft alone (`nft -i`), side by side;
  *   - beside them, the reference: a bare `nft -f file` of the same first-sync script, and the
  *     cost of a one-element transaction at that size, the floor of any `nft`-based applier.
  * Each figure is checked against the kernel on the first run (chain and element counts).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { NftablesRuleset, type NftRenderOptions, type NftTransaction } from '@minimesh/proxy-core';
+import { NftablesRuleset, STALE_CHAIN_DELETE_DELAY_MS, type NftRenderOptions, type NftTransaction } from '@minimesh/proxy-core';
 import { exec } from '@minimesh/runtime';
 import { Nft } from '../../src/nftables/nft.js';
 import { mustSh, runWithFile, sh } from './host.js';
@@ -26,13 +27,22 @@ export interface NftRun {
   bareFresh: number;
   renderFull: number;
   applyFull: number;
+  /** One-Service changes through the agent's applier (netlink batches) and through nft alone. */
+  netlink: OneServiceChanges;
+  nft: OneServiceChanges;
+  /** Netlink batches of one set element, and of one chain with one DNAT rule. */
+  netlinkElement: number;
+  netlinkRule: number;
+  oneElement: number;
+  nftRssKiB: number;
+}
+
+export interface OneServiceChanges {
   renderMove: number;
   applyMove: number;
   moveBytes: number;
   renderCreate: number;
   applyCreate: number;
-  oneElement: number;
-  nftRssKiB: number;
 }
 
 export interface NftRow {
@@ -56,29 +66,24 @@ function kernelCounts(): { chains: number; elements: number } {
 }
 
 async function run(n: number, st: State, dir: string, check: boolean, k: number): Promise<{ run: NftRun; fresh: NftTransaction }> {
-  // As the agent: partial syncs through its `nft -i` session, large transactions through `nft -f -`.
-  const nft = new Nft(exec, { session: { prefix: [] } });
+  // As the agent: partial syncs as netlink batches, large transactions through `nft -f -`; and
+  // nft alone, as before the netlink helper: small transactions through its `nft -i` session.
+  const nft = new Nft(exec, { session: { prefix: [] }, netlink: { prefix: [] } });
+  const nftOnly = new Nft(exec, { session: { prefix: [] } });
   try {
-    return await runWith(nft, n, st, dir, check, k);
+    return await runWith(nft, nftOnly, n, st, dir, check, k);
   } finally {
     nft.close();
+    nftOnly.close();
   }
 }
 
-async function runWith(nft: Nft, n: number, st: State, dir: string, check: boolean, k: number): Promise<{ run: NftRun; fresh: NftTransaction }> {
-  mustSh('nft', ['flush', 'ruleset']);
-  const rs = new NftablesRuleset(OPTS);
-  const fresh = await timed(async () => rs.transaction(input(st, 0)));
-  const applyFresh = (await timed(() => nft.apply(fresh.value.script))).ms;
-  if (check) {
-    const got = kernelCounts();
-    const wantChains = (fresh.value.script.match(/^add chain /gm) ?? []).length;
-    if (got.chains !== wantChains) throw new Error(`after the first sync the kernel has ${got.chains} chains; the script adds ${wantChains}`);
-  }
-  const full = await timed(async () => rs.transaction(input(st, 1)));
-  const applyFull = (await timed(() => nft.apply(full.value.script))).ms;
-
-  // One endpoint of service k moves to another pod: a new endpoint chain, the old one flushed.
+/**
+ * One endpoint of service k moves to another pod (a new endpoint chain, the old one flushed),
+ * then a new Service arrives with its endpoints; both applied through `nft`, timed. Then both are
+ * undone (applied, not timed), so the kernel and `rs` hold the state they started from.
+ */
+async function oneServiceChanges(rs: NftablesRuleset, nft: Nft, n: number, st: State, k: number, check: boolean): Promise<OneServiceChanges> {
   const before = slice(k);
   const after = slice(k, ipv4(MOVED_BASE + k + 1));
   st.endpoints.update(before, after);
@@ -91,16 +96,52 @@ async function runWith(nft: Nft, n: number, st: State, dir: string, check: boole
   const extra = n + 1 + k;
   st.services.update(undefined, service(extra));
   st.endpoints.update(undefined, slice(extra));
-  const changed = new Set([...st.services.checkoutChanges().updatedServices, ...st.endpoints.checkoutChanges().updatedServices]);
-  const create = await timed(async () => rs.transaction(input(st, 3, changed)));
+  const create = await timed(async () => rs.transaction(input(st, 3, changedServices(st))));
   const applyCreate = (await timed(() => nft.apply(create.value.script))).ms;
 
-  // Back to the state of `fresh` for the next run.
   st.endpoints.update(after, before);
   st.services.update(service(extra), undefined);
   st.endpoints.update(slice(extra), undefined);
-  st.services.checkoutChanges();
-  st.endpoints.checkoutChanges();
+  await nft.apply(rs.transaction(input(st, 4, changedServices(st))).script);
+  // The chains flushed by the changes go now (they may, a second later).
+  await nft.apply(rs.transaction(input(st, 4 + 2 * STALE_CHAIN_DELETE_DELAY_MS, new Set())).script);
+  return { renderMove: move.ms, applyMove, moveBytes: Buffer.byteLength(move.value.script), renderCreate: create.ms, applyCreate };
+}
+
+function changedServices(st: State): Set<string> {
+  return new Set([...st.services.checkoutChanges().updatedServices, ...st.endpoints.checkoutChanges().updatedServices]);
+}
+
+async function runWith(nft: Nft, nftOnly: Nft, n: number, st: State, dir: string, check: boolean, k: number): Promise<{ run: NftRun; fresh: NftTransaction }> {
+  mustSh('nft', ['flush', 'ruleset']);
+  const rs = new NftablesRuleset(OPTS);
+  const fresh = await timed(async () => rs.transaction(input(st, 0)));
+  const applyFresh = (await timed(() => nft.apply(fresh.value.script))).ms;
+  if (check) {
+    const got = kernelCounts();
+    const wantChains = (fresh.value.script.match(/^add chain /gm) ?? []).length;
+    if (got.chains !== wantChains) throw new Error(`after the first sync the kernel has ${got.chains} chains; the script adds ${wantChains}`);
+  }
+  const full = await timed(async () => rs.transaction(input(st, 1)));
+  const applyFull = (await timed(() => nft.apply(full.value.script))).ms;
+  // Both long-lived helpers (the netlink one, `nft -i`) start at their first transaction and
+  // stay, as in the agent: started here, so the timed changes below are the steady state.
+  for (const applier of [nft, nftOnly]) await applier.apply('add chain ip kube-proxy zz-warm\ndelete chain ip kube-proxy zz-warm');
+
+  // The one-Service changes through the agent's applier (netlink batches), then the same changes
+  // through nft alone (its `nft -i` session), the way partial syncs went before.
+  const viaNetlink = await oneServiceChanges(rs, nft, n, st, k, check);
+  if (nft.applied.netlink < 4) throw new Error(`the partial syncs did not go through the netlink helper (${nft.applied.netlink} of 4); is apps/node-agent/native/build/minimesh-nft-batch built?`);
+  const viaNft = await oneServiceChanges(rs, nftOnly, n, st, k, check);
+
+  // The kernel's own floor, through the netlink path: one element into a plain set, and one
+  // rule into a new chain (a rule with a verdict or NAT makes the kernel check the whole table
+  // from its base chains before it commits).
+  const T = 'ip kube-proxy';
+  const netlinkElement = (await timed(() => nft.apply(`add element ${T} cluster-ips { 10.255.255.254 }`))).ms;
+  await nft.apply(`delete element ${T} cluster-ips { 10.255.255.254 }`);
+  const netlinkRule = (await timed(() => nft.apply(`add chain ${T} zz-floor\nadd rule ${T} zz-floor meta l4proto tcp dnat to 10.255.255.254:80`))).ms;
+  await nft.apply(`flush chain ${T} zz-floor\ndelete chain ${T} zz-floor`);
 
   // The floor: one element into a plain set, then out again (nft reads every chain first).
   const addFile = join(dir, 'one-element.nft');
@@ -122,11 +163,10 @@ async function runWith(nft: Nft, n: number, st: State, dir: string, check: boole
       bareFresh,
       renderFull: full.ms,
       applyFull,
-      renderMove: move.ms,
-      applyMove,
-      moveBytes: Buffer.byteLength(move.value.script),
-      renderCreate: create.ms,
-      applyCreate,
+      netlink: viaNetlink,
+      nft: viaNft,
+      netlinkElement,
+      netlinkRule,
       oneElement,
       nftRssKiB,
     },
@@ -159,7 +199,10 @@ export async function measureNft(n: number, runs: number, dir: string, warmUp: b
 
 export function reportNft(rows: NftRow[], runs: number): void {
   const med = (row: NftRow, f: (r: NftRun) => number) => median(row.runs.map(f));
-  const header = ['services', 'rules', 'chains', 'elements', 'script', 'first sync (render + nft)', 'nft -f file', 'full in place', 'endpoint moves', 'new Service', 'one-element nft transaction', 'nft peak RSS'];
+  const header = ['services', 'rules', 'chains', 'elements', 'script', 'first sync (render + nft)', 'nft -f file', 'full in place', 'endpoint moves (netlink)', 'new Service (netlink)', 'endpoint moves (nft -i)', 'new Service (nft -i)', 'netlink: one element / one rule', 'one-element nft transaction', 'nft peak RSS'];
+  const move = (row: NftRow, via: 'netlink' | 'nft') =>
+    `${ms(med(row, (r) => r[via].renderMove + r[via].applyMove), 1)} (${ms(med(row, (r) => r[via].renderMove), 1)} + ${ms(med(row, (r) => r[via].applyMove), 1)}; ${bytes(med(row, (r) => r[via].moveBytes))})`;
+  const create = (row: NftRow, via: 'netlink' | 'nft') => `${ms(med(row, (r) => r[via].renderCreate + r[via].applyCreate), 1)} (${ms(med(row, (r) => r[via].renderCreate), 1)} + ${ms(med(row, (r) => r[via].applyCreate), 1)})`;
   const body = rows.map((row) => [
     String(row.n),
     String(row.rules),
@@ -169,8 +212,11 @@ export function reportNft(rows: NftRow[], runs: number): void {
     `${ms(med(row, (r) => r.renderFresh + r.applyFresh))} (${ms(med(row, (r) => r.renderFresh))} + ${ms(med(row, (r) => r.applyFresh))})`,
     ms(med(row, (r) => r.bareFresh)),
     `${ms(med(row, (r) => r.renderFull + r.applyFull))} (${ms(med(row, (r) => r.renderFull))} + ${ms(med(row, (r) => r.applyFull))})`,
-    `${ms(med(row, (r) => r.renderMove + r.applyMove), 1)} (${ms(med(row, (r) => r.renderMove), 1)} + ${ms(med(row, (r) => r.applyMove), 1)}; ${bytes(med(row, (r) => r.moveBytes))})`,
-    `${ms(med(row, (r) => r.renderCreate + r.applyCreate), 1)} (${ms(med(row, (r) => r.renderCreate), 1)} + ${ms(med(row, (r) => r.applyCreate), 1)})`,
+    move(row, 'netlink'),
+    create(row, 'netlink'),
+    move(row, 'nft'),
+    create(row, 'nft'),
+    `${ms(med(row, (r) => r.netlinkElement), 1)} / ${ms(med(row, (r) => r.netlinkRule), 1)}`,
     ms(med(row, (r) => r.oneElement), 1),
     `${Math.round(med(row, (r) => r.nftRssKiB) / 1024)} MiB`,
   ]);
@@ -179,7 +225,11 @@ export function reportNft(rows: NftRow[], runs: number): void {
   console.log(
     '\nColumns: first sync = NftablesRuleset\'s fresh transaction + the agent\'s `nft -f -` into an empty ruleset; nft -f file = a bare ' +
       '`nft -f` of the same script (reference); full in place = the hourly resync (every chain flushed and refilled, affinity sets kept); ' +
-      'endpoint moves / new Service = one-Service changes as partial transactions (only that Service\'s chains and elements); ' +
+      'endpoint moves / new Service = one-Service changes as partial transactions (only that Service\'s chains and elements), ' +
+      'render + apply: (netlink) through the agent\'s applier, which hands them to the kernel as one netlink batch (minimesh-nft-batch); ' +
+      '(nft -i) the same transactions through nft alone, in a long-lived `nft -i` session (the applier before the netlink path); ' +
+      'netlink: one element / one rule = the kernel\'s floor through the netlink helper: a batch adding one element to the cluster-ips set, and ' +
+      'one adding a chain with one DNAT rule (a rule with a verdict or NAT makes the kernel validate the table from its base chains before the commit); ' +
       'one-element nft transaction = `nft -f -` of one `add element` to the cluster-ips set with the table loaded: nft 1.0.6 reads every ' +
       'chain of the table before any element or rule command, so this is the floor of any `nft`-based change at this size. ' +
       'Every apply includes spawning nft.',
