@@ -1,49 +1,184 @@
 /**
- * Netlink messages as the kernel's nfnetlink subsystems take them: a 16-byte nlmsghdr, the
- * 4-byte nfgenmsg (family, version 0, resource id), then attributes — each a 4-byte header
- * (length, type; NLA_F_NESTED on nested ones) and its payload padded to 4 bytes
- * (include/uapi/linux/netlink.h, netfilter/nfnetlink.h). Numbers inside nf_tables attributes
- * are big-endian; the headers are in host order (little-endian on the machines this runs on).
+ * Netlink messages as the kernel's nfnetlink subsystems take them, written straight into one
+ * growing buffer (as libmnl does): a 16-byte nlmsghdr, the 4-byte nfgenmsg (family, version 0,
+ * resource id), then attributes — each a 4-byte header (length, type; NLA_F_NESTED on nested ones)
+ * and its payload padded to 4 bytes (include/uapi/linux/netlink.h, netfilter/nfnetlink.h). A
+ * message's and a nest's length are filled in when they end. Numbers inside nf_tables attributes
+ * are big-endian; the headers are in host order.
  */
-
 import { endianness } from 'node:os';
-
-/** One attribute: raw bytes, or attributes nested in it. */
-export type NlAttr = { readonly type: number; readonly bytes: Uint8Array } | { readonly type: number; readonly nested: readonly NlAttr[] };
-
-export interface NlMessage {
-  readonly type: number;
-  readonly flags: number;
-  /** nfgenmsg.nfgen_family (NFPROTO_*). */
-  readonly family: number;
-  /** nfgenmsg.res_id, big-endian on the wire (the subsystem for batch messages). */
-  readonly resId?: number;
-  readonly attrs: readonly NlAttr[];
-}
 
 export const NLM_F_REQUEST = 0x1;
 export const NLM_F_CREATE = 0x400;
 export const NLM_F_APPEND = 0x800;
 const NLA_F_NESTED = 0x8000;
-const NLMSG_HDRLEN = 16;
-const NFGENMSG_LEN = 4;
-
-const align4 = (n: number) => (n + 3) & ~3;
 const LE = endianness() === 'LE';
 
-export const attr = (type: number, bytes: Uint8Array): NlAttr => ({ type, bytes });
-export const nest = (type: number, nested: readonly NlAttr[]): NlAttr => ({ type, nested });
+export class NetlinkWriter {
+  private buf: Buffer;
+  private at = 0;
+  private message = -1;
+  private seq: number;
+  /** Messages written so far. */
+  count = 0;
 
-export function u32be(n: number): Uint8Array {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n >>> 0);
-  return b;
-}
+  /** `sizeHint`: the bytes expected (the buffer grows past it by doubling). */
+  constructor(firstSeq: number, sizeHint = 4096) {
+    this.seq = firstSeq;
+    this.buf = Buffer.allocUnsafe(Math.max(4096, sizeHint));
+  }
 
-export function u64be(n: number): Uint8Array {
-  const b = Buffer.alloc(8);
-  b.writeBigUInt64BE(BigInt(n));
-  return b;
+  /** Starts a message; `resId` is nfgenmsg.res_id (the subsystem, for batch messages). */
+  begin(type: number, flags: number, family: number, resId = 0): this {
+    this.room(20);
+    this.message = this.at;
+    this.u32(0);
+    this.u16(type);
+    this.u16(flags);
+    this.u32(this.seq++);
+    this.u32(0);
+    this.buf[this.at++] = family;
+    this.buf[this.at++] = 0;
+    this.buf.writeUInt16BE(resId, this.at);
+    this.at += 2;
+    return this;
+  }
+
+  /** Ends the message begun last (its length filled in). */
+  end(): this {
+    this.patch32(this.message, this.at - this.message);
+    this.count++;
+    return this;
+  }
+
+  bytes(type: number, value: Uint8Array): this {
+    const len = 4 + value.length;
+    this.room(len + 3);
+    this.u16(len);
+    this.u16(type);
+    this.buf.set(value, this.at);
+    this.at += value.length;
+    this.pad();
+    return this;
+  }
+
+  u32be(type: number, n: number): this {
+    this.room(8);
+    this.u16(8);
+    this.u16(type);
+    this.buf.writeUInt32BE(n >>> 0, this.at);
+    this.at += 4;
+    return this;
+  }
+
+  u64be(type: number, n: number): this {
+    this.room(12);
+    this.u16(12);
+    this.u16(type);
+    this.buf.writeBigUInt64BE(BigInt(n), this.at);
+    this.at += 8;
+    return this;
+  }
+
+  /**
+   * A nested attribute holding NFTA_DATA_VALUE (type 1) of `len` bytes: `n` big-endian (network
+   * order), or in the host's order with `host` (registers compared with fib results, numgen).
+   */
+  value(type: number, n: number, len: 1 | 2 | 3 | 4, host = false): this {
+    this.room(12);
+    this.u16(12);
+    this.u16(type | NLA_F_NESTED);
+    this.u16(4 + len);
+    this.u16(1);
+    if (host) this.patch32(this.at, n);
+    else this.buf.writeUIntBE(n >>> 0, this.at, len);
+    this.at += len;
+    this.pad();
+    return this;
+  }
+
+  /** A NUL-terminated string, as nf_tables names are sent. */
+  str(type: number, s: string): this {
+    const max = Buffer.byteLength(s) + 1;
+    this.room(4 + max + 3);
+    const start = this.at;
+    this.at += 4;
+    this.at += this.buf.write(s, this.at, 'utf8');
+    this.buf[this.at++] = 0;
+    this.patch16(start, this.at - start);
+    this.patch16(start + 2, type);
+    this.pad();
+    return this;
+  }
+
+  /**
+   * nft's user data holding one comment (libnftnl's TLV: type 0, length, the text and a NUL),
+   * as the attribute `type`. The caller checked the text is at most 254 bytes.
+   */
+  comment(type: number, text: string): this {
+    const len = Buffer.byteLength(text) + 1;
+    this.room(4 + 2 + len + 3);
+    this.u16(4 + 2 + len);
+    this.u16(type);
+    this.buf[this.at++] = 0;
+    this.buf[this.at++] = len;
+    this.at += this.buf.write(text, this.at, 'utf8');
+    this.buf[this.at++] = 0;
+    this.pad();
+    return this;
+  }
+
+  /** Opens a nested attribute; close it with `close(token)`. */
+  open(type: number): number {
+    this.room(4);
+    const start = this.at;
+    this.u16(0);
+    this.u16(type | NLA_F_NESTED);
+    return start;
+  }
+
+  close(start: number): this {
+    this.patch16(start, this.at - start);
+    return this;
+  }
+
+  /** The messages written (the writer is done with). */
+  finish(): Buffer {
+    return this.buf.subarray(0, this.at);
+  }
+
+  private room(n: number): void {
+    if (this.at + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.at + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.buf.copy(next, 0, 0, this.at);
+    this.buf = next;
+  }
+
+  private pad(): void {
+    while (this.at % 4 !== 0) this.buf[this.at++] = 0;
+  }
+
+  private u16(n: number): void {
+    this.patch16(this.at, n);
+    this.at += 2;
+  }
+
+  private u32(n: number): void {
+    this.patch32(this.at, n);
+    this.at += 4;
+  }
+
+  private patch16(at: number, n: number): void {
+    if (LE) this.buf.writeUInt16LE(n, at);
+    else this.buf.writeUInt16BE(n, at);
+  }
+
+  private patch32(at: number, n: number): void {
+    if (LE) this.buf.writeUInt32LE(n >>> 0, at);
+    else this.buf.writeUInt32BE(n >>> 0, at);
+  }
 }
 
 /** A 32-bit number in the host's byte order (registers compared with fib results, numgen). */
@@ -54,67 +189,8 @@ export function u32host(n: number): Uint8Array {
   return b;
 }
 
-/** A NUL-terminated string, as nf_tables names are sent. */
-export function cstr(s: string): Uint8Array {
-  return Buffer.from(`${s}\0`, 'utf8');
-}
-
-function attrLength(a: NlAttr): number {
-  if ('bytes' in a) return 4 + a.bytes.length;
-  let len = 4;
-  for (const n of a.nested) len += align4(attrLength(n));
-  return len;
-}
-
-function u16(buf: Buffer, n: number, at: number): void {
-  if (LE) buf.writeUInt16LE(n, at);
-  else buf.writeUInt16BE(n, at);
-}
-
-function u32(buf: Buffer, n: number, at: number): void {
-  if (LE) buf.writeUInt32LE(n >>> 0, at);
-  else buf.writeUInt32BE(n >>> 0, at);
-}
-
-function writeAttr(buf: Buffer, at: number, a: NlAttr): number {
-  const len = attrLength(a);
-  u16(buf, len, at);
-  if ('bytes' in a) {
-    u16(buf, a.type, at + 2);
-    buf.set(a.bytes, at + 4);
-  } else {
-    u16(buf, a.type | NLA_F_NESTED, at + 2);
-    let p = at + 4;
-    for (const n of a.nested) p = writeAttr(buf, p, n);
-  }
-  return at + align4(len);
-}
-
-function messageLength(m: NlMessage): number {
-  let len = NLMSG_HDRLEN + NFGENMSG_LEN;
-  for (const a of m.attrs) len += align4(attrLength(a));
-  return len;
-}
-
-/** The messages back to back, numbered from `firstSeq` (the kernel echoes the number of a refused one). */
-export function encodeMessages(messages: readonly NlMessage[], firstSeq: number): Buffer {
-  let total = 0;
-  for (const m of messages) total += messageLength(m);
-  const buf = Buffer.alloc(total);
-  let at = 0;
-  messages.forEach((m, i) => {
-    const len = messageLength(m);
-    u32(buf, len, at);
-    u16(buf, m.type, at + 4);
-    u16(buf, m.flags, at + 6);
-    u32(buf, firstSeq + i, at + 8);
-    u32(buf, 0, at + 12);
-    buf.writeUInt8(m.family, at + 16);
-    buf.writeUInt8(0, at + 17);
-    buf.writeUInt16BE(m.resId ?? 0, at + 18);
-    let p = at + NLMSG_HDRLEN + NFGENMSG_LEN;
-    for (const a of m.attrs) p = writeAttr(buf, p, a);
-    at += len;
-  });
-  return buf;
+export function u32be(n: number): Uint8Array {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(n >>> 0);
+  return b;
 }

@@ -7,7 +7,7 @@
  * comment; anything else gives undefined, and the caller lets nft handle the whole transaction.
  */
 import { parseIPv4, pushAll } from '@minimesh/api';
-import { attr, cstr, nest, u32be, u32host, type NlAttr } from './netlink-message.js';
+import type { NetlinkWriter } from './netlink-message.js';
 
 // include/uapi/linux/netfilter/nf_tables.h
 const NFTA_LIST_ELEM = 1;
@@ -34,7 +34,6 @@ const NFT_DYNSET_OP_UPDATE = 1;
 const NFT_NAT_DNAT = 1;
 const NFPROTO_IPV4 = 2;
 const NF_NAT_RANGE_PROTO_SPECIFIED = 2;
-const NFTNL_UDATA_COMMENT = 0;
 
 /** Verdict codes (NF_DROP, NF_ACCEPT, NFT_JUMP, NFT_GOTO, NFT_RETURN). */
 const VERDICTS: Readonly<Record<string, number>> = { drop: 0, accept: 1, jump: -3, goto: -4, return: -5 };
@@ -54,35 +53,70 @@ export function nftWords(text: string): string[] | undefined {
   return text.slice(covered).trim() === '' ? words : undefined;
 }
 
-/** A comment as nft stores it in a rule's or element's user data: type 0, length, text and NUL. */
-export function commentUserdata(quoted: string): Uint8Array | undefined {
-  if (!/^"[^"]*"$/.test(quoted)) return undefined;
-  const text = Buffer.from(`${quoted.slice(1, -1)}\0`, 'utf8');
-  if (text.length > 255) return undefined;
-  return Buffer.concat([Buffer.from([NFTNL_UDATA_COMMENT, text.length]), text]);
+/** The text of a quoted comment, if nft's user data can hold it (with its NUL, at most 255 bytes). */
+export function commentText(quoted: string): string | undefined {
+  if (quoted.length < 2 || quoted[0] !== '"' || quoted[quoted.length - 1] !== '"') return undefined;
+  const text = quoted.slice(1, -1);
+  return text.includes('"') || Buffer.byteLength(text) > 254 ? undefined : text;
 }
 
-/** `drop`, `accept`, `return`, `jump C`, `goto C` as NFTA_DATA_VERDICT's content. */
-export function verdictData(words: readonly string[]): NlAttr | undefined {
+/** One expression, written as an element of NFTA_RULE_EXPRESSIONS. */
+export type Expr = (w: NetlinkWriter) => void;
+
+/** A verdict: `drop`, `accept`, `return`, `jump C`, `goto C`. */
+export interface Verdict {
+  readonly code: number;
+  readonly chain?: string;
+}
+
+export function parseVerdict(words: readonly string[]): Verdict | undefined {
   const code = VERDICTS[words[0] ?? ''];
   if (code === undefined) return undefined;
   const chained = words[0] === 'jump' || words[0] === 'goto';
   if (words.length !== (chained ? 2 : 1)) return undefined;
-  const verdict = [attr(NFTA_VERDICT_CODE, u32be(code))];
-  if (chained) verdict.push(attr(NFTA_VERDICT_CHAIN, cstr(words[1]!)));
-  return nest(NFTA_DATA_VERDICT, verdict);
+  return chained ? { code, chain: words[1]! } : { code };
 }
 
-const expr = (name: string, data: readonly NlAttr[]): NlAttr => nest(NFTA_LIST_ELEM, [attr(NFTA_EXPR_NAME, cstr(name)), nest(NFTA_EXPR_DATA, data)]);
-const value = (type: number, bytes: Uint8Array) => nest(type, [attr(NFTA_DATA_VALUE, bytes)]);
-const payload = (base: number, offset: number, len: number) =>
-  expr('payload', [attr(1 /* DREG */, u32be(NFT_REG_1)), attr(2 /* BASE */, u32be(base)), attr(3 /* OFFSET */, u32be(offset)), attr(4 /* LEN */, u32be(len))]);
-const cmp = (op: number, bytes: Uint8Array) => expr('cmp', [attr(1 /* SREG */, u32be(NFT_REG_1)), attr(2 /* OP */, u32be(op)), value(3 /* DATA */, bytes)]);
-const immediate = (reg: number, data: NlAttr) => expr('immediate', [attr(1 /* DREG */, u32be(reg)), nest(2 /* DATA */, [data])]);
-const metaL4proto = (proto: number) => [expr('meta', [attr(2 /* KEY */, u32be(NFT_META_L4PROTO)), attr(1 /* DREG */, u32be(NFT_REG_1))]), cmp(NFT_CMP_EQ, Uint8Array.of(proto))];
+/** NFTA_DATA_VERDICT with its code and chain. */
+export function writeVerdict(w: NetlinkWriter, v: Verdict): void {
+  const n = w.open(NFTA_DATA_VERDICT);
+  w.u32be(NFTA_VERDICT_CODE, v.code);
+  if (v.chain !== undefined) w.str(NFTA_VERDICT_CHAIN, v.chain);
+  w.close(n);
+}
+
+/** A nested attribute holding NFTA_DATA_VALUE. */
+export function writeValue(w: NetlinkWriter, type: number, bytes: Uint8Array): void {
+  const n = w.open(type);
+  w.bytes(NFTA_DATA_VALUE, bytes);
+  w.close(n);
+}
+
+const expr =
+  (name: string, data: (w: NetlinkWriter) => void): Expr =>
+  (w) => {
+    const e = w.open(NFTA_LIST_ELEM);
+    w.str(NFTA_EXPR_NAME, name);
+    const d = w.open(NFTA_EXPR_DATA);
+    data(w);
+    w.close(d);
+    w.close(e);
+  };
+const payload = (base: number, offset: number, len: number) => expr('payload', (w) => w.u32be(1 /* DREG */, NFT_REG_1).u32be(2 /* BASE */, base).u32be(3 /* OFFSET */, offset).u32be(4 /* LEN */, len));
+/** cmp of register 1 with `len` bytes of `n` (big-endian, or host order with `host`). */
+const cmp = (op: number, n: number, len: 1 | 2 | 3 | 4, host = false) => expr('cmp', (w) => w.u32be(1 /* SREG */, NFT_REG_1).u32be(2 /* OP */, op).value(3 /* DATA */, n, len, host));
+const immediateValue = (reg: number, n: number, len: 2 | 4) => expr('immediate', (w) => w.u32be(1 /* DREG */, reg).value(2 /* DATA */, n, len));
+const immediateVerdict = (v: Verdict) =>
+  expr('immediate', (w) => {
+    w.u32be(1 /* DREG */, NFT_REG_VERDICT);
+    const d = w.open(2 /* DATA */);
+    writeVerdict(w, v);
+    w.close(d);
+  });
+const metaL4proto = (proto: number) => [expr('meta', (w) => w.u32be(2 /* KEY */, NFT_META_L4PROTO).u32be(1 /* DREG */, NFT_REG_1)), cmp(NFT_CMP_EQ, proto, 1)];
 
 /** `ip saddr|daddr [!=] ADDR[/N]`: a byte-aligned prefix loads only its bytes, any other is masked. */
-function addressMatch(offset: number, negate: boolean, text: string): NlAttr[] | undefined {
+function addressMatch(offset: number, negate: boolean, text: string): Expr[] | undefined {
   const [ip, bits] = text.includes('/') ? [text.slice(0, text.indexOf('/')), text.slice(text.indexOf('/') + 1)] : [text, '32'];
   const addr = parseIPv4(ip);
   if (addr === undefined || !/^[0-9]{1,2}$/.test(bits) || Number(bits) > 32) return undefined;
@@ -90,31 +124,27 @@ function addressMatch(offset: number, negate: boolean, text: string): NlAttr[] |
   const mask = n === 0 ? 0 : (0xffffffff << (32 - n)) >>> 0;
   if ((addr & ~mask) >>> 0 !== 0) return undefined; // host bits set: nft's own message is better
   const op = negate ? NFT_CMP_NEQ : NFT_CMP_EQ;
-  const bytes = u32be(addr);
-  if (n > 0 && n % 8 === 0) return [payload(NFT_PAYLOAD_NETWORK_HEADER, offset, n / 8), cmp(op, bytes.slice(0, n / 8))];
-  const bitwise = expr('bitwise', [
-    attr(1 /* SREG */, u32be(NFT_REG_1)),
-    attr(2 /* DREG */, u32be(NFT_REG_1)),
-    attr(3 /* LEN */, u32be(4)),
-    value(4 /* MASK */, u32be(mask)),
-    value(5 /* XOR */, u32be(0)),
-  ]);
-  return [payload(NFT_PAYLOAD_NETWORK_HEADER, offset, 4), bitwise, cmp(op, bytes)];
+  if (n > 0 && n % 8 === 0) {
+    const bytes = (n / 8) as 1 | 2 | 3 | 4;
+    return [payload(NFT_PAYLOAD_NETWORK_HEADER, offset, bytes), cmp(op, bytes === 4 ? addr : addr >>> (32 - n), bytes)];
+  }
+  const bitwise = expr('bitwise', (w) => w.u32be(1 /* SREG */, NFT_REG_1).u32be(2 /* DREG */, NFT_REG_1).u32be(3 /* LEN */, 4).value(4 /* MASK */, mask, 4).value(5 /* XOR */, 0, 4));
+  return [payload(NFT_PAYLOAD_NETWORK_HEADER, offset, 4), bitwise, cmp(op, addr, 4)];
 }
 
 export interface RuleExpressions {
   /** NFTA_RULE_EXPRESSIONS' content. */
-  readonly expressions: readonly NlAttr[];
-  /** NFTA_RULE_USERDATA (the comment), if any. */
-  readonly userdata?: Uint8Array;
+  readonly expressions: readonly Expr[];
+  /** The comment (NFTA_RULE_USERDATA), if any. */
+  readonly comment?: string;
 }
 
 /** The expressions of one rule in the `ip` family, or undefined for a rule this file does not know. */
 export function ruleExpressions(text: string): RuleExpressions | undefined {
   const w = nftWords(text);
   if (w === undefined) return undefined;
-  const out: NlAttr[] = [];
-  let userdata: Uint8Array | undefined;
+  const out: Expr[] = [];
+  let comment: string | undefined;
   let l4proto = false;
   let i = 0;
   while (i < w.length) {
@@ -126,7 +156,8 @@ export function ruleExpressions(text: string): RuleExpressions | undefined {
       if (arg === undefined) return undefined;
       if (arg.startsWith('@')) {
         if (negate) return undefined;
-        out.push(payload(NFT_PAYLOAD_NETWORK_HEADER, offset, 4), expr('lookup', [attr(2 /* SREG */, u32be(NFT_REG_1)), attr(1 /* SET */, cstr(arg.slice(1)))]));
+        const set = arg.slice(1);
+        out.push(payload(NFT_PAYLOAD_NETWORK_HEADER, offset, 4), expr('lookup', (w) => w.u32be(2 /* SREG */, NFT_REG_1).str(1 /* SET */, set)));
       } else {
         const match = addressMatch(offset, negate, arg);
         if (match === undefined) return undefined;
@@ -136,10 +167,8 @@ export function ruleExpressions(text: string): RuleExpressions | undefined {
     } else if (IP_PROTOCOLS[word] !== undefined && w[i + 1] === 'dport') {
       const port = Number(w[i + 2]);
       if (l4proto || !/^[0-9]+$/.test(w[i + 2] ?? '') || port > 65535) return undefined;
-      const p = Buffer.alloc(2);
-      p.writeUInt16BE(port);
       pushAll(out, metaL4proto(IP_PROTOCOLS[word]));
-      out.push(payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2), cmp(NFT_CMP_EQ, p));
+      out.push(payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2), cmp(NFT_CMP_EQ, port, 2));
       l4proto = true;
       i += 3;
     } else if (word === 'meta' && w[i + 1] === 'l4proto' && IP_PROTOCOLS[w[i + 2] ?? ''] !== undefined) {
@@ -149,53 +178,53 @@ export function ruleExpressions(text: string): RuleExpressions | undefined {
       i += 3;
     } else if (word === 'fib' && (w[i + 1] === 'saddr' || w[i + 1] === 'daddr') && w[i + 2] === 'type' && w[i + 3] === 'local') {
       const flags = w[i + 1] === 'saddr' ? NFTA_FIB_F_SADDR : NFTA_FIB_F_DADDR;
-      out.push(expr('fib', [attr(3 /* FLAGS */, u32be(flags)), attr(2 /* RESULT */, u32be(NFT_FIB_RESULT_ADDRTYPE)), attr(1 /* DREG */, u32be(NFT_REG_1))]), cmp(NFT_CMP_EQ, u32host(RTN_LOCAL)));
+      out.push(expr('fib', (w) => w.u32be(3 /* FLAGS */, flags).u32be(2 /* RESULT */, NFT_FIB_RESULT_ADDRTYPE).u32be(1 /* DREG */, NFT_REG_1)), cmp(NFT_CMP_EQ, RTN_LOCAL, 4, true));
       i += 4;
     } else if (word === 'numgen' && w[i + 1] === 'random' && w[i + 2] === 'mod') {
       const [mod, v] = [w[i + 3] ?? '', w[i + 4] ?? ''];
       if (!/^[0-9]+$/.test(mod) || !/^[0-9]+$/.test(v) || Number(mod) === 0 || Number(v) >= Number(mod) || Number(mod) > 0xffffffff) return undefined;
       out.push(
-        expr('numgen', [attr(1 /* DREG */, u32be(NFT_REG_1)), attr(2 /* MODULUS */, u32be(Number(mod))), attr(3 /* TYPE */, u32be(NFT_NG_RANDOM)), attr(4 /* OFFSET */, u32be(0))]),
-        cmp(NFT_CMP_EQ, u32host(Number(v))),
+        expr('numgen', (w) => w.u32be(1 /* DREG */, NFT_REG_1).u32be(2 /* MODULUS */, Number(mod)).u32be(3 /* TYPE */, NFT_NG_RANDOM).u32be(4 /* OFFSET */, 0)),
+        cmp(NFT_CMP_EQ, Number(v), 4, true),
       );
       i += 5;
     } else if (word === 'update' && w[i + 1]?.startsWith('@') && w.slice(i + 2, i + 6).join(' ') === '{ ip saddr }') {
+      const set = w[i + 1]!.slice(1);
       out.push(
         payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 4),
-        expr('dynset', [attr(4 /* SREG_KEY */, u32be(NFT_REG_1)), attr(3 /* OP */, u32be(NFT_DYNSET_OP_UPDATE)), attr(1 /* SET_NAME */, cstr(w[i + 1]!.slice(1)))]),
+        expr('dynset', (wr) => wr.u32be(4 /* SREG_KEY */, NFT_REG_1).u32be(3 /* OP */, NFT_DYNSET_OP_UPDATE).str(1 /* SET_NAME */, set)),
       );
       i += 6;
     } else if (word === 'dnat' && w[i + 1] === 'to') {
       const to = /^([0-9.]+):([0-9]+)$/.exec(w[i + 2] ?? '');
       const addr = to === null ? undefined : parseIPv4(to[1]!);
       if (!l4proto || to === null || addr === undefined || Number(to[2]) > 65535) return undefined;
-      const port = Buffer.alloc(2);
-      port.writeUInt16BE(Number(to[2]));
       out.push(
-        immediate(NFT_REG_1, attr(NFTA_DATA_VALUE, u32be(addr))),
-        immediate(NFT_REG_2, attr(NFTA_DATA_VALUE, port)),
-        expr('nat', [
-          attr(1 /* TYPE */, u32be(NFT_NAT_DNAT)),
-          attr(2 /* FAMILY */, u32be(NFPROTO_IPV4)),
-          attr(3 /* REG_ADDR_MIN */, u32be(NFT_REG_1)),
-          attr(5 /* REG_PROTO_MIN */, u32be(NFT_REG_2)),
-          attr(7 /* FLAGS */, u32be(NF_NAT_RANGE_PROTO_SPECIFIED)),
-        ]),
+        immediateValue(NFT_REG_1, addr, 4),
+        immediateValue(NFT_REG_2, Number(to[2]), 2),
+        expr('nat', (wr) =>
+          wr
+            .u32be(1 /* TYPE */, NFT_NAT_DNAT)
+            .u32be(2 /* FAMILY */, NFPROTO_IPV4)
+            .u32be(3 /* REG_ADDR_MIN */, NFT_REG_1)
+            .u32be(5 /* REG_PROTO_MIN */, NFT_REG_2)
+            .u32be(7 /* FLAGS */, NF_NAT_RANGE_PROTO_SPECIFIED),
+        ),
       );
       i += 3;
     } else if (VERDICTS[word] !== undefined) {
       const n = word === 'jump' || word === 'goto' ? 2 : 1;
-      const data = verdictData(w.slice(i, i + n));
-      if (data === undefined) return undefined;
-      out.push(immediate(NFT_REG_VERDICT, data));
+      const v = parseVerdict(w.slice(i, i + n));
+      if (v === undefined) return undefined;
+      out.push(immediateVerdict(v));
       i += n;
       // Only a comment may follow a verdict.
       if (i < w.length && w[i] !== 'comment') return undefined;
     } else if (word === 'comment' && i === w.length - 2) {
-      userdata = commentUserdata(w[i + 1]!);
-      if (userdata === undefined) return undefined;
+      comment = commentText(w[i + 1]!);
+      if (comment === undefined) return undefined;
       i += 2;
     } else return undefined;
   }
-  return userdata === undefined ? { expressions: out } : { expressions: out, userdata };
+  return comment === undefined ? { expressions: out } : { expressions: out, comment };
 }
