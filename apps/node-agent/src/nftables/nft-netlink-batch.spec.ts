@@ -1,12 +1,12 @@
 /**
  * nftNetlinkBatch: the messages are those nft 1.0.6 sends for the same commands (byte for byte,
  * as `nft --debug=mnl` prints them; nft adds the set's id to element messages, which the kernel
- * needs only for a set made in the same batch and finds by name otherwise), every partial sync
+ * needs only for a set made in the same batch and finds by name otherwise), every transaction
  * NftablesRuleset writes is one batch, and anything else is left to nft.
  */
 import { describe, expect, it } from 'vitest';
 import { nftNetlinkBatch } from './nft-netlink-batch.js';
-import { partialSyncs } from '../testing/nft-partial-syncs.js';
+import { OPTION_SETS, partialSyncs } from '../testing/nft-partial-syncs.js';
 
 /** The messages between BATCH_BEGIN and BATCH_END, as hex. */
 function messagesHex(script: string): string {
@@ -56,21 +56,27 @@ describe('nftNetlinkBatch', () => {
     expect(b.bytes.subarray(16, 20)).toEqual(Buffer.from([0, 0, 0, 10])); // res_id NFNL_SUBSYS_NFTABLES
   });
 
-  it('nft netlink - every partial sync of the scenario is one batch; the fresh load is left to nft', () => {
-    for (const opts of [{ clusterCIDR: '10.244.0.0/16', serviceCIDRs: ['10.96.0.0/12'] }, { masqueradeAll: true, clusterCIDR: '10.244.0.0/16' }]) {
-      const { fresh, steps } = partialSyncs(opts);
-      expect(nftNetlinkBatch(fresh, 1)).toBeUndefined();
+  it('nft netlink - every transaction of the scenario is one batch, fresh and full ones included', () => {
+    for (const opts of OPTION_SETS) {
+      const { fresh, steps, full } = partialSyncs(opts);
+      expect(nftNetlinkBatch(fresh, 1), JSON.stringify(opts)).toBeDefined();
       for (const s of steps) expect(nftNetlinkBatch(s.script, 1), s.name).toBeDefined();
+      expect(nftNetlinkBatch(full, 1)).toBeDefined();
     }
+    // Several Service CIDRs make an anonymous interval set, which is left to nft.
+    expect(nftNetlinkBatch(partialSyncs({ serviceCIDRs: ['10.96.0.0/12', '10.112.0.0/16'] }).fresh, 1)).toBeUndefined();
   });
 
   it('nft netlink - commands, statements and values it does not know are left to nft', () => {
     for (const line of [
-      'add table ip kube-proxy { comment "rules for kube-proxy" ; }',
-      'add chain ip kube-proxy nat-output { type nat hook output priority -100 ; }',
+      'add table ip kube-proxy',
+      'add chain ip kube-proxy in { type filter hook ingress priority 0 ; }',
+      'add map ip kube-proxy m { type ipv4_addr : verdict ; comment "m" ; }',
+      'add rule ip kube-proxy a ip daddr { 10.96.0.0/12, 10.112.0.0/16 } drop',
+      'add rule ip kube-proxy a ct state != { established, nonsense } drop',
+      'add rule ip kube-proxy a meta mark set meta mark | 4000',
       'add chain ip6 kube-proxy a',
       'add rule ip kube-proxy a counter',
-      'add rule ip kube-proxy a ct state new jump b',
       'add rule ip kube-proxy a ip saddr 10.0.0.1/8 return', // host bits set: nft's own error
       'add rule ip kube-proxy a tcp dport 70000 drop',
       'add rule ip kube-proxy a meta l4proto tcp tcp dport 80 drop', // nft would drop the repeated protocol match

@@ -1,26 +1,48 @@
 /**
- * A partial sync's transaction as one nf_tables netlink batch, ready for the kernel: the same
- * messages nft would send for it, without nft's cache fill (before a rule or element command,
- * nft 1.0.6 reads every chain of every table; at 10,000 Services that is 30,000 chains and most
- * of a small transaction's time). Every message names its table, chain and set, which the kernel
- * resolves itself, also for chains and sets the same batch creates.
+ * A transaction of NftablesRuleset as one nf_tables netlink batch, ready for the kernel: the
+ * same messages nft would send for it, without nft's parsing and its cache fill (before a rule or
+ * element command, nft 1.0.6 reads every chain of every table; at 10,000 Services that is 30,000
+ * chains and most of a small transaction's time). Every message names its table, chain and set,
+ * which the kernel resolves itself, also for chains and sets the same batch creates.
  *
- * The commands known here are those NftablesRuleset writes for Services' own chains, sets and
- * elements: `add|flush|delete chain`, `add rule` (nft-rule-expressions.ts), `add set` of an
- * affinity set, `delete set`, `add|delete element` of one element, all in the `ip` family. A
- * transaction with any other line (the table's skeleton, written by full syncs) gives undefined:
- * nft sends it.
+ * The commands known here are those the ruleset writes: the table with its comment, base chains
+ * on their hooks, the skeleton's sets and verdict maps, `add|flush|delete chain`, `add rule`
+ * (nft-rule-expressions.ts), affinity sets, `delete set|table`, `flush set|map`, `add|delete
+ * element` of one element, all in the `ip` family. A transaction with any other line (e.g. a
+ * drop rule for several Service CIDRs, an anonymous interval set) gives undefined: nft sends it.
  */
 import { parseIPv4 } from '@minimesh/api';
 import { NetlinkWriter, NLM_F_APPEND, NLM_F_CREATE, NLM_F_REQUEST, u32be, u32host } from './netlink-message.js';
-import { commentText, IP_PROTOCOLS, nftWords, parseVerdict, ruleExpressions, writeValue, writeVerdict, type Verdict } from './nft-rule-expressions.js';
+import { commentText, IP_PROTOCOLS, nftWords, parseVerdict, ruleExpressions, writeValue, writeVerdict, type AnonymousSet, type Verdict } from './nft-rule-expressions.js';
 
 const NFNL_SUBSYS_NFTABLES = 10;
 const NFNL_MSG_BATCH_BEGIN = 16;
 const NFNL_MSG_BATCH_END = 17;
 const NFPROTO_UNSPEC = 0;
 const NFPROTO_IPV4 = 2;
-const NFT_MSG = { newchain: 3, delchain: 5, newrule: 6, delrule: 8, newset: 9, delset: 11, newsetelem: 12, delsetelem: 14 } as const;
+const NFT_MSG = { newtable: 0, deltable: 2, newchain: 3, delchain: 5, newrule: 6, delrule: 8, newset: 9, delset: 11, newsetelem: 12, delsetelem: 14 } as const;
+const HOOKS: Readonly<Record<string, number>> = { prerouting: 0, input: 1, forward: 2, output: 3, postrouting: 4 };
+const NFT_SET_ANONYMOUS = 0x1;
+const NFT_SET_CONSTANT = 0x2;
+const NFT_SET_MAP = 0x8;
+const NFT_DATA_VERDICT = 0xffffff00;
+/** nft's datatype number for ct_state (TYPE_CT_STATE). */
+const TYPE_CT_STATE = 26;
+/**
+ * The user data nft 1.0.6 gives the skeleton's sets, which nft itself reads back when it lists
+ * them (the kernel keeps it as it is): for plain ipv4_addr sets the key's byte order; for the
+ * verdict maps keyed by concatenations the byte orders, the key's description and the data's
+ * interval flag; for an anonymous `ct state` set its key's byte order and expression. Copied
+ * from `nft --debug=mnl`; each is followed by the comment (NFTNL_UDATA_SET_COMMENT, type 7).
+ */
+const SET_UDATA_IPV4 = Buffer.from('000402000000', 'hex');
+const MAP_UDATA_CONCAT = Buffer.from('00040000000001040000000003080004' + '0d00000001000604' + '00000000', 'hex');
+const CT_STATE_SET_UDATA = Buffer.from('00040100000003140004' + '0c000000010c0004' + '00000000010' + '4ffffffff', 'hex');
+/** The verdict maps' key types: nft's concatenated type id (6 bits per part) and length. */
+const MAP_KEYS: Readonly<Record<string, { type: number; len: number }>> = {
+  'ipv4_addr . inet_proto . inet_service': { type: (7 << 12) | (12 << 6) | 13, len: 12 },
+  'inet_proto . inet_service': { type: (12 << 6) | 13, len: 8 },
+};
 const NFT_SET_TIMEOUT = 0x10;
 const NFT_SET_EVAL = 0x20;
 /** nft's datatype number for ipv4_addr (TYPE_IPADDR), stored as the set's key type. */
@@ -36,6 +58,12 @@ export interface NftNetlinkBatch {
   readonly lines: readonly string[];
 }
 
+const TABLE = /^add table ip (\S+) \{ comment "([^"]{0,250})" ; \}$/;
+const DELETE_TABLE = /^delete table ip (\S+)$/;
+const BASE_CHAIN = /^add chain ip (\S+) (\S+) \{ type (filter|nat) hook (prerouting|input|forward|output|postrouting) priority (-?[0-9]+) ; \}$/;
+const PLAIN_SET = /^add set ip (\S+) (\S+) \{ type ipv4_addr ; comment "([^"]{0,200})" ; \}$/;
+const MAP = /^add map ip (\S+) (\S+) \{ type ([a-z0-9_. ]+) : verdict ; comment "([^"]{0,200})" ; \}$/;
+const FLUSH_SET = /^flush (?:set|map) ip (\S+) (\S+)$/;
 const CHAIN = /^(add|flush|delete) chain ip (\S+) (\S+)$/;
 const RULE = /^add rule ip (\S+) (\S+) (.+)$/;
 const SET = /^add set ip (\S+) (\S+) \{ type ipv4_addr ; flags dynamic,timeout ; timeout ([0-9]+)s ; \}$/;
@@ -67,6 +95,59 @@ const begin = (w: NetlinkWriter, type: number, flags: number) => w.begin((NFNL_S
 
 function command(line: string): Command | undefined {
   let m: RegExpExecArray | null;
+  if ((m = TABLE.exec(line)) !== null) {
+    const [, table, comment] = m as unknown as [string, string, string];
+    return (w) => begin(w, NFT_MSG.newtable, NLM_F_CREATE).str(1 /* TABLE_NAME */, table).u32be(2 /* TABLE_FLAGS */, 0).comment(6 /* TABLE_USERDATA */, comment).end();
+  }
+  if ((m = DELETE_TABLE.exec(line)) !== null) {
+    const table = m[1]!;
+    return (w) => begin(w, NFT_MSG.deltable, 0).str(1 /* TABLE_NAME */, table).end();
+  }
+  if ((m = BASE_CHAIN.exec(line)) !== null) {
+    const [, table, chain, type, hook, priority] = m as unknown as [string, string, string, string, string, string];
+    const prio = Number(priority);
+    if (!Number.isSafeInteger(prio) || prio < -0x80000000 || prio > 0x7fffffff) return undefined;
+    return (w) => {
+      begin(w, NFT_MSG.newchain, NLM_F_CREATE).str(1 /* CHAIN_TABLE */, table).str(3 /* CHAIN_NAME */, chain).str(7 /* CHAIN_TYPE */, type);
+      const h = w.open(4 /* CHAIN_HOOK */);
+      w.u32be(1 /* HOOK_HOOKNUM */, HOOKS[hook]!).u32be(2 /* HOOK_PRIORITY */, prio);
+      w.close(h).end();
+    };
+  }
+  if ((m = PLAIN_SET.exec(line)) !== null) {
+    const [, table, set, comment] = m as unknown as [string, string, string, string];
+    return (w, setId) =>
+      begin(w, NFT_MSG.newset, NLM_F_CREATE)
+        .str(1 /* SET_TABLE */, table)
+        .str(2 /* SET_NAME */, set)
+        .u32be(3 /* SET_FLAGS */, 0)
+        .u32be(4 /* SET_KEY_TYPE */, TYPE_IPADDR)
+        .u32be(5 /* SET_KEY_LEN */, 4)
+        .u32be(10 /* SET_ID */, setId())
+        .bytes(13 /* SET_USERDATA */, setUserdata(SET_UDATA_IPV4, comment))
+        .end();
+  }
+  if ((m = MAP.exec(line)) !== null) {
+    const [, table, set, keyType, comment] = m as unknown as [string, string, string, string, string];
+    const key = MAP_KEYS[keyType];
+    if (key === undefined) return undefined;
+    return (w, setId) =>
+      begin(w, NFT_MSG.newset, NLM_F_CREATE)
+        .str(1 /* SET_TABLE */, table)
+        .str(2 /* SET_NAME */, set)
+        .u32be(3 /* SET_FLAGS */, NFT_SET_MAP)
+        .u32be(4 /* SET_KEY_TYPE */, key.type)
+        .u32be(5 /* SET_KEY_LEN */, key.len)
+        .u32be(6 /* SET_DATA_TYPE */, NFT_DATA_VERDICT)
+        .u32be(7 /* SET_DATA_LEN */, 0)
+        .u32be(10 /* SET_ID */, setId())
+        .bytes(13 /* SET_USERDATA */, setUserdata(MAP_UDATA_CONCAT, comment))
+        .end();
+  }
+  if ((m = FLUSH_SET.exec(line)) !== null) {
+    const [, table, set] = m as unknown as [string, string, string];
+    return (w) => begin(w, NFT_MSG.delsetelem, 0).str(1 /* LIST_TABLE */, table).str(2 /* LIST_SET */, set).end();
+  }
   if ((m = CHAIN.exec(line)) !== null) {
     const [, verb, table, chain] = m as unknown as [string, string, string, string];
     if (verb === 'flush') return (w) => begin(w, NFT_MSG.delrule, 0).str(1 /* RULE_TABLE */, table).str(2 /* RULE_CHAIN */, chain).end();
@@ -77,7 +158,8 @@ function command(line: string): Command | undefined {
     const [, table, chain] = m as unknown as [string, string, string];
     const rule = ruleExpressions(m[3]!);
     if (rule === undefined) return undefined;
-    return (w) => {
+    return (w, setId) => {
+      for (const set of rule.anonymousSets) writeCtStateSet(w, table, set, setId());
       begin(w, NFT_MSG.newrule, NLM_F_CREATE | NLM_F_APPEND).str(1 /* RULE_TABLE */, table).str(2 /* RULE_CHAIN */, chain);
       const list = w.open(4 /* RULE_EXPRESSIONS */);
       for (const e of rule.expressions) e(w);
@@ -128,6 +210,35 @@ function command(line: string): Command | undefined {
     };
   }
   return undefined;
+}
+
+/** A set's user data: nft's fixed part, then the comment (type 7, length, text, NUL). */
+function setUserdata(fixed: Buffer, comment: string): Buffer {
+  const text = Buffer.from(`${comment}\0`, 'utf8');
+  return Buffer.concat([fixed, Buffer.of(7, text.length), text]);
+}
+
+/** An anonymous constant set of ct states, as nft sends it before the rule that looks it up. */
+function writeCtStateSet(w: NetlinkWriter, table: string, set: AnonymousSet, id: number): void {
+  set.id = id;
+  begin(w, NFT_MSG.newset, NLM_F_CREATE)
+    .str(1 /* SET_TABLE */, table)
+    .str(2 /* SET_NAME */, '__set%d')
+    .u32be(3 /* SET_FLAGS */, NFT_SET_ANONYMOUS | NFT_SET_CONSTANT)
+    .u32be(4 /* SET_KEY_TYPE */, TYPE_CT_STATE)
+    .u32be(5 /* SET_KEY_LEN */, 4)
+    .u32be(10 /* SET_ID */, id);
+  const desc = w.open(9 /* SET_DESC */);
+  w.u32be(1 /* DESC_SIZE */, set.ctStates.length).close(desc);
+  w.bytes(13 /* SET_USERDATA */, CT_STATE_SET_UDATA).end();
+  begin(w, NFT_MSG.newsetelem, NLM_F_CREATE).str(1 /* LIST_TABLE */, table).str(2 /* LIST_SET */, '__set%d').u32be(4 /* LIST_SET_ID */, id);
+  const list = w.open(3 /* LIST_ELEMENTS */);
+  for (const state of set.ctStates) {
+    const e = w.open(1 /* LIST_ELEM */);
+    w.value(1 /* ELEM_KEY */, state, 4, true);
+    w.close(e);
+  }
+  w.close(list).end();
 }
 
 interface Element {

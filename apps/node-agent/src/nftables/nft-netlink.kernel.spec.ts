@@ -1,8 +1,8 @@
 /**
  * nftables mode's netlink path against a real kernel, in two network namespaces this test
- * creates: each partial sync of the scenario goes through nft in one and as a netlink batch
- * (Nft with its minimesh-nft-batch helper) in the other, and `nft list table` reads the same in
- * both after every step. A batch the kernel refuses changes nothing and names the refused
+ * creates: each transaction of the scenario (the fresh load, the partial syncs, a full one) goes
+ * through nft in one and as a netlink batch (Nft with its minimesh-nft-batch helper) in the other,
+ * for several skeletons, and `nft list table` reads the same in both after every step. A batch the kernel refuses changes nothing and names the refused
  * command; a helper that dies fails its batch, and the next batch starts a new one; one that
  * keeps dying is given up for nft. Needs root, nft and the built helper (skipped with one line).
  */
@@ -12,7 +12,7 @@ import { CommandError, exec as realExec } from '@minimesh/runtime';
 import { Nft } from './nft.js';
 import { nftNetlinkBatch } from './nft-netlink-batch.js';
 import { NftNetlinkSession, NftNetlinkSessionError } from './nft-netlink-session.js';
-import { partialSyncs } from '../testing/nft-partial-syncs.js';
+import { OPTION_SETS, partialSyncs } from '../testing/nft-partial-syncs.js';
 
 const VIA_NFT = `mmnlnft${process.pid}`;
 const VIA_NETLINK = `mmnlnl${process.pid}`;
@@ -37,29 +37,23 @@ describe.skipIf(skip !== undefined)(`nftables over netlink on a real kernel${ski
     for (const ns of [VIA_NFT, VIA_NETLINK]) spawnSync('ip', ['netns', 'del', ns]);
   });
 
-  for (const [name, opts] of [
-    ['cluster CIDR and Service CIDRs', { clusterCIDR: '10.244.0.0/16', serviceCIDRs: ['10.96.0.0/12'] }],
-    ['masquerade-all', { masqueradeAll: true, clusterCIDR: '10.244.0.0/16' }],
-  ] as const) {
-    it(`nft netlink - every partial sync leaves the table nft would leave (${name})`, async () => {
-      const { fresh, steps } = partialSyncs(opts);
+  OPTION_SETS.forEach((opts, n) => {
+    it(`nft netlink - the fresh load, every partial sync and a full one leave the table nft would leave (options ${n + 1}: ${JSON.stringify(opts)})`, async () => {
+      const { fresh, steps, full } = partialSyncs(opts);
       const nft = new Nft(inNs(VIA_NFT));
       const netlink = new Nft(inNs(VIA_NETLINK), { netlink: { prefix: prefix(VIA_NETLINK) } });
       try {
-        await nft.apply(fresh);
-        await netlink.apply(fresh);
-        expect(netlink.applied).toEqual({ netlink: 0, nft: 1 });
         let seen = '';
-        for (const s of steps) {
+        for (const s of [{ name: 'fresh', script: fresh }, ...steps, { name: 'full', script: full }]) {
           await nft.apply(s.script);
           await netlink.apply(s.script);
           const text = list(VIA_NETLINK);
           expect(text, s.name).toBe(list(VIA_NFT));
           seen += text;
         }
-        expect(netlink.applied).toEqual({ netlink: steps.length, nft: 1 });
+        expect(netlink.applied).toEqual({ netlink: steps.length + 2, nft: 0 });
         // The kernel held the scenario's shapes on the way (a sample).
-        for (const want of ['fib saddr type local goto', 'comment "short-circuit pod traffic"', 'update @affinity-', 'timeout 5m', 'sctp dport 3868', 'ip saddr 10.128.0.0/9 return', 'ip saddr 198.51.100.9 return', 'dnat to 10.244.1.50:5353', 'goto reject-chain', ': drop']) {
+        for (const want of ['fib saddr type local goto', 'comment "short-circuit pod traffic"', 'update @affinity-', 'timeout 5m', 'sctp dport 3868', 'ip saddr 10.128.0.0/9 return', 'ip saddr 198.51.100.9 return', 'dnat to 10.244.1.50:5353', 'goto reject-chain', ': drop', 'vmap @service-nodeports']) {
           expect(seen).toContain(want);
         }
       } finally {
@@ -67,7 +61,7 @@ describe.skipIf(skip !== undefined)(`nftables over netlink on a real kernel${ski
         netlink.close();
       }
     });
-  }
+  });
 
   it('nft netlink - a refused batch changes nothing and names the command; a dead helper fails its batch only', async () => {
     const s = new NftNetlinkSession({ prefix: prefix(VIA_NETLINK) });

@@ -34,6 +34,20 @@ const NFT_DYNSET_OP_UPDATE = 1;
 const NFT_NAT_DNAT = 1;
 const NFPROTO_IPV4 = 2;
 const NF_NAT_RANGE_PROTO_SPECIFIED = 2;
+const NF_NAT_RANGE_PROTO_RANDOM_FULLY = 0x10;
+/** The 32-bit registers after NFT_REG_1 (NFT_REG32_01, _02): the later parts of a concatenation. */
+const NFT_REG32_01 = 9;
+const NFT_REG32_02 = 10;
+const NFT_META_MARK = 3;
+const NFT_CT_STATE = 0;
+const NFT_CT_STATUS = 2;
+const NFT_LOOKUP_F_INV = 1;
+const NFT_REJECT_ICMP_UNREACH = 0;
+const ICMP_PORT_UNREACH = 3;
+/** ct state bits (NF_CT_STATE_BIT, include/uapi/linux/netfilter/nf_conntrack_common.h). */
+const CT_STATES: Readonly<Record<string, number>> = { invalid: 1, established: 2, related: 4, new: 8, untracked: 64 };
+/** ct status IPS_DST_NAT. */
+const CT_STATUS_DNAT = 0x20;
 
 /** Verdict codes (NF_DROP, NF_ACCEPT, NFT_JUMP, NFT_GOTO, NFT_RETURN). */
 const VERDICTS: Readonly<Record<string, number>> = { drop: 0, accept: 1, jump: -3, goto: -4, return: -5 };
@@ -102,7 +116,19 @@ const expr =
     w.close(d);
     w.close(e);
   };
-const payload = (base: number, offset: number, len: number) => expr('payload', (w) => w.u32be(1 /* DREG */, NFT_REG_1).u32be(2 /* BASE */, base).u32be(3 /* OFFSET */, offset).u32be(4 /* LEN */, len));
+const payload = (base: number, offset: number, len: number, reg = NFT_REG_1) => expr('payload', (w) => w.u32be(1 /* DREG */, reg).u32be(2 /* BASE */, base).u32be(3 /* OFFSET */, offset).u32be(4 /* LEN */, len));
+const meta = (key: number, reg = NFT_REG_1) => expr('meta', (w) => w.u32be(2 /* KEY */, key).u32be(1 /* DREG */, reg));
+const ct = (key: number) => expr('ct', (w) => w.u32be(2 /* KEY */, key).u32be(1 /* DREG */, NFT_REG_1));
+/** bitwise of register 1 over 4 bytes, mask and xor in the host's order (marks, ct state). */
+const bitwiseHost = (mask: number, xor: number) =>
+  expr('bitwise', (w) => w.u32be(1 /* SREG */, NFT_REG_1).u32be(2 /* DREG */, NFT_REG_1).u32be(3 /* LEN */, 4).value(4 /* MASK */, mask, 4, true).value(5 /* XOR */, xor, 4, true));
+const lookup = (set: string, o: { vmap?: boolean; anonymous?: AnonymousSet; invert?: boolean } = {}) =>
+  expr('lookup', (w) => {
+    w.u32be(2 /* SREG */, NFT_REG_1).str(1 /* SET */, set);
+    if (o.anonymous !== undefined) w.u32be(4 /* SET_ID */, o.anonymous.id);
+    if (o.vmap) w.u32be(3 /* DREG */, NFT_REG_VERDICT);
+    if (o.invert) w.u32be(5 /* FLAGS */, NFT_LOOKUP_F_INV);
+  });
 /** cmp of register 1 with `len` bytes of `n` (big-endian, or host order with `host`). */
 const cmp = (op: number, n: number, len: 1 | 2 | 3 | 4, host = false) => expr('cmp', (w) => w.u32be(1 /* SREG */, NFT_REG_1).u32be(2 /* OP */, op).value(3 /* DATA */, n, len, host));
 const immediateValue = (reg: number, n: number, len: 2 | 4) => expr('immediate', (w) => w.u32be(1 /* DREG */, reg).value(2 /* DATA */, n, len));
@@ -132,9 +158,22 @@ function addressMatch(offset: number, negate: boolean, text: string): Expr[] | u
   return [payload(NFT_PAYLOAD_NETWORK_HEADER, offset, 4), bitwise, cmp(op, addr, 4)];
 }
 
+/**
+ * An anonymous set a rule looks up (nft sends it before the rule, named "__set%d", which the
+ * kernel numbers; the rule finds it by the id the batch gives it). Only `ct state` sets here.
+ */
+export interface AnonymousSet {
+  /** The ct state bits, each an element. */
+  readonly ctStates: readonly number[];
+  /** Given when the batch writes the set. */
+  id: number;
+}
+
 export interface RuleExpressions {
   /** NFTA_RULE_EXPRESSIONS' content. */
   readonly expressions: readonly Expr[];
+  /** Anonymous sets the expressions look up, to be written before the rule. */
+  readonly anonymousSets: readonly AnonymousSet[];
   /** The comment (NFTA_RULE_USERDATA), if any. */
   readonly comment?: string;
 }
@@ -144,12 +183,56 @@ export function ruleExpressions(text: string): RuleExpressions | undefined {
   const w = nftWords(text);
   if (w === undefined) return undefined;
   const out: Expr[] = [];
+  const anonymousSets: AnonymousSet[] = [];
   let comment: string | undefined;
   let l4proto = false;
   let i = 0;
   while (i < w.length) {
     const word = w[i]!;
-    if (word === 'ip' && (w[i + 1] === 'saddr' || w[i + 1] === 'daddr')) {
+    if (word === 'ip' && w[i + 1] === 'daddr' && w.slice(i + 2, i + 9).join(' ') === '. meta l4proto . th dport vmap' && w[i + 9]?.startsWith('@')) {
+      // The skeleton's dispatch: one lookup of the concatenated destination in a verdict map.
+      out.push(payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4), meta(NFT_META_L4PROTO, NFT_REG32_01), payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_02), lookup(w[i + 9]!.slice(1), { vmap: true }));
+      i += 10;
+    } else if (word === 'meta' && w.slice(i + 1, i + 6).join(' ') === 'l4proto . th dport vmap' && w[i + 6]?.startsWith('@')) {
+      out.push(meta(NFT_META_L4PROTO), payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG32_01), lookup(w[i + 6]!.slice(1), { vmap: true }));
+      i += 7;
+    } else if (word === 'ip' && (w[i + 1] === 'saddr' || w[i + 1] === 'daddr') && w[i + 2] === '{' && w[i + 4] === '}') {
+      // A one-element anonymous set: nft makes it a plain match.
+      const match = addressMatch(w[i + 1] === 'saddr' ? 12 : 16, false, w[i + 3]!);
+      if (match === undefined) return undefined;
+      pushAll(out, match);
+      i += 5;
+    } else if (word === 'ct' && w[i + 1] === 'state' && CT_STATES[w[i + 2] ?? ''] !== undefined) {
+      out.push(ct(NFT_CT_STATE), bitwiseHost(CT_STATES[w[i + 2]!]!, 0), cmp(NFT_CMP_NEQ, 0, 4, true));
+      i += 3;
+    } else if (word === 'ct' && w[i + 1] === 'state' && w[i + 2] === '!=' && w[i + 3] === '{') {
+      const close = w.indexOf('}', i);
+      const names = close === -1 ? [] : w.slice(i + 4, close).join(' ').split(',').map((x) => x.trim());
+      if (close === -1 || names.some((n) => CT_STATES[n] === undefined)) return undefined;
+      const set: AnonymousSet = { ctStates: names.map((n) => CT_STATES[n]!), id: 0 };
+      anonymousSets.push(set);
+      out.push(ct(NFT_CT_STATE), lookup('__set%d', { anonymous: set, invert: true }));
+      i = close + 1;
+    } else if (word === 'ct' && w[i + 1] === 'status' && w[i + 2] === '!=' && w[i + 3] === 'dnat') {
+      out.push(ct(NFT_CT_STATUS), cmp(NFT_CMP_NEQ, CT_STATUS_DNAT, 4, true));
+      i += 4;
+    } else if (word === 'meta' && w.slice(i + 1, i + 5).join(' ') === 'mark set meta mark' && (w[i + 5] === '|' || w[i + 5] === '^') && /^0x[0-9a-f]{1,8}$/i.test(w[i + 6] ?? '')) {
+      const m = Number(w[i + 6]);
+      // x | m is (x & ~m) ^ m, x ^ m is (x & all) ^ m: nft's bitwise.
+      out.push(meta(NFT_META_MARK), bitwiseHost(w[i + 5] === '|' ? ~m >>> 0 : 0xffffffff, m), expr('meta', (wr) => wr.u32be(2 /* KEY */, NFT_META_MARK).u32be(3 /* SREG */, NFT_REG_1)));
+      i += 7;
+    } else if (word === 'meta' && w[i + 1] === 'mark' && w[i + 2] === '&' && /^0x[0-9a-f]{1,8}$/i.test(w[i + 3] ?? '') && w[i + 4] === '==' && w[i + 5] === '0') {
+      out.push(meta(NFT_META_MARK), bitwiseHost(Number(w[i + 3]), 0), cmp(NFT_CMP_EQ, 0, 4, true));
+      i += 6;
+    } else if (word === 'reject' && (w[i + 1] === undefined || w[i + 1] === 'comment')) {
+      out.push(expr('reject', (wr) => wr.u32be(1 /* TYPE */, NFT_REJECT_ICMP_UNREACH).bytes(2 /* ICMP_CODE */, Uint8Array.of(ICMP_PORT_UNREACH))));
+      i += 1;
+    } else if (word === 'masquerade') {
+      const fully = w[i + 1] === 'fully-random';
+      out.push(expr('masq', (wr) => (fully ? wr.u32be(1 /* FLAGS */, NF_NAT_RANGE_PROTO_RANDOM_FULLY) : wr)));
+      i += fully ? 2 : 1;
+      if (i < w.length && w[i] !== 'comment') return undefined;
+    } else if (word === 'ip' && (w[i + 1] === 'saddr' || w[i + 1] === 'daddr')) {
       const offset = w[i + 1] === 'saddr' ? 12 : 16;
       const negate = w[i + 2] === '!=';
       const arg = w[i + (negate ? 3 : 2)];
@@ -157,7 +240,7 @@ export function ruleExpressions(text: string): RuleExpressions | undefined {
       if (arg.startsWith('@')) {
         if (negate) return undefined;
         const set = arg.slice(1);
-        out.push(payload(NFT_PAYLOAD_NETWORK_HEADER, offset, 4), expr('lookup', (w) => w.u32be(2 /* SREG */, NFT_REG_1).str(1 /* SET */, set)));
+        out.push(payload(NFT_PAYLOAD_NETWORK_HEADER, offset, 4), lookup(set));
       } else {
         const match = addressMatch(offset, negate, arg);
         if (match === undefined) return undefined;
@@ -171,7 +254,7 @@ export function ruleExpressions(text: string): RuleExpressions | undefined {
       out.push(payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2), cmp(NFT_CMP_EQ, port, 2));
       l4proto = true;
       i += 3;
-    } else if (word === 'meta' && w[i + 1] === 'l4proto' && IP_PROTOCOLS[w[i + 2] ?? ''] !== undefined) {
+    } else if (word === 'meta' && w[i + 1] === 'l4proto' && IP_PROTOCOLS[w[i + 2] ?? ''] !== undefined && w[i + 3] !== '.') {
       if (l4proto) return undefined;
       pushAll(out, metaL4proto(IP_PROTOCOLS[w[i + 2]!]!));
       l4proto = true;
@@ -226,5 +309,5 @@ export function ruleExpressions(text: string): RuleExpressions | undefined {
       i += 2;
     } else return undefined;
   }
-  return comment === undefined ? { expressions: out } : { expressions: out, comment };
+  return comment === undefined ? { expressions: out, anonymousSets } : { expressions: out, anonymousSets, comment };
 }

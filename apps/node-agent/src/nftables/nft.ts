@@ -1,10 +1,11 @@
 /**
  * The kernel side of nftables mode: one atomic transaction per apply (a failing one changes
- * nothing). Partial syncs whose every line nft-netlink-batch.ts knows go to the kernel as one
- * netlink batch through a long-lived helper (nft-netlink-session.ts), without nft's cache fill;
- * other small transactions go through a long-lived `nft -i` session (nft-session.ts), which saves
- * a process start and a netlink socket close per sync; large ones (the first sync, full resyncs)
- * through `nft -f -` with the script on stdin. If a helper process keeps dying (an nft built
+ * nothing). Transactions whose every line nft-netlink-batch.ts knows (those NftablesRuleset
+ * writes, but for a few option combinations) go to the kernel as one netlink batch through a
+ * long-lived helper (nft-netlink-session.ts), without nft's parsing and cache fill; other small
+ * transactions go through a long-lived `nft -i` session (nft-session.ts), which saves a process
+ * start and a netlink socket close per sync; other large ones through `nft -f -` with the script
+ * on stdin. If a helper process keeps dying (an nft built
  * without its CLI), the agent says so once and stops using it. The agent runs inside its node's
  * network namespace, so what it starts programs that namespace only. Errors carry nft's stderr,
  * or the kernel's refusal with the command it concerns.
@@ -59,7 +60,7 @@ export class Nft {
   readonly applied = { netlink: 0, nft: 0 };
 
   async apply(script: string): Promise<void> {
-    if (this.netlink !== undefined && script.length <= this.sessionMaxBytes) {
+    if (this.netlink !== undefined) {
       const batch = nftNetlinkBatch(script, 1);
       if (batch !== undefined) {
         try {

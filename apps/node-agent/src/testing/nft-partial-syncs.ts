@@ -5,11 +5,22 @@
  * policy (fib rules, comments), a LoadBalancer with source ranges (firewall chain), UDP and SCTP,
  * Services without endpoints (reject and drop elements), moved endpoints, deletions and the later
  * deletion of stale chains. For the netlink specs: each step is a transaction NftablesRuleset
- * wrote, after the fresh one that built the table.
+ * wrote, after the fresh one that built the table; a full one in place ends the run.
  */
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { EndpointsChangeTracker, NftablesRuleset, ServiceChangeTracker, STALE_CHAIN_DELETE_DELAY_MS, type NftRenderOptions } from '@minimesh/proxy-core';
 import { ep, makeService, makeSlice, NODE1 } from '@minimesh/proxy-core/testing';
+
+/**
+ * Render options whose skeletons differ: the cluster CIDR and one Service CIDR (what
+ * minimesh-cluster passes), masquerade-all with localhost NodePorts off and fully random
+ * masquerading, and NodePorts on given addresses only (the nodeport-ips set).
+ */
+export const OPTION_SETS: readonly NftRenderOptions[] = [
+  { clusterCIDR: '10.244.0.0/16', serviceCIDRs: ['10.96.0.0/12'] },
+  { masqueradeAll: true, clusterCIDR: '10.244.0.0/16', localhostNodePorts: false, randomFully: true },
+  { clusterCIDR: '10.244.0.0/16', nodePortAddresses: ['192.168.100.0/24', '127.0.0.0/8'], masqueradeBit: 16 },
+];
 
 export interface PartialSyncStep {
   readonly name: string;
@@ -49,8 +60,11 @@ const sctpSlice = makeSlice('study', 'sig', { ports: [{ name: '', port: 3868, pr
 const lonely = makeService('study', 'lonely', { clusterIP: '10.96.0.50', internalTrafficPolicy: 'Local', selector: { app: 'lonely' }, ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] });
 const lonelySlice = makeSlice('study', 'lonely', { ports: [{ name: '', port: 80, protocol: 'TCP' }], endpoints: [ep('10.244.2.80', 'node2')] });
 
-/** The fresh transaction, then the partial ones, for a node1 with these render options. */
-export function partialSyncs(opts: NftRenderOptions): { fresh: string; steps: PartialSyncStep[] } {
+/**
+ * The fresh transaction, then the partial ones, then a full one in place (the hourly resync, of
+ * the final state), for a node1 with these render options.
+ */
+export function partialSyncs(opts: NftRenderOptions): { fresh: string; steps: PartialSyncStep[]; full: string } {
   const services = new ServiceChangeTracker();
   const endpoints = new EndpointsChangeTracker({ nodeName: 'node1', startTime: 0 });
   const svcs = new Map<string, Service>();
@@ -115,5 +129,7 @@ export function partialSyncs(opts: NftRenderOptions): { fresh: string; steps: Pa
   });
   now += 2 * STALE_CHAIN_DELETE_DELAY_MS;
   step('stale chains deleted', () => undefined);
-  return { fresh, steps };
+  const full = sync(true);
+  if (full.kind !== 'full') throw new Error(`expected a full transaction, got ${full.kind}`);
+  return { fresh, steps, full: full.script };
 }
