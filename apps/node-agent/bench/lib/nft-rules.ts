@@ -1,9 +1,9 @@
 /**
  * The rule-load benchmark's nftables part (run inside the benchmark's namespace only): for N
  * services × 2 endpoints, what the agent's nftables proxier does and costs:
- *   - first sync: the fresh transaction (NftablesRuleset) and its `nft -f -` through the agent's
- *     applier (src/nftables/nft.ts) into an empty ruleset (small transactions go through the
- *     applier's `nft -i` session, as in the agent);
+ *   - first sync: the fresh transaction (NftablesRuleset) through the agent's applier
+ *     (src/nftables/nft.ts: one netlink batch, as in the agent) into an empty ruleset, and how
+ *     much of that is encoding the batch;
  *   - full resync in place (hourly, or after the node's addresses change): render + apply;
  *   - one-Service change (partial): one endpoint of one service moves to another pod, render +
  *     apply; and a new Service with its endpoints, render + apply — through the agent's applier
@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { NftablesRuleset, STALE_CHAIN_DELETE_DELAY_MS, type NftRenderOptions, type NftTransaction } from '@minimesh/proxy-core';
 import { exec } from '@minimesh/runtime';
 import { Nft } from '../../src/nftables/nft.js';
+import { nftNetlinkBatch } from '../../src/nftables/nft-netlink-batch.js';
 import { mustSh, runWithFile, sh } from './host.js';
 import { bytes, median, ms, table, timed } from './stats.js';
 import { MOVED_BASE, NODE, ingest, ipv4, service, slice, type State } from './synthetic-cluster.js';
@@ -24,6 +25,7 @@ import { MOVED_BASE, NODE, ingest, ipv4, service, slice, type State } from './sy
 export interface NftRun {
   renderFresh: number;
   applyFresh: number;
+  encodeFresh: number;
   bareFresh: number;
   renderFull: number;
   applyFull: number;
@@ -117,6 +119,8 @@ async function runWith(nft: Nft, nftOnly: Nft, n: number, st: State, dir: string
   const rs = new NftablesRuleset(OPTS);
   const fresh = await timed(async () => rs.transaction(input(st, 0)));
   const applyFresh = (await timed(() => nft.apply(fresh.value.script))).ms;
+  if (nft.applied.netlink !== 1) throw new Error('the first sync did not go to the kernel as a netlink batch; is apps/node-agent/native/build/minimesh-nft-batch built?');
+  const encodeFresh = (await timed(async () => nftNetlinkBatch(fresh.value.script, 1))).ms;
   if (check) {
     const got = kernelCounts();
     const wantChains = (fresh.value.script.match(/^add chain /gm) ?? []).length;
@@ -160,6 +164,7 @@ async function runWith(nft: Nft, nftOnly: Nft, n: number, st: State, dir: string
     run: {
       renderFresh: fresh.ms,
       applyFresh,
+      encodeFresh,
       bareFresh,
       renderFull: full.ms,
       applyFull,
@@ -199,7 +204,7 @@ export async function measureNft(n: number, runs: number, dir: string, warmUp: b
 
 export function reportNft(rows: NftRow[], runs: number): void {
   const med = (row: NftRow, f: (r: NftRun) => number) => median(row.runs.map(f));
-  const header = ['services', 'rules', 'chains', 'elements', 'script', 'first sync (render + nft)', 'nft -f file', 'full in place', 'endpoint moves (netlink)', 'new Service (netlink)', 'endpoint moves (nft -i)', 'new Service (nft -i)', 'netlink: one element / one rule', 'one-element nft transaction', 'nft peak RSS'];
+  const header = ['services', 'rules', 'chains', 'elements', 'script', 'first sync (render + apply; encoding)', 'nft -f file', 'full in place', 'endpoint moves (netlink)', 'new Service (netlink)', 'endpoint moves (nft -i)', 'new Service (nft -i)', 'netlink: one element / one rule', 'one-element nft transaction', 'nft peak RSS'];
   const move = (row: NftRow, via: 'netlink' | 'nft') =>
     `${ms(med(row, (r) => r[via].renderMove + r[via].applyMove), 1)} (${ms(med(row, (r) => r[via].renderMove), 1)} + ${ms(med(row, (r) => r[via].applyMove), 1)}; ${bytes(med(row, (r) => r[via].moveBytes))})`;
   const create = (row: NftRow, via: 'netlink' | 'nft') => `${ms(med(row, (r) => r[via].renderCreate + r[via].applyCreate), 1)} (${ms(med(row, (r) => r[via].renderCreate), 1)} + ${ms(med(row, (r) => r[via].applyCreate), 1)})`;
@@ -209,7 +214,7 @@ export function reportNft(rows: NftRow[], runs: number): void {
     String(row.chains),
     String(row.elements),
     bytes(row.bytes),
-    `${ms(med(row, (r) => r.renderFresh + r.applyFresh))} (${ms(med(row, (r) => r.renderFresh))} + ${ms(med(row, (r) => r.applyFresh))})`,
+    `${ms(med(row, (r) => r.renderFresh + r.applyFresh))} (${ms(med(row, (r) => r.renderFresh))} + ${ms(med(row, (r) => r.applyFresh))}; ${ms(med(row, (r) => r.encodeFresh))})`,
     ms(med(row, (r) => r.bareFresh)),
     `${ms(med(row, (r) => r.renderFull + r.applyFull))} (${ms(med(row, (r) => r.renderFull))} + ${ms(med(row, (r) => r.applyFull))})`,
     move(row, 'netlink'),
@@ -223,7 +228,8 @@ export function reportNft(rows: NftRow[], runs: number): void {
   console.log(`\nnftables mode. Times in ms, median of ${runs} run(s) after one warm-up run at ${rows[0]?.n} services; 2 endpoints per service.\n`);
   console.log(table(header, body));
   console.log(
-    '\nColumns: first sync = NftablesRuleset\'s fresh transaction + the agent\'s `nft -f -` into an empty ruleset; nft -f file = a bare ' +
+    '\nColumns: first sync = NftablesRuleset\'s fresh transaction + the agent\'s apply into an empty ruleset (one netlink batch; encoding the batch, ' +
+      'included in the apply, after the semicolon); nft -f file = a bare ' +
       '`nft -f` of the same script (reference); full in place = the hourly resync (every chain flushed and refilled, affinity sets kept); ' +
       'endpoint moves / new Service = one-Service changes as partial transactions (only that Service\'s chains and elements), ' +
       'render + apply: (netlink) through the agent\'s applier, which hands them to the kernel as one netlink batch (minimesh-nft-batch); ' +

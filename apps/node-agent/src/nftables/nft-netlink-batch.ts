@@ -94,6 +94,9 @@ export function nftNetlinkBatch(script: string, firstSeq: number): NftNetlinkBat
 const begin = (w: NetlinkWriter, type: number, flags: number) => w.begin((NFNL_SUBSYS_NFTABLES << 8) | type, NLM_F_REQUEST | flags, NFPROTO_IPV4);
 
 function command(line: string): Command | undefined {
+  // Rules and elements are nearly every line of a large transaction: looked at first.
+  if (line.startsWith('add rule ')) return ruleCommand(line);
+  if (line.startsWith('add element ') || line.startsWith('delete element ')) return elementCommand(line);
   let m: RegExpExecArray | null;
   if ((m = TABLE.exec(line)) !== null) {
     const [, table, comment] = m as unknown as [string, string, string];
@@ -154,20 +157,6 @@ function command(line: string): Command | undefined {
     const [type, flags] = verb === 'add' ? [NFT_MSG.newchain, NLM_F_CREATE] : [NFT_MSG.delchain, 0];
     return (w) => begin(w, type, flags).str(1 /* CHAIN_TABLE */, table).str(3 /* CHAIN_NAME */, chain).end();
   }
-  if ((m = RULE.exec(line)) !== null) {
-    const [, table, chain] = m as unknown as [string, string, string];
-    const rule = ruleExpressions(m[3]!);
-    if (rule === undefined) return undefined;
-    return (w, setId) => {
-      for (const set of rule.anonymousSets) writeCtStateSet(w, table, set, setId());
-      begin(w, NFT_MSG.newrule, NLM_F_CREATE | NLM_F_APPEND).str(1 /* RULE_TABLE */, table).str(2 /* RULE_CHAIN */, chain);
-      const list = w.open(4 /* RULE_EXPRESSIONS */);
-      for (const e of rule.expressions) e(w);
-      w.close(list);
-      if (rule.comment !== undefined) w.comment(7 /* RULE_USERDATA */, rule.comment);
-      w.end();
-    };
-  }
   if ((m = SET.exec(line)) !== null) {
     const [, table, set] = m as unknown as [string, string, string];
     const timeoutMs = Number(m[3]) * 1000;
@@ -188,7 +177,31 @@ function command(line: string): Command | undefined {
     const [, table, set] = m as unknown as [string, string, string];
     return (w) => begin(w, NFT_MSG.delset, 0).str(1 /* SET_TABLE */, table).str(2 /* SET_NAME */, set).end();
   }
-  if ((m = ELEMENT.exec(line)) !== null) {
+  return undefined;
+}
+
+function ruleCommand(line: string): Command | undefined {
+  const m = RULE.exec(line);
+  if (m !== null) {
+    const [, table, chain] = m as unknown as [string, string, string];
+    const rule = ruleExpressions(m[3]!);
+    if (rule === undefined) return undefined;
+    return (w, setId) => {
+      for (const set of rule.anonymousSets) writeCtStateSet(w, table, set, setId());
+      begin(w, NFT_MSG.newrule, NLM_F_CREATE | NLM_F_APPEND).str(1 /* RULE_TABLE */, table).str(2 /* RULE_CHAIN */, chain);
+      const list = w.open(4 /* RULE_EXPRESSIONS */);
+      for (const e of rule.expressions) e(w);
+      w.close(list);
+      if (rule.comment !== undefined) w.comment(7 /* RULE_USERDATA */, rule.comment);
+      w.end();
+    };
+  }
+  return undefined;
+}
+
+function elementCommand(line: string): Command | undefined {
+  const m = ELEMENT.exec(line);
+  if (m !== null) {
     const [, verb, table, set, body] = m as unknown as [string, string, string, string, string];
     const element = parseElement(body, verb === 'add');
     if (element === undefined) return undefined;
