@@ -66,8 +66,13 @@ export class NetlinkWriter {
     this.room(8);
     this.u16(8);
     this.u16(type);
-    this.buf.writeUInt32BE(n >>> 0, this.at);
-    this.at += 4;
+    const b = this.buf;
+    const at = this.at;
+    b[at] = n >>> 24;
+    b[at + 1] = (n >>> 16) & 0xff;
+    b[at + 2] = (n >>> 8) & 0xff;
+    b[at + 3] = n & 0xff;
+    this.at = at + 4;
     return this;
   }
 
@@ -180,8 +185,14 @@ export class NetlinkWriter {
   }
 
   private patch16(at: number, n: number): void {
-    if (LE) this.buf.writeUInt16LE(n, at);
-    else this.buf.writeUInt16BE(n, at);
+    const b = this.buf;
+    if (LE) {
+      b[at] = n & 0xff;
+      b[at + 1] = n >>> 8;
+    } else {
+      b[at] = n >>> 8;
+      b[at + 1] = n & 0xff;
+    }
   }
 
   private patch32(at: number, n: number): void {

@@ -13,7 +13,8 @@
  */
 import { parseIPv4 } from '@minimesh/api';
 import { NetlinkWriter, NLM_F_APPEND, NLM_F_CREATE, NLM_F_REQUEST, u32be, u32host } from './netlink-message.js';
-import { commentText, IP_PROTOCOLS, nftWords, parseVerdict, ruleExpressions, writeValue, writeVerdict, type AnonymousSet, type Verdict } from './nft-rule-expressions.js';
+import { parseVerdict, writeValue, writeVerdict, type AnonymousSet, type Verdict } from './nft-expressions.js';
+import { commentText, IP_PROTOCOLS, nftWords, ruleExpressions } from './nft-rule-expressions.js';
 
 const NFNL_SUBSYS_NFTABLES = 10;
 const NFNL_MSG_BATCH_BEGIN = 16;
