@@ -7,7 +7,7 @@
  * seconds, its RSS (and peak) and its helper processes' are printed. The apiserver and the objects are shared by the modes; each agent
  * starts on a full cluster, as after a restart.
  *
- *   sudo npx tsx apps/node-agent/bench/memory.ts [--services 10000] [--modes nftables,iptables] [--settle 60] [--heap-snapshot DIR]
+ *   sudo npx tsx apps/node-agent/bench/memory.ts [--services 10000] [--modes nftables,iptables] [--settle 60] [--heap-snapshot DIR] [--agent-args "FLAGS"]
  *
  * --heap-snapshot writes a V8 heap snapshot of each agent (after settling) into DIR, for Chrome's
  * memory tool. The namespaces are deleted at the end, on failure and on Ctrl-C.
@@ -28,13 +28,15 @@ import { freshBundle } from '@minimesh/runtime/launch';
 import { table } from './lib/stats.js';
 import { sumSamples } from './lib/prom.js';
 
-const USAGE = `usage: sudo npx tsx apps/node-agent/bench/memory.ts [--services 10000] [--modes nftables,iptables] [--settle 60] [--heap-snapshot DIR]`;
+const USAGE = `usage: sudo npx tsx apps/node-agent/bench/memory.ts [--services 10000] [--modes nftables,iptables] [--settle 60] [--heap-snapshot DIR] [--agent-args "--nft-netlink=false"]`;
 const { values: flags } = parseArgs({
   options: {
     services: { type: 'string', default: '10000' },
     modes: { type: 'string', default: 'nftables,iptables' },
     settle: { type: 'string', default: '60' },
     'heap-snapshot': { type: 'string' },
+    /** More flags for the agents, space-separated (e.g. --nft-netlink=false). */
+    'agent-args': { type: 'string', default: '' },
   },
 });
 const N = Number(flags.services);
@@ -125,7 +127,7 @@ try {
     const cwd = flags['heap-snapshot'] ? resolve(flags['heap-snapshot'], mode) : dir.path;
     mkdirSync(cwd, { recursive: true });
     const started = Date.now();
-    const agent = spawn('ip', ['netns', 'exec', ns, process.execPath, ...nodeFlags, AGENT, '--node-name', 'node1', '--proxy-mode', mode, '--server', `unix://${socket}`, '--token-file', tokenFile], {
+    const agent = spawn('ip', ['netns', 'exec', ns, process.execPath, ...nodeFlags, AGENT, '--node-name', 'node1', '--proxy-mode', mode, '--server', `unix://${socket}`, '--token-file', tokenFile, ...flags['agent-args']!.split(' ').filter(Boolean)], {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, MINIMESH_LOG_LEVEL: process.env.MINIMESH_LOG_LEVEL ?? 'warn' },
       cwd,

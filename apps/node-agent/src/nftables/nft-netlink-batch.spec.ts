@@ -43,7 +43,7 @@ describe('nftNetlinkBatch', () => {
 
   it('nft netlink - the batch is framed by BATCH_BEGIN and BATCH_END for nf_tables, messages numbered in order', () => {
     const b = nftNetlinkBatch('add chain ip kube-proxy a\nflush chain ip kube-proxy a\n\ndelete chain ip kube-proxy a\n', 40)!;
-    expect(b.lines).toEqual(['add chain ip kube-proxy a', 'flush chain ip kube-proxy a', 'delete chain ip kube-proxy a']);
+    expect([41, 42, 43, 44].map((seq) => b.command(seq))).toEqual(['add chain ip kube-proxy a', 'flush chain ip kube-proxy a', 'delete chain ip kube-proxy a', undefined]);
     const types: number[] = [];
     const seqs: number[] = [];
     for (let at = 0; at < b.bytes.length; at += b.bytes.readUInt32LE(at)) {

@@ -140,7 +140,7 @@ export class NftNetlinkSession {
 
 /** The kernel's refusal, with the command it concerns (nft's wording: "Could not process rule"). */
 function refusal(batch: NftNetlinkBatch, errno: number, seq: number): CommandError {
-  const line = batch.lines[seq - batch.firstSeq - 1];
+  const line = batch.command(seq);
   const [name, message] = getSystemErrorMap().get(-errno) ?? [`errno ${errno}`, 'unknown error'];
   const what = line === undefined ? 'the batch' : line.length > 300 ? `${line.slice(0, 300)}…` : line;
   return new CommandError('minimesh-nft-batch', 1, `Error: Could not process rule: ${message} (${name}): ${what}`);

@@ -11,6 +11,7 @@
  * or the kernel's refusal with the command it concerns.
  */
 import { CommandError, type Exec, type Logger } from '@minimesh/runtime';
+import { releaseMemory } from '../release-memory.js';
 import { nftErrorSummary } from './nft-errors.js';
 import { nftNetlinkBatch } from './nft-netlink-batch.js';
 import { NftNetlinkSession, NftNetlinkSessionError } from './nft-netlink-session.js';
@@ -32,6 +33,8 @@ export interface NftOptions {
 }
 
 const GIVE_UP_AFTER = 3;
+/** A batch this large (a first or full sync of some thousand Services) is followed by releaseMemory(). */
+const LARGE_BATCH_BYTES = 8 << 20;
 
 export class Nft {
   private readonly bin: string;
@@ -67,6 +70,7 @@ export class Nft {
           await this.netlink.apply(batch);
           this.netlinkFailures = 0;
           this.applied.netlink++;
+          if (batch.bytes.length > LARGE_BATCH_BYTES) releaseMemory();
           return;
         } catch (e) {
           if (e instanceof NftNetlinkSessionError && ++this.netlinkFailures >= GIVE_UP_AFTER) {
