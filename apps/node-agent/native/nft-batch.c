@@ -1,11 +1,12 @@
 /*
  * minimesh-nft-batch: hands nf_tables netlink batches to the kernel for the node agent's
- * nftables mode (apps/node-agent/src/nftables/nft-netlink.ts encodes them). `nft` reads every
+ * nftables mode (apps/node-agent/src/nftables/nft-netlink-batch.ts encodes them). `nft` reads every
  * chain of the ruleset into its cache before it sends a rule or element command (nft 1.0.6:
  * ~60–100 ms at 30,000 chains); a batch that names its table, chains and sets needs no cache.
  *
- * Protocol, one batch at a time: stdin carries frames of a 4-byte length (host byte order) and
- * that many bytes (BATCH_BEGIN, the messages, BATCH_END, as the kernel takes them); stdout
+ * Protocol, one batch at a time: stdout says "ready" once the netlink socket is open (a failure
+ * before it means nothing was sent); stdin carries frames of a 4-byte length (host byte order)
+ * and that many bytes (BATCH_BEGIN, the messages, BATCH_END, as the kernel takes them); stdout
  * answers each frame with one line: "ok", or "err ERRNO SEQ" for the first message the kernel
  * refused (SEQ is its nlmsg_seq; 0 and the batch's own errors name the batch). The kernel runs
  * a batch while sendmsg() runs (nfnetlink_rcv_batch), so every answer it has is already queued
@@ -40,21 +41,28 @@ static int read_full(void *buf, size_t len) {
   return 1;
 }
 
-/* The first error among the queued answers: 0 when there is none. */
+/*
+ * The first error among the queued answers: 0 when there is none. ENOBUFS (answers lost because
+ * the receive buffer overflowed) is reported only when no error message could be read: answers
+ * come only for errors, so the batch failed either way, and a readable error says more.
+ */
 static int drain(int fd, uint32_t *seq) {
   static char buf[1 << 16];
-  int first = 0;
+  int first = 0, lost = 0;
   for (;;) {
     ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return first;
-      /* ENOBUFS: answers were lost, and answers only come for errors. */
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == ENOBUFS) {
+        lost = 1;
+        continue;
+      }
       if (first == 0) {
         first = errno;
         *seq = 0;
       }
-      continue;
+      break;
     }
     for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
       if (h->nlmsg_type != NLMSG_ERROR) continue;
@@ -65,6 +73,11 @@ static int drain(int fd, uint32_t *seq) {
       }
     }
   }
+  if (first == 0 && lost) {
+    first = ENOBUFS;
+    *seq = 0;
+  }
+  return first;
 }
 
 int main(void) {
@@ -83,6 +96,7 @@ int main(void) {
   setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
   setvbuf(stdout, NULL, _IOLBF, 0);
+  printf("ready\n");
 
   char *batch = NULL;
   size_t cap = 0;

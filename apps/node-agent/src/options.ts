@@ -58,7 +58,7 @@ export const NODE_AGENT_FLAGS = {
   },
   'nft-table': { description: 'nftables mode: name of the agent\'s table in the ip family (kube-proxy, or another to run beside kube-proxy).', default: 'kube-proxy', parse: parseNftTable },
   'nft-netlink': {
-    description: 'nftables mode: send partial syncs to the kernel as netlink batches (minimesh-nft-batch, which tools/setup.sh builds) instead of through nft, which first reads every chain into its cache. false: every transaction through nft.',
+    description: 'nftables mode: send each sync to the kernel as one netlink batch (minimesh-nft-batch, which tools/setup.sh builds) instead of through nft, which parses it and first reads every chain into its cache. false: every transaction through nft.',
     default: true,
   },
   'service-cidrs': {

@@ -21,6 +21,8 @@ export class NetlinkWriter {
   private seq: number;
   /** Messages written so far. */
   count = 0;
+  /** A nested attribute grew past the 65,535 bytes its length can say: the messages are unusable. */
+  overflowed = false;
 
   /** `sizeHint`: the bytes expected (the buffer grows past it by doubling). */
   constructor(firstSeq: number, sizeHint = 4096) {
@@ -152,6 +154,7 @@ export class NetlinkWriter {
   }
 
   close(start: number): this {
+    if (this.at - start > 0xffff) this.overflowed = true;
     this.patch16(start, this.at - start);
     return this;
   }

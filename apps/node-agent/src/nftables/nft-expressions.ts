@@ -31,6 +31,7 @@ export const NFT_CT_STATUS = 2;
 export const NFT_CMP_EQ = 0;
 export const NFT_CMP_NEQ = 1;
 const NFT_LOOKUP_F_INV = 1;
+const NFT_BITWISE_BOOL = 0;
 const NFT_FIB_RESULT_ADDRTYPE = 3;
 export const NFTA_FIB_F_SADDR = 1;
 export const NFTA_FIB_F_DADDR = 2;
@@ -52,12 +53,18 @@ export interface Verdict {
 }
 
 /** Verdict codes (NF_DROP, NF_ACCEPT, NFT_JUMP, NFT_GOTO, NFT_RETURN). */
-const VERDICTS: Readonly<Record<string, number>> = { drop: 0, accept: 1, jump: -3, goto: -4, return: -5 };
+const VERDICTS: ReadonlyMap<string, number> = new Map([
+  ['drop', 0],
+  ['accept', 1],
+  ['jump', -3],
+  ['goto', -4],
+  ['return', -5],
+]);
 
-export const isVerdict = (word: string): boolean => VERDICTS[word] !== undefined;
+export const isVerdict = (word: string): boolean => VERDICTS.has(word);
 
 export function parseVerdict(words: readonly string[]): Verdict | undefined {
-  const code = VERDICTS[words[0] ?? ''];
+  const code = VERDICTS.get(words[0] ?? '');
   if (code === undefined) return undefined;
   const chained = words[0] === 'jump' || words[0] === 'goto';
   if (words.length !== (chained ? 2 : 1)) return undefined;
@@ -112,9 +119,17 @@ export const meta = (key: number, reg = NFT_REG_1): Expr => expr('meta', (w) => 
 export const metaSet = (key: number): Expr => expr('meta', (w) => w.u32be(2 /* KEY */, key).u32be(3 /* SREG */, NFT_REG_1));
 export const ct = (key: number): Expr => expr('ct', (w) => w.u32be(2 /* KEY */, key).u32be(1 /* DREG */, NFT_REG_1));
 
-/** bitwise of register 1 over 4 bytes, mask and xor big-endian (addresses) or in the host's order (marks, ct state). */
-export const bitwise = (mask: number, xor: number, host: boolean): Expr =>
-  expr('bitwise', (w) => w.u32be(1 /* SREG */, NFT_REG_1).u32be(2 /* DREG */, NFT_REG_1).u32be(3 /* LEN */, 4).value(4 /* MASK */, mask, 4, host).value(5 /* XOR */, xor, 4, host));
+/**
+ * bitwise of register 1 over 4 bytes, mask and xor big-endian (addresses) or in the host's order
+ * (marks, ct state). nft names the operation (NFT_BITWISE_BOOL) only for the binary operations
+ * a rule spells out (`meta mark & M`, `meta mark set meta mark | M`): `withOp`.
+ */
+export const bitwise = (mask: number, xor: number, host: boolean, withOp = false): Expr =>
+  expr('bitwise', (w) => {
+    w.u32be(1 /* SREG */, NFT_REG_1).u32be(2 /* DREG */, NFT_REG_1);
+    if (withOp) w.u32be(6 /* OP */, NFT_BITWISE_BOOL);
+    w.u32be(3 /* LEN */, 4).value(4 /* MASK */, mask, 4, host).value(5 /* XOR */, xor, 4, host);
+  });
 
 export const lookup = (set: string, o: { vmap?: boolean; anonymous?: AnonymousSet; invert?: boolean } = {}): Expr =>
   expr('lookup', (w) => {

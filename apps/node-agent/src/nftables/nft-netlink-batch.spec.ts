@@ -1,12 +1,23 @@
 /**
- * nftNetlinkBatch: the messages are those nft 1.0.6 sends for the same commands (byte for byte,
- * as `nft --debug=mnl` prints them; nft adds the set's id to element messages, which the kernel
- * needs only for a set made in the same batch and finds by name otherwise), every transaction
- * NftablesRuleset writes is one batch, and anything else is left to nft.
+ * nftNetlinkBatch: the messages are those nft 1.0.6 sends for the same commands, byte for byte
+ * (36 commands captured from `nft --debug=mnl`; for element and `@set` commands nft adds the set's
+ * id from its cache, which the kernel needs only for a set made in the same batch and finds by
+ * name otherwise), every transaction NftablesRuleset writes is one batch, errors name the right
+ * command, and anything else is left to nft.
  */
 import { describe, expect, it } from 'vitest';
 import { nftNetlinkBatch } from './nft-netlink-batch.js';
+import { NFT_1_0_6_MESSAGES } from '../testing/nft-golden-messages.js';
 import { OPTION_SETS, partialSyncs } from '../testing/nft-partial-syncs.js';
+
+/** Each message of a batch from its nfgenmsg header on (sequence and flags left out), as hex. */
+function payloads(script: string): string[] {
+  const b = nftNetlinkBatch(script, 1);
+  if (b === undefined) throw new Error(`not compiled: ${script}`);
+  const out: string[] = [];
+  for (let at = 0; at < b.bytes.length; at += b.bytes.readUInt32LE(at)) out.push(b.bytes.subarray(at + 16, at + b.bytes.readUInt32LE(at)).toString('hex'));
+  return out.slice(1, -1); // without BATCH_BEGIN and BATCH_END
+}
 
 /** The messages between BATCH_BEGIN and BATCH_END, as hex. */
 function messagesHex(script: string): string {
@@ -18,6 +29,10 @@ function messagesHex(script: string): string {
 const hex = (s: string) => s.replace(/\s+/g, '');
 
 describe('nftNetlinkBatch', () => {
+  it('nft netlink - the messages of 36 commands are those nft 1.0.6 sends', () => {
+    for (const [command, messages] of NFT_1_0_6_MESSAGES) expect(payloads(command), command).toEqual(messages);
+  });
+
   it('nft netlink - a DNAT rule, a verdict-map element with a comment and an affinity set as nft sends them', () => {
     // nlmsghdr (length, NFT_MSG_NEWRULE | REQUEST,CREATE,APPEND, seq 2, port 0), nfgenmsg (ip), table, chain, expressions.
     expect(messagesHex('add rule ip kp ep1 meta l4proto tcp dnat to 10.244.1.5:8080')).toBe(
@@ -41,19 +56,29 @@ describe('nftNetlinkBatch', () => {
     );
   });
 
-  it('nft netlink - the batch is framed by BATCH_BEGIN and BATCH_END for nf_tables, messages numbered in order', () => {
-    const b = nftNetlinkBatch('add chain ip kube-proxy a\nflush chain ip kube-proxy a\n\ndelete chain ip kube-proxy a\n', 40)!;
-    expect([41, 42, 43, 44].map((seq) => b.command(seq))).toEqual(['add chain ip kube-proxy a', 'flush chain ip kube-proxy a', 'delete chain ip kube-proxy a', undefined]);
+  it('nft netlink - the batch is framed by BATCH_BEGIN and BATCH_END for nf_tables, messages numbered in order, each mapped to its command', () => {
+    const localnet = 'add rule ip kube-proxy a ct state != { established, related } drop';
+    const b = nftNetlinkBatch(`add chain ip kube-proxy a\n${localnet}\n\nflush chain ip kube-proxy a\ndelete chain ip kube-proxy a\n`, 40)!;
     const types: number[] = [];
     const seqs: number[] = [];
     for (let at = 0; at < b.bytes.length; at += b.bytes.readUInt32LE(at)) {
       types.push(b.bytes.readUInt16LE(at + 4));
       seqs.push(b.bytes.readUInt32LE(at + 8));
     }
-    // BATCH_BEGIN, NEWCHAIN, DELRULE (flush), DELCHAIN, BATCH_END.
-    expect(types).toEqual([0x10, 0x0a03, 0x0a08, 0x0a05, 0x11]);
-    expect(seqs).toEqual([40, 41, 42, 43, 44]);
+    // BATCH_BEGIN, NEWCHAIN, the anonymous set (NEWSET, NEWSETELEM) and the rule, DELRULE (flush), DELCHAIN, BATCH_END.
+    expect(types).toEqual([0x10, 0x0a03, 0x0a09, 0x0a0c, 0x0a06, 0x0a08, 0x0a05, 0x11]);
+    expect(seqs).toEqual([40, 41, 42, 43, 44, 45, 46, 47]);
     expect(b.bytes.subarray(16, 20)).toEqual(Buffer.from([0, 0, 0, 10])); // res_id NFNL_SUBSYS_NFTABLES
+    expect([40, 41, 42, 43, 44, 45, 46, 47].map((seq) => b.lineOf(seq))).toEqual([
+      undefined,
+      'add chain ip kube-proxy a',
+      localnet,
+      localnet,
+      localnet,
+      'flush chain ip kube-proxy a',
+      'delete chain ip kube-proxy a',
+      undefined,
+    ]);
   });
 
   it('nft netlink - every transaction of the scenario is one batch, fresh and full ones included', () => {
@@ -89,7 +114,13 @@ describe('nftNetlinkBatch', () => {
       'add element ip kube-proxy service-ips { 10.0.0.1 . tcp : goto a }'.replace(' . tcp', ' . tcp .'),
       'add element ip kube-proxy service-ips { 10.0.0.1 . icmp . 80 : goto a }',
       'delete element ip kube-proxy service-ips { 10.0.0.1 . tcp . 80 : goto a }',
-      `add rule ip kube-proxy a drop comment "${'x'.repeat(300)}"`,
+      `add rule ip kube-proxy a drop comment "${'x'.repeat(129)}"`, // nft: comment too long
+      'add rule ip kube-proxy a toString',
+      'add rule ip kube-proxy a constructor x',
+      'add element ip kube-proxy service-ips { 10.0.0.1 . tcp . 80 : toString }',
+      'add element ip kube-proxy service-ips { 10.0.0.1 . 6 . 80 : goto a }', // a protocol by number
+      'add element ip kube-proxy service-ips { tcp . 10.0.0.1 . 80 : goto a }',
+      'add rule ip kube-proxy a masquerade drop',
     ]) {
       expect(nftNetlinkBatch(`add chain ip kube-proxy a\n${line}\n`, 1), line).toBeUndefined();
     }

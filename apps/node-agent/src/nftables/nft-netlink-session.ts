@@ -1,13 +1,14 @@
 /**
  * One long-lived `minimesh-nft-batch` process (native/nft-batch.c) that hands netlink batches
- * to the kernel, one at a time: a frame (4-byte length in host order, then the batch) in, one
- * line out — "ok", or "err ERRNO SEQ" for the message the kernel refused (the whole batch is then
- * undone, as with `nft -f`). If the process dies, hangs past the timeout or cannot start, the
- * batch's fate is unknown: the call fails with NftNetlinkSessionError and the next one starts a
- * new process.
+ * to the kernel, one at a time: it says "ready" once its socket is open; then a frame (4-byte
+ * length in host order, then the batch) in, one line out — "ok", or "err ERRNO SEQ" for the
+ * message the kernel refused (the whole batch is then undone, as with `nft -f`). If the process
+ * ends before "ready", nothing was sent: NftNetlinkStartError. If it dies or hangs later, or
+ * answers what was not asked, the batch's fate is unknown: NftNetlinkSessionError. Either way the
+ * next call starts a new process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { accessSync, constants } from 'node:fs';
 import { endianness } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { getSystemErrorMap } from 'node:util';
@@ -25,9 +26,14 @@ export interface NftNetlinkSessionOptions {
   timeoutMs?: number;
 }
 
-/** The helper died, hung or could not start: the batch's fate is unknown. */
+/** The helper died, hung or answered nonsense: the batch's fate is unknown. */
 export class NftNetlinkSessionError extends Error {
-  override readonly name = 'NftNetlinkSessionError';
+  override readonly name: string = 'NftNetlinkSessionError';
+}
+
+/** The helper could not be started (missing, not executable, a binary for another system): nothing was sent. */
+export class NftNetlinkStartError extends NftNetlinkSessionError {
+  override readonly name = 'NftNetlinkStartError';
 }
 
 interface Pending {
@@ -40,6 +46,7 @@ interface Pending {
 
 export class NftNetlinkSession {
   private proc: ChildProcess | undefined;
+  private ready = false;
   private stdout = '';
   private pending: Pending | undefined;
   private queue: Promise<void> = Promise.resolve();
@@ -58,9 +65,14 @@ export class NftNetlinkSession {
     return this.proc?.pid;
   }
 
-  /** The helper is built. */
+  /** The helper is built and executable. */
   available(): boolean {
-    return existsSync(this.helper);
+    try {
+      accessSync(this.helper, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Sends one batch; resolves once the kernel committed it, rejects with what it refused. */
@@ -83,6 +95,7 @@ export class NftNetlinkSession {
     const p = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     this.stdout = '';
+    this.ready = false;
     p.stdout!.setEncoding('utf8');
     p.stdout!.on('data', (chunk: string) => {
       if (this.proc !== p) return;
@@ -92,8 +105,10 @@ export class NftNetlinkSession {
     p.stderr!.setEncoding('utf8');
     p.stderr!.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-2000)));
     p.stdin!.on('error', () => undefined); // EPIPE when it died: reported by 'exit'
-    p.once('error', (e) => this.fail(p, new NftNetlinkSessionError(`minimesh-nft-batch: ${e.message}`)));
-    p.once('exit', (code, signal) => this.fail(p, new NftNetlinkSessionError(`minimesh-nft-batch exited (${signal ?? code})${stderr ? `: ${stderr.trim()}` : ''}`)));
+    // Before "ready" the helper has read nothing: a start that failed sent nothing.
+    const error = (message: string) => (this.ready && this.proc === p ? new NftNetlinkSessionError(message) : new NftNetlinkStartError(message));
+    p.once('error', (e) => this.fail(p, error(`minimesh-nft-batch: ${e.message}`)));
+    p.once('exit', (code, signal) => this.fail(p, error(`minimesh-nft-batch exited (${signal ?? code})${stderr ? `: ${stderr.trim()}` : ''}`)));
     this.proc = p;
     return p;
   }
@@ -114,18 +129,31 @@ export class NftNetlinkSession {
     });
   }
 
+  /** Settles the pending batch with the helper's answer line; anything else ends the process. */
   private check(): void {
-    const pd = this.pending;
-    const nl = this.stdout.indexOf('\n');
-    if (pd === undefined || nl === -1) return;
+    let nl = this.stdout.indexOf('\n');
+    if (!this.ready && nl !== -1 && this.stdout.slice(0, nl) === 'ready') {
+      this.ready = true;
+      this.stdout = this.stdout.slice(nl + 1);
+      nl = this.stdout.indexOf('\n');
+    }
+    if (nl === -1) return;
     const answer = this.stdout.slice(0, nl);
     this.stdout = this.stdout.slice(nl + 1);
+    const pd = this.pending;
+    const m = /^err (\d+) (\d+)$/.exec(answer);
+    if (!this.ready || pd === undefined || this.stdout !== '' || (answer !== 'ok' && m === null)) {
+      // One answer per batch, and only while one waits: the helper and this side disagree, so
+      // no later answer can be trusted to belong to its batch.
+      const p = this.proc!;
+      this.fail(p, new NftNetlinkSessionError(`minimesh-nft-batch: unexpected answer "${answer.slice(0, 200)}"`));
+      p.kill('SIGKILL');
+      return;
+    }
     this.pending = undefined;
     clearTimeout(pd.timer);
-    if (answer === 'ok') return pd.resolve();
-    const m = /^err (\d+) (\d+)$/.exec(answer);
-    if (m === null) return pd.reject(new NftNetlinkSessionError(`minimesh-nft-batch: unexpected answer "${answer}"`));
-    pd.reject(refusal(pd.batch, Number(m[1]), Number(m[2])));
+    if (answer === 'ok') pd.resolve();
+    else pd.reject(refusal(pd.batch, Number(m![1]), Number(m![2])));
   }
 
   private fail(p: ChildProcess, e: Error): void {
@@ -140,7 +168,7 @@ export class NftNetlinkSession {
 
 /** The kernel's refusal, with the command it concerns (nft's wording: "Could not process rule"). */
 function refusal(batch: NftNetlinkBatch, errno: number, seq: number): CommandError {
-  const line = batch.command(seq);
+  const line = batch.lineOf(seq);
   const [name, message] = getSystemErrorMap().get(-errno) ?? [`errno ${errno}`, 'unknown error'];
   const what = line === undefined ? 'the batch' : line.length > 300 ? `${line.slice(0, 300)}…` : line;
   return new CommandError('minimesh-nft-batch', 1, `Error: Could not process rule: ${message} (${name}): ${what}`);

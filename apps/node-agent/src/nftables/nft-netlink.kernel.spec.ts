@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandError, exec as realExec } from '@minimesh/runtime';
 import { Nft } from './nft.js';
 import { nftNetlinkBatch } from './nft-netlink-batch.js';
-import { NftNetlinkSession, NftNetlinkSessionError } from './nft-netlink-session.js';
+import { NftNetlinkSession, NftNetlinkSessionError, NftNetlinkStartError } from './nft-netlink-session.js';
 import { OPTION_SETS, partialSyncs } from '../testing/nft-partial-syncs.js';
 
 const VIA_NFT = `mmnlnft${process.pid}`;
@@ -27,7 +27,11 @@ const skip =
         ? 'needs minimesh-nft-batch (apps/node-agent/native/build.sh)'
         : undefined;
 const inNs = (ns: string) => (file: string, args: readonly string[], input?: string) => realExec('ip', ['netns', 'exec', ns, file, ...args], input);
-const list = (ns: string) => spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'kube-proxy'], { encoding: 'utf8' }).stdout;
+function list(ns: string): string {
+  const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'kube-proxy'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`nft list table in ${ns}: ${r.stderr}`);
+  return r.stdout;
+}
 
 describe.skipIf(skip !== undefined)(`nftables over netlink on a real kernel${skip ? ` (skipped: ${skip})` : ''}`, () => {
   beforeAll(() => {
@@ -79,13 +83,13 @@ describe.skipIf(skip !== undefined)(`nftables over netlink on a real kernel${ski
       expect(list(VIA_NETLINK)).toContain('chain zz-new');
 
       const dead = new NftNetlinkSession({ helper: '/bin/false' });
-      await expect(dead.apply(nftNetlinkBatch('add chain ip kube-proxy never', 1)!)).rejects.toBeInstanceOf(NftNetlinkSessionError);
+      await expect(dead.apply(nftNetlinkBatch('add chain ip kube-proxy never', 1)!)).rejects.toBeInstanceOf(NftNetlinkStartError);
     } finally {
       s.close();
     }
   });
 
-  it('nft netlink - Nft gives up on a helper that keeps dying and sends everything through nft', async () => {
+  it('nft netlink - a helper that cannot run sends nothing: the transaction and every later one go through nft', async () => {
     const calls: string[] = [];
     const nft = new Nft(
       async (f, a, i) => {
@@ -94,10 +98,27 @@ describe.skipIf(skip !== undefined)(`nftables over netlink on a real kernel${ski
       },
       { netlink: { prefix: [], helper: '/bin/false' } },
     );
-    for (let i = 0; i < 3; i++) await expect(nft.apply('add chain ip kube-proxy zz-a')).rejects.toBeInstanceOf(NftNetlinkSessionError);
-    expect(calls).toEqual([]);
     await nft.apply('add chain ip kube-proxy zz-a');
+    await nft.apply('add chain ip kube-proxy zz-b');
+    expect(calls).toEqual(['-f -', '-f -']);
+    expect(nft.applied).toEqual({ netlink: 0, nft: 2 });
+    expect(list(VIA_NETLINK)).toContain('chain zz-b');
+  });
+
+  it('nft netlink - Nft gives up on a helper that keeps dying after it started and sends everything through nft', async () => {
+    const calls: string[] = [];
+    const nft = new Nft(
+      async (f, a, i) => {
+        calls.push(a.join(' '));
+        return inNs(VIA_NETLINK)(f, a, i);
+      },
+      // Says it is ready, then dies before it answers: the batch's fate is unknown.
+      { netlink: { prefix: ['sh', '-c', 'echo ready; exit 1'], helper: '/bin/true' } },
+    );
+    for (let i = 0; i < 3; i++) await expect(nft.apply('add chain ip kube-proxy zz-c')).rejects.toBeInstanceOf(NftNetlinkSessionError);
+    expect(calls).toEqual([]);
+    await nft.apply('add chain ip kube-proxy zz-c');
     expect(calls).toEqual(['-f -']);
-    expect(list(VIA_NETLINK)).toContain('chain zz-a');
+    expect(list(VIA_NETLINK)).toContain('chain zz-c');
   });
 });

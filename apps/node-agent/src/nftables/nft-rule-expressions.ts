@@ -47,48 +47,20 @@ import {
   type AnonymousSet,
   type Expr,
 } from './nft-expressions.js';
+import { commentText, IP_PROTOCOLS, nftWords } from './nft-words.js';
 
-export const IP_PROTOCOLS: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132 };
 /** ct state bits (NF_CT_STATE_BIT, include/uapi/linux/netfilter/nf_conntrack_common.h). */
-const CT_STATES: Readonly<Record<string, number>> = { invalid: 1, established: 2, related: 4, new: 8, untracked: 64 };
+const CT_STATES: ReadonlyMap<string, number> = new Map([
+  ['invalid', 1],
+  ['established', 2],
+  ['related', 4],
+  ['new', 8],
+  ['untracked', 64],
+]);
 /** ct status IPS_DST_NAT. */
 const CT_STATUS_DNAT = 0x20;
 const HEX_MARK = /^0x[0-9a-f]{1,8}$/i;
 const DIGITS = /^[0-9]+$/;
-
-/** Splits nft text into words at spaces; a double-quoted string is one word (quotes kept). */
-export function nftWords(text: string): string[] | undefined {
-  const words: string[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c === 32 || c === 9) {
-      i++;
-      continue;
-    }
-    let end: number;
-    if (c === 34) {
-      end = text.indexOf('"', i + 1) + 1;
-      if (end === 0) return undefined; // unterminated
-    } else {
-      end = i;
-      while (end < text.length && text.charCodeAt(end) !== 32 && text.charCodeAt(end) !== 9) {
-        if (text.charCodeAt(end) === 34) return undefined; // a quote inside a word
-        end++;
-      }
-    }
-    words.push(text.slice(i, end));
-    i = end;
-  }
-  return words;
-}
-
-/** The text of a quoted comment, if nft's user data can hold it (with its NUL, at most 255 bytes). */
-export function commentText(quoted: string): string | undefined {
-  if (quoted.length < 2 || quoted[0] !== '"' || quoted[quoted.length - 1] !== '"') return undefined;
-  const text = quoted.slice(1, -1);
-  return text.includes('"') || Buffer.byteLength(text) > 254 ? undefined : text;
-}
 
 export interface RuleExpressions {
   /** NFTA_RULE_EXPRESSIONS' content. */
@@ -158,32 +130,34 @@ const STATEMENTS: Readonly<Record<string, Statement>> = {
       p.i += 7;
       return true;
     }
-    if (p.at(1) === 'l4proto' && IP_PROTOCOLS[p.at(2)] !== undefined) return protocolMatch(p, IP_PROTOCOLS[p.at(2)]!, 3);
+    const proto = p.at(1) === 'l4proto' ? IP_PROTOCOLS.get(p.at(2)) : undefined;
+    if (proto !== undefined) return protocolMatch(p, proto, 3);
     if (p.next('mark set meta mark') && (p.at(5) === '|' || p.at(5) === '^') && HEX_MARK.test(p.at(6))) {
       const m = Number(p.at(6));
       // x | m is (x & ~m) ^ m, x ^ m is (x & all) ^ m: nft's bitwise.
-      p.out.push(meta(NFT_META_MARK), bitwise(p.at(5) === '|' ? ~m >>> 0 : 0xffffffff, m, true), metaSet(NFT_META_MARK));
+      p.out.push(meta(NFT_META_MARK), bitwise(p.at(5) === '|' ? ~m >>> 0 : 0xffffffff, m, true, true), metaSet(NFT_META_MARK));
       p.i += 7;
       return true;
     }
     if (p.at(1) === 'mark' && p.at(2) === '&' && HEX_MARK.test(p.at(3)) && p.next('== 0', 4)) {
-      p.out.push(meta(NFT_META_MARK), bitwise(Number(p.at(3)), 0, true), cmp(NFT_CMP_EQ, 0, 4, true));
+      p.out.push(meta(NFT_META_MARK), bitwise(Number(p.at(3)), 0, true, true), cmp(NFT_CMP_EQ, 0, 4, true));
       p.i += 6;
       return true;
     }
     return false;
   },
   ct: (p) => {
-    if (p.at(1) === 'state' && CT_STATES[p.at(2)] !== undefined) {
-      p.out.push(ct(NFT_CT_STATE), bitwise(CT_STATES[p.at(2)]!, 0, true), cmp(NFT_CMP_NEQ, 0, 4, true));
+    const state = p.at(1) === 'state' ? CT_STATES.get(p.at(2)) : undefined;
+    if (state !== undefined) {
+      p.out.push(ct(NFT_CT_STATE), bitwise(state, 0, true), cmp(NFT_CMP_NEQ, 0, 4, true));
       p.i += 3;
       return true;
     }
     if (p.next('state != {')) {
       const close = p.w.indexOf('}', p.i);
       const names = close === -1 ? [] : p.w.slice(p.i + 4, close).join(' ').split(',').map((x) => x.trim());
-      if (close === -1 || names.some((n) => CT_STATES[n] === undefined)) return false;
-      const set: AnonymousSet = { ctStates: names.map((n) => CT_STATES[n]!), id: 0 };
+      if (close === -1 || names.some((n) => !CT_STATES.has(n))) return false;
+      const set: AnonymousSet = { ctStates: names.map((n) => CT_STATES.get(n)!), id: 0 };
       p.anonymousSets.push(set);
       p.out.push(ct(NFT_CT_STATE), lookup('__set%d', { anonymous: set, invert: true }));
       p.i = close + 1;
@@ -196,9 +170,9 @@ const STATEMENTS: Readonly<Record<string, Statement>> = {
     }
     return false;
   },
-  tcp: (p) => portMatch(p, IP_PROTOCOLS.tcp!),
-  udp: (p) => portMatch(p, IP_PROTOCOLS.udp!),
-  sctp: (p) => portMatch(p, IP_PROTOCOLS.sctp!),
+  tcp: (p) => portMatch(p, IP_PROTOCOLS.get('tcp')!),
+  udp: (p) => portMatch(p, IP_PROTOCOLS.get('udp')!),
+  sctp: (p) => portMatch(p, IP_PROTOCOLS.get('sctp')!),
   fib: (p) => {
     const field = p.at(1);
     if ((field !== 'saddr' && field !== 'daddr') || !p.next('type local', 2)) return false;

@@ -14,7 +14,7 @@ import { CommandError, type Exec, type Logger } from '@minimesh/runtime';
 import { releaseMemory } from '../release-memory.js';
 import { nftErrorSummary } from './nft-errors.js';
 import { nftNetlinkBatch } from './nft-netlink-batch.js';
-import { NftNetlinkSession, NftNetlinkSessionError } from './nft-netlink-session.js';
+import { NftNetlinkSession, NftNetlinkSessionError, NftNetlinkStartError } from './nft-netlink-session.js';
 import { NftSession, NftSessionError } from './nft-session.js';
 
 export interface NftOptions {
@@ -25,8 +25,8 @@ export interface NftOptions {
    */
   session?: { prefix: readonly string[]; maxBytes?: number };
   /**
-   * The netlink helper, started like the session; unset: none. Without the built helper the
-   * agent says so once and uses nft.
+   * The netlink helper, started like the session; unset: none. Without the built helper, or
+   * one that cannot run, the agent says so once and uses nft.
    */
   netlink?: { prefix: readonly string[]; helper?: string };
   log?: Logger;
@@ -43,6 +43,7 @@ export class Nft {
   private sessionFailures = 0;
   private netlink: NftNetlinkSession | undefined;
   private netlinkFailures = 0;
+  private gcFailed = false;
 
   constructor(
     private readonly exec: Exec,
@@ -55,7 +56,7 @@ export class Nft {
     if (o.netlink !== undefined) {
       const netlink = new NftNetlinkSession({ prefix: o.netlink.prefix, helper: o.netlink.helper });
       if (netlink.available()) this.netlink = netlink;
-      else o.log?.warn(`${netlink.helper} is not built (tools/setup.sh builds it): partial syncs go through \`${this.bin}\`, which reads every chain first`);
+      else o.log?.warn(`${netlink.helper} is not built (tools/setup.sh builds it): every sync goes through \`${this.bin}\`, which parses it and reads every chain first`);
     }
   }
 
@@ -70,15 +71,22 @@ export class Nft {
           await this.netlink.apply(batch);
           this.netlinkFailures = 0;
           this.applied.netlink++;
-          if (batch.bytes.length > LARGE_BATCH_BYTES) releaseMemory();
+          if (batch.bytes.length > LARGE_BATCH_BYTES) this.releaseMemory();
           return;
         } catch (e) {
-          if (e instanceof NftNetlinkSessionError && ++this.netlinkFailures >= GIVE_UP_AFTER) {
-            this.o.log?.warn(`minimesh-nft-batch failed ${GIVE_UP_AFTER} times in a row; sending every sync through \`${this.bin}\``, { err: e.message });
+          if (e instanceof NftNetlinkStartError) {
+            // It cannot run here (and sent nothing): this transaction and every later one go through nft.
+            this.o.log?.warn(`minimesh-nft-batch cannot run; sending every sync through \`${this.bin}\``, { err: e.message });
             this.netlink.close();
             this.netlink = undefined;
+          } else {
+            if (e instanceof NftNetlinkSessionError && ++this.netlinkFailures >= GIVE_UP_AFTER) {
+              this.o.log?.warn(`minimesh-nft-batch failed ${GIVE_UP_AFTER} times in a row; sending every sync through \`${this.bin}\``, { err: e.message });
+              this.netlink.close();
+              this.netlink = undefined;
+            }
+            throw e;
           }
-          throw e;
         }
       }
     }
@@ -101,6 +109,17 @@ export class Nft {
     }
     const r = await this.exec(this.bin, ['-f', '-'], script);
     if (r.code !== 0) throw new CommandError(`${this.bin} -f -`, r.code, nftErrorSummary(r.stderr));
+  }
+
+  /** releaseMemory() after a large batch; a failure (the batch is in) is logged once and not tried again. */
+  private releaseMemory(): void {
+    if (this.gcFailed) return;
+    try {
+      releaseMemory();
+    } catch (e) {
+      this.gcFailed = true;
+      this.o.log?.warn('could not run a garbage collection after a large sync; memory is left to V8', { err: (e as Error).message });
+    }
   }
 
   /** Ends the `nft -i` session and the netlink helper. */
