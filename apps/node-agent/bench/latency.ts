@@ -3,7 +3,7 @@
  * prints figures; not a test): the time from a change sent to the apiserver to the matching rule
  * being in the kernel of EVERY node.
  *
- *   sudo npx tsx apps/node-agent/bench/latency.ts [--mode iptables|nftables] [--background 1000] [--quick] [--serial 45] [--churn 240] [--rate 5,50] [--seed 1]
+ *   sudo npx tsx apps/node-agent/bench/latency.ts [--mode iptables|nftables] [--background 1000] [--quick] [--serial 45] [--churn 240] [--rate 5,50] [--seed 1] [--agent-arg ARG]...
  *
  * It starts `minimesh-cluster up --nodes 2 --proxy-mode <mode>` under a unique name (mmlat<pid>),
  * adds 3 pods labelled app=web and 4 labelled app=flip, creates --background Services selecting
@@ -43,8 +43,9 @@ import { NS, PREDICATES, Workload, service, type FlipPod, type RulesMode } from 
 import { maxOf } from '@minimesh/api';
 import { hashAndTruncate } from '@minimesh/proxy-core';
 
-const USAGE = `usage: sudo npx tsx apps/node-agent/bench/latency.ts [--mode M] [--background N] [--quick] [--serial N] [--churn N] [--rate R,...] [--seed S]
+const USAGE = `usage: sudo npx tsx apps/node-agent/bench/latency.ts [--mode M] [--background N] [--quick] [--serial N] [--churn N] [--rate R,...] [--seed S] [--agent-arg ARG]...
   --mode M       the node agents' proxy mode: iptables (default) or nftables
+  --agent-arg A  one more argument for the node agents (repeatable), e.g. --agent-arg=--nft-netlink=false
   --background N Services in the cluster besides the measured ones, 3 endpoints each (default 1000; --quick 200)
   --serial N     changes made one at a time, agents idle (default 45; --quick 15)
   --churn N      changes per churn series, arriving at its rate per second, overlapping (default 240; --quick 45)
@@ -61,6 +62,7 @@ const { values: flags } = parseArgs({
     mode: { type: 'string', default: 'iptables' },
     background: { type: 'string' },
     seed: { type: 'string', default: '1' },
+    'agent-arg': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -318,7 +320,7 @@ async function main(): Promise<number> {
   try {
     console.log(environment());
     log(`starting cluster ${name} (2 nodes)`);
-    await cluster.must('up', '--nodes', '2', '--proxy-mode', MODE);
+    await cluster.must('up', '--nodes', '2', '--proxy-mode', MODE, ...flags['agent-arg']!.map((a) => `--node-agent-arg=${a}`));
     for (const ns of netns) if (!netnsList().includes(ns)) throw new Error(`node namespace ${ns} not found after up`);
     const pods: [string, string, string][] = [
       ['web-1', 'node1', 'web'], ['web-2', 'node2', 'web'], ['web-3', 'node1', 'web'],
