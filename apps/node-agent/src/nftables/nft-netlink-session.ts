@@ -108,7 +108,9 @@ export class NftNetlinkSession {
     // Before "ready" the helper has read nothing: a start that failed sent nothing.
     const error = (message: string) => (this.ready && this.proc === p ? new NftNetlinkSessionError(message) : new NftNetlinkStartError(message));
     p.once('error', (e) => this.fail(p, error(`minimesh-nft-batch: ${e.message}`)));
-    p.once('exit', (code, signal) => this.fail(p, error(`minimesh-nft-batch exited (${signal ?? code})${stderr ? `: ${stderr.trim()}` : ''}`)));
+    // 'close', not 'exit': it comes after stdout is read to its end, so a "ready" the helper
+    // printed before it died is seen, and its death is not taken for a failed start.
+    p.once('close', (code, signal) => this.fail(p, error(`minimesh-nft-batch exited (${signal ?? code})${stderr ? `: ${stderr.trim()}` : ''}`)));
     this.proc = p;
     return p;
   }
