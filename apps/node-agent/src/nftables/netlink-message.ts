@@ -211,9 +211,3 @@ export function u32host(n: number): Uint8Array {
   else b.writeUInt32BE(n >>> 0);
   return b;
 }
-
-export function u32be(n: number): Uint8Array {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n >>> 0);
-  return b;
-}

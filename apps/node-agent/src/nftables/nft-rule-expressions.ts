@@ -71,6 +71,9 @@ export interface RuleExpressions {
   readonly comment?: string;
 }
 
+/** The statement readers' fixed phrases, split into words (a handful, shared by every rule read). */
+const PHRASES = new Map<string, readonly string[]>();
+
 /** The words of one rule being read, and what they became so far. */
 class RuleParser {
   i = 0;
@@ -88,9 +91,10 @@ class RuleParser {
     return this.w[this.i + k] ?? '';
   }
 
-  /** The next words are `phrase` (words separated by single spaces). */
+  /** The next words are `phrase` (words separated by single spaces; split once per phrase). */
   next(phrase: string, from = 1): boolean {
-    const words = phrase.split(' ');
+    let words = PHRASES.get(phrase);
+    if (words === undefined) PHRASES.set(phrase, (words = phrase.split(' ')));
     for (let k = 0; k < words.length; k++) if (this.at(from + k) !== words[k]) return false;
     return true;
   }

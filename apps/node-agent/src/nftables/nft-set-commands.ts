@@ -38,7 +38,6 @@ function udata(...entries: (readonly [type: number, value: Uint8Array])[]): Buff
 const SET_UDATA_IPV4 = udata([0, u32host(2)]);
 const MAP_UDATA_CONCAT = udata([0, u32host(0)], [1, u32host(0)], [3, udata([0, u32host(13)], [1, new Uint8Array(0)])], [6, u32host(0)]);
 const CT_STATE_SET_UDATA = udata([0, u32host(1)], [3, udata([0, u32host(12)], [1, udata([0, u32host(0)], [1, u32host(0xffffffff)])])]);
-const SET_UDATA_KEY_BIG_ENDIAN = SET_UDATA_IPV4;
 
 /** A set's user data: nft's fixed part, then the comment (type 7, length, text, NUL). */
 const withComment = (fixed: Buffer, comment: string) => Buffer.concat([fixed, udata([7, Buffer.from(`${comment}\0`, 'utf8')])]);
@@ -101,7 +100,7 @@ export function setCommand(line: string): MessageWriter | undefined {
         .u32be(5 /* SET_KEY_LEN */, 4)
         .u32be(10 /* SET_ID */, setId())
         .u64be(11 /* SET_TIMEOUT */, timeoutMs)
-        .bytes(13 /* SET_USERDATA */, SET_UDATA_KEY_BIG_ENDIAN)
+        .bytes(13 /* SET_USERDATA */, SET_UDATA_IPV4)
         .end();
   }
   if ((m = DELETE_SET.exec(line)) !== null) {
