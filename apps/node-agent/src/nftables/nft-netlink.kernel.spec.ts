@@ -78,7 +78,9 @@ describe.skipIf(skip !== undefined)(`nftables over netlink on a real kernel${ski
       await expect(s.apply(nftNetlinkBatch('delete element ip kube-proxy cluster-ips { 10.255.255.1 }', 1)!)).rejects.toThrow(/ENOENT/);
 
       process.kill(s.pid!, 'SIGKILL'); // `ip netns exec` became the helper: the same pid
-      await new Promise((r) => setTimeout(r, 200));
+      // Its end is taken at 'close' (stdout read to its end), which may take a while on a busy machine.
+      for (let i = 0; i < 200 && s.pid !== undefined; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(s.pid).toBeUndefined();
       await s.apply(nftNetlinkBatch('add chain ip kube-proxy zz-new', 1)!);
       expect(list(VIA_NETLINK)).toContain('chain zz-new');
 
