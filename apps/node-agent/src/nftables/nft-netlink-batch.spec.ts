@@ -79,6 +79,11 @@ describe('nftNetlinkBatch', () => {
       'delete chain ip kube-proxy a',
       undefined,
     ]);
+    // A transaction's lines, as the proxier hands them over, make the same batch.
+    const fromLines = nftNetlinkBatch(['add chain ip kube-proxy a', localnet, '', 'flush chain ip kube-proxy a', 'delete chain ip kube-proxy a'], 40)!;
+    expect(fromLines.bytes).toEqual(b.bytes);
+    expect(fromLines.lineOf(42)).toBe(localnet);
+    expect(fromLines.lineOf(45)).toBe('flush chain ip kube-proxy a');
   });
 
   it('nft netlink - every transaction of the scenario is one batch, fresh and full ones included', () => {

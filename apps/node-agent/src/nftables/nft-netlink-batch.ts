@@ -43,41 +43,40 @@ const CHAIN = /^(add|flush|delete) chain ip (\S+) (\S+)$/;
 const RULE = /^add rule ip (\S+) (\S+) (.+)$/;
 const RESET_REGEXP_STATICS = /(?:)/;
 
-/** The batch for `script` (one command per line), or undefined when a line is not one of ours. */
-export function nftNetlinkBatch(script: string, firstSeq: number): NftNetlinkBatch | undefined {
+/**
+ * The batch for a transaction's commands (a script, one per line, or its lines), or undefined
+ * when a line is not one of ours.
+ */
+export function nftNetlinkBatch(script: string | readonly string[], firstSeq: number): NftNetlinkBatch | undefined {
+  const lines = typeof script === 'string' ? script.split('\n') : script;
+  let chars = 0;
+  for (const line of lines) chars += line.length + 1;
   // About twice the text's size in the end (measured: 27 MB for a 13 MB first sync).
-  const w = new NetlinkWriter(firstSeq, script.length * 2.2);
+  const w = new NetlinkWriter(firstSeq, chars * 2.2);
   w.begin(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES).end();
   let setId = 0;
   const nextSetId = () => ++setId;
-  // Where the line of each message starts (a line may write several), not the lines themselves:
-  // 100,000 line strings would outlive many young-generation collections and stay in the old one.
-  const lineStarts: number[] = [];
+  // The line of each message (a line may write several), by its index.
+  const lineOfMessage: number[] = [];
   // Each command is written as soon as it is read: nothing per line outlives its line.
-  for (let at = 0; at < script.length; ) {
-    let end = script.indexOf('\n', at);
-    if (end === -1) end = script.length;
-    const line = script.slice(at, end).trim();
-    if (line !== '') {
-      const write = command(line);
-      if (write === undefined) return undefined;
-      const before = w.count;
-      write(w, nextSetId);
-      for (let k = before; k < w.count; k++) lineStarts.push(at);
-    }
-    at = end + 1;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '') continue;
+    const write = command(line);
+    if (write === undefined) return undefined;
+    const before = w.count;
+    write(w, nextSetId);
+    for (let k = before; k < w.count; k++) lineOfMessage.push(i);
   }
   w.begin(NFNL_MSG_BATCH_END, NLM_F_REQUEST, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES).end();
-  // The regexps' legacy statics (RegExp.input, lastMatch) keep the last string matched: a slice
-  // of `script`, which keeps all of it (13 MB at 10,000 Services) until the next match anywhere.
+  // The regexps' legacy statics (RegExp.input, lastMatch) keep the last string matched, and with
+  // it the transaction, until the next match anywhere.
   RESET_REGEXP_STATICS.exec('');
   if (w.overflowed) return undefined; // a nested attribute past 64 KiB: not a batch nft would send either
+  // Message 0 is BATCH_BEGIN.
   const lineOf = (seq: number) => {
-    // Message 0 is BATCH_BEGIN.
-    const start = lineStarts[seq - firstSeq - 1];
-    if (start === undefined) return undefined;
-    const end = script.indexOf('\n', start);
-    return script.slice(start, end === -1 ? undefined : end).trim();
+    const i = lineOfMessage[seq - firstSeq - 1];
+    return i === undefined ? undefined : lines[i]!.trim();
   };
   return { bytes: w.finish(), firstSeq, lineOf };
 }

@@ -63,9 +63,10 @@ export class Nft {
   /** Transactions the kernel took as netlink batches, and through nft. */
   readonly applied = { netlink: 0, nft: 0 };
 
-  async apply(script: string): Promise<void> {
+  /** One transaction: its script, or its lines (joined only if nft must read them). */
+  async apply(transaction: string | readonly string[]): Promise<void> {
     if (this.netlink !== undefined) {
-      const batch = nftNetlinkBatch(script, 1);
+      const batch = nftNetlinkBatch(transaction, 1);
       if (batch !== undefined) {
         try {
           await this.netlink.apply(batch);
@@ -91,6 +92,7 @@ export class Nft {
       }
     }
     this.applied.nft++;
+    const script = typeof transaction === 'string' ? transaction : transaction.length === 0 ? '' : `${transaction.join('\n')}\n`;
     if (this.session !== undefined && script.length <= this.sessionMaxBytes) {
       try {
         await this.session.apply(script);

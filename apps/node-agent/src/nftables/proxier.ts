@@ -71,7 +71,7 @@ export class NftablesProxier extends ProxierBase {
         changedServices: changed,
         now,
       });
-      if (tx.script !== '') await this.o.nft.apply(tx.script);
+      if (tx.lines.length > 0) await this.o.nft.apply(tx.lines);
     } catch (e) {
       metrics.nftablesSyncFailures.inc(FAMILY);
       // Unknown kernel state: rebuild the table next time.

@@ -82,7 +82,9 @@ export function renderNftServiceRules(ctx: NftServiceContext, svc: ServicePortIn
   const local = usesLocalPolicyChain ? chain(ch.local) : undefined;
   const external = usesExternalTrafficChain ? chain(ch.external) : undefined;
   const firewall = usesFWChain ? chain(ch.firewall) : undefined;
-  const endpointRules = allReachableEndpoints.map((ep) => chain(nftEndpointChain(svc, ep)));
+  // Each endpoint's chain name once (a sha256 each): the pick rules below name them again.
+  const endpointChains = new Map(allReachableEndpoints.map((ep) => [ep, nftEndpointChain(svc, ep)]));
+  const endpointRules = allReachableEndpoints.map((ep) => chain(endpointChains.get(ep)!));
 
   const elements: NftElement[] = [];
   const comment = svc.nameString;
@@ -135,8 +137,8 @@ export function renderNftServiceRules(ctx: NftServiceContext, svc: ServicePortIn
     firewall.push('drop');
   }
 
-  if (cluster !== undefined) pickEndpointRules(cluster, svc, clusterEndpoints);
-  if (local !== undefined) pickEndpointRules(local, svc, localEndpoints);
+  if (cluster !== undefined) pickEndpointRules(cluster, svc, clusterEndpoints, endpointChains);
+  if (local !== undefined) pickEndpointRules(local, svc, localEndpoints, endpointChains);
 
   const affinitySets = new Map<string, number>();
   allReachableEndpoints.forEach((ep, i) => {
@@ -154,13 +156,14 @@ export function renderNftServiceRules(ctx: NftServiceContext, svc: ServicePortIn
 }
 
 /** Affinity lookups, then cascaded random picks: 1/n, 1/(n-1), …, the last one unconditional. */
-function pickEndpointRules(rules: string[], svc: ServicePortInfo, endpoints: readonly EndpointInfo[]): void {
+function pickEndpointRules(rules: string[], svc: ServicePortInfo, endpoints: readonly EndpointInfo[], chains: ReadonlyMap<EndpointInfo, string>): void {
+  const chainOf = (ep: EndpointInfo) => chains.get(ep) ?? nftEndpointChain(svc, ep);
   if (svc.sessionAffinityClientIP) {
-    for (const ep of endpoints) rules.push(`ip saddr @${nftAffinitySet(svc, ep)} goto ${nftEndpointChain(svc, ep)}`);
+    for (const ep of endpoints) rules.push(`ip saddr @${nftAffinitySet(svc, ep)} goto ${chainOf(ep)}`);
   }
   const n = endpoints.length;
   endpoints.forEach((ep, i) => {
     const pick = i < n - 1 ? `numgen random mod ${n - i} 0 ` : '';
-    rules.push(`${pick}goto ${nftEndpointChain(svc, ep)}`);
+    rules.push(`${pick}goto ${chainOf(ep)}`);
   });
 }

@@ -84,9 +84,11 @@ describe('NftablesRuleset: partial transactions', () => {
     expect(t.servicePortsWritten).toBe(1);
 
     // Nothing changed: nothing to send, and the flushed chain is not old enough yet.
-    expect(rs.transaction(c.input(1999)).script).toBe('');
+    const nothing = rs.transaction(c.input(1999));
+    expect([nothing.script, nothing.lines]).toEqual(['', []]);
     const later = rs.transaction(c.input(1000 + STALE_CHAIN_DELETE_DELAY_MS));
     expect(later.script).toBe(`delete chain ${T} ${EP33}\n`);
+    expect(later.lines).toEqual([`delete chain ${T} ${EP33}`]);
     expect(later.deletedChains).toEqual([EP33]);
     expect(rs.staleChainCount).toBe(0);
   });

@@ -45,8 +45,10 @@ export interface NftSyncInput {
 export type NftTransactionKind = 'fresh' | 'full' | 'partial';
 
 export interface NftTransaction {
-  /** The `nft -f -` input; "" when a partial sync has nothing to change. */
+  /** The `nft -f -` input; "" when a partial sync has nothing to change (joined from `lines` when first read). */
   readonly script: string;
+  /** The same commands, one per element: what the agent's netlink encoder reads (no 13 MB join at 10,000 Services). */
+  readonly lines: readonly string[];
   readonly kind: NftTransactionKind;
   /** Service ports whose chains or elements this transaction rewrote. */
   readonly servicePortsWritten: number;
@@ -102,7 +104,7 @@ class Transaction {
     return `${verb} element ip ${this.table} ${e.set} { ${e.key}${comment}${value} }`;
   }
 
-  text(): string {
+  lines(): string[] {
     const deletes: string[] = [];
     for (const { before, after } of this.elements.values()) if (before !== undefined && !sameElement(before, after)) deletes.push(this.line('delete', before));
     const body: string[] = [];
@@ -113,11 +115,9 @@ class Transaction {
         if (after !== undefined && !sameElement(before, after)) body.push(this.line('add', after));
       }
     }
-    const all = [this.head, deletes, body, this.tail, this.setDeletes, this.chainDeletes];
-    if (all.every((l) => l.length === 0)) return '';
     const lines: string[] = [];
-    for (const part of all) pushAll(lines, part);
-    return `${lines.join('\n')}\n`;
+    for (const part of [this.head, deletes, body, this.tail, this.setDeletes, this.chainDeletes]) pushAll(lines, part);
+    return lines;
   }
 }
 
@@ -194,9 +194,13 @@ export class NftablesRuleset {
     }
     for (const c of deletedChains) this.staleSince.delete(c);
     for (const c of staleChains) this.staleSince.set(c, input.now);
-    const script = tx.text();
+    const lines = tx.lines();
+    let script: string | undefined;
     return {
-      script,
+      get script() {
+        return (script ??= lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+      },
+      lines,
       kind,
       servicePortsWritten: tx.written,
       staleChains: [...staleChains],
