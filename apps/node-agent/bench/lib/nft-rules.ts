@@ -91,7 +91,7 @@ async function oneServiceChanges(rs: NftablesRuleset, nft: Nft, n: number, st: S
   st.endpoints.update(before, after);
   const move = await timed(async () => rs.transaction(input(st, 2, st.endpoints.checkoutChanges().updatedServices)));
   if (move.value.kind !== 'partial' || move.value.staleChains.length !== 1) throw new Error(`moving an endpoint of svc-${k}: expected a partial transaction with one stale chain, got ${move.value.kind} with ${move.value.staleChains.length}`);
-  const applyMove = (await timed(() => nft.apply(move.value.script))).ms;
+  const applyMove = (await timed(() => nft.apply(move.value.lines))).ms;
   if (check && !mustSh('nft', ['list', 'table', 'ip', 'kube-proxy']).includes(`dnat to ${ipv4(MOVED_BASE + k + 1)}:8080`)) throw new Error('the moved endpoint is not in the kernel');
 
   // A new Service and its endpoints, in one transaction.
@@ -99,14 +99,14 @@ async function oneServiceChanges(rs: NftablesRuleset, nft: Nft, n: number, st: S
   st.services.update(undefined, service(extra));
   st.endpoints.update(undefined, slice(extra));
   const create = await timed(async () => rs.transaction(input(st, 3, changedServices(st))));
-  const applyCreate = (await timed(() => nft.apply(create.value.script))).ms;
+  const applyCreate = (await timed(() => nft.apply(create.value.lines))).ms;
 
   st.endpoints.update(after, before);
   st.services.update(service(extra), undefined);
   st.endpoints.update(slice(extra), undefined);
-  await nft.apply(rs.transaction(input(st, 4, changedServices(st))).script);
+  await nft.apply(rs.transaction(input(st, 4, changedServices(st))).lines);
   // The chains flushed by the changes go now (they may, a second later).
-  await nft.apply(rs.transaction(input(st, 4 + 2 * STALE_CHAIN_DELETE_DELAY_MS, new Set())).script);
+  await nft.apply(rs.transaction(input(st, 4 + 2 * STALE_CHAIN_DELETE_DELAY_MS, new Set())).lines);
   return { renderMove: move.ms, applyMove, moveBytes: Buffer.byteLength(move.value.script), renderCreate: create.ms, applyCreate };
 }
 
@@ -118,16 +118,16 @@ async function runWith(nft: Nft, nftOnly: Nft, n: number, st: State, dir: string
   mustSh('nft', ['flush', 'ruleset']);
   const rs = new NftablesRuleset(OPTS);
   const fresh = await timed(async () => rs.transaction(input(st, 0)));
-  const applyFresh = (await timed(() => nft.apply(fresh.value.script))).ms;
+  const applyFresh = (await timed(() => nft.apply(fresh.value.lines))).ms;
   if (nft.applied.netlink !== 1) throw new Error('the first sync did not go to the kernel as a netlink batch; is apps/node-agent/native/build/minimesh-nft-batch built?');
-  const encodeFresh = (await timed(async () => nftNetlinkBatch(fresh.value.script, 1))).ms;
+  const encodeFresh = (await timed(async () => nftNetlinkBatch(fresh.value.lines, 1))).ms;
   if (check) {
     const got = kernelCounts();
     const wantChains = (fresh.value.script.match(/^add chain /gm) ?? []).length;
     if (got.chains !== wantChains) throw new Error(`after the first sync the kernel has ${got.chains} chains; the script adds ${wantChains}`);
   }
   const full = await timed(async () => rs.transaction(input(st, 1)));
-  const applyFull = (await timed(() => nft.apply(full.value.script))).ms;
+  const applyFull = (await timed(() => nft.apply(full.value.lines))).ms;
   // Both long-lived helpers (the netlink one, `nft -i`) start at their first transaction and
   // stay, as in the agent: started here, so the timed changes below are the steady state.
   for (const applier of [nft, nftOnly]) await applier.apply('add chain ip kube-proxy zz-warm\ndelete chain ip kube-proxy zz-warm');
