@@ -1,6 +1,7 @@
 /**
  * Durable writes (a script that prints figures; not a test): acknowledged Service creates per
- * second and their latency, from N concurrent gRPC clients (one connection each) against an
+ * second and their latency, from N concurrent gRPC clients (one connection each), and again from
+ * N clients of its Kubernetes REST API (HTTPS keep-alive, as kubectl and client-go), against an
  * apiserver in its own process (TLS, bearer token, its SQLite store: a write is acknowledged once its log is on disk), and
  * in the same run the same load against etcd, the store Kubernetes uses: N concurrent clients
  * sending what kube-apiserver sends etcd for a create (a txn "create_revision == 0 → put" of the
@@ -29,6 +30,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request, Agent } from 'node:http';
+import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import type { Namespace, Service } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
@@ -242,29 +244,43 @@ async function metric(url: string, name: string): Promise<number> {
   return sum;
 }
 
-async function minimesh(watchers: number): Promise<Result> {
+/**
+ * Creates through the apiserver: over gRPC (`CLIENTS` connections), or over its Kubernetes REST
+ * API (HTTPS keep-alive, `CLIENTS` connections, JSON bodies: what kubectl and client-go send).
+ */
+async function minimesh(watchers: number, via: 'grpc' | 'rest' = 'grpc'): Promise<Result> {
   const dir = tempDir('minimesh-creates-');
-  const [port, httpPort] = [await freePort(), await freePort()];
+  const [port, httpPort, restPort] = [await freePort(), await freePort(), await freePort()];
   writeFileSync(join(dir.path, 'tokens.csv'), `${TOKEN},kubernetes-admin,,"system:masters"\n`);
-  const args = [BIN, '--listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`, '--rest-listen', '', '--data-dir', dir.path, '--nats-url', '', '--token-auth-file', join(dir.path, 'tokens.csv')];
+  const rest = via === 'rest' ? `127.0.0.1:${restPort}` : '';
+  const args = [BIN, '--listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`, '--rest-listen', rest, '--data-dir', dir.path, '--nats-url', '', '--token-auth-file', join(dir.path, 'tokens.csv')];
   const proc = spawn(process.execPath, [...(process.env.APISERVER_NODE_FLAGS?.split(' ') ?? []), ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MINIMESH_LOG_LEVEL: 'warn' } });
   const clients: ApiClient[] = [];
+  let restAgent: HttpsAgent | undefined;
   try {
     await waitForPort(port, 30_000);
+    if (via === 'rest') await waitForPort(restPort, 30_000);
     const caFile = join(dir.path, 'pki', 'ca.crt');
     for (let i = 0; i < CLIENTS; i++) clients.push(connectApiClient(`127.0.0.1:${port}`, { caFile, token: TOKEN }));
     await clients[0]!.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    let next = 0;
+    restAgent = via === 'rest' ? new HttpsAgent({ keepAlive: true, maxSockets: CLIENTS, ca: readFileSync(caFile), servername: 'kubernetes' }) : undefined;
+    const create = restAgent
+      ? async (name: string) => {
+          const [code, body] = await restPost(restAgent!, restPort, `/api/v1/namespaces/${NS}/services`, JSON.stringify(service(name)));
+          if (code !== 201) throw new Error(`POST services: ${code} ${body.slice(0, 200)}`);
+        }
+      : async (name: string) => {
+          await clients[next++ % CLIENTS]!.create(service(name));
+        };
     const watches = watchers ? rawWatchers(watchers, port, caFile) : undefined;
     const metricsUrl = `http://127.0.0.1:${httpPort}/metrics`;
     const syncs = () => metric(metricsUrl, 'minimesh_apiserver_store_log_fsync_duration_seconds_count');
     let syncs0 = 0;
     const watchTally = watchWindow(watches);
-    let next = 0;
     try {
       return await drive(
-        async (name) => {
-          await clients[next++ % CLIENTS]!.create(service(name));
-        },
+        create,
         'svc',
         {
           serverPid: proc.pid!,
@@ -284,6 +300,7 @@ async function minimesh(watchers: number): Promise<Result> {
     }
   } finally {
     for (const c of clients) c.close();
+    restAgent?.destroy();
     await stopProcess(proc);
     dir.remove();
   }
@@ -334,6 +351,21 @@ function post(agent: Agent, port: number, path: string, body: string): Promise<s
   });
 }
 
+/** A POST over HTTPS with the bench's bearer token: the status and the body. */
+function restPost(agent: HttpsAgent, port: number, path: string, body: string): Promise<[number, string]> {
+  return new Promise((resolve, reject) => {
+    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const req = httpsRequest({ host: '127.0.0.1', port, path, method: 'POST', agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve([res.statusCode ?? 0, Buffer.concat(chunks).toString()]));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 function stopProcess(p: ChildProcess): Promise<void> {
   if (p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -359,12 +391,14 @@ function row(name: string, r: Result | string): string {
 console.log(`date ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`${CLIENTS} concurrent clients, ${SECONDS} s measured after 2 s of warm-up; acknowledged creates only\n`);
 const mm = await minimesh(0);
+const mmRest = await minimesh(0, 'rest');
 const mmWatched = WATCHERS ? await minimesh(WATCHERS) : undefined;
 const et = await etcd(0);
 const etWatched = WATCHERS ? await etcd(WATCHERS) : undefined;
 console.log('| store | creates/s | p50 ms | p99 ms | server CPU ms/create | client CPU ms/create | creates per log sync | watch events | errors |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---|---:|');
 console.log(row('minimesh apiserver (gRPC, TLS, token; SQLite WAL, group commit)', mm));
-if (mmWatched) console.log(row(`minimesh apiserver, ${WATCHERS} watches open`, mmWatched));
+console.log(row('minimesh apiserver over its Kubernetes REST API (HTTPS keep-alive, JSON, token)', mmRest));
+if (mmWatched) console.log(row(`minimesh apiserver (gRPC), ${WATCHERS} watches open`, mmWatched));
 console.log(row("etcd (Debian's etcd-server; kube-apiserver's create txn over the JSON gateway)", et));
 if (etWatched) console.log(row(`etcd, ${WATCHERS} watches open (JSON gateway streams)`, etWatched));
