@@ -117,9 +117,8 @@ describe.skipIf(skip !== undefined)(`EbpfProxier with a cgroup and namespaces of
     const p = proxier();
     await p.sync();
     expect(client(TCP('10.96.50.1'))).toBe('peer 80 10.96.50.1 backend');
-    const t0 = Date.now();
+    // Refused by connect() itself (a dropped SYN would be ETIMEDOUT, or nothing within the 10 s).
     expect(client(TCP('10.96.50.2'))).toBe('ECONNREFUSED');
-    expect(Date.now() - t0).toBeLessThan(2000);
     expect(client(UDP)).toBe('echo:hi from 10.96.50.3:53');
     // An IPv6 socket to the IPv4-mapped ClusterIP (how dual-stack runtimes reach IPv4): the same.
     expect(client(TCP('::ffff:10.96.50.1'))).toBe('peer 80 ::ffff:10.96.50.1 backend');
