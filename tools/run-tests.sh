@@ -14,7 +14,7 @@ NX_DAEMON=false NX_NO_CLOUD=true npx nx run-many -t typecheck --parallel=2 --out
 typecheck=$?
 if [ $typecheck -ne 0 ]; then
   grep -E "error TS|Failed tasks|- .*:typecheck" "$results/typecheck.log" | head -40
-  echo '{"numPassedTests":0,"numFailedTests":1,"numFailedTestSuites":1}' >"$results/typecheck.json"
+  echo '{"numPassedTests":0,"numFailedTests":1,"numFailedTestSuites":1,"testResults":[{"name":"typecheck","status":"failed","message":"type errors (.test-results/typecheck.log; printed above)","assertionResults":[]}]}' >"$results/typecheck.json"
 else
   echo "typecheck: every project type-checks"
   echo '{"numPassedTests":1,"numFailedTests":0}' >"$results/typecheck.json"

@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
-const firstLine = (text) => String(text ?? '').split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 300) ?? '';
+const firstLine = (text) => String(text ?? '').split('\n').find((l) => l.trim() !== '')?.trim().slice(0, 300) ?? '(no message)';
 
 const [dir, nxStatus] = process.argv.slice(2);
 let passed = 0, failed = 0, skipped = 0, files = 0, failedSuites = 0;
@@ -24,6 +24,7 @@ for (const f of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
 }
 // Named just above the totals, since CI keeps the end of the output.
 if (failures.length > 0) console.log(`failed:\n${failures.map((x) => `  ${x}`).join('\n')}`);
+else if (Number(nxStatus) !== 0) console.log('failed: a project stopped before it reported its tests (see its output above)');
 // A project whose run broke before reporting (or a failing suite) counts as a failure.
 if (Number(nxStatus) !== 0 && failed === 0) failed = Math.max(1, failedSuites);
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);

@@ -80,6 +80,17 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
       return r.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
     }
 
+    /**
+     * The pods that answered rounds of 18 requests, sorted, once all three have or after 4 rounds
+     * (a random pick misses one of three pods in 18 requests once in ~400 tries).
+     */
+    async function podsAnswering(target: string, ns: string | undefined, url: string): Promise<string[]> {
+      const seen = new Set<string>();
+      const all = () => ['pod-1', 'pod-2', 'pod-3'].every((p) => seen.has(p));
+      for (let round = 0; round < 4 && !all(); round++) for (const pod of tally(await curlMany(target, ns, url, 18)).keys()) seen.add(pod);
+      return [...seen].sort();
+    }
+
     /** Waits until `url` answers from `target` (the rule is in place), up to `ms`. */
     async function reachable(target: string, ns: string | undefined, url: string, ms = 10_000): Promise<void> {
       const deadline = Date.now() + ms;
@@ -110,8 +121,7 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
       await client.create(svc('service-clusterip', { selector: { app: 'nginx-pod' }, clusterIP: '10.97.97.97', type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] }));
       await reachable('client', 'study', 'http://10.97.97.97/');
       for (const [target, ns] of [['client', 'study'], ['pod-1', 'study'], ['node1', undefined], ['node2', undefined]] as const) {
-        const seen = tally(await curlMany(target, ns, 'http://10.97.97.97/', 24));
-        expect([...seen.keys()].sort(), `from ${target}`).toEqual(['pod-1', 'pod-2', 'pod-3']);
+        expect(await podsAnswering(target, ns, 'http://10.97.97.97/'), `from ${target}`).toEqual(['pod-1', 'pod-2', 'pod-3']);
       }
     }, 120_000);
 
@@ -129,8 +139,7 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
       await client.create(svc('service-nodeport', { selector: { app: 'nginx-pod' }, type: 'NodePort', ports: [{ port: 80, targetPort: 80, nodePort: 30002 }] }));
       for (const ip of ['192.168.100.11', '192.168.100.12']) {
         await reachable('outside', undefined, `http://${ip}:30002/`);
-        const seen = tally(await curlMany('outside', undefined, `http://${ip}:30002/`, 18));
-        expect([...seen.keys()].sort(), `via ${ip}`).toEqual(['pod-1', 'pod-2', 'pod-3']);
+        expect(await podsAnswering('outside', undefined, `http://${ip}:30002/`), `via ${ip}`).toEqual(['pod-1', 'pod-2', 'pod-3']);
       }
     }, 120_000);
 
@@ -138,9 +147,7 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
       const empty = await client.create(svc('nobody-home', { selector: { app: 'nobody' }, ports: [{ port: 80 }] }));
       // curl: couldn't connect (7, ICMP port unreachable from the REJECT rule), not a timeout (28),
       // once the agents have the Service.
-      let refused: Awaited<ReturnType<typeof cluster.curl>> | undefined;
-      await eventually(async () => (refused = await cluster.curl('client', 'study', `http://${empty.spec!.clusterIP}/`, 2)).code === 7, PROPAGATION_MS);
-      expect(refused!.ms).toBeLessThan(2000);
+      await eventually(async () => (await cluster.curl('client', 'study', `http://${empty.spec!.clusterIP}/`, 2)).code === 7, PROPAGATION_MS);
       if (mode === 'nftables') {
         // kube-proxy's cluster-ips-check: a port the ClusterIP does not serve is rejected, an
         // address of the Service range that is no ClusterIP is dropped.
@@ -155,13 +162,18 @@ export function walkthrough(mode: WalkthroughMode, clusterName: string, opts: Wa
     // How soon is bench/latency.ts's business (the API call to the rules in every node's kernel);
     // here: that it happens, and to the right pods.
     it('a pod turning unready, or deleted, stops receiving traffic', async () => {
+      // The pods that answered 15 requests (every one of them answered by some pod).
+      const spread = async () => {
+        const seen = tally(await curlMany('client', 'study', 'http://10.97.97.97/', 15));
+        expect([...seen.values()].reduce((a, b) => a + b, 0)).toBe(15);
+        return [...seen.keys()].sort().join(' ');
+      };
       await cluster.must('pod', 'ready', 'pod-2', '-n', 'study', '--ready=false');
-      await eventually(async () => !tally(await curlMany('client', 'study', 'http://10.97.97.97/', 15)).has('pod-2'), PROPAGATION_MS);
-      expect(tally(await curlMany('client', 'study', 'http://10.97.97.97/', 15)).has('pod-2')).toBe(false);
+      await eventually(async () => (await spread()) === 'pod-1 pod-3', PROPAGATION_MS);
+      expect(await spread()).toBe('pod-1 pod-3');
       await cluster.must('pod', 'ready', 'pod-2', '-n', 'study', '--ready=true');
-      await eventually(async () => tally(await curlMany('client', 'study', 'http://10.97.97.97/', 15)).has('pod-2'), PROPAGATION_MS);
+      await eventually(async () => (await spread()) === 'pod-1 pod-2 pod-3', PROPAGATION_MS);
       await cluster.must('pod', 'delete', 'pod-3', '-n', 'study');
-      const spread = async () => [...tally(await curlMany('client', 'study', 'http://10.97.97.97/', 15)).keys()].sort().join(' ');
       await eventually(async () => (await spread()) === 'pod-1 pod-2', PROPAGATION_MS);
       expect(await spread()).toBe('pod-1 pod-2');
     }, 90_000);

@@ -58,7 +58,7 @@ export function nftNetlinkBatch(script: string | readonly string[], firstSeq: nu
   const nextSetId = () => ++setId;
   // The line of each message (a line may write several), by its index.
   const lineOfMessage: number[] = [];
-  // Each command is written as soon as it is read: nothing per line outlives its line.
+  // Each command is written as soon as it is read.
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
@@ -69,8 +69,8 @@ export function nftNetlinkBatch(script: string | readonly string[], firstSeq: nu
     for (let k = before; k < w.count; k++) lineOfMessage.push(i);
   }
   w.begin(NFNL_MSG_BATCH_END, NLM_F_REQUEST, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES).end();
-  // The regexps' legacy statics (RegExp.input, lastMatch) keep the last string matched, and with
-  // it the transaction, until the next match anywhere.
+  // The regexps' legacy statics (RegExp.input, lastMatch) keep the last string matched (a line;
+  // for a script, a slice that keeps all of it) until the next match anywhere.
   RESET_REGEXP_STATICS.exec('');
   if (w.overflowed) return undefined; // a nested attribute past 64 KiB: not a batch nft would send either
   // Message 0 is BATCH_BEGIN.

@@ -35,6 +35,7 @@ export interface NftOptions {
 const GIVE_UP_AFTER = 3;
 /** A batch this large (a first or full sync of some thousand Services) is followed by releaseMemory(). */
 const LARGE_BATCH_BYTES = 8 << 20;
+const RELEASE_MEMORY_DELAY_MS = 1000;
 
 export class Nft {
   private readonly bin: string;
@@ -44,6 +45,7 @@ export class Nft {
   private netlink: NftNetlinkSession | undefined;
   private netlinkFailures = 0;
   private gcFailed = false;
+  private gcTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly exec: Exec,
@@ -72,7 +74,7 @@ export class Nft {
           await this.netlink.apply(batch);
           this.netlinkFailures = 0;
           this.applied.netlink++;
-          if (batch.bytes.length > LARGE_BATCH_BYTES) this.releaseMemory();
+          if (batch.bytes.length > LARGE_BATCH_BYTES) this.releaseMemoryLater();
           return;
         } catch (e) {
           if (e instanceof NftNetlinkStartError) {
@@ -113,7 +115,20 @@ export class Nft {
     if (r.code !== 0) throw new CommandError(`${this.bin} -f -`, r.code, nftErrorSummary(r.stderr));
   }
 
-  /** releaseMemory() after a large batch; a failure (the batch is in) is logged once and not tried again. */
+  /**
+   * releaseMemory() a second after a large batch: by then the sync that made it has returned, and
+   * its transaction (the lines, the batch) is garbage the collection takes too. A failure (the
+   * batch is in) is logged once and not tried again.
+   */
+  private releaseMemoryLater(): void {
+    if (this.gcFailed || this.gcTimer !== undefined) return;
+    this.gcTimer = setTimeout(() => {
+      this.gcTimer = undefined;
+      this.releaseMemory();
+    }, RELEASE_MEMORY_DELAY_MS);
+    this.gcTimer.unref();
+  }
+
   private releaseMemory(): void {
     if (this.gcFailed) return;
     try {
@@ -128,6 +143,8 @@ export class Nft {
   close(): void {
     this.session?.close();
     this.netlink?.close();
+    clearTimeout(this.gcTimer);
+    this.gcTimer = undefined;
   }
 
   /** `nft --version` works (the binary is there). */

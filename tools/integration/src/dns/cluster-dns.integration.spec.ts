@@ -1,7 +1,7 @@
 /**
  * minimesh-dns with the real apiserver, the real endpoints controller and informers, on loopback:
- * the walkthrough's Services answer, and changes to Services, Pods and endpoints show (how soon:
- * coredns_kubernetes_dns_programming_duration_seconds and the DNS benchmark, not timed assertions).
+ * the walkthrough's Services answer, and changes to Services, Pods and endpoints show (how soon is
+ * what coredns_kubernetes_dns_programming_duration_seconds records, not a timed assertion here).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -184,7 +184,7 @@ describe('cluster dns - changes show', () => {
     expect(answers(await query(addr, '_db._tcp.manual.study.svc.cluster.local', 'SRV'))).toEqual(['_db._tcp.manual.study.svc.cluster.local 30 SRV 0 100 5432 192-0-2-42.manual.study.svc.cluster.local']);
   });
 
-  it('a new namespace exists at once', async () => {
+  it('a new namespace exists once created', async () => {
     expect((await query(addr, 'later.svc.cluster.local', 'A')).rcode).toBe('NXDOMAIN');
     await t.client.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'later' } });
     await shows(async () => (await query(addr, 'later.svc.cluster.local', 'A')).rcode === 'NOERROR');
