@@ -267,7 +267,7 @@ async function minimesh(watchers: number, via: 'grpc' | 'rest' = 'grpc'): Promis
     restAgent = via === 'rest' ? new HttpsAgent({ keepAlive: true, maxSockets: CLIENTS, ca: readFileSync(caFile), servername: 'kubernetes' }) : undefined;
     const create = restAgent
       ? async (name: string) => {
-          const [code, body] = await restPost(restAgent!, restPort, `/api/v1/namespaces/${NS}/services`, JSON.stringify(service(name)));
+          const [code, body] = await post(restAgent!, restPort, `/api/v1/namespaces/${NS}/services`, JSON.stringify(service(name)), { authorization: `Bearer ${TOKEN}` });
           if (code !== 201) throw new Error(`POST services: ${code} ${body.slice(0, 200)}`);
         }
       : async (name: string) => {
@@ -328,7 +328,7 @@ async function etcd(watchers: number): Promise<Result | string> {
       const value = b64(JSON.stringify(service(name)));
       // kube-apiserver's create: put only if the key does not exist yet.
       const body = JSON.stringify({ compare: [{ key, target: 'CREATE', result: 'EQUAL', create_revision: '0' }], success: [{ request_put: { key, value } }] });
-      const res = await post(agent, client, '/v3/kv/txn', body);
+      const [, res] = await post(agent, client, '/v3/kv/txn', body);
       if (!res.includes('"succeeded":true')) throw new Error(`etcd txn: ${res.slice(0, 200)}`);
     }, 'svc', { serverPid: proc.pid!, ...watchWindow(watches) });
   } finally {
@@ -339,23 +339,12 @@ async function etcd(watchers: number): Promise<Result | string> {
   }
 }
 
-function post(agent: Agent, port: number, path: string, body: string): Promise<string> {
+/** A JSON POST on a keep-alive agent (HTTP, or HTTPS for an HttpsAgent): the status and the body. */
+function post(agent: Agent | HttpsAgent, port: number, path: string, body: string, headers: Record<string, string> = {}): Promise<[number, string]> {
+  const send = agent instanceof HttpsAgent ? httpsRequest : request;
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-/** A POST over HTTPS with the bench's bearer token: the status and the body. */
-function restPost(agent: HttpsAgent, port: number, path: string, body: string): Promise<[number, string]> {
-  return new Promise((resolve, reject) => {
-    const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    const req = httpsRequest({ host: '127.0.0.1', port, path, method: 'POST', agent, headers }, (res) => {
+    const all = { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const req = send({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: all }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve([res.statusCode ?? 0, Buffer.concat(chunks).toString()]));

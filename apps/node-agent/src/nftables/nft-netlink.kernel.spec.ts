@@ -27,6 +27,15 @@ const skip =
         ? 'needs minimesh-nft-batch (apps/node-agent/native/build.sh)'
         : undefined;
 const inNs = (ns: string) => (file: string, args: readonly string[], input?: string) => realExec('ip', ['netns', 'exec', ns, file, ...args], input);
+/** An Nft on VIA_NETLINK with the given netlink helper, recording the arguments of every nft it runs. */
+const nftWithHelper = (netlink: { prefix: string[]; helper: string }) => {
+  const calls: string[] = [];
+  const nft = new Nft(async (f, a, i) => {
+    calls.push(a.join(' '));
+    return inNs(VIA_NETLINK)(f, a, i);
+  }, { netlink });
+  return { nft, calls };
+};
 function list(ns: string): string {
   const r = spawnSync('ip', ['netns', 'exec', ns, 'nft', 'list', 'table', 'ip', 'kube-proxy'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`nft list table in ${ns}: ${r.stderr}`);
@@ -92,14 +101,7 @@ describe.skipIf(skip !== undefined)(`nftables over netlink on a real kernel${ski
   });
 
   it('nft netlink - a helper that cannot run sends nothing: the transaction and every later one go through nft', async () => {
-    const calls: string[] = [];
-    const nft = new Nft(
-      async (f, a, i) => {
-        calls.push(a.join(' '));
-        return inNs(VIA_NETLINK)(f, a, i);
-      },
-      { netlink: { prefix: [], helper: '/bin/false' } },
-    );
+    const { nft, calls } = nftWithHelper({ prefix: [], helper: '/bin/false' });
     await nft.apply('add chain ip kube-proxy zz-a');
     await nft.apply('add chain ip kube-proxy zz-b');
     expect(calls).toEqual(['-f -', '-f -']);
@@ -108,15 +110,8 @@ describe.skipIf(skip !== undefined)(`nftables over netlink on a real kernel${ski
   });
 
   it('nft netlink - Nft gives up on a helper that keeps dying after it started and sends everything through nft', async () => {
-    const calls: string[] = [];
-    const nft = new Nft(
-      async (f, a, i) => {
-        calls.push(a.join(' '));
-        return inNs(VIA_NETLINK)(f, a, i);
-      },
-      // Says it is ready, then dies before it answers: the batch's fate is unknown.
-      { netlink: { prefix: ['sh', '-c', 'echo ready; exit 1'], helper: '/bin/true' } },
-    );
+    // Says it is ready, then dies before it answers: the batch's fate is unknown.
+    const { nft, calls } = nftWithHelper({ prefix: ['sh', '-c', 'echo ready; exit 1'], helper: '/bin/true' });
     for (let i = 0; i < 3; i++) await expect(nft.apply('add chain ip kube-proxy zz-c')).rejects.toBeInstanceOf(NftNetlinkSessionError);
     expect(calls).toEqual([]);
     await nft.apply('add chain ip kube-proxy zz-c');

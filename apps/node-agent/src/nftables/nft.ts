@@ -11,6 +11,7 @@
  * or the kernel's refusal with the command it concerns.
  */
 import { CommandError, type Exec, type Logger } from '@minimesh/runtime';
+import { nftScript } from '@minimesh/proxy-core';
 import { releaseMemory } from '../release-memory.js';
 import { nftErrorSummary } from './nft-errors.js';
 import { nftNetlinkBatch } from './nft-netlink-batch.js';
@@ -94,7 +95,7 @@ export class Nft {
       }
     }
     this.applied.nft++;
-    const script = typeof transaction === 'string' ? transaction : transaction.length === 0 ? '' : `${transaction.join('\n')}\n`;
+    const script = typeof transaction === 'string' ? transaction : nftScript(transaction);
     if (this.session !== undefined && script.length <= this.sessionMaxBytes) {
       try {
         await this.session.apply(script);

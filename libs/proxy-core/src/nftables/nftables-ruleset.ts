@@ -63,6 +63,11 @@ export interface NftTransaction {
   readonly noLocalEndpoints: { readonly internal: number; readonly external: number };
 }
 
+/** `nft -f` input of a transaction's lines: one command per line, "" for none. */
+export function nftScript(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+}
+
 /** kube-proxy waits this long before deleting a chain it flushed (kernels < 6.2 see the reference late). */
 export const STALE_CHAIN_DELETE_DELAY_MS = 1000;
 
@@ -198,7 +203,7 @@ export class NftablesRuleset {
     let script: string | undefined;
     return {
       get script() {
-        return (script ??= lines.length === 0 ? '' : `${lines.join('\n')}\n`);
+        return (script ??= nftScript(lines));
       },
       lines,
       kind,
