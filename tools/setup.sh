@@ -5,6 +5,8 @@
 #     walkthroughs), haproxy (the userspace proxy's benchmark compares against it), arping (the
 #     load balancer's gratuitous ARP); docker.io, docker-compose and debootstrap (the images, the
 #     compose mesh and the container suites: a private dockerd runs them, tools/images/engine.sh);
+#     Compose v2 as a docker CLI plugin from Debian 13's package (tools/images/compose-v2.sh:
+#     Debian 12 has only v1);
 #     clang, libbpf-dev and bpftool (the node agent's ebpf mode: its programs are compiled here,
 #     bpftool gives the kernel's types to its UDP sweep; clang also builds nftables mode's netlink
 #     helper);
@@ -43,6 +45,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     apt-get update -qq >/dev/null
     apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   fi
+fi
+
+# Compose v2 (`docker compose`) beside v1, for the compose mesh and its container suite.
+if have docker && [ "$(id -u)" -eq 0 ] && ! docker compose version >/dev/null 2>&1; then
+  echo "setup: installing Compose v2 (Debian 13's docker-compose package, as a docker CLI plugin)" >&2
+  bash tools/images/compose-v2.sh || echo "setup: could not install Compose v2 (the compose suite runs with docker-compose v1 only)" >&2
 fi
 
 # npm ci when node_modules does not match package-lock.json.

@@ -1,6 +1,6 @@
 /**
- * docker-compose.yml end to end, through testcontainers' DockerComposeEnvironment (Compose v2 when
- * `docker compose` exists, else v1's `docker-compose`): the README's walkthrough from the host.
+ * docker-compose.yml end to end, through testcontainers' DockerComposeEnvironment, once with each
+ * Compose: v2 (`docker compose`) and v1 (`docker-compose`): the README's walkthrough from the host.
  * meshctl on the host applies the walkthrough's Services; they get Endpoints of the three echo
  * pods; cluster DNS answers for them (headless: the pods); a ClusterIP reaches every pod from both
  * nodes; a NodePort on one node reaches the pods from the other.
@@ -15,17 +15,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoints, Node, Pod } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { eventually } from '@minimesh/runtime/testing';
-import { HAS_COMPOSE_V2, HAS_ENGINE, REPO_ROOT, VERSION } from './engine.js';
+import { HAS_COMPOSE_V1, HAS_COMPOSE_V2, HAS_ENGINE, REPO_ROOT, VERSION } from './engine.js';
 
 const API_PORT = 16443;
 
-describe.skipIf(!HAS_ENGINE)(`docker-compose.yml (${HAS_COMPOSE_V2 ? 'docker compose' : 'docker-compose'})`, { timeout: 120_000 }, () => {
+const composes = [
+  { name: 'docker compose', v2: true, present: HAS_COMPOSE_V2 },
+  { name: 'docker-compose', v2: false, present: HAS_COMPOSE_V1 },
+];
+
+// One after the other: each brings the mesh up on the same ports and subnet, and takes it down.
+describe.skipIf(!HAS_ENGINE).each(composes)('docker-compose.yml ($name)', { timeout: 120_000 }, ({ name, v2, present }) => {
+  if (HAS_ENGINE && !present) {
+    it.skip(`${name} is not installed (tools/setup.sh installs both)`);
+    return;
+  }
   let env: StartedDockerComposeEnvironment;
   let api: ApiClient;
   let admin: string;
   const meshctl = (...args: string[]) =>
     promisify(execFile)(process.execPath, [join(REPO_ROOT, 'apps/meshctl/bin/meshctl.mjs'), '--server', `127.0.0.1:${API_PORT}`, '--certificate-authority', join(admin, 'ca.crt'), '--token-file', join(admin, 'token'), ...args]);
-  const project = `mmtest${process.pid}`;
+  const project = `mmtest${process.pid}${v2 ? 'v2' : 'v1'}`;
   /** A compose service's container: v2 names it `<project>-<service>-1` (testcontainers drops the project), v1 `<project>_<service>_1`. */
   const container = (service: string): StartedTestContainer => {
     try {
@@ -53,7 +63,7 @@ describe.skipIf(!HAS_ENGINE)(`docker-compose.yml (${HAS_COMPOSE_V2 ? 'docker com
       .withProjectName(project)
       .withEnvironment({ MINIMESH_TAG: VERSION, MINIMESH_COMPOSE_ADMIN: admin, MINIMESH_API_PORT: String(API_PORT), MINIMESH_REST_PORT: String(API_PORT + 2), MINIMESH_COMPOSE_SUBNET: '172.29.7.0/24' })
       .withStartupTimeout(120_000);
-    if (!HAS_COMPOSE_V2) compose = compose.withClientOptions({ executable: { standalone: true } });
+    if (!v2) compose = compose.withClientOptions({ executable: { standalone: true } });
     env = await compose.up();
     api = connectApiClient(`127.0.0.1:${API_PORT}`, { caFile: join(admin, 'ca.crt'), tokenFile: join(admin, 'token'), timeoutMs: 5000 });
   }, 300_000);

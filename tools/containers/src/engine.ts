@@ -25,12 +25,15 @@ export async function docker(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** Compose v2 (`docker compose`) when the docker CLI has it; else v1's `docker-compose` is used. */
-export const HAS_COMPOSE_V2 = (() => {
+/** True when `command... version` runs. */
+function runs(command: string, ...args: string[]): boolean {
   try {
-    execFileSync('docker', ['compose', 'version'], { stdio: 'ignore' });
+    execFileSync(command, [...args, 'version'], { stdio: 'ignore' });
     return true;
   } catch {
     return false;
   }
-})();
+}
+/** Compose v2 (`docker compose`, a docker CLI plugin) and v1 (`docker-compose`): the compose suite runs with each there is. */
+export const HAS_COMPOSE_V2 = runs('docker', 'compose');
+export const HAS_COMPOSE_V1 = runs('docker-compose');
