@@ -11,6 +11,7 @@ import {
   type Pod,
   type Service,
 } from '@minimesh/api';
+import { eventually, tempDir } from '@minimesh/runtime/testing';
 import { startTestApiServer, type TestApiServer } from './testing/index.js';
 
 const ns = (name: string): Namespace => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
@@ -224,6 +225,34 @@ describe('apiserver', () => {
     await expect(
       t.client.create(svc('steal-port', { type: 'NodePort', ports: [{ port: 80, nodePort: dyn.spec!.ports![0]!.nodePort! }] })),
     ).rejects.toThrow('provided port is already allocated');
+  });
+});
+
+describe('apiserver store metrics', () => {
+  it('name the store and the watch history\'s oldest revision: compaction moves it, a new data directory is a new store', async () => {
+    const t = await startTestApiServer({ 'watch-history': 2, 'compaction-interval': 0.2 });
+    const fresh = tempDir('minimesh-apiserver-fresh-');
+    try {
+      const metric = async (name: string) => {
+        const text = await (await fetch(`http://${t.server.httpAddress}/metrics`)).text();
+        return text.split('\n').find((l) => l.startsWith(name))?.slice(name.length);
+      };
+      expect(await metric('minimesh_apiserver_store_info')).toBe(`{store_id="${t.server.store.id}"} 1`);
+      for (const name of ['a', 'b', 'c', 'd', 'e']) await t.client.create(ns(`metrics-${name}`));
+      const revision = await t.server.store.revision();
+      expect(await metric('minimesh_apiserver_revision ')).toBe(String(revision));
+      // Compaction keeps the last 2 events: the oldest kept is the revision before the newest.
+      await eventually(async () => (await metric('minimesh_apiserver_watch_history_oldest_revision ')) === String(revision - 1), 10_000, 100);
+      expect(await t.server.store.oldestRevision()).toBe(revision - 1);
+
+      const old = t.server.store.id;
+      await t.restart({ 'data-dir': fresh.path });
+      expect(t.server.store.id).not.toBe(old);
+      expect(await metric('minimesh_apiserver_store_info')).toBe(`{store_id="${t.server.store.id}"} 1`);
+    } finally {
+      await t.stop();
+      fresh.remove();
+    }
   });
 });
 

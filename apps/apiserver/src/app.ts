@@ -89,6 +89,9 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
   }
   registry.onCommit((events) => metrics.revision.set(events[events.length - 1]!.revision));
   metrics.revision.set(await store.revision());
+  metrics.publishedRevision.set(await store.publishedRevision());
+  metrics.storeInfo.labels(store.id).set(1);
+  metrics.readOldestRevisionFrom(() => store.oldestRevision());
 
   // History compaction: keep `watch-history` events, and those NATS has not got yet, but never
   // more than `max-unpublished-events` of them: with NATS away for long the history stays

@@ -5,6 +5,7 @@ export function apiServerMetrics() {
   const registry = new PromRegistry();
   // process_resident_memory_bytes, nodejs_heap_size_used_bytes...: what kube-apiserver's process metrics say.
   collectDefaultMetrics({ register: registry });
+  let oldestRevision: (() => Promise<number>) | undefined;
   return {
     registry,
     requests: new Counter({
@@ -26,6 +27,21 @@ export function apiServerMetrics() {
       help: 'Highest revision published to NATS JetStream.',
       registers: [registry],
     }),
+    // What followers compare: the store's id (a new data directory is a new store) and how far back
+    // its watch history reaches (a watch or a stream follower from before it relists).
+    storeInfo: new Gauge({ name: 'minimesh_apiserver_store_info', help: 'The store this apiserver serves, by id; always 1.', labelNames: ['store_id'], registers: [registry] }),
+    historyOldestRevision: new Gauge({
+      name: 'minimesh_apiserver_watch_history_oldest_revision',
+      help: 'Oldest revision the watch history still holds (older ones are compacted: a watch from before it must relist).',
+      registers: [registry],
+      async collect() {
+        if (oldestRevision) this.set(await oldestRevision());
+      },
+    }),
+    /** Where the oldest revision is read, at each scrape. */
+    readOldestRevisionFrom(read: () => Promise<number>) {
+      oldestRevision = read;
+    },
     parkedEvents: new Counter({
       name: 'minimesh_apiserver_events_parked_total',
       help: 'Events whose object did not fit in a NATS message (published as a stub; followers relist).',
