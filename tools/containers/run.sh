@@ -7,12 +7,25 @@
 #     and firewall are never touched. Its data root (.minimesh/engine/test) keeps images between runs.
 #   - else none: the suites skip, and this says why in one line.
 # With an engine, the images are built first (tools/images/base.sh where no registry answers, then
-# tools/images/build.sh); a failed build fails the image suite instead of skipping.
+# tools/images/build.sh); a failed build fails the image suite instead of skipping. Then the
+# informer suites of tools/integration (built on its shared test cluster) run once
+# more with their control plane, NATS and the apiserver, as containers from those images
+# (MINIMESH_CONTROL_PLANE=containers, tools/integration/src/testing/control-plane.ts); their report
+# is integration-in-containers.json beside the others.
 set -uo pipefail
 cd "$(dirname "$0")"
 ROOT=$(cd ../.. && pwd)
 export TESTCONTAINERS_RYUK_DISABLED=true
 vitest() { npx vitest run --config ../../vitest.shared.ts "$@"; }
+IN_CONTAINERS=(src/informer)
+
+# The integration suites against the control plane in containers (run by `$1`: env, or nsenter into the engine's namespace).
+integration_in_containers() {
+  local report=()
+  [ -z "${MINIMESH_TEST_RESULTS:-}" ] || report=("--outputFile.json=$MINIMESH_TEST_RESULTS/integration-in-containers.json")
+  echo "containers: the informer suites with NATS and the apiserver as containers"
+  (cd ../integration && MINIMESH_CONTROL_PLANE=containers "$@" npx vitest run --config ../../vitest.shared.ts "${report[@]}" "${IN_CONTAINERS[@]}")
+}
 
 build_images() {
   local log=$ROOT/.minimesh/images-build.log
@@ -46,7 +59,9 @@ if [ -n "${DOCKER_HOST:-}" ] && docker version >/dev/null 2>&1; then
   remove_leftovers
   build_images
   vitest "$@"
-  exit $?
+  status=$?
+  [ $# -gt 0 ] || integration_in_containers env || status=1
+  exit $status
 fi
 
 if [ "$(id -u)" -eq 0 ] && command -v dockerd >/dev/null && command -v nsenter >/dev/null; then
@@ -69,6 +84,7 @@ if [ "$(id -u)" -eq 0 ] && command -v dockerd >/dev/null && command -v nsenter >
     build_images
     nsenter --net=/run/netns/"$MINIMESH_ENGINE_NETNS" npx vitest run --config ../../vitest.shared.ts "$@"
     status=$?
+    [ $# -gt 0 ] || integration_in_containers nsenter --net=/run/netns/"$MINIMESH_ENGINE_NETNS" env || status=1
     stop
     exit $status
   fi

@@ -52,7 +52,7 @@ describe('history expiry over grpc', () => {
     await relabel(c, 'expiry', 'c', '2');
     for (const name of ['e', 'f', 'g', 'h']) await c.truth.create(pod('expiry', name));
     // The apiserver compacts every 5 s, keeping 5 events.
-    await eventually(async () => (await c.api.server.store.oldestRevision()) > cutAt + 1, 15_000);
+    await eventually(async () => (await c.store.oldestRevision()) > cutAt + 1, 15_000);
     await c.restoreInformers();
     await eventually(() => matchesList(c, informer!), 20_000);
     expect(w.log.relists()).toContain('expired');

@@ -42,7 +42,7 @@ describe('a new data directory', () => {
     informer.start();
     await informer.waitForSync();
     const old = await c.truth.list('Pod', { namespace: 'same' });
-    const oldStore = c.api.server.store.id;
+    const oldStore = await c.store.id();
 
     // Cut off, the informer does not see the restart; it resumes once the new store has caught up.
     await c.cutInformers();
@@ -52,7 +52,7 @@ describe('a new data directory', () => {
     const now = await c.truth.list('Pod', { namespace: 'same' });
     expect(fingerprint(now.items), 'the revisions line up').toEqual(fingerprint(old.items));
     expect(now.resourceVersion).toBe(old.resourceVersion);
-    expect(c.api.server.store.id).not.toBe(oldStore);
+    expect(await c.store.id()).not.toBe(oldStore);
     await c.restoreInformers();
 
     await eventually(() => JSON.stringify(identities(informer!.list())) === JSON.stringify(identities(now.items)), 20_000).catch(() => undefined);

@@ -1,19 +1,18 @@
 /**
- * What the informer tests run against: a real nats-server and a real apiserver publishing to it,
- * plus TCP proxies between them and the informer, so a test can cut the informer off alone.
+ * What the informer tests run against: a real nats-server and a real apiserver publishing to it
+ * (in this process, or as containers: control-plane.ts), plus TCP proxies between them and the
+ * informer, so a test can cut the informer off alone.
  */
 import type { Kind, KubeObject, Namespace, Pod } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
-import { eventually, startNats, startTcpProxy, type NatsServer, type TcpProxy } from '@minimesh/runtime/testing';
-import { startTestApiServer, type TestApiServer } from '@minimesh/apiserver/testing';
+import { eventually, startTcpProxy, type NatsServer, type TcpProxy } from '@minimesh/runtime/testing';
 import { createInformer, type Informer, type InformerOptions, type Transport } from '@minimesh/informer';
-
-/** The apiserver's flags (Partial<ApiServerOptions>), as its test support takes them. */
-type ApiServerFlags = NonNullable<Parameters<typeof startTestApiServer>[0]>;
+import { startControlPlane, type ApiServerFlags, type StoreState } from './control-plane.js';
 
 export interface TestCluster {
   nats: NatsServer;
-  api: TestApiServer;
+  /** The apiserver's store, as the apiserver reports it. */
+  store: StoreState;
   /** The apiserver as the test sees it (direct). */
   readonly truth: ApiClient;
   /** The apiserver as informers see it (through `grpcProxy`). */
@@ -22,7 +21,7 @@ export interface TestCluster {
   natsProxy: TcpProxy;
   /** nats://… of `natsProxy`. */
   natsUrl: string;
-  /** Restarts the apiserver on the same port and data. */
+  /** Restarts the apiserver on the same port, with `extra` flags (a new data directory, say). */
   restartApiServer(extra?: ApiServerFlags): Promise<void>;
   /** Cuts (or restores) both of the informers' connections. */
   cutInformers(): Promise<void>;
@@ -31,24 +30,21 @@ export interface TestCluster {
 }
 
 export async function startTestCluster(apiserver: ApiServerFlags = {}): Promise<TestCluster> {
-  const nats = await startNats();
-  const opts = { listen: '127.0.0.1:0', 'nats-url': nats.url, 'bookmark-interval': 1, ...apiserver };
-  const api = await startTestApiServer(opts);
-  const apiPort = Number(api.server.address.split(':').pop());
-  const grpcProxy = await startTcpProxy({ port: apiPort });
-  const natsProxy = await startTcpProxy({ port: nats.port });
-  const client = connectApiClient(grpcProxy.address, { caFile: api.server.caFile });
+  const cp = await startControlPlane({ 'bookmark-interval': 1, ...apiserver });
+  const grpcProxy = await startTcpProxy({ port: Number(cp.apiAddress.split(':').pop()) });
+  const natsProxy = await startTcpProxy({ port: cp.nats.port });
+  const client = connectApiClient(grpcProxy.address, { caFile: cp.caFile });
   return {
-    nats,
-    api,
+    nats: cp.nats,
+    store: cp.store,
     get truth() {
-      return api.client;
+      return cp.client;
     },
     client,
     grpcProxy,
     natsProxy,
     natsUrl: `nats://${natsProxy.address}`,
-    restartApiServer: (extra = {}) => api.restart({ ...opts, listen: api.server.address, ...extra }),
+    restartApiServer: (extra = {}) => cp.restartApiServer(extra),
     cutInformers: async () => {
       await grpcProxy.cut();
       await natsProxy.cut();
@@ -61,8 +57,7 @@ export async function startTestCluster(apiserver: ApiServerFlags = {}): Promise<
       client.close();
       await grpcProxy.close();
       await natsProxy.close();
-      await api.stop();
-      await nats.cleanup();
+      await cp.stop();
     },
   };
 }
@@ -122,9 +117,8 @@ export function fingerprint(objects: KubeObject[]): string[] {
 
 /** Resolves once the apiserver has published every committed event to NATS. */
 export async function allPublished(c: TestCluster): Promise<void> {
-  const store = c.api.server.store;
-  const rev = await store.revision();
-  await eventually(async () => (await store.publishedRevision()) >= rev, 15_000);
+  const rev = await c.store.revision();
+  await eventually(async () => (await c.store.publishedRevision()) >= rev, 15_000);
 }
 
 /** True once the informer's cache is exactly the apiserver's list for the same selection. */
