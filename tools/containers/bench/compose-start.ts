@@ -1,9 +1,9 @@
 /**
- * How long the compose mesh takes to start: from `docker-compose up` (v2's `docker compose` when
- * there) to the first Service answering through its ClusterIP from a node. Prints one table.
+ * How long the compose mesh takes to start: from `docker compose up` (v2; v1's `docker-compose`
+ * with --compose v1 or when v2 is missing) to the first Service answering through its ClusterIP from a node. Prints one table.
  *
  *   eval "$(tools/images/engine.sh start)"        # or any engine at DOCKER_HOST
- *   tools/images/engine.sh exec -- npx tsx tools/containers/bench/compose-start.ts [--runs 3]
+ *   tools/images/engine.sh exec -- npx tsx tools/containers/bench/compose-start.ts [--runs 3] [--compose v2|v1]
  *
  * (Inside the engine's namespace when it is the private one: the apiserver's published port is there.)
  * The images must exist (`npm run images`). Each run starts from nothing (`down -v` before and after).
@@ -17,7 +17,11 @@ import { HAS_COMPOSE_V2, REPO_ROOT, VERSION } from '../src/engine.js';
 
 const run = promisify(execFile);
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3) || 3;
-const v2 = HAS_COMPOSE_V2;
+const asked = process.argv[process.argv.indexOf('--compose') + 1];
+if (process.argv.includes('--compose') && asked !== 'v1' && asked !== 'v2') throw new Error(`--compose takes v1 or v2, not ${asked ?? 'nothing'}`);
+if (asked === 'v2' && !HAS_COMPOSE_V2) throw new Error('--compose v2: `docker compose` is not installed (tools/images/compose-v2.sh installs it)');
+/** v2 unless --compose v1 (or v2 is not there). */
+const v2 = process.argv.includes('--compose') ? asked === 'v2' : HAS_COMPOSE_V2;
 const API_PORT = 26443;
 
 async function compose(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {
