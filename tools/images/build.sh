@@ -9,6 +9,8 @@
 #
 #   tools/images/build.sh [APP...]     (default: every app; `nx run-many -t image` calls it per app)
 #
+# Two apps are built at a time (MINIMESH_IMAGE_JOBS; 1 builds one after the other).
+#
 # The build context of an app is staged in .minimesh/images/APP: its sources and those of the
 # workspace libraries it imports (tests and benchmarks left out), package.json and package-lock.json,
 # and node_modules with production dependencies only (`npm ci --omit=dev` of that workspace, run here,
@@ -104,10 +106,9 @@ stage() {
   printf '%s\n' '**/*.spec.ts' >"$ctx/.dockerignore"
 }
 
-for app in "${apps[@]}"; do
-  started=$SECONDS
+build() {
+  local app=$1 started=$SECONDS b=$base
   stage "$app"
-  b=$base
   needs_net "$app" && b=$base_net
   # The classic builder (Docker 20.10's default; BuildKit needs buildx, which Debian does not package).
   DOCKER_BUILDKIT=0 docker build -q \
@@ -119,4 +120,21 @@ for app in "${apps[@]}"; do
     { grep -v -i 'deprecated\|buildx\|docs.docker.com' "$ROOT/.minimesh/images/$app.log" | tail -20 >&2; exit 1; }
   size=$(docker image inspect -f '{{.Size}}' "minimesh/$app:$version" | awk '{printf "%d MB", $1/1e6}')
   echo "build.sh: minimesh/$app:$version ($commit) from $b in $((SECONDS - started)) s, $size"
+}
+
+# MINIMESH_IMAGE_JOBS builds at a time (default 2): one app's staging (files, npm ci) overlaps
+# another's docker build.
+jobs=${MINIMESH_IMAGE_JOBS:-2}
+case "$jobs" in '' | *[!0-9]* | 0) echo "build.sh: MINIMESH_IMAGE_JOBS is a number of builds at a time (1 or more), not \"$jobs\"" >&2; exit 2 ;; esac
+running=()
+failed=0
+for app in "${apps[@]}"; do
+  if [ ${#running[@]} -ge "$jobs" ]; then
+    wait "${running[0]}" || failed=1
+    running=("${running[@]:1}")
+  fi
+  build "$app" &
+  running+=($!)
 done
+for pid in "${running[@]}"; do wait "$pid" || failed=1; done
+exit $failed
