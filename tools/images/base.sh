@@ -64,5 +64,12 @@ build() {
   echo "base.sh: $tag built in $((SECONDS - started)) s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%d MB", $1/1e6}'))"
 }
 
-build "$BASE" "$BASE_PACKAGES"
-build "$NET" "$BASE_PACKAGES,$NET_PACKAGES"
+# Both at once: each is mostly waiting for the mirror and for dpkg.
+build "$BASE" "$BASE_PACKAGES" &
+base_job=$!
+build "$NET" "$BASE_PACKAGES,$NET_PACKAGES" &
+net_job=$!
+status=0
+wait $base_job || status=1
+wait $net_job || status=1
+exit $status
