@@ -27,7 +27,13 @@ const docker = (...args: string[]) => promisify(execFile)('docker', args);
 
 export async function startContainerControlPlane(flags: ApiServerFlags): Promise<ControlPlane> {
   const network = await new Network().start();
-  const nats = await startNatsContainer(network);
+  let nats: NatsServer;
+  try {
+    nats = await startNatsContainer(network);
+  } catch (e) {
+    await network.stop();
+    throw e;
+  }
   const ports = { grpc: await freePort(), http: await freePort() };
   const first = tempDir('minimesh-apiserver-');
   chownSync(first.path, IMAGE_UID, IMAGE_UID);
@@ -37,6 +43,10 @@ export async function startContainerControlPlane(flags: ApiServerFlags): Promise
 
   /** An apiserver container with `f` over the defaults; on a restart with the first start's CA and serving certificate, as the in-process one. */
   const start = async (f: ApiServerFlags, restart: boolean) => {
+    for (const own of ['listen', 'http-listen', 'rest-listen'] as const) {
+      if (f[own] !== undefined) throw new Error(`control plane in containers: --${own} is the container's own (its ports are published on fixed host ports)`);
+    }
+    if (f['nats-url'] !== undefined && f['nats-url'] !== '') throw new Error('control plane in containers: --nats-url is the NATS container (or "" for none), not an address of this machine');
     const dataDir = String(f['data-dir'] ?? first.path);
     if (dataDir !== first.path) chownSync(dataDir, IMAGE_UID, IMAGE_UID);
     const given = Object.entries({ 'nats-url': 'nats://nats:4222', 'authorization-mode': 'AlwaysAllow', 'anonymous-auth': true, ...f }).filter(([k]) => k !== 'data-dir');
