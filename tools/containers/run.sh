@@ -11,7 +11,8 @@
 # informer suites of tools/integration (built on its shared test cluster) run once
 # more with their control plane, NATS and the apiserver, as containers from those images
 # (MINIMESH_CONTROL_PLANE=containers, tools/integration/src/testing/control-plane.ts); their report
-# is integration-in-containers.json beside the others.
+# is integration-in-containers.json beside the others. That second run is left out when run.sh is
+# given arguments (the files or options of one vitest run).
 set -uo pipefail
 cd "$(dirname "$0")"
 ROOT=$(cd ../.. && pwd)
@@ -21,6 +22,10 @@ IN_CONTAINERS=(src/informer)
 
 # The integration suites against the control plane in containers (run by `$1`: env, or nsenter into the engine's namespace).
 integration_in_containers() {
+  if [ "${MINIMESH_IMAGES_BUILT:-0}" != 1 ]; then
+    echo "containers: the informer suites with their control plane in containers need the images, which did not build: not run" >&2
+    return 1
+  fi
   local report=()
   [ -z "${MINIMESH_TEST_RESULTS:-}" ] || report=("--outputFile.json=$MINIMESH_TEST_RESULTS/integration-in-containers.json")
   echo "containers: the informer suites with NATS and the apiserver as containers"
@@ -51,6 +56,11 @@ remove_leftovers() {
   [ -z "$ids" ] || docker network rm $ids >/dev/null 2>&1
   ids=$(docker volume ls -q --filter name=mmtest)
   [ -z "$ids" ] || docker volume rm $ids >/dev/null 2>&1
+  # The integration suites' control plane in containers (labelled), and testcontainers' networks
+  # nothing uses any more (a network in use is never pruned).
+  ids=$(docker ps -aq --filter label=minimesh.test=control-plane)
+  [ -z "$ids" ] || docker rm -f -v $ids >/dev/null 2>&1
+  docker network prune -f --filter label=org.testcontainers=true >/dev/null 2>&1
   return 0
 }
 

@@ -64,7 +64,9 @@ build() {
   echo "base.sh: $tag built in $((SECONDS - started)) s ($(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%d MB", $1/1e6}'))"
 }
 
-# Both at once: each is mostly waiting for the mirror and for dpkg.
+# Both at once: each is mostly waiting for the mirror and for dpkg. Ctrl-C stops both (jobs.sh).
+source tools/images/jobs.sh  # (the working directory is the repository root)
+stop_jobs_on_signal
 build "$BASE" "$BASE_PACKAGES" &
 base_job=$!
 build "$NET" "$BASE_PACKAGES,$NET_PACKAGES" &

@@ -126,15 +126,21 @@ build() {
 # another's docker build.
 jobs=${MINIMESH_IMAGE_JOBS:-2}
 case "$jobs" in '' | *[!0-9]* | 0) echo "build.sh: MINIMESH_IMAGE_JOBS is a number of builds at a time (1 or more), not \"$jobs\"" >&2; exit 2 ;; esac
-running=()
+# Ctrl-C stops the builds under way too (jobs.sh).
+source tools/images/jobs.sh  # (the working directory is the repository root)
+stop_jobs_on_signal
+running=0
 failed=0
 for app in "${apps[@]}"; do
-  if [ ${#running[@]} -ge "$jobs" ]; then
-    wait "${running[0]}" || failed=1
-    running=("${running[@]:1}")
+  if [ $running -ge "$jobs" ]; then
+    wait -n || failed=1
+    running=$((running - 1))
   fi
   build "$app" &
-  running+=($!)
+  running=$((running + 1))
 done
-for pid in "${running[@]}"; do wait "$pid" || failed=1; done
+while [ $running -gt 0 ]; do
+  wait -n || failed=1
+  running=$((running - 1))
+done
 exit $failed

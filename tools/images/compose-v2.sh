@@ -10,7 +10,7 @@
 #
 #   tools/images/compose-v2.sh    installs it unless `docker compose version` already works
 #
-# Needs root (the plugin directory) and Debian's docker CLI (docker.io).
+# Needs root (the plugin directory) and Debian's docker CLI (docker.io). MIRROR picks the mirror.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,9 +20,19 @@ command -v docker >/dev/null || { echo "compose-v2.sh: no docker CLI (apt-get in
 if docker compose version >/dev/null 2>&1; then exit 0; fi
 [ "$(id -u)" -eq 0 ] || { echo "compose-v2.sh: run as root (it installs into $PLUGIN_DIR)" >&2; exit 1; }
 
-# The machine's mirror: the first URI of its Debian sources (deb822 or one-line form).
-mirror=$(sed -n 's/^URIs: *\([^ ]*\).*/\1/p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1 || true)
-[ -n "$mirror" ] || mirror=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' /etc/apt/sources.list 2>/dev/null || true)
+# The Debian mirror: MIRROR (as base.sh takes it), else the one the machine's apt uses for its own
+# release (a deb822 stanza or a one-line source naming the codename, not the security archive),
+# else deb.debian.org.
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
+mirror=${MIRROR:-}
+[ -n "$mirror" ] || mirror=$(awk -v rel="$codename" '
+  function stanza() { if (uri != "" && suites ~ ("(^| )" rel "( |$)") && enabled != "no" && uri !~ /security/) print uri; uri = ""; suites = ""; enabled = "" }
+  FNR == 1 && NR > 1 { stanza() }
+  /^[[:space:]]*$/ { stanza(); next }
+  /^URIs:/ { uri = $2 } /^Suites:/ { $1 = ""; suites = $0 } /^Enabled:/ { enabled = $2 }
+  END { stanza() }
+' /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1 || true)
+[ -n "$mirror" ] || mirror=$(awk -v rel="$codename" '$1 == "deb" && $0 !~ /security/ { for (i = 2; i < NF; i++) if ($i ~ /^https?:/ && $(i + 1) == rel) { print $i; exit } }' /etc/apt/sources.list 2>/dev/null || true)
 [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 [ -f "$keyring" ] || { echo "compose-v2.sh: no Debian archive keyring at $keyring" >&2; exit 1; }
@@ -35,6 +45,7 @@ echo "deb [signed-by=$keyring] $mirror trixie main" >"$state/sources.list"
 apt_private=(
   -o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
   -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=$state/status" -o "Dir::Cache=$state/cache"
+  -o "Dir::Etc::Preferences=/dev/null" -o "Dir::Etc::PreferencesParts=/nonexistent" -o "APT::Default-Release="
   -o "APT::Architecture=$(dpkg --print-architecture)" -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root"
 )
 apt-get "${apt_private[@]}" update -qq >/dev/null

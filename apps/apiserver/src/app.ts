@@ -81,7 +81,6 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
       maxAgeMs: opts['nats-max-age'] * 1000,
       log: log.child('events'),
       auth: { user: opts['nats-user'], passwordFile: opts['nats-password-file'], caFile: opts['nats-ca'] },
-      onPublished: (events) => metrics.publishedRevision.set(events[events.length - 1]!.revision),
       onParked: () => metrics.parkedEvents.inc(),
     });
     registry.onCommit(() => publisher!.notify());
@@ -89,9 +88,8 @@ export async function startApiServer(partial: Partial<ApiServerOptions> = {}, lo
   }
   registry.onCommit((events) => metrics.revision.set(events[events.length - 1]!.revision));
   metrics.revision.set(await store.revision());
-  metrics.publishedRevision.set(await store.publishedRevision());
   metrics.storeInfo.labels(store.id).set(1);
-  metrics.readOldestRevisionFrom(() => store.oldestRevision());
+  metrics.readStoreFrom(store);
 
   // History compaction: keep `watch-history` events, and those NATS has not got yet, but never
   // more than `max-unpublished-events` of them: with NATS away for long the history stays

@@ -5,7 +5,8 @@ export function apiServerMetrics() {
   const registry = new PromRegistry();
   // process_resident_memory_bytes, nodejs_heap_size_used_bytes...: what kube-apiserver's process metrics say.
   collectDefaultMetrics({ register: registry });
-  let oldestRevision: (() => Promise<number>) | undefined;
+  /** The store's revisions that the gauges below read at each scrape (readStoreFrom). */
+  let store: { publishedRevision(): Promise<number>; oldestRevision(): Promise<number> } | undefined;
   return {
     registry,
     requests: new Counter({
@@ -26,6 +27,9 @@ export function apiServerMetrics() {
       name: 'minimesh_apiserver_events_published_revision',
       help: 'Highest revision published to NATS JetStream.',
       registers: [registry],
+      async collect() {
+        if (store) this.set(await store.publishedRevision());
+      },
     }),
     // What followers compare: the store's id (a new data directory is a new store) and how far back
     // its watch history reaches (a watch or a stream follower from before it relists).
@@ -35,12 +39,12 @@ export function apiServerMetrics() {
       help: 'Oldest revision the watch history still holds (older ones are compacted: a watch from before it must relist).',
       registers: [registry],
       async collect() {
-        if (oldestRevision) this.set(await oldestRevision());
+        if (store) this.set(await store.oldestRevision());
       },
     }),
-    /** Where the oldest revision is read, at each scrape. */
-    readOldestRevisionFrom(read: () => Promise<number>) {
-      oldestRevision = read;
+    /** Where the published and the oldest revision are read, at each scrape. */
+    readStoreFrom(s: { publishedRevision(): Promise<number>; oldestRevision(): Promise<number> }) {
+      store = s;
     },
     parkedEvents: new Counter({
       name: 'minimesh_apiserver_events_parked_total',

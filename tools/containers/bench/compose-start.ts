@@ -13,13 +13,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { HAS_COMPOSE_V2, REPO_ROOT, VERSION } from '../src/engine.js';
+import { HAS_COMPOSE_V1, HAS_COMPOSE_V2, REPO_ROOT, VERSION } from '../src/engine.js';
 
 const run = promisify(execFile);
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3) || 3;
 const asked = process.argv[process.argv.indexOf('--compose') + 1];
 if (process.argv.includes('--compose') && asked !== 'v1' && asked !== 'v2') throw new Error(`--compose takes v1 or v2, not ${asked ?? 'nothing'}`);
 if (asked === 'v2' && !HAS_COMPOSE_V2) throw new Error('--compose v2: `docker compose` is not installed (tools/images/compose-v2.sh installs it)');
+if (asked === 'v1' && !HAS_COMPOSE_V1) throw new Error('--compose v1: no `docker-compose` 1.x (apt-get install docker-compose)');
 /** v2 unless --compose v1 (or v2 is not there). */
 const v2 = process.argv.includes('--compose') ? asked === 'v2' : HAS_COMPOSE_V2;
 const API_PORT = 26443;

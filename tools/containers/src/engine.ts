@@ -25,15 +25,17 @@ export async function docker(...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** True when `command... version` runs. */
-function runs(command: string, ...args: string[]): boolean {
+/** What `command... version --short` prints ('' when it does not run). */
+function shortVersion(command: string, ...args: string[]): string {
   try {
-    execFileSync(command, [...args, 'version'], { stdio: 'ignore' });
-    return true;
+    return execFileSync(command, [...args, 'version', '--short'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
   } catch {
-    return false;
+    return '';
   }
 }
-/** Compose v2 (`docker compose`, a docker CLI plugin) and v1 (`docker-compose`): the compose suite runs with each there is. */
-export const HAS_COMPOSE_V2 = runs('docker', 'compose');
-export const HAS_COMPOSE_V1 = runs('docker-compose');
+/**
+ * Compose v2 (`docker compose`, a docker CLI plugin) and v1 (`docker-compose` 1.x; a standalone
+ * `docker-compose` of v2 is not v1): the compose suite runs with each there is.
+ */
+export const HAS_COMPOSE_V2 = /^v?2\./.test(shortVersion('docker', 'compose'));
+export const HAS_COMPOSE_V1 = /^1\./.test(shortVersion('docker-compose'));

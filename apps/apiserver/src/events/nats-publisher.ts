@@ -21,7 +21,6 @@ export interface PublisherOptions {
   maxAgeMs?: number;
   batchSize?: number;
   log: Logger;
-  onPublished?: (events: StoredEvent[]) => void;
   /** User, password and CA for a NATS server with authorization and TLS. */
   auth?: NatsAuth;
   /** Called for an event whose object did not fit in a NATS message (a stub went out instead). */
@@ -193,7 +192,6 @@ export class EventPublisher {
         }
         await this.publishBatch(js, events);
         await this.store.setPublishedRevision(events[events.length - 1]!.revision);
-        this.opts.onPublished?.(events);
         backoff = 100;
       } catch (e) {
         if (this.stopped) break;

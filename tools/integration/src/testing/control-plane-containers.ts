@@ -24,50 +24,72 @@ const IMAGE_UID = 1000;
 const DATA_DIR = '/var/lib/minimesh/apiserver';
 const FIRST_PKI = '/etc/minimesh/pki';
 const docker = (...args: string[]) => promisify(execFile)('docker', args);
+/** On every container, so a run that was killed can be cleaned up after (tools/containers/run.sh). */
+const LABELS = { 'minimesh.test': 'control-plane' };
+
+/** Flags that name this machine's addresses or files: the containers have neither. */
+const HOST_FLAGS = ['listen', 'http-listen', 'rest-listen', 'token-auth-file', 'tls-cert-file', 'tls-private-key-file', 'client-ca-file', 'nats-ca', 'nats-password-file'] as const;
+
+/** Throws for flags the apiserver container cannot take as given. */
+function checkFlags(f: ApiServerFlags): void {
+  for (const own of HOST_FLAGS) {
+    if (f[own] !== undefined) throw new Error(`control plane in containers: --${own} names this machine's ${own.includes('listen') ? 'address (the container\'s ports are published on fixed host ports)' : 'file'}; the container cannot take it`);
+  }
+  if (f['nats-url'] !== undefined && f['nats-url'] !== '') throw new Error('control plane in containers: --nats-url is the NATS container (or "" for none), not an address of this machine');
+}
 
 export async function startContainerControlPlane(flags: ApiServerFlags): Promise<ControlPlane> {
-  const network = await new Network().start();
-  let nats: NatsServer;
-  try {
-    nats = await startNatsContainer(network);
-  } catch (e) {
-    await network.stop();
-    throw e;
-  }
+  checkFlags(flags);
   const ports = { grpc: await freePort(), http: await freePort() };
   const first = tempDir('minimesh-apiserver-');
-  chownSync(first.path, IMAGE_UID, IMAGE_UID);
   const caFile = join(first.path, 'pki', 'ca.crt');
+  let network: StartedNetwork | undefined;
+  let nats: NatsServer | undefined;
   let apiserver: StartedTestContainer | undefined;
   let client: ApiClient | undefined;
 
   /** An apiserver container with `f` over the defaults; on a restart with the first start's CA and serving certificate, as the in-process one. */
   const start = async (f: ApiServerFlags, restart: boolean) => {
-    for (const own of ['listen', 'http-listen', 'rest-listen'] as const) {
-      if (f[own] !== undefined) throw new Error(`control plane in containers: --${own} is the container's own (its ports are published on fixed host ports)`);
-    }
-    if (f['nats-url'] !== undefined && f['nats-url'] !== '') throw new Error('control plane in containers: --nats-url is the NATS container (or "" for none), not an address of this machine');
     const dataDir = String(f['data-dir'] ?? first.path);
-    if (dataDir !== first.path) chownSync(dataDir, IMAGE_UID, IMAGE_UID);
+    chownSync(dataDir, IMAGE_UID, IMAGE_UID);
     const given = Object.entries({ 'nats-url': 'nats://nats:4222', 'authorization-mode': 'AlwaysAllow', 'anonymous-auth': true, ...f }).filter(([k]) => k !== 'data-dir');
     const pki = restart ? [`--tls-cert-file=${FIRST_PKI}/apiserver.crt`, `--tls-private-key-file=${FIRST_PKI}/apiserver.key`, `--client-ca-file=${FIRST_PKI}/ca.crt`] : [];
     const mounts: { source: string; target: string; mode?: 'ro' }[] = [{ source: dataDir, target: DATA_DIR }];
     if (restart) mounts.push({ source: join(first.path, 'pki'), target: FIRST_PKI, mode: 'ro' });
     apiserver = await new GenericContainer(image('apiserver'))
-      .withNetwork(network)
+      .withNetwork(network!)
+      .withLabels(LABELS)
       .withExposedPorts({ container: 6443, host: ports.grpc }, { container: 6444, host: ports.http })
       .withBindMounts(mounts)
       .withCommand(['--listen=0.0.0.0:6443', '--http-listen=0.0.0.0:6444', `--data-dir=${DATA_DIR}`, ...given.map(([k, v]) => `--${k}=${String(v)}`), ...pki])
-      // Alive is enough (/readyz also wants NATS, which a test may have stopped).
-      .withWaitStrategy(Wait.forHttp('/livez', 6444))
+      // Logged once the kubernetes Service is in place and gRPC serves, as startTestApiServer
+      // returns (/readyz would also want NATS, which a test may have stopped).
+      .withWaitStrategy(Wait.forLogMessage('"msg":"apiserver serving"'))
       .withStartupTimeout(60_000)
       .start();
     client = connectApiClient(`127.0.0.1:${ports.grpc}`, { caFile, timeoutMs: 10_000 });
   };
   const stopApiserver = async () => {
     client?.close();
-    await apiserver?.stop();
+    client = undefined;
+    const c = apiserver;
     apiserver = undefined;
+    await c?.stop();
+  };
+  const stop = async () => {
+    try {
+      await stopApiserver();
+    } finally {
+      try {
+        await nats?.cleanup();
+      } finally {
+        try {
+          await network?.stop();
+        } finally {
+          first.remove();
+        }
+      }
+    }
   };
 
   const metric = async (name: string): Promise<string> => {
@@ -85,11 +107,12 @@ export async function startContainerControlPlane(flags: ApiServerFlags): Promise
   };
 
   try {
+    chownSync(first.path, IMAGE_UID, IMAGE_UID);
+    network = await new Network().start();
+    nats = await startNatsContainer(network);
     await start(flags, false);
   } catch (e) {
-    await nats.cleanup();
-    await network.stop();
-    first.remove();
+    await stop().catch(() => undefined);
     throw e;
   }
   return {
@@ -102,15 +125,11 @@ export async function startContainerControlPlane(flags: ApiServerFlags): Promise
     },
     store,
     restartApiServer: async (extra = {}) => {
+      checkFlags(extra);
       await stopApiserver();
       await start({ ...flags, ...extra }, true);
     },
-    stop: async () => {
-      await stopApiserver();
-      await nats.cleanup();
-      await network.stop();
-      first.remove();
-    },
+    stop,
   };
 }
 
@@ -119,6 +138,7 @@ async function startNatsContainer(network: StartedNetwork): Promise<NatsServer> 
   const port = await freePort();
   const container = await new GenericContainer(image('nats'))
     .withNetwork(network)
+    .withLabels(LABELS)
     .withNetworkAliases('nats')
     .withExposedPorts({ container: 4222, host: port })
     .withWaitStrategy(Wait.forHealthCheck())
