@@ -39,13 +39,13 @@ keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
 state=$PWD/.minimesh/apt-trixie
 rm -rf "$state"
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/deb"
+mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/deb" "$state/none"
 echo "deb [signed-by=$keyring] $mirror trixie main" >"$state/sources.list"
 : >"$state/status"
 apt_private=(
-  -o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=/nonexistent"
+  -o "Dir::Etc::SourceList=$state/sources.list" -o "Dir::Etc::SourceParts=$state/none"
   -o "Dir::State::Lists=$state/lists" -o "Dir::State::status=$state/status" -o "Dir::Cache=$state/cache"
-  -o "Dir::Etc::Preferences=/dev/null" -o "Dir::Etc::PreferencesParts=/nonexistent" -o "APT::Default-Release="
+  -o "Dir::Etc::Preferences=/dev/null" -o "Dir::Etc::PreferencesParts=$state/none" -o "APT::Default-Release="
   -o "APT::Architecture=$(dpkg --print-architecture)" -o "Debug::NoLocking=1" -o "APT::Sandbox::User=root"
 )
 apt-get "${apt_private[@]}" update -qq >/dev/null
