@@ -19,8 +19,16 @@ import type { ApiServerFlags, ControlPlane, StoreState } from './control-plane.j
 
 const VERSION: string = JSON.parse(readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')).version;
 const image = (name: 'nats' | 'apiserver') => `minimesh/${name}:${VERSION}`;
-/** The images run as `node`: what the apiserver writes to its data directory must be theirs. */
+/**
+ * The images run as `node` (uid 1000): run as root, the data directories are given to it; run as
+ * another user, the container runs as that user instead, so both sides can read and remove the files.
+ */
 const IMAGE_UID = 1000;
+const AS_ROOT = process.getuid?.() === 0;
+const ownData = (dir: string) => {
+  if (AS_ROOT) chownSync(dir, IMAGE_UID, IMAGE_UID);
+};
+const containerUser = AS_ROOT ? undefined : `${process.getuid?.()}:${process.getgid?.()}`;
 const DATA_DIR = '/var/lib/minimesh/apiserver';
 const FIRST_PKI = '/etc/minimesh/pki';
 const docker = (...args: string[]) => promisify(execFile)('docker', args);
@@ -51,12 +59,14 @@ export async function startContainerControlPlane(flags: ApiServerFlags): Promise
   /** An apiserver container with `f` over the defaults; on a restart with the first start's CA and serving certificate, as the in-process one. */
   const start = async (f: ApiServerFlags, restart: boolean) => {
     const dataDir = String(f['data-dir'] ?? first.path);
-    chownSync(dataDir, IMAGE_UID, IMAGE_UID);
+    ownData(dataDir);
     const given = Object.entries({ 'nats-url': 'nats://nats:4222', 'authorization-mode': 'AlwaysAllow', 'anonymous-auth': true, ...f }).filter(([k]) => k !== 'data-dir');
     const pki = restart ? [`--tls-cert-file=${FIRST_PKI}/apiserver.crt`, `--tls-private-key-file=${FIRST_PKI}/apiserver.key`, `--client-ca-file=${FIRST_PKI}/ca.crt`] : [];
     const mounts: { source: string; target: string; mode?: 'ro' }[] = [{ source: dataDir, target: DATA_DIR }];
     if (restart) mounts.push({ source: join(first.path, 'pki'), target: FIRST_PKI, mode: 'ro' });
-    apiserver = await new GenericContainer(image('apiserver'))
+    let container = new GenericContainer(image('apiserver'));
+    if (containerUser !== undefined) container = container.withUser(containerUser);
+    apiserver = await container
       .withNetwork(network!)
       .withLabels(LABELS)
       .withExposedPorts({ container: 6443, host: ports.grpc }, { container: 6444, host: ports.http })
@@ -107,7 +117,7 @@ export async function startContainerControlPlane(flags: ApiServerFlags): Promise
   };
 
   try {
-    chownSync(first.path, IMAGE_UID, IMAGE_UID);
+    ownData(first.path);
     network = await new Network().start();
     nats = await startNatsContainer(network);
     await start(flags, false);
