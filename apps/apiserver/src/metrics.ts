@@ -1,12 +1,17 @@
 /** The apiserver's Prometheus metrics (names after kube-apiserver's where one exists). */
 import { Counter, Gauge, Histogram, Registry as PromRegistry, collectDefaultMetrics } from 'prom-client';
 
+/** Where the gauges that follow the store read its revisions, at each scrape. */
+interface StoreRevisions {
+  publishedRevision(): Promise<number>;
+  oldestRevision(): Promise<number>;
+}
+
 export function apiServerMetrics() {
   const registry = new PromRegistry();
   // process_resident_memory_bytes, nodejs_heap_size_used_bytes...: what kube-apiserver's process metrics say.
   collectDefaultMetrics({ register: registry });
-  /** The store's revisions that the gauges below read at each scrape (readStoreFrom). */
-  let store: { publishedRevision(): Promise<number>; oldestRevision(): Promise<number> } | undefined;
+  let store: StoreRevisions | undefined;
   return {
     registry,
     requests: new Counter({
@@ -43,7 +48,7 @@ export function apiServerMetrics() {
       },
     }),
     /** Where the published and the oldest revision are read, at each scrape. */
-    readStoreFrom(s: { publishedRevision(): Promise<number>; oldestRevision(): Promise<number> }) {
+    readStoreFrom(s: StoreRevisions) {
       store = s;
     },
     parkedEvents: new Counter({

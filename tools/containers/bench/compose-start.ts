@@ -17,12 +17,17 @@ import { HAS_COMPOSE_V1, HAS_COMPOSE_V2, REPO_ROOT, VERSION } from '../src/engin
 
 const run = promisify(execFile);
 const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 3) || 3;
-const asked = process.argv[process.argv.indexOf('--compose') + 1];
-if (process.argv.includes('--compose') && asked !== 'v1' && asked !== 'v2') throw new Error(`--compose takes v1 or v2, not ${asked ?? 'nothing'}`);
-if (asked === 'v2' && !HAS_COMPOSE_V2) throw new Error('--compose v2: `docker compose` is not installed (tools/images/compose-v2.sh installs it)');
-if (asked === 'v1' && !HAS_COMPOSE_V1) throw new Error('--compose v1: no `docker-compose` 1.x (apt-get install docker-compose)');
-/** v2 unless --compose v1 (or v2 is not there). */
-const v2 = process.argv.includes('--compose') ? asked === 'v2' : HAS_COMPOSE_V2;
+/** --compose v1|v2; without it v2 when it is there. */
+const at = process.argv.indexOf('--compose');
+const asked = at < 0 ? (HAS_COMPOSE_V2 ? 'v2' : 'v1') : process.argv[at + 1];
+const refuse = (why: string): never => {
+  console.error(`compose-start: ${why}`);
+  process.exit(2);
+};
+if (asked !== 'v1' && asked !== 'v2') refuse(`--compose takes v1 or v2, not ${asked ?? 'nothing'}`);
+if (asked === 'v2' && !HAS_COMPOSE_V2) refuse('--compose v2: `docker compose` is not installed (tools/images/compose-v2.sh installs it)');
+if (asked === 'v1' && !HAS_COMPOSE_V1) refuse('--compose v1: no `docker-compose` 1.x (apt-get install docker-compose)');
+const v2 = asked === 'v2';
 const API_PORT = 26443;
 
 async function compose(env: NodeJS.ProcessEnv, ...args: string[]): Promise<string> {

@@ -126,7 +126,6 @@ export async function startContainerControlPlane(flags: ApiServerFlags): Promise
     throw e;
   }
   return {
-    kind: 'containers',
     nats,
     apiAddress: `127.0.0.1:${ports.grpc}`,
     caFile,

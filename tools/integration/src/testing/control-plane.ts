@@ -25,8 +25,6 @@ export interface StoreState {
 }
 
 export interface ControlPlane {
-  /** Where it runs: `process` (this machine) or `containers`. */
-  readonly kind: 'process' | 'containers';
   nats: NatsServer;
   /** host:port of the apiserver's gRPC (TLS), and the CA that verifies it. */
   readonly apiAddress: string;
@@ -39,17 +37,14 @@ export interface ControlPlane {
   stop(): Promise<void>;
 }
 
-export const CONTROL_PLANE: ControlPlane['kind'] = process.env.MINIMESH_CONTROL_PLANE === 'containers' ? 'containers' : 'process';
-
-/** NATS and an apiserver publishing to it, with `flags`, where CONTROL_PLANE says. */
+/** NATS and an apiserver publishing to it, with `flags`: as containers with MINIMESH_CONTROL_PLANE=containers, else here. */
 export async function startControlPlane(flags: ApiServerFlags = {}): Promise<ControlPlane> {
-  if (CONTROL_PLANE === 'containers') return (await import('./control-plane-containers.js')).startContainerControlPlane(flags);
+  if (process.env.MINIMESH_CONTROL_PLANE === 'containers') return (await import('./control-plane-containers.js')).startContainerControlPlane(flags);
   const nats = await startNats();
   const opts = { listen: '127.0.0.1:0', 'nats-url': nats.url, ...flags };
   const api = await startTestApiServer(opts);
   const store = () => api.server.store;
   return {
-    kind: 'process',
     nats,
     apiAddress: api.server.address,
     caFile: api.server.caFile,
