@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Builds the ebpf mode's programs and their helper into bpf/build/ when a source is newer than its
-# output: sock-lb.o (the cgroup socket programs, clang -target bpf) and minimesh-sock-lb (the loader
-# and map session, with libbpf). Needs Debian's clang and libbpf-dev (tools/setup.sh installs them).
+# output: sock-lb.o (the cgroup socket programs, clang -target bpf), nodeport-lb.o (the north-south
+# tc programs) and minimesh-sock-lb (the loader and map session, with libbpf). Needs Debian's clang and libbpf-dev (tools/setup.sh installs them).
 set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p build
 arch_include="/usr/include/$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)"
-if [ ! -f build/sock-lb.o ] || [ sock-lb.c -nt build/sock-lb.o ] || [ sock-lb-revnat.h -nt build/sock-lb.o ]; then
-  clang -O2 -g -Wall -target bpf -I"$arch_include" -c sock-lb.c -o build/sock-lb.o.tmp
-  mv build/sock-lb.o.tmp build/sock-lb.o
-fi
+# A BPF object is built again when its source or a header it shares is newer.
+bpf_object() {
+  local src=$1 out=build/${1%.c}.o
+  if [ ! -f "$out" ] || [ "$src" -nt "$out" ] || [ sock-lb-maps.h -nt "$out" ] || [ sock-lb-revnat.h -nt "$out" ]; then
+    clang -O2 -g -Wall -target bpf -I"$arch_include" -c "$src" -o "$out.tmp"
+    mv "$out.tmp" "$out"
+  fi
+}
+bpf_object sock-lb.c
+bpf_object nodeport-lb.c
 # The UDP sweep (sock-destroy.c) reads kernel types: vmlinux.h from this kernel's BTF. Without BTF
 # or bpftool it is left out, and ebpf mode works without it (connected UDP sockets then keep a
 # removed backend).

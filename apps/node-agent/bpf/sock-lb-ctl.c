@@ -5,7 +5,16 @@
  *   minimesh-sock-lb attach OBJECT PIN_DIR CGROUP   load the programs (maps pinned under PIN_DIR,
  *                                                   reused when already there) and attach them to the
  *                                                   cgroup v2 directory, replacing earlier ones
- *   minimesh-sock-lb detach PIN_DIR CGROUP          detach them and remove the pinned maps
+ *   minimesh-sock-lb detach PIN_DIR CGROUP          detach them and remove the pinned maps (the
+ *                                                   north-south programs' too)
+ *   minimesh-sock-lb attach-tc OBJECT PIN_DIR IFACE NODE_IP
+ *                                                   load the north-south programs (nodeport-lb.c;
+ *                                                   maps pinned under PIN_DIR beside the socket
+ *                                                   programs') and attach them to the interface's tc
+ *                                                   ingress and egress in this network namespace,
+ *                                                   NODE_IP the source of the packets they rewrite
+ *   minimesh-sock-lb detach-tc IFACE                detach them from the interface (detach removes
+ *                                                   their pinned maps with the others)
  *   minimesh-sock-lb serve PIN_DIR                  a map session on stdin/stdout (below)
  *   minimesh-sock-lb dump PIN_DIR                   the frontends and backends as text lines
  *   minimesh-sock-lb probe OBJECT                   load the programs and unload them: does this
@@ -37,17 +46,22 @@
 #include <sched.h>
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 static const char *const MAP_NAMES[] = { "mm_frontends", "mm_backends", "mm_affinity", "mm_revnat", "mm_udp_flows" };
 #define MAP_COUNT (sizeof(MAP_NAMES) / sizeof(MAP_NAMES[0]))
+/* The north-south programs' own maps (nodeport-lb.c), removed by detach with the others. */
+static const char *const TC_MAP_NAMES[] = { "mm_ns_flows", "mm_ns_replies", "mm_ns_config" };
+#define TC_MAP_COUNT (sizeof(TC_MAP_NAMES) / sizeof(TC_MAP_NAMES[0]))
 
 static const enum bpf_attach_type ATTACH_TYPES[] = {
 	BPF_CGROUP_INET4_CONNECT, BPF_CGROUP_UDP4_SENDMSG, BPF_CGROUP_UDP4_RECVMSG, BPF_CGROUP_INET4_GETPEERNAME,
@@ -129,10 +143,93 @@ static int detach(const char *pin_dir, const char *cgroup)
 	} else if (errno != ENOENT) {
 		return fail(cgroup, errno);
 	}
-	for (i = 0; i < MAP_COUNT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", pin_dir, MAP_NAMES[i]);
+	for (i = 0; i < MAP_COUNT + TC_MAP_COUNT; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_dir, i < MAP_COUNT ? MAP_NAMES[i] : TC_MAP_NAMES[i - MAP_COUNT]);
 		if (unlink(path) && errno != ENOENT)
 			return fail(path, errno);
+	}
+	return 0;
+}
+
+/* The tc filters' handle and priority ("mm"): the ones replaced by attach-tc, removed by detach-tc. */
+#define TC_HANDLE 0x6d6d
+#define TC_PRIORITY 0x6d6d
+
+/* libbpf's messages, but not the kernel's note that a clsact qdisc is there already (it is reused). */
+static int print_libbpf(enum libbpf_print_level level, const char *format, va_list args)
+{
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), format, args);
+	if (level == LIBBPF_DEBUG || strstr(line, "Exclusivity flag on"))
+		return 0;
+	return fputs(line, stderr);
+}
+
+static int tc_attach_one(struct bpf_object *obj, const char *name, int ifindex, enum bpf_tc_attach_point point)
+{
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = point);
+	LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY, .flags = BPF_TC_F_REPLACE);
+	struct bpf_program *prog = bpf_object__find_program_by_name(obj, name);
+	int err;
+
+	if (!prog)
+		return fail(name, ENOENT);
+	opts.prog_fd = bpf_program__fd(prog);
+	err = bpf_tc_hook_create(&hook);
+	if (err && err != -EEXIST)
+		return fail("creating the clsact qdisc", -err);
+	err = bpf_tc_attach(&hook, &opts);
+	if (err)
+		return fail(point == BPF_TC_INGRESS ? "attaching to tc ingress" : "attaching to tc egress", -err);
+	return 0;
+}
+
+static int attach_tc(const char *object, const char *pin_dir, const char *iface, const char *node_ip)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
+	struct bpf_object *obj;
+	struct bpf_map *config;
+	struct in_addr ip;
+	uint32_t zero = 0;
+	int ifindex = if_nametoindex(iface), err;
+
+	if (!ifindex)
+		return fail(iface, errno);
+	if (inet_pton(AF_INET, node_ip, &ip) != 1)
+		return fail(node_ip, EINVAL);
+	obj = bpf_object__open_file(object, &opts);
+	if (!obj)
+		return fail(object, errno);
+	err = bpf_object__load(obj);
+	if (err)
+		return fail("loading the north-south programs (are the pinned maps of an older layout? detach first)", -err);
+	config = bpf_object__find_map_by_name(obj, "mm_ns_config");
+	if (!config || bpf_map_update_elem(bpf_map__fd(config), &zero, &ip.s_addr, BPF_ANY))
+		return fail("writing mm_ns_config", config ? errno : ENOENT);
+	if (tc_attach_one(obj, "mm_ns_in", ifindex, BPF_TC_INGRESS) || tc_attach_one(obj, "mm_ns_out", ifindex, BPF_TC_EGRESS))
+		return 1;
+	printf("attached the north-south programs to %s (tc ingress and egress), maps pinned in %s\n", iface, pin_dir);
+	bpf_object__close(obj);
+	return 0;
+}
+
+static int detach_tc(const char *iface)
+{
+	static const enum bpf_tc_attach_point points[] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
+	int ifindex = if_nametoindex(iface);
+	unsigned i;
+
+	if (!ifindex)
+		return errno == ENODEV ? 0 : fail(iface, errno);
+	for (i = 0; i < 2; i++) {
+		LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = points[i]);
+		LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+		int err = bpf_tc_detach(&hook, &opts);
+
+		/* Not there (never attached, or no clsact qdisc at all): nothing to do. */
+		if (err && err != -ENOENT && err != -EINVAL)
+			return fail("detaching from tc", -err);
 	}
 	return 0;
 }
@@ -640,10 +737,15 @@ static int serve(const char *pin_dir)
 int main(int argc, char **argv)
 {
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+	libbpf_set_print(print_libbpf);
 	if (argc == 5 && strcmp(argv[1], "attach") == 0)
 		return attach(argv[2], argv[3], argv[4]);
 	if (argc == 4 && strcmp(argv[1], "detach") == 0)
 		return detach(argv[2], argv[3]);
+	if (argc == 6 && strcmp(argv[1], "attach-tc") == 0)
+		return attach_tc(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 3 && strcmp(argv[1], "detach-tc") == 0)
+		return detach_tc(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "serve") == 0)
 		return serve(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "dump") == 0)
@@ -652,6 +754,6 @@ int main(int argc, char **argv)
 		return probe(argv[2]);
 	if (argc >= 5 && strcmp(argv[1], "sweep-udp") == 0)
 		return sweep_udp(argv[2], argv[3], argv[4], argc - 5, argv + 5);
-	fprintf(stderr, "usage: minimesh-sock-lb attach OBJECT PIN_DIR CGROUP | detach PIN_DIR CGROUP | serve PIN_DIR | dump PIN_DIR | probe OBJECT | sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP:PORT=BACKEND:PORT|VIP:PORT=*...\n");
+	fprintf(stderr, "usage: minimesh-sock-lb attach OBJECT PIN_DIR CGROUP | detach PIN_DIR CGROUP | attach-tc OBJECT PIN_DIR IFACE NODE_IP | detach-tc IFACE | serve PIN_DIR | dump PIN_DIR | probe OBJECT | sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP:PORT=BACKEND:PORT|VIP:PORT=*...\n");
 	return 2;
 }

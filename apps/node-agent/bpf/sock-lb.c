@@ -2,7 +2,8 @@
 /*
  * minimesh socket-level load balancing: the backend of a Service is chosen once, in the
  * connect()/sendmsg() system call, so the connection goes straight to the pod (no per-packet NAT,
- * no conntrack entry for the virtual IP). The node agent writes two maps:
+ * no conntrack entry for the virtual IP). The node agent writes two maps (sock-lb-maps.h, shared
+ * with the north-south programs of nodeport-lb.c; here the frontends of MM_SCOPE_SOCKET):
  *
  *   mm_frontends  virtual IP, port, protocol  ->  backend set, backend count, flags, affinity timeout
  *   mm_backends   backend set, slot            ->  backend IP, port
@@ -35,44 +36,10 @@
 #define ECONNREFUSED 111
 #define ETIMEDOUT 110
 
-#define MM_AFFINITY 1
-#define MM_DROP 2
+#include "sock-lb-maps.h"
+
 /* conntrack's nf_conntrack_udp_timeout */
 #define UDP_FLOW_NS (30ULL * 1000000000ULL)
-
-struct frontend_key {
-	__u32 ip;
-	__u16 port;
-	__u8 proto;
-	__u8 pad;
-};
-
-struct frontend {
-	__u32 set;
-	__u16 count;
-	__u16 flags;
-	__u32 affinity_seconds;
-};
-
-struct backend_key {
-	__u32 set;
-	__u32 slot;
-};
-
-#include "sock-lb-revnat.h"
-
-struct affinity_key {
-	__u64 netns;
-	__u32 set;
-	__u32 pad;
-};
-
-struct affinity {
-	__u64 at_ns;
-	__u32 slot;
-	struct backend backend;
-	__u32 pad;
-};
 
 struct udp_flow_key {
 	__u64 netns;
@@ -80,33 +47,6 @@ struct udp_flow_key {
 	__u16 port;
 	__u16 src_port;
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 262144);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__type(key, struct frontend_key);
-	__type(value, struct frontend);
-} mm_frontends SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1048576);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__type(key, struct backend_key);
-	__type(value, struct backend);
-} mm_backends SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-	__type(key, struct affinity_key);
-	__type(value, struct affinity);
-} mm_affinity SEC(".maps");
-
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -119,24 +59,9 @@ struct {
 /* The frontend of a destination, or 0 when it is no Service's. */
 static __always_inline struct frontend *frontend_of(__u32 ip, __u32 port, __u32 proto)
 {
-	struct frontend_key key = { .ip = ip, .port = (__u16)port, .proto = (__u8)proto };
+	struct frontend_key key = { .ip = ip, .port = (__u16)port, .proto = (__u8)proto, .scope = MM_SCOPE_SOCKET };
 
 	return bpf_map_lookup_elem(&mm_frontends, &key);
-}
-
-/* The backend remembered in `memo` if it is still in its slot and younger than max_ns. */
-static __always_inline struct backend *remembered(struct frontend *fe, struct affinity *memo, __u64 now, __u64 max_ns)
-{
-	struct backend_key bkey = { .set = fe->set, .slot = memo->slot };
-	struct backend *be;
-
-	if (memo->slot >= fe->count || now - memo->at_ns > max_ns)
-		return 0;
-	be = bpf_map_lookup_elem(&mm_backends, &bkey);
-	if (!be || be->ip != memo->backend.ip || be->port != memo->backend.port)
-		return 0;
-	memo->at_ns = now;
-	return be;
 }
 
 /*

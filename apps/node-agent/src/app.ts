@@ -58,9 +58,13 @@ export function healthCheckHosts(nodePortAddressesFlag: string, interfaces = net
   return nodePortIPs(npa, local);
 }
 
+/** The Node object's InternalIP and ExternalIP addresses. */
+export function nodeIPs(node: Node | undefined): string[] {
+  return (node?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
+}
+
 export function nodeAddresses(node: Node | undefined): string[] {
-  const fromNode = (node?.status?.addresses ?? []).filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP').map((a) => a.address);
-  return [...new Set([...fromNode, ...localIPv4s()])];
+  return [...new Set([...nodeIPs(node), ...localIPv4s()])];
 }
 
 /** What tests put in place of the real kernel and apiserver. */
@@ -108,6 +112,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
   const shared = {
     nodeName: o['node-name'],
     nodeAddresses: () => nodeAddresses(thisNode()),
+    nodeIPs: () => nodeIPs(thisNode()),
     minSyncMs: o['min-sync-period'] * 1000,
     adaptiveMinSync: o['adaptive-min-sync'],
     syncMs: o['sync-period'] * 1000,
@@ -172,7 +177,7 @@ async function sockLbPage(proxier: EbpfProxier, res: import('node:http').ServerR
   try {
     const { frontends, backends } = await proxier.dumpMaps();
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end(formatSockLbTable(frontends, backends, frontendNames(proxier.services.serviceMap)));
+    res.end(formatSockLbTable(frontends, backends, frontendNames(proxier.services.serviceMap, proxier.northSouthAddresses())));
   } catch (e) {
     res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
     res.end(`${(e as Error).message}\n`);

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FlagError, parseFlags } from '@minimesh/runtime';
-import { NODE_AGENT_FLAGS, defaultNodeAgentOptions, validateNodeAgentOptions } from './options.js';
+import { NODE_AGENT_FLAGS, defaultNodeAgentOptions, parseBpfDevices, validateNodeAgentOptions } from './options.js';
 
 const parse = (argv: string[]) => parseFlags(NODE_AGENT_FLAGS, argv, {}).values;
 
@@ -60,6 +60,16 @@ describe('node-agent flags', () => {
     expect(() => validateNodeAgentOptions(parse(['--proxy-mode', 'nftables', '--bpf-programs', '/opt/bpf']))).toThrow('--bpf-programs applies to --proxy-mode=ebpf only, not --proxy-mode=nftables');
     expect(() => validateNodeAgentOptions(parse(['--service-cidrs', '10.96.0.0/12']))).toThrow('--service-cidrs applies to --proxy-mode=nftables or ebpf only, not --proxy-mode=iptables');
     expect(() => validateNodeAgentOptions(parse(['--proxy-mode', 'ebpf', '--bpf-pin-dir', '/tmp/maps']))).toThrow('--bpf-pin-dir must be a directory in bpffs, under /sys/fs/bpf/ (not "/tmp/maps")');
+  });
+
+  it('--bpf-devices: empty for the devices holding the node\'s address, none, or device names', () => {
+    expect(parseBpfDevices('')).toBeUndefined();
+    expect(parseBpfDevices('none')).toBe('none');
+    expect(parseBpfDevices('eth0, bond0.100')).toEqual(['eth0', 'bond0.100']);
+    expect(() => validateNodeAgentOptions(parse(['--proxy-mode', 'ebpf', '--bpf-devices', 'eth0,']))).toThrow('--bpf-devices: "" is not a network device name (1 to 15 characters, no "/", ":" or space)');
+    expect(() => validateNodeAgentOptions(parse(['--proxy-mode', 'ebpf', '--bpf-devices', 'a-very-long-device-name']))).toThrow('--bpf-devices: "a-very-long-device-name" is not a network device name');
+    expect(() => validateNodeAgentOptions(parse(['--proxy-mode', 'ebpf', '--bpf-devices', '..']))).toThrow('--bpf-devices: ".." is not a network device name');
+    expect(() => validateNodeAgentOptions(parse(['--proxy-mode', 'nftables', '--bpf-devices', 'eth0']))).toThrow('--bpf-devices applies to --proxy-mode=ebpf only, not --proxy-mode=nftables');
   });
 
   it('run as a user runs it, a bad value is one line, a hint, exit 2', async () => {

@@ -43,7 +43,7 @@ export const NODE_AGENT_FLAGS = {
   'node-name': { description: 'The Node this agent programs (its endpoints are local).', default: hostname(), env: 'MINIMESH_NODE_NAME', parse: nonEmpty },
   'proxy-mode': {
     description:
-      'iptables, nftables (one private table, kube-proxy\'s nftables layout), ipvs (which falls back to iptables when the kernel has no IPVS, as kube-proxy does), userspace (the agent proxies every connection itself), or ebpf (connect() to a Service goes straight to a backend, chosen by cgroup BPF programs; nftables for NodePorts and traffic from outside; falls back to nftables where the kernel or the built programs are missing).',
+      'iptables, nftables (one private table, kube-proxy\'s nftables layout), ipvs (which falls back to iptables when the kernel has no IPVS, as kube-proxy does), userspace (the agent proxies every connection itself), or ebpf (connect() to a Service goes straight to a backend, chosen by cgroup BPF programs; tc BPF programs balance NodePorts and traffic from outside, nftables rules underneath; falls back to nftables where the kernel or the built programs are missing).',
     default: 'iptables',
     parse: oneOf(PROXY_MODES) as (raw: string) => string,
   },
@@ -107,6 +107,10 @@ export const NODE_AGENT_FLAGS = {
   },
   'bpf-pin-dir': { description: 'ebpf mode: the bpffs directory where the maps are pinned (they outlive the agent). Empty: /sys/fs/bpf/minimesh/<node-name>.', default: '' },
   'bpf-programs': { description: 'ebpf mode: the directory with sock-lb.o and minimesh-sock-lb (tools/setup.sh builds them). Empty: the agent\'s bpf/build.', default: '' },
+  'bpf-devices': {
+    description: "ebpf mode: the devices on whose tc ingress and egress the north-south programs balance NodePorts, externalIPs and LoadBalancer IPs reached from outside the node, comma-separated; 'none': nftables keeps that traffic. Empty: the devices holding the Node's InternalIP or ExternalIP, else those of the default routes.",
+    default: '',
+  },
   cleanup: { description: 'Remove what the agent left in the kernel (nftables: its table; ebpf: also its programs and pinned maps) and exit.', default: false },
   'metrics-bind-address': { description: 'HTTP address of /metrics.', default: '127.0.0.1:10249', parse: (raw: string) => parseListenAddress(raw) },
   'healthz-bind-address': { description: 'HTTP address of /healthz and /livez.', default: '0.0.0.0:10256', parse: (raw: string) => parseListenAddress(raw) },
@@ -133,9 +137,23 @@ export function validateNodeAgentOptions(o: NodeAgentOptions): void {
     ['--bpf-cgroup', o['bpf-cgroup'] !== '', ['ebpf']],
     ['--bpf-pin-dir', o['bpf-pin-dir'] !== '', ['ebpf']],
     ['--bpf-programs', o['bpf-programs'] !== '', ['ebpf']],
+    ['--bpf-devices', o['bpf-devices'] !== '', ['ebpf']],
   ];
   for (const [flag, given, modes] of modeFlags) {
     if (given && !modes.includes(o['proxy-mode'])) throw new Error(`${flag} applies to --proxy-mode=${modes.join(' or ')} only, not --proxy-mode=${o['proxy-mode']}`);
   }
   if (o['bpf-pin-dir'] !== '' && !o['bpf-pin-dir'].startsWith('/sys/fs/bpf/')) throw new Error(`--bpf-pin-dir must be a directory in bpffs, under /sys/fs/bpf/ (not "${o['bpf-pin-dir']}")`);
+  parseBpfDevices(o['bpf-devices']);
+}
+
+/** Linux's interface names: 1 to 15 bytes, no "/", ":", space or NUL; "." and ".." are taken. */
+const DEVICE_NAME = /^(?!\.{1,2}$)[^/:\s\0]{1,15}$/;
+
+/** --bpf-devices: undefined for the devices holding the node's NodePort addresses, 'none', or the names given. */
+export function parseBpfDevices(raw: string): readonly string[] | 'none' | undefined {
+  if (raw.trim() === '') return undefined;
+  if (raw.trim() === 'none') return 'none';
+  const names = raw.split(',').map((x) => x.trim());
+  for (const n of names) if (!DEVICE_NAME.test(n)) throw new Error(`--bpf-devices: "${n}" is not a network device name (1 to 15 characters, no "/", ":" or space)`);
+  return names;
 }

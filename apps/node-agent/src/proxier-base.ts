@@ -17,6 +17,8 @@ export interface ProxierBaseOptions {
   nodeName: string;
   /** The node's IPv4 addresses, primary first. */
   nodeAddresses: () => string[];
+  /** The Node object's InternalIP and ExternalIP addresses (default: none known). */
+  nodeIPs?: () => string[];
   /** The wait between two syncs; with adaptiveMinSync the most it may be. */
   minSyncMs: number;
   syncMs: number;

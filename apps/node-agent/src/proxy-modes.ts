@@ -11,13 +11,13 @@ import { Iptables } from './iptables/iptables.js';
 import { IptablesProxier } from './iptables/proxier.js';
 import { Nft } from './nftables/nft.js';
 import { NftablesProxier } from './nftables/proxier.js';
-import type { NodeAgentOptions } from './options.js';
+import { parseBpfDevices, type NodeAgentOptions } from './options.js';
 import type { ProxierBaseOptions } from './proxier-base.js';
 import { IpvsProxier } from './ipvs/proxier.js';
 import { UserspaceProxier } from './userspace/proxier.js';
 import { EbpfProxier } from './ebpf/proxier.js';
 import { cgroupV2Root } from '@minimesh/runtime';
-import { DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, DEFAULT_SOCK_LB_SWEEP, defaultPinDir, type SockLbPaths } from './ebpf/sock-lb-programs.js';
+import { DEFAULT_NORTH_SOUTH_OBJECT, DEFAULT_SOCK_LB_HELPER, DEFAULT_SOCK_LB_OBJECT, DEFAULT_SOCK_LB_SWEEP, defaultPinDir, type SockLbPaths } from './ebpf/sock-lb-programs.js';
 
 export type EffectiveProxyMode = 'iptables' | 'nftables' | 'ipvs' | 'userspace' | 'ebpf';
 export type Proxier = IptablesProxier | NftablesProxier | IpvsProxier | UserspaceProxier | EbpfProxier;
@@ -29,6 +29,7 @@ export function sockLbPaths(o: NodeAgentOptions): SockLbPaths {
     helper: dir ? `${dir}/minimesh-sock-lb` : DEFAULT_SOCK_LB_HELPER,
     object: dir ? `${dir}/sock-lb.o` : DEFAULT_SOCK_LB_OBJECT,
     sweep: dir ? `${dir}/sock-destroy.o` : DEFAULT_SOCK_LB_SWEEP,
+    northSouth: dir ? `${dir}/nodeport-lb.o` : DEFAULT_NORTH_SOUTH_OBJECT,
     pinDir: o['bpf-pin-dir'] || defaultPinDir(o['node-name']),
     cgroup: o['bpf-cgroup'] || cgroupV2Root() || '/sys/fs/cgroup',
   };
@@ -75,7 +76,7 @@ export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, sha
     case 'nftables':
       return new NftablesProxier(nftables());
     case 'ebpf':
-      return new EbpfProxier({ ...nftables(), sockLb: sockLbPaths(o) });
+      return new EbpfProxier({ ...nftables(), sockLb: sockLbPaths(o), northSouthDevices: parseBpfDevices(o['bpf-devices']) ?? 'auto' });
     case 'userspace':
       return new UserspaceProxier({
         ...shared,

@@ -46,7 +46,7 @@ export function sockLbBenchPaths(): { paths?: SockLbPaths; problem?: string } {
 }
 
 export async function removeSockLbBench(paths: SockLbPaths): Promise<void> {
-  await detachSockLb(paths).catch(() => undefined);
+  await detachSockLb(paths, []).catch(() => undefined);
   try {
     rmdirSync(paths.cgroup);
   } catch {
@@ -70,7 +70,7 @@ async function change(tables: SockLbTables, session: SockLbSession, st: State): 
 export async function measureSockLb(n: number, changes: number, paths: SockLbPaths): Promise<SockLbRow> {
   const st = ingest(n);
   process.stderr.write(`  ebpf, ${n} services\n`);
-  await detachSockLb(paths).catch(() => undefined);
+  await detachSockLb(paths, []).catch(() => undefined);
   await attachSockLb(paths);
   const session = new SockLbSession(paths.helper, paths.pinDir);
   try {

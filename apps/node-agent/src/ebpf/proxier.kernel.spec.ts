@@ -102,7 +102,7 @@ describe.skipIf(skip !== undefined)(`EbpfProxier with a cgroup and namespaces of
 
   afterAll(async () => {
     backend?.kill();
-    await detachSockLb(paths).catch(() => undefined);
+    await detachSockLb(paths, []).catch(() => undefined);
     for (const ns of [CLIENT, BACKEND]) sh('ip', 'netns', 'del', ns);
     for (let i = 0; i < 20 && existsSync(paths.cgroup); i++) {
       try {
@@ -189,7 +189,7 @@ describe.skipIf(skip !== undefined)(`EbpfProxier with a cgroup and namespaces of
   });
 
   it('--cleanup detaches the programs and removes the maps', async () => {
-    await detachSockLb(paths);
+    await detachSockLb(paths, []);
     expect(existsSync(paths.pinDir)).toBe(false);
     // Nothing rewrites the ClusterIP any more: the client has no route to it.
     expect(client(TCP('10.96.50.1'))).toMatch(/^(ENETUNREACH|EHOSTUNREACH|ETIMEDOUT)$/);

@@ -6,28 +6,44 @@
  *    ClusterIP, externalIPs or LoadBalancer IPs into the backend's address, so the connection goes
  *    straight to the pod: no NAT per packet, no conntrack entry for the virtual IP. A sync writes
  *    only the map entries that changed (SockLbTables) through one long-lived helper process.
- *  - North-south: NodePorts and external addresses reached from outside the node are nftables
- *    mode's rules, for the Services that have them (ClusterIP-only Services need no rule at all),
- *    and so are SCTP Services (the socket programs do not rewrite SCTP's connect()).
+ *  - North-south: NodePorts, externalIPs and LoadBalancer IPs reached from outside the node are
+ *    balanced on the node's devices by tc programs (bpf/nodeport-lb.c) over the same maps, before
+ *    netfilter sees the packet. nftables mode's rules stay for those ports underneath: for what the
+ *    tc programs leave to the stack (a Service without endpoints, rejected; SCTP; a LoadBalancer IP
+ *    with loadBalancerSourceRanges, whose firewall they do not implement), for the node's own
+ *    connections to its NodePorts, and for everything when the tc programs cannot be attached
+ *    (`--bpf-devices none`, not built, or refused: the agent says so in one line). SCTP Services
+ *    are nftables' altogether (the socket programs do not rewrite SCTP's connect()).
  *
  * The programs stay attached and the maps pinned when the agent exits: traffic keeps its backends
  * while the agent restarts, and the new one adopts the maps' contents. `--cleanup` removes both.
  */
-import { externallyAccessible, SockLbTables, type ConntrackCleanup, type ServicePortInfo, type ServicePortMap } from '@minimesh/proxy-core';
+import { existsSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { exec } from '@minimesh/runtime';
+import { externallyAccessible, nodePortIPs, parseNodePortAddresses, SockLbTables, type ConntrackCleanup, type ServicePortInfo, type ServicePortMap } from '@minimesh/proxy-core';
 import { FAMILY } from '../proxier-base.js';
 import { NftablesProxier, type NftablesProxierOptions } from '../nftables/proxier.js';
-import { attachSockLb, sweepAvailable, sweepStaleUdpSockets, type SockLbPaths } from './sock-lb-programs.js';
+import { attachNorthSouth, attachSockLb, detachNorthSouth, networkDevices, sweepAvailable, sweepStaleUdpSockets, type SockLbPaths } from './sock-lb-programs.js';
 import { StaleUdpSockets } from './stale-udp-sockets.js';
 import { SockLbSession } from './sock-lb-session.js';
 
 export interface EbpfProxierOptions extends NftablesProxierOptions {
   sockLb: SockLbPaths;
+  /**
+   * The devices of this network namespace for the north-south programs (--bpf-devices): 'auto',
+   * those holding the node's NodePort addresses; 'none', detached from every device; undefined,
+   * not looked at (nftables has that traffic).
+   */
+  northSouthDevices?: readonly string[] | 'auto' | 'none';
 }
 
 export class EbpfProxier extends NftablesProxier {
   private readonly tables = new SockLbTables();
   private readonly session: SockLbSession;
   private attached = false;
+  /** The devices the north-south programs are attached to; undefined: none (nftables has that traffic). */
+  private northSouth: readonly string[] | undefined;
   /** The maps' contents are unknown (start, or a failed write): read and adopt them first. */
   private adopted = false;
   /** The ports nftables renders: those reachable from outside the node. */
@@ -97,6 +113,7 @@ export class EbpfProxier extends NftablesProxier {
     try {
       if (!this.attached) {
         await attachSockLb(this.e.sockLb);
+        await this.attachNorthSouth().catch((e: Error) => this.e.log.warn(`north-south traffic stays with nftables: ${e.message.trim().split('\n').pop()}`));
         this.attached = true;
       }
       let look = changed;
@@ -115,6 +132,7 @@ export class EbpfProxier extends NftablesProxier {
         services: this.services.serviceMap,
         endpoints: this.endpoints.endpointsMap,
         node: { nodeName: this.e.nodeName },
+        northSouthAddresses: this.northSouthAddresses(),
         changedServices: look,
         byService: this.services.portsByService,
       })) {
@@ -139,6 +157,70 @@ export class EbpfProxier extends NftablesProxier {
       this.requestFullSync();
       throw e;
     }
+  }
+
+  /** The node's NodePort addresses (--nodeport-addresses) among its own addresses on `devices`. */
+  private nodePortAddressesOn(devices: readonly string[]): string[] {
+    const wanted = nodePortIPs(parseNodePortAddresses(this.e.render.nodePortAddresses), this.e.nodeAddresses());
+    const out: string[] = [];
+    for (const device of devices) for (const a of networkInterfaces()[device] ?? []) if (a.family === 'IPv4' && !a.internal && wanted.includes(a.address)) out.push(a.address);
+    return out;
+  }
+
+  /**
+   * The devices for --bpf-devices auto, as Cilium picks them: those holding the Node's InternalIP
+   * or ExternalIP, else those of the IPv4 default routes.
+   */
+  private async autoDevices(): Promise<string[]> {
+    const ips = this.e.nodeIPs?.() ?? [];
+    const holding = Object.entries(networkInterfaces())
+      .filter(([, addrs]) => (addrs ?? []).some((a) => a.family === 'IPv4' && !a.internal && ips.includes(a.address)))
+      .map(([device]) => device);
+    if (holding.length > 0) return holding;
+    const r = await exec('ip', ['-j', '-4', 'route', 'show', 'default']);
+    return r.code === 0 ? [...new Set((JSON.parse(r.stdout || '[]') as { dev?: string }[]).flatMap((x) => (x.dev ? [x.dev] : [])))] : [];
+  }
+
+  /** The addresses whose NodePorts the north-south programs serve; undefined when they are not attached. */
+  northSouthAddresses(): string[] | undefined {
+    return this.northSouth && this.nodePortAddressesOn(this.northSouth);
+  }
+
+  /**
+   * Attaches the north-south programs to the devices (each with one of its addresses as the
+   * source of what it sends to other nodes), detaching them from every other device first (an
+   * earlier agent's choice). Where that fails, nftables keeps the traffic and the agent says why.
+   */
+  private async attachNorthSouth(): Promise<void> {
+    const { sockLb, northSouthDevices: want, log } = this.e;
+    const off = (why: string) => log.info(`north-south traffic (NodePorts, externalIPs, LoadBalancer IPs from outside) stays with nftables: ${why}`);
+    this.northSouth = undefined;
+    if (want === undefined) return;
+    const all = await networkDevices();
+    if (want === 'none') {
+      await detachNorthSouth(sockLb, all);
+      return off('--bpf-devices none');
+    }
+    if (sockLb.northSouth === undefined || !existsSync(sockLb.northSouth)) return off(`the tc programs are not built (${sockLb.northSouth ?? 'nodeport-lb.o'}; bash tools/setup.sh builds them)`);
+    const candidates = want === 'auto' ? await this.autoDevices() : want;
+    const missing = candidates.filter((d) => !all.includes(d));
+    if (missing.length > 0) log.warn('--bpf-devices names devices this node does not have', { devices: missing.join(',') });
+    // Each device with one of its NodePort addresses: the source of what it sends to other nodes.
+    const picked = new Map<string, string>();
+    for (const device of candidates) {
+      const ip = this.nodePortAddressesOn([device])[0];
+      if (ip !== undefined) picked.set(device, ip);
+    }
+    await detachNorthSouth(sockLb, all.filter((d) => !picked.has(d)));
+    if (picked.size === 0) return off(want === 'auto' ? 'no device holds the Node\'s address (or a default route) with a NodePort address' : 'none of --bpf-devices holds a NodePort address of this node');
+    try {
+      for (const [device, ip] of picked) await attachNorthSouth(sockLb, device, ip);
+    } catch (e) {
+      await detachNorthSouth(sockLb, [...picked.keys()]).catch(() => undefined);
+      return off((e as Error).message.trim().split('\n').pop() ?? 'the tc programs could not be attached');
+    }
+    this.northSouth = [...picked.keys()];
+    log.info('north-south traffic (NodePorts, externalIPs, LoadBalancer IPs from outside) is balanced by the tc programs', { devices: this.northSouth.join(',') });
   }
 
   /** NodePort, externalIPs and LoadBalancer ports, and SCTP ones: other east-west traffic never meets a rule. */

@@ -2,7 +2,8 @@
  * Where the socket load balancer lives and whether it can: the programs and their helper (built
  * by tools/setup.sh into bpf/build/), the cgroup v2 directory they attach to, the bpffs directory
  * their maps are pinned in; attach (load, pin, attach, replacing an earlier agent's programs
- * without a gap) and detach (`--cleanup`).
+ * without a gap) and detach (`--cleanup`); the same for the north-south programs on the node's
+ * uplinks (tc ingress and egress, in the agent's network namespace).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,6 +15,8 @@ export interface SockLbPaths {
   helper: string;
   /** The compiled programs (sock-lb.o). */
   object: string;
+  /** The north-south tc programs (nodeport-lb.o): undefined or missing, nftables keeps that traffic. */
+  northSouth?: string;
   /** The stale-UDP sweep (sock-destroy.o; built where the kernel has BTF): undefined or missing, no sweep. */
   sweep?: string;
   /** A directory in bpffs for this agent's maps. */
@@ -26,6 +29,7 @@ const BUILD_DIR = fileURLToPath(new URL('../../bpf/build/', import.meta.url));
 export const DEFAULT_SOCK_LB_HELPER = `${BUILD_DIR}minimesh-sock-lb`;
 export const DEFAULT_SOCK_LB_OBJECT = `${BUILD_DIR}sock-lb.o`;
 export const DEFAULT_SOCK_LB_SWEEP = `${BUILD_DIR}sock-destroy.o`;
+export const DEFAULT_NORTH_SOUTH_OBJECT = `${BUILD_DIR}nodeport-lb.o`;
 export const BPF_FS = '/sys/fs/bpf';
 
 /** Mount points of one filesystem type, from /proc/self/mounts. */
@@ -75,8 +79,34 @@ export async function attachSockLb(p: SockLbPaths): Promise<void> {
   await helper(p, ['attach', p.object, p.pinDir, p.cgroup]);
 }
 
-/** Detaches the programs and removes the pinned maps (the agent's --cleanup). */
-export async function detachSockLb(p: SockLbPaths): Promise<void> {
+/**
+ * Loads the north-south programs (the pinned maps shared with the socket programs) and attaches
+ * them to a device's tc ingress and egress in this network namespace, replacing earlier ones;
+ * `nodeIP` (an address of the device) is the source of the packets they send to other nodes.
+ */
+export async function attachNorthSouth(p: SockLbPaths, device: string, nodeIP: string): Promise<void> {
+  if (p.northSouth === undefined) throw new Error('the north-south programs are not configured');
+  await helper(p, ['attach-tc', p.northSouth, p.pinDir, device, nodeIP]);
+}
+
+/** The devices of this network namespace (`ip -j link`). */
+export async function networkDevices(): Promise<string[]> {
+  const r = await exec('ip', ['-j', 'link', 'show']);
+  if (r.code !== 0) throw new CommandError('ip -j link show', r.code, r.stderr);
+  return (JSON.parse(r.stdout) as { ifname: string }[]).map((l) => l.ifname);
+}
+
+/** Detaches the north-south programs from `on` (default: every device here); their maps stay pinned. */
+export async function detachNorthSouth(p: SockLbPaths, on?: readonly string[]): Promise<void> {
+  for (const device of on ?? (await networkDevices())) await helper(p, ['detach-tc', device]);
+}
+
+/**
+ * Detaches the programs (the north-south ones first, from `northSouthDevices`: default every device
+ * of this network namespace) and removes the pinned maps, theirs too (the agent's --cleanup).
+ */
+export async function detachSockLb(p: SockLbPaths, northSouthDevices?: readonly string[]): Promise<void> {
+  await detachNorthSouth(p, northSouthDevices);
   await helper(p, ['detach', p.pinDir, p.cgroup]);
   rmSync(p.pinDir, { recursive: true, force: true });
 }

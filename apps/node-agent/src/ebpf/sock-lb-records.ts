@@ -1,8 +1,8 @@
 /**
- * The bytes of the socket load balancer's map entries, as the C structs in bpf/sock-lb.c lay them
- * out: IPs and ports in network byte order, the other fields little-endian (x86-64, arm64).
+ * The bytes of the socket load balancer's map entries, as the C structs in bpf/sock-lb-maps.h lay
+ * them out: IPs and ports in network byte order, the other fields little-endian (x86-64, arm64).
  *
- *   frontend key   ip(4) port(2) protocol(1) pad(1)                           8 bytes
+ *   frontend key   ip(4) port(2) protocol(1) scope(1: 0 socket, 1 north-south)  8 bytes
  *   frontend       set(u32) count(u16) flags(u16) affinity seconds(u32)      12 bytes
  *   backend key    set(u32) slot(u32)                                         8 bytes
  *   backend        ip(4) port(2) pad(2)                                       8 bytes
@@ -55,7 +55,7 @@ function writeFrontendKey(buf: Buffer, at: number, f: FrontendAddress): void {
   writeIPv4(buf, at, f.ip);
   buf.writeUInt16BE(f.port, at + 4);
   buf[at + 6] = PROTOCOL_NUMBERS[f.protocol];
-  buf[at + 7] = 0;
+  buf[at + 7] = f.northSouth ? 1 : 0;
 }
 
 function writeBackendKey(buf: Buffer, at: number, b: BackendSlot): void {
@@ -108,6 +108,7 @@ export function parseFrontendRecords(buf: Buffer): FrontendEntry[] {
       ip: readIPv4(buf, at),
       port: buf.readUInt16BE(at + 4),
       protocol: PROTOCOLS.get(buf[at + 6]!) ?? 'TCP',
+      ...(buf[at + 7] === 1 ? { northSouth: true } : {}),
       set: buf.readUInt32LE(at + 8),
       count: buf.readUInt16LE(at + 12),
       flags: buf.readUInt16LE(at + 14),

@@ -60,7 +60,7 @@ describe.skipIf(skip !== undefined)(`the helper's map session on a real kernel${
 
   afterAll(async () => {
     session?.close();
-    await detachSockLb(paths).catch(() => undefined);
+    await detachSockLb(paths, []).catch(() => undefined);
     try {
       rmdirSync(paths.cgroup);
     } catch {

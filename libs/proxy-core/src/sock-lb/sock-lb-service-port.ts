@@ -9,6 +9,12 @@
  * them to the cluster chain); ready endpoints first, serving-and-terminating ones when none is
  * ready (categorizeEndpoints). No endpoint at all: the connect() is refused (kube-proxy's REJECT);
  * internal policy Local with endpoints only elsewhere: it fails as kube-proxy's DROP would.
+ *
+ * Given the node's addresses for north-south traffic (the tc programs are attached), the same port
+ * also has north-south frontends: its NodePort on each of those addresses, its externalIPs and
+ * LoadBalancer IPs (the latter not when loadBalancerSourceRanges limit them: nftables keeps those,
+ * with kube-proxy's firewall rules). They use the external traffic policy's endpoints: Cluster's,
+ * or with Local this node's only (the client's address kept; none here but some elsewhere: dropped).
  */
 import { categorizeEndpoints, type TopologyOptions } from '../categorize-endpoints.js';
 import type { EndpointInfo } from '../endpoint-info.js';
@@ -18,8 +24,13 @@ export interface SockLbFrontend {
   readonly ip: string;
   readonly port: number;
   readonly protocol: ProxyProtocol;
-  /** Which backends it chooses from: the ClusterIP's (internal) or the external addresses'. */
-  readonly uses: 'internal' | 'external';
+  /**
+   * Which backends it chooses from: the ClusterIP's (internal), the Cluster policy's (external), or
+   * this node's for externalTrafficPolicy Local (local, north-south only).
+   */
+  readonly uses: 'internal' | 'external' | 'local';
+  /** A north-south frontend (looked up by the tc programs). */
+  readonly northSouth?: boolean;
   /** ClientIP affinity's timeout in seconds; 0 without affinity. */
   readonly affinitySeconds: number;
 }
@@ -36,9 +47,11 @@ export interface SockLbServicePort {
   readonly internal: SockLbBackendSet;
   /** Set when the external addresses use other backends than the ClusterIP (internal policy Local). */
   readonly external?: SockLbBackendSet;
+  /** Set when north-south frontends use this node's endpoints only (external policy Local). */
+  readonly local?: SockLbBackendSet;
 }
 
-export function sockLbServicePort(sp: ServicePortInfo, endpoints: readonly EndpointInfo[], node: TopologyOptions): SockLbServicePort {
+export function sockLbServicePort(sp: ServicePortInfo, endpoints: readonly EndpointInfo[], node: TopologyOptions, northSouthAddresses?: readonly string[]): SockLbServicePort {
   const cat = categorizeEndpoints(endpoints, sp, node);
   const affinitySeconds = sp.sessionAffinityClientIP ? sp.stickyMaxAgeSeconds : 0;
   const frontends: SockLbFrontend[] = [{ ip: sp.clusterIP, port: sp.port, protocol: sp.protocol, uses: 'internal', affinitySeconds }];
@@ -48,8 +61,26 @@ export function sockLbServicePort(sp: ServicePortInfo, endpoints: readonly Endpo
       if (ip !== sp.clusterIP) frontends.push({ ip, port: sp.port, protocol: sp.protocol, uses: 'external', affinitySeconds });
     }
   }
+  if (northSouthAddresses !== undefined) pushNorthSouth(frontends, sp, northSouthAddresses, affinitySeconds);
   const cluster: SockLbBackendSet = { backends: cat.clusterEndpoints, drop: false };
-  if (!sp.internalPolicyLocal) return { frontends, internal: cluster };
+  const usesExternal = frontends.some((f) => f.uses === 'external');
+  const local: SockLbBackendSet | undefined = frontends.some((f) => f.uses === 'local') ? { backends: cat.localEndpoints, drop: cat.localEndpoints.length === 0 && cat.hasAnyEndpoints } : undefined;
+  if (!sp.internalPolicyLocal) return local ? { frontends, internal: cluster, local } : { frontends, internal: cluster };
   const internal: SockLbBackendSet = { backends: cat.localEndpoints, drop: cat.localEndpoints.length === 0 && cat.hasAnyEndpoints };
-  return externals > 0 ? { frontends, internal, external: cluster } : { frontends, internal };
+  return { frontends, internal, ...(usesExternal ? { external: cluster } : {}), ...(local ? { local } : {}) };
+}
+
+/** The north-south frontends of a service port (see above); IPv4 only, as the tc programs. */
+function pushNorthSouth(frontends: SockLbFrontend[], sp: ServicePortInfo, nodeAddresses: readonly string[], affinitySeconds: number): void {
+  const uses = sp.externalPolicyLocal ? 'local' : 'external';
+  const seen = new Set<string>();
+  const add = (ip: string, port: number) => {
+    const key = `${ip}:${port}`;
+    if (seen.has(key) || ip.includes(':')) return;
+    seen.add(key);
+    frontends.push({ ip, port, protocol: sp.protocol, uses, affinitySeconds, northSouth: true });
+  };
+  if (sp.nodePort > 0) for (const ip of nodeAddresses) add(ip, sp.nodePort);
+  for (const ip of sp.externalIPs) add(ip, sp.port);
+  if (sp.loadBalancerSourceRanges.length === 0) for (const ip of sp.loadBalancerVIPs) add(ip, sp.port);
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { EndpointSlice, Service } from '@minimesh/api';
 import { EndpointsChangeTracker, ServiceChangeTracker } from '../change-trackers.js';
 import { TERMINATING, ep, makeService, makeSlice } from '../testing/fixtures.js';
-import { SOCK_LB_AFFINITY, SOCK_LB_DROP, frontendKey, type BackendEntry, type FrontendEntry, type SockLbDelta } from './sock-lb-entries.js';
+import { SOCK_LB_AFFINITY, SOCK_LB_DROP, SOCK_LB_KEEP_SOURCE, frontendKey, type BackendEntry, type FrontendEntry, type SockLbDelta } from './sock-lb-entries.js';
 import { SockLbTables } from './sock-lb-tables.js';
 
 /** The kernel's two maps, written as the agent writes them; every step checked for holes. */
@@ -33,7 +33,7 @@ class MapModel {
     const out: Record<string, string> = {};
     for (const [k, f] of this.frontends) {
       const bs = Array.from({ length: f.count }, (_, i) => this.backends.get(`${f.set}/${i}`)!).map((b) => `${b.ip}:${b.port}`);
-      out[k] = f.count === 0 ? (f.flags & SOCK_LB_DROP ? 'drop' : 'refuse') : `${bs.sort().join(',')}${f.flags & SOCK_LB_AFFINITY ? ` affinity ${f.affinitySeconds}s` : ''}`;
+      out[k] = f.count === 0 ? (f.flags & SOCK_LB_DROP ? 'drop' : 'refuse') : `${bs.sort().join(',')}${f.flags & SOCK_LB_AFFINITY ? ` affinity ${f.affinitySeconds}s` : ''}${f.flags & SOCK_LB_KEEP_SOURCE ? ' keep-source' : ''}`;
     }
     return out;
   }
@@ -47,6 +47,8 @@ class MapModel {
 }
 
 class World {
+  /** With the node's north-south addresses: the tc programs are attached. */
+  constructor(readonly northSouthAddresses?: readonly string[]) {}
   readonly services = new ServiceChangeTracker();
   readonly endpoints = new EndpointsChangeTracker({ nodeName: 'node1', startTime: 0 });
   readonly tables = new SockLbTables();
@@ -65,6 +67,7 @@ class World {
       services: this.services.serviceMap,
       endpoints: this.endpoints.endpointsMap,
       node: { nodeName: 'node1' },
+      northSouthAddresses: this.northSouthAddresses,
       changedServices: changed,
       byService: this.services.portsByService,
     });
@@ -102,6 +105,50 @@ describe('SockLbTables', () => {
       '192.0.2.7:80/TCP': '10.244.1.1:8080,10.244.2.1:8080',
       '198.51.100.9:80/TCP': '10.244.1.1:8080,10.244.2.1:8080',
     });
+  });
+
+  it('with the tc programs attached, gives NodePorts, externalIPs and LoadBalancer IPs north-south frontends over the external policy\'s endpoints', () => {
+    const w = new World(['192.168.100.11']);
+    const svc = web({ type: 'LoadBalancer', externalIPs: ['192.0.2.7'], ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }] });
+    const withStatus = { ...svc, status: { loadBalancer: { ingress: [{ ip: '198.51.100.9' }] } } };
+    w.change([undefined, withStatus], [undefined, webSlice('10.244.1.1', '10.244.2.1')]);
+    const both = '10.244.1.1:8080,10.244.2.1:8080';
+    expect(w.kernel.view()).toEqual({
+      '10.96.0.20:80/TCP': both,
+      '192.0.2.7:80/TCP': both,
+      '198.51.100.9:80/TCP': both,
+      '192.168.100.11:30080/TCP north-south': both,
+      '192.0.2.7:80/TCP north-south': both,
+      '198.51.100.9:80/TCP north-south': both,
+    });
+    // loadBalancerSourceRanges: the LoadBalancer IP stays with nftables and its firewall rules.
+    const limited = { ...withStatus, spec: { ...withStatus.spec!, loadBalancerSourceRanges: ['203.0.113.0/24'] } };
+    w.change([withStatus, limited]);
+    expect(Object.keys(w.kernel.view()).filter((k) => k.endsWith('north-south'))).toEqual(['192.168.100.11:30080/TCP north-south', '192.0.2.7:80/TCP north-south']);
+    w.change([limited, undefined]);
+    expect(w.kernel.view()).toEqual({});
+    expect(w.kernel.backends.size).toBe(0);
+  });
+
+  it('externalTrafficPolicy Local: north-south frontends keep the client\'s address and use this node\'s endpoints; none here drops, none at all is left to nftables\' reject', () => {
+    const w = new World(['192.168.100.11']);
+    const svc = web({ type: 'NodePort', externalTrafficPolicy: 'Local', ports: [{ port: 80, targetPort: 8080, nodePort: 30080 }] });
+    w.change([undefined, svc], [undefined, webSlice('10.244.1.1', '10.244.2.1')]);
+    expect(w.kernel.view()).toEqual({ '10.96.0.20:80/TCP': '10.244.1.1:8080,10.244.2.1:8080', '192.168.100.11:30080/TCP north-south': '10.244.1.1:8080 keep-source' });
+    w.change(undefined, [webSlice('10.244.1.1', '10.244.2.1'), webSlice('10.244.2.1')]);
+    expect(w.kernel.view()['192.168.100.11:30080/TCP north-south']).toBe('drop');
+    w.change(undefined, [webSlice('10.244.2.1'), webSlice()]);
+    expect(w.kernel.view()['192.168.100.11:30080/TCP north-south']).toBe('refuse');
+    // Back to Cluster: the local set goes, the frontend uses the Cluster endpoints.
+    w.change([svc, { ...svc, spec: { ...svc.spec!, externalTrafficPolicy: 'Cluster' } }], [webSlice(), webSlice('10.244.1.1', '10.244.2.1')]);
+    expect(w.kernel.view()['192.168.100.11:30080/TCP north-south']).toBe('10.244.1.1:8080,10.244.2.1:8080');
+    expect(w.kernel.strayBackends()).toEqual([]);
+  });
+
+  it('without the tc programs there is no north-south frontend', () => {
+    const w = new World();
+    w.change([undefined, web({ type: 'NodePort', externalIPs: ['192.0.2.7'] })], [undefined, webSlice('10.244.1.1')]);
+    expect(Object.keys(w.kernel.view()).sort()).toEqual(['10.96.0.20:80/TCP', '192.0.2.7:80/TCP']);
   });
 
   it('carries ClientIP affinity and its timeout, 10800 s by default', () => {
@@ -200,13 +247,17 @@ describe('SockLbTables', () => {
     expect(w.kernel.strayBackends()).toEqual([]);
   });
 
-  it('stays equal to a fresh computation through random changes, with no hole at any step', () => {
+  it.each([
+    ['socket frontends only', undefined],
+    ['north-south frontends too', ['192.168.100.11', '192.168.100.21']],
+  ])('stays equal to a fresh computation through random changes, with no hole at any step (%s)', (_, northSouth) => {
     let seed = 7;
     const rand = (n: number) => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed % n;
     };
-    const w = new World();
+    const w = new World(northSouth);
+    let northSouthSeen = 0;
     const svcs = new Map<string, Service>();
     const slices = new Map<string, EndpointSlice>();
     for (let step = 0; step < 400; step++) {
@@ -214,7 +265,11 @@ describe('SockLbTables', () => {
       const ip = `10.96.1.${Number(name.slice(1)) + 1}`;
       if (rand(3) === 0) {
         const prev = svcs.get(name);
-        const next = rand(5) === 0 ? undefined : makeService('ns', name, { clusterIP: ip, ports: [{ port: 80 }, { name: 'dns', port: 53, protocol: 'UDP' }].slice(0, 1 + rand(2)), sessionAffinity: rand(2) ? 'ClientIP' : 'None', ...(rand(3) === 0 ? { externalIPs: [`192.0.2.${name.slice(1)}`] } : {}) });
+        const n = Number(name.slice(1));
+        const nodePort = rand(2) === 0;
+        const ports = [{ port: 80, ...(nodePort ? { nodePort: 30100 + n } : {}) }, { name: 'dns', port: 53, protocol: 'UDP' as const, ...(nodePort ? { nodePort: 30200 + n } : {}) }].slice(0, 1 + rand(2));
+        const policies = nodePort ? { type: 'NodePort' as const, externalTrafficPolicy: rand(2) ? ('Local' as const) : ('Cluster' as const), ...(rand(3) === 0 ? { internalTrafficPolicy: 'Local' as const } : {}) } : {};
+        const next = rand(5) === 0 ? undefined : makeService('ns', name, { clusterIP: ip, ports, sessionAffinity: rand(2) ? 'ClientIP' : 'None', ...(rand(3) === 0 ? { externalIPs: [`192.0.2.${n}`] } : {}), ...policies });
         if (next) svcs.set(name, next);
         else svcs.delete(name);
         w.change([prev, next]);
@@ -225,7 +280,7 @@ describe('SockLbTables', () => {
         slices.set(name, next);
         w.change(undefined, [prev, next]);
       }
-      const reference = new World();
+      const reference = new World(w.northSouthAddresses);
       for (const s of svcs.values()) reference.services.update(undefined, s);
       for (const s of slices.values()) reference.endpoints.update(undefined, s);
       reference.services.checkoutChanges();
@@ -233,6 +288,8 @@ describe('SockLbTables', () => {
       reference.sync(undefined);
       expect(w.kernel.view()).toEqual(reference.kernel.view());
       expect(w.kernel.strayBackends()).toEqual([]);
+      northSouthSeen += [...w.kernel.frontends.values()].filter((f) => f.northSouth).length;
     }
+    expect(northSouthSeen > 0).toBe(northSouth !== undefined);
   });
 });

@@ -13,6 +13,10 @@
  * frontends (with their new counts), then removed frontends, then slots no count reaches any more.
  * Set ids freed by a delta are reused only by a later one.
  *
+ * With the node's north-south addresses in the input, the ports' north-south frontends (NodePorts,
+ * externalIPs and LoadBalancer IPs as the tc programs see them) are kept the same way, beside the
+ * socket ones, with a third set for externalTrafficPolicy Local.
+ *
  * SCTP ports are left out (ebpf mode renders nftables rules for them). A first sync of a large
  * cluster comes in chunks (`steps`), so the kernel can take one chunk while the next is computed.
  *
@@ -24,12 +28,17 @@ import type { EndpointsMap } from '../endpoint-info.js';
 import { serviceNamespacedName, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
 import type { EndpointInfo } from '../endpoint-info.js';
 import { sockLbServicePort, type SockLbFrontend } from './sock-lb-service-port.js';
-import { SOCK_LB_AFFINITY, SOCK_LB_DROP, frontendId, type BackendEntry, type BackendSlot, type FrontendEntry, type SockLbDelta } from './sock-lb-entries.js';
+import { SOCK_LB_AFFINITY, SOCK_LB_DROP, SOCK_LB_KEEP_SOURCE, frontendId, type BackendEntry, type BackendSlot, type FrontendAddress, type FrontendEntry, type SockLbDelta } from './sock-lb-entries.js';
 
 export interface SockLbSyncInput {
   services: ServicePortMap;
   endpoints: EndpointsMap;
   node: TopologyOptions;
+  /**
+   * The node's addresses for north-south traffic (NodePorts) when the tc programs are attached;
+   * undefined: no north-south frontends (nftables has that traffic).
+   */
+  northSouthAddresses?: readonly string[];
   /** "ns/name" of the Services that changed; undefined: look at every service port. */
   changedServices?: ReadonlySet<string>;
   /** The same ports by Service, "ns/name" → key → port (the change tracker's index; default: grouped here). */
@@ -70,6 +79,8 @@ interface PortState {
   frontends: FrontendId[];
   internal: SetState;
   external?: SetState;
+  /** externalTrafficPolicy Local's set (north-south frontends only). */
+  local?: SetState;
 }
 
 type FrontendId = number | string;
@@ -80,6 +91,8 @@ interface Written {
   owner?: string;
 }
 
+
+const addressOf = (f: FrontendEntry): FrontendAddress => (f.northSouth ? { ip: f.ip, port: f.port, protocol: f.protocol, northSouth: true } : { ip: f.ip, port: f.port, protocol: f.protocol });
 
 function sameFrontend(a: FrontendEntry | undefined, b: FrontendEntry): boolean {
   return a !== undefined && a.set === b.set && a.count === b.count && a.flags === b.flags && a.affinitySeconds === b.affinitySeconds;
@@ -190,7 +203,7 @@ export class SockLbTables {
       // A stray slot that its set has grown back into was written again: it stays.
       const lengths = new Map<number, number>();
       for (const ports of this.services.values()) {
-        for (const p of ports) for (const set of [p.internal, p.external]) if (set) lengths.set(set.id, set.slots.length);
+        for (const p of ports) for (const set of [p.internal, p.external, p.local]) if (set) lengths.set(set.id, set.slots.length);
       }
       for (const stray of this.strays) if (stray.slot >= (lengths.get(stray.set) ?? 0)) delta.backendDeletes.push(stray);
       this.strays = [];
@@ -235,11 +248,12 @@ export class SockLbTables {
     for (const fk of state.frontends) this.deleteFrontend(fk, state.key, delta);
     this.removeSet(state.internal, delta);
     if (state.external) this.removeSet(state.external, delta);
+    if (state.local) this.removeSet(state.local, delta);
   }
 
   private syncPort(old: PortState | undefined, sp: ServicePortInfo, input: SockLbSyncInput, delta: SockLbDelta): PortState {
     const key = sp.key;
-    const next = sockLbServicePort(sp, input.endpoints.get(key) ?? [], input.node);
+    const next = sockLbServicePort(sp, input.endpoints.get(key) ?? [], input.node, input.northSouthAddresses);
     const state: PortState = old ?? { key, frontends: [], internal: this.newSet(next.frontends, 'internal') };
     const internal = this.syncSet(state.internal, next.internal.backends, delta);
     let external = internal;
@@ -249,6 +263,14 @@ export class SockLbTables {
     } else if (state.external !== undefined) {
       this.removeSet(state.external, delta);
       state.external = undefined;
+    }
+    let local: SetState | undefined;
+    if (next.local !== undefined) {
+      state.local ??= this.newSet(next.frontends, 'local');
+      local = this.syncSet(state.local, next.local.backends, delta);
+    } else if (state.local !== undefined) {
+      this.removeSet(state.local, delta);
+      state.local = undefined;
     }
 
     const held: FrontendId[] = [];
@@ -268,10 +290,11 @@ export class SockLbTables {
         if (i >= 0) delta.frontendDeletes.splice(i, 1);
       }
       held.push(fk);
-      const set = f.uses === 'internal' ? internal : external;
+      const set = f.uses === 'internal' ? internal : f.uses === 'local' ? local! : external;
       const count = set.slots.length;
-      const drop = f.uses === 'internal' && count === 0 && next.internal.drop;
-      const entry: FrontendEntry = { ip: f.ip, port: f.port, protocol: f.protocol, set: set.id, count, flags: (f.affinitySeconds > 0 ? SOCK_LB_AFFINITY : 0) | (drop ? SOCK_LB_DROP : 0), affinitySeconds: f.affinitySeconds };
+      const drop = count === 0 && ((f.uses === 'internal' && next.internal.drop) || (f.uses === 'local' && next.local!.drop));
+      const flags = (f.affinitySeconds > 0 ? SOCK_LB_AFFINITY : 0) | (drop ? SOCK_LB_DROP : 0) | (f.uses === 'local' ? SOCK_LB_KEEP_SOURCE : 0);
+      const entry: FrontendEntry = { ip: f.ip, port: f.port, protocol: f.protocol, ...(f.northSouth ? { northSouth: true } : {}), set: set.id, count, flags, affinitySeconds: f.affinitySeconds };
       if (!sameFrontend(w?.entry, entry)) delta.frontends.push(entry);
       if (w === undefined) this.written.set(fk, { entry, owner: key });
       else {
@@ -293,7 +316,7 @@ export class SockLbTables {
     const w = this.written.get(fk);
     if (w === undefined || w.owner !== owner) return;
     this.written.delete(fk);
-    delta.frontendDeletes.push({ ip: w.entry.ip, port: w.entry.port, protocol: w.entry.protocol });
+    delta.frontendDeletes.push(addressOf(w.entry));
     this.deletedNow.add(fk);
     if (this.wanting.has(fk)) this.released.push(fk);
   }
@@ -374,7 +397,7 @@ export class SockLbTables {
     for (const [fk, w] of this.written) {
       if (w.owner !== undefined) continue;
       this.written.delete(fk);
-      delta.frontendDeletes.push({ ip: w.entry.ip, port: w.entry.port, protocol: w.entry.protocol });
+      delta.frontendDeletes.push(addressOf(w.entry));
     }
     for (const [id, slots] of this.orphans) {
       for (let i = 0; i < slots.length; i++) if (slots[i] !== undefined) delta.backendDeletes.push({ set: id, slot: i });
