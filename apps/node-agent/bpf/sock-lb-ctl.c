@@ -428,7 +428,7 @@ static const char *proto_name(unsigned p)
 /* "frontend IP:PORT/PROTO set S count N flags F affinity A" and "backend S/SLOT IP:PORT" lines. */
 static int dump_text(const char *pin_dir)
 {
-	struct { uint8_t ip[4]; uint16_t port; uint8_t proto, pad; } fk, fnext;
+	struct { uint8_t ip[4]; uint16_t port; uint8_t proto, scope; } fk, fnext;
 	struct { uint32_t set; uint16_t count, flags; uint32_t affinity; } fv;
 	struct { uint32_t set, slot; } bk, bnext;
 	struct { uint8_t ip[4]; uint16_t port, pad; } bv;
@@ -443,8 +443,8 @@ static int dump_text(const char *pin_dir)
 		fk = fnext;
 		if (bpf_map_lookup_elem(fd, &fk, &fv))
 			continue;
-		printf("frontend %u.%u.%u.%u:%u/%s set %u count %u flags %u affinity %u\n", fk.ip[0], fk.ip[1], fk.ip[2], fk.ip[3], ntohs(fk.port),
-		       proto_name(fk.proto), fv.set, fv.count, fv.flags, fv.affinity);
+		printf("frontend %u.%u.%u.%u:%u/%s%s set %u count %u flags %u affinity %u\n", fk.ip[0], fk.ip[1], fk.ip[2], fk.ip[3], ntohs(fk.port),
+		       proto_name(fk.proto), fk.scope ? " north-south" : "", fv.set, fv.count, fv.flags, fv.affinity);
 	}
 	close(fd);
 	snprintf(path, sizeof(path), "%s/mm_backends", pin_dir);
