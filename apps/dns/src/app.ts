@@ -5,7 +5,7 @@
  */
 import type { ApiClient } from '@minimesh/client';
 import { connectFromFlags, natsTransportOptions } from '@minimesh/informer';
-import { Rcode, parseKubernetesConfig, type DnsRequest, type DnsResponse, type Handler, type KubernetesConfig, type Remote } from '@minimesh/dns-core';
+import { Rcode, parseKubernetesConfig, type DnsRequest, type DnsResponse, type Handler, type KubernetesConfig } from '@minimesh/dns-core';
 import { splitHostPort, type Logger } from '@minimesh/runtime';
 import { ClusterSource } from './cluster-source.js';
 import { registerKubeDns, type KubeDnsRegistration } from './kube-dns-service.js';
@@ -16,7 +16,7 @@ import { assembleChain } from './plugin-chain.js';
 import { accessControl } from './plugins/acl-plugin.js';
 import { cachePlugin } from './plugins/cache-plugin.js';
 import { forwardPlugin } from './plugins/forward-plugin.js';
-import { loopDetector, type LoopDetector } from './plugins/loop-plugin.js';
+import { loopDetector, ownForwarderCheck, type LoopDetector } from './plugins/loop-plugin.js';
 import { ResponseCache } from './plugins/response-cache.js';
 import { UpstreamExchange, parseUpstream } from './plugins/upstream-exchange.js';
 import { UpstreamPool } from './plugins/upstream-pool.js';
@@ -98,7 +98,7 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
     ? loopDetector({
         server: label,
         probeName: deps.worker?.probeName,
-        isOwnForwarder: (r: Remote) => exchange.ownPorts().has(r.port) && isLocal.has(r.address),
+        isOwnForwarder: ownForwarderCheck(() => exchange.ownPorts(), isLocal),
         onLoop: (message) => {
           log.error(message);
           deps.onLoop?.(message);

@@ -27,11 +27,20 @@ export function labels(name: string): string[] {
   return out;
 }
 
-/** True when `child` equals `parent` or lies under it. Both lower-case and fully qualified. */
+/**
+ * True when `child` equals `parent` or lies under it, label by label (miekg's dns.IsSubDomain):
+ * `a\.cluster.local.` is the labels `a.cluster` and `local`, so it is not under `cluster.local.`.
+ * Both lower-case and fully qualified, in the presentation form the wire decoder gives.
+ */
 export function isSubdomain(parent: string, child: string): boolean {
   if (parent === '.') return true;
   if (child === parent) return true;
-  return child.endsWith(parent) && child[child.length - parent.length - 1] === '.';
+  const dot = child.length - parent.length - 1;
+  if (dot < 1 || child[dot] !== '.' || !child.endsWith(parent)) return false;
+  // The dot must end a label: not be escaped, i.e. follow an even run of backslashes (`\\` is one backslash).
+  let backslashes = 0;
+  for (let i = dot - 1; i >= 0 && child[i] === '\\'; i--) backslashes++;
+  return backslashes % 2 === 0;
 }
 
 /** The longest of `zones` that `name` lies in (both lower-case, fully qualified), or undefined. */

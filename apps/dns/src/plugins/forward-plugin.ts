@@ -12,10 +12,18 @@
  * The query goes upstream with its EDNS0 payload size lowered to `maxUdpSize` (what CoreDNS's
  * bufsize plugin does, 1232 by default after DNS Flag Day 2020), so upstream answers avoid IP
  * fragmentation and fit what this server sends on.
+ *
+ * A query whose question name is compressed goes re-packed (header, question written out, OPT
+ * record), as CoreDNS's forward packs the message it unpacked: the upstream's reply carries the
+ * question uncompressed and must match it, and a name pointing into the id would read otherwise
+ * once the id is replaced. Any other query goes as it came.
  */
 import { Rcode, messageResponse, rcodeName, reply, type Plugin, type Remote } from '@minimesh/dns-core';
 import type { Logger } from '@minimesh/runtime';
 import type { DnsMetrics } from '../metrics.js';
+import { HEADER_SIZE } from '../wire/query-decoder.js';
+import { uncompressedQuery } from '../wire/query-repack.js';
+import { nameIsCompressed } from '../wire/wire-names.js';
 import { clampEdnsSize, scanMessage } from '../wire/wire-scan.js';
 import type { UpstreamExchange } from './upstream-exchange.js';
 import type { UpstreamPool } from './upstream-pool.js';
@@ -53,7 +61,8 @@ export function forwardPlugin(o: ForwardOptions): Plugin {
       try {
         const deadline = Date.now() + o.deadlineMs;
         const tcp = o.forceTcp || (req.proto === 'tcp' && !o.preferUdp);
-        const query = o.maxUdpSize !== undefined && req.edns && req.edns.udpSize > o.maxUdpSize ? clampEdnsSize(req.wire, o.maxUdpSize) : req.wire;
+        const wire = nameIsCompressed(req.wire, HEADER_SIZE) ? uncompressedQuery(req.wire) : req.wire;
+        const query = o.maxUdpSize !== undefined && req.edns && req.edns.udpSize > o.maxUdpSize ? clampEdnsSize(wire, o.maxUdpSize) : wire;
         for (const up of o.pool.order()) {
           const timeout = Math.min(o.readTimeoutMs, deadline - Date.now());
           if (timeout <= 0) break;

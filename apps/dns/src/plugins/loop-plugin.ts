@@ -3,8 +3,10 @@
  * name, `<n>.<n>. HINFO`, through its own chain and on to the upstreams. Seeing that query come
  * back more than twice means the upstreams forward to us: a loop, reported through `onLoop`
  * (CoreDNS exits; so does minimesh-dns). Probing goes on for up to 30 s until one exchange has
- * succeeded, then stops. Besides, a query arriving from one of our own forwarding sockets is a
- * loop by construction and is answered SERVFAIL at once.
+ * succeeded, then stops. Only that count reports a loop, as in CoreDNS. Besides, a UDP query
+ * arriving from one of our own forwarding sockets has looped and is answered SERVFAIL at once,
+ * without stopping the server: such a query could be anything sent from that address and port
+ * (a TCP connection may have the same port number by chance: TCP and UDP ports are apart).
  */
 import { Rcode, messageResponse, reply, type DnsRequest, type Plugin, type Remote } from '@minimesh/dns-core';
 
@@ -22,12 +24,20 @@ export interface LoopDetector {
 
 export interface LoopOptions {
   onLoop: (message: string) => void;
-  /** True when `remote` is one of this process's forwarding sockets. */
-  isOwnForwarder?: (remote: Remote) => boolean;
+  /** True when a query from `remote` over `proto` came from one of this process's forwarding sockets (see ownForwarderCheck). */
+  isOwnForwarder?: (remote: Remote, proto: 'udp' | 'tcp') => boolean;
   /** The server's address, for the message. */
   server: string;
   /** The name to probe with (one for all --workers: whichever gets the echo counts it); default random. */
   probeName?: string;
+}
+
+/**
+ * Whether a query came from one of the forwarding sockets: over UDP (they are UDP sockets), from
+ * one of their `ports`, from an address of this host.
+ */
+export function ownForwarderCheck(ports: () => ReadonlySet<number>, localAddresses: ReadonlySet<string>): (remote: Remote, proto: 'udp' | 'tcp') => boolean {
+  return (remote, proto) => proto === 'udp' && ports().has(remote.port) && localAddresses.has(remote.address);
 }
 
 /** A probe name as CoreDNS makes them: `<n>.<n>.` of two random numbers. */
@@ -53,10 +63,7 @@ export function loopDetector(o: LoopOptions): LoopDetector {
   const plugin: Plugin = {
     name: LOOP_PLUGIN,
     setup: (next) => async (req) => {
-      if (!req.internal && o.isOwnForwarder?.(req.remote)) {
-        report(req);
-        return servfail();
-      }
+      if (!req.internal && o.isOwnForwarder?.(req.remote, req.proto)) return servfail();
       if (disabled || req.question.type !== 'HINFO' || req.question.name.toLowerCase() !== probeName) return next(req);
       seen++;
       if (seen > 2) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Remote } from '@minimesh/dns-core';
+import { chainServer, udpFrom } from '../testing/index.js';
 import { AnswerMemo, MAX_MEMO_ANSWER_SIZE, MAX_MEMO_QUERY_SIZE } from './answer-memo.js';
 
 const client: Remote = { address: '10.244.1.5', port: 40000, family: 4 };
@@ -67,5 +68,37 @@ describe('AnswerMemo: pre-encoded answers of one snapshot', () => {
     const big = query(10, [1, 0x7a, 0]);
     memo.put(big, 'tcp', client, new Uint8Array(MAX_MEMO_ANSWER_SIZE + 1), snap, 0);
     expect(memo.get(big, 'tcp', client)).toBeUndefined();
+  });
+
+  it('keeps no answer to a query whose question name is compressed: the name may point into the id', () => {
+    const snap = {};
+    const memo = new AnswerMemo<number>({ current: () => snap, clientClass: () => '' });
+    // The name is a pointer to offset 0, the id; the id 0xC0xx points on at offset xx.
+    const names = [1, 0x61, 0, 1, 0x62, 0];
+    const viaId = (at: number) => query(0xc000 | at, [0xc0, 0, 0, 1, 0, 1, ...names]);
+    memo.put(viaId(18), 'udp', client, answerTo(viaId(18), 1), snap, 0);
+    expect(memo.get(viaId(21), 'udp', client)).toBeUndefined();
+    expect(memo.get(viaId(18), 'udp', client)).toBeUndefined();
+    const forward = query(1, [0xc0, 18, 0, 1, 0, 1, ...names]);
+    memo.put(forward, 'udp', client, answerTo(forward, 1), snap, 0);
+    expect(memo.get(forward, 'udp', client)).toBeUndefined();
+    expect(memo.size).toBe(0);
+  });
+
+  it('through the server: a name pointing into the id gets the answer for the name it reads, every time', async () => {
+    const srv = await chainServer();
+    try {
+      const name = (s: string) => [...s.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]), 0];
+      const n1 = name('svc1.testns.svc.cluster.local');
+      const n2 = name('svc-dual-stack.testns.svc.cluster.local');
+      const viaId = (at: number) => Uint8Array.from([0xc0, at, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0xc0, 0, 0, 1, 0, 1, ...n1, ...n2]);
+      const ask = async (at: number) => (await udpFrom('127.0.0.1', srv.port, '', 'A', viaId(at)))?.answers?.map((a) => (a as { data?: unknown }).data);
+      for (let i = 0; i < 2; i++) {
+        expect(await ask(18)).toEqual(['10.0.0.1']);
+        expect(await ask(18 + n1.length)).toEqual(['10.0.0.3']);
+      }
+    } finally {
+      await srv.close();
+    }
   });
 });

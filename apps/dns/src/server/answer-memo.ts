@@ -11,8 +11,12 @@
  * the acl refused. Every entry is void once the snapshot it was made under is replaced. What the
  * chain would have counted for the query is counted again: by the entry's own data (request and
  * plugin metrics) and `onMemoHit` (the acl's allowed requests).
+ *
+ * A query whose question name is compressed is never kept nor looked up: the id is left out of
+ * the key, and the name may point into it (or at bytes that are no part of the question).
  */
 import type { Remote } from '@minimesh/dns-core';
+import { nameIsCompressed } from '../wire/wire-names.js';
 
 export interface AnswerMemoOptions {
   /** The snapshot answers are made from now: entries made from another one are void. */
@@ -67,7 +71,7 @@ export class AnswerMemo<T> {
 
   /** A copy of the answer with the query's id, or undefined. */
   get(query: Uint8Array, proto: 'udp' | 'tcp', remote: Remote): { answer: Uint8Array; data: T } | undefined {
-    if (query.length > MAX_MEMO_QUERY_SIZE || query.length < 12) return undefined;
+    if (query.length > MAX_MEMO_QUERY_SIZE || query.length < 12 || nameIsCompressed(query, 12)) return undefined;
     if (this.madeFrom !== this.o.current()) {
       if (this.entries.size > 0) this.entries.clear();
       return undefined;
@@ -87,7 +91,7 @@ export class AnswerMemo<T> {
 
   /** Keeps `answer` (made under `snapshot`, good until `until`) for queries like `query`. */
   put(query: Uint8Array, proto: 'udp' | 'tcp', remote: Remote, answer: Uint8Array, snapshot: object, data: T, until = Infinity): void {
-    if (query.length > MAX_MEMO_QUERY_SIZE || query.length < 12 || answer.length > MAX_MEMO_ANSWER_SIZE) return;
+    if (query.length > MAX_MEMO_QUERY_SIZE || query.length < 12 || answer.length > MAX_MEMO_ANSWER_SIZE || nameIsCompressed(query, 12)) return;
     if (snapshot !== this.o.current()) return;
     if (this.madeFrom !== snapshot) {
       this.entries.clear();

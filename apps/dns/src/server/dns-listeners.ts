@@ -11,8 +11,8 @@
  * - a message must arrive whole within `readTimeoutMs` of its first byte (the first one also of
  *   the connection's start); answers must drain within `writeTimeoutMs`; a connection with
  *   nothing to do is closed after `idleTimeoutMs`;
- * - a length prefix of 0 or over `maxMessageSize` closes the connection before anything is read
- *   (no DNS query is that short or that long).
+ * - a length prefix of 0 or over `maxMessageSize` (no DNS query is that short or that long) ends
+ *   the connection: nothing after it is read, the answers to the queries before it still go out.
  */
 import dgram from 'node:dgram';
 import net, { isIP } from 'node:net';
@@ -51,25 +51,40 @@ export const DEFAULT_TCP_LIMITS: TcpLimits = { maxConnections: 1000, maxPipeline
 
 const familyOf = (f: string | number): 4 | 6 => (f === 'IPv6' || f === 6 ? 6 : 4);
 
+/**
+ * What the UDP socket does with a datagram: serve it and send the reply back. Nothing a client
+ * sends throws out of here: a datagram from port 0 cannot be answered (a reply to it fails with
+ * ERR_SOCKET_BAD_PORT) and is ignored; any other send that throws is logged.
+ */
+export function udpReceiver(sock: Pick<dgram.Socket, 'send'>, serve: ServeFn, log: Logger): (msg: Buffer, rinfo: dgram.RemoteInfo) => void {
+  const failed = (e: unknown) => log.error('udp query failed', { err: e instanceof Error ? e.message : String(e) });
+  const send = (out: Uint8Array | undefined, rinfo: dgram.RemoteInfo) => {
+    if (!out) return;
+    try {
+      sock.send(out, rinfo.port, rinfo.address);
+    } catch (e) {
+      failed(e);
+    }
+  };
+  return (msg, rinfo) => {
+    if (rinfo.port === 0) return;
+    const remote: Remote = { address: rinfo.address, port: rinfo.port, family: familyOf(rinfo.family) };
+    let out;
+    try {
+      out = serve(msg, 'udp', remote);
+    } catch (e) {
+      return failed(e);
+    }
+    if (out instanceof Promise) out.then((o) => send(o, rinfo)).catch(failed);
+    else send(out, rinfo);
+  };
+}
+
 function bindUdp(host: string, port: number, serve: ServeFn, log: Logger): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, ...(isIP(host) ? { lookup: literalAddress as never } : {}) });
     sock.once('error', reject);
-    const failed = (e: Error) => log.error('udp query failed', { err: e.message });
-    sock.on('message', (msg, rinfo) => {
-      const remote: Remote = { address: rinfo.address, port: rinfo.port, family: familyOf(rinfo.family) };
-      let out;
-      try {
-        out = serve(msg, 'udp', remote);
-      } catch (e) {
-        return failed(e as Error);
-      }
-      if (out instanceof Promise) {
-        out.then((o) => {
-          if (o) sock.send(o, rinfo.port, rinfo.address);
-        }, failed);
-      } else if (out) sock.send(out, rinfo.port, rinfo.address);
-    });
+    sock.on('message', udpReceiver(sock, serve, log));
     sock.bind(port, host, () => {
       sock.removeListener('error', reject);
       sock.on('error', (e) => log.warn('udp socket error', { err: e.message }));
@@ -113,14 +128,27 @@ function serveTcpConnection(conn: net.Socket, serve: ServeFn, log: Logger, limit
   const answered = () => {
     inFlight--;
     pump();
-    if (inFlight < limits.maxPipelined && conn.isPaused() && !conn.destroyed) conn.resume();
+    if (!refused && inFlight < limits.maxPipelined && conn.isPaused() && !conn.destroyed) conn.resume();
     finishIfDone();
     arm();
   };
   // The client half-closed (sent FIN after its queries): answer what it sent, then close.
   let ended = false;
+  // A bad length prefix came: no query after it is read; the answers already being made go out
+  // (miekg writes each answer before it reads the next length), then the connection closes: at
+  // once when there are none, else with a FIN after the last one, what arrives meanwhile dropped
+  // (a reset would throw away answers the kernel has not sent yet).
+  let refused = false;
   const finishIfDone = () => {
-    if (ended && inFlight === 0 && !conn.destroyed) conn.end();
+    if (conn.destroyed || inFlight > 0 || !(ended || refused)) return;
+    conn.end();
+    if (refused) conn.resume();
+  };
+  const refuse = () => {
+    refused = true;
+    buf = Buffer.alloc(0);
+    if (inFlight === 0) return close();
+    conn.pause();
   };
 
   /** Serves the whole frames in the buffer, as many as the pipelining limit lets through. */
@@ -129,8 +157,8 @@ function serveTcpConnection(conn: net.Socket, serve: ServeFn, log: Logger, limit
     while (!conn.destroyed && inFlight < limits.maxPipelined && buf.length >= 2) {
       const n = buf.readUInt16BE(0);
       if (n === 0 || n > limits.maxMessageSize) {
-        close();
-        return;
+        refuse();
+        break;
       }
       if (buf.length < 2 + n) break;
       const msg = Uint8Array.from(buf.subarray(2, 2 + n));
@@ -165,6 +193,7 @@ function serveTcpConnection(conn: net.Socket, serve: ServeFn, log: Logger, limit
 
   arm();
   conn.on('data', (d: Buffer) => {
+    if (refused) return;
     buf = buf.length ? Buffer.concat([buf, d]) : d;
     pump();
   });

@@ -83,6 +83,12 @@ describe('dns server - answers over the wire', () => {
     expect(await query(addr, 'example.org', 'A')).toMatchObject({ rcode: 'NXDOMAIN', flag_aa: false, flag_ra: true });
   });
 
+  it('a name whose last labels only look like the zone (an escaped dot: `a\\.cluster.local`) goes to the next plugin', async () => {
+    // labels "a.cluster" and "local"
+    const q = Buffer.from([0, 44, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 9, ...Buffer.from('a.cluster'), 5, ...Buffer.from('local'), 0, 0, 1, 0, 1]);
+    expect(decodeReply((await raw(q))!)).toMatchObject({ id: 44, rcode: 'NXDOMAIN', flag_aa: false, flag_ra: true, authorities: [] });
+  });
+
   it('AXFR is REFUSED', async () => {
     expect(await query(addr, 'cluster.local', 'AXFR', { tcp: true })).toMatchObject({ rcode: 'REFUSED', flag_aa: false });
   });
@@ -137,6 +143,18 @@ describe('dns server - queries it does not take', () => {
     const resp = q();
     resp[2] = 0x80;
     expect(await raw(resp)).toBeUndefined();
+  });
+
+  it('the header is judged before the body: a response is dropped and UPDATE is NOTIMP even when the rest does not read', async () => {
+    const bad = (flags: number) => Buffer.concat([q().subarray(0, 2), Buffer.from([flags, 0]), q().subarray(4, 12), Buffer.from([50, 1, 2])]);
+    expect(await raw(bad(0x80))).toBeUndefined();
+    expect(decodeReply((await raw(bad(5 << 3)))!)).toMatchObject({ id: 99, rcode: 'NOTIMP', opcode: 'UPDATE', questions: [] });
+    const long = Buffer.concat([q().subarray(0, 2), Buffer.from([0x80, 0]), q().subarray(4), Buffer.alloc(5000)]);
+    expect(await raw(long)).toBeUndefined();
+    // NOTIFY: miekg takes it, but this chain has nothing to do with one (see serve-message.ts)
+    const notify = q();
+    notify[2] = 4 << 3;
+    expect(decodeReply((await raw(notify))!).rcode).toBe('NOTIMP');
   });
 
   it('EDNS version 1: BADVERS in the extended RCODE', async () => {

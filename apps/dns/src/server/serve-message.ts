@@ -4,7 +4,7 @@
  */
 import { NO_REPLY, Rcode, acceptQuery, reply, type DnsRequest, type DnsResponse, type Handler, type Remote } from '@minimesh/dns-core';
 import type { Logger } from '@minimesh/runtime';
-import { HEADER_SIZE, decodeQuery, type DecodedQuery } from '../wire/query-decoder.js';
+import { HEADER_SIZE, decodeHeader, decodeQuery, type DecodedQuery } from '../wire/query-decoder.js';
 import { skipName } from '../wire/wire-names.js';
 import { MAX_TCP_SIZE, MIN_UDP_SIZE, encodeResponse } from '../wire/response-encoder.js';
 import { fitEdns, scanMessage, setId, truncatedReply } from '../wire/wire-scan.js';
@@ -87,33 +87,28 @@ export function serveMessage(ctx: ServeContext, wire: Uint8Array, proto: 'udp' |
 async function serveThroughChain(ctx: ServeContext, wire: Uint8Array, proto: 'udp' | 'tcp', remote: Remote): Promise<Uint8Array | undefined> {
   const started = performance.now();
   const snapshot = ctx.memo?.current();
+  if (wire.length < HEADER_SIZE) return undefined;
+  // The header first, as miekg/dns does (its MsgAcceptFunc sees the header alone): a response is
+  // ignored and an opcode other than QUERY is NOTIMP, whatever follows. miekg takes NOTIFY as
+  // well; here it stays NOTIMP, since nothing in this chain acts on one, and the cache and the
+  // pre-encoded answers, keyed without the opcode, must not hold a NOTIFY's reply.
+  const head = decodeHeader(wire);
+  const early = acceptQuery(head.header);
+  if (early === 'drop') return undefined;
+  if (early !== 'accept') return rejected(ctx, head, early, proto, remote, wire.length);
   let q: DecodedQuery;
   try {
     if (wire.length > MAX_QUERY_SIZE) throw new Error('query too long');
     q = decodeQuery(wire);
   } catch {
-    if (wire.length < 12) return undefined;
     // The header is readable: FORMERR, as miekg/dns does for a message that does not unpack.
-    const id = (wire[0]! << 8) | wire[1]!;
     ctx.metrics.dropped(proto, remote.family, wire.length);
-    return encodeResponse(reply(Rcode.FORMERR), { id, opcode: (wire[2]! >> 3) & 0xf, recursionDesired: false, checkingDisabled: false, maxSize: MIN_UDP_SIZE });
+    return encodeResponse(reply(Rcode.FORMERR), { id: head.id, opcode: head.header.opcode, recursionDesired: false, checkingDisabled: false, maxSize: MIN_UDP_SIZE });
   }
+  // The EDNS version (BADVERS) is known now.
   const verdict = acceptQuery(q.header);
   if (verdict === 'drop') return undefined;
-  if (verdict !== 'accept' || !q.question) {
-    ctx.metrics.dropped(proto, remote.family, wire.length);
-    const rcode = typeof verdict === 'number' ? verdict : Rcode.FORMERR;
-    const withQuestion = rcode === Rcode.BADVERS;
-    return encodeResponse(reply(rcode), {
-      id: q.id,
-      opcode: q.header.opcode,
-      recursionDesired: q.recursionDesired,
-      checkingDisabled: q.checkingDisabled,
-      question: withQuestion ? q.question : undefined,
-      edns: withQuestion && q.edns ? { udpSize: q.edns.udpSize, dnssecOk: false } : undefined,
-      maxSize: MIN_UDP_SIZE,
-    });
-  }
+  if (verdict !== 'accept' || !q.question) return rejected(ctx, q, verdict, proto, remote, wire.length);
   const req: DnsRequest = {
     id: q.id,
     opcode: q.header.opcode,
@@ -150,4 +145,20 @@ async function serveThroughChain(ctx: ServeContext, wire: Uint8Array, proto: 'ud
     ctx.memo.put(wire, proto, remote, out, snapshot, recount ? (s) => (recount(), observe(s)) : observe, resp.reuse.until);
   }
   return out;
+}
+
+/** The reply to a query refused before the chain: its rcode, the question only with BADVERS. */
+function rejected(ctx: ServeContext, q: DecodedQuery, verdict: number | 'accept', proto: 'udp' | 'tcp', remote: Remote, size: number): Uint8Array {
+  ctx.metrics.dropped(proto, remote.family, size);
+  const rcode = typeof verdict === 'number' ? verdict : Rcode.FORMERR;
+  const withQuestion = rcode === Rcode.BADVERS;
+  return encodeResponse(reply(rcode), {
+    id: q.id,
+    opcode: q.header.opcode,
+    recursionDesired: q.recursionDesired,
+    checkingDisabled: q.checkingDisabled,
+    question: withQuestion ? q.question : undefined,
+    edns: withQuestion && q.edns ? { udpSize: q.edns.udpSize, dnssecOk: false } : undefined,
+    maxSize: MIN_UDP_SIZE,
+  });
 }

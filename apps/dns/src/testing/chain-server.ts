@@ -103,15 +103,17 @@ export interface Recorded {
 }
 
 /**
- * A UDP upstream on 127.0.0.1 that records every query (and where it came from) and answers it:
+ * A UDP upstream on 127.0.0.1 that records every query (and where it came from, and its bytes) and answers it:
  * one A record, or 100 for `big.example.org`, always with an OPT record of 4096 (as a cached
  * answer first asked for by an EDNS0 client has one).
  */
-export async function recordingUpstream(): Promise<{ address: string; port: number; queries: Recorded[]; sock: dgram.Socket; close(): Promise<void> }> {
+export async function recordingUpstream(): Promise<{ address: string; port: number; queries: Recorded[]; raw: Buffer[]; sock: dgram.Socket; close(): Promise<void> }> {
   const sock = dgram.createSocket('udp4');
   await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
   const queries: Recorded[] = [];
+  const raw: Buffer[] = [];
   sock.on('message', (m, rinfo) => {
+    raw.push(m);
     const q = dnsPacket.decode(m);
     const question = q.questions![0]!;
     const opt = q.additionals?.find((a) => a.type === 'OPT') as { udpPayloadSize?: number } | undefined;
@@ -122,5 +124,5 @@ export async function recordingUpstream(): Promise<{ address: string; port: numb
     sock.send(dnsPacket.encode({ type: 'response', id: q.id, flags: dnsPacket.RECURSION_DESIRED | dnsPacket.RECURSION_AVAILABLE, questions: q.questions, answers, additionals }), rinfo.port, rinfo.address);
   });
   const port = sock.address().port;
-  return { address: `127.0.0.1:${port}`, port, queries, sock, close: () => new Promise<void>((r) => sock.close(() => r())) };
+  return { address: `127.0.0.1:${port}`, port, queries, raw, sock, close: () => new Promise<void>((r) => sock.close(() => r())) };
 }

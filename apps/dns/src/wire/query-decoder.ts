@@ -21,24 +21,29 @@ export interface DecodedQuery {
 
 const u16 = (b: Uint8Array, o: number) => (b[o]! << 8) | b[o + 1]!;
 
-export function decodeQuery(buf: Uint8Array): DecodedQuery {
+/** The 12-byte header alone (miekg reads it first, to judge the message before the rest). */
+export function decodeHeader(buf: Uint8Array): DecodedQuery {
   if (buf.length < HEADER_SIZE) throw new WireFormatError('message shorter than a header');
   const flags = u16(buf, 2);
-  const header: QueryHeader = {
-    isResponse: (flags & 0x8000) !== 0,
-    opcode: (flags >> 11) & 0xf,
-    questionCount: u16(buf, 4),
-    answerCount: u16(buf, 6),
-    authorityCount: u16(buf, 8),
-    additionalCount: u16(buf, 10),
-  };
-  const out: DecodedQuery = {
+  return {
     id: u16(buf, 0),
-    header,
+    header: {
+      isResponse: (flags & 0x8000) !== 0,
+      opcode: (flags >> 11) & 0xf,
+      questionCount: u16(buf, 4),
+      answerCount: u16(buf, 6),
+      authorityCount: u16(buf, 8),
+      additionalCount: u16(buf, 10),
+    },
     recursionDesired: (flags & 0x0100) !== 0,
     checkingDisabled: (flags & 0x0010) !== 0,
     questionEnd: HEADER_SIZE,
   };
+}
+
+export function decodeQuery(buf: Uint8Array): DecodedQuery {
+  const out = decodeHeader(buf);
+  const header = out.header;
   let pos = HEADER_SIZE;
   for (let i = 0; i < header.questionCount; i++) {
     const { name, end } = readName(buf, pos);

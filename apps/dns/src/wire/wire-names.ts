@@ -48,11 +48,27 @@ export function readName(buf: Uint8Array, offset: number): { name: string; end: 
     if (len & 0xc0) throw new WireFormatError('unknown label type');
     if (pos + 1 + len > buf.length) throw new WireFormatError('label runs past the message');
     length += len + 1;
-    if (length > MAX_NAME) throw new WireFormatError('name longer than 255 octets');
+    // The root label's byte counts too: 255 octets in all at most (miekg's UnpackDomainName).
+    if (length + 1 > MAX_NAME) throw new WireFormatError('name longer than 255 octets');
     name += labelText(buf, pos + 1, pos + 1 + len) + '.';
     pos += 1 + len;
   }
   return { name: name || '.', end };
+}
+
+/**
+ * True when the name at `offset` ends in a compression pointer, or does not read at all: what it
+ * says then depends on other bytes of the message (a pointer into the id, say).
+ */
+export function nameIsCompressed(buf: Uint8Array, offset: number): boolean {
+  let pos = offset;
+  while (pos < buf.length) {
+    const len = buf[pos]!;
+    if (len === 0) return false;
+    if (len & 0xc0) return true;
+    pos += 1 + len;
+  }
+  return true;
 }
 
 /** Skips the name at `offset` without decoding it. */
