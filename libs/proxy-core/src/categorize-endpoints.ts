@@ -41,7 +41,7 @@ export function categorizeEndpoints(endpoints: readonly EndpointInfo[], svc: Ser
 
   if (usesClusterEndpoints(svc)) {
     topologyMode = topologyModeFromHints(endpoints, node.nodeName, zone);
-    clusterEndpoints = endpoints.filter((ep) => ep.ready && availableForTopology(ep, topologyMode, node.nodeName, zone));
+    clusterEndpoints = keep(endpoints, (ep) => ep.ready && availableForTopology(ep, topologyMode, node.nodeName, zone));
     // No ready endpoint anywhere (topology already fell back if none matched): use terminating ones.
     if (clusterEndpoints.length === 0) clusterEndpoints = endpoints.filter((ep) => ep.serving && ep.terminating);
     if (clusterEndpoints.length > 0) hasAnyEndpoints = true;
@@ -74,6 +74,16 @@ export function categorizeEndpoints(endpoints: readonly EndpointInfo[], svc: Ser
   for (const ep of clusterEndpoints) union.set(ep.endpoint, ep);
   for (const ep of localEndpoints) union.set(ep.endpoint, ep);
   return { clusterEndpoints, localEndpoints, allReachableEndpoints: [...union.values()].sort(compareEndpoints), hasAnyEndpoints };
+}
+
+/** `list.filter(pass)`, but `list` itself when every element passes (the common case: no new array). */
+function keep<T>(list: readonly T[], pass: (x: T) => boolean): readonly T[] {
+  let i = 0;
+  while (i < list.length && pass(list[i]!)) i++;
+  if (i === list.length) return list;
+  const out = list.slice(0, i);
+  for (i++; i < list.length; i++) if (pass(list[i]!)) out.push(list[i]!);
+  return out;
 }
 
 /** topologyModeFromHints (with the PreferSameTrafficDistribution gate on, its default). */

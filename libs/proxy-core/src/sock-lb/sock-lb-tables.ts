@@ -294,7 +294,9 @@ export class SockLbTables {
       const count = set.slots.length;
       const drop = count === 0 && ((f.uses === 'internal' && next.internal.drop) || (f.uses === 'local' && next.local!.drop));
       const flags = (f.affinitySeconds > 0 ? SOCK_LB_AFFINITY : 0) | (drop ? SOCK_LB_DROP : 0) | (f.uses === 'local' ? SOCK_LB_KEEP_SOURCE : 0);
-      const entry: FrontendEntry = { ip: f.ip, port: f.port, protocol: f.protocol, ...(f.northSouth ? { northSouth: true } : {}), set: set.id, count, flags, affinitySeconds: f.affinitySeconds };
+      const entry: FrontendEntry = f.northSouth
+        ? { ip: f.ip, port: f.port, protocol: f.protocol, northSouth: true, set: set.id, count, flags, affinitySeconds: f.affinitySeconds }
+        : { ip: f.ip, port: f.port, protocol: f.protocol, set: set.id, count, flags, affinitySeconds: f.affinitySeconds };
       if (!sameFrontend(w?.entry, entry)) delta.frontends.push(entry);
       if (w === undefined) this.written.set(fk, { entry, owner: key });
       else {
