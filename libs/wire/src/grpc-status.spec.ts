@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { status as Code, type ServiceError } from '@grpc/grpc-js';
-import { ConflictError, ExpiredError, InternalError, InvalidError, NotFoundError, RangeFullError, RequestEntityTooLargeError, TooManyRequestsError, field } from '@minimesh/api';
+import { ConflictError, ExpiredError, TooLargeResourceVersionError, InternalError, InvalidError, NotFoundError, RangeFullError, RequestEntityTooLargeError, TooManyRequestsError, field } from '@minimesh/api';
 import { fromGrpcError, toGrpcStatus } from './grpc-status.js';
 
 /** What a client sees of a status a handler sent. */
@@ -16,12 +16,19 @@ describe('gRPC status mapping', () => {
     [new ConflictError('Service', 'x'), Code.ABORTED, ConflictError],
     [new InvalidError('Service', 'x', [field.required('spec.ports')]), Code.INVALID_ARGUMENT, InvalidError],
     [ExpiredError.tooOld(3, 9), Code.OUT_OF_RANGE, ExpiredError],
+    [ExpiredError.tooLarge(99, 9), Code.OUT_OF_RANGE, TooLargeResourceVersionError],
     [new RangeFullError('failed to allocate a serviceIP: range is full'), Code.RESOURCE_EXHAUSTED, Error],
   ])('status - %s maps to its code and back to its class with the same message', (err, code, cls) => {
     const { code: got, back } = roundTrip(err);
     expect(got).toBe(code);
     expect(back).toBeInstanceOf(cls);
     expect(back.message).toBe((err as Error).message);
+  });
+
+  it('status - a too large resource version keeps its 504 Timeout status and cause, and stays an ExpiredError (followers relist)', () => {
+    const { back } = roundTrip(ExpiredError.tooLarge(99, 9));
+    expect(back).toBeInstanceOf(ExpiredError);
+    expect(back.status).toMatchObject({ code: 504, reason: 'Timeout', message: 'Timeout: Too large resource version: 99, current: 9', details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }] } });
   });
 
   it('status - field causes travel with an Invalid error', () => {

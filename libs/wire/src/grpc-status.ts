@@ -13,7 +13,8 @@
  * | Unauthorized             | UNAUTHENTICATED     |
  * | RequestEntityTooLarge,   | RESOURCE_EXHAUSTED  |
  * | TooManyRequests          |                     |
- * | Expired (410 Gone)       | OUT_OF_RANGE        |
+ * | Expired (410 Gone),      | OUT_OF_RANGE        |
+ * | Timeout: too large rv    |                     |
  * | range is full            | RESOURCE_EXHAUSTED  |
  * | ServiceUnavailable       | UNAVAILABLE         |
  * | anything else            | INTERNAL            |
@@ -23,7 +24,7 @@
  * (boundedStatus): a trailer block over the peer's limit would never arrive.
  */
 import { Metadata, status as Code, type ServiceError, type StatusObject } from '@grpc/grpc-js';
-import { AccessDeniedError, ApiError, InternalError, RangeFullError, RequestEntityTooLargeError, UnavailableError, apiErrorFromStatus, type Status } from '@minimesh/api';
+import { AccessDeniedError, ApiError, InternalError, RangeFullError, RequestEntityTooLargeError, TooLargeResourceVersionError, UnavailableError, apiErrorFromStatus, type Status } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
 import { boundedStatus } from './bounded-status.js';
 
@@ -59,6 +60,8 @@ const CODE_OF_REASON: Record<string, Code> = {
 export function grpcCodeOf(err: ApiError): Code {
   if (err instanceof RangeFullError) return Code.RESOURCE_EXHAUSTED;
   if (err instanceof AccessDeniedError) return Code.PERMISSION_DENIED;
+  // A revision the store has not reached: beyond the range it has, as an expired one is before it.
+  if (err instanceof TooLargeResourceVersionError) return Code.OUT_OF_RANGE;
   return CODE_OF_REASON[err.status.reason] ?? Code.INTERNAL;
 }
 

@@ -10,7 +10,7 @@
  * removes its last finalizer.
  */
 import { applyConfiguration, jsonEqual, recordUpdate, validateManagedFields, pushAll, BadRequestError, RequestEntityTooLargeError, ExpiredError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, applyPatch, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
-import { objectFromWire, objectToWire } from '@minimesh/wire';
+import { decodeKnownFields, objectFromWire, objectToWire } from '@minimesh/wire';
 import type { Batch, Store, StoredEvent } from '../store/store.js';
 import { DeletionTimers } from './deletion-timers.js';
 import { continueExpired, encodeContinue, pageOf, planList, type ListOptions, type ListPage } from './list-options.js';
@@ -55,6 +55,13 @@ function canonical<T extends KubeObject>(obj: T): T {
 /** Who makes a write, for field ownership (server-side apply); absent: ownership stays as it was. */
 export interface WriteOptions {
   manager?: string;
+  /**
+   * A patch only: how the patched document is read as an object (the REST layer decodes it as it
+   * decodes a PUT body, with its fieldValidation). Without it, the strict decoder with unknown
+   * fields dropped. Either way a wrong type or a bad time is a 400 and a null in a list is the
+   * element's zero value, as in an update, never a failure further on.
+   */
+  decode?: (patched: Record<string, unknown>) => KubeObject;
 }
 
 function nameOf(obj: KubeObject): string {
@@ -272,11 +279,16 @@ export class Registry {
   patch<K extends Kind>(kind: K, namespace: string, name: string, type: PatchType, body: string | Uint8Array, subresource: '' | 'status' = '', w: WriteOptions = {}): Promise<ObjectOfKind<K>> {
     return this.serialize(async () => {
       const old = await this.current(kind, namespace, name);
-      const patched = applyPatch(kind, old, type, body) as unknown as KubeObject;
+      const result = applyPatch(kind, old, type, body) as unknown as KubeObject;
       const errors: FieldError[] = [];
-      if (!patched || typeof patched !== 'object' || typeof patched.metadata !== 'object' || patched.metadata === null) {
+      if (!result || typeof result !== 'object' || Array.isArray(result) || typeof result.metadata !== 'object' || result.metadata === null || Array.isArray(result.metadata)) {
         throw new BadRequestError('the patch does not leave an object');
       }
+      // Decoded as an update's body is; managedFields, which decoding leaves out, are judged below.
+      const doc = result as unknown as Record<string, unknown>;
+      const patched = w.decode ? w.decode(doc) : decodeKnownFields(kind, doc).object;
+      if (result.metadata.managedFields !== undefined) patched.metadata = { ...patched.metadata, managedFields: result.metadata.managedFields };
+      else delete patched.metadata.managedFields;
       if (patched.kind !== kind) errors.push(field.invalid('kind', patched.kind, 'field is immutable'));
       if (patched.metadata.name !== name) errors.push(field.invalid('metadata.name', patched.metadata.name ?? '', 'field is immutable'));
       if ((patched.metadata.namespace ?? '') !== (old.metadata.namespace ?? '')) errors.push(field.invalid('metadata.namespace', patched.metadata.namespace ?? '', 'field is immutable'));

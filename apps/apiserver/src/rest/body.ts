@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { BadRequestError, RequestEntityTooLargeError, UnsupportedMediaTypeError, type KindInfo, type KubeObject } from '@minimesh/api';
 import { PROTOBUF_CONTENT_TYPE, decodeProtobufObject } from './k8s-protobuf.js';
-import { MAX_REQUEST_BYTES, decodeStrict, objectFromWire, objectToWire } from '@minimesh/wire';
+import { MAX_REQUEST_BYTES, decodeKnownFields } from '@minimesh/wire';
 
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
@@ -29,19 +29,11 @@ export function mediaType(req: IncomingMessage): string {
 /** kube-apiserver's `fieldValidation`: what an unknown field in a body does (Warn when not said). */
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
-export function parseFieldValidation(raw: string | null): FieldValidation {
-  if (raw === null || raw === '') return 'Warn';
-  if (raw === 'Ignore' || raw === 'Warn' || raw === 'Strict') return raw;
-  throw new BadRequestError(`fieldValidation: Unsupported value: "${raw}": supported values: "Ignore", "Strict", "Warn"`);
-}
-
-/** The unknown-field part of decodeStrict's refusal (the rest, wrong types, fails in every mode). */
-const UNKNOWN_FIELDS = /: strict decoding error: (.*)$/;
-
 /**
- * A document read as kind `info.kind` with the strict decoder: wrong types are a 400; unknown
- * fields are a 400 under Strict, dropped with a warning (`unknown field "spec.foo"`) under Warn,
- * dropped silently under Ignore.
+ * A document read as kind `info.kind` with the strict decoder: wrong types and times Go would not
+ * parse are a 400 in every mode; unknown fields are a 400 under Strict, dropped with a warning
+ * (`unknown field "spec.foo"`) under Warn, dropped silently under Ignore. The result is what a
+ * Go server holds after decoding: nulls gone, a null in a list its element's zero value, times in UTC.
  */
 export function decodeFields(input: Record<string, unknown>, info: KindInfo, mode: FieldValidation, warnings: string[]): KubeObject {
   // managedFields are the server's: what a client sends there is not checked, and not kept.
@@ -51,14 +43,13 @@ export function decodeFields(input: Record<string, unknown>, info: KindInfo, mod
     const { managedFields: _ignored, ...rest } = meta as Record<string, unknown>;
     doc = { ...input, metadata: rest };
   }
-  try {
-    return decodeStrict(info.kind, doc);
-  } catch (e) {
-    const unknown = e instanceof BadRequestError ? UNKNOWN_FIELDS.exec(e.message) : null;
-    if (!unknown || mode === 'Strict') throw e;
-    if (mode === 'Warn') for (const w of unknown[1]!.split(', ')) warnings.push(w);
-    return objectFromWire(objectToWire(doc as unknown as KubeObject));
+  const { object, unknown } = decodeKnownFields(info.kind, doc);
+  if (unknown.length > 0 && mode === 'Strict') {
+    const version = info.apiVersion.split('/').pop()!;
+    throw new BadRequestError(`${info.kind} in version "${version}" cannot be handled as a ${info.kind}: strict decoding error: ${unknown.map((p) => `unknown field "${p}"`).join(', ')}`);
   }
+  if (mode === 'Warn') for (const p of unknown) warnings.push(`unknown field "${p}"`);
+  return object;
 }
 
 /** The object of a create or update (JSON, or protobuf for the kinds k8s-protobuf.ts reads), as the kind `info`, its fields checked as `mode` says. */

@@ -3,7 +3,7 @@ import { requestTarget } from './request-info.js';
 
 const resource = (group: string, version: string, resource: string, namespace = '', name = '', subresource = '', watchPrefix = false) => ({
   type: 'resource',
-  req: { group, version, resource, namespace, name, subresource, watchPrefix },
+  req: { group, version, resource, namespace, namespacedPath: namespace !== '', name, subresource, watchPrefix },
 });
 
 describe('requestTarget', () => {
@@ -27,6 +27,10 @@ describe('requestTarget', () => {
     ['/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', resource('discovery.k8s.io', 'v1', 'endpointslices', 'default')],
     ['/api/v1/watch/namespaces/default/services', resource('', 'v1', 'services', 'default', '', '', true)],
     ['/api/v1/namespaces/default/services/a%2Fb', resource('', 'v1', 'services', 'default', 'a/b')],
+    // Dot segments are names like any other (the handler refuses them), never the parent path.
+    ['/api/v1/namespaces/victim/services/%2E%2E', resource('', 'v1', 'services', 'victim', '..')],
+    ['/api/v1/namespaces/victim/services/..', resource('', 'v1', 'services', 'victim', '..')],
+    ['/api/v1/namespaces/victim/services/.', resource('', 'v1', 'services', 'victim', '.')],
   ])('resources: %s', (path, want) => expect(requestTarget(path)).toEqual(want));
 
   it('a path with more segments than a resource has names nothing', () => {

@@ -18,6 +18,8 @@ export interface ResourceRequest {
   /** Plural resource name, e.g. `services`. */
   resource: string;
   namespace: string;
+  /** The path went through /namespaces/<ns>/ (a namespaced resource's path; not a Namespace's own). */
+  namespacedPath: boolean;
   name: string;
   subresource: string;
   /** The path used the deprecated /watch/ prefix. */
@@ -64,13 +66,17 @@ function resourceTarget(group: string, version: string, rest: string[]): Request
     rest = rest.slice(1);
   }
   let namespace = '';
+  let namespacedPath = false;
   if (rest[0] === 'namespaces' && rest.length > 1) {
     namespace = rest[1]!;
-    if (rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2]!)) rest = rest.slice(2);
+    if (rest.length > 2 && !NAMESPACE_SUBRESOURCES.has(rest[2]!)) {
+      rest = rest.slice(2);
+      namespacedPath = true;
+    }
   }
   const [resource = '', name = '', subresource = '', ...extra] = rest;
   // A Namespace is cluster-scoped: /api/v1/namespaces/<name> names it, not a namespace.
   if (resource === 'namespaces') namespace = '';
   if (extra.length > 0) return { type: 'other', path: `/${[group ? 'apis' : 'api', group, version, ...rest].filter(Boolean).join('/')}` };
-  return { type: 'resource', req: { group, version, resource, namespace, name, subresource, watchPrefix } };
+  return { type: 'resource', req: { group, version, resource, namespace, namespacedPath, name, subresource, watchPrefix } };
 }

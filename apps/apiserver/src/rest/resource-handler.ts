@@ -4,7 +4,7 @@
  * merge, strategic), DELETE (delete, deletecollection). Access is checked as for gRPC.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { applyPatch, BadRequestError, field, InvalidError, parseFieldSelector, PATCH_TYPES, UnsupportedMediaTypeError, type DeleteOptions, type Kind, type KindInfo, type KubeObject } from '@minimesh/api';
+import { BadRequestError, parseFieldSelector, PATCH_TYPES, TooLargeResourceVersionError, UnsupportedMediaTypeError, type Kind, type KindInfo, type KubeObject } from '@minimesh/api';
 import type { AccessControl } from '../auth/access-control.js';
 import { BODY_NOT_READ, type Verb } from '../auth/request-attributes.js';
 import { watchClient, type RequestLimits } from '../grpc/request-limits.js';
@@ -12,13 +12,17 @@ import { parseLabelSelector } from '../registry/label-selector.js';
 import type { ListOptions } from '../registry/list-options.js';
 import type { Registry } from '../registry/registry.js';
 import type { WatchHub } from '../watch/watch-hub.js';
-import { decodeFields, decodeObject, matchUrl, mediaType, parseFieldValidation, readBody } from './body.js';
+import { decodeFields, decodeObject, matchUrl, mediaType, readBody } from './body.js';
 import { callerOf } from './caller.js';
+import { deleteOptions } from './delete-options.js';
+import { checkPathSegmentName } from './path-segment-name.js';
+import { queryBool, queryInt } from './query-params.js';
 import { STATUS_SUBRESOURCE, kindOfResource } from './discovery.js';
 import type { ResourceRequest } from './request-info.js';
 import { methodNotAllowed, resourceNotFound } from './status-body.js';
 import { parseIncludeObject, toTable, wantsTable } from './table.js';
 import { streamWatch } from './watch-stream.js';
+import { writeOptions } from './write-options.js';
 
 export interface ResourceHandlerDeps {
   registry: Registry;
@@ -42,22 +46,31 @@ function listItem(o: KubeObject): Omit<KubeObject, 'kind' | 'apiVersion'> {
 
 const APPLY_PATCH = 'application/apply-patch+yaml';
 
-/** kube-apiserver's limit on fieldManager: at most 128 bytes, printable. */
-function validateManager(manager: string): void {
-  if (Buffer.byteLength(manager) > 128) throw new InvalidError('PatchOptions.meta.k8s.io', '', [field.tooLong('fieldManager', 128)]);
+/** Dry runs are not done here: refused before anything is read or written. */
+function noDryRun(dryRun: boolean): void {
+  if (dryRun) throw new BadRequestError('dryRun is not supported by this server: nothing was written');
 }
 
 /**
- * Who makes a write, for field ownership: `fieldManager`, else the User-Agent's product name
- * (`kubectl/v1.32.4 (linux/amd64) ...` → `kubectl`), as kube-apiserver derives it.
+ * What kube-apiserver's apply patcher refuses before merging: a configuration without the URL's
+ * apiVersion (`Incorrect version specified in apply patch. Specified patch version: , expected: v1`)
+ * or kind, and one that sets metadata.managedFields (the server keeps those).
  */
-function managerOf(req: IncomingMessage, q: URLSearchParams): string {
-  const given = q.get('fieldManager');
-  if (given) {
-    validateManager(given);
-    return given;
+function checkApplyConfiguration(body: Buffer, info: KindInfo): void {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch {
+    return; // decodeObject words the parse error
   }
-  return (req.headers['user-agent'] ?? 'unknown').split('/')[0]!.trim().slice(0, 128) || 'unknown';
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return;
+  const o = doc as Record<string, unknown>;
+  const version = typeof o.apiVersion === 'string' ? o.apiVersion : '';
+  if (version !== info.apiVersion) throw new BadRequestError(`Incorrect version specified in apply patch. Specified patch version: ${version}, expected: ${info.apiVersion}`);
+  const kind = typeof o.kind === 'string' ? o.kind : '';
+  if (kind !== info.kind) throw new BadRequestError(`Incorrect kind specified in apply patch. Specified patch kind: ${kind}, expected: ${info.kind}`);
+  const meta = o.metadata;
+  if (meta && typeof meta === 'object' && (meta as Record<string, unknown>).managedFields != null) throw new BadRequestError('metadata.managedFields must be nil');
 }
 
 function listOptions(q: URLSearchParams, namespace: string): ListOptions {
@@ -74,30 +87,6 @@ function listOptions(q: URLSearchParams, namespace: string): ListOptions {
   };
 }
 
-function deleteOptions(q: URLSearchParams, body: Buffer): DeleteOptions {
-  let o: Record<string, unknown> = {};
-  if (body.length > 0) {
-    try {
-      o = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
-    } catch (e) {
-      throw new BadRequestError(`the object provided is unrecognized (must be of type DeleteOptions): couldn't get version/kind; json parse error: ${(e as Error).message}`);
-    }
-    if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new BadRequestError('the object provided is unrecognized (must be of type DeleteOptions)');
-  }
-  const out: DeleteOptions = {};
-  const grace = q.get('gracePeriodSeconds') ?? o.gracePeriodSeconds;
-  if (grace !== undefined && grace !== null) {
-    const n = Number(grace);
-    if (!Number.isSafeInteger(n)) throw new BadRequestError(`gracePeriodSeconds: Invalid value: "${String(grace)}": must be an integer`);
-    out.gracePeriodSeconds = n;
-  }
-  const policy = q.get('propagationPolicy') ?? o.propagationPolicy;
-  if (typeof policy === 'string' && policy) out.propagationPolicy = policy as DeleteOptions['propagationPolicy'];
-  const pre = o.preconditions as { uid?: string; resourceVersion?: string } | undefined;
-  if (pre && (pre.uid || pre.resourceVersion)) out.preconditions = { ...(pre.uid ? { uid: pre.uid } : {}), ...(pre.resourceVersion ? { resourceVersion: pre.resourceVersion } : {}) };
-  return out;
-}
-
 export class ResourceHandler {
   constructor(private readonly deps: ResourceHandlerDeps) {}
 
@@ -105,17 +94,23 @@ export class ResourceHandler {
     const info = kindOfResource({ group: r.group, version: r.version }, r.resource);
     if (!info) throw resourceNotFound();
     if (r.subresource && !(r.subresource === 'status' && STATUS_SUBRESOURCE.has(info.kind))) throw resourceNotFound();
+    const method = req.method ?? 'GET';
+    // The routes kube-apiserver registers: a namespaced kind's objects only under
+    // /namespaces/<ns>/; its path without a namespace (/api/v1/services) is the list and watch of
+    // every namespace and takes nothing else (405), nor a name (404); a cluster-scoped kind has no
+    // path under a namespace (404).
+    if (info.namespaced !== r.namespacedPath) {
+      if (!info.namespaced || r.name) throw resourceNotFound();
+      if (method !== 'GET') throw methodNotAllowed();
+    }
+    if (r.name) checkPathSegmentName(r.name);
     const kind = info.kind;
     const namespace = info.namespaced ? r.namespace : '';
     const call = callerOf(req);
     const check = (verb: Verb, name = r.name, objectName?: string | typeof BODY_NOT_READ) => this.deps.access.check(call, verb, kind, namespace, name, r.subresource, objectName);
-    const method = req.method ?? 'GET';
-    const watch = r.watchPrefix || query.get('watch') === 'true' || query.get('watch') === '1';
-    // Writes name their namespace in the URL (as kube-apiserver's routes do), so access is checked
-    // where the object lands; a subresource takes no POST or DELETE; dry runs are not done here.
-    if (method === 'POST' && info.namespaced && !namespace) throw methodNotAllowed();
+    const watch = r.watchPrefix || queryBool(query, 'watch');
+    // A subresource takes no POST or DELETE.
     if (r.subresource && (method === 'POST' || method === 'DELETE')) throw methodNotAllowed();
-    if (query.has('dryRun') && method !== 'GET') throw new BadRequestError('dryRun is not supported by this server: nothing was written');
 
     if (method === 'GET' && watch) {
       if (r.subresource) throw methodNotAllowed();
@@ -147,14 +142,17 @@ export class ResourceHandler {
       }
       case 'POST': {
         check('create', '', BODY_NOT_READ);
+        const o = writeOptions('create', q, req);
+        noDryRun(o.dryRun);
         const warnings: string[] = [];
-        const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, '');
+        const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, o.fieldValidation, warnings), info, namespace, '');
         check('create', '', obj.metadata?.name ?? '');
-        return reply(201, await registry.create(obj, { manager: managerOf(req, q) }), warnings);
+        return reply(201, await registry.create(obj, { manager: o.manager }), warnings);
       }
       case 'DELETE': {
         check('deletecollection');
         const opts = deleteOptions(q, await readBody(req));
+        noDryRun(opts.dryRun);
         const items = await registry.deleteCollection(kind, listOptions(q, namespace), opts);
         return reply(200, { kind: `${kind}List`, apiVersion: info.apiVersion, metadata: { resourceVersion: String(await registry.store.revision()) }, items: items.map(listItem) });
       }
@@ -175,35 +173,35 @@ export class ResourceHandler {
       }
       case 'PUT': {
         check('update');
+        const o = writeOptions('update', q, req);
+        noDryRun(o.dryRun);
         const warnings: string[] = [];
-        const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, r.name);
-        const w = { manager: managerOf(req, q) };
+        const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, o.fieldValidation, warnings), info, namespace, r.name);
+        const w = { manager: o.manager };
         return reply(200, r.subresource === 'status' ? await registry.updateStatus(obj, w) : await registry.update(obj, w), warnings);
       }
       case 'PATCH': {
         check('patch');
         if (mediaType(req) === APPLY_PATCH) return this.apply(info, namespace, r, q, req, check, reply);
-        if (q.has('force')) throw new InvalidError('PatchOptions.meta.k8s.io', '', [field.forbidden('force', 'may not be specified for non-apply patch')]);
         const type = PATCH_TYPES[mediaType(req)];
         if (!type || mediaType(req) === type) {
           throw new UnsupportedMediaTypeError(
             `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`,
           );
         }
+        const o = writeOptions('patch', q, req);
+        noDryRun(o.dryRun);
         const body = await readBody(req);
-        const mode = parseFieldValidation(q.get('fieldValidation'));
         const warnings: string[] = [];
-        if (mode !== 'Ignore') {
-          // Unknown fields can only come from the patch (the stored object has none): check the
-          // patched object before the registry applies the patch for real.
-          const patched = applyPatch(kind, await registry.get(kind, namespace, r.name), type, body);
-          if (patched && typeof patched === 'object' && !Array.isArray(patched)) decodeFields(patched as Record<string, unknown>, info, mode, warnings);
-        }
-        return reply(200, await registry.patch(kind, namespace, r.name, type, body, r.subresource === 'status' ? 'status' : '', { manager: managerOf(req, q) }), warnings);
+        // The patched object is decoded as a PUT body would be (types, times, unknown fields as
+        // fieldValidation says, a null in a list its zero value), before it is validated and written.
+        const decode = (patched: Record<string, unknown>) => decodeFields(patched, info, o.fieldValidation, warnings);
+        return reply(200, await registry.patch(kind, namespace, r.name, type, body, r.subresource === 'status' ? 'status' : '', { manager: o.manager, decode }), warnings);
       }
       case 'DELETE': {
         check('delete');
         const opts = deleteOptions(q, await readBody(req));
+        noDryRun(opts.dryRun);
         return reply(200, await registry.delete(kind, namespace, r.name, opts));
       }
       default:
@@ -218,20 +216,27 @@ export class ResourceHandler {
    */
   private async apply(info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string, objectName?: string | typeof BODY_NOT_READ) => unknown, reply: Reply): Promise<void> {
     if (r.subresource) throw new UnsupportedMediaTypeError('server-side apply of a subresource is not supported here');
-    const manager = q.get('fieldManager') ?? '';
-    if (!manager) throw new InvalidError('PatchOptions.meta.k8s.io', '', [field.required('fieldManager', 'is required for apply patch')]);
-    validateManager(manager);
-    const force = q.get('force') === 'true';
+    const o = writeOptions('patch', q, req, true);
+    noDryRun(o.dryRun);
+    const body = await readBody(req);
+    checkApplyConfiguration(body, info);
     const warnings: string[] = [];
-    const config = matchUrl(decodeObject(await readBody(req), 'application/json', info, parseFieldValidation(q.get('fieldValidation')), warnings), info, namespace, r.name);
-    const { object, created } = await this.deps.registry.apply(info.kind, namespace, r.name, config, { manager, force, beforeCreate: () => void check('create', '', r.name) });
+    const config = matchUrl(decodeObject(body, 'application/json', info, o.fieldValidation, warnings), info, namespace, r.name);
+    const { object, created } = await this.deps.registry.apply(info.kind, namespace, r.name, config, { manager: o.manager, force: o.force, beforeCreate: () => void check('create', '', r.name) });
     return reply(created ? 201 : 200, object, warnings);
   }
 
   private async watch(info: KindInfo, namespace: string, name: string, q: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const kind: Kind = info.kind;
     const fieldSelector = [q.get('fieldSelector') ?? '', name ? `metadata.name=${name}` : ''].filter(Boolean).join(',');
-    const timeout = Number(q.get('timeoutSeconds') ?? 0);
+    const timeout = queryInt(q, 'timeoutSeconds') ?? 0;
+    // A revision the store has not reached is refused before the stream starts, as kube-apiserver's
+    // watch cache refuses it: 504 with a ResourceVersionTooLarge cause (client-go relists).
+    const rv = q.get('resourceVersion') ?? '';
+    if (/^\d+$/.test(rv)) {
+      const current = await this.deps.registry.store.revision();
+      if (Number(rv) > current) throw new TooLargeResourceVersionError(Number(rv), current);
+    }
     await streamWatch(
       this.deps.hub,
       {
@@ -240,11 +245,11 @@ export class ResourceHandler {
         selector: parseLabelSelector(q.get('labelSelector') ?? ''),
         fields: parseFieldSelector(fieldSelector, kind),
         resourceVersion: q.get('resourceVersion') ?? '',
-        allowBookmarks: q.get('allowWatchBookmarks') === 'true',
+        allowBookmarks: queryBool(q, 'allowWatchBookmarks'),
       },
       {
         table: wantsTable(req.headers.accept) ? { include: parseIncludeObject(q.get('includeObject')), now: () => this.now() } : undefined,
-        timeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout * 1000 : 0,
+        timeoutMs: timeout > 0 ? timeout * 1000 : 0,
         apiVersion: info.apiVersion,
         stallTimeoutMs: this.deps.watchStallTimeoutMs,
         onStall: this.deps.onWatchStall,

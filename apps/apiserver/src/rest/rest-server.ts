@@ -42,6 +42,12 @@ export interface RestServer {
   close(): Promise<void>;
 }
 
+/**
+ * The most header bytes (request line and headers) a request may have: kube-apiserver's
+ * MaxHeaderBytes (1 MiB). Node's default, 16 KiB, refused long URLs (a list with a long selector).
+ */
+export const MAX_HEADER_BYTES = 1 << 20;
+
 /** How often the TLS files are looked at: a rotated certificate is served without a restart. */
 const CERT_REFRESH_MS = 60_000;
 
@@ -65,10 +71,16 @@ export async function startRestServer(o: RestServerOptions): Promise<RestServer>
 
   let openApiV2Protobuf: Buffer | undefined;
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'https://apiserver');
-    const path = url.pathname.replace(/\/+$/, '') || '/';
+    // The path as sent: `new URL()` would resolve `.` and `..` segments (`%2E%2E` too), turning
+    // DELETE .../services/%2E%2E into a DELETE of the namespace. Go's server keeps them; the name
+    // check (path-segment-name.ts) refuses them.
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const rawPath = (q >= 0 ? raw.slice(0, q) : raw).split('#')[0]!;
+    const query = new URLSearchParams(q >= 0 ? raw.slice(q + 1).split('#')[0] : '');
+    const path = rawPath.replace(/\/+$/, '') || '/';
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
-      const r = readyReply(path === '/readyz' ? await o.ready() : [{ name: 'ping', ok: true }], url.searchParams.has('verbose'));
+      const r = readyReply(path === '/readyz' ? await o.ready() : [{ name: 'ping', ok: true }], query.has('verbose'));
       res.writeHead(r.code, { 'content-type': 'text/plain; charset=utf-8', 'x-content-type-options': 'nosniff' });
       res.end(r.body);
       return;
@@ -108,7 +120,7 @@ export async function startRestServer(o: RestServerOptions): Promise<RestServer>
         return json(res, 200, target.group ? apiGroupDocument(target.group) : apiGroupList());
       }
       case 'resource':
-        return resources.serve(target.req, req, res, url.searchParams, reply(res));
+        return resources.serve(target.req, req, res, query, reply(res));
       default:
         throw resourceNotFound();
     }
@@ -134,14 +146,14 @@ export async function startRestServer(o: RestServerOptions): Promise<RestServer>
         const path = address.replace(/^unix:(\/\/)?/, '');
         rmSync(path, { force: true });
         mkdirSync(dirname(path), { recursive: true });
-        const server = http.createServer(handle);
+        const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, handle);
         await listenOn(server, { path });
         chmodSync(path, 0o660);
         servers.push(server);
         addresses.push(`unix://${path}`);
         continue;
       }
-      const server = https.createServer({ ...secureContext(o.tls), requestCert: true, rejectUnauthorized: false }, handle);
+      const server = https.createServer({ ...secureContext(o.tls), requestCert: true, rejectUnauthorized: false, maxHeaderSize: MAX_HEADER_BYTES }, handle);
       const { host, port } = splitHostPort(address);
       await listenOn(server, { host, port });
       servers.push(server);

@@ -17,7 +17,11 @@ export interface StatusBody {
 
 export function statusBody(st: Status): StatusBody {
   const body: StatusBody = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: st.message, reason: st.reason, code: st.code };
-  if (st.details && Object.keys(st.details).length > 0) body.details = st.details;
+  if (st.details && Object.keys(st.details).length > 0) {
+    // A cause about no field leaves `field` out, as Go's omitempty does.
+    const causes = st.details.causes?.map((c) => (c.field ? c : { reason: c.reason, message: c.message }));
+    body.details = { ...st.details, ...(causes ? { causes: causes as typeof st.details.causes } : {}) };
+  }
   return body;
 }
 

@@ -126,13 +126,14 @@ describe('watch with the store id of its list', () => {
 });
 
 describe('watch from a revision the store never reached', () => {
-  it('watch - a revision newer than the store is "Too large resource version": relist', async () => {
+  it('watch - a revision newer than the store is kube-apiserver\'s 504 "Too large resource version", an ExpiredError to followers: relist', async () => {
     const t = await startTestApiServer();
     try {
       const rev = Number((await t.client.list('Pod')).resourceVersion);
       const err = await take(t.client.watch('Pod', { resourceVersion: String(rev + 100) }), 1, 2000).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(ExpiredError);
-      expect((err as Error).message).toBe(`Too large resource version: ${rev + 100}, current: ${rev}`);
+      expect((err as Error).message).toBe(`Timeout: Too large resource version: ${rev + 100}, current: ${rev}`);
+      expect((err as ExpiredError).status).toMatchObject({ code: 504, reason: 'Timeout', details: { causes: [{ reason: 'ResourceVersionTooLarge' }] } });
     } finally {
       await t.stop();
     }

@@ -8,6 +8,7 @@ import { aggregate, errorBody, type FieldError } from './field-error.js';
 export interface StatusCause {
   reason: string;
   message: string;
+  /** '' for a cause about no field (ResourceVersionTooLarge); Kubernetes then leaves it out of JSON. */
   field: string;
 }
 
@@ -15,7 +16,7 @@ export interface Status {
   code: number;
   reason: string;
   message: string;
-  details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[] };
+  details?: { name?: string; group?: string; kind?: string; causes?: StatusCause[]; retryAfterSeconds?: number };
 }
 
 export class ApiError extends Error {
@@ -136,16 +137,43 @@ export class BadRequestError extends ApiError {
 
 /** 410 Gone: the requested revision is older than the kept history; relist. */
 export class ExpiredError extends ApiError {
-  constructor(message: string) {
-    super({ code: 410, reason: 'Expired', message });
+  constructor(message: string, status?: Status) {
+    super(status ?? { code: 410, reason: 'Expired', message });
     this.name = 'ExpiredError';
   }
   static tooOld(requested: number, oldest: number): ExpiredError {
     return new ExpiredError(`too old resource version: ${requested} (${oldest})`);
   }
-  /** A revision the store has not reached: Kubernetes answers "Too large resource version"; clients relist. */
-  static tooLarge(requested: number, current: number): ExpiredError {
-    return new ExpiredError(`Too large resource version: ${requested}, current: ${current}`);
+  /** A revision the store has not reached (see TooLargeResourceVersionError). */
+  static tooLarge(requested: number, current: number): TooLargeResourceVersionError {
+    return new TooLargeResourceVersionError(requested, current);
+  }
+}
+
+/** The cause type client-go's IsTooLargeResourceVersion looks for (metav1.CauseTypeResourceVersionTooLarge). */
+export const RESOURCE_VERSION_TOO_LARGE = 'ResourceVersionTooLarge';
+
+/**
+ * A list or watch from a revision the store has not reached, as kube-apiserver answers it
+ * (storage.NewTooLargeResourceVersionError): 504 Timeout, `Timeout: Too large resource version:
+ * 999999, current: 30`, retry after 1 s, with a ResourceVersionTooLarge cause. Like an expired
+ * revision it means "not available here": it is an ExpiredError to minimesh's followers, which
+ * relist (client-go's reflector relists on it too).
+ */
+export class TooLargeResourceVersionError extends ExpiredError {
+  constructor(requested: number | Status, current = 0) {
+    super(
+      '',
+      typeof requested === 'object'
+        ? requested
+        : {
+            code: 504,
+            reason: 'Timeout',
+            message: `Timeout: Too large resource version: ${requested}, current: ${current}`,
+            details: { retryAfterSeconds: 1, causes: [{ reason: RESOURCE_VERSION_TOO_LARGE, message: 'Too large resource version', field: '' }] },
+          },
+    );
+    this.name = 'TooLargeResourceVersionError';
   }
 }
 
@@ -202,6 +230,9 @@ export function apiErrorFromStatus(status: Status): ApiError {
     case 'TooManyRequests': return make(TooManyRequestsError);
     case 'BadRequest': return make(BadRequestError);
     case 'Expired': return make(ExpiredError);
+    case 'Timeout':
+      if (status.details?.causes?.some((c) => c.reason === RESOURCE_VERSION_TOO_LARGE)) return make(TooLargeResourceVersionError);
+      return new ApiError(status);
     case 'InternalError': return make(InternalError);
     case 'ServiceUnavailable': return make(UnavailableError);
     case 'UnsupportedMediaType': return make(UnsupportedMediaTypeError);

@@ -31,4 +31,17 @@ describe('applyPatch', () => {
     expect(() => applyPatch('Service', service, type, body)).toThrow(BadRequestError);
     expect(() => applyPatch('Service', service, type, body)).toThrow(`error decoding patch: exceeded max depth of ${MAX_PATCH_DEPTH}`);
   });
+
+  it('keeps a __proto__ key a patch adds to a map, with every patch type (the prototype stays as it was)', () => {
+    const patches: [PatchType, string][] = [
+      ['merge', '{"metadata":{"labels":{"__proto__":"y","a":"b"}}}'],
+      ['strategic', '{"metadata":{"labels":{"__proto__":"y","a":"b"}}}'],
+      ['json', '[{"op":"add","path":"/metadata/labels","value":{"a":"b"}},{"op":"add","path":"/metadata/labels/__proto__","value":"y"}]'],
+    ];
+    for (const [type, body] of patches) {
+      const out = applyPatch('Service', service as unknown as KubeObject, type, body) as unknown as { metadata: { labels: Record<string, string> } };
+      expect([type, Object.keys(out.metadata.labels).sort()]).toEqual([type, ['__proto__', 'a']]);
+      expect(Object.getPrototypeOf(out.metadata.labels)).toBe(Object.prototype);
+    }
+  });
 });

@@ -5,7 +5,7 @@
  * missing path: "/a/b"`), a failed test a 422 (`testing value /a failed`).
  */
 import { ApiError, BadRequestError } from '../errors/api-errors.js';
-import { isPlainObject, jsonEqual, type JsonValue } from './json.js';
+import { isPlainObject, jsonEqual, setMember, type JsonValue } from './json.js';
 
 export interface JsonPatchOperation {
   op: string;
@@ -80,7 +80,7 @@ function add(doc: JsonValue, tokens: string[], value: JsonValue, op: string, pat
     if (i === undefined) throw new BadRequestError(`jsonpatch ${op} operation does not apply: index out of bounds: ${JSON.stringify(path)}`);
     parent.splice(i, 0, value);
   } else if (parent) {
-    parent[last] = value;
+    setMember(parent, last, value);
   } else throw missing(op, path);
   return doc;
 }

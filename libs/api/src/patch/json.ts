@@ -3,6 +3,15 @@ import { BadRequestError } from '../errors/api-errors.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * Sets a member as JSON.parse would, whatever its name: `obj['__proto__'] = v` would replace the
+ * object's prototype (or do nothing) instead of adding the key, and the key would be lost before
+ * validation could refuse it.
+ */
+export function setMember(obj: Record<string, JsonValue>, key: string, value: JsonValue): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 export function isPlainObject(v: unknown): v is Record<string, JsonValue> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

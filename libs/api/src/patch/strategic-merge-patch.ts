@@ -7,7 +7,7 @@
  * `$deleteFromPrimitiveList/<field>` and `$setElementOrder/<field>`.
  */
 import { BadRequestError } from '../errors/api-errors.js';
-import { isPlainObject, jsonEqual, type JsonValue } from './json.js';
+import { isPlainObject, jsonEqual, setMember, type JsonValue } from './json.js';
 import type { ListStrategy, PatchSchema } from './patch-schema.js';
 
 const DELETE_FROM = '$deleteFromPrimitiveList/';
@@ -89,7 +89,7 @@ function stripDirectives(v: JsonValue): JsonValue {
   if (Array.isArray(v)) return v.filter((x) => !(isPlainObject(x) && '$patch' in x)).map(stripDirectives);
   if (!isPlainObject(v)) return v;
   const out: Record<string, JsonValue> = {};
-  for (const [k, x] of Object.entries(v)) if (!k.startsWith('$')) out[k] = stripDirectives(x);
+  for (const [k, x] of Object.entries(v)) if (!k.startsWith('$')) setMember(out, k, stripDirectives(x));
   return out;
 }
 
@@ -117,15 +117,16 @@ export function applyStrategicMergePatch(original: unknown, patch: unknown, sche
       if (Array.isArray(current) && Array.isArray(value)) out[field] = current.filter((x) => !value.some((d) => jsonEqual(d, x)));
       continue;
     }
-    const sub = schema.fields?.[key];
+    const sub = Object.prototype.hasOwnProperty.call(schema.fields ?? {}, key) ? schema.fields![key] : undefined;
+    const current = Object.prototype.hasOwnProperty.call(out, key) ? out[key] : undefined;
     if (value === null) delete out[key];
-    else if (Array.isArray(value) && sub?.list) out[key] = mergeList(out[key], value, sub.list);
-    else if (Array.isArray(value)) out[key] = stripDirectives(value);
+    else if (Array.isArray(value) && sub?.list) setMember(out, key, mergeList(current, value, sub.list));
+    else if (Array.isArray(value)) setMember(out, key, stripDirectives(value));
     else if (isPlainObject(value)) {
-      const merged = applyStrategicMergePatch(out[key], value, sub);
+      const merged = applyStrategicMergePatch(current, value, sub);
       if (merged === null) delete out[key];
-      else out[key] = merged;
-    } else out[key] = value;
+      else setMember(out, key, merged);
+    } else setMember(out, key, value);
   }
   for (const [key, order] of Object.entries(patch)) {
     if (!key.startsWith(SET_ORDER)) continue;

@@ -56,6 +56,9 @@ describe('graceful deletion', () => {
     );
     expect(() => checkDeletePreconditions(pod(), { preconditions: { resourceVersion: '4' } })).toThrow(ConflictError);
     expect(() => validateDeleteOptions({ gracePeriodSeconds: -1 })).toThrow(InvalidError);
-    expect(() => validateDeleteOptions({ propagationPolicy: 'Sometimes' })).toThrow('propagationPolicy: Unsupported value: "Sometimes"');
+    expect(() => validateDeleteOptions({ propagationPolicy: 'Sometimes' })).toThrow('propagationPolicy: Unsupported value: "Sometimes": supported values: "Foreground", "Background", "Orphan", "nil"');
+    // A precondition given empty is still a precondition (Go's *string), and fails.
+    expect(() => checkDeletePreconditions(pod(), { preconditions: { uid: '' } })).toThrow(/Precondition failed: UID in precondition: , UID in object meta: /);
+    expect(() => checkDeletePreconditions(pod(), { preconditions: { resourceVersion: '' } })).toThrow(ConflictError);
   });
 });

@@ -12,7 +12,7 @@
  * - A second delete of an object being deleted may shorten its grace period, never lengthen it.
  */
 import { ConflictError, InvalidError } from '../errors/api-errors.js';
-import { field } from '../errors/field-error.js';
+import { field, goQuote, type FieldError } from '../errors/field-error.js';
 import type { Pod } from '../types/core.js';
 import type { KubeObject } from '../types/object.js';
 
@@ -34,28 +34,35 @@ export type DeletionPlan =
   /** Already being deleted at least as soon: nothing to write. */
   | { action: 'none' };
 
-const PROPAGATION = ['Background', 'Foreground', 'Orphan'];
+const PROPAGATION = ['Foreground', 'Background', 'Orphan'];
+
+/**
+ * ValidateDeleteOptions' refusal of a propagation policy: field.NotSupported with the values in
+ * its order, not sorted, and "nil" (none given) last.
+ */
+export function unsupportedPropagationPolicy(value: string): FieldError {
+  return { type: 'FieldValueNotSupported', field: 'propagationPolicy', badValue: value, detail: `supported values: ${[...PROPAGATION, 'nil'].map(goQuote).join(', ')}` };
+}
 
 /** ValidateDeleteOptions: a non-negative grace period and a known propagation policy. */
 export function validateDeleteOptions(opts: DeleteOptions): void {
-  const errs = [];
+  const errs: FieldError[] = [];
   if (opts.gracePeriodSeconds !== undefined && (!Number.isInteger(opts.gracePeriodSeconds) || opts.gracePeriodSeconds < 0)) {
     errs.push(field.invalid('gracePeriodSeconds', opts.gracePeriodSeconds, 'must be greater than or equal to 0'));
   }
-  if (opts.propagationPolicy && !PROPAGATION.includes(opts.propagationPolicy)) {
-    errs.push(field.notSupported('propagationPolicy', opts.propagationPolicy, PROPAGATION));
-  }
+  if (opts.propagationPolicy && !PROPAGATION.includes(opts.propagationPolicy)) errs.push(unsupportedPropagationPolicy(opts.propagationPolicy));
   if (errs.length) throw new InvalidError('DeleteOptions.meta.k8s.io', '', errs);
 }
 
-/** The preconditions of a delete, refused with the apiserver's Conflict texts. */
+/** The preconditions of a delete, refused with the apiserver's Conflict texts; absent ones (undefined) are not checked. */
 export function checkDeletePreconditions(obj: KubeObject, opts: DeleteOptions): void {
   const p = opts.preconditions;
   const name = obj.metadata.name ?? '';
-  if (p?.uid && p.uid !== obj.metadata.uid) {
+  // A precondition given is checked even when empty (Go's *string): uid "" matches no object.
+  if (p?.uid !== undefined && p.uid !== (obj.metadata.uid ?? '')) {
     throw new ConflictError(obj.kind, name, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${obj.metadata.uid ?? ''}`);
   }
-  if (p?.resourceVersion && p.resourceVersion !== obj.metadata.resourceVersion) {
+  if (p?.resourceVersion !== undefined && p.resourceVersion !== (obj.metadata.resourceVersion ?? '')) {
     throw new ConflictError(
       obj.kind,
       name,

@@ -10,6 +10,7 @@ export {
   deletesOnUpdate,
   gracePeriodFor,
   planDeletion,
+  unsupportedPropagationPolicy,
   validateDeleteOptions,
   type DeleteOptions,
   type DeletionPlan,

@@ -119,4 +119,24 @@ describe('decodeStrict', () => {
     expect(failure('Pod', { ...pod, spec: { containers: [{ name: 'a', resources: {} }] } })).toContain('unknown field "spec.containers[0].resources"');
     expect(decodeStrict('Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } })).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } });
   });
+
+  it('refuses a time Go would not parse, and keeps good ones as the apiserver writes them (UTC)', () => {
+    const lease = (renewTime: unknown) => ({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' }, spec: { renewTime } });
+    expect(failure('Lease', lease('garbage'))).toBe(
+      'Lease in version "v1" cannot be handled as a Lease: parsing time "garbage" as "2006-01-02T15:04:05.000000Z07:00": cannot parse "garbage" as "2006"',
+    );
+    expect(failure('Lease', lease(5))).toBe('Lease in version "v1" cannot be handled as a Lease: json: cannot unmarshal number into Go struct field LeaseSpec.spec.renewTime of type string');
+    expect((decodeStrict('Lease', lease('2024-05-01T13:59:59.123456+02:00')) as { spec: { renewTime: string } }).spec.renewTime).toBe('2024-05-01T11:59:59.123456Z');
+    const node = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n', creationTimestamp: '2024-05-01T11:59:59.5Z' }, status: { conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: 'yesterday' }] } };
+    expect(failure('Node', node)).toBe('Node in version "v1" cannot be handled as a Node: parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"');
+  });
+
+  it('keeps a __proto__ map key as a key (for validation to refuse), and makes a null list item its zero value', () => {
+    const doc = JSON.parse('{"apiVersion":"v1","kind":"Service","metadata":{"name":"x","labels":{"__proto__":"y"}},"spec":{"selector":{"__proto__":"z"},"ports":[null]}}') as Record<string, unknown>;
+    const obj = decodeStrict('Service', doc) as unknown as { metadata: { labels: Record<string, string> }; spec: { selector: Record<string, string>; ports: unknown[] } };
+    expect(Object.keys(obj.metadata.labels)).toEqual(['__proto__']);
+    expect(Object.getOwnPropertyDescriptor(obj.spec.selector, '__proto__')?.value).toBe('z');
+    expect(Object.getPrototypeOf(obj.spec.selector)).toBe(Object.prototype);
+    expect(obj.spec.ports).toEqual([{}]);
+  });
 });

@@ -2,14 +2,48 @@
  * Strict decoding of a manifest document against the object schema, failing the way the apiserver's
  * strict JSON decoding fails: the first wrong type aborts (`json: cannot unmarshal string into Go
  * struct field ServicePort.spec.ports.port of type int32`), every unknown field is reported
- * (`strict decoding error: unknown field "spec.foo"`). nulls are dropped, as Go's decoder ignores them.
+ * (`strict decoding error: unknown field "spec.foo"`). nulls are dropped, as Go's decoder ignores them;
+ * a null in a list is the element's zero value. Times (metav1.Time, MicroTime) must parse as Go
+ * parses them. Map keys are kept whatever they are (`__proto__` too), for validation to judge.
  */
 import type { Kind, KubeObject } from '@minimesh/api';
 import { BadRequestError, KINDS } from '@minimesh/api';
+import { parseGoTime, TimeParseError, type TimeType } from './go-time.js';
 import type { FieldSchema, MessageSchema, ScalarType } from './object-schema.js';
 import { objectSchemas } from './object-schema.js';
 
 class TypeMismatch extends Error {}
+
+/**
+ * The fields that are metav1.Time or metav1.MicroTime in Kubernetes (strings in the proto
+ * contract), by `<proto message>.<json name>`: their values must parse as Go parses them, and are
+ * kept in the form the apiserver writes them (UTC).
+ */
+const TIME_FIELDS: Record<string, TimeType> = {
+  'ObjectMeta.creationTimestamp': 'Time',
+  'ObjectMeta.deletionTimestamp': 'Time',
+  'Condition.lastTransitionTime': 'Time',
+  'NodeCondition.lastHeartbeatTime': 'Time',
+  'NodeCondition.lastTransitionTime': 'Time',
+  'PodCondition.lastProbeTime': 'Time',
+  'PodCondition.lastTransitionTime': 'Time',
+  'PodStatus.startTime': 'Time',
+  'Taint.timeAdded': 'Time',
+  'Event.firstTimestamp': 'Time',
+  'Event.lastTimestamp': 'Time',
+  'Event.eventTime': 'MicroTime',
+  'EventSeries.lastObservedTime': 'MicroTime',
+  'LeaseSpec.acquireTime': 'MicroTime',
+  'LeaseSpec.renewTime': 'MicroTime',
+};
+
+/**
+ * Sets a member as JSON does, whatever its name: `out['__proto__'] = v` would change the object's
+ * prototype (or do nothing) instead of adding a key, and the key would be lost.
+ */
+function setMember(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+}
 
 const INT_RANGES: Partial<Record<ScalarType, [number, number]>> = {
   int32: [-(2 ** 31), 2 ** 31 - 1],
@@ -102,9 +136,20 @@ class Decoder {
       if (v === null || v === undefined) continue;
       const goField = `${schema.goName}.${goPath ? `${goPath}.${key}` : key}`;
       const childGoPath = goPath ? `${goPath}.${key}` : key;
-      out[key] = this.field(v, field, fieldPath, childGoPath, goField);
+      const time = TIME_FIELDS[`${schema.name}.${key}`];
+      setMember(out, key, time ? this.time(v, time, goField) : this.field(v, field, fieldPath, childGoPath, goField));
     }
     return out;
+  }
+
+  private time(v: unknown, type: TimeType, goField: string): string {
+    if (typeof v !== 'string') this.mismatch(v, goField, 'string');
+    try {
+      return parseGoTime(v, type);
+    } catch (e) {
+      if (e instanceof TimeParseError) throw new TypeMismatch(e.message);
+      throw e;
+    }
   }
 
   private field(v: unknown, f: FieldSchema, path: string, goPath: string, goField: string): unknown {
@@ -113,7 +158,7 @@ class Decoder {
       const out: Record<string, unknown> = {};
       for (const [k, item] of Object.entries(v)) {
         if (item === null || item === undefined) continue;
-        out[k] = this.single(item, f, `${path}[${k}]`, goPath, goField);
+        setMember(out, k, this.single(item, f, `${path}[${k}]`, goPath, goField));
       }
       return out;
     }
@@ -187,6 +232,19 @@ function badRequest(kind: Kind, detail: string): BadRequestError {
  * `apiVersion` and `kind` are kept as written (they were checked by the mapping step).
  */
 export function decodeStrict(kind: Kind, doc: Record<string, unknown>): KubeObject {
+  const { object, unknown } = decodeKnownFields(kind, doc);
+  if (unknown.length > 0) {
+    throw badRequest(kind, `strict decoding error: ${unknown.map((p) => `unknown field "${p}"`).join(', ')}`);
+  }
+  return object;
+}
+
+/**
+ * The document decoded as decodeStrict decodes it (a wrong type or a bad time is a
+ * BadRequestError), except that unknown fields are left out and listed (`spec.foo`) instead of
+ * refused: what the apiserver does under fieldValidation Ignore or Warn.
+ */
+export function decodeKnownFields(kind: Kind, doc: Record<string, unknown>): { object: KubeObject; unknown: string[] } {
   const schema = objectSchemas().forKind(kind);
   const walk: Walk = { unknown: [] };
   let body: Record<string, unknown>;
@@ -202,8 +260,5 @@ export function decodeStrict(kind: Kind, doc: Record<string, unknown>): KubeObje
     if (e instanceof TypeMismatch) throw badRequest(kind, e.message);
     throw e;
   }
-  if (walk.unknown.length > 0) {
-    throw badRequest(kind, `strict decoding error: ${walk.unknown.map((p) => `unknown field "${p}"`).join(', ')}`);
-  }
-  return { apiVersion: doc.apiVersion, kind: doc.kind, ...body } as unknown as KubeObject;
+  return { object: { apiVersion: doc.apiVersion, kind: doc.kind, ...body } as unknown as KubeObject, unknown: walk.unknown };
 }
