@@ -12,6 +12,8 @@
  * connection per request: the proxy's per-connection cost). Targets: the pod IP (no proxy), the
  * ClusterIP (the mode's path), and in userspace mode HAProxy 2.6 (Debian's, `mode tcp`, one
  * thread like the agent's one event loop) in node2's namespace, where the userspace proxy runs.
+ * From the namespace outside the nodes, the Service's NodePort on the pod's node and on the other
+ * node (north-south: ebpf mode's tc programs, the other modes' rules).
  * ipvs mode falls back to iptables on kernels without IPVS, so it is the iptables row there.
  *
  * Targets: the userspace proxy at least 0.8× HAProxy's requests/s; ebpf mode's ClusterIP at least
@@ -53,6 +55,7 @@ if (!(DURATION >= 1 && DURATION <= 120) || !(Number.isInteger(CONNECTIONS) && CO
 
 const NS = 'bench';
 const HAPROXY_PORT = 18080;
+const NODE_PORT = 30080;
 const log = (msg: string) => process.stderr.write(`[throughput] ${msg}\n`);
 
 interface Figures {
@@ -76,9 +79,10 @@ export function parseWrk(out: string): Figures {
   return { rps: num(/Requests\/sec:\s+([\d.]+)/), p50: lat('50'), p90: lat('90'), p99: lat('99'), errors: Number.isNaN(errors) ? 0 : errors };
 }
 
-async function wrk(cluster: ClusterDriver, url: string, close: boolean): Promise<Figures> {
+/** wrk from the client pod, or from `outside` (the namespace outside the nodes). */
+async function wrk(cluster: ClusterDriver, url: string, close: boolean, from: 'client' | 'outside' = 'client'): Promise<Figures> {
   const args = ['wrk', '-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', ...(close ? ['-H', 'Connection: close'] : []), url];
-  const r = await cluster.exec('client', NS, ...args);
+  const r = await cluster.exec(from, from === 'client' ? NS : undefined, ...args);
   if (r.code !== 0) throw new Error(`wrk ${url} failed (${r.code}): ${r.stderr || r.stdout}`);
   return parseWrk(r.stdout);
 }
@@ -120,7 +124,7 @@ async function measureMode(mode: string, rows: Row[]): Promise<void> {
     await cluster.must('pod', 'add', 'web-1', '--node', 'node1', '-n', NS, '--labels', 'app=web');
     await cluster.must('pod', 'add', 'client', '--node', 'node2', '-n', NS);
     const api = await cluster.apiClient();
-    const web: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
+    const web: Service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: NS }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80, nodePort: NODE_PORT }] } };
     const svc = await api.create(web);
     const podIP = (await api.get('Pod', NS, 'web-1')).status!.podIP!;
     api.close();
@@ -129,11 +133,16 @@ async function measureMode(mode: string, rows: Row[]): Promise<void> {
     // A connection per request runs through the client's ephemeral ports quickly; without reuse of
     // TIME_WAIT ports the second target of a run would find them taken whenever its connections
     // have the same addresses as the first's (ebpf mode connects to the pod IP itself).
-    const tw = await cluster.exec('client', NS, 'sysctl', '-q', '-w', 'net.ipv4.tcp_tw_reuse=1');
-    if (tw.code !== 0) throw new Error(`sysctl net.ipv4.tcp_tw_reuse=1 in the client pod failed: ${tw.stderr}`);
-    const targets: [string, string][] = [
+    for (const [where, ns] of [['client', NS], ['outside', undefined]] as const) {
+      const tw = await cluster.exec(where, ns, 'sysctl', '-q', '-w', 'net.ipv4.tcp_tw_reuse=1');
+      if (tw.code !== 0) throw new Error(`sysctl net.ipv4.tcp_tw_reuse=1 in ${where} failed: ${tw.stderr}`);
+    }
+    const targets: [string, string, ('client' | 'outside')?][] = [
       ['pod IP (no proxy)', `http://${podIP}/`],
       ['ClusterIP', `http://${clusterIP}/`],
+      // From outside the nodes: the pod's node (the backend is local), and the other node (it sends the traffic on).
+      ['NodePort from outside, pod\'s node', `http://192.168.100.11:${NODE_PORT}/`, 'outside'],
+      ['NodePort from outside, other node', `http://192.168.100.12:${NODE_PORT}/`, 'outside'],
     ];
     let haproxyPid = '';
     if (mode === 'userspace') {
@@ -147,9 +156,9 @@ async function measureMode(mode: string, rows: Row[]): Promise<void> {
     }
     // Warm-up, discarded: the first run after the cluster starts is slower whatever it targets.
     await wrk(cluster, targets[0]![1], true);
-    for (const [target, url] of targets) {
+    for (const [target, url, from] of targets) {
       log(`${mode}: ${target} (${url})`);
-      rows.push({ mode, target, keepAlive: await wrk(cluster, url, false), close: await wrk(cluster, url, true) });
+      rows.push({ mode, target, keepAlive: await wrk(cluster, url, false, from), close: await wrk(cluster, url, true, from) });
     }
     if (haproxyPid) sh('kill', [haproxyPid]);
   } finally {

@@ -15,10 +15,12 @@
  *     kube-proxy replacement does not either); the pod's replies leave through the uplink, where
  *     mm_ns_out gives them the frontend's address back;
  *   - a backend on another node (the route to it leaves through this same interface): the source
- *     becomes this node's address and a port of its own (SNAT_PORT_MIN..SNAT_PORT_MAX, above
- *     Linux's default ephemeral range 32768-60999), and the packet is sent straight out (the stack
- *     would drop a packet arriving with one of its own addresses as source); the backend's replies
- *     arrive at mm_ns_in, are given the frontend's and the client's addresses back and sent out;
+ *     becomes this node's address and, as conntrack's masquerading does, the client's port where
+ *     it is free (else one of SNAT_PORT_MIN..SNAT_PORT_MAX, above Linux's default ephemeral range
+ *     32768-60999; never one a socket of the node itself holds), and the packet is sent straight
+ *     out (the stack would drop a packet arriving with one of its own addresses as source); the
+ *     backend's replies arrive at mm_ns_in, are given the frontend's and the client's addresses
+ *     back and sent out;
  *   - MM_KEEP_SOURCE (externalTrafficPolicy Local): never the source; MM_DROP with no backend:
  *     dropped, as kube-proxy's rule for a node without a local endpoint; no backend otherwise:
  *     left to the stack, where the nftables rules reject it as kube-proxy does.
@@ -258,23 +260,60 @@ static __always_inline int still_there(struct frontend *fe, struct ns_flow *f)
 	return be && be->ip == f->backend_ip && be->port == f->backend_port;
 }
 
-/* A source port of this node's for a flow to `be`, its reply translation stored; 0 if none is free. */
-static __always_inline __u16 snat_port(struct packet *p, struct backend *be, __u32 node_ip, struct ns_reply *reply, __u64 now)
+/* A socket of this node's own that a reply with key `k` would belong to (a connection, one in
+ * TIME_WAIT, a listener, a bound UDP socket): that port is not free for a flow. */
+static __always_inline int local_socket(struct __sk_buff *skb, struct ns_flow_key *k)
+{
+	struct bpf_sock_tuple t = { .ipv4 = { .saddr = k->saddr, .daddr = k->daddr, .sport = k->sport, .dport = k->dport } };
+	struct bpf_sock *sk;
+
+	if (k->proto == IPPROTO_TCP)
+		sk = bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	else
+		sk = bpf_sk_lookup_udp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+	if (!sk)
+		return 0;
+	bpf_sk_release(sk);
+	return 1;
+}
+
+/*
+ * A source port of this node's for a flow to `be`, its reply translation stored; 0 if none is
+ * free. First the client's own port, as conntrack's masquerading keeps it when it can: a client
+ * that reuses a port then reaches the backend with the same addresses again, with a sequence
+ * number above the last one's, which a backend socket still in TIME_WAIT accepts (a port that
+ * another client's connection left could meet a TIME_WAIT that refuses the SYN, and the client
+ * would wait a second for its retransmission). Then ports of SNAT_PORT_MIN..SNAT_PORT_MAX at
+ * random. Never one that a socket of the node itself would receive the replies of.
+ */
+static __always_inline __u16 snat_port(struct __sk_buff *skb, struct packet *p, struct backend *be, __u32 node_ip, struct ns_reply *reply, __u64 now)
 {
 	struct ns_flow_key k = { .saddr = be->ip, .daddr = node_ip, .sport = be->port, .proto = p->key.proto };
 	__u32 start = bpf_get_prandom_u32();
 	int i;
 
-	for (i = 0; i < SNAT_TRIES; i++) {
-		__u16 port = bpf_htons(SNAT_PORT_MIN + (start + i * 7919) % (SNAT_PORT_MAX - SNAT_PORT_MIN + 1));
+	for (i = 0; i <= SNAT_TRIES; i++) {
 		struct ns_reply *used;
 
-		k.dport = port;
+		if (i == 0) {
+			if (bpf_ntohs(p->key.sport) < 1024)
+				continue;
+			k.dport = p->key.sport;
+		} else {
+			k.dport = bpf_htons(SNAT_PORT_MIN + (start + i * 7919) % (SNAT_PORT_MAX - SNAT_PORT_MIN + 1));
+		}
 		used = bpf_map_lookup_elem(&mm_ns_replies, &k);
-		if (used && !reusable(used, now))
+		if (used) {
+			/* The same client's earlier flow from this port may give it over at once. */
+			int same = used->client_ip == p->key.saddr && used->client_port == p->key.sport;
+
+			if (!same && !reusable(used, now))
+				continue;
+		} else if (local_socket(skb, &k)) {
 			continue;
+		}
 		if (bpf_map_update_elem(&mm_ns_replies, &k, reply, used ? BPF_ANY : BPF_NOEXIST) == 0)
-			return port;
+			return k.dport;
 	}
 	return 0;
 }
@@ -326,7 +365,7 @@ static __always_inline int balance(struct __sk_buff *skb, struct packet *p, stru
 				return TC_ACT_OK;
 			if (fib.ifindex == skb->ifindex) {
 				reply.snat = 1;
-				flow.snat_port = snat_port(p, be, node_ip, &reply, now);
+				flow.snat_port = snat_port(skb, p, be, node_ip, &reply, now);
 				if (!flow.snat_port)
 					return TC_ACT_SHOT;
 			}

@@ -96,20 +96,20 @@ export function ebpfWalkthroughTests({ cluster, clusterName, client, curlMany }:
   }, 30_000);
 
   it('ebpf: NodePorts from outside are balanced by the tc programs before conntrack; a pod on the node sees the client, one on another node sees the node', async () => {
-  // service-nodeport (30002) has pod-1 and pod-2, both on node1 (pod-3 was deleted above).
-  const node1 = await cluster.exec('node1', undefined, 'curl', '-s', 'http://127.0.0.1:10249/sock-lb');
-  expect(node1.stdout).toMatch(/^192\.168\.100\.11:30002\s+TCP\s+north-south\s+study\/service-nodeport\s+-\s+10\.244\.1\.\d+:80 10\.244\.1\.\d+:80$/m);
-  for (const node of ['node1', 'node2']) await cluster.exec(node, undefined, 'conntrack', '-F');
-  const answers = async (ip: string) => (await curlMany('outside', undefined, `http://${ip}:30002/`, 8)).filter((l) => l.startsWith('from '));
-  // On node1 the pods are local: only the destination is rewritten, the pod sees the client.
-  const local = await answers('192.168.100.11');
-  expect(local).toHaveLength(8);
-  for (const l of local) expect(l).toMatch(/^from 192\.168\.100\.100:\d+$/);
-  // On node2 they are on node1: node2 sends from its own address and a port of its own.
-  const remote = await answers('192.168.100.12');
-  expect(remote).toHaveLength(8);
-  for (const l of remote) expect(l).toMatch(/^from 192\.168\.100\.12:6[1-5]\d{3}$/);
-  // No conntrack entry ever had the NodePort: the tc programs rewrote the packets before netfilter.
-  for (const node of ['node1', 'node2']) expect((await cluster.exec(node, undefined, 'conntrack', '-L')).stdout).not.toMatch(/dport=30002\b/);
+    // service-nodeport (30002) has pod-1 and pod-2, both on node1 (pod-3 was deleted above).
+    const node1 = await cluster.exec('node1', undefined, 'curl', '-s', 'http://127.0.0.1:10249/sock-lb');
+    expect(node1.stdout).toMatch(/^192\.168\.100\.11:30002\s+TCP\s+north-south\s+study\/service-nodeport\s+-\s+10\.244\.1\.\d+:80 10\.244\.1\.\d+:80$/m);
+    for (const node of ['node1', 'node2']) await cluster.exec(node, undefined, 'conntrack', '-F');
+    const answers = async (ip: string) => (await curlMany('outside', undefined, `http://${ip}:30002/`, 8)).filter((l) => l.startsWith('from '));
+    // On node1 the pods are local: only the destination is rewritten, the pod sees the client.
+    const local = await answers('192.168.100.11');
+    expect(local).toHaveLength(8);
+    for (const l of local) expect(l).toMatch(/^from 192\.168\.100\.100:\d+$/);
+    // On node2 they are on node1: node2 sends them on from its own address.
+    const remote = await answers('192.168.100.12');
+    expect(remote).toHaveLength(8);
+    for (const l of remote) expect(l).toMatch(/^from 192\.168\.100\.12:\d+$/);
+    // No conntrack entry ever had the NodePort: the tc programs rewrote the packets before netfilter.
+    for (const node of ['node1', 'node2']) expect((await cluster.exec(node, undefined, 'conntrack', '-L')).stdout).not.toMatch(/dport=30002\b/);
   }, 60_000);
 }

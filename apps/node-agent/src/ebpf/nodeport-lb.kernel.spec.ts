@@ -56,9 +56,9 @@ function tcp(port: number, timeoutMs = 2000): string {
   const script = `const s=require('net').connect(${port},'${NODE_IP}');let b='';s.on('data',d=>b+=d);s.on('end',()=>{console.log(b);process.exit()});s.on('error',e=>{console.log(e.code);process.exit()});setTimeout(()=>{console.log('timeout');process.exit()},${timeoutMs})`;
   return (inNs(NS.client, process.execPath, '-e', script).stdout ?? '').trim();
 }
-/** One UDP request: the answer and the address it came from. */
-function udp(port: number): string {
-  const script = `const u=require('dgram').createSocket('udp4');u.on('message',(m,r)=>{console.log(m+' via '+r.address+':'+r.port);process.exit()});u.send('x',${port},'${NODE_IP}');setTimeout(()=>{console.log('timeout');process.exit()},2000)`;
+/** One UDP request (from source port `from`, else any): the answer and the address it came from. */
+function udp(port: number, from = 0): string {
+  const script = `const u=require('dgram').createSocket('udp4');u.on('message',(m,r)=>{console.log(m+' via '+r.address+':'+r.port);process.exit()});u.bind(${from},()=>u.send('x',${port},'${NODE_IP}'));setTimeout(()=>{console.log('timeout');process.exit()},2000)`;
   return (inNs(NS.client, process.execPath, '-e', script).stdout ?? '').trim();
 }
 
@@ -135,10 +135,21 @@ describe.skipIf(skip !== undefined)(`the north-south tc programs on a real kerne
     expect(udp(30080)).toMatch(new RegExp(`^local from ${CLIENT_IP}:\\d+ via ${NODE_IP}:30080$`));
   });
 
-  it('a backend on another node: sent from the node\'s address and a port of its own above 61000, answered from the NodePort (TCP and UDP)', async () => {
+  it('a backend on another node: sent from the node\'s address and the client\'s port, answered from the NodePort (TCP and UDP)', async () => {
     await session.apply({ backends: [backend(1, 0, REMOTE_POD)], frontends: [], frontendDeletes: [], backendDeletes: [] });
-    for (let i = 0; i < 5; i++) expect(tcp(30080)).toMatch(new RegExp(`^remote from ${NODE_IP}:6[1-5]\\d{3}$`));
-    expect(udp(30080)).toMatch(new RegExp(`^remote from ${NODE_IP}:6[1-5]\\d{3} via ${NODE_IP}:30080$`));
+    for (let i = 0; i < 5; i++) expect(tcp(30080)).toMatch(new RegExp(`^remote from ${NODE_IP}:\\d+$`));
+    expect(udp(30080, 40001)).toBe(`remote from ${NODE_IP}:40001 via ${NODE_IP}:30080`);
+  });
+
+  it('a client port the node itself holds is not taken: the flow gets a port of 61000-65535 instead', async () => {
+    const { spawn } = await import('node:child_process');
+    const holder = spawn('ip', ['netns', 'exec', NS.node, process.execPath, '-e', "require('dgram').createSocket('udp4').bind(40002,()=>console.log('bound'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => holder.stdout!.once('data', resolve));
+      expect(udp(30080, 40002)).toMatch(new RegExp(`^remote from ${NODE_IP}:6[1-5]\\d{3} via ${NODE_IP}:30080$`));
+    } finally {
+      holder.kill();
+    }
   });
 
   it('no conntrack entry has the NodePort: the packets were rewritten before netfilter', async () => {
