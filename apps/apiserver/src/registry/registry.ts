@@ -8,8 +8,13 @@
  * graceful where Kubernetes makes them so (see libs/api graceful-deletion): a marked object stays
  * until its grace period ends (DeletionTimers), it is deleted again with grace 0, or an update
  * removes its last finalizer.
+ *
+ * A dry run (`dryRun=All`, WriteOptions.dryRun) takes the same path up to the commit: defaulting,
+ * validation, managed fields, the allocations checked and picked, the store's own preconditions
+ * (exists already, gone, another revision); then nothing is written, no revision is used, no
+ * allocation is kept and nobody is told (see `rehearse`).
  */
-import { applyConfiguration, jsonEqual, recordUpdate, validateManagedFields, pushAll, BadRequestError, RequestEntityTooLargeError, ExpiredError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, applyPatch, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
+import { AlreadyExistsError, applyConfiguration, jsonEqual, recordUpdate, validateManagedFields, pushAll, BadRequestError, RequestEntityTooLargeError, ExpiredError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, applyPatch, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
 import { decodeKnownFields, objectFromWire, objectToWire } from '@minimesh/wire';
 import type { Batch, Store, StoredEvent } from '../store/store.js';
 import { DeletionTimers } from './deletion-timers.js';
@@ -62,6 +67,13 @@ export interface WriteOptions {
    * element's zero value, as in an update, never a failure further on.
    */
   decode?: (patched: Record<string, unknown>) => KubeObject;
+  /** `dryRun=All`: everything the write does, and its answer, but nothing is stored or kept. */
+  dryRun?: boolean;
+}
+
+/** A delete's options, and whether it is a dry run. */
+export interface RegistryDeleteOptions extends DeleteOptions {
+  dryRun?: boolean;
 }
 
 function nameOf(obj: KubeObject): string {
@@ -138,6 +150,46 @@ export class Registry {
     return events;
   }
 
+  /**
+   * A dry run's stand-in for `commit`: the store's preconditions checked against what the writes
+   * so far left (a create of an object that exists: AlreadyExists; an update or delete of one
+   * that is gone: NotFound; at another revision: Conflict), and the size limit; then the objects
+   * as kube-apiserver's dry-run storage answers them: a created one without a resourceVersion, an
+   * updated one at the revision it was read at, a deleted one as it is stored. Nothing is
+   * written, no revision is used, no watcher, publisher or deletion timer hears of it.
+   */
+  private async rehearse(batch: Batch): Promise<KubeObject[]> {
+    const out: KubeObject[] = [];
+    for (const op of batch.ops) {
+      if (op.type === 'delete') {
+        const existing = await this.store.applied.get(op.kind, op.namespace, op.name);
+        if (!existing) throw new NotFoundError(op.kind, op.name);
+        if (op.expectRevision !== undefined && Number(existing.metadata.resourceVersion) !== op.expectRevision) throw new ConflictError(op.kind, op.name);
+        out.push(existing);
+        continue;
+      }
+      checkObjectSize(op.object);
+      const { kind, metadata } = op.object;
+      const existing = await this.store.applied.get(kind, metadata.namespace ?? '', metadata.name ?? '');
+      if (op.type === 'create') {
+        if (existing) throw new AlreadyExistsError(kind, metadata.name ?? '');
+        const { resourceVersion: _rv, ...meta } = metadata;
+        out.push({ ...op.object, metadata: meta });
+      } else {
+        if (!existing) throw new NotFoundError(kind, metadata.name ?? '');
+        if (Number(existing.metadata.resourceVersion) !== op.expectRevision) throw new ConflictError(kind, metadata.name ?? '');
+        out.push({ ...op.object, metadata: { ...metadata, resourceVersion: String(op.expectRevision) } });
+      }
+    }
+    return out;
+  }
+
+  /** Commits `batch` (or, for a dry run, rehearses it); the objects as written, in op order. */
+  private async write(batch: Batch, dryRun = false): Promise<KubeObject[]> {
+    if (dryRun) return this.rehearse(batch);
+    return (await this.commit(batch)).map((ev) => ev.object);
+  }
+
   /** The object as the writes so far left it (on disk or not yet): for a write, inside serialize(). */
   private async applied<K extends Kind>(kind: K, namespace: string, name: string): Promise<ObjectOfKind<K> | undefined> {
     return (await this.store.applied.get(kind, storedNamespace(kind, namespace), name)) as ObjectOfKind<K> | undefined;
@@ -211,14 +263,20 @@ export class Registry {
     if (KINDS[obj.kind].namespaced) await this.requireNamespace(obj);
 
     if (obj.kind !== 'Service') {
-      const [ev] = await this.commit({ ops: [{ type: 'create', object: canonical(obj) }] });
-      return ev!.object as T;
+      const [created] = await this.write({ ops: [{ type: 'create', object: canonical(obj) }] }, w.dryRun);
+      return created as T;
     }
     const plan = planServiceAllocations(obj, undefined, this.allocators);
     const svc = canonical(defaultServiceIPFamilyFields(plan.service));
+    if (w.dryRun) {
+      // Checked and picked as for the write, then given back at once (writes run one at a time:
+      // nobody saw them taken); the answer shows what the write would have been given.
+      plan.rollback();
+      return (await this.rehearse({ ops: [{ type: 'create', object: svc }] }))[0] as T;
+    }
     try {
-      const [ev] = await this.commit({ ops: [{ type: 'create', object: svc }], allocate: plan.allocate });
-      return ev!.object as T;
+      const [created] = await this.write({ ops: [{ type: 'create', object: svc }], allocate: plan.allocate });
+      return created as T;
     } catch (e) {
       plan.rollback();
       throw e;
@@ -245,7 +303,7 @@ export class Registry {
     namespace: string,
     name: string,
     config: KubeObject,
-    o: { manager: string; force: boolean; beforeCreate?: () => void },
+    o: { manager: string; force: boolean; beforeCreate?: () => void; dryRun?: boolean },
   ): Promise<{ object: ObjectOfKind<K>; created: boolean }> {
     return this.serialize(async () => {
       if (config.kind !== kind || (config.metadata.name ?? '') !== name) throw new BadRequestError(`the name of the object (${config.metadata.name ?? ''}) does not match the name on the URL (${name})`);
@@ -254,9 +312,9 @@ export class Registry {
       if (wantRv && wantRv !== current?.metadata.resourceVersion) throw new ConflictError(kind, name);
       if (!current) o.beforeCreate?.();
       const next = applyConfiguration(kind, current, config, { manager: o.manager, force: o.force, now: timestamp(this.clock()) });
-      if (!current) return { object: (await this.createLocked(next)) as ObjectOfKind<K>, created: true };
+      if (!current) return { object: (await this.createLocked(next, { dryRun: o.dryRun })) as ObjectOfKind<K>, created: true };
       const update = { ...next, metadata: { ...next.metadata, resourceVersion: current.metadata.resourceVersion } } as KubeObject;
-      return { object: (await this.updateLocked(update, 'spec')) as ObjectOfKind<K>, created: false };
+      return { object: (await this.updateLocked(update, 'spec', { dryRun: o.dryRun })) as ObjectOfKind<K>, created: false };
     });
   }
 
@@ -314,19 +372,24 @@ export class Registry {
     if (obj.kind === 'IPAddressPool' && part === 'spec' && errors.length === 0) errors = await this.poolOverlaps(obj);
     if (errors.length) throw new InvalidError(obj.kind, nameOf(obj), errors);
     const expectRevision = Number(old.metadata.resourceVersion);
-    if (deletesOnUpdate(obj, old)) return (await this.remove(old, expectRevision)) as T;
+    if (deletesOnUpdate(obj, old)) return (await this.remove(old, expectRevision, w.dryRun)) as T;
 
     if (obj.kind !== 'Service' || part === 'status') {
       const next = canonical(obj);
       if (sameObject(next, old)) return old;
-      const [ev] = await this.commit({ ops: [{ type: 'update', object: next, expectRevision }] });
-      return ev!.object as T;
+      const [updated] = await this.write({ ops: [{ type: 'update', object: next, expectRevision }] }, w.dryRun);
+      return updated as T;
     }
     const plan = planServiceAllocations(obj, old as Service, this.allocators);
     const svc = canonical(defaultServiceIPFamilyFields(plan.service, old as Service));
     if (sameObject(svc, old)) {
       plan.rollback();
       return old;
+    }
+    if (w.dryRun) {
+      // As on create: what the update would take is given back at once, and what it would free stays held.
+      plan.rollback();
+      return (await this.rehearse({ ops: [{ type: 'update', object: svc, expectRevision }] }))[0] as T;
     }
     try {
       const [ev] = await this.commit({
@@ -346,13 +409,13 @@ export class Registry {
    * DELETE: removes the object, or marks it for a graceful deletion (see the file comment);
    * returns it as removed or as marked.
    */
-  delete<K extends Kind>(kind: K, namespace: string, name: string, opts: DeleteOptions = {}): Promise<ObjectOfKind<K>> {
+  delete<K extends Kind>(kind: K, namespace: string, name: string, opts: RegistryDeleteOptions = {}): Promise<ObjectOfKind<K>> {
     validateDeleteOptions(opts);
     return this.serialize(() => this.deleteLocked(kind, namespace, name, opts));
   }
 
   /** DELETE of every object a list selects, each deleted (or marked) as its own delete would. */
-  async deleteCollection<K extends Kind>(kind: K, listOpts: ListOptions, opts: DeleteOptions = {}): Promise<ObjectOfKind<K>[]> {
+  async deleteCollection<K extends Kind>(kind: K, listOpts: ListOptions, opts: RegistryDeleteOptions = {}): Promise<ObjectOfKind<K>[]> {
     validateDeleteOptions(opts);
     const { items } = await this.list(kind, { ...listOpts, limit: undefined, continue: undefined });
     const out: ObjectOfKind<K>[] = [];
@@ -366,7 +429,7 @@ export class Registry {
     return out;
   }
 
-  private async deleteLocked<K extends Kind>(kind: K, namespace: string, name: string, opts: DeleteOptions): Promise<ObjectOfKind<K>> {
+  private async deleteLocked<K extends Kind>(kind: K, namespace: string, name: string, opts: RegistryDeleteOptions): Promise<ObjectOfKind<K>> {
     const old = await this.current(kind, namespace, name);
     checkDeletePreconditions(old, opts);
     if (kind === 'Namespace' && SYSTEM_NAMESPACES.includes(name)) throw new ForbiddenError('Namespace', name, 'this namespace may not be deleted');
@@ -374,14 +437,14 @@ export class Registry {
     if (plan.action === 'none') return old;
     const expectRevision = Number(old.metadata.resourceVersion);
     if (plan.action === 'mark') {
-      const [ev] = await this.commit({ ops: [{ type: 'update', object: canonical(plan.object), expectRevision }] });
-      return ev!.object as ObjectOfKind<K>;
+      const [marked] = await this.write({ ops: [{ type: 'update', object: canonical(plan.object), expectRevision }] }, opts.dryRun);
+      return marked as ObjectOfKind<K>;
     }
-    return (await this.remove(old, expectRevision)) as ObjectOfKind<K>;
+    return (await this.remove(old, expectRevision, opts.dryRun)) as ObjectOfKind<K>;
   }
 
-  /** Removes an object for good: a Namespace with what is in it, a Service with its allocations. */
-  private async remove(old: KubeObject, expectRevision: number): Promise<KubeObject> {
+  /** Removes an object for good: a Namespace with what is in it, a Service with its allocations (a dry run: neither). */
+  private async remove(old: KubeObject, expectRevision: number, dryRun = false): Promise<KubeObject> {
     const name = nameOf(old);
     const ns = old.metadata.namespace ?? '';
     const batch: Batch = { ops: [], release: [] };
@@ -398,9 +461,9 @@ export class Registry {
       pushAll(batch.release!, serviceReleases(old as Service));
     }
     batch.ops.push({ type: 'delete', kind: old.kind, namespace: ns, name, expectRevision });
-    const events = await this.commit(batch);
-    applyReleases(batch.release!, this.allocators);
-    return events[events.length - 1]!.object;
+    const removed = await this.write(batch, dryRun);
+    if (!dryRun) applyReleases(batch.release!, this.allocators);
+    return removed[removed.length - 1]!;
   }
 
   /** MetalLB refuses a pool whose addresses overlap another pool's (its webhook's check). */

@@ -2,6 +2,10 @@
  * The REST verbs on one resource, onto the same registry and watch hub as gRPC (same objects,
  * same revisions): GET (get, list, watch), POST (create), PUT (update, /status), PATCH (json,
  * merge, strategic), DELETE (delete, deletecollection). Access is checked as for gRPC.
+ *
+ * `dryRun=All` on any write is checked and answered as the write (same access checks, same
+ * decoding, validation, allocation checks and managed fields, same codes and errors), but the
+ * registry stores, announces and keeps nothing (Registry: WriteOptions.dryRun).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BadRequestError, parseFieldSelector, PATCH_TYPES, TooLargeResourceVersionError, UnsupportedMediaTypeError, type Kind, type KindInfo, type KubeObject } from '@minimesh/api';
@@ -45,11 +49,6 @@ function listItem(o: KubeObject): Omit<KubeObject, 'kind' | 'apiVersion'> {
 }
 
 const APPLY_PATCH = 'application/apply-patch+yaml';
-
-/** Dry runs are not done here: refused before anything is read or written. */
-function noDryRun(dryRun: boolean): void {
-  if (dryRun) throw new BadRequestError('dryRun is not supported by this server: nothing was written');
-}
 
 /**
  * What kube-apiserver's apply patcher refuses before merging: a configuration without the URL's
@@ -143,16 +142,14 @@ export class ResourceHandler {
       case 'POST': {
         check('create', '', BODY_NOT_READ);
         const o = writeOptions('create', q, req);
-        noDryRun(o.dryRun);
         const warnings: string[] = [];
         const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, o.fieldValidation, warnings), info, namespace, '');
         check('create', '', obj.metadata?.name ?? '');
-        return reply(201, await registry.create(obj, { manager: o.manager }), warnings);
+        return reply(201, await registry.create(obj, { manager: o.manager, dryRun: o.dryRun }), warnings);
       }
       case 'DELETE': {
         check('deletecollection');
         const opts = deleteOptions(q, await readBody(req));
-        noDryRun(opts.dryRun);
         const items = await registry.deleteCollection(kind, listOptions(q, namespace), opts);
         return reply(200, { kind: `${kind}List`, apiVersion: info.apiVersion, metadata: { resourceVersion: String(await registry.store.revision()) }, items: items.map(listItem) });
       }
@@ -174,10 +171,9 @@ export class ResourceHandler {
       case 'PUT': {
         check('update');
         const o = writeOptions('update', q, req);
-        noDryRun(o.dryRun);
         const warnings: string[] = [];
         const obj = matchUrl(decodeObject(await readBody(req), mediaType(req), info, o.fieldValidation, warnings), info, namespace, r.name);
-        const w = { manager: o.manager };
+        const w = { manager: o.manager, dryRun: o.dryRun };
         return reply(200, r.subresource === 'status' ? await registry.updateStatus(obj, w) : await registry.update(obj, w), warnings);
       }
       case 'PATCH': {
@@ -190,18 +186,16 @@ export class ResourceHandler {
           );
         }
         const o = writeOptions('patch', q, req);
-        noDryRun(o.dryRun);
         const body = await readBody(req);
         const warnings: string[] = [];
         // The patched object is decoded as a PUT body would be (types, times, unknown fields as
         // fieldValidation says, a null in a list its zero value), before it is validated and written.
         const decode = (patched: Record<string, unknown>) => decodeFields(patched, info, o.fieldValidation, warnings);
-        return reply(200, await registry.patch(kind, namespace, r.name, type, body, r.subresource === 'status' ? 'status' : '', { manager: o.manager, decode }), warnings);
+        return reply(200, await registry.patch(kind, namespace, r.name, type, body, r.subresource === 'status' ? 'status' : '', { manager: o.manager, decode, dryRun: o.dryRun }), warnings);
       }
       case 'DELETE': {
         check('delete');
         const opts = deleteOptions(q, await readBody(req));
-        noDryRun(opts.dryRun);
         return reply(200, await registry.delete(kind, namespace, r.name, opts));
       }
       default:
@@ -217,12 +211,11 @@ export class ResourceHandler {
   private async apply(info: KindInfo, namespace: string, r: ResourceRequest, q: URLSearchParams, req: IncomingMessage, check: (v: Verb, name?: string, objectName?: string | typeof BODY_NOT_READ) => unknown, reply: Reply): Promise<void> {
     if (r.subresource) throw new UnsupportedMediaTypeError('server-side apply of a subresource is not supported here');
     const o = writeOptions('patch', q, req, true);
-    noDryRun(o.dryRun);
     const body = await readBody(req);
     checkApplyConfiguration(body, info);
     const warnings: string[] = [];
     const config = matchUrl(decodeObject(body, 'application/json', info, o.fieldValidation, warnings), info, namespace, r.name);
-    const { object, created } = await this.deps.registry.apply(info.kind, namespace, r.name, config, { manager: o.manager, force: o.force, beforeCreate: () => void check('create', '', r.name) });
+    const { object, created } = await this.deps.registry.apply(info.kind, namespace, r.name, config, { manager: o.manager, force: o.force, dryRun: o.dryRun, beforeCreate: () => void check('create', '', r.name) });
     return reply(created ? 201 : 200, object, warnings);
   }
 
