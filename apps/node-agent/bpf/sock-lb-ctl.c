@@ -13,7 +13,7 @@
  *                                                   programs') and attach them to the interface's tc
  *                                                   ingress and egress in this network namespace,
  *                                                   NODE_IP the source of the packets they rewrite
- *   minimesh-sock-lb detach-tc IFACE                detach them from the interface (detach removes
+ *   minimesh-sock-lb detach-tc IFACE...             detach them from the interfaces (detach removes
  *                                                   their pinned maps with the others)
  *   minimesh-sock-lb serve PIN_DIR                  a map session on stdin/stdout (below)
  *   minimesh-sock-lb dump PIN_DIR                   the frontends and backends as text lines
@@ -744,8 +744,13 @@ int main(int argc, char **argv)
 		return detach(argv[2], argv[3]);
 	if (argc == 6 && strcmp(argv[1], "attach-tc") == 0)
 		return attach_tc(argv[2], argv[3], argv[4], argv[5]);
-	if (argc == 3 && strcmp(argv[1], "detach-tc") == 0)
-		return detach_tc(argv[2]);
+	if (argc >= 3 && strcmp(argv[1], "detach-tc") == 0) {
+		int i, err = 0;
+
+		for (i = 2; i < argc; i++)
+			err |= detach_tc(argv[i]);
+		return err;
+	}
 	if (argc == 3 && strcmp(argv[1], "serve") == 0)
 		return serve(argv[2]);
 	if (argc == 3 && strcmp(argv[1], "dump") == 0)
@@ -754,6 +759,6 @@ int main(int argc, char **argv)
 		return probe(argv[2]);
 	if (argc >= 5 && strcmp(argv[1], "sweep-udp") == 0)
 		return sweep_udp(argv[2], argv[3], argv[4], argc - 5, argv + 5);
-	fprintf(stderr, "usage: minimesh-sock-lb attach OBJECT PIN_DIR CGROUP | detach PIN_DIR CGROUP | attach-tc OBJECT PIN_DIR IFACE NODE_IP | detach-tc IFACE | serve PIN_DIR | dump PIN_DIR | probe OBJECT | sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP:PORT=BACKEND:PORT|VIP:PORT=*...\n");
+	fprintf(stderr, "usage: minimesh-sock-lb attach OBJECT PIN_DIR CGROUP | detach PIN_DIR CGROUP | attach-tc OBJECT PIN_DIR IFACE NODE_IP | detach-tc IFACE... | serve PIN_DIR | dump PIN_DIR | probe OBJECT | sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP:PORT=BACKEND:PORT|VIP:PORT=*...\n");
 	return 2;
 }

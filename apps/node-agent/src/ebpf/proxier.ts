@@ -205,10 +205,12 @@ export class EbpfProxier extends NftablesProxier {
     const candidates = want === 'auto' ? await this.autoDevices() : want;
     const missing = candidates.filter((d) => !all.includes(d));
     if (missing.length > 0) log.warn('--bpf-devices names devices this node does not have', { devices: missing.join(',') });
-    // Each device with one of its NodePort addresses: the source of what it sends to other nodes.
+    // Each device with one of its NodePort addresses, the Node's own first: the source of what it sends to other nodes.
+    const nodeIPs = this.e.nodeIPs?.() ?? [];
     const picked = new Map<string, string>();
     for (const device of candidates) {
-      const ip = this.nodePortAddressesOn([device])[0];
+      const addresses = this.nodePortAddressesOn([device]);
+      const ip = addresses.find((a) => nodeIPs.includes(a)) ?? addresses[0];
       if (ip !== undefined) picked.set(device, ip);
     }
     await detachNorthSouth(sockLb, all.filter((d) => !picked.has(d)));

@@ -98,7 +98,9 @@ export async function networkDevices(): Promise<string[]> {
 
 /** Detaches the north-south programs from `on` (default: every device here); their maps stay pinned. */
 export async function detachNorthSouth(p: SockLbPaths, on?: readonly string[]): Promise<void> {
-  for (const device of on ?? (await networkDevices())) await helper(p, ['detach-tc', device]);
+  const devices = on ?? (await networkDevices());
+  // One helper run for many devices (a node has a veth per pod); its command line stays short.
+  for (let i = 0; i < devices.length; i += 256) await helper(p, ['detach-tc', ...devices.slice(i, i + 256)]);
 }
 
 /**
