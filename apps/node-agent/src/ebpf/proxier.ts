@@ -26,6 +26,7 @@ import { FAMILY } from '../proxier-base.js';
 import { NftablesProxier, type NftablesProxierOptions } from '../nftables/proxier.js';
 import { attachNorthSouth, attachSockLb, detachNorthSouth, networkDevices, sweepAvailable, sweepStaleUdpSockets, type SockLbPaths } from './sock-lb-programs.js';
 import { StaleUdpSockets } from './stale-udp-sockets.js';
+import { chooseNorthSouthDevices, nodePortAddressesOn } from './north-south-devices.js';
 import { SockLbSession } from './sock-lb-session.js';
 
 export interface EbpfProxierOptions extends NftablesProxierOptions {
@@ -159,31 +160,17 @@ export class EbpfProxier extends NftablesProxier {
     }
   }
 
-  /** The node's NodePort addresses (--nodeport-addresses) among its own addresses on `devices`. */
-  private nodePortAddressesOn(devices: readonly string[]): string[] {
-    const wanted = nodePortIPs(parseNodePortAddresses(this.e.render.nodePortAddresses), this.e.nodeAddresses());
-    const out: string[] = [];
-    for (const device of devices) for (const a of networkInterfaces()[device] ?? []) if (a.family === 'IPv4' && !a.internal && wanted.includes(a.address)) out.push(a.address);
-    return out;
-  }
-
-  /**
-   * The devices for --bpf-devices auto, as Cilium picks them: those holding the Node's InternalIP
-   * or ExternalIP, else those of the IPv4 default routes.
-   */
-  private async autoDevices(): Promise<string[]> {
-    const ips = this.e.nodeIPs?.() ?? [];
-    const holding = Object.entries(networkInterfaces())
-      .filter(([, addrs]) => (addrs ?? []).some((a) => a.family === 'IPv4' && !a.internal && ips.includes(a.address)))
-      .map(([device]) => device);
-    if (holding.length > 0) return holding;
-    const r = await exec('ip', ['-j', '-4', 'route', 'show', 'default']);
-    return r.code === 0 ? [...new Set((JSON.parse(r.stdout || '[]') as { dev?: string }[]).flatMap((x) => (x.dev ? [x.dev] : [])))] : [];
+  /** The node's addresses that serve NodePorts (--nodeport-addresses). */
+  private nodePortIPs(): string[] {
+    return nodePortIPs(parseNodePortAddresses(this.e.render.nodePortAddresses), this.e.nodeAddresses());
   }
 
   /** The addresses whose NodePorts the north-south programs serve; undefined when they are not attached. */
   northSouthAddresses(): string[] | undefined {
-    return this.northSouth && this.nodePortAddressesOn(this.northSouth);
+    if (this.northSouth === undefined) return undefined;
+    const interfaces = networkInterfaces();
+    const wanted = this.nodePortIPs();
+    return this.northSouth.flatMap((device) => nodePortAddressesOn(interfaces, device, wanted));
   }
 
   /**
@@ -202,17 +189,16 @@ export class EbpfProxier extends NftablesProxier {
       return off('--bpf-devices none');
     }
     if (sockLb.northSouth === undefined || !existsSync(sockLb.northSouth)) return off(`the tc programs are not built (${sockLb.northSouth ?? 'nodeport-lb.o'}; bash tools/setup.sh builds them)`);
-    const candidates = want === 'auto' ? await this.autoDevices() : want;
-    const missing = candidates.filter((d) => !all.includes(d));
+    const missing = want === 'auto' ? [] : want.filter((d) => !all.includes(d));
     if (missing.length > 0) log.warn('--bpf-devices names devices this node does not have', { devices: missing.join(',') });
-    // Each device with one of its NodePort addresses, the Node's own first: the source of what it sends to other nodes.
-    const nodeIPs = this.e.nodeIPs?.() ?? [];
-    const picked = new Map<string, string>();
-    for (const device of candidates) {
-      const addresses = this.nodePortAddressesOn([device]);
-      const ip = addresses.find((a) => nodeIPs.includes(a)) ?? addresses[0];
-      if (ip !== undefined) picked.set(device, ip);
-    }
+    const routes = await exec('ip', ['-j', '-4', 'route', 'show', 'default']);
+    const picked = chooseNorthSouthDevices({
+      want,
+      interfaces: networkInterfaces(),
+      nodeIPs: this.e.nodeIPs?.() ?? [],
+      nodePortIPs: this.nodePortIPs(),
+      defaultRouteDevices: routes.code === 0 ? (JSON.parse(routes.stdout || '[]') as { dev?: string }[]).flatMap((r) => (r.dev ? [r.dev] : [])) : [],
+    });
     await detachNorthSouth(sockLb, all.filter((d) => !picked.has(d)));
     if (picked.size === 0) return off(want === 'auto' ? 'no device holds the Node\'s address (or a default route) with a NodePort address' : 'none of --bpf-devices holds a NodePort address of this node');
     try {
