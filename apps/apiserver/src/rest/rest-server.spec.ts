@@ -9,50 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenFileLine } from '@minimesh/runtime';
 import { eventually, tempDir } from '@minimesh/runtime/testing';
 import { startTestApiServer, type TestApiServer } from '../testing/index.js';
+import { restRequest } from '../testing/rest-request.js';
 
-interface Reply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
-
-function request(t: TestApiServer, method: string, path: string, o: { body?: unknown; type?: string; token?: string; accept?: string } = {}): Promise<Reply> {
-  const [host, port] = [t.server.restAddress.slice(0, t.server.restAddress.lastIndexOf(':')), Number(t.server.restAddress.split(':').pop())];
-  const payload = o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body);
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      {
-        host,
-        port,
-        method,
-        path,
-        ca: readFileSync(t.server.caFile),
-        headers: {
-          ...(payload !== undefined ? { 'content-type': o.type ?? 'application/json' } : {}),
-          ...(o.token ? { authorization: `Bearer ${o.token}` } : {}),
-          ...(o.accept ? { accept: o.accept } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(body);
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
-  });
-}
+const request = restRequest;
 
 /** The first `n` lines of a watch, then the connection is dropped. */
 function watchLines(t: TestApiServer, path: string, n: number, whileOpen?: () => Promise<unknown>): Promise<any[]> {

@@ -3,31 +3,28 @@
  * read back in every output kubectl has, changed with label, patch, edit and expose, watched,
  * and deleted, with kubectl's own messages. Skipped, with one line, where kubectl is not installed.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventRecorder } from '@minimesh/controller-kit';
-import { startTestApiServer, type TestApiServer } from '@minimesh/apiserver/testing';
-import { ensureCertificateAuthority, issueCertificate } from '@minimesh/runtime';
-import { tempDir } from '@minimesh/runtime/testing';
+import type { TestApiServer } from '@minimesh/apiserver/testing';
+import { HAS_KUBECTL, startKubectlTarget, type KubectlTarget } from './kubectl-target.js';
 
-const run = promisify(execFile);
-const KUBECTL = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
-if (!KUBECTL) console.log('kubectl suite skipped: kubectl is not installed on this machine');
+if (!HAS_KUBECTL) console.log('kubectl suite skipped: kubectl is not installed on this machine');
 const TESTDATA = new URL('../../../../apps/meshctl/testdata/', import.meta.url).pathname;
 
-describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
-  const dir = tempDir('minimesh-kubectl-');
+describe.skipIf(!HAS_KUBECTL)('kubectl against the REST API', () => {
+  let target: KubectlTarget;
   let t: TestApiServer;
   let kubeconfig: string;
-
-  /** kubectl's stdout, stderr and exit code (never blocks this process: the apiserver runs in it). */
-  const kubectl = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const r = await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', env: { ...process.env, ...env } }).catch((e: { stdout: string; stderr: string; code: number }) => e);
-    return { out: r.stdout, err: r.stderr, code: 'code' in r ? r.code : 0 };
+  /** The suite's own directory (files for kubectl to read). */
+  const dir = {
+    get path() {
+      return target.dir;
+    },
   };
+  const kubectl = (args: string[], env: NodeJS.ProcessEnv = {}) => target.kubectl(args, env);
   const ok = async (...args: string[]) => {
     const r = await kubectl(args);
     expect(r.err, `kubectl ${args.join(' ')}`).toBe('');
@@ -35,20 +32,11 @@ describe.skipIf(!KUBECTL)('kubectl against the REST API', () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApiServer();
-    const ca = ensureCertificateAuthority(join(t.dataDir, 'pki'));
-    const admin = issueCertificate(ca, dir.path, { name: 'admin', commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client' });
-    kubeconfig = join(dir.path, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: mm, cluster: {server: "https://${t.server.restAddress}", certificate-authority: "${t.server.caFile}"}}]\n` +
-        `users: [{name: admin, user: {client-certificate: "${admin.certFile}", client-key: "${admin.keyFile}"}}]\n` +
-        'contexts: [{name: mm, context: {cluster: mm, user: admin}}]\ncurrent-context: mm\n',
-    );
+    target = await startKubectlTarget('minimesh-kubectl-');
+    ({ t, kubeconfig } = target);
   });
   afterAll(async () => {
-    await t?.stop();
-    dir.remove();
+    await target?.stop();
   });
 
   it('api-resources and version come from discovery', async () => {

@@ -4,56 +4,37 @@
  * `kubectl diff` (a dry-run patch, or a dry-run server-side apply with --server-side), each with
  * kubectl's own output, and nothing written. Skipped, with one line, where kubectl is not installed.
  */
-import { execFile, spawnSync } from 'node:child_process';
+
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureCertificateAuthority, issueCertificate } from '@minimesh/runtime';
-import { tempDir } from '@minimesh/runtime/testing';
-import { startTestApiServer, type TestApiServer } from '../testing/index.js';
+import type { TestApiServer } from '@minimesh/apiserver/testing';
+import { HAS_KUBECTL, startKubectlTarget, type KubectlTarget } from './kubectl-target.js';
 
-const run = promisify(execFile);
-const KUBECTL = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
-if (!KUBECTL) console.log('kubectl dry-run suite skipped: kubectl is not installed on this machine');
+if (!HAS_KUBECTL) console.log('kubectl dry-run suite skipped: kubectl is not installed on this machine');
 
 const manifest = (name: string, labels: Record<string, string>, type = 'ClusterIP') =>
   `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: default\n  labels:\n${Object.entries(labels)
     .map(([k, v]) => `    ${k}: "${v}"\n`)
     .join('')}spec:\n  type: ${type}\n  selector:\n    app: ${name}\n  ports:\n  - port: 80\n    targetPort: 8080\n`;
 
-describe.skipIf(!KUBECTL)('kubectl --dry-run=server and kubectl diff against the REST API', () => {
-  const dir = tempDir('minimesh-kubectl-dry-');
+describe.skipIf(!HAS_KUBECTL)('kubectl --dry-run=server and kubectl diff against the REST API', () => {
+  let target: KubectlTarget;
   let t: TestApiServer;
-  let kubeconfig: string;
-
-  /** kubectl's stdout, stderr and exit code (asynchronous: the apiserver runs in this process). */
-  const kubectl = async (...args: string[]) => {
-    const r = await run('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' }).catch((e: { stdout: string; stderr: string; code: number }) => e);
-    return { out: r.stdout, err: r.stderr, code: 'code' in r ? r.code : 0 };
-  };
+  const kubectl = (...args: string[]) => target.kubectl(args);
   const file = (name: string, text: string) => {
-    const path = join(dir.path, name);
+    const path = join(target.dir, name);
     writeFileSync(path, text);
     return path;
   };
-  const revision = async () => (await t.server.store.revision());
+  const revision = async () => await t.server.store.revision();
 
   beforeAll(async () => {
-    t = await startTestApiServer();
-    const ca = ensureCertificateAuthority(join(t.dataDir, 'pki'));
-    const admin = issueCertificate(ca, dir.path, { name: 'admin', commonName: 'kubernetes-admin', organizations: ['system:masters'], usage: 'client' });
-    kubeconfig = join(dir.path, 'kubeconfig');
-    writeFileSync(
-      kubeconfig,
-      `apiVersion: v1\nkind: Config\nclusters: [{name: mm, cluster: {server: "https://${t.server.restAddress}", certificate-authority: "${t.server.caFile}"}}]\n` +
-        `users: [{name: admin, user: {client-certificate: "${admin.certFile}", client-key: "${admin.keyFile}"}}]\n` +
-        'contexts: [{name: mm, context: {cluster: mm, user: admin}}]\ncurrent-context: mm\n',
-    );
+    target = await startKubectlTarget('minimesh-kubectl-dry-');
+    t = target.t;
   });
   afterAll(async () => {
-    await t?.stop();
-    dir.remove();
+    await target?.stop();
   });
 
   it('create --dry-run=server -o yaml prints the object the server would store, and stores nothing', async () => {
@@ -65,7 +46,7 @@ describe.skipIf(!KUBECTL)('kubectl --dry-run=server and kubectl diff against the
     expect(r.out).toMatch(/^ {2}clusterIP: 10\.\d+\.\d+\.\d+$/m);
     expect(r.out).toMatch(/nodePort: 3\d{4}$/m);
     expect(r.out).not.toMatch(/resourceVersion/);
-    const plain = await kubectl('create', '-f', join(dir.path, 'web.yaml'), '--dry-run=server');
+    const plain = await kubectl('create', '-f', join(target.dir, 'web.yaml'), '--dry-run=server');
     expect(plain.out).toBe('service/web created (server dry run)\n');
     expect((await kubectl('get', 'svc', 'web')).err).toBe('Error from server (NotFound): services "web" not found\n');
     expect(await revision()).toBe(rv);
