@@ -3,7 +3,7 @@
  * straight to the pod's IP, and the userspace proxy against HAProxy forwarding to the same pod
  * from the same place (a script that prints figures; not a test).
  *
- *   sudo npx tsx apps/node-agent/bench/throughput.ts [--duration 5] [--connections 16] [--modes iptables,nftables,userspace]
+ *   sudo npx tsx apps/node-agent/bench/throughput.ts [--duration 5] [--connections 16] [--rounds 3] [--modes iptables,nftables,userspace]
  *
  * For each mode it starts `minimesh-cluster up --nodes 2 --proxy-mode MODE` (name mmtp<pid>), one
  * echo pod on node1 behind a ClusterIP Service and a client pod on node2, and runs `wrk` in the
@@ -28,15 +28,17 @@ import { ClusterDriver, e2eSkipReason } from '@minimesh/cluster/testing';
 import { environment, has, onInterrupt, sh } from './lib/host.js';
 import { table } from './lib/stats.js';
 
-const USAGE = `usage: sudo npx tsx apps/node-agent/bench/throughput.ts [--duration S] [--connections N] [--modes LIST]
+const USAGE = `usage: sudo npx tsx apps/node-agent/bench/throughput.ts [--duration S] [--connections N] [--rounds N] [--modes LIST]
   --duration S      seconds of load per measurement (default 5)
   --connections N   concurrent connections of wrk (default 16)
+  --rounds N        rounds over the targets, interleaved; each figure is the median round (default 3)
   --modes LIST      comma-separated proxy modes: iptables, nftables, userspace, ipvs, ebpf (default iptables,nftables,userspace)`;
 
 const { values: flags } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
     connections: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '3' },
     modes: { type: 'string', default: 'iptables,nftables,userspace' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -47,8 +49,9 @@ if (flags.help) {
 }
 const DURATION = Number(flags.duration);
 const CONNECTIONS = Number(flags.connections);
+const ROUNDS = Number(flags.rounds);
 const MODES = flags.modes.split(',').map((m) => m.trim());
-if (!(DURATION >= 1 && DURATION <= 120) || !(Number.isInteger(CONNECTIONS) && CONNECTIONS >= 1 && CONNECTIONS <= 1000) || !MODES.every((m) => ['iptables', 'nftables', 'userspace', 'ipvs', 'ebpf'].includes(m))) {
+if (!(DURATION >= 1 && DURATION <= 120) || !(Number.isInteger(CONNECTIONS) && CONNECTIONS >= 1 && CONNECTIONS <= 1000) || !(Number.isInteger(ROUNDS) && ROUNDS >= 1 && ROUNDS <= 20) || !MODES.every((m) => ['iptables', 'nftables', 'userspace', 'ipvs', 'ebpf'].includes(m))) {
   console.error(`bad arguments\n${USAGE}`);
   process.exit(2);
 }
@@ -80,6 +83,12 @@ export function parseWrk(out: string): Figures {
 }
 
 /** wrk from the client pod, or from `outside` (the namespace outside the nodes). */
+/** The run with the median requests/s (errors summed over all runs). */
+export function medianRun(runs: readonly Figures[]): Figures {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps);
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, errors: runs.reduce((n, r) => n + r.errors, 0) };
+}
+
 async function wrk(cluster: ClusterDriver, url: string, close: boolean, from: 'client' | 'outside' = 'client'): Promise<Figures> {
   const args = ['wrk', '-t1', `-c${CONNECTIONS}`, `-d${DURATION}s`, '--latency', ...(close ? ['-H', 'Connection: close'] : []), url];
   const r = await cluster.exec(from, from === 'client' ? NS : undefined, ...args);
@@ -156,10 +165,17 @@ async function measureMode(mode: string, rows: Row[]): Promise<void> {
     }
     // Warm-up, discarded: the first run after the cluster starts is slower whatever it targets.
     await wrk(cluster, targets[0]![1], true);
-    for (const [target, url, from] of targets) {
-      log(`${mode}: ${target} (${url})`);
-      rows.push({ mode, target, keepAlive: await wrk(cluster, url, false, from), close: await wrk(cluster, url, true, from) });
+    // Rounds over all targets, one after the other, so that what else the machine does at a moment
+    // weighs on every target alike; each figure is the round with the median requests/s.
+    const runs = targets.map(() => ({ keepAlive: [] as Figures[], close: [] as Figures[] }));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [i, [target, url, from]] of targets.entries()) {
+        log(`${mode}: ${target} (${url}), round ${round}/${ROUNDS}`);
+        runs[i]!.keepAlive.push(await wrk(cluster, url, false, from));
+        runs[i]!.close.push(await wrk(cluster, url, true, from));
+      }
     }
+    targets.forEach(([target], i) => rows.push({ mode, target, keepAlive: medianRun(runs[i]!.keepAlive), close: medianRun(runs[i]!.close) }));
     if (haproxyPid) sh('kill', [haproxyPid]);
   } finally {
     stop();
@@ -175,7 +191,7 @@ async function main(): Promise<number> {
     return 2;
   }
   console.log(environment());
-  console.log(`wrk -t1 -c${CONNECTIONS} -d${DURATION}s from a pod on node2 to one echo pod on node1\n`);
+  console.log(`wrk -t1 -c${CONNECTIONS} -d${DURATION}s from a pod on node2 (and from outside the nodes) to one echo pod on node1; ${ROUNDS} interleaved round(s), median shown\n`);
   const rows: Row[] = [];
   for (const mode of MODES) await measureMode(mode, rows);
   const f = (x: number, d = 0) => (Number.isNaN(x) ? '–' : x.toFixed(d));
