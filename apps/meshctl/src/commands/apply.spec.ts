@@ -43,6 +43,53 @@ describe('meshctl apply', () => {
     expect(after.spec!.ports).toEqual([{ port: 80, targetPort: 8080, protocol: 'TCP', nodePort }]);
   });
 
+  it('keeps list items other writers added: Service ports by merge key, finalizers as a set (kubectl\'s three-way strategic merge)', async () => {
+    const h = harness();
+    const v1 =
+      'apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  finalizers: [example.com/a]\nspec:\n  selector: {app: web}\n  ports:\n  - name: http\n    port: 80\n';
+    expect((await h.meshctlWithStdin(v1, 'apply', '-f', '-')).stdout).toBe('service/web created\n');
+    const other = '{"metadata":{"finalizers":["example.com/ctrl"]},"spec":{"ports":[{"name":"metrics","port":9100}]}}';
+    expect((await h.meshctl('patch', 'svc', 'web', '-p', other)).code).toBe(0);
+    expect((await h.meshctlWithStdin(v1, 'apply', '-f', '-')).stdout).toBe('service/web configured\n');
+    let live = h.client.peek('Service', 'default', 'web') as Service;
+    expect(live.metadata.finalizers).toEqual(['example.com/a', 'example.com/ctrl']);
+    expect(live.spec!.ports!.map((p) => [p.name, p.port])).toEqual([['http', 80], ['metrics', 9100]]);
+    expect((await h.meshctlWithStdin(v1, 'apply', '-f', '-')).stdout).toBe('service/web unchanged\n');
+    // What the manifest drops since the last apply does go; the other writer's items stay.
+    const v2 = v1.replace('[example.com/a]', '[]').replace('  - name: http\n    port: 80\n', '  - name: https\n    port: 443\n');
+    expect((await h.meshctlWithStdin(v2, 'apply', '-f', '-')).stdout).toBe('service/web configured\n');
+    live = h.client.peek('Service', 'default', 'web') as Service;
+    expect(live.metadata.finalizers).toEqual(['example.com/ctrl']);
+    expect(live.spec!.ports!.map((p) => [p.name, p.port])).toEqual([['https', 443], ['metrics', 9100]]);
+  });
+
+  it('applies the documents before a YAML syntax error, then reports it (apply and delete -f)', async () => {
+    const h = harness();
+    const svc = (name: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\nspec:\n  ports:\n  - port: 80\n`;
+    const text = `${svc('mb-one')}---\n${svc('mb-two').replace('  name: mb-two\n', '  name: mb-two\n  bad: [unclosed\n')}---\n${svc('mb-three')}`;
+    const applied = await h.meshctlWithStdin(text, 'apply', '-f', '-');
+    expect(applied.code).toBe(1);
+    expect(applied.stdout).toBe('service/mb-one created\n');
+    expect(applied.stderr).toMatch(/^error: error parsing STDIN: error converting YAML to JSON: yaml: line 6: .*\n$/);
+    expect(h.client.peek('Service', 'default', 'mb-two')).toBeUndefined();
+    expect(h.client.peek('Service', 'default', 'mb-three')).toBeUndefined();
+    const deleted = await h.meshctlWithStdin(text, 'delete', '-f', '-');
+    expect(deleted.code).toBe(1);
+    expect(deleted.stdout).toBe('service "mb-one" deleted\n');
+    expect(deleted.stderr).toBe(applied.stderr);
+    expect(h.client.peek('Service', 'default', 'mb-one')).toBeUndefined();
+  });
+
+  it('refuses generateName without a name, like kubectl, and applies the other objects', async () => {
+    const h = harness();
+    const gen = 'apiVersion: v1\nkind: Service\nmetadata:\n  generateName: g-\nspec:\n  ports:\n  - port: 80\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ok\n';
+    expect(await h.meshctlWithStdin(gen, 'apply', '-f', '-')).toEqual({
+      code: 1,
+      stdout: 'namespace/ok created\n',
+      stderr: 'error: from g-: cannot use generate name with apply\n',
+    });
+  });
+
   it('applies every document of a file and of several files', async () => {
     const h = harness();
     const r = await h.meshctl('apply', '-f', '001-my-service-without-selector.yaml', '-f', '001-my-nodeport-service.yaml');

@@ -63,7 +63,9 @@ async function applyOne(m: MappedObject, io: CommandIO, dryRun: DryRun): Promise
       warned = true;
     }
     const current = withoutStatus(live);
-    const desired = threeWayMerge(original ? withoutStatus(original as unknown as KubeObject) : undefined, withoutStatus(modified), current);
+    // Custom resources merge like a JSON merge patch (every list atomic), as kubectl does for them.
+    const schema = KINDS[m.kind].custom === true ? undefined : PATCH_SCHEMAS[m.kind];
+    const desired = threeWayMerge(original ? withoutStatus(original as unknown as KubeObject) : undefined, withoutStatus(modified), current, schema);
     if (deepEqual(desired, current)) return { result: 'unchanged', object: live };
     if (dryRun === 'client') return { result: 'configured', object: desired };
     try {
@@ -87,6 +89,11 @@ export async function runApply(flags: CommandLine, io: CommandIO, ctx: GlobalCon
   const dryRun = parseDryRun(flags);
   const { objects, errors } = await readManifests(flags, io, ctx, 'apply');
   for (const m of objects) {
+    const generateName = (m.object?.metadata as { generateName?: unknown } | undefined)?.generateName;
+    if (!m.name && typeof generateName === 'string' && generateName) {
+      errors.push(new CliError(`from ${generateName}: cannot use generate name with apply`));
+      continue;
+    }
     if (!m.name) {
       errors.push(new CliError(`error when retrieving current configuration of ${objectRef(m.kind, '')} from "${m.source}": resource name may not be empty`));
       continue;

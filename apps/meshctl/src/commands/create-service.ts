@@ -32,10 +32,13 @@ function parseTcp(spec: string, nodePort: number): ServicePort {
 }
 
 export async function createServiceCommand(args: string[], flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> {
-  const [typeArg, name] = args;
+  const [typeArg, ...names] = args;
+  const name = names[0];
   const type = typeArg ? TYPES[typeArg] : undefined;
   if (!type) throw new CliError(`unknown service type "${typeArg ?? ''}": use one of clusterip, nodeport, loadbalancer, externalname`);
-  if (!name) throw new CliError('exactly one NAME is required, got 0', `See 'meshctl create service ${typeArg} -h' for help and examples`);
+  if (names.length !== 1 || !name) {
+    throw new CliError(`exactly one NAME is required, got ${name ? names.length : 0}`, `See 'meshctl create service ${typeArg} -h' for help and examples`);
+  }
   const tcp = flags.strings('tcp');
   const clusterIP = flags.string('clusterip');
   if (type === 'ExternalName' && !flags.string('external-name')) throw new CliError('external name must be specified');

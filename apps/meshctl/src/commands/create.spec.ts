@@ -38,6 +38,22 @@ describe('meshctl create', () => {
     expect((await h.meshctl('create', 'service', 'clusterip', 'x')).stderr).toBe('error: at least one tcp port specifier must be provided\n');
   });
 
+  it('needs exactly one NAME: several are refused and nothing is created', async () => {
+    const h = harness();
+    expect(await h.meshctl('create', 'ns', 'a', 'b')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "error: exactly one NAME is required, got 2\nSee 'meshctl create namespace -h' for help and examples\n",
+    });
+    expect(await h.meshctl('create', 'service', 'clusterip', 'a', 'b', '--tcp=80')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: "error: exactly one NAME is required, got 2\nSee 'meshctl create service clusterip -h' for help and examples\n",
+    });
+    expect(h.client.peek('Namespace', '', 'a')).toBeUndefined();
+    expect(h.client.peek('Service', 'default', 'a')).toBeUndefined();
+  });
+
   it('reports per-document failures and creates the rest', async () => {
     const h = harness();
     const docs = 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n  bogus: 1\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: b\n';

@@ -14,8 +14,11 @@ import { objectRef, resolveKind } from '../resources.js';
 import { createServiceCommand } from './create-service.js';
 import { dryRunSuffix, parseDryRun, readManifests } from './manifests.js';
 
-async function createNamespace(name: string | undefined, flags: CommandLine, io: CommandIO): Promise<number> {
-  if (!name) throw new CliError('exactly one NAME is required, got 0', "See 'meshctl create namespace -h' for help and examples");
+async function createNamespace(names: string[], flags: CommandLine, io: CommandIO): Promise<number> {
+  const name = names[0];
+  if (names.length !== 1 || !name) {
+    throw new CliError(`exactly one NAME is required, got ${name ? names.length : 0}`, "See 'meshctl create namespace -h' for help and examples");
+  }
   const dryRun = parseDryRun(flags);
   let ns: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name } };
   if (flags.bool('save-config')) ns = withLastApplied(ns);
@@ -28,7 +31,7 @@ export async function runCreate(flags: CommandLine, io: CommandIO, ctx: GlobalCo
   const [sub, ...rest] = flags.positionals;
   if (sub !== undefined && flags.strings('filename').length === 0) {
     const kind = resolveKind(sub);
-    if (kind === 'Namespace') return createNamespace(rest[0], flags, io);
+    if (kind === 'Namespace') return createNamespace(rest, flags, io);
     if (kind === 'Service') return createServiceCommand(rest, flags, io, ctx);
     throw new CliError(`unknown command "${sub}" for "meshctl create"`, "See 'meshctl create -h' for help and examples");
   }

@@ -99,6 +99,46 @@ describe('meshctl delete, gracefully', () => {
     expect((await h.meshctl('delete', 'pod', 'web', '--now', '--grace-period=5')).stderr).toBe('error: --now and --grace-period cannot be specified together\n');
   });
 
+  it('checks --timeout and --grace-period before deleting anything, and takes any Go duration', async () => {
+    const h = await cluster();
+    expect(await h.meshctl('delete', 'svc', 'my-service', '--timeout=abc')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: invalid argument "abc" for "--timeout" flag: time: invalid duration "abc"\nSee \'meshctl delete --help\' for usage.\n',
+    });
+    expect((await h.meshctl('delete', 'svc', 'my-service', '--timeout=5')).stderr).toBe(
+      'error: invalid argument "5" for "--timeout" flag: time: missing unit in duration "5"\nSee \'meshctl delete --help\' for usage.\n',
+    );
+    expect((await h.meshctl('delete', 'svc', 'my-service', '--grace-period=x')).stderr).toBe(
+      'error: invalid argument "x" for "--grace-period" flag: strconv.ParseInt: parsing "x": invalid syntax\nSee \'meshctl delete --help\' for usage.\n',
+    );
+    expect(h.client.peek('Service', 'default', 'my-service')).toBeDefined();
+    expect(await h.meshctl('delete', 'svc', 'my-service', '--timeout=1m30s')).toEqual({ code: 0, stdout: 'service "my-service" deleted\n', stderr: '' });
+    expect((await h.meshctl('delete', 'svc', 'my-nodeport-service', '--timeout=1h2m')).stdout).toBe('service "my-nodeport-service" deleted\n');
+  });
+
+  it('--force alone deletes at once (grace period 0) with kubectl\'s warning; a positive grace period is refused with it', async () => {
+    const h = harness();
+    h.client.seed(pod('web', { app: 'web' }), pod('db', { app: 'db' }));
+    expect(await h.meshctl('delete', 'pod', 'web', '--force')).toEqual({
+      code: 0,
+      stdout: 'pod "web" force deleted\n',
+      stderr:
+        'Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n',
+    });
+    expect(h.client.peek('Pod', 'default', 'web')).toBeUndefined();
+    for (const extra of [['--grace-period=5'], ['--now']]) {
+      expect(await h.meshctl('delete', 'pod', 'db', '--force', ...extra)).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'error: --force and --grace-period greater than 0 cannot be specified together\n',
+      });
+    }
+    // --grace-period=0 without --force is a one-second grace period, as in kubectl.
+    expect(await h.meshctl('delete', 'pod', 'db', '--grace-period=0', '--wait=false')).toEqual({ code: 0, stdout: 'pod "db" deleted\n', stderr: '' });
+    expect(h.client.peek('Pod', 'default', 'db')?.metadata.deletionGracePeriodSeconds).toBe(1);
+  });
+
   it('-l deletes the matching objects in one collection delete per kind', async () => {
     const h = harness();
     h.client.seed(pod('a', { app: 'x' }), pod('b', { app: 'x' }), pod('c', { app: 'y' }));

@@ -1,13 +1,14 @@
 /**
  * `meshctl delete`: by name, by `-f` manifests, or every match of `--all` / `-l` (one
  * DeleteCollection per kind). Prints `service "x" deleted`. Pods are deleted gracefully:
- * `--grace-period N` (-1: the pod's own), `--now` (1 s), `--force` with `--grace-period=0`; with
+ * `--grace-period N` (-1: the pod's own), `--now` (1 s), `--force` (grace period 0); with
  * `--wait` (the default) the command returns once the objects are gone.
  */
 import { pushAll, type DeleteOptions, type Kind, type KubeObject } from '@minimesh/api';
 import type { Command, GlobalContext } from '../cli/command.js';
 import { ALL_NAMESPACES_FLAG, DRY_RUN_FLAG, FILENAME_FLAG, RECURSIVE_FLAG, SELECTOR_FLAG } from '../cli/command.js';
 import { addSourceToErr, CliError, isNotFound, throwCollected } from '../cli/errors.js';
+import { parseDurationFlag } from '../cli/go-duration.js';
 import type { CommandLine } from '@minimesh/runtime';
 import type { CommandIO } from '../cli/io.js';
 import { byNamespaceAndName, isNamespaced, kindString } from '../resources.js';
@@ -23,26 +24,30 @@ interface Target {
 
 const WAIT_POLL_MS = 200;
 
+/**
+ * The grace period as kubectl works it out: `--now` is 1 s; `--force` alone is 0 (and may not be
+ * combined with a positive grace period); `--grace-period=0` without `--force` is 1 s.
+ */
 function deleteOptions(flags: CommandLine): DeleteOptions {
   const raw = flags.string('grace-period', '-1');
-  const grace = Number(raw);
-  if (!Number.isInteger(grace)) throw new CliError(`invalid argument "${raw}" for "--grace-period" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`);
-  if (flags.bool('now') && grace !== -1) throw new CliError('--now and --grace-period cannot be specified together');
-  if (flags.bool('force') && grace !== 0 && !flags.bool('now')) {
-    if (grace === -1) throw new CliError('--force requires --grace-period=0 (or --grace-period=1 for a graceful delete)');
+  if (!/^[-+]?\d+$/.test(raw)) {
+    throw new CliError(`invalid argument "${raw}" for "--grace-period" flag: strconv.ParseInt: parsing "${raw}": invalid syntax`, "See 'meshctl delete --help' for usage.");
   }
-  const opts: DeleteOptions = {};
-  if (flags.bool('now')) opts.gracePeriodSeconds = 1;
-  else if (grace >= 0) opts.gracePeriodSeconds = grace;
-  return opts;
+  let grace = Number(raw);
+  if (flags.bool('now')) {
+    if (grace !== -1) throw new CliError('--now and --grace-period cannot be specified together');
+    grace = 1;
+  }
+  const force = flags.bool('force');
+  if (grace === 0 && !force) grace = 1;
+  if (force && grace < 0) grace = 0;
+  if (force && grace > 0) throw new CliError('--force and --grace-period greater than 0 cannot be specified together');
+  return grace >= 0 ? { gracePeriodSeconds: grace } : {};
 }
 
-/** `--timeout` as kubectl reads it (`30s`, `2m`, `1h`; 0: a week, i.e. wait for as long as it takes). */
+/** `--timeout` (a Go duration) in milliseconds; 0 waits for as long as it takes (kubectl: a week). */
 function timeoutMs(flags: CommandLine): number {
-  const raw = flags.string('timeout', '0s');
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
-  if (!m) throw new CliError(`invalid argument "${raw}" for "--timeout" flag: time: invalid duration "${raw}"`);
-  const ms = Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  const ms = parseDurationFlag(flags.string('timeout', '0s'), 'timeout', 'delete') * 1000;
   return ms === 0 ? 7 * 24 * 3_600_000 : ms;
 }
 
@@ -72,8 +77,7 @@ const FORCE_WARNING =
 const NO_RESOURCES_HINT =
   "Example resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'";
 
-async function deleteTargets(targets: readonly Target[], flags: CommandLine, io: CommandIO, dryRun: DryRun, errors: unknown[]): Promise<void> {
-  const opts = deleteOptions(flags);
+async function deleteTargets(targets: readonly Target[], flags: CommandLine, io: CommandIO, dryRun: DryRun, errors: unknown[], opts: DeleteOptions, waitMs: number): Promise<void> {
   const deleted: KubeObject[] = [];
   for (const t of targets) {
     try {
@@ -84,12 +88,14 @@ async function deleteTargets(targets: readonly Target[], flags: CommandLine, io:
       errors.push(t.source ? addSourceToErr('deleting', t.source, e) : e);
     }
   }
-  if (flags.bool('wait', true) && deleted.length) await waitForDeletion(deleted, io, timeoutMs(flags));
+  if (flags.bool('wait', true) && deleted.length) await waitForDeletion(deleted, io, waitMs);
 }
 
 export async function runDelete(flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<number> {
+  // Every flag is checked before anything is deleted.
   const dryRun = parseDryRun(flags);
   const opts = deleteOptions(flags);
+  const waitMs = timeoutMs(flags);
   if (flags.bool('force') && opts.gracePeriodSeconds === 0) io.stderr.write(FORCE_WARNING);
   const errors: unknown[] = [];
   const selector = flags.string('selector');
@@ -101,7 +107,7 @@ export async function runDelete(flags: CommandLine, io: CommandIO, ctx: GlobalCo
     const manifests = await readManifests(flags, io, ctx, 'delete');
     pushAll(errors, manifests.errors);
     const targets = manifests.objects.map((m) => ({ kind: m.kind, namespace: m.namespace, name: m.name, source: m.source }));
-    await deleteTargets(targets, flags, io, dryRun, errors);
+    await deleteTargets(targets, flags, io, dryRun, errors, opts, waitMs);
     throwCollected(errors);
     return 0;
   }
@@ -112,7 +118,7 @@ export async function runDelete(flags: CommandLine, io: CommandIO, ctx: GlobalCo
     if (all || selector) throw new CliError('name cannot be provided when a selector is specified');
     if (allNs) throw new CliError('a resource cannot be retrieved by name across all namespaces');
     const targets = args.named.map(({ kind, name }) => ({ kind, name, namespace: isNamespaced(kind) ? ctx.namespace : '' }));
-    await deleteTargets(targets, flags, io, dryRun, errors);
+    await deleteTargets(targets, flags, io, dryRun, errors, opts, waitMs);
     throwCollected(errors);
     return 0;
   }
@@ -131,7 +137,7 @@ export async function runDelete(flags: CommandLine, io: CommandIO, ctx: GlobalCo
     return 0;
   }
   for (const o of deleted) io.stdout.write(`${kindString(o.kind)} "${o.metadata.name ?? ''}" ${deletedWord(flags, opts)}${dryRunSuffix(dryRun)}\n`);
-  if (dryRun !== 'client' && flags.bool('wait', true)) await waitForDeletion(deleted, io, timeoutMs(flags));
+  if (dryRun !== 'client' && flags.bool('wait', true)) await waitForDeletion(deleted, io, waitMs);
   return 0;
 }
 

@@ -56,9 +56,7 @@ export async function runGet(flags: CommandLine, io: CommandIO, ctx: GlobalConte
   const nsFor = (kind: Kind): string => (isNamespaced(kind) && !allNs ? ctx.namespace : '');
 
   if (flags.bool('watch') || flags.bool('watch-only')) {
-    if (args.kinds.length !== 1) {
-      throw new CliError(`watch is only supported on individual resources and resource collections, but ${args.kinds.length} resources were found`);
-    }
+    if (args.kinds.length > 1) throw new CliError('you may only specify a single resource type');
     const kind = args.kinds[0]!;
     return runWatch(kind, { names: args.named.map((n) => n.name), namespace: nsFor(kind), labelSelector: selector, format, flags, io, ctx });
   }

@@ -19,13 +19,39 @@ interface Changes {
   remove: string[];
 }
 
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+/** kubectl's client-side check of a label value (apimachinery's IsValidLabelValue, in its words). */
+function labelValueProblems(value: string): string[] {
+  const out: string[] = [];
+  if (value.length > 63) out.push('must be no more than 63 characters');
+  if (!LABEL_VALUE.test(value)) {
+    out.push(
+      "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character " +
+        "(e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')",
+    );
+  }
+  return out;
+}
+
 function parseChanges(args: readonly string[], what: string): Changes {
   const set = new Map<string, string>();
   const remove: string[] = [];
   for (const a of args) {
-    if (a.endsWith('-') && !a.includes('=')) remove.push(a.slice(0, -1));
-    else if (a.includes('=')) set.set(a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1));
-    else throw new CliError(`invalid ${what} spec: ${a}`);
+    if (a.endsWith('-') && !a.includes('=')) {
+      remove.push(a.slice(0, -1));
+      continue;
+    }
+    if (!a.includes('=')) throw new CliError(`invalid ${what} spec: ${a}`);
+    const key = a.slice(0, a.indexOf('='));
+    const value = a.slice(a.indexOf('=') + 1);
+    if (what === 'label') {
+      // A label is exactly KEY=VALUE, and its value is checked before anything is sent.
+      if (value.includes('=')) throw new CliError(`invalid label spec: ${a}`);
+      const problems = labelValueProblems(value);
+      if (problems.length) throw new CliError(`invalid label value: "${a}": ${problems.join('; ')}`);
+    }
+    set.set(key, value);
   }
   for (const k of remove) if (set.has(k)) throw new CliError(`can not both modify and remove ${what}s in the same command`);
   if (set.size === 0 && remove.length === 0) throw new CliError(`at least one ${what} update is required`);
@@ -38,13 +64,24 @@ function splitArgs(positionals: readonly string[]): { resources: string[]; chang
   return i === -1 ? { resources: [...positionals], changes: [] } : { resources: positionals.slice(0, i), changes: positionals.slice(i) };
 }
 
-async function targetsOf(resources: string[], flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<KubeObject[]> {
+/** An object to edit, or why it could not be read (reported at the end while the others are edited). */
+type Target = { object: KubeObject } | { error: unknown };
+
+async function targetsOf(resources: string[], flags: CommandLine, io: CommandIO, ctx: GlobalContext): Promise<Target[]> {
   const args = parseResourceArgs(resources);
   const selector = flags.string('selector');
   if (args.kinds.length === 0) throw new CliError('one or more resources must be specified as <resource> <name> or <resource>/<name>');
   if (args.named.length > 0) {
     if (selector || flags.bool('all')) throw new CliError('name cannot be provided when a selector is specified');
-    return Promise.all(args.named.map(({ kind, name }) => io.client.get(kind, isNamespaced(kind) ? ctx.namespace : '', name)));
+    const out: Target[] = [];
+    for (const { kind, name } of args.named) {
+      try {
+        out.push({ object: await io.client.get(kind, isNamespaced(kind) ? ctx.namespace : '', name) });
+      } catch (error) {
+        out.push({ error });
+      }
+    }
+    return out;
   }
   if (!selector && !flags.bool('all')) throw new CliError('resource(s) were provided, but no name was specified');
   const out: KubeObject[] = [];
@@ -52,7 +89,15 @@ async function targetsOf(resources: string[], flags: CommandLine, io: CommandIO,
     const namespace = isNamespaced(kind) && !flags.bool('all-namespaces') ? ctx.namespace : '';
     pushAll(out, (await io.client.list(kind, { namespace, labelSelector: selector || undefined })).items.sort(byNamespaceAndName));
   }
-  return out;
+  return out.map((object) => ({ object }));
+}
+
+/** kubectl's refusal to change values without --overwrite: the first label, or every annotation. */
+function overwriteError(field: Field, before: Record<string, string>, set: Map<string, string>): CliError | undefined {
+  const clashes = [...set].filter(([k, v]) => k in before && before[k] !== v).map(([k]) => `'${k}' already has a value (${before[k]})`);
+  if (clashes.length === 0) return undefined;
+  if (field === 'labels') return new CliError(`${clashes[0]}, and --overwrite is false`);
+  return new CliError(`--overwrite is false but found the following declared annotation(s): ${clashes.join('; ')}`);
 }
 
 function edit(field: Field, what: string, verb: string) {
@@ -61,17 +106,22 @@ function edit(field: Field, what: string, verb: string) {
     const wanted = parseChanges(changes, what);
     const targets = await targetsOf(resources, flags, io, ctx);
     const errors: unknown[] = [];
-    for (const obj of targets) {
+    for (const target of targets) {
+      if ('error' in target) {
+        errors.push(target.error);
+        continue;
+      }
+      const obj = target.object;
       const before = { ...(obj.metadata[field] ?? {}) };
       const after = { ...before };
       try {
-        for (const [k, v] of wanted.set) {
-          if (!flags.bool('overwrite') && k in before && before[k] !== v) {
-            throw new CliError(`'${k}' already has a value (${before[k]}), and --overwrite is false`);
-          }
-          after[k] = v;
+        const clash = flags.bool('overwrite') ? undefined : overwriteError(field, before, wanted.set);
+        if (clash) throw clash;
+        for (const [k, v] of wanted.set) after[k] = v;
+        for (const k of wanted.remove) {
+          if (field === 'labels' && !(k in before)) io.stdout.write(`label "${k}" not found.\n`);
+          delete after[k];
         }
-        for (const k of wanted.remove) delete after[k];
         const ref = objectRef(obj.kind as Kind, obj.metadata.name ?? '');
         const patch = createMergePatch({ metadata: { [field]: before } }, { metadata: { [field]: after } });
         if (Object.keys(patch as object).length === 0) {

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Service } from '@minimesh/api';
 import { harness } from '../testing/harness.js';
@@ -23,9 +26,34 @@ describe('meshctl patch', () => {
     expect(svc.spec?.sessionAffinity).toBe('ClientIP');
   });
 
+  it('takes a YAML patch, with -p or from --patch-file', async () => {
+    const h = await withService();
+    expect(await h.meshctl('patch', 'svc', 'my-nodeport-service', '-p', 'spec: {sessionAffinity: ClientIP}')).toEqual({
+      code: 0,
+      stdout: 'service/my-nodeport-service patched\n',
+      stderr: '',
+    });
+    expect((h.client.peek('Service', 'default', 'my-nodeport-service') as Service).spec?.sessionAffinity).toBe('ClientIP');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'meshctl-patch-')), 'patch.yaml');
+    writeFileSync(file, 'metadata:\n  labels:\n    from: file\n');
+    expect((await h.meshctl('patch', 'svc', 'my-nodeport-service', '--patch-file', file)).stdout).toBe('service/my-nodeport-service patched\n');
+    expect(h.client.peek('Service', 'default', 'my-nodeport-service')?.metadata.labels).toMatchObject({ from: 'file' });
+    writeFileSync(file, '- op: replace\n  path: /spec/sessionAffinity\n  value: None\n');
+    expect((await h.meshctl('patch', 'svc', 'my-nodeport-service', '--type=json', '--patch-file', file)).code).toBe(0);
+    expect((h.client.peek('Service', 'default', 'my-nodeport-service') as Service).spec?.sessionAffinity).toBe('None');
+    expect((await h.meshctl('patch', 'svc', 'my-nodeport-service', '-p', 'a: [b')).stderr).toMatch(/^error: unable to parse "a: \[b": yaml: /);
+  });
+
   it('refuses what kubectl refuses', async () => {
     const h = await withService();
-    expect(await h.meshctl('patch', 'svc', 'my-nodeport-service')).toMatchObject({ code: 1, stderr: 'error: must specify -p to patch\n' });
+    expect(await h.meshctl('patch', 'svc', 'my-nodeport-service')).toMatchObject({
+      code: 1,
+      stderr: 'error: must specify --patch or --patch-file containing the contents of the patch\n',
+    });
+    expect((await h.meshctl('patch', 'svc', 'my-nodeport-service', '-p', '{}', '--patch-file', 'x.yaml')).stderr).toBe('error: cannot specify --patch and --patch-file together\n');
+    expect((await h.meshctl('patch', 'svc', 'my-nodeport-service', '--patch-file', 'nope.yaml')).stderr).toBe(
+      'error: unable to read patch file: open nope.yaml: no such file or directory\n',
+    );
     expect((await h.meshctl('patch', 'svc', 'my-nodeport-service', '--type=yaml', '-p', '{}')).stderr).toBe('error: --type must be one of [json merge strategic], not "yaml"\n');
     expect((await h.meshctl('patch', 'svc', 'nope', '-p', '{}')).stderr).toBe('Error from server (NotFound): services "nope" not found\n');
     const bad = await h.meshctl('patch', 'svc', 'my-nodeport-service', '-p', '{"spec":{"ports":[{"port":80,"protocol":"HTTP"}]}}');

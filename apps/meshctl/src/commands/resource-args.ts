@@ -24,28 +24,32 @@ function kindsOf(spec: string): Kind[] {
   return out;
 }
 
+const NO_NEED_FOR_TYPE =
+  "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'meshctl get resource/<resource_name>' instead of 'meshctl get resource resource/<resource_name>'";
+
+/** Throws kubectl's error for an empty name: nothing is requested for "" (it would mean every object). */
+function checkName(name: string): string {
+  if (name === '') throw new CliError('resource name may not be empty');
+  return name;
+}
+
 export function parseResourceArgs(args: readonly string[]): ResourceArgs {
   if (args.length === 0) return { kinds: [], named: [], multipleKinds: false };
   if (args[0]!.includes('/')) {
+    if (args.some((a) => !a.includes('/'))) throw new CliError(NO_NEED_FOR_TYPE);
     const named = args.map((a) => {
-      const slash = a.indexOf('/');
-      if (slash < 0) {
-        throw new CliError(
-          "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'meshctl get resource/<resource_name>' instead of 'meshctl get resource resource/<resource_name>'",
-        );
-      }
-      const kind = resolveKind(a.slice(0, slash));
-      return { kind, name: a.slice(slash + 1) };
+      const parts = a.split('/');
+      if (parts.length > 2) throw new CliError('arguments in resource/name form may not have more than one slash');
+      const [type, name] = parts as [string, string];
+      if (type === '' || name === '') throw new CliError('arguments in resource/name form must have a single resource and name');
+      return { kind: resolveKind(type), name };
     });
     const kinds = [...new Set(named.map((n) => n.kind))];
     return { kinds, named, multipleKinds: kinds.length > 1 };
   }
   const [typeArg, ...names] = args;
-  if (names.some((n) => n.includes('/'))) {
-    throw new CliError(
-      "there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'meshctl get resource/<resource_name>' instead of 'meshctl get resource resource/<resource_name>'",
-    );
-  }
+  if (names.some((n) => n.includes('/'))) throw new CliError(NO_NEED_FOR_TYPE);
+  names.forEach(checkName);
   const kinds = kindsOf(typeArg!);
   const named = kinds.flatMap((kind) => names.map((name) => ({ kind, name })));
   return { kinds, named, multipleKinds: kinds.length > 1 || typeArg === 'all' };

@@ -82,6 +82,11 @@ describe('meshctl get -w', () => {
     expect(await harness().meshctl('get', 'svc', 'x', '-w')).toEqual({ code: 1, stdout: '', stderr: 'Error from server (NotFound): services "x" not found\n' });
   });
 
+  it('watches one resource type only, in kubectl\'s words', async () => {
+    const h = harness();
+    expect(await h.meshctl('get', 'svc,ep', '-w')).toEqual({ code: 1, stdout: '', stderr: 'error: you may only specify a single resource type\n' });
+  });
+
   it('ends quietly when the signal aborts', async () => {
     const h = harness();
     const controller = new AbortController();

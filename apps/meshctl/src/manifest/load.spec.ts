@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../cli/errors.js';
 import { TESTDATA } from '../testing/harness.js';
-import { loadManifests, parseDocuments } from './load.js';
+import { loadManifests, parseDocuments, readDocuments } from './load.js';
 
 describe('parseDocuments', () => {
   it('splits multi-document YAML and skips empty documents', () => {
@@ -67,6 +67,29 @@ describe('parseDocuments', () => {
 
   it('refuses a document nested deeper than the parser goes, with a message', () => {
     expect(() => parseDocuments('['.repeat(20_000), 'deep.yaml')).toThrow(/^error parsing deep\.yaml: error converting YAML to JSON: yaml: /);
+  });
+});
+
+describe('readDocuments', () => {
+  const svc = (name: string) => `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n`;
+
+  it('keeps the documents before an unreadable one, stops there, and numbers lines within the document', () => {
+    const text = `${svc('one')}---\n${svc('two')}  bad: [unclosed\nspec: {}\n---\n${svc('three')}`;
+    const { documents, error } = readDocuments(text, 'multi.yaml');
+    expect(documents.map((d) => (d.value as { metadata: { name: string } }).metadata.name)).toEqual(['one']);
+    // The broken flow sequence is detected on the document's 6th line (the file's 11th).
+    expect(error?.message).toMatch(/^error parsing multi\.yaml: error converting YAML to JSON: yaml: line 6: /);
+  });
+
+  it('counts lines from the first line after a separator with a comment, and from 1 in the first document', () => {
+    expect(readDocuments('a: 1\na: 2\n', 'x.yaml').error?.message).toMatch(/yaml: line 2: /);
+    expect(readDocuments('kind: A\n--- # next\na: 1\na: 2\n', 'x.yaml').error?.message).toMatch(/yaml: line 2: /);
+  });
+
+  it('stops at a document with an alias problem, keeping the earlier ones', () => {
+    const { documents, error } = readDocuments('kind: A\n---\na: *nope\n---\nkind: B\n', 'STDIN');
+    expect(documents).toEqual([{ source: 'STDIN', value: { kind: 'A' } }]);
+    expect(error?.message).toBe("error parsing STDIN: error converting YAML to JSON: yaml: unknown anchor 'nope' referenced");
   });
 });
 

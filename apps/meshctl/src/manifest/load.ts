@@ -1,6 +1,7 @@
 /**
  * Reading manifests: files, directories (.yaml, .yml, .json; `-R` recurses) and `-` for stdin.
- * Multi-document YAML, empty documents skipped, `kind: List` expanded into its items. YAML is read
+ * Multi-document YAML, empty documents skipped, `kind: List` expanded into its items; an unreadable
+ * document ends its stream, the documents before it still count (as in kubectl). YAML is read
  * with 1.1 rules as Kubernetes' YAML reader does (`yes` is a boolean, `0777` octal), but dates
  * and `1:20` stay strings.
  */
@@ -53,19 +54,55 @@ function parseAll(text: string, source: string) {
 /** The parser ran out of stack (deep nesting): in its own error, or in one it caught on the way. */
 const OUT_OF_STACK = /Maximum call stack size exceeded/;
 
-export function parseDocuments(text: string, source: string): ManifestDocument[] {
-  const docs = parseAll(text, source);
+/**
+ * The line of `text` where the document holding `line` starts counting, as kubectl's YAML reader
+ * splits a stream (at lines starting with `---`, then whitespace or a comment): 0 for the first
+ * document, else the separator's line. Go's YAML errors number lines within the document.
+ */
+function documentLineOffset(text: string, line: number): number {
+  const lines = text.split('\n');
+  for (let i = Math.min(line - 1, lines.length) - 1; i >= 0; i--) {
+    if (/^---(\s|#|$)/.test(lines[i]!)) return i + 1;
+  }
+  return 0;
+}
+
+/** The documents of a stream up to the first unreadable one, and why that one is unreadable. */
+export interface ParsedStream {
+  documents: ManifestDocument[];
+  error?: CliError;
+}
+
+/**
+ * Reads a stream document by document, as kubectl does: the documents before an unreadable one are
+ * kept (kubectl applies them), the stream stops at it, and its error numbers lines within it.
+ */
+export function readDocuments(text: string, source: string): ParsedStream {
   const out: ManifestDocument[] = [];
+  let docs: ReturnType<typeof parseAll>;
+  try {
+    docs = parseAll(text, source);
+  } catch (e) {
+    if (e instanceof CliError) return { documents: out, error: e };
+    throw e;
+  }
   const list = Array.isArray(docs) ? docs : [docs];
   for (const doc of list) {
     const err = doc.errors[0];
     if (err) {
-      const line = err.linePos?.[0]?.line;
+      const at = err.linePos?.[0]?.line;
+      const line = at ? at - documentLineOffset(text, at) : undefined;
       // Where the stack runs out depends on the caller; the message names the cause, not the symptom.
       const msg = OUT_OF_STACK.test(err.message) ? 'document nested too deeply' : err.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-      throw new CliError(`error parsing ${source}: error converting YAML to JSON: yaml: ${line ? `line ${line}: ` : ''}${msg}`);
+      return { documents: out, error: new CliError(`error parsing ${source}: error converting YAML to JSON: yaml: ${line ? `line ${line}: ` : ''}${msg}`) };
     }
-    const value = documentValue(doc, source);
+    let value: unknown;
+    try {
+      value = documentValue(doc, source);
+    } catch (e) {
+      if (e instanceof CliError) return { documents: out, error: e };
+      throw e;
+    }
     if (value === null || value === undefined) continue;
     if (isList(value)) {
       for (const item of (value as { items?: unknown[] }).items ?? []) {
@@ -75,7 +112,14 @@ export function parseDocuments(text: string, source: string): ManifestDocument[]
     }
     out.push({ source, value });
   }
-  return out;
+  return { documents: out };
+}
+
+/** Every document of a stream; throws if any is unreadable. */
+export function parseDocuments(text: string, source: string): ManifestDocument[] {
+  const { documents, error } = readDocuments(text, source);
+  if (error) throw error;
+  return documents;
 }
 
 /** The document as plain data; aliases checked first, as Go's YAML reader checks them. */
@@ -121,11 +165,9 @@ export async function loadManifests(filenames: readonly string[], opts: LoadOpti
   const documents: ManifestDocument[] = [];
   const problems: ManifestProblem[] = [];
   const read = (text: string, source: string): void => {
-    try {
-      pushAll(documents, parseDocuments(text, source));
-    } catch (e) {
-      problems.push({ source, error: e as Error });
-    }
+    const parsed = readDocuments(text, source);
+    pushAll(documents, parsed.documents);
+    if (parsed.error) problems.push({ source, error: parsed.error });
   };
   for (const name of filenames) {
     if (name === '-') {

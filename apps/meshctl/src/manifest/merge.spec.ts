@@ -1,3 +1,4 @@
+import { PATCH_SCHEMAS } from '@minimesh/api';
 import { describe, expect, it } from 'vitest';
 import { deepEqual, threeWayMerge } from './merge.js';
 
@@ -86,6 +87,134 @@ describe('threeWayMerge', () => {
     const current = live() as ReturnType<typeof live> & { spec: Record<string, unknown> };
     current.spec.externalIPs = ['80.11.12.10'];
     expect(threeWayMerge(original, manifest(), current).spec).not.toHaveProperty('externalIPs');
+  });
+});
+
+type Case = { name: string; original: unknown; modified: unknown; current: unknown; want: unknown };
+
+/** Strategic three-way merge of merged lists (patchStrategy merge), as kubectl's client-side apply does it. */
+describe('threeWayMerge with the kind\'s patch schema', () => {
+  const svc = (spec: object, metadata: object = {}) => ({ metadata: { name: 'web', ...metadata }, spec });
+  const pod = (containers: object[]) => ({ metadata: { name: 'p' }, spec: { containers } });
+  const cases: (Case & { kind: 'Service' | 'Pod' })[] = [
+    {
+      name: 'keeps a Service port another writer added (merge key port)',
+      kind: 'Service',
+      original: svc({ ports: [{ port: 80 }] }),
+      modified: svc({ ports: [{ port: 80 }] }),
+      current: svc({ ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }, { name: 'metrics', port: 9100, protocol: 'TCP', targetPort: 9100 }] }),
+      want: svc({ ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }, { name: 'metrics', port: 9100, protocol: 'TCP', targetPort: 9100 }] }),
+    },
+    {
+      name: 'removes a port that was last applied and left the manifest, keeps the other writer\'s',
+      kind: 'Service',
+      original: svc({ ports: [{ port: 80 }, { port: 443 }] }),
+      modified: svc({ ports: [{ port: 80 }] }),
+      current: svc({ ports: [{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }, { port: 9100, protocol: 'TCP' }] }),
+      want: svc({ ports: [{ port: 80, protocol: 'TCP' }, { port: 9100, protocol: 'TCP' }] }),
+    },
+    {
+      name: 'merges a changed item three-way: manifest fields win, server fields stay, dropped fields go',
+      kind: 'Service',
+      original: svc({ ports: [{ name: 'http', port: 80, targetPort: 8080 }] }),
+      modified: svc({ ports: [{ port: 80, targetPort: 9090 }] }),
+      current: svc({ ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30080 }] }),
+      want: svc({ ports: [{ port: 80, protocol: 'TCP', targetPort: 9090, nodePort: 30080 }] }),
+    },
+    {
+      name: 'adds new items after the manifest order, then the live-only ones',
+      kind: 'Service',
+      original: svc({ ports: [{ port: 80 }] }),
+      modified: svc({ ports: [{ port: 443 }, { port: 80 }] }),
+      current: svc({ ports: [{ port: 9100, protocol: 'TCP' }, { port: 80, protocol: 'TCP' }] }),
+      want: svc({ ports: [{ port: 443 }, { port: 80, protocol: 'TCP' }, { port: 9100, protocol: 'TCP' }] }),
+    },
+    {
+      name: 'tells 53/UDP from 53/TCP (merge key port and protocol, protocol defaulting to TCP)',
+      kind: 'Service',
+      original: svc({ ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }),
+      modified: svc({ ports: [{ name: 'dns', port: 53, protocol: 'UDP' }] }),
+      current: svc({ ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] }),
+      want: svc({ ports: [{ name: 'dns', port: 53, protocol: 'UDP' }, { name: 'dns-tcp', port: 53, protocol: 'TCP' }] }),
+    },
+    {
+      name: 'without a last-applied configuration removes no item',
+      kind: 'Service',
+      original: undefined,
+      modified: svc({ ports: [{ port: 80 }] }),
+      current: svc({ ports: [{ port: 443, protocol: 'TCP' }, { port: 80, protocol: 'TCP' }] }),
+      want: svc({ ports: [{ port: 80, protocol: 'TCP' }, { port: 443, protocol: 'TCP' }] }),
+    },
+    {
+      name: 'finalizers merge as a set: another writer\'s entry stays',
+      kind: 'Service',
+      original: svc({}, { finalizers: ['example.com/a'] }),
+      modified: svc({}, { finalizers: ['example.com/a'] }),
+      current: svc({}, { finalizers: ['example.com/ctrl', 'example.com/a'] }),
+      want: svc({}, { finalizers: ['example.com/a', 'example.com/ctrl'] }),
+    },
+    {
+      name: 'finalizers: an entry removed from the manifest since the last apply goes, new ones are added',
+      kind: 'Service',
+      original: svc({}, { finalizers: ['example.com/a', 'example.com/b'] }),
+      modified: svc({}, { finalizers: ['example.com/a', 'example.com/c'] }),
+      current: svc({}, { finalizers: ['example.com/a', 'example.com/b', 'example.com/ctrl'] }),
+      want: svc({}, { finalizers: ['example.com/a', 'example.com/c', 'example.com/ctrl'] }),
+    },
+    {
+      name: 'ownerReferences merge by uid',
+      kind: 'Service',
+      original: svc({}, { ownerReferences: [{ uid: 'u1', name: 'a', kind: 'X', apiVersion: 'v1' }] }),
+      modified: svc({}, { ownerReferences: [{ uid: 'u1', name: 'a', kind: 'X', apiVersion: 'v1' }] }),
+      current: svc({}, { ownerReferences: [{ uid: 'u1', name: 'a', kind: 'X', apiVersion: 'v1' }, { uid: 'u2', name: 'b', kind: 'X', apiVersion: 'v1' }] }),
+      want: svc({}, { ownerReferences: [{ uid: 'u1', name: 'a', kind: 'X', apiVersion: 'v1' }, { uid: 'u2', name: 'b', kind: 'X', apiVersion: 'v1' }] }),
+    },
+    {
+      name: 'atomic lists (no merge strategy) are still replaced: externalIPs',
+      kind: 'Service',
+      original: svc({ externalIPs: ['1.1.1.1'] }),
+      modified: svc({ externalIPs: ['2.2.2.2'] }),
+      current: svc({ externalIPs: ['1.1.1.1', '3.3.3.3'] }),
+      want: svc({ externalIPs: ['2.2.2.2'] }),
+    },
+    {
+      name: 'containers merge by name, and their ports by containerPort and protocol',
+      kind: 'Pod',
+      original: pod([{ name: 'app', image: 'a:1', ports: [{ containerPort: 80 }] }]),
+      modified: pod([{ name: 'app', image: 'a:2', ports: [{ containerPort: 80 }] }]),
+      current: pod([
+        { name: 'app', image: 'a:1', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 9100, protocol: 'TCP' }] },
+        { name: 'sidecar', image: 's:1' },
+      ]),
+      want: pod([
+        { name: 'app', image: 'a:2', imagePullPolicy: 'IfNotPresent', ports: [{ containerPort: 80, protocol: 'TCP' }, { containerPort: 9100, protocol: 'TCP' }] },
+        { name: 'sidecar', image: 's:1' },
+      ]),
+    },
+    {
+      name: 'a container removed from the manifest since the last apply goes',
+      kind: 'Pod',
+      original: pod([{ name: 'app', image: 'a:1' }, { name: 'old', image: 'o:1' }]),
+      modified: pod([{ name: 'app', image: 'a:1' }]),
+      current: pod([{ name: 'app', image: 'a:1' }, { name: 'old', image: 'o:1' }]),
+      want: pod([{ name: 'app', image: 'a:1' }]),
+    },
+    {
+      name: 'items without their merge key are sent as the manifest has them (the apiserver rejects them)',
+      kind: 'Pod',
+      original: pod([{ name: 'app', image: 'a:1' }]),
+      modified: pod([{ image: 'a:1' }]),
+      current: pod([{ name: 'app', image: 'a:1' }]),
+      want: pod([{ image: 'a:1' }]),
+    },
+  ];
+  it.each(cases)('$name', ({ kind, original, modified, current, want }) => {
+    expect(threeWayMerge(original as object | undefined, modified as object, current as object, PATCH_SCHEMAS[kind])).toEqual(want);
+  });
+
+  it('keeps every list atomic without a schema (custom resources, merged like a JSON merge patch)', () => {
+    const current = { metadata: { finalizers: ['a', 'ctrl'] } };
+    expect(threeWayMerge({ metadata: { finalizers: ['a'] } }, { metadata: { finalizers: ['a'] } }, current)).toEqual({ metadata: { finalizers: ['a'] } });
   });
 });
 
