@@ -8,3 +8,5 @@ export * as pbMetallb from './gen/minimesh/v1/metallb.js';
 export * as pbHealth from './gen/grpc/health/v1/health.js';
 export * as pbRbac from './gen/minimesh/v1/rbac.js';
 export * as pbEvent from './gen/minimesh/v1/event.js';
+// The reader and writer the generated code decodes and encodes with (subclassed by libs/wire).
+export { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';

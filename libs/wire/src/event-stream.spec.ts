@@ -17,6 +17,12 @@ describe('event stream contract', () => {
     expect([ev.type, ev.resourceVersion, ev.previousResourceVersion, objectFromWire(ev.object!).metadata.name]).toEqual([pb.EventType.MODIFIED, '7', '3', 'study']);
   });
 
+  it('payload - an int64 stored beyond ±(2^53-1) goes out as the bound, so that followers can decode it', () => {
+    const object = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'study' }, spec: { terminationGracePeriodSeconds: 2 ** 53 + 2, containers: [] } } as unknown as Namespace;
+    const ev = pb.WatchEvent.decode(encodeStreamEvent({ type: 'ADDED', object, revision: 8, kindPrevious: 7 }));
+    expect((objectFromWire(ev.object!) as unknown as { spec: { terminationGracePeriodSeconds: number } }).spec.terminationGracePeriodSeconds).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
   it('headers - written and read back as a mark; anything else is not an event', () => {
     const object: Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } };
     const headers = new Map(streamEventHeaders({ type: 'ADDED', object, revision: 12, kindPrevious: 9 }, 'store-a'));

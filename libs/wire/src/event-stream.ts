@@ -28,6 +28,7 @@
 import type { Kind, KubeObject } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
 import { objectToWire } from './convert.js';
+import { SafeInt64Writer } from './safe-int64.js';
 
 export const EVENT_SUBJECT_PREFIX = 'minimesh.v1.events';
 export const DEFAULT_EVENT_STREAM = 'MINIMESH_EVENTS';
@@ -64,14 +65,17 @@ export interface StreamEvent {
 
 const WIRE_TYPES = { ADDED: pb.EventType.ADDED, MODIFIED: pb.EventType.MODIFIED, DELETED: pb.EventType.DELETED } as const;
 
-/** The payload of an event. */
+/** The payload of an event (an int64 beyond ±(2^53-1), stored before writes were checked, as the bound: every follower can read it). */
 export function encodeStreamEvent(ev: StreamEvent): Uint8Array {
-  return pb.WatchEvent.encode({
-    type: WIRE_TYPES[ev.type],
-    object: objectToWire(ev.object),
-    resourceVersion: String(ev.revision),
-    previousResourceVersion: String(ev.kindPrevious),
-  }).finish();
+  return pb.WatchEvent.encode(
+    {
+      type: WIRE_TYPES[ev.type],
+      object: objectToWire(ev.object),
+      resourceVersion: String(ev.revision),
+      previousResourceVersion: String(ev.kindPrevious),
+    },
+    new SafeInt64Writer(),
+  ).finish();
 }
 
 /** The same event with the object cut to what names it (for an object too big for a message). */

@@ -6,3 +6,5 @@ export * from './event-signature.js';
 export * from './nats-auth.js';
 export { decodeKnownFields, decodeStrict } from './strict/strict-decode.js';
 export { ObjectSchemas, defaultProtoDir, objectSchemas, type FieldSchema, type MessageSchema } from './strict/object-schema.js';
+export { MAX_INT64_HELD, SafeInt64Reader, SafeInt64Writer, UnsafeInt64Error } from './safe-int64.js';
+export { UndecodableRequest, decodeRequest, restoreProtoKeys, type RequestCodec } from './request-decode.js';

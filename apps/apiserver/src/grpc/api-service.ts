@@ -1,9 +1,10 @@
 /** minimesh.v1.ApiService: wire in, registry call, wire out. Nothing else happens here. */
-import { BadRequestError, isKind, parseFieldSelector, type DeleteOptions, type Kind, type PatchType } from '@minimesh/api';
+import { ApiError, BadRequestError, isKind, parseFieldSelector, type DeleteOptions, type Kind, type PatchType } from '@minimesh/api';
 import { serverStream, unary, type CallContext, type ErrorLogger, type StreamTracker } from '@minimesh/grpc-kit';
 import { pb } from '@minimesh/proto';
-import { objectFromWire, objectToWire } from '@minimesh/wire';
+import { decodeKnownFields, decodeRequest, objectFromWire, objectToWire, restoreProtoKeys, SafeInt64Writer, UndecodableRequest, type RequestCodec } from '@minimesh/wire';
 import type { AccessControl } from '../auth/access-control.js';
+import { checkPathSegmentName } from '../rest/path-segment-name.js';
 import { watchClient, type RequestLimits } from './request-limits.js';
 import { parseLabelSelector } from '../registry/label-selector.js';
 import type { ListOptions } from '../registry/list-options.js';
@@ -15,9 +16,31 @@ function kindOf(kind: string): Kind {
   return kind;
 }
 
+/**
+ * The object of a write as the REST API would take it: map keys as sent (`__proto__` too, see
+ * request-decode.ts), Time and MicroTime fields parsed as Go parses them and kept in UTC (a bad
+ * one is the REST API's 400: `Lease in version "v1" cannot be handled as a Lease: parsing time ...`).
+ */
 function objectOf(msg: pb.Object | undefined) {
   if (!msg?.kind) throw new BadRequestError('the request has no object');
-  return objectFromWire(msg);
+  const obj = restoreProtoKeys(objectFromWire(msg));
+  return decodeKnownFields(obj.kind, obj as unknown as Record<string, unknown>).object;
+}
+
+/** A name of an existing object (Get, Delete, Patch), checked as the REST API checks one in its path. */
+function nameOf(name: string): string {
+  checkPathSegmentName(name);
+  return name;
+}
+
+/** A request grpc-js could not decode is answered as a bad request, not as INTERNAL. */
+function refuseUndecodable(req: unknown): void {
+  if (req instanceof UndecodableRequest) throw new BadRequestError(`the request could not be decoded: ${req.reason}`);
+}
+
+/** The REST API's 404 for a path it does not serve (a subresource other than status). */
+function resourceNotFound(): ApiError {
+  return new ApiError({ code: 404, reason: 'NotFound', message: 'the server could not find the requested resource', details: {} });
 }
 
 const EVENT_TYPES = {
@@ -81,10 +104,54 @@ function watchEventToWire(out: WatchOutput): pb.WatchEvent {
   return ev;
 }
 
-/** The service as generated, but a watch event shared by many watchers is encoded once. */
-export function apiServiceDefinition(): typeof pb.ApiServiceService {
+type Methods = typeof pb.ApiServiceService;
+
+/** Each method's request message, and whether it carries an object (whose map keys are kept as sent). */
+const REQUESTS: { [M in keyof Methods]: [RequestCodec<unknown>, boolean] } = {
+  create: [pb.CreateRequest, true],
+  get: [pb.GetRequest, false],
+  list: [pb.ListRequest, false],
+  update: [pb.UpdateRequest, true],
+  updateStatus: [pb.UpdateRequest, true],
+  delete: [pb.DeleteRequest, false],
+  deleteCollection: [pb.DeleteCollectionRequest, false],
+  patch: [pb.PatchRequest, false],
+  watch: [pb.WatchRequest, false],
+};
+
+const RESPONSES: { [M in keyof Methods]: { encode(msg: never, w: SafeInt64Writer): SafeInt64Writer } } = {
+  create: pb.Object,
+  get: pb.Object,
+  list: pb.ObjectList,
+  update: pb.Object,
+  updateStatus: pb.Object,
+  delete: pb.Object,
+  deleteCollection: pb.ObjectList,
+  patch: pb.Object,
+  watch: pb.WatchEvent,
+};
+
+/**
+ * The service as generated, except that:
+ * - a request is decoded by decodeRequest: one grpc-js could not decode (an int64 beyond ±(2^53-1),
+ *   broken bytes) reaches the handler, which refuses it with INVALID_ARGUMENT (a deserializer that
+ *   throws gets INTERNAL from grpc-js), and map keys such as `__proto__` survive to validation;
+ * - an answer is encoded by SafeInt64Writer, so that nothing stored can make clients fail to read it;
+ * - a watch event shared by many watchers is encoded once.
+ */
+export function apiServiceDefinition(): Methods {
+  const out = { ...pb.ApiServiceService } as Record<keyof Methods, Methods[keyof Methods]>;
+  for (const method of Object.keys(REQUESTS) as (keyof Methods)[]) {
+    const [codec, keepProtoKeys] = REQUESTS[method];
+    const response = RESPONSES[method];
+    out[method] = {
+      ...pb.ApiServiceService[method],
+      requestDeserialize: (bytes: Buffer) => decodeRequest(codec, bytes, { keepProtoKeys }),
+      responseSerialize: (msg: never) => Buffer.from(response.encode(msg, new SafeInt64Writer()).finish()),
+    } as unknown as Methods[keyof Methods];
+  }
   const encoded = new WeakMap<pb.WatchEvent, Buffer>();
-  const watch = pb.ApiServiceService.watch;
+  const watch = out.watch as Methods['watch'];
   const responseSerialize = (ev: pb.WatchEvent): Buffer => {
     let bytes = encoded.get(ev);
     if (!bytes) {
@@ -93,7 +160,7 @@ export function apiServiceDefinition(): typeof pb.ApiServiceService {
     }
     return bytes;
   };
-  return { ...pb.ApiServiceService, watch: { ...watch, responseSerialize } };
+  return { ...(out as Methods), watch: { ...watch, responseSerialize } };
 }
 
 export interface ApiServiceDeps {
@@ -112,7 +179,14 @@ export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
   const { registry, hub, streams, logError, access, limits } = deps;
   /** A unary handler within the in-flight limit. */
   const unaryCall = <Req, Res>(method: string, fn: (req: Req, call: CallContext) => Promise<Res>) =>
-    unary(method, (req: Req, call: CallContext) => limits.run(() => fn(req, call)), logError);
+    unary(
+      method,
+      (req: Req, call: CallContext) => {
+        refuseUndecodable(req);
+        return limits.run(() => fn(req, call));
+      },
+      logError,
+    );
   /** The object of a write, once the caller may write it. */
   const writable = (call: CallContext, verb: 'create' | 'update', msg: pb.Object | undefined, subresource = '') => {
     const obj = objectOf(msg);
@@ -124,7 +198,7 @@ export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
     create: unaryCall('Create', async (req: pb.CreateRequest, call) => objectToWire(await registry.create(writable(call, 'create', req.object)))),
     get: unaryCall('Get',
       async (req: pb.GetRequest, call) => {
-        access.check(call, 'get', kindOf(req.kind), req.namespace, req.name);
+        access.check(call, 'get', kindOf(req.kind), req.namespace, nameOf(req.name));
         return objectToWire(await registry.get(kindOf(req.kind), req.namespace, req.name));
       },
     ),
@@ -138,7 +212,7 @@ export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
     updateStatus: unaryCall('UpdateStatus', async (req: pb.UpdateRequest, call) => objectToWire(await registry.updateStatus(writable(call, 'update', req.object, 'status')))),
     delete: unaryCall('Delete',
       async (req: pb.DeleteRequest, call) => {
-        access.check(call, 'delete', kindOf(req.kind), req.namespace, req.name);
+        access.check(call, 'delete', kindOf(req.kind), req.namespace, nameOf(req.name));
         return objectToWire(await registry.delete(kindOf(req.kind), req.namespace, req.name, deleteOptionsOf(req.options, req.resourceVersion)));
       },
     ),
@@ -152,18 +226,21 @@ export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
     ),
     patch: unaryCall('Patch',
       async (req: pb.PatchRequest, call) => {
-        access.check(call, 'patch', kindOf(req.kind), req.namespace, req.name, req.subresource === 'status' ? 'status' : '');
+        kindOf(req.kind);
+        if (req.subresource !== '' && req.subresource !== 'status') throw resourceNotFound();
+        access.check(call, 'patch', kindOf(req.kind), req.namespace, nameOf(req.name), req.subresource);
         const type = PATCH_TYPES[req.type];
         if (!type) throw new BadRequestError('the patch has no type: JSON, MERGE or STRATEGIC');
-        if (req.subresource !== '' && req.subresource !== 'status') throw new BadRequestError(`the server could not find the requested resource (subresource "${req.subresource}")`);
         return objectToWire(await registry.patch(kindOf(req.kind), req.namespace, req.name, type, req.patch, req.subresource));
       },
     ),
     watch: serverStream(
       'Watch',
       async function* (req: pb.WatchRequest, signal: AbortSignal, call: CallContext) {
+        refuseUndecodable(req);
         const user = access.check(call, 'watch', kindOf(req.kind), req.namespace);
-        const close = limits.openWatch(watchClient(user.name, call.getPeer()));
+        // Everything that can refuse the request runs before the watch takes one of the user's
+        // slots: only the try below gives a slot back.
         const filter = {
           kind: kindOf(req.kind),
           namespace: req.namespace,
@@ -173,6 +250,7 @@ export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
           allowBookmarks: req.allowBookmarks,
           storeId: req.storeId,
         };
+        const close = limits.openWatch(watchClient(user.name, call.getPeer()));
         try {
           for await (const out of hub.watch(filter, signal)) yield watchEventToWire(out);
         } finally {

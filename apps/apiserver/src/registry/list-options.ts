@@ -25,7 +25,7 @@ export interface ListOptions {
   namespace?: string;
   labelSelector?: string;
   fieldSelector?: string;
-  /** Most objects in one page; 0 or absent: all. */
+  /** Most objects in one page; 0, negative or absent: all. */
   limit?: number;
   /** The token of the previous page. */
   continue?: string;
@@ -85,13 +85,14 @@ export function planList(kind: Kind, opts: ListOptions): ListPlan {
     else if (match === 'Exact' && rv === '0') errs.push(field.forbidden('resourceVersionMatch', 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
     else if (match !== 'Exact' && match !== 'NotOlderThan') errs.push(field.notSupported('resourceVersionMatch', match, ['Exact', 'NotOlderThan', '']));
   }
-  if (opts.limit !== undefined && (!Number.isInteger(opts.limit) || opts.limit < 0)) errs.push(field.invalid('limit', opts.limit, 'must be greater than or equal to 0'));
+  // kube-apiserver pages only when the limit is above 0: a negative one lists everything, as 0 does.
+  if (opts.limit !== undefined && !Number.isInteger(opts.limit)) errs.push(field.invalid('limit', opts.limit, 'must be an integer'));
   if (errs.length) throw new InvalidError('ListOptions.meta.k8s.io', '', errs);
 
   const plan: ListPlan = {
     labels: parseLabelSelector(opts.labelSelector ?? ''),
     fields: parseFieldSelector(opts.fieldSelector ?? '', kind),
-    limit: opts.limit ?? 0,
+    limit: Math.max(0, opts.limit ?? 0),
   };
   if (opts.continue) {
     if (rv && rv !== '0') throw new BadRequestError('specifying resource version is not allowed when using continue');

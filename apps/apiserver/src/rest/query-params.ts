@@ -12,12 +12,15 @@ export function queryBool(q: URLSearchParams, name: string): boolean {
   return !(v === '0' || v.toLowerCase() === 'false');
 }
 
-/** An int64 parameter, undefined when absent. */
+/**
+ * An int64 parameter, undefined when absent. Its range is narrower than Go's: beyond ±(2^53-1) a
+ * number is not exact here, so such a value is refused as out of range.
+ */
 export function queryInt(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null) return undefined;
   if (!/^[+-]?\d+$/.test(v)) throw new BadRequestError(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
   const n = BigInt(v);
-  if (n > 2n ** 63n - 1n || n < -(2n ** 63n)) throw new BadRequestError(`strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
+  if (n > BigInt(Number.MAX_SAFE_INTEGER) || n < -BigInt(Number.MAX_SAFE_INTEGER)) throw new BadRequestError(`strconv.ParseInt: parsing ${JSON.stringify(v)}: value out of range`);
   return Number(n);
 }

@@ -191,4 +191,21 @@ describe('REST resource handler', () => {
     const dry = await request(t, 'POST', '/api/v1/namespaces/default/services?dryRun=bogus', { body: svc('dry') });
     expect([dry.status, dry.json.message]).toEqual([422, 'CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"bogus"}: supported values: "All"']);
   });
+
+  it('reads limit as kube-apiserver does (an int64; a negative one lists everything), and refuses integers beyond ±(2^53-1)', async () => {
+    const all = await request(t, 'GET', '/api/v1/namespaces');
+    const negative = await request(t, 'GET', '/api/v1/namespaces?limit=-1');
+    expect([negative.status, negative.json.items.length, negative.json.metadata.continue]).toEqual([200, all.json.items.length, undefined]);
+    const bad = await request(t, 'GET', '/api/v1/namespaces?limit=abc');
+    expect([bad.status, bad.json.message]).toEqual([400, 'strconv.ParseInt: parsing "abc": invalid syntax']);
+    const grace = await request(t, 'DELETE', '/api/v1/namespaces/default/services/nope?gracePeriodSeconds=9007199254740994');
+    expect([grace.status, grace.json.message]).toEqual([400, 'strconv.ParseInt: parsing "9007199254740994": value out of range']);
+    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bigtgps' }, spec: { terminationGracePeriodSeconds: 9007199254740994, containers: [{ name: 'c', image: 'i' }] } };
+    const created = await request(t, 'POST', '/api/v1/namespaces/default/pods', { body: pod });
+    expect([created.status, created.json.message]).toEqual([
+      400,
+      'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number 9007199254740994 into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64',
+    ]);
+    expect((await request(t, 'GET', '/api/v1/namespaces/default/pods/bigtgps')).status).toBe(404);
+  });
 });

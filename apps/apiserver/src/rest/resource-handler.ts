@@ -73,13 +73,13 @@ function checkApplyConfiguration(body: Buffer, info: KindInfo): void {
 }
 
 function listOptions(q: URLSearchParams, namespace: string): ListOptions {
-  const limit = q.get('limit');
-  if (limit !== null && !/^\d+$/.test(limit)) throw new BadRequestError(`limit: Invalid value: "${limit}": must be a non-negative integer`);
+  // An int64 as kube-apiserver's parameter codec reads it (a negative one lists everything).
+  const limit = queryInt(q, 'limit');
   return {
     namespace,
     labelSelector: q.get('labelSelector') ?? '',
     fieldSelector: q.get('fieldSelector') ?? '',
-    limit: limit === null ? 0 : Number(limit),
+    limit: limit ?? 0,
     continue: q.get('continue') ?? '',
     resourceVersion: q.get('resourceVersion') ?? '',
     resourceVersionMatch: q.get('resourceVersionMatch') ?? '',

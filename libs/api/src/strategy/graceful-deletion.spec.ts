@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidError } from '../errors/api-errors.js';
 import type { Endpoints, Pod } from '../types/core.js';
-import { checkDeletePreconditions, deletesOnUpdate, gracePeriodFor, planDeletion, validateDeleteOptions } from './graceful-deletion.js';
+import { checkDeletePreconditions, deletesOnUpdate, deletionTime, gracePeriodFor, LATEST_DELETION_TIMESTAMP_MS, planDeletion, validateDeleteOptions } from './graceful-deletion.js';
 
 const NOW = Date.parse('2024-05-01T12:00:00Z');
 const pod = (over: Partial<Pod['spec']> = {}, phase = 'Running', meta: Partial<Pod['metadata']> = {}): Pod => ({
@@ -21,6 +21,19 @@ describe('graceful deletion', () => {
     expect(gracePeriodFor(pod({ nodeName: undefined }), {})).toBe(0);
     expect(gracePeriodFor(pod({}, 'Failed'), {})).toBe(0);
     expect(gracePeriodFor(ep, { gracePeriodSeconds: 30 })).toBe(0);
+  });
+
+  it('a grace period of thousands of years is kept, its deletionTimestamp stops at the last second of year 9999', () => {
+    const at = (grace: number) => {
+      const plan = planDeletion(pod(), { gracePeriodSeconds: grace }, NOW);
+      return plan.action === 'mark' ? [plan.object.metadata.deletionTimestamp, plan.object.metadata.deletionGracePeriodSeconds] : plan;
+    };
+    expect(at(10_000_000_000)).toEqual(['2341-03-22T05:46:40Z', 10_000_000_000]);
+    expect(at(1e12)).toEqual(['9999-12-31T23:59:59Z', 1e12]);
+    expect(at(2 ** 52)).toEqual(['9999-12-31T23:59:59Z', 2 ** 52]);
+    expect(at(Number.MAX_SAFE_INTEGER)).toEqual(['9999-12-31T23:59:59Z', Number.MAX_SAFE_INTEGER]);
+    expect(deletionTime(LATEST_DELETION_TIMESTAMP_MS - 500)).toBe('9999-12-31T23:59:59Z');
+    expect(deletionTime(NOW + 1)).toBe('2024-05-01T12:00:01Z');
   });
 
   it('a running pod is marked, not removed', () => {

@@ -10,6 +10,9 @@
  * - Every other kind has no grace period.
  * - An object with finalizers is only marked (grace 0): it goes when an update removes the last one.
  * - A second delete of an object being deleted may shorten its grace period, never lengthen it.
+ * - The deletionTimestamp is now + the grace period (kube-apiserver's BeforeDelete), but never
+ *   after the last second of year 9999: any grace period a delete may give (up to 2^53-1 s) is
+ *   taken and kept in deletionGracePeriodSeconds, and the time written is always one Go can read.
  */
 import { ConflictError, InvalidError } from '../errors/api-errors.js';
 import { field, goQuote, type FieldError } from '../errors/field-error.js';
@@ -82,11 +85,20 @@ export function gracePeriodFor(obj: KubeObject, opts: DeleteOptions): number {
 }
 
 /**
- * RFC 3339 in UTC with seconds precision, as metav1.Time marshals; rounded up, so that the time
- * written (which the deletion timer goes by) never cuts a grace period short.
+ * The latest deletionTimestamp: the last second of year 9999, the last time metav1.Time can write
+ * (Go's RFC 3339 formatting stops at year 9999).
  */
-function metaTime(ms: number): string {
-  return new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+export const LATEST_DELETION_TIMESTAMP_MS = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/**
+ * RFC 3339 in UTC with seconds precision, as metav1.Time marshals; rounded up, so that the time
+ * written (which the deletion timer goes by) never cuts a grace period short. A time past
+ * LATEST_DELETION_TIMESTAMP_MS (a grace period of thousands of years) is written as that time:
+ * the object waits as long as a time can say.
+ */
+export function deletionTime(ms: number): string {
+  const at = Math.min(Math.ceil(ms / 1000) * 1000, LATEST_DELETION_TIMESTAMP_MS);
+  return new Date(at).toISOString().replace('.000Z', 'Z');
 }
 
 export function planDeletion(obj: KubeObject, opts: DeleteOptions, nowMs: number): DeletionPlan {
@@ -100,7 +112,7 @@ export function planDeletion(obj: KubeObject, opts: DeleteOptions, nowMs: number
   } else if (grace === 0 && finalizers.length === 0) {
     return { action: 'delete' };
   }
-  const deletionTimestamp = metaTime(nowMs + grace * 1000);
+  const deletionTimestamp = deletionTime(nowMs + grace * 1000);
   return {
     action: 'mark',
     gracePeriodSeconds: grace,

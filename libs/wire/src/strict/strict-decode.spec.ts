@@ -90,6 +90,15 @@ describe('decodeStrict', () => {
     expect(failure('Service', { apiVersion: 'v1', kind: 'Service', metadata: { name: 5 } })).toContain('cannot unmarshal number into Go struct field ObjectMeta.metadata.name of type string');
   });
 
+  it('refuses an int64 a number cannot hold exactly (beyond ±(2^53-1)) as Go refuses one beyond its range', () => {
+    const pod = (spec: Record<string, unknown>, metadata: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', ...metadata }, spec: { containers: [{ name: 'c', image: 'i' }], ...spec } });
+    expect(failure('Pod', pod({ terminationGracePeriodSeconds: 9007199254740994 }))).toBe(
+      'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number 9007199254740994 into Go struct field PodSpec.spec.terminationGracePeriodSeconds of type int64',
+    );
+    expect(failure('Pod', pod({}, { generation: -9007199254740992 }))).toContain('cannot unmarshal number -9007199254740992 into Go struct field ObjectMeta.metadata.generation of type int64');
+    expect(decodeStrict('Pod', pod({ terminationGracePeriodSeconds: 9007199254740991 }))).toMatchObject({ spec: { terminationGracePeriodSeconds: 9007199254740991 } });
+  });
+
   it('decodes Endpoints and discovery.k8s.io/v1 EndpointSlices', () => {
     const ep = decodeStrict('Endpoints', { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'my-service' }, subsets: [{ addresses: [{ ip: '1.2.3.4' }], ports: [{ port: 9376 }] }] });
     expect(ep).toMatchObject({ subsets: [{ addresses: [{ ip: '1.2.3.4' }], ports: [{ port: 9376 }] }] });

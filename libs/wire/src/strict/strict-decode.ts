@@ -51,11 +51,14 @@ const INT_RANGES: Partial<Record<ScalarType, [number, number]>> = {
   sfixed32: [-(2 ** 31), 2 ** 31 - 1],
   uint32: [0, 2 ** 32 - 1],
   fixed32: [0, 2 ** 32 - 1],
-  int64: [-(2 ** 63), 2 ** 63 - 1],
-  sint64: [-(2 ** 63), 2 ** 63 - 1],
-  sfixed64: [-(2 ** 63), 2 ** 63 - 1],
-  uint64: [0, 2 ** 64 - 1],
-  fixed64: [0, 2 ** 64 - 1],
+  // Narrower than Go's int64 and uint64: a number beyond ±(2^53-1) is not held exactly here (nor
+  // by the protobuf wire code, see safe-int64.ts), so it is refused as Go refuses one beyond its
+  // type's range, instead of being stored as another number.
+  int64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  sint64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  sfixed64: [-Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  uint64: [0, Number.MAX_SAFE_INTEGER],
+  fixed64: [0, Number.MAX_SAFE_INTEGER],
 };
 
 const GO_SCALAR: Record<ScalarType, string> = {
