@@ -10,25 +10,32 @@
  *   - a backend is chosen once per flow (ClientIP affinity by the client's address, else at
  *     random) and the flow remembered in mm_ns_flows, so its later packets (and a retransmitted
  *     SYN) go to the same backend;
- *   - a backend on this node: only the destination is rewritten, and the stack delivers the packet
- *     to the pod, which sees the client's address (kube-proxy masquerades here; Cilium's
- *     kube-proxy replacement does not either); the pod's replies leave through the uplink, where
- *     mm_ns_out gives them the frontend's address back;
- *   - a backend on another node (the route to it leaves through this same interface): the source
- *     becomes this node's address and, as conntrack's masquerading does, the client's port where
+ *   - a TCP flow starts with a SYN: a TCP packet of no flow known here (a connection conntrack
+ *     had before the programs were attached) is left to the stack and its rules;
+ *   - a backend on this node (the agent marks them, BACKEND_LOCAL): only the destination is
+ *     rewritten, and the stack delivers the packet to the pod, which sees the client's address
+ *     (kube-proxy masquerades here; Cilium's kube-proxy replacement does not either); the pod's
+ *     replies leave through the device, where mm_ns_out gives them the frontend's address back;
+ *   - a backend on another node: the source becomes the address of the device the route to it
+ *     leaves through (mm_ns_sources) and, as conntrack's masquerading does, the client's port where
  *     it is free (else one of SNAT_PORT_MIN..SNAT_PORT_MAX, above Linux's default ephemeral range
  *     32768-60999; never one a socket of the node itself holds), and the packet is sent straight
- *     out (the stack would drop a packet arriving with one of its own addresses as source); the
- *     backend's replies arrive at mm_ns_in, are given the frontend's and the client's addresses
- *     back and sent out;
+ *     out of that device (the stack would drop a packet arriving with one of its own addresses as
+ *     source); the backend's replies arrive at mm_ns_in, are given the frontend's and the client's
+ *     addresses back and sent out the way to the client, unless a socket of the node itself now
+ *     has those addresses (the kernel may have given the port to a connection of its own: the
+ *     stack gets it);
  *   - MM_KEEP_SOURCE (externalTrafficPolicy Local): never the source; MM_DROP with no backend:
  *     dropped, as kube-proxy's rule for a node without a local endpoint; no backend otherwise:
  *     left to the stack, where the nftables rules reject it as kube-proxy does.
  * The reverse translations are in mm_ns_replies, keyed by the reply's addresses as it arrives.
- * A translation's port is free again 1 s after the flow's FIN or RST, or after 120 s without a
- * packet. Fragments, other protocols and packets to no frontend are left to the stack. IPv4.
+ * A translation ends (its port free, its entry no longer applied) 1 s after the flow's FIN or
+ * RST, 60 s after its first packet if nothing ever answered, or after this long without a packet:
+ * 6 h for TCP (as Cilium's connection tracking), 120 s for UDP (conntrack's stream timeout).
+ * Fragments, ICMP and other protocols, and packets to no frontend, are left to the stack: a
+ * fragmented datagram or an ICMP error of a rewritten flow is not translated. IPv4, Ethernet.
  *
- * mm_ns_config[0] holds this node's address (the source of the rewritten packets).
+ * mm_ns_sources: device (ifindex) -> the node's address on it, written by the agent.
  */
 #include <stddef.h>
 #include <linux/bpf.h>
@@ -45,8 +52,14 @@
 #define SNAT_PORT_MIN 61000
 #define SNAT_PORT_MAX 65535
 #define SNAT_TRIES 8
-#define IDLE_REUSE_NS (120ULL * 1000000000ULL)
-#define CLOSED_REUSE_NS (1ULL * 1000000000ULL)
+#define SECOND_NS 1000000000ULL
+#define CLOSED_FOR_NS (1ULL * SECOND_NS)
+#define UNANSWERED_FOR_NS (60ULL * SECOND_NS)
+#define TCP_IDLE_NS (6ULL * 3600ULL * SECOND_NS)
+#define UDP_IDLE_NS (120ULL * SECOND_NS)
+/* ns_reply.flags */
+#define FLOW_CLOSED 1
+#define FLOW_ANSWERED 2
 /* mm_affinity keys of north-south clients: the client's address, above every netns cookie */
 #define CLIENT_IP_KEY(ip) ((1ULL << 63) | (__u64)(ip))
 
@@ -66,13 +79,13 @@ struct ns_flow_key {
 	__u8 pad[3];
 };
 
-/* A client's flow: the backend it goes to, and the source port given to it (0: source kept). */
+/* A client's flow: the backend it goes to, and the source given to it (port 0: source kept). */
 struct ns_flow {
 	__u32 backend_ip;
 	__u16 backend_port;
 	__u16 snat_port;
 	__u32 slot;
-	__u32 pad;
+	__u32 snat_ip;
 };
 
 /* A reply's translation back, and when the flow last carried a packet. */
@@ -82,12 +95,12 @@ struct ns_reply {
 	__u16 client_port;
 	__u16 frontend_port;
 	__u16 snat;
-	__u16 closed;
+	__u16 flags;
 	__u64 seen_ns;
 };
 
-struct ns_config {
-	__u32 node_ip;
+struct ns_source {
+	__u32 ip;
 };
 
 struct {
@@ -107,12 +120,12 @@ struct {
 } mm_ns_replies SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 	__type(key, __u32);
-	__type(value, struct ns_config);
-} mm_ns_config SEC(".maps");
+	__type(value, struct ns_source);
+} mm_ns_sources SEC(".maps");
 
 struct packet {
 	struct ns_flow_key key;
@@ -191,21 +204,23 @@ static __always_inline int rewrite(struct __sk_buff *skb, struct packet *p, __u3
 	return 0;
 }
 
-/* A FIN or RST ends the flow: its port may be given again a second later. */
-static __always_inline void note_packet(struct ns_reply *r, struct packet *p, __u64 now)
+/* A packet of the flow: a FIN or RST ends it, one from the backend says it answered. */
+static __always_inline void note_packet(struct ns_reply *r, struct packet *p, __u64 now, int from_backend)
 {
 	r->seen_ns = now;
 	if (p->tcp_flags & (TCP_FIN | TCP_RST))
-		r->closed = 1;
+		r->flags |= FLOW_CLOSED;
+	if (from_backend)
+		r->flags |= FLOW_ANSWERED;
 }
 
 /* The key a reply to this flow arrives with. */
-static __always_inline struct ns_flow_key reply_key(struct packet *p, struct ns_flow *f, __u32 node_ip)
+static __always_inline struct ns_flow_key reply_key(struct packet *p, struct ns_flow *f)
 {
 	struct ns_flow_key k = { .saddr = f->backend_ip, .sport = f->backend_port, .proto = p->key.proto };
 
 	if (f->snat_port) {
-		k.daddr = node_ip;
+		k.daddr = f->snat_ip;
 		k.dport = f->snat_port;
 	} else {
 		k.daddr = p->key.saddr;
@@ -214,9 +229,22 @@ static __always_inline struct ns_flow_key reply_key(struct packet *p, struct ns_
 	return k;
 }
 
-static __always_inline int reusable(struct ns_reply *r, __u64 now)
+/* The translation has ended (see above): it is not applied, and its port may be given again. */
+static __always_inline int ended(struct ns_reply *r, __u8 proto, __u64 now)
 {
-	return now - r->seen_ns > (r->closed ? CLOSED_REUSE_NS : IDLE_REUSE_NS);
+	__u64 idle = now - r->seen_ns;
+
+	if (r->flags & FLOW_CLOSED)
+		return idle > CLOSED_FOR_NS;
+	if (!(r->flags & FLOW_ANSWERED))
+		return idle > UNANSWERED_FOR_NS;
+	return idle > (proto == IPPROTO_TCP ? TCP_IDLE_NS : UDP_IDLE_NS);
+}
+
+/* The translation `r` was made for this packet's client and frontend. */
+static __always_inline int belongs(struct ns_reply *r, struct packet *p)
+{
+	return r->client_ip == p->key.saddr && r->client_port == p->key.sport && r->frontend_ip == p->key.daddr && r->frontend_port == p->key.dport;
 }
 
 /* The backend for a new flow from `client`: the ClientIP-affine one while it lasts, else random. */
@@ -261,16 +289,24 @@ static __always_inline int still_there(struct frontend *fe, struct ns_flow *f)
 }
 
 /* A socket of this node's own that a reply with key `k` would belong to (a connection, one in
- * TIME_WAIT, a listener, a bound UDP socket): that port is not free for a flow. */
-static __always_inline int local_socket(struct __sk_buff *skb, struct ns_flow_key *k)
+ * TIME_WAIT, a bound UDP socket, and unless `connected_only` a listener): a port with one is not
+ * free for a flow, and a reply that one of its connections would take is not a flow's. */
+static __always_inline int local_socket(struct __sk_buff *skb, struct ns_flow_key *k, int connected_only)
 {
 	struct bpf_sock_tuple t = { .ipv4 = { .saddr = k->saddr, .daddr = k->daddr, .sport = k->sport, .dport = k->dport } };
 	struct bpf_sock *sk;
+	int found;
 
-	if (k->proto == IPPROTO_TCP)
+	/* Apart, the two lookups: the verifier keeps their sockets' types apart. */
+	if (k->proto == IPPROTO_TCP) {
 		sk = bpf_skc_lookup_tcp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
-	else
-		sk = bpf_sk_lookup_udp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
+		if (!sk)
+			return 0;
+		found = !connected_only || sk->state != BPF_TCP_LISTEN;
+		bpf_sk_release(sk);
+		return found;
+	}
+	sk = bpf_sk_lookup_udp(skb, &t, sizeof(t.ipv4), BPF_F_CURRENT_NETNS, 0);
 	if (!sk)
 		return 0;
 	bpf_sk_release(sk);
@@ -286,9 +322,9 @@ static __always_inline int local_socket(struct __sk_buff *skb, struct ns_flow_ke
  * would wait a second for its retransmission). Then ports of SNAT_PORT_MIN..SNAT_PORT_MAX at
  * random. Never one that a socket of the node itself would receive the replies of.
  */
-static __always_inline __u16 snat_port(struct __sk_buff *skb, struct packet *p, struct backend *be, __u32 node_ip, struct ns_reply *reply, __u64 now)
+static __always_inline __u16 snat_port(struct __sk_buff *skb, struct packet *p, struct backend *be, __u32 source, struct ns_reply *reply, __u64 now)
 {
-	struct ns_flow_key k = { .saddr = be->ip, .daddr = node_ip, .sport = be->port, .proto = p->key.proto };
+	struct ns_flow_key k = { .saddr = be->ip, .daddr = source, .sport = be->port, .proto = p->key.proto };
 	__u32 start = bpf_get_prandom_u32();
 	int i;
 
@@ -304,53 +340,60 @@ static __always_inline __u16 snat_port(struct __sk_buff *skb, struct packet *p, 
 		}
 		used = bpf_map_lookup_elem(&mm_ns_replies, &k);
 		if (used) {
-			/* The same client's earlier flow from this port may give it over at once. */
-			int same = used->client_ip == p->key.saddr && used->client_port == p->key.sport;
-
-			if (!same && !reusable(used, now))
+			/* The same client's earlier flow from this port to this frontend may give it over at once. */
+			if (!belongs(used, p) && !ended(used, k.proto, now))
 				continue;
-		} else if (local_socket(skb, &k)) {
-			continue;
 		}
+		if (local_socket(skb, &k, 0))
+			continue;
 		if (bpf_map_update_elem(&mm_ns_replies, &k, reply, used ? BPF_ANY : BPF_NOEXIST) == 0)
 			return k.dport;
 	}
 	return 0;
 }
 
+/* The device the route to `ip` leaves through, or 0. */
+static __always_inline __u32 route_to(struct __sk_buff *skb, __u32 ip)
+{
+	struct bpf_fib_lookup fib = { .family = AF_INET, .ipv4_dst = ip, .ifindex = skb->ifindex };
+	int rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
+
+	return rc == BPF_FIB_LKUP_RET_SUCCESS || rc == BPF_FIB_LKUP_RET_NO_NEIGH ? fib.ifindex : 0;
+}
+
 /* Balances a packet to a north-south frontend: TC_ACT_OK to let the stack have it (rewritten or
  * not), TC_ACT_SHOT, or a redirect. */
 static __always_inline int balance(struct __sk_buff *skb, struct packet *p, struct frontend *fe, __u64 now)
 {
-	struct ns_config *cfg;
 	struct ns_flow *known = bpf_map_lookup_elem(&mm_ns_flows, &p->key);
 	struct ns_flow flow = {};
 	struct ns_flow_key rkey;
-	struct ns_reply *r;
-	__u32 zero = 0, node_ip;
+	struct ns_reply *r = 0;
+	__u32 out = 0;
 
-	cfg = bpf_map_lookup_elem(&mm_ns_config, &zero);
-	if (!cfg || !cfg->node_ip)
-		return TC_ACT_OK;
-	node_ip = cfg->node_ip;
 	if (known) {
-		rkey = reply_key(p, known, node_ip);
+		rkey = reply_key(p, known);
 		r = bpf_map_lookup_elem(&mm_ns_replies, &rkey);
-		/* A new connection from a port a finished one used, or to a backend gone: chosen again. */
-		if (!r || ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && (r->closed || !still_there(fe, known))) ||
+		/* Ended, or its port given to another flow since: not this flow's any more. A new
+		 * connection from the port of a finished one, or to a backend gone: chosen again. */
+		if (!r || !belongs(r, p) || ended(r, p->key.proto, now) ||
+		    ((p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && ((r->flags & FLOW_CLOSED) || !still_there(fe, known))) ||
 		    (p->key.proto == IPPROTO_UDP && !still_there(fe, known)))
 			known = 0;
 	}
 	if (known) {
 		flow = *known;
-		note_packet(r, p, now);
+		note_packet(r, p, now, 0);
+		if (flow.snat_port)
+			out = route_to(skb, flow.backend_ip);
 	} else {
 		struct ns_reply reply = { .client_ip = p->key.saddr, .client_port = p->key.sport, .frontend_ip = p->key.daddr,
 					  .frontend_port = p->key.dport, .seen_ns = now };
-		struct bpf_fib_lookup fib = { .family = AF_INET, .ipv4_dst = 0, .ifindex = skb->ifindex };
 		struct backend *be;
-		int rc;
 
+		/* A TCP flow starts with a SYN; anything else of a connection not known here is conntrack's. */
+		if (p->key.proto == IPPROTO_TCP && (p->tcp_flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
+			return TC_ACT_OK;
 		if (fe->count == 0)
 			return (fe->flags & MM_DROP) ? TC_ACT_SHOT : TC_ACT_OK;
 		be = pick(fe, p->key.saddr, &flow.slot, now);
@@ -358,34 +401,28 @@ static __always_inline int balance(struct __sk_buff *skb, struct packet *p, stru
 			return TC_ACT_OK;
 		flow.backend_ip = be->ip;
 		flow.backend_port = be->port;
-		if (!(fe->flags & MM_KEEP_SOURCE)) {
-			fib.ipv4_dst = be->ip;
-			rc = bpf_fib_lookup(skb, &fib, sizeof(fib), 0);
-			if (rc != BPF_FIB_LKUP_RET_SUCCESS && rc != BPF_FIB_LKUP_RET_NO_NEIGH)
+		if (!(fe->flags & MM_KEEP_SOURCE) && !(be->pad & BACKEND_LOCAL)) {
+			struct ns_source *src;
+
+			out = route_to(skb, be->ip);
+			src = out ? bpf_map_lookup_elem(&mm_ns_sources, &out) : 0;
+			if (!src)
 				return TC_ACT_OK;
-			if (fib.ifindex == skb->ifindex) {
-				reply.snat = 1;
-				flow.snat_port = snat_port(skb, p, be, node_ip, &reply, now);
-				if (!flow.snat_port)
-					return TC_ACT_SHOT;
-			}
-		}
-		if (!flow.snat_port) {
-			rkey = reply_key(p, &flow, node_ip);
+			flow.snat_ip = src->ip;
+			reply.snat = 1;
+			flow.snat_port = snat_port(skb, p, be, flow.snat_ip, &reply, now);
+			if (!flow.snat_port)
+				return TC_ACT_SHOT;
+		} else {
+			rkey = reply_key(p, &flow);
 			bpf_map_update_elem(&mm_ns_replies, &rkey, &reply, BPF_ANY);
-		}
-		if (p->tcp_flags & (TCP_FIN | TCP_RST)) {
-			rkey = reply_key(p, &flow, node_ip);
-			r = bpf_map_lookup_elem(&mm_ns_replies, &rkey);
-			if (r)
-				r->closed = 1;
 		}
 		bpf_map_update_elem(&mm_ns_flows, &p->key, &flow, BPF_ANY);
 	}
 	if (flow.snat_port) {
-		if (rewrite(skb, p, node_ip, flow.snat_port, flow.backend_ip, flow.backend_port))
+		if (!out || rewrite(skb, p, flow.snat_ip, flow.snat_port, flow.backend_ip, flow.backend_port))
 			return TC_ACT_SHOT;
-		return bpf_redirect_neigh(skb->ifindex, 0, 0, 0);
+		return bpf_redirect_neigh(out, 0, 0, 0);
 	}
 	if (rewrite(skb, p, p->key.saddr, p->key.sport, flow.backend_ip, flow.backend_port))
 		return TC_ACT_SHOT;
@@ -404,16 +441,24 @@ int mm_ns_in(struct __sk_buff *skb)
 	if (!parse(skb, &p))
 		return TC_ACT_OK;
 	now = bpf_ktime_get_ns();
-	/* A reply from a backend on another node to a flow given this node's address. */
+	/* A reply from a backend on another node to a flow given this node's address: back to the
+	 * client, unless the translation has ended or a socket of the node's own has these addresses. */
 	r = bpf_map_lookup_elem(&mm_ns_replies, &p.key);
 	if (r && r->snat) {
-		__u32 client_ip = r->client_ip, frontend_ip = r->frontend_ip;
+		__u32 client_ip = r->client_ip, frontend_ip = r->frontend_ip, out;
 		__u16 client_port = r->client_port, frontend_port = r->frontend_port;
 
-		note_packet(r, &p, now);
+		if (ended(r, p.key.proto, now)) {
+			bpf_map_delete_elem(&mm_ns_replies, &p.key);
+			return TC_ACT_OK;
+		}
+		if (local_socket(skb, &p.key, 1))
+			return TC_ACT_OK;
+		note_packet(r, &p, now, 1);
+		out = route_to(skb, client_ip);
 		if (rewrite(skb, &p, frontend_ip, frontend_port, client_ip, client_port))
 			return TC_ACT_SHOT;
-		return bpf_redirect_neigh(skb->ifindex, 0, 0, 0);
+		return bpf_redirect_neigh(out ? out : skb->ifindex, 0, 0, 0);
 	}
 	fkey.ip = p.key.daddr;
 	fkey.port = p.key.dport;
@@ -440,8 +485,13 @@ int mm_ns_out(struct __sk_buff *skb)
 	{
 		__u32 frontend_ip = r->frontend_ip;
 		__u16 frontend_port = r->frontend_port;
+		__u64 now = bpf_ktime_get_ns();
 
-		note_packet(r, &p, bpf_ktime_get_ns());
+		if (ended(r, p.key.proto, now)) {
+			bpf_map_delete_elem(&mm_ns_replies, &p.key);
+			return TC_ACT_OK;
+		}
+		note_packet(r, &p, now, 1);
 		if (rewrite(skb, &p, frontend_ip, frontend_port, p.key.daddr, p.key.dport))
 			return TC_ACT_SHOT;
 	}

@@ -10,10 +10,11 @@
  *   minimesh-sock-lb attach-tc OBJECT PIN_DIR IFACE NODE_IP
  *                                                   load the north-south programs (nodeport-lb.c;
  *                                                   maps pinned under PIN_DIR beside the socket
- *                                                   programs') and attach them to the interface's tc
- *                                                   ingress and egress in this network namespace,
- *                                                   NODE_IP the source of the packets they rewrite
- *   minimesh-sock-lb detach-tc IFACE...             detach them from the interfaces (detach removes
+ *                                                   programs') and attach them to the Ethernet
+ *                                                   interface's tc egress and ingress in this
+ *                                                   network namespace, NODE_IP the source of the
+ *                                                   packets they send out of it
+ *   minimesh-sock-lb detach-tc PIN_DIR IFACE...     detach them from the interfaces (detach removes
  *                                                   their pinned maps with the others)
  *   minimesh-sock-lb serve PIN_DIR                  a map session on stdin/stdout (below)
  *   minimesh-sock-lb dump PIN_DIR                   the frontends and backends as text lines
@@ -54,13 +55,16 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 static const char *const MAP_NAMES[] = { "mm_frontends", "mm_backends", "mm_affinity", "mm_revnat", "mm_udp_flows" };
 #define MAP_COUNT (sizeof(MAP_NAMES) / sizeof(MAP_NAMES[0]))
 /* The north-south programs' own maps (nodeport-lb.c), removed by detach with the others. */
-static const char *const TC_MAP_NAMES[] = { "mm_ns_flows", "mm_ns_replies", "mm_ns_config" };
+static const char *const TC_MAP_NAMES[] = { "mm_ns_flows", "mm_ns_replies", "mm_ns_sources" };
 #define TC_MAP_COUNT (sizeof(TC_MAP_NAMES) / sizeof(TC_MAP_NAMES[0]))
 
 static const enum bpf_attach_type ATTACH_TYPES[] = {
@@ -185,17 +189,33 @@ static int tc_attach_one(struct bpf_object *obj, const char *name, int ifindex, 
 	return 0;
 }
 
+/* The interface is an Ethernet one (the programs read an Ethernet header). */
+static int ethernet(const char *iface)
+{
+	struct ifreq ifr = {};
+	int fd = socket(AF_INET, SOCK_DGRAM, 0), ok;
+
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", iface);
+	ok = ioctl(fd, SIOCGIFHWADDR, &ifr) == 0 && ifr.ifr_hwaddr.sa_family == ARPHRD_ETHER;
+	close(fd);
+	return ok;
+}
+
 static int attach_tc(const char *object, const char *pin_dir, const char *iface, const char *node_ip)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_dir);
 	struct bpf_object *obj;
-	struct bpf_map *config;
+	struct bpf_map *sources;
 	struct in_addr ip;
-	uint32_t zero = 0;
+	uint32_t key;
 	int ifindex = if_nametoindex(iface), err;
 
 	if (!ifindex)
 		return fail(iface, errno);
+	if (!ethernet(iface))
+		return fail(iface, EPROTONOSUPPORT);
 	if (inet_pton(AF_INET, node_ip, &ip) != 1)
 		return fail(node_ip, EINVAL);
 	obj = bpf_object__open_file(object, &opts);
@@ -204,20 +224,24 @@ static int attach_tc(const char *object, const char *pin_dir, const char *iface,
 	err = bpf_object__load(obj);
 	if (err)
 		return fail("loading the north-south programs (are the pinned maps of an older layout? detach first)", -err);
-	config = bpf_object__find_map_by_name(obj, "mm_ns_config");
-	if (!config || bpf_map_update_elem(bpf_map__fd(config), &zero, &ip.s_addr, BPF_ANY))
-		return fail("writing mm_ns_config", config ? errno : ENOENT);
-	if (tc_attach_one(obj, "mm_ns_in", ifindex, BPF_TC_INGRESS) || tc_attach_one(obj, "mm_ns_out", ifindex, BPF_TC_EGRESS))
+	key = (uint32_t)ifindex;
+	sources = bpf_object__find_map_by_name(obj, "mm_ns_sources");
+	if (!sources || bpf_map_update_elem(bpf_map__fd(sources), &key, &ip.s_addr, BPF_ANY))
+		return fail("writing mm_ns_sources", sources ? errno : ENOENT);
+	/* Egress first: no moment where destinations are rewritten and replies are not. */
+	if (tc_attach_one(obj, "mm_ns_out", ifindex, BPF_TC_EGRESS) || tc_attach_one(obj, "mm_ns_in", ifindex, BPF_TC_INGRESS))
 		return 1;
 	printf("attached the north-south programs to %s (tc ingress and egress), maps pinned in %s\n", iface, pin_dir);
 	bpf_object__close(obj);
 	return 0;
 }
 
-static int detach_tc(const char *iface)
+static int detach_tc(const char *pin_dir, const char *iface)
 {
 	static const enum bpf_tc_attach_point points[] = { BPF_TC_INGRESS, BPF_TC_EGRESS };
-	int ifindex = if_nametoindex(iface);
+	char path[4096];
+	int ifindex = if_nametoindex(iface), fd;
+	uint32_t key;
 	unsigned i;
 
 	if (!ifindex)
@@ -230,6 +254,14 @@ static int detach_tc(const char *iface)
 		/* Not there (never attached, or no clsact qdisc at all): nothing to do. */
 		if (err && err != -ENOENT && err != -EINVAL)
 			return fail("detaching from tc", -err);
+	}
+	/* Its source address goes too (the map may not be there: nothing was ever attached). */
+	snprintf(path, sizeof(path), "%s/mm_ns_sources", pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		key = (uint32_t)ifindex;
+		bpf_map_delete_elem(fd, &key);
+		close(fd);
 	}
 	return 0;
 }
@@ -744,11 +776,11 @@ int main(int argc, char **argv)
 		return detach(argv[2], argv[3]);
 	if (argc == 6 && strcmp(argv[1], "attach-tc") == 0)
 		return attach_tc(argv[2], argv[3], argv[4], argv[5]);
-	if (argc >= 3 && strcmp(argv[1], "detach-tc") == 0) {
+	if (argc >= 4 && strcmp(argv[1], "detach-tc") == 0) {
 		int i, err = 0;
 
-		for (i = 2; i < argc; i++)
-			err |= detach_tc(argv[i]);
+		for (i = 3; i < argc; i++)
+			err |= detach_tc(argv[2], argv[i]);
 		return err;
 	}
 	if (argc == 3 && strcmp(argv[1], "serve") == 0)
@@ -759,6 +791,6 @@ int main(int argc, char **argv)
 		return probe(argv[2]);
 	if (argc >= 5 && strcmp(argv[1], "sweep-udp") == 0)
 		return sweep_udp(argv[2], argv[3], argv[4], argc - 5, argv + 5);
-	fprintf(stderr, "usage: minimesh-sock-lb attach OBJECT PIN_DIR CGROUP | detach PIN_DIR CGROUP | attach-tc OBJECT PIN_DIR IFACE NODE_IP | detach-tc IFACE... | serve PIN_DIR | dump PIN_DIR | probe OBJECT | sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP:PORT=BACKEND:PORT|VIP:PORT=*...\n");
+	fprintf(stderr, "usage: minimesh-sock-lb attach OBJECT PIN_DIR CGROUP | detach PIN_DIR CGROUP | attach-tc OBJECT PIN_DIR IFACE NODE_IP | detach-tc PIN_DIR IFACE... | serve PIN_DIR | dump PIN_DIR | probe OBJECT | sweep-udp SWEEP_OBJECT PIN_DIR CGROUP VIP:PORT=BACKEND:PORT|VIP:PORT=*...\n");
 	return 2;
 }

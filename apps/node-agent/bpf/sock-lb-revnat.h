@@ -13,8 +13,11 @@
 struct backend {
 	__u32 ip;
 	__u16 port;
+	/* mm_backends: BACKEND_LOCAL for a backend on this node (the socket programs ignore it) */
 	__u16 pad;
 };
+
+#define BACKEND_LOCAL 1
 
 struct revnat_key {
 	__u64 cookie;

@@ -87,7 +87,8 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
   // An earlier ebpf-mode agent's programs would keep steering connections with frozen maps, over
   // this mode's rules: remove them (kube-proxy, too, cleans up what other modes left).
   if (mode !== 'ebpf' && existsSync(sockLb.pinDir)) {
-    await detachSockLb(sockLb).then(
+    // The tc programs' devices are this namespace's only when the agent runs in its node's.
+    await detachSockLb(sockLb, deps.exec === undefined ? undefined : []).then(
       () => log.info('removed the socket load balancer an earlier ebpf-mode agent left', { pinDir: sockLb.pinDir }),
       (e: Error) => log.warn('could not remove the socket load balancer an earlier ebpf-mode agent left', { err: e.message }),
     );
@@ -122,7 +123,7 @@ export async function startNodeAgent(o: NodeAgentOptions, log: Logger, deps: Nod
     onSynced: () => void serviceHealth.sync(proxier.services.healthCheckNodePorts(), proxier.endpoints.localReadyEndpoints()),
   };
   const helperPrefix = deps.exec === undefined ? [] : deps.helperPrefix;
-  const proxier = createProxier(mode, o, shared, log, metrics.registry, helperPrefix);
+  const proxier = createProxier(mode, o, shared, log, metrics.registry, helperPrefix, deps.exec === undefined);
   services.addEventHandler({
     onAdd: (s) => proxier.onServiceChange(undefined, s),
     onUpdate: (a, b) => proxier.onServiceChange(a, b),

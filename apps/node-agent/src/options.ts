@@ -149,7 +149,7 @@ export function validateNodeAgentOptions(o: NodeAgentOptions): void {
 /** Linux's interface names: 1 to 15 bytes, no "/", ":", space or NUL; "." and ".." are taken. */
 const DEVICE_NAME = /^(?!\.{1,2}$)[^/:\s\0]{1,15}$/;
 
-/** --bpf-devices: undefined for the devices holding the node's NodePort addresses, 'none', or the names given. */
+/** --bpf-devices: undefined for the automatic choice (north-south-devices.ts), 'none', or the names given. */
 export function parseBpfDevices(raw: string): readonly string[] | 'none' | undefined {
   if (raw.trim() === '') return undefined;
   if (raw.trim() === 'none') return 'none';

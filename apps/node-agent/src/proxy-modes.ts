@@ -58,7 +58,11 @@ export function effectiveProxyMode(requested: string, log: Logger, ipvsPresent =
  * The proxier of `mode`, with what every mode shares (`shared`) and its own flags.
  * `helperPrefix`: how long-lived helper processes are started ([] as they are; undefined: none).
  */
-export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, shared: Omit<ProxierBaseOptions, 'log'>, log: Logger, registry: Registry, helperPrefix?: readonly string[]): Proxier {
+/**
+ * The proxier of `mode`. `inNodeNamespace`: the agent runs in its node's network namespace (no
+ * exec of a test in its place); only then may ebpf mode's tc programs go on the devices it sees.
+ */
+export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, shared: Omit<ProxierBaseOptions, 'log'>, log: Logger, registry: Registry, helperPrefix?: readonly string[], inNodeNamespace = false): Proxier {
   const nodePortAddresses = o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((x) => x.trim()) : undefined;
   const iptables = () => new Iptables(shared.exec, { restoreBin: o['iptables-restore'] });
   const common = { clusterCIDR: o['cluster-cidr'] || undefined, masqueradeAll: o['masquerade-all'], nodePortAddresses, localhostNodePorts: o['localhost-nodeports'] };
@@ -76,7 +80,7 @@ export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, sha
     case 'nftables':
       return new NftablesProxier(nftables());
     case 'ebpf':
-      return new EbpfProxier({ ...nftables(), sockLb: sockLbPaths(o), northSouthDevices: parseBpfDevices(o['bpf-devices']) ?? 'auto' });
+      return new EbpfProxier({ ...nftables(), sockLb: sockLbPaths(o), northSouthDevices: inNodeNamespace ? (parseBpfDevices(o['bpf-devices']) ?? 'auto') : undefined });
     case 'userspace':
       return new UserspaceProxier({
         ...shared,

@@ -6,7 +6,9 @@
  * the built programs (skipped with one line).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, rmdirSync } from 'node:fs';
+import { mkdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOCK_LB_AFFINITY, SOCK_LB_DROP, SOCK_LB_KEEP_SOURCE, type BackendEntry, type FrontendEntry } from '@minimesh/proxy-core';
 import { cgroupV2Root } from '@minimesh/runtime';
@@ -51,10 +53,10 @@ const skip = skipReason();
 const SERVER = (name: string, bind: string) =>
   `const n=require('net'),d=require('dgram');n.createServer(s=>s.end('${name} from '+s.remoteAddress.replace('::ffff:','')+':'+s.remotePort)).listen(8080,'${bind}');` +
   `const u=d.createSocket('udp4');u.on('message',(m,r)=>u.send('${name} from '+r.address+':'+r.port,r.port,r.address));u.bind(8080,'${bind}',()=>console.log('ready'))`;
-/** One TCP request from the client to the node's port: the answer, or the error's code. */
-function tcp(port: number, timeoutMs = 2000): string {
-  const script = `const s=require('net').connect(${port},'${NODE_IP}');let b='';s.on('data',d=>b+=d);s.on('end',()=>{console.log(b);process.exit()});s.on('error',e=>{console.log(e.code);process.exit()});setTimeout(()=>{console.log('timeout');process.exit()},${timeoutMs})`;
-  return (inNs(NS.client, process.execPath, '-e', script).stdout ?? '').trim();
+/** One TCP request from `ns` (default the client) to `ip:port` (default the node's), from source port `from` if given: the answer, or the error's code. */
+function tcp(port: number, timeoutMs = 2000, o: { ns?: string; ip?: string; from?: number } = {}): string {
+  const script = `const s=require('net').connect({port:${port},host:'${o.ip ?? NODE_IP}'${o.from ? `,localPort:${o.from}` : ''}});let b='';s.on('data',d=>b+=d);s.on('end',()=>{console.log(b);process.exit()});s.on('error',e=>{console.log(e.code);process.exit()});setTimeout(()=>{console.log('timeout');process.exit()},${timeoutMs})`;
+  return (inNs(o.ns ?? NS.client, process.execPath, '-e', script).stdout ?? '').trim();
 }
 /** One UDP request (from source port `from`, else any): the answer and the address it came from. */
 function udp(port: number, from = 0): string {
@@ -62,7 +64,8 @@ function udp(port: number, from = 0): string {
   return (inNs(NS.client, process.execPath, '-e', script).stdout ?? '').trim();
 }
 
-const backend = (set: number, slot: number, address: string): BackendEntry => ({ set, slot, ip: address, port: 8080 });
+/** The pod on this node is a local backend (the agent marks them so). */
+const backend = (set: number, slot: number, address: string): BackendEntry => ({ set, slot, ip: address, port: 8080, ...(address === LOCAL_POD ? { local: true } : {}) });
 const frontend = (port: number, protocol: 'TCP' | 'UDP', set: number, count: number, flags = 0, affinitySeconds = 0): FrontendEntry => ({ ip: NODE_IP, port, protocol, northSouth: true, set, count, flags, affinitySeconds });
 
 describe.skipIf(skip !== undefined)(`the north-south tc programs on a real kernel${skip ? ` (skipped: ${skip})` : ''}`, () => {
@@ -113,7 +116,7 @@ describe.skipIf(skip !== undefined)(`the north-south tc programs on a real kerne
   afterAll(() => {
     session?.close();
     for (const s of servers) s.kill();
-    helperInNode('detach-tc', 'eth0');
+    helperInNode('detach-tc', paths.pinDir, 'eth0');
     run(paths.helper, 'detach', paths.pinDir, paths.cgroup);
     rmSync(paths.pinDir, { recursive: true, force: true });
     try {
@@ -152,6 +155,43 @@ describe.skipIf(skip !== undefined)(`the north-south tc programs on a real kerne
     }
   });
 
+  it('a connection of the node\'s own with a NodePort flow\'s addresses gets its replies (they are not taken for the flow)', async () => {
+    await session.apply({ backends: [backend(1, 0, REMOTE_POD)], frontends: [], frontendDeletes: [], backendDeletes: [] });
+    expect(tcp(30080, 2000, { from: 40010 })).toBe(`remote from ${NODE_IP}:40010`);
+    // At once, while the flow's translation still stands: the node connects from that port itself.
+    expect(tcp(8080, 2000, { ns: NS.node, ip: REMOTE_POD, from: 40010 })).toBe(`remote from ${NODE_IP}:40010`);
+  });
+
+  it('a TCP connection the node had before a frontend came (no SYN seen) stays the stack\'s', async () => {
+    const { spawn } = await import('node:child_process');
+    const go = join(tmpdir(), `mmnp-go-${process.pid}`);
+    // Connects to the node's own server on 8081, is answered, waits for the file, then asks again.
+    const script =
+      `const fs=require('fs'),s=require('net').connect(8081,'${NODE_IP}');let n=0;s.setEncoding('utf8');` +
+      `s.on('data',d=>{console.log(d.trim());if(++n===1){const t=setInterval(()=>{if(fs.existsSync('${go}')){clearInterval(t);s.write('b\\n')}},50)}else{s.end();process.exit()}});` +
+      `s.on('error',e=>{console.log(e.code);process.exit()});s.write('a\\n');setTimeout(()=>{console.log('timeout');process.exit()},8000)`;
+    const echo = spawn('ip', ['netns', 'exec', NS.node, process.execPath, '-e', `require('net').createServer(s=>s.on('data',d=>s.write('node got '+d))).listen(8081,'${NODE_IP}',()=>console.log('ready'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => echo.stdout!.once('data', resolve));
+      const client = spawn('ip', ['netns', 'exec', NS.client, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      client.stdout!.on('data', (d: Buffer) => (out += d));
+      const done = new Promise((resolve) => client.once('close', resolve));
+      while (!out.includes('node got a')) await new Promise((r) => setTimeout(r, 50));
+      // Now port 8081 becomes a NodePort of the remote pod: the open connection must not move.
+      await session.apply({ backends: [backend(4, 0, REMOTE_POD)], frontends: [frontend(8081, 'TCP', 4, 1)], frontendDeletes: [], backendDeletes: [] });
+      writeFileSync(go, '');
+      await done;
+      expect(out.trim().split('\n')).toEqual(['node got a', 'node got b']);
+      // A new connection to it is the frontend's.
+      expect(tcp(8081)).toMatch(new RegExp(`^remote from ${NODE_IP}:\\d+$`));
+    } finally {
+      echo.kill();
+      rmSync(go, { force: true });
+      await session.apply({ backends: [], frontends: [], frontendDeletes: [{ ip: NODE_IP, port: 8081, protocol: 'TCP', northSouth: true }], backendDeletes: [{ set: 4, slot: 0 }] });
+    }
+  });
+
   it('no conntrack entry has the NodePort: the packets were rewritten before netfilter', async () => {
     inNs(NS.node, 'conntrack', '-F');
     await session.apply({ backends: [backend(1, 0, LOCAL_POD)], frontends: [], frontendDeletes: [], backendDeletes: [] });
@@ -187,12 +227,12 @@ describe.skipIf(skip !== undefined)(`the north-south tc programs on a real kerne
   });
 
   it('detach-tc removes both programs and leaves the device as it was', () => {
-    const r = helperInNode('detach-tc', 'eth0');
+    const r = helperInNode('detach-tc', paths.pinDir, 'eth0');
     expect(r.status).toBe(0);
     expect(inNs(NS.node, 'tc', 'filter', 'show', 'dev', 'eth0', 'ingress').stdout).not.toContain('mm_ns_in');
     expect(inNs(NS.node, 'tc', 'filter', 'show', 'dev', 'eth0', 'egress').stdout).not.toContain('mm_ns_out');
     // Again: nothing to detach is no error.
-    expect(helperInNode('detach-tc', 'eth0').status).toBe(0);
-    expect(helperInNode('detach-tc', 'nosuchdev0').status).toBe(0);
+    expect(helperInNode('detach-tc', paths.pinDir, 'eth0').status).toBe(0);
+    expect(helperInNode('detach-tc', paths.pinDir, 'nosuchdev0').status).toBe(0);
   });
 });

@@ -33,18 +33,24 @@ export interface EbpfProxierOptions extends NftablesProxierOptions {
   sockLb: SockLbPaths;
   /**
    * The devices of this network namespace for the north-south programs (--bpf-devices): 'auto',
-   * those holding the node's NodePort addresses; 'none', detached from every device; undefined,
-   * not looked at (nftables has that traffic).
+   * as north-south-devices.ts chooses them; 'none', detached from every device; undefined, not
+   * looked at (the agent does not run in its node's namespace: nftables has that traffic).
    */
   northSouthDevices?: readonly string[] | 'auto' | 'none';
 }
+
+const samePick = (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean => a.size === b.size && [...a].every(([d, ip]) => b.get(d) === ip);
 
 export class EbpfProxier extends NftablesProxier {
   private readonly tables = new SockLbTables();
   private readonly session: SockLbSession;
   private attached = false;
+  /** The node's addresses changed: the north-south programs are attached again (devices, sources). */
+  private northSouthStale = false;
   /** The devices the north-south programs are attached to; undefined: none (nftables has that traffic). */
   private northSouth: readonly string[] | undefined;
+  /** Those devices' sources, as attached. */
+  private picked: ReadonlyMap<string, string> | undefined;
   /** The maps' contents are unknown (start, or a failed write): read and adopt them first. */
   private adopted = false;
   /** The ports nftables renders: those reachable from outside the node. */
@@ -60,6 +66,12 @@ export class EbpfProxier extends NftablesProxier {
     this.session = new SockLbSession(e.sockLb.helper, e.sockLb.pinDir);
     this.sweep = sweepAvailable(e.sockLb);
     if (!this.sweep) e.log.info('the UDP sweep (sock-destroy.o) is not built here: connected UDP sockets keep an endpoint that went away until they reconnect');
+  }
+
+  /** The node's addresses changed: NodePort frontends (a full sync) and the tc programs' devices and sources follow. */
+  override onNodeChange(): void {
+    this.northSouthStale = true;
+    super.onNodeChange();
   }
 
   override async stop(): Promise<void> {
@@ -112,7 +124,12 @@ export class EbpfProxier extends NftablesProxier {
   protected override async beforeRules(changed: ReadonlySet<string> | undefined): Promise<void> {
     const { metrics } = this.e;
     try {
+      if (this.attached && this.northSouthStale) {
+        this.northSouthStale = false;
+        await this.attachNorthSouth().catch((e: Error) => this.e.log.warn(`north-south traffic stays with nftables: ${e.message.trim().split('\n').pop()}`));
+      }
       if (!this.attached) {
+        this.northSouthStale = false;
         await attachSockLb(this.e.sockLb);
         await this.attachNorthSouth().catch((e: Error) => this.e.log.warn(`north-south traffic stays with nftables: ${e.message.trim().split('\n').pop()}`));
         this.attached = true;
@@ -180,15 +197,21 @@ export class EbpfProxier extends NftablesProxier {
    */
   private async attachNorthSouth(): Promise<void> {
     const { sockLb, northSouthDevices: want, log } = this.e;
-    const off = (why: string) => log.info(`north-south traffic (NodePorts, externalIPs, LoadBalancer IPs from outside) stays with nftables: ${why}`);
-    this.northSouth = undefined;
+    const off = (why: string) => {
+      this.northSouth = undefined;
+      this.picked = undefined;
+      log.info(`north-south traffic (NodePorts, externalIPs, LoadBalancer IPs from outside) stays with nftables: ${why}`);
+    };
     if (want === undefined) return;
     const all = await networkDevices();
     if (want === 'none') {
       await detachNorthSouth(sockLb, all);
       return off('--bpf-devices none');
     }
-    if (sockLb.northSouth === undefined || !existsSync(sockLb.northSouth)) return off(`the tc programs are not built (${sockLb.northSouth ?? 'nodeport-lb.o'}; bash tools/setup.sh builds them)`);
+    if (sockLb.northSouth === undefined || !existsSync(sockLb.northSouth)) {
+      await detachNorthSouth(sockLb, all);
+      return off(`the tc programs are not built (${sockLb.northSouth ?? 'nodeport-lb.o'}; bash tools/setup.sh builds them)`);
+    }
     const missing = want === 'auto' ? [] : want.filter((d) => !all.includes(d));
     if (missing.length > 0) log.warn('--bpf-devices names devices this node does not have', { devices: missing.join(',') });
     const routes = await exec('ip', ['-j', '-4', 'route', 'show', 'default']);
@@ -199,6 +222,9 @@ export class EbpfProxier extends NftablesProxier {
       nodePortIPs: this.nodePortIPs(),
       defaultRouteDevices: routes.code === 0 ? (JSON.parse(routes.stdout || '[]') as { dev?: string }[]).flatMap((r) => (r.dev ? [r.dev] : [])) : [],
     });
+    // Attached already to these devices with these sources (the Node changed otherwise): nothing to do.
+    if (this.northSouth !== undefined && this.picked !== undefined && samePick(this.picked, picked)) return;
+    this.northSouth = undefined;
     await detachNorthSouth(sockLb, all.filter((d) => !picked.has(d)));
     if (picked.size === 0) return off(want === 'auto' ? 'no device holds the Node\'s address (or a default route) with a NodePort address' : 'none of --bpf-devices holds a NodePort address of this node');
     try {
@@ -208,6 +234,7 @@ export class EbpfProxier extends NftablesProxier {
       return off((e as Error).message.trim().split('\n').pop() ?? 'the tc programs could not be attached');
     }
     this.northSouth = [...picked.keys()];
+    this.picked = picked;
     log.info('north-south traffic (NodePorts, externalIPs, LoadBalancer IPs from outside) is balanced by the tc programs', { devices: this.northSouth.join(',') });
   }
 

@@ -100,7 +100,7 @@ export async function networkDevices(): Promise<string[]> {
 export async function detachNorthSouth(p: SockLbPaths, on?: readonly string[]): Promise<void> {
   const devices = on ?? (await networkDevices());
   // One helper run for many devices (a node has a veth per pod); its command line stays short.
-  for (let i = 0; i < devices.length; i += 256) await helper(p, ['detach-tc', ...devices.slice(i, i + 256)]);
+  for (let i = 0; i < devices.length; i += 256) await helper(p, ['detach-tc', p.pinDir, ...devices.slice(i, i + 256)]);
 }
 
 /**

@@ -16,15 +16,16 @@ describe('socket load balancer records', () => {
     expect(frontendKeys([{ ip: '192.168.100.11', port: 30002, protocol: 'TCP', northSouth: true }]).toString('hex')).toBe('c0a8640b' + '7532' + '06' + '01');
   });
 
-  it('lay a backend out the same way', () => {
+  it('lay a backend out the same way, flag 1 for one on this node', () => {
     expect(backendRecords([backend]).toString('hex')).toBe('02010000' + '02000000' + '0af40107' + '1f90' + '0000');
+    expect(backendRecords([{ ...backend, local: true }]).toString('hex')).toBe('02010000' + '02000000' + '0af40107' + '1f90' + '0100');
     expect(backendKeys([backend]).toString('hex')).toBe('0201000002000000');
   });
 
   it('read back what they write', () => {
     const fs: FrontendEntry[] = [frontend, { ip: '192.0.2.7', port: 443, protocol: 'TCP', set: 1, count: 0, flags: 2, affinitySeconds: 0 }, { ip: '10.96.0.1', port: 9, protocol: 'SCTP', set: 7, count: 1, flags: 0, affinitySeconds: 0 }, { ip: '192.168.100.11', port: 30002, protocol: 'TCP', northSouth: true, set: 7, count: 1, flags: 4, affinitySeconds: 0 }];
     expect(parseFrontendRecords(frontendRecords(fs))).toEqual(fs);
-    const bs: BackendEntry[] = [backend, { set: 1, slot: 0, ip: '255.255.255.255', port: 65535 }];
+    const bs: BackendEntry[] = [backend, { set: 1, slot: 0, ip: '255.255.255.255', port: 65535 }, { set: 2, slot: 1, ip: '10.244.1.9', port: 80, local: true }];
     expect(parseBackendRecords(backendRecords(bs))).toEqual(bs);
   });
 

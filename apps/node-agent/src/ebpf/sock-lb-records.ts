@@ -5,7 +5,7 @@
  *   frontend key   ip(4) port(2) protocol(1) scope(1: 0 socket, 1 north-south)  8 bytes
  *   frontend       set(u32) count(u16) flags(u16) affinity seconds(u32)      12 bytes
  *   backend key    set(u32) slot(u32)                                         8 bytes
- *   backend        ip(4) port(2) pad(2)                                       8 bytes
+ *   backend        ip(4) port(2) flags(2: 1 on this node)                     8 bytes
  *
  * and the head of a request to the helper's map session (bpf/sock-lb-ctl.c describes the protocol).
  */
@@ -38,6 +38,8 @@ export function requestHead(op: number, map: number, flags: number, count: numbe
 }
 
 export const FRONTENDS = 0;
+/** A backend's flag: on this node (bpf/sock-lb-revnat.h). */
+const BACKEND_LOCAL = 1;
 export const BACKENDS = 1;
 
 const PROTOCOL_NUMBERS: Record<ProxyProtocol, number> = { TCP: 6, UDP: 17, SCTP: 132 };
@@ -90,7 +92,7 @@ export function backendRecords(entries: readonly BackendEntry[]): Buffer {
     writeBackendKey(buf, at, b);
     writeIPv4(buf, at + 8, b.ip);
     buf.writeUInt16BE(b.port, at + 12);
-    buf.writeUInt16LE(0, at + 14);
+    buf.writeUInt16LE(b.local ? BACKEND_LOCAL : 0, at + 14);
   });
   return buf;
 }
@@ -121,7 +123,8 @@ export function parseFrontendRecords(buf: Buffer): FrontendEntry[] {
 export function parseBackendRecords(buf: Buffer): BackendEntry[] {
   const out: BackendEntry[] = [];
   for (let at = 0; at + 16 <= buf.length; at += 16) {
-    out.push({ set: buf.readUInt32LE(at), slot: buf.readUInt32LE(at + 4), ip: readIPv4(buf, at + 8), port: buf.readUInt16BE(at + 12) });
+    const b: BackendEntry = { set: buf.readUInt32LE(at), slot: buf.readUInt32LE(at + 4), ip: readIPv4(buf, at + 8), port: buf.readUInt16BE(at + 12) };
+    out.push(buf.readUInt16LE(at + 14) & BACKEND_LOCAL ? { ...b, local: true } : b);
   }
   return out;
 }
