@@ -6,8 +6,7 @@
  * (propagationPolicy `Foreground`, `Background`, `Orphan` or none; dryRun `All`). A precondition
  * that is present counts even when empty, as a Go pointer does.
  */
-import { BadRequestError, InvalidError, type DeleteOptions, type FieldError } from '@minimesh/api';
-import { unsupportedPropagationPolicy } from '@minimesh/api';
+import { BadRequestError, InvalidError, pushAll, unsupportedPropagationPolicy, type DeleteOptions, type FieldError } from '@minimesh/api';
 import { queryInt } from './query-params.js';
 import { validateDryRun } from './write-options.js';
 
@@ -95,7 +94,7 @@ export function deleteOptions(q: URLSearchParams, body: Buffer): RestDeleteOptio
   if (opts.propagationPolicy !== undefined && !POLICIES.includes(opts.propagationPolicy)) {
     errs.push(unsupportedPropagationPolicy(opts.propagationPolicy));
   }
-  errs.push(...validateDryRun(dry));
+  pushAll(errs, validateDryRun(dry));
   if (errs.length) throw new InvalidError('DeleteOptions.meta.k8s.io', '', errs);
   return { ...opts, dryRun: dry.length > 0 };
 }

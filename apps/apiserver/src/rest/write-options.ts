@@ -6,7 +6,7 @@
  * `CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "bogus": supported values: "", "Ignore", "Strict", "Warn"`.
  */
 import type { IncomingMessage } from 'node:http';
-import { field, GoValue, InvalidError, type FieldError } from '@minimesh/api';
+import { field, GoValue, InvalidError, pushAll, type FieldError } from '@minimesh/api';
 import { queryBool } from './query-params.js';
 
 /** kube-apiserver's `fieldValidation`: what an unknown field in a body does (Warn when not said). */
@@ -91,7 +91,8 @@ export function writeOptions(verb: WriteVerb, q: URLSearchParams, req: IncomingM
     if (!apply && q.has('force')) errs.push(field.forbidden('force', 'may not be specified for non-apply patch'));
     if (apply && !given) errs.push(field.required('fieldManager', 'is required for apply patch'));
   }
-  errs.push(...validateFieldManager(given), ...validateDryRun(dryRun));
+  pushAll(errs, validateFieldManager(given));
+  pushAll(errs, validateDryRun(dryRun));
   if (!['', 'Ignore', 'Strict', 'Warn'].includes(rawValidation)) errs.push(field.notSupported('fieldValidation', rawValidation, ['', 'Ignore', 'Strict', 'Warn']));
   if (errs.length) throw new InvalidError(OPTIONS_KIND[verb], '', errs);
   return {

@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApiServer } from '@minimesh/apiserver/testing';
-import { HAS_KUBECTL, startKubectlTarget, type KubectlTarget } from './kubectl-target.js';
+import { HAS_KUBECTL, startKubectlTarget, type KubectlTarget } from '../testing/kubectl-target.js';
 
 if (!HAS_KUBECTL) console.log('kubectl dry-run suite skipped: kubectl is not installed on this machine');
 
