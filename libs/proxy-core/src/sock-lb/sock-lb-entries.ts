@@ -42,6 +42,8 @@ export interface BackendSlot {
 export interface BackendEntry extends BackendSlot {
   readonly ip: string;
   readonly port: number;
+  /** On this node: the north-south programs send it packets without taking their source. */
+  readonly local?: boolean;
 }
 
 /** What a sync writes, in this order. */

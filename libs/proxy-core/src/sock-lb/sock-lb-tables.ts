@@ -348,7 +348,7 @@ export class SockLbTables {
       const slots: string[] = [];
       for (let slot = 0; slot < backends.length; slot++) {
         const b = backends[slot]!;
-        delta.backends.push({ set: state.id, slot, ip: b.ip, port: b.port });
+        delta.backends.push(b.isLocal ? { set: state.id, slot, ip: b.ip, port: b.port, local: true } : { set: state.id, slot, ip: b.ip, port: b.port });
         slots.push(b.endpoint);
       }
       state.slots = slots;
@@ -381,7 +381,7 @@ export class SockLbTables {
     for (let i = 0; i < slots.length; i++) {
       if (slots[i] === old[i]) continue;
       const b = want.get(slots[i]!)!;
-      delta.backends.push({ set: state.id, slot: i, ip: b.ip, port: b.port });
+      delta.backends.push(b.isLocal ? { set: state.id, slot: i, ip: b.ip, port: b.port, local: true } : { set: state.id, slot: i, ip: b.ip, port: b.port });
     }
     for (let i = slots.length; i < old.length; i++) if (old[i] !== undefined) delta.backendDeletes.push({ set: state.id, slot: i });
     state.slots = slots;
