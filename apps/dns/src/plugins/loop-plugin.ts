@@ -3,7 +3,8 @@
  * name, `<n>.<n>. HINFO`, through its own chain and on to the upstreams. Seeing that query come
  * back more than twice means the upstreams forward to us: a loop, reported through `onLoop`
  * (CoreDNS exits; so does minimesh-dns). Probing goes on for up to 30 s until one exchange has
- * succeeded, then stops. Only that count reports a loop, as in CoreDNS. Besides, a UDP query
+ * succeeded, then stops. Only that count reports a loop, as in CoreDNS, and the probe itself
+ * arriving from one of our own forwarding sockets (the upstream is this server). Besides, a UDP query
  * arriving from one of our own forwarding sockets has looped and is answered SERVFAIL at once,
  * without stopping the server: such a query could be anything sent from that address and port
  * (a TCP connection may have the same port number by chance: TCP and UDP ports are apart).
@@ -63,8 +64,14 @@ export function loopDetector(o: LoopOptions): LoopDetector {
   const plugin: Plugin = {
     name: LOOP_PLUGIN,
     setup: (next) => async (req) => {
-      if (!req.internal && o.isOwnForwarder?.(req.remote, req.proto)) return servfail();
-      if (disabled || req.question.type !== 'HINFO' || req.question.name.toLowerCase() !== probeName) return next(req);
+      const probe = !disabled && req.question.type === 'HINFO' && req.question.name.toLowerCase() === probeName;
+      if (!req.internal && o.isOwnForwarder?.(req.remote, req.proto)) {
+        // Our own probe, back from our own forwarding socket: the upstream is this server (CoreDNS
+        // would see the probe come round again and again, counting to three): a loop.
+        if (probe) report(req);
+        return servfail();
+      }
+      if (!probe) return next(req);
       seen++;
       if (seen > 2) {
         report(req);
