@@ -12,9 +12,9 @@
  * A dry run (`dryRun=All`, WriteOptions.dryRun) takes the same path up to the commit: defaulting,
  * validation, managed fields, the allocations checked and picked, the store's own preconditions
  * (exists already, gone, another revision); then nothing is written, no revision is used, no
- * allocation is kept and nobody is told (see `rehearse`).
+ * allocation is kept and nobody is told (see dry-run.ts).
  */
-import { AlreadyExistsError, applyConfiguration, jsonEqual, recordUpdate, validateManagedFields, pushAll, BadRequestError, RequestEntityTooLargeError, ExpiredError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, applyPatch, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
+import { applyConfiguration, jsonEqual, recordUpdate, validateManagedFields, pushAll, BadRequestError, ExpiredError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, applyPatch, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
 import { decodeKnownFields, objectFromWire, objectToWire } from '@minimesh/wire';
 import type { Batch, Store, StoredEvent } from '../store/store.js';
 import { DeletionTimers } from './deletion-timers.js';
@@ -22,19 +22,13 @@ import { continueExpired, encodeContinue, pageOf, planList, type ListOptions, ty
 import { metaForCreate, metaForUpdate, sameObject, timestamp } from './object-meta.js';
 import { applyReleases, planServiceAllocations, serviceReleases, type Allocators } from './service-allocations.js';
 import { WriteQueue, type CommitListener } from './write-queue.js';
+import { rehearse } from './dry-run.js';
+import { MAX_OBJECT_BYTES, checkObjectSize } from './object-size.js';
 
 /** Namespaces that always exist and may not be deleted (kube-apiserver's system namespaces; node Leases live in kube-node-lease). */
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-/**
- * The largest object the store takes: etcd's default request limit (1.5 MiB), which is what a
- * Kubernetes cluster enforces; it also keeps one object from outgrowing a NATS message.
- */
-export const MAX_OBJECT_BYTES = 1.5 * 1024 * 1024;
-
-function checkObjectSize(obj: KubeObject): void {
-  if (Buffer.byteLength(JSON.stringify(obj)) > MAX_OBJECT_BYTES) throw new RequestEntityTooLargeError('etcdserver: request is too large');
-}
+export { MAX_OBJECT_BYTES };
 
 export type { CommitListener };
 
@@ -150,43 +144,9 @@ export class Registry {
     return events;
   }
 
-  /**
-   * A dry run's stand-in for `commit`: the store's preconditions checked against what the writes
-   * so far left (a create of an object that exists: AlreadyExists; an update or delete of one
-   * that is gone: NotFound; at another revision: Conflict), and the size limit; then the objects
-   * as kube-apiserver's dry-run storage answers them: a created one without a resourceVersion, an
-   * updated one at the revision it was read at, a deleted one as it is stored. Nothing is
-   * written, no revision is used, no watcher, publisher or deletion timer hears of it.
-   */
-  private async rehearse(batch: Batch): Promise<KubeObject[]> {
-    const out: KubeObject[] = [];
-    for (const op of batch.ops) {
-      if (op.type === 'delete') {
-        const existing = await this.store.applied.get(op.kind, op.namespace, op.name);
-        if (!existing) throw new NotFoundError(op.kind, op.name);
-        if (op.expectRevision !== undefined && Number(existing.metadata.resourceVersion) !== op.expectRevision) throw new ConflictError(op.kind, op.name);
-        out.push(existing);
-        continue;
-      }
-      checkObjectSize(op.object);
-      const { kind, metadata } = op.object;
-      const existing = await this.store.applied.get(kind, metadata.namespace ?? '', metadata.name ?? '');
-      if (op.type === 'create') {
-        if (existing) throw new AlreadyExistsError(kind, metadata.name ?? '');
-        const { resourceVersion: _rv, ...meta } = metadata;
-        out.push({ ...op.object, metadata: meta });
-      } else {
-        if (!existing) throw new NotFoundError(kind, metadata.name ?? '');
-        if (Number(existing.metadata.resourceVersion) !== op.expectRevision) throw new ConflictError(kind, metadata.name ?? '');
-        out.push({ ...op.object, metadata: { ...metadata, resourceVersion: String(op.expectRevision) } });
-      }
-    }
-    return out;
-  }
-
   /** Commits `batch` (or, for a dry run, rehearses it); the objects as written, in op order. */
   private async write(batch: Batch, dryRun = false): Promise<KubeObject[]> {
-    if (dryRun) return this.rehearse(batch);
+    if (dryRun) return rehearse(this.store.applied, batch);
     return (await this.commit(batch)).map((ev) => ev.object);
   }
 
@@ -272,7 +232,7 @@ export class Registry {
       // Checked and picked as for the write, then given back at once (writes run one at a time:
       // nobody saw them taken); the answer shows what the write would have been given.
       plan.rollback();
-      return (await this.rehearse({ ops: [{ type: 'create', object: svc }] }))[0] as T;
+      return (await rehearse(this.store.applied, { ops: [{ type: 'create', object: svc }] }))[0] as T;
     }
     try {
       const [created] = await this.write({ ops: [{ type: 'create', object: svc }], allocate: plan.allocate });
@@ -389,7 +349,7 @@ export class Registry {
     if (w.dryRun) {
       // As on create: what the update would take is given back at once, and what it would free stays held.
       plan.rollback();
-      return (await this.rehearse({ ops: [{ type: 'update', object: svc, expectRevision }] }))[0] as T;
+      return (await rehearse(this.store.applied, { ops: [{ type: 'update', object: svc, expectRevision }] }))[0] as T;
     }
     try {
       const [ev] = await this.commit({
