@@ -64,6 +64,13 @@ const FATAL_NOTIFICATIONS = new Set<ConsumerNotification['type']>([
 
 const REQUEST_TIMEOUT_MS = 5_000;
 const CONSUMER_INACTIVE_THRESHOLD_MS = 30_000;
+/**
+ * Pulls last 15 s and the server sends a heartbeat every 5 s while it has nothing to deliver: a
+ * consumer that vanished without a word (a pull the server never answers, a 409 that got lost)
+ * shows as two missed heartbeats, ~10 s, instead of the library's default 30 s.
+ */
+const PULL_EXPIRES_MS = 15_000;
+const IDLE_HEARTBEAT_MS = 5_000;
 
 export class JetStreamFollower implements Follower {
   /**
@@ -108,7 +115,7 @@ export class JetStreamFollower implements Follower {
       opt_start_seq: startSeq,
       inactive_threshold: CONSUMER_INACTIVE_THRESHOLD_MS,
     });
-    const messages = await consumer.consume({ max_messages: 256 });
+    const messages = await consumer.consume({ max_messages: 256, expires: PULL_EXPIRES_MS, idle_heartbeat: IDLE_HEARTBEAT_MS });
 
     let failure: Error | undefined;
     let probeTimer: NodeJS.Timeout | undefined;

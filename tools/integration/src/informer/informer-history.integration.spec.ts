@@ -11,7 +11,7 @@ import type { Pod } from '@minimesh/api';
 import { eventually, tempDir } from '@minimesh/runtime/testing';
 import type { Informer } from '@minimesh/informer';
 import { revisionOf } from '@minimesh/informer';
-import { allPublished, matchesList, ns, pod, recordingLogger, startTestCluster, testInformer, type TestCluster } from '../testing/informer-cluster.js';
+import { allPublished, ns, pod, recordingLogger, startTestCluster, testInformer, untilMatchesList, type TestCluster } from '../testing/informer-cluster.js';
 
 /** An informer of one namespace that records what its handlers hear. */
 async function watched(c: TestCluster, transport: 'grpc' | 'nats', namespace: string) {
@@ -54,7 +54,7 @@ describe('history expiry over grpc', () => {
     // The apiserver compacts every 5 s, keeping 5 events.
     await eventually(async () => (await c.store.oldestRevision()) > cutAt + 1, 15_000);
     await c.restoreInformers();
-    await eventually(() => matchesList(c, informer!), 20_000);
+    await untilMatchesList(c, informer!, w.log);
     expect(w.log.relists()).toContain('expired');
     expect(w.deleted.sort()).toEqual(['a (relist)', 'b (relist)']);
     expect(informer.get('expiry', 'c')?.metadata.labels).toEqual({ v: '2' });
@@ -91,7 +91,7 @@ describe('gaps in the NATS stream', () => {
     await c.truth.create(pod('purge', 'd'));
     await allPublished(c);
     await c.restoreInformers();
-    await eventually(() => matchesList(c, informer!), 20_000);
+    await untilMatchesList(c, informer!, w.log);
     expect(w.log.relists()).toEqual(['gap']);
     expect(w.deleted).toEqual(['a (relist)']);
     expect(informer.get('purge', 'b')?.metadata.labels).toEqual({ v: '2' });
@@ -108,7 +108,7 @@ describe('gaps in the NATS stream', () => {
     // Following live: the recreated stream starts right after what the informer has.
     await jsm.streams.delete('MINIMESH_EVENTS');
     await c.truth.create(pod('recreate', 'b'));
-    await eventually(() => matchesList(c, informer!), 20_000);
+    await untilMatchesList(c, informer!, w.log);
     expect(w.log.relists()).toEqual([]);
 
     // Cut off: what was published before the delete is lost with the stream.
@@ -119,7 +119,7 @@ describe('gaps in the NATS stream', () => {
     await c.truth.create(pod('recreate', 'c'));
     await allPublished(c);
     await c.restoreInformers();
-    await eventually(() => matchesList(c, informer!), 20_000);
+    await untilMatchesList(c, informer!, w.log);
     expect(w.log.relists()).toEqual(['gap']);
     expect(w.deleted).toEqual(['a (relist)']);
   });
@@ -134,7 +134,7 @@ describe('gaps in the NATS stream', () => {
       await c.restartApiServer({ 'data-dir': fresh.path });
       await c.truth.create(ns('store'));
       await c.truth.create(pod('store', 'new'));
-      await eventually(() => matchesList(c, informer!), 20_000);
+      await untilMatchesList(c, informer!, w.log);
       expect(w.log.relists()).toContain('store-changed');
       expect(informer.keys()).toEqual(['store/new']);
       expect(w.deleted).toEqual(['old (relist)']);

@@ -121,6 +121,26 @@ export async function allPublished(c: TestCluster): Promise<void> {
   await eventually(async () => (await c.store.publishedRevision()) >= rev, 15_000);
 }
 
+/**
+ * Waits until the informer's cache is exactly the apiserver's list; on timeout the error says
+ * what differed and ends with what the informer logged last (a rare race is then readable from
+ * the CI output alone).
+ */
+export async function untilMatchesList<T extends KubeObject>(c: TestCluster, informer: Informer<T>, log?: { entries: LogEntry[] }, timeoutMs = 20_000): Promise<void> {
+  await eventually(() => matchesList(c, informer), timeoutMs).catch(async (e: Error) => {
+    const list = await c.truth.list(informer.kind, { namespace: informer.namespace, labelSelector: informer.labelSelector }).catch(() => undefined);
+    const recent = (log?.entries ?? []).slice(-25).map((l) => `  ${l.level} ${l.msg} ${JSON.stringify(l.meta ?? {})}`);
+    throw new Error(
+      [
+        `${e.message}: the cache never matched the list in ${timeoutMs} ms`,
+        `cache: ${fingerprint(informer.list()).join(' ')}`,
+        `list:  ${list ? fingerprint(list.items).join(' ') : '(the list failed)'}`,
+        ...(recent.length ? ['the informer logged last:', ...recent] : []),
+      ].join('\n'),
+    );
+  });
+}
+
 /** True once the informer's cache is exactly the apiserver's list for the same selection. */
 export async function matchesList<T extends KubeObject>(c: TestCluster, informer: Informer<T>): Promise<boolean> {
   const list = await c.truth.list(informer.kind, { namespace: informer.namespace, labelSelector: informer.labelSelector });
