@@ -67,7 +67,7 @@ const CONSUMER_INACTIVE_THRESHOLD_MS = 30_000;
 /**
  * Pulls last 15 s and the server sends a heartbeat every 5 s while it has nothing to deliver: a
  * consumer that vanished without a word (a pull the server never answers, a 409 that got lost)
- * shows as two missed heartbeats, ~10 s, instead of the library's default 30 s.
+ * shows as two missed heartbeats, 10-15 s, instead of 30-45 s with the library's defaults.
  */
 const PULL_EXPIRES_MS = 15_000;
 const IDLE_HEARTBEAT_MS = 5_000;

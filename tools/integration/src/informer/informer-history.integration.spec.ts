@@ -13,6 +13,9 @@ import type { Informer } from '@minimesh/informer';
 import { revisionOf } from '@minimesh/informer';
 import { allPublished, ns, pod, recordingLogger, startTestCluster, testInformer, untilMatchesList, type TestCluster } from '../testing/informer-cluster.js';
 
+/** Room for two of untilMatchesList's 20 s waits, so its message (not vitest's timeout) says what went wrong. */
+const TEST_TIMEOUT_MS = 60_000;
+
 /** An informer of one namespace that records what its handlers hear. */
 async function watched(c: TestCluster, transport: 'grpc' | 'nats', namespace: string) {
   const log = recordingLogger();
@@ -58,7 +61,7 @@ describe('history expiry over grpc', () => {
     expect(w.log.relists()).toContain('expired');
     expect(w.deleted.sort()).toEqual(['a (relist)', 'b (relist)']);
     expect(informer.get('expiry', 'c')?.metadata.labels).toEqual({ v: '2' });
-  });
+  }, TEST_TIMEOUT_MS);
 });
 
 describe('gaps in the NATS stream', () => {
@@ -95,7 +98,7 @@ describe('gaps in the NATS stream', () => {
     expect(w.log.relists()).toEqual(['gap']);
     expect(w.deleted).toEqual(['a (relist)']);
     expect(informer.get('purge', 'b')?.metadata.labels).toEqual({ v: '2' });
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('gap - the stream deleted and recreated: no relist while nothing was missed, a relist when something was', async () => {
     await c.truth.create(ns('recreate'));
@@ -122,7 +125,7 @@ describe('gaps in the NATS stream', () => {
     await untilMatchesList(c, informer!, w.log);
     expect(w.log.relists()).toEqual(['gap']);
     expect(w.deleted).toEqual(['a (relist)']);
-  });
+  }, TEST_TIMEOUT_MS);
 
   it('store changed - the apiserver comes back on a new data directory: relist from it', async () => {
     await c.truth.create(ns('store'));
@@ -142,5 +145,5 @@ describe('gaps in the NATS stream', () => {
       await informer.stop();
       fresh.remove();
     }
-  });
+  }, TEST_TIMEOUT_MS);
 });
