@@ -62,6 +62,25 @@ export function serviceNamespacedName(n: Pick<ServicePortName, 'namespace' | 'na
   return flat(`${n.namespace}/${n.name}`);
 }
 
+/** "ns/name" of a service port key ("ns/name/TCP" or "ns/name:port/TCP"; names hold no ":" or "/"): servicePortKey's Service. */
+export function serviceOfPortKey(key: string): string {
+  const withPort = key.slice(0, key.lastIndexOf('/'));
+  const colon = withPort.indexOf(':');
+  return colon < 0 ? withPort : withPort.slice(0, colon);
+}
+
+/** The ports grouped by Service: "ns/name" → key → port. */
+export function portsByService(services: ServicePortMap): Map<string, Map<string, ServicePortInfo>> {
+  const out = new Map<string, Map<string, ServicePortInfo>>();
+  for (const sp of services.values()) {
+    const nn = serviceNamespacedName(sp.name);
+    let ports = out.get(nn);
+    if (ports === undefined) out.set(nn, (ports = new Map()));
+    ports.set(sp.key, sp);
+  }
+  return out;
+}
+
 export function toProxyProtocol(p: string | undefined): ProxyProtocol | undefined {
   const v = p === undefined || p === '' ? 'TCP' : p;
   return v === 'TCP' || v === 'UDP' || v === 'SCTP' ? v : undefined;

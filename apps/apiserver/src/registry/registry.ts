@@ -14,11 +14,13 @@
  * (exists already, gone, another revision); then nothing is written, no revision is used, no
  * allocation is kept and nobody is told (see dry-run.ts).
  */
-import { applyConfiguration, jsonEqual, recordUpdate, validateManagedFields, pushAll, BadRequestError, ExpiredError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, applyPatch, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
-import { decodeKnownFields, objectFromWire, objectToWire } from '@minimesh/wire';
+import { applyConfiguration, recordUpdate, pushAll, BadRequestError, ForbiddenError, InvalidError, KINDS, NotFoundError, ConflictError, field, checkDeletePreconditions, defaultObject, deletesOnUpdate, isServerAllocatedField, planDeletion, prepareForCreate, prepareForStatusUpdate, prepareForUpdate, validateDeleteOptions, validateObject, validateObjectUpdate, validatePoolOverlaps, validateStatusUpdate, defaultServiceIPFamilyFields, validateServiceIPFamilies, type DeleteOptions, type FieldError, type IPAddressPool, type Kind, type KubeObject, type ObjectOfKind, type PatchType, type Service } from '@minimesh/api';
+import { objectFromWire, objectToWire } from '@minimesh/wire';
 import type { Batch, Store, StoredEvent } from '../store/store.js';
 import { DeletionTimers } from './deletion-timers.js';
-import { continueExpired, encodeContinue, pageOf, planList, type ListOptions, type ListPage } from './list-options.js';
+import type { ListOptions } from './list-options.js';
+import { readList, type ListResult } from './list-read.js';
+import { patchedObject } from './patched-object.js';
 import { metaForCreate, metaForUpdate, sameObject, timestamp } from './object-meta.js';
 import { applyReleases, planServiceAllocations, serviceReleases, type Allocators } from './service-allocations.js';
 import { WriteQueue, type CommitListener } from './write-queue.js';
@@ -30,6 +32,8 @@ export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube
 
 export { MAX_OBJECT_BYTES };
 
+export type { ListResult };
+
 export type { CommitListener };
 
 export interface RegistryOptions {
@@ -38,12 +42,6 @@ export interface RegistryOptions {
   onListenerError?: (err: unknown) => void;
 }
 
-export interface ListResult<T> extends ListPage<T> {
-  /** The revision the list (every page of it) is a snapshot of. */
-  revision: number;
-}
-
-/** The wire form is canonical: empty and absent fields are the same thing there. */
 /** The object in its one stored form (through the wire schema); managedFields, which the wire does not carry, kept. */
 function canonical<T extends KubeObject>(obj: T): T {
   const out = objectFromWire(objectToWire(obj)) as T;
@@ -170,40 +168,8 @@ export class Registry {
   }
 
   /** A list, or one page of it, with label and field selectors applied. */
-  async list<K extends Kind>(kind: K, opts: ListOptions = {}): Promise<ListResult<ObjectOfKind<K>>> {
-    const plan = planList(kind, opts);
-    const ns = KINDS[kind].namespaced ? opts.namespace || undefined : undefined;
-    const current = await this.store.revision();
-    let revision = current;
-    let snapshot: KubeObject[];
-    if (plan.atRevision !== undefined && plan.atRevision < current) {
-      try {
-        snapshot = await this.store.listAt(kind, ns, plan.atRevision);
-      } catch (e) {
-        throw opts.continue ? continueExpired() : e;
-      }
-      revision = plan.atRevision;
-    } else {
-      if (plan.notOlderThan !== undefined && plan.notOlderThan > current) throw ExpiredError.tooLarge(plan.notOlderThan, current);
-      if (plan.atRevision !== undefined && plan.atRevision > current) throw ExpiredError.tooLarge(plan.atRevision, current);
-      if (plan.limit > 0) {
-        // A page of the current state: the store reads only up to the page's end (an informer's
-        // list of 10,000 objects in pages of 500 used to parse all of them for every page).
-        const after = plan.after === undefined ? '' : plan.after.replace(/\u0000$/, '');
-        const read = await this.store.listPage(kind, ns, after, plan.limit, (o) => plan.labels.matches(o.metadata.labels) && plan.fields.matches(o));
-        const page: ListResult<ObjectOfKind<K>> = { items: read.items as ObjectOfKind<K>[], revision: read.revision };
-        if (read.more) {
-          page.continue = encodeContinue(read.revision, read.lastKey);
-          if (plan.labels.empty && plan.fields.empty) page.remainingItemCount = read.remaining;
-        }
-        return page;
-      }
-      const listed = await this.store.list(kind, ns);
-      snapshot = listed.items;
-      revision = listed.revision;
-    }
-    const page = pageOf(snapshot, plan, revision, (o) => plan.labels.matches(o.metadata.labels) && plan.fields.matches(o));
-    return { ...page, items: page.items as ObjectOfKind<K>[], revision };
+  list<K extends Kind>(kind: K, opts: ListOptions = {}): Promise<ListResult<ObjectOfKind<K>>> {
+    return readList(this.store, kind, opts);
   }
 
   // ------------------------------------------------------------------ writes
@@ -297,24 +263,7 @@ export class Registry {
   patch<K extends Kind>(kind: K, namespace: string, name: string, type: PatchType, body: string | Uint8Array, subresource: '' | 'status' = '', w: WriteOptions = {}): Promise<ObjectOfKind<K>> {
     return this.serialize(async () => {
       const old = await this.current(kind, namespace, name);
-      const result = applyPatch(kind, old, type, body) as unknown as KubeObject;
-      const errors: FieldError[] = [];
-      if (!result || typeof result !== 'object' || Array.isArray(result) || typeof result.metadata !== 'object' || result.metadata === null || Array.isArray(result.metadata)) {
-        throw new BadRequestError('the patch does not leave an object');
-      }
-      // Decoded as an update's body is; managedFields, which decoding leaves out, are judged below.
-      const doc = result as unknown as Record<string, unknown>;
-      const patched = w.decode ? w.decode(doc) : decodeKnownFields(kind, doc).object;
-      if (result.metadata.managedFields !== undefined) patched.metadata = { ...patched.metadata, managedFields: result.metadata.managedFields };
-      else delete patched.metadata.managedFields;
-      if (patched.kind !== kind) errors.push(field.invalid('kind', patched.kind, 'field is immutable'));
-      if (patched.metadata.name !== name) errors.push(field.invalid('metadata.name', patched.metadata.name ?? '', 'field is immutable'));
-      if ((patched.metadata.namespace ?? '') !== (old.metadata.namespace ?? '')) errors.push(field.invalid('metadata.namespace', patched.metadata.namespace ?? '', 'field is immutable'));
-      // managedFields the patch left alone are recomputed for this write; ones it changed (kubectl
-      // migrating client-side managers to server-side apply) are taken as given, once well-formed.
-      if (jsonEqual(patched.metadata.managedFields, old.metadata.managedFields)) delete patched.metadata.managedFields;
-      else pushAll(errors, validateManagedFields(patched.metadata.managedFields));
-      if (errors.length) throw new InvalidError(kind, name, errors);
+      const patched = patchedObject(kind, name, old, type, body, w.decode);
       return (await this.updateLocked(patched, subresource === 'status' ? 'status' : 'spec', w)) as ObjectOfKind<K>;
     });
   }

@@ -25,7 +25,7 @@
  */
 import type { TopologyOptions } from '../categorize-endpoints.js';
 import type { EndpointsMap } from '../endpoint-info.js';
-import { serviceNamespacedName, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
+import { portsByService, serviceOfPortKey, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
 import type { EndpointInfo } from '../endpoint-info.js';
 import { sockLbServicePort, type SockLbFrontend } from './sock-lb-service-port.js';
 import { SOCK_LB_AFFINITY, SOCK_LB_DROP, SOCK_LB_KEEP_SOURCE, frontendId, type BackendEntry, type BackendSlot, type FrontendAddress, type FrontendEntry, type SockLbDelta } from './sock-lb-entries.js';
@@ -47,24 +47,6 @@ export interface SockLbSyncInput {
 
 /** Services per chunk of a first sync's writes. */
 export const SOCK_LB_CHUNK = 5000;
-
-/** "ns/name" of a service port key ("ns/name/TCP" or "ns/name:port/TCP"; names hold no ":" or "/"). */
-function serviceOfPortKey(key: string): string {
-  const withPort = key.slice(0, key.lastIndexOf('/'));
-  const colon = withPort.indexOf(':');
-  return colon < 0 ? withPort : withPort.slice(0, colon);
-}
-
-function groupByService(services: ServicePortMap): Map<string, Map<string, ServicePortInfo>> {
-  const out = new Map<string, Map<string, ServicePortInfo>>();
-  for (const sp of services.values()) {
-    const nn = serviceNamespacedName(sp.name);
-    let ports = out.get(nn);
-    if (ports === undefined) out.set(nn, (ports = new Map()));
-    ports.set(sp.key, sp);
-  }
-  return out;
-}
 
 interface SetState {
   id: number;
@@ -180,7 +162,7 @@ export class SockLbTables {
     let delta: SockLbDelta = { backends: [], frontends: [], frontendDeletes: [], backendDeletes: [] };
     for (const id of this.releasedIds) this.freeIds.push(id);
     this.releasedIds = [];
-    const byService = input.byService ?? groupByService(input.services);
+    const byService = input.byService ?? portsByService(input.services);
     this.deletedNow.clear();
     if (input.changedServices !== undefined) {
       for (const nn of input.changedServices) this.syncService(nn, byService.get(nn)?.values() ?? [], input, delta);

@@ -128,7 +128,7 @@ export async function allPublished(c: TestCluster): Promise<void> {
  */
 export async function untilMatchesList<T extends KubeObject>(c: TestCluster, informer: Informer<T>, log?: { entries: LogEntry[] }, timeoutMs = 20_000): Promise<void> {
   await eventually(() => matchesList(c, informer), timeoutMs).catch(async (e: Error) => {
-    const list = await c.truth.list(informer.kind, { namespace: informer.namespace, labelSelector: informer.labelSelector }).catch(() => undefined);
+    const list = await listOf(c, informer).catch(() => undefined);
     const recent = (log?.entries ?? []).slice(-25).map((l) => `  ${l.level} ${l.msg} ${JSON.stringify(l.meta ?? {})}`);
     throw new Error(
       [
@@ -141,8 +141,13 @@ export async function untilMatchesList<T extends KubeObject>(c: TestCluster, inf
   });
 }
 
+/** The apiserver's list of what the informer selects. */
+function listOf<T extends KubeObject>(c: TestCluster, informer: Informer<T>) {
+  return c.truth.list(informer.kind, { namespace: informer.namespace, labelSelector: informer.labelSelector });
+}
+
 /** True once the informer's cache is exactly the apiserver's list for the same selection. */
 export async function matchesList<T extends KubeObject>(c: TestCluster, informer: Informer<T>): Promise<boolean> {
-  const list = await c.truth.list(informer.kind, { namespace: informer.namespace, labelSelector: informer.labelSelector });
+  const list = await listOf(c, informer);
   return JSON.stringify(fingerprint(informer.list())) === JSON.stringify(fingerprint(list.items));
 }
