@@ -2,8 +2,10 @@
  * The rule-load benchmark's nftables part (run inside the benchmark's namespace only): for N
  * services × 2 endpoints, what the agent's nftables proxier does and costs:
  *   - first sync: the fresh transaction (NftablesRuleset) through the agent's applier
- *     (src/nftables/nft.ts: one netlink batch, as in the agent) into an empty ruleset, and how
- *     much of that is encoding the batch;
+ *     (src/nftables/nft.ts, as in the agent) into an empty ruleset: netlink batches in stages
+ *     (src/nftables/nft-staged-load.ts), and how much encoding the transaction as one batch
+ *     costs; then a fresh transaction again over that table (an agent's restart: one batch that
+ *     deletes the table and builds it anew);
  *   - full resync in place (hourly, or after the node's addresses change): render + apply;
  *   - one-Service change (partial): one endpoint of one service moves to another pod, render +
  *     apply; and a new Service with its endpoints, render + apply — through the agent's applier
@@ -26,6 +28,9 @@ export interface NftRun {
   renderFresh: number;
   applyFresh: number;
   encodeFresh: number;
+  /** A fresh transaction over the table that is there (a restart): render, apply (one batch). */
+  renderRestart: number;
+  applyRestart: number;
   bareFresh: number;
   renderFull: number;
   applyFull: number;
@@ -119,13 +124,16 @@ async function runWith(nft: Nft, nftOnly: Nft, n: number, st: State, dir: string
   const rs = new NftablesRuleset(OPTS);
   const fresh = await timed(async () => rs.transaction(input(st, 0)));
   const applyFresh = (await timed(() => nft.apply(fresh.value.lines))).ms;
-  if (nft.applied.netlink !== 1) throw new Error('the first sync did not go to the kernel as a netlink batch; is apps/node-agent/native/build/minimesh-nft-batch built?');
+  if (nft.applied.staged !== 1) throw new Error('the first sync did not go to the kernel as netlink batches in stages; is apps/node-agent/native/build/minimesh-nft-batch built?');
   const encodeFresh = (await timed(async () => nftNetlinkBatch(fresh.value.lines, 1))).ms;
-  if (check) {
-    const got = kernelCounts();
-    const wantChains = (fresh.value.script.match(/^add chain /gm) ?? []).length;
-    if (got.chains !== wantChains) throw new Error(`after the first sync the kernel has ${got.chains} chains; the script adds ${wantChains}`);
-  }
+  const wantChains = (fresh.value.script.match(/^add chain /gm) ?? []).length;
+  if (check && kernelCounts().chains !== wantChains) throw new Error(`after the first sync the kernel has ${kernelCounts().chains} chains; the script adds ${wantChains}`);
+  // A restart: a new ruleset's fresh transaction over the table that is there, as one batch.
+  const again = new NftablesRuleset(OPTS);
+  const restart = await timed(async () => again.transaction(input(st, 0)));
+  const applyRestart = (await timed(() => nft.apply(restart.value.lines))).ms;
+  if (nft.applied.netlink !== 2 || nft.applied.staged !== 1) throw new Error(`the fresh load over the table was not one netlink batch (${JSON.stringify(nft.applied)})`);
+  if (check && kernelCounts().chains !== wantChains) throw new Error(`after the restart's sync the kernel has ${kernelCounts().chains} chains; the script adds ${wantChains}`);
   const full = await timed(async () => rs.transaction(input(st, 1)));
   const applyFull = (await timed(() => nft.apply(full.value.lines))).ms;
   // Both long-lived helpers (the netlink one, `nft -i`) start at their first transaction and
@@ -166,6 +174,8 @@ async function runWith(nft: Nft, nftOnly: Nft, n: number, st: State, dir: string
       renderFresh: fresh.ms,
       applyFresh,
       encodeFresh,
+      renderRestart: restart.ms,
+      applyRestart,
       bareFresh,
       renderFull: full.ms,
       applyFull,
@@ -205,7 +215,7 @@ export async function measureNft(n: number, runs: number, dir: string, warmUp: b
 
 export function reportNft(rows: NftRow[], runs: number): void {
   const med = (row: NftRow, f: (r: NftRun) => number) => median(row.runs.map(f));
-  const header = ['services', 'rules', 'chains', 'elements', 'script', 'first sync (render + apply; encoding)', 'nft -f file', 'full in place', 'endpoint moves (netlink)', 'new Service (netlink)', 'endpoint moves (nft -i)', 'new Service (nft -i)', 'netlink: one element / one rule', 'one-element nft transaction', 'nft peak RSS'];
+  const header = ['services', 'rules', 'chains', 'elements', 'script', 'first sync (render + apply in stages; encoding as one batch)', 'restart: fresh over the table (render + one batch)', 'nft -f file', 'full in place', 'endpoint moves (netlink)', 'new Service (netlink)', 'endpoint moves (nft -i)', 'new Service (nft -i)', 'netlink: one element / one rule', 'one-element nft transaction', 'nft peak RSS'];
   const move = (row: NftRow, via: 'netlink' | 'nft') =>
     `${ms(med(row, (r) => r[via].renderMove + r[via].applyMove), 1)} (${ms(med(row, (r) => r[via].renderMove), 1)} + ${ms(med(row, (r) => r[via].applyMove), 1)}; ${bytes(med(row, (r) => r[via].moveBytes))})`;
   const create = (row: NftRow, via: 'netlink' | 'nft') => `${ms(med(row, (r) => r[via].renderCreate + r[via].applyCreate), 1)} (${ms(med(row, (r) => r[via].renderCreate), 1)} + ${ms(med(row, (r) => r[via].applyCreate), 1)})`;
@@ -216,6 +226,7 @@ export function reportNft(rows: NftRow[], runs: number): void {
     String(row.elements),
     bytes(row.bytes),
     `${ms(med(row, (r) => r.renderFresh + r.applyFresh))} (${ms(med(row, (r) => r.renderFresh))} + ${ms(med(row, (r) => r.applyFresh))}; ${ms(med(row, (r) => r.encodeFresh))})`,
+    `${ms(med(row, (r) => r.renderRestart + r.applyRestart))} (${ms(med(row, (r) => r.renderRestart))} + ${ms(med(row, (r) => r.applyRestart))})`,
     ms(med(row, (r) => r.bareFresh)),
     `${ms(med(row, (r) => r.renderFull + r.applyFull))} (${ms(med(row, (r) => r.renderFull))} + ${ms(med(row, (r) => r.applyFull))})`,
     move(row, 'netlink'),
@@ -229,8 +240,9 @@ export function reportNft(rows: NftRow[], runs: number): void {
   console.log(`\nnftables mode. Times in ms, median of ${runs} run(s) after one warm-up run at ${rows[0]?.n} services; 2 endpoints per service.\n`);
   console.log(table(header, body));
   console.log(
-    '\nColumns: first sync = NftablesRuleset\'s fresh transaction + the agent\'s apply into an empty ruleset (one netlink batch; after the semicolon, ' +
-      'encoding the same batch once more on its own, which the apply includes); nft -f file = a bare ' +
+    '\nColumns: first sync = NftablesRuleset\'s fresh transaction + the agent\'s apply into an empty ruleset (netlink batches of ~768 KiB, ' +
+      'the base chains\' rules last, each encoded while the kernel takes the one before; after the semicolon, encoding the transaction as ' +
+      'one batch, which a restart does); restart = a new ruleset\'s fresh transaction over that table, one batch that deletes it and builds it anew; nft -f file = a bare ' +
       '`nft -f` of the same script (reference); full in place = the hourly resync (every chain flushed and refilled, affinity sets kept); ' +
       'endpoint moves / new Service = one-Service changes as partial transactions (only that Service\'s chains and elements), ' +
       'render + apply: (netlink) through the agent\'s applier, which hands them to the kernel as one netlink batch (minimesh-nft-batch); ' +

@@ -9,6 +9,7 @@
 import { endianness } from 'node:os';
 
 export const NLM_F_REQUEST = 0x1;
+export const NLM_F_EXCL = 0x200;
 export const NLM_F_CREATE = 0x400;
 export const NLM_F_APPEND = 0x800;
 const NLA_F_NESTED = 0x8000;
@@ -19,6 +20,11 @@ export class NetlinkWriter {
   private at = 0;
   private message = -1;
   private seq: number;
+  /** Bytes written so far. */
+  get length(): number {
+    return this.at;
+  }
+
   /** Messages written so far. */
   count = 0;
   /** A nested attribute grew past the 65,535 bytes its length can say: the messages are unusable. */

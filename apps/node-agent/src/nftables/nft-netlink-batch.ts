@@ -5,13 +5,14 @@
  * chains and most of a small transaction's time). Every message names its table, chain and set,
  * which the kernel resolves itself, also for chains and sets the same batch creates.
  *
- * The commands known here are those the ruleset writes: the table with its comment, base chains
+ * The commands known here are those the ruleset writes: the table with its comment (`add`, or
+ * `create`: only if it is not there), base chains
  * on their hooks, `add|flush|delete chain`, `add rule` (nft-rule-expressions.ts), `delete table`,
  * and the set and element commands of nft-set-commands.ts, all in the `ip` family. A transaction
  * with any other line (e.g. a drop rule for several Service CIDRs, which needs an anonymous
  * interval set) gives undefined: nft sends it.
  */
-import { NetlinkWriter, NLM_F_APPEND, NLM_F_CREATE, NLM_F_REQUEST } from './netlink-message.js';
+import { NetlinkWriter, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REQUEST } from './netlink-message.js';
 import { beginNft, NFNL_SUBSYS_NFTABLES, NFPROTO_UNSPEC, NFT_MSG, type MessageWriter } from './nft-message-types.js';
 import { ruleExpressions } from './nft-rule-expressions.js';
 import { elementCommand, setCommand, writeCtStateSet } from './nft-set-commands.js';
@@ -36,7 +37,7 @@ export interface NftNetlinkBatch {
   lineOf(seq: number): string | undefined;
 }
 
-const TABLE = /^add table ip (\S+) \{ comment ("[^"]*") ; \}$/;
+const TABLE = /^(add|create) table ip (\S+) \{ comment ("[^"]*") ; \}$/;
 const DELETE_TABLE = /^delete table ip (\S+)$/;
 const BASE_CHAIN = /^add chain ip (\S+) (\S+) \{ type (filter|nat) hook ([a-z]+) priority (-?[0-9]{1,10}) ; \}$/;
 const CHAIN = /^(add|flush|delete) chain ip (\S+) (\S+)$/;
@@ -52,14 +53,28 @@ export function nftNetlinkBatch(script: string | readonly string[], firstSeq: nu
   let chars = 0;
   for (const line of lines) chars += line.length + 1;
   // About twice the text's size in the end (measured: 27 MB for a 13 MB first sync).
-  const w = new NetlinkWriter(firstSeq, chars * 2.2);
+  return encodeBatch(lines, 0, firstSeq, chars * 2.2, Infinity)?.batch;
+}
+
+/**
+ * Lines `from`, `from + 1`, … as one batch that ends after the first line taking it to
+ * `maxBytes` or more (the messages of one line stay together), and where the next batch starts;
+ * undefined when a line is not one of ours.
+ */
+export function nftNetlinkBatchFrom(lines: readonly string[], from: number, firstSeq: number, maxBytes: number): { batch: NftNetlinkBatch; next: number } | undefined {
+  return encodeBatch(lines, from, firstSeq, Math.min(maxBytes + 64 * 1024, 64 << 20), maxBytes);
+}
+
+function encodeBatch(lines: readonly string[], from: number, firstSeq: number, sizeHint: number, maxBytes: number): { batch: NftNetlinkBatch; next: number } | undefined {
+  const w = new NetlinkWriter(firstSeq, sizeHint);
   w.begin(NFNL_MSG_BATCH_BEGIN, NLM_F_REQUEST, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES).end();
   let setId = 0;
   const nextSetId = () => ++setId;
   // The line of each message (a line may write several), by its index.
   const lineOfMessage: number[] = [];
   // Each command is written as soon as it is read.
-  for (let i = 0; i < lines.length; i++) {
+  let i = from;
+  for (; i < lines.length && w.length < maxBytes; i++) {
     const line = lines[i]!.trim();
     if (line === '') continue;
     const write = command(line);
@@ -75,10 +90,10 @@ export function nftNetlinkBatch(script: string | readonly string[], firstSeq: nu
   if (w.overflowed) return undefined; // a nested attribute past 64 KiB: not a batch nft would send either
   // Message 0 is BATCH_BEGIN.
   const lineOf = (seq: number) => {
-    const i = lineOfMessage[seq - firstSeq - 1];
-    return i === undefined ? undefined : lines[i]!.trim();
+    const k = lineOfMessage[seq - firstSeq - 1];
+    return k === undefined ? undefined : lines[k]!.trim();
   };
-  return { bytes: w.finish(), firstSeq, lineOf };
+  return { batch: { bytes: w.finish(), firstSeq, lineOf }, next: i };
 }
 
 function command(line: string): MessageWriter | undefined {
@@ -105,10 +120,12 @@ function command(line: string): MessageWriter | undefined {
     };
   }
   if ((m = TABLE.exec(line)) !== null) {
-    const table = m[1]!;
-    const comment = commentText(m[2]!);
+    const [, verb, table] = m as unknown as [string, string, string];
+    const comment = commentText(m[3]!);
     if (comment === undefined) return undefined;
-    return (w) => beginNft(w, NFT_MSG.newtable, NLM_F_CREATE).str(1 /* TABLE_NAME */, table).u32be(2 /* TABLE_FLAGS */, 0).comment(6 /* TABLE_USERDATA */, comment).end();
+    // `create` (nft's word for it too) fails with EEXIST when the table is there.
+    const flags = verb === 'create' ? NLM_F_CREATE | NLM_F_EXCL : NLM_F_CREATE;
+    return (w) => beginNft(w, NFT_MSG.newtable, flags).str(1 /* TABLE_NAME */, table).u32be(2 /* TABLE_FLAGS */, 0).comment(6 /* TABLE_USERDATA */, comment).end();
   }
   if ((m = DELETE_TABLE.exec(line)) !== null) {
     const table = m[1]!;

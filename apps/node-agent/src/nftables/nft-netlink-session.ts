@@ -1,8 +1,10 @@
 /**
  * One long-lived `minimesh-nft-batch` process (native/nft-batch.c) that hands netlink batches
- * to the kernel, one at a time: it says "ready" once its socket is open; then a frame (4-byte
+ * to the kernel, one after another: it says "ready" once its socket is open; then a frame (4-byte
  * length in host order, then the batch) in, one line out — "ok", or "err ERRNO SEQ" for the
- * message the kernel refused (the whole batch is then undone, as with `nft -f`). If the process
+ * message the kernel refused (the whole batch is then undone, as with `nft -f`). `applyEach`
+ * writes a batch while the helper still works on the one before, so the agent encodes the next
+ * batch while the kernel takes the last. If the process
  * ends before "ready", nothing was sent: NftNetlinkStartError. If it dies or hangs later, or
  * answers what was not asked, the batch's fate is unknown: NftNetlinkSessionError. Either way the
  * next call starts a new process.
@@ -31,6 +33,20 @@ export class NftNetlinkSessionError extends Error {
   override readonly name: string = 'NftNetlinkSessionError';
 }
 
+/** The kernel refused a message of the batch (nothing of that batch was committed). */
+export class NftNetlinkRefusedError extends CommandError {
+  override readonly name: string = 'NftNetlinkRefusedError';
+  constructor(
+    /** The errno's name: EEXIST, ENOENT, EBUSY, … */
+    readonly errno: string,
+    /** The command whose message was refused (undefined: the batch itself). */
+    readonly line: string | undefined,
+    stderr: string,
+  ) {
+    super('minimesh-nft-batch', 1, stderr);
+  }
+}
+
 /** The helper could not be started (missing, not executable, a binary for another system): nothing was sent. */
 export class NftNetlinkStartError extends NftNetlinkSessionError {
   override readonly name = 'NftNetlinkStartError';
@@ -44,11 +60,15 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
+/** How a batch went: the answer's promise settles this without throwing. */
+type Outcome = { ok: true } | { ok: false; error: unknown };
+
 export class NftNetlinkSession {
   private proc: ChildProcess | undefined;
   private ready = false;
   private stdout = '';
-  private pending: Pending | undefined;
+  /** Batches written and not answered yet, oldest first (the helper answers in order). */
+  private pending: Pending[] = [];
   private queue: Promise<void> = Promise.resolve();
   readonly helper: string;
   private readonly prefix: readonly string[];
@@ -77,7 +97,19 @@ export class NftNetlinkSession {
 
   /** Sends one batch; resolves once the kernel committed it, rejects with what it refused. */
   apply(batch: NftNetlinkBatch): Promise<void> {
-    const run = this.queue.then(() => this.run(batch));
+    return this.applyEach([batch]);
+  }
+
+  /**
+   * Sends each batch `batches` makes as soon as it is made (the helper hands one to the kernel
+   * while the next is made) and resolves once the kernel committed every one. Each batch is a
+   * transaction of its own: one refused is undone, the others stand. Rejects, once every batch
+   * written was answered, with the first failure: a refusal, the helper's end, or what the
+   * iterator threw. No batch is written once a failure is seen, but batches written before it
+   * was read still go to the kernel.
+   */
+  applyEach(batches: Iterable<NftNetlinkBatch>): Promise<void> {
+    const run = this.queue.then(() => this.runEach(batches));
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -115,23 +147,63 @@ export class NftNetlinkSession {
     return p;
   }
 
-  private run(batch: NftNetlinkBatch): Promise<void> {
+  private async runEach(batches: Iterable<NftNetlinkBatch>): Promise<void> {
+    const outcomes: Promise<Outcome>[] = [];
+    let failed = false;
+    let thrown: { error: unknown } | undefined;
+    try {
+      for (const batch of batches) {
+        const { outcome, flushed } = this.send(batch);
+        outcomes.push(outcome.then((o) => ((failed ||= !o.ok), o)));
+        // A frame the pipe did not take at once is written while the event loop runs.
+        if (!flushed) await Promise.race([this.drained(), outcome]);
+        if (failed) break;
+      }
+    } catch (e) {
+      thrown = { error: e };
+    }
+    for (const o of await Promise.all(outcomes)) if (!o.ok) throw o.error;
+    if (thrown !== undefined) throw thrown.error;
+  }
+
+  /** Writes one frame; `flushed`: the pipe took all of it. */
+  private send(batch: NftNetlinkBatch): { outcome: Promise<Outcome>; flushed: boolean } {
     const p = this.proc ?? this.start();
-    return new Promise<void>((resolve, reject) => {
+    let flushed = true;
+    const outcome = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.fail(p, new NftNetlinkSessionError(`minimesh-nft-batch: no answer in ${this.timeoutMs} ms`));
         p.kill('SIGKILL');
       }, this.timeoutMs);
-      this.pending = { proc: p, batch, resolve, reject, timer };
+      this.pending.push({ proc: p, batch, resolve, reject, timer });
       const head = Buffer.alloc(4);
       if (endianness() === 'LE') head.writeUInt32LE(batch.bytes.length);
       else head.writeUInt32BE(batch.bytes.length);
       p.stdin!.write(head);
-      p.stdin!.write(batch.bytes);
+      flushed = p.stdin!.write(batch.bytes);
+    }).then(
+      (): Outcome => ({ ok: true }),
+      (error: unknown): Outcome => ({ ok: false, error }),
+    );
+    return { outcome, flushed };
+  }
+
+  /** The helper's stdin took what was written (or the helper is gone). */
+  private drained(): Promise<void> {
+    const stdin = this.proc?.stdin;
+    if (stdin === undefined || stdin === null || stdin.writableLength === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        stdin.off('drain', done);
+        stdin.off('close', done);
+        resolve();
+      };
+      stdin.once('drain', done);
+      stdin.once('close', done);
     });
   }
 
-  /** Settles the pending batch with the helper's answer line; anything else ends the process. */
+  /** Settles the oldest pending batch with each answer line; anything else ends the process. */
   private check(): void {
     let nl = this.stdout.indexOf('\n');
     if (!this.ready && nl !== -1 && this.stdout.slice(0, nl) === 'ready') {
@@ -139,39 +211,44 @@ export class NftNetlinkSession {
       this.stdout = this.stdout.slice(nl + 1);
       nl = this.stdout.indexOf('\n');
     }
-    if (nl === -1) return;
-    const answer = this.stdout.slice(0, nl);
-    this.stdout = this.stdout.slice(nl + 1);
-    const pd = this.pending;
-    const m = /^err (\d+) (\d+)$/.exec(answer);
-    if (!this.ready || pd === undefined || this.stdout !== '' || (answer !== 'ok' && m === null)) {
-      // One answer per batch, and only while one waits: the helper and this side disagree, so
-      // no later answer can be trusted to belong to its batch.
-      const p = this.proc!;
-      this.fail(p, new NftNetlinkSessionError(`minimesh-nft-batch: unexpected answer "${answer.slice(0, 200)}"`));
-      p.kill('SIGKILL');
-      return;
+    while (nl !== -1) {
+      const answer = this.stdout.slice(0, nl);
+      this.stdout = this.stdout.slice(nl + 1);
+      const m = /^err (\d+) (\d+)$/.exec(answer);
+      const pd = this.pending[0];
+      if (!this.ready || pd === undefined || (answer !== 'ok' && m === null)) {
+        // One answer per batch, and only while one waits: the helper and this side disagree, so
+        // no later answer can be trusted to belong to its batch.
+        const p = this.proc!;
+        this.fail(p, new NftNetlinkSessionError(`minimesh-nft-batch: unexpected answer "${answer.slice(0, 200)}"`));
+        p.kill('SIGKILL');
+        return;
+      }
+      this.pending.shift();
+      clearTimeout(pd.timer);
+      if (answer === 'ok') pd.resolve();
+      else pd.reject(refusal(pd.batch, Number(m![1]), Number(m![2])));
+      nl = this.stdout.indexOf('\n');
     }
-    this.pending = undefined;
-    clearTimeout(pd.timer);
-    if (answer === 'ok') pd.resolve();
-    else pd.reject(refusal(pd.batch, Number(m![1]), Number(m![2])));
   }
 
+  /** Fails every batch `p` has not answered. */
   private fail(p: ChildProcess, e: Error): void {
     if (this.proc === p) this.proc = undefined;
-    const pd = this.pending;
-    if (pd === undefined || pd.proc !== p) return;
-    this.pending = undefined;
-    clearTimeout(pd.timer);
-    pd.reject(e);
+    const mine = this.pending.filter((pd) => pd.proc === p);
+    if (mine.length === 0) return;
+    this.pending = this.pending.filter((pd) => pd.proc !== p);
+    for (const pd of mine) {
+      clearTimeout(pd.timer);
+      pd.reject(e);
+    }
   }
 }
 
 /** The kernel's refusal, with the command it concerns (nft's wording: "Could not process rule"). */
-function refusal(batch: NftNetlinkBatch, errno: number, seq: number): CommandError {
+function refusal(batch: NftNetlinkBatch, errno: number, seq: number): NftNetlinkRefusedError {
   const line = batch.lineOf(seq);
   const [name, message] = getSystemErrorMap().get(-errno) ?? [`errno ${errno}`, 'unknown error'];
   const what = line === undefined ? 'the batch' : line.length > 300 ? `${line.slice(0, 300)}…` : line;
-  return new CommandError('minimesh-nft-batch', 1, `Error: Could not process rule: ${message} (${name}): ${what}`);
+  return new NftNetlinkRefusedError(name, line, `Error: Could not process rule: ${message} (${name}): ${what}`);
 }

@@ -2,7 +2,9 @@
  * The kernel side of nftables mode: one atomic transaction per apply (a failing one changes
  * nothing). Transactions whose every line nft-netlink-batch.ts knows (those NftablesRuleset
  * writes, but for a few option combinations) go to the kernel as one netlink batch through a
- * long-lived helper (nft-netlink-session.ts), without nft's parsing and cache fill; other small
+ * long-lived helper (nft-netlink-session.ts), without nft's parsing and cache fill; a fresh load
+ * on a node without the table goes in stages that traffic sees only once all are in
+ * (nft-staged-load.ts); other small
  * transactions go through a long-lived `nft -i` session (nft-session.ts), which saves a process
  * start and a netlink socket close per sync; other large ones through `nft -f -` with the script
  * on stdin. If a helper process keeps dying (an nft built
@@ -14,8 +16,9 @@ import { CommandError, type Exec, type Logger } from '@minimesh/runtime';
 import { nftScript } from '@minimesh/proxy-core';
 import { releaseMemory } from '../release-memory.js';
 import { nftErrorSummary } from './nft-errors.js';
-import { nftNetlinkBatch } from './nft-netlink-batch.js';
-import { NftNetlinkSession, NftNetlinkSessionError, NftNetlinkStartError } from './nft-netlink-session.js';
+import { nftNetlinkBatch, nftNetlinkBatchFrom, type NftNetlinkBatch } from './nft-netlink-batch.js';
+import { NftNetlinkRefusedError, NftNetlinkSession, NftNetlinkSessionError, NftNetlinkStartError } from './nft-netlink-session.js';
+import { STAGE_BYTES, stagedLoad, type StagedLoad } from './nft-staged-load.js';
 import { NftSession, NftSessionError } from './nft-session.js';
 
 export interface NftOptions {
@@ -63,39 +66,39 @@ export class Nft {
     }
   }
 
-  /** Transactions the kernel took as netlink batches, and through nft. */
-  readonly applied = { netlink: 0, nft: 0 };
+  /** Transactions the kernel took as netlink batches (`staged`: of them, fresh loads in stages), and through nft. */
+  readonly applied = { netlink: 0, staged: 0, nft: 0 };
 
   /** One transaction: its script, or its lines (joined only if nft must read them). */
   async apply(transaction: string | readonly string[]): Promise<void> {
+    const lines = typeof transaction === 'string' ? transaction.split('\n') : transaction;
     if (this.netlink !== undefined) {
-      const batch = nftNetlinkBatch(transaction, 1);
-      if (batch !== undefined) {
-        try {
-          await this.netlink.apply(batch);
+      try {
+        if (await this.viaNetlink(this.netlink, lines)) {
           this.netlinkFailures = 0;
           this.applied.netlink++;
-          if (batch.bytes.length > LARGE_BATCH_BYTES) this.releaseMemoryLater();
           return;
-        } catch (e) {
-          if (e instanceof NftNetlinkStartError) {
-            // It cannot run here (and sent nothing): this transaction and every later one go through nft.
-            this.o.log?.warn(`minimesh-nft-batch cannot run; sending every sync through \`${this.bin}\``, { err: e.message });
+        }
+      } catch (e) {
+        if (e instanceof NftNetlinkStartError) {
+          // It cannot run here: this transaction and every later one go through nft. (Nothing
+          // was sent, or stages of a fresh load that hook nothing: nft's transaction deletes
+          // the table and builds it again.)
+          this.o.log?.warn(`minimesh-nft-batch cannot run; sending every sync through \`${this.bin}\``, { err: e.message });
+          this.netlink.close();
+          this.netlink = undefined;
+        } else {
+          if (e instanceof NftNetlinkSessionError && ++this.netlinkFailures >= GIVE_UP_AFTER) {
+            this.o.log?.warn(`minimesh-nft-batch failed ${GIVE_UP_AFTER} times in a row; sending every sync through \`${this.bin}\``, { err: e.message });
             this.netlink.close();
             this.netlink = undefined;
-          } else {
-            if (e instanceof NftNetlinkSessionError && ++this.netlinkFailures >= GIVE_UP_AFTER) {
-              this.o.log?.warn(`minimesh-nft-batch failed ${GIVE_UP_AFTER} times in a row; sending every sync through \`${this.bin}\``, { err: e.message });
-              this.netlink.close();
-              this.netlink = undefined;
-            }
-            throw e;
           }
+          throw e;
         }
       }
     }
     this.applied.nft++;
-    const script = typeof transaction === 'string' ? transaction : nftScript(transaction);
+    const script = typeof transaction === 'string' ? transaction : nftScript(lines);
     if (this.session !== undefined && script.length <= this.sessionMaxBytes) {
       try {
         await this.session.apply(script);
@@ -114,6 +117,58 @@ export class Nft {
     }
     const r = await this.exec(this.bin, ['-f', '-'], script);
     if (r.code !== 0) throw new CommandError(`${this.bin} -f -`, r.code, nftErrorSummary(r.stderr));
+  }
+
+  /** The transaction as netlink batches; false when a line is not one the encoder knows (nft sends it). */
+  private async viaNetlink(netlink: NftNetlinkSession, lines: readonly string[]): Promise<boolean> {
+    const plan = stagedLoad(lines);
+    if (plan !== undefined) {
+      const staged = await this.loadInStages(netlink, plan);
+      if (staged !== 'table-exists') return staged === 'loaded';
+    }
+    const batch = nftNetlinkBatch(lines, 1);
+    if (batch === undefined) return false;
+    await netlink.apply(batch);
+    if (batch.bytes.length > LARGE_BATCH_BYTES) this.releaseMemoryLater();
+    return true;
+  }
+
+  /**
+   * A fresh load in stages (nft-staged-load.ts): 'table-exists' when the kernel has the table
+   * (nothing was sent: the caller sends one batch), 'unknown-line' when a line is not one the
+   * encoder knows (what was sent hooks nothing; nft's transaction deletes it with the table).
+   */
+  private async loadInStages(netlink: NftNetlinkSession, plan: StagedLoad): Promise<'loaded' | 'table-exists' | 'unknown-line'> {
+    const first = nftNetlinkBatchFrom(plan.body, 0, 1, STAGE_BYTES);
+    const hooks = nftNetlinkBatch(plan.hooks, 1);
+    if (first === undefined || hooks === undefined) return 'unknown-line';
+    try {
+      await netlink.apply(first.batch);
+    } catch (e) {
+      if (e instanceof NftNetlinkRefusedError && e.errno === 'EEXIST' && e.line === plan.body[0]) return 'table-exists';
+      throw e;
+    }
+    let bytes = first.batch.bytes.length;
+    let unknown = false;
+    function* stages(): Generator<NftNetlinkBatch> {
+      for (let at = first!.next; at < plan.body.length; ) {
+        const stage = nftNetlinkBatchFrom(plan.body, at, 1, STAGE_BYTES);
+        if (stage === undefined) {
+          unknown = true;
+          return;
+        }
+        bytes += stage.batch.bytes.length;
+        yield stage.batch;
+        at = stage.next;
+      }
+    }
+    await netlink.applyEach(stages());
+    if (unknown) return 'unknown-line';
+    // Every stage is in: now the table sees packets.
+    await netlink.apply(hooks);
+    this.applied.staged++;
+    if (bytes > LARGE_BATCH_BYTES) this.releaseMemoryLater();
+    return 'loaded';
   }
 
   /**
