@@ -9,7 +9,7 @@ const results = process.env.MINIMESH_TEST_RESULTS;
 export default defineConfig({
   test: {
     root: process.cwd(),
-    include: ['src/**/*.spec.ts'],
+    include: ['src/**/*.spec.ts', 'bench/**/*.spec.ts'],
     passWithNoTests: true,
     testTimeout: 30_000,
     hookTimeout: 60_000,
