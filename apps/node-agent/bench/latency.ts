@@ -20,10 +20,10 @@
  * change per object), so the agents' min-sync batching shows.
  *
  * Observer: in each node namespace a helper (lib/kernel-watch.ts) follows `nft -a monitor`, which
- * reports every nf_tables transaction when it commits; in iptables mode it dumps the nat table
- * after each one (`iptables-save -t nat`), in nftables mode it keeps the service-ips map and
- * Service flip's chain from the monitor's lines (lib/nft-monitor-model.ts); the benchmark matches
- * each change's predicate on that text. It never polls the agents.
+ * reports every nf_tables transaction when it commits, and keeps the rules the predicates read
+ * from the monitor's lines (lib/monitor-model.ts: iptables mode's KUBE-SERVICES and DNAT rules;
+ * nftables mode's service-ips map and Service flip's chain); the benchmark matches each change's
+ * predicate on that text at each commit. It never polls the agents.
  * At the end it scrapes each agent's /metrics (kubeproxy_network_programming_duration_seconds)
  * and prints its quantiles beside the external figures and the reference SLO threshold.
  *
@@ -192,32 +192,13 @@ function report(w: Workload, obs: Observer, metrics: Map<string, Histogram | und
   console.log(`\nThe API call itself (create/delete/updateStatus round trip, included above): p50 ${ms(quantile(api, 0.5))} ms, p99 ${ms(quantile(api, 0.99))} ms.`);
 
   // Resolution of the observer.
-  const all = obs.dumps.flat();
-  const triggered = all.filter((d) => d.events.length > 0);
-  const durations = all.map((d) => d.end - d.start);
-  const wake = triggered.map((d) => d.start - maxOf(d.events));
-  const seen = done.flatMap((c) => c.seen.map((s) => s!));
-  const byPeriodic = seen.filter((s) => s.dump.events.length === 0).length;
-  const coalesced = seen.filter((s) => s.dump.events.length > 1).length;
-  if (MODE === 'nftables') {
-    console.log(
-      `\nObserver resolution: each node's nf_tables commit notification (\`nft -a monitor\`, "# new generation") is timestamped ` +
-        `when the helper reads it; the helper keeps the service-ips map and Service flip's chain from the monitor's own lines ` +
-        `(lib/nft-monitor-model.ts: no dump runs), so a change counts as in a node's kernel at the notification of the commit ` +
-        `that made it so (${triggered.length} commits seen); clock resolution 1 ms (Date.now() in both processes).`,
-    );
-  } else {
-    console.log(
-      `\nObserver resolution: each node's nf_tables commit notification (\`nft monitor\`, "# new generation") is timestamped ` +
-        `when the helper reads it, and a dump (\`iptables-save -t nat\`) starts at once (notification → dump start p50 ${ms(quantile(wake, 0.5), 1)} ms, ` +
-        `max ${ms(wake.length ? maxOf(wake) : NaN, 1)} ms; dump p50 ${ms(quantile(durations, 0.5), 1)} ms, max ${ms(maxOf(durations), 1)} ms; ` +
-        `${all.length} dumps, ${triggered.length} triggered by commits). A change counts as in a node's kernel at the notification of ` +
-        `the commit after which the first dump shows it; clock resolution 1 ms (Date.now() in both processes). ` +
-        `${coalesced} of ${seen.length} detections came from a dump covering more than one commit (latency over-stated by at most ` +
-        `the gap between those commits) and ${byPeriodic} from a 1 s safety-net dump that was running when the commit landed (latency ` +
-        `under-stated by at most that dump's duration).`,
-    );
-  }
+  const triggered = obs.dumps.flat().filter((d) => d.events.length > 0);
+  console.log(
+    `\nObserver resolution: each node's nf_tables commit notification (\`nft -a monitor\`, "# new generation") is timestamped ` +
+      `when the helper reads it; the helper keeps the rules the predicates read (${MODE === 'nftables' ? "the service-ips map and Service flip's chain" : "the nat table's KUBE-SERVICES rules and DNAT rules"}) ` +
+      `from the monitor's own lines (lib/monitor-model.ts: no dump runs), so a change counts as in a node's kernel at the ` +
+      `notification of the commit that made it so (${triggered.length} commits seen); clock resolution 1 ms (Date.now() in both processes).`,
+  );
 
   // How many agent syncs each node made between the API call and the one that showed the change:
   // 1 = the change went out in the first sync after it; 2+ = an earlier sync (e.g. the Service

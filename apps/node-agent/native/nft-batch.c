@@ -4,8 +4,8 @@
  * chain of the ruleset into its cache before it sends a rule or element command (nft 1.0.6:
  * ~60–100 ms at 30,000 chains); a batch that names its table, chains and sets needs no cache.
  *
- * Protocol, one batch after another (the agent may write the next before the answer): stdout says "ready" once the netlink socket is open (a failure
- * before it means nothing was sent); stdin carries frames of a 4-byte length (host byte order)
+ * Protocol, one batch after another (the agent may write the next before the answer): stdout
+ * says "ready" once the netlink socket is open (a failure before it means nothing was sent); stdin carries frames of a 4-byte length (host byte order)
  * and that many bytes (BATCH_BEGIN, the messages, BATCH_END, as the kernel takes them); stdout
  * answers each frame with one line: "ok", or "err ERRNO SEQ" for the first message the kernel
  * refused (SEQ is its nlmsg_seq; 0 and the batch's own errors name the batch). The kernel runs
@@ -13,9 +13,7 @@
  * when sendmsg() returns; messages carry no NLM_F_ACK, so an empty queue means the whole batch
  * was committed. Exit status 0 at the end of stdin; 1 when the socket cannot be opened.
  */
-#define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <stdint.h>
@@ -97,11 +95,6 @@ int main(void) {
   /* Errors without a copy of the refused message. */
   setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
   if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof rcvbuf) < 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-  /*
-   * A pipe of 1 MiB (the default pipe-max-size) instead of 64 KiB: a staged load's batches of up
-   * to 768 KiB go in with one write() while the agent encodes the next one. Best effort.
-   */
-  fcntl(0, F_SETPIPE_SZ, 1 << 20);
   setvbuf(stdout, NULL, _IOLBF, 0);
   printf("ready\n");
 

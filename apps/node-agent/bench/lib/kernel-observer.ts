@@ -1,7 +1,8 @@
 /**
- * The latency benchmark's observer: per node, dumps of the agent's rules (the nat table, or the
- * kube-proxy nftables table) taken right after each nf_tables commit (lib/kernel-watch.ts inside
- * the node namespace), matched against the changes the benchmark sent. It never polls the agents.
+ * The latency benchmark's observer: per node, the text of the agent's rules it looks at (from the
+ * nat table, or the kube-proxy nftables table) as each nf_tables commit left them
+ * (lib/kernel-watch.ts inside the node namespace), matched against the changes the benchmark
+ * sent. It never polls the agents.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -110,10 +111,10 @@ export class Observer {
 }
 
 /** The helper in one node namespace; its dumps go to the observer. */
-export function startWatcher(netns: string, node: number, obs: Observer, dump: 'iptables' | 'nftables', nftChain?: string): Promise<ChildProcess> {
+export function startWatcher(netns: string, node: number, obs: Observer, mode: 'iptables' | 'nftables', nftChain?: string): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
     const extra = nftChain === undefined ? [] : ['--nft-chain', nftChain];
-    const p = spawn('ip', ['netns', 'exec', netns, process.execPath, ...process.execArgv, WATCHER, '--every', '1000', '--dump', dump, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn('ip', ['netns', 'exec', netns, process.execPath, ...process.execArgv, WATCHER, '--mode', mode, ...extra], { stdio: ['pipe', 'pipe', 'pipe'] });
     let ready = false;
     p.stderr!.on('data', (d: Buffer) => process.stderr.write(`[watch ${NODES[node]}] ${d}`));
     p.once('error', reject);
@@ -122,11 +123,11 @@ export function startWatcher(netns: string, node: number, obs: Observer, dump: '
       else if (code !== 0 && code !== null) log(`kernel watcher in ${netns} exited (${code})`);
     });
     createInterface({ input: p.stdout! }).on('line', (line) => {
-      const msg = JSON.parse(line) as Dump & { ready?: boolean };
+      const msg = JSON.parse(line) as Omit<Dump, 'text'> & { text: string | null; ready?: boolean };
       if (msg.ready) {
         ready = true;
         resolve(p);
-      } else obs.onDump(node, msg);
+      } else obs.onDump(node, { ...msg, text: msg.text ?? obs.last[node]?.text ?? '' });
     });
   });
 }

@@ -5,24 +5,30 @@
  */
 import type { Pod, Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';
+import { servicePortChainName } from '@minimesh/proxy-core';
 import type { Change, Observer, Phase } from './kernel-observer.js';
 
 export const NS = 'bench';
 
 
-const hasLine = (text: string, ...parts: string[]) => text.split('\n').some((l) => parts.every((p) => l.includes(p)));
-
 export type RulesMode = 'iptables' | 'nftables';
 
-/** "This change is in the kernel", read from a dump of the mode's rules. */
+/** The KUBE-SVC chain of a Service's one unnamed TCP port (kube-proxy's name: a hash of "ns/name" and the protocol). */
+const svcChain = (name: string) => servicePortChainName(`${NS}/${name}`, 'TCP');
+
+/**
+ * "This change is in the kernel", read from the text kernel-watch keeps of the mode's rules (one
+ * rule a line, `<chain> <rule>` as `nft monitor` prints it, and the service-ips map's elements).
+ */
 export const PREDICATES: Record<RulesMode, { serviceLive: (name: string) => (t: string) => boolean; serviceGone: (name: string) => (t: string) => boolean; dnatTo: (ip: string) => (t: string) => boolean }> = {
+  // KUBE-SERVICES jumps to the Service's KUBE-SVC chain; the endpoints' KUBE-SEP chains DNAT.
   iptables: {
-    serviceLive: (name) => (t) => hasLine(t, '-A KUBE-SERVICES ', `--comment "${NS}/${name} cluster IP"`, '-j KUBE-SVC-'),
-    serviceGone: (name) => (t) => !t.includes(`"${NS}/${name} cluster IP"`),
-    dnatTo: (ip) => (t) => t.includes(`--to-destination ${ip}:80`),
+    serviceLive: (name) => (t) => t.split('\n').some((l) => l.startsWith('KUBE-SERVICES ') && l.endsWith(` jump ${svcChain(name)}`)),
+    serviceGone: (name) => (t) => !t.includes(` jump ${svcChain(name)}`),
+    dnatTo: (ip) => (t) => t.includes(`dnat to ${ip}:80`),
   },
-  // The dump is the service-ips map, whose elements carry the Service's name as their comment,
-  // and Service flip's chain, which picks among its endpoints' chains (named after their IPs).
+  // The service-ips map, whose elements carry the Service's name as their comment, and Service
+  // flip's chain, which picks among its endpoints' chains (named after their IPs).
   nftables: {
     serviceLive: (name) => (t) => t.includes(`comment "${NS}/${name}" : goto service-`),
     serviceGone: (name) => (t) => !t.includes(`comment "${NS}/${name}"`),

@@ -105,8 +105,8 @@ export class NftNetlinkSession {
    * while the next is made) and resolves once the kernel committed every one. Each batch is a
    * transaction of its own: one refused is undone, the others stand. Rejects, once every batch
    * written was answered, with the first failure: a refusal, the helper's end, or what the
-   * iterator threw. No batch is written once a failure is seen, but batches written before it
-   * was read still go to the kernel.
+   * iterator threw. No batch is written once a failure or the helper's end is seen; batches
+   * written before the answer that refused one was read still go to the kernel.
    */
   applyEach(batches: Iterable<NftNetlinkBatch>): Promise<void> {
     const run = this.queue.then(() => this.runEach(batches));
@@ -153,11 +153,13 @@ export class NftNetlinkSession {
     let thrown: { error: unknown } | undefined;
     try {
       for (const batch of batches) {
-        const { outcome, flushed } = this.send(batch);
+        const { proc, outcome, buffered } = this.send(batch);
         outcomes.push(outcome.then((o) => ((failed ||= !o.ok), o)));
-        // A frame the pipe did not take at once is written while the event loop runs.
-        if (!flushed) await Promise.race([this.drained(), outcome]);
-        if (failed) break;
+        // Node holds what the helper's stdin did not take yet: wait until it is written (the
+        // helper reads while it works), so frames do not pile up in memory.
+        if (buffered) await Promise.race([this.drained(proc), outcome]);
+        // A helper that ended fails every batch it was sent (at its 'close'); none is sent after.
+        if (failed || proc.stdin?.destroyed === true || this.proc !== proc) break;
       }
     } catch (e) {
       thrown = { error: e };
@@ -166,10 +168,10 @@ export class NftNetlinkSession {
     if (thrown !== undefined) throw thrown.error;
   }
 
-  /** Writes one frame; `flushed`: the pipe took all of it. */
-  private send(batch: NftNetlinkBatch): { outcome: Promise<Outcome>; flushed: boolean } {
+  /** Writes one frame; `buffered`: Node holds some of it past the stream's high-water mark. */
+  private send(batch: NftNetlinkBatch): { proc: ChildProcess; outcome: Promise<Outcome>; buffered: boolean } {
     const p = this.proc ?? this.start();
-    let flushed = true;
+    let buffered = false;
     const outcome = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.fail(p, new NftNetlinkSessionError(`minimesh-nft-batch: no answer in ${this.timeoutMs} ms`));
@@ -180,18 +182,18 @@ export class NftNetlinkSession {
       if (endianness() === 'LE') head.writeUInt32LE(batch.bytes.length);
       else head.writeUInt32BE(batch.bytes.length);
       p.stdin!.write(head);
-      flushed = p.stdin!.write(batch.bytes);
+      buffered = !p.stdin!.write(batch.bytes);
     }).then(
       (): Outcome => ({ ok: true }),
       (error: unknown): Outcome => ({ ok: false, error }),
     );
-    return { outcome, flushed };
+    return { proc: p, outcome, buffered };
   }
 
-  /** The helper's stdin took what was written (or the helper is gone). */
-  private drained(): Promise<void> {
-    const stdin = this.proc?.stdin;
-    if (stdin === undefined || stdin === null || stdin.writableLength === 0) return Promise.resolve();
+  /** `p`'s stdin wrote out what Node held, or closed. */
+  private drained(p: ChildProcess): Promise<void> {
+    const stdin = p.stdin;
+    if (stdin === null || stdin.destroyed || stdin.writableLength === 0) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         stdin.off('drain', done);

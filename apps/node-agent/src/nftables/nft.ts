@@ -1,10 +1,11 @@
 /**
  * The kernel side of nftables mode: one atomic transaction per apply (a failing one changes
- * nothing). Transactions whose every line nft-netlink-batch.ts knows (those NftablesRuleset
+ * nothing), but for a fresh load on a node without the table, which goes in stages that traffic
+ * sees only once all are in (a failing one leaves a table that acts on nothing; the proxier then
+ * rebuilds it in one transaction). Transactions whose every line nft-netlink-batch.ts knows (those NftablesRuleset
  * writes, but for a few option combinations) go to the kernel as one netlink batch through a
- * long-lived helper (nft-netlink-session.ts), without nft's parsing and cache fill; a fresh load
- * on a node without the table goes in stages that traffic sees only once all are in
- * (nft-staged-load.ts); other small
+ * long-lived helper (nft-netlink-session.ts), without nft's parsing and cache fill, or as the
+ * stages of nft-staged-load.ts; other small
  * transactions go through a long-lived `nft -i` session (nft-session.ts), which saves a process
  * start and a netlink socket close per sync; other large ones through `nft -f -` with the script
  * on stdin. If a helper process keeps dying (an nft built
@@ -139,32 +140,36 @@ export class Nft {
    * encoder knows (what was sent hooks nothing; nft's transaction deletes it with the table).
    */
   private async loadInStages(netlink: NftNetlinkSession, plan: StagedLoad): Promise<'loaded' | 'table-exists' | 'unknown-line'> {
-    const first = nftNetlinkBatchFrom(plan.body, 0, 1, STAGE_BYTES);
+    // Made before anything is sent: a line the encoder does not know in them sends nothing.
+    const create = nftNetlinkBatch(plan.body.slice(0, 1), 1);
+    const first = nftNetlinkBatchFrom(plan.body, 1, 1, STAGE_BYTES);
     const hooks = nftNetlinkBatch(plan.hooks, 1);
-    if (first === undefined || hooks === undefined) return 'unknown-line';
+    if (create === undefined || first === undefined || hooks === undefined) return 'unknown-line';
+    // The table alone first: if it is there, the kernel refuses just that.
     try {
-      await netlink.apply(first.batch);
+      await netlink.apply(create);
     } catch (e) {
       if (e instanceof NftNetlinkRefusedError && e.errno === 'EEXIST' && e.line === plan.body[0]) return 'table-exists';
       throw e;
     }
-    let bytes = first.batch.bytes.length;
+    let bytes = 0;
     let unknown = false;
     function* stages(): Generator<NftNetlinkBatch> {
-      for (let at = first!.next; at < plan.body.length; ) {
-        const stage = nftNetlinkBatchFrom(plan.body, at, 1, STAGE_BYTES);
+      let stage: { batch: NftNetlinkBatch; next: number } | undefined = first;
+      for (;;) {
+        bytes += stage!.batch.bytes.length;
+        yield stage!.batch;
+        if (stage!.next >= plan.body.length) return;
+        stage = nftNetlinkBatchFrom(plan.body, stage!.next, 1, STAGE_BYTES);
         if (stage === undefined) {
           unknown = true;
           return;
         }
-        bytes += stage.batch.bytes.length;
-        yield stage.batch;
-        at = stage.next;
       }
     }
     await netlink.applyEach(stages());
     if (unknown) return 'unknown-line';
-    // Every stage is in: now the table sees packets.
+    // Every stage is in: now the table acts on packets.
     await netlink.apply(hooks);
     this.applied.staged++;
     if (bytes > LARGE_BATCH_BYTES) this.releaseMemoryLater();
