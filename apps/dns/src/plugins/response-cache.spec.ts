@@ -51,6 +51,18 @@ describe('response cache', () => {
     expect(c.size('success')).toBe(0);
   });
 
+  it('keeps a copy of an upstream Buffer and serves a copy each time (Buffer\'s slice() is a view)', () => {
+    const c = new ResponseCache(opts);
+    const wire = msg({ answers: [a(20)] });
+    c.put('k', wire, scanMessage(wire));
+    wire[0] = 0xff; // the socket's buffer, reused
+    const first = c.get('k')!.wire;
+    first[1] = 0x77; // an id set for one client
+    const second = c.get('k')!.wire;
+    expect([second[0], second[1]]).toEqual([0, 1]);
+    expect([first[0], first[1]]).toEqual([0, 0x77]);
+  });
+
   it('evicts the oldest entry at capacity', () => {
     const evicted: string[] = [];
     const c = new ResponseCache(opts, (k) => evicted.push(k));

@@ -81,7 +81,8 @@ export class ResponseCache {
         map.delete(key);
         continue;
       }
-      const wire = item.wire.slice();
+      // A copy, which the caller may give its id (a Buffer's slice() would be a view).
+      const wire = new Uint8Array(item.wire);
       setTTLs(wire, item.ttlOffsets, remaining);
       // The TTLs written hold until the next whole second of the item's age.
       const until = item.storedMs + (item.ttl - remaining + 1) * 1000;
@@ -103,7 +104,7 @@ export class ResponseCache {
       map.delete(oldest);
       this.onEvict(c.kind);
     }
-    map.set(key, { wire: wire.slice(), ttlOffsets: scanned.ttlOffsets, questionEnd: scanned.questionEnd, rcode: scanned.rcode, storedMs: this.now(), ttl: c.ttl });
+    map.set(key, { wire: new Uint8Array(wire), ttlOffsets: scanned.ttlOffsets, questionEnd: scanned.questionEnd, rcode: scanned.rcode, storedMs: this.now(), ttl: c.ttl });
     return c.kind;
   }
 

@@ -187,7 +187,7 @@ export class UpstreamExchange {
     let id: number;
     do id = randomInt(0x10000);
     while (f.pending.has(id));
-    const out = query.slice();
+    const out = new Uint8Array(query);
     setId(out, id);
     const question = questionOf(out);
     return new Promise<Uint8Array>((resolve, reject) => {

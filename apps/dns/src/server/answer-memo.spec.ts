@@ -22,6 +22,19 @@ describe('AnswerMemo: pre-encoded answers of one snapshot', () => {
     expect(memo.get(q1, 'udp', client)!.answer[5]).toBe(1);
   });
 
+  it('keeps and gives copies when the answer is a Buffer (whose slice() is a view): a reply still queued keeps its id', () => {
+    const snap = {};
+    const memo = new AnswerMemo<string>({ current: () => snap, clientClass: () => '' });
+    const q1 = query(0x1234, [3, 0x77, 0x77, 0x77, 0]);
+    const answer = Buffer.from(answerTo(q1, 7));
+    memo.put(q1, 'udp', client, answer, snap, 'metrics');
+    answer[5] = 42; // the caller reuses its buffer
+    const first = memo.get(query(0x0001, [3, 0x77, 0x77, 0x77, 0]), 'udp', client)!.answer;
+    const second = memo.get(query(0x0002, [3, 0x77, 0x77, 0x77, 0]), 'udp', client)!.answer;
+    expect([first[0], first[1], first[5]]).toEqual([0, 1, 1]);
+    expect([second[0], second[1]]).toEqual([0, 2]);
+  });
+
   it('misses another name, another letter case, another transport', () => {
     const snap = {};
     const memo = new AnswerMemo<number>({ current: () => snap, clientClass: () => '' });

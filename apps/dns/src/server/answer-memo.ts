@@ -83,7 +83,9 @@ export class AnswerMemo<T> {
       this.entries.delete(key);
       return undefined;
     }
-    const answer = e.answer.slice();
+    // A copy: a reply may wait in the socket's queue while the next one gets its id (and a
+    // Buffer's slice() would be a view of the same bytes).
+    const answer = new Uint8Array(e.answer);
     answer[0] = query[0]!;
     answer[1] = query[1]!;
     return { answer, data: e.data };
@@ -101,7 +103,7 @@ export class AnswerMemo<T> {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    this.entries.set(this.key(query, proto, remote), { answer: answer.slice(), data, until });
+    this.entries.set(this.key(query, proto, remote), { answer: new Uint8Array(answer), data, until });
   }
 
   private key(query: Uint8Array, proto: 'udp' | 'tcp', remote: Remote): string {

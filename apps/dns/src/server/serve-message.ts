@@ -52,7 +52,7 @@ function encodeFor(q: DecodedQuery, proto: 'udp' | 'tcp', resp: DnsResponse, max
   // with its bufsize plugin does (RFC 6891 §6.2.5; over TCP too, for the client's next UDP query).
   const edns = q.edns ? { udpSize: sizeLimit('udp', q.edns, maxUdp), dnssecOk: q.edns.dnssecOk } : undefined;
   if (resp.wire) {
-    let out: Uint8Array = resp.wire.slice();
+    let out: Uint8Array = new Uint8Array(resp.wire);
     setId(out, q.id);
     try {
       out = fitEdns(out, scanMessage(out), edns);

@@ -111,7 +111,7 @@ export function truncatedReply(buf: Uint8Array, questionEnd: number, opt?: { udp
 
 /** A copy of `query` whose OPT record asks for at most `size` bytes (CoreDNS's bufsize plugin). */
 export function clampEdnsSize(query: Uint8Array, size: number): Uint8Array {
-  const out = query.slice();
+  const out = new Uint8Array(query);
   try {
     const opt = scanMessage(out).opt;
     if (opt && u16(out, opt.at + 2) > size) setU16(out, opt.at + 2, size);
