@@ -5,13 +5,14 @@
  * ~60–100 ms at 30,000 chains); a batch that names its table, chains and sets needs no cache.
  *
  * Protocol, one batch after another (the agent may write the next before the answer): stdout
- * says "ready" once the netlink socket is open (a failure before it means nothing was sent); stdin carries frames of a 4-byte length (host byte order)
- * and that many bytes (BATCH_BEGIN, the messages, BATCH_END, as the kernel takes them); stdout
- * answers each frame with one line: "ok", or "err ERRNO SEQ" for the first message the kernel
- * refused (SEQ is its nlmsg_seq; 0 and the batch's own errors name the batch). The kernel runs
- * a batch while sendmsg() runs (nfnetlink_rcv_batch), so every answer it has is already queued
- * when sendmsg() returns; messages carry no NLM_F_ACK, so an empty queue means the whole batch
- * was committed. Exit status 0 at the end of stdin; 1 when the socket cannot be opened.
+ * says "ready" once the netlink socket is open (a failure before it means nothing was sent);
+ * stdin carries frames of a 4-byte length (host byte order) and that many bytes (BATCH_BEGIN,
+ * the messages, BATCH_END, as the kernel takes them); stdout answers each frame with one line:
+ * "ok", or "err ERRNO SEQ" for the first message the kernel refused (SEQ is its nlmsg_seq; 0
+ * and the batch's own errors name the batch). The kernel runs a batch while sendmsg() runs
+ * (nfnetlink_rcv_batch), so every answer it has is already queued when sendmsg() returns;
+ * messages carry no NLM_F_ACK, so an empty queue means the whole batch was committed. Exit
+ * status 0 at the end of stdin; 1 when the socket cannot be opened.
  */
 #include <errno.h>
 #include <linux/netfilter/nfnetlink.h>

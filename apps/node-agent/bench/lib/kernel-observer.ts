@@ -17,16 +17,17 @@ const sleep = (msec: number) => new Promise((r) => setTimeout(r, msec));
 export const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 23)} ${s}\n`);
 
 
+/** The rules' text as a commit left them (lib/kernel-watch.ts). */
 export interface Dump {
-  /** Commit notifications (Date.now() in the helper) since the previous dump began. */
+  /** The commit's notification (Date.now() in the helper); none for the text before any commit. */
   events: number[];
+  /** When the helper wrote the text. */
   start: number;
-  end: number;
   text: string;
 }
 
 export interface Seen {
-  /** When the change was in this node's kernel (see resolutionNote). */
+  /** When the change was in this node's kernel: the notification of the commit that made it so. */
   at: number;
   dump: Dump;
 }

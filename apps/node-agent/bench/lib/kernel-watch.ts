@@ -13,8 +13,8 @@
  * what committed after the watcher started, which covers every object the benchmark measures.
  *
  * Output, one JSON object per line:
- *   {"events":[ms],"start":ms,"end":ms,"text":"..."}   at each commit: its notification time (Date.now()) and the
- *                                                      text then (null: as in the line before)
+ *   {"events":[ms],"start":ms,"text":"..."}   at each commit: its notification time (Date.now()), when this
+ *                                             was written, and the text then (null: as in the line before)
  *   {"ready":true}                                     once monitor has had a moment to subscribe (after a first such line, events [])
  * It exits when its stdin closes (the benchmark is gone) or on SIGTERM, and stops `nft monitor`.
  */
@@ -54,7 +54,7 @@ monitor.stderr!.on('data', (d: Buffer) => process.stderr.write(`kernel-watch: nf
 let changed = true;
 function write(events: number[]): void {
   const t = Date.now();
-  process.stdout.write(`${JSON.stringify({ events, start: t, end: t, text: changed ? model.text() : null })}\n`);
+  process.stdout.write(`${JSON.stringify({ events, start: t, text: changed ? model.text() : null })}\n`);
   changed = false;
 }
 

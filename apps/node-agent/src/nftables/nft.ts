@@ -154,17 +154,18 @@ export class Nft {
     }
     let bytes = 0;
     let unknown = false;
+    const firstStage: { batch: NftNetlinkBatch; next: number } = first;
     function* stages(): Generator<NftNetlinkBatch> {
-      let stage: { batch: NftNetlinkBatch; next: number } | undefined = first;
-      for (;;) {
-        bytes += stage!.batch.bytes.length;
-        yield stage!.batch;
-        if (stage!.next >= plan.body.length) return;
-        stage = nftNetlinkBatchFrom(plan.body, stage!.next, 1, STAGE_BYTES);
-        if (stage === undefined) {
+      for (let stage = firstStage; ; ) {
+        bytes += stage.batch.bytes.length;
+        yield stage.batch;
+        if (stage.next >= plan.body.length) return;
+        const next = nftNetlinkBatchFrom(plan.body, stage.next, 1, STAGE_BYTES);
+        if (next === undefined) {
           unknown = true;
           return;
         }
+        stage = next;
       }
     }
     await netlink.applyEach(stages());
