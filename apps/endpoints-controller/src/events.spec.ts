@@ -30,7 +30,7 @@ describe('endpoints controller events', () => {
     await client.create(pod('web-1', '10.244.1.5', 'node1', { app: 'web' }));
     let failing = 'Endpoints';
     client.hook = (op, o) => {
-      if (op === 'create' && o.kind === failing) throw new InternalError('etcdserver: request timed out');
+      if ((op === 'create' || op === 'update') && o.kind === failing) throw new InternalError('etcdserver: request timed out');
     };
     await start(client);
     const endpoints = 'Warning FailedToCreateEndpoint Endpoints/web endpoint-controller: Failed to create endpoint for service study/web: Internal error occurred: etcdserver: request timed out';
@@ -39,8 +39,12 @@ describe('endpoints controller events', () => {
     // Retried: the same event counts up instead of piling up.
     await eventually(async () => ((await client.list('Event', { namespace: 'study' })).items[0]?.count ?? 0) > 1, 5000);
     expect((await client.list('Event', { namespace: 'study' })).items.length).toBe(1);
+    // The slice controller does not wait for the Endpoints (two controllers in Kubernetes): the slice is there.
+    expect((await client.list('EndpointSlice', { namespace: 'study' })).items.map((s) => (s.endpoints ?? []).map((e) => e.addresses[0]))).toEqual([['10.244.1.5']]);
 
+    // Now the slice writes fail: a new pod makes the slice change.
     failing = 'EndpointSlice';
+    await client.create(pod('web-2', '10.244.1.6', 'node1', { app: 'web' }));
     await eventually(async () => (await events(client)).length > 1, 5000);
     expect((await events(client)).sort()).toEqual([
       endpoints,

@@ -51,34 +51,54 @@ export async function syncService(ctx: ServiceSyncContext, key: string): Promise
     // Gone, or no longer ours to compute: remove what this controller wrote. Endpoints written by
     // hand (no managed-by label of ours) are never touched; the mirroring controller owns their slices.
     if (!svc) ctx.triggerTimes.forget(namespace, name);
-    let endpoints: ServiceSyncResult['endpoints'] = 'none';
-    if (!svc && existing && existing.metadata.labels?.[LABEL_ENDPOINTS_MANAGED_BY] === ENDPOINTS_CONTROLLER_NAME) {
+    const deleteEndpoints = async (): Promise<ServiceSyncResult['endpoints']> => {
+      if (svc || !existing || existing.metadata.labels?.[LABEL_ENDPOINTS_MANAGED_BY] !== ENDPOINTS_CONTROLLER_NAME) return 'none';
       ctx.guard();
       await deleteIgnoringNotFound(client, namespace, name);
-      endpoints = 'deleted';
-    }
-    const counts = await writeSliceChanges(client, { create: [], update: [], delete: ourSlices }, ctx.guard, observer);
-    return { endpoints, ...counts };
+      return 'deleted';
+    };
+    const slices = writeSliceChanges(client, { create: [], update: [], delete: ourSlices }, ctx.guard, observer);
+    return both(deleteEndpoints(), slices);
   }
 
   const pods = caches.pods.byNamespace(namespace);
   const triggerTime = ctx.triggerTimes.compute(namespace, svc, pods);
-  const endpoints = await writeEndpoints(client, computeEndpoints(svc, pods, { triggerTime, existing }), existing, ctx);
+  const desiredEndpoints = computeEndpoints(svc, pods, { triggerTime, existing });
   const nodes = new Map<string, Node>(caches.nodes.list().map((n) => [n.metadata.name ?? '', n]));
   const changes = reconcileEndpointSlices(svc, pods, ourSlices, {
     maxEndpointsPerSlice: ctx.maxEndpointsPerSlice,
     triggerTime,
     nodes: nodes.size ? nodes : undefined,
   });
-  let counts: WriteCounts;
-  try {
-    counts = await writeSliceChanges(client, changes, ctx.guard, observer);
-    if (changes.errors.length) throw new Error(changes.errors.join('; '));
-  } catch (e) {
-    if (e instanceof ApiError || changes.errors.length) ctx.warn?.(svc, 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${namespace}/${name}: ${(e as Error).message}`);
-    throw e;
-  }
-  return { endpoints, ...counts };
+  // Both computed before either write starts: nothing can throw between the two promises. The
+  // slices go first: they are what kube-proxy and cluster DNS read, and the apiserver makes each
+  // write durable in the order it arrived (a write that comes while a sync is under way waits for
+  // the next one).
+  const slices = (async () => {
+    try {
+      const counts = await writeSliceChanges(client, changes, ctx.guard, observer);
+      if (changes.errors.length) throw new Error(changes.errors.join('; '));
+      return counts;
+    } catch (e) {
+      if (e instanceof ApiError || changes.errors.length) ctx.warn?.(svc, 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${namespace}/${name}: ${(e as Error).message}`);
+      throw e;
+    }
+  })();
+  const endpoints = writeEndpoints(client, desiredEndpoints, existing, ctx);
+  return both(endpoints, slices);
+}
+
+/**
+ * The Endpoints write and the slice writes, side by side: in Kubernetes they are two controllers
+ * (endpoints and endpointslice) that never wait for each other, so a slice (what kube-proxy reads)
+ * does not wait a write round trip for the legacy Endpoints. Both run to the end; the first
+ * failure is thrown (the key is retried; what did get written compares equal then).
+ */
+async function both(endpoints: Promise<ServiceSyncResult['endpoints']>, slices: Promise<WriteCounts>): Promise<ServiceSyncResult> {
+  const [e, s] = await Promise.allSettled([endpoints, slices]);
+  if (e.status === 'rejected') throw e.reason;
+  if (s.status === 'rejected') throw s.reason;
+  return { endpoints: e.value, ...s.value };
 }
 
 /**
