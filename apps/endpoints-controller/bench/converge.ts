@@ -5,13 +5,16 @@
  * and watches Endpoints until every service shows the expected addresses.
  *
  *   npx tsx apps/endpoints-controller/bench/converge.ts [--services 100] [--pods 1000] [--transport grpc|nats]
+ *
+ * Last, one pod's readiness flipped 30 times, one change at a time: the controller's own hop
+ * (pod event → EndpointSlice event) when nothing else is going on.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Endpoints, Namespace, Pod, Service } from '@minimesh/api';
+import type { EndpointSlice, Endpoints, Namespace, Pod, Service } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { freePort, startNats, tempDir, waitForPort, type NatsServer } from '@minimesh/runtime/testing';
 
@@ -74,6 +77,39 @@ async function waitFor(client: ApiClient, t0: number, want: (c: { ready: number;
 
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
+/**
+ * `pod`'s readiness flipped `n` times, one at a time with 100 ms between (an idle controller):
+ * for each, ms from the pod's watch event to its Service's EndpointSlice event on the same client
+ * (the controller's hop as a node agent sees it: its informer, its sync, the slice write, the
+ * apiserver's log sync and fan-out), sorted.
+ */
+async function singleFlips(client: ApiClient, pod: Pod, n: number): Promise<number[]> {
+  const ac = new AbortController();
+  const last = { pod: 0, slice: 0 };
+  const service = pod.metadata.labels?.app;
+  const follow = async (kind: 'Pod' | 'EndpointSlice', mine: (o: Pod | EndpointSlice) => boolean, key: 'pod' | 'slice') => {
+    for await (const ev of client.watch(kind, { namespace: 'bench', signal: ac.signal })) if (ev.object && mine(ev.object)) last[key] = performance.now();
+  };
+  const watching = [
+    follow('Pod', (o) => o.metadata.name === pod.metadata.name, 'pod'),
+    follow('EndpointSlice', (o) => o.metadata.labels?.['kubernetes.io/service-name'] === service, 'slice'),
+  ].map((w) => w.catch(() => undefined));
+  await new Promise((r) => setTimeout(r, 500)); // the watches' initial events are in
+  const hops: number[] = [];
+  let current = await client.get('Pod', 'bench', pod.metadata.name ?? '');
+  for (let i = 0; i < n; i++) {
+    const ready = current.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True';
+    const t0 = performance.now();
+    current = await client.updateStatus({ ...current, status: { ...current.status, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z/, 'Z') }] } });
+    while (last.pod < t0 || last.slice < t0) await new Promise((r) => setTimeout(r, 1));
+    hops.push(last.slice - last.pod);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  ac.abort();
+  await Promise.all(watching);
+  return hops.sort((a, b) => a - b);
+}
+
 async function main(): Promise<void> {
   const dir = tempDir('minimesh-bench-');
   const port = await freePort();
@@ -128,6 +164,10 @@ async function main(): Promise<void> {
     );
     const flipWrites = Date.now() - t0;
     const flip = await flipped;
+
+    // 3. One pod's readiness at a time.
+    const FLIPS = 30;
+    const hops = await singleFlips(client, live[0]!, FLIPS);
     client.close();
 
     const row = (name: string, writes: number, r: { total: number; perService: number[] }) =>
@@ -136,6 +176,8 @@ async function main(): Promise<void> {
     console.log(`${'scenario'.padEnd(34)} ${'writes'.padStart(8)} ${'converged'.padStart(10)} ${'p50 svc'.padStart(8)} ${'p99 svc'.padStart(8)}`);
     console.log(row('create services + pods at once', writesDone, create));
     console.log(row('all pods turn unready at once', flipWrites, flip));
+    const f = (x: number) => x.toFixed(1);
+    console.log(`\none pod's readiness, ${FLIPS} flips one at a time: from the pod's watch event to its EndpointSlice's, p50 ${f(pct(hops, 50))} ms, p90 ${f(pct(hops, 90))} ms, max ${f(hops[hops.length - 1]!)} ms`);
     console.log(`\nreference: ClusterLoader2's network-programming latency threshold (Kubernetes' SLO stand-in,`);
     console.log(`p99 from a pod change to the rule in every node's kernel; the controller is its first step): 30000 ms`);
     console.log(`("writes" = time the client needed to send the changes; "converged" = until the last Endpoints was right)`);
