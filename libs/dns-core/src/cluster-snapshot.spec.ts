@@ -44,4 +44,41 @@ describe('cluster snapshot', () => {
     expect([...snap.podNamespacesByIP.keys()]).toEqual(['10.1.0.1']);
     expect(snap.endpoints.size).toBe(1);
   });
+
+  it('rebuilds: a frozen object (as the informer cache holds them) keeps its record, its replacement gets a new one, unfrozen input is read every time', () => {
+    const deepFreeze = <T>(o: T): T => {
+      for (const v of Object.values(o as object)) if (v && typeof v === 'object') deepFreeze(v);
+      return Object.freeze(o);
+    };
+    const a = deepFreeze(service('a', 'ns', { clusterIP: '10.0.0.1', ports: [{ port: 80 }] }));
+    const sa = deepFreeze(slice('a', 'ns', [ep('10.1.0.1')]));
+    const p = deepFreeze(pod('p', 'ns', '10.1.0.1'));
+    const build = (services = [a], slices = [sa], pods = [p]) => buildSnapshot({ services, slices, namespaces: [], pods, synced: true, serial: 1 });
+    const first = build();
+    const second = build();
+    expect(second.services.get('a.ns')).toBe(first.services.get('a.ns'));
+    expect(second.endpoints.get('a.ns')?.[0]).toBe(first.endpoints.get('a.ns')?.[0]);
+    expect([...second.podNamespacesByIP]).toEqual([['10.1.0.1', ['ns']]]);
+
+    // An update is a new object: its records are made from it.
+    const a2 = deepFreeze(service('a', 'ns', { clusterIP: '10.0.0.2', ports: [{ port: 81 }] }));
+    const sa2 = deepFreeze(slice('a', 'ns', [ep('10.1.0.1', { ready: false }), ep('10.1.0.3')]));
+    const p2 = deepFreeze(pod('p', 'ns', '10.1.0.4'));
+    const third = build([a2], [sa2], [p2]);
+    expect(third.services.get('a.ns')).toMatchObject({ clusterIPs: ['10.0.0.2'], ports: [{ name: '', protocol: 'TCP', port: 81 }] });
+    expect([...third.serviceByIP.keys()]).toEqual(['10.0.0.2']);
+    expect(third.endpoints.get('a.ns')?.[0]?.addresses.map((x) => x.ip)).toEqual(['10.1.0.3']);
+    expect([...third.endpointsByIP.keys()]).toEqual(['10.1.0.3']);
+    expect([...third.podNamespacesByIP.keys()]).toEqual(['10.1.0.4']);
+
+    // Unfrozen objects may change in place between builds: read again.
+    const open = service('o', 'ns', { clusterIP: '10.0.0.9', ports: [{ port: 80 }] });
+    const openSlice = slice('o', 'ns', [ep('10.1.0.8')]);
+    expect(build([open], [openSlice], []).services.get('o.ns')?.clusterIPs).toEqual(['10.0.0.9']);
+    open.spec!.clusterIP = '10.0.0.10';
+    openSlice.endpoints![0]!.addresses = ['10.1.0.9'];
+    const after = build([open], [openSlice], []);
+    expect(after.services.get('o.ns')?.clusterIPs).toEqual(['10.0.0.10']);
+    expect([...after.endpointsByIP.keys()]).toEqual(['10.1.0.9']);
+  });
 });
