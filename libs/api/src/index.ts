@@ -20,5 +20,6 @@ export * from './patch/index.js';
 export * from './fields/index.js';
 export * from './util/arrays.js';
 export * from './util/flat-string.js';
+export * from './util/clone-object.js';
 export * from './printers/index.js';
 export * from './apply/index.js';

@@ -10,6 +10,7 @@
 import {
   InvalidError,
   RangeFullError,
+  cloneObject,
   field,
   isHeadlessService,
   needsHealthCheck,
@@ -56,7 +57,7 @@ function ownedNodePorts(svc: Service | undefined): number[] {
 
 /** Plans (and makes, in memory) the allocations of `next`, given the previously stored `prev`. */
 export function planServiceAllocations(next: Service, prev: Service | undefined, allocators: Allocators): AllocationPlan {
-  const svc: Service = structuredClone(next);
+  const svc: Service = cloneObject(next);
   const spec = (svc.spec ??= {});
   const owner = ownerOf(svc);
   const taken: { pool: string; value: string }[] = [];

@@ -10,6 +10,7 @@ import { defaultIPAddressPoolInPlace } from './metallb.js';
 import { defaultNamespaceInPlace } from './namespace.js';
 import { defaultPodInPlace } from './pod.js';
 import { defaultServiceInPlace } from './service.js';
+import { cloneObject } from '../util/clone-object.js';
 
 const DEFAULTERS: Record<string, (obj: JsonRecord) => void> = {
   Service: defaultServiceInPlace,
@@ -22,7 +23,7 @@ const DEFAULTERS: Record<string, (obj: JsonRecord) => void> = {
 };
 
 export function defaultObject<T extends KubeObject>(obj: T): T {
-  const copy = structuredClone(obj);
+  const copy = cloneObject(obj);
   if (!isRecord(copy)) return copy;
   const defaulter = DEFAULTERS[String((copy as JsonRecord).kind)];
   if (defaulter) defaulter(copy as JsonRecord);

@@ -8,6 +8,7 @@ import type { Service } from '../types/core.js';
 import { ipFamilyOf } from '../net/ip.js';
 import { isRecord, rec, strings } from '../validation/json-access.js';
 import { CLUSTER_IP_FAMILIES, effectiveIPFamilyPolicy } from '../validation/service-ip-families.js';
+import { cloneObject } from '../util/clone-object.js';
 
 /**
  * Returns a copy of `svc` with `ipFamilyPolicy` (given, else the stored one on update, else
@@ -16,7 +17,7 @@ import { CLUSTER_IP_FAMILIES, effectiveIPFamilyPolicy } from '../validation/serv
  * dual-stack (Kubernetes would make a headless selector-less one RequireDualStack).
  */
 export function defaultServiceIPFamilyFields<T extends Service>(svc: T, old?: Service): T {
-  const copy = structuredClone(svc);
+  const copy = cloneObject(svc);
   const spec = rec(copy).spec;
   if (!isRecord(spec) || spec.type === 'ExternalName') return copy;
 

@@ -7,6 +7,7 @@
 import type { Service } from '../types/core.js';
 import { isRecord, isSet, list, num, rec, sameStrings, str, strings } from '../validation/json-access.js';
 import { isExternallyAccessible, needsHealthCheck, serviceNeedsClusterIP, serviceTypeHasNodePorts } from '../helpers/service.js';
+import { cloneObject } from '../util/clone-object.js';
 
 type Spec = Record<string, unknown>;
 
@@ -24,7 +25,7 @@ const isLB = (svc: Service) => str(rec(rec(svc).spec).type) === 'LoadBalancer';
 
 /** Returns a copy of `svc` without the fields its new type no longer uses (see the file comment). */
 export function dropTypeDependentFields<T extends Service>(svc: T, old: Service): T {
-  const copy = structuredClone(svc);
+  const copy = cloneObject(svc);
   const spec = rec(copy).spec;
   if (!isRecord(spec)) return copy;
   const oldSpec = rec(rec(old).spec);

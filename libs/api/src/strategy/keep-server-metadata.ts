@@ -1,5 +1,6 @@
 /** What the generic registry keeps from the stored object's metadata on every update (rest.BeforeUpdate). */
 import { isRecord, rec, str, type JsonRecord } from '../validation/json-access.js';
+import { cloneObject } from '../util/clone-object.js';
 
 /**
  * uid when the client left it out; creationTimestamp and generation always (changes to them are
@@ -26,5 +27,5 @@ export function keepServerMetadata(copy: JsonRecord, old: unknown): void {
 export function copyField(target: JsonRecord, source: unknown, key: string): void {
   const value = rec(source)[key];
   if (value === undefined) delete target[key];
-  else target[key] = structuredClone(value);
+  else target[key] = cloneObject(value);
 }

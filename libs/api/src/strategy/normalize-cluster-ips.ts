@@ -4,6 +4,7 @@
  */
 import type { Service } from '../types/core.js';
 import { isRecord, rec, sameStrings, str, strings } from '../validation/json-access.js';
+import { cloneObject } from '../util/clone-object.js';
 
 /**
  * On create (`old` undefined): clusterIP without clusterIPs gives clusterIPs [clusterIP].
@@ -12,7 +13,7 @@ import { isRecord, rec, sameStrings, str, strings } from '../validation/json-acc
  * clusterIPs [clusterIP] (which validation then rejects as a change). Returns a copy.
  */
 export function normalizeClusterIPs<T extends Service>(svc: T, old?: Service): T {
-  const copy = structuredClone(svc);
+  const copy = cloneObject(svc);
   const spec = rec(copy).spec;
   if (!isRecord(spec)) return copy;
   const clusterIP = str(spec.clusterIP);

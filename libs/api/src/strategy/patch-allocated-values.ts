@@ -6,6 +6,7 @@
 import type { Service } from '../types/core.js';
 import { isRecord, list, num, rec, str, strings } from '../validation/json-access.js';
 import { needsHealthCheck, serviceNeedsClusterIP, serviceTypeHasNodePorts } from '../helpers/service.js';
+import { cloneObject } from '../util/clone-object.js';
 
 function nodePortsOf(spec: Record<string, unknown>): Set<number> {
   return new Set(list(spec.ports).map((p) => num(rec(p).nodePort)).filter((n) => n !== 0));
@@ -17,7 +18,7 @@ function nodePortsOf(spec: Record<string, unknown>): Set<number> {
  * object; healthCheckNodePort when both need a health check. Returns a copy.
  */
 export function patchAllocatedValues<T extends Service>(svc: T, old: Service): T {
-  const copy = structuredClone(svc);
+  const copy = cloneObject(svc);
   const spec = rec(copy).spec;
   if (!isRecord(spec)) return copy;
   const oldSpec = rec(rec(old).spec);

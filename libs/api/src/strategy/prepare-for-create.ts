@@ -6,13 +6,14 @@ import type { Service } from '../types/core.js';
 import type { KubeObject } from '../types/object.js';
 import { isRecord, type JsonRecord } from '../validation/json-access.js';
 import { normalizeClusterIPs } from './normalize-cluster-ips.js';
+import { cloneObject } from '../util/clone-object.js';
 
 /**
  * Service: status cleared (it can only be written through /status) and clusterIPs filled from
  * clusterIP. Namespace: created Active. Other kinds: unchanged. Returns a copy.
  */
 export function prepareForCreate<T extends KubeObject>(obj: T): T {
-  const copy = structuredClone(obj);
+  const copy = cloneObject(obj);
   if (!isRecord(copy)) return copy;
   const o = copy as JsonRecord;
   switch (o.kind) {

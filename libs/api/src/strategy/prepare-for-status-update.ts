@@ -5,6 +5,7 @@
 import type { KubeObject } from '../types/object.js';
 import { isRecord, type JsonRecord } from '../validation/json-access.js';
 import { copyField, keepServerMetadata } from './keep-server-metadata.js';
+import { cloneObject } from '../util/clone-object.js';
 
 /** The top-level fields a kind holds besides metadata and status. */
 const NON_STATUS_FIELDS: Record<string, string[]> = {
@@ -25,7 +26,7 @@ const NON_STATUS_FIELDS: Record<string, string[]> = {
  * update. Returns a copy.
  */
 export function prepareForStatusUpdate<T extends KubeObject>(obj: T, old: KubeObject): T {
-  const copy = structuredClone(obj);
+  const copy = cloneObject(obj);
   if (!isRecord(copy)) return copy;
   const o = copy as JsonRecord;
   keepServerMetadata(o, old);

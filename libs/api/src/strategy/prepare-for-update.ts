@@ -9,6 +9,7 @@ import { dropTypeDependentFields } from './drop-type-dependent-fields.js';
 import { copyField, keepServerMetadata } from './keep-server-metadata.js';
 import { normalizeClusterIPs } from './normalize-cluster-ips.js';
 import { patchAllocatedValues } from './patch-allocated-values.js';
+import { cloneObject } from '../util/clone-object.js';
 
 /**
  * Every kind: uid, creationTimestamp (and a missing resourceVersion) from the stored object.
@@ -17,7 +18,7 @@ import { patchAllocatedValues } from './patch-allocated-values.js';
  * dropTypeDependentFields (Kubernetes' order). Returns a copy.
  */
 export function prepareForUpdate<T extends KubeObject>(obj: T, old: KubeObject): T {
-  const copy = structuredClone(obj);
+  const copy = cloneObject(obj);
   if (!isRecord(copy)) return copy;
   const o = copy as JsonRecord;
   keepServerMetadata(o, old);
