@@ -2,22 +2,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InternalError } from '@minimesh/api';
 import { FakeApiClient } from '@minimesh/client/testing';
-import { createLogger } from '@minimesh/runtime';
 import { eventually } from '@minimesh/runtime/testing';
-import { EndpointsController } from './controller.js';
-import { controllerMetrics } from './metrics.js';
+import { startOnFakeClient, stopControllers } from './testing/controller-on-fake-client.js';
 import { pod, service } from './testing/objects.js';
 
-const running: EndpointsController[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.stop();
-});
-
-async function start(client: FakeApiClient): Promise<void> {
-  const c = new EndpointsController({ client, transport: 'grpc', nats: {}, workers: 1, maxEndpointsPerSlice: 100, log: createLogger('test', { level: 'error' }), metrics: controllerMetrics() });
-  running.push(c);
-  await c.start();
-}
+afterEach(stopControllers);
 
 const events = async (client: FakeApiClient) =>
   (await client.list('Event', { namespace: 'study' })).items.map((e) => `${e.type} ${e.reason} ${e.involvedObject.kind}/${e.involvedObject.name} ${e.source?.component}: ${e.message}`);
@@ -32,7 +21,7 @@ describe('endpoints controller events', () => {
     client.hook = (op, o) => {
       if ((op === 'create' || op === 'update') && o.kind === failing) throw new InternalError('etcdserver: request timed out');
     };
-    await start(client);
+    await startOnFakeClient(client);
     const endpoints = 'Warning FailedToCreateEndpoint Endpoints/web endpoint-controller: Failed to create endpoint for service study/web: Internal error occurred: etcdserver: request timed out';
     await eventually(async () => (await events(client)).length > 0, 5000);
     expect(await events(client)).toEqual([endpoints]);

@@ -2,10 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Kind, KubeObject } from '@minimesh/api';
 import { FakeApiClient } from '@minimesh/client/testing';
-import { createLogger } from '@minimesh/runtime';
 import { eventually } from '@minimesh/runtime/testing';
-import { EndpointsController } from './controller.js';
-import { controllerMetrics } from './metrics.js';
+import { startOnFakeClient, stopControllers } from './testing/controller-on-fake-client.js';
 import { pod, service } from './testing/objects.js';
 
 /** A client whose Endpoints writes wait until `release()`: a slow write round trip. */
@@ -29,16 +27,7 @@ class SlowEndpointsClient extends FakeApiClient {
   }
 }
 
-const running: EndpointsController[] = [];
-afterEach(async () => {
-  while (running.length) await running.pop()!.stop();
-});
-
-async function start(client: FakeApiClient): Promise<void> {
-  const c = new EndpointsController({ client, transport: 'grpc', nats: {}, workers: 1, maxEndpointsPerSlice: 100, log: createLogger('test', { level: 'error' }), metrics: controllerMetrics() });
-  running.push(c);
-  await c.start();
-}
+afterEach(stopControllers);
 
 const sliceAddresses = async (client: FakeApiClient) => (await client.list('EndpointSlice', { namespace: 'study' })).items.flatMap((s) => (s.endpoints ?? []).map((e) => e.addresses[0]));
 const endpointsAddresses = async (client: FakeApiClient) => (await client.list('Endpoints', { namespace: 'study' })).items.flatMap((e) => e.subsets?.flatMap((s) => s.addresses?.map((a) => a.ip) ?? []) ?? []);
@@ -50,7 +39,7 @@ describe('syncService', () => {
     await client.create(service('web', { selector: { app: 'web' }, ports: [{ port: 80 }] }));
     await client.create(pod('web-1', '10.244.1.5', 'node1', { app: 'web' }));
     client.holdEndpoints();
-    await start(client);
+    await startOnFakeClient(client);
     await eventually(async () => (await sliceAddresses(client)).length === 1, 5000);
     expect(await sliceAddresses(client)).toEqual(['10.244.1.5']);
     expect(await endpointsAddresses(client)).toEqual([]);
@@ -71,7 +60,7 @@ describe('syncService', () => {
     await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } });
     await client.create(service('web', { selector: { app: 'web' }, ports: [{ port: 80 }] }));
     await client.create(pod('web-1', '10.244.1.5', 'node1', { app: 'web' }));
-    await start(client);
+    await startOnFakeClient(client);
     await eventually(async () => (await endpointsAddresses(client)).length === 1 && (await sliceAddresses(client)).length === 1, 5000);
     client.holdEndpoints();
     await client.delete('Service', 'study', 'web');
