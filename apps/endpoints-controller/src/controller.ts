@@ -232,7 +232,7 @@ export class EndpointsController {
 
   private async syncServiceKey(key: string): Promise<void> {
     if (!this.leading) return;
-    const r = await this.timed('endpoints', () =>
+    await this.timed('endpoints', () =>
       syncService(
         {
           client: this.o.client,
@@ -242,12 +242,14 @@ export class EndpointsController {
           guard: this.guard,
           tracker: this.sliceTracker,
           warn: (obj, reason, message) => (obj.kind === 'Endpoints' ? this.recorders.endpoints : this.recorders.slices).event(obj, 'Warning', reason, message),
+          wrote: (r) => {
+            if (r.endpoints !== 'unchanged' && r.endpoints !== 'none') this.o.metrics.writes.inc({ kind: 'Endpoints', op: r.endpoints });
+            this.countSlices(r);
+          },
         },
         key,
       ),
     );
-    if (r.endpoints !== 'unchanged' && r.endpoints !== 'none') this.o.metrics.writes.inc({ kind: 'Endpoints', op: r.endpoints });
-    this.countSlices(r);
   }
 
   private async syncMirrorKey(key: string): Promise<void> {

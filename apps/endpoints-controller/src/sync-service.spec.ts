@@ -1,8 +1,9 @@
 /** One Service sync: the Endpoints and the EndpointSlices are written side by side, as two controllers. */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Kind, KubeObject } from '@minimesh/api';
+import { ForbiddenError, InternalError, type Kind, type KubeObject } from '@minimesh/api';
 import { FakeApiClient } from '@minimesh/client/testing';
 import { eventually } from '@minimesh/runtime/testing';
+import { controllerMetrics } from './metrics.js';
 import { startOnFakeClient, stopControllers } from './testing/controller-on-fake-client.js';
 import { pod, service } from './testing/objects.js';
 
@@ -27,14 +28,19 @@ class SlowEndpointsClient extends FakeApiClient {
   }
 }
 
-afterEach(stopControllers);
+let held: SlowEndpointsClient | undefined;
+afterEach(async () => {
+  held?.release(); // a failed assertion must not leave a write hanging: stop() waits for it
+  held = undefined;
+  await stopControllers();
+});
 
 const sliceAddresses = async (client: FakeApiClient) => (await client.list('EndpointSlice', { namespace: 'study' })).items.flatMap((s) => (s.endpoints ?? []).map((e) => e.addresses[0]));
 const endpointsAddresses = async (client: FakeApiClient) => (await client.list('Endpoints', { namespace: 'study' })).items.flatMap((e) => e.subsets?.flatMap((s) => s.addresses?.map((a) => a.ip) ?? []) ?? []);
 
 describe('syncService', () => {
   it('sync-service - the slices do not wait for the Endpoints write: create, then an update, each while the Endpoints write hangs', async () => {
-    const client = new SlowEndpointsClient();
+    const client = (held = new SlowEndpointsClient());
     await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } });
     await client.create(service('web', { selector: { app: 'web' }, ports: [{ port: 80 }] }));
     await client.create(pod('web-1', '10.244.1.5', 'node1', { app: 'web' }));
@@ -56,7 +62,7 @@ describe('syncService', () => {
   });
 
   it('sync-service - a Service deleted: its Endpoints and slices go, the slices without waiting for the Endpoints delete', async () => {
-    const client = new SlowEndpointsClient();
+    const client = (held = new SlowEndpointsClient());
     await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } });
     await client.create(service('web', { selector: { app: 'web' }, ports: [{ port: 80 }] }));
     await client.create(pod('web-1', '10.244.1.5', 'node1', { app: 'web' }));
@@ -68,5 +74,47 @@ describe('syncService', () => {
     expect(await endpointsAddresses(client)).toEqual(['10.244.1.5']);
     client.release();
     await eventually(async () => (await client.list('Endpoints', { namespace: 'study' })).items.length === 0, 5000);
+  });
+
+  it('sync-service - when the Endpoints write fails the slices are still written and counted; the failure is retried', async () => {
+    const client = new FakeApiClient();
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } });
+    await client.create(service('web', { selector: { app: 'web' }, ports: [{ port: 80 }] }));
+    await client.create(pod('web-1', '10.244.1.5', 'node1', { app: 'web' }));
+    let endpointsAttempts = 0;
+    client.hook = (op, o) => {
+      if (op === 'create' && o.kind === 'Endpoints' && ++endpointsAttempts <= 2) throw new InternalError('etcdserver: request timed out');
+    };
+    const metrics = controllerMetrics();
+    await startOnFakeClient(client, metrics);
+    await eventually(async () => (await endpointsAddresses(client)).length === 1, 10_000);
+    expect(await sliceAddresses(client)).toEqual(['10.244.1.5']);
+    const writes = (await metrics.writes.get()).values.map((v) => `${v.labels.kind} ${v.labels.op} ${v.value}`).sort();
+    expect(writes).toEqual(['EndpointSlice created 1', 'Endpoints created 1']);
+    expect((await metrics.syncs.get()).values.find((v) => v.labels.result === 'error')?.value).toBe(2);
+  });
+
+  it('sync-service - in a namespace being deleted, refused creates are dropped as Kubernetes does: no Warning, no retries', async () => {
+    const client = new FakeApiClient();
+    await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } });
+    await client.create(service('web', { selector: { app: 'web' }, ports: [{ port: 80 }] }));
+    await client.create(pod('web-1', '10.244.1.5', 'node1', { app: 'web' }));
+    const attempts: string[] = [];
+    client.hook = (op, o) => {
+      if (op === 'create' && (o.kind === 'Endpoints' || o.kind === 'EndpointSlice')) {
+        attempts.push(o.kind);
+        throw new ForbiddenError(o.kind, o.name, 'unable to create new content in namespace study because it is being terminated');
+      }
+    };
+    const metrics = controllerMetrics();
+    await startOnFakeClient(client, metrics);
+    await eventually(async () => attempts.length >= 2, 5000);
+    await new Promise((r) => setTimeout(r, 300)); // the informers' first events are all in
+    const settled = attempts.length;
+    await new Promise((r) => setTimeout(r, 500)); // a retry would come within 5-40 ms, and again
+    expect(attempts.length).toBe(settled);
+    expect(new Set(attempts)).toEqual(new Set(['EndpointSlice', 'Endpoints']));
+    expect((await client.list('Event', { namespace: 'study' })).items).toEqual([]);
+    expect((await metrics.syncs.get()).values.find((v) => v.labels.result === 'error')).toBeUndefined();
   });
 });

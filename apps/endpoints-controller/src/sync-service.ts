@@ -30,6 +30,8 @@ export interface ServiceSyncContext {
   tracker: SliceTracker;
   /** Reports a Warning Event (the endpoints controllers' FailedToUpdateEndpoint and kin). */
   warn?: (obj: KubeObject, reason: string, message: string) => void;
+  /** Told what a sync wrote, also when one of its two writes failed (for the write metrics). */
+  wrote?: (r: ServiceSyncResult) => void;
 }
 
 export interface ServiceSyncResult extends WriteCounts {
@@ -58,7 +60,7 @@ export async function syncService(ctx: ServiceSyncContext, key: string): Promise
       return 'deleted';
     };
     const slices = writeSliceChanges(client, { create: [], update: [], delete: ourSlices }, ctx.guard, observer);
-    return both(deleteEndpoints(), slices);
+    return both(ctx, deleteEndpoints(), slices);
   }
 
   const pods = caches.pods.byNamespace(namespace);
@@ -80,25 +82,40 @@ export async function syncService(ctx: ServiceSyncContext, key: string): Promise
       if (changes.errors.length) throw new Error(changes.errors.join('; '));
       return counts;
     } catch (e) {
+      // As Kubernetes' EndpointSlice reconciler: in a namespace being deleted creates keep failing; drop it.
+      if (namespaceTerminating(e)) return NO_WRITES;
       if (e instanceof ApiError || changes.errors.length) ctx.warn?.(svc, 'FailedToUpdateEndpointSlices', `Error updating Endpoint Slices for Service ${namespace}/${name}: ${(e as Error).message}`);
       throw e;
     }
   })();
   const endpoints = writeEndpoints(client, desiredEndpoints, existing, ctx);
-  return both(endpoints, slices);
+  return both(ctx, endpoints, slices);
+}
+
+const NO_WRITES: WriteCounts = { created: 0, updated: 0, deleted: 0 };
+
+/** The apiserver's refusal of a create in a namespace being deleted (Kubernetes' NamespaceTerminating cause). */
+function namespaceTerminating(e: unknown): boolean {
+  return e instanceof ForbiddenError && e.message.includes('because it is being terminated');
 }
 
 /**
  * The Endpoints write and the slice writes, side by side: in Kubernetes they are two controllers
  * (endpoints and endpointslice) that never wait for each other, so a slice (what kube-proxy reads)
- * does not wait a write round trip for the legacy Endpoints. Both run to the end; the first
- * failure is thrown (the key is retried; what did get written compares equal then).
+ * does not wait a write round trip for the legacy Endpoints. Both run to the end and what they
+ * wrote is told to `ctx.wrote`; a failure is thrown (both, when both failed), the key is retried,
+ * and what did get written compares equal then.
  */
-async function both(endpoints: Promise<ServiceSyncResult['endpoints']>, slices: Promise<WriteCounts>): Promise<ServiceSyncResult> {
+async function both(ctx: Pick<ServiceSyncContext, 'wrote'>, endpoints: Promise<ServiceSyncResult['endpoints']>, slices: Promise<WriteCounts>): Promise<ServiceSyncResult> {
   const [e, s] = await Promise.allSettled([endpoints, slices]);
+  const result: ServiceSyncResult = { endpoints: e.status === 'fulfilled' ? e.value : 'none', ...(s.status === 'fulfilled' ? s.value : NO_WRITES) };
+  ctx.wrote?.(result);
+  if (e.status === 'rejected' && s.status === 'rejected') {
+    throw new AggregateError([e.reason, s.reason], `${(e.reason as Error)?.message ?? String(e.reason)}; ${(s.reason as Error)?.message ?? String(s.reason)}`);
+  }
   if (e.status === 'rejected') throw e.reason;
   if (s.status === 'rejected') throw s.reason;
-  return { endpoints: e.value, ...s.value };
+  return result;
 }
 
 /**
@@ -124,7 +141,9 @@ async function writeEndpoints(
     await client.update(desired);
     return 'updated';
   } catch (e) {
-    if (e instanceof ApiError && !(e instanceof ForbiddenError && !existing)) {
+    // As Kubernetes' endpoints controller: in a namespace being deleted creates keep failing; drop it.
+    if (!existing && namespaceTerminating(e)) return 'none';
+    if (e instanceof ApiError) {
       if (existing) ctx.warn?.(desired, 'FailedToUpdateEndpoint', `Failed to update endpoint ${where}: ${e.message}`);
       else ctx.warn?.(desired, 'FailedToCreateEndpoint', `Failed to create endpoint for service ${where}: ${e.message}`);
     }

@@ -6,8 +6,8 @@ import { controllerMetrics } from '../metrics.js';
 
 const running: EndpointsController[] = [];
 
-export async function startOnFakeClient(client: FakeApiClient): Promise<EndpointsController> {
-  const c = new EndpointsController({ client, transport: 'grpc', nats: {}, workers: 1, maxEndpointsPerSlice: 100, log: createLogger('test', { level: 'error' }), metrics: controllerMetrics() });
+export async function startOnFakeClient(client: FakeApiClient, metrics = controllerMetrics()): Promise<EndpointsController> {
+  const c = new EndpointsController({ client, transport: 'grpc', nats: {}, workers: 1, maxEndpointsPerSlice: 100, log: createLogger('test', { level: 'error' }), metrics });
   running.push(c);
   await c.start();
   return c;
