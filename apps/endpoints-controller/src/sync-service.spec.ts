@@ -76,7 +76,7 @@ describe('syncService', () => {
     await eventually(async () => (await client.list('Endpoints', { namespace: 'study' })).items.length === 0, 5000);
   });
 
-  it('sync-service - when the Endpoints write fails the slices are still written and counted; the failure is retried', async () => {
+  it('sync-service - when the Endpoints write fails the slices are still written and counted; the retry carries the same trigger time', async () => {
     const client = new FakeApiClient();
     await client.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'study' } });
     await client.create(service('web', { selector: { app: 'web' }, ports: [{ port: 80 }] }));
@@ -89,6 +89,12 @@ describe('syncService', () => {
     await startOnFakeClient(client, metrics);
     await eventually(async () => (await endpointsAddresses(client)).length === 1, 10_000);
     expect(await sliceAddresses(client)).toEqual(['10.244.1.5']);
+    // The retries carry the trigger time the failed sync computed (the slice has it too).
+    const trigger = 'endpoints.kubernetes.io/last-change-trigger-time';
+    const [endpoints] = (await client.list('Endpoints', { namespace: 'study' })).items;
+    const [slice] = (await client.list('EndpointSlice', { namespace: 'study' })).items;
+    expect(endpoints?.metadata.annotations?.[trigger]).toMatch(/^\d{4}-/);
+    expect(endpoints?.metadata.annotations?.[trigger]).toBe(slice?.metadata.annotations?.[trigger]);
     const writes = (await metrics.writes.get()).values.map((v) => `${v.labels.kind} ${v.labels.op} ${v.value}`).sort();
     expect(writes).toEqual(['EndpointSlice created 1', 'Endpoints created 1']);
     expect((await metrics.syncs.get()).values.find((v) => v.labels.result === 'error')?.value).toBe(2);

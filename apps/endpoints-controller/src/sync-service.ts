@@ -89,7 +89,12 @@ export async function syncService(ctx: ServiceSyncContext, key: string): Promise
     }
   })();
   const endpoints = writeEndpoints(client, desiredEndpoints, existing, ctx);
-  return both(ctx, endpoints, slices);
+  try {
+    return await both(ctx, endpoints, slices);
+  } catch (e) {
+    ctx.triggerTimes.undo(namespace, name); // the retry carries the same trigger time
+    throw e;
+  }
 }
 
 const NO_WRITES: WriteCounts = { created: 0, updated: 0, deleted: 0 };

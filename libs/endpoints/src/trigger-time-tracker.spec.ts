@@ -22,6 +22,24 @@ describe('TriggerTimeTracker', () => {
   const at = (s: string) => new Date(s);
   const pod = (name: string, readyTime: string) => makePod(name, { readyTime });
 
+  it('undo: after a failed sync the retry gets the same trigger time; a first sync undone is a first sync again', () => {
+    const t = new TriggerTimeTracker();
+    t.compute('study', svc, [pod('a', '2024-05-01T10:00:00Z')]);
+    expect(t.compute('study', svc, [pod('a', '2024-05-01T10:00:07Z')])).toEqual(at('2024-05-01T10:00:07Z'));
+    t.undo('study', 's');
+    expect(t.compute('study', svc, [pod('a', '2024-05-01T10:00:07Z')])).toEqual(at('2024-05-01T10:00:07Z'));
+    expect(t.compute('study', svc, [pod('a', '2024-05-01T10:00:07Z')])).toBeUndefined(); // written: nothing new
+    t.undo('study', 's');
+    t.undo('study', 's'); // a second undo has nothing left to undo
+    expect(t.compute('study', svc, [pod('a', '2024-05-01T10:00:07Z')])).toBeUndefined();
+
+    const fresh = new TriggerTimeTracker();
+    fresh.compute('study', svc, []);
+    fresh.undo('study', 's');
+    expect(fresh.size).toBe(0);
+    expect(fresh.compute('study', svc, [])).toEqual(at('2024-05-01T09:00:00Z'));
+  });
+
   it('returns the Service creationTimestamp the first time it sees the Service', () => {
     const t = new TriggerTimeTracker();
     expect(t.compute('study', svc, [pod('a', '2024-05-01T10:00:00Z')])).toEqual(at('2024-05-01T09:00:00Z'));

@@ -43,6 +43,8 @@ interface ServiceState {
 
 export class TriggerTimeTracker {
   private readonly states = new Map<string, ServiceState>();
+  /** Each Service's state before its last compute(), for undo(). */
+  private readonly before = new Map<string, ServiceState | undefined>();
 
   /** `observed`: refines pods' ("ns/pod") and Services' ("service:ns/name") whole-second times. */
   constructor(private readonly observed?: ObservedTimes) {}
@@ -74,15 +76,32 @@ export class TriggerTimeTracker {
     const refinedServiceTime = serviceTime === 0 ? 0 : (this.observed?.refine(`service:${key}`, serviceTime) ?? serviceTime);
     if (serviceTime > (previous?.lastServiceTriggerTime ?? 0)) consider(refinedServiceTime);
 
+    this.before.set(key, previous);
     this.states.set(key, { lastServiceTriggerTime: serviceTime, lastPodTriggerTimes: podTimes });
 
     if (!previous) return serviceTime === 0 ? undefined : new Date(refinedServiceTime);
     return minChanged === 0 ? undefined : new Date(minChanged);
   }
 
+  /**
+   * The writes of the last compute()'s sync failed: back to the state before it, so that the retry
+   * computes the same trigger time again. Otherwise a retry would find no change since the failed
+   * sync and write the Endpoints or slices without the annotation. (Kubernetes' tracker has no
+   * undo: there a failed sync loses the trigger time.)
+   */
+  undo(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    if (!this.before.has(key)) return;
+    const previous = this.before.get(key);
+    this.before.delete(key);
+    if (previous) this.states.set(key, previous);
+    else this.states.delete(key);
+  }
+
   /** DeleteService: drop the state of a deleted Service. */
   forget(namespace: string, name: string): void {
     this.states.delete(`${namespace}/${name}`);
+    this.before.delete(`${namespace}/${name}`);
   }
 
   /** How many Services have state (for tests and metrics). */
