@@ -81,7 +81,8 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((
  * `pod`'s readiness flipped `n` times, one at a time with 100 ms between (an idle controller):
  * for each, ms from the pod's watch event to its Service's EndpointSlice event on the same client
  * (the controller's hop as a node agent sees it: its informer, its sync, the slice write, the
- * apiserver's log sync and fan-out), sorted.
+ * apiserver's log sync and fan-out), sorted. Both events come on one client's watch streams; an
+ * event missing for 10 s ends the run.
  */
 async function singleFlips(client: ApiClient, pod: Pod, n: number): Promise<number[]> {
   const ac = new AbortController();
@@ -101,7 +102,11 @@ async function singleFlips(client: ApiClient, pod: Pod, n: number): Promise<numb
     const ready = current.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True';
     const t0 = performance.now();
     current = await client.updateStatus({ ...current, status: { ...current.status, conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: new Date().toISOString().replace(/\.\d+Z/, 'Z') }] } });
-    while (last.pod < t0 || last.slice < t0) await new Promise((r) => setTimeout(r, 1));
+    const deadline = performance.now() + 10_000;
+    while (last.pod < t0 || last.slice < t0) {
+      if (performance.now() > deadline) throw new Error(`flip ${i + 1}: no ${last.pod < t0 ? 'Pod' : 'EndpointSlice'} event within 10 s`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
     hops.push(last.slice - last.pod);
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -67,6 +67,10 @@ export interface ClusterSnapshot {
   podNamespacesByIP: ReadonlyMap<string, readonly string[]>;
 }
 
+/**
+ * A frozen object here must be frozen all through (as the informer cache deep-freezes what it
+ * holds): the snapshot keeps what it made of a frozen object and reads it only once.
+ */
 export interface SnapshotInput {
   services: readonly Service[];
   slices: readonly EndpointSlice[];

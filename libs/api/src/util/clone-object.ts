@@ -1,10 +1,12 @@
 /**
  * A deep copy of an API object. API objects are JSON data (plain objects, arrays, strings, numbers,
  * booleans, null); for those this walks the tree itself, ~9× faster than structuredClone (0.9 µs
- * against 7.5 µs for a Service with its managed fields), which the create path of a Service ran six
+ * against 7.5 µs for a Service with its managed fields), which the create path of a Service ran five
  * times. A member named `__proto__` (JSON.parse makes it an own member) stays an own member, as
  * structuredClone keeps it; anything that is not plain data (a Date, a Map, a typed array...) is
- * handed to structuredClone, so the result is what structuredClone would give.
+ * handed to structuredClone, so the result is what structuredClone would give. Unlike it, and of
+ * no matter for JSON data: a sub-object reached twice is copied twice, a cycle overflows the stack
+ * (RangeError), holes in arrays become undefined, and functions are kept instead of refused.
  */
 export function cloneObject<T>(value: T): T {
   return copy(value) as T;
