@@ -7,6 +7,7 @@
  */
 import { expect, it } from 'vitest';
 import { parseEcho } from '@minimesh/cluster/testing';
+import { eventually } from '@minimesh/runtime/testing';
 import { NODE_IPS, NS, OUTSIDE_IP, type Conformance } from './harness.js';
 
 /** The client address the echo server saw (its second line, `from 10.244.2.11:43210`). */
@@ -18,7 +19,10 @@ export function trafficPolicyTheme(c: Conformance): void {
     const url = `http://${svc.spec!.clusterIP}/`;
     await c.reachable('client', url);
     expect(await c.spread('client', url, 12)).toEqual(['web-3']); // client runs on node2
-    expect(await c.spread('node1', url, 12)).toEqual(['web-1', 'web-2']);
+    // Random between two: 12 requests miss one with p ≈ 0.05 %, so another round may follow.
+    let seen: string[] = [];
+    await eventually(async () => (seen = await c.spread('node1', url, 12)).length >= 2);
+    expect(seen).toEqual(['web-1', 'web-2']);
     await c.api.delete('Service', NS, 'itp-local');
   }, 60_000);
 
