@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTROLLERS, type AppContext } from './apps.js';
+import { CONTROLLERS, resolveProgram, type AppContext } from './apps.js';
 import type { ClusterState, StateLayout } from './state.js';
 import { planCluster } from './topology.js';
 
@@ -25,5 +25,13 @@ describe('node-agent arguments', () => {
 
   it("apps - leave the agent's default mode alone otherwise", () => {
     expect(agent.args(ctx())).toEqual(['--server', 'unix:///run/x.sock', '--token-file', '/run/x/pki/tokens/node-node1.token', '--node-name', 'node1']);
+  });
+
+  it('apps - the agent runs under this node with its V8 flags before the bin (a 4 MiB young generation)', () => {
+    const p = resolveProgram(agent, ctx('nftables'));
+    expect(p.command).toBe(process.execPath);
+    expect(p.args[0]).toBe('--max-semi-space-size=4');
+    expect(p.args[1]).toMatch(/minimesh-node-agent$/);
+    expect(p.args.slice(2, 4)).toEqual(['--server', 'unix:///run/x.sock']);
   });
 });
