@@ -31,8 +31,8 @@ export interface AppContext {
  * The node agent's V8 flags (also in its bin's shebang and its image's entrypoint): a young
  * generation of at most 4 MiB a semi-space instead of 16. A first sync at 10,000 Services grows
  * the young generation to its largest and V8 only shrinks it again when its memory reducer runs,
- * a minute or two later: with the cap nftables mode idles at 134-143 MiB from 10 s after that
- * sync instead of 162-205 MiB for the first minute (bench/memory.ts), and syncs as fast.
+ * a minute or two later: with the cap nftables mode holds 141-144 MiB from 30 s after that sync
+ * instead of 162-205 MiB for the first minute (bench/memory.ts), and syncs as fast.
  */
 export const NODE_AGENT_NODE_FLAGS = ['--max-semi-space-size=4'] as const;
 
