@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import type { EndpointSlice, Namespace, Service } from '@minimesh/api';
 import { buildSnapshot } from '@minimesh/dns-core';
+import { deepFreeze } from '@minimesh/dns-core/testing';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1000,10000' }, rounds: { type: 'string', default: '30' } } });
 const SIZES = values.sizes.split(',').map(Number);
@@ -18,11 +19,6 @@ const ROUNDS = Number(values.rounds);
 if (!SIZES.every((n) => Number.isInteger(n) && n > 0 && n <= 200_000) || !(Number.isInteger(ROUNDS) && ROUNDS > 0)) {
   console.error('usage: npx tsx apps/dns/bench/snapshot.ts [--sizes 1000,10000] [--rounds 30]');
   process.exit(2);
-}
-
-function deepFreeze<T>(o: T): T {
-  for (const v of Object.values(o as object)) if (v && typeof v === 'object') deepFreeze(v);
-  return Object.freeze(o);
 }
 
 const ip = (base: number, i: number) => `10.${base + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildSnapshot, toServiceRecord, toSubset } from './cluster-snapshot.js';
+import { deepFreeze } from './testing/deep-freeze.js';
 import { ep, pod, service, slice } from './testing/fixtures.js';
 
 describe('cluster snapshot', () => {
@@ -46,10 +47,6 @@ describe('cluster snapshot', () => {
   });
 
   it('rebuilds: a frozen object (as the informer cache holds them) keeps its record, its replacement gets a new one, unfrozen input is read every time', () => {
-    const deepFreeze = <T>(o: T): T => {
-      for (const v of Object.values(o as object)) if (v && typeof v === 'object') deepFreeze(v);
-      return Object.freeze(o);
-    };
     const a = deepFreeze(service('a', 'ns', { clusterIP: '10.0.0.1', ports: [{ port: 80 }] }));
     const sa = deepFreeze(slice('a', 'ns', [ep('10.1.0.1')]));
     const p = deepFreeze(pod('p', 'ns', '10.1.0.1'));
