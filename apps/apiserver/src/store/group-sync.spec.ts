@@ -69,6 +69,24 @@ describe('GroupSync', () => {
     expect([g.durable, g.syncs]).toEqual([4, 2]);
   });
 
+  it('follow() runs another sync after the one in flight though nobody waits, or one at once when none is', async () => {
+    const disk = heldSync();
+    const g = new GroupSync(disk.sync, 0);
+    g.applied(1);
+    void g.until(1);
+    await new Promise((r) => setImmediate(r));
+    expect([g.busy, disk.pending.length]).toEqual([true, 1]);
+    g.follow();
+    await disk.finish();
+    expect([g.busy, disk.pending.length, g.syncs]).toEqual([true, 1, 2]); // nobody waits, yet it runs
+    await disk.finish();
+    expect([g.busy, disk.pending.length]).toEqual([false, 0]); // and only once
+    g.follow();
+    await new Promise((r) => setImmediate(r));
+    expect([g.busy, disk.pending.length, g.syncs]).toEqual([true, 1, 3]);
+    await disk.finish();
+  });
+
   it('a failed sync fails its waiters, the later ones and every later check(): nothing more is promised', async () => {
     const disk = heldSync();
     const g = new GroupSync(disk.sync, 0);

@@ -25,6 +25,8 @@ export class GroupSync {
   private appliedRevision: number;
   private durableRevision: number;
   private syncing = false;
+  /** Another sync must follow the one in flight, waiters or not (see follow()). */
+  private again = false;
   private waiters: Waiter[] = [];
   private failure: StoreSyncError | undefined;
   private syncCount = 0;
@@ -46,6 +48,20 @@ export class GroupSync {
   /** The highest revision known to be on disk. */
   get durable(): number {
     return this.durableRevision;
+  }
+
+  /** Whether a sync is in flight. */
+  get busy(): boolean {
+    return this.syncing;
+  }
+
+  /**
+   * Another sync runs once the one in flight returns, whether or not anybody waits for it: the
+   * store has written something since that the next sync must take to disk (its open transaction).
+   */
+  follow(): void {
+    if (this.syncing) this.again = true;
+    else this.start();
   }
 
   /** How many syncs ran (each covering one or more commits). */
@@ -72,6 +88,7 @@ export class GroupSync {
   private start(): void {
     if (this.syncing || this.failure) return;
     this.syncing = true;
+    this.again = false;
     this.syncCount++;
     const covers = this.appliedRevision;
     // Through a promise even if syncFile throws at once: `syncing` must always be cleared.
@@ -85,7 +102,7 @@ export class GroupSync {
         this.waiters = waiting;
         // In the order they asked: the registry's announcements then its answers, revision by revision.
         for (const w of done) w.resolve();
-        if (waiting.length) this.start();
+        if (waiting.length || this.again) this.start();
       },
       (e: unknown) => {
         this.syncing = false;

@@ -124,6 +124,99 @@ describe('SqliteStore', () => {
   });
 });
 
+describe('SqliteStore, commits while a sync is in flight', () => {
+  /** A store whose syncs of the log wait to be let go, and another connection to its file. */
+  function heldStore() {
+    const dir = tempDir();
+    const held: { go: () => void; done: Promise<void> }[] = [];
+    const store = new SqliteStore(dir.path, {
+      syncLog: (sync) => {
+        let go!: () => void;
+        const done = new Promise<void>((resolve) => (go = resolve)).then(sync);
+        held.push({ go, done });
+        return done;
+      },
+    });
+    const other = new Database(join(dir.path, 'minimesh.db'));
+    other.pragma('busy_timeout = 0');
+    const tick = () => new Promise((r) => setImmediate(r));
+    return {
+      store,
+      held,
+      /** Names of the Services another connection sees: what SQLite has committed. */
+      committed: () => other.prepare<[], { name: string }>("SELECT name FROM objects WHERE kind = 'Service' ORDER BY name").all().map((r) => r.name),
+      /** Whether another connection could write now (nobody holds the write lock). */
+      writable: () => {
+        try {
+          other.exec('BEGIN IMMEDIATE; ROLLBACK');
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      /** Lets the oldest held sync go and waits for it and for what follows it. */
+      async release() {
+        const sync = held.shift()!;
+        sync.go();
+        await sync.done;
+        await tick();
+        await tick();
+      },
+      tick,
+      async end() {
+        while (held.length) await this.release();
+        await store.close();
+        other.close();
+        dir.remove();
+      },
+    };
+  }
+
+  it('share one transaction, committed by the next sync before it syncs; a refused one in it changes nothing', async () => {
+    const h = heldStore();
+    try {
+      await h.store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+      const a = h.store.durable();
+      await h.tick();
+      expect(h.held.length).toBe(1); // a's sync, held
+      await h.store.commit({ ops: [{ type: 'create', object: svc('b') }] });
+      await expect(h.store.commit({ ops: [{ type: 'create', object: svc('a') }] })).rejects.toBeInstanceOf(AlreadyExistsError);
+      await h.store.commit({ ops: [{ type: 'create', object: svc('c') }] });
+      const bc = h.store.durable();
+      expect(h.committed()).toEqual(['a']); // b and c wait in the group
+      expect(h.writable()).toBe(false);
+      expect((await h.store.applied.list('Service')).map((o) => o.metadata.name)).toEqual(['a', 'b', 'c']);
+      await h.release();
+      await a;
+      expect(h.held.length).toBe(1); // the next sync, held: the group was committed before it
+      expect(h.committed()).toEqual(['a', 'b', 'c']);
+      expect(h.writable()).toBe(true);
+      await h.release();
+      await bc;
+      expect(await h.store.revision()).toBe(3);
+      expect((await h.store.eventsAfter(0)).map((e) => `${e.revision} ${e.name}`)).toEqual(['1 a', '2 b', '3 c']);
+    } finally {
+      await h.end();
+    }
+  });
+
+  it('a group of refused commits only is closed by a sync of its own, though nobody waits for one', async () => {
+    const h = heldStore();
+    try {
+      await h.store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+      void h.store.durable();
+      await h.tick();
+      await expect(h.store.commit({ ops: [{ type: 'create', object: svc('a') }] })).rejects.toBeInstanceOf(AlreadyExistsError);
+      expect(h.writable()).toBe(false); // the group holds SQLite's write lock
+      await h.release();
+      expect(h.writable()).toBe(true);
+      expect(await h.store.revision()).toBe(1);
+    } finally {
+      await h.end();
+    }
+  });
+});
+
 describe('SqliteStore, two on one directory', () => {
   it('each takes up the revisions the other committed', async () => {
     const dir = tempDir();
