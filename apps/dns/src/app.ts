@@ -159,11 +159,17 @@ export async function startDnsApp(o: DnsOptions, deps: DnsAppDeps): Promise<DnsA
   let probes: Probes | undefined;
   let registration: KubeDnsRegistration | undefined;
   try {
-    listeners = await startListeners(o.listen, (wire, proto, remote) => serveMessage(serveContext, wire, proto, remote), log, {
-      maxConnections: o['max-tcp-connections'],
-      maxPipelined: o['max-tcp-queries'],
-      idleTimeoutMs: o['tcp-idle-timeout'] * 1000,
-    });
+    listeners = await startListeners(
+      o.listen,
+      (wire, proto, remote) => serveMessage(serveContext, wire, proto, remote),
+      log,
+      {
+        maxConnections: o['max-tcp-connections'],
+        maxPipelined: o['max-tcp-queries'],
+        idleTimeoutMs: o['tcp-idle-timeout'] * 1000,
+      },
+      (reply) => memo.held(reply),
+    );
     label = serverLabel(o.listen, listeners.port);
     serveContext.metrics = requestMetrics(metrics, label);
     allowedSeries = allowed();

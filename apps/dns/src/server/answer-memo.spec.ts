@@ -10,29 +10,40 @@ const query = (id: number, tail: number[]) => Uint8Array.from([id >> 8, id & 255
 const answerTo = (q: Uint8Array, extra: number) => Uint8Array.from([...q.slice(0, 2), 0x85, 0, ...q.slice(4), extra]);
 
 describe('AnswerMemo: pre-encoded answers of one snapshot', () => {
-  it('gives the kept answer to the same query bytes with the asker\'s id, a copy each time', () => {
+  it('gives the kept answer to the same query bytes with the asker\'s id: over TCP a copy each time', () => {
     const snap = {};
     const memo = new AnswerMemo<string>({ current: () => snap, clientClass: () => '' });
     const q1 = query(0x1234, [3, 0x77, 0x77, 0x77, 0]);
-    memo.put(q1, 'udp', client, answerTo(q1, 7), snap, 'metrics');
-    const hit = memo.get(query(0xbeef, [3, 0x77, 0x77, 0x77, 0]), 'udp', other)!;
+    memo.put(q1, 'tcp', client, answerTo(q1, 7), snap, 'metrics');
+    const hit = memo.get(query(0xbeef, [3, 0x77, 0x77, 0x77, 0]), 'tcp', other)!;
     expect([...hit.answer]).toEqual([0xbe, 0xef, ...answerTo(q1, 7).slice(2)]);
     expect(hit.data).toBe('metrics');
     hit.answer[5] = 99;
-    expect(memo.get(q1, 'udp', client)!.answer[5]).toBe(1);
+    const again = memo.get(q1, 'tcp', client)!.answer;
+    expect([again[0], again[1], again[5]]).toEqual([0x12, 0x34, 1]);
+    expect([hit.answer[0], hit.answer[1]]).toEqual([0xbe, 0xef]); // a reply still being written keeps its id
   });
 
-  it('keeps and gives copies when the answer is a Buffer (whose slice() is a view): a reply still queued keeps its id', () => {
+  it('over UDP lends the entry\'s own bytes; once a reply is held (queued), the next queries get other bytes and it keeps its id', () => {
     const snap = {};
     const memo = new AnswerMemo<string>({ current: () => snap, clientClass: () => '' });
     const q1 = query(0x1234, [3, 0x77, 0x77, 0x77, 0]);
     const answer = Buffer.from(answerTo(q1, 7));
     memo.put(q1, 'udp', client, answer, snap, 'metrics');
-    answer[5] = 42; // the caller reuses its buffer
+    answer[5] = 42; // the caller reuses its buffer: the memo kept a copy (a Buffer's slice() would be a view)
     const first = memo.get(query(0x0001, [3, 0x77, 0x77, 0x77, 0]), 'udp', client)!.answer;
-    const second = memo.get(query(0x0002, [3, 0x77, 0x77, 0x77, 0]), 'udp', client)!.answer;
     expect([first[0], first[1], first[5]]).toEqual([0, 1, 1]);
+    const second = memo.get(query(0x0002, [3, 0x77, 0x77, 0x77, 0]), 'udp', client)!.answer;
+    expect(second).toBe(first); // sent at once: the same bytes serve the next query
     expect([second[0], second[1]]).toEqual([0, 2]);
+    memo.held(second); // this one waits in the socket's queue
+    const third = memo.get(query(0x0003, [3, 0x77, 0x77, 0x77, 0]), 'udp', client)!.answer;
+    expect(third).not.toBe(second);
+    expect([second[0], second[1], third[0], third[1]]).toEqual([0, 2, 0, 3]);
+    expect([...third.slice(2)]).toEqual([...second.slice(2)]);
+    memo.held(Uint8Array.from(third)); // bytes the memo never lent: nothing happens
+    memo.held(second); // held again after its entry moved on: nothing happens
+    expect(memo.get(query(0x0004, [3, 0x77, 0x77, 0x77, 0]), 'udp', client)!.answer).toBe(third);
   });
 
   it('misses another name, another letter case, another transport', () => {

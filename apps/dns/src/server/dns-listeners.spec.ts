@@ -44,6 +44,41 @@ describe('UDP: replies that cannot be sent', () => {
   });
 });
 
+describe('UDP: replies the socket queues', () => {
+  const fakeSocket = (queued: number) => ({ sent: [] as Uint8Array[], send(b: Uint8Array) { this.sent.push(b); }, getSendQueueCount: () => queued });
+
+  it('are told to onQueued right after the send, whether the answer came at once or later; replies sent at once are not', async () => {
+    for (const queued of [0, 1]) {
+      const sock = fakeSocket(queued);
+      const onQueued = vi.fn();
+      udpReceiver(sock as unknown as dgram.Socket, () => answer, fakeLog(), onQueued)(Buffer.from(answer), rinfo(5353));
+      const later = Uint8Array.from(answer);
+      udpReceiver(sock as unknown as dgram.Socket, () => Promise.resolve(later), fakeLog(), onQueued)(Buffer.from(answer), rinfo(5353));
+      await tick();
+      expect(sock.sent).toEqual([answer, later]);
+      expect(onQueued.mock.calls).toEqual(queued ? [[answer], [later]] : []);
+    }
+  });
+
+  it('a real socket: a reply the kernel takes at once is not reported as queued', async () => {
+    const sock = dgram.createSocket('udp4');
+    const peer = dgram.createSocket('udp4');
+    try {
+      await new Promise<void>((r) => peer.bind(0, '127.0.0.1', () => r()));
+      await new Promise<void>((r) => sock.bind(0, '127.0.0.1', () => r()));
+      const onQueued = vi.fn();
+      const receive = udpReceiver(sock, () => answer, fakeLog(), onQueued);
+      receive(Buffer.from(answer), rinfo(peer.address().port));
+      expect(onQueued).not.toHaveBeenCalled(); // the kernel took it at once
+      const got = new Promise<Buffer>((r) => peer.once('message', r));
+      expect([...(await got)]).toEqual([...answer]);
+    } finally {
+      sock.close();
+      peer.close();
+    }
+  });
+});
+
 describe('TCP: a bad length prefix after good queries', () => {
   let srv: DnsListeners;
   // Answers each query (its id echoed) a little later, as the plugin chain does.

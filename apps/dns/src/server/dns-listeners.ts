@@ -23,6 +23,12 @@ import { MAX_QUERY_SIZE } from './serve-message.js';
 /** The reply at once (a pre-encoded answer), or later. */
 export type ServeFn = (wire: Uint8Array, proto: 'udp' | 'tcp', remote: Remote) => Uint8Array | undefined | Promise<Uint8Array | undefined>;
 
+/**
+ * Told, right after the send, of a UDP reply the socket could not hand to the kernel at once and
+ * keeps queued: its bytes must not change until it leaves (AnswerMemo.held).
+ */
+export type ReplyQueued = (reply: Uint8Array) => void;
+
 /** Replies go back to the address a query came from, always an IP: no resolver call (dns.lookup) per reply. */
 const literalAddress = (address: string, family: number, cb: (err: Error | null, address: string, family: number) => void) => cb(null, address, family);
 
@@ -56,15 +62,22 @@ const familyOf = (f: string | number): 4 | 6 => (f === 'IPv6' || f === 6 ? 6 : 4
  * sends throws out of here: a datagram from port 0 cannot be answered (a reply to it fails with
  * ERR_SOCKET_BAD_PORT) and is ignored; any other send that throws is logged.
  */
-export function udpReceiver(sock: Pick<dgram.Socket, 'send'>, serve: ServeFn, log: Logger): (msg: Buffer, rinfo: dgram.RemoteInfo) => void {
+export function udpReceiver(
+  sock: Pick<dgram.Socket, 'send' | 'getSendQueueCount'>,
+  serve: ServeFn,
+  log: Logger,
+  onQueued?: ReplyQueued,
+): (msg: Buffer, rinfo: dgram.RemoteInfo) => void {
   const failed = (e: unknown) => log.error('udp query failed', { err: e instanceof Error ? e.message : String(e) });
   const send = (out: Uint8Array | undefined, rinfo: dgram.RemoteInfo) => {
     if (!out) return;
     try {
       sock.send(out, rinfo.port, rinfo.address);
     } catch (e) {
-      failed(e);
+      return failed(e);
     }
+    // Counted until the send's completion runs: a reply the kernel took at once is never counted.
+    if (onQueued && sock.getSendQueueCount() > 0) onQueued(out);
   };
   return (msg, rinfo) => {
     if (rinfo.port === 0) return;
@@ -80,11 +93,11 @@ export function udpReceiver(sock: Pick<dgram.Socket, 'send'>, serve: ServeFn, lo
   };
 }
 
-function bindUdp(host: string, port: number, serve: ServeFn, log: Logger): Promise<dgram.Socket> {
+function bindUdp(host: string, port: number, serve: ServeFn, log: Logger, onQueued: ReplyQueued | undefined): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, ...(isIP(host) ? { lookup: literalAddress as never } : {}) });
     sock.once('error', reject);
-    sock.on('message', udpReceiver(sock, serve, log));
+    sock.on('message', udpReceiver(sock, serve, log, onQueued));
     sock.bind(port, host, () => {
       sock.removeListener('error', reject);
       sock.on('error', (e) => log.warn('udp socket error', { err: e.message }));
@@ -226,11 +239,20 @@ function bindTcp(host: string, port: number, serve: ServeFn, log: Logger, limits
   });
 }
 
-/** Binds UDP and TCP on `listen` (`host:port`; port 0 picks one free for both). */
-export async function startListeners(listen: string, serve: ServeFn, log: Logger, limits: TcpLimits = DEFAULT_TCP_LIMITS): Promise<DnsListeners> {
+/**
+ * Binds UDP and TCP on `listen` (`host:port`; port 0 picks one free for both). `onQueued` hears of
+ * UDP replies the socket keeps queued (see ReplyQueued).
+ */
+export async function startListeners(
+  listen: string,
+  serve: ServeFn,
+  log: Logger,
+  limits: TcpLimits = DEFAULT_TCP_LIMITS,
+  onQueued?: ReplyQueued,
+): Promise<DnsListeners> {
   const { host, port } = splitHostPort(listen);
   for (let attempt = 0; ; attempt++) {
-    const udp = await bindUdp(host, port, serve, log);
+    const udp = await bindUdp(host, port, serve, log, onQueued);
     const bound = udp.address().port;
     try {
       const tcp = await bindTcp(host, bound, serve, log, limits);

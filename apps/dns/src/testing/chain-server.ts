@@ -70,7 +70,7 @@ export async function chainServer(o: ServerOptions = {}): Promise<DnsListeners> 
   // Pre-encoded answers as app.ts keeps them; a client is its own class unless the test says more.
   const memo = new AnswerMemo<(seconds: number) => void>({ current: () => snap, clientClass: o.clientClass ?? ((r) => r.address) });
   const ctx = { handler, metrics: requestMetrics(metrics, 'dns://127.0.0.1:0'), log, maxUdpSize: o.maxUdpSize, memo };
-  const l = await startListeners('127.0.0.1:0', (w, p, r) => serveMessage(ctx, w, p, r), log, o.tcp);
+  const l = await startListeners('127.0.0.1:0', (w, p, r) => serveMessage(ctx, w, p, r), log, o.tcp, (reply) => memo.held(reply));
   return { ...l, close: async () => (await l.close(), await exchange?.close()) };
 }
 
