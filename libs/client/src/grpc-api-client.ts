@@ -119,6 +119,8 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
     // Reconnect quickly after an apiserver restart (grpc-js defaults: 1 s growing to 120 s).
     'grpc.initial_reconnect_backoff_ms': 100,
     'grpc.max_reconnect_backoff_ms': 5000,
+    // No per-call channelz statistics: nothing reads them.
+    'grpc.enable_channelz': 0,
   });
   const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 

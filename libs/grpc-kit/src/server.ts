@@ -5,9 +5,14 @@ import { Server, ServerCredentials, experimental } from '@grpc/grpc-js';
 import { MAX_REQUEST_BYTES } from '@minimesh/wire';
 import type { StreamTracker } from './handlers.js';
 
-/** Requests over MAX_REQUEST_BYTES (3 MiB, kube-apiserver's limit) are refused by gRPC itself; replies may be bigger (a page of a list). */
+/**
+ * Requests over MAX_REQUEST_BYTES (3 MiB, kube-apiserver's limit) are refused by gRPC itself;
+ * replies may be bigger (a page of a list). No channelz: its per-call statistics are read only
+ * through the channelz service, which no minimesh server offers.
+ */
 export function newServer(): Server {
   return new Server({
+    'grpc.enable_channelz': 0,
     'grpc.keepalive_time_ms': 30_000,
     'grpc.keepalive_timeout_ms': 10_000,
     'grpc.keepalive_permit_without_calls': 1,
