@@ -15,7 +15,7 @@
  */
 import { CommandError, type Exec, type Logger } from '@minimesh/runtime';
 import { nftScript } from '@minimesh/proxy-core';
-import { releaseMemory } from '../release-memory.js';
+import { MemoryReleaser } from '../release-memory.js';
 import { nftErrorSummary } from './nft-errors.js';
 import { nftNetlinkBatch, nftNetlinkBatchFrom, type NftNetlinkBatch } from './nft-netlink-batch.js';
 import { NftNetlinkRefusedError, NftNetlinkSession, NftNetlinkSessionError, NftNetlinkStartError } from './nft-netlink-session.js';
@@ -38,9 +38,6 @@ export interface NftOptions {
 }
 
 const GIVE_UP_AFTER = 3;
-/** A batch this large (a first or full sync of some thousand Services) is followed by releaseMemory(). */
-const LARGE_BATCH_BYTES = 8 << 20;
-const RELEASE_MEMORY_DELAY_MS = 1000;
 
 export class Nft {
   private readonly bin: string;
@@ -49,14 +46,14 @@ export class Nft {
   private sessionFailures = 0;
   private netlink: NftNetlinkSession | undefined;
   private netlinkFailures = 0;
-  private gcFailed = false;
-  private gcTimer: NodeJS.Timeout | undefined;
+  private readonly memory: MemoryReleaser;
 
   constructor(
     private readonly exec: Exec,
     private readonly o: NftOptions = {},
   ) {
     this.bin = o.bin ?? 'nft';
+    this.memory = new MemoryReleaser(o.log);
     // Scripts up to this size go through the session (partial syncs); larger ones through `nft -f -`.
     this.sessionMaxBytes = o.session?.maxBytes ?? 1 << 20;
     if (o.session !== undefined) this.session = new NftSession({ bin: this.bin, prefix: o.session.prefix });
@@ -130,7 +127,7 @@ export class Nft {
     const batch = nftNetlinkBatch(lines, 1);
     if (batch === undefined) return false;
     await netlink.apply(batch);
-    if (batch.bytes.length > LARGE_BATCH_BYTES) this.releaseMemoryLater();
+    this.memory.wrote(batch.bytes.length);
     return true;
   }
 
@@ -173,40 +170,15 @@ export class Nft {
     // Every stage is in: now the table acts on packets.
     await netlink.apply(hooks);
     this.applied.staged++;
-    if (bytes > LARGE_BATCH_BYTES) this.releaseMemoryLater();
+    this.memory.wrote(bytes);
     return 'loaded';
-  }
-
-  /**
-   * releaseMemory() a second after a large batch: by then the sync that made it has returned, and
-   * its transaction (the lines, the batch) is garbage the collection takes too. A failure (the
-   * batch is in) is logged once and not tried again.
-   */
-  private releaseMemoryLater(): void {
-    if (this.gcFailed || this.gcTimer !== undefined) return;
-    this.gcTimer = setTimeout(() => {
-      this.gcTimer = undefined;
-      this.releaseMemory();
-    }, RELEASE_MEMORY_DELAY_MS);
-    this.gcTimer.unref();
-  }
-
-  private releaseMemory(): void {
-    if (this.gcFailed) return;
-    try {
-      releaseMemory();
-    } catch (e) {
-      this.gcFailed = true;
-      this.o.log?.warn('could not run a garbage collection after a large sync; memory is left to V8', { err: (e as Error).message });
-    }
   }
 
   /** Ends the `nft -i` session and the netlink helper. */
   close(): void {
     this.session?.close();
     this.netlink?.close();
-    clearTimeout(this.gcTimer);
-    this.gcTimer = undefined;
+    this.memory.cancel();
   }
 
   /** `nft --version` works (the binary is there). */
