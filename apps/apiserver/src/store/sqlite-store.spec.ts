@@ -126,13 +126,25 @@ describe('SqliteStore', () => {
 
 describe('SqliteStore, commits while a sync is in flight', () => {
   /** A store whose syncs of the log wait to be let go, and another connection to its file. */
-  function heldStore() {
+  /**
+   * Each sync runs at once (the group's COMMIT, the fdatasync) and then is held, as an fdatasync
+   * still in flight, until released. `fail`: the syncs (1 the first) that then fail, as a disk that
+   * cannot sync.
+   */
+  function heldStore(fail: number[] = []) {
     const dir = tempDir();
     const held: { go: () => void; done: Promise<void> }[] = [];
+    let syncs = 0;
     const store = new SqliteStore(dir.path, {
       syncLog: (sync) => {
         let go!: () => void;
-        const done = new Promise<void>((resolve) => (go = resolve)).then(sync);
+        const failing = fail.includes(++syncs);
+        const released = new Promise<void>((resolve) => (go = resolve));
+        const done = sync().then(async () => {
+          await released;
+          if (failing) throw new Error('EIO: i/o error, fdatasync');
+        });
+        done.catch(() => undefined);
         held.push({ go, done });
         return done;
       },
@@ -158,11 +170,13 @@ describe('SqliteStore, commits while a sync is in flight', () => {
       async release() {
         const sync = held.shift()!;
         sync.go();
-        await sync.done;
+        await sync.done.catch(() => undefined);
         await tick();
         await tick();
       },
       tick,
+      /** The store's own connection (to make its disk full). */
+      db: () => (store as unknown as { db: Database.Database }).db,
       async end() {
         while (held.length) await this.release();
         await store.close();
@@ -172,7 +186,7 @@ describe('SqliteStore, commits while a sync is in flight', () => {
     };
   }
 
-  it('share one transaction, committed by the next sync before it syncs; a refused one in it changes nothing', async () => {
+  it('share one transaction, committed by the next sync just before its fdatasync; a refused one in it changes nothing', async () => {
     const h = heldStore();
     try {
       await h.store.commit({ ops: [{ type: 'create', object: svc('a') }] });
@@ -188,9 +202,13 @@ describe('SqliteStore, commits while a sync is in flight', () => {
       expect((await h.store.applied.list('Service')).map((o) => o.metadata.name)).toEqual(['a', 'b', 'c']);
       await h.release();
       await a;
-      expect(h.held.length).toBe(1); // the next sync, held: the group was committed before it
+      expect(h.held.length).toBe(1); // the next sync, still in flight: it committed the group first
       expect(h.committed()).toEqual(['a', 'b', 'c']);
       expect(h.writable()).toBe(true);
+      let answered = false;
+      void bc.then(() => (answered = true));
+      await h.tick();
+      expect(answered).toBe(false); // not before its fdatasync returns
       await h.release();
       await bc;
       expect(await h.store.revision()).toBe(3);
@@ -209,8 +227,76 @@ describe('SqliteStore, commits while a sync is in flight', () => {
       await expect(h.store.commit({ ops: [{ type: 'create', object: svc('a') }] })).rejects.toBeInstanceOf(AlreadyExistsError);
       expect(h.writable()).toBe(false); // the group holds SQLite's write lock
       await h.release();
+      expect(h.held.length).toBe(1); // a sync of its own, though nobody waits, which closed the group
       expect(h.writable()).toBe(true);
       expect(await h.store.revision()).toBe(1);
+    } finally {
+      await h.end();
+    }
+  });
+
+  it('a sync that fails rolls back the group formed meanwhile: it holds no lock, and closing does not commit it', async () => {
+    const h = heldStore([2]);
+    try {
+      await h.store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+      const a = h.store.durable();
+      await h.tick();
+      await h.store.commit({ ops: [{ type: 'create', object: svc('b') }] });
+      const b = h.store.durable();
+      b.catch(() => undefined);
+      await h.release(); // a is durable; the next sync commits b's group and its fdatasync is in flight
+      await a;
+      await h.store.commit({ ops: [{ type: 'create', object: svc('c') }] }); // a new group
+      const c = h.store.durable();
+      c.catch(() => undefined);
+      expect(h.writable()).toBe(false);
+      await h.release(); // that fdatasync fails
+      await expect(b).rejects.toThrow('could not sync its log');
+      await expect(c).rejects.toThrow('could not sync its log');
+      expect(h.writable()).toBe(true);
+      await expect(h.store.commit({ ops: [{ type: 'create', object: svc('d') }] })).rejects.toThrow('could not sync its log');
+      await h.store.close();
+      expect(h.committed()).toEqual(['a', 'b']); // b's fate is the disk's, as after any failed fsync; c never was
+    } finally {
+      await h.end();
+    }
+  });
+
+  it('a full disk that makes SQLite drop the group fails the commits in it and every later one; what was durable stays', async () => {
+    const h = heldStore();
+    try {
+      await h.store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+      const a = h.store.durable();
+      await h.tick();
+      await h.store.commit({ ops: [{ type: 'create', object: svc('b') }] });
+      const b = h.store.durable();
+      b.catch(() => undefined);
+      const db = h.db();
+      db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
+      const big = { ...svc('big'), metadata: { name: 'big', namespace: 'default', annotations: { x: 'y'.repeat(200_000) } } };
+      await expect(h.store.commit({ ops: [{ type: 'create', object: big }] })).rejects.toThrow(/full/);
+      db.pragma('max_page_count = 1073741823');
+      await expect(h.store.commit({ ops: [{ type: 'create', object: svc('c') }] })).rejects.toThrow('rolled back by SQLite');
+      await h.release();
+      await a;
+      await h.release();
+      await expect(b).rejects.toThrow('rolled back by SQLite');
+      expect(h.committed()).toEqual(['a']);
+    } finally {
+      await h.end();
+    }
+  });
+
+  it('close() refuses commits from its start: none is answered without its sync', async () => {
+    const h = heldStore();
+    try {
+      await h.store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+      const closed = h.store.close();
+      await expect(h.store.commit({ ops: [{ type: 'create', object: svc('b') }] })).rejects.toThrow('the store is closed');
+      await h.tick();
+      await h.release();
+      await closed;
+      expect(h.committed()).toEqual(['a']);
     } finally {
       await h.end();
     }

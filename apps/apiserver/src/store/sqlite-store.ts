@@ -6,6 +6,11 @@
  * sync before was in flight also share one SQLite transaction), and nothing is answered from a
  * commit before that sync returns. Neither kill -9 nor a power cut loses an acknowledged
  * write, as with synchronous=FULL (a sync per commit, on the event loop), at a fraction of the cost.
+ *
+ * While a group is open this connection holds SQLite's write lock, up to one sync (~1 ms here):
+ * under a steady write load that is most of the time, so another process writing to the same
+ * directory waits for it (better-sqlite3's busy timeout, 5 s) and may time out. The apiserver
+ * owns its data directory; tools that read it are not held up.
  */
 import Database from 'better-sqlite3';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
@@ -86,7 +91,13 @@ export class SqliteStore implements Store {
   private rev: number;
   /** Per kind, the revision of its last event (meta rows `kind_revision:<kind>`). */
   private readonly kindRevisions = new Map<string, number>();
+  /** close() has begun: commits are refused. */
+  private closing = false;
   private closed = false;
+  /** A group transaction (see commit()) is open. */
+  private group = false;
+  /** Why the group was lost: SQLite rolled it back, with commits applied in it (see commit()). */
+  private lost: Error | undefined;
 
   constructor(dataDir: string, opts: SqliteStoreOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -129,6 +140,7 @@ export class SqliteStore implements Store {
       release: this.db.prepare<[string, string]>('DELETE FROM allocations WHERE pool = ? AND value = ?'),
       beginGroup: this.db.prepare('BEGIN IMMEDIATE'),
       endGroup: this.db.prepare('COMMIT'),
+      dropGroup: this.db.prepare('ROLLBACK'),
     };
     // The store's id names the public half of the key its events are signed with (libs/wire
     // event-signature.ts). A store made before events were signed gets a key, and with it a new
@@ -148,9 +160,15 @@ export class SqliteStore implements Store {
     const walFile = `${file}-wal`;
     const syncLog = opts.syncLog ?? ((sync) => sync());
     this.sync = new GroupSync(() => {
-      if (this.closed) return Promise.resolve();
-      this.endGroup(); // what the sync takes to disk must be in the log first
-      return syncLog(async () => (await (this.log ??= open(walFile, 'r'))).datasync());
+      if (this.closed) return Promise.reject(new Error('the store is closed'));
+      return syncLog(async () => {
+        if (this.lost) throw this.lost;
+        this.endGroup(); // what the sync takes to disk must be in the log first; a COMMIT that fails fails the sync
+        await (await (this.log ??= open(walFile, 'r'))).datasync();
+      }).catch((e: unknown) => {
+        this.dropGroup(); // nothing in it is answered now: it must not hold the write lock, nor be committed by close()
+        throw e;
+      });
     }, 0);
     this.sync.applied(this.rev);
     this.applied = {
@@ -268,7 +286,9 @@ export class SqliteStore implements Store {
   }
 
   async commit(batch: Batch): Promise<StoredEvent[]> {
+    if (this.closing) throw new Error('the store is closed');
     this.sync.check();
+    if (this.lost) throw this.lost;
     const run = this.db.transaction((b: Batch) => {
       let rev = this.currentRevision();
       const events: StoredEvent[] = [];
@@ -318,11 +338,26 @@ export class SqliteStore implements Store {
     // which the next sync commits before it syncs: the log gets the pages they changed once for
     // the group instead of once per commit. Each commit is a savepoint in it, so a refused one
     // still changes nothing. Nothing is lost by waiting: no commit counts before its sync anyway.
-    if (this.sync.busy && !this.db.inTransaction) {
+    if (this.sync.busy && !this.group) {
       this.q.beginGroup.run();
+      this.group = true;
       this.sync.follow();
     }
-    const { events, kindRevisions } = run.immediate(batch);
+    let applied;
+    try {
+      applied = run.immediate(batch);
+    } catch (e) {
+      // A full disk, an I/O error or no memory makes SQLite roll back the whole transaction, not
+      // the savepoint: the group's earlier commits are gone, though their revisions were handed
+      // out. Nobody was answered for them yet; the sync that follows fails them all (and the
+      // apiserver exits, as for a failed sync), and nothing more is committed.
+      if (this.group && !this.db.inTransaction) {
+        this.group = false;
+        this.lost = new Error(`a group of commits was rolled back by SQLite: ${(e as Error).message}`, { cause: e });
+      }
+      throw e;
+    }
+    const { events, kindRevisions } = applied;
     // Only once the transaction stands: a refused batch leaves the cached revisions as they were.
     for (const [kind, r] of kindRevisions) this.kindRevisions.set(kind, r);
     if (events.length) this.rev = events[events.length - 1]!.revision;
@@ -332,7 +367,16 @@ export class SqliteStore implements Store {
 
   /** Commits the group of commits made while the last sync was in flight, if there is one. */
   private endGroup(): void {
-    if (this.db.inTransaction) this.q.endGroup.run();
+    if (!this.group) return;
+    this.group = false;
+    this.q.endGroup.run();
+  }
+
+  /** Rolls back the group, if one is open. */
+  private dropGroup(): void {
+    if (!this.group) return;
+    this.group = false;
+    if (this.db.open && this.db.inTransaction) this.q.dropGroup.run();
   }
 
   async eventsAfter(revision: number, limit = 100_000): Promise<StoredEvent[]> {
@@ -363,9 +407,11 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await this.sync.until().catch(() => undefined);
     this.closed = true;
-    this.endGroup(); // a group of refused commits only: nothing in it to sync
+    // Every commit applied is durable (or failed): an open group holds refused commits only.
+    this.dropGroup();
     await this.log?.then(
       (h) => h.close(),
       () => undefined, // the log never opened: nothing to close
