@@ -1,7 +1,7 @@
 /**
  * Pre-encoded answers: the bytes of an answer kept under the bytes of the query that asked for it
  * (all but its id). The next identical query (same name in the same letter case, type, flags and
- * EDNS record, same transport, a client the access rules treat alike) gets a copy with its own id,
+ * EDNS record, same transport, a client the access rules treat alike) gets it with its own id,
  * without being decoded, sent down the plugin chain or encoded again: the cluster snapshot changes
  * a few times a second at most, queries come by the ten thousand.
  *

@@ -4,7 +4,8 @@
  * the queries it sent before.
  */
 import dgram from 'node:dgram';
-import net from 'node:net';
+import net, { isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
 import dnsPacket from 'dns-packet';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Logger } from '@minimesh/runtime';
@@ -75,6 +76,30 @@ describe('UDP: replies the socket queues', () => {
     } finally {
       sock.close();
       peer.close();
+    }
+  });
+});
+
+describe('a name to listen on', () => {
+  it('is looked up once: UDP and TCP bind the address it names, and UDP replies leave within send()', async () => {
+    const onQueued = vi.fn();
+    const srv = await startListeners('localhost:0', (wire) => Uint8Array.from(wire), fakeLog(), undefined, onQueued);
+    try {
+      const ip = (await lookup('localhost')).address;
+      const client = dgram.createSocket(isIP(ip) === 6 ? 'udp6' : 'udp4');
+      try {
+        const reply = new Promise<Buffer>((r) => client.once('message', r));
+        client.send(Buffer.from(answer), srv.port, ip);
+        expect([...(await reply)]).toEqual([...answer]);
+      } finally {
+        client.close();
+      }
+      const tcp = net.connect(srv.port, ip);
+      await new Promise<void>((resolve, reject) => tcp.once('connect', resolve).once('error', reject));
+      tcp.destroy();
+      expect(onQueued).not.toHaveBeenCalled();
+    } finally {
+      await srv.close();
     }
   });
 });

@@ -16,6 +16,7 @@
  */
 import dgram from 'node:dgram';
 import net, { isIP } from 'node:net';
+import { lookup } from 'node:dns/promises';
 import { splitHostPort, type Logger } from '@minimesh/runtime';
 import type { Remote } from '@minimesh/dns-core';
 import { MAX_QUERY_SIZE } from './serve-message.js';
@@ -95,7 +96,9 @@ export function udpReceiver(
 
 function bindUdp(host: string, port: number, serve: ServeFn, log: Logger, onQueued: ReplyQueued | undefined): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
-    const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, ...(isIP(host) ? { lookup: literalAddress as never } : {}) });
+    // `host` is an IP (startListeners resolved a name): no lookup at all, so a reply is handed to
+    // the socket within send() itself, and getSendQueueCount() right after it tells the truth.
+    const sock = dgram.createSocket({ type: isIP(host) === 6 ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, lookup: literalAddress as never });
     sock.once('error', reject);
     sock.on('message', udpReceiver(sock, serve, log, onQueued));
     sock.bind(port, host, () => {
@@ -251,11 +254,13 @@ export async function startListeners(
   onQueued?: ReplyQueued,
 ): Promise<DnsListeners> {
   const { host, port } = splitHostPort(listen);
+  // A name (localhost) is looked up once, here: UDP and TCP bind the same address.
+  const ip = isIP(host) ? host : (await lookup(host)).address;
   for (let attempt = 0; ; attempt++) {
-    const udp = await bindUdp(host, port, serve, log, onQueued);
+    const udp = await bindUdp(ip, port, serve, log, onQueued);
     const bound = udp.address().port;
     try {
-      const tcp = await bindTcp(host, bound, serve, log, limits);
+      const tcp = await bindTcp(ip, bound, serve, log, limits);
       const connections = new Set<net.Socket>();
       tcp.on('connection', (c) => {
         connections.add(c);
