@@ -204,11 +204,18 @@ describe('IptablesProxier', () => {
     (proxier as unknown as { initialized: boolean }).initialized = true;
     await proxier.sync();
     kernel.chains.clear(); // someone ran iptables -F -X
-    (proxier as unknown as { lastCanaryCheck: number }).lastCanaryCheck = 0;
+    kernel.calls = [];
+    await proxier.sync(); // a partial sync does not look for the canary
+    expect(kernel.calls.some((c) => c.includes('KUBE-PROXY-CANARY'))).toBe(false);
+    await proxier.checkCanary(); // the side check does (every 5 s in the agent)
     kernel.calls = [];
     await proxier.sync();
     expect(kernel.chains.has('filter/KUBE-PROXY-CANARY')).toBe(true);
     expect(kernel.calls.some((c) => c.includes('-I') && c.includes('PREROUTING'))).toBe(true);
+    kernel.calls = [];
+    await proxier.checkCanary(); // there again: nothing to do
+    await proxier.sync();
+    expect(kernel.calls.some((c) => c.includes('-I') && c.includes('PREROUTING'))).toBe(false);
   });
 
   it('proxier - a full sync at least every full-sync period', async () => {
