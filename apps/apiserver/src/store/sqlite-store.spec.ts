@@ -175,6 +175,19 @@ describe('SqliteStore, commits while a sync is in flight', () => {
         await tick();
       },
       tick,
+      /**
+       * Commits Service a and starts its sync (held), then commits b, which goes into a group:
+       * the durable() of each (b's rejection is looked at by the caller, if at all).
+       */
+      async aSyncingThenBInGroup() {
+        await store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+        const a = store.durable();
+        await tick();
+        await store.commit({ ops: [{ type: 'create', object: svc('b') }] });
+        const b = store.durable();
+        b.catch(() => undefined);
+        return { a, b };
+      },
       /** The store's own connection (to make its disk full). */
       db: () => (store as unknown as { db: Database.Database }).db,
       async end() {
@@ -238,12 +251,7 @@ describe('SqliteStore, commits while a sync is in flight', () => {
   it('a sync that fails rolls back the group formed meanwhile: it holds no lock, and closing does not commit it', async () => {
     const h = heldStore([2]);
     try {
-      await h.store.commit({ ops: [{ type: 'create', object: svc('a') }] });
-      const a = h.store.durable();
-      await h.tick();
-      await h.store.commit({ ops: [{ type: 'create', object: svc('b') }] });
-      const b = h.store.durable();
-      b.catch(() => undefined);
+      const { a, b } = await h.aSyncingThenBInGroup();
       await h.release(); // a is durable; the next sync commits b's group and its fdatasync is in flight
       await a;
       await h.store.commit({ ops: [{ type: 'create', object: svc('c') }] }); // a new group
@@ -265,12 +273,7 @@ describe('SqliteStore, commits while a sync is in flight', () => {
   it('a full disk that makes SQLite drop the group fails the commits in it and every later one; what was durable stays', async () => {
     const h = heldStore();
     try {
-      await h.store.commit({ ops: [{ type: 'create', object: svc('a') }] });
-      const a = h.store.durable();
-      await h.tick();
-      await h.store.commit({ ops: [{ type: 'create', object: svc('b') }] });
-      const b = h.store.durable();
-      b.catch(() => undefined);
+      const { a, b } = await h.aSyncingThenBInGroup();
       const db = h.db();
       db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
       const big = { ...svc('big'), metadata: { name: 'big', namespace: 'default', annotations: { x: 'y'.repeat(200_000) } } };
