@@ -188,8 +188,14 @@ describe('SqliteStore, commits while a sync is in flight', () => {
         b.catch(() => undefined);
         return { a, b };
       },
-      /** The store's own connection (to make its disk full). */
-      db: () => (store as unknown as { db: Database.Database }).db,
+      /** A commit of a large Service while the store's database may not grow (a full disk): it fails. */
+      async commitOnFullDisk() {
+        const db = (store as unknown as { db: Database.Database }).db;
+        db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
+        const big = { ...svc('big'), metadata: { name: 'big', namespace: 'default', annotations: { x: 'y'.repeat(200_000) } } };
+        await expect(store.commit({ ops: [{ type: 'create', object: big }] })).rejects.toThrow(/full/);
+        db.pragma('max_page_count = 1073741823');
+      },
       async end() {
         while (held.length) await this.release();
         await store.close();
@@ -274,17 +280,32 @@ describe('SqliteStore, commits while a sync is in flight', () => {
     const h = heldStore();
     try {
       const { a, b } = await h.aSyncingThenBInGroup();
-      const db = h.db();
-      db.pragma(`max_page_count = ${Number(db.pragma('page_count', { simple: true }))}`);
-      const big = { ...svc('big'), metadata: { name: 'big', namespace: 'default', annotations: { x: 'y'.repeat(200_000) } } };
-      await expect(h.store.commit({ ops: [{ type: 'create', object: big }] })).rejects.toThrow(/full/);
-      db.pragma('max_page_count = 1073741823');
+      await h.commitOnFullDisk();
       await expect(h.store.commit({ ops: [{ type: 'create', object: svc('c') }] })).rejects.toThrow('rolled back by SQLite');
       await h.release();
       await a;
       await h.release();
       await expect(b).rejects.toThrow('rolled back by SQLite');
       expect(h.committed()).toEqual(['a']);
+    } finally {
+      await h.end();
+    }
+  });
+
+  it('a full disk on the first commit of a group fails that commit only', async () => {
+    const h = heldStore();
+    try {
+      await h.store.commit({ ops: [{ type: 'create', object: svc('a') }] });
+      const a = h.store.durable();
+      await h.tick();
+      await h.commitOnFullDisk();
+      await h.store.commit({ ops: [{ type: 'create', object: svc('b') }] });
+      const b = h.store.durable();
+      await h.release();
+      await a;
+      await h.release();
+      await b;
+      expect(h.committed()).toEqual(['a', 'b']);
     } finally {
       await h.end();
     }

@@ -96,6 +96,8 @@ export class SqliteStore implements Store {
   private closed = false;
   /** A group transaction (see commit()) is open. */
   private group = false;
+  /** Commits applied in the open group. */
+  private grouped = 0;
   /** Why the group was lost: SQLite rolled it back, with commits applied in it (see commit()). */
   private lost: Error | undefined;
 
@@ -341,6 +343,7 @@ export class SqliteStore implements Store {
     if (this.sync.busy && !this.group) {
       this.q.beginGroup.run();
       this.group = true;
+      this.grouped = 0;
       this.sync.follow();
     }
     let applied;
@@ -350,13 +353,15 @@ export class SqliteStore implements Store {
       // A full disk, an I/O error or no memory makes SQLite roll back the whole transaction, not
       // the savepoint: the group's earlier commits are gone, though their revisions were handed
       // out. Nobody was answered for them yet; the sync that follows fails them all (and the
-      // apiserver exits, as for a failed sync), and nothing more is committed.
+      // apiserver exits, as for a failed sync), and nothing more is committed. With no earlier
+      // commit in the group, only this one failed, as it would have alone.
       if (this.group && !this.db.inTransaction) {
         this.group = false;
-        this.lost = new Error(`a group of commits was rolled back by SQLite: ${(e as Error).message}`, { cause: e });
+        if (this.grouped > 0) this.lost = new Error(`a group of commits was rolled back by SQLite: ${(e as Error).message}`, { cause: e });
       }
       throw e;
     }
+    if (this.group) this.grouped++;
     const { events, kindRevisions } = applied;
     // Only once the transaction stands: a refused batch leaves the cached revisions as they were.
     for (const [kind, r] of kindRevisions) this.kindRevisions.set(kind, r);
@@ -368,8 +373,8 @@ export class SqliteStore implements Store {
   /** Commits the group of commits made while the last sync was in flight, if there is one. */
   private endGroup(): void {
     if (!this.group) return;
+    this.q.endGroup.run(); // if it throws, the group stays open for dropGroup()
     this.group = false;
-    this.q.endGroup.run();
   }
 
   /** Rolls back the group, if one is open. */
