@@ -7,10 +7,10 @@
  * commit before that sync returns. Neither kill -9 nor a power cut loses an acknowledged
  * write, as with synchronous=FULL (a sync per commit, on the event loop), at a fraction of the cost.
  *
- * While a group is open this connection holds SQLite's write lock, up to one sync (~1 ms here):
- * under a steady write load that is most of the time, so another process writing to the same
- * directory waits for it (better-sqlite3's busy timeout, 5 s) and may time out. The apiserver
- * owns its data directory; tools that read it are not held up.
+ * While a group is open (commit-group.ts) this connection holds SQLite's write lock, up to one
+ * sync (~1 ms here): under a steady write load that is most of the time, so another process
+ * writing to the same directory waits for it (better-sqlite3's busy timeout, 5 s) and may time
+ * out. The apiserver owns its data directory; tools that read it are not held up.
  */
 import Database from 'better-sqlite3';
 import { createPrivateKey, type KeyObject } from 'node:crypto';
@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import { AlreadyExistsError, ConflictError, ExpiredError, NotFoundError, type Kind, type KubeObject } from '@minimesh/api';
 import type { Allocation, AppliedReads, Batch, EventType, ListPageRead, Store, StoredEvent } from './store.js';
 import { GroupSync } from './group-sync.js';
+import { CommitGroup } from './commit-group.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -94,12 +95,7 @@ export class SqliteStore implements Store {
   /** close() has begun: commits are refused. */
   private closing = false;
   private closed = false;
-  /** A group transaction (see commit()) is open. */
-  private group = false;
-  /** Commits applied in the open group. */
-  private grouped = 0;
-  /** Why the group was lost: SQLite rolled it back, with commits applied in it (see commit()). */
-  private lost: Error | undefined;
+  private readonly group: CommitGroup;
 
   constructor(dataDir: string, opts: SqliteStoreOptions = {}) {
     mkdirSync(dataDir, { recursive: true });
@@ -110,6 +106,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.exec(SCHEMA);
     syncDirectory(dataDir); // the database and its log exist from here on: their names are on disk too
+    this.group = new CommitGroup(this.db);
     this.q = {
       getMeta: this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: this.db.prepare<[string, string]>('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -140,9 +137,6 @@ export class SqliteStore implements Store {
       allocations: this.db.prepare<[string], Allocation>('SELECT pool, value, owner FROM allocations WHERE pool = ? ORDER BY value'),
       allocate: this.db.prepare<[string, string, string]>('INSERT INTO allocations (pool, value, owner) VALUES (?, ?, ?)'),
       release: this.db.prepare<[string, string]>('DELETE FROM allocations WHERE pool = ? AND value = ?'),
-      beginGroup: this.db.prepare('BEGIN IMMEDIATE'),
-      endGroup: this.db.prepare('COMMIT'),
-      dropGroup: this.db.prepare('ROLLBACK'),
     };
     // The store's id names the public half of the key its events are signed with (libs/wire
     // event-signature.ts). A store made before events were signed gets a key, and with it a new
@@ -164,11 +158,11 @@ export class SqliteStore implements Store {
     this.sync = new GroupSync(() => {
       if (this.closed) return Promise.reject(new Error('the store is closed'));
       return syncLog(async () => {
-        if (this.lost) throw this.lost;
-        this.endGroup(); // what the sync takes to disk must be in the log first; a COMMIT that fails fails the sync
+        if (this.group.lost) throw this.group.lost;
+        this.group.end(); // what the sync takes to disk must be in the log first; a COMMIT that fails fails the sync
         await (await (this.log ??= open(walFile, 'r'))).datasync();
       }).catch((e: unknown) => {
-        this.dropGroup(); // nothing in it is answered now: it must not hold the write lock, nor be committed by close()
+        this.group.drop(); // nothing in it is answered now: it must not hold the write lock, nor be committed by close()
         throw e;
       });
     }, 0);
@@ -290,7 +284,7 @@ export class SqliteStore implements Store {
   async commit(batch: Batch): Promise<StoredEvent[]> {
     if (this.closing) throw new Error('the store is closed');
     this.sync.check();
-    if (this.lost) throw this.lost;
+    if (this.group.lost) throw this.group.lost;
     const run = this.db.transaction((b: Batch) => {
       let rev = this.currentRevision();
       const events: StoredEvent[] = [];
@@ -336,52 +330,19 @@ export class SqliteStore implements Store {
       if (events.length) this.q.setMeta.run('revision', String(rev));
       return { events, kindRevisions };
     });
-    // While a sync is in flight, the commits that come share one SQLite transaction (the group),
-    // which the next sync commits before it syncs: the log gets the pages they changed once for
-    // the group instead of once per commit. Each commit is a savepoint in it, so a refused one
-    // still changes nothing. Nothing is lost by waiting: no commit counts before its sync anyway.
-    if (this.sync.busy && !this.group) {
-      this.q.beginGroup.run();
-      this.group = true;
-      this.grouped = 0;
+    // While a sync is in flight, the commits that come share one SQLite transaction, which the
+    // next sync commits (commit-group.ts). A group SQLite loses fails at that sync (the apiserver
+    // exits, as for any failed sync).
+    if (this.sync.busy && !this.group.open) {
+      this.group.start();
       this.sync.follow();
     }
-    let applied;
-    try {
-      applied = run.immediate(batch);
-    } catch (e) {
-      // A full disk, an I/O error or no memory makes SQLite roll back the whole transaction, not
-      // the savepoint: the group's earlier commits are gone, though their revisions were handed
-      // out. Nobody was answered for them yet; the sync that follows fails them all (and the
-      // apiserver exits, as for a failed sync), and nothing more is committed. With no earlier
-      // commit in the group, only this one failed, as it would have alone.
-      if (this.group && !this.db.inTransaction) {
-        this.group = false;
-        if (this.grouped > 0) this.lost = new Error(`a group of commits was rolled back by SQLite: ${(e as Error).message}`, { cause: e });
-      }
-      throw e;
-    }
-    if (this.group) this.grouped++;
-    const { events, kindRevisions } = applied;
+    const { events, kindRevisions } = this.group.run(() => run.immediate(batch));
     // Only once the transaction stands: a refused batch leaves the cached revisions as they were.
     for (const [kind, r] of kindRevisions) this.kindRevisions.set(kind, r);
     if (events.length) this.rev = events[events.length - 1]!.revision;
     this.sync.applied(this.rev);
     return events;
-  }
-
-  /** Commits the group of commits made while the last sync was in flight, if there is one. */
-  private endGroup(): void {
-    if (!this.group) return;
-    this.q.endGroup.run(); // if it throws, the group stays open for dropGroup()
-    this.group = false;
-  }
-
-  /** Rolls back the group, if one is open. */
-  private dropGroup(): void {
-    if (!this.group) return;
-    this.group = false;
-    if (this.db.open && this.db.inTransaction) this.q.dropGroup.run();
   }
 
   async eventsAfter(revision: number, limit = 100_000): Promise<StoredEvent[]> {
@@ -416,7 +377,7 @@ export class SqliteStore implements Store {
     await this.sync.until().catch(() => undefined);
     this.closed = true;
     // Every commit applied is durable (or failed): an open group holds refused commits only.
-    this.dropGroup();
+    this.group.drop();
     await this.log?.then(
       (h) => h.close(),
       () => undefined, // the log never opened: nothing to close
