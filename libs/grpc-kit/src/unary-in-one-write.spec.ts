@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Metadata, credentials, makeGenericClientConstructor, status as Status, type ServerInterceptingCallInterface, type ServerMethodDefinition } from '@grpc/grpc-js';
+import { Metadata, Server, ServerCredentials, credentials, makeGenericClientConstructor, status as Status, type ServerInterceptingCallInterface, type ServerMethodDefinition } from '@grpc/grpc-js';
 import { listen, newServer } from './server.js';
 import { unaryInOneWrite } from './unary-in-one-write.js';
 
@@ -41,6 +41,41 @@ describe('unaryInOneWrite', () => {
       expect(below.seen).toEqual(['metadata', 'message']);
       below.finishWrites();
       expect(below.seen).toEqual(['metadata', 'message', 'status 0']);
+    }
+  });
+
+  it('lets grpc-js fail an answer it cannot send (too large, or failing to serialize) with one status', async () => {
+    const server = new Server({ 'grpc.max_send_message_length': 16, interceptors: [unaryInOneWrite] });
+    const bytes = { serialize: (b: Buffer) => b, deserialize: (b: Buffer) => b };
+    const throwing = (b: Buffer) => {
+      if (b.length === 3) throw new Error('cannot serialize');
+      return b;
+    };
+    const method = (path: string, responseSerialize = bytes.serialize) =>
+      ({ path, requestStream: false, responseStream: false, requestSerialize: bytes.serialize, requestDeserialize: bytes.deserialize, responseSerialize, responseDeserialize: bytes.deserialize });
+    const definition = { Big: method('/t.T/Big'), Odd: method('/t.T/Odd', throwing) };
+    server.addService(definition, {
+      Big: (_c: unknown, cb: (e: null, v: Buffer) => void) => cb(null, Buffer.alloc(100)),
+      Odd: (_c: unknown, cb: (e: null, v: Buffer) => void) => cb(null, Buffer.alloc(3)),
+    });
+    const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+    const client = new (makeGenericClientConstructor(definition, 'T'))(`127.0.0.1:${port}`, credentials.createInsecure()) as unknown as Record<string, (...a: unknown[]) => unknown> & { close(): void };
+    const statusOf = (name: string) =>
+      new Promise<{ code: number; statuses: number }>((resolve) => {
+        let code = -1;
+        let statuses = 0;
+        const call = client[name]!(Buffer.alloc(0), (e: { code: number } | null) => (code = e?.code ?? 0)) as { on(e: string, f: () => void): void };
+        call.on('status', () => {
+          statuses++;
+          setTimeout(() => resolve({ code, statuses }), 50);
+        });
+      });
+    try {
+      expect(await statusOf('Big')).toEqual({ code: Status.RESOURCE_EXHAUSTED, statuses: 1 });
+      expect(await statusOf('Odd')).toEqual({ code: Status.INTERNAL, statuses: 1 });
+    } finally {
+      client.close();
+      server.forceShutdown();
     }
   });
 

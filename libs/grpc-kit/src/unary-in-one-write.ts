@@ -7,8 +7,10 @@
  * the message's write is acknowledged at once, so grpc-js ends the stream right behind the
  * message and HTTP/2 sends both together. Nothing is lost: HTTP/2 keeps the stream's order (the
  * trailers can only follow the message), and a write that fails has failed the stream, which the
- * client sees the same either way. Streams (watch) are left alone: their writes' callbacks are
- * their back-pressure.
+ * client sees the same either way. An answer grpc-js cannot send at all (over the size limit, or
+ * failing to serialize) ends the call there with its own status, and grpc-js drops the OK that
+ * follows (the spec makes both happen). Streams (watch) are left alone: their writes' callbacks
+ * are their back-pressure.
  */
 import { ServerInterceptingCall, type ServerInterceptingCallInterface, type ServerInterceptor } from '@grpc/grpc-js';
 
