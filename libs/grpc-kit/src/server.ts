@@ -4,7 +4,6 @@ import { dirname } from 'node:path';
 import { Server, ServerCredentials, experimental } from '@grpc/grpc-js';
 import { MAX_REQUEST_BYTES } from '@minimesh/wire';
 import type { StreamTracker } from './handlers.js';
-import { unaryInOneWrite } from './unary-in-one-write.js';
 
 /**
  * Requests over MAX_REQUEST_BYTES (3 MiB, kube-apiserver's limit) are refused by gRPC itself;
@@ -19,7 +18,6 @@ export function newServer(): Server {
     'grpc.keepalive_permit_without_calls': 1,
     'grpc.max_receive_message_length': MAX_REQUEST_BYTES,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
-    interceptors: [unaryInOneWrite],
   });
 }
 
