@@ -22,6 +22,12 @@ import { freePort, waitForPort } from '@minimesh/runtime/testing';
 import { startFakeUpstream } from '../src/testing/index.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const LATENCY_QPS = Number(process.env.LATENCY_QPS ?? 20_000);
+const LATENCY_ROUNDS = Number(process.env.LATENCY_ROUNDS ?? 5);
+if (!(Number.isInteger(LATENCY_QPS) && LATENCY_QPS >= 1 && Number.isInteger(LATENCY_ROUNDS) && LATENCY_ROUNDS >= 1)) {
+  process.stderr.write(`dnsperf bench: LATENCY_QPS and LATENCY_ROUNDS must be whole numbers of at least 1 (got ${process.env.LATENCY_QPS ?? 20000}, ${process.env.LATENCY_ROUNDS ?? 5})\n`);
+  process.exit(2);
+}
 /** minimesh-dns --workers values to measure (0: one per CPU). */
 const WORKERS = (process.env.DNS_WORKERS ?? '1,0').split(',').map(Number);
 const SERVICES = 100;
@@ -251,20 +257,17 @@ async function main(): Promise<void> {
   }
   lines.push('for scale, the same cluster queries answered by');
   for (const e of echoes) lines.push(`  ${e.label.padEnd(30)}${cell(await dnsperf(e.port, files.cluster, SECONDS))}`);
-  const rate = Number(process.env.LATENCY_QPS ?? 20_000);
   // The host's noise moves a p99 this small by several times from one run to the next (Knot's
   // own between 0.09 and 0.77 ms): every server is measured in each round, in turn, and the
   // figures are the medians over the rounds, with each round's ratio to Knot's beside them.
-  const rounds = Number(process.env.LATENCY_ROUNDS ?? 5);
-  if (!(Number.isInteger(rounds) && rounds >= 1)) throw new Error(`LATENCY_ROUNDS must be a whole number of at least 1, not ${process.env.LATENCY_ROUNDS}`);
   const measured = [...all, ...echoes];
   const perRound: { p50: number; p99: number; p999: number; n: number }[][] = measured.map(() => []);
-  for (let r = 0; r < rounds; r++) {
-    for (const [i, s] of measured.entries()) perRound[i]!.push(await latency(s.port, files.cluster, rate, 3));
+  for (let r = 0; r < LATENCY_ROUNDS; r++) {
+    for (const [i, s] of measured.entries()) perRound[i]!.push(await latency(s.port, files.cluster, LATENCY_QPS, 3));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const knotRounds = perRound[all.length - 1]!;
-  lines.push(`latency of cluster names at ${rate.toLocaleString('en-US')} qps (dnsperf -Q, 3 s; median of ${rounds} rounds, the servers in turn in each):`);
+  lines.push(`latency of cluster names at ${LATENCY_QPS.toLocaleString('en-US')} qps (dnsperf -Q, 3 s; median of ${LATENCY_ROUNDS} rounds, the servers in turn in each):`);
   for (const [i, s] of measured.entries()) {
     const ls = perRound[i]!;
     const p99 = median(ls.map((l) => l.p99));
