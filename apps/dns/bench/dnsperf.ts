@@ -265,7 +265,11 @@ async function main(): Promise<void> {
   for (let r = 0; r < LATENCY_ROUNDS; r++) {
     for (const [i, s] of measured.entries()) perRound[i]!.push(await latency(s.port, files.cluster, LATENCY_QPS, 3));
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
   const knotRounds = perRound[all.length - 1]!;
   lines.push(`latency of cluster names at ${LATENCY_QPS.toLocaleString('en-US')} qps (dnsperf -Q, 3 s; median of ${LATENCY_ROUNDS} rounds, the servers in turn in each):`);
   for (const [i, s] of measured.entries()) {
