@@ -1,5 +1,5 @@
-/** The hub's bound on one watcher's queue: past --max-watch-backlog the watch closes and its queue is let go. */
-import { describe, expect, it } from 'vitest';
+/** The hub's bound on one watcher's queue (past --max-watch-backlog the watch closes and its queue is let go), and its bookmark timers. */
+import { describe, expect, it, vi } from 'vitest';
 import type { Service } from '@minimesh/api';
 import { parseLabelSelector } from '../registry/label-selector.js';
 import type { Store, StoredEvent } from '../store/store.js';
@@ -30,5 +30,35 @@ describe('watch hub', () => {
     expect(hub.bufferedEvents).toBe(0);
     await expect(watch.next()).rejects.toThrow('watch closed: the watcher fell too far behind; watch again from the last resourceVersion');
     expect(hub.watchers).toBe(0);
+  });
+
+  it('a watcher that allows bookmarks holds one timer while it waits, however often events wake it, and none once closed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const hub = new WatchHub(store, { bookmarkIntervalMs: 10_000 });
+      const ac = new AbortController();
+      const watch = hub.watch({ kind: 'Service', namespace: '', selector: parseLabelSelector(''), resourceVersion: '', allowBookmarks: true }, ac.signal)[Symbol.asyncIterator]();
+      const turn = () => new Promise((r) => setImmediate(r));
+      expect((await watch.next()).value?.type).toBe('BOOKMARK'); // the one after the initial list
+      for (let r = 1; r <= 50; r++) {
+        const next = watch.next();
+        await turn(); // the watch waits for an event, or for its next bookmark
+        hub.publish([event(r)]);
+        expect((await next).value?.revision).toBe(r);
+      }
+      const last = watch.next();
+      await turn();
+      expect(vi.getTimerCount()).toBe(1);
+      // Ten quiet seconds: the bookmark, from that one timer.
+      vi.advanceTimersByTime(10_000);
+      expect((await last).value).toEqual({ type: 'BOOKMARK', revision: 50 });
+      const closed = watch.next();
+      await turn();
+      ac.abort();
+      expect((await closed).done).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

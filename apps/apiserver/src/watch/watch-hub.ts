@@ -122,10 +122,14 @@ export class WatchHub {
         if (sub.overflow) throw new UnavailableError('watch closed: the watcher fell too far behind; watch again from the last resourceVersion');
         if (sub.queue.length === 0) {
           const wait = req.allowBookmarks ? Math.max(0, this.bookmarkIntervalMs - (Date.now() - lastBookmark)) : undefined;
+          // The bookmark's timer goes when an event (or the abort) wakes the watch first: otherwise
+          // every wake would leave one behind, thousands a second under churn.
+          let bookmarkTimer: NodeJS.Timeout | undefined;
           await new Promise<void>((resolve) => {
             sub.wake = resolve;
-            if (wait !== undefined) setTimeout(resolve, wait).unref();
+            if (wait !== undefined) bookmarkTimer = setTimeout(resolve, wait).unref();
           });
+          clearTimeout(bookmarkTimer);
           sub.wake = undefined;
           if (req.allowBookmarks && sub.queue.length === 0 && Date.now() - lastBookmark >= this.bookmarkIntervalMs) {
             lastBookmark = Date.now();
