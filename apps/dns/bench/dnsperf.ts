@@ -167,7 +167,7 @@ async function latency(port: number, file: string, qps: number, seconds: number)
       for (const l of lines) if (l.startsWith('> ')) ms.push(Number(l.slice(l.lastIndexOf(' ') + 1)) * 1000);
     });
     p.on('error', reject);
-    p.on('exit', () => resolve());
+    p.on('exit', (code) => (code === 0 && ms.length > 0 ? resolve() : reject(new Error(`dnsperf -Q against port ${port} exited with ${code} after ${ms.length} answers`))));
   });
   ms.sort((a, b) => a - b);
   const at = (q: number) => ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] ?? NaN;
@@ -258,12 +258,16 @@ async function main(): Promise<void> {
   lines.push('for scale, the same cluster queries answered by');
   for (const e of echoes) lines.push(`  ${e.label.padEnd(30)}${cell(await dnsperf(e.port, files.cluster, SECONDS))}`);
   // The host's noise moves a p99 this small by several times from one run to the next (Knot's
-  // own between 0.09 and 0.77 ms): every server is measured in each round, in turn, and the
-  // figures are the medians over the rounds, with each round's ratio to Knot's beside them.
+  // own between 0.09 and 0.77 ms in one day's runs here): every server is measured in each round,
+  // the order turning by one each round, and the figures are the medians over the rounds, with
+  // each round's ratio to Knot's beside them.
   const measured = [...all, ...echoes];
   const perRound: { p50: number; p99: number; p999: number; n: number }[][] = measured.map(() => []);
   for (let r = 0; r < LATENCY_ROUNDS; r++) {
-    for (const [i, s] of measured.entries()) perRound[i]!.push(await latency(s.port, files.cluster, LATENCY_QPS, 3));
+    for (let k = 0; k < measured.length; k++) {
+      const i = (k + r) % measured.length;
+      perRound[i]!.push(await latency(measured[i]!.port, files.cluster, LATENCY_QPS, 3));
+    }
   }
   const median = (xs: number[]) => {
     const sorted = [...xs].sort((a, b) => a - b);
