@@ -275,7 +275,7 @@ async function main(): Promise<void> {
     return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
   };
   const knotRounds = perRound[all.length - 1]!;
-  lines.push(`latency of cluster names at ${LATENCY_QPS.toLocaleString('en-US')} qps (dnsperf -Q, 3 s; median of ${LATENCY_ROUNDS} rounds, the servers in turn in each):`);
+  lines.push(`latency of cluster names at ${LATENCY_QPS.toLocaleString('en-US')} qps (dnsperf -Q, 3 s; median of ${LATENCY_ROUNDS} rounds, every server once in each, the order turning each round):`);
   for (const [i, s] of measured.entries()) {
     const ls = perRound[i]!;
     const p99 = median(ls.map((l) => l.p99));
