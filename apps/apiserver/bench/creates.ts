@@ -15,7 +15,9 @@
  * Each side: 2 s of warm-up, then --seconds measured; figures are acknowledged writes only. Each
  * store is driven twice: alone, and with --watchers watches on the Services open (over 10
  * connections; their client counts the events without decoding them, so what is measured is the
- * server's fan-out, not the watchers' parsing). Every row also gives the CPU the server process and
+ * server's fan-out, not the watchers' parsing); minimesh's watches twice, through WatchBatched (the
+ * events that were ready together in one message, what its apps use) and through Watch (an event
+ * a message). Every row also gives the CPU the server process and
  * the load generator (this process) spent per create, and for minimesh the creates per sync of the
  * store's log (group commit).
  * APISERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the
@@ -47,6 +49,8 @@ if (!(CLIENTS >= 1 && CLIENTS <= 256 && SECONDS >= 1 && SECONDS <= 600 && WATCHE
 const BIN = fileURLToPath(new URL('../bin/minimesh-apiserver.mjs', import.meta.url));
 const TOKEN = 'bench-token-0123456789abcdef';
 const NS = 'bench';
+
+type WatchRpc = 'Watch' | 'WatchBatched';
 
 interface Result {
   creates: number;
@@ -133,11 +137,28 @@ async function drive(create: (name: string) => Promise<void>, label: string, w: 
   return r;
 }
 
+/** The events in a WatchEventBatch message, counted from its field tags without decoding them. */
+function eventsIn(batch: Buffer): number {
+  let n = 0;
+  for (let i = 0; i < batch.length; n++) {
+    i++; // field 1's tag: every field of the message is an event
+    let len = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = batch[i++]!;
+      len += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) break;
+    }
+    i += len;
+  }
+  return n;
+}
+
 /**
  * `n` watches of the bench's Services over 10 connections, counting events without decoding
- * them (an informer's parsing would be the watchers' cost, not the server's).
+ * them (an informer's parsing would be the watchers' cost, not the server's): through Watch (an
+ * event a message) or WatchBatched (what was ready together in one message; what the apps use).
  */
-function rawWatchers(n: number, port: number, caFile: string): { events: () => number[]; close: () => void } {
+function rawWatchers(n: number, port: number, caFile: string, rpc: WatchRpc): { events: () => number[]; close: () => void } {
   const clients: Client[] = [];
   const streams: ClientReadableStream<Buffer>[] = [];
   const counts = new Array<number>(n).fill(0);
@@ -148,13 +169,13 @@ function rawWatchers(n: number, port: number, caFile: string): { events: () => n
     if (i % Math.ceil(n / 10) === 0) clients.push(new Client(`127.0.0.1:${port}`, creds, { 'grpc.ssl_target_name_override': 'kubernetes' }));
     const req = pb.WatchRequest.fromPartial({ kind: 'Service', namespace: NS, resourceVersion: '' });
     const stream = clients[clients.length - 1]!.makeServerStreamRequest<pb.WatchRequest, Buffer>(
-      '/minimesh.v1.ApiService/Watch',
+      `/minimesh.v1.ApiService/${rpc}`,
       (v) => Buffer.from(pb.WatchRequest.encode(v).finish()),
       (b) => b,
       req,
       md,
     );
-    stream.on('data', () => counts[i]!++);
+    stream.on('data', rpc === 'Watch' ? () => counts[i]!++ : (b: Buffer) => (counts[i]! += eventsIn(b)));
     stream.on('error', () => undefined);
     streams.push(stream);
   }
@@ -248,7 +269,7 @@ async function metric(url: string, name: string): Promise<number> {
  * Creates through the apiserver: over gRPC (`CLIENTS` connections), or over its Kubernetes REST
  * API (HTTPS keep-alive, `CLIENTS` connections, JSON bodies: what kubectl and client-go send).
  */
-async function minimesh(watchers: number, via: 'grpc' | 'rest' = 'grpc'): Promise<Result> {
+async function minimesh(watchers: number, via: 'grpc' | 'rest' = 'grpc', watchRpc: WatchRpc = 'WatchBatched'): Promise<Result> {
   const dir = tempDir('minimesh-creates-');
   const [port, httpPort, restPort] = [await freePort(), await freePort(), await freePort()];
   writeFileSync(join(dir.path, 'tokens.csv'), `${TOKEN},kubernetes-admin,,"system:masters"\n`);
@@ -273,7 +294,7 @@ async function minimesh(watchers: number, via: 'grpc' | 'rest' = 'grpc'): Promis
       : async (name: string) => {
           await clients[next++ % CLIENTS]!.create(service(name));
         };
-    const watches = watchers ? rawWatchers(watchers, port, caFile) : undefined;
+    const watches = watchers ? rawWatchers(watchers, port, caFile, watchRpc) : undefined;
     const metricsUrl = `http://127.0.0.1:${httpPort}/metrics`;
     const syncs = () => metric(metricsUrl, 'minimesh_apiserver_store_log_fsync_duration_seconds_count');
     let syncs0 = 0;
@@ -382,12 +403,14 @@ console.log(`${CLIENTS} concurrent clients, ${SECONDS} s measured after 2 s of w
 const mm = await minimesh(0);
 const mmRest = await minimesh(0, 'rest');
 const mmWatched = WATCHERS ? await minimesh(WATCHERS) : undefined;
+const mmWatchedSingly = WATCHERS ? await minimesh(WATCHERS, 'grpc', 'Watch') : undefined;
 const et = await etcd(0);
 const etWatched = WATCHERS ? await etcd(WATCHERS) : undefined;
 console.log('| store | creates/s | p50 ms | p99 ms | server CPU ms/create | client CPU ms/create | creates per log sync | watch events | errors |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---|---:|');
 console.log(row('minimesh apiserver (gRPC, TLS, token; SQLite WAL, group commit)', mm));
 console.log(row('minimesh apiserver over its Kubernetes REST API (HTTPS keep-alive, JSON, token)', mmRest));
-if (mmWatched) console.log(row(`minimesh apiserver (gRPC), ${WATCHERS} watches open`, mmWatched));
+if (mmWatched) console.log(row(`minimesh apiserver (gRPC), ${WATCHERS} watches open (WatchBatched)`, mmWatched));
+if (mmWatchedSingly) console.log(row(`minimesh apiserver (gRPC), ${WATCHERS} watches open (Watch: an event a message)`, mmWatchedSingly));
 console.log(row("etcd (Debian's etcd-server; kube-apiserver's create txn over the JSON gateway)", et));
 if (etWatched) console.log(row(`etcd, ${WATCHERS} watches open (JSON gateway streams)`, etWatched));

@@ -169,7 +169,7 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
     watch<K extends Kind>(kind: K, o: WatchOptions = {}): AsyncIterable<WatchEvent<ObjectOfKind<K>>> {
       return {
         [Symbol.asyncIterator]: () => watchIterator<ObjectOfKind<K>>(
-          raw.watch(
+          raw.watchBatched(
             {
             kind,
             namespace: o.namespace ?? '',
@@ -191,8 +191,11 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
   };
 }
 
-/** Turns a server stream into an async iterator; return() and abort cancel the call. */
-function watchIterator<T extends KubeObject>(stream: ClientReadableStream<pb.WatchEvent>, signal?: AbortSignal): AsyncIterator<WatchEvent<T>> {
+/**
+ * Turns a WatchBatched stream into an async iterator of its events, one at a time; return() and
+ * abort cancel the call.
+ */
+function watchIterator<T extends KubeObject>(stream: ClientReadableStream<pb.WatchEventBatch>, signal?: AbortSignal): AsyncIterator<WatchEvent<T>> {
   const buffered: WatchEvent<T>[] = [];
   let failure: Error | undefined;
   let ended = false;
@@ -208,13 +211,15 @@ function watchIterator<T extends KubeObject>(stream: ClientReadableStream<pb.Wat
   };
   signal?.addEventListener('abort', cancel, { once: true });
   if (signal?.aborted) cancel();
-  stream.on('data', (ev: pb.WatchEvent) => {
-    const type = EVENT_TYPES[ev.type];
-    if (!type) return;
-    const out: WatchEvent<T> = { type, resourceVersion: ev.resourceVersion };
-    if (ev.object) out.object = objectFromWire(ev.object) as T;
-    if (ev.previousResourceVersion) out.previousResourceVersion = ev.previousResourceVersion;
-    buffered.push(out);
+  stream.on('data', (batch: pb.WatchEventBatch) => {
+    for (const ev of batch.events) {
+      const type = EVENT_TYPES[ev.type];
+      if (!type) continue;
+      const out: WatchEvent<T> = { type, resourceVersion: ev.resourceVersion };
+      if (ev.object) out.object = objectFromWire(ev.object) as T;
+      if (ev.previousResourceVersion) out.previousResourceVersion = ev.previousResourceVersion;
+      buffered.push(out);
+    }
     notify();
   });
   stream.on('error', (err: ServiceError) => {

@@ -50,6 +50,29 @@ describe('ApiService requests', () => {
     await t?.stop();
   });
 
+  it('WatchBatched sends what Watch sends, the events that were ready together in one message', async () => {
+    /** The first `n` messages of a stream. */
+    const first = <T>(s: { on(e: string, f: (m: T) => void): unknown; cancel(): void }, n: number) =>
+      new Promise<T[]>((resolve, reject) => {
+        const got: T[] = [];
+        s.on('data', (m: T) => {
+          if (got.push(m) === n) {
+            s.cancel();
+            resolve(got);
+          }
+        });
+        s.on('error', reject);
+      });
+    const req = pb.WatchRequest.fromPartial({ kind: 'Namespace', allowBookmarks: true });
+    const [listed, bookmark] = await first<pb.WatchEventBatch>(raw.watchBatched(req), 2);
+    const namespaces = listed!.events.length;
+    expect(namespaces).toBeGreaterThanOrEqual(3); // default, kube-system, kube-public, ...: the initial list
+    expect(listed!.events.every((e) => e.type === pb.EventType.ADDED)).toBe(true);
+    expect(bookmark!.events.map((e) => e.type)).toEqual([pb.EventType.BOOKMARK]);
+    const singly = await first<pb.WatchEvent>(raw.watch(req), namespaces + 1);
+    expect(singly).toEqual([...listed!.events, ...bookmark!.events]);
+  });
+
   it('a watch refused for its selector takes none of the user\'s watch slots', async () => {
     for (let i = 0; i < MAX_WATCHES + 3; i++) {
       expect(await watch({ labelSelector: 'a in (' })).toMatchObject({ code: Code.INVALID_ARGUMENT, details: expect.stringContaining('unable to parse label selector "a in ("') });

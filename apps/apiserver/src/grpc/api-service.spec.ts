@@ -12,7 +12,14 @@ describe('apiServiceDefinition', () => {
     expect(pb.WatchEvent.decode(first)).toEqual(ev);
     const bookmark: pb.WatchEvent = { type: pb.EventType.BOOKMARK, object: undefined, resourceVersion: '8', previousResourceVersion: '' };
     expect(serialize(bookmark)).not.toBe(serialize(bookmark));
-    // Another definition (another server) keeps its own bytes.
-    expect(apiServiceDefinition().watch.responseSerialize(ev)).not.toBe(first);
+    expect(pb.WatchEvent.decode(serialize(bookmark))).toEqual(bookmark);
+  });
+
+  it('passes a WatchBatched message that comes encoded through, and encodes one that does not', () => {
+    const serialize = apiServiceDefinition().watchBatched.responseSerialize;
+    const bytes = Buffer.from([0x0a, 0x02, 0x08, 0x04]);
+    expect(serialize(bytes as never)).toBe(bytes);
+    const batch: pb.WatchEventBatch = { events: [{ type: pb.EventType.BOOKMARK, object: undefined, resourceVersion: '8', previousResourceVersion: '' }] };
+    expect(pb.WatchEventBatch.decode(serialize(batch))).toEqual(batch);
   });
 });

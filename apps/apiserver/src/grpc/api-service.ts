@@ -9,7 +9,8 @@ import { watchClient, type RequestLimits } from './request-limits.js';
 import { parseLabelSelector } from '../registry/label-selector.js';
 import type { ListOptions } from '../registry/list-options.js';
 import type { Registry } from '../registry/registry.js';
-import type { WatchHub, WatchOutput } from '../watch/watch-hub.js';
+import type { WatchHub, WatchRequest } from '../watch/watch-hub.js';
+import { encodeWatchBatches, encodeWatchEvent, watchEventToWire } from './watch-wire.js';
 
 function kindOf(kind: string): Kind {
   if (!isKind(kind)) throw new BadRequestError(`the server doesn't have a resource type "${kind}"`);
@@ -42,13 +43,6 @@ function refuseUndecodable(req: unknown): void {
 function resourceNotFound(): ApiError {
   return new ApiError({ code: 404, reason: 'NotFound', message: 'the server could not find the requested resource', details: {} });
 }
-
-const EVENT_TYPES = {
-  ADDED: pb.EventType.ADDED,
-  MODIFIED: pb.EventType.MODIFIED,
-  DELETED: pb.EventType.DELETED,
-  BOOKMARK: pb.EventType.BOOKMARK,
-} as const;
 
 function listOptionsOf(req: pb.ListRequest): ListOptions {
   return {
@@ -84,26 +78,6 @@ function listToWire(res: { items: Parameters<typeof objectToWire>[0][]; revision
   return out;
 }
 
-/**
- * An event goes to every watcher of its kind. Its wire form is made once (kept with the stored
- * object it carries, which all watchers share) and so are its bytes (see apiServiceDefinition),
- * not once per watcher.
- */
-const wireEvents = new WeakMap<object, pb.WatchEvent>();
-
-function watchEventToWire(out: WatchOutput): pb.WatchEvent {
-  const type = EVENT_TYPES[out.type];
-  const resourceVersion = String(out.revision);
-  const previousResourceVersion = out.kindPrevious !== undefined ? String(out.kindPrevious) : '';
-  if (!out.object) return { type, object: undefined, resourceVersion, previousResourceVersion };
-  const known = wireEvents.get(out.object);
-  // The same object reaches a watcher with a selector as another type (ADDED/DELETED for MODIFIED).
-  if (known && known.type === type && known.resourceVersion === resourceVersion && known.previousResourceVersion === previousResourceVersion) return known;
-  const ev: pb.WatchEvent = { type, object: objectToWire(out.object), resourceVersion, previousResourceVersion };
-  wireEvents.set(out.object, ev);
-  return ev;
-}
-
 type Methods = typeof pb.ApiServiceService;
 
 /** Each method's request message, and whether it carries an object (whose map keys are kept as sent). */
@@ -117,6 +91,7 @@ const REQUESTS: { [M in keyof Methods]: [RequestCodec<unknown>, boolean] } = {
   deleteCollection: [pb.DeleteCollectionRequest, false],
   patch: [pb.PatchRequest, false],
   watch: [pb.WatchRequest, false],
+  watchBatched: [pb.WatchRequest, false],
 };
 
 const RESPONSES: { [M in keyof Methods]: { encode(msg: never, w: SafeInt64Writer): SafeInt64Writer } } = {
@@ -129,6 +104,7 @@ const RESPONSES: { [M in keyof Methods]: { encode(msg: never, w: SafeInt64Writer
   deleteCollection: pb.ObjectList,
   patch: pb.Object,
   watch: pb.WatchEvent,
+  watchBatched: pb.WatchEventBatch,
 };
 
 /**
@@ -137,7 +113,8 @@ const RESPONSES: { [M in keyof Methods]: { encode(msg: never, w: SafeInt64Writer
  *   broken bytes) reaches the handler, which refuses it with INVALID_ARGUMENT (a deserializer that
  *   throws gets INTERNAL from grpc-js), and map keys such as `__proto__` survive to validation;
  * - an answer is encoded by SafeInt64Writer, so that nothing stored can make clients fail to read it;
- * - a watch event shared by many watchers is encoded once.
+ * - a watch event shared by many watchers is encoded once, and a batch of them is joined from
+ *   those bytes.
  */
 export function apiServiceDefinition(): Methods {
   const out = { ...pb.ApiServiceService } as Record<keyof Methods, Methods[keyof Methods]>;
@@ -150,17 +127,14 @@ export function apiServiceDefinition(): Methods {
       responseSerialize: (msg: never) => Buffer.from(response.encode(msg, new SafeInt64Writer()).finish()),
     } as unknown as Methods[keyof Methods];
   }
-  const encoded = new WeakMap<pb.WatchEvent, Buffer>();
+  // A watch event's bytes are made once for every watcher; a batch comes encoded (watch-wire.ts).
   const watch = out.watch as Methods['watch'];
-  const responseSerialize = (ev: pb.WatchEvent): Buffer => {
-    let bytes = encoded.get(ev);
-    if (!bytes) {
-      bytes = watch.responseSerialize(ev);
-      if (ev.object) encoded.set(ev, bytes);
-    }
-    return bytes;
-  };
-  return { ...(out as Methods), watch: { ...watch, responseSerialize } };
+  const watchBatched = out.watchBatched as Methods['watchBatched'];
+  return {
+    ...(out as Methods),
+    watch: { ...watch, responseSerialize: encodeWatchEvent },
+    watchBatched: { ...watchBatched, responseSerialize: (msg: pb.WatchEventBatch | Buffer) => (Buffer.isBuffer(msg) ? msg : watchBatched.responseSerialize(msg)) },
+  } as Methods;
 }
 
 export interface ApiServiceDeps {
@@ -194,6 +168,25 @@ export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
     access.check(call, verb, obj.kind, obj.metadata?.namespace ?? '', verb === 'create' ? '' : name, subresource, verb === 'create' ? name : undefined);
     return obj;
   };
+  /**
+   * A watch's filter, once the caller may watch, and one of the caller's watch slots (`close`
+   * gives it back). Everything that can refuse the request runs before the slot is taken.
+   */
+  const openWatch = (req: pb.WatchRequest, call: CallContext): { filter: WatchRequest; close: () => void } => {
+    refuseUndecodable(req);
+    const user = access.check(call, 'watch', kindOf(req.kind), req.namespace);
+    const filter: WatchRequest = {
+      kind: kindOf(req.kind),
+      namespace: req.namespace,
+      selector: parseLabelSelector(req.labelSelector),
+      fields: parseFieldSelector(req.fieldSelector, kindOf(req.kind)),
+      resourceVersion: req.resourceVersion,
+      allowBookmarks: req.allowBookmarks,
+      storeId: req.storeId,
+    };
+    return { filter, close: limits.openWatch(watchClient(user.name, call.getPeer())) };
+  };
+  const watchStreamOptions = { stallTimeoutMs: deps.watchStallTimeoutMs || undefined, onStall: deps.onWatchStall };
   return {
     create: unaryCall('Create', async (req: pb.CreateRequest, call) => objectToWire(await registry.create(writable(call, 'create', req.object)))),
     get: unaryCall('Get',
@@ -237,20 +230,7 @@ export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
     watch: serverStream(
       'Watch',
       async function* (req: pb.WatchRequest, signal: AbortSignal, call: CallContext) {
-        refuseUndecodable(req);
-        const user = access.check(call, 'watch', kindOf(req.kind), req.namespace);
-        // Everything that can refuse the request runs before the watch takes one of the user's
-        // slots: only the try below gives a slot back.
-        const filter = {
-          kind: kindOf(req.kind),
-          namespace: req.namespace,
-          selector: parseLabelSelector(req.labelSelector),
-          fields: parseFieldSelector(req.fieldSelector, kindOf(req.kind)),
-          resourceVersion: req.resourceVersion,
-          allowBookmarks: req.allowBookmarks,
-          storeId: req.storeId,
-        };
-        const close = limits.openWatch(watchClient(user.name, call.getPeer()));
+        const { filter, close } = openWatch(req, call);
         try {
           for await (const out of hub.watch(filter, signal)) yield watchEventToWire(out);
         } finally {
@@ -259,7 +239,22 @@ export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
       },
       streams,
       logError,
-      { stallTimeoutMs: deps.watchStallTimeoutMs || undefined, onStall: deps.onWatchStall },
+      watchStreamOptions,
     ),
+    watchBatched: serverStream(
+      'WatchBatched',
+      async function* (req: pb.WatchRequest, signal: AbortSignal, call: CallContext) {
+        const { filter, close } = openWatch(req, call);
+        try {
+          for await (const outs of hub.watchBatches(filter, signal)) yield* encodeWatchBatches(outs.map(watchEventToWire));
+        } finally {
+          close();
+        }
+      },
+      streams,
+      logError,
+      watchStreamOptions,
+      // Its messages come encoded: apiServiceDefinition's serializer passes bytes through.
+    ) as unknown as pb.ApiServiceServer['watchBatched'],
   };
 }

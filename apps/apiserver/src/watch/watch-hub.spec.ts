@@ -61,4 +61,22 @@ describe('watch hub', () => {
       vi.useRealTimers();
     }
   });
+
+  it('hands a batch consumer what was queued together in one step, and filters and skips as the single-event watch', async () => {
+    const listed = event(1).object;
+    const hub = new WatchHub({ ...store, list: async () => ({ items: [listed, { ...listed, metadata: { ...listed.metadata, name: 'other', labels: { app: 'db' } } }], revision: 1 }) } as unknown as Store);
+    const ac = new AbortController();
+    const batches = hub.watchBatches({ kind: 'Service', namespace: '', selector: parseLabelSelector('app!=db'), resourceVersion: '', allowBookmarks: true }, ac.signal)[Symbol.asyncIterator]();
+    const revisions = async () => ((await batches.next()).value as { type: string; revision: number }[]).map((o) => `${o.type} ${o.revision}`);
+    expect(await revisions()).toEqual(['ADDED 1']); // the initial list, what the selector lets through
+    expect(await revisions()).toEqual(['BOOKMARK 1']);
+    const next = revisions();
+    await new Promise((r) => setImmediate(r));
+    hub.publish([event(2), event(3)]);
+    hub.publish([event(1), event(4)]); // one it sent already (the list's) is not sent again
+    expect(await next).toEqual(['ADDED 2', 'ADDED 3', 'ADDED 4']);
+    ac.abort();
+    expect((await batches.next()).done).toBe(true);
+    expect(hub.watchers).toBe(0);
+  });
 });

@@ -78,7 +78,17 @@ export class WatchHub {
     }
   }
 
+  /** One event at a time (see watchBatches). */
   async *watch(req: WatchRequest, signal: AbortSignal): AsyncGenerator<WatchOutput> {
+    for await (const batch of this.watchBatches(req, signal)) yield* batch;
+  }
+
+  /**
+   * The watch's events in order, in batches of what is ready together (never empty): the initial
+   * list, a page of history, or what was queued while the consumer was busy, so a consumer that
+   * falls behind catches up in fewer, larger steps.
+   */
+  async *watchBatches(req: WatchRequest, signal: AbortSignal): AsyncGenerator<WatchOutput[]> {
     const sub: Subscriber = { queue: [], overflow: false };
     this.subscribers.add(sub);
     const onAbort = () => sub.wake?.();
@@ -90,9 +100,11 @@ export class WatchHub {
       let sent: number;
       if (req.resourceVersion === '' || req.resourceVersion === '0') {
         const { items, revision } = await this.store.list(req.kind, req.namespace || undefined);
+        const added: WatchOutput[] = [];
         for (const object of items) {
-          if (watchMatches(req, object)) yield { type: 'ADDED', object, revision: Number(object.metadata.resourceVersion) };
+          if (watchMatches(req, object)) added.push({ type: 'ADDED', object, revision: Number(object.metadata.resourceVersion) });
         }
+        if (added.length) yield added;
         sent = revision;
       } else {
         const from = Number(req.resourceVersion);
@@ -106,16 +118,14 @@ export class WatchHub {
         // Page through the history: the live queue (subscribed above) takes over after it.
         for (;;) {
           const page = await this.store.eventsAfter(sent, REPLAY_PAGE);
-          for (const ev of page) {
-            sent = ev.revision;
-            const out = filterEvent(req, ev);
-            if (out) yield { ...out, revision: ev.revision, kindPrevious: ev.kindPrevious };
-          }
+          const outs = this.matching(req, page, sent);
+          if (outs.length) yield outs;
+          if (page.length) sent = page[page.length - 1]!.revision;
           if (page.length < REPLAY_PAGE) break;
         }
       }
       this.latest = Math.max(this.latest, sent);
-      if (req.allowBookmarks) yield { type: 'BOOKMARK', revision: sent };
+      if (req.allowBookmarks) yield [{ type: 'BOOKMARK', revision: sent }];
 
       let lastBookmark = Date.now();
       while (!signal.aborted) {
@@ -133,21 +143,39 @@ export class WatchHub {
           sub.wake = undefined;
           if (req.allowBookmarks && sub.queue.length === 0 && Date.now() - lastBookmark >= this.bookmarkIntervalMs) {
             lastBookmark = Date.now();
-            yield { type: 'BOOKMARK', revision: Math.max(sent, this.latest) };
+            yield [{ type: 'BOOKMARK', revision: Math.max(sent, this.latest) }];
           }
           continue;
         }
-        const batch = sub.queue.splice(0, sub.queue.length);
-        for (const ev of batch) {
-          if (ev.revision <= sent) continue;
-          sent = ev.revision;
-          const out = filterEvent(req, ev);
-          if (out) yield { ...out, revision: ev.revision, kindPrevious: ev.kindPrevious };
-        }
+        const queued = sub.queue;
+        sub.queue = [];
+        const outs = this.matching(req, queued, sent);
+        sent = Math.max(sent, queued[queued.length - 1]!.revision);
+        if (outs.length) yield outs;
       }
     } finally {
       signal.removeEventListener('abort', onAbort);
       this.subscribers.delete(sub);
     }
   }
+
+  /** What the watch sends of these events, leaving out those at or before `after` (sent already). */
+  private matching(req: WatchRequest, events: StoredEvent[], after: number): WatchOutput[] {
+    const outs: WatchOutput[] = [];
+    for (const ev of events) {
+      if (ev.revision <= after) continue;
+      const out = filterEvent(req, ev);
+      if (out) outs.push(out.type === ev.type && out.object === ev.object ? asIs(ev) : { ...out, revision: ev.revision, kindPrevious: ev.kindPrevious });
+    }
+    return outs;
+  }
+}
+
+/** An event as every watcher that sees it unchanged gets it: one object for all of them. */
+const unchanged = new WeakMap<StoredEvent, WatchOutput>();
+
+function asIs(ev: StoredEvent): WatchOutput {
+  let out = unchanged.get(ev);
+  if (!out) unchanged.set(ev, (out = { type: ev.type, object: ev.object, revision: ev.revision, kindPrevious: ev.kindPrevious }));
+  return out;
 }

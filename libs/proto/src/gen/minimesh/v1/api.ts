@@ -279,6 +279,14 @@ export interface WatchEvent {
   previousResourceVersion: string;
 }
 
+/**
+ * The events of a watch that were ready together, in order, as etcd's WatchResponse carries
+ * several events: under load a watcher gets one message for many events, not one each.
+ */
+export interface WatchEventBatch {
+  events: WatchEvent[];
+}
+
 /** Kubernetes' metav1.Status, for errors. */
 export interface Status {
   /** HTTP-equivalent code (404, 409, 422, 410, 500...). */
@@ -2088,6 +2096,75 @@ export const WatchEvent: MessageFns<WatchEvent> = {
   },
 };
 
+function createBaseWatchEventBatch(): WatchEventBatch {
+  return { events: [] };
+}
+
+export const WatchEventBatch: MessageFns<WatchEventBatch> = {
+  encode(message: WatchEventBatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      WatchEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchEventBatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchEventBatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(WatchEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchEventBatch {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => WatchEvent.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: WatchEventBatch): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => WatchEvent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchEventBatch>, I>>(base?: I): WatchEventBatch {
+    return WatchEventBatch.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchEventBatch>, I>>(object: I): WatchEventBatch {
+    const message = createBaseWatchEventBatch();
+    message.events = object.events?.map((e) => WatchEvent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 function createBaseStatus(): Status {
   return { code: 0, reason: "", message: "", details: undefined };
 }
@@ -2505,6 +2582,7 @@ export const ApiServiceService = {
     responseSerialize: (value: Object): Buffer => Buffer.from(Object.encode(value).finish()),
     responseDeserialize: (value: Buffer): Object => Object.decode(value),
   },
+  /** One event per message. */
   watch: {
     path: "/minimesh.v1.ApiService/Watch" as const,
     requestStream: false as const,
@@ -2513,6 +2591,19 @@ export const ApiServiceService = {
     requestDeserialize: (value: Buffer): WatchRequest => WatchRequest.decode(value),
     responseSerialize: (value: WatchEvent): Buffer => Buffer.from(WatchEvent.encode(value).finish()),
     responseDeserialize: (value: Buffer): WatchEvent => WatchEvent.decode(value),
+  },
+  /**
+   * The same watch, its events in batches: what was ready when the stream could take more, at
+   * least one event and at most ~1 MiB a message (an event larger than that comes alone).
+   */
+  watchBatched: {
+    path: "/minimesh.v1.ApiService/WatchBatched" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchRequest): Buffer => Buffer.from(WatchRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchRequest => WatchRequest.decode(value),
+    responseSerialize: (value: WatchEventBatch): Buffer => Buffer.from(WatchEventBatch.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchEventBatch => WatchEventBatch.decode(value),
   },
 } as const;
 
@@ -2530,7 +2621,13 @@ export interface ApiServiceServer extends UntypedServiceImplementation {
   deleteCollection: handleUnaryCall<DeleteCollectionRequest, ObjectList>;
   /** Applies a JSON, merge or strategic merge patch to an object or its status. */
   patch: handleUnaryCall<PatchRequest, Object>;
+  /** One event per message. */
   watch: handleServerStreamingCall<WatchRequest, WatchEvent>;
+  /**
+   * The same watch, its events in batches: what was ready when the stream could take more, at
+   * least one event and at most ~1 MiB a message (an event larger than that comes alone).
+   */
+  watchBatched: handleServerStreamingCall<WatchRequest, WatchEventBatch>;
 }
 
 export interface ApiServiceClient extends Client {
@@ -2641,8 +2738,19 @@ export interface ApiServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: Object) => void,
   ): ClientUnaryCall;
+  /** One event per message. */
   watch(request: WatchRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchEvent>;
   watch(request: WatchRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<WatchEvent>;
+  /**
+   * The same watch, its events in batches: what was ready when the stream could take more, at
+   * least one event and at most ~1 MiB a message (an event larger than that comes alone).
+   */
+  watchBatched(request: WatchRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchEventBatch>;
+  watchBatched(
+    request: WatchRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchEventBatch>;
 }
 
 export const ApiServiceClient = makeGenericClientConstructor(

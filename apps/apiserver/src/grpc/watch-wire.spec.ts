@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { pb } from '@minimesh/proto';
+import { objectFromWire, objectToWire } from '@minimesh/wire';
+import { encodeWatchBatches, encodeWatchEvent, watchEventToWire } from './watch-wire.js';
+
+const service = (name: string, rv: number, note = '') =>
+  ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: 'default', resourceVersion: String(rv), annotations: { note } }, spec: { ports: [{ port: 80 }] } }) as const;
+
+const event = (name: string, rv: number, note = ''): pb.WatchEvent => ({
+  type: pb.EventType.MODIFIED,
+  object: objectToWire(service(name, rv, note) as never),
+  resourceVersion: String(rv),
+  previousResourceVersion: String(rv - 1),
+});
+
+const bookmark = (rv: number): pb.WatchEvent => ({ type: pb.EventType.BOOKMARK, object: undefined, resourceVersion: String(rv), previousResourceVersion: '' });
+
+describe('watchEventToWire', () => {
+  it('makes the wire form of an object once for every watcher, but anew for another type or revision', () => {
+    const object = service('a', 5) as never;
+    const first = watchEventToWire({ type: 'MODIFIED', object, revision: 5, kindPrevious: 4 });
+    expect(watchEventToWire({ type: 'MODIFIED', object, revision: 5, kindPrevious: 4 })).toBe(first);
+    // A watcher with a selector the object just came to match sees it ADDED.
+    const added = watchEventToWire({ type: 'ADDED', object, revision: 5, kindPrevious: 4 });
+    expect(added).not.toBe(first);
+    expect(added.type).toBe(pb.EventType.ADDED);
+    expect(first).toMatchObject({ type: pb.EventType.MODIFIED, resourceVersion: '5', previousResourceVersion: '4' });
+    expect(watchEventToWire({ type: 'BOOKMARK', revision: 9 })).toEqual(bookmark(9));
+  });
+});
+
+describe('encodeWatchBatches', () => {
+  it('encodes the events as WatchEventBatch messages that decode to them, in order', () => {
+    const events = [event('a', 2), bookmark(3), event('b', 4, 'x'.repeat(300))]; // the last one's length takes two varint bytes
+    const [message, ...rest] = encodeWatchBatches(events);
+    expect(rest).toEqual([]);
+    expect(pb.WatchEventBatch.decode(message!)).toEqual({ events });
+    expect(message).toEqual(Buffer.from(pb.WatchEventBatch.encode({ events }).finish()));
+  });
+
+  it('shares an event\'s bytes between its batches and its Watch message', () => {
+    const ev = event('a', 2, 'y'.repeat(20_000)); // a three-byte length
+    const alone = encodeWatchEvent(ev);
+    expect(encodeWatchEvent(ev)).toBe(alone);
+    expect(pb.WatchEvent.decode(alone)).toEqual(ev);
+    const [message] = encodeWatchBatches([ev]);
+    expect(message!.subarray(message!.length - alone.length)).toEqual(alone);
+    expect(pb.WatchEventBatch.decode(message!)).toEqual({ events: [ev] });
+  });
+
+  it('puts as many events in a message as fit in its bytes, and an event larger than that alone', () => {
+    const small = [event('a', 2), event('b', 3), event('c', 4)];
+    const one = encodeWatchBatches([small[0]!])[0]!.length;
+    const big = event('big', 5, 'z'.repeat(4 * one));
+    const messages = encodeWatchBatches([...small, big, event('d', 6)], 2 * one + 10);
+    expect(messages.map((m) => pb.WatchEventBatch.decode(m).events.map((e) => objectFromWire(e.object!).metadata.name))).toEqual([['a', 'b'], ['c'], ['big'], ['d']]);
+    expect(encodeWatchBatches([])).toEqual([]);
+  });
+});
