@@ -20,13 +20,13 @@ function slowResponse() {
   return res;
 }
 
-/** A hub that hands out `events`, one per tick, whatever the signal says (as a buffered watcher may). */
+/** A hub that hands out `events`, a batch of one per tick, whatever the signal says (as a buffered watcher may). */
 function hubOf(events: WatchOutput[]): WatchHub {
   return {
-    async *watch() {
+    async *watchBatches() {
       for (const ev of events) {
         await new Promise((r) => setTimeout(r, 5));
-        yield ev;
+        yield [ev];
       }
     },
   } as unknown as WatchHub;
@@ -70,5 +70,23 @@ describe('streamWatch', () => {
     const done = streamWatch(hubOf([added(1), added(2)]), request, { timeoutMs: 60, apiVersion: 'v1' }, new EventEmitter() as IncomingMessage, res as unknown as ServerResponse);
     expect(await within(done, 1_000)).toBe('returned');
     expect(res.lines.length).toBe(1);
+  });
+
+  it('writes the events that were ready together in one write, a JSON line each, bookmarks with the kind only', async () => {
+    const res = slowResponse();
+    Object.assign(res, { write: (lines: string) => (res.lines.push(lines), true) }); // a client that keeps up
+    const batch: WatchOutput[] = [added(1), { type: 'BOOKMARK', revision: 2 }, { ...added(3), type: 'DELETED' }];
+    const hub = {
+      async *watchBatches() {
+        yield batch;
+      },
+    } as unknown as WatchHub;
+    await streamWatch(hub, request, { timeoutMs: 0, apiVersion: 'v1' }, new EventEmitter() as IncomingMessage, res as unknown as ServerResponse);
+    expect(res.lines.length).toBe(1);
+    expect(res.lines[0]!.split('\n').slice(0, -1).map((l) => JSON.parse(l))).toEqual([
+      { type: 'ADDED', object: added(1).object },
+      { type: 'BOOKMARK', object: { kind: 'Service', apiVersion: 'v1', metadata: { resourceVersion: '2' } } },
+      { type: 'DELETED', object: added(3).object },
+    ]);
   });
 });

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '@minimesh/api';
-import type { WatchHub, WatchRequest } from '../watch/watch-hub.js';
+import type { WatchHub, WatchOutput, WatchRequest } from '../watch/watch-hub.js';
 import { statusBody, statusOf } from './status-body.js';
 import { toTable, type IncludeObject } from './table.js';
 
@@ -20,6 +20,22 @@ export interface WatchStreamOptions {
   /** A client that reads nothing for this long is disconnected (0: never), as gRPC watches are. */
   stallTimeoutMs?: number;
   onStall?: () => void;
+}
+
+function line(type: string, object: unknown): string {
+  return `${JSON.stringify({ type, object })}\n`;
+}
+
+/**
+ * The line of an event every watcher sees as it is (the hub hands them one output): made once for
+ * all of them, as kube-apiserver's caching serializer encodes an event once.
+ */
+const sharedLines = new WeakMap<WatchOutput, string>();
+
+function sharedLine(ev: WatchOutput): string {
+  let text = sharedLines.get(ev);
+  if (text === undefined) sharedLines.set(ev, (text = line(ev.type, ev.object)));
+  return text;
 }
 
 export async function streamWatch(hub: WatchHub, request: WatchRequest, o: WatchStreamOptions, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -36,10 +52,10 @@ export async function streamWatch(hub: WatchHub, request: WatchRequest, o: Watch
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private', 'transfer-encoding': 'chunked' });
     res.flushHeaders();
   };
-  /** Writes a line; waits while the client is behind, never once it is gone (nothing would wake it). */
-  const send = async (line: string) => {
+  /** Writes lines; waits while the client is behind, never once it is gone (nothing would wake it). */
+  const send = async (lines: string) => {
     if (ac.signal.aborted || res.destroyed) return;
-    if (res.write(`${line}\n`)) return;
+    if (res.write(lines)) return;
     await new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(stall);
@@ -62,28 +78,31 @@ export async function streamWatch(hub: WatchHub, request: WatchRequest, o: Watch
     });
   };
   try {
-    const events = hub.watch(request, ac.signal);
+    const batches = hub.watchBatches(request, ac.signal);
     // The first event may be an error (a resourceVersion too old) before anything was sent; the
     // stream starts either way, as kube-apiserver's does, and the error travels as an ERROR event.
     start();
-    for await (const ev of events) {
-      let object: unknown;
-      if (ev.type === 'BOOKMARK' || !ev.object) {
-        object = { kind: request.kind, apiVersion: o.apiVersion, metadata: { resourceVersion: String(ev.revision) } };
-      } else if (o.table) {
-        object = toTable(request.kind, [ev.object], {}, { include: o.table.include, now: o.table.now(), noHeaders: !first });
-        first = false;
-      } else {
-        object = ev.object;
+    for await (const batch of batches) {
+      let lines = '';
+      for (const ev of batch) {
+        if (ev.type === 'BOOKMARK' || !ev.object) {
+          lines += line(ev.type, { kind: request.kind, apiVersion: o.apiVersion, metadata: { resourceVersion: String(ev.revision) } });
+        } else if (o.table) {
+          lines += line(ev.type, toTable(request.kind, [ev.object], {}, { include: o.table.include, now: o.table.now(), noHeaders: !first }));
+          first = false;
+        } else {
+          lines += sharedLine(ev);
+        }
       }
-      await send(JSON.stringify({ type: ev.type, object }));
+      // What was ready together goes out in one write.
+      await send(lines);
       if (ac.signal.aborted) break;
     }
   } catch (e) {
     if (!ac.signal.aborted) {
       start();
       const status = e instanceof ApiError ? e.status : statusOf(e);
-      await send(JSON.stringify({ type: 'ERROR', object: statusBody(status) }));
+      await send(line('ERROR', statusBody(status)));
     }
   } finally {
     if (timer) clearTimeout(timer);
