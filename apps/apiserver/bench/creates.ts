@@ -1,7 +1,8 @@
 /**
  * Durable writes (a script that prints figures; not a test): acknowledged Service creates per
- * second and their latency, from N concurrent gRPC clients (one connection each), and again from
- * N clients of its Kubernetes REST API (HTTPS keep-alive, as kubectl and client-go), against an
+ * second and their latency, from N concurrent gRPC clients (one connection each: @minimesh/client,
+ * as the apps call it, and bare grpc-js clients that send encoded requests and take the answers as
+ * bytes, the work the REST and etcd load do), and again from N clients of its Kubernetes REST API (HTTPS keep-alive, as kubectl and client-go), against an
  * apiserver in its own process (TLS, bearer token, its SQLite store: a write is acknowledged once its log is on disk), and
  * in the same run the same load against etcd, the store Kubernetes uses: N concurrent clients
  * sending what kube-apiserver sends etcd for a create (a txn "create_revision == 0 → put" of the
@@ -28,10 +29,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { checkServerIdentity } from 'node:tls';
 import { Client, Metadata, credentials, type ClientReadableStream } from '@grpc/grpc-js';
 import { pb } from '@minimesh/proto';
+import { objectToWire } from '@minimesh/wire';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request, Agent } from 'node:http';
+import { connect as connectHttp2 } from 'node:http2';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import type { Namespace, Service } from '@minimesh/api';
@@ -137,6 +140,69 @@ async function drive(create: (name: string) => Promise<void>, label: string, w: 
   return r;
 }
 
+/** TLS to the bench's apiserver, and the bearer token. */
+function grpcCredentials(caFile: string): { creds: ReturnType<typeof credentials.createSsl>; md: Metadata } {
+  const creds = credentials.createSsl(readFileSync(caFile), null, null, { checkServerIdentity: (_host, cert) => checkServerIdentity('127.0.0.1', cert) });
+  const md = new Metadata();
+  md.set('authorization', `Bearer ${TOKEN}`);
+  return { creds, md };
+}
+
+/**
+ * Creates over gRPC from `CLIENTS` bare grpc-js clients (one connection each) doing what the REST
+ * and etcd load do: the request encoded for each call, the answer taken as bytes, not decoded.
+ */
+function bareGrpcCreates(port: number, caFile: string): { create: (name: string) => Promise<void>; close: () => void } {
+  const { creds, md } = grpcCredentials(caFile);
+  const clients = Array.from({ length: CLIENTS }, () => new Client(`127.0.0.1:${port}`, creds, { 'grpc.ssl_target_name_override': 'kubernetes' }));
+  const encode = (req: pb.CreateRequest) => Buffer.from(pb.CreateRequest.encode(req).finish());
+  let next = 0;
+  return {
+    create: (name) =>
+      new Promise<void>((resolve, reject) => {
+        const req = { object: objectToWire(service(name)) };
+        clients[next++ % CLIENTS]!.makeUnaryRequest('/minimesh.v1.ApiService/Create', encode, (b: Buffer) => b, req, md, (err) => (err ? reject(err) : resolve()));
+      }),
+    close: () => {
+      for (const c of clients) c.close();
+    },
+  };
+}
+
+/**
+ * Creates over gRPC from `CLIENTS` HTTP/2 connections of node:http2, the gRPC protocol written
+ * out (a length-prefixed message in a POST, the status in the trailers), as lean clients such as
+ * Go's or ghz send it: again the request encoded per call, the answer's bytes not decoded.
+ */
+function h2GrpcCreates(port: number, caFile: string): { create: (name: string) => Promise<void>; close: () => void } {
+  const ca = readFileSync(caFile);
+  const sessions = Array.from({ length: CLIENTS }, () => connectHttp2(`https://127.0.0.1:${port}`, { ca, servername: 'kubernetes', checkServerIdentity: (_host, cert) => checkServerIdentity('kubernetes', cert) }));
+  for (const s of sessions) s.on('error', () => undefined);
+  const headers = { ':method': 'POST', ':path': '/minimesh.v1.ApiService/Create', 'content-type': 'application/grpc', te: 'trailers', authorization: `Bearer ${TOKEN}` };
+  let next = 0;
+  return {
+    create: (name) =>
+      new Promise<void>((resolve, reject) => {
+        const message = pb.CreateRequest.encode({ object: objectToWire(service(name)) }).finish();
+        const frame = Buffer.allocUnsafe(5 + message.length);
+        frame[0] = 0; // not compressed
+        frame.writeUInt32BE(message.length, 1);
+        frame.set(message, 5);
+        const stream = sessions[next++ % CLIENTS]!.request(headers);
+        let status: string | undefined;
+        stream.on('response', (h) => (status = h['grpc-status'] as string | undefined)); // a trailers-only answer
+        stream.on('trailers', (t) => (status = t['grpc-status'] as string | undefined));
+        stream.on('data', () => undefined);
+        stream.on('error', reject);
+        stream.on('close', () => (status === '0' ? resolve() : reject(new Error(`grpc-status ${status}`))));
+        stream.end(frame);
+      }),
+    close: () => {
+      for (const s of sessions) s.close();
+    },
+  };
+}
+
 /** The events in a WatchEventBatch message, counted from its field tags without decoding them. */
 function eventsIn(batch: Buffer): number {
   let n = 0;
@@ -162,9 +228,7 @@ function rawWatchers(n: number, port: number, caFile: string, rpc: WatchRpc): { 
   const clients: Client[] = [];
   const streams: ClientReadableStream<Buffer>[] = [];
   const counts = new Array<number>(n).fill(0);
-  const creds = credentials.createSsl(readFileSync(caFile), null, null, { checkServerIdentity: (_host, cert) => checkServerIdentity('127.0.0.1', cert) });
-  const md = new Metadata();
-  md.set('authorization', `Bearer ${TOKEN}`);
+  const { creds, md } = grpcCredentials(caFile);
   for (let i = 0; i < n; i++) {
     if (i % Math.ceil(n / 10) === 0) clients.push(new Client(`127.0.0.1:${port}`, creds, { 'grpc.ssl_target_name_override': 'kubernetes' }));
     const req = pb.WatchRequest.fromPartial({ kind: 'Service', namespace: NS, resourceVersion: '' });
@@ -269,7 +333,7 @@ async function metric(url: string, name: string): Promise<number> {
  * Creates through the apiserver: over gRPC (`CLIENTS` connections), or over its Kubernetes REST
  * API (HTTPS keep-alive, `CLIENTS` connections, JSON bodies: what kubectl and client-go send).
  */
-async function minimesh(watchers: number, via: 'grpc' | 'rest' = 'grpc', watchRpc: WatchRpc = 'WatchBatched'): Promise<Result> {
+async function minimesh(watchers: number, via: 'grpc' | 'bare-grpc' | 'h2-grpc' | 'rest' = 'grpc', watchRpc: WatchRpc = 'WatchBatched'): Promise<Result> {
   const dir = tempDir('minimesh-creates-');
   const [port, httpPort, restPort] = [await freePort(), await freePort(), await freePort()];
   writeFileSync(join(dir.path, 'tokens.csv'), `${TOKEN},kubernetes-admin,,"system:masters"\n`);
@@ -278,6 +342,7 @@ async function minimesh(watchers: number, via: 'grpc' | 'rest' = 'grpc', watchRp
   const proc = spawn(process.execPath, [...(process.env.APISERVER_NODE_FLAGS?.split(' ') ?? []), ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MINIMESH_LOG_LEVEL: 'warn' } });
   const clients: ApiClient[] = [];
   let restAgent: HttpsAgent | undefined;
+  let bare: ReturnType<typeof bareGrpcCreates> | undefined;
   try {
     await waitForPort(port, 30_000);
     if (via === 'rest') await waitForPort(restPort, 30_000);
@@ -286,7 +351,10 @@ async function minimesh(watchers: number, via: 'grpc' | 'rest' = 'grpc', watchRp
     await clients[0]!.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     let next = 0;
     restAgent = via === 'rest' ? new HttpsAgent({ keepAlive: true, maxSockets: CLIENTS, ca: readFileSync(caFile), servername: 'kubernetes' }) : undefined;
-    const create = restAgent
+    bare = via === 'bare-grpc' ? bareGrpcCreates(port, caFile) : via === 'h2-grpc' ? h2GrpcCreates(port, caFile) : undefined;
+    const create = bare
+      ? bare.create
+      : restAgent
       ? async (name: string) => {
           const [code, body] = await post(restAgent!, restPort, `/api/v1/namespaces/${NS}/services`, JSON.stringify(service(name)), { authorization: `Bearer ${TOKEN}` });
           if (code !== 201) throw new Error(`POST services: ${code} ${body.slice(0, 200)}`);
@@ -321,6 +389,7 @@ async function minimesh(watchers: number, via: 'grpc' | 'rest' = 'grpc', watchRp
     }
   } finally {
     for (const c of clients) c.close();
+    bare?.close();
     restAgent?.destroy();
     await stopProcess(proc);
     dir.remove();
@@ -401,6 +470,8 @@ function row(name: string, r: Result | string): string {
 console.log(`date ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`${CLIENTS} concurrent clients, ${SECONDS} s measured after 2 s of warm-up; acknowledged creates only\n`);
 const mm = await minimesh(0);
+const mmBare = await minimesh(0, 'bare-grpc');
+const mmH2 = await minimesh(0, 'h2-grpc');
 const mmRest = await minimesh(0, 'rest');
 const mmWatched = WATCHERS ? await minimesh(WATCHERS) : undefined;
 const mmWatchedSingly = WATCHERS ? await minimesh(WATCHERS, 'grpc', 'Watch') : undefined;
@@ -408,7 +479,9 @@ const et = await etcd(0);
 const etWatched = WATCHERS ? await etcd(WATCHERS) : undefined;
 console.log('| store | creates/s | p50 ms | p99 ms | server CPU ms/create | client CPU ms/create | creates per log sync | watch events | errors |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---|---:|');
-console.log(row('minimesh apiserver (gRPC, TLS, token; SQLite WAL, group commit)', mm));
+console.log(row('minimesh apiserver (gRPC, TLS, token; SQLite WAL, group commit), through @minimesh/client', mm));
+console.log(row('minimesh apiserver (gRPC), bare grpc-js clients (request encoded per call, answer not decoded: as the REST and etcd load)', mmBare));
+console.log(row('minimesh apiserver (gRPC), gRPC over node:http2 (the same, without grpc-js)', mmH2));
 console.log(row('minimesh apiserver over its Kubernetes REST API (HTTPS keep-alive, JSON, token)', mmRest));
 if (mmWatched) console.log(row(`minimesh apiserver (gRPC), ${WATCHERS} watches open (WatchBatched)`, mmWatched));
 if (mmWatchedSingly) console.log(row(`minimesh apiserver (gRPC), ${WATCHERS} watches open (Watch: an event a message)`, mmWatchedSingly));
