@@ -10,7 +10,7 @@ import { parseLabelSelector } from '../registry/label-selector.js';
 import type { ListOptions } from '../registry/list-options.js';
 import type { Registry } from '../registry/registry.js';
 import type { WatchHub, WatchRequest } from '../watch/watch-hub.js';
-import { encodeWatchBatches, encodeWatchEvent, watchEventToWire } from './watch-wire.js';
+import { encodeWatchBatches, encodeWatchEvent, watchEventsToWire, watchEventToWire } from './watch-wire.js';
 
 function kindOf(kind: string): Kind {
   if (!isKind(kind)) throw new BadRequestError(`the server doesn't have a resource type "${kind}"`);
@@ -246,7 +246,7 @@ export function apiServiceHandlers(deps: ApiServiceDeps): pb.ApiServiceServer {
       async function* (req: pb.WatchRequest, signal: AbortSignal, call: CallContext) {
         const { filter, close } = openWatch(req, call);
         try {
-          for await (const outs of hub.watchBatches(filter, signal)) yield* encodeWatchBatches(outs.map(watchEventToWire));
+          for await (const outs of hub.watchBatches(filter, signal)) yield* encodeWatchBatches(watchEventsToWire(outs));
         } finally {
           close();
         }

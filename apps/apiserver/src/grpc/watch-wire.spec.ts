@@ -32,7 +32,7 @@ describe('watchEventToWire', () => {
 describe('encodeWatchBatches', () => {
   it('encodes the events as WatchEventBatch messages that decode to them, in order', () => {
     const events = [event('a', 2), bookmark(3), event('b', 4, 'x'.repeat(300))]; // the last one's length takes two varint bytes
-    const [message, ...rest] = encodeWatchBatches(events);
+    const [message, ...rest] = [...encodeWatchBatches(events)];
     expect(rest).toEqual([]);
     expect(pb.WatchEventBatch.decode(message!)).toEqual({ events });
     expect(message).toEqual(Buffer.from(pb.WatchEventBatch.encode({ events }).finish()));
@@ -43,17 +43,33 @@ describe('encodeWatchBatches', () => {
     const alone = encodeWatchEvent(ev);
     expect(encodeWatchEvent(ev)).toBe(alone);
     expect(pb.WatchEvent.decode(alone)).toEqual(ev);
-    const [message] = encodeWatchBatches([ev]);
+    const [message] = [...encodeWatchBatches([ev])];
     expect(message!.subarray(message!.length - alone.length)).toEqual(alone);
     expect(pb.WatchEventBatch.decode(message!)).toEqual({ events: [ev] });
   });
 
   it('puts as many events in a message as fit in its bytes, and an event larger than that alone', () => {
     const small = [event('a', 2), event('b', 3), event('c', 4)];
-    const one = encodeWatchBatches([small[0]!])[0]!.length;
+    const one = [...encodeWatchBatches([small[0]!])][0]!.length;
     const big = event('big', 5, 'z'.repeat(4 * one));
-    const messages = encodeWatchBatches([...small, big, event('d', 6)], 2 * one + 10);
+    const messages = [...encodeWatchBatches([...small, big, event('d', 6)], 2 * one + 10)];
     expect(messages.map((m) => pb.WatchEventBatch.decode(m).events.map((e) => objectFromWire(e.object!).metadata.name))).toEqual([['a', 'b'], ['c'], ['big'], ['d']]);
-    expect(encodeWatchBatches([])).toEqual([]);
+    expect([...encodeWatchBatches([])]).toEqual([]);
+  });
+
+  it('encodes an event only when the message it goes in is asked for', () => {
+    const asked: string[] = [];
+    const events = function* () {
+      for (const name of ['a', 'b', 'c']) {
+        asked.push(name);
+        yield event(name, asked.length + 1, 'w'.repeat(100));
+      }
+    };
+    const one = [...encodeWatchBatches([event('x', 1, 'w'.repeat(100))])][0]!.length;
+    const messages = encodeWatchBatches(events(), one + 20); // one event a message
+    messages.next();
+    expect(asked).toEqual(['a', 'b']); // b told it that a's message was full
+    expect([...messages].length).toBe(2);
+    expect(asked).toEqual(['a', 'b', 'c']);
   });
 });

@@ -94,22 +94,27 @@ export function encodeWatchEvent(ev: pb.WatchEvent): Buffer {
 
 /**
  * The events as WatchEventBatch messages, in order: as many events to a message as fit in
- * `maxBytes`, at least one.
+ * `maxBytes`, at least one. Lazily: an event is encoded (if no other watcher did it first) when
+ * its message is asked for, so a watch that starts with a long list never holds more than a
+ * message of it encoded while its stream drains.
  */
-export function encodeWatchBatches(events: readonly pb.WatchEvent[], maxBytes = MAX_BATCH_BYTES): Buffer[] {
-  const messages: Buffer[] = [];
+export function* encodeWatchBatches(events: Iterable<pb.WatchEvent>, maxBytes = MAX_BATCH_BYTES): Generator<Buffer> {
   let parts: Buffer[] = [];
   let size = 0;
   for (const ev of events) {
     const { framed } = framedEvent(ev);
     if (parts.length && size + framed.length > maxBytes) {
-      messages.push(Buffer.concat(parts, size));
+      yield Buffer.concat(parts, size);
       parts = [];
       size = 0;
     }
     parts.push(framed);
     size += framed.length;
   }
-  if (parts.length) messages.push(Buffer.concat(parts, size));
-  return messages;
+  if (parts.length) yield Buffer.concat(parts, size);
+}
+
+/** The wire forms of a watch's outputs, made as they are asked for. */
+export function* watchEventsToWire(outs: Iterable<WatchOutput>): Generator<pb.WatchEvent> {
+  for (const out of outs) yield watchEventToWire(out);
 }

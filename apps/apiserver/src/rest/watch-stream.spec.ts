@@ -89,4 +89,21 @@ describe('streamWatch', () => {
       { type: 'DELETED', object: added(3).object },
     ]);
   });
+
+  it('splits what was ready together into writes of about 1 MiB', async () => {
+    const res = slowResponse();
+    Object.assign(res, { write: (lines: string) => (res.lines.push(lines), true) });
+    const big = (n: number): WatchOutput => {
+      const ev = added(n);
+      ev.object!.metadata.annotations = { blob: 'b'.repeat(600 * 1024) };
+      return ev;
+    };
+    const hub = {
+      async *watchBatches() {
+        yield [big(1), big(2), big(3)];
+      },
+    } as unknown as WatchHub;
+    await streamWatch(hub, request, { timeoutMs: 0, apiVersion: 'v1' }, new EventEmitter() as IncomingMessage, res as unknown as ServerResponse);
+    expect(res.lines.map((l) => l.split('\n').length - 1)).toEqual([2, 1]);
+  });
 });

@@ -22,6 +22,8 @@ export interface WatchStreamOptions {
   onStall?: () => void;
 }
 
+const MAX_WRITE_CHARS = 1024 * 1024;
+
 function line(type: string, object: unknown): string {
   return `${JSON.stringify({ type, object })}\n`;
 }
@@ -93,9 +95,15 @@ export async function streamWatch(hub: WatchHub, request: WatchRequest, o: Watch
         } else {
           lines += sharedLine(ev);
         }
+        // What was ready together goes out in one write, up to ~1 MiB (a long initial list in
+        // several, each once the client took the one before).
+        if (lines.length >= MAX_WRITE_CHARS) {
+          await send(lines);
+          lines = '';
+          if (ac.signal.aborted) return;
+        }
       }
-      // What was ready together goes out in one write.
-      await send(lines);
+      if (lines) await send(lines);
       if (ac.signal.aborted) break;
     }
   } catch (e) {
