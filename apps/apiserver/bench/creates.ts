@@ -18,7 +18,7 @@
  * connections; their client counts the events without decoding them, so what is measured is the
  * server's fan-out, not the watchers' parsing); minimesh's watches twice, through WatchBatched (the
  * events that were ready together in one message, what its apps use) and through Watch (an event
- * a message). Every row also gives the CPU the server process and
+ * a message), and its REST load with as many REST watches (`?watch=true`, a connection each). Every row also gives the CPU the server process and
  * the load generator (this process) spent per create, and for minimesh the creates per sync of the
  * store's log (group commit).
  * APISERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the
@@ -253,6 +253,26 @@ function rawWatchers(n: number, port: number, caFile: string, rpc: WatchRpc): { 
 }
 
 /**
+ * `n` REST watches of the bench's Services (`?watch=true`, HTTPS, a connection each, as a
+ * client-go informer holds one), counting the events' lines without parsing them.
+ */
+function restWatchers(n: number, port: number, caFile: string): { events: () => number[]; close: () => void } {
+  const agent = new HttpsAgent({ keepAlive: true, maxSockets: n, ca: readFileSync(caFile), servername: 'kubernetes' });
+  const counts = new Array<number>(n).fill(0);
+  for (let i = 0; i < n; i++) {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: `/api/v1/namespaces/${NS}/services?watch=true`, agent, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
+      res.on('data', (chunk: Buffer) => {
+        for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) counts[i]!++;
+      });
+      res.on('error', () => undefined);
+    });
+    req.on('error', () => undefined);
+    req.end();
+  }
+  return { events: () => [...counts], close: () => agent.destroy() };
+}
+
+/**
  * `n` watches of the Services' prefix through etcd's JSON gateway (each its own HTTP stream),
  * counting events (`"kv":{` in the stream) without parsing them.
  */
@@ -362,7 +382,7 @@ async function minimesh(watchers: number, via: 'grpc' | 'bare-grpc' | 'h2-grpc' 
       : async (name: string) => {
           await clients[next++ % CLIENTS]!.create(service(name));
         };
-    const watches = watchers ? rawWatchers(watchers, port, caFile, watchRpc) : undefined;
+    const watches = !watchers ? undefined : via === 'rest' ? restWatchers(watchers, restPort, caFile) : rawWatchers(watchers, port, caFile, watchRpc);
     const metricsUrl = `http://127.0.0.1:${httpPort}/metrics`;
     const syncs = () => metric(metricsUrl, 'minimesh_apiserver_store_log_fsync_duration_seconds_count');
     let syncs0 = 0;
@@ -475,6 +495,7 @@ const mmH2 = await minimesh(0, 'h2-grpc');
 const mmRest = await minimesh(0, 'rest');
 const mmWatched = WATCHERS ? await minimesh(WATCHERS) : undefined;
 const mmWatchedSingly = WATCHERS ? await minimesh(WATCHERS, 'grpc', 'Watch') : undefined;
+const mmRestWatched = WATCHERS ? await minimesh(WATCHERS, 'rest') : undefined;
 const et = await etcd(0);
 const etWatched = WATCHERS ? await etcd(WATCHERS) : undefined;
 console.log('| store | creates/s | p50 ms | p99 ms | server CPU ms/create | client CPU ms/create | creates per log sync | watch events | errors |');
@@ -485,5 +506,6 @@ console.log(row('minimesh apiserver (gRPC), gRPC over node:http2 (the same, with
 console.log(row('minimesh apiserver over its Kubernetes REST API (HTTPS keep-alive, JSON, token)', mmRest));
 if (mmWatched) console.log(row(`minimesh apiserver (gRPC), ${WATCHERS} watches open (WatchBatched)`, mmWatched));
 if (mmWatchedSingly) console.log(row(`minimesh apiserver (gRPC), ${WATCHERS} watches open (Watch: an event a message)`, mmWatchedSingly));
+if (mmRestWatched) console.log(row(`minimesh apiserver over its REST API, ${WATCHERS} REST watches open (a connection each)`, mmRestWatched));
 console.log(row("etcd (Debian's etcd-server; kube-apiserver's create txn over the JSON gateway)", et));
 if (etWatched) console.log(row(`etcd, ${WATCHERS} watches open (JSON gateway streams)`, etWatched));
