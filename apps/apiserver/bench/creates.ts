@@ -26,19 +26,15 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { checkServerIdentity } from 'node:tls';
-import { Client, Metadata, credentials, type ClientReadableStream } from '@grpc/grpc-js';
-import { pb } from '@minimesh/proto';
-import { objectToWire } from '@minimesh/wire';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { request, Agent } from 'node:http';
-import { connect as connectHttp2 } from 'node:http2';
 import { request as httpsRequest, Agent as HttpsAgent } from 'node:https';
 import { cpus, loadavg } from 'node:os';
 import type { Namespace, Service } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
+import { bareGrpcCreates, etcdWatchers, h2GrpcCreates, rawWatchers, restWatchers, type Creates, type Target, type Watchers, type WatchRpc } from './load-clients.js';
 import { freePort, tempDir, waitForPort } from '@minimesh/runtime/testing';
 
 const { values: flags } = parseArgs({ options: { clients: { type: 'string', default: '8' }, seconds: { type: 'string', default: '10' }, watchers: { type: 'string', default: '100' } } });
@@ -52,8 +48,6 @@ if (!(CLIENTS >= 1 && CLIENTS <= 256 && SECONDS >= 1 && SECONDS <= 600 && WATCHE
 const BIN = fileURLToPath(new URL('../bin/minimesh-apiserver.mjs', import.meta.url));
 const TOKEN = 'bench-token-0123456789abcdef';
 const NS = 'bench';
-
-type WatchRpc = 'Watch' | 'WatchBatched';
 
 interface Result {
   creates: number;
@@ -140,178 +134,6 @@ async function drive(create: (name: string) => Promise<void>, label: string, w: 
   return r;
 }
 
-/** TLS to the bench's apiserver, and the bearer token. */
-function grpcCredentials(caFile: string): { creds: ReturnType<typeof credentials.createSsl>; md: Metadata } {
-  const creds = credentials.createSsl(readFileSync(caFile), null, null, { checkServerIdentity: (_host, cert) => checkServerIdentity('127.0.0.1', cert) });
-  const md = new Metadata();
-  md.set('authorization', `Bearer ${TOKEN}`);
-  return { creds, md };
-}
-
-/**
- * Creates over gRPC from `CLIENTS` bare grpc-js clients (one connection each) doing what the REST
- * and etcd load do: the request encoded for each call, the answer taken as bytes, not decoded.
- */
-function bareGrpcCreates(port: number, caFile: string): { create: (name: string) => Promise<void>; close: () => void } {
-  const { creds, md } = grpcCredentials(caFile);
-  const clients = Array.from({ length: CLIENTS }, () => new Client(`127.0.0.1:${port}`, creds, { 'grpc.ssl_target_name_override': 'kubernetes' }));
-  const encode = (req: pb.CreateRequest) => Buffer.from(pb.CreateRequest.encode(req).finish());
-  let next = 0;
-  return {
-    create: (name) =>
-      new Promise<void>((resolve, reject) => {
-        const req = { object: objectToWire(service(name)) };
-        clients[next++ % CLIENTS]!.makeUnaryRequest('/minimesh.v1.ApiService/Create', encode, (b: Buffer) => b, req, md, (err) => (err ? reject(err) : resolve()));
-      }),
-    close: () => {
-      for (const c of clients) c.close();
-    },
-  };
-}
-
-/**
- * Creates over gRPC from `CLIENTS` HTTP/2 connections of node:http2, the gRPC protocol written
- * out (a length-prefixed message in a POST, the status in the trailers), as lean clients such as
- * Go's or ghz send it: again the request encoded per call, the answer's bytes not decoded.
- */
-function h2GrpcCreates(port: number, caFile: string): { create: (name: string) => Promise<void>; close: () => void } {
-  const ca = readFileSync(caFile);
-  const sessions = Array.from({ length: CLIENTS }, () => connectHttp2(`https://127.0.0.1:${port}`, { ca, servername: 'kubernetes', checkServerIdentity: (_host, cert) => checkServerIdentity('kubernetes', cert) }));
-  for (const s of sessions) s.on('error', () => undefined);
-  const headers = { ':method': 'POST', ':path': '/minimesh.v1.ApiService/Create', 'content-type': 'application/grpc', te: 'trailers', authorization: `Bearer ${TOKEN}` };
-  let next = 0;
-  return {
-    create: (name) =>
-      new Promise<void>((resolve, reject) => {
-        const message = pb.CreateRequest.encode({ object: objectToWire(service(name)) }).finish();
-        const frame = Buffer.allocUnsafe(5 + message.length);
-        frame[0] = 0; // not compressed
-        frame.writeUInt32BE(message.length, 1);
-        frame.set(message, 5);
-        const stream = sessions[next++ % CLIENTS]!.request(headers);
-        let status: string | undefined;
-        stream.on('response', (h) => (status = h['grpc-status'] as string | undefined)); // a trailers-only answer
-        stream.on('trailers', (t) => (status = t['grpc-status'] as string | undefined));
-        stream.on('data', () => undefined);
-        stream.on('error', reject);
-        stream.on('close', () => (status === '0' ? resolve() : reject(new Error(`grpc-status ${status}`))));
-        stream.end(frame);
-      }),
-    close: () => {
-      for (const s of sessions) s.close();
-    },
-  };
-}
-
-/** The events in a WatchEventBatch message, counted from its field tags without decoding them. */
-function eventsIn(batch: Buffer): number {
-  let n = 0;
-  for (let i = 0; i < batch.length; n++) {
-    i++; // field 1's tag: every field of the message is an event
-    let len = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = batch[i++]!;
-      len += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) break;
-    }
-    i += len;
-  }
-  return n;
-}
-
-/**
- * `n` watches of the bench's Services over 10 connections, counting events without decoding
- * them (an informer's parsing would be the watchers' cost, not the server's): through Watch (an
- * event a message) or WatchBatched (what was ready together in one message; what the apps use).
- */
-function rawWatchers(n: number, port: number, caFile: string, rpc: WatchRpc): { events: () => number[]; close: () => void } {
-  const clients: Client[] = [];
-  const streams: ClientReadableStream<Buffer>[] = [];
-  const counts = new Array<number>(n).fill(0);
-  const { creds, md } = grpcCredentials(caFile);
-  for (let i = 0; i < n; i++) {
-    if (i % Math.ceil(n / 10) === 0) clients.push(new Client(`127.0.0.1:${port}`, creds, { 'grpc.ssl_target_name_override': 'kubernetes' }));
-    const req = pb.WatchRequest.fromPartial({ kind: 'Service', namespace: NS, resourceVersion: '' });
-    const stream = clients[clients.length - 1]!.makeServerStreamRequest<pb.WatchRequest, Buffer>(
-      `/minimesh.v1.ApiService/${rpc}`,
-      (v) => Buffer.from(pb.WatchRequest.encode(v).finish()),
-      (b) => b,
-      req,
-      md,
-    );
-    stream.on('data', rpc === 'Watch' ? () => counts[i]!++ : (b: Buffer) => (counts[i]! += eventsIn(b)));
-    stream.on('error', () => undefined);
-    streams.push(stream);
-  }
-  return {
-    events: () => [...counts],
-    close: () => {
-      for (const s of streams) s.cancel();
-      for (const c of clients) c.close();
-    },
-  };
-}
-
-/**
- * `n` REST watches of the bench's Services (`?watch=true`, HTTPS, a connection each, as a
- * client-go informer holds one), counting the events' lines without parsing them.
- */
-function restWatchers(n: number, port: number, caFile: string): { events: () => number[]; close: () => void } {
-  const agent = new HttpsAgent({ keepAlive: true, maxSockets: n, ca: readFileSync(caFile), servername: 'kubernetes' });
-  const counts = new Array<number>(n).fill(0);
-  for (let i = 0; i < n; i++) {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: `/api/v1/namespaces/${NS}/services?watch=true`, agent, headers: { authorization: `Bearer ${TOKEN}` } }, (res) => {
-      res.on('data', (chunk: Buffer) => {
-        for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) counts[i]!++;
-      });
-      res.on('error', () => undefined);
-    });
-    req.on('error', () => undefined);
-    req.end();
-  }
-  return { events: () => [...counts], close: () => agent.destroy() };
-}
-
-/**
- * `n` watches of the Services' prefix through etcd's JSON gateway (each its own HTTP stream),
- * counting events (`"kv":{` in the stream) without parsing them.
- */
-function etcdWatchers(n: number, port: number): { events: () => number[]; ready: Promise<unknown>; close: () => void } {
-  const counts = new Array<number>(n).fill(0);
-  const created: Promise<void>[] = [];
-  const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
-  const prefix = `/registry/services/specs/${NS}/`;
-  const rangeEnd = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-  const body = JSON.stringify({ create_request: { key: Buffer.from(prefix).toString('base64'), range_end: Buffer.from(rangeEnd).toString('base64') } });
-  const reqs = Array.from({ length: n }, (_, i) => {
-    let isCreated!: () => void;
-    created.push(new Promise<void>((resolve) => (isCreated = resolve)));
-    const req = request({ host: '127.0.0.1', port, path: '/v3/watch', method: 'POST', agent, headers: { 'content-type': 'application/json' } }, (res) => {
-      let tail = '';
-      res.setEncoding('utf8');
-      res.once('data', () => isCreated()); // {"result":{"header":…,"created":true}}: the watch is in place
-      res.on('data', (chunk: string) => {
-        const text = tail + chunk;
-        counts[i]! += text.split('"kv":{').length - 1;
-        tail = text.slice(-6);
-      });
-      res.on('error', () => undefined);
-    });
-    req.on('error', () => undefined);
-    req.end(body);
-    return req;
-  });
-  return {
-    events: () => [...counts],
-    // etcd sends what follows the watch's creation: the creates start once every watch is there.
-    ready: Promise.all(created),
-    close: () => {
-      for (const r of reqs) r.destroy();
-      agent.destroy();
-    },
-  };
-}
-
 /**
  * Watcher counts: events per watcher and second in the window, and, once the writers stopped,
  * how long until every watcher had an event for every create of the run.
@@ -362,7 +184,7 @@ async function minimesh(watchers: number, via: 'grpc' | 'bare-grpc' | 'h2-grpc' 
   const proc = spawn(process.execPath, [...(process.env.APISERVER_NODE_FLAGS?.split(' ') ?? []), ...args], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, MINIMESH_LOG_LEVEL: 'warn' } });
   const clients: ApiClient[] = [];
   let restAgent: HttpsAgent | undefined;
-  let bare: ReturnType<typeof bareGrpcCreates> | undefined;
+  let bare: Creates | undefined;
   try {
     await waitForPort(port, 30_000);
     if (via === 'rest') await waitForPort(restPort, 30_000);
@@ -371,7 +193,8 @@ async function minimesh(watchers: number, via: 'grpc' | 'bare-grpc' | 'h2-grpc' 
     await clients[0]!.create<Namespace>({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     let next = 0;
     restAgent = via === 'rest' ? new HttpsAgent({ keepAlive: true, maxSockets: CLIENTS, ca: readFileSync(caFile), servername: 'kubernetes' }) : undefined;
-    bare = via === 'bare-grpc' ? bareGrpcCreates(port, caFile) : via === 'h2-grpc' ? h2GrpcCreates(port, caFile) : undefined;
+    const target: Target = { port, caFile, token: TOKEN, namespace: NS };
+    bare = via === 'bare-grpc' ? bareGrpcCreates(target, CLIENTS, service) : via === 'h2-grpc' ? h2GrpcCreates(target, CLIENTS, service) : undefined;
     const create = bare
       ? bare.create
       : restAgent
@@ -382,7 +205,7 @@ async function minimesh(watchers: number, via: 'grpc' | 'bare-grpc' | 'h2-grpc' 
       : async (name: string) => {
           await clients[next++ % CLIENTS]!.create(service(name));
         };
-    const watches = !watchers ? undefined : via === 'rest' ? restWatchers(watchers, restPort, caFile) : rawWatchers(watchers, port, caFile, watchRpc);
+    const watches = !watchers ? undefined : via === 'rest' ? restWatchers(watchers, { ...target, port: restPort }) : rawWatchers(watchers, target, watchRpc);
     const metricsUrl = `http://127.0.0.1:${httpPort}/metrics`;
     const syncs = () => metric(metricsUrl, 'minimesh_apiserver_store_log_fsync_duration_seconds_count');
     let syncs0 = 0;
@@ -427,10 +250,10 @@ async function etcd(watchers: number): Promise<Result | string> {
     { stdio: ['ignore', 'ignore', 'ignore'] },
   );
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
-  let watches: ReturnType<typeof etcdWatchers> | undefined;
+  let watches: (Watchers & { ready: Promise<unknown> }) | undefined;
   try {
     await waitForPort(client, 30_000);
-    watches = watchers ? etcdWatchers(watchers, client) : undefined;
+    watches = watchers ? etcdWatchers(watchers, client, NS) : undefined;
     await watches?.ready;
     const b64 = (s: string) => Buffer.from(s).toString('base64');
     return await drive(async (name) => {
