@@ -5,11 +5,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { checkServerIdentity } from 'node:tls';
-import { Metadata, credentials, type ChannelCredentials, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { Metadata, credentials, type ChannelCredentials, type ServiceError } from '@grpc/grpc-js';
 import type { DeleteOptions, Kind, KubeObject, ObjectOfKind, PatchType } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
 import { fromGrpcError, objectFromWire, objectToWire } from '@minimesh/wire';
-import type { ApiClient, ListOptions, ListResult, SelectOptions, WatchEvent, WatchEventType, WatchOptions } from './api-client.js';
+import type { ApiClient, ListOptions, ListResult, SelectOptions, WatchEvent, WatchOptions } from './api-client.js';
+import { GrpcWatches } from './grpc-watch.js';
 
 export interface ClientOptions {
   /** Per-call deadline for unary calls. */
@@ -25,13 +26,6 @@ export interface ClientOptions {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
-
-const EVENT_TYPES: Record<number, WatchEventType | undefined> = {
-  [pb.EventType.ADDED]: 'ADDED',
-  [pb.EventType.MODIFIED]: 'MODIFIED',
-  [pb.EventType.DELETED]: 'DELETED',
-  [pb.EventType.BOOKMARK]: 'BOOKMARK',
-};
 
 const PATCH_TYPES: Record<PatchType, pb.PatchType> = { json: pb.PatchType.JSON, merge: pb.PatchType.MERGE, strategic: pb.PatchType.STRATEGIC };
 
@@ -123,6 +117,7 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
     'grpc.enable_channelz': 0,
   });
   const timeout = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const watches = new GrpcWatches(raw);
 
   function call<Req, Res>(method: Unary<Req, Res>, req: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
@@ -167,92 +162,19 @@ export function connectApiClient(address: string, opts: ClientOptions = {}): Api
       return objectFromWire(await call(raw.patch as never, req)) as ObjectOfKind<K>;
     },
     watch<K extends Kind>(kind: K, o: WatchOptions = {}): AsyncIterable<WatchEvent<ObjectOfKind<K>>> {
-      return {
-        [Symbol.asyncIterator]: () => watchIterator<ObjectOfKind<K>>(
-          raw.watchBatched(
-            {
-            kind,
-            namespace: o.namespace ?? '',
-            labelSelector: o.labelSelector ?? '',
-            fieldSelector: o.fieldSelector ?? '',
-            resourceVersion: o.resourceVersion ?? '',
-            allowBookmarks: o.allowBookmarks ?? false,
-            storeId: o.storeId ?? '',
-            },
-            metadata(),
-          ),
-          o.signal,
-        ),
+      const req: pb.WatchRequest = {
+        kind,
+        namespace: o.namespace ?? '',
+        labelSelector: o.labelSelector ?? '',
+        fieldSelector: o.fieldSelector ?? '',
+        resourceVersion: o.resourceVersion ?? '',
+        allowBookmarks: o.allowBookmarks ?? false,
+        storeId: o.storeId ?? '',
       };
+      return { [Symbol.asyncIterator]: () => watches.open<ObjectOfKind<K>>(req, metadata(), o.signal) };
     },
     close() {
       raw.close();
-    },
-  };
-}
-
-/**
- * Turns a WatchBatched stream into an async iterator of its events, one at a time; return() and
- * abort cancel the call.
- */
-function watchIterator<T extends KubeObject>(stream: ClientReadableStream<pb.WatchEventBatch>, signal?: AbortSignal): AsyncIterator<WatchEvent<T>> {
-  const buffered: WatchEvent<T>[] = [];
-  let failure: Error | undefined;
-  let ended = false;
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    wake?.();
-    wake = undefined;
-  };
-  const cancel = () => {
-    ended = true;
-    stream.cancel();
-    notify();
-  };
-  signal?.addEventListener('abort', cancel, { once: true });
-  if (signal?.aborted) cancel();
-  stream.on('data', (batch: pb.WatchEventBatch) => {
-    for (const ev of batch.events) {
-      const type = EVENT_TYPES[ev.type];
-      if (!type) continue;
-      const out: WatchEvent<T> = { type, resourceVersion: ev.resourceVersion };
-      if (ev.object) out.object = objectFromWire(ev.object) as T;
-      if (ev.previousResourceVersion) out.previousResourceVersion = ev.previousResourceVersion;
-      buffered.push(out);
-    }
-    notify();
-  });
-  stream.on('error', (err: ServiceError) => {
-    if (!ended) failure = fromGrpcError(err);
-    ended = true;
-    notify();
-  });
-  stream.on('end', () => {
-    ended = true;
-    notify();
-  });
-  return {
-    async next(): Promise<IteratorResult<WatchEvent<T>>> {
-      for (;;) {
-        const ev = buffered.shift();
-        if (ev) return { value: ev, done: false };
-        if (failure) {
-          const f = failure;
-          failure = undefined;
-          signal?.removeEventListener('abort', cancel);
-          throw f;
-        }
-        if (ended) {
-          signal?.removeEventListener('abort', cancel);
-          return { value: undefined, done: true };
-        }
-        await new Promise<void>((resolve) => (wake = resolve));
-      }
-    },
-    async return(): Promise<IteratorResult<WatchEvent<T>>> {
-      cancel();
-      signal?.removeEventListener('abort', cancel);
-      return { value: undefined, done: true };
     },
   };
 }
