@@ -219,12 +219,13 @@ describe('calls, watches and slow watchers', () => {
 });
 
 describe('a watcher that stops reading', () => {
-  it('closes a watch whose client stopped reading, and releases what it held', async () => {
+  it.each(['watch', 'watchBatched'] as const)('closes a watch whose client stopped reading, and releases what it held (%s)', async (rpc) => {
     const t = await startTestApiServer({ listen: '127.0.0.1:0', 'watch-stall-timeout': 1 });
     const raw = new pb.ApiServiceClient(t.server.address, credentials.createSsl(readFileSync(t.server.caFile)), {
       'grpc.ssl_target_name_override': 'kubernetes',
     });
-    const stream: ClientReadableStream<pb.WatchEvent> = raw.watch({ kind: 'Service', namespace: '', labelSelector: '', fieldSelector: '', resourceVersion: '', allowBookmarks: false, storeId: '' });
+    const req: pb.WatchRequest = { kind: 'Service', namespace: '', labelSelector: '', fieldSelector: '', resourceVersion: '', allowBookmarks: false, storeId: '' };
+    const stream: ClientReadableStream<unknown> = rpc === 'watch' ? raw.watch(req) : raw.watchBatched(req);
     let closedWith: number | undefined;
     stream.on('error', (e: { code: number }) => (closedWith = e.code)); // it is closed under it
     stream.on('data', () => undefined);

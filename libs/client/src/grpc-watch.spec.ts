@@ -78,6 +78,18 @@ describe('gRPC watches', () => {
     expect([batchedCalls, watchCalls]).toEqual([1, 2]);
   });
 
+  it('use Watch against a server whose service has no WatchBatched at all (grpc-js answers for it)', async () => {
+    const address = await serve({
+      watch: (call: ServerWritableStream<pb.WatchRequest, pb.WatchEvent>) => {
+        call.write(added('a', 2));
+        call.end();
+      },
+    });
+    const client = connectApiClient(address);
+    cleanups.push(() => client.close());
+    expect(await names(client.watch('Namespace'))).toEqual(['ADDED a 2']);
+  });
+
   it('fail with the server\'s error otherwise', async () => {
     const address = await serve({
       watchBatched: (call: ServerWritableStream<pb.WatchRequest, pb.WatchEventBatch>) => {

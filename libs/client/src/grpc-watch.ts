@@ -20,7 +20,10 @@ const EVENT_TYPES: Record<number, WatchEventType | undefined> = {
 type Stream = ClientReadableStream<pb.WatchEventBatch> | ClientReadableStream<pb.WatchEvent>;
 
 export class GrpcWatches {
-  /** False once the server said it has no WatchBatched. */
+  /**
+   * False once the server said it has no WatchBatched; for the life of this client (an apiserver
+   * upgraded meanwhile is asked for it again by the next client made).
+   */
   private batched = true;
 
   constructor(private readonly raw: pb.ApiServiceClient) {}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { pb } from '@minimesh/proto';
 import { objectFromWire, objectToWire } from '@minimesh/wire';
+import type { StoredEvent } from '../store/store.js';
+import { sharedOutput, type WatchOutput } from '../watch/watch-hub.js';
 import { encodeWatchBatches, encodeWatchEvent, watchEventToWire } from './watch-wire.js';
 
 const service = (name: string, rv: number, note = '') =>
@@ -15,16 +17,21 @@ const event = (name: string, rv: number, note = ''): pb.WatchEvent => ({
 
 const bookmark = (rv: number): pb.WatchEvent => ({ type: pb.EventType.BOOKMARK, object: undefined, resourceVersion: String(rv), previousResourceVersion: '' });
 
+/** A store event, and the output the hub hands every watcher that sees it as it is. */
+const stored = (name: string, rv: number, note = ''): StoredEvent => ({ revision: rv, type: 'MODIFIED', kind: 'Service', namespace: 'default', name, object: service(name, rv, note) as never, kindPrevious: rv - 1 });
+
 describe('watchEventToWire', () => {
-  it('makes the wire form of an object once for every watcher, but anew for another type or revision', () => {
-    const object = service('a', 5) as never;
-    const first = watchEventToWire({ type: 'MODIFIED', object, revision: 5, kindPrevious: 4 });
-    expect(watchEventToWire({ type: 'MODIFIED', object, revision: 5, kindPrevious: 4 })).toBe(first);
-    // A watcher with a selector the object just came to match sees it ADDED.
-    const added = watchEventToWire({ type: 'ADDED', object, revision: 5, kindPrevious: 4 });
-    expect(added).not.toBe(first);
-    expect(added.type).toBe(pb.EventType.ADDED);
+  it('makes the wire form of a shared output once for every watcher, and anew each time for one watcher\'s', () => {
+    const shared = sharedOutput(stored('a', 5));
+    const first = watchEventToWire(shared);
+    expect(watchEventToWire(sharedOutput(stored('a', 5)))).not.toBe(first); // another event
+    expect(watchEventToWire(shared)).toBe(first);
     expect(first).toMatchObject({ type: pb.EventType.MODIFIED, resourceVersion: '5', previousResourceVersion: '4' });
+    // A watcher with a selector the object just came to match sees it ADDED: its own output.
+    const own: WatchOutput = { ...shared, type: 'ADDED' };
+    const added = watchEventToWire(own);
+    expect(added.type).toBe(pb.EventType.ADDED);
+    expect(watchEventToWire(own)).not.toBe(added);
     expect(watchEventToWire({ type: 'BOOKMARK', revision: 9 })).toEqual(bookmark(9));
   });
 });
@@ -38,14 +45,17 @@ describe('encodeWatchBatches', () => {
     expect(message).toEqual(Buffer.from(pb.WatchEventBatch.encode({ events }).finish()));
   });
 
-  it('shares an event\'s bytes between its batches and its Watch message', () => {
-    const ev = event('a', 2, 'y'.repeat(20_000)); // a three-byte length
+  it('shares a shared event\'s bytes between its batches and its Watch message, and keeps none of another', () => {
+    const ev = watchEventToWire(sharedOutput(stored('a', 2, 'y'.repeat(20_000)))); // a three-byte length
     const alone = encodeWatchEvent(ev);
     expect(encodeWatchEvent(ev)).toBe(alone);
     expect(pb.WatchEvent.decode(alone)).toEqual(ev);
     const [message] = [...encodeWatchBatches([ev])];
     expect(message!.subarray(message!.length - alone.length)).toEqual(alone);
     expect(pb.WatchEventBatch.decode(message!)).toEqual({ events: [ev] });
+    const once = event('b', 3);
+    expect(encodeWatchEvent(once)).not.toBe(encodeWatchEvent(once));
+    expect(encodeWatchEvent(once)).toEqual(encodeWatchEvent(once));
   });
 
   it('puts as many events in a message as fit in its bytes, and an event larger than that alone', () => {

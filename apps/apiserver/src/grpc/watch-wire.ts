@@ -1,18 +1,18 @@
 /**
- * Watch events on the wire. An event goes to every watcher of its kind: its wire form is made once
- * (kept with the stored object it carries, which all watchers share) and so are its bytes, not
- * once per watcher (kube-apiserver's caching serializer does the same). WatchBatched sends the
- * events that were ready together in one message, made by joining those shared bytes.
+ * Watch events on the wire. An event goes to every watcher of its kind: when the hub hands them
+ * all the same output, its wire form and its bytes are made once, not once per watcher
+ * (kube-apiserver's caching serializer does the same). WatchBatched sends the events that were
+ * ready together in one message, made by joining the events' bytes.
  */
 import { pb } from '@minimesh/proto';
 import { objectToWire, SafeInt64Writer } from '@minimesh/wire';
-import type { WatchOutput } from '../watch/watch-hub.js';
+import { isShared, type WatchOutput } from '../watch/watch-hub.js';
 
 /**
- * Most bytes in one WatchBatched message: far below grpc-js's default 4 MiB receive limit
- * (an object is at most 1.5 MiB). An event larger than this comes alone.
+ * Most bytes in one WatchBatched message (an event larger than this comes alone): hundreds of
+ * events, and small enough that a client reading at all takes one well within the stall timeout.
  */
-export const MAX_BATCH_BYTES = 1024 * 1024;
+export const MAX_BATCH_BYTES = 256 * 1024;
 
 const EVENT_TYPES = {
   ADDED: pb.EventType.ADDED,
@@ -21,16 +21,21 @@ const EVENT_TYPES = {
   BOOKMARK: pb.EventType.BOOKMARK,
 } as const;
 
-const wireEvents = new WeakMap<object, pb.WatchEvent>();
+/** The wire form of an output the hub shares between its watchers, and the set of those forms. */
+const sharedWire = new WeakMap<WatchOutput, pb.WatchEvent>();
+const sharedWireEvents = new WeakSet<pb.WatchEvent>();
 
-/** The watch hub hands the same output to every watcher that sees an event as it is. */
-const wireOutputs = new WeakMap<WatchOutput, pb.WatchEvent>();
-
+/**
+ * An output's wire form: made once for an output every watcher gets (isShared), and anew for
+ * one made for a single watcher (kept for nobody: a long initial list is not held encoded).
+ */
 export function watchEventToWire(out: WatchOutput): pb.WatchEvent {
-  let ev = wireOutputs.get(out);
+  if (!isShared(out)) return wireForm(out);
+  let ev = sharedWire.get(out);
   if (!ev) {
     ev = wireForm(out);
-    if (out.object) wireOutputs.set(out, ev);
+    sharedWire.set(out, ev);
+    sharedWireEvents.add(ev);
   }
   return ev;
 }
@@ -39,13 +44,7 @@ function wireForm(out: WatchOutput): pb.WatchEvent {
   const type = EVENT_TYPES[out.type];
   const resourceVersion = String(out.revision);
   const previousResourceVersion = out.kindPrevious !== undefined ? String(out.kindPrevious) : '';
-  if (!out.object) return { type, object: undefined, resourceVersion, previousResourceVersion };
-  const known = wireEvents.get(out.object);
-  // The same object reaches a watcher with a selector as another type (ADDED/DELETED for MODIFIED).
-  if (known && known.type === type && known.resourceVersion === resourceVersion && known.previousResourceVersion === previousResourceVersion) return known;
-  const ev: pb.WatchEvent = { type, object: objectToWire(out.object), resourceVersion, previousResourceVersion };
-  wireEvents.set(out.object, ev);
-  return ev;
+  return { type, object: out.object ? objectToWire(out.object) : undefined, resourceVersion, previousResourceVersion };
 }
 
 /** Protobuf's tag of WatchEventBatch.events (field 1, length-delimited). */
@@ -72,8 +71,7 @@ function framedEvent(ev: pb.WatchEvent): FramedEvent {
   w.join();
   const framed = Buffer.from(w.finish());
   f = { framed, event: framed.subarray(framed.length - encodedLength(framed)) };
-  // A bookmark is made for one watcher: only events that carry an object are shared.
-  if (ev.object) framedEvents.set(ev, f);
+  if (sharedWireEvents.has(ev)) framedEvents.set(ev, f);
   return f;
 }
 

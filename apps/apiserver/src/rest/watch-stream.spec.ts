@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { WatchHub, WatchOutput, WatchRequest } from '../watch/watch-hub.js';
-import { streamWatch } from './watch-stream.js';
+import { streamWatch, type WatchStreamOptions } from './watch-stream.js';
 
 /** A response whose client is behind (every write is refused) and that can be closed. */
 function slowResponse() {
@@ -90,20 +90,36 @@ describe('streamWatch', () => {
     ]);
   });
 
-  it('splits what was ready together into writes of about 1 MiB', async () => {
+  it('splits what was ready together into writes of at most 256 Ki characters, a longer line alone', async () => {
     const res = slowResponse();
     Object.assign(res, { write: (lines: string) => (res.lines.push(lines), true) });
-    const big = (n: number): WatchOutput => {
+    const big = (n: number, kib: number): WatchOutput => {
       const ev = added(n);
-      ev.object!.metadata.annotations = { blob: 'b'.repeat(600 * 1024) };
+      ev.object!.metadata.annotations = { blob: 'b'.repeat(kib * 1024) };
       return ev;
     };
     const hub = {
       async *watchBatches() {
-        yield [big(1), big(2), big(3)];
+        yield [big(1, 100), big(2, 100), big(3, 100), big(4, 300), big(5, 10)];
       },
     } as unknown as WatchHub;
     await streamWatch(hub, request, { timeoutMs: 0, apiVersion: 'v1' }, new EventEmitter() as IncomingMessage, res as unknown as ServerResponse);
-    expect(res.lines.map((l) => l.split('\n').length - 1)).toEqual([2, 1]);
+    expect(res.lines.map((l) => l.split('\n').length - 1)).toEqual([2, 1, 1, 1]);
+    expect(res.lines.slice(0, 2).every((l) => l.length <= 256 * 1024)).toBe(true);
+  });
+
+  it('writes the events it had ready before the one that failed, then the ERROR event', async () => {
+    const res = slowResponse();
+    Object.assign(res, { write: (lines: string) => (res.lines.push(lines), true) });
+    const table = { include: 'None', now: () => 0 } as unknown as WatchStreamOptions['table'];
+    const broken = { ...added(2), object: { kind: 'Service' } } as unknown as WatchOutput; // no metadata: the Table cannot be made
+    const hub = {
+      async *watchBatches() {
+        yield [added(1), broken];
+      },
+    } as unknown as WatchHub;
+    await streamWatch(hub, request, { timeoutMs: 0, apiVersion: 'v1', table }, new EventEmitter() as IncomingMessage, res as unknown as ServerResponse);
+    const events = res.lines.join('').split('\n').slice(0, -1).map((l) => JSON.parse(l) as { type: string });
+    expect(events.map((e) => e.type)).toEqual(['ADDED', 'ERROR']);
   });
 });

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError } from '@minimesh/api';
-import type { WatchHub, WatchOutput, WatchRequest } from '../watch/watch-hub.js';
+import { isShared, type WatchHub, type WatchOutput, type WatchRequest } from '../watch/watch-hub.js';
 import { statusBody, statusOf } from './status-body.js';
 import { toTable, type IncludeObject } from './table.js';
 
@@ -17,12 +17,16 @@ export interface WatchStreamOptions {
   /** 0: until the client leaves. */
   timeoutMs: number;
   apiVersion: string;
-  /** A client that reads nothing for this long is disconnected (0: never), as gRPC watches are. */
+  /**
+   * A client that has not taken a write (at most MAX_WRITE_CHARS of events) this long after it
+   * was made is disconnected (0: never), as gRPC watches are.
+   */
   stallTimeoutMs?: number;
   onStall?: () => void;
 }
 
-const MAX_WRITE_CHARS = 1024 * 1024;
+/** Most characters in one write: a client reading at all takes one well within the stall timeout. */
+const MAX_WRITE_CHARS = 256 * 1024;
 
 function line(type: string, object: unknown): string {
   return `${JSON.stringify({ type, object })}\n`;
@@ -35,6 +39,7 @@ function line(type: string, object: unknown): string {
 const sharedLines = new WeakMap<WatchOutput, string>();
 
 function sharedLine(ev: WatchOutput): string {
+  if (!isShared(ev)) return line(ev.type, ev.object);
   let text = sharedLines.get(ev);
   if (text === undefined) sharedLines.set(ev, (text = line(ev.type, ev.object)));
   return text;
@@ -79,38 +84,43 @@ export async function streamWatch(hub: WatchHub, request: WatchRequest, o: Watch
       ac.signal.addEventListener('abort', done, { once: true });
     });
   };
+  /** Lines of the batch being written, not sent yet. */
+  let pending = '';
   try {
     const batches = hub.watchBatches(request, ac.signal);
     // The first event may be an error (a resourceVersion too old) before anything was sent; the
     // stream starts either way, as kube-apiserver's does, and the error travels as an ERROR event.
     start();
     for await (const batch of batches) {
-      let lines = '';
       for (const ev of batch) {
+        let text: string;
         if (ev.type === 'BOOKMARK' || !ev.object) {
-          lines += line(ev.type, { kind: request.kind, apiVersion: o.apiVersion, metadata: { resourceVersion: String(ev.revision) } });
+          text = line(ev.type, { kind: request.kind, apiVersion: o.apiVersion, metadata: { resourceVersion: String(ev.revision) } });
         } else if (o.table) {
-          lines += line(ev.type, toTable(request.kind, [ev.object], {}, { include: o.table.include, now: o.table.now(), noHeaders: !first }));
+          text = line(ev.type, toTable(request.kind, [ev.object], {}, { include: o.table.include, now: o.table.now(), noHeaders: !first }));
           first = false;
         } else {
-          lines += sharedLine(ev);
+          text = sharedLine(ev);
         }
-        // What was ready together goes out in one write, up to ~1 MiB (a long initial list in
-        // several, each once the client took the one before).
-        if (lines.length >= MAX_WRITE_CHARS) {
-          await send(lines);
-          lines = '';
+        // What was ready together goes out in one write of up to MAX_WRITE_CHARS (a long initial
+        // list in several, each once the client took the one before); a longer line alone.
+        if (pending && pending.length + text.length > MAX_WRITE_CHARS) {
+          await send(pending);
+          pending = '';
           if (ac.signal.aborted) return;
         }
+        pending += text;
       }
-      if (lines) await send(lines);
+      await send(pending);
+      pending = '';
       if (ac.signal.aborted) break;
     }
   } catch (e) {
     if (!ac.signal.aborted) {
       start();
       const status = e instanceof ApiError ? e.status : statusOf(e);
-      await send(line('ERROR', statusBody(status)));
+      // The events before the one that failed go first, as they would have one by one.
+      await send(pending + line('ERROR', statusBody(status)));
     }
   } finally {
     if (timer) clearTimeout(timer);

@@ -165,17 +165,31 @@ export class WatchHub {
     for (const ev of events) {
       if (ev.revision <= after) continue;
       const out = filterEvent(req, ev);
-      if (out) outs.push(out.type === ev.type && out.object === ev.object ? asIs(ev) : { ...out, revision: ev.revision, kindPrevious: ev.kindPrevious });
+      if (out) outs.push(out.type === ev.type && out.object === ev.object ? sharedOutput(ev) : { ...out, revision: ev.revision, kindPrevious: ev.kindPrevious });
     }
     return outs;
   }
 }
 
-/** An event as every watcher that sees it unchanged gets it: one object for all of them. */
+/**
+ * An event as every watcher that sees it unchanged gets it: one object for all of them, so what
+ * is made of it for the wire can be made once (isShared). Outputs made for one watcher (the
+ * initial list, a selector's ADDED or DELETED) are not shared: nothing made of them is kept.
+ */
 const unchanged = new WeakMap<StoredEvent, WatchOutput>();
+const shared = new WeakSet<WatchOutput>();
 
-function asIs(ev: StoredEvent): WatchOutput {
+export function sharedOutput(ev: StoredEvent): WatchOutput {
   let out = unchanged.get(ev);
-  if (!out) unchanged.set(ev, (out = { type: ev.type, object: ev.object, revision: ev.revision, kindPrevious: ev.kindPrevious }));
+  if (!out) {
+    out = { type: ev.type, object: ev.object, revision: ev.revision, kindPrevious: ev.kindPrevious };
+    unchanged.set(ev, out);
+    shared.add(out);
+  }
   return out;
+}
+
+/** Whether every watcher that sees this output's event gets this very object. */
+export function isShared(out: WatchOutput): boolean {
+  return shared.has(out);
 }

@@ -2594,7 +2594,7 @@ export const ApiServiceService = {
   },
   /**
    * The same watch, its events in batches: what was ready when the stream could take more, at
-   * least one event and at most ~1 MiB a message (an event larger than that comes alone).
+   * least one event and at most 256 KiB a message (an event larger than that comes alone).
    */
   watchBatched: {
     path: "/minimesh.v1.ApiService/WatchBatched" as const,
@@ -2625,7 +2625,7 @@ export interface ApiServiceServer extends UntypedServiceImplementation {
   watch: handleServerStreamingCall<WatchRequest, WatchEvent>;
   /**
    * The same watch, its events in batches: what was ready when the stream could take more, at
-   * least one event and at most ~1 MiB a message (an event larger than that comes alone).
+   * least one event and at most 256 KiB a message (an event larger than that comes alone).
    */
   watchBatched: handleServerStreamingCall<WatchRequest, WatchEventBatch>;
 }
@@ -2743,7 +2743,7 @@ export interface ApiServiceClient extends Client {
   watch(request: WatchRequest, metadata?: Metadata, options?: Partial<CallOptions>): ClientReadableStream<WatchEvent>;
   /**
    * The same watch, its events in batches: what was ready when the stream could take more, at
-   * least one event and at most ~1 MiB a message (an event larger than that comes alone).
+   * least one event and at most 256 KiB a message (an event larger than that comes alone).
    */
   watchBatched(request: WatchRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchEventBatch>;
   watchBatched(
