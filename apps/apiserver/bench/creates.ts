@@ -35,7 +35,7 @@ import { cpus, loadavg } from 'node:os';
 import type { Namespace, Service } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { bareGrpcCreates, etcdWatchers, h2GrpcCreates, rawWatchers, restWatchers, type Creates, type Target, type Watchers, type WatchRpc } from './load-clients.js';
-import { freePort, tempDir, waitForPort } from '@minimesh/runtime/testing';
+import { freePorts, tempDir, waitForPort } from '@minimesh/runtime/testing';
 
 const { values: flags } = parseArgs({ options: { clients: { type: 'string', default: '8' }, seconds: { type: 'string', default: '10' }, watchers: { type: 'string', default: '100' } } });
 const CLIENTS = Number(flags.clients);
@@ -177,7 +177,7 @@ async function metric(url: string, name: string): Promise<number> {
  */
 async function minimesh(watchers: number, via: 'grpc' | 'bare-grpc' | 'h2-grpc' | 'rest' = 'grpc', watchRpc: WatchRpc = 'WatchBatched'): Promise<Result> {
   const dir = tempDir('minimesh-creates-');
-  const [port, httpPort, restPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, httpPort, restPort] = (await freePorts(3)) as [number, number, number];
   writeFileSync(join(dir.path, 'tokens.csv'), `${TOKEN},kubernetes-admin,,"system:masters"\n`);
   const rest = via === 'rest' ? `127.0.0.1:${restPort}` : '';
   const args = [BIN, '--listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`, '--rest-listen', rest, '--data-dir', dir.path, '--nats-url', '', '--token-auth-file', join(dir.path, 'tokens.csv')];
@@ -242,7 +242,7 @@ async function minimesh(watchers: number, via: 'grpc' | 'bare-grpc' | 'h2-grpc' 
 async function etcd(watchers: number): Promise<Result | string> {
   if (spawnSync('sh', ['-c', 'command -v etcd']).status !== 0) return 'etcd not installed (apt-get install etcd-server)';
   const dir = tempDir('minimesh-creates-etcd-');
-  const [client, peer] = [await freePort(), await freePort()];
+  const [client, peer] = (await freePorts(2)) as [number, number];
   const url = `http://127.0.0.1:${client}`;
   const proc = spawn(
     'etcd',

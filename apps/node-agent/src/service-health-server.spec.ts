@@ -6,7 +6,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EndpointsChangeTracker, ServiceChangeTracker } from '@minimesh/proxy-core';
 import { ep, makeService, makeSlice } from '@minimesh/proxy-core/testing';
-import { freePort } from '@minimesh/runtime';
+import { freePort, freePorts } from '@minimesh/runtime';
 import { ServiceHealthServer, healthBody, type ByService } from './service-health-server.js';
 
 /** What the agent hands over after a sync: one LB Service with two ports, its slice's endpoints. */
@@ -84,7 +84,7 @@ describe('per-Service health checks', () => {
   });
 
   it('opens and closes servers as Services come, go and change port; keeps live ones in place', async () => {
-    const [p1, p2] = [await freePort(), await freePort()];
+    const [p1, p2] = (await freePorts(2)) as [number, number];
     server = new ServiceHealthServer({ hosts: ['127.0.0.1', '127.0.0.2'], proxyHealthy: () => true });
     await server.sync(new Map([['web/a', p1]]), new Map([['web/a', 1]]));
     // Every host given is served.
@@ -126,7 +126,7 @@ describe('per-Service health checks', () => {
   });
 
   it('syncs run in order, so a quick second one never races the first one’s listens; stop closes everything', async () => {
-    const [p1, p2] = [await freePort(), await freePort()];
+    const [p1, p2] = (await freePorts(2)) as [number, number];
     server = new ServiceHealthServer({ hosts: ['127.0.0.1'], proxyHealthy: () => true });
     const first = server.sync(new Map([['web/a', p1]]), new Map([['web/a', 1]]));
     const second = server.sync(new Map([['web/b', p2]]), new Map([['web/b', 2]]));

@@ -9,7 +9,7 @@ import { basename, join } from 'node:path';
 import { AlreadyExistsError } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { adminCredentials } from './cli.js';
-import { freePort } from '@minimesh/runtime';
+import { freePorts } from '@minimesh/runtime';
 import { CONTROLLERS, CONTROL_PLANE, childEnv, resolveProgram, type AppContext, type AppSpec } from './apps.js';
 import { nodeObject, kubeTime } from './objects.js';
 import { isAlive, startDetached, type ProcessRecord } from './processes.js';
@@ -73,7 +73,7 @@ function start(app: AppSpec, ctx: AppContext, name: string, netns?: string): { r
 
 /** Ports for NATS, the apiserver's gRPC, its REST API and its HTTP side, and the apiserver's socket path. */
 export async function controlPlaneAddresses(layout: StateLayout): Promise<Pick<ClusterState, 'apiserver' | 'nats'>> {
-  const [nats, grpc, http, rest] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [nats, grpc, http, rest] = await freePorts(4);
   return {
     nats: { url: `nats://127.0.0.1:${nats}` },
     apiserver: { address: `127.0.0.1:${grpc}`, unix: `unix://${layout.socket}`, http: `127.0.0.1:${http}`, rest: `127.0.0.1:${rest}`, restUnix: `unix://${layout.socket.replace(/\.sock$/, '-rest.sock')}` },

@@ -27,7 +27,7 @@ import { Client, Metadata, credentials, status as Status, type ClientReadableStr
 import type { Namespace, Service } from '@minimesh/api';
 import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { pb } from '@minimesh/proto';
-import { freePort, tempDir, waitForPort } from '@minimesh/runtime/testing';
+import { freePorts, tempDir, waitForPort } from '@minimesh/runtime/testing';
 
 const { values } = parseArgs({
   options: {
@@ -67,7 +67,7 @@ function procStats(pid: number): { rssMiB: number; cpuS: number } {
 
 async function main(): Promise<void> {
   const dir = tempDir('minimesh-load-');
-  const [port, httpPort] = [await freePort(), await freePort()];
+  const [port, httpPort] = (await freePorts(2)) as [number, number];
   writeFileSync(join(dir.path, 'tokens.csv'), `${TOKEN},kubernetes-admin,,"system:masters"\n`);
   const args = [BIN, '--listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`, '--rest-listen', '', '--data-dir', dir.path, '--nats-url', '', '--token-auth-file', join(dir.path, 'tokens.csv'), '--max-watches-per-user', String(WATCHERS + 10)];
   if (STALL_TIMEOUT) args.push('--watch-stall-timeout', STALL_TIMEOUT);

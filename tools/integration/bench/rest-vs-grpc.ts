@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Namespace, Service } from '@minimesh/api';
 import { RestApiClient, connectApiClient, restConnectionFromFiles, type ApiClient } from '@minimesh/client';
-import { freePort, tempDir, waitForPort } from '@minimesh/runtime/testing';
+import { freePorts, tempDir, waitForPort } from '@minimesh/runtime/testing';
 
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '5' }, watchers: { type: 'string', default: '100' }, events: { type: 'string', default: '300' } } });
 const SECONDS = Number(values.seconds);
@@ -76,7 +76,7 @@ async function fanOut(watchClient: ApiClient, writer: ApiClient, tag: string): P
 
 async function main(): Promise<void> {
   const dir = tempDir('minimesh-rest-bench-');
-  const [port, httpPort, restPort] = [await freePort(), await freePort(), await freePort()];
+  const [port, httpPort, restPort] = (await freePorts(3)) as [number, number, number];
   writeFileSync(join(dir.path, 'tokens.csv'), `${TOKEN},kubernetes-admin,,"system:masters"\n`);
   writeFileSync(join(dir.path, 'token'), TOKEN);
   const args = [BIN, '--listen', `127.0.0.1:${port}`, '--http-listen', `127.0.0.1:${httpPort}`, '--rest-listen', `127.0.0.1:${restPort}`, '--data-dir', dir.path, '--nats-url', '',

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 
-export { freePort } from '../net.js';
+export { freePort, freePorts } from '../net.js';
 
 /** Resolves once something accepts connections on 127.0.0.1:port. */
 export async function waitForPort(port: number, timeoutMs = 10_000): Promise<void> {
