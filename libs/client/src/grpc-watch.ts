@@ -7,15 +7,8 @@
 import { status as Code, type ClientReadableStream, type Metadata, type ServiceError } from '@grpc/grpc-js';
 import type { KubeObject } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
-import { fromGrpcError, objectFromWire } from '@minimesh/wire';
-import type { WatchEvent, WatchEventType } from './api-client.js';
-
-const EVENT_TYPES: Record<number, WatchEventType | undefined> = {
-  [pb.EventType.ADDED]: 'ADDED',
-  [pb.EventType.MODIFIED]: 'MODIFIED',
-  [pb.EventType.DELETED]: 'DELETED',
-  [pb.EventType.BOOKMARK]: 'BOOKMARK',
-};
+import { eventTypeName, fromGrpcError, objectFromWire } from '@minimesh/wire';
+import type { WatchEvent } from './api-client.js';
 
 type Stream = ClientReadableStream<pb.WatchEventBatch> | ClientReadableStream<pb.WatchEvent>;
 
@@ -44,7 +37,7 @@ export class GrpcWatches {
       notify();
     };
     const take = (ev: pb.WatchEvent) => {
-      const type = EVENT_TYPES[ev.type];
+      const type = eventTypeName(ev.type);
       if (!type) return;
       const out: WatchEvent<T> = { type, resourceVersion: ev.resourceVersion };
       if (ev.object) out.object = objectFromWire(ev.object) as T;

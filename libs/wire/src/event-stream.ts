@@ -27,6 +27,7 @@
  */
 import type { Kind, KubeObject } from '@minimesh/api';
 import { pb } from '@minimesh/proto';
+import { WIRE_EVENT_TYPES } from './event-types.js';
 import { objectToWire } from './convert.js';
 import { SafeInt64Writer } from './safe-int64.js';
 
@@ -63,13 +64,11 @@ export interface StreamEvent {
   kindPrevious: number;
 }
 
-const WIRE_TYPES = { ADDED: pb.EventType.ADDED, MODIFIED: pb.EventType.MODIFIED, DELETED: pb.EventType.DELETED } as const;
-
 /** The payload of an event (an int64 beyond ±(2^53-1), stored before writes were checked, as the bound: every follower can read it). */
 export function encodeStreamEvent(ev: StreamEvent): Uint8Array {
   return pb.WatchEvent.encode(
     {
-      type: WIRE_TYPES[ev.type],
+      type: WIRE_EVENT_TYPES[ev.type],
       object: objectToWire(ev.object),
       resourceVersion: String(ev.revision),
       previousResourceVersion: String(ev.kindPrevious),

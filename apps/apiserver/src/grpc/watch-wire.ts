@@ -5,7 +5,7 @@
  * ready together in one message, made by joining the events' bytes.
  */
 import { pb } from '@minimesh/proto';
-import { objectToWire, SafeInt64Writer } from '@minimesh/wire';
+import { objectToWire, SafeInt64Writer, WIRE_EVENT_TYPES } from '@minimesh/wire';
 import { isShared, type WatchOutput } from '../watch/watch-hub.js';
 
 /**
@@ -13,13 +13,6 @@ import { isShared, type WatchOutput } from '../watch/watch-hub.js';
  * events, and small enough that a client reading at all takes one well within the stall timeout.
  */
 export const MAX_BATCH_BYTES = 256 * 1024;
-
-const EVENT_TYPES = {
-  ADDED: pb.EventType.ADDED,
-  MODIFIED: pb.EventType.MODIFIED,
-  DELETED: pb.EventType.DELETED,
-  BOOKMARK: pb.EventType.BOOKMARK,
-} as const;
 
 /** The wire form of an output the hub shares between its watchers, and the set of those forms. */
 const sharedWire = new WeakMap<WatchOutput, pb.WatchEvent>();
@@ -41,7 +34,7 @@ export function watchEventToWire(out: WatchOutput): pb.WatchEvent {
 }
 
 function wireForm(out: WatchOutput): pb.WatchEvent {
-  const type = EVENT_TYPES[out.type];
+  const type = WIRE_EVENT_TYPES[out.type];
   const resourceVersion = String(out.revision);
   const previousResourceVersion = out.kindPrevious !== undefined ? String(out.kindPrevious) : '';
   return { type, object: out.object ? objectToWire(out.object) : undefined, resourceVersion, previousResourceVersion };
@@ -64,25 +57,12 @@ const framedEvents = new WeakMap<pb.WatchEvent, FramedEvent>();
 function framedEvent(ev: pb.WatchEvent): FramedEvent {
   let f = framedEvents.get(ev);
   if (f) return f;
-  const w = new SafeInt64Writer();
-  w.uint32(EVENTS_TAG);
-  w.fork();
-  pb.WatchEvent.encode(ev, w);
-  w.join();
-  const framed = Buffer.from(w.finish());
-  f = { framed, event: framed.subarray(framed.length - encodedLength(framed)) };
+  const event = pb.WatchEvent.encode(ev, new SafeInt64Writer()).finish();
+  const header = new SafeInt64Writer().uint32(EVENTS_TAG).uint32(event.length).finish();
+  const framed = Buffer.concat([header, event]);
+  f = { framed, event: framed.subarray(header.length) };
   if (sharedWireEvents.has(ev)) framedEvents.set(ev, f);
   return f;
-}
-
-/** The length the varint after the tag announces, i.e. the encoded event's size. */
-function encodedLength(framed: Buffer): number {
-  let n = 0;
-  for (let i = 1, shift = 0; ; i++, shift += 7) {
-    const b = framed[i]!;
-    n += (b & 0x7f) * 2 ** shift;
-    if (b < 0x80) return n;
-  }
 }
 
 /** A Watch message: the event's bytes. */
