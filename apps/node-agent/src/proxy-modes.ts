@@ -64,7 +64,7 @@ export function effectiveProxyMode(requested: string, log: Logger, ipvsPresent =
  */
 export function createProxier(mode: EffectiveProxyMode, o: NodeAgentOptions, shared: Omit<ProxierBaseOptions, 'log'>, log: Logger, registry: Registry, helperPrefix?: readonly string[], inNodeNamespace = false): Proxier {
   const nodePortAddresses = o['nodeport-addresses'] ? o['nodeport-addresses'].split(',').map((x) => x.trim()) : undefined;
-  const iptables = () => new Iptables(shared.exec, { restoreBin: o['iptables-restore'], log: log.child('iptables') });
+  const iptables = () => new Iptables(shared.exec, { restoreBin: o['iptables-restore'], log: log.child('iptables'), session: helperPrefix === undefined ? undefined : { prefix: helperPrefix } });
   const common = { clusterCIDR: o['cluster-cidr'] || undefined, masqueradeAll: o['masquerade-all'], nodePortAddresses, localhostNodePorts: o['localhost-nodeports'] };
   const nftables = () => ({
     ...shared,

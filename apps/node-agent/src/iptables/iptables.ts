@@ -6,6 +6,7 @@
 import type { JumpRule } from '@minimesh/proxy-core';
 import { CommandError, type Exec, type Logger } from '@minimesh/runtime';
 import { MemoryReleaser } from '../release-memory.js';
+import { RestoreSession } from './restore-session.js';
 
 export interface IptablesOptions {
   /** iptables-restore, iptables-nft-restore or iptables-legacy-restore. */
@@ -13,6 +14,12 @@ export interface IptablesOptions {
   /** Wait this many seconds for the xtables lock (legacy backend). */
   waitSeconds?: number;
   log?: Logger;
+  /**
+   * Restores go through processes started ahead of the sync (restore-session.ts), started with
+   * `prefix` before the command (e.g. ip netns exec NS; [] as they are); unset: a process per
+   * restore through `exec`.
+   */
+  session?: { prefix: readonly string[] };
 }
 
 export class Iptables {
@@ -21,6 +28,7 @@ export class Iptables {
   private readonly saveBin: string;
   private readonly wait: string[];
   private readonly memory: MemoryReleaser;
+  private readonly session: RestoreSession | undefined;
 
   constructor(
     private readonly exec: Exec,
@@ -31,14 +39,21 @@ export class Iptables {
     this.saveBin = opts.restoreBin.replace(/-restore$/, '-save');
     this.wait = ['-w', String(opts.waitSeconds ?? 5)];
     this.memory = new MemoryReleaser(opts.log);
+    if (opts.session) this.session = new RestoreSession({ bin: this.restoreBin, args: [...this.wait, '--noflush'], prefix: opts.session.prefix });
   }
 
-  /** Applies restore input atomically; leaves every chain it does not declare alone. */
+  /** Applies restore input atomically per table; leaves every chain it does not declare alone. */
   async restore(input: string): Promise<void> {
-    const r = await this.exec(this.restoreBin, [...this.wait, '--noflush'], input);
+    const args = [...this.wait, '--noflush'];
+    const r = this.session && RestoreSession.accepts(input) ? await this.session.restore(input) : await this.exec(this.restoreBin, args, input);
     // A full sync of some thousand Services (8 MB of input at 10,000) leaves V8's heap grown.
     this.memory.wrote(input.length);
     if (r.code !== 0) throw new CommandError(this.restoreBin, r.code, r.stderr);
+  }
+
+  /** Ends the restore process waiting for the next sync, if any. */
+  close(): void {
+    this.session?.close();
   }
 
   async chainExists(table: string, chain: string): Promise<boolean> {

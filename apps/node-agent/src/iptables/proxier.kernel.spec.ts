@@ -1,7 +1,8 @@
 /**
  * The iptables proxier against a real kernel, in a network namespace this test creates: partial
  * syncs that leave unchanged top-level chains out and edit KUBE-SERVICES in place (`-I n`, `-D`)
- * are taken by iptables-restore, and leave the chains exactly as a full restore writes them.
+ * are taken by iptables-restore, and leave the chains exactly as a full restore writes them, with a
+ * restore process per sync and through processes that wait for their sync (restore-session.ts).
  * Needs root and iptables (skipped with one line).
  */
 import { spawnSync } from 'node:child_process';
@@ -42,11 +43,24 @@ describe.skipIf(skip !== undefined)(`IptablesProxier in a namespace of its own${
     spawnSync('ip', ['netns', 'del', NS]);
   });
 
-  it('partial syncs edit KUBE-SERVICES in place and end where a full restore would', async () => {
+  // Each case starts from an empty namespace: the first sync of the next one is a full restore again.
+  it.each([
+    ['a restore process per sync', false],
+    ['a restore process waiting for each sync (restore-session.ts)', true],
+  ])('partial syncs edit KUBE-SERVICES in place and end where a full restore would: %s', async (_via, session) => {
+    spawnSync('ip', ['netns', 'del', NS]);
+    spawnSync('ip', ['netns', 'add', NS]);
     const restores: string[] = [];
-    const recording: Exec = (file, args, input) => {
-      if (file === 'iptables-restore') restores.push(input ?? '');
+    const programs: string[] = [];
+    const exec: Exec = (file, args, input) => {
+      programs.push(file);
       return inNs(file, args, input);
+    };
+    const iptables = new Iptables(exec, { restoreBin: 'iptables-restore', session: session ? { prefix: ['ip', 'netns', 'exec', NS] } : undefined });
+    const restore = iptables.restore.bind(iptables);
+    iptables.restore = (input) => {
+      restores.push(input);
+      return restore(input);
     };
     const metrics = proxyMetrics();
     const make = () =>
@@ -56,8 +70,8 @@ describe.skipIf(skip !== undefined)(`IptablesProxier in a namespace of its own${
         render: { prefix: 'KUBE-', clusterCIDR: '10.244.0.0/16' },
         minSyncMs: 0,
         syncMs: 3600_000,
-        iptables: new Iptables(recording, { restoreBin: 'iptables-restore' }),
-        exec: recording,
+        iptables,
+        exec,
         log: createLogger('test', { level: 'error' }),
         metrics,
       });
@@ -95,5 +109,8 @@ describe.skipIf(skip !== undefined)(`IptablesProxier in a namespace of its own${
     await proxier.sync();
     expect(chainRules('nat', 'KUBE-SERVICES')).toEqual(edited.nat);
     expect(chainRules('filter', 'KUBE-SERVICES')).toEqual(edited.filter);
+    expect(save('filter') + save('nat')).not.toContain('MINIMESH-RESTORE-SENTINEL');
+    expect(programs.includes('iptables-restore')).toBe(!session);
+    await proxier.stop();
   });
 });

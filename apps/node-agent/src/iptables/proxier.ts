@@ -61,6 +61,7 @@ export class IptablesProxier extends ProxierBase {
     clearInterval(this.canaryTimer);
     await this.canaryCheck;
     await super.stop();
+    this.o.iptables.close();
   }
 
   /** When the canary chain is gone (someone flushed the tables), the next sync is a full one, soon. */

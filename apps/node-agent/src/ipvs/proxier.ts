@@ -52,6 +52,7 @@ export class IpvsProxier extends ProxierBase {
   override async stop(): Promise<void> {
     this.graceful.stop();
     await super.stop();
+    this.o.iptables.close();
   }
 
   /** Real servers draining now. */

@@ -157,6 +157,7 @@ export class UserspaceProxier extends ProxierBase {
 
   override async stop(): Promise<void> {
     await super.stop();
+    this.o.iptables.close();
     for (const l of this.listeners.values()) {
       if (l.proxy instanceof TcpProxy) l.proxy.close(0);
       else l.proxy.close();
