@@ -16,6 +16,7 @@ export * from './adaptive-min-interval.js';
 export * from './iptables/chain-names.js';
 export * from './iptables/probability.js';
 export * from './iptables/restore-table.js';
+export * from './iptables/service-rules-cache.js';
 export * from './iptables/iptables-jumps.js';
 export * from './iptables/render-iptables.js';
 export * from './iptables/chain-edits.js';

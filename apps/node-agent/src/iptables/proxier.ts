@@ -11,7 +11,7 @@
  * change made to them from outside is repaired here by the next full sync.)
  * Nothing is removed on shutdown: a restarted agent takes over the rules in place.
  */
-import { canaryChain, chainEdits, renderIptables, type RenderOptions, type RenderResult } from '@minimesh/proxy-core';
+import { canaryChain, chainEdits, IptablesRenderCache, renderIptables, type RenderOptions, type RenderResult } from '@minimesh/proxy-core';
 import { FAMILY, ProxierBase, type ProxierBaseOptions } from '../proxier-base.js';
 import type { Iptables } from './iptables.js';
 
@@ -35,6 +35,8 @@ export class IptablesProxier extends ProxierBase {
   private lastFullSync = 0;
   /** The top-level chains' rules as the last successful restore left them (RenderResult.topLevelRules). */
   private restored = new Map<string, readonly string[]>();
+  /** What unchanged Services contribute to a sync (a partial sync renders only the ones it writes). */
+  private readonly renderCache = new IptablesRenderCache();
 
   constructor(private readonly o: IptablesProxierOptions) {
     super(o);
@@ -117,6 +119,7 @@ export class IptablesProxier extends ProxierBase {
         opts: render,
         changedServices: full ? undefined : changed,
         existingNatChains: this.natChains,
+        cache: this.renderCache,
       });
       if (full) {
         for (const j of result.ensureJumps) await iptables.ensureJump(j);

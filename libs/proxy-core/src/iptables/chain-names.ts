@@ -5,7 +5,9 @@
  * "IPTables Chain Names must be <= 28 chars long". The prefix (default "KUBE-") is configurable
  * so the agent can run beside kube-proxy; it does not enter the hash.
  */
+import type { EndpointInfo } from '../endpoint-info.js';
 import { hash16 } from '../name-hash.js';
+import type { ServicePortInfo } from '../service-port.js';
 
 export const DEFAULT_CHAIN_PREFIX = 'KUBE-';
 /** iptables' limit (XT_EXTENSION_MAXNAMELEN - 1). */
@@ -95,4 +97,27 @@ export function validateChainPrefix(prefix: string): void {
   if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(prefix)) throw new Error(`invalid chain prefix ${JSON.stringify(prefix)}`);
   const longest = Math.max(prefix.length + 4 + 16, prefix.length + 'EXTERNAL-SERVICES'.length);
   if (longest > MAX_CHAIN_NAME_LENGTH) throw new Error(`chain prefix ${JSON.stringify(prefix)} is too long: chain names would exceed ${MAX_CHAIN_NAME_LENGTH} characters`);
+}
+
+// Hashes are pure functions of the objects' names; the trackers keep unchanged objects, so
+// caching per object saves a sha256 per chain on every sync.
+const serviceHashes = new WeakMap<ServicePortInfo, string>();
+const endpointHashes = new WeakMap<EndpointInfo, { input: string; hash: string }>();
+
+/** portProtoHash of a service port, computed once per ServicePortInfo. */
+export function cachedServicePortHash(svc: ServicePortInfo): string {
+  let h = serviceHashes.get(svc);
+  if (h === undefined) serviceHashes.set(svc, (h = portProtoHash(svc.nameString, svc.protocol)));
+  return h;
+}
+
+/** An endpoint's chain name (prefix + "SEP-" + endpointHash), its hash computed once per EndpointInfo. */
+export function cachedEndpointChainName(prefix: string, svc: ServicePortInfo, ep: EndpointInfo): string {
+  const input = `${svc.nameString}\u0000${svc.protocol}`;
+  let cached = endpointHashes.get(ep);
+  if (cached === undefined || cached.input !== input) {
+    cached = { input, hash: endpointHash(svc.nameString, svc.protocol, ep.endpoint) };
+    endpointHashes.set(ep, cached);
+  }
+  return `${prefix}SEP-${cached.hash}`;
 }

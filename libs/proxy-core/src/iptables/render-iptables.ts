@@ -12,12 +12,13 @@
 import { cidrContains, isLoopbackIPv4, parseIPv4, parseIPv4CIDR } from '@minimesh/api';
 import { resolveRenderOptions, type ProxyRenderOptions, type RenderNode } from '../render-options.js';
 import { categorizeEndpoints } from '../categorize-endpoints.js';
-import { DEFAULT_CHAIN_PREFIX, endpointHash, isServiceChainName, portProtoHash, topLevelChains, type TopLevelChains } from './chain-names.js';
+import { cachedEndpointChainName, cachedServicePortHash, DEFAULT_CHAIN_PREFIX, isServiceChainName, topLevelChains, type TopLevelChains } from './chain-names.js';
 import type { EndpointInfo, EndpointsMap } from '../endpoint-info.js';
 import { canaryChain, ensureJumps, type CanarySpec, type JumpRule } from './iptables-jumps.js';
 import { nodePortIPs } from '../node-port-addresses.js';
 import { probability } from './probability.js';
-import { CountingSink, RestoreTable, type TableSink } from './restore-table.js';
+import { CountingSink, RestoreTable, type TableName, type TableSink } from './restore-table.js';
+import type { IptablesRenderCache, ServiceRules } from './service-rules-cache.js';
 import { compareServicePorts, externallyAccessible, serviceNamespacedName, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
 import { kernelComment, kernelWord } from '../kernel-names.js';
 
@@ -48,6 +49,11 @@ export interface RenderInput {
   changedServices?: ReadonlySet<string>;
   /** The nat chains in the kernel now (the last result's natChains, or `iptables-save -t nat` at start). */
   existingNatChains?: Iterable<string>;
+  /**
+   * What unchanged Services contributed last time (kept by the caller from sync to sync): a
+   * partial sync then renders only the Services it writes. The result is the same without it.
+   */
+  cache?: IptablesRenderCache;
 }
 
 export interface RenderResult {
@@ -102,6 +108,9 @@ interface Ctx {
   readonly noLocal: { internal: number; external: number };
 }
 
+/** One array for every Service without endpoints: a cached entry keys on the endpoints array. */
+const NO_ENDPOINTS: readonly EndpointInfo[] = Object.freeze([]);
+
 const NODEPORTS_COMMENT = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
 
 export function renderIptables(input: RenderInput): RenderResult {
@@ -146,7 +155,22 @@ export function renderIptables(input: RenderInput): RenderResult {
     changed: input.changedServices,
     noLocal: { internal: 0, external: 0 },
   };
-  for (const svc of services) renderServicePort(ctx, svc, input.endpoints.get(svc.key) ?? []);
+  // What the rules of a Service depend on besides its own objects: a cached entry made with other values is not used.
+  const optionsKey = JSON.stringify([prefix, ctx.node.name, ctx.node.zone, ctx.nodeIP, ctx.clusterCIDR, ctx.masqueradeAll, ctx.largeClusterMode, ctx.localhostNodePorts, ctx.nfacct]);
+  for (const svc of services) {
+    const endpoints = input.endpoints.get(svc.key) ?? NO_ENDPOINTS;
+    const write = ctx.changed === undefined || ctx.changed.has(serviceNamespacedName(svc.name));
+    // Unchanged Services keep their chains in a partial restore: count them, write nothing.
+    let rules = write ? undefined : input.cache?.get(svc, endpoints, optionsKey);
+    if (rules === undefined) {
+      rules = renderServicePort(ctx, svc, endpoints, write ? nat : ctx.skipped);
+      input.cache?.set(svc, endpoints, optionsKey, rules);
+    } else ctx.skipped.rules += rules.ownRules;
+    for (const [table, chain, rule] of rules.top) (table === 'filter' ? filter : nat).append(chain, rule);
+    for (const chain of rules.ownChains) ctx.active.add(chain);
+    ctx.noLocal.internal += rules.noLocal.internal;
+    ctx.noLocal.external += rules.noLocal.external;
+  }
 
   for (const chain of input.existingNatChains ?? []) {
     if (!ctx.active.has(chain) && isServiceChainName(chain, prefix) && !nat.has(chain)) nat.delete(chain);
@@ -204,12 +228,19 @@ export function renderIptables(input: RenderInput): RenderResult {
   };
 }
 
-function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly EndpointInfo[]): void {
-  const { chains, filter, nat } = ctx;
+/** One service port's rules: its own chains written to `own`, the rest returned. */
+function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly EndpointInfo[], own: TableSink): ServiceRules {
+  const { chains } = ctx;
+  const top: [TableName, string, string][] = [];
+  const filter = { append: (chain: string, rule: string) => void top.push(['filter', chain, rule]) };
+  const nat = { append: (chain: string, rule: string) => void top.push(['nat', chain, rule]) };
+  const ownChains: string[] = [];
+  let ownRules = 0;
+  const noLocal = { internal: 0, external: 0 };
   const p = svc.protocol.toLowerCase();
   const proto = `-m ${p} -p ${p}`;
   const name = svc.nameString;
-  const hash = serviceHash(svc);
+  const hash = cachedServicePortHash(svc);
   const clusterPolicyChain = `${ctx.prefix}SVC-${hash}`;
   const localPolicyChain = `${ctx.prefix}SVL-${hash}`;
   const externalTrafficChain = `${ctx.prefix}EXT-${hash}`;
@@ -235,11 +266,11 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
   } else {
     if (!hasInternalEndpoints) {
       internalFilter = { target: 'DROP', comment: kernelComment(`${name} has no local endpoints`) };
-      ctx.noLocal.internal++;
+      noLocal.internal++;
     }
     if (!hasExternalEndpoints) {
       externalFilter = { target: 'DROP', comment: kernelComment(`${name} has no local endpoints`) };
-      ctx.noLocal.external++;
+      noLocal.external++;
     }
   }
 
@@ -277,12 +308,17 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
     filter.append(chains.nodePorts, `-m comment --comment ${kernelComment(`${name} health check node port`)} -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
   }
 
-  // Unchanged services keep their chains in a partial restore: count them, write nothing.
-  const sink: TableSink = ctx.changed === undefined || ctx.changed.has(serviceNamespacedName(svc.name)) ? nat : ctx.skipped;
-  const declare = (chain: string) => {
-    sink.declare(chain);
-    ctx.active.add(chain);
+  const sink: TableSink = {
+    declare(chain) {
+      own.declare(chain);
+      ownChains.push(chain);
+    },
+    append(chain, rule) {
+      own.append(chain, rule);
+      ownRules++;
+    },
   };
+  const declare = (chain: string) => sink.declare(chain);
   if (usesClusterPolicyChain) declare(clusterPolicyChain);
   if (usesLocalPolicyChain) declare(localPolicyChain);
 
@@ -327,7 +363,7 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
   if (usesLocalPolicyChain) writeServiceToEndpointRules(ctx, sink, svc, localPolicyChain, localEndpoints);
 
   for (const ep of allReachableEndpoints) {
-    const sep = endpointChain(ctx.prefix, svc, ep);
+    const sep = cachedEndpointChainName(ctx.prefix, svc, ep);
     declare(sep);
     const comment = ctx.largeClusterMode ? '' : `-m comment --comment ${kernelWord(name)} `;
     // Hairpin: a pod reaching itself through the service must be masqueraded.
@@ -335,6 +371,7 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
     const affinity = svc.sessionAffinityClientIP ? `-m recent --name ${sep} --set ` : '';
     sink.append(sep, `${comment}${affinity}${proto} -j DNAT --to-destination ${ep.endpoint}`);
   }
+  return { top, ownChains, ownRules, noLocal };
 }
 
 /** Affinity checks, then one probabilistic jump per endpoint (the last one unconditional). */
@@ -342,34 +379,13 @@ function writeServiceToEndpointRules(ctx: Ctx, sink: TableSink, svc: ServicePort
   const comment = (ep: EndpointInfo) => (ctx.largeClusterMode ? '' : `-m comment --comment ${kernelComment(`${svc.nameString} -> ${ep.endpoint}`)} `);
   if (svc.sessionAffinityClientIP) {
     for (const ep of endpoints) {
-      const sep = endpointChain(ctx.prefix, svc, ep);
+      const sep = cachedEndpointChainName(ctx.prefix, svc, ep);
       sink.append(chain, `${comment(ep)}-m recent --name ${sep} --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap -j ${sep}`);
     }
   }
   const n = endpoints.length;
   endpoints.forEach((ep, i) => {
     const statistic = i < n - 1 ? `-m statistic --mode random --probability ${probability(n - i)} ` : '';
-    sink.append(chain, `${comment(ep)}${statistic}-j ${endpointChain(ctx.prefix, svc, ep)}`);
+    sink.append(chain, `${comment(ep)}${statistic}-j ${cachedEndpointChainName(ctx.prefix, svc, ep)}`);
   });
-}
-
-// Hashes are pure functions of the objects' names; the trackers keep unchanged objects, so
-// caching per object saves a sha256 per chain on every sync.
-const serviceHashes = new WeakMap<ServicePortInfo, string>();
-const endpointHashes = new WeakMap<EndpointInfo, { input: string; hash: string }>();
-
-function serviceHash(svc: ServicePortInfo): string {
-  let h = serviceHashes.get(svc);
-  if (h === undefined) serviceHashes.set(svc, (h = portProtoHash(svc.nameString, svc.protocol)));
-  return h;
-}
-
-function endpointChain(prefix: string, svc: ServicePortInfo, ep: EndpointInfo): string {
-  const input = `${svc.nameString}\u0000${svc.protocol}`;
-  let cached = endpointHashes.get(ep);
-  if (cached === undefined || cached.input !== input) {
-    cached = { input, hash: endpointHash(svc.nameString, svc.protocol, ep.endpoint) };
-    endpointHashes.set(ep, cached);
-  }
-  return `${prefix}SEP-${cached.hash}`;
 }
