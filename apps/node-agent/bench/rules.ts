@@ -14,7 +14,7 @@
  *   - side by side, a bare `iptables-restore --noflush < file` of the same file (first / again), and
  *     `iptables-legacy-restore --noflush` as a second reference when it is installed;
  *   - one partial sync: one service's endpoints changed, render + apply (restore only, as the
- *     proxier does).
+ *     proxier does: with its render cache, and through a restore process started ahead).
  * One warm-up run (every step, at the first size) and one warm-up render per size are discarded;
  * figures are medians of the runs that follow (3 by default).
  *
@@ -28,7 +28,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { renderIptables, type RenderInput, type RenderResult } from '@minimesh/proxy-core';
+import { IptablesRenderCache, renderIptables, type RenderInput, type RenderResult } from '@minimesh/proxy-core';
 import { exec } from '@minimesh/runtime';
 import { Iptables } from '../src/iptables/iptables.js';
 import { restoreInput } from '../src/iptables/proxier.js';
@@ -102,8 +102,13 @@ function agentRenderOptions(): RenderInput['opts'] & { prefix: string } {
   };
 }
 
+/** The proxier's render cache, one per synthetic cluster: a partial render renders only the Services it writes. */
+const renderCaches = new WeakMap<State, IptablesRenderCache>();
+
 function render(st: State, changed?: ReadonlySet<string>, existing?: Iterable<string>): RenderResult {
+  if (!renderCaches.has(st)) renderCaches.set(st, new IptablesRenderCache());
   return renderIptables({
+    cache: renderCaches.get(st),
     services: st.services.serviceMap,
     endpoints: st.endpoints.endpointsMap,
     node: NODE,
@@ -132,7 +137,8 @@ function countRules(saveBin: string, table: string, prefix: string): number {
 
 async function kernelRun(n: number, st: State, full: RenderResult, file: string, run: number, legacy: boolean): Promise<Run> {
   const opts = agentRenderOptions();
-  const ipt = new Iptables(exec, { restoreBin: defaultNodeAgentOptions()['iptables-restore'] });
+  // As the agent applies: restores through a process started ahead of each (restore-session.ts).
+  const ipt = new Iptables(exec, { restoreBin: defaultNodeAgentOptions()['iptables-restore'], session: { prefix: [] } });
   const ensure = async () => {
     for (const j of full.ensureJumps) await ipt.ensureJump(j);
     for (const t of full.canary.tables) await ipt.ensureChain(t, full.canary.chain);
@@ -213,6 +219,7 @@ async function kernelRun(n: number, st: State, full: RenderResult, file: string,
     if (run <= 1 && countRules('iptables-legacy-save', 'nat', opts.prefix) !== full.ruleCounts.nat) throw new Error('iptables-legacy-restore did not load every nat rule');
     resetLegacy();
   }
+  ipt.close();
   return {
     jumpsFirst,
     restoreFirst,
