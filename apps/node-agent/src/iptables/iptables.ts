@@ -6,7 +6,7 @@
 import type { JumpRule } from '@minimesh/proxy-core';
 import { CommandError, type Exec, type Logger } from '@minimesh/runtime';
 import { MemoryReleaser } from '../release-memory.js';
-import { RestoreSession } from './restore-session.js';
+import { RestoreSession, restoreSessionSupported } from './restore-session.js';
 
 export interface IptablesOptions {
   /** iptables-restore, iptables-nft-restore or iptables-legacy-restore. */
@@ -29,6 +29,9 @@ export class Iptables {
   private readonly wait: string[];
   private readonly memory: MemoryReleaser;
   private readonly session: RestoreSession | undefined;
+  /** Whether this iptables-restore can serve the session (asked once, at the first restore). */
+  private sessionUsable: Promise<boolean> | undefined;
+  private readonly log: Logger | undefined;
 
   constructor(
     private readonly exec: Exec,
@@ -39,16 +42,30 @@ export class Iptables {
     this.saveBin = opts.restoreBin.replace(/-restore$/, '-save');
     this.wait = ['-w', String(opts.waitSeconds ?? 5)];
     this.memory = new MemoryReleaser(opts.log);
+    this.log = opts.log;
     if (opts.session) this.session = new RestoreSession({ bin: this.restoreBin, args: [...this.wait, '--noflush'], prefix: opts.session.prefix });
   }
 
   /** Applies restore input atomically per table; leaves every chain it does not declare alone. */
   async restore(input: string): Promise<void> {
-    const args = [...this.wait, '--noflush'];
-    const r = this.session && RestoreSession.accepts(input) ? await this.session.restore(input) : await this.exec(this.restoreBin, args, input);
+    const viaSession = this.session !== undefined && RestoreSession.accepts(input) && (await this.canUseSession());
+    const r = viaSession ? await this.session!.restore(input) : await this.exec(this.restoreBin, [...this.wait, '--noflush'], input);
     // A full sync of some thousand Services (8 MB of input at 10,000) leaves V8's heap grown.
     this.memory.wrote(input.length);
     if (r.code !== 0) throw new CommandError(this.restoreBin, r.code, r.stderr);
+  }
+
+  /** The session needs iptables-nft 1.8.5 or later (restore-session.ts); others get a process per restore. */
+  private canUseSession(): Promise<boolean> {
+    this.sessionUsable ??= this.exec(this.restoreBin, ['--version']).then(
+      (r) => {
+        const ok = r.code === 0 && restoreSessionSupported(r.stdout + r.stderr);
+        if (!ok) this.log?.info(`${this.restoreBin} is not iptables-nft 1.8.5 or later: a restore process per sync`, { version: (r.stdout + r.stderr).trim() });
+        return ok;
+      },
+      () => false,
+    );
+    return this.sessionUsable;
   }
 
   /** Ends the restore process waiting for the next sync, if any. */

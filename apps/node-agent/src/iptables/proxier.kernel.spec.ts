@@ -53,7 +53,7 @@ describe.skipIf(skip !== undefined)(`IptablesProxier in a namespace of its own${
     const restores: string[] = [];
     const programs: string[] = [];
     const exec: Exec = (file, args, input) => {
-      programs.push(file);
+      programs.push(`${file} ${args.join(' ')}`);
       return inNs(file, args, input);
     };
     const iptables = new Iptables(exec, { restoreBin: 'iptables-restore', session: session ? { prefix: ['ip', 'netns', 'exec', NS] } : undefined });
@@ -76,41 +76,44 @@ describe.skipIf(skip !== undefined)(`IptablesProxier in a namespace of its own${
         metrics,
       });
     const proxier = make();
-    for (const [name, ip, ep] of [['b', '10.96.0.21', '10.244.1.2'], ['d', '10.96.0.23', '10.244.1.4']] as const) {
-      proxier.onServiceChange(undefined, svc(name, ip));
-      proxier.onSliceChange(undefined, slice(name, ep));
-    }
-    (proxier as unknown as { initialized: boolean }).initialized = true;
-    await proxier.sync();
-    // Services before, between and after the existing ones; one removed; one loses its endpoints.
-    proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
-    proxier.onSliceChange(undefined, slice('a', '10.244.1.1'));
-    proxier.onServiceChange(undefined, svc('c', '10.96.0.22'));
-    proxier.onSliceChange(undefined, slice('c', '10.244.1.3'));
-    await proxier.sync();
-    proxier.onServiceChange(undefined, svc('e', '10.96.0.24'));
-    proxier.onSliceChange(undefined, slice('e', '10.244.1.5'));
-    proxier.onServiceChange(svc('b', '10.96.0.21'), undefined);
-    proxier.onSliceChange(slice('b', '10.244.1.2'), undefined);
-    await proxier.sync();
-    proxier.onSliceChange(slice('d', '10.244.1.4'), undefined);
-    await proxier.sync();
-    const failures = (await metrics.partialRestoreFailures.get()).values.reduce((n, v) => n + v.value, 0);
-    expect(failures).toBe(0);
-    expect(restores.slice(1).some((r) => /^-I KUBE-SERVICES \d+ /m.test(r))).toBe(true);
-    expect(restores.slice(1).some((r) => /^-D KUBE-SERVICES /m.test(r))).toBe(true);
-    expect(restores.slice(1).every((r) => !/^:KUBE-SERVICES /m.test(r.split('*nat')[1] ?? ''))).toBe(true);
+    try {
+      for (const [name, ip, ep] of [['b', '10.96.0.21', '10.244.1.2'], ['d', '10.96.0.23', '10.244.1.4']] as const) {
+        proxier.onServiceChange(undefined, svc(name, ip));
+        proxier.onSliceChange(undefined, slice(name, ep));
+      }
+      (proxier as unknown as { initialized: boolean }).initialized = true;
+      await proxier.sync();
+      // Services before, between and after the existing ones; one removed; one loses its endpoints.
+      proxier.onServiceChange(undefined, svc('a', '10.96.0.20'));
+      proxier.onSliceChange(undefined, slice('a', '10.244.1.1'));
+      proxier.onServiceChange(undefined, svc('c', '10.96.0.22'));
+      proxier.onSliceChange(undefined, slice('c', '10.244.1.3'));
+      await proxier.sync();
+      proxier.onServiceChange(undefined, svc('e', '10.96.0.24'));
+      proxier.onSliceChange(undefined, slice('e', '10.244.1.5'));
+      proxier.onServiceChange(svc('b', '10.96.0.21'), undefined);
+      proxier.onSliceChange(slice('b', '10.244.1.2'), undefined);
+      await proxier.sync();
+      proxier.onSliceChange(slice('d', '10.244.1.4'), undefined);
+      await proxier.sync();
+      const failures = (await metrics.partialRestoreFailures.get()).values.reduce((n, v) => n + v.value, 0);
+      expect(failures).toBe(0);
+      expect(restores.slice(1).some((r) => /^-I KUBE-SERVICES \d+ /m.test(r))).toBe(true);
+      expect(restores.slice(1).some((r) => /^-D KUBE-SERVICES /m.test(r))).toBe(true);
+      expect(restores.slice(1).every((r) => !/^:KUBE-SERVICES /m.test(r.split('*nat')[1] ?? ''))).toBe(true);
 
-    const edited = { nat: chainRules('nat', 'KUBE-SERVICES'), filter: chainRules('filter', 'KUBE-SERVICES') };
-    expect(edited.nat.map((r) => /study\/(\w):http/.exec(r)?.[1] ?? 'nodeports')).toEqual(['a', 'c', 'e', 'nodeports']);
-    expect(edited.filter.map((r) => /study\/(\w):http/.exec(r)?.[1])).toEqual(['d']); // no endpoints: REJECT
-    // A full restore of the same state writes the same chains.
-    (proxier as unknown as { needFullSync: boolean }).needFullSync = true;
-    await proxier.sync();
-    expect(chainRules('nat', 'KUBE-SERVICES')).toEqual(edited.nat);
-    expect(chainRules('filter', 'KUBE-SERVICES')).toEqual(edited.filter);
-    expect(save('filter') + save('nat')).not.toContain('MINIMESH-RESTORE-SENTINEL');
-    expect(programs.includes('iptables-restore')).toBe(!session);
-    await proxier.stop();
+      const edited = { nat: chainRules('nat', 'KUBE-SERVICES'), filter: chainRules('filter', 'KUBE-SERVICES') };
+      expect(edited.nat.map((r) => /study\/(\w):http/.exec(r)?.[1] ?? 'nodeports')).toEqual(['a', 'c', 'e', 'nodeports']);
+      expect(edited.filter.map((r) => /study\/(\w):http/.exec(r)?.[1])).toEqual(['d']); // no endpoints: REJECT
+      // A full restore of the same state writes the same chains.
+      (proxier as unknown as { needFullSync: boolean }).needFullSync = true;
+      await proxier.sync();
+      expect(chainRules('nat', 'KUBE-SERVICES')).toEqual(edited.nat);
+      expect(chainRules('filter', 'KUBE-SERVICES')).toEqual(edited.filter);
+      expect(save('filter') + save('nat')).not.toContain('MINIMESH-RESTORE-SENTINEL');
+      expect(programs.some((p) => /^iptables-restore .*--noflush/.test(p))).toBe(!session);
+    } finally {
+      await proxier.stop();
+    }
   });
 });

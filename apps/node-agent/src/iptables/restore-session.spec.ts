@@ -8,15 +8,20 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '@minimesh/runtime/testing';
-import { RestoreSession } from './restore-session.js';
+import { RestoreSession, restoreSessionSupported } from './restore-session.js';
 
+// HOLD_UNTIL_EOF: reads all its input before acting on a line (iptables-nft 1.8.4's --noflush).
+// AT_COMMIT: reports a refused append at the table's COMMIT line (the legacy backend).
 const FAKE = `#!/bin/bash
 echo "start $$" >> "$LOG"
-n=0
+if [ -n "$HOLD_UNTIL_EOF" ]; then data=$(cat); echo "$$ read to the end" >> "$LOG"; exec < <(printf '%s\\n' "$data"); fi
+n=0; refused=0
 while IFS= read -r l; do
   n=$((n+1))
   case "$l" in
-    "-A MINIMESH-RESTORE-SENTINEL "*|"-A REFUSE "*) echo "iptables-restore: line $n failed: No chain/target/match by that name." >&2; exit 1;;
+    "-A MINIMESH-RESTORE-SENTINEL "*|"-A REFUSE "*)
+      if [ -n "$AT_COMMIT" ]; then refused=1; else echo "iptables-restore: line $n failed: No chain/target/match by that name." >&2; exit 1; fi;;
+    COMMIT) if [ "$refused" = 1 ]; then echo "iptables-restore: line $n failed" >&2; exit 1; fi;;
   esac
   echo "$$ $l" >> "$LOG"
 done
@@ -52,6 +57,8 @@ describe('RestoreSession', () => {
   afterEach(() => {
     for (const s of sessions) s.close();
     delete process.env.LOG;
+    delete process.env.HOLD_UNTIL_EOF;
+    delete process.env.AT_COMMIT;
     dir.remove();
   });
 
@@ -70,6 +77,38 @@ describe('RestoreSession', () => {
     expect(r.stderr).toContain('line 2 failed');
     // The next restore uses a fresh process and succeeds.
     expect((await s.restore('*nat\nCOMMIT\n')).code).toBe(0);
+  });
+
+  it('settles with a program that reads all its input first (the input is followed by its end)', async () => {
+    process.env.HOLD_UNTIL_EOF = '1';
+    const r = await session().restore('*nat\n:KUBE-SVC-A - [0:0]\nCOMMIT\n');
+    expect(r.code).toBe(0);
+    expect(logLines().some((l) => l.endsWith(' read to the end'))).toBe(true);
+  });
+
+  it('tells the sentinel refused at its COMMIT (legacy) from the input refused at its own last line', async () => {
+    process.env.AT_COMMIT = '1';
+    const s = session();
+    expect(await s.restore('*nat\n:KUBE-SVC-A - [0:0]\nCOMMIT\n')).toMatchObject({ code: 0 });
+    // The input's own COMMIT (line 3) refused: the line just before the sentinel's.
+    const r = await s.restore('*nat\n-A REFUSE -j RETURN\nCOMMIT\n');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('line 3 failed');
+  });
+
+  it('refuses restores after close', async () => {
+    const s = session();
+    s.close();
+    await expect(s.restore('*nat\nCOMMIT\n')).rejects.toThrow(/closed/);
+  });
+
+  it('is used only with iptables-nft 1.8.5 or later', () => {
+    expect(restoreSessionSupported('iptables-restore v1.8.9 (nf_tables)')).toBe(true);
+    expect(restoreSessionSupported('iptables-restore v1.8.5 (nf_tables)')).toBe(true);
+    expect(restoreSessionSupported('iptables-nft-restore v1.8.10 (nf_tables)')).toBe(true);
+    expect(restoreSessionSupported('iptables-restore v1.8.4 (nf_tables)')).toBe(false);
+    expect(restoreSessionSupported('iptables-restore v1.8.9 (legacy)')).toBe(false);
+    expect(restoreSessionSupported('')).toBe(false);
   });
 
   it('keeps a process waiting for the next restore, and ends it on close', async () => {

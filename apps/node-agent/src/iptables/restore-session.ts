@@ -11,10 +11,13 @@
  * iptables-restore refuses it (`line N failed`) and exits. Tables are committed in order, so
  * the sentinel's refusal means every table of the input was committed; a refusal on an earlier
  * line is the input's own. The process exits on its own, off the sync's path, and the next one is
- * started once the sync is done. A process serves one sync: nothing it read is ever stale.
+ * started once the restore has settled. A process serves one restore: nothing it read is stale.
  *
- * An input that does not end with COMMIT (a table left open would swallow the sentinel) goes
- * through a process run to completion, as before.
+ * Only for iptables-nft 1.8.5 and later (`restoreSessionSupported`): 1.8.4's `--noflush` reads up
+ * to 64 KB of input before acting on any line, and earlier versions read the rules when they
+ * start, which a waiting process would then hold stale. The input is followed by the end of
+ * stdin too, so nothing waits for more. An input that does not end with COMMIT (a table left
+ * open would swallow the sentinel) goes through a process run to completion, as before.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { ExecResult } from '@minimesh/runtime';
@@ -32,9 +35,22 @@ export interface RestoreSessionOptions {
 
 const SENTINEL_CHAIN = 'MINIMESH-RESTORE-SENTINEL';
 const SENTINEL = `*filter\n-A ${SENTINEL_CHAIN} -j RETURN\nCOMMIT\n`;
-const SENTINEL_LINES = 3;
+/** The sentinel's lines a refusal names: the append (nf_tables) or its COMMIT (legacy). */
+const SENTINEL_REFUSED_LINES = [1, 2];
 /** Why a process could not start (its 'error' may come before a restore listens). */
 const spawnErrors = new WeakMap<ChildProcess, string>();
+
+/**
+ * True for what `iptables-restore --version` printed by an nf_tables backend of version 1.8.5 or
+ * later ("iptables-restore v1.8.9 (nf_tables)"), the versions that read the kernel's rules only
+ * once their input names a table.
+ */
+export function restoreSessionSupported(version: string): boolean {
+  const m = /v(\d+)\.(\d+)\.(\d+)\S* \(nf_tables\)/.exec(version);
+  if (!m) return false;
+  const [major, minor, patch] = m.slice(1).map(Number) as [number, number, number];
+  return major > 1 || (major === 1 && (minor > 8 || (minor === 8 && patch >= 5)));
+}
 
 export class RestoreSession {
   private spare: ChildProcess | undefined;
@@ -64,8 +80,9 @@ export class RestoreSession {
     if (this.closed || (this.spare !== undefined && this.spare.exitCode === null && this.spare.signalCode === null)) return;
     const [file, ...args] = [...(this.o.prefix ?? []), this.o.bin, ...this.o.args];
     const p = spawn(file!, args, { stdio: ['pipe', 'ignore', 'pipe'] });
-    p.stdin!.on('error', () => undefined); // EPIPE once it exits: reported by 'close'
     p.once('error', (e) => spawnErrors.set(p, `${this.o.bin}: ${e.message}`)); // 'close' follows and reports it
+    if (!p.stdin || !p.stderr) throw new Error(`${this.o.bin}: could not start (no pipes: too many open files?)`);
+    p.stdin.on('error', () => undefined); // EPIPE once it exits: reported by 'close'
     this.spare = p;
   }
 
@@ -77,10 +94,16 @@ export class RestoreSession {
   }
 
   private run(input: string): Promise<ExecResult> {
-    this.prepare();
-    const p = this.spare!;
+    if (this.closed) return Promise.reject(new Error(`${this.o.bin}: the restore session is closed`));
+    let p: ChildProcess;
+    try {
+      this.prepare();
+      p = this.spare!;
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
     this.spare = undefined;
-    const first = input.split('\n').length; // input ends with "\n": the sentinel starts on this line
+    const first = lineCount(input) + 1; // input ends with "\n": the sentinel starts on this line
     return new Promise<ExecResult>((resolve, reject) => {
       let stderr = '';
       let settled = false;
@@ -88,7 +111,13 @@ export class RestoreSession {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        if (!this.closed) setImmediate(() => this.prepare());
+        setImmediate(() => {
+          try {
+            this.prepare();
+          } catch {
+            // The next restore tries again, and reports it.
+          }
+        });
         if (r instanceof Error) reject(r);
         else resolve(r);
       };
@@ -96,6 +125,7 @@ export class RestoreSession {
         p.kill('SIGKILL');
         settle(new Error(`${this.o.bin}: no answer in ${this.timeoutMs} ms`));
       }, this.timeoutMs);
+      timer.unref();
       p.stderr!.setEncoding('utf8');
       p.stderr!.on('data', (chunk: string) => {
         stderr += chunk;
@@ -106,16 +136,21 @@ export class RestoreSession {
         const why = spawnErrors.get(p) ?? (code === 0 ? `${this.o.bin} exited before its sentinel was refused` : `${this.o.bin} exited (${signal ?? code})`);
         settle({ code: code || (signal ? 128 : 1), stdout: '', stderr: stderr || why });
       });
-      p.stdin!.write(input + SENTINEL);
+      p.stdin!.end(input + SENTINEL);
     });
   }
 }
 
-/** Where stderr reports the sentinel block refused (a line from `first` on), or -1. */
+/** Where stderr reports the sentinel block (from line `first`) refused, or -1. */
 function sentinelRefusal(stderr: string, first: number): number {
   for (const m of stderr.matchAll(/^.*line (\d+) failed.*$/gm)) {
-    const line = Number(m[1]);
-    if (line >= first && line < first + SENTINEL_LINES) return m.index;
+    if (SENTINEL_REFUSED_LINES.includes(Number(m[1]) - first)) return m.index;
   }
   return -1;
+}
+
+function lineCount(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
+  return n;
 }

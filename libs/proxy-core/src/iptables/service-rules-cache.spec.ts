@@ -96,7 +96,8 @@ describe('IptablesRenderCache', () => {
         const input: RenderInput = {
           services: services.serviceMap,
           endpoints: endpoints.endpointsMap,
-          node: NODE1,
+          // The node too: another name makes other endpoints local, another address other FW rules.
+          node: step % 9 === 2 ? { name: 'node2', addresses: NODE1.addresses } : step % 9 === 6 ? { name: 'node1', addresses: ['10.1.2.3'] } : NODE1,
           // Options change now and then too (an agent restarted with other flags keeps nothing, but the cache must not care).
           opts: { clusterCIDR: step % 11 === 4 ? undefined : '10.244.0.0/16', masqueradeAll: step % 7 === 3, largeClusterEndpointsThreshold: 1000 },
           changedServices: full ? undefined : changed,
@@ -133,6 +134,17 @@ describe('IptablesRenderCache', () => {
     render(endpoints.checkoutChanges().updatedServices);
     expect(set).toHaveBeenCalledTimes(1);
     expect(set.mock.calls[0]![0].nameString).toBe('cache/svc-7:http');
+    set.mockClear();
+    // A Service's endpoints changed without the caller naming it: its entry (made for the old
+    // endpoints array) is not used, so its top-level rules are the new ones.
+    const before = renderIptables({ services: services.serviceMap, endpoints: endpoints.endpointsMap, node: NODE1 });
+    endpoints.update(undefined, slice(3, 0, rnd));
+    endpoints.checkoutChanges();
+    set.mockClear();
+    const after = { services: services.serviceMap, endpoints: endpoints.endpointsMap, node: NODE1, changedServices: new Set<string>() };
+    expect(renderIptables({ ...after, cache }).restore).toBe(renderIptables(after).restore);
+    expect(renderIptables(after).restore).not.toBe(before.restore);
+    expect(set).toHaveBeenCalledTimes(1);
     set.mockClear();
     // Other render options: nothing kept is used.
     renderIptables({ services: services.serviceMap, endpoints: endpoints.endpointsMap, node: NODE1, cache, changedServices: new Set(), opts: { masqueradeAll: true } });
