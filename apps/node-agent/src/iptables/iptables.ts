@@ -27,6 +27,8 @@ export class Iptables {
   private readonly iptablesBin: string;
   private readonly saveBin: string;
   private readonly wait: string[];
+  /** `iptables-restore`'s arguments: wait for the lock, leave undeclared chains alone. */
+  private readonly restoreArgs: string[];
   private readonly memory: MemoryReleaser;
   private readonly session: RestoreSession | undefined;
   /** Whether this iptables-restore can serve the session (asked once, at the first restore). */
@@ -41,15 +43,16 @@ export class Iptables {
     this.iptablesBin = opts.restoreBin.replace(/-restore$/, '');
     this.saveBin = opts.restoreBin.replace(/-restore$/, '-save');
     this.wait = ['-w', String(opts.waitSeconds ?? 5)];
+    this.restoreArgs = [...this.wait, '--noflush'];
     this.memory = new MemoryReleaser(opts.log);
     this.log = opts.log;
-    if (opts.session) this.session = new RestoreSession({ bin: this.restoreBin, args: [...this.wait, '--noflush'], prefix: opts.session.prefix });
+    if (opts.session) this.session = new RestoreSession({ bin: this.restoreBin, args: this.restoreArgs, prefix: opts.session.prefix });
   }
 
   /** Applies restore input atomically per table; leaves every chain it does not declare alone. */
   async restore(input: string): Promise<void> {
     const viaSession = this.session !== undefined && RestoreSession.accepts(input) && (await this.canUseSession());
-    const r = viaSession ? await this.session!.restore(input) : await this.exec(this.restoreBin, [...this.wait, '--noflush'], input);
+    const r = viaSession ? await this.session!.restore(input) : await this.exec(this.restoreBin, this.restoreArgs, input);
     // A full sync of some thousand Services (8 MB of input at 10,000) leaves V8's heap grown.
     this.memory.wrote(input.length);
     if (r.code !== 0) throw new CommandError(this.restoreBin, r.code, r.stderr);

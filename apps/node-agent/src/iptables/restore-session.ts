@@ -76,7 +76,7 @@ export class RestoreSession {
   }
 
   /** Starts the process the next restore will use, if none waits (nothing is spawned after close). */
-  prepare(): void {
+  private prepare(): void {
     if (this.closed || (this.spare !== undefined && this.spare.exitCode === null && this.spare.signalCode === null)) return;
     const [file, ...args] = [...(this.o.prefix ?? []), this.o.bin, ...this.o.args];
     const p = spawn(file!, args, { stdio: ['pipe', 'ignore', 'pipe'] });

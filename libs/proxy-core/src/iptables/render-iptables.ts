@@ -17,7 +17,7 @@ import type { EndpointInfo, EndpointsMap } from '../endpoint-info.js';
 import { canaryChain, ensureJumps, type CanarySpec, type JumpRule } from './iptables-jumps.js';
 import { nodePortIPs } from '../node-port-addresses.js';
 import { probability } from './probability.js';
-import { CountingSink, RestoreTable, type TableName, type TableSink } from './restore-table.js';
+import { RestoreTable, type TableName, type TableSink } from './restore-table.js';
 import type { IptablesRenderCache, ServiceRules } from './service-rules-cache.js';
 import { compareServicePorts, externallyAccessible, serviceNamespacedName, usesClusterEndpoints, usesLocalEndpoints, type ServicePortInfo, type ServicePortMap } from '../service-port.js';
 import { kernelComment, kernelWord } from '../kernel-names.js';
@@ -95,7 +95,6 @@ interface Ctx {
   readonly prefix: string;
   readonly filter: RestoreTable;
   readonly nat: RestoreTable;
-  readonly skipped: CountingSink;
   readonly active: Set<string>;
   readonly node: RenderNode;
   readonly nodeIP: number | undefined;
@@ -107,6 +106,9 @@ interface Ctx {
   readonly changed: ReadonlySet<string> | undefined;
   readonly noLocal: { internal: number; external: number };
 }
+
+/** Where the chains of a Service a partial restore does not write go (they are only counted). */
+const UNWRITTEN: TableSink = { declare: () => undefined, append: () => undefined };
 
 /** One array for every Service without endpoints: a cached entry keys on the endpoints array. */
 const NO_ENDPOINTS: readonly EndpointInfo[] = Object.freeze([]);
@@ -143,7 +145,6 @@ export function renderIptables(input: RenderInput): RenderResult {
     prefix,
     filter,
     nat,
-    skipped: new CountingSink(),
     active: new Set([chains.services, chains.nodePorts, chains.postrouting, chains.markMasq]),
     node: input.node,
     nodeIP: input.node.addresses[0] === undefined ? undefined : parseIPv4(input.node.addresses[0]),
@@ -157,15 +158,17 @@ export function renderIptables(input: RenderInput): RenderResult {
   };
   // What the rules of a Service depend on besides its own objects: a cached entry made with other values is not used.
   const optionsKey = JSON.stringify([prefix, ctx.node.name, ctx.node.zone, ctx.nodeIP, ctx.clusterCIDR, ctx.masqueradeAll, ctx.largeClusterMode, ctx.localhostNodePorts, ctx.nfacct]);
+  let unwrittenRules = 0;
   for (const svc of services) {
     const endpoints = input.endpoints.get(svc.key) ?? NO_ENDPOINTS;
     const write = ctx.changed === undefined || ctx.changed.has(serviceNamespacedName(svc.name));
     // Unchanged Services keep their chains in a partial restore: count them, write nothing.
     let rules = write ? undefined : input.cache?.get(svc, endpoints, optionsKey);
     if (rules === undefined) {
-      rules = renderServicePort(ctx, svc, endpoints, write ? nat : ctx.skipped);
+      rules = renderServicePort(ctx, svc, endpoints, write ? nat : UNWRITTEN);
       input.cache?.set(svc, endpoints, optionsKey, rules);
-    } else ctx.skipped.rules += rules.ownRules;
+    }
+    if (!write) unwrittenRules += rules.ownRules;
     for (const [table, chain, rule] of rules.top) (table === 'filter' ? filter : nat).append(chain, rule);
     for (const chain of rules.ownChains) ctx.active.add(chain);
     ctx.noLocal.internal += rules.noLocal.internal;
@@ -222,7 +225,7 @@ export function renderIptables(input: RenderInput): RenderResult {
     canary: canaryChain(prefix),
     natChains: ctx.active,
     deletedChains: nat.deletedChains,
-    ruleCounts: { filter: filter.ruleCount, nat: nat.ruleCount + ctx.skipped.rules, natWritten: nat.ruleCount },
+    ruleCounts: { filter: filter.ruleCount, nat: nat.ruleCount + unwrittenRules, natWritten: nat.ruleCount },
     noLocalEndpoints: ctx.noLocal,
     largeClusterMode: ctx.largeClusterMode,
   };
@@ -318,9 +321,8 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
       ownRules++;
     },
   };
-  const declare = (chain: string) => sink.declare(chain);
-  if (usesClusterPolicyChain) declare(clusterPolicyChain);
-  if (usesLocalPolicyChain) declare(localPolicyChain);
+  if (usesClusterPolicyChain) sink.declare(clusterPolicyChain);
+  if (usesLocalPolicyChain) sink.declare(localPolicyChain);
 
   if (hasInternalEndpoints) {
     if (ctx.masqueradeAll) sink.append(internalTrafficChain, `-m comment --comment ${kernelComment(`${name} cluster IP`)} ${clusterIPMatch} -j ${chains.markMasq}`);
@@ -331,7 +333,7 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
   }
 
   if (usesExternalTrafficChain) {
-    declare(externalTrafficChain);
+    sink.declare(externalTrafficChain);
     if (!svc.externalPolicyLocal) {
       sink.append(externalTrafficChain, `-m comment --comment ${kernelComment(`masquerade traffic for ${name} external destinations`)} -j ${chains.markMasq}`);
     } else {
@@ -345,7 +347,7 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
   }
 
   if (usesFWChain) {
-    declare(fwChain);
+    sink.declare(fwChain);
     const lbComment = `-m comment --comment ${kernelComment(`${name} loadbalancer IP`)}`;
     let allowFromNode = false;
     for (const range of svc.loadBalancerSourceRanges) {
@@ -364,7 +366,7 @@ function renderServicePort(ctx: Ctx, svc: ServicePortInfo, endpoints: readonly E
 
   for (const ep of allReachableEndpoints) {
     const sep = cachedEndpointChainName(ctx.prefix, svc, ep);
-    declare(sep);
+    sink.declare(sep);
     const comment = ctx.largeClusterMode ? '' : `-m comment --comment ${kernelWord(name)} `;
     // Hairpin: a pod reaching itself through the service must be masqueraded.
     sink.append(sep, `${comment}-s ${ep.ip} -j ${chains.markMasq}`);

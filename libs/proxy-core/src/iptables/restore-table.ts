@@ -95,12 +95,3 @@ function rank(first: readonly string[], chain: string): number {
   const i = first.indexOf(chain);
   return i < 0 ? first.length : i;
 }
-
-/** A sink that only counts: the chains of unchanged services in a partial restore. */
-export class CountingSink implements TableSink {
-  rules = 0;
-  declare(): void {}
-  append(): void {
-    this.rules++;
-  }
-}
