@@ -12,23 +12,34 @@ import type { Exec, Logger } from '@minimesh/runtime';
 
 /** Seconds an announced address lives without renewal (the speaker renews every second). */
 export const ADDRESS_LIFETIME_S = 3;
+/**
+ * An apply renews an address only when its last renewal is at least this old: the speaker applies
+ * after every Service, EndpointSlice or Lease event, and a process per address per event would
+ * cost the node a core under churn. The speaker's one-second tick still renews well within the
+ * lifetime.
+ */
+export const RENEW_AFTER_MS = 500;
 
 export interface AnnouncerOptions {
   exec: Exec;
   log: Logger;
   /** The node's IP: its interface is where addresses are announced. */
   nodeIP: () => string | undefined;
+  /** Milliseconds now (default Date.now). */
+  now?: () => number;
 }
 
 export class AddressAnnouncer {
   private dev?: string;
-  private readonly announced = new Set<string>();
+  private leftoversAdopted = false;
+  /** The announced addresses, with when each was last renewed (ms). */
+  private readonly announced = new Map<string, number>();
 
   constructor(private readonly o: AnnouncerOptions) {}
 
   /** Addresses this node announces now. */
   get addresses(): string[] {
-    return [...this.announced].sort();
+    return [...this.announced.keys()].sort();
   }
 
   private label(dev: string): string | undefined {
@@ -71,8 +82,12 @@ export class AddressAnnouncer {
       if (want.size) this.o.log.warn('cannot announce: no interface holds the node IP yet');
       return [];
     }
-    if (this.announced.size === 0) for (const ip of await this.leftovers(dev)) this.announced.add(ip);
-    for (const ip of [...this.announced]) {
+    // Read once: from then on `announced` is what this speaker put there.
+    if (!this.leftoversAdopted) {
+      for (const ip of await this.leftovers(dev)) if (!this.announced.has(ip)) this.announced.set(ip, -Infinity);
+      this.leftoversAdopted = true;
+    }
+    for (const ip of [...this.announced.keys()]) {
       if (want.has(ip)) continue;
       await this.ip(['addr', 'del', `${ip}/32`, 'dev', dev]).catch((e: Error) => this.o.log.warn('cannot withdraw an address', { ip, err: e.message }));
       this.announced.delete(ip);
@@ -81,11 +96,14 @@ export class AddressAnnouncer {
     const added: string[] = [];
     const label = this.label(dev);
     const lifetime = ['valid_lft', String(ADDRESS_LIFETIME_S), 'preferred_lft', String(ADDRESS_LIFETIME_S)];
+    const now = this.o.now ?? Date.now;
     for (const ip of want) {
-      // Renewed every time: the lifetime is the dead speaker's switch.
+      // Renewed while the speaker lives: the lifetime is the dead speaker's switch.
+      const renewed = this.announced.get(ip);
+      if (renewed !== undefined && now() - renewed < RENEW_AFTER_MS) continue;
       await this.ip(['addr', 'replace', `${ip}/32`, 'dev', dev, ...(label ? ['label', label] : []), ...lifetime]);
-      if (this.announced.has(ip)) continue;
-      this.announced.add(ip);
+      this.announced.set(ip, now());
+      if (renewed !== undefined) continue;
       added.push(ip);
       // Neighbours that cached another node's MAC for this address learn the new one now.
       const garp = await this.o.exec('arping', ['-q', '-U', '-c', '1', '-I', dev, '-s', ip, ip]);

@@ -73,6 +73,7 @@ export class Speaker {
       exec: o.exec,
       log: o.log,
       nodeIP: () => this.nodes.get('', o.node)?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
+      now: o.now,
     });
   }
 
