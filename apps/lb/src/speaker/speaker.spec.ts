@@ -3,7 +3,7 @@
  * announces an assigned address; it withdraws and the other takes over when it stops, or when its
  * node agent turns unhealthy (its lease runs out).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EndpointSlice, IPAddressPool, L2Advertisement, Node, Service } from '@minimesh/api';
 import { FakeApiClient } from '@minimesh/client/testing';
 import { createLogger, type Exec } from '@minimesh/runtime';
@@ -64,9 +64,9 @@ async function cluster() {
   return client;
 }
 
-async function speaker(client: FakeApiClient, i: number, healthy: { value: boolean } = { value: true }) {
+async function speaker(client: FakeApiClient, i: number, healthy: { value: boolean } = { value: true }, heartbeatMs = 100) {
   const host = fakeHost(`192.168.100.1${i}`);
-  const s = new Speaker({ client, transport: 'grpc', nats: {}, node: `node${i}`, exec: host.exec, log, healthy: async () => healthy.value, heartbeatMs: 100 });
+  const s = new Speaker({ client, transport: 'grpc', nats: {}, node: `node${i}`, exec: host.exec, log, healthy: async () => healthy.value, heartbeatMs });
   running.push(s);
   await s.start();
   return { s, host, healthy };
@@ -116,6 +116,33 @@ describe('Speaker', () => {
     await eventually(async () => other.host.addresses().join() === '192.168.100.200' && winner.host.addresses().length === 0, 6000, 50);
     expect(Date.now() - t0).toBeLessThan(6000);
   }, 10_000);
+
+  it('events of other Services and their slices start no election; a LoadBalancer Service\'s change does, at once', async () => {
+    const client = await cluster();
+    // No tick within the test: only events start an election.
+    const a = await speaker(client, 1, { value: true }, 60_000);
+    await eventually(async () => a.host.addresses().join() === '192.168.100.200');
+    const elections = vi.spyOn(a.s, 'wins');
+    for (let i = 0; i < 10; i++) {
+      const svc = await client.create<Service>({ apiVersion: 'v1', kind: 'Service', metadata: { name: `other-${i}`, namespace: 'ns' }, spec: { type: i % 2 ? 'ClusterIP' : 'NodePort', selector: { app: 'web' }, ports: [{ port: 80 }] } });
+      await client.update({ ...svc, metadata: { ...svc.metadata, labels: { touched: 'yes' } } });
+      await client.create<EndpointSlice>({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { name: `other-${i}-abc`, namespace: 'ns', labels: { 'kubernetes.io/service-name': `other-${i}` } },
+        addressType: 'IPv4',
+        endpoints: [{ addresses: ['10.244.1.5'], nodeName: 'node1', conditions: { ready: true } }],
+        ports: [{ port: 80, protocol: 'TCP' }],
+      });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(elections).not.toHaveBeenCalled();
+
+    const web = await client.get<Service>('Service', 'ns', 'web');
+    await client.updateStatus({ ...web, status: { ...web.status, loadBalancer: { ingress: [{ ip: '192.168.100.201' }] } } });
+    await eventually(async () => a.host.addresses().join() === '192.168.100.201', 2000);
+    expect(elections).toHaveBeenCalled();
+  });
 
   it('no serving endpoint, no announcement', async () => {
     const client = await cluster();

@@ -1,8 +1,9 @@
 /**
  * The layer 2 speaker (MetalLB's speaker in layer 2 mode), one per node: informers on Services,
  * EndpointSlices, Nodes, IPAddressPools, L2Advertisements and the speakers' Leases; after every
- * change, and every second (a speaker's lease may have run out), it elects the announcer of each
- * address the controller assigned and announces exactly the addresses this node won. The node
+ * change that can matter (a LoadBalancer Service or its EndpointSlices, a Node, pool,
+ * advertisement or Lease), and every second (a speaker's lease may have run out), it elects the
+ * announcer of each address the controller assigned and announces exactly the addresses this node won. The node
  * that announces says so in the Service's status (condition LoadBalancerAnnounced).
  */
 import { LABEL_SERVICE_NAME, type EndpointSlice, type IPAddressPool, type L2Advertisement, type Lease, type Node, type Service } from '@minimesh/api';
@@ -17,6 +18,9 @@ import { SPEAKER_LEASE_LABEL, SPEAKER_LEASE_NAMESPACE, SpeakerHeartbeat, liveSpe
 import { electAnnouncer, l2Candidates } from './l2-election.js';
 
 export const CONDITION_ANNOUNCED = 'LoadBalancerAnnounced';
+const TYPE_INDEX = 'type';
+const LOAD_BALANCER = 'LoadBalancer';
+const isLoadBalancer = (svc: Service | undefined) => svc?.spec?.type === LOAD_BALANCER;
 
 export interface SpeakerOptions {
   client: ApiClient;
@@ -60,10 +64,28 @@ export class Speaker {
     this.ads = createInformer({ kind: 'L2Advertisement', ...common });
     this.leases = createInformer({ kind: 'Lease', ...common, namespace: SPEAKER_LEASE_NAMESPACE, labelSelector: SPEAKER_LEASE_LABEL });
     this.slices.addIndexer('service', (s) => (s.metadata.labels?.[LABEL_SERVICE_NAME] ? [`${s.metadata.namespace}/${s.metadata.labels[LABEL_SERVICE_NAME]}`] : []));
+    // Only LoadBalancer Services have addresses to announce: events of the others (most of a
+    // cluster's, under churn) change nothing here and start no election.
+    this.services.addIndexer(TYPE_INDEX, (svc) => (isLoadBalancer(svc) ? [LOAD_BALANCER] : []));
     this.all = informerSet(this.services, this.slices, this.nodes, this.pools, this.ads, this.leases);
     const changed = { onAdd: () => this.kick(), onUpdate: () => this.kick(), onDelete: () => this.kick() };
-    this.services.addEventHandler(changed);
-    this.slices.addEventHandler(changed);
+    const kickIf = (relevant: boolean) => {
+      if (relevant) this.kick();
+    };
+    this.services.addEventHandler({
+      onAdd: (svc) => kickIf(isLoadBalancer(svc)),
+      onUpdate: (old, svc) => kickIf(isLoadBalancer(old) || isLoadBalancer(svc)),
+      onDelete: (svc) => kickIf(isLoadBalancer(svc)),
+    });
+    const ofLoadBalancer = (slice: EndpointSlice) => {
+      const name = slice.metadata.labels?.[LABEL_SERVICE_NAME];
+      return name !== undefined && isLoadBalancer(this.services.get(slice.metadata.namespace ?? '', name));
+    };
+    this.slices.addEventHandler({
+      onAdd: (slice) => kickIf(ofLoadBalancer(slice)),
+      onUpdate: (_old, slice) => kickIf(ofLoadBalancer(slice)),
+      onDelete: (slice) => kickIf(ofLoadBalancer(slice)),
+    });
     this.nodes.addEventHandler(changed);
     this.pools.addEventHandler(changed);
     this.ads.addEventHandler(changed);
@@ -132,7 +154,7 @@ export class Speaker {
     const live = liveSpeakers(this.leases.list(), now);
     const pools = this.pools.list();
     const out = new Map<string, Service[]>();
-    for (const svc of this.services.list()) {
+    for (const svc of this.services.byIndex(TYPE_INDEX, LOAD_BALANCER)) {
       if (readServiceDemand(svc, {}, this.o.lbClass).kind !== 'allocate') continue;
       const ip = statusIP(svc);
       const n = ip === undefined ? undefined : ipv4Number(ip);
