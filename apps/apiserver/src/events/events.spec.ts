@@ -80,6 +80,24 @@ describe('events on NATS', () => {
     expect(tail[2]!.kindPrevious).toBe(tail[1]!.revision);
   });
 
+  it('events - a batch NATS already stored in part (acknowledgements lost) goes out again: no duplicate, no stall, in order', async () => {
+    for (let i = 0; i < 5; i++) await t.client.create(ns(`batch-${i}`));
+    const rev = await t.server.store.revision();
+    await eventually(async () => (await t.server.store.publishedRevision()) === rev);
+    // As if the last three acknowledgements never came: the next batch starts with three events
+    // the stream holds, each expecting the one before it as the stream's last.
+    await t.server.store.setPublishedRevision(rev - 3);
+    await t.client.create(ns('batch-after'));
+    await eventually(async () => (await t.server.store.publishedRevision()) === rev + 1);
+    nc = await connect({ servers: nats.url });
+    const info = await (await jetstreamManager(nc)).streams.info('MINIMESH_EVENTS');
+    expect(info.state.messages).toBe(rev + 1);
+    const got = await readStream(nc, rev + 1);
+    expect(got.map((g) => g.revision)).toEqual(Array.from({ length: rev + 1 }, (_, i) => i + 1));
+    expect(got.slice(-6).map((g) => g.name)).toEqual(['batch-0', 'batch-1', 'batch-2', 'batch-3', 'batch-4', 'batch-after']);
+    await nc.close();
+  });
+
   it('events - NATS down: writes still succeed; back up: the missed events arrive, in order, none lost', async () => {
     await nc.close();
     await nats.stop();
