@@ -86,7 +86,7 @@ export function report(rows: Row[], kernel: boolean, legacy: boolean, runs: numb
       'render with changedServices (and the comparison of the top-level chains with what the full restore wrote), then the applier\'s restore ' +
       'of that service\'s chains alone; kube-proxy-style = the same partial restore with every top-level chain (KUBE-SERVICES of every Service, ' +
       'the filter table) rewritten, as kube-proxy does; new Service / Service removed = render + restore of a partial sync ' +
-      'adding a Service with its endpoints (its rule inserted into KUBE-SERVICES with `-I n`), then removing it (`-D`, `-X`). ' +
+      'adding a Service with its endpoints (its rule inserted at the top of KUBE-SERVICES, `-I 1`), then removing it (`-D`, `-X`). ' +
       'Every time includes spawning the process (a few ms).',
   );
 }

@@ -47,7 +47,7 @@ describe.skipIf(skip !== undefined)(`IptablesProxier in a namespace of its own${
   it.each([
     ['a restore process per sync', false],
     ['a restore process waiting for each sync (restore-session.ts)', true],
-  ])('partial syncs edit KUBE-SERVICES in place and end where a full restore would: %s', async (_via, session) => {
+  ])('partial syncs edit KUBE-SERVICES in place (new rules at the top) and end with the rules a full restore writes: %s', async (_via, session) => {
     spawnSync('ip', ['netns', 'del', NS]);
     spawnSync('ip', ['netns', 'add', NS]);
     const restores: string[] = [];
@@ -98,17 +98,30 @@ describe.skipIf(skip !== undefined)(`IptablesProxier in a namespace of its own${
       await proxier.sync();
       const failures = (await metrics.partialRestoreFailures.get()).values.reduce((n, v) => n + v.value, 0);
       expect(failures).toBe(0);
-      expect(restores.slice(1).some((r) => /^-I KUBE-SERVICES \d+ /m.test(r))).toBe(true);
+      expect(restores.slice(1).some((r) => /^-I KUBE-SERVICES 1 /m.test(r))).toBe(true);
+      expect(restores.slice(1).every((r) => !/^-I \S+ (?!1 )/m.test(r))).toBe(true);
       expect(restores.slice(1).some((r) => /^-D KUBE-SERVICES /m.test(r))).toBe(true);
       expect(restores.slice(1).every((r) => !/^:KUBE-SERVICES /m.test(r.split('*nat')[1] ?? ''))).toBe(true);
 
       const edited = { nat: chainRules('nat', 'KUBE-SERVICES'), filter: chainRules('filter', 'KUBE-SERVICES') };
-      expect(edited.nat.map((r) => /study\/(\w):http/.exec(r)?.[1] ?? 'nodeports')).toEqual(['a', 'c', 'e', 'nodeports']);
-      expect(edited.filter.map((r) => /study\/(\w):http/.exec(r)?.[1])).toEqual(['d']); // no endpoints: REJECT
-      // A full restore of the same state writes the same chains.
+      const services = (rules: string[]) => rules.map((r) => /study\/(\w):http/.exec(r)?.[1] ?? 'nodeports');
+      // New Services' rules went in at the top, in the order they came: e after a and c.
+      expect(services(edited.nat)).toEqual(['e', 'a', 'c', 'nodeports']);
+      expect(services(edited.filter)).toEqual(['d']); // no endpoints: REJECT
+      // What the proxier believes the kernel holds is what it holds, in its order; one more
+      // Service is again an edit, on top.
+      const tracked = (proxier as unknown as { restored: Map<string, readonly string[]> }).restored;
+      expect(services([...tracked.get('nat:KUBE-SERVICES')!])).toEqual(services(edited.nat));
+      proxier.onServiceChange(undefined, svc('f', '10.96.0.25'));
+      proxier.onSliceChange(undefined, slice('f', '10.244.1.6'));
+      await proxier.sync();
+      expect(restores.at(-1)).toMatch(/^-I KUBE-SERVICES 1 .*study\/f:http/m);
+      expect(restores.at(-1)).not.toMatch(/^:KUBE-SERVICES /m);
+      expect(services(chainRules('nat', 'KUBE-SERVICES'))).toEqual(['f', 'e', 'a', 'c', 'nodeports']);
+      // A full restore of the same state writes the same rules, in the rendered order.
       (proxier as unknown as { needFullSync: boolean }).needFullSync = true;
       await proxier.sync();
-      expect(chainRules('nat', 'KUBE-SERVICES')).toEqual(edited.nat);
+      expect(services(chainRules('nat', 'KUBE-SERVICES'))).toEqual(['a', 'c', 'e', 'f', 'nodeports']);
       expect(chainRules('filter', 'KUBE-SERVICES')).toEqual(edited.filter);
       expect(save('filter') + save('nat')).not.toContain('MINIMESH-RESTORE-SENTINEL');
       expect(programs.some((p) => /^iptables-restore .*--noflush/.test(p))).toBe(!session);

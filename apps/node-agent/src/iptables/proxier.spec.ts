@@ -158,14 +158,16 @@ describe('IptablesProxier', () => {
     // sync_proxy_rules_iptables_last{table="nat"}: what this restore wrote, b's chains alone.
     const last = (await metrics.rulesLast.get()).values.find((v) => v.labels.table === 'nat')?.value;
     expect(last).toBe((move.match(/^-A /gm) ?? []).length);
-    // A new Service: its rule inserted into KUBE-SERVICES where the full list has it (after a and b,
-    // before the NODEPORTS jump), nothing else of KUBE-SERVICES written.
+    // A new Service: its rule inserted at the top of KUBE-SERVICES (Services' rules match each its
+    // own destination, in any order; iptables-nft inserts at 1 without reading the chain), nothing
+    // else of KUBE-SERVICES written; the NODEPORTS jump stays last.
     proxier.onServiceChange(undefined, svc('c', '10.96.0.22'));
     proxier.onSliceChange(undefined, slice('c', '10.244.1.8'));
     await proxier.sync();
     const added = kernel.restores[2]!;
     expect(added).not.toMatch(/^:KUBE-SERVICES /m);
-    expect(added).toMatch(/^-I KUBE-SERVICES 3 -m comment --comment "study\/c:http cluster IP" -m tcp -p tcp -d 10\.96\.0\.22 --dport 80 -j KUBE-SVC-/m);
+    expect(added).toMatch(/^-I KUBE-SERVICES 1 -m comment --comment "study\/c:http cluster IP" -m tcp -p tcp -d 10\.96\.0\.22 --dport 80 -j KUBE-SVC-/m);
+    expect(added).not.toMatch(/^-I \S+ (?!1 )/m);
     expect(added).not.toContain('10.96.0.20');
     // A deleted one: its rule deleted by its text, its chains flushed and removed.
     proxier.onServiceChange(svc('a', '10.96.0.20'), undefined);

@@ -11,7 +11,7 @@
  * change made to them from outside is repaired here by the next full sync.)
  * Nothing is removed on shutdown: a restarted agent takes over the rules in place.
  */
-import { canaryChain, chainEdits, IptablesRenderCache, renderIptables, type RenderOptions, type RenderResult } from '@minimesh/proxy-core';
+import { canaryChain, chainEdits, headEdits, IptablesRenderCache, renderIptables, type RenderOptions, type RenderResult } from '@minimesh/proxy-core';
 import { FAMILY, ProxierBase, type ProxierBaseOptions } from '../proxier-base.js';
 import type { Iptables } from './iptables.js';
 
@@ -151,9 +151,13 @@ export class IptablesProxier extends ProxierBase {
 
 /**
  * What a sync restores: `result`'s input, where each top-level chain is left out when its rules
- * are those of `restored` (what the last successful restore left, by `table:chain`; empty for a
- * full sync), edited in place when a few rules came or went (chainEdits: a new Service's rule
- * in a KUBE-SERVICES of 10,000), and rewritten otherwise.
+ * are those of `restored` (what the kernel holds after the last successful restore, by
+ * `table:chain`; empty for a full sync), edited in place when a few rules came or went, and
+ * rewritten otherwise. A chain that begins with Services' rules gets a new one at its top
+ * (headEdits: no read of its rules by iptables-nft), so the kernel's order of those rules is the
+ * order they came in; `topLevel` is what the kernel holds afterwards, for the next sync. Other
+ * chains are edited by final position (chainEdits: a new Service's rule in a KUBE-SERVICES of
+ * 10,000).
  */
 export function restoreInput(
   result: RenderResult,
@@ -166,7 +170,15 @@ export function restoreInput(
     const before = restored.get(key);
     if (!before) continue;
     const [table, chain] = key.split(':') as [string, string];
-    const edits = sameRules(before, rules) ? null : chainEdits(chain, before, rules);
+    const head = result.serviceRuleHeads.get(key);
+    let edits: string[] | null | undefined;
+    if (sameRules(before, rules)) edits = null;
+    else if (head === undefined) edits = chainEdits(chain, before, rules);
+    else {
+      const planned = headEdits(chain, before, rules, head);
+      if (planned !== undefined) topLevel.set(key, planned.kernel);
+      edits = planned === undefined ? undefined : planned.edits.length === 0 ? null : planned.edits;
+    }
     if (edits === undefined) continue;
     instead.set(key, edits);
     if (table === 'nat') natRulesLeftOut += rules.length - (edits?.filter((e) => e.startsWith('-I ')).length ?? 0);

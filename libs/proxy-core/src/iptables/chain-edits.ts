@@ -35,3 +35,41 @@ export function chainEdits(chain: string, before: readonly string[], after: read
   }
   return edits;
 }
+
+/**
+ * Like chainEdits, for a chain whose first `head` rules (of `after`) are Services' rules, each
+ * matching its own destination, so their order does not matter, followed by fixed rules that must
+ * stay last (KUBE-SERVICES' jump to KUBE-NODEPORTS). A new rule goes to the top (`-I CHAIN 1`):
+ * iptables-nft inserts there without reading the chain's rules first, where `-I CHAIN n` for n > 1
+ * reads them all (at 10,000 Services a new Service's restore took 227 ms with `-I n`, 107 ms with
+ * `-I 1`). `before` is the chain as the kernel holds it; `kernel` is what it holds after the
+ * edits (new rules first, in `after`'s order, then the kept ones in their order, then the tail),
+ * for the next call. Undefined when the tail is not already last, a rule is repeated, or more
+ * than `maxEdits` edits are needed: the chain is then rewritten.
+ */
+export function headEdits(
+  chain: string,
+  before: readonly string[],
+  after: readonly string[],
+  head: number,
+  maxEdits = DEFAULT_MAX_EDITS,
+): { edits: string[]; kernel: string[] } | undefined {
+  const tail = after.slice(head);
+  const keptFrom = before.length - tail.length;
+  if (keptFrom < 0) return undefined;
+  for (let i = 0; i < tail.length; i++) if (before[keptFrom + i] !== tail[i]) return undefined;
+  const old = new Set(before.slice(0, keptFrom));
+  const wanted = new Set(after.slice(0, head));
+  if (old.size !== keptFrom || wanted.size !== head || new Set([...wanted, ...tail]).size !== after.length) return undefined;
+  const edits: string[] = [];
+  const kept: string[] = [];
+  for (const rule of before.slice(0, keptFrom)) {
+    if (wanted.has(rule)) kept.push(rule);
+    else edits.push(`-D ${chain} ${rule}`);
+  }
+  const added = after.slice(0, head).filter((rule) => !old.has(rule));
+  if (edits.length + added.length > maxEdits) return undefined;
+  // Each insert at the top pushes the ones before it down: the last one goes in first.
+  for (let i = added.length - 1; i >= 0; i--) edits.push(`-I ${chain} 1 ${added[i]}`);
+  return { edits, kernel: [...added, ...kept, ...tail] };
+}

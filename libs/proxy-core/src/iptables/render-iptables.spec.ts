@@ -184,6 +184,26 @@ describe('renderIptables: NodePort', () => {
   });
 });
 
+describe('renderIptables: serviceRuleHeads', () => {
+  it('counts the Services\' rules at the head of each top-level chain that has no fixed rule before them', () => {
+    const np = makeService('study', 'np', { type: 'NodePort', clusterIP: '10.100.46.87', ports: [{ port: 80, protocol: 'TCP', targetPort: 80, nodePort: 30002 }] });
+    const npSlice = makeSlice('study', 'np', { ports: [{ name: '', port: 80, protocol: 'TCP' }], endpoints: [ep('10.244.166.191', 'node1')] });
+    const empty = makeService('study', 'empty', { clusterIP: '10.100.46.88', ports: [{ port: 80, protocol: 'TCP', targetPort: 80 }] });
+    const r = render([np, empty], [npSlice]);
+    const heads = Object.fromEntries(r.serviceRuleHeads);
+    const rules = r.topLevelRules();
+    // nat KUBE-SERVICES: np's cluster IP rule, then the fixed jump to KUBE-NODEPORTS.
+    expect(heads['nat:KUBE-SERVICES']).toBe(1);
+    expect(rules.get('nat:KUBE-SERVICES')!.at(-1)).toContain('KUBE-NODEPORTS');
+    expect(heads['nat:KUBE-NODEPORTS']).toBe(1);
+    expect(heads['filter:KUBE-SERVICES']).toBe(1); // empty's REJECT
+    expect(heads['filter:KUBE-FORWARD']).toBe(0); // fixed rules only
+    expect(r.serviceRuleHeads.has('nat:KUBE-POSTROUTING')).toBe(false); // fixed rules come first
+    expect(r.serviceRuleHeads.has('nat:KUBE-MARK-MASQ')).toBe(false);
+    for (const [key, n] of r.serviceRuleHeads) expect(n).toBeLessThanOrEqual(rules.get(key)!.length);
+  });
+});
+
 describe('renderIptables: externalIPs and LoadBalancer', () => {
   const myService = makeService('default', 'my-service', { clusterIP: '10.96.100.100', selector: { app: 'MyApp' }, ports: [{ name: 'http', protocol: 'TCP', port: 80, targetPort: 9376 }], externalIPs: ['80.11.12.10'] });
   const mySlice = makeSlice('default', 'my-service', { ports: [{ name: 'http', port: 9376, protocol: 'TCP' }], endpoints: [ep('10.244.1.5', 'node2')] });

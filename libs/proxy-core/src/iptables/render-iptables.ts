@@ -70,6 +70,12 @@ export interface RenderResult {
    */
   topLevelRules(): Map<string, readonly string[]>;
   /**
+   * For the top-level chains whose rules begin with the Services' ones (no fixed rule before
+   * them), how many of their first rules are Services' (by `table:chain`): those match each its
+   * own destination, in any order (headEdits).
+   */
+  readonly serviceRuleHeads: ReadonlyMap<string, number>;
+  /**
    * `restore` with other plans for some chains (by `table:chain`): null leaves one out, a list of
    * `-D`/`-I` commands (chainEdits) edits it in place.
    */
@@ -159,6 +165,8 @@ export function renderIptables(input: RenderInput): RenderResult {
   // What the rules of a Service depend on besides its own objects: a cached entry made with other values is not used.
   const optionsKey = JSON.stringify([prefix, ctx.node.name, ctx.node.zone, ctx.nodeIP, ctx.clusterCIDR, ctx.masqueradeAll, ctx.largeClusterMode, ctx.localhostNodePorts, ctx.nfacct]);
   let unwrittenRules = 0;
+  const serviceRuleHeads = new Map<string, number>();
+  for (const t of [filter, nat]) for (const c of t.chainNames()) if (t.rulesOf(c)!.length === 0) serviceRuleHeads.set(`${t.name}:${c}`, 0);
   for (const svc of services) {
     const endpoints = input.endpoints.get(svc.key) ?? NO_ENDPOINTS;
     const write = ctx.changed === undefined || ctx.changed.has(serviceNamespacedName(svc.name));
@@ -169,7 +177,12 @@ export function renderIptables(input: RenderInput): RenderResult {
       input.cache?.set(svc, endpoints, optionsKey, rules);
     }
     if (!write) unwrittenRules += rules.ownRules;
-    for (const [table, chain, rule] of rules.top) (table === 'filter' ? filter : nat).append(chain, rule);
+    for (const [table, chain, rule] of rules.top) {
+      (table === 'filter' ? filter : nat).append(chain, rule);
+      const key = `${table}:${chain}`;
+      const n = serviceRuleHeads.get(key);
+      if (n !== undefined) serviceRuleHeads.set(key, n + 1);
+    }
     for (const chain of rules.ownChains) ctx.active.add(chain);
     ctx.noLocal.internal += rules.noLocal.internal;
     ctx.noLocal.external += rules.noLocal.external;
@@ -217,6 +230,7 @@ export function renderIptables(input: RenderInput): RenderResult {
       for (const t of tables) for (const c of t.chainNames()) if (!isServiceChainName(c, prefix)) out.set(`${t.name}:${c}`, t.rulesOf(c)!);
       return out;
     },
+    serviceRuleHeads,
     restoreWith(instead) {
       return tables.map((t) => t.render(forTable(instead, t))).join('');
     },
