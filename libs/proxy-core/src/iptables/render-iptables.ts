@@ -69,11 +69,7 @@ export interface RenderResult {
    * restored can leave out the ones that did not change, or edit them (`restoreWith`).
    */
   topLevelRules(): Map<string, readonly string[]>;
-  /**
-   * For the top-level chains whose rules begin with the Services' ones (no fixed rule before
-   * them), how many of their first rules are Services' (by `table:chain`): those match each its
-   * own destination, in any order (headEdits).
-   */
+  /** How many first rules of a top-level chain are Services' (no fixed rule before them), by `table:chain`: any order (headEdits). */
   readonly serviceRuleHeads: ReadonlyMap<string, number>;
   /**
    * `restore` with other plans for some chains (by `table:chain`): null leaves one out, a list of
@@ -165,8 +161,8 @@ export function renderIptables(input: RenderInput): RenderResult {
   // What the rules of a Service depend on besides its own objects: a cached entry made with other values is not used.
   const optionsKey = JSON.stringify([prefix, ctx.node.name, ctx.node.zone, ctx.nodeIP, ctx.clusterCIDR, ctx.masqueradeAll, ctx.largeClusterMode, ctx.localhostNodePorts, ctx.nfacct]);
   let unwrittenRules = 0;
-  const serviceRuleHeads = new Map<string, number>();
-  for (const t of [filter, nat]) for (const c of t.chainNames()) if (t.rulesOf(c)!.length === 0) serviceRuleHeads.set(`${t.name}:${c}`, 0);
+  // The top-level chains with no rule yet: the Services' rules will be their head.
+  const headed = [filter, nat].flatMap((t) => t.chainNames().filter((c) => t.rulesOf(c)!.length === 0).map((c) => [t, c] as const));
   for (const svc of services) {
     const endpoints = input.endpoints.get(svc.key) ?? NO_ENDPOINTS;
     const write = ctx.changed === undefined || ctx.changed.has(serviceNamespacedName(svc.name));
@@ -177,12 +173,7 @@ export function renderIptables(input: RenderInput): RenderResult {
       input.cache?.set(svc, endpoints, optionsKey, rules);
     }
     if (!write) unwrittenRules += rules.ownRules;
-    for (const [table, chain, rule] of rules.top) {
-      (table === 'filter' ? filter : nat).append(chain, rule);
-      const key = `${table}:${chain}`;
-      const n = serviceRuleHeads.get(key);
-      if (n !== undefined) serviceRuleHeads.set(key, n + 1);
-    }
+    for (const [table, chain, rule] of rules.top) (table === 'filter' ? filter : nat).append(chain, rule);
     for (const chain of rules.ownChains) ctx.active.add(chain);
     ctx.noLocal.internal += rules.noLocal.internal;
     ctx.noLocal.external += rules.noLocal.external;
@@ -192,6 +183,7 @@ export function renderIptables(input: RenderInput): RenderResult {
     if (!ctx.active.has(chain) && isServiceChainName(chain, prefix) && !nat.has(chain)) nat.delete(chain);
   }
 
+  const serviceRuleHeads = new Map(headed.map(([t, c]) => [`${t.name}:${c}`, t.rulesOf(c)!.length]));
   // The tail call to NODEPORTS must stay the last rule of SERVICES.
   if (npa.matchAll) {
     nat.append(chains.services, `-m comment --comment ${NODEPORTS_COMMENT} -m addrtype --dst-type LOCAL${localhostNodePorts ? '' : ' ! -d 127.0.0.0/8'} -j ${chains.nodePorts}`);
