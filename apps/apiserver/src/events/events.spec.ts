@@ -98,6 +98,20 @@ describe('events on NATS', () => {
     await nc.close();
   });
 
+  it('events - a backlog larger than one burst (4 MiB) goes out in several, in order', async () => {
+    await nc.close();
+    await nats.stop();
+    const big = 'x'.repeat(200 * 1024);
+    for (let i = 0; i < 30; i++) await t.client.create({ ...ns(`big-${i}`), metadata: { name: `big-${i}`, annotations: { big } } });
+    await nats.start();
+    const rev = await t.server.store.revision();
+    await eventually(async () => (await t.server.store.publishedRevision()) === rev, 20_000, 100);
+    nc = await connect({ servers: nats.url });
+    const got = await readStream(nc, rev);
+    expect(got.map((g) => g.revision)).toEqual(Array.from({ length: rev }, (_, i) => i + 1));
+    expect(got.slice(-30).map((g) => g.name)).toEqual(Array.from({ length: 30 }, (_, i) => `big-${i}`));
+  }, 40_000);
+
   it('events - NATS down: writes still succeed; back up: the missed events arrive, in order, none lost', async () => {
     await nc.close();
     await nats.stop();

@@ -100,9 +100,11 @@ export class AddressAnnouncer {
     for (const ip of want) {
       // Renewed while the speaker lives: the lifetime is the dead speaker's switch.
       const renewed = this.announced.get(ip);
-      if (renewed !== undefined && now() - renewed < RENEW_AFTER_MS) continue;
+      const at = now();
+      if (renewed !== undefined && at - renewed < RENEW_AFTER_MS) continue;
+      // The lifetime counts from the command: its time is taken before it runs.
       await this.ip(['addr', 'replace', `${ip}/32`, 'dev', dev, ...(label ? ['label', label] : []), ...lifetime]);
-      this.announced.set(ip, now());
+      this.announced.set(ip, at);
       if (renewed !== undefined) continue;
       added.push(ip);
       // Neighbours that cached another node's MAC for this address learn the new one now.

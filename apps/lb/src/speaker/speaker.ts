@@ -83,7 +83,7 @@ export class Speaker {
     };
     this.slices.addEventHandler({
       onAdd: (slice) => kickIf(ofLoadBalancer(slice)),
-      onUpdate: (_old, slice) => kickIf(ofLoadBalancer(slice)),
+      onUpdate: (old, slice) => kickIf(ofLoadBalancer(old) || ofLoadBalancer(slice)),
       onDelete: (slice) => kickIf(ofLoadBalancer(slice)),
     });
     this.nodes.addEventHandler(changed);

@@ -38,13 +38,17 @@ export function chainEdits(chain: string, before: readonly string[], after: read
 
 /**
  * Like chainEdits, for a chain whose first `head` rules (of `after`) are Services' rules, each
- * matching its own destination, so their order does not matter, followed by fixed rules that must
+ * matching its own destination, so their order does not matter (two Services given the same
+ * external address and port overlap: which one wins then depends on the order, as it does in
+ * kube-proxy, whose order is its map's), followed by fixed rules that must
  * stay last (KUBE-SERVICES' jump to KUBE-NODEPORTS). A new rule goes to the top (`-I CHAIN 1`):
  * iptables-nft inserts there without reading the chain's rules first, where `-I CHAIN n` for n > 1
  * reads them all (at 10,000 Services a new Service's restore took 227 ms with `-I n`, 107 ms with
  * `-I 1`). `before` is the chain as the kernel holds it; `kernel` is what it holds after the
  * edits (new rules first, in `after`'s order, then the kept ones in their order, then the tail),
- * for the next call. Undefined when the tail is not already last, a rule is repeated, or more
+ * for the next call. Rules of one Service whose order matters among themselves (nfacct's
+ * localhost NodePort rule before the general one) change together, so they come in together, in
+ * `after`'s order. Undefined when the tail is not already last, a rule is repeated, or more
  * than `maxEdits` edits are needed: the chain is then rewritten.
  */
 export function headEdits(
