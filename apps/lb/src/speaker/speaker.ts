@@ -3,8 +3,9 @@
  * EndpointSlices, Nodes, IPAddressPools, L2Advertisements and the speakers' Leases; after every
  * change that can matter (a LoadBalancer Service or its EndpointSlices, a Node, pool,
  * advertisement or Lease), and every second (a speaker's lease may have run out), it elects the
- * announcer of each address the controller assigned and announces exactly the addresses this node won. The node
- * that announces says so in the Service's status (condition LoadBalancerAnnounced).
+ * announcer of each address the controller assigned and announces exactly the addresses this
+ * node won. The node that announces says so in the Service's status (condition
+ * LoadBalancerAnnounced).
  */
 import { LABEL_SERVICE_NAME, type EndpointSlice, type IPAddressPool, type L2Advertisement, type Lease, type Node, type Service } from '@minimesh/api';
 import type { ApiClient } from '@minimesh/client';

@@ -7,8 +7,9 @@
  * A partial sync also leaves out the top-level chains (KUBE-SERVICES, the filter table, ...) whose
  * rules are what the last restore wrote, and edits them in place (`-D`; `-I 1`, or `-I n` where
  * the order matters) when only a few rules came or went: on the nf_tables backend rewriting
- * KUBE-SERVICES of 10,000 Services costs ~0.7 s, a restore of a Service's own chains ~20 ms. (kube-proxy rewrites them on every sync; a
- * change made to them from outside is repaired here by the next full sync.)
+ * KUBE-SERVICES of 10,000 Services costs ~0.7 s, a restore of a Service's own chains ~20 ms.
+ * (kube-proxy rewrites them on every sync; a change made to them from outside is repaired here
+ * by the next full sync.)
  * Nothing is removed on shutdown: a restarted agent takes over the rules in place.
  */
 import { canaryChain, chainEdits, headEdits, IptablesRenderCache, renderIptables, type RenderOptions, type RenderResult } from '@minimesh/proxy-core';
