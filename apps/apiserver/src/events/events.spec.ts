@@ -57,6 +57,15 @@ describe('events on NATS', () => {
     await nats?.cleanup();
   });
 
+  /** Once the apiserver says every event up to `rev` is published: the stream holds revisions 1..rev, in order. */
+  async function streamUpTo(rev: number): Promise<Received[]> {
+    await eventually(async () => (await t.server.store.publishedRevision()) === rev, 20_000, 100);
+    nc = await connect({ servers: nats.url });
+    const got = await readStream(nc, rev);
+    expect(got.map((g) => g.revision)).toEqual(Array.from({ length: rev }, (_, i) => i + 1));
+    return got;
+  }
+
   it('events - every change is published once, in revision order, on its subject', async () => {
     await t.client.create(ns('ev1'));
     const ev1 = await t.client.get('Namespace', '', 'ev1');
@@ -88,12 +97,9 @@ describe('events on NATS', () => {
     // the stream holds, each expecting the one before it as the stream's last.
     await t.server.store.setPublishedRevision(rev - 3);
     await t.client.create(ns('batch-after'));
-    await eventually(async () => (await t.server.store.publishedRevision()) === rev + 1);
-    nc = await connect({ servers: nats.url });
+    const got = await streamUpTo(rev + 1);
     const info = await (await jetstreamManager(nc)).streams.info('MINIMESH_EVENTS');
     expect(info.state.messages).toBe(rev + 1);
-    const got = await readStream(nc, rev + 1);
-    expect(got.map((g) => g.revision)).toEqual(Array.from({ length: rev + 1 }, (_, i) => i + 1));
     expect(got.slice(-6).map((g) => g.name)).toEqual(['batch-0', 'batch-1', 'batch-2', 'batch-3', 'batch-4', 'batch-after']);
     await nc.close();
   });
@@ -104,11 +110,7 @@ describe('events on NATS', () => {
     const big = 'x'.repeat(200 * 1024);
     for (let i = 0; i < 30; i++) await t.client.create({ ...ns(`big-${i}`), metadata: { name: `big-${i}`, annotations: { big } } });
     await nats.start();
-    const rev = await t.server.store.revision();
-    await eventually(async () => (await t.server.store.publishedRevision()) === rev, 20_000, 100);
-    nc = await connect({ servers: nats.url });
-    const got = await readStream(nc, rev);
-    expect(got.map((g) => g.revision)).toEqual(Array.from({ length: rev }, (_, i) => i + 1));
+    const got = await streamUpTo(await t.server.store.revision());
     expect(got.slice(-30).map((g) => g.name)).toEqual(Array.from({ length: 30 }, (_, i) => `big-${i}`));
   }, 40_000);
 
@@ -119,10 +121,7 @@ describe('events on NATS', () => {
     const rev = await t.server.store.revision();
     expect(await t.server.store.publishedRevision()).toBeLessThan(rev);
     await nats.start();
-    await eventually(async () => (await t.server.store.publishedRevision()) === rev, 20_000, 100);
-    nc = await connect({ servers: nats.url });
-    const got = await readStream(nc, rev);
-    expect(got.map((g) => g.revision)).toEqual(Array.from({ length: rev }, (_, i) => i + 1));
+    const got = await streamUpTo(rev);
     expect(got.slice(-20).map((g) => g.name)).toEqual(Array.from({ length: 20 }, (_, i) => `offline-${i}`));
   }, 40_000);
 

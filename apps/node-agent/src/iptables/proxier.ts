@@ -177,8 +177,9 @@ export function restoreInput(
     else if (head === undefined) edits = chainEdits(chain, before, rules);
     else {
       const planned = headEdits(chain, before, rules, head);
-      if (planned !== undefined) topLevel.set(key, planned.kernel);
-      edits = planned === undefined ? undefined : planned.edits.length === 0 ? null : planned.edits;
+      if (planned === undefined) continue; // rewritten: the kernel then holds `rules`
+      topLevel.set(key, planned.kernel);
+      edits = planned.edits.length === 0 ? null : planned.edits;
     }
     if (edits === undefined) continue;
     instead.set(key, edits);
