@@ -105,8 +105,11 @@ export class SockLbSession {
     return new Promise<Buffer>((resolve, reject) => {
       if (this.current !== h) return reject(new SockLbError('minimesh-sock-lb serve ended before the request was sent'));
       h.waiters.push({ resolve, reject });
+      // One write (writev) for the request: two would wake the helper twice.
+      h.proc.stdin!.cork();
       h.proc.stdin!.write(head);
       if (payload.length > 0) h.proc.stdin!.write(payload);
+      h.proc.stdin!.uncork();
     });
   }
 

@@ -181,8 +181,12 @@ export class NftNetlinkSession {
       const head = Buffer.alloc(4);
       if (endianness() === 'LE') head.writeUInt32LE(batch.bytes.length);
       else head.writeUInt32BE(batch.bytes.length);
+      // Head and batch in one write (writev): two would wake the helper twice, and on a busy
+      // node each wake-up can cost the agent a turn at the CPU before the batch follows.
+      p.stdin!.cork();
       p.stdin!.write(head);
       buffered = !p.stdin!.write(batch.bytes);
+      p.stdin!.uncork();
     }).then(
       (): Outcome => ({ ok: true }),
       (error: unknown): Outcome => ({ ok: false, error }),
