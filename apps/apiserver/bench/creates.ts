@@ -11,7 +11,7 @@
  * its own with its defaults (its WAL is fsynced before a write is acknowledged, batched by raft).
  * Without it, the etcd row says why.
  *
- *   npx tsx apps/apiserver/bench/creates.ts [--clients 8] [--seconds 10] [--watchers 100]
+ *   npx tsx apps/apiserver/bench/creates.ts [--clients 8] [--seconds 10] [--watchers 100] [--loads grpc,bare-grpc,h2-grpc,rest,etcd]
  *
  * Each side: 2 s of warm-up, then --seconds measured; figures are acknowledged writes only. Each
  * store is driven twice: alone, and with --watchers watches on the Services open (over 10
@@ -20,7 +20,7 @@
  * events that were ready together in one message, what its apps use) and through Watch (an event
  * a message), and its REST load with as many REST watches (`?watch=true`, a connection each). Every row also gives the CPU the server process and
  * the load generator (this process) spent per create, and for minimesh the creates per sync of the
- * store's log (group commit).
+ * store's log (group commit). --loads picks the loads to run (all by default; a row not asked for says so).
  * APISERVER_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is passed to the
  * apiserver's node, to profile it under this load.
  */
@@ -37,12 +37,14 @@ import { connectApiClient, type ApiClient } from '@minimesh/client';
 import { bareGrpcCreates, etcdWatchers, h2GrpcCreates, rawWatchers, restWatchers, type Creates, type Target, type Watchers, type WatchRpc } from './load-clients.js';
 import { freePorts, tempDir, waitForPort } from '@minimesh/runtime/testing';
 
-const { values: flags } = parseArgs({ options: { clients: { type: 'string', default: '8' }, seconds: { type: 'string', default: '10' }, watchers: { type: 'string', default: '100' } } });
+const LOADS = ['grpc', 'bare-grpc', 'h2-grpc', 'rest', 'etcd'] as const;
+const { values: flags } = parseArgs({ options: { clients: { type: 'string', default: '8' }, seconds: { type: 'string', default: '10' }, watchers: { type: 'string', default: '100' }, loads: { type: 'string', default: LOADS.join(',') } } });
+const loads = new Set(flags.loads.split(','));
 const CLIENTS = Number(flags.clients);
 const SECONDS = Number(flags.seconds);
 const WATCHERS = Number(flags.watchers);
-if (!(CLIENTS >= 1 && CLIENTS <= 256 && SECONDS >= 1 && SECONDS <= 600 && WATCHERS >= 0 && WATCHERS <= 1000)) {
-  console.error('usage: npx tsx apps/apiserver/bench/creates.ts [--clients 8] [--seconds 10] [--watchers 100]');
+if (!(CLIENTS >= 1 && CLIENTS <= 256 && SECONDS >= 1 && SECONDS <= 600 && WATCHERS >= 0 && WATCHERS <= 1000) || [...loads].some((l) => !(LOADS as readonly string[]).includes(l))) {
+  console.error(`usage: npx tsx apps/apiserver/bench/creates.ts [--clients 8] [--seconds 10] [--watchers 100] [--loads ${LOADS.join(',')}]`);
   process.exit(2);
 }
 const BIN = fileURLToPath(new URL('../bin/minimesh-apiserver.mjs', import.meta.url));
@@ -312,15 +314,16 @@ function row(name: string, r: Result | string): string {
 
 console.log(`date ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`${CLIENTS} concurrent clients, ${SECONDS} s measured after 2 s of warm-up; acknowledged creates only\n`);
-const mm = await minimesh(0);
-const mmBare = await minimesh(0, 'bare-grpc');
-const mmH2 = await minimesh(0, 'h2-grpc');
-const mmRest = await minimesh(0, 'rest');
-const mmWatched = WATCHERS ? await minimesh(WATCHERS) : undefined;
-const mmWatchedSingly = WATCHERS ? await minimesh(WATCHERS, 'grpc', 'Watch') : undefined;
-const mmRestWatched = WATCHERS ? await minimesh(WATCHERS, 'rest') : undefined;
-const et = await etcd(0);
-const etWatched = WATCHERS ? await etcd(WATCHERS) : undefined;
+const skip = 'not asked for (--loads)';
+const mm = loads.has('grpc') ? await minimesh(0) : skip;
+const mmBare = loads.has('bare-grpc') ? await minimesh(0, 'bare-grpc') : skip;
+const mmH2 = loads.has('h2-grpc') ? await minimesh(0, 'h2-grpc') : skip;
+const mmRest = loads.has('rest') ? await minimesh(0, 'rest') : skip;
+const mmWatched = WATCHERS && loads.has('grpc') ? await minimesh(WATCHERS) : undefined;
+const mmWatchedSingly = WATCHERS && loads.has('grpc') ? await minimesh(WATCHERS, 'grpc', 'Watch') : undefined;
+const mmRestWatched = WATCHERS && loads.has('rest') ? await minimesh(WATCHERS, 'rest') : undefined;
+const et = loads.has('etcd') ? await etcd(0) : skip;
+const etWatched = WATCHERS && loads.has('etcd') ? await etcd(WATCHERS) : undefined;
 console.log('| store | creates/s | p50 ms | p99 ms | server CPU ms/create | client CPU ms/create | creates per log sync | watch events | errors |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---|---:|');
 console.log(row('minimesh apiserver (gRPC, TLS, token; SQLite WAL, group commit), through @minimesh/client', mm));
