@@ -39,11 +39,13 @@ import { freePorts, tempDir, waitForPort } from '@minimesh/runtime/testing';
 
 const LOADS = ['grpc', 'bare-grpc', 'h2-grpc', 'rest', 'etcd'] as const;
 const { values: flags } = parseArgs({ options: { clients: { type: 'string', default: '8' }, seconds: { type: 'string', default: '10' }, watchers: { type: 'string', default: '100' }, loads: { type: 'string', default: LOADS.join(',') } } });
-const loads = new Set(flags.loads.split(','));
+const loads = new Set(flags.loads.split(',').map((l) => l.trim()));
+const unknownLoads = [...loads].filter((l) => !(LOADS as readonly string[]).includes(l));
 const CLIENTS = Number(flags.clients);
 const SECONDS = Number(flags.seconds);
 const WATCHERS = Number(flags.watchers);
-if (!(CLIENTS >= 1 && CLIENTS <= 256 && SECONDS >= 1 && SECONDS <= 600 && WATCHERS >= 0 && WATCHERS <= 1000) || [...loads].some((l) => !(LOADS as readonly string[]).includes(l))) {
+if (!(CLIENTS >= 1 && CLIENTS <= 256 && SECONDS >= 1 && SECONDS <= 600 && WATCHERS >= 0 && WATCHERS <= 1000) || unknownLoads.length > 0) {
+  if (unknownLoads.length > 0) console.error(`unknown load(s): ${unknownLoads.map((l) => JSON.stringify(l)).join(', ')}`);
   console.error(`usage: npx tsx apps/apiserver/bench/creates.ts [--clients 8] [--seconds 10] [--watchers 100] [--loads ${LOADS.join(',')}]`);
   process.exit(2);
 }
@@ -319,11 +321,11 @@ const mm = loads.has('grpc') ? await minimesh(0) : skip;
 const mmBare = loads.has('bare-grpc') ? await minimesh(0, 'bare-grpc') : skip;
 const mmH2 = loads.has('h2-grpc') ? await minimesh(0, 'h2-grpc') : skip;
 const mmRest = loads.has('rest') ? await minimesh(0, 'rest') : skip;
-const mmWatched = WATCHERS && loads.has('grpc') ? await minimesh(WATCHERS) : undefined;
-const mmWatchedSingly = WATCHERS && loads.has('grpc') ? await minimesh(WATCHERS, 'grpc', 'Watch') : undefined;
-const mmRestWatched = WATCHERS && loads.has('rest') ? await minimesh(WATCHERS, 'rest') : undefined;
+const mmWatched = !WATCHERS ? undefined : loads.has('grpc') ? await minimesh(WATCHERS) : skip;
+const mmWatchedSingly = !WATCHERS ? undefined : loads.has('grpc') ? await minimesh(WATCHERS, 'grpc', 'Watch') : skip;
+const mmRestWatched = !WATCHERS ? undefined : loads.has('rest') ? await minimesh(WATCHERS, 'rest') : skip;
 const et = loads.has('etcd') ? await etcd(0) : skip;
-const etWatched = WATCHERS && loads.has('etcd') ? await etcd(WATCHERS) : undefined;
+const etWatched = !WATCHERS ? undefined : loads.has('etcd') ? await etcd(WATCHERS) : skip;
 console.log('| store | creates/s | p50 ms | p99 ms | server CPU ms/create | client CPU ms/create | creates per log sync | watch events | errors |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---|---:|');
 console.log(row('minimesh apiserver (gRPC, TLS, token; SQLite WAL, group commit), through @minimesh/client', mm));
