@@ -316,16 +316,17 @@ function row(name: string, r: Result | string): string {
 
 console.log(`date ${new Date().toISOString()}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.log(`${CLIENTS} concurrent clients, ${SECONDS} s measured after 2 s of warm-up; acknowledged creates only\n`);
-const skip = 'not asked for (--loads)';
-const mm = loads.has('grpc') ? await minimesh(0) : skip;
-const mmBare = loads.has('bare-grpc') ? await minimesh(0, 'bare-grpc') : skip;
-const mmH2 = loads.has('h2-grpc') ? await minimesh(0, 'h2-grpc') : skip;
-const mmRest = loads.has('rest') ? await minimesh(0, 'rest') : skip;
-const mmWatched = !WATCHERS ? undefined : loads.has('grpc') ? await minimesh(WATCHERS) : skip;
-const mmWatchedSingly = !WATCHERS ? undefined : loads.has('grpc') ? await minimesh(WATCHERS, 'grpc', 'Watch') : skip;
-const mmRestWatched = !WATCHERS ? undefined : loads.has('rest') ? await minimesh(WATCHERS, 'rest') : skip;
-const et = loads.has('etcd') ? await etcd(0) : skip;
-const etWatched = !WATCHERS ? undefined : loads.has('etcd') ? await etcd(WATCHERS) : skip;
+/** The load's result, or a row saying it was not asked for. */
+const ifAsked = async (load: (typeof LOADS)[number], run: () => Promise<Result | string>) => (loads.has(load) ? run() : 'not asked for (--loads)');
+const mm = await ifAsked('grpc', () => minimesh(0));
+const mmBare = await ifAsked('bare-grpc', () => minimesh(0, 'bare-grpc'));
+const mmH2 = await ifAsked('h2-grpc', () => minimesh(0, 'h2-grpc'));
+const mmRest = await ifAsked('rest', () => minimesh(0, 'rest'));
+const mmWatched = WATCHERS ? await ifAsked('grpc', () => minimesh(WATCHERS)) : undefined;
+const mmWatchedSingly = WATCHERS ? await ifAsked('grpc', () => minimesh(WATCHERS, 'grpc', 'Watch')) : undefined;
+const mmRestWatched = WATCHERS ? await ifAsked('rest', () => minimesh(WATCHERS, 'rest')) : undefined;
+const et = await ifAsked('etcd', () => etcd(0));
+const etWatched = WATCHERS ? await ifAsked('etcd', () => etcd(WATCHERS)) : undefined;
 console.log('| store | creates/s | p50 ms | p99 ms | server CPU ms/create | client CPU ms/create | creates per log sync | watch events | errors |');
 console.log('|---|---:|---:|---:|---:|---:|---:|---|---:|');
 console.log(row('minimesh apiserver (gRPC, TLS, token; SQLite WAL, group commit), through @minimesh/client', mm));
